@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Generates the golden vectors in tests/data/ from reference implementations:
+
+  - the normalization and shingle specification (include/dupscan/normalize.hpp, shingle.hpp),
+    implemented again here in plain Python on top of unicodedata -- an independent second reading;
+  - shingle hashes and band keys with the `xxhash` package (the reference xxHash);
+  - MinHash signatures and permutations with datasketch itself: MinHash(num_perm=K, seed=S,
+    scheme="legacy", hashfunc=lambda b: xxhash.xxh64_intdigest(b) & 0xffffffff);
+  - LSH parameters with datasketch.MinHashLSH(threshold=T, num_perm=K).
+
+    .venv/bin/python scripts/gen_golden.py      # after scripts/install-deps.sh --bench
+
+Writes tests/data/golden_xxh64.json, golden_permutations.json, golden_sketches.jsonl and
+golden_lsh_params.json. The tests compare dupscan against these files; a change of the maths shows
+up as a diff of them.
+"""
+import gzip
+import json
+import os
+import random
+import struct
+import sys
+import unicodedata
+
+import datasketch
+import numpy as np
+import xxhash
+from datasketch import MinHash, MinHashLSH
+from datasketch.lsh import _optimal_param
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "tests", "data")
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
+
+
+# --- the specification, second reading --------------------------------------------------------
+
+def normalize(raw: bytes, lowercase=True, strip_punct=True) -> str:
+    text = raw.decode("utf-8", errors="replace")  # maximal-subpart U+FFFD substitution
+    words, cur = [], []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cf":
+            continue
+        if cat[0] == "M" and not cur:
+            continue  # a mark after a separator (or at the start) goes with the separator
+        if cat[0] == "M":
+            space = False
+        elif cat in ("Zs", "Zl", "Zp", "Cc"):
+            space = True
+        elif cat[0] in "PS":
+            space = strip_punct
+        else:
+            space = False
+        if space:
+            if cur:
+                words.append("".join(cur))
+                cur = []
+            continue
+        if lowercase:
+            ch = ch.lower()[0]  # simple mapping; only U+0130 has a longer full mapping
+        cur.append(ch)
+    if cur:
+        words.append("".join(cur))
+    return " ".join(words)
+
+
+def shingles(norm: str, kind: str, n: int) -> list:
+    if not norm:
+        return []
+    units = norm.split(" ") if kind == "word" else list(norm)
+    joiner = " " if kind == "word" else ""
+    if len(units) < n:
+        return [norm.encode()]
+    return [joiner.join(units[i:i + n]).encode() for i in range(len(units) - n + 1)]
+
+
+def shingle_hash(b: bytes) -> int:
+    return xxhash.xxh64_intdigest(b) & 0xFFFFFFFF
+
+
+def band_keys(sig, bands, rows):
+    return [xxhash.xxh64_intdigest(struct.pack("<%dI" % rows, *sig[j * rows:(j + 1) * rows]), seed=j)
+            for j in range(bands)]
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+def sample_texts():
+    texts = []
+    with open(os.path.join(SHARED, "gsm8k_test.jsonl"), encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i >= 8:
+                break
+            texts.append(("gsm8k", json.loads(line)["question"].encode()))
+    with gzip.open(os.path.join(SHARED, "humaneval.jsonl.gz"), "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i >= 3:
+                break
+            texts.append(("humaneval", json.loads(line)["prompt"].encode()))
+    with open(os.path.join(SHARED, "wikitext2_valid.txt"), "rb") as f:
+        wiki = f.read()
+    texts.append(("wikitext", wiki[:3000]))
+    texts.append(("wikitext-long", wiki[10000:30000]))
+    with open(os.path.join(SHARED, "tinyshakespeare.txt"), "rb") as f:
+        texts.append(("shakespeare", f.read()[:2000]))
+    u = lambda s: s.encode("utf-8")
+    texts += [
+        ("empty", b""),
+        ("spaces-only", b" \t\r\n  "),
+        ("punct-only", u("!!! ... ---")),
+        ("one-word", b"Hello"),
+        ("four-words", b"The quick brown fox"),
+        ("five-words", b"The quick brown fox jumps"),
+        ("six-words", b"The quick brown fox jumps over"),
+        ("repeated", b"a b a b a b a b a b a b"),
+        ("greek", u("ΣΊΣΥΦΟΣ ΚΑΙ Η ΠΕΤΡΑ του βουνού, όπως πάντα· τέλος.")),
+        ("turkish", u("İSTANBUL'da ılık bir gün; IŞIK ve ışık.")),
+        ("german", u("Straße STRASSE Grüße — „Anführungszeichen“ und ẞ.")),
+        ("cyrillic", u("Съешь же ещё этих мягких французских булок, да выпей чаю")),
+        ("cjk", u("東京都は日本の首都です。人口は約1400万人。")),
+        ("emoji", u("I ❤️ data 🚀🚀 dedup 👩‍👩‍👧 — ok? €5 + 3 = €8")),
+        ("combining", u("Cafe\u0301 re\u0301sume\u0301 vs café résumé")),
+        ("format-chars", u("co\u00adoperate zero\u200bwidth joi\u200dner \ufeffBOM")),
+        ("nbsp-and-tabs", u("one\u00a0two\tthree\r\nfour\u2028five\u3000six")),
+        ("controls", b"nul\x00byte bell\x07 esc\x1b[0m end"),
+        ("invalid-utf8", b"bad \xff\xfe bytes \xe2\x82 truncated \xf0\x80\x80 overlong \xed\xa0\x80 surrogate ok"),
+        ("fullwidth", u("ＡＢＣ ｆｕｌｌ ｗｉｄｔｈ １２３")),
+        ("digits", u("Order #12345: 3.14159, 2,718; ٣٤٥ and ४२ end")),
+    ]
+    rnd = random.Random(20261122)
+    alphabet = "abcdefghij klmnop ÀÉÎõü ΣσΩ дЖ 中文 😀 ,.;!?- \t\n"
+    for n in (1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257):
+        texts.append(("random-%d" % n, "".join(rnd.choice(alphabet) for _ in range(n)).encode()))
+    return texts
+
+
+CONFIGS = [
+    # (name, kind, n, lowercase, strip_punct, K, seed, bands, rows)
+    ("default", "word", 5, True, True, 128, 1, 9, 13),
+    ("char9-k64-seed7", "char", 9, True, True, 64, 7, 8, 8),
+    ("word1-keepcase", "word", 1, False, True, 32, 2, 4, 8),
+    ("word13-keeppunct", "word", 13, True, False, 256, 42, 20, 12),
+    ("char3-raw", "char", 3, False, False, 16, 0, 16, 1),
+]
+
+
+def main() -> None:
+    os.makedirs(OUT, exist_ok=True)
+    meta = {"datasketch": datasketch.__version__ if hasattr(datasketch, "__version__") else "?",
+            "numpy": np.__version__, "xxhash": xxhash.VERSION,
+            "unicode": unicodedata.unidata_version, "python": sys.version.split()[0]}
+
+    # XXH64 of random byte strings of every length 0..100 and a few long ones, several seeds.
+    rnd = random.Random(7)
+    vec = []
+    for n in list(range(0, 101)) + [255, 256, 1000, 4096]:
+        data = bytes(rnd.randrange(256) for _ in range(n))
+        for seed in (0, 1, 0x9E3779B97F4A7C15):
+            vec.append({"hex": data.hex(), "seed": str(seed), "xxh64": str(xxhash.xxh64_intdigest(data, seed=seed)),
+                        "xxh3_128": str(xxhash.xxh3_128_intdigest(data)) if seed == 0 else None})
+    with open(os.path.join(OUT, "golden_xxh64.json"), "w") as f:
+        json.dump({"meta": meta, "vectors": vec}, f, indent=0)
+
+    perms = []
+    for k, seed in ((128, 1), (256, 42), (16, 0), (64, 4294967295), (1, 123)):
+        m = MinHash(num_perm=k, seed=seed, scheme="legacy")
+        a, b = m.permutations
+        perms.append({"num_perm": k, "seed": seed, "a": [str(int(x)) for x in a], "b": [str(int(x)) for x in b]})
+    with open(os.path.join(OUT, "golden_permutations.json"), "w") as f:
+        json.dump({"meta": meta, "permutations": perms}, f, indent=0)
+
+    with open(os.path.join(OUT, "golden_sketches.jsonl"), "w") as f:
+        f.write(json.dumps({"meta": meta}) + "\n")
+        for name, raw in sample_texts():
+            for (cname, kind, n, lower, strip, k, seed, bands, rows) in CONFIGS:
+                if cname != "default" and name.startswith("random-") and n > 1:
+                    continue
+                norm = normalize(raw, lower, strip)
+                sh = shingles(norm, kind, n)
+                hashes = [shingle_hash(s) for s in sh]
+                m = MinHash(num_perm=k, seed=seed, scheme="legacy", hashfunc=shingle_hash)
+                if sh:
+                    m.update_batch(sh)
+                sig = [int(x) for x in m.hashvalues]
+                rec = {
+                    "name": name, "config": cname, "shingle": "%s:%d" % (kind, n),
+                    "lowercase": lower, "strip_punct": strip, "num_perm": k, "seed": seed,
+                    "bands": bands, "rows": rows,
+                    "normalized": norm, "words": len(norm.split(" ")) if norm else 0,
+                    "shingle_count": len(hashes),
+                    # Long lists are stored as a digest: XXH64 of the hashes as little-endian uint32.
+                    "shingle_hashes_xxh64": str(xxhash.xxh64_intdigest(struct.pack("<%dI" % len(hashes), *hashes))),
+                    "signature": sig,
+                    "band_keys": [str(x) for x in band_keys(sig, bands, rows)] if sh else [],
+                    "exact_hash": str(xxhash.xxh3_128_intdigest(norm.encode())) if norm else None,
+                }
+                try:
+                    rec["raw"] = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    rec["raw_hex"] = raw.hex()
+                if len(hashes) <= 64:
+                    rec["shingle_hashes"] = hashes
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    assert (MinHashLSH(threshold=0.8, num_perm=128).b, MinHashLSH(threshold=0.8, num_perm=128).r) == \
+        _optimal_param(0.8, 128, 0.5, 0.5)
+    params = []
+    for k in (8, 16, 32, 64, 100, 128, 200, 256):
+        for t in [x / 100 for x in range(10, 100, 5)] + [0.99]:
+            # MinHashLSH(threshold=t, num_perm=k) calls exactly this, then refuses b < 2.
+            b, r = _optimal_param(t, k, 0.5, 0.5)
+            params.append({"threshold": t, "num_perm": k, "bands": b, "rows": r})
+    with open(os.path.join(OUT, "golden_lsh_params.json"), "w") as f:
+        json.dump({"meta": meta, "params": params}, f, indent=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what dupscan needs to build and test, from Debian's packages only. Idempotent: packages
+# that are already installed are left alone and apt-get is not called at all when nothing is missing.
+#
+#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh --bench    also the benchmark peers (datasketch, rensa) in .venv/ from PyPI
+#
+# CUDA (nvcc, Thrust, CUB) is optional and never installed here: CMake builds the CUDA target when it
+# finds nvcc.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config python3
+  libxxhash-dev libcli11-dev libgtest-dev libsimdjson-dev zlib1g-dev libzstd-dev
+  clang-format
+)
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null && sudo=(sudo)
+fi
+
+apt_install() {
+  if [[ $(id -u) -ne 0 && ${#sudo[@]} -eq 0 ]]; then
+    echo "install-deps: need root or sudo to install $*" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  apt_install "${missing[@]}"
+else
+  echo "install-deps: all Debian packages present" >&2
+fi
+
+if [[ ${1:-} == --bench ]]; then
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  if [[ ! -x $here/.venv/bin/python ]]; then
+    python3 -m venv "$here/.venv" 2>/dev/null || {
+      apt_install python3-venv
+      python3 -m venv "$here/.venv"
+    }
+  fi
+  "$here/.venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/bench/requirements.txt"
+fi

@@ -1,0 +1,21 @@
+#include "dupscan/errors.hpp"
+
+#include <atomic>
+
+namespace dupscan {
+namespace {
+std::atomic<bool> interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
+}  // namespace
+
+void request_interrupt() noexcept {
+  interrupted.store(true, std::memory_order_relaxed);
+}
+bool interrupt_requested() noexcept {
+  return interrupted.load(std::memory_order_relaxed);
+}
+void check_interrupt() {
+  if (interrupt_requested()) throw Interrupted("interrupted; no output was written");
+}
+
+}  // namespace dupscan

@@ -1,0 +1,139 @@
+#include <cuda_runtime.h>
+
+#include <string>
+#include <vector>
+
+#include "dupscan/errors.hpp"
+#include "dupscan/spec.hpp"
+#include "spec_check.hpp"
+
+#define DUPSCAN_CUDA_TRY(call)                                                               \
+  do {                                                                                       \
+    const cudaError_t dupscan_err_ = (call);                                                 \
+    if (dupscan_err_ != cudaSuccess) {                                                       \
+      throw ::dupscan::Error(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " + \
+                             cudaGetErrorName(dupscan_err_) + ": " +                         \
+                             cudaGetErrorString(dupscan_err_));                              \
+    }                                                                                        \
+  } while (0)
+
+namespace dupscan::cuda {
+namespace {
+
+// Move-only owner of a device allocation.
+template <class T>
+class DeviceBuffer {
+ public:
+  explicit DeviceBuffer(std::size_t n) : n_(n) {
+    if (n_) DUPSCAN_CUDA_TRY(cudaMalloc(&p_, n_ * sizeof(T)));
+  }
+  DeviceBuffer(const std::vector<T>& h) : DeviceBuffer(h.size()) {
+    if (n_) DUPSCAN_CUDA_TRY(cudaMemcpy(p_, h.data(), n_ * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  ~DeviceBuffer() {
+    if (p_) cudaFree(p_);
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  T* get() const { return p_; }
+  std::vector<T> to_host() const {
+    std::vector<T> h(n_);
+    if (n_) DUPSCAN_CUDA_TRY(cudaMemcpy(h.data(), p_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
+    return h;
+  }
+
+ private:
+  T* p_ = nullptr;
+  std::size_t n_;
+};
+
+__global__ void xxh64_kernel(const unsigned char* bytes, const std::uint64_t* offsets,
+                             const std::uint64_t* seeds, std::size_t n, std::uint64_t* out) {
+  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  out[i] = spec::xxh64(bytes + offsets[i], offsets[i + 1] - offsets[i], seeds[i]);
+}
+
+// One thread per permutation, each scanning all hashes: the plain reading of the spec.
+__global__ void minhash_kernel(const std::uint32_t* hashes, std::size_t count,
+                               const std::uint64_t* a, const std::uint64_t* b, std::size_t k,
+                               std::uint32_t* sig) {
+  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  if (i >= k) return;
+  std::uint32_t m = spec::max_hash;
+  for (std::size_t j = 0; j < count; ++j) {
+    const std::uint32_t v = spec::permute(a[i], b[i], hashes[j]);
+    m = v < m ? v : m;
+  }
+  sig[i] = m;
+}
+
+__global__ void band_kernel(const std::uint32_t* sig, std::uint32_t bands, std::uint32_t rows,
+                            std::uint64_t* out) {
+  const std::uint32_t j = blockIdx.x * blockDim.x + threadIdx.x;
+  if (j >= bands) return;
+  out[j] = spec::band_key(sig + static_cast<std::size_t>(j) * rows, rows, j);
+}
+
+unsigned blocks_for(std::size_t n, unsigned threads) {
+  return static_cast<unsigned>((n + threads - 1) / threads);
+}
+
+}  // namespace
+
+int usable_devices(std::string* why) {
+  int count = 0;
+  const cudaError_t err = cudaGetDeviceCount(&count);
+  if (err == cudaErrorNoDevice || err == cudaErrorInsufficientDriver) {
+    if (why) *why = cudaGetErrorString(err);
+    cudaGetLastError();  // clear it so that later runtime calls do not report it again
+    return 0;
+  }
+  DUPSCAN_CUDA_TRY(err);
+  if (count == 0 && why) *why = "no CUDA device";
+  return count;
+}
+
+std::vector<std::uint64_t> xxh64_on_device(const std::string& bytes,
+                                           const std::vector<std::uint64_t>& offsets,
+                                           const std::vector<std::uint64_t>& seeds) {
+  const std::size_t n = seeds.size();
+  std::vector<unsigned char> h_bytes(bytes.begin(), bytes.end());
+  h_bytes.push_back(0);  // never an empty allocation
+  DeviceBuffer<unsigned char> d_bytes(h_bytes);
+  DeviceBuffer<std::uint64_t> d_offsets(offsets), d_seeds(seeds), d_out(n);
+  if (n) {
+    xxh64_kernel<<<blocks_for(n, 128), 128>>>(d_bytes.get(), d_offsets.get(), d_seeds.get(), n,
+                                              d_out.get());
+    DUPSCAN_CUDA_TRY(cudaGetLastError());
+  }
+  return d_out.to_host();
+}
+
+std::vector<std::uint32_t> minhash_on_device(const std::vector<std::uint32_t>& hashes,
+                                             const std::vector<std::uint64_t>& a,
+                                             const std::vector<std::uint64_t>& b) {
+  std::vector<std::uint32_t> h = hashes;
+  h.push_back(0);  // padding so an empty set still allocates; count excludes it
+  DeviceBuffer<std::uint32_t> d_hashes(h), d_sig(a.size());
+  DeviceBuffer<std::uint64_t> d_a(a), d_b(b);
+  if (!a.empty()) {
+    minhash_kernel<<<blocks_for(a.size(), 128), 128>>>(d_hashes.get(), hashes.size(), d_a.get(),
+                                                       d_b.get(), a.size(), d_sig.get());
+    DUPSCAN_CUDA_TRY(cudaGetLastError());
+  }
+  return d_sig.to_host();
+}
+
+std::vector<std::uint64_t> band_keys_on_device(const std::vector<std::uint32_t>& sig,
+                                               std::uint32_t bands, std::uint32_t rows) {
+  DeviceBuffer<std::uint32_t> d_sig(sig);
+  DeviceBuffer<std::uint64_t> d_out(bands);
+  if (bands) {
+    band_kernel<<<blocks_for(bands, 64), 64>>>(d_sig.get(), bands, rows, d_out.get());
+    DUPSCAN_CUDA_TRY(cudaGetLastError());
+  }
+  return d_out.to_host();
+}
+
+}  // namespace dupscan::cuda

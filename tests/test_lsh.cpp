@@ -1,0 +1,46 @@
+// LSH parameters against datasketch's _optimal_param (tests/data/golden_lsh_params.json).
+#include <cmath>
+
+#include "dupscan/minhash.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+TEST(Lsh, OptimalParamsMatchDatasketch) {
+  simdjson::dom::parser parser;
+  const std::string text = test::read_file(test::test_data("golden_lsh_params.json"));
+  auto root = test::parse_json(parser, text);
+  int checked = 0;
+  for (auto p : root["params"].get_array()) {
+    const double t = double(p["threshold"]);
+    const auto k = static_cast<std::uint32_t>(std::uint64_t(p["num_perm"]));
+    const LshParams got = optimal_lsh_params(t, k);
+    EXPECT_EQ(got.bands, std::uint64_t(p["bands"])) << "T=" << t << " K=" << k;
+    EXPECT_EQ(got.rows, std::uint64_t(p["rows"])) << "T=" << t << " K=" << k;
+    ++checked;
+  }
+  EXPECT_GE(checked, 100);
+}
+
+TEST(Lsh, KnownValues) {
+  const LshParams p80 = optimal_lsh_params(0.8, 128);
+  EXPECT_EQ(p80.bands, 9u);
+  EXPECT_EQ(p80.rows, 13u);
+  const LshParams p90 = optimal_lsh_params(0.9, 128);
+  EXPECT_EQ(p90.bands, 5u);
+  EXPECT_EQ(p90.rows, 25u);
+}
+
+TEST(Lsh, CandidateProbabilityIsTheSCurve) {
+  const LshParams p{9, 13};
+  EXPECT_DOUBLE_EQ(candidate_probability(1.0, p), 1.0);
+  EXPECT_DOUBLE_EQ(candidate_probability(0.0, p), 0.0);
+  EXPECT_NEAR(candidate_probability(0.8, p), 1 - std::pow(1 - std::pow(0.8, 13), 9), 1e-15);
+  EXPECT_NEAR(candidate_probability(0.9, p), 0.928604, 1e-6);
+  EXPECT_GT(candidate_probability(0.95, p), 0.998);
+  EXPECT_LT(candidate_probability(0.5, p), 0.002);
+}
+
+}  // namespace
+}  // namespace dupscan
