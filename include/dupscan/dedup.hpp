@@ -1,0 +1,156 @@
+/**
+ * @file dedup.hpp
+ * @brief `dupscan dedup` as a library call: configuration, run, results.
+ *
+ * ## What a run does
+ *  1. Pass 1 streams every input once (JSONL, gzip, zstd or stdin): parse, normalize, exact hash,
+ *     sketch. Per document only its location, id, exact hash and band keys stay in memory (plus the
+ *     signature with verify = false), never the text.
+ *  2. Exact duplicates: documents with equal exact hashes form a group; its earliest member stands
+ *     for the group in LSH.
+ *  3. LSH: per band, (key, document) pairs are sorted; each member of a bucket is paired with the
+ *     bucket's first (earliest) member. Pairs are deduplicated across bands.
+ *  4. Verification: the candidate documents are read again (pread for plain files, a forward scan
+ *     for compressed ones, a spool file for stdin) and each pair's exact Jaccard of shingle-hash
+ *     sets is compared with the threshold.
+ *  5. Clusters: union-find over exact groups and verified pairs; the kept document of a cluster is
+ *     chosen by the keep policy; every other member is a duplicate.
+ *  6. Outputs are written to temporary files and renamed into place only when everything succeeded.
+ */
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dupscan/minhash.hpp"
+#include "dupscan/normalize.hpp"
+#include "dupscan/shingle.hpp"
+
+namespace dupscan {
+
+enum class KeepPolicy : std::uint8_t {
+  first,    ///< the earliest member in input order
+  longest,  ///< the member with the longest text (bytes of the text field); ties: the earliest
+};
+
+/// Everything `dupscan dedup` can be told. Plain data; validate() checks it once.
+struct DedupConfig {
+  std::vector<std::string> inputs;  ///< JSONL paths (.gz / .zst detected by content), "-" = stdin
+  std::string output_dir;
+  std::string text_field = "text";
+  std::string id_field = "id";
+
+  NormalizeOptions normalize;
+  ShingleSpec shingle;
+  std::uint32_t num_perm = 128;
+  std::uint32_t seed = 1;
+  double threshold = 0.8;
+  std::optional<LshParams> lsh;  ///< explicit bands x rows; otherwise optimal_lsh_params(threshold)
+  /// Weights of the false-positive and false-negative areas in the bands x rows optimum
+  /// (datasketch's MinHashLSH `weights`; they sum to 1). 0.5/0.5 is datasketch's default and gives
+  /// 9 x 13 at T = 0.8, K = 128; a larger fn weight buys recall near T with more candidates.
+  double lsh_fp_weight = 0.5;
+  double lsh_fn_weight = 0.5;
+  bool verify = true;
+  KeepPolicy keep = KeepPolicy::first;
+
+  std::string write_deduped;     ///< path of the deduplicated copy of the input, or empty
+  std::string tmp_dir;           ///< spool files (stdin); default: output_dir
+  unsigned threads = 0;          ///< worker threads; 0 = all hardware threads
+  bool strict = false;           ///< the first bad record is an error instead of a skipped record
+  std::string backend = "auto";  ///< "auto" (GPU when usable, else CPU), "cpu" or "cuda"
+
+  /// @throw UsageError naming the option when a value is out of range.
+  void validate() const;
+  /// bands x rows: the explicit ones, or datasketch's optimum for threshold, num_perm, weights.
+  LshParams resolved_lsh() const;
+};
+
+/// Why a record was skipped (counted per reason in report.json).
+enum class SkipReason : std::uint8_t {
+  malformed_json,
+  not_an_object,
+  missing_text_field,
+  text_not_string,
+  invalid_utf8,
+  record_too_large,
+};
+constexpr int kSkipReasonCount = 6;
+/// Stable snake_case name of a reason, as used in report.json.
+const char* skip_reason_name(SkipReason reason);
+
+struct InputSummary {
+  std::string path;
+  std::string compression;        ///< "none", "gzip" or "zstd"
+  std::uint64_t bytes = 0;        ///< bytes read from the file (compressed size)
+  std::uint64_t text_bytes = 0;   ///< decompressed bytes
+  std::uint64_t lines = 0;        ///< lines, blank ones included
+  std::uint64_t records = 0;      ///< documents taken from this input
+  std::uint64_t blank_lines = 0;  ///< lines holding only whitespace (not records, not warned about)
+  std::uint64_t skipped = 0;      ///< bad records skipped
+  std::string xxh3_64;            ///< hex XXH3-64 of the file's bytes as read (compressed)
+};
+
+struct DedupCounts {
+  std::uint64_t documents = 0;  ///< records taken (skipped ones excluded)
+  std::uint64_t empty = 0;      ///< documents whose normalized text is empty (never clustered)
+  std::uint64_t skipped = 0;
+  std::uint64_t skipped_by_reason[kSkipReasonCount] = {};
+  std::uint64_t exact_duplicates =
+      0;  ///< removed documents whose normalized text equals the kept one
+  std::uint64_t near_duplicates = 0;  ///< other removed documents
+  std::uint64_t clusters = 0;         ///< clusters with >= 2 members
+  std::uint64_t kept = 0;             ///< documents - removed
+  std::uint64_t lsh_documents = 0;    ///< documents in LSH (one per exact group, non-empty)
+  std::uint64_t candidate_pairs = 0;  ///< distinct LSH candidate pairs
+  std::uint64_t verified_pairs = 0;  ///< candidate pairs with Jaccard >= threshold (all, no-verify)
+  std::uint64_t rejected_pairs = 0;  ///< candidate pairs below the threshold
+  std::uint64_t jaccard_extra_pairs = 0;  ///< pairs read again to report Jaccard with the kept doc
+  std::uint64_t text_bytes = 0;           ///< bytes of text fields of all documents
+};
+
+struct DedupTimings {
+  double read_sketch = 0, exact = 0, lsh = 0, verify = 0, cluster = 0, write = 0, total = 0;
+};
+
+struct DedupResult {
+  LshParams lsh;
+  std::string backend;
+  unsigned threads = 0;
+  std::vector<InputSummary> inputs;
+  DedupCounts counts;
+  DedupTimings timings;
+  std::vector<std::string> outputs;  ///< files written
+};
+
+/// Live progress of a run, for a progress bar.
+struct Progress {
+  const char* stage = "";       ///< "read", "exact", "lsh", "verify", "cluster", "write"
+  std::uint64_t documents = 0;  ///< documents sketched so far
+  std::uint64_t bytes = 0;      ///< input bytes read so far (as stored, compressed)
+  std::uint64_t done = 0;       ///< stage progress: units done ...
+  std::uint64_t total = 0;      ///< ... of total (0 = unknown)
+};
+
+/// Callbacks of a run; both may be empty. Called from the thread that called run_dedup.
+struct DedupObserver {
+  std::function<void(const Progress&)> progress;
+  /// One warning per skipped record ("path:line: reason"), in input order.
+  std::function<void(const std::string&)> warning;
+};
+
+/**
+ * @brief Runs a deduplication and writes its outputs to config.output_dir.
+ * @throw UsageError for an invalid configuration; Error for bad input (with path and line), I/O
+ * failures and interruption. Nothing is written to output_dir unless the run succeeds.
+ */
+DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer = {});
+
+/// The dupscan version string, e.g. "0.1.0".
+const char* version() noexcept;
+
+}  // namespace dupscan

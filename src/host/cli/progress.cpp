@@ -1,0 +1,111 @@
+#include "progress.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "dupscan/minhash.hpp"
+
+namespace dupscan::cli {
+
+std::string group_digits(std::uint64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000.0 && u < 4) {
+    bytes /= 1000.0;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+void ProgressBar::update(const Progress& p) {
+  if (!enabled_) return;
+  const auto now = Clock::now();
+  if (drawn_ && now - last_ < std::chrono::milliseconds(200)) return;
+  last_ = now;
+  const double secs = std::chrono::duration<double>(now - start_).count();
+  const double rate = secs > 0 ? p.documents / secs : 0;
+  const double mbs = secs > 0 ? p.bytes / secs / 1e6 : 0;
+  if (std::string(p.stage) == "read") {
+    std::fprintf(stderr, "\r\033[K  reading  %s docs  %s  %.0f docs/s  %.1f MB/s",
+                 group_digits(p.documents).c_str(),
+                 human_bytes(static_cast<double>(p.bytes)).c_str(), rate, mbs);
+  } else if (p.total) {
+    std::fprintf(stderr, "\r\033[K  %-8s %s / %s", p.stage, group_digits(p.done).c_str(),
+                 group_digits(p.total).c_str());
+  } else {
+    std::fprintf(stderr, "\r\033[K  %-8s", p.stage);
+  }
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void ProgressBar::clear() {
+  if (!drawn_) return;
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+  drawn_ = false;
+}
+
+void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r) {
+  const DedupCounts& c = r.counts;
+  std::uint64_t bytes = 0, text_bytes = 0;
+  bool compressed = false;
+  for (const auto& in : r.inputs) {
+    bytes += in.bytes;
+    text_bytes += in.text_bytes;
+    compressed |= in.compression != "none";
+  }
+  const double secs = r.timings.total;
+  const std::uint64_t removed = c.exact_duplicates + c.near_duplicates;
+  const double pct = c.documents ? 100.0 * removed / c.documents : 0.0;
+  std::string size = human_bytes(static_cast<double>(text_bytes)) + " of JSONL";
+  if (compressed) size += " (" + human_bytes(static_cast<double>(bytes)) + " compressed)";
+  std::fprintf(out,
+               "dupscan dedup: %s documents, %s, in %.2f s: %s/s, %s docs/s [%s, %u thread%s]\n",
+               group_digits(c.documents).c_str(), size.c_str(), secs,
+               human_bytes(secs > 0 ? text_bytes / secs : 0).c_str(),
+               group_digits(static_cast<std::uint64_t>(secs > 0 ? c.documents / secs : 0)).c_str(),
+               r.backend.c_str(), r.threads, r.threads == 1 ? "" : "s");
+  std::fprintf(out, "  removed           %s (%.2f%%): %s exact, %s near duplicates\n",
+               group_digits(removed).c_str(), pct, group_digits(c.exact_duplicates).c_str(),
+               group_digits(c.near_duplicates).c_str());
+  std::fprintf(out, "  kept              %s\n", group_digits(c.kept).c_str());
+  std::fprintf(out, "  clusters          %s\n", group_digits(c.clusters).c_str());
+  if (cfg.verify) {
+    std::fprintf(out, "  candidate pairs   %s: %s verified (Jaccard >= %g), %s rejected\n",
+                 group_digits(c.candidate_pairs).c_str(), group_digits(c.verified_pairs).c_str(),
+                 cfg.threshold, group_digits(c.rejected_pairs).c_str());
+  } else {
+    std::fprintf(out, "  candidate pairs   %s (not verified: --no-verify)\n",
+                 group_digits(c.candidate_pairs).c_str());
+  }
+  if (c.empty || c.skipped) {
+    std::fprintf(out, "  empty documents   %s (kept, never clustered)\n",
+                 group_digits(c.empty).c_str());
+    std::fprintf(out, "  skipped records   %s (bad lines; reasons in report.json)\n",
+                 group_digits(c.skipped).c_str());
+  }
+  std::fprintf(out, "  parameters        %s, K=%u, seed %u, %u bands x %u rows, threshold %g\n",
+               cfg.shingle.to_string().c_str(), cfg.num_perm, cfg.seed, r.lsh.bands, r.lsh.rows,
+               cfg.threshold);
+  std::fprintf(
+      out, "  LSH recall        %.0f%% of pairs at Jaccard %g, %.1f%% at %g become candidates\n",
+      100 * candidate_probability(cfg.threshold, r.lsh), cfg.threshold,
+      100 * candidate_probability(std::min(1.0, cfg.threshold + 0.1), r.lsh),
+      std::min(1.0, cfg.threshold + 0.1));
+  std::fprintf(out, "  outputs          ");
+  for (const auto& o : r.outputs)
+    std::fprintf(out, " %s", o.c_str());
+  std::fprintf(out, "\n");
+}
+
+}  // namespace dupscan::cli

@@ -1,0 +1,932 @@
+#include "dupscan/dedup.hpp"
+
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <thread>
+#include <unordered_map>
+
+#include "dupscan/backend.hpp"
+#include "dupscan/errors.hpp"
+#include "io.hpp"
+#include "json_writer.hpp"
+#include "parallel.hpp"
+#include "record.hpp"
+#include "refetch.hpp"
+
+#ifndef DUPSCAN_VERSION
+#define DUPSCAN_VERSION "0.0.0"
+#endif
+
+namespace dupscan {
+
+const char* version() noexcept {
+  return DUPSCAN_VERSION;
+}
+
+const char* skip_reason_name(SkipReason reason) {
+  switch (reason) {
+    case SkipReason::malformed_json:
+      return "malformed_json";
+    case SkipReason::not_an_object:
+      return "not_an_object";
+    case SkipReason::missing_text_field:
+      return "missing_text_field";
+    case SkipReason::text_not_string:
+      return "text_not_string";
+    case SkipReason::invalid_utf8:
+      return "invalid_utf8";
+    case SkipReason::record_too_large:
+      return "record_too_large";
+  }
+  return "unknown";
+}
+
+void DedupConfig::validate() const {
+  expects_usage(!inputs.empty(), "no input given: name one or more JSONL files, or - for stdin");
+  expects_usage(std::count(inputs.begin(), inputs.end(), std::string("-")) <= 1,
+                "stdin (-) can be given only once");
+  expects_usage(!output_dir.empty(), "--output-dir is required");
+  expects_usage(!text_field.empty(), "--text-field must not be empty");
+  expects_usage(num_perm >= 1 && num_perm <= 8192, "--num-perm must be in [1, 8192]");
+  expects_usage(threshold > 0.0 && threshold <= 1.0, "--threshold must be in (0, 1]");
+  expects_usage(shingle.n >= 1 && shingle.n <= 1024, "--shingle N must be in [1, 1024]");
+  if (lsh) {
+    expects_usage(lsh->bands >= 1 && lsh->rows >= 1, "--bands and --rows must be >= 1");
+    expects_usage(std::uint64_t{lsh->bands} * lsh->rows <= num_perm,
+                  "--bands x --rows (" + std::to_string(lsh->bands) + " x " +
+                      std::to_string(lsh->rows) + ") must not exceed --num-perm (" +
+                      std::to_string(num_perm) + ")");
+  }
+  expects_usage(lsh_fp_weight >= 0.0 && lsh_fn_weight >= 0.0 &&
+                    std::fabs(lsh_fp_weight + lsh_fn_weight - 1.0) < 1e-9,
+                "--lsh-weights FP,FN must be two non-negative numbers that sum to 1");
+  expects_usage(threads <= 1024, "--threads must be in [0, 1024]");
+  expects_usage(backend == "auto" || backend == "cpu" || backend == "cuda",
+                "--backend must be auto, cpu or cuda");
+}
+
+LshParams DedupConfig::resolved_lsh() const {
+  return lsh ? *lsh : optimal_lsh_params(threshold, num_perm, lsh_fp_weight, lsh_fn_weight);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Pass-1 work unit size: large enough that per-batch overheads vanish, small enough that
+// 2 x threads batches in flight stay a few tens of MB.
+constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
+// Re-read batches (verification, deduplicated copy).
+constexpr std::size_t kFetchBytes = std::size_t{16} << 20;
+// At most this many warnings are passed to the observer; the rest are only counted.
+constexpr std::uint64_t kMaxWarnings = 50;
+
+struct BadRecord {
+  std::uint64_t line;
+  SkipReason reason;
+  std::string detail;
+};
+
+struct DocOut {
+  Locator loc;
+  std::uint64_t text_len;
+  XXH128_hash_t exact;
+  bool empty;
+  std::string id_json;
+};
+
+struct ResultBatch {
+  std::uint64_t seq = 0;
+  std::uint32_t input = 0;
+  std::vector<DocOut> docs;
+  std::vector<BadRecord> bad;
+  std::uint64_t blank = 0;
+  SketchBatch sketch;
+  io::RawBatch* raw = nullptr;  // returned to the free pool once collected
+};
+
+// Everything kept per document between the passes: a few hundred bytes, never text.
+struct DocTable {
+  std::vector<Locator> loc;
+  std::vector<std::uint64_t> id_end;  // id of doc i: ids[id_end[i-1], id_end[i]); empty: default
+  std::string ids;
+  std::vector<XXH128_hash_t> exact;
+  std::vector<std::uint64_t> text_len;
+  std::vector<std::uint8_t> empty;
+  std::vector<std::uint64_t> keys;  // bands per doc
+  std::vector<std::uint32_t> sigs;  // K per doc, only without verification
+
+  std::size_t size() const { return loc.size(); }
+};
+
+bool exact_less(const XXH128_hash_t& a, const XXH128_hash_t& b) {
+  return a.high64 != b.high64 ? a.high64 < b.high64 : a.low64 < b.low64;
+}
+bool exact_equal(const XXH128_hash_t& a, const XXH128_hash_t& b) {
+  return a.high64 == b.high64 && a.low64 == b.low64;
+}
+
+std::uint64_t pair_key(std::uint32_t u, std::uint32_t v) {
+  return (std::uint64_t{u} << 32) | v;
+}
+
+class Engine {
+ public:
+  Engine(const DedupConfig& cfg, const DedupObserver& obs) : cfg_(cfg), obs_(obs) {}
+
+  DedupResult run() {
+    const auto t_start = Clock::now();
+    cfg_.validate();
+    res_.lsh = cfg_.resolved_lsh();
+    threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
+    res_.threads = threads_;
+    setup_backend();
+    prepare_output_dir();
+
+    auto t = Clock::now();
+    pass1();
+    res_.timings.read_sketch = seconds_since(t);
+
+    t = Clock::now();
+    exact_groups();
+    res_.timings.exact = seconds_since(t);
+
+    t = Clock::now();
+    lsh_candidates();
+    res_.timings.lsh = seconds_since(t);
+
+    t = Clock::now();
+    verify_candidates();
+    res_.timings.verify = seconds_since(t);
+
+    t = Clock::now();
+    cluster();
+    res_.timings.cluster = seconds_since(t);
+
+    t = Clock::now();
+    write_outputs(t_start);
+    return res_;
+  }
+
+ private:
+  // ---- set-up --------------------------------------------------------------------------------
+
+  void setup_backend() {
+    if (cfg_.backend == "cuda") {
+      throw Error(
+          "--backend cuda: this build of dupscan has no CUDA backend yet; use --backend cpu");
+    }
+    params_.shingle = cfg_.shingle;
+    params_.perms = make_permutations(cfg_.num_perm, cfg_.seed);
+    params_.lsh = res_.lsh;
+    backend_ = make_cpu_backend(params_);
+    res_.backend = backend_->name();
+  }
+
+  void prepare_output_dir() {
+    io::make_dirs(cfg_.output_dir);
+    // Fail now, not after hours of work, when the directory cannot take files.
+    io::AtomicFile probe(cfg_.output_dir + "/.dupscan-write-test");
+    probe.write("ok");
+    probe.finish();
+    tmp_dir_ = cfg_.tmp_dir.empty() ? cfg_.output_dir : cfg_.tmp_dir;
+    if (!cfg_.tmp_dir.empty()) io::make_dirs(cfg_.tmp_dir);
+  }
+
+  bool needs_reread() const { return cfg_.verify || !cfg_.write_deduped.empty(); }
+
+  std::string display_path(std::uint32_t input) const {
+    return cfg_.inputs[input] == "-" ? "<stdin>" : cfg_.inputs[input];
+  }
+
+  // ---- pass 1: read, parse, normalize, sketch ------------------------------------------------
+
+  void pass1() {
+    const std::size_t n_inputs = cfg_.inputs.size();
+    res_.inputs.resize(n_inputs);
+    sources_.resize(n_inputs);
+    for (std::size_t i = 0; i < n_inputs; ++i) {
+      res_.inputs[i].path = display_path(static_cast<std::uint32_t>(i));
+      sources_[i].display = res_.inputs[i].path;
+    }
+    const std::size_t pool_size = 2 * static_cast<std::size_t>(threads_) + 2;
+    std::vector<io::RawBatch> pool(pool_size);
+    BlockingQueue<io::RawBatch*> free_q, work_q;
+    BlockingQueue<ResultBatch> result_q;
+    for (auto& b : pool)
+      free_q.push(&b);
+    FirstError error;
+    std::atomic<std::uint64_t> raw_bytes{0};
+
+    std::thread reader([&] {
+      try {
+        read_inputs(free_q, work_q, error, raw_bytes);
+      } catch (...) {
+        error.set(std::current_exception());
+      }
+      work_q.close();
+    });
+    std::vector<std::thread> workers;
+    std::atomic<unsigned> live_workers{threads_};
+    for (unsigned w = 0; w < threads_; ++w) {
+      workers.emplace_back([&] {
+        try {
+          work(work_q, result_q, error);
+        } catch (...) {
+          error.set(std::current_exception());
+        }
+        if (live_workers.fetch_sub(1) == 1) result_q.close();
+      });
+    }
+
+    try {
+      collect(result_q, free_q, error, raw_bytes);
+    } catch (...) {
+      error.set(std::current_exception());
+    }
+    // Unblock and stop everyone, whatever happened.
+    free_q.close();
+    work_q.close();
+    while (result_q.pop()) {
+    }
+    reader.join();
+    for (auto& th : workers)
+      th.join();
+    error.rethrow();
+    check_interrupt();
+  }
+
+  void read_inputs(BlockingQueue<io::RawBatch*>& free_q, BlockingQueue<io::RawBatch*>& work_q,
+                   FirstError& error, std::atomic<std::uint64_t>& raw_bytes) {
+    std::uint64_t seq = 0;
+    for (std::uint32_t i = 0; i < cfg_.inputs.size(); ++i) {
+      const std::string& path = cfg_.inputs[i];
+      RereadSource& rs = sources_[i];
+      rs.path = path;
+      rs.plain = io::is_plain_file(path);
+      stamp_source(rs);
+      auto src = io::open_source(path, &raw_bytes);
+      std::FILE* spool = nullptr;
+      if (path == "-" && needs_reread()) {
+        // stdin cannot be read twice: keep a copy of its decompressed bytes for the later passes.
+        spool_path_ = tmp_dir_ + "/.dupscan-stdin-spool-" + std::to_string(::getpid());
+        spool = std::fopen(spool_path_.c_str(), "wb");
+        if (!spool) io::throw_errno("create spool file", spool_path_);
+        rs.path = spool_path_;
+        rs.plain = true;
+      }
+      io::LineReader reader(*src, spool, spool_path_);
+      for (;;) {
+        if (error.failed() || interrupt_requested()) break;
+        auto slot = free_q.pop();
+        if (!slot) break;
+        io::RawBatch* b = *slot;
+        if (!reader.next(*b, kBatchBytes)) {
+          free_q.push(b);
+          break;
+        }
+        b->input = i;
+        b->seq = seq++;
+        work_q.push(b);
+      }
+      if (spool) {
+        const bool bad = std::fflush(spool) != 0;
+        std::fclose(spool);
+        if (bad) io::throw_errno("write spool file", spool_path_);
+        stamp_source(rs);
+      }
+      InputSummary& s = res_.inputs[i];
+      {
+        std::lock_guard<std::mutex> lock(inputs_mutex_);
+        s.compression = src->compression();
+        s.bytes = src->raw_bytes();
+        s.text_bytes = reader.bytes();
+        s.lines = reader.lines();
+        s.xxh3_64 = src->raw_checksum();
+      }
+      if (error.failed() || interrupt_requested()) return;
+    }
+  }
+
+  void work(BlockingQueue<io::RawBatch*>& work_q, BlockingQueue<ResultBatch>& result_q,
+            FirstError& error) {
+    RecordParser parser(cfg_.text_field, cfg_.id_field);
+    std::string norm;
+    NormalizedBatch nb;
+    while (auto slot = work_q.pop()) {
+      io::RawBatch& raw = **slot;
+      ResultBatch r;
+      r.seq = raw.seq;
+      r.input = raw.input;
+      r.raw = &raw;
+      if (error.failed() || interrupt_requested()) {
+        result_q.push(std::move(r));
+        continue;
+      }
+      nb.clear();
+      std::string_view text;
+      std::string id;
+      SkipReason reason{};
+      std::string detail;
+      for (const io::LineRef& l : raw.lines) {
+        const std::string_view line = raw.line(l);
+        if (is_blank(line)) {
+          ++r.blank;
+          continue;
+        }
+        if (l.length > UINT32_MAX) {
+          r.bad.push_back({l.line_no, SkipReason::record_too_large, "record larger than 4 GiB"});
+          continue;
+        }
+        if (!parser.parse(line.data(), line.size(), text, id, reason, detail)) {
+          r.bad.push_back({l.line_no, reason, detail});
+          continue;
+        }
+        normalize(text, cfg_.normalize, norm);
+        DocOut d;
+        d.loc = {l.stream_offset, l.line_no, raw.input, static_cast<std::uint32_t>(l.length)};
+        d.text_len = text.size();
+        d.empty = norm.empty();
+        d.exact = d.empty ? XXH128_hash_t{0, 0} : XXH3_128bits(norm.data(), norm.size());
+        d.id_json = std::move(id);
+        r.docs.push_back(std::move(d));
+        nb.add(norm);
+        if (line.size() > (std::size_t{64} << 20)) parser.trim();
+      }
+      backend_->sketch(nb, r.sketch);
+      result_q.push(std::move(r));
+    }
+  }
+
+  void collect(BlockingQueue<ResultBatch>& result_q, BlockingQueue<io::RawBatch*>& free_q,
+               FirstError& error, std::atomic<std::uint64_t>& raw_bytes) {
+    std::map<std::uint64_t, ResultBatch> pending;
+    std::uint64_t next = 0;
+    const std::uint32_t bands = res_.lsh.bands;
+    const std::uint32_t k = cfg_.num_perm;
+    Progress p;
+    p.stage = "read";
+    while (auto got = result_q.pop()) {
+      pending.emplace(got->seq, std::move(*got));
+      for (auto it = pending.find(next); it != pending.end(); it = pending.find(next)) {
+        ResultBatch& r = it->second;
+        if (error.failed() || interrupt_requested()) return;
+        InputSummary& in = res_.inputs[r.input];
+        in.blank_lines += r.blank;
+        for (const BadRecord& b : r.bad) {
+          const std::string where = display_path(r.input) + ":" + std::to_string(b.line);
+          if (cfg_.strict) throw Error(where + ": " + b.detail + " (--strict)");
+          ++res_.counts.skipped;
+          ++res_.counts.skipped_by_reason[static_cast<int>(b.reason)];
+          ++in.skipped;
+          if (obs_.warning && res_.counts.skipped <= kMaxWarnings) {
+            obs_.warning(where + ": " + b.detail + "; record skipped");
+          }
+        }
+        for (std::size_t d = 0; d < r.docs.size(); ++d) {
+          DocOut& doc = r.docs[d];
+          if (docs_.size() >= UINT32_MAX) {
+            throw Error("more than 4294967294 documents in one run; split the input");
+          }
+          docs_.loc.push_back(doc.loc);
+          docs_.ids += doc.id_json;
+          docs_.id_end.push_back(docs_.ids.size());
+          docs_.exact.push_back(doc.exact);
+          docs_.text_len.push_back(doc.text_len);
+          docs_.empty.push_back(doc.empty);
+          res_.counts.text_bytes += doc.text_len;
+          if (doc.empty) ++res_.counts.empty;
+        }
+        docs_.keys.insert(docs_.keys.end(), r.sketch.band_keys.begin(),
+                          r.sketch.band_keys.begin() + r.docs.size() * bands);
+        if (!cfg_.verify) {
+          docs_.sigs.insert(docs_.sigs.end(), r.sketch.signatures.begin(),
+                            r.sketch.signatures.begin() + r.docs.size() * k);
+        }
+        in.records += r.docs.size();
+        free_q.push(r.raw);
+        pending.erase(it);
+        ++next;
+        if (obs_.progress) {
+          p.documents = docs_.size();
+          p.bytes = raw_bytes.load(std::memory_order_relaxed);
+          obs_.progress(p);
+        }
+      }
+    }
+    res_.counts.documents = docs_.size();
+  }
+
+  // ---- exact duplicates ----------------------------------------------------------------------
+
+  void exact_groups() {
+    const std::size_t n = docs_.size();
+    exact_rep_.resize(n);
+    std::iota(exact_rep_.begin(), exact_rep_.end(), 0u);
+    std::vector<std::uint32_t> order;
+    order.reserve(n);
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (!docs_.empty[d]) order.push_back(d);
+    }
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const auto& ha = docs_.exact[a];
+      const auto& hb = docs_.exact[b];
+      if (!exact_equal(ha, hb)) return exact_less(ha, hb);
+      return a < b;
+    });
+    for (std::size_t i = 1; i < order.size(); ++i) {
+      if (exact_equal(docs_.exact[order[i]], docs_.exact[order[i - 1]])) {
+        exact_rep_[order[i]] = exact_rep_[order[i - 1]];
+      }
+    }
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (!docs_.empty[d] && exact_rep_[d] == d) reps_.push_back(d);
+    }
+    res_.counts.lsh_documents = reps_.size();
+  }
+
+  // ---- LSH candidates ------------------------------------------------------------------------
+
+  void lsh_candidates() {
+    const std::uint32_t bands = res_.lsh.bands;
+    std::vector<std::vector<std::uint64_t>> per_band(bands);
+    report_stage("lsh", 0, bands);
+    parallel_for(bands, threads_, 1, [&](std::size_t j) {
+      std::vector<std::pair<std::uint64_t, std::uint32_t>> entries;
+      entries.reserve(reps_.size());
+      for (std::uint32_t d : reps_)
+        entries.emplace_back(docs_.keys[std::size_t{d} * bands + j], d);
+      // Sorting (key, doc) is a stable sort by key: buckets list their members in input order.
+      std::sort(entries.begin(), entries.end());
+      auto& out = per_band[j];
+      for (std::size_t i = 0; i < entries.size();) {
+        std::size_t e = i + 1;
+        while (e < entries.size() && entries[e].first == entries[i].first)
+          ++e;
+        for (std::size_t m = i + 1; m < e; ++m) {
+          out.push_back(pair_key(entries[i].second, entries[m].second));
+        }
+        i = e;
+      }
+    });
+    std::size_t total = 0;
+    for (auto& v : per_band)
+      total += v.size();
+    pairs_.reserve(total);
+    for (auto& v : per_band) {
+      pairs_.insert(pairs_.end(), v.begin(), v.end());
+      std::vector<std::uint64_t>().swap(v);
+    }
+    std::sort(pairs_.begin(), pairs_.end());
+    pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
+    res_.counts.candidate_pairs = pairs_.size();
+  }
+
+  // ---- verification --------------------------------------------------------------------------
+
+  /**
+   * Exact Jaccard of each pair (u < v, both LSH documents) by reading the documents again.
+   * Documents are visited in input order; the shingle set of u is kept from its visit until its
+   * last partner v has been visited, so memory holds the sets of pending anchors, not the corpus.
+   */
+  std::vector<double> jaccard_of_pairs(const std::vector<std::uint64_t>& pairs) {
+    std::vector<double> result(pairs.size(), 0.0);
+    if (pairs.empty()) return result;
+    // Pairs grouped by v, and the last partner of every u.
+    std::vector<std::size_t> by_v(pairs.size());
+    std::iota(by_v.begin(), by_v.end(), std::size_t{0});
+    std::sort(by_v.begin(), by_v.end(), [&](std::size_t a, std::size_t b) {
+      const std::uint32_t va = static_cast<std::uint32_t>(pairs[a]);
+      const std::uint32_t vb = static_cast<std::uint32_t>(pairs[b]);
+      return va != vb ? va < vb : a < b;
+    });
+    std::unordered_map<std::uint32_t, std::uint32_t> last_partner;
+    std::vector<std::uint32_t> needed;
+    needed.reserve(pairs.size() * 2);
+    for (std::uint64_t p : pairs) {
+      const auto u = static_cast<std::uint32_t>(p >> 32), v = static_cast<std::uint32_t>(p);
+      auto& lp = last_partner[u];
+      lp = std::max(lp, v);
+      needed.push_back(u);
+      needed.push_back(v);
+    }
+    std::sort(needed.begin(), needed.end());
+    needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
+
+    std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> kept_sets;
+    std::size_t next_pair = 0;  // index into by_v
+    std::uint64_t visited = 0;
+    refetch(sources_, docs_.loc, needed, kFetchBytes, [&](FetchedBatch& batch) {
+      check_interrupt();
+      const std::size_t m = batch.items.size();
+      std::vector<std::vector<std::uint32_t>> sets(m);
+      parallel_for(m, threads_, 16, [&](std::size_t i) {
+        thread_local RecordParser parser("", "");
+        thread_local std::string norm;
+        parser.set_fields(cfg_.text_field, cfg_.id_field);
+        const auto& it = batch.items[i];
+        const std::string_view rec = batch.record(it);
+        std::string_view text;
+        std::string id, detail;
+        SkipReason reason{};
+        if (!parser.parse(rec.data(), rec.size(), text, id, reason, detail)) {
+          throw Error("input '" + display_path(docs_.loc[it.doc].input) +
+                      "' changed while dupscan was running (line " +
+                      std::to_string(docs_.loc[it.doc].line) + " no longer parses)");
+        }
+        normalize(text, cfg_.normalize, norm);
+        shingle_hash_set(norm, cfg_.shingle, sets[i]);
+      });
+      // Index of each fetched doc in this batch.
+      std::unordered_map<std::uint32_t, std::size_t> in_batch;
+      for (std::size_t i = 0; i < m; ++i)
+        in_batch.emplace(batch.items[i].doc, i);
+      auto set_of = [&](std::uint32_t d) -> const std::vector<std::uint32_t>& {
+        auto b = in_batch.find(d);
+        if (b != in_batch.end()) return sets[b->second];
+        return kept_sets.at(d);
+      };
+      const std::uint32_t last_doc = batch.items.back().doc;
+      std::size_t end_pair = next_pair;
+      while (end_pair < by_v.size() &&
+             static_cast<std::uint32_t>(pairs[by_v[end_pair]]) <= last_doc) {
+        ++end_pair;
+      }
+      parallel_for(end_pair - next_pair, threads_, 64, [&](std::size_t i) {
+        const std::size_t pi = by_v[next_pair + i];
+        const auto u = static_cast<std::uint32_t>(pairs[pi] >> 32);
+        const auto v = static_cast<std::uint32_t>(pairs[pi]);
+        result[pi] = jaccard(set_of(u), set_of(v));
+      });
+      next_pair = end_pair;
+      // Keep the sets still needed by later partners; drop those whose last partner is done.
+      for (auto it = kept_sets.begin(); it != kept_sets.end();) {
+        it = last_partner[it->first] <= last_doc ? kept_sets.erase(it) : std::next(it);
+      }
+      for (std::size_t i = 0; i < m; ++i) {
+        auto lp = last_partner.find(batch.items[i].doc);
+        if (lp != last_partner.end() && lp->second > last_doc) {
+          kept_sets.emplace(batch.items[i].doc, std::move(sets[i]));
+        }
+      }
+      visited += m;
+      report_stage("verify", visited, needed.size());
+    });
+    return result;
+  }
+
+  void verify_candidates() {
+    if (!cfg_.verify) {
+      edges_ = pairs_;
+      res_.counts.verified_pairs = pairs_.size();
+      return;
+    }
+    const std::vector<double> j = jaccard_of_pairs(pairs_);
+    for (std::size_t i = 0; i < pairs_.size(); ++i) {
+      known_jaccard_.emplace(pairs_[i], j[i]);
+      if (j[i] >= cfg_.threshold) edges_.push_back(pairs_[i]);
+    }
+    res_.counts.verified_pairs = edges_.size();
+    res_.counts.rejected_pairs = pairs_.size() - edges_.size();
+  }
+
+  // ---- clusters ------------------------------------------------------------------------------
+
+  std::uint32_t find(std::uint32_t x) {
+    while (parent_[x] != x) {
+      parent_[x] = parent_[parent_[x]];
+      x = parent_[x];
+    }
+    return x;
+  }
+
+  void cluster() {
+    report_stage("cluster", 0, 0);
+    const std::size_t n = docs_.size();
+    parent_.resize(n);
+    std::iota(parent_.begin(), parent_.end(), 0u);
+    for (std::uint64_t e : edges_) {
+      // The smaller index becomes the root: the result does not depend on edge order.
+      std::uint32_t a = find(static_cast<std::uint32_t>(e >> 32));
+      std::uint32_t b = find(static_cast<std::uint32_t>(e));
+      if (a == b) continue;
+      if (b < a) std::swap(a, b);
+      parent_[b] = a;
+    }
+    // root[d]: the cluster of doc d, identified by its smallest member; kUnset for empty docs.
+    root_.assign(n, kUnset);
+    std::vector<std::uint32_t> size(n, 0);
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (docs_.empty[d]) continue;
+      root_[d] = find(exact_rep_[d]);
+      ++size[root_[d]];
+    }
+    // Kept member and cluster id of every cluster of >= 2 documents, ids in order of first member.
+    kept_.assign(n, kUnset);
+    cluster_id_.assign(n, kUnset);
+    std::uint32_t next_id = 0;
+    for (std::uint32_t d = 0; d < n; ++d) {
+      const std::uint32_t r = root_[d];
+      if (r == kUnset || size[r] < 2) continue;
+      if (cluster_id_[r] == kUnset) {
+        cluster_id_[r] = next_id++;
+        kept_[r] = d;
+      } else if (cfg_.keep == KeepPolicy::longest && docs_.text_len[d] > docs_.text_len[kept_[r]]) {
+        kept_[r] = d;
+      }
+    }
+    res_.counts.clusters = next_id;
+    // Jaccard of each removed member with its kept document.
+    std::vector<std::uint64_t> missing;
+    for (std::uint32_t d = 0; d < n; ++d) {
+      const std::uint32_t r = root_[d];
+      if (r == kUnset || cluster_id_[r] == kUnset || kept_[r] == d) continue;
+      const std::uint32_t a = exact_rep_[d], b = exact_rep_[kept_[r]];
+      if (a == b) {
+        ++res_.counts.exact_duplicates;
+        continue;
+      }
+      ++res_.counts.near_duplicates;
+      if (cfg_.verify && !known_jaccard_.count(pair_key(std::min(a, b), std::max(a, b)))) {
+        missing.push_back(pair_key(std::min(a, b), std::max(a, b)));
+      }
+    }
+    res_.counts.kept =
+        res_.counts.documents - res_.counts.exact_duplicates - res_.counts.near_duplicates;
+    std::sort(missing.begin(), missing.end());
+    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+    res_.counts.jaccard_extra_pairs = missing.size();
+    const std::vector<double> j = jaccard_of_pairs(missing);
+    for (std::size_t i = 0; i < missing.size(); ++i)
+      known_jaccard_.emplace(missing[i], j[i]);
+  }
+
+  double jaccard_with_kept(std::uint32_t d, std::uint32_t kept) const {
+    const std::uint32_t a = exact_rep_[d], b = exact_rep_[kept];
+    if (a == b) return 1.0;
+    if (!cfg_.verify) {
+      const std::uint32_t k = cfg_.num_perm;
+      return estimate_jaccard(docs_.sigs.data() + std::size_t{a} * k,
+                              docs_.sigs.data() + std::size_t{b} * k, k);
+    }
+    return known_jaccard_.at(pair_key(std::min(a, b), std::max(a, b)));
+  }
+
+  // ---- outputs -------------------------------------------------------------------------------
+
+  void append_id(std::string& out, std::uint32_t d) const {
+    const std::uint64_t begin = d == 0 ? 0 : docs_.id_end[d - 1];
+    const std::uint64_t end = docs_.id_end[d];
+    if (end > begin) {
+      out.append(docs_.ids, begin, end - begin);
+    } else {
+      append_json_string(
+          out, display_path(docs_.loc[d].input) + ":" + std::to_string(docs_.loc[d].line));
+    }
+  }
+
+  bool removed(std::uint32_t d) const {
+    const std::uint32_t r = root_[d];
+    return r != kUnset && cluster_id_[r] != kUnset && kept_[r] != d;
+  }
+
+  void write_outputs(Clock::time_point t_start) {
+    const auto t_write = Clock::now();
+    const std::string dir = cfg_.output_dir + "/";
+    std::unique_ptr<io::OutputFile> deduped;
+    if (!cfg_.write_deduped.empty()) {
+      deduped = std::make_unique<io::OutputFile>(cfg_.write_deduped);
+      write_deduped(*deduped);
+      deduped->finish();
+    }
+    report_stage("write", 0, 0);
+    const std::size_t n = docs_.size();
+    io::AtomicFile dups(dir + "duplicates.jsonl");
+    io::AtomicFile clusters(dir + "clusters.jsonl");
+    std::string line;
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (!removed(d)) continue;
+      const std::uint32_t r = root_[d];
+      const std::uint32_t kept = kept_[r];
+      const bool exact = exact_rep_[d] == exact_rep_[kept];
+      line.clear();
+      line += "{\"id\":";
+      append_id(line, d);
+      line += ",\"duplicate_of\":";
+      append_id(line, kept);
+      line += ",\"cluster\":" + std::to_string(cluster_id_[r]);
+      line += exact ? ",\"kind\":\"exact\"" : ",\"kind\":\"near\"";
+      line += ",\"jaccard\":";
+      append_double(line, jaccard_with_kept(d, kept));
+      line += "}\n";
+      dups.write(line);
+    }
+    // Members of each cluster in input order, clusters by id (= order of their first member).
+    std::vector<std::uint32_t> count(res_.counts.clusters + 1, 0);
+    for (std::uint32_t d = 0; d < n; ++d) {
+      const std::uint32_t r = root_[d];
+      if (r != kUnset && cluster_id_[r] != kUnset) ++count[cluster_id_[r] + 1];
+    }
+    std::partial_sum(count.begin(), count.end(), count.begin());
+    std::vector<std::uint32_t> members(count.back());
+    {
+      std::vector<std::uint32_t> fill(count.begin(), count.end() - 1);
+      for (std::uint32_t d = 0; d < n; ++d) {
+        const std::uint32_t r = root_[d];
+        if (r != kUnset && cluster_id_[r] != kUnset) members[fill[cluster_id_[r]]++] = d;
+      }
+    }
+    for (std::uint32_t c = 0; c < res_.counts.clusters; ++c) {
+      const std::uint32_t first = members[count[c]];
+      line.clear();
+      line += "{\"cluster\":" + std::to_string(c) + ",\"kept\":";
+      append_id(line, kept_[root_[first]]);
+      line += ",\"members\":[";
+      for (std::uint32_t i = count[c]; i < count[c + 1]; ++i) {
+        if (i != count[c]) line += ',';
+        append_id(line, members[i]);
+      }
+      line += "]}\n";
+      clusters.write(line);
+    }
+    dups.finish();
+    clusters.finish();
+
+    res_.outputs = {dir + "duplicates.jsonl", dir + "clusters.jsonl", dir + "report.json"};
+    if (deduped) res_.outputs.push_back(cfg_.write_deduped);
+    res_.timings.write = seconds_since(t_write);
+    res_.timings.total = seconds_since(t_start);
+    io::AtomicFile report(dir + "report.json");
+    report.write(report_json());
+    report.finish();
+    // Everything is complete on disk: only now do the outputs replace earlier ones.
+    if (deduped) deduped->commit();
+    dups.commit();
+    clusters.commit();
+    report.commit();
+  }
+
+  void write_deduped(io::OutputFile& out) {
+    std::vector<std::uint32_t> kept_docs;
+    kept_docs.reserve(docs_.size());
+    for (std::uint32_t d = 0; d < docs_.size(); ++d) {
+      if (!removed(d)) kept_docs.push_back(d);
+    }
+    std::uint64_t written = 0;
+    refetch(sources_, docs_.loc, kept_docs, kFetchBytes, [&](FetchedBatch& batch) {
+      check_interrupt();
+      for (const auto& it : batch.items) {
+        out.write(batch.record(it));
+        out.write("\n");
+      }
+      written += batch.items.size();
+      report_stage("write", written, kept_docs.size());
+    });
+  }
+
+  std::string report_json() const {
+    JsonWriter w(2);
+    w.begin_object();
+    w.field("dupscan_version", version());
+    w.field("command", "dedup");
+    w.key("parameters").begin_object();
+    w.field("threshold", cfg_.threshold);
+    w.field("num_perm", cfg_.num_perm);
+    w.field("seed", cfg_.seed);
+    w.field("bands", res_.lsh.bands);
+    w.field("rows", res_.lsh.rows);
+    w.field("lsh_params", cfg_.lsh ? "explicit (--bands, --rows)"
+                                   : "datasketch optimal_param(threshold, num_perm, weights)");
+    w.key("lsh_weights")
+        .begin_array()
+        .value(cfg_.lsh_fp_weight)
+        .value(cfg_.lsh_fn_weight)
+        .end_array();
+    w.field("shingle", cfg_.shingle.to_string());
+    w.field("shingle_hash", "low 32 bits of XXH64(seed 0)");
+    w.field("minhash", "datasketch legacy: ((a*h+b) mod 2^64) mod (2^61-1) & (2^32-1)");
+    w.key("normalization").begin_object();
+    w.field("lowercase", cfg_.normalize.lowercase);
+    w.field("strip_punctuation", cfg_.normalize.strip_punctuation);
+    w.field("unicode", unicode_version());
+    w.end_object();
+    w.field("exact_hash", "XXH3-128 of normalized text");
+    w.field("verify", cfg_.verify);
+    w.field("keep", cfg_.keep == KeepPolicy::first ? "first" : "longest");
+    w.field("text_field", cfg_.text_field);
+    w.field("id_field", cfg_.id_field);
+    w.field("strict", cfg_.strict);
+    w.end_object();
+    w.field("backend", res_.backend);
+    w.field("threads", res_.threads);
+    w.key("inputs").begin_array();
+    for (const InputSummary& in : res_.inputs) {
+      w.begin_object();
+      w.field("path", in.path);
+      w.field("compression", in.compression);
+      w.field("bytes", in.bytes);
+      w.field("text_bytes", in.text_bytes);
+      w.field("lines", in.lines);
+      w.field("records", in.records);
+      w.field("blank_lines", in.blank_lines);
+      w.field("skipped", in.skipped);
+      w.field("xxh3_64", in.xxh3_64);
+      w.end_object();
+    }
+    w.end_array();
+    const DedupCounts& c = res_.counts;
+    w.key("counts").begin_object();
+    w.field("documents", c.documents);
+    w.field("empty", c.empty);
+    w.field("exact_duplicates", c.exact_duplicates);
+    w.field("near_duplicates", c.near_duplicates);
+    w.field("removed", c.exact_duplicates + c.near_duplicates);
+    w.field("kept", c.kept);
+    w.field("clusters", c.clusters);
+    w.field("skipped", c.skipped);
+    w.key("skipped_by_reason").begin_object();
+    for (int r = 0; r < kSkipReasonCount; ++r) {
+      w.field(skip_reason_name(static_cast<SkipReason>(r)), c.skipped_by_reason[r]);
+    }
+    w.end_object();
+    w.field("lsh_documents", c.lsh_documents);
+    w.field("candidate_pairs", c.candidate_pairs);
+    w.field("verified_pairs", c.verified_pairs);
+    w.field("rejected_pairs", c.rejected_pairs);
+    w.field("jaccard_extra_pairs", c.jaccard_extra_pairs);
+    w.field("text_bytes", c.text_bytes);
+    w.end_object();
+    const DedupTimings& t = res_.timings;
+    w.key("timings_s").begin_object();
+    w.field("read_sketch", t.read_sketch);
+    w.field("exact", t.exact);
+    w.field("lsh", t.lsh);
+    w.field("verify", t.verify);
+    w.field("cluster", t.cluster);
+    w.field("write", t.write);
+    w.field("total", t.total);
+    w.end_object();
+    w.key("outputs").begin_array();
+    for (const auto& o : res_.outputs)
+      w.value(o);
+    w.end_array();
+    w.end_object();
+    return w.str() + "\n";
+  }
+
+  void report_stage(const char* stage, std::uint64_t done, std::uint64_t total) {
+    if (!obs_.progress) return;
+    Progress p;
+    p.stage = stage;
+    p.documents = docs_.size();
+    p.done = done;
+    p.total = total;
+    obs_.progress(p);
+  }
+
+  static constexpr std::uint32_t kUnset = UINT32_MAX;
+
+  const DedupConfig& cfg_;
+  const DedupObserver& obs_;
+  DedupResult res_;
+  unsigned threads_ = 1;
+  SketchParams params_;
+  std::unique_ptr<Backend> backend_;
+  std::string tmp_dir_;
+  std::string spool_path_;
+  std::vector<RereadSource> sources_;
+  std::mutex inputs_mutex_;
+
+  DocTable docs_;
+  std::vector<std::uint32_t> exact_rep_;  // earliest doc with the same normalized text
+  std::vector<std::uint32_t> reps_;       // LSH documents, ascending
+  std::vector<std::uint64_t> pairs_;      // candidate pairs u << 32 | v, u < v, sorted
+  std::vector<std::uint64_t> edges_;      // verified pairs
+  std::unordered_map<std::uint64_t, double> known_jaccard_;
+  std::vector<std::uint32_t> parent_, root_, kept_, cluster_id_;
+
+ public:
+  ~Engine() {
+    if (!spool_path_.empty()) ::unlink(spool_path_.c_str());
+  }
+};
+
+}  // namespace
+
+DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer) {
+  Engine engine(config, observer);
+  return engine.run();
+}
+
+}  // namespace dupscan

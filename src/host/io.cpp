@@ -1,0 +1,508 @@
+#include "io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dupscan/errors.hpp"
+
+namespace dupscan::io {
+
+void throw_errno(const std::string& what, const std::string& path) {
+  throw Error("cannot " + what + " '" + path + "': " + std::strerror(errno));
+}
+
+namespace {
+
+constexpr std::size_t kRawChunk = std::size_t{1} << 20;  // read() size: large enough to amortize
+                                                         // syscalls, small enough to stay in L2/L3
+
+std::string hex64(std::uint64_t v) {
+  static const char* digits = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4)
+    s[i] = digits[v & 15];
+  return s;
+}
+
+// The file as stored: reads, counts and checksums raw bytes; decoders consume its buffer.
+class RawFile {
+ public:
+  RawFile(const std::string& path, std::atomic<std::uint64_t>* counter)
+      : path_(path), counter_(counter), buf_(kRawChunk) {
+    if (path == "-") {
+      fd_ = STDIN_FILENO;
+      display_ = "<stdin>";
+    } else {
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) throw_errno("open input", path);
+      struct stat st {};
+      if (::fstat(fd_, &st) != 0) throw_errno("stat input", path);
+      if (S_ISDIR(st.st_mode)) {
+        ::close(fd_);
+        throw Error("input '" + path + "' is a directory, not a file");
+      }
+    }
+    state_ = XXH3_createState();
+    XXH3_64bits_reset(state_);
+  }
+  ~RawFile() {
+    if (fd_ > STDIN_FILENO) ::close(fd_);
+    XXH3_freeState(state_);
+  }
+  RawFile(const RawFile&) = delete;
+  RawFile& operator=(const RawFile&) = delete;
+
+  const char* data() const { return buf_.data() + pos_; }
+  std::size_t available() const { return end_ - pos_; }
+  void consume(std::size_t n) { pos_ += n; }
+
+  /// Reads more bytes after those available (moving them to the front). False at end of file.
+  bool fill() {
+    if (pos_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+      end_ -= pos_;
+      pos_ = 0;
+    }
+    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+    const std::size_t n = read_fd(buf_.data() + end_, buf_.size() - end_);
+    end_ += n;
+    return n > 0;
+  }
+
+  /// Reads directly into dst, bypassing the buffer (which must be empty).
+  std::size_t read_direct(char* dst, std::size_t n) { return read_fd(dst, n); }
+
+  const std::string& path() const { return path_; }
+  std::uint64_t raw_bytes() const { return raw_bytes_; }
+  std::string checksum() const { return hex64(XXH3_64bits_digest(state_)); }
+
+ private:
+  std::size_t read_fd(char* dst, std::size_t n) {
+    for (;;) {
+      const ssize_t r = ::read(fd_, dst, n);
+      if (r >= 0) {
+        XXH3_64bits_update(state_, dst, static_cast<std::size_t>(r));
+        raw_bytes_ += static_cast<std::uint64_t>(r);
+        if (counter_) counter_->fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
+        return static_cast<std::size_t>(r);
+      }
+      if (errno != EINTR) throw_errno("read input", path_);
+    }
+  }
+
+  std::string path_;
+  std::string display_;
+  std::atomic<std::uint64_t>* counter_;
+  int fd_ = -1;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  std::uint64_t raw_bytes_ = 0;
+  XXH3_state_t* state_ = nullptr;
+};
+
+class PlainSource final : public ByteSource {
+ public:
+  explicit PlainSource(std::unique_ptr<RawFile> raw) : raw_(std::move(raw)) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    if (raw_->available() > 0) {
+      const std::size_t k = std::min(n, raw_->available());
+      std::memcpy(buf, raw_->data(), k);
+      raw_->consume(k);
+      return k;
+    }
+    return raw_->read_direct(buf, n);
+  }
+  const char* compression() const override { return "none"; }
+  std::uint64_t raw_bytes() const override { return raw_->raw_bytes(); }
+  std::string raw_checksum() const override { return raw_->checksum(); }
+
+ private:
+  std::unique_ptr<RawFile> raw_;
+};
+
+class GzipSource final : public ByteSource {
+ public:
+  explicit GzipSource(std::unique_ptr<RawFile> raw) : raw_(std::move(raw)) {
+    std::memset(&zs_, 0, sizeof zs_);
+    if (inflateInit2(&zs_, 15 + 32) != Z_OK) throw Error("cannot initialize zlib");
+  }
+  ~GzipSource() override { inflateEnd(&zs_); }
+
+  std::size_t read(char* buf, std::size_t n) override {
+    if (n > UINT32_MAX) n = UINT32_MAX;
+    zs_.next_out = reinterpret_cast<Bytef*>(buf);
+    zs_.avail_out = static_cast<uInt>(n);
+    for (;;) {
+      if (raw_->available() == 0 && !raw_->fill()) {
+        if (in_member_) {
+          throw Error("input '" + raw_->path() +
+                      "': truncated gzip stream (the file ends inside a compressed member)");
+        }
+        return n - zs_.avail_out;
+      }
+      in_member_ = true;
+      const std::size_t avail = std::min<std::size_t>(raw_->available(), UINT32_MAX);
+      zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw_->data()));
+      zs_.avail_in = static_cast<uInt>(avail);
+      const int r = inflate(&zs_, Z_NO_FLUSH);
+      raw_->consume(avail - zs_.avail_in);
+      if (r == Z_STREAM_END) {
+        in_member_ = false;  // a concatenated member may follow (multi-member gzip)
+        inflateReset(&zs_);
+      } else if (r != Z_OK && r != Z_BUF_ERROR) {
+        throw Error("input '" + raw_->path() + "': corrupt gzip data (" +
+                    (zs_.msg ? zs_.msg : "zlib error " + std::to_string(r)) + ")");
+      }
+      if (zs_.avail_out < n) return n - zs_.avail_out;
+    }
+  }
+  const char* compression() const override { return "gzip"; }
+  std::uint64_t raw_bytes() const override { return raw_->raw_bytes(); }
+  std::string raw_checksum() const override { return raw_->checksum(); }
+
+ private:
+  std::unique_ptr<RawFile> raw_;
+  z_stream zs_;
+  bool in_member_ = false;
+};
+
+class ZstdSource final : public ByteSource {
+ public:
+  explicit ZstdSource(std::unique_ptr<RawFile> raw) : raw_(std::move(raw)) {
+    dctx_ = ZSTD_createDCtx();
+    if (!dctx_) throw Error("cannot initialize zstd");
+  }
+  ~ZstdSource() override { ZSTD_freeDCtx(dctx_); }
+
+  std::size_t read(char* buf, std::size_t n) override {
+    ZSTD_outBuffer out{buf, n, 0};
+    for (;;) {
+      if (raw_->available() == 0 && !raw_eof_) raw_eof_ = !raw_->fill();
+      // All frames complete and flushed, nothing left to read: the end. (Calling the decoder
+      // again would make it ask for the next frame's header.)
+      if (raw_eof_ && raw_->available() == 0 && last_ == 0) return 0;
+      ZSTD_inBuffer in{raw_->data(), raw_->available(), 0};
+      const std::size_t r = ZSTD_decompressStream(dctx_, &out, &in);
+      raw_->consume(in.pos);
+      if (ZSTD_isError(r)) {
+        throw Error("input '" + raw_->path() + "': corrupt zstd data (" + ZSTD_getErrorName(r) +
+                    ")");
+      }
+      last_ = r;
+      if (out.pos > 0) return out.pos;
+      if (raw_eof_ && raw_->available() == 0) {
+        if (last_ != 0) {
+          throw Error("input '" + raw_->path() +
+                      "': truncated zstd stream (the file ends inside a frame)");
+        }
+        return 0;
+      }
+    }
+  }
+  const char* compression() const override { return "zstd"; }
+  std::uint64_t raw_bytes() const override { return raw_->raw_bytes(); }
+  std::string raw_checksum() const override { return raw_->checksum(); }
+
+ private:
+  std::unique_ptr<RawFile> raw_;
+  ZSTD_DCtx* dctx_ = nullptr;
+  std::size_t last_ = 0;
+  bool raw_eof_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> open_source(const std::string& path,
+                                        std::atomic<std::uint64_t>* raw_counter) {
+  auto raw = std::make_unique<RawFile>(path, raw_counter);
+  while (raw->available() < 4 && raw->fill()) {
+  }
+  const auto* m = reinterpret_cast<const unsigned char*>(raw->data());
+  const std::size_t n = raw->available();
+  if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) return std::make_unique<GzipSource>(std::move(raw));
+  if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) {
+    return std::make_unique<ZstdSource>(std::move(raw));
+  }
+  return std::make_unique<PlainSource>(std::move(raw));
+}
+
+bool is_plain_file(const std::string& path) {
+  if (path == "-") return false;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  unsigned char m[4] = {0, 0, 0, 0};
+  const ssize_t r = ::pread(fd, m, 4, 0);
+  ::close(fd);
+  if (r >= 2 && m[0] == 0x1f && m[1] == 0x8b) return false;
+  if (r >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) return false;
+  return true;
+}
+
+LineReader::LineReader(ByteSource& source, std::FILE* tee, std::string tee_path)
+    : src_(source), tee_(tee), tee_path_(std::move(tee_path)) {}
+
+bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
+  batch.lines.clear();
+  std::vector<char>& data = batch.data;
+  data.resize(std::max<std::size_t>(carry_.size() + kRawChunk, data.capacity()));
+  std::memcpy(data.data(), carry_.data(), carry_.size());
+  std::size_t size = carry_.size();
+  carry_.clear();
+  std::size_t line_start = 0;  // first byte of the line being scanned
+  std::size_t scan = 0;        // bytes before this hold no '\n' of the current line
+  for (;;) {
+    while (scan < size) {
+      const void* nl = std::memchr(data.data() + scan, '\n', size - scan);
+      if (!nl) {
+        scan = size;
+        break;
+      }
+      const std::size_t pos = static_cast<const char*>(nl) - data.data();
+      batch.lines.push_back({line_start, pos - line_start, ++line_no_, stream_pos_ + line_start});
+      line_start = scan = pos + 1;
+    }
+    if (line_start >= target_bytes && !batch.lines.empty()) break;
+    if (eof_) {
+      if (line_start < size) {
+        batch.lines.push_back(
+            {line_start, size - line_start, ++line_no_, stream_pos_ + line_start});
+        line_start = size;
+      }
+      break;
+    }
+    if (data.size() - size < kRawChunk) data.resize(std::max(data.size() * 2, size + kRawChunk));
+    const std::size_t n = src_.read(data.data() + size, data.size() - size);
+    if (n == 0) {
+      eof_ = true;
+    } else if (tee_ && std::fwrite(data.data() + size, 1, n, tee_) != n) {
+      throw_errno("write spool file", tee_path_);
+    }
+    size += n;
+  }
+  carry_.assign(data.data() + line_start, size - line_start);
+  stream_pos_ += line_start;
+  batch.size = line_start;
+  if (data.size() < line_start + kPadding) data.resize(line_start + kPadding);
+  return !batch.lines.empty();
+}
+
+void pread_exact(int fd, const std::string& path, char* buf, std::size_t n, std::uint64_t offset) {
+  while (n > 0) {
+    const ssize_t r = ::pread(fd, buf, n, static_cast<off_t>(offset));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("read input", path);
+    }
+    if (r == 0)
+      throw Error("input '" + path + "' changed while dupscan was running (it is shorter)");
+    buf += r;
+    n -= static_cast<std::size_t>(r);
+    offset += static_cast<std::uint64_t>(r);
+  }
+}
+
+namespace {
+std::string dir_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+std::atomic<unsigned> tmp_counter{0};
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  const auto slash = path_.find_last_of('/');
+  const std::string name = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+  tmp_ = dir_of(path_) + "/." + name + ".tmp-" + std::to_string(::getpid()) + "-" +
+         std::to_string(tmp_counter.fetch_add(1));
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw_errno("create output file", path_);
+  buf_.reserve(kRawChunk);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+void AtomicFile::flush_buffer() {
+  const char* p = buf_.data();
+  std::size_t n = buf_.size();
+  while (n > 0) {
+    const ssize_t w = ::write(fd_, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("write output file", path_);
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  buf_.clear();
+}
+
+void AtomicFile::write(std::string_view bytes) {
+  if (buf_.size() + bytes.size() > kRawChunk) {
+    flush_buffer();
+    if (bytes.size() > kRawChunk) {
+      buf_.assign(bytes.data(), bytes.size());
+      flush_buffer();
+      return;
+    }
+  }
+  buf_.append(bytes.data(), bytes.size());
+}
+
+void AtomicFile::finish() {
+  if (finished_) return;
+  flush_buffer();
+  if (::fsync(fd_) != 0) throw_errno("sync output file", path_);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) throw_errno("close output file", path_);
+  finished_ = true;
+}
+
+void AtomicFile::commit() {
+  finish();
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw_errno("rename output file to", path_);
+  committed_ = true;
+  const int dfd = ::open(dir_of(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);  // make the rename durable; failure here cannot lose the file any more
+    ::close(dfd);
+  }
+}
+
+struct OutputFile::Codec {
+  enum Kind { gzip, zstd } kind;
+  z_stream zs{};
+  ZSTD_CStream* cs = nullptr;
+};
+
+namespace {
+bool ends_with(const std::string& s, const char* suffix) {
+  const std::size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+}  // namespace
+
+OutputFile::OutputFile(std::string path) : file_(std::move(path)) {
+  if (ends_with(file_.path(), ".gz")) {
+    codec_ = new Codec{Codec::gzip};
+    if (deflateInit2(&codec_->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      delete codec_;
+      throw Error("cannot initialize zlib");
+    }
+  } else if (ends_with(file_.path(), ".zst")) {
+    codec_ = new Codec{Codec::zstd};
+    codec_->cs = ZSTD_createCStream();
+    // Level 3 (zstd's default) with a content checksum, as the zstd command writes.
+    if (!codec_->cs || ZSTD_isError(ZSTD_initCStream(codec_->cs, 3)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(codec_->cs, ZSTD_c_checksumFlag, 1))) {
+      ZSTD_freeCStream(codec_->cs);
+      delete codec_;
+      throw Error("cannot initialize zstd");
+    }
+  }
+  out_.resize(kRawChunk);
+}
+
+OutputFile::~OutputFile() {
+  if (!codec_) return;
+  if (codec_->kind == Codec::gzip) deflateEnd(&codec_->zs);
+  if (codec_->kind == Codec::zstd) ZSTD_freeCStream(codec_->cs);
+  delete codec_;
+}
+
+void OutputFile::write(std::string_view bytes) {
+  if (!codec_) return file_.write(bytes);
+  if (codec_->kind == Codec::gzip) {
+    z_stream& zs = codec_->zs;
+    while (!bytes.empty()) {
+      const std::size_t take = std::min<std::size_t>(bytes.size(), UINT32_MAX);
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+      zs.avail_in = static_cast<uInt>(take);
+      do {
+        zs.next_out = reinterpret_cast<Bytef*>(out_.data());
+        zs.avail_out = static_cast<uInt>(out_.size());
+        deflate(&zs, Z_NO_FLUSH);
+        file_.write(out_.data(), out_.size() - zs.avail_out);
+      } while (zs.avail_out == 0);
+      bytes.remove_prefix(take);
+    }
+    return;
+  }
+  ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
+  while (in.pos < in.size) {
+    ZSTD_outBuffer o{out_.data(), out_.size(), 0};
+    const std::size_t r = ZSTD_compressStream(codec_->cs, &o, &in);
+    if (ZSTD_isError(r))
+      throw Error("zstd compression failed: " + std::string(ZSTD_getErrorName(r)));
+    file_.write(out_.data(), o.pos);
+  }
+}
+
+void OutputFile::end_stream() {
+  if (ended_ || !codec_) return;
+  ended_ = true;
+  if (codec_->kind == Codec::gzip) {
+    z_stream& zs = codec_->zs;
+    zs.next_in = nullptr;
+    zs.avail_in = 0;
+    int r;
+    do {
+      zs.next_out = reinterpret_cast<Bytef*>(out_.data());
+      zs.avail_out = static_cast<uInt>(out_.size());
+      r = deflate(&zs, Z_FINISH);
+      file_.write(out_.data(), out_.size() - zs.avail_out);
+    } while (r == Z_OK);
+    if (r != Z_STREAM_END) throw Error("gzip compression failed");
+    return;
+  }
+  std::size_t r;
+  do {
+    ZSTD_outBuffer o{out_.data(), out_.size(), 0};
+    r = ZSTD_endStream(codec_->cs, &o);
+    if (ZSTD_isError(r))
+      throw Error("zstd compression failed: " + std::string(ZSTD_getErrorName(r)));
+    file_.write(out_.data(), o.pos);
+  } while (r != 0);
+}
+
+void OutputFile::finish() {
+  end_stream();
+  file_.finish();
+}
+
+void OutputFile::commit() {
+  finish();
+  file_.commit();
+}
+
+void make_dirs(const std::string& path) {
+  if (path.empty()) return;
+  std::string cur;
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    cur = path.substr(0, pos);
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("create directory", cur);
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw Error("cannot create directory '" + path + "': a file of that name exists");
+  }
+}
+
+}  // namespace dupscan::io

@@ -1,0 +1,148 @@
+// Input: byte sources (plain, gzip, zstd, stdin) and a line reader over them; output: files that
+// appear under their name only when complete.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dupscan::io {
+
+/// simdjson's padding: bytes that must stay readable after the end of a record it parses.
+constexpr std::size_t kPadding = 64;
+
+/// A decompressed byte stream over one input.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  /// Reads up to n bytes; 0 means end of stream. @throw Error naming the path on failure.
+  virtual std::size_t read(char* buf, std::size_t n) = 0;
+  /// "none", "gzip" or "zstd".
+  virtual const char* compression() const = 0;
+  /// Bytes read from the underlying file so far (compressed bytes).
+  virtual std::uint64_t raw_bytes() const = 0;
+  /// Hex XXH3-64 of the underlying file's bytes read so far.
+  virtual std::string raw_checksum() const = 0;
+};
+
+/**
+ * @brief Opens `path` ("-" = stdin), detecting gzip (1f 8b) and zstd (28 b5 2f fd) by their magic
+ * bytes. `raw_counter`, if given, is increased by every compressed byte read (for progress).
+ * @throw Error when the path cannot be opened or is not a regular file, pipe or device.
+ */
+std::unique_ptr<ByteSource> open_source(const std::string& path,
+                                        std::atomic<std::uint64_t>* raw_counter = nullptr);
+
+/// True when `path` is a regular uncompressed file that pread can address by offset.
+bool is_plain_file(const std::string& path);
+
+/// One line of a RawBatch. Its bytes exclude the '\n' (a '\r' before it is kept).
+struct LineRef {
+  std::uint64_t begin = 0;          ///< offset in RawBatch::data
+  std::uint64_t length = 0;         ///< bytes
+  std::uint64_t line_no = 0;        ///< 1-based
+  std::uint64_t stream_offset = 0;  ///< offset of its first byte in the decompressed stream
+};
+
+/// A run of whole lines of one input, padded for simdjson.
+struct RawBatch {
+  std::uint32_t input = 0;
+  std::uint64_t seq = 0;
+  std::vector<char> data;  ///< the lines' bytes, followed by kPadding readable bytes
+  std::size_t size = 0;    ///< bytes of data before the padding
+  std::vector<LineRef> lines;
+
+  std::string_view line(const LineRef& l) const { return {data.data() + l.begin, l.length}; }
+};
+
+class LineReader {
+ public:
+  /// `tee`, if not null, receives every decompressed byte (the stdin spool).
+  explicit LineReader(ByteSource& source, std::FILE* tee = nullptr, std::string tee_path = {});
+  /**
+   * @brief Fills `batch` (cleared first) with whole lines until it holds at least target_bytes or
+   * the stream ends. A last line without '\n' is a line. @return false when no line was left.
+   */
+  bool next(RawBatch& batch, std::size_t target_bytes);
+  std::uint64_t lines() const { return line_no_; }
+  std::uint64_t bytes() const { return stream_pos_; }
+
+ private:
+  ByteSource& src_;
+  std::FILE* tee_;
+  std::string tee_path_;
+  std::string carry_;  // a partial line left from the previous batch
+  std::uint64_t line_no_ = 0;
+  std::uint64_t stream_pos_ = 0;  // stream offset of carry_[0]
+  bool eof_ = false;
+};
+
+/// Reads exactly n bytes at offset of a plain file into buf. @throw Error on failure.
+void pread_exact(int fd, const std::string& path, char* buf, std::size_t n, std::uint64_t offset);
+
+/**
+ * A file written under a temporary name in the destination's directory; commit() flushes, fsyncs
+ * and renames it to its name. Destroyed uncommitted, it removes the temporary file, so a failed
+ * run never leaves a partial output nor touches an earlier one.
+ */
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(std::string_view bytes);
+  void write(const char* p, std::size_t n) { write(std::string_view(p, n)); }
+  /// Flush, fsync, close (everything that can fail) but do not rename yet.
+  void finish();
+  /// finish() if needed, then rename onto the final path.
+  void commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  void flush_buffer();
+  std::string path_;
+  std::string tmp_;
+  int fd_ = -1;
+  std::string buf_;
+  bool finished_ = false;
+  bool committed_ = false;
+};
+
+/**
+ * An AtomicFile whose content is compressed according to the file name: ".gz" (gzip, level 6),
+ * ".zst" (zstd, level 3), anything else plain.
+ */
+class OutputFile {
+ public:
+  explicit OutputFile(std::string path);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  void write(std::string_view bytes);
+  void finish();
+  void commit();
+  const std::string& path() const { return file_.path(); }
+
+ private:
+  void end_stream();
+  AtomicFile file_;
+  struct Codec;
+  Codec* codec_ = nullptr;
+  std::string out_;
+  bool ended_ = false;
+};
+
+/// Creates directory `path` and its parents if needed. @throw Error naming the path.
+void make_dirs(const std::string& path);
+
+/// "Cannot <what> '<path>': <strerror(errno)>" as an Error.
+[[noreturn]] void throw_errno(const std::string& what, const std::string& path);
+
+}  // namespace dupscan::io

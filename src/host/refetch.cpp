@@ -1,0 +1,138 @@
+#include "refetch.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "dupscan/errors.hpp"
+#include "io.hpp"
+
+namespace dupscan {
+namespace {
+
+// Records closer than this are read with one pread (the gap is read and ignored): a dense
+// selection then reads sequentially, a sparse one does not read what it skips.
+constexpr std::uint64_t kCoalesceGap = 64 * 1024;
+
+void check_unchanged(const RereadSource& s) {
+  if (!s.plain || s.size < 0) return;
+  RereadSource now = s;
+  stamp_source(now);
+  if (now.size != s.size || now.mtime_ns != s.mtime_ns) {
+    throw Error("input '" + s.display +
+                "' changed while dupscan was running; run again on a stable copy");
+  }
+}
+
+struct Flusher {
+  FetchedBatch batch;
+  std::size_t batch_bytes;
+  const std::function<void(FetchedBatch&)>& consume;
+  void maybe_flush(bool force) {
+    if (batch.items.empty()) return;
+    if (!force && batch.data.size() < batch_bytes) return;
+    batch.data.resize(batch.data.size() + io::kPadding);
+    consume(batch);
+    batch.data.clear();
+    batch.items.clear();
+  }
+};
+
+void fetch_plain(const RereadSource& s, const std::vector<Locator>& loc, const std::uint32_t* docs,
+                 std::size_t n, Flusher& out) {
+  check_unchanged(s);
+  const int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) io::throw_errno("open input", s.display);
+  try {
+    std::size_t i = 0;
+    while (i < n) {
+      check_interrupt();
+      // One span: docs[i, j) read with a single pread.
+      const std::uint64_t begin = loc[docs[i]].offset;
+      std::uint64_t end = begin + loc[docs[i]].length;
+      std::size_t j = i + 1;
+      while (j < n && loc[docs[j]].offset <= end + kCoalesceGap &&
+             loc[docs[j]].offset + loc[docs[j]].length - begin <= out.batch_bytes) {
+        end = loc[docs[j]].offset + loc[docs[j]].length;
+        ++j;
+      }
+      const std::size_t base = out.batch.data.size();
+      out.batch.data.resize(base + (end - begin));
+      io::pread_exact(fd, s.display, out.batch.data.data() + base, end - begin, begin);
+      for (std::size_t k = i; k < j; ++k) {
+        const Locator& l = loc[docs[k]];
+        out.batch.items.push_back({docs[k], base + (l.offset - begin), l.length});
+      }
+      i = j;
+      out.maybe_flush(false);
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+}
+
+void fetch_stream(const RereadSource& s, const std::vector<Locator>& loc, const std::uint32_t* docs,
+                  std::size_t n, Flusher& out) {
+  auto src = io::open_source(s.path);
+  io::LineReader reader(*src);
+  io::RawBatch raw;
+  std::size_t i = 0;
+  while (i < n && reader.next(raw, std::size_t{4} << 20)) {
+    check_interrupt();
+    for (const io::LineRef& l : raw.lines) {
+      if (i == n) break;
+      const Locator& want = loc[docs[i]];
+      if (l.stream_offset < want.offset) continue;
+      if (l.stream_offset != want.offset || l.length != want.length) {
+        throw Error("input '" + s.display +
+                    "' changed while dupscan was running; run again on a stable copy");
+      }
+      const std::size_t base = out.batch.data.size();
+      out.batch.data.insert(out.batch.data.end(), raw.data.data() + l.begin,
+                            raw.data.data() + l.begin + l.length);
+      out.batch.items.push_back({docs[i], base, want.length});
+      ++i;
+      out.maybe_flush(false);
+    }
+  }
+  if (i != n) {
+    throw Error("input '" + s.display +
+                "' changed while dupscan was running; run again on a stable copy");
+  }
+}
+
+}  // namespace
+
+void stamp_source(RereadSource& source) {
+  struct stat st {};
+  if (!source.plain || ::stat(source.path.c_str(), &st) != 0) return;
+  source.size = st.st_size;
+  source.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+void refetch(const std::vector<RereadSource>& sources, const std::vector<Locator>& locators,
+             const std::vector<std::uint32_t>& docs, std::size_t batch_bytes,
+             const std::function<void(FetchedBatch&)>& consume) {
+  Flusher out{{}, batch_bytes, consume};
+  std::size_t i = 0;
+  while (i < docs.size()) {
+    const std::uint32_t input = locators[docs[i]].input;
+    std::size_t j = i;
+    while (j < docs.size() && locators[docs[j]].input == input)
+      ++j;
+    const RereadSource& s = sources[input];
+    if (s.plain) {
+      fetch_plain(s, locators, docs.data() + i, j - i, out);
+    } else {
+      fetch_stream(s, locators, docs.data() + i, j - i, out);
+    }
+    i = j;
+  }
+  out.maybe_flush(true);
+}
+
+}  // namespace dupscan

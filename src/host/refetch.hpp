@@ -1,0 +1,55 @@
+// Reading chosen records again after pass 1, by their location: pread for plain files (nearby
+// records coalesced into one read), a forward scan for compressed ones.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dupscan {
+
+/// Where a record is: input index, offset of its first byte in the decompressed stream, length
+/// (without '\n') and 1-based line number.
+struct Locator {
+  std::uint64_t offset = 0;
+  std::uint64_t line = 0;
+  std::uint32_t input = 0;
+  std::uint32_t length = 0;
+};
+
+struct FetchedBatch {
+  struct Item {
+    std::uint32_t doc;
+    std::uint64_t begin;  // offset in data
+    std::uint32_t length;
+  };
+  std::vector<char> data;  // followed by at least io::kPadding readable bytes
+  std::vector<Item> items;
+
+  std::string_view record(const Item& it) const { return {data.data() + it.begin, it.length}; }
+};
+
+/// How to read input i again: its path (a spool file for stdin) and whether pread can address it.
+struct RereadSource {
+  std::string path;        // what to open
+  std::string display;     // what to call it in messages
+  bool plain = false;      // uncompressed regular file: pread by offset
+  std::int64_t size = -1;  // st_size when pass 1 opened it (plain files), to detect changes
+  std::int64_t mtime_ns = -1;
+};
+
+/**
+ * @brief Reads the records of `docs` (ascending doc indices, hence ascending locations) and hands
+ * them to `consume` in batches of about batch_bytes, in order.
+ * @throw Error if an input changed since pass 1 or cannot be read.
+ */
+void refetch(const std::vector<RereadSource>& sources, const std::vector<Locator>& locators,
+             const std::vector<std::uint32_t>& docs, std::size_t batch_bytes,
+             const std::function<void(FetchedBatch&)>& consume);
+
+/// Fills size and mtime of a plain source from stat(); leaves them -1 otherwise.
+void stamp_source(RereadSource& source);
+
+}  // namespace dupscan

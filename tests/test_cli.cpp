@@ -1,0 +1,277 @@
+// The built dupscan binary end to end: help, usage errors, failures, stdin, and the example
+// corpus against its planted ground truth.
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "dupscan/normalize.hpp"
+#include "dupscan/shingle.hpp"
+#include "io.hpp"
+#include "record.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+using test::run_dupscan;
+using test::shell_quote;
+
+const std::string kExamples = std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz";
+
+TEST(Cli, VersionAndHelp) {
+  const auto v = run_dupscan("--version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out.rfind("dupscan 0.", 0), 0u) << v.out;
+  const auto h = run_dupscan("--help");
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("dedup"), std::string::npos);
+  const auto dh = run_dupscan("dedup --help");
+  EXPECT_EQ(dh.exit_code, 0);
+  for (const char* s : {"--threshold", "--shingle", "--write-deduped", "duplicates.jsonl",
+                        "clusters.jsonl", "report.json", "Exit status"}) {
+    EXPECT_NE(dh.out.find(s), std::string::npos) << s;
+  }
+}
+
+TEST(Cli, UsageErrorsExitTwoAndSayWhatIsAllowed) {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", "{\"text\":\"a b c\"}\n");
+  const std::string in = shell_quote(dir / "in.jsonl") + " -o " + shell_quote(dir / "out");
+  struct Case {
+    std::string args, message;
+  } cases[] = {
+      {"", "subcommand"},
+      {"dedup", "inputs is required"},
+      {"frobnicate", "frobnicate"},
+      {"dedup " + in + " --bogus", "--bogus"},
+      {"dedup " + in + " --threshold 0", "--threshold must be in (0, 1]"},
+      {"dedup " + in + " --threshold 1.5", "--threshold must be in (0, 1]"},
+      {"dedup " + in + " --bands 20 --rows 10", "must not exceed --num-perm"},
+      {"dedup " + in + " --bands 20", "--bands and --rows go together"},
+      {"dedup " + in + " --shingle word:0", "word:N or char:N"},
+      {"dedup " + in + " --shingle bytes:4", "word:N or char:N"},
+      {"dedup " + in + " --num-perm 0", "--num-perm must be in [1, 8192]"},
+      {"dedup " + in + " --keep biggest", "biggest"},
+      {"dedup " + in + " --backend tpu", "tpu"},
+      {"dedup " + in + " --lsh-weights 0.5,0.6", "sum to 1"},
+      {"dedup " + in + " --lsh-weights 1", "--lsh-weights"},
+  };
+  for (const Case& c : cases) {
+    const auto r = run_dupscan(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
+  }
+  EXPECT_FALSE(test::file_exists(dir / "out/report.json"));
+}
+
+TEST(Cli, MissingInputIsAnErrorThatWritesNothing) {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", "{\"text\":\"a b c\"}\n");
+  const auto r =
+      run_dupscan("dedup " + shell_quote(dir / "in.jsonl") + " " +
+                  shell_quote(dir / "missing.jsonl") + " -o " + shell_quote(dir / "out"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("missing.jsonl"), std::string::npos) << r.err;
+  EXPECT_FALSE(test::file_exists(dir / "out/duplicates.jsonl"));
+  EXPECT_FALSE(test::file_exists(dir / "out/report.json"));
+  const auto d = run_dupscan("dedup " + shell_quote(dir.path()) + " -o " + shell_quote(dir / "o2"));
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_NE(d.err.find("is a directory"), std::string::npos) << d.err;
+}
+
+TEST(Cli, CudaBackendWithoutUsableGpuIsAClearError) {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", "{\"text\":\"a b c\"}\n");
+  const auto r = run_dupscan("dedup " + shell_quote(dir / "in.jsonl") + " -o " +
+                             shell_quote(dir / "out") + " --backend cuda");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("--backend cuda"), std::string::npos) << r.err;
+}
+
+TEST(Cli, StdinGivesTheSameOutputsAsTheFile) {
+  test::TempDir dir;
+  std::string in;
+  for (int i = 0; i < 300; ++i) {
+    in += "{\"id\":" + std::to_string(i) + ",\"text\":\"shared words appear in every line of " +
+          "this little corpus number " + std::to_string(i % 50) + " and then some more\"}\n";
+  }
+  test::write_file(dir / "in.jsonl", in);
+  test::write_file(dir / "in.jsonl.zst", test::zstd_bytes(in));
+  const auto a =
+      run_dupscan("dedup " + shell_quote(dir / "in.jsonl") + " -o " + shell_quote(dir / "a") +
+                  " --write-deduped " + shell_quote(dir / "a.jsonl"));
+  const auto b = run_dupscan(
+      "dedup - -o " + shell_quote(dir / "b") + " --write-deduped " + shell_quote(dir / "b.jsonl"),
+      dir / "in.jsonl.zst");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(test::read_file(dir / "a/duplicates.jsonl"),
+            test::read_file(dir / "b/duplicates.jsonl"));
+  EXPECT_EQ(test::read_file(dir / "a/clusters.jsonl"), test::read_file(dir / "b/clusters.jsonl"));
+  EXPECT_EQ(test::read_file(dir / "a.jsonl"), test::read_file(dir / "b.jsonl"));
+  EXPECT_EQ(test::lines_of(test::read_file(dir / "a.jsonl")).size(), 50u);
+  EXPECT_EQ(std::system(("test $(ls -A " + (dir / "b") + " | wc -l) -eq 3").c_str()), 0)
+      << "spool file left behind";
+}
+
+// ---- the example corpus against its planted ground truth --------------------------------------
+
+std::map<std::string, std::string> load_corpus_texts() {
+  auto src = io::open_source(kExamples);
+  io::LineReader reader(*src);
+  io::RawBatch batch;
+  std::map<std::string, std::string> texts;
+  simdjson::dom::parser parser;
+  while (reader.next(batch, 1 << 22)) {
+    for (const auto& l : batch.lines) {
+      auto rec = test::parse_json(parser, std::string(batch.line(l)));
+      texts.emplace(test::str(rec["id"]), test::str(rec["text"]));
+    }
+  }
+  return texts;
+}
+
+// True Jaccard of word 5-gram sets -- sets of strings, not of 32-bit hashes.
+double true_jaccard(const std::string& a, const std::string& b) {
+  auto shingles = [](const std::string& text) {
+    const std::string norm = normalize(text);
+    std::set<std::string> s;
+    for_each_shingle(norm.data(), norm.size(), ShingleKind::word, 5,
+                     [&](const char* p, std::size_t n) { s.emplace(p, n); });
+    return s;
+  };
+  const auto sa = shingles(a), sb = shingles(b);
+  std::size_t inter = 0;
+  for (const auto& s : sa)
+    inter += sb.count(s);
+  const std::size_t uni = sa.size() + sb.size() - inter;
+  return uni ? double(inter) / double(uni) : 0.0;
+}
+
+struct Planted {
+  std::string id, of, edit;
+  double jaccard;
+};
+
+std::vector<Planted> load_planted() {
+  simdjson::dom::parser parser;
+  std::vector<Planted> out;
+  for (const auto& line :
+       test::lines_of(test::read_file(std::string(DUPSCAN_EXAMPLES) + "/planted.jsonl"))) {
+    auto p = test::parse_json(parser, line);
+    out.push_back(
+        {test::str(p["id"]), test::str(p["of"]), test::str(p["edit"]), double(p["jaccard"])});
+  }
+  return out;
+}
+
+struct DedupOutput {
+  std::map<std::string, std::uint64_t> cluster_of;
+  struct Removed {
+    std::string kept, kind;
+    double jaccard;
+  };
+  std::map<std::string, Removed> removed;
+  bool together(const std::string& a, const std::string& b) const {
+    auto ia = cluster_of.find(a), ib = cluster_of.find(b);
+    return ia != cluster_of.end() && ib != cluster_of.end() && ia->second == ib->second;
+  }
+};
+
+DedupOutput read_output(const std::string& dir) {
+  simdjson::dom::parser parser;
+  DedupOutput o;
+  for (const auto& line : test::lines_of(test::read_file(dir + "/clusters.jsonl"))) {
+    auto c = test::parse_json(parser, line);
+    for (auto m : c["members"].get_array()) {
+      o.cluster_of[std::string(std::string_view(m))] = std::uint64_t(c["cluster"]);
+    }
+  }
+  for (const auto& line : test::lines_of(test::read_file(dir + "/duplicates.jsonl"))) {
+    auto d = test::parse_json(parser, line);
+    o.removed[test::str(d["id"])] = {test::str(d["duplicate_of"]), test::str(d["kind"]),
+                                     double(d["jaccard"])};
+  }
+  return o;
+}
+
+// Every removed document is linked to its kept one by a true Jaccard >= 0.5, and the reported
+// Jaccard (of 32-bit shingle-hash sets) is the true one up to hash collisions.
+void expect_precise(const DedupOutput& o, const std::map<std::string, std::string>& texts) {
+  ASSERT_GT(o.removed.size(), 500u);
+  for (const auto& [id, rm] : o.removed) {
+    const double truth = true_jaccard(texts.at(id), texts.at(rm.kept));
+    EXPECT_GE(truth, 0.5) << id << " removed as a duplicate of " << rm.kept;
+    EXPECT_NEAR(rm.jaccard, truth, 0.01) << id;
+  }
+}
+
+TEST(Cli, ExampleCorpusFindsPlantedDuplicatesAndNothingUnrelated) {
+  test::TempDir dir;
+  const auto planted = load_planted();
+  const auto texts = load_corpus_texts();
+
+  // Default parameters: T = 0.8, datasketch's 9 bands x 13 rows. LSH finds a pair of Jaccard s
+  // with probability 1 - (1 - s^13)^9 (0.93 at s = 0.9): the measured recall of planted pairs
+  // with s >= 0.9 must agree with that S-curve, and every exact copy must be found.
+  const auto r = run_dupscan("dedup " + shell_quote(kExamples) + " -o " + shell_quote(dir / "d") +
+                             " --write-deduped " + shell_quote(dir / "deduped.jsonl.zst"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("removed"), std::string::npos) << r.err;  // the summary
+  const DedupOutput def = read_output(dir / "d");
+  double expected = 0.0, variance = 0.0;
+  std::size_t high = 0, found = 0;
+  for (const Planted& p : planted) {
+    if (p.edit == "exact") {
+      ASSERT_TRUE(def.together(p.id, p.of)) << p.id;
+      const std::string& gone = def.removed.count(p.id) ? p.id : p.of;
+      ASSERT_EQ(def.removed.at(gone).kind, "exact") << p.id;
+      continue;
+    }
+    if (p.jaccard < 0.9) continue;
+    const double q = 1.0 - std::pow(1.0 - std::pow(p.jaccard, 13), 9);
+    expected += q;
+    variance += q * (1.0 - q);
+    ++high;
+    found += def.together(p.id, p.of);
+  }
+  ASSERT_GT(high, 150u);
+  EXPECT_GE(double(found), expected - 3.0 * std::sqrt(variance))
+      << found << " of " << high << " found, S-curve expects " << expected;
+  expect_precise(def, texts);
+
+  // The deduplicated copy holds exactly the kept records.
+  {
+    simdjson::dom::parser parser;
+    auto src = io::open_source(dir / "deduped.jsonl.zst");
+    io::LineReader reader(*src);
+    io::RawBatch batch;
+    std::size_t kept = 0;
+    while (reader.next(batch, 1 << 22)) {
+      for (const auto& l : batch.lines) {
+        auto rec = test::parse_json(parser, std::string(batch.line(l)));
+        EXPECT_EQ(def.removed.count(test::str(rec["id"])), 0u);
+        ++kept;
+      }
+    }
+    EXPECT_EQ(kept + def.removed.size(), texts.size());
+  }
+
+  // Recall-weighted bands (--lsh-weights 0.2,0.8 -> 12 x 10): >= 99% of the planted pairs with
+  // Jaccard >= 0.9 are found, still with nothing below 0.5 removed.
+  const auto hr = run_dupscan("dedup " + shell_quote(kExamples) + " -o " + shell_quote(dir / "h") +
+                              " --lsh-weights 0.2,0.8");
+  ASSERT_EQ(hr.exit_code, 0) << hr.err;
+  const DedupOutput rec = read_output(dir / "h");
+  std::size_t high_all = 0, found_all = 0;
+  for (const Planted& p : planted) {
+    if (p.jaccard < 0.9) continue;
+    ++high_all;
+    found_all += rec.together(p.id, p.of);
+  }
+  EXPECT_GE(double(found_all) / double(high_all), 0.99) << found_all << " of " << high_all;
+  expect_precise(rec, texts);
+}
+
+}  // namespace
+}  // namespace dupscan

@@ -1,0 +1,285 @@
+// run_dedup as a library call: outputs, clusters, policies, determinism, failures.
+#include <map>
+#include <set>
+
+#include "dupscan/dedup.hpp"
+#include "dupscan/errors.hpp"
+#include "io.hpp"
+#include "json_writer.hpp"
+#include "record.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+const std::string kBase =
+    "The committee met on Tuesday to review the budget for the coming year and agreed that the "
+    "library renovation should be finished before the winter term begins, while the sports hall "
+    "repairs will wait until spring because the contractor cannot start earlier than March and "
+    "the insurance claim for the storm damage has not been settled yet by the regional office";
+
+const std::string kOther =
+    "A small fishing village on the northern coast has become popular with painters, who come "
+    "for the light in late summer and stay in the old harbour houses that the families rent out "
+    "when the boats are away; the local council now worries about parking and about the noise "
+    "of the evening markets that run along the quay until midnight every weekend in August";
+
+std::string record(const std::string& id, const std::string& text) {
+  std::string line = "{\"id\":\"" + id + "\",\"text\":";
+  append_json_string(line, text);
+  return line + "}\n";
+}
+
+std::string replace_word(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  return text.replace(pos, from.size(), to);
+}
+
+DedupConfig config_for(const test::TempDir& dir, std::vector<std::string> inputs) {
+  DedupConfig cfg;
+  cfg.inputs = std::move(inputs);
+  cfg.output_dir = dir / "out";
+  cfg.threads = 2;
+  cfg.backend = "cpu";
+  return cfg;
+}
+
+TEST(Dedup, SmallCorpusExactNearEmptyAndUnrelated) {
+  test::TempDir dir;
+  std::string in;
+  in += record("a", kBase);
+  in += record("b", kOther);
+  in += record("blank-text",
+               "  " + std::string(kBase.size(), ' ') + "\n");  // normalizes to nothing: empty
+  in += record("a-copy", replace_word(kBase, "The committee", "THE COMMITTEE!!"));  // exact
+  in += record("a-near", replace_word(kBase, "Tuesday", "Wednesday"));              // near
+  in += record("c", "completely different and short");
+  in += "\n";  // blank line: not a record
+  test::write_file(dir / "in.jsonl", in);
+  const DedupResult r = run_dedup(config_for(dir, {dir / "in.jsonl"}));
+  EXPECT_EQ(r.counts.documents, 6u);
+  EXPECT_EQ(r.counts.empty, 1u);
+  EXPECT_EQ(r.counts.exact_duplicates, 1u);
+  EXPECT_EQ(r.counts.near_duplicates, 1u);
+  EXPECT_EQ(r.counts.clusters, 1u);
+  EXPECT_EQ(r.counts.kept, 4u);
+  EXPECT_EQ(r.inputs[0].blank_lines, 1u);
+  EXPECT_EQ(r.lsh.bands, 9u);
+  const auto dups = test::lines_of(test::read_file(dir / "out/duplicates.jsonl"));
+  ASSERT_EQ(dups.size(), 2u);
+  EXPECT_EQ(dups[0],
+            R"({"id":"a-copy","duplicate_of":"a","cluster":0,"kind":"exact","jaccard":1})");
+  EXPECT_EQ(dups[1].substr(0, 68),
+            R"({"id":"a-near","duplicate_of":"a","cluster":0,"kind":"near","jaccard)");
+  EXPECT_EQ(test::read_file(dir / "out/clusters.jsonl"),
+            "{\"cluster\":0,\"kept\":\"a\",\"members\":[\"a\",\"a-copy\",\"a-near\"]}\n");
+  simdjson::dom::parser parser;
+  const std::string report = test::read_file(dir / "out/report.json");
+  auto rep = test::parse_json(parser, report);
+  EXPECT_EQ(std::uint64_t(rep["counts"]["documents"]), 6u);
+  EXPECT_EQ(std::uint64_t(rep["parameters"]["bands"]), 9u);
+  EXPECT_EQ(std::string_view(rep["parameters"]["shingle"]), "word:5");
+  EXPECT_EQ(std::string_view(rep["backend"]), "cpu");
+  EXPECT_EQ(std::string_view(rep["inputs"].at(0)["compression"]), "none");
+  EXPECT_EQ(std::string_view(rep["inputs"].at(0)["xxh3_64"]).size(), 16u);
+}
+
+TEST(Dedup, JaccardOfNearDuplicateIsTheExactSetJaccard) {
+  test::TempDir dir;
+  // One substituted word in the middle of a 61-word text changes 5 of its 57 five-word shingles:
+  // 52 shared of 62 in the union.
+  const std::string near = replace_word(kBase, "Tuesday", "Wednesday");
+  test::write_file(dir / "in.jsonl", record("a", kBase) + record("b", near));
+  DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+  cfg.threshold = 0.7;
+  run_dedup(cfg);
+  const std::string dups = test::read_file(dir / "out/duplicates.jsonl");
+  std::string expected;
+  append_double(expected, 52.0 / 62.0);
+  EXPECT_NE(dups.find("\"jaccard\":" + expected + "}"), std::string::npos) << dups;
+}
+
+TEST(Dedup, ThresholdRejectsFalseCandidates) {
+  test::TempDir dir;
+  const std::string near = replace_word(kBase, "Tuesday", "Wednesday");  // J = 0.836
+  test::write_file(dir / "in.jsonl", record("a", kBase) + record("b", near));
+  DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+  cfg.threshold = 0.9;
+  cfg.lsh = LshParams{64, 2};  // loose bands: the pair is a candidate, then rejected
+  const DedupResult r = run_dedup(cfg);
+  EXPECT_EQ(r.counts.candidate_pairs, 1u);
+  EXPECT_EQ(r.counts.rejected_pairs, 1u);
+  EXPECT_EQ(r.counts.near_duplicates, 0u);
+  EXPECT_EQ(test::read_file(dir / "out/duplicates.jsonl"), "");
+  // Without verification the same candidate is accepted, with the MinHash estimate.
+  cfg.verify = false;
+  const DedupResult nv = run_dedup(cfg);
+  EXPECT_EQ(nv.counts.near_duplicates, 1u);
+  EXPECT_NE(test::read_file(dir / "out/duplicates.jsonl").find("\"kind\":\"near\""),
+            std::string::npos);
+}
+
+TEST(Dedup, KeepLongestAndJaccardWithTheKeptDocument) {
+  test::TempDir dir;
+  const std::string longer = kBase + " and everyone went home early";
+  test::write_file(dir / "in.jsonl",
+                   record("short", kBase) + record("long", longer) + record("copy", kBase));
+  DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+  cfg.keep = KeepPolicy::longest;
+  run_dedup(cfg);
+  EXPECT_EQ(test::read_file(dir / "out/clusters.jsonl"),
+            "{\"cluster\":0,\"kept\":\"long\",\"members\":[\"short\",\"long\",\"copy\"]}\n");
+  const auto dups = test::lines_of(test::read_file(dir / "out/duplicates.jsonl"));
+  ASSERT_EQ(dups.size(), 2u);
+  // "copy" is an exact duplicate of "short", not of the kept "long": it is a near duplicate of
+  // "long", with the Jaccard of its own text against the kept text.
+  EXPECT_NE(dups[0].find(R"("id":"short","duplicate_of":"long","cluster":0,"kind":"near")"),
+            std::string::npos);
+  EXPECT_NE(dups[1].find(R"("id":"copy","duplicate_of":"long","cluster":0,"kind":"near")"),
+            std::string::npos);
+  EXPECT_EQ(dups[0].substr(dups[0].find("jaccard")), dups[1].substr(dups[1].find("jaccard")));
+}
+
+TEST(Dedup, DefaultIdsAreFileAndLine) {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl",
+                   "{\"text\":\"" + kBase + "\"}\n\n{\"text\":\"" + kBase + "\"}\n");
+  run_dedup(config_for(dir, {dir / "in.jsonl"}));
+  const std::string dups = test::read_file(dir / "out/duplicates.jsonl");
+  EXPECT_NE(dups.find("\"id\":\"" + (dir / "in.jsonl") + ":3\",\"duplicate_of\":\"" +
+                      (dir / "in.jsonl") + ":1\""),
+            std::string::npos)
+      << dups;
+}
+
+TEST(Dedup, BadRecordsAreSkippedAndCountedOrFatalWithStrict) {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", record("a", kBase) + "{not json}\n[1,2]\n{\"body\":1}\n" +
+                                         "{\"text\":7}\n{\"text\":\"\xff\"}\n" +
+                                         record("b", kBase));
+  DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+  std::vector<std::string> warnings;
+  DedupObserver obs;
+  obs.warning = [&](const std::string& w) { warnings.push_back(w); };
+  const DedupResult r = run_dedup(cfg, obs);
+  EXPECT_EQ(r.counts.documents, 2u);
+  EXPECT_EQ(r.counts.skipped, 5u);
+  EXPECT_EQ(r.counts.skipped_by_reason[int(SkipReason::malformed_json)], 1u);
+  EXPECT_EQ(r.counts.skipped_by_reason[int(SkipReason::not_an_object)], 1u);
+  EXPECT_EQ(r.counts.skipped_by_reason[int(SkipReason::missing_text_field)], 1u);
+  EXPECT_EQ(r.counts.skipped_by_reason[int(SkipReason::text_not_string)], 1u);
+  EXPECT_EQ(r.counts.skipped_by_reason[int(SkipReason::invalid_utf8)], 1u);
+  ASSERT_EQ(warnings.size(), 5u);
+  EXPECT_EQ(warnings[0].rfind((dir / "in.jsonl") + ":2: malformed JSON", 0), 0u) << warnings[0];
+  EXPECT_EQ(warnings[4].rfind((dir / "in.jsonl") + ":6: invalid UTF-8", 0), 0u) << warnings[4];
+  EXPECT_EQ(r.counts.exact_duplicates, 1u);
+
+  test::TempDir strict_dir;
+  cfg.output_dir = strict_dir / "out";
+  cfg.strict = true;
+  try {
+    run_dedup(cfg);
+    FAIL() << "strict run succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind((dir / "in.jsonl") + ":2: malformed JSON", 0), 0u)
+        << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(strict_dir / "out/duplicates.jsonl"));
+  EXPECT_FALSE(test::file_exists(strict_dir / "out/report.json"));
+}
+
+TEST(Dedup, FailedRunLeavesEarlierOutputsIntact) {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", record("a", kBase) + record("b", kBase));
+  DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+  cfg.write_deduped = dir / "out/deduped.jsonl";
+  run_dedup(cfg);
+  const std::string before_dups = test::read_file(dir / "out/duplicates.jsonl");
+  const std::string before_report = test::read_file(dir / "out/report.json");
+  const std::string before_deduped = test::read_file(dir / "out/deduped.jsonl");
+  // A truncated gzip after a good input: the run fails after reading part of the data.
+  const std::string gz = test::gzip_bytes(std::string(200000, ' ') + record("c", kOther));
+  test::write_file(dir / "bad.jsonl.gz", gz.substr(0, gz.size() - 20));
+  cfg.inputs.push_back(dir / "bad.jsonl.gz");
+  EXPECT_THROW(run_dedup(cfg), Error);
+  EXPECT_EQ(test::read_file(dir / "out/duplicates.jsonl"), before_dups);
+  EXPECT_EQ(test::read_file(dir / "out/report.json"), before_report);
+  EXPECT_EQ(test::read_file(dir / "out/deduped.jsonl"), before_deduped);
+  EXPECT_EQ(std::system(("test $(ls -A " + (dir / "out") + " | wc -l) -eq 4").c_str()), 0)
+      << "temporary files left behind";
+}
+
+TEST(Dedup, WriteDedupedKeepsRecordsByteForByteInInputOrder) {
+  test::TempDir dir;
+  const std::string r1 = "{\"id\": \"x\",   \"text\": \"" + kBase + "\", \"meta\": {\"k\": 1}}";
+  const std::string r2 = "{\"text\":\"" + kBase + "\",\"id\":\"y\"}";
+  const std::string r3 = "{\"id\":\"z\",\"text\":\"" + kOther + "\"}";
+  test::write_file(dir / "in.jsonl", r1 + "\r\n" + r2 + "\n" + "\n" + r3);  // CRLF, no final \n
+  for (const char* name : {"d.jsonl", "d.jsonl.gz", "d.jsonl.zst"}) {
+    DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+    cfg.write_deduped = dir / name;
+    run_dedup(cfg);
+    std::string got;
+    auto src = io::open_source(dir / name);
+    std::string buf(1 << 16, '\0');
+    for (std::size_t n; (n = src->read(buf.data(), buf.size())) > 0;)
+      got.append(buf, 0, n);
+    EXPECT_EQ(got, r1 + "\r\n" + r3 + "\n") << name;
+  }
+}
+
+// The examples corpus split into three inputs of three formats.
+struct SplitCorpus {
+  test::TempDir dir;
+  std::vector<std::string> inputs;
+  SplitCorpus() {
+    auto src = io::open_source(std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz");
+    std::string all, buf(1 << 20, '\0');
+    for (std::size_t n; (n = src->read(buf.data(), buf.size())) > 0;)
+      all.append(buf, 0, n);
+    const auto lines = test::lines_of(all);
+    std::string parts[3];
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      parts[i * 3 / lines.size()] += lines[i] + "\n";
+    test::write_file(dir / "all.jsonl", all);
+    test::write_file(dir / "p0.jsonl", parts[0]);
+    test::write_file(dir / "p1.jsonl.gz", test::gzip_bytes(parts[1]));
+    test::write_file(dir / "p2.jsonl.zst", test::zstd_bytes(parts[2]));
+    inputs = {dir / "p0.jsonl", dir / "p1.jsonl.gz", dir / "p2.jsonl.zst"};
+  }
+};
+
+TEST(Dedup, OutputsAreIdenticalAcrossThreadCountsAndInputSplits) {
+  SplitCorpus corpus;
+  std::string ref_dups, ref_clusters, ref_deduped;
+  int runs = 0;
+  for (unsigned threads : {1u, 2u, 5u}) {
+    for (bool split : {false, true}) {
+      if (split && threads != 2) continue;
+      test::TempDir out;
+      DedupConfig cfg;
+      cfg.inputs = split ? corpus.inputs : std::vector<std::string>{corpus.dir / "all.jsonl"};
+      cfg.output_dir = out / "o";
+      cfg.threads = threads;
+      cfg.write_deduped = out / "o/deduped.jsonl";
+      const DedupResult r = run_dedup(cfg);
+      EXPECT_GT(r.counts.near_duplicates, 300u);
+      const std::string dups = test::read_file(out / "o/duplicates.jsonl");
+      const std::string clusters = test::read_file(out / "o/clusters.jsonl");
+      const std::string deduped = test::read_file(out / "o/deduped.jsonl");
+      if (runs++ == 0) {
+        ref_dups = dups;
+        ref_clusters = clusters;
+        ref_deduped = deduped;
+        continue;
+      }
+      EXPECT_EQ(dups, ref_dups) << threads << " threads, split " << split;
+      EXPECT_EQ(clusters, ref_clusters) << threads << " threads, split " << split;
+      EXPECT_EQ(deduped, ref_deduped) << threads << " threads, split " << split;
+    }
+  }
+  EXPECT_EQ(runs, 4);
+}
+
+}  // namespace
+}  // namespace dupscan

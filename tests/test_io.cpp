@@ -1,0 +1,222 @@
+// Readers (plain, gzip, zstd), line splitting, re-reading by location, and atomic outputs.
+#include <random>
+
+#include "dupscan/errors.hpp"
+#include "io.hpp"
+#include "refetch.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+struct ReadLine {
+  std::string text;
+  std::uint64_t line_no, offset;
+};
+
+std::vector<ReadLine> read_all(const std::string& path, std::size_t batch_bytes = 1 << 20) {
+  auto src = io::open_source(path);
+  io::LineReader reader(*src);
+  io::RawBatch batch;
+  std::vector<ReadLine> out;
+  while (reader.next(batch, batch_bytes)) {
+    EXPECT_GE(batch.data.size(), batch.size + io::kPadding);
+    for (const auto& l : batch.lines)
+      out.push_back({std::string(batch.line(l)), l.line_no, l.stream_offset});
+  }
+  return out;
+}
+
+std::string sample_jsonl(int lines, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s;
+  for (int i = 0; i < lines; ++i) {
+    s += "{\"id\":" + std::to_string(i) + ",\"text\":\"";
+    const int n = static_cast<int>(rng() % 300);
+    for (int j = 0; j < n; ++j)
+      s += static_cast<char>('a' + rng() % 26);
+    s += "\"}\n";
+  }
+  return s;
+}
+
+TEST(Io, PlainGzipZstdGiveTheSameLinesAndOffsets) {
+  test::TempDir dir;
+  const std::string content = sample_jsonl(5000, 1);
+  test::write_file(dir / "a.jsonl", content);
+  test::write_file(dir / "a.jsonl.gz", test::gzip_bytes(content));
+  test::write_file(dir / "a.jsonl.zst", test::zstd_bytes(content));
+  test::write_file(dir / "a.misnamed", test::zstd_bytes(content));  // detected by content
+  const auto plain = read_all(dir / "a.jsonl", 4096);
+  ASSERT_EQ(plain.size(), 5000u);
+  for (const auto& l : plain) {
+    ASSERT_EQ(content.substr(l.offset, l.text.size()), l.text);
+    ASSERT_EQ(content[l.offset + l.text.size()], '\n');
+  }
+  EXPECT_EQ(plain.front().line_no, 1u);
+  EXPECT_EQ(plain.back().line_no, 5000u);
+  for (const char* name : {"a.jsonl.gz", "a.jsonl.zst", "a.misnamed"}) {
+    const auto other = read_all(dir / name, 100000);
+    ASSERT_EQ(other.size(), plain.size()) << name;
+    for (std::size_t i = 0; i < plain.size(); ++i) {
+      ASSERT_EQ(other[i].text, plain[i].text) << name;
+      ASSERT_EQ(other[i].offset, plain[i].offset) << name;
+      ASSERT_EQ(other[i].line_no, plain[i].line_no) << name;
+    }
+  }
+  auto src = io::open_source(dir / "a.jsonl.gz");
+  EXPECT_STREQ(src->compression(), "gzip");
+}
+
+TEST(Io, MultiMemberGzipIsReadWhole) {
+  test::TempDir dir;
+  test::write_file(dir / "m.gz", test::gzip_bytes("one\ntwo\n") + test::gzip_bytes("three\n"));
+  const auto lines = read_all(dir / "m.gz");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2].text, "three");
+  EXPECT_EQ(lines[2].offset, 8u);
+}
+
+TEST(Io, CrlfEmptyAndMissingFinalNewline) {
+  test::TempDir dir;
+  test::write_file(dir / "crlf", "a\r\nb\r\n\r\nlast");
+  const auto lines = read_all(dir / "crlf");
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].text, "a\r");  // '\r' kept: records are copied byte for byte
+  EXPECT_EQ(lines[2].text, "\r");
+  EXPECT_EQ(lines[3].text, "last");
+  EXPECT_EQ(lines[3].line_no, 4u);
+  test::write_file(dir / "empty", "");
+  EXPECT_TRUE(read_all(dir / "empty").empty());
+  test::write_file(dir / "empty.zst", test::zstd_bytes(""));
+  EXPECT_TRUE(read_all(dir / "empty.zst").empty());
+}
+
+TEST(Io, HugeLineSpansManyReads) {
+  test::TempDir dir;
+  const std::string big(20u << 20, 'x');
+  test::write_file(dir / "big.zst", test::zstd_bytes("small\n" + big + "\nafter\n"));
+  const auto lines = read_all(dir / "big.zst", 1 << 16);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1].text.size(), big.size());
+  EXPECT_EQ(lines[2].text, "after");
+  EXPECT_EQ(lines[2].offset, 6 + big.size() + 1);
+}
+
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Io, TruncatedAndCorruptCompressedInputsNameThePath) {
+  test::TempDir dir;
+  const std::string content = sample_jsonl(2000, 2);
+  const std::string gz = test::gzip_bytes(content), zs = test::zstd_bytes(content);
+  test::write_file(dir / "t.gz", gz.substr(0, gz.size() / 2));
+  test::write_file(dir / "t.zst", zs.substr(0, zs.size() / 2));
+  std::string bad = gz;
+  for (std::size_t i = 100; i < 200; ++i)
+    bad[i] = static_cast<char>(bad[i] ^ 0x5a);
+  test::write_file(dir / "c.gz", bad);
+  std::string badz = zs;
+  for (std::size_t i = 100; i < 200; ++i)
+    badz[i] = static_cast<char>(badz[i] ^ 0x5a);
+  test::write_file(dir / "c.zst", badz);
+  EXPECT_NE(error_of([&] { read_all(dir / "t.gz"); }).find("t.gz': truncated gzip"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_all(dir / "t.zst"); }).find("t.zst': truncated zstd"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_all(dir / "c.gz"); }).find("c.gz': corrupt gzip"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_all(dir / "c.zst"); }).find("c.zst'"), std::string::npos);
+}
+
+TEST(Io, MissingFileAndDirectoryAreErrors) {
+  test::TempDir dir;
+  EXPECT_NE(error_of([&] { io::open_source(dir / "nope.jsonl"); }).find("cannot open input"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { io::open_source(dir.path()); }).find("is a directory"),
+            std::string::npos);
+}
+
+TEST(Io, AtomicFileAppearsOnlyOnCommitAndLeavesOldContentOtherwise) {
+  test::TempDir dir;
+  test::write_file(dir / "out.txt", "old");
+  {
+    io::AtomicFile f(dir / "out.txt");
+    f.write("new content");
+    f.finish();
+  }  // not committed
+  EXPECT_EQ(test::read_file(dir / "out.txt"), "old");
+  {
+    io::AtomicFile f(dir / "out.txt");
+    f.write(std::string(3u << 20, 'z'));  // beyond the buffer
+    f.commit();
+  }
+  EXPECT_EQ(test::read_file(dir / "out.txt").size(), 3u << 20);
+  // No temporary file is left behind.
+  EXPECT_EQ(std::system(("test $(ls -A " + dir.path() + " | wc -l) -eq 1").c_str()), 0);
+}
+
+TEST(Io, CompressedOutputRoundTrips) {
+  test::TempDir dir;
+  const std::string content = sample_jsonl(3000, 3);
+  for (const char* name : {"o.jsonl.gz", "o.jsonl.zst", "o.jsonl"}) {
+    {
+      io::OutputFile f(dir / name);
+      for (std::size_t i = 0; i < content.size(); i += 7777)
+        f.write(content.substr(i, 7777));
+      f.commit();
+    }
+    std::string back;
+    for (const auto& l : read_all(dir / name))
+      back += l.text + "\n";
+    EXPECT_EQ(back, content) << name;
+  }
+}
+
+TEST(Io, RefetchReadsChosenRecordsFromPlainAndCompressedInputs) {
+  test::TempDir dir;
+  const std::string content = sample_jsonl(4000, 4);
+  test::write_file(dir / "p.jsonl", content);
+  test::write_file(dir / "z.jsonl.zst", test::zstd_bytes(content));
+  const auto lines = read_all(dir / "p.jsonl");
+  std::vector<Locator> loc;
+  for (std::uint32_t input = 0; input < 2; ++input) {
+    for (const auto& l : lines) {
+      loc.push_back({l.offset, l.line_no, input, static_cast<std::uint32_t>(l.text.size())});
+    }
+  }
+  std::vector<RereadSource> sources(2);
+  sources[0] = {dir / "p.jsonl", "p.jsonl", true};
+  sources[1] = {dir / "z.jsonl.zst", "z.jsonl.zst", false};
+  stamp_source(sources[0]);
+  std::vector<std::uint32_t> docs;
+  std::mt19937 rng(5);
+  for (std::uint32_t d = 0; d < loc.size(); ++d) {
+    if (rng() % 3 == 0 || (d > 1000 && d < 1200)) docs.push_back(d);  // sparse and dense parts
+  }
+  std::vector<std::uint32_t> seen;
+  refetch(sources, loc, docs, 64 * 1024, [&](FetchedBatch& b) {
+    EXPECT_GE(b.data.size(), io::kPadding);
+    for (const auto& it : b.items) {
+      ASSERT_EQ(std::string(b.record(it)), lines[it.doc % lines.size()].text);
+      seen.push_back(it.doc);
+    }
+  });
+  EXPECT_EQ(seen, docs);
+  // A changed input is detected, not misread.
+  test::write_file(dir / "p.jsonl", content + "{}\n");
+  EXPECT_NE(error_of([&] {
+              refetch(sources, loc, docs, 1 << 20, [](FetchedBatch&) {});
+            }).find("changed while dupscan was running"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace dupscan
