@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# README command 1: installs the dependencies, builds dupscan and deduplicates the example corpus
+# (examples/corpus.jsonl.gz: 12,850 real documents with planted copies) into out/example/.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+"$here/scripts/install-deps.sh"
+"$here/scripts/build.sh"
+out=$here/out/example
+echo "+ dupscan dedup examples/corpus.jsonl.gz -o out/example --write-deduped out/example/deduped.jsonl.gz" >&2
+"$here/build/dupscan" dedup "$here/examples/corpus.jsonl.gz" -o "$out" \
+  --write-deduped "$out/deduped.jsonl.gz"
+echo >&2
+echo "First lines of out/example/duplicates.jsonl:" >&2
+head -n 3 "$out/duplicates.jsonl" >&2
+echo "First line of out/example/clusters.jsonl:" >&2
+head -n 1 "$out/clusters.jsonl" >&2

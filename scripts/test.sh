@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# README command 2 (and CI's): installs the dependencies, builds dupscan with its tests, checks the
+# formatting and runs the whole test suite. Tests labelled `gpu` run too; without a usable GPU they
+# report themselves skipped, with the reason.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+"$here/scripts/install-deps.sh"
+"$here/scripts/build.sh"
+"$here/scripts/check-format.sh"
+cd "${BUILD_DIR:-$here/build}"
+ctest --output-on-failure -j "$(nproc)"
