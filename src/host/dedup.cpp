@@ -1,5 +1,6 @@
 #include "dupscan/dedup.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -8,7 +9,6 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <mutex>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
@@ -151,6 +151,7 @@ class Engine {
     res_.lsh = cfg_.resolved_lsh();
     threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
     res_.threads = threads_;
+    check_inputs();
     setup_backend();
     prepare_output_dir();
 
@@ -192,6 +193,18 @@ class Engine {
     params_.lsh = res_.lsh;
     backend_ = make_cpu_backend(params_);
     res_.backend = backend_->name();
+  }
+
+  // Fail before any work -- and before creating the output directory -- when an input is missing,
+  // unreadable or a directory. Only stat and access: reading would consume a named pipe.
+  void check_inputs() const {
+    for (const std::string& path : cfg_.inputs) {
+      if (path == "-") continue;
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) io::throw_errno("open input", path);
+      if (S_ISDIR(st.st_mode)) throw Error("input '" + path + "' is a directory, not a file");
+      if (::access(path.c_str(), R_OK) != 0) io::throw_errno("open input", path);
+    }
   }
 
   void prepare_output_dir() {
@@ -306,15 +319,14 @@ class Engine {
         if (bad) io::throw_errno("write spool file", spool_path_);
         stamp_source(rs);
       }
+      // These fields are the reader's; the collector thread writes the others (records, skipped,
+      // blank_lines) of the same struct, which are distinct memory locations.
       InputSummary& s = res_.inputs[i];
-      {
-        std::lock_guard<std::mutex> lock(inputs_mutex_);
-        s.compression = src->compression();
-        s.bytes = src->raw_bytes();
-        s.text_bytes = reader.bytes();
-        s.lines = reader.lines();
-        s.xxh3_64 = src->raw_checksum();
-      }
+      s.compression = src->compression();
+      s.bytes = src->raw_bytes();
+      s.text_bytes = reader.bytes();
+      s.lines = reader.lines();
+      s.xxh3_64 = src->raw_checksum();
       if (error.failed() || interrupt_requested()) return;
     }
   }
@@ -906,7 +918,6 @@ class Engine {
   std::string tmp_dir_;
   std::string spool_path_;
   std::vector<RereadSource> sources_;
-  std::mutex inputs_mutex_;
 
   DocTable docs_;
   std::vector<std::uint32_t> exact_rep_;  // earliest doc with the same normalized text

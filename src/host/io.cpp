@@ -1,6 +1,7 @@
 #include "io.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -39,6 +40,8 @@ class RawFile {
     if (path == "-") {
       fd_ = STDIN_FILENO;
       display_ = "<stdin>";
+      struct stat st {};
+      stream_ = ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode);
     } else {
       fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd_ < 0) throw_errno("open input", path);
@@ -48,6 +51,7 @@ class RawFile {
         ::close(fd_);
         throw Error("input '" + path + "' is a directory, not a file");
       }
+      stream_ = !S_ISREG(st.st_mode);
     }
     state_ = XXH3_createState();
     XXH3_64bits_reset(state_);
@@ -85,6 +89,7 @@ class RawFile {
 
  private:
   std::size_t read_fd(char* dst, std::size_t n) {
+    if (stream_) wait_readable();
     for (;;) {
       const ssize_t r = ::read(fd_, dst, n);
       if (r >= 0) {
@@ -97,8 +102,21 @@ class RawFile {
     }
   }
 
+  // A pipe or terminal may block for ever: wait in short slices so that an interrupt (SIGINT,
+  // SIGTERM) stops the run even when no data comes.
+  void wait_readable() {
+    pollfd p{fd_, POLLIN, 0};
+    for (;;) {
+      check_interrupt();
+      const int r = ::poll(&p, 1, 100);
+      if (r > 0) return;
+      if (r < 0 && errno != EINTR) throw_errno("wait for input", path_);
+    }
+  }
+
   std::string path_;
   std::string display_;
+  bool stream_ = false;
   std::atomic<std::uint64_t>* counter_;
   int fd_ = -1;
   std::vector<char> buf_;
