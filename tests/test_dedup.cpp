@@ -1,5 +1,6 @@
 // run_dedup as a library call: outputs, clusters, policies, determinism, failures.
 #include <map>
+#include <random>
 #include <set>
 
 #include "dupscan/dedup.hpp"
@@ -226,6 +227,42 @@ TEST(Dedup, WriteDedupedKeepsRecordsByteForByteInInputOrder) {
       got.append(buf, 0, n);
     EXPECT_EQ(got, r1 + "\r\n" + r3 + "\n") << name;
   }
+}
+
+TEST(Dedup, HugeOneWordAndNonAsciiDocuments) {
+  test::TempDir dir;
+  // A 16 MB document of random words and a copy with 20 words replaced (J ~ 0.9997).
+  std::mt19937 rng(11);
+  const char* vocab[] = {"river",  "stone",  "light",  "quiet", "north",  "table",
+                         "seven",  "glass",  "winter", "paper", "orange", "music",
+                         "garden", "silver", "storm",  "bread"};
+  std::string huge;
+  while (huge.size() < (16u << 20)) {
+    huge += vocab[rng() % 16];
+    huge += rng() % 13 == 0 ? ". " : " ";
+  }
+  std::string edited = huge;
+  for (int i = 0; i < 20; ++i) {
+    const std::size_t pos = edited.find(' ', rng() % (edited.size() - 100)) + 1;
+    edited.replace(pos, 5, "zzzzz");
+  }
+  const std::string greek = "Η γρήγορη καφέ αλεπού πηδάει πάνω από τον τεμπέλη σκύλο στο χωριό";
+  std::string greek_upper = "Η ΓΡΉΓΟΡΗ ΚΑΦΈ ΑΛΕΠΟΎ ΠΗΔΆΕΙ ΠΆΝΩ ΑΠΌ ΤΟΝ ΤΕΜΠΈΛΗ ΣΚΎΛΟ ΣΤΟ ΧΩΡΙΌ!";
+  std::string in = record("huge", huge) + record("hello", "hello") + record("greek", greek) +
+                   record("huge-edited", edited) + record("hello-2", "  Hello! ") +
+                   record("greek-upper", greek_upper) + record("bye", "bye");
+  test::write_file(dir / "in.jsonl", in);
+  const DedupResult r = run_dedup(config_for(dir, {dir / "in.jsonl"}));
+  EXPECT_EQ(r.counts.documents, 7u);
+  EXPECT_EQ(r.counts.exact_duplicates, 2u);  // hello-2, greek-upper
+  EXPECT_EQ(r.counts.near_duplicates, 1u);   // huge-edited
+  const auto dups = test::lines_of(test::read_file(dir / "out/duplicates.jsonl"));
+  ASSERT_EQ(dups.size(), 3u);
+  EXPECT_NE(dups[0].find(R"("id":"huge-edited","duplicate_of":"huge")"), std::string::npos);
+  EXPECT_NE(dups[1].find(R"("id":"hello-2","duplicate_of":"hello","cluster":1,"kind":"exact")"),
+            std::string::npos);
+  EXPECT_NE(dups[2].find(R"("id":"greek-upper","duplicate_of":"greek","cluster":2,"kind":"exact")"),
+            std::string::npos);
 }
 
 // The examples corpus split into three inputs of three formats.

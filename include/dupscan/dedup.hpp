@@ -131,15 +131,19 @@ struct DedupResult {
 struct Progress {
   const char* stage = "";       ///< "read", "exact", "lsh", "verify", "cluster", "write"
   std::uint64_t documents = 0;  ///< documents sketched so far
-  std::uint64_t bytes = 0;      ///< input bytes read so far (as stored, compressed)
+  std::uint64_t bytes = 0;      ///< bytes of JSONL (decompressed) processed so far
   std::uint64_t done = 0;       ///< stage progress: units done ...
   std::uint64_t total = 0;      ///< ... of total (0 = unknown)
 };
 
+/// Skipped records beyond this many are counted but not passed to DedupObserver::warning.
+constexpr std::uint64_t kMaxSkipWarnings = 50;
+
 /// Callbacks of a run; both may be empty. Called from the thread that called run_dedup.
 struct DedupObserver {
   std::function<void(const Progress&)> progress;
-  /// One warning per skipped record ("path:line: reason"), in input order.
+  /// One warning per skipped record ("path:line: reason"), in input order, for the first
+  /// kMaxSkipWarnings of them; report.json counts all of them by reason.
   std::function<void(const std::string&)> warning;
 };
 

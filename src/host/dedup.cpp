@@ -89,8 +89,6 @@ double seconds_since(Clock::time_point t) {
 constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
 // Re-read batches (verification, deduplicated copy).
 constexpr std::size_t kFetchBytes = std::size_t{16} << 20;
-// At most this many warnings are passed to the observer; the rest are only counted.
-constexpr std::uint64_t kMaxWarnings = 50;
 
 struct BadRecord {
   std::uint64_t line;
@@ -240,11 +238,10 @@ class Engine {
     for (auto& b : pool)
       free_q.push(&b);
     FirstError error;
-    std::atomic<std::uint64_t> raw_bytes{0};
 
     std::thread reader([&] {
       try {
-        read_inputs(free_q, work_q, error, raw_bytes);
+        read_inputs(free_q, work_q, error);
       } catch (...) {
         error.set(std::current_exception());
       }
@@ -264,7 +261,7 @@ class Engine {
     }
 
     try {
-      collect(result_q, free_q, error, raw_bytes);
+      collect(result_q, free_q, error);
     } catch (...) {
       error.set(std::current_exception());
     }
@@ -281,7 +278,7 @@ class Engine {
   }
 
   void read_inputs(BlockingQueue<io::RawBatch*>& free_q, BlockingQueue<io::RawBatch*>& work_q,
-                   FirstError& error, std::atomic<std::uint64_t>& raw_bytes) {
+                   FirstError& error) {
     std::uint64_t seq = 0;
     for (std::uint32_t i = 0; i < cfg_.inputs.size(); ++i) {
       const std::string& path = cfg_.inputs[i];
@@ -289,7 +286,7 @@ class Engine {
       rs.path = path;
       rs.plain = io::is_plain_file(path);
       stamp_source(rs);
-      auto src = io::open_source(path, &raw_bytes);
+      auto src = io::open_source(path);
       std::FILE* spool = nullptr;
       if (path == "-" && needs_reread()) {
         // stdin cannot be read twice: keep a copy of its decompressed bytes for the later passes.
@@ -382,8 +379,9 @@ class Engine {
   }
 
   void collect(BlockingQueue<ResultBatch>& result_q, BlockingQueue<io::RawBatch*>& free_q,
-               FirstError& error, std::atomic<std::uint64_t>& raw_bytes) {
+               FirstError& error) {
     std::map<std::uint64_t, ResultBatch> pending;
+    std::uint64_t processed_bytes = 0;
     std::uint64_t next = 0;
     const std::uint32_t bands = res_.lsh.bands;
     const std::uint32_t k = cfg_.num_perm;
@@ -402,7 +400,7 @@ class Engine {
           ++res_.counts.skipped;
           ++res_.counts.skipped_by_reason[static_cast<int>(b.reason)];
           ++in.skipped;
-          if (obs_.warning && res_.counts.skipped <= kMaxWarnings) {
+          if (obs_.warning && res_.counts.skipped <= kMaxSkipWarnings) {
             obs_.warning(where + ": " + b.detail + "; record skipped");
           }
         }
@@ -427,12 +425,13 @@ class Engine {
                             r.sketch.signatures.begin() + r.docs.size() * k);
         }
         in.records += r.docs.size();
+        processed_bytes += r.raw->size;
         free_q.push(r.raw);
         pending.erase(it);
         ++next;
         if (obs_.progress) {
           p.documents = docs_.size();
-          p.bytes = raw_bytes.load(std::memory_order_relaxed);
+          p.bytes = processed_bytes;
           obs_.progress(p);
         }
       }

@@ -8,6 +8,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -35,8 +36,7 @@ std::string hex64(std::uint64_t v) {
 // The file as stored: reads, counts and checksums raw bytes; decoders consume its buffer.
 class RawFile {
  public:
-  RawFile(const std::string& path, std::atomic<std::uint64_t>* counter)
-      : path_(path), counter_(counter), buf_(kRawChunk) {
+  explicit RawFile(const std::string& path) : path_(path), buf_(kRawChunk) {
     if (path == "-") {
       fd_ = STDIN_FILENO;
       display_ = "<stdin>";
@@ -95,7 +95,6 @@ class RawFile {
       if (r >= 0) {
         XXH3_64bits_update(state_, dst, static_cast<std::size_t>(r));
         raw_bytes_ += static_cast<std::uint64_t>(r);
-        if (counter_) counter_->fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
         return static_cast<std::size_t>(r);
       }
       if (errno != EINTR) throw_errno("read input", path_);
@@ -117,7 +116,6 @@ class RawFile {
   std::string path_;
   std::string display_;
   bool stream_ = false;
-  std::atomic<std::uint64_t>* counter_;
   int fd_ = -1;
   std::vector<char> buf_;
   std::size_t pos_ = 0, end_ = 0;
@@ -237,9 +235,8 @@ class ZstdSource final : public ByteSource {
 
 }  // namespace
 
-std::unique_ptr<ByteSource> open_source(const std::string& path,
-                                        std::atomic<std::uint64_t>* raw_counter) {
-  auto raw = std::make_unique<RawFile>(path, raw_counter);
+std::unique_ptr<ByteSource> open_source(const std::string& path) {
+  auto raw = std::make_unique<RawFile>(path);
   while (raw->available() < 4 && raw->fill()) {
   }
   const auto* m = reinterpret_cast<const unsigned char*>(raw->data());

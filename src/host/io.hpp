@@ -2,7 +2,6 @@
 // appear under their name only when complete.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -31,11 +30,9 @@ class ByteSource {
 
 /**
  * @brief Opens `path` ("-" = stdin), detecting gzip (1f 8b) and zstd (28 b5 2f fd) by their magic
- * bytes. `raw_counter`, if given, is increased by every compressed byte read (for progress).
- * @throw Error when the path cannot be opened or is not a regular file, pipe or device.
+ * bytes. @throw Error when the path cannot be opened or is a directory.
  */
-std::unique_ptr<ByteSource> open_source(const std::string& path,
-                                        std::atomic<std::uint64_t>* raw_counter = nullptr);
+std::unique_ptr<ByteSource> open_source(const std::string& path);
 
 /// True when `path` is a regular uncompressed file that pread can address by offset.
 bool is_plain_file(const std::string& path);

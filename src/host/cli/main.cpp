@@ -108,6 +108,10 @@ int run_dedup_command(DedupArgs& a) {
   };
   const dupscan::DedupResult r = dupscan::run_dedup(cfg, obs);
   bar.clear();
+  if (!a.quiet && r.counts.skipped > dupscan::kMaxSkipWarnings) {
+    std::fprintf(stderr, "dupscan: warning: %llu more records skipped (report.json counts them)\n",
+                 static_cast<unsigned long long>(r.counts.skipped - dupscan::kMaxSkipWarnings));
+  }
   if (!a.quiet) dupscan::cli::print_summary(stderr, cfg, r);
   return 0;
 }
