@@ -60,6 +60,8 @@ class Backend {
   virtual ~Backend() = default;
   /// "cpu" or "cuda".
   virtual std::string name() const = 0;
+  /// What runs inside: the SIMD path on the CPU ("avx512"), the device on CUDA.
+  virtual std::string detail() const = 0;
   /// True when sketch() may be called from several threads at once, each with its own batch.
   virtual bool concurrent() const = 0;
   /**
@@ -71,6 +73,13 @@ class Backend {
 
 /// The reference backend: plain C++ on the calling thread (concurrent() is true).
 std::unique_ptr<Backend> make_cpu_backend(const SketchParams& params);
+
+/**
+ * @brief The 32-bit hashes of every shingle of one normalized text, in order, repeats included
+ * (what for_each_shingle enumerates, hashed by spec::shingle_hash), written to `out`.
+ */
+void shingle_hashes(std::string_view normalized, const ShingleSpec& shingle,
+                    std::vector<std::uint32_t>& out);
 
 /**
  * @brief The sorted, duplicate-free 32-bit shingle hashes of one normalized text (spec.hpp step 7),

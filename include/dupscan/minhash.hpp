@@ -33,11 +33,43 @@ struct Permutations {
 Permutations make_permutations(std::uint32_t num_perm, std::uint32_t seed);
 
 /**
- * @brief Folds shingle hashes into a signature: sig[i] = min(sig[i], permute(a_i, b_i, hv)) for
+ * @brief The reference (scalar, one permutation at a time) MinHash kernel. Folds shingle hashes
+ * into a signature: sig[i] = min(sig[i], permute(a_i, b_i, hv)) for
  * every hv in hashes (spec.hpp step 5). Initialize sig to spec::max_hash for a fresh signature.
  */
 void minhash_update(const std::uint32_t* hashes, std::size_t count, const Permutations& perms,
                     std::uint32_t* sig);
+
+/// Instruction-set paths of the CPU MinHash kernel. Every path gives the bits of minhash_update.
+enum class SimdPath : std::uint8_t { scalar, avx2, avx512 };
+
+/// "scalar", "avx2" or "avx512".
+const char* simd_path_name(SimdPath path);
+/// The paths this CPU can run, scalar first, fastest last.
+std::vector<SimdPath> supported_simd_paths();
+/**
+ * @brief The fastest supported path, or the one the environment variable DUPSCAN_SIMD names
+ * (scalar, avx2, avx512). @throw UsageError when DUPSCAN_SIMD names an unknown or unsupported path.
+ */
+SimdPath active_simd_path();
+
+/**
+ * @brief minhash_update on a chosen instruction set: the permutations laid out once for the
+ * vector kernels (see src/host/minhash_simd.cpp for the arithmetic).
+ */
+class MinHasher {
+ public:
+  /// @throw UsageError if the CPU cannot run `path`.
+  explicit MinHasher(const Permutations& perms, SimdPath path = active_simd_path());
+  /// sig[i] = min(sig[i], permute(a_i, b_i, hv)) for every hv in hashes[0, count).
+  void update(const std::uint32_t* hashes, std::size_t count, std::uint32_t* sig) const;
+  SimdPath path() const { return path_; }
+  std::size_t size() const { return a_.size(); }
+
+ private:
+  std::vector<std::uint64_t> a_, b_, a_hi_;
+  SimdPath path_;
+};
 
 /// LSH banding: `bands` bands of `rows` rows over sig[0 .. bands*rows).
 struct LshParams {

@@ -8,9 +8,10 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(SketchParams params) : p_(std::move(params)) {}
+  explicit CpuBackend(SketchParams params) : p_(std::move(params)), hasher_(p_.perms) {}
 
   std::string name() const override { return "cpu"; }
+  std::string detail() const override { return simd_path_name(hasher_.path()); }
   bool concurrent() const override { return true; }
 
   void sketch(const NormalizedBatch& batch, SketchBatch& out) override {
@@ -19,17 +20,13 @@ class CpuBackend final : public Backend {
     out.signatures.assign(n * k, spec::max_hash);
     out.band_keys.assign(n * p_.lsh.bands, 0);
     out.shingle_counts.assign(n, 0);
-    // Shingle hashes of one document go to a small scratch vector, then into the K minima: the
-    // permutation loop runs over all K values per hash, which the compiler vectorizes.
+    // Shingle hashes of one document go to a small scratch vector, then into the K minima.
     thread_local std::vector<std::uint32_t> hashes;
     for (std::size_t d = 0; d < n; ++d) {
       const std::string_view doc = batch.doc(d);
-      hashes.clear();
-      for_each_shingle(
-          doc.data(), doc.size(), p_.shingle.kind, p_.shingle.n,
-          [&](const char* s, std::size_t len) { hashes.push_back(spec::shingle_hash(s, len)); });
+      shingle_hashes(doc, p_.shingle, hashes);
       std::uint32_t* sig = out.signatures.data() + d * k;
-      minhash_update(hashes.data(), hashes.size(), p_.perms, sig);
+      hasher_.update(hashes.data(), hashes.size(), sig);
       out.shingle_counts[d] = static_cast<std::uint32_t>(hashes.size());
       if (!hashes.empty()) band_keys(sig, p_.lsh, out.band_keys.data() + d * p_.lsh.bands);
     }
@@ -37,6 +34,7 @@ class CpuBackend final : public Backend {
 
  private:
   SketchParams p_;
+  MinHasher hasher_;
 };
 
 }  // namespace
@@ -45,12 +43,44 @@ std::unique_ptr<Backend> make_cpu_backend(const SketchParams& params) {
   return std::make_unique<CpuBackend>(params);
 }
 
+void shingle_hashes(std::string_view normalized, const ShingleSpec& shingle,
+                    std::vector<std::uint32_t>& out) {
+  out.clear();
+  const char* text = normalized.data();
+  const std::size_t len = normalized.size();
+  if (shingle.kind != ShingleKind::word || len == 0) {
+    for_each_shingle(text, len, shingle.kind, shingle.n, [&](const char* s, std::size_t n) {
+      out.push_back(spec::shingle_hash(s, n));
+    });
+    return;
+  }
+  // Word shingles as for_each_shingle defines them, from the word starts found in one pass without
+  // branches on the data (the two-pointer scan mispredicts at every word end).
+  thread_local std::vector<std::size_t> starts;
+  if (starts.size() < len + 2) starts.resize(len + 2);
+  std::size_t* ws = starts.data();
+  std::size_t words = 1;
+  ws[0] = 0;
+  for (std::size_t i = 0; i < len; ++i) {
+    ws[words] = i + 1;
+    words += text[i] == ' ';
+  }
+  ws[words] = len + 1;  // as if a space followed the text: word j ends at ws[j + 1] - 1
+  const std::size_t n = shingle.n;
+  if (words < n) {
+    out.push_back(spec::shingle_hash(text, len));
+    return;
+  }
+  out.resize(words - n + 1);
+  for (std::size_t j = 0; j + n <= words; ++j) {
+    out[j] = spec::shingle_hash(text + ws[j], ws[j + n] - 1 - ws[j]);
+  }
+  if (starts.size() > (std::size_t{64} << 20)) std::vector<std::size_t>().swap(starts);
+}
+
 void shingle_hash_set(std::string_view normalized, const ShingleSpec& shingle,
                       std::vector<std::uint32_t>& out) {
-  out.clear();
-  for_each_shingle(
-      normalized.data(), normalized.size(), shingle.kind, shingle.n,
-      [&](const char* s, std::size_t len) { out.push_back(spec::shingle_hash(s, len)); });
+  shingle_hashes(normalized, shingle, out);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }

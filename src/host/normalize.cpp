@@ -1,6 +1,8 @@
 #include "dupscan/normalize.hpp"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 #include "utf8.hpp"
 
@@ -13,47 +15,30 @@ inline int table_entry(char32_t cp) noexcept {
   return kStage2[kStage1[cp >> kBlockShift]][cp & ((1u << kBlockShift) - 1)];
 }
 
-// Class and lowercase of the 128 ASCII code points, read once from the generated table so that the
-// fast path cannot drift from it.
-struct AsciiTable {
-  std::array<CharClass, 128> cls{};
-  std::array<char, 128> lower{};
-  AsciiTable() {
-    for (unsigned c = 0; c < 128; ++c) {
-      cls[c] = static_cast<CharClass>(table_entry(c) & 7);
-      lower[c] = static_cast<char>(static_cast<int>(c) + (table_entry(c) >> 3));
+// What each ASCII byte becomes under each of the four option sets: its (lowercased) self, or ' '
+// for a separator. Read once from the generated table so that the fast path cannot drift from it.
+struct AsciiMaps {
+  std::array<std::array<char, 128>, 4> map{};  // [lowercase * 2 + strip_punctuation]
+  AsciiMaps() {
+    for (int opt = 0; opt < 4; ++opt) {
+      const bool lower = opt & 2, strip = opt & 1;
+      for (unsigned c = 0; c < 128; ++c) {
+        const int e = table_entry(c);
+        auto cls = static_cast<CharClass>(e & 7);  // ASCII has no drop or mark code points
+        if (cls == CharClass::punct) cls = strip ? CharClass::space : CharClass::word;
+        map[opt][c] = cls != CharClass::word ? ' '
+                      : lower                ? static_cast<char>(static_cast<int>(c) + (e >> 3))
+                                             : static_cast<char>(c);
+      }
     }
   }
 };
-const AsciiTable kAscii;
+const AsciiMaps kAscii;
 
-// Output cursor over a std::string that grows on demand: each code point needs at most 4 bytes plus
-// the one separating space.
-class Writer {
- public:
-  explicit Writer(std::string& s, std::size_t hint) : s_(s) {
-    s_.resize(hint + 8);
-    p_ = s_.data();
-    end_ = p_ + s_.size();
-  }
-  void reserve5() {
-    if (end_ - p_ < 5) {
-      std::size_t used = static_cast<std::size_t>(p_ - s_.data());
-      s_.resize(s_.size() * 2 + 8);
-      p_ = s_.data() + used;
-      end_ = s_.data() + s_.size();
-    }
-  }
-  void put(char c) { *p_++ = c; }
-  void put_cp(char32_t cp) { p_ = utf8::encode(cp, p_); }
-  void finish() { s_.resize(static_cast<std::size_t>(p_ - s_.data())); }
-  bool empty() const { return p_ == s_.data(); }
-
- private:
-  std::string& s_;
-  char* p_;
-  char* end_;
-};
+// Input is consumed in chunks; before each, the output gets room for the chunk's worst case: three
+// bytes per input byte (an ill-formed byte becomes U+FFFD), a code point that straddles the chunk
+// end, and one space.
+constexpr std::size_t kChunk = 4096;
 
 }  // namespace
 
@@ -80,51 +65,57 @@ std::size_t normalize(std::string_view text, const NormalizeOptions& options, st
   const auto* const end = p + text.size();
   const CharClass punct_as = options.strip_punctuation ? CharClass::space : CharClass::word;
   const bool lower = options.lowercase;
+  const char* map = kAscii.map[(lower ? 2 : 0) + (options.strip_punctuation ? 1 : 0)].data();
 
-  Writer w(out, text.size());
+  // The output is words separated by single spaces, with at most one trailing space that is cut
+  // at the end. `last_sep`: nothing or a separator was written last, so no word is open.
+  // Written into a per-thread buffer that only grows, then copied: resizing `out` up front would
+  // zero-fill three times the input on every call.
+  thread_local std::vector<char> buf;
+  std::size_t w = 0;
   std::size_t words = 0;
-  bool in_word = false;
+  bool last_sep = true;
   while (p < end) {
-    w.reserve5();
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      CharClass cls = kAscii.cls[c];
-      if (cls == CharClass::punct) cls = punct_as;
-      ++p;
-      if (cls == CharClass::word) {
-        if (!in_word) {
-          if (words != 0) w.put(' ');
-          in_word = true;
-          ++words;
-        }
-        w.put(lower ? kAscii.lower[c] : static_cast<char>(c));
-      } else {
-        in_word = false;  // ASCII has no `drop` or `mark` code points
+    const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(end - p), kChunk);
+    if (buf.size() < w + 3 * n + 8) buf.resize(std::max(buf.size() * 2, w + 3 * n + 8));
+    char* const o = buf.data();
+    const auto* const chunk_end = p + n;
+    while (p < chunk_end) {
+      // ASCII, without branches on the data: a separator after a separator writes nothing.
+      while (p < chunk_end && *p < 0x80) {
+        const char m = map[*p++];
+        const bool sep = m == ' ';
+        o[w] = m;
+        w += !(sep & last_sep);
+        words += !sep & last_sep;
+        last_sep = sep;
       }
-      continue;
+      if (p >= chunk_end) break;
+      // One non-ASCII code point (it may end past chunk_end: the room above allows for it).
+      const utf8::Decoded d = utf8::decode(p, end);
+      p += d.length;
+      const int e = table_entry(d.cp);
+      CharClass cls = static_cast<CharClass>(e & 7);
+      if (cls == CharClass::drop) continue;
+      if (cls == CharClass::mark) {
+        if (last_sep) continue;  // extends a separator (or nothing): deleted with it
+        cls = CharClass::word;
+      }
+      if (cls == CharClass::punct) cls = punct_as;
+      if (cls != CharClass::word) {
+        if (!last_sep) o[w++] = ' ';
+        last_sep = true;
+        continue;
+      }
+      words += last_sep;
+      last_sep = false;
+      const char32_t cp = lower ? static_cast<char32_t>(static_cast<int>(d.cp) + (e >> 3)) : d.cp;
+      w = static_cast<std::size_t>(utf8::encode(cp, o + w) - o);
     }
-    const utf8::Decoded d = utf8::decode(p, end);
-    p += d.length;
-    const int e = table_entry(d.cp);
-    CharClass cls = static_cast<CharClass>(e & 7);
-    if (cls == CharClass::drop) continue;
-    if (cls == CharClass::mark) {
-      if (!in_word) continue;  // extends a separator (or nothing): deleted with it
-      cls = CharClass::word;
-    }
-    if (cls == CharClass::punct) cls = punct_as;
-    if (cls != CharClass::word) {
-      in_word = false;
-      continue;
-    }
-    if (!in_word) {
-      if (words != 0) w.put(' ');
-      in_word = true;
-      ++words;
-    }
-    w.put_cp(lower ? static_cast<char32_t>(static_cast<int>(d.cp) + (e >> 3)) : d.cp);
   }
-  w.finish();
+  if (w > 0 && buf[w - 1] == ' ') --w;
+  out.assign(buf.data(), w);
+  if (buf.size() > (std::size_t{64} << 20)) std::vector<char>().swap(buf);  // after a huge doc
   return words;
 }
 

@@ -1,0 +1,224 @@
+// The MinHash kernel (spec.hpp step 5) on AVX-512 and AVX2, chosen at run time. Every path
+// computes exactly spec::permute for every (permutation, hash) and keeps the minimum of the low 32
+// bits, so all paths give the bits of minhash_update (tests/test_minhash_simd.cpp compares them).
+//
+// Per permutation i and hash h (a_i < 2^61, h < 2^32):
+//   a_i * h mod 2^64 = lo32(a_i) * h + (hi32(a_i) * h << 32)     two 32x32->64 multiplies
+//   x = that + b_i                                                  wraps as numpy's uint64
+//   t = (x & p) + (x >> 61)                                         in [0, p + 7]
+//   t = min(t, t - p)  (unsigned)                                   t mod p: t - p wraps when t < p
+//   sig_i = min(sig_i, low 32 bits of t)
+// The running minima live in 64-bit lanes; only their low halves are compared (min_epu32 on the
+// whole register also takes the min of the high halves, which are ignored), saving a mask per step.
+#include <immintrin.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "dupscan/errors.hpp"
+#include "dupscan/minhash.hpp"
+#include "dupscan/spec.hpp"
+
+namespace dupscan {
+namespace {
+
+// Registers of running minima per pass over the hashes. AVX-512 has 32 zmm registers: 16 minima
+// (128 permutations, the default K, in one pass) leave room for the constants and temporaries.
+// AVX2 has 16 ymm registers: 8 minima (32 permutations) per pass.
+constexpr int kAvx512Vectors = 4;
+constexpr int kAvx2Vectors = 8;
+
+__attribute__((target("avx512f"))) inline __m512i permute8(__m512i a, __m512i a_hi, __m512i b,
+                                                           __m512i h, __m512i p) {
+  const __m512i lo = _mm512_mul_epu32(a, h);
+  const __m512i hi = _mm512_slli_epi64(_mm512_mul_epu32(a_hi, h), 32);
+  const __m512i x = _mm512_add_epi64(_mm512_add_epi64(lo, b), hi);
+  const __m512i t = _mm512_add_epi64(_mm512_and_si512(x, p), _mm512_srli_epi64(x, 61));
+  return _mm512_min_epu64(t, _mm512_sub_epi64(t, p));
+}
+
+template <int V>
+__attribute__((target("avx512f"))) void avx512_block(const std::uint32_t* hashes, std::size_t count,
+                                                     const std::uint64_t* a,
+                                                     const std::uint64_t* a_hi,
+                                                     const std::uint64_t* b, std::uint32_t* sig) {
+  const __m512i p = _mm512_set1_epi64(static_cast<long long>(spec::mersenne61));
+  __m512i m[V];
+  for (int v = 0; v < V; ++v) {
+    m[v] = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sig + 8 * v)));
+  }
+  __m512i av[V], ahv[V], bv[V];
+  for (int v = 0; v < V; ++v) {
+    av[v] = _mm512_loadu_si512(a + 8 * v);
+    ahv[v] = _mm512_loadu_si512(a_hi + 8 * v);
+    bv[v] = _mm512_loadu_si512(b + 8 * v);
+  }
+  std::size_t j = 0;
+  for (; j + 2 <= count; j += 2) {
+    const __m512i h0 = _mm512_set1_epi64(hashes[j]);
+    const __m512i h1 = _mm512_set1_epi64(hashes[j + 1]);
+#pragma GCC unroll 16
+    for (int v = 0; v < V; ++v) {
+      const __m512i t0 = permute8(av[v], ahv[v], bv[v], h0, p);
+      const __m512i t1 = permute8(av[v], ahv[v], bv[v], h1, p);
+      m[v] = _mm512_min_epu32(m[v], _mm512_min_epu32(t0, t1));
+    }
+  }
+  for (; j < count; ++j) {
+    const __m512i h = _mm512_set1_epi64(hashes[j]);
+#pragma GCC unroll 16
+    for (int v = 0; v < V; ++v)
+      m[v] = _mm512_min_epu32(m[v], permute8(av[v], ahv[v], bv[v], h, p));
+  }
+  for (int v = 0; v < V; ++v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(sig + 8 * v), _mm512_cvtepi64_epi32(m[v]));
+  }
+}
+
+__attribute__((target("avx2"))) inline __m256i permute4(__m256i a, __m256i a_hi, __m256i b,
+                                                        __m256i h, __m256i p) {
+  const __m256i lo = _mm256_mul_epu32(a, h);
+  const __m256i hi = _mm256_slli_epi64(_mm256_mul_epu32(a_hi, h), 32);
+  const __m256i x = _mm256_add_epi64(_mm256_add_epi64(lo, b), hi);
+  const __m256i t = _mm256_add_epi64(_mm256_and_si256(x, p), _mm256_srli_epi64(x, 61));
+  // No unsigned 64-bit min in AVX2: t - p is negative (as signed) exactly when t < p, and t < 2^62
+  // keeps the sign meaningful; blendv picks t there.
+  const __m256i d = _mm256_sub_epi64(t, p);
+  return _mm256_castpd_si256(
+      _mm256_blendv_pd(_mm256_castsi256_pd(d), _mm256_castsi256_pd(t), _mm256_castsi256_pd(d)));
+}
+
+// The low 32 bits of each 64-bit lane, packed: lanes 0, 2, 4, 6 of the 32-bit view.
+__attribute__((target("avx2"))) inline __m128i pack_low32(__m256i v) {
+  const __m256i idx = _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0);
+  return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(v, idx));
+}
+
+template <int V>
+__attribute__((target("avx2"))) void avx2_block(const std::uint32_t* hashes, std::size_t count,
+                                                const std::uint64_t* a, const std::uint64_t* a_hi,
+                                                const std::uint64_t* b, std::uint32_t* sig) {
+  const __m256i p = _mm256_set1_epi64x(static_cast<long long>(spec::mersenne61));
+  __m256i m[V];
+  for (int v = 0; v < V; ++v) {
+    m[v] = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sig + 4 * v)));
+  }
+  for (std::size_t j = 0; j < count; ++j) {
+    const __m256i h = _mm256_set1_epi64x(hashes[j]);
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) {
+      const __m256i t =
+          permute4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 4 * v)),
+                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a_hi + 4 * v)),
+                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 4 * v)), h, p);
+      m[v] = _mm256_min_epu32(m[v], t);
+    }
+  }
+  for (int v = 0; v < V; ++v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(sig + 4 * v), pack_low32(m[v]));
+  }
+}
+
+void scalar_range(const std::uint32_t* hashes, std::size_t count, const std::uint64_t* a,
+                  const std::uint64_t* b, std::size_t k, std::uint32_t* sig) {
+  for (std::size_t j = 0; j < count; ++j) {
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::uint32_t v = spec::permute(a[i], b[i], hashes[j]);
+      sig[i] = v < sig[i] ? v : sig[i];
+    }
+  }
+}
+
+// Runs `Block<V>` over the permutations in passes of `Full` vectors of `Lanes`, then one vector
+// at a time, then the last k % Lanes permutations in scalar code.
+template <int Lanes, int Full, class BlockFull, class BlockOne>
+void run_blocks(const std::uint32_t* hashes, std::size_t count, const std::uint64_t* a,
+                const std::uint64_t* a_hi, const std::uint64_t* b, std::size_t k,
+                std::uint32_t* sig, BlockFull full, BlockOne one) {
+  std::size_t i = 0;
+  for (; i + Full * Lanes <= k; i += Full * Lanes)
+    full(hashes, count, a + i, a_hi + i, b + i, sig + i);
+  for (; i + Lanes <= k; i += Lanes)
+    one(hashes, count, a + i, a_hi + i, b + i, sig + i);
+  scalar_range(hashes, count, a + i, b + i, k - i, sig + i);
+}
+
+bool cpu_has(SimdPath path) {
+  switch (path) {
+    case SimdPath::scalar:
+      return true;
+    case SimdPath::avx2:
+      return __builtin_cpu_supports("avx2");
+    case SimdPath::avx512:
+      return __builtin_cpu_supports("avx512f");
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* simd_path_name(SimdPath path) {
+  switch (path) {
+    case SimdPath::scalar:
+      return "scalar";
+    case SimdPath::avx2:
+      return "avx2";
+    case SimdPath::avx512:
+      return "avx512";
+  }
+  return "?";
+}
+
+std::vector<SimdPath> supported_simd_paths() {
+  std::vector<SimdPath> out;
+  for (SimdPath p : {SimdPath::scalar, SimdPath::avx2, SimdPath::avx512}) {
+    if (cpu_has(p)) out.push_back(p);
+  }
+  return out;
+}
+
+SimdPath active_simd_path() {
+  const char* forced = std::getenv("DUPSCAN_SIMD");
+  if (forced && *forced) {
+    for (SimdPath p : {SimdPath::scalar, SimdPath::avx2, SimdPath::avx512}) {
+      if (std::strcmp(forced, simd_path_name(p)) != 0) continue;
+      if (!cpu_has(p)) {
+        throw UsageError(std::string("DUPSCAN_SIMD=") + forced + ": this CPU does not support it");
+      }
+      return p;
+    }
+    throw UsageError(std::string("DUPSCAN_SIMD must be scalar, avx2 or avx512, got '") + forced +
+                     "'");
+  }
+  const auto paths = supported_simd_paths();
+  return paths.back();
+}
+
+MinHasher::MinHasher(const Permutations& perms, SimdPath path)
+    : a_(perms.a), b_(perms.b), a_hi_(perms.a.size()), path_(path) {
+  if (!cpu_has(path)) {
+    throw UsageError(std::string("SIMD path ") + simd_path_name(path) + " is not supported here");
+  }
+  for (std::size_t i = 0; i < a_.size(); ++i)
+    a_hi_[i] = a_[i] >> 32;
+}
+
+void MinHasher::update(const std::uint32_t* hashes, std::size_t count, std::uint32_t* sig) const {
+  const std::size_t k = a_.size();
+  switch (path_) {
+    case SimdPath::avx512:
+      run_blocks<8, kAvx512Vectors>(hashes, count, a_.data(), a_hi_.data(), b_.data(), k, sig,
+                                    avx512_block<kAvx512Vectors>, avx512_block<1>);
+      return;
+    case SimdPath::avx2:
+      run_blocks<4, kAvx2Vectors>(hashes, count, a_.data(), a_hi_.data(), b_.data(), k, sig,
+                                  avx2_block<kAvx2Vectors>, avx2_block<1>);
+      return;
+    case SimdPath::scalar:
+      scalar_range(hashes, count, a_.data(), b_.data(), k, sig);
+      return;
+  }
+}
+
+}  // namespace dupscan

@@ -1,0 +1,100 @@
+// Every SIMD path of the MinHash kernel gives the bits of the scalar reference (FAISS's
+// test_distances_dispatch way): over tail sizes of K and of the hash count, edge values, and
+// permutations chosen to hit the one case where (x & p) + (x >> 61) reaches p.
+#include <random>
+
+#include "dupscan/errors.hpp"
+#include "dupscan/minhash.hpp"
+#include "dupscan/spec.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+std::vector<std::uint32_t> reference(const std::vector<std::uint32_t>& hashes,
+                                     const Permutations& perms) {
+  std::vector<std::uint32_t> sig(perms.size(), spec::max_hash);
+  minhash_update(hashes.data(), hashes.size(), perms, sig.data());
+  return sig;
+}
+
+TEST(MinHashSimd, EveryPathEqualsTheScalarReference) {
+  const auto paths = supported_simd_paths();
+  std::printf("SIMD paths on this CPU:");
+  for (SimdPath p : paths)
+    std::printf(" %s", simd_path_name(p));
+  std::printf("\n");
+  std::mt19937 rng(17);
+  std::size_t compared = 0;
+  for (std::uint32_t k : {1u,  3u,  4u,  7u,   8u,   9u,   15u,  16u,  17u,  31u,
+                          32u, 33u, 64u, 100u, 127u, 128u, 129u, 135u, 256u, 260u}) {
+    const Permutations perms = make_permutations(k, k * 7 + 1);
+    for (std::size_t count : {0u, 1u, 2u, 3u, 7u, 8u, 9u, 31u, 33u, 500u}) {
+      std::vector<std::uint32_t> hashes(count);
+      for (auto& h : hashes)
+        h = rng();
+      if (count > 2) {
+        hashes[0] = 0;
+        hashes[1] = 0xFFFFFFFFu;
+      }
+      const auto ref = reference(hashes, perms);
+      for (SimdPath path : paths) {
+        const MinHasher hasher(perms, path);
+        std::vector<std::uint32_t> sig(k, spec::max_hash);
+        hasher.update(hashes.data(), hashes.size(), sig.data());
+        ASSERT_EQ(sig, ref) << simd_path_name(path) << " K=" << k << " count=" << count;
+        // Updating an existing signature in two steps gives the same as one step.
+        std::vector<std::uint32_t> two(k, spec::max_hash);
+        hasher.update(hashes.data(), count / 2, two.data());
+        hasher.update(hashes.data() + count / 2, count - count / 2, two.data());
+        ASSERT_EQ(two, ref) << simd_path_name(path) << " K=" << k << " count=" << count;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GE(compared, 200u);
+}
+
+TEST(MinHashSimd, ReductionEdgeWhereTheFoldReachesThePrime) {
+  // With a = 1 and b = p - h0, x = a*h0 + b = p exactly: (x & p) + (x >> 61) = p, which must
+  // reduce to 0. Other lanes cover x just below and above p, and x wrapping past 2^64.
+  const std::uint64_t p = spec::mersenne61;
+  Permutations perms;
+  for (std::uint64_t d = 0; d < 24; ++d) {
+    perms.a.push_back(1);
+    perms.b.push_back(p - 3 - (d % 8) + 1);  // x = h + p - 2 - d%8 around p for small h
+  }
+  for (std::uint64_t d = 0; d < 8; ++d) {
+    perms.a.push_back(p - 1 - d);  // large a: a*h wraps modulo 2^64
+    perms.b.push_back(p - 1 - 3 * d);
+  }
+  std::vector<std::uint32_t> hashes;
+  for (std::uint32_t h = 0; h < 12; ++h)
+    hashes.push_back(h);
+  hashes.push_back(0xFFFFFFFFu);
+  // Each hash alone, so that the minimum does not hide the edge values.
+  for (std::uint32_t h : hashes) {
+    const std::vector<std::uint32_t> one{h};
+    const auto ref = reference(one, perms);
+    for (SimdPath path : supported_simd_paths()) {
+      std::vector<std::uint32_t> sig(perms.size(), spec::max_hash);
+      MinHasher(perms, path).update(one.data(), 1, sig.data());
+      ASSERT_EQ(sig, ref) << simd_path_name(path) << " h=" << h;
+    }
+  }
+  // And the reference itself: permute(1, p - 3, 3) = p mod p = 0.
+  EXPECT_EQ(spec::permute(1, p - 3, 3), 0u);
+}
+
+TEST(MinHashSimd, EnvironmentForcesAPath) {
+  ::setenv("DUPSCAN_SIMD", "scalar", 1);
+  EXPECT_EQ(active_simd_path(), SimdPath::scalar);
+  EXPECT_EQ(MinHasher(make_permutations(8, 1)).path(), SimdPath::scalar);
+  ::setenv("DUPSCAN_SIMD", "sse9", 1);
+  EXPECT_THROW(active_simd_path(), UsageError);
+  ::unsetenv("DUPSCAN_SIMD");
+  EXPECT_EQ(active_simd_path(), supported_simd_paths().back());
+}
+
+}  // namespace
+}  // namespace dupscan
