@@ -3,6 +3,7 @@
 #include <random>
 #include <set>
 
+#include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
 #include "io.hpp"
@@ -263,6 +264,81 @@ TEST(Dedup, HugeOneWordAndNonAsciiDocuments) {
             std::string::npos);
   EXPECT_NE(dups[2].find(R"("id":"greek-upper","duplicate_of":"greek","cluster":2,"kind":"exact")"),
             std::string::npos);
+}
+
+TEST(Dedup, SkippingExactCopiesInPass1ChangesNothing) {
+  // Pass 1 sketches only the first-seen member of each exact group; --write-signatures turns that
+  // off (it needs every signature). Both must give the same outputs, with and without verification
+  // (which then estimates Jaccard from the copied signatures).
+  test::TempDir dir;
+  std::string in;
+  for (int i = 0; i < 40; ++i) {
+    in += record("a" + std::to_string(i), i % 3 ? kBase : replace_word(kBase, "Tuesday", "Monday"));
+    in += record("b" + std::to_string(i), i % 2 ? kOther : "  " + kOther + "!!");
+  }
+  // Batch 1 is slow (a long text to normalize and sketch) and ends with X; batch 2 starts with an
+  // exact copy of X, which the second worker reaches first: the group's earliest member X is then
+  // the one not sketched, and its LSH keys must come from the copy.
+  std::string slow;
+  while (slow.size() < (24u << 20))
+    slow += kOther + " ";
+  const std::string x = replace_word(kBase, "budget", "schedule");
+  in = record("slow", slow) + record("x", x) + record("x-copy", "  " + x + " ") + in;
+  test::write_file(dir / "in.jsonl", in);
+  for (bool verify : {true, false}) {
+    std::string ref;
+    for (int run = 0; run < 3; ++run) {
+      DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+      cfg.verify = verify;
+      cfg.threads = run == 0 ? 1 : 2;
+      if (run == 1) cfg.batch_bytes = record("slow", slow).size() + 100;  // slow, x | x-copy, ...
+      if (run == 2) cfg.write_signatures = dir / "sigs.jsonl";
+      const DedupResult r = run_dedup(cfg);
+      if (run == 1) EXPECT_GE(r.counts.keys_from_copy, 1u) << "the case was not exercised";
+      if (run == 2) EXPECT_EQ(r.counts.sketch_skipped, 0u);
+      const std::string dups = test::read_file(dir / "out/duplicates.jsonl");
+      if (run == 0) {
+        ref = dups;
+        EXPECT_GE(test::lines_of(ref).size(), 78u);  // x-copy, 39 b's, 38 or 39 a's
+      } else {
+        EXPECT_EQ(dups, ref) << "verify " << verify << " run " << run;
+      }
+    }
+    EXPECT_EQ(test::lines_of(test::read_file(dir / "sigs.jsonl")).size(), 83u);
+  }
+}
+
+TEST(Dedup, WriteSignaturesGivesEachDocumentsSketch) {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl",
+                   record("x", kBase) + "{\"text\":\"\"}\n" + record("z", kOther));
+  DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+  cfg.write_signatures = dir / "sigs.jsonl";
+  run_dedup(cfg);
+  simdjson::dom::parser parser;
+  const auto lines = test::lines_of(test::read_file(dir / "sigs.jsonl"));
+  ASSERT_EQ(lines.size(), 3u);
+  SketchParams params;
+  params.perms = make_permutations(128, 1);
+  params.lsh = {9, 13};
+  const std::string texts[] = {kBase, "", kOther};
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto rec = test::parse_json(parser, lines[i]);
+    NormalizedBatch nb;
+    nb.add(normalize(texts[i]));
+    SketchBatch sb;
+    make_cpu_backend(params)->sketch(nb, sb);
+    std::size_t k = 0;
+    for (auto v : rec["signature"].get_array())
+      EXPECT_EQ(std::uint64_t(v), sb.signatures.at(k++));
+    EXPECT_EQ(k, 128u);
+    EXPECT_EQ(std::uint64_t(rec["shingles"]), sb.shingle_counts[0]);
+    std::size_t b = 0;
+    for (auto v : rec["band_keys"].get_array())
+      EXPECT_EQ(std::uint64_t(v), sb.band_keys.at(b++));
+    EXPECT_EQ(b, i == 1 ? 0u : 9u);  // an empty document has no band keys
+  }
+  EXPECT_EQ(test::str(test::parse_json(parser, lines[1])["id"]), (dir / "in.jsonl") + ":2");
 }
 
 // The examples corpus split into three inputs of three formats.

@@ -58,11 +58,15 @@ struct DedupConfig {
   bool verify = true;
   KeepPolicy keep = KeepPolicy::first;
 
-  std::string write_deduped;     ///< path of the deduplicated copy of the input, or empty
+  std::string write_deduped;  ///< path of the deduplicated copy of the input, or empty
+  /// Path of a JSONL file with every document's signature and band keys, or empty:
+  /// {"id", "shingles", "signature": [K values], "band_keys": [bands values]} in input order.
+  std::string write_signatures;
   std::string tmp_dir;           ///< spool files (stdin); default: output_dir
   unsigned threads = 0;          ///< worker threads; 0 = all hardware threads
   bool strict = false;           ///< the first bad record is an error instead of a skipped record
   std::string backend = "auto";  ///< "auto" (GPU when usable, else CPU), "cpu" or "cuda"
+  std::size_t batch_bytes = std::size_t{4} << 20;  ///< JSONL bytes per pass-1 work unit
 
   /// @throw UsageError naming the option when a value is out of range.
   void validate() const;
@@ -106,6 +110,8 @@ struct DedupCounts {
   std::uint64_t clusters = 0;         ///< clusters with >= 2 members
   std::uint64_t kept = 0;             ///< documents - removed
   std::uint64_t lsh_documents = 0;    ///< documents in LSH (one per exact group, non-empty)
+  std::uint64_t sketch_skipped = 0;   ///< not sketched: the same normalized text was sketched
+  std::uint64_t keys_from_copy = 0;   ///< exact groups whose LSH keys came from a later member
   std::uint64_t candidate_pairs = 0;  ///< distinct LSH candidate pairs
   std::uint64_t verified_pairs = 0;  ///< candidate pairs with Jaccard >= threshold (all, no-verify)
   std::uint64_t rejected_pairs = 0;  ///< candidate pairs below the threshold

@@ -9,9 +9,11 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "dupscan/backend.hpp"
 #include "dupscan/errors.hpp"
@@ -68,6 +70,7 @@ void DedupConfig::validate() const {
   expects_usage(lsh_fp_weight >= 0.0 && lsh_fn_weight >= 0.0 &&
                     std::fabs(lsh_fp_weight + lsh_fn_weight - 1.0) < 1e-9,
                 "--lsh-weights FP,FN must be two non-negative numbers that sum to 1");
+  expects_usage(batch_bytes >= 1, "batch_bytes must be >= 1");
   expects_usage(threads <= 1024, "--threads must be in [0, 1024]");
   expects_usage(backend == "auto" || backend == "cpu" || backend == "cuda",
                 "--backend must be auto, cpu or cuda");
@@ -84,9 +87,6 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Pass-1 work unit size: large enough that per-batch overheads vanish, small enough that
-// 2 x threads batches in flight stay a few tens of MB.
-constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
 // Re-read batches (verification, deduplicated copy).
 constexpr std::size_t kFetchBytes = std::size_t{16} << 20;
 
@@ -96,11 +96,39 @@ struct BadRecord {
   std::string detail;
 };
 
+// Exact hashes seen so far in pass 1, shared by the workers. A document whose normalized text was
+// already seen is not sketched: every member of an exact group has the same signature, so the
+// group's LSH keys can come from whichever member was sketched first (exact_groups copies them),
+// and the outputs do not depend on which one that was.
+class SeenExact {
+ public:
+  /// True when h was not in the set (and now is).
+  bool insert(const XXH128_hash_t& h) {
+    Shard& s = shards_[h.low64 % kShards];
+    std::lock_guard<std::mutex> lock(s.m);
+    return s.set.insert(std::make_pair(h.low64, h.high64)).second;
+  }
+
+ private:
+  struct PairHash {
+    std::size_t operator()(const std::pair<std::uint64_t, std::uint64_t>& p) const {
+      return static_cast<std::size_t>(p.first ^ (p.second * 0x9E3779B97F4A7C15ULL));
+    }
+  };
+  struct Shard {
+    std::mutex m;
+    std::unordered_set<std::pair<std::uint64_t, std::uint64_t>, PairHash> set;
+  };
+  static constexpr std::size_t kShards = 64;  // enough that workers rarely wait on each other
+  Shard shards_[kShards];
+};
+
 struct DocOut {
   Locator loc;
   std::uint64_t text_len;
   XXH128_hash_t exact;
   bool empty;
+  bool sketched;
   std::string id_json;
 };
 
@@ -122,8 +150,9 @@ struct DocTable {
   std::vector<XXH128_hash_t> exact;
   std::vector<std::uint64_t> text_len;
   std::vector<std::uint8_t> empty;
-  std::vector<std::uint64_t> keys;  // bands per doc
-  std::vector<std::uint32_t> sigs;  // K per doc, only without verification
+  std::vector<std::uint8_t> sketched;  // 0: an exact copy of an earlier-sketched text
+  std::vector<std::uint64_t> keys;     // bands per doc
+  std::vector<std::uint32_t> sigs;     // K per doc, only without verification
 
   std::size_t size() const { return loc.size(); }
 };
@@ -215,6 +244,9 @@ class Engine {
     if (!cfg_.tmp_dir.empty()) io::make_dirs(cfg_.tmp_dir);
   }
 
+  // --write-signatures wants every document's own signature.
+  bool skip_seen_exact() const { return cfg_.write_signatures.empty(); }
+
   bool needs_reread() const { return cfg_.verify || !cfg_.write_deduped.empty(); }
 
   std::string display_path(std::uint32_t input) const {
@@ -224,6 +256,9 @@ class Engine {
   // ---- pass 1: read, parse, normalize, sketch ------------------------------------------------
 
   void pass1() {
+    if (!cfg_.write_signatures.empty()) {
+      sig_out_ = std::make_unique<io::OutputFile>(cfg_.write_signatures);
+    }
     const std::size_t n_inputs = cfg_.inputs.size();
     res_.inputs.resize(n_inputs);
     sources_.resize(n_inputs);
@@ -302,7 +337,7 @@ class Engine {
         auto slot = free_q.pop();
         if (!slot) break;
         io::RawBatch* b = *slot;
-        if (!reader.next(*b, kBatchBytes)) {
+        if (!reader.next(*b, cfg_.batch_bytes)) {
           free_q.push(b);
           break;
         }
@@ -368,9 +403,10 @@ class Engine {
         d.text_len = text.size();
         d.empty = norm.empty();
         d.exact = d.empty ? XXH128_hash_t{0, 0} : XXH3_128bits(norm.data(), norm.size());
+        d.sketched = d.empty || !skip_seen_exact() || seen_.insert(d.exact);
         d.id_json = std::move(id);
         r.docs.push_back(std::move(d));
-        nb.add(norm);
+        nb.add(d.sketched ? std::string_view(norm) : std::string_view());
         if (line.size() > (std::size_t{64} << 20)) parser.trim();
       }
       backend_->sketch(nb, r.sketch);
@@ -415,9 +451,12 @@ class Engine {
           docs_.exact.push_back(doc.exact);
           docs_.text_len.push_back(doc.text_len);
           docs_.empty.push_back(doc.empty);
+          docs_.sketched.push_back(doc.sketched);
           res_.counts.text_bytes += doc.text_len;
           if (doc.empty) ++res_.counts.empty;
+          if (!doc.sketched) ++res_.counts.sketch_skipped;
         }
+        if (sig_out_) write_signatures(r);
         docs_.keys.insert(docs_.keys.end(), r.sketch.band_keys.begin(),
                           r.sketch.band_keys.begin() + r.docs.size() * bands);
         if (!cfg_.verify) {
@@ -437,6 +476,33 @@ class Engine {
       }
     }
     res_.counts.documents = docs_.size();
+  }
+
+  // Called in input order, before the batch's documents are added to docs_.
+  void write_signatures(const ResultBatch& r) {
+    const std::uint32_t k = cfg_.num_perm, bands = res_.lsh.bands;
+    std::string line;
+    for (std::size_t d = 0; d < r.docs.size(); ++d) {
+      line.clear();
+      line += "{\"id\":";
+      if (!r.docs[d].id_json.empty()) {
+        line += r.docs[d].id_json;
+      } else {
+        append_json_string(line, display_path(r.input) + ":" + std::to_string(r.docs[d].loc.line));
+      }
+      line += ",\"shingles\":" + std::to_string(r.sketch.shingle_counts[d]) + ",\"signature\":[";
+      for (std::uint32_t i = 0; i < k; ++i) {
+        if (i) line += ',';
+        line += std::to_string(r.sketch.signatures[d * k + i]);
+      }
+      line += "],\"band_keys\":[";
+      for (std::uint32_t j = 0; j < bands && !r.docs[d].empty; ++j) {
+        if (j) line += ',';
+        line += std::to_string(r.sketch.band_keys[d * bands + j]);
+      }
+      line += "]}\n";
+      sig_out_->write(line);
+    }
   }
 
   // ---- exact duplicates ----------------------------------------------------------------------
@@ -460,6 +526,28 @@ class Engine {
       if (exact_equal(docs_.exact[order[i]], docs_.exact[order[i - 1]])) {
         exact_rep_[order[i]] = exact_rep_[order[i - 1]];
       }
+    }
+    // The representative's band keys (and signature) come from the group's sketched member.
+    const std::uint32_t bands = res_.lsh.bands, k = cfg_.num_perm;
+    for (std::size_t i = 0; i < order.size();) {
+      std::size_t e = i + 1;
+      while (e < order.size() && exact_rep_[order[e]] == exact_rep_[order[i]])
+        ++e;
+      const std::uint32_t rep = order[i];
+      if (!docs_.sketched[rep]) {
+        std::size_t m = i + 1;
+        while (!docs_.sketched[order[m]])
+          ++m;  // the first one inserted was sketched
+        const std::uint32_t from = order[m];
+        ++res_.counts.keys_from_copy;
+        std::copy_n(docs_.keys.begin() + std::size_t{from} * bands, bands,
+                    docs_.keys.begin() + std::size_t{rep} * bands);
+        if (!cfg_.verify) {
+          std::copy_n(docs_.sigs.begin() + std::size_t{from} * k, k,
+                      docs_.sigs.begin() + std::size_t{rep} * k);
+        }
+      }
+      i = e;
     }
     for (std::uint32_t d = 0; d < n; ++d) {
       if (!docs_.empty[d] && exact_rep_[d] == d) reps_.push_back(d);
@@ -776,6 +864,10 @@ class Engine {
 
     res_.outputs = {dir + "duplicates.jsonl", dir + "clusters.jsonl", dir + "report.json"};
     if (deduped) res_.outputs.push_back(cfg_.write_deduped);
+    if (sig_out_) {
+      sig_out_->finish();
+      res_.outputs.push_back(cfg_.write_signatures);
+    }
     res_.timings.write = seconds_since(t_write);
     res_.timings.total = seconds_since(t_start);
     io::AtomicFile report(dir + "report.json");
@@ -783,6 +875,7 @@ class Engine {
     report.finish();
     // Everything is complete on disk: only now do the outputs replace earlier ones.
     if (deduped) deduped->commit();
+    if (sig_out_) sig_out_->commit();
     dups.commit();
     clusters.commit();
     report.commit();
@@ -872,6 +965,7 @@ class Engine {
     }
     w.end_object();
     w.field("lsh_documents", c.lsh_documents);
+    w.field("sketch_skipped", c.sketch_skipped);
     w.field("candidate_pairs", c.candidate_pairs);
     w.field("verified_pairs", c.verified_pairs);
     w.field("rejected_pairs", c.rejected_pairs);
@@ -914,6 +1008,8 @@ class Engine {
   unsigned threads_ = 1;
   SketchParams params_;
   std::unique_ptr<Backend> backend_;
+  std::unique_ptr<io::OutputFile> sig_out_;
+  SeenExact seen_;
   std::string tmp_dir_;
   std::string spool_path_;
   std::vector<RereadSource> sources_;

@@ -284,6 +284,7 @@ bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
       const std::size_t pos = static_cast<const char*>(nl) - data.data();
       batch.lines.push_back({line_start, pos - line_start, ++line_no_, stream_pos_ + line_start});
       line_start = scan = pos + 1;
+      if (line_start >= target_bytes) break;  // the rest stays for the next batch
     }
     if (line_start >= target_bytes && !batch.lines.empty()) break;
     if (eof_) {

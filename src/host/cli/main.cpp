@@ -176,6 +176,10 @@ int main(int argc, char** argv) {
       ->add_option("--write-deduped", d.cfg.write_deduped,
                    "Also write the kept records, as read, to FILE (.gz/.zst)")
       ->type_name("FILE");
+  dedup
+      ->add_option("--write-signatures", d.cfg.write_signatures,
+                   "Also write every document's signature and band keys (JSONL)")
+      ->type_name("FILE");
   dedup->add_option("--threads", d.cfg.threads, "Worker threads (0 = all cores)")
       ->capture_default_str()
       ->type_name("N");
