@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""One benchmark peer on one JSONL corpus, in its own process (so its peak memory is its own).
+
+    .venv/bin/python bench/peers.py ENGINE CORPUS.jsonl --kept KEPT.txt [--num-perm 128] [--seed 1]
+        [--bands 16 --rows 8] [--threshold 0.8] [--dump-signatures N --dump FILE]
+
+ENGINE:
+  datasketch       read + tokenize + MinHash (scheme="legacy", the xxh64 hashfunc of dupscan's spec)
+                   + MinHashLSH(params=(bands, rows)): each document queries the index and is a
+                   duplicate if it finds an earlier one, else it is inserted (keep-first streaming
+                   dedup). The whole loop is timed.
+  datasketch-sig   MinHash signatures alone (update_batch) of pre-tokenized shingles: the timing
+                   the brief quotes as ~0.21 M shingles/s.
+  rensa            R-MinHash the way rensa's own benchmark runs it: shingle token sets prepared
+                   beforehand (not timed, as its token cache), digest_matrix_from_token_sets, then
+                   RMinHashLSH(threshold, num_perm, num_bands).query_duplicate_flags_matrix_one_shot.
+                   Its flags mark every document that has a near duplicate (both of a pair); the
+                   kept set for agreement comes from an untimed keep-first streaming pass instead.
+  rensa-rho        the same with digest_matrix_from_token_sets_rho(probes=4), the sketch rensa's
+                   benchmark uses when it exists.
+  rensa-sig        R-MinHash signatures alone (digest_matrix_from_token_sets).
+
+Tokenization: lowercase, words = [a-z0-9]+, word 5-gram shingles joined by one space; on the
+corpora bench/gen_corpus writes (ASCII letters and digits) these are exactly dupscan's normalized
+words and shingles, which compare.py checks by comparing signatures.
+
+Prints one JSON object on stdout.
+"""
+import argparse
+import json
+import re
+import sys
+import time
+
+import xxhash
+
+TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def read_corpus(path):
+    ids, texts = [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            ids.append(rec["id"])
+            texts.append(rec["text"])
+    return ids, texts
+
+
+def shingles(text, n=5):
+    words = TOKEN.findall(text.lower())
+    if not words:
+        return []
+    if len(words) < n:
+        return [" ".join(words)]
+    return [" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
+
+
+def hashfunc(b):
+    return xxhash.xxh64_intdigest(b) & 0xFFFFFFFF
+
+
+def run_datasketch(texts, args):
+    from datasketch import MinHash, MinHashLSH
+    t0 = time.perf_counter()
+    lsh = MinHashLSH(num_perm=args.num_perm, params=(args.bands, args.rows))
+    kept = []
+    n_shingles = 0
+    for i, text in enumerate(texts):
+        sh = [s.encode() for s in shingles(text)]
+        n_shingles += len(sh)
+        if not sh:
+            kept.append(i)
+            continue
+        m = MinHash(num_perm=args.num_perm, seed=args.seed, scheme="legacy", hashfunc=hashfunc)
+        m.update_batch(sh)
+        if lsh.query(m):
+            continue
+        lsh.insert(i, m)
+        kept.append(i)
+    return time.perf_counter() - t0, kept, n_shingles
+
+
+def run_datasketch_sig(texts, args):
+    from datasketch import MinHash
+    token_sets = [[s.encode() for s in shingles(t)] for t in texts]
+    n = sum(len(t) for t in token_sets)
+    t0 = time.perf_counter()
+    for sh in token_sets:
+        m = MinHash(num_perm=args.num_perm, seed=args.seed, scheme="legacy", hashfunc=hashfunc)
+        if sh:
+            m.update_batch(sh)
+    return time.perf_counter() - t0, None, n
+
+
+def rensa_keep_first(token_sets, args):
+    # Untimed keep-first pass for the kept-set agreement.
+    from rensa import RMinHash, RMinHashLSH
+    lsh = RMinHashLSH(threshold=args.threshold, num_perm=args.num_perm, num_bands=args.bands)
+    kept = []
+    for i, toks in enumerate(token_sets):
+        if not toks:
+            kept.append(i)
+            continue
+        m = RMinHash(num_perm=args.num_perm, seed=args.seed)
+        m.update(toks)
+        if lsh.query(m):
+            continue
+        lsh.insert(i, m)
+        kept.append(i)
+    return kept
+
+
+def run_rensa(texts, args, rho):
+    from rensa import RMinHash, RMinHashLSH
+    t_tok = time.perf_counter()
+    token_sets = [shingles(t) for t in texts]
+    t_tok = time.perf_counter() - t_tok
+    n = sum(len(t) for t in token_sets)
+    t0 = time.perf_counter()
+    if rho:
+        matrix = RMinHash.digest_matrix_from_token_sets_rho(
+            token_sets, num_perm=args.num_perm, seed=args.seed, probes=4)
+    else:
+        matrix = RMinHash.digest_matrix_from_token_sets(token_sets, num_perm=args.num_perm,
+                                                        seed=args.seed)
+    lsh = RMinHashLSH(threshold=args.threshold, num_perm=args.num_perm, num_bands=args.bands)
+    flags = lsh.query_duplicate_flags_matrix_one_shot(matrix)
+    seconds = time.perf_counter() - t0
+    flagged = sum(1 for f in flags if f)
+    kept = rensa_keep_first(token_sets, args) if not rho else None
+    return seconds, kept, n, t_tok, flagged
+
+
+def run_rensa_sig(texts, args):
+    from rensa import RMinHash
+    token_sets = [shingles(t) for t in texts]
+    n = sum(len(t) for t in token_sets)
+    t0 = time.perf_counter()
+    RMinHash.digest_matrix_from_token_sets(token_sets, num_perm=args.num_perm, seed=args.seed)
+    return time.perf_counter() - t0, None, n
+
+
+def dump_signatures(texts, ids, args):
+    from datasketch import MinHash
+    out = []
+    for i in range(min(args.dump_signatures, len(texts))):
+        sh = [s.encode() for s in shingles(texts[i])]
+        m = MinHash(num_perm=args.num_perm, seed=args.seed, scheme="legacy", hashfunc=hashfunc)
+        if sh:
+            m.update_batch(sh)
+        out.append({"id": ids[i], "shingles": len(sh), "signature": [int(x) for x in m.hashvalues]})
+    with open(args.dump, "w") as f:
+        for r in out:
+            f.write(json.dumps(r) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("engine", choices=["datasketch", "datasketch-sig", "rensa", "rensa-rho",
+                                       "rensa-sig", "dump"])
+    ap.add_argument("corpus")
+    ap.add_argument("--kept")
+    ap.add_argument("--num-perm", type=int, default=128)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--bands", type=int, default=16)
+    ap.add_argument("--rows", type=int, default=8)
+    ap.add_argument("--threshold", type=float, default=0.8)
+    ap.add_argument("--dump-signatures", type=int, default=0)
+    ap.add_argument("--dump")
+    args = ap.parse_args()
+
+    ids, texts = read_corpus(args.corpus)
+    text_bytes = sum(len(t.encode()) for t in texts)
+    result = {"engine": args.engine, "docs": len(texts), "text_bytes": text_bytes}
+    if args.engine == "dump":
+        dump_signatures(texts, ids, args)
+        print(json.dumps(result))
+        return
+    extra = {}
+    if args.engine == "datasketch":
+        seconds, kept, n = run_datasketch(texts, args)
+    elif args.engine == "datasketch-sig":
+        seconds, kept, n = run_datasketch_sig(texts, args)
+    elif args.engine in ("rensa", "rensa-rho"):
+        seconds, kept, n, t_tok, flagged = run_rensa(texts, args, rho=args.engine == "rensa-rho")
+        extra = {"tokenize_seconds": t_tok, "flagged": flagged}
+    else:
+        seconds, kept, n = run_rensa_sig(texts, args)
+    result.update({"seconds": seconds, "shingles": n, **extra})
+    if kept is not None and args.kept:
+        with open(args.kept, "w") as f:
+            for i in kept:
+                f.write(ids[i] + "\n")
+        result["kept"] = len(kept)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
