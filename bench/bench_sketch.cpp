@@ -165,5 +165,18 @@ int main(int argc, char** argv) {
         simd_path_name(path), k, t_all, shingles / t_all / 1e6, text_mb / t_all,
         docs.size() / t_all);
   }
+  {
+    SketchParams params;
+    params.kind = SketchKind::fast;
+    params.perms = perms;
+    params.lsh = optimal_lsh_params(0.8, k);
+    auto cpu = make_cpu_backend(params);
+    SketchBatch out;
+    const double t_fast = best_of(repeat, [&] { cpu->sketch(docs, out); });
+    std::printf(
+        "{\"what\":\"sketch\",\"path\":\"fast\",\"num_perm\":%u,\"seconds\":%.6f,"
+        "\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f,\"docs_per_s\":%.0f}\n",
+        k, t_fast, shingles / t_fast / 1e6, text_mb / t_fast, docs.size() / t_fast);
+  }
   return 0;
 }

@@ -10,7 +10,8 @@
 
     .venv/bin/python scripts/gen_golden.py      # after scripts/install-deps.sh --bench
 
-Writes tests/data/golden_xxh64.json, golden_permutations.json, golden_sketches.jsonl and
+Writes tests/data/golden_xxh64.json, golden_permutations.json, golden_sketches.jsonl,
+golden_fast_sketch.jsonl (the fast sketch, from a Python implementation of fast_sketch.hpp) and
 golden_lsh_params.json. The tests compare dupscan against these files; a change of the maths shows
 up as a diff of them.
 """
@@ -77,6 +78,74 @@ def shingles(norm: str, kind: str, n: int) -> list:
 
 def shingle_hash(b: bytes) -> int:
     return xxhash.xxh64_intdigest(b) & 0xFFFFFFFF
+
+
+# --- the fast sketch (include/dupscan/fast_sketch.hpp), second reading -------------------------
+
+M64 = (1 << 64) - 1
+P1, P2, P5 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x27D4EB2F165667C5
+
+
+def fmix64(x):
+    x ^= x >> 33
+    x = (x * 0xff51afd7ed558ccd) & M64
+    x ^= x >> 33
+    x = (x * 0xc4ceb9fe1a85ec53) & M64
+    x ^= x >> 33
+    return x
+
+
+def rotl64(x, r):
+    return ((x << r) | (x >> (64 - r))) & M64
+
+
+def fast_word_hash(b: bytes) -> int:
+    h = P5 ^ ((len(b) * P1) & M64)
+    for i in range(0, len(b), 8):
+        c = int.from_bytes(b[i:i + 8], "little")  # the last chunk zero-padded
+        h = (rotl64(h ^ ((c * P2) & M64), 31) * P1) & M64
+    return fmix64(h)
+
+
+def fast_values(norm: str, kind: str, n: int) -> list:
+    if not norm:
+        return []
+    if kind == "word":
+        units = [fast_word_hash(w.encode()) for w in norm.split(" ")]
+    else:
+        units = [fmix64(P5 ^ ord(c)) for c in norm]
+    m = len(units)
+    windows = [units] if m < n else [units[j:j + n] for j in range(m - n + 1)]
+    out = []
+    for win in windows:
+        s = 0
+        for u in win:
+            s = (s * P1 + u) & M64
+        out.append(fmix64(s))
+    return out
+
+
+def oph(values: list, k: int) -> list:
+    sig = [0xFFFFFFFF] * k
+    filled = [False] * k
+    for v in values:
+        b = ((v >> 32) * k) >> 32
+        sig[b] = min(sig[b], v & 0xFFFFFFFF)
+        filled[b] = True
+    if not values:
+        return sig
+    out = list(sig)
+    for i in range(k):
+        if filled[i]:
+            continue
+        t = 1
+        while True:
+            j = ((fmix64(((i << 32) | t) & M64) >> 32) * k) >> 32
+            if filled[j]:
+                out[i] = sig[j]
+                break
+            t += 1
+    return out
 
 
 def band_keys(sig, bands, rows):
@@ -205,6 +274,25 @@ def main() -> None:
 
     assert (MinHashLSH(threshold=0.8, num_perm=128).b, MinHashLSH(threshold=0.8, num_perm=128).r) == \
         _optimal_param(0.8, 128, 0.5, 0.5)
+    with open(os.path.join(OUT, "golden_fast_sketch.jsonl"), "w") as f:
+        for name, raw in sample_texts():
+            for (cname, kind, n, lower, strip, k, seed, bands, rows) in CONFIGS:
+                if cname not in ("default", "char9-k64-seed7", "word13-keeppunct"):
+                    continue
+                norm = normalize(raw, lower, strip)
+                values = fast_values(norm, kind, n)
+                sig = oph(values, k)
+                rec = {"name": name, "config": cname, "shingle": "%s:%d" % (kind, n),
+                       "num_perm": k, "bands": bands, "rows": rows, "normalized": norm,
+                       "shingle_count": len(values),
+                       "values_xxh64": str(xxhash.xxh64_intdigest(
+                           struct.pack("<%dQ" % len(values), *values))),
+                       "signature": sig,
+                       "band_keys": [str(x) for x in band_keys(sig, bands, rows)] if values else []}
+                if len(values) <= 16:
+                    rec["values"] = [str(v) for v in values]
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
     params = []
     for k in (8, 16, 32, 64, 100, 128, 200, 256):
         for t in [x / 100 for x in range(10, 100, 5)] + [0.99]:

@@ -286,6 +286,20 @@ TEST(Cli, ExampleCorpusFindsPlantedDuplicatesAndNothingUnrelated) {
     EXPECT_EQ(kept + def.removed.size(), texts.size());
   }
 
+  // The fast sketch (OPH with densification) estimates Jaccard like MinHash: the same S-curve
+  // bound and the same precision.
+  const auto fr = run_dupscan("dedup " + shell_quote(kExamples) + " -o " + shell_quote(dir / "f") +
+                              " --sketch fast");
+  ASSERT_EQ(fr.exit_code, 0) << fr.err;
+  const DedupOutput fast = read_output(dir / "f");
+  std::size_t fast_found = 0;
+  for (const Planted& p : planted) {
+    if (p.edit != "exact" && p.jaccard >= 0.9) fast_found += fast.together(p.id, p.of);
+  }
+  EXPECT_GE(double(fast_found), expected - 3.0 * std::sqrt(variance))
+      << fast_found << " of " << high << " found by --sketch fast";
+  expect_precise(fast, texts);
+
   // Recall-weighted bands (--lsh-weights 0.2,0.8 -> 12 x 10): >= 99% of the planted pairs with
   // Jaccard >= 0.9 are found, still with nothing below 0.5 removed.
   const auto hr = run_dupscan("dedup " + shell_quote(kExamples) + " -o " + shell_quote(dir / "h") +

@@ -143,15 +143,15 @@ TEST(Sketch, BatchEqualsOneDocumentAtATimeAndEmptyHasMaxSignature) {
 }
 
 TEST(Sketch, JaccardOfHashSets) {
-  std::vector<std::uint32_t> a, b;
-  shingle_hash_set("a b c d e f", ShingleSpec::parse("word:1"), a);
-  shingle_hash_set("d e f g h i a", ShingleSpec::parse("word:1"), b);
+  std::vector<std::uint64_t> a, b;
+  verification_set("a b c d e f", ShingleSpec::parse("word:1"), SketchKind::compat, a);
+  verification_set("d e f g h i a", ShingleSpec::parse("word:1"), SketchKind::compat, b);
   EXPECT_EQ(a.size(), 6u);
   EXPECT_DOUBLE_EQ(jaccard(a, b), 4.0 / 9.0);
   EXPECT_DOUBLE_EQ(jaccard(a, a), 1.0);
-  std::vector<std::uint32_t> empty;
+  std::vector<std::uint64_t> empty;
   EXPECT_DOUBLE_EQ(jaccard(empty, empty), 0.0);
-  shingle_hash_set("x x x x", ShingleSpec::parse("word:1"), b);
+  verification_set("x x x x", ShingleSpec::parse("word:1"), SketchKind::compat, b);
   EXPECT_EQ(b.size(), 1u);  // a set: repeats removed
 }
 

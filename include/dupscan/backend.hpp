@@ -20,10 +20,17 @@
 
 namespace dupscan {
 
+/// Which sketch: datasketch-compatible MinHash (spec.hpp), or OPH (fast_sketch.hpp).
+enum class SketchKind : std::uint8_t { compat, fast };
+
+/// "compat" or "fast".
+const char* sketch_kind_name(SketchKind kind);
+
 /// What a backend needs to sketch: shingles, permutations, bands.
 struct SketchParams {
+  SketchKind kind = SketchKind::compat;
   ShingleSpec shingle;
-  Permutations perms;  ///< K = perms.size()
+  Permutations perms;  ///< K = perms.size() (the fast sketch uses only their count)
   LshParams lsh;       ///< bands * rows <= K
 
   std::uint32_t num_perm() const { return static_cast<std::uint32_t>(perms.size()); }
@@ -82,13 +89,30 @@ void shingle_hashes(std::string_view normalized, const ShingleSpec& shingle,
                     std::vector<std::uint32_t>& out);
 
 /**
- * @brief The sorted, duplicate-free 32-bit shingle hashes of one normalized text (spec.hpp step 7),
- * written to `out` (cleared first).
+ * @brief The set verification compares (spec.hpp step 7, fast_sketch.hpp step 5): sorted,
+ * duplicate-free shingle hashes of one normalized text -- the 32-bit XXH64 shingle hashes for the
+ * compat sketch, the 64-bit shingle values for the fast one -- written to `out`.
  */
-void shingle_hash_set(std::string_view normalized, const ShingleSpec& shingle,
-                      std::vector<std::uint32_t>& out);
+void verification_set(std::string_view normalized, const ShingleSpec& shingle, SketchKind kind,
+                      std::vector<std::uint64_t>& out);
 
-/// @brief Jaccard similarity of two sorted, duplicate-free hash sets; 0 when both are empty.
-double jaccard(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b);
+/// @brief Jaccard similarity of two sorted, duplicate-free sets; 0 when both are empty.
+template <class T>
+double jaccard(const std::vector<T>& a, const std::vector<T>& b) {
+  std::size_t i = 0, j = 0, inter = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++inter;
+      ++i;
+      ++j;
+    }
+  }
+  const std::size_t uni = a.size() + b.size() - inter;
+  return uni == 0 ? 0.0 : static_cast<double>(inter) / static_cast<double>(uni);
+}
 
 }  // namespace dupscan

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "dupscan/backend.hpp"
 #include "dupscan/minhash.hpp"
 #include "dupscan/normalize.hpp"
 #include "dupscan/shingle.hpp"
@@ -46,6 +47,7 @@ struct DedupConfig {
 
   NormalizeOptions normalize;
   ShingleSpec shingle;
+  SketchKind sketch = SketchKind::compat;  ///< --sketch compat (datasketch) | fast (OPH)
   std::uint32_t num_perm = 128;
   std::uint32_t seed = 1;
   double threshold = 0.8;
@@ -66,7 +68,7 @@ struct DedupConfig {
   unsigned threads = 0;          ///< worker threads; 0 = all hardware threads
   bool strict = false;           ///< the first bad record is an error instead of a skipped record
   std::string backend = "auto";  ///< "auto" (GPU when usable, else CPU), "cpu" or "cuda"
-  std::size_t batch_bytes = std::size_t{4} << 20;  ///< JSONL bytes per pass-1 work unit
+  std::size_t batch_bytes = std::size_t{1} << 20;  ///< JSONL bytes per pass-1 work unit
 
   /// @throw UsageError naming the option when a value is out of range.
   void validate() const;

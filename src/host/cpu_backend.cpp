@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "dupscan/backend.hpp"
+#include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
 
 namespace dupscan {
@@ -11,7 +12,9 @@ class CpuBackend final : public Backend {
   explicit CpuBackend(SketchParams params) : p_(std::move(params)), hasher_(p_.perms) {}
 
   std::string name() const override { return "cpu"; }
-  std::string detail() const override { return simd_path_name(hasher_.path()); }
+  std::string detail() const override {
+    return p_.kind == SketchKind::fast ? "oph" : simd_path_name(hasher_.path());
+  }
   bool concurrent() const override { return true; }
 
   void sketch(const NormalizedBatch& batch, SketchBatch& out) override {
@@ -20,6 +23,7 @@ class CpuBackend final : public Backend {
     out.signatures.assign(n * k, spec::max_hash);
     out.band_keys.assign(n * p_.lsh.bands, 0);
     out.shingle_counts.assign(n, 0);
+    if (p_.kind == SketchKind::fast) return sketch_fast(batch, out);
     // Shingle hashes of one document go to a small scratch vector, then into the K minima.
     thread_local std::vector<std::uint32_t> hashes;
     for (std::size_t d = 0; d < n; ++d) {
@@ -33,6 +37,18 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  void sketch_fast(const NormalizedBatch& batch, SketchBatch& out) const {
+    const std::size_t k = p_.num_perm();
+    thread_local std::vector<std::uint64_t> values;
+    for (std::size_t d = 0; d < batch.size(); ++d) {
+      fast_shingle_values(batch.doc(d), p_.shingle, values);
+      std::uint32_t* sig = out.signatures.data() + d * k;
+      oph_signature(values.data(), values.size(), static_cast<std::uint32_t>(k), sig);
+      out.shingle_counts[d] = static_cast<std::uint32_t>(values.size());
+      if (!values.empty()) band_keys(sig, p_.lsh, out.band_keys.data() + d * p_.lsh.bands);
+    }
+  }
+
   SketchParams p_;
   MinHasher hasher_;
 };
@@ -78,28 +94,21 @@ void shingle_hashes(std::string_view normalized, const ShingleSpec& shingle,
   if (starts.size() > (std::size_t{64} << 20)) std::vector<std::size_t>().swap(starts);
 }
 
-void shingle_hash_set(std::string_view normalized, const ShingleSpec& shingle,
-                      std::vector<std::uint32_t>& out) {
-  shingle_hashes(normalized, shingle, out);
+void verification_set(std::string_view normalized, const ShingleSpec& shingle, SketchKind kind,
+                      std::vector<std::uint64_t>& out) {
+  if (kind == SketchKind::fast) {
+    fast_shingle_values(normalized, shingle, out);
+  } else {
+    thread_local std::vector<std::uint32_t> h;
+    shingle_hashes(normalized, shingle, h);
+    out.assign(h.begin(), h.end());
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
-double jaccard(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b) {
-  std::size_t i = 0, j = 0, inter = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++inter;
-      ++i;
-      ++j;
-    }
-  }
-  const std::size_t uni = a.size() + b.size() - inter;
-  return uni == 0 ? 0.0 : static_cast<double>(inter) / static_cast<double>(uni);
+const char* sketch_kind_name(SketchKind kind) {
+  return kind == SketchKind::fast ? "fast" : "compat";
 }
 
 }  // namespace dupscan

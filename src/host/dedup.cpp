@@ -215,6 +215,7 @@ class Engine {
       throw Error(
           "--backend cuda: this build of dupscan has no CUDA backend yet; use --backend cpu");
     }
+    params_.kind = cfg_.sketch;
     params_.shingle = cfg_.shingle;
     params_.perms = make_permutations(cfg_.num_perm, cfg_.seed);
     params_.lsh = res_.lsh;
@@ -623,13 +624,13 @@ class Engine {
     std::sort(needed.begin(), needed.end());
     needed.erase(std::unique(needed.begin(), needed.end()), needed.end());
 
-    std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> kept_sets;
+    std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> kept_sets;
     std::size_t next_pair = 0;  // index into by_v
     std::uint64_t visited = 0;
     refetch(sources_, docs_.loc, needed, kFetchBytes, [&](FetchedBatch& batch) {
       check_interrupt();
       const std::size_t m = batch.items.size();
-      std::vector<std::vector<std::uint32_t>> sets(m);
+      std::vector<std::vector<std::uint64_t>> sets(m);
       parallel_for(m, threads_, 16, [&](std::size_t i) {
         thread_local RecordParser parser("", "");
         thread_local std::string norm;
@@ -645,13 +646,13 @@ class Engine {
                       std::to_string(docs_.loc[it.doc].line) + " no longer parses)");
         }
         normalize(text, cfg_.normalize, norm);
-        shingle_hash_set(norm, cfg_.shingle, sets[i]);
+        verification_set(norm, cfg_.shingle, cfg_.sketch, sets[i]);
       });
       // Index of each fetched doc in this batch.
       std::unordered_map<std::uint32_t, std::size_t> in_batch;
       for (std::size_t i = 0; i < m; ++i)
         in_batch.emplace(batch.items[i].doc, i);
-      auto set_of = [&](std::uint32_t d) -> const std::vector<std::uint32_t>& {
+      auto set_of = [&](std::uint32_t d) -> const std::vector<std::uint64_t>& {
         auto b = in_batch.find(d);
         if (b != in_batch.end()) return sets[b->second];
         return kept_sets.at(d);
@@ -919,7 +920,10 @@ class Engine {
         .end_array();
     w.field("shingle", cfg_.shingle.to_string());
     w.field("shingle_hash", "low 32 bits of XXH64(seed 0)");
-    w.field("minhash", "datasketch legacy: ((a*h+b) mod 2^64) mod (2^61-1) & (2^32-1)");
+    w.field("sketch", sketch_kind_name(cfg_.sketch));
+    w.field("minhash", cfg_.sketch == SketchKind::fast
+                           ? "one-permutation hashing, optimal densification (fast_sketch.hpp)"
+                           : "datasketch legacy: ((a*h+b) mod 2^64) mod (2^61-1) & (2^32-1)");
     w.key("normalization").begin_object();
     w.field("lowercase", cfg_.normalize.lowercase);
     w.field("strip_punctuation", cfg_.normalize.strip_punctuation);

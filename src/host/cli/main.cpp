@@ -60,6 +60,7 @@ struct DedupArgs {
   dupscan::DedupConfig cfg;
   std::string shingle = "word:5";
   std::string keep = "first";
+  std::string sketch = "compat";
   unsigned bands = 0, rows = 0;
   std::string lsh_weights = "0.5,0.5";
   bool no_verify = false, keep_case = false, keep_punct = false, quiet = false;
@@ -70,6 +71,7 @@ dupscan::DedupConfig resolve(DedupArgs& a) {
   dupscan::DedupConfig cfg = a.cfg;
   cfg.shingle = dupscan::ShingleSpec::parse(a.shingle);
   cfg.verify = !a.no_verify;
+  cfg.sketch = a.sketch == "fast" ? dupscan::SketchKind::fast : dupscan::SketchKind::compat;
   cfg.normalize.lowercase = !a.keep_case;
   cfg.normalize.strip_punctuation = !a.keep_punct;
   cfg.keep = a.keep == "longest" ? dupscan::KeepPolicy::longest : dupscan::KeepPolicy::first;
@@ -145,11 +147,17 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->type_name("KIND:N");
   dedup
+      ->add_option("--sketch", d.sketch,
+                   "compat: datasketch's MinHash; fast: one-permutation hashing")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"compat", "fast"}))
+      ->type_name("KIND");
+  dedup
       ->add_option("--threshold", d.cfg.threshold,
                    "Jaccard at or above which documents are duplicates")
       ->capture_default_str()
       ->type_name("T");
-  dedup->add_option("--num-perm", d.cfg.num_perm, "MinHash permutations K")
+  dedup->add_option("--num-perm", d.cfg.num_perm, "MinHash permutations (signature size) K")
       ->capture_default_str()
       ->type_name("K");
   dedup->add_option("--seed", d.cfg.seed, "Seed of the permutations (datasketch's seed)")

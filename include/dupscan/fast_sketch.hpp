@@ -1,0 +1,116 @@
+/**
+ * @file fast_sketch.hpp
+ * @brief `--sketch fast`: one-permutation hashing (OPH) with optimal densification, whose cost per
+ * shingle does not grow with K. Both backends implement this header (DUPSCAN_HD).
+ *
+ * Not datasketch-compatible (the default sketch, spec.hpp, is). It estimates Jaccard the same
+ * way -- the fraction of equal signature positions -- and feeds the same LSH bands (spec.hpp step
+ * 6). Its error and the final precision/recall are measured by bench/compare.py against the
+ * default.
+ *
+ * ## Specification
+ *
+ * Units of the normalized text (normalize.hpp): its words for `word:N`, its code points for
+ * `char:N`. Constants: P1..P5 are XXH64's primes, fmix64 is MurmurHash3's 64-bit finalizer
+ * (x ^= x >> 33; x *= 0xff51afd7ed558ccd; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53; x ^= x >> 33).
+ *
+ *  1. Unit hash. A word of L bytes: h = P5 ^ (L * P1); for each 8-byte little-endian chunk c of
+ *     the word, the last one zero-padded, h = rotl(h ^ (c * P2), 31) * P1; u = fmix64(h).
+ *     A code point c: u = fmix64(P5 ^ c).
+ *  2. Shingle value. For n consecutive units u_0 .. u_{n-1} (all m units when the text has fewer
+ *     than n), S = sum_k u_k * P1^(m-1-k) mod 2^64 (a polynomial hash, rolled along the text), and
+ *     v = fmix64(S). An empty text has no shingle.
+ *  3. OPH. K bins: v goes to bin (hi32(v) * K) >> 32 with value lo32(v); each bin keeps the
+ *     minimum value it receives. Bins start at 2^32 - 1 and "empty".
+ *  4. Optimal densification (Shrivastava, ICML 2017). An empty bin i takes the value of bin j for
+ *     the first t = 1, 2, ... at which j = (hi32(fmix64(i << 32 | t)) * K) >> 32 is a bin that
+ *     received a value in step 3. A text without shingles keeps every bin at 2^32 - 1.
+ *  5. Verification (spec.hpp step 7) uses the set of 64-bit shingle values v.
+ */
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dupscan/spec.hpp"
+
+namespace dupscan::fast {
+
+DUPSCAN_HD inline std::uint64_t fmix64(std::uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+/// Step 1 for a word: reads exactly bytes [p, p + len).
+DUPSCAN_HD inline std::uint64_t word_hash(const unsigned char* p, std::size_t len) {
+  using namespace spec::detail;
+  std::uint64_t h = prime64_5 ^ (static_cast<std::uint64_t>(len) * prime64_1);
+  std::size_t i = 0;
+  for (; i + 8 <= len; i += 8)
+    h = rotl64(h ^ (load64_le(p + i) * prime64_2), 31) * prime64_1;
+  if (i < len) {
+    std::uint64_t c = 0;
+    for (std::size_t k = len; k > i; --k)
+      c = (c << 8) | p[k - 1];
+    h = rotl64(h ^ (c * prime64_2), 31) * prime64_1;
+  }
+  return fmix64(h);
+}
+
+/// Step 1 for a code point.
+DUPSCAN_HD inline std::uint64_t char_hash(std::uint32_t cp) {
+  return fmix64(spec::detail::prime64_5 ^ cp);
+}
+
+/// The polynomial base of step 2.
+constexpr std::uint64_t kBase = spec::detail::prime64_1;
+
+/// kBase^e mod 2^64.
+DUPSCAN_HD inline std::uint64_t base_pow(std::uint32_t e) {
+  std::uint64_t r = 1, b = kBase;
+  while (e) {
+    if (e & 1) r *= b;
+    b *= b;
+    e >>= 1;
+  }
+  return r;
+}
+
+/// Step 3: the bin of a shingle value.
+DUPSCAN_HD inline std::uint32_t oph_bin(std::uint64_t v, std::uint32_t k) {
+  return static_cast<std::uint32_t>(((v >> 32) * k) >> 32);
+}
+
+/// Step 4: the t-th probe of empty bin i.
+DUPSCAN_HD inline std::uint32_t densify_probe(std::uint32_t i, std::uint32_t t, std::uint32_t k) {
+  return static_cast<std::uint32_t>(
+      ((fmix64((static_cast<std::uint64_t>(i) << 32) | t) >> 32) * k) >> 32);
+}
+
+}  // namespace dupscan::fast
+
+#if !defined(__CUDA_ARCH__)
+#include <string_view>
+#include <vector>
+
+#include "dupscan/shingle.hpp"
+
+namespace dupscan {
+
+/**
+ * @brief Step 2 on the host: the 64-bit value v of every shingle of a normalized text, in order,
+ * repeats included, written to `out`.
+ */
+void fast_shingle_values(std::string_view normalized, const ShingleSpec& shingle,
+                         std::vector<std::uint64_t>& out);
+
+/// @brief Steps 3-4 on the host: the K-bin densified OPH signature of the given shingle values.
+void oph_signature(const std::uint64_t* values, std::size_t count, std::uint32_t k,
+                   std::uint32_t* sig);
+
+}  // namespace dupscan
+#endif
