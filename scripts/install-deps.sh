@@ -49,7 +49,7 @@ if [[ ${1:-} == --bench ]]; then
   if [[ ! -x $here/.venv/bin/python ]]; then
     python3 -m venv "$here/.venv" 2>/dev/null || {
       apt_install python3-venv
-      python3 -m venv "$here/.venv"
+      python3 -m venv --clear "$here/.venv"
     }
   fi
   "$here/.venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/bench/requirements.txt"

@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""dupscan against datasketch and rensa, on one generated corpus, in one run.
+
+    scripts/install-deps.sh --bench && scripts/build.sh
+    .venv/bin/python bench/compare.py              # 200 MB corpus, peers on a 4 MB prefix
+    .venv/bin/python bench/compare.py --short      # ~1-2 minutes on 2 cores (CI runs this)
+    .venv/bin/python bench/compare.py --size 1G --peer-mb 20 --json out.json
+
+What it runs, all with K = 128, word 5-grams, threshold 0.8, seed 1 and the same bands x rows
+(--bands/--rows, default 16 x 8: rensa needs bands to divide K, which datasketch's optimum 9 x 13
+does not):
+
+  dupscan        `dupscan dedup` end to end (read JSONL -> outputs written), --threads 1 and all
+                 threads, on the whole corpus; also with its default 9 x 13 bands.
+  dupscan-sketch signatures alone (shingle hashing + MinHash + band keys, one thread, fastest SIMD
+                 path), from bench/bench_sketch, on the peers' prefix.
+  datasketch     MinHash (scheme="legacy", the spec's xxh64 hashfunc) + MinHashLSH, keep-first
+                 streaming loop, on a prefix (it runs at ~1 MB/s).
+  datasketch-sig datasketch signatures alone on pre-tokenized shingles.
+  rensa          R-MinHash + RMinHashLSH one-shot flags on pre-tokenized shingles, timed as rensa's
+                 own benchmark times it (tokenizing not counted); rensa-rho likewise with its
+                 rho sketch; rensa-sig its signatures alone.
+
+Ratios are of throughputs (MB/s of text) measured in this same run, so a noisy machine affects
+both sides alike; the peers run on a prefix of the corpus, and the output says so.
+
+Agreement: datasketch's signatures of the prefix's first 300 documents must equal dupscan's
+(--write-signatures) bit for bit, and dupscan must give byte-identical outputs for 1 and N
+threads; either failing makes the run fail (exit 1). Kept-set Jaccard between dupscan (keep
+first) and each peer's keep-first pass is reported, not judged.
+
+Accuracy: for planted pairs of true Jaccard s (the generator's ground truth), the measured rate at
+which they share a band, against the S-curve 1 - (1 - s^r)^b, for s in [0.5, 1.0]; and recall /
+precision of dupscan's clusters against the ground truth.
+
+Timings never fail the run.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAMILY = re.compile(r"~\d+$")
+
+
+def parse_size(s):
+    m = re.fullmatch(r"([0-9.]+)([KMG]?)", s)
+    if not m:
+        raise SystemExit("bad size: " + s)
+    return int(float(m.group(1)) * {"": 1, "K": 1e3, "M": 1e6, "G": 1e9}[m.group(2)])
+
+
+class Child:
+    """subprocess with its own peak RSS (os.wait4)."""
+
+    @staticmethod
+    def run(cmd, env=None):
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        out = p.stdout.read()
+        err = p.stderr.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        seconds = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            sys.stderr.write(err.decode(errors="replace"))
+            raise SystemExit("failed (exit %d): %s" % (p.returncode, " ".join(cmd)))
+        return seconds, ru.ru_maxrss / 1024.0, out.decode()
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    gpu = "none"
+    if shutil.which("nvidia-smi"):
+        try:
+            gpu = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True,
+                                 timeout=10).stdout.strip() or "none"
+        except Exception:
+            pass
+    return {"date": datetime.date.today().isoformat(), "cpu": cpu, "cores": os.cpu_count(),
+            "gpu": gpu, "python": platform.python_version()}
+
+
+def versions():
+    out = {}
+    for mod in ("datasketch", "rensa", "numpy", "xxhash"):
+        try:
+            from importlib.metadata import version
+            out[mod] = version(mod)
+        except Exception:
+            out[mod] = "?"
+    return out
+
+
+def prefix_file(corpus, mb, path):
+    """The first lines of corpus holding at least mb MB of text."""
+    if os.path.exists(path):
+        return path
+    limit = mb * 1e6
+    n = 0
+    with open(corpus, encoding="utf-8") as src, open(path + ".tmp", "w", encoding="utf-8") as dst:
+        for line in src:
+            dst.write(line)
+            n += len(json.loads(line)["text"].encode())
+            if n >= limit:
+                break
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def text_bytes(path):
+    n = docs = 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            n += len(json.loads(line)["text"].encode())
+            docs += 1
+    return n, docs
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def kept_ids(out_dir, corpus):
+    removed = {r["id"] for r in read_jsonl(os.path.join(out_dir, "duplicates.jsonl"))}
+    ids = [r["id"] for r in read_jsonl(corpus)]
+    return {i for i in ids if i not in removed}
+
+
+def jaccard(a, b):
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def s_curve(truth, sigs, bands, rows):
+    """Measured vs theoretical candidate rate of planted pairs, by true-Jaccard bin."""
+    bins = {}
+    for t in truth:
+        s = t["jaccard"]
+        if s < 0.5 or t["id"] not in sigs or t["of"] not in sigs:
+            continue
+        a, b = sigs[t["id"]], sigs[t["of"]]
+        if not a or not b:
+            continue
+        cand = any(a[j * rows:(j + 1) * rows] == b[j * rows:(j + 1) * rows] for j in range(bands))
+        key = min(int(s * 20) / 20.0, 0.95)
+        e = bins.setdefault(key, [0, 0, 0.0])
+        e[0] += 1
+        e[1] += cand
+        e[2] += 1 - (1 - s ** rows) ** bands
+    return [{"s": k, "pairs": v[0], "measured": v[1] / v[0], "theory": v[2] / v[0]}
+            for k, v in sorted(bins.items())]
+
+
+def cluster_quality(out_dir, truth, present, threshold):
+    """Recall: planted pairs (both present) with true Jaccard >= threshold whose two documents
+    ended in one cluster. Precision: removed documents whose kept document is of the same planted
+    family (an original and its copies)."""
+    cluster = {}
+    for c in read_jsonl(os.path.join(out_dir, "clusters.jsonl")):
+        for m in c["members"]:
+            cluster[m] = c["cluster"]
+    pos = found = 0
+    for t in truth:
+        if t["jaccard"] >= threshold and t["id"] in present and t["of"] in present:
+            pos += 1
+            found += t["id"] in cluster and cluster.get(t["id"]) == cluster.get(t["of"])
+    removed = read_jsonl(os.path.join(out_dir, "duplicates.jsonl"))
+    same = sum(1 for r in removed
+               if FAMILY.sub("", r["id"]) == FAMILY.sub("", r["duplicate_of"]))
+    return {"recall_pairs": pos, "recall": found / pos if pos else None,
+            "removed": len(removed), "precision": same / len(removed) if removed else None}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--short", action="store_true", help="small run for CI (~1-2 minutes)")
+    ap.add_argument("--size", default="200M", help="corpus size in text bytes (10M .. 10G)")
+    ap.add_argument("--peer-mb", type=float, default=4.0, help="prefix the Python peers run on")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--bands", type=int, default=16)
+    ap.add_argument("--rows", type=int, default=8)
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work"))
+    ap.add_argument("--json", help="write all figures here too")
+    args = ap.parse_args()
+    if args.short:
+        args.size, args.peer_mb = "40M", 2.0
+
+    dupscan = os.path.join(args.build_dir, "dupscan")
+    gen = os.path.join(args.build_dir, "bench", "dupscan_gen_corpus")
+    bench_sketch = os.path.join(args.build_dir, "bench", "dupscan_bench_sketch")
+    for exe in (dupscan, gen, bench_sketch):
+        if not os.access(exe, os.X_OK):
+            raise SystemExit("missing %s: run scripts/build.sh first" % exe)
+    os.makedirs(args.work, exist_ok=True)
+    size = parse_size(args.size)
+    threads = os.cpu_count() or 1
+    py = sys.executable
+    peers = os.path.join(ROOT, "bench", "peers.py")
+
+    # ---- corpus ---------------------------------------------------------------------------
+    tag = "%s-s%d" % (args.size, args.seed)
+    corpus = os.path.join(args.work, "corpus-%s.jsonl" % tag)
+    truth_path = os.path.join(args.work, "truth-%s.jsonl" % tag)
+    if not (os.path.exists(corpus) and os.path.exists(truth_path)):
+        print("generating %s ..." % corpus, file=sys.stderr)
+        Child.run([gen, "--train", os.path.join(ROOT, "examples", "corpus.jsonl.gz"), "--size",
+                   str(size), "--seed", str(args.seed), "--out", corpus, "--truth", truth_path])
+    truth = read_jsonl(truth_path)
+    corpus_bytes, corpus_docs = text_bytes(corpus)
+    prefix = prefix_file(corpus, args.peer_mb, os.path.join(
+        args.work, "prefix-%s-%gMB.jsonl" % (tag, args.peer_mb)))
+    prefix_bytes, prefix_docs = text_bytes(prefix)
+    info = {"machine": machine(), "versions": versions(), "corpus": {
+        "path": os.path.relpath(corpus, ROOT), "text_bytes": corpus_bytes, "docs": corpus_docs,
+        "planted": len(truth), "prefix_text_bytes": prefix_bytes, "prefix_docs": prefix_docs},
+        "params": {"num_perm": 128, "shingle": "word:5", "threshold": 0.8, "seed": 1,
+                   "bands": args.bands, "rows": args.rows}}
+    rows = []
+    failures = []
+
+    def dedup(name, inp, out, extra, nbytes, ndocs, note):
+        shutil.rmtree(out, ignore_errors=True)
+        secs, rss, _ = Child.run([dupscan, "dedup", inp, "-o", out, "-q"] + extra)
+        rows.append({"engine": name, "seconds": secs, "mb": nbytes / 1e6, "docs": ndocs,
+                     "peak_mb": rss, "note": note})
+        return out
+
+    band_args = ["--bands", str(args.bands), "--rows", str(args.rows)]
+    # ---- dupscan, whole corpus ------------------------------------------------------------
+    d1 = dedup("dupscan --threads 1", corpus, os.path.join(args.work, "out-t1"),
+               band_args + ["--threads", "1", "--backend", "cpu"], corpus_bytes, corpus_docs,
+               "whole corpus, end to end")
+    dn = dedup("dupscan --threads %d" % threads, corpus, os.path.join(args.work, "out-tn"),
+               band_args + ["--threads", str(threads), "--backend", "cpu"], corpus_bytes,
+               corpus_docs, "whole corpus, end to end")
+    df = dedup("dupscan --sketch fast --threads 1", corpus, os.path.join(args.work, "out-fast"),
+               band_args + ["--threads", "1", "--backend", "cpu", "--sketch", "fast"],
+               corpus_bytes, corpus_docs, "whole corpus, end to end, OPH sketch")
+    dd = dedup("dupscan (9 x 13 default)", corpus, os.path.join(args.work, "out-default"),
+               ["--threads", str(threads), "--backend", "cpu"], corpus_bytes, corpus_docs,
+               "whole corpus, default bands")
+    for f in ("duplicates.jsonl", "clusters.jsonl"):
+        with open(os.path.join(d1, f), "rb") as a, open(os.path.join(dn, f), "rb") as b:
+            if a.read() != b.read():
+                failures.append("dupscan %s differs between 1 and %d threads" % (f, threads))
+
+    # ---- dupscan and peers on the prefix --------------------------------------------------
+    dp = os.path.join(args.work, "out-prefix")
+    shutil.rmtree(dp, ignore_errors=True)
+    sig_path = os.path.join(args.work, "prefix-signatures.jsonl")
+    Child.run([dupscan, "dedup", prefix, "-o", dp, "-q", "--write-signatures", sig_path,
+               "--threads", "1"] + band_args)
+    dedup("dupscan --threads 1 (prefix)", prefix, os.path.join(args.work, "out-prefix-t1"),
+          band_args + ["--threads", "1"], prefix_bytes, prefix_docs, "prefix, end to end")
+    _, _, sk = Child.run([bench_sketch, prefix, "--repeat", "3"])
+    sketch = [json.loads(l) for l in sk.splitlines()]
+    compat_rows = [r for r in sketch if r["what"] == "sketch" and r["path"] != "fast"]
+    best = compat_rows[-1]  # the fastest SIMD path is listed last
+    fast_row = [r for r in sketch if r["what"] == "sketch" and r["path"] == "fast"][0]
+    for r, label, note in ((best, "dupscan-sketch (%s)" % best["path"], "MinHash"),
+                           (fast_row, "dupscan-sketch (fast)", "OPH")):
+        rows.append({"engine": label, "seconds": r["seconds"], "mb": prefix_bytes / 1e6,
+                     "docs": prefix_docs, "peak_mb": None,
+                     "shingles_per_s": r["mshingles_per_s"] * 1e6,
+                     "note": "prefix, %s signatures + band keys of normalized text, 1 thread"
+                     % note})
+
+    peer_rows = {}
+    for engine in ("datasketch", "datasketch-sig", "rensa", "rensa-rho", "rensa-sig"):
+        kept = os.path.join(args.work, "kept-%s.txt" % engine)
+        secs, rss, out = Child.run([py, peers, engine, prefix, "--kept", kept, "--bands",
+                                    str(args.bands), "--rows", str(args.rows)])
+        r = json.loads(out)
+        row = {"engine": engine, "seconds": r["seconds"], "wall": secs, "mb": prefix_bytes / 1e6,
+               "docs": r["docs"], "peak_mb": rss, "shingles_per_s": r["shingles"] / r["seconds"],
+               "note": {"datasketch": "prefix, read+tokenize+MinHash+LSH loop",
+                        "datasketch-sig": "prefix, signatures of pre-tokenized shingles",
+                        "rensa": "prefix, sketch + one-shot LSH (tokens prepared, not timed)",
+                        "rensa-rho": "prefix, rho sketch + one-shot LSH (tokens not timed)",
+                        "rensa-sig": "prefix, R-MinHash signatures of prepared tokens"}[engine]}
+        if "tokenize_seconds" in r:
+            row["tokenize_seconds"] = r["tokenize_seconds"]
+        if os.path.exists(kept) and engine in ("datasketch", "rensa"):
+            row["kept_ids"] = kept
+        rows.append(row)
+        peer_rows[engine] = row
+
+    # ---- agreement -------------------------------------------------------------------------
+    dump = os.path.join(args.work, "datasketch-signatures.jsonl")
+    Child.run([py, peers, "dump", prefix, "--dump-signatures", "300", "--dump", dump])
+    ours = {r["id"]: r for r in read_jsonl(sig_path)}
+    theirs = read_jsonl(dump)
+    mismatched = [t["id"] for t in theirs if ours[t["id"]]["signature"] != t["signature"]
+                  or ours[t["id"]]["shingles"] != t["shingles"]]
+    if mismatched:
+        failures.append("datasketch signatures differ for %d of %d documents (first: %s)" %
+                        (len(mismatched), len(theirs), mismatched[0]))
+    dupscan_kept = kept_ids(dp, prefix)
+    agreement = {"datasketch_signatures_identical": "%d/%d" % (len(theirs) - len(mismatched),
+                                                              len(theirs))}
+    for engine in ("datasketch", "rensa"):
+        with open(peer_rows[engine]["kept_ids"]) as f:
+            agreement["kept_jaccard_vs_" + engine] = jaccard(dupscan_kept,
+                                                            {l.strip() for l in f})
+
+    # ---- accuracy --------------------------------------------------------------------------
+    # Signatures of every document in a planted pair (the copies lie up to 5,000 documents after
+    # their originals, mostly beyond the prefix), from a --write-signatures run on just those.
+    wanted = {t["id"] for t in truth} | {t["of"] for t in truth}
+    pairs_file = os.path.join(args.work, "pairs-%s.jsonl" % tag)
+    with open(corpus, encoding="utf-8") as src, open(pairs_file, "w", encoding="utf-8") as dst:
+        for line in src:
+            if json.loads(line)["id"] in wanted:
+                dst.write(line)
+    accuracy = {}
+    for kind in ("compat", "fast"):
+        pair_sigs = os.path.join(args.work, "pairs-signatures-%s.jsonl" % kind)
+        Child.run([dupscan, "dedup", pairs_file, "-o", os.path.join(args.work, "out-pairs"), "-q",
+                   "--no-verify", "--sketch", kind, "--write-signatures", pair_sigs] + band_args)
+        sigs = {r["id"]: r["signature"] for r in read_jsonl(pair_sigs)}
+        accuracy["s_curve_%s_%dx%d" % (kind, args.bands, args.rows)] = s_curve(
+            truth, sigs, args.bands, args.rows)
+        if kind == "compat":
+            accuracy["s_curve_compat_9x13"] = s_curve(truth, sigs, 9, 13)
+        errs = [abs(sum(x == y for x, y in zip(sigs[t["id"]], sigs[t["of"]])) / 128.0 -
+                    t["jaccard"]) for t in truth if t["id"] in sigs and t["of"] in sigs]
+        accuracy["estimate_mean_abs_error_" + kind] = sum(errs) / len(errs) if errs else None
+    present = {r["id"] for r in read_jsonl(corpus)}
+    accuracy["clusters_compat_%dx%d" % (args.bands, args.rows)] = cluster_quality(
+        dn, truth, present, 0.8)
+    accuracy["clusters_fast_%dx%d" % (args.bands, args.rows)] = cluster_quality(
+        df, truth, present, 0.8)
+    accuracy["clusters_compat_9x13"] = cluster_quality(dd, truth, present, 0.8)
+
+    # ---- report ----------------------------------------------------------------------------
+    for r in rows:
+        r["mb_per_s"] = r["mb"] / r["seconds"]
+        r["docs_per_s"] = r["docs"] / r["seconds"]
+    by = {r["engine"]: r for r in rows}
+    one = by["dupscan --threads 1"]["mb_per_s"]
+    ratios = {
+        "dedup_1thread_vs_datasketch_loop": one / by["datasketch"]["mb_per_s"],
+        "dedup_1thread_vs_rensa_as_benchmarked": one / by["rensa"]["mb_per_s"],
+        "dedup_1thread_vs_rensa_rho_as_benchmarked": one / by["rensa-rho"]["mb_per_s"],
+        "dedup_1thread_vs_rensa_with_tokenizing": one / (
+            by["rensa"]["mb"] / (by["rensa"]["seconds"] + by["rensa"]["tokenize_seconds"])),
+        "signatures_vs_datasketch": by["dupscan-sketch (%s)" % best["path"]]["shingles_per_s"]
+        / by["datasketch-sig"]["shingles_per_s"],
+        "signatures_vs_rensa_rminhash": by["dupscan-sketch (%s)" % best["path"]]["shingles_per_s"]
+        / by["rensa-sig"]["shingles_per_s"],
+        "fast_signatures_vs_datasketch": by["dupscan-sketch (fast)"]["shingles_per_s"]
+        / by["datasketch-sig"]["shingles_per_s"],
+        "fast_signatures_vs_rensa_rminhash": by["dupscan-sketch (fast)"]["shingles_per_s"]
+        / by["rensa-sig"]["shingles_per_s"],
+        "fast_dedup_1thread_vs_datasketch_loop": by["dupscan --sketch fast --threads 1"]["mb_per_s"]
+        / by["datasketch"]["mb_per_s"],
+        "fast_dedup_1thread_vs_rensa_as_benchmarked": by["dupscan --sketch fast --threads 1"][
+            "mb_per_s"] / by["rensa"]["mb_per_s"],
+        "threads_%d_vs_1" % threads: by["dupscan --threads %d" % threads]["mb_per_s"] / one,
+    }
+    result = {**info, "rows": rows, "ratios": ratios, "agreement": agreement,
+              "accuracy": accuracy, "failures": failures}
+
+    m = info["machine"]
+    print("\n# dupscan vs peers, %s, %s (%d cores), GPU: %s" % (m["date"], m["cpu"], m["cores"],
+                                                              m["gpu"]))
+    print("corpus: %s, %d docs, %.1f MB of text, %d planted copies; peers on a %.1f MB prefix "
+          "(%d docs)" % (info["corpus"]["path"], corpus_docs, corpus_bytes / 1e6, len(truth),
+                         prefix_bytes / 1e6, prefix_docs))
+    print("params: K=128, word:5, threshold 0.8, %d bands x %d rows; versions %s\n" % (
+        args.bands, args.rows, json.dumps(info["versions"])))
+    print("| engine | MB of text | seconds | MB/s | docs/s | M shingles/s | peak MB | what is timed |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        sh = "%.2f" % (r["shingles_per_s"] / 1e6) if r.get("shingles_per_s") else ""
+        pk = "%.0f" % r["peak_mb"] if r.get("peak_mb") else ""
+        print("| %s | %.1f | %.3f | %.2f | %.0f | %s | %s | %s |" % (
+            r["engine"], r["mb"], r["seconds"], r["mb_per_s"], r["docs_per_s"], sh, pk, r["note"]))
+    print("\nratios (throughput, same run):")
+    for k, v in ratios.items():
+        print("  %-45s %8.2f x" % (k, v))
+    print("\nagreement: %s" % json.dumps(agreement))
+    for k, v in accuracy.items():
+        if k.startswith("s_curve"):
+            print("\n%s: true Jaccard bin | pairs | measured candidate rate | 1-(1-s^r)^b" % k)
+            for b in v:
+                print("  [%.2f, %.2f) %5d  %.3f  %.3f" % (b["s"], b["s"] + 0.05, b["pairs"],
+                                                          b["measured"], b["theory"]))
+        else:
+            print("\n%s: %s" % (k, json.dumps(v)))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+    if failures:
+        print("\nFAILED: " + "; ".join(failures))
+        return 1
+    print("\nok: signatures identical to datasketch, outputs identical across thread counts")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
