@@ -223,7 +223,20 @@ def main():
         Child.run([gen, "--train", os.path.join(ROOT, "examples", "corpus.jsonl.gz"), "--size",
                    str(size), "--seed", str(args.seed), "--out", corpus, "--truth", truth_path])
     truth = read_jsonl(truth_path)
-    corpus_bytes, corpus_docs = text_bytes(corpus)
+    # One pass over the corpus: its size, its ids, and the documents of planted pairs (whose
+    # signatures the accuracy section needs; copies lie up to 5,000 documents after originals).
+    wanted = {t["id"] for t in truth} | {t["of"] for t in truth}
+    pairs_file = os.path.join(args.work, "pairs-%s.jsonl" % tag)
+    corpus_bytes = corpus_docs = 0
+    present = set()
+    with open(corpus, encoding="utf-8") as src, open(pairs_file, "w", encoding="utf-8") as dst:
+        for line in src:
+            rec = json.loads(line)
+            corpus_bytes += len(rec["text"].encode())
+            corpus_docs += 1
+            present.add(rec["id"])
+            if rec["id"] in wanted:
+                dst.write(line)
     prefix = prefix_file(corpus, args.peer_mb, os.path.join(
         args.work, "prefix-%s-%gMB.jsonl" % (tag, args.peer_mb)))
     prefix_bytes, prefix_docs = text_bytes(prefix)
@@ -269,7 +282,7 @@ def main():
                "--threads", "1"] + band_args)
     dedup("dupscan --threads 1 (prefix)", prefix, os.path.join(args.work, "out-prefix-t1"),
           band_args + ["--threads", "1"], prefix_bytes, prefix_docs, "prefix, end to end")
-    _, _, sk = Child.run([bench_sketch, prefix, "--repeat", "3"])
+    _, _, sk = Child.run([bench_sketch, prefix, "--repeat", "10"])
     sketch = [json.loads(l) for l in sk.splitlines()]
     compat_rows = [r for r in sketch if r["what"] == "sketch" and r["path"] != "fast"]
     best = compat_rows[-1]  # the fastest SIMD path is listed last
@@ -321,14 +334,7 @@ def main():
                                                             {l.strip() for l in f})
 
     # ---- accuracy --------------------------------------------------------------------------
-    # Signatures of every document in a planted pair (the copies lie up to 5,000 documents after
-    # their originals, mostly beyond the prefix), from a --write-signatures run on just those.
-    wanted = {t["id"] for t in truth} | {t["of"] for t in truth}
-    pairs_file = os.path.join(args.work, "pairs-%s.jsonl" % tag)
-    with open(corpus, encoding="utf-8") as src, open(pairs_file, "w", encoding="utf-8") as dst:
-        for line in src:
-            if json.loads(line)["id"] in wanted:
-                dst.write(line)
+    # Signatures of every document in a planted pair, from --write-signatures runs on just those.
     accuracy = {}
     for kind in ("compat", "fast"):
         pair_sigs = os.path.join(args.work, "pairs-signatures-%s.jsonl" % kind)
@@ -342,7 +348,6 @@ def main():
         errs = [abs(sum(x == y for x, y in zip(sigs[t["id"]], sigs[t["of"]])) / 128.0 -
                     t["jaccard"]) for t in truth if t["id"] in sigs and t["of"] in sigs]
         accuracy["estimate_mean_abs_error_" + kind] = sum(errs) / len(errs) if errs else None
-    present = {r["id"] for r in read_jsonl(corpus)}
     accuracy["clusters_compat_%dx%d" % (args.bands, args.rows)] = cluster_quality(
         dn, truth, present, 0.8)
     accuracy["clusters_fast_%dx%d" % (args.bands, args.rows)] = cluster_quality(

@@ -6,8 +6,9 @@
 // Text: a word-level Markov chain of order 1 trained on the text of --train (JSONL "text" fields,
 // or plain text lines), restricted to tokens of ASCII letters and digits with optional trailing
 // punctuation, so that a plain `[a-z0-9]+` tokenizer (what the Python peers use) and dupscan's
-// normalization cut the same words. Document lengths follow a mixture: 40% short (20-200 words,
-// chat turns), 50% medium (200-2,000 words), 10% long (2,000-15,000 words, pages up to ~100 KB).
+// normalization cut the same words. Document lengths follow a mixture (--lengths mixed): 40% short
+// (20-200 words, chat turns), 50% medium (200-2,000 words), 10% long (2,000-15,000 words, pages
+// up to ~100 KB); --lengths short makes them all short (many documents per GB).
 //
 // Planted copies of earlier documents (drawn from the last 20,000 originals) are emitted a random
 // number of documents later:
@@ -263,6 +264,7 @@ int main(int argc, char** argv) {
   std::string out_path, truth_path;
   std::uint64_t size = 10'000'000, seed = 1;
   double exact_rate = 0.05, near_rate = 0.10;
+  std::string lengths = "mixed";
   std::vector<double> edit_rates = {0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -285,6 +287,12 @@ int main(int argc, char** argv) {
       seed = std::stoull(val());
     } else if (a == "--exact-rate") {
       exact_rate = std::stod(val());
+    } else if (a == "--lengths") {
+      lengths = val();
+      if (lengths != "mixed" && lengths != "short") {
+        std::fprintf(stderr, "gen_corpus: --lengths is mixed or short\n");
+        return 2;
+      }
     } else if (a == "--near-rate") {
       near_rate = std::stod(val());
     } else if (a == "--edit-rates") {
@@ -299,7 +307,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: gen_corpus --train FILE... --size N[K|M|G] --out FILE --truth FILE "
-                   "[--seed S] [--exact-rate R] [--near-rate R] [--edit-rates a,b,...]\n");
+                   "[--seed S] [--lengths mixed|short] [--exact-rate R] [--near-rate R] "
+                   "[--edit-rates a,b,...]\n");
       return 2;
     }
   }
@@ -364,9 +373,9 @@ int main(int argc, char** argv) {
       pending.erase(pending.begin());
     }
     const double u = rng.uniform();
-    const std::size_t words = u < 0.4   ? 20 + rng.below(181)
-                              : u < 0.9 ? 200 + rng.below(1801)
-                                        : 2000 + rng.below(13001);
+    const std::size_t words = u < 0.4 || lengths == "short" ? 20 + rng.below(181)
+                              : u < 0.9                     ? 200 + rng.below(1801)
+                                                            : 2000 + rng.below(13001);
     std::string text;
     model.generate(rng, words, text);
     char idbuf[32];

@@ -100,11 +100,11 @@ def rotl64(x, r):
 
 
 def fast_word_hash(b: bytes) -> int:
-    h = P5 ^ ((len(b) * P1) & M64)
+    h = 0
     for i in range(0, len(b), 8):
         c = int.from_bytes(b[i:i + 8], "little")  # the last chunk zero-padded
-        h = (rotl64(h ^ ((c * P2) & M64), 31) * P1) & M64
-    return fmix64(h)
+        h = ((rotl64(h, 27) ^ c) * P2) & M64
+    return h
 
 
 def fast_values(norm: str, kind: str, n: int) -> list:
@@ -113,7 +113,7 @@ def fast_values(norm: str, kind: str, n: int) -> list:
     if kind == "word":
         units = [fast_word_hash(w.encode()) for w in norm.split(" ")]
     else:
-        units = [fmix64(P5 ^ ord(c)) for c in norm]
+        units = [(ord(c) * P2) & M64 for c in norm]
     m = len(units)
     windows = [units] if m < n else [units[j:j + n] for j in range(m - n + 1)]
     out = []

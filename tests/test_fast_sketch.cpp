@@ -79,6 +79,13 @@ TEST(FastSketch, HostWordHashesEqualTheReferenceForEveryLength) {
   for (std::size_t i = 0; i < words.size(); ++i) {
     const auto* p = reinterpret_cast<const unsigned char*>(words[i].data());
     EXPECT_EQ(values[i], fast::fmix64(fast::word_hash(p, words[i].size()))) << words[i];
+    // word:1 shingle values are fmix64 of the unit hash, whose words of up to 8 bytes are c * P2.
+    if (words[i].size() <= 8) {
+      std::uint64_t c = 0;
+      for (std::size_t k = words[i].size(); k > 0; --k)
+        c = (c << 8) | p[k - 1];
+      EXPECT_EQ(fast::word_hash(p, words[i].size()), c * spec::detail::prime64_2);
+    }
   }
 }
 
@@ -102,6 +109,29 @@ TEST(FastSketch, RollingPolynomialEqualsTheDirectSum) {
       for (std::size_t k = 0; k < w; ++k)
         s += units[j + k] * fast::base_pow(std::uint32_t(w - 1 - k));
       EXPECT_EQ(values[j], fast::fmix64(s)) << "n=" << n << " j=" << j;
+    }
+  }
+}
+
+TEST(FastSketch, OnePassSignatureEqualsValuesThenOph) {
+  std::mt19937 rng(12);
+  for (const char* spec_text : {"word:5", "word:1", "word:13", "char:7"}) {
+    const ShingleSpec sh = ShingleSpec::parse(spec_text);
+    for (int t = 0; t < 50; ++t) {
+      std::string text;
+      const int words = static_cast<int>(rng() % 40);
+      for (int w = 0; w < words; ++w) {
+        if (w) text += ' ';
+        const int len = 1 + static_cast<int>(rng() % 19);
+        for (int i = 0; i < len; ++i)
+          text += static_cast<char>('a' + rng() % 26);
+      }
+      std::vector<std::uint64_t> values;
+      fast_shingle_values(text, sh, values);
+      std::vector<std::uint32_t> a(64), b(64);
+      oph_signature(values.data(), values.size(), 64, a.data());
+      EXPECT_EQ(fast_signature(text, sh, 64, b.data()), values.size());
+      EXPECT_EQ(a, b) << spec_text << " '" << text << "'";
     }
   }
 }

@@ -14,9 +14,11 @@
  * `char:N`. Constants: P1..P5 are XXH64's primes, fmix64 is MurmurHash3's 64-bit finalizer
  * (x ^= x >> 33; x *= 0xff51afd7ed558ccd; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53; x ^= x >> 33).
  *
- *  1. Unit hash. A word of L bytes: h = P5 ^ (L * P1); for each 8-byte little-endian chunk c of
- *     the word, the last one zero-padded, h = rotl(h ^ (c * P2), 31) * P1; u = fmix64(h).
- *     A code point c: u = fmix64(P5 ^ c).
+ *  1. Unit hash. A word: h = 0, then for each 8-byte little-endian chunk c of its bytes (the last
+ *     one zero-padded) h = (rotl(h, 27) ^ c) * P2; u = h. A normalized word holds no NUL byte, so
+ *     distinct words have distinct chunk sequences, and for a word of up to 8 bytes u = c * P2 is
+ *     a bijection: no two such words share a unit hash. A code point c: u = c * P2. (The mixing
+ *     is left to step 2's fmix64, once per shingle rather than once per unit.)
  *  2. Shingle value. For n consecutive units u_0 .. u_{n-1} (all m units when the text has fewer
  *     than n), S = sum_k u_k * P1^(m-1-k) mod 2^64 (a polynomial hash, rolled along the text), and
  *     v = fmix64(S). An empty text has no shingle.
@@ -48,22 +50,20 @@ DUPSCAN_HD inline std::uint64_t fmix64(std::uint64_t x) {
 /// Step 1 for a word: reads exactly bytes [p, p + len).
 DUPSCAN_HD inline std::uint64_t word_hash(const unsigned char* p, std::size_t len) {
   using namespace spec::detail;
-  std::uint64_t h = prime64_5 ^ (static_cast<std::uint64_t>(len) * prime64_1);
-  std::size_t i = 0;
-  for (; i + 8 <= len; i += 8)
-    h = rotl64(h ^ (load64_le(p + i) * prime64_2), 31) * prime64_1;
-  if (i < len) {
+  std::uint64_t h = 0;
+  for (std::size_t i = 0; i < len; i += 8) {
     std::uint64_t c = 0;
-    for (std::size_t k = len; k > i; --k)
+    const std::size_t end = len - i < 8 ? len : i + 8;
+    for (std::size_t k = end; k > i; --k)
       c = (c << 8) | p[k - 1];
-    h = rotl64(h ^ (c * prime64_2), 31) * prime64_1;
+    h = (rotl64(h, 27) ^ c) * prime64_2;
   }
-  return fmix64(h);
+  return h;
 }
 
 /// Step 1 for a code point.
 DUPSCAN_HD inline std::uint64_t char_hash(std::uint32_t cp) {
-  return fmix64(spec::detail::prime64_5 ^ cp);
+  return cp * spec::detail::prime64_2;
 }
 
 /// The polynomial base of step 2.
@@ -111,6 +111,31 @@ void fast_shingle_values(std::string_view normalized, const ShingleSpec& shingle
 /// @brief Steps 3-4 on the host: the K-bin densified OPH signature of the given shingle values.
 void oph_signature(const std::uint64_t* values, std::size_t count, std::uint32_t k,
                    std::uint32_t* sig);
+
+/// @brief Steps 1-4 in one pass: the signature of a normalized text. @return its shingle count.
+std::size_t fast_signature(std::string_view normalized, const ShingleSpec& shingle, std::uint32_t k,
+                           std::uint32_t* sig);
+
+/// Steps 3-4 incrementally: add() each shingle value, then finish(). One at a time per thread.
+class OphSketcher {
+ public:
+  OphSketcher(std::uint32_t k, std::uint32_t* sig);
+  void add(std::uint64_t v) {
+    const std::uint32_t b = fast::oph_bin(v, k_);
+    const auto x = static_cast<std::uint32_t>(v);
+    sig_[b] = x < sig_[b] ? x : sig_[b];
+    filled_[b] = 1;
+    ++count_;
+  }
+  void finish();
+  std::size_t count() const { return count_; }
+
+ private:
+  std::uint32_t k_;
+  std::uint32_t* sig_;
+  std::uint8_t* filled_;
+  std::size_t count_ = 0;
+};
 
 }  // namespace dupscan
 #endif

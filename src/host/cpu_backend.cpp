@@ -39,13 +39,12 @@ class CpuBackend final : public Backend {
  private:
   void sketch_fast(const NormalizedBatch& batch, SketchBatch& out) const {
     const std::size_t k = p_.num_perm();
-    thread_local std::vector<std::uint64_t> values;
     for (std::size_t d = 0; d < batch.size(); ++d) {
-      fast_shingle_values(batch.doc(d), p_.shingle, values);
       std::uint32_t* sig = out.signatures.data() + d * k;
-      oph_signature(values.data(), values.size(), static_cast<std::uint32_t>(k), sig);
-      out.shingle_counts[d] = static_cast<std::uint32_t>(values.size());
-      if (!values.empty()) band_keys(sig, p_.lsh, out.band_keys.data() + d * p_.lsh.bands);
+      const std::size_t count =
+          fast_signature(batch.doc(d), p_.shingle, static_cast<std::uint32_t>(k), sig);
+      out.shingle_counts[d] = static_cast<std::uint32_t>(count);
+      if (count) band_keys(sig, p_.lsh, out.band_keys.data() + d * p_.lsh.bands);
     }
   }
 

@@ -1,9 +1,12 @@
-// The fast sketch (fast_sketch.hpp) on the CPU. The unit hashes read the last chunk of a word as
-// a whole 8-byte load with the bytes past the word masked off (where 8 bytes are readable),
-// instead of assembling it byte by byte as the reference fast::word_hash does;
-// tests/test_fast_sketch.cpp checks both give the same bits.
+// The fast sketch (fast_sketch.hpp) on the CPU, in one pass over the text: spaces are found eight
+// bytes at a time, each word's unit hash is computed from whole 8-byte loads with the bytes past
+// the word masked off (where 8 bytes are readable; the reference fast::word_hash assembles them
+// bytewise), the shingle polynomial is rolled, and each shingle value goes straight to its visitor
+// (the OPH bins, or a vector for verification). tests/test_fast_sketch.cpp checks this against
+// the reference functions and golden vectors from a Python implementation of the spec.
 #include "dupscan/fast_sketch.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "utf8.hpp"
@@ -11,9 +14,7 @@
 namespace dupscan {
 namespace {
 
-using spec::detail::prime64_1;
 using spec::detail::prime64_2;
-using spec::detail::prime64_5;
 using spec::detail::rotl64;
 
 inline std::uint64_t load64(const unsigned char* p) {
@@ -22,20 +23,16 @@ inline std::uint64_t load64(const unsigned char* p) {
   return v;
 }
 
-// Unit hash of the word text[start, start + n), n >= 1. Most words fit one 8-byte chunk: it is
-// read as one load with the bytes past the word masked off (where 8 bytes are readable), so that
-// path has no data-dependent branch; longer words and the end of the text take the general path.
+// Unit hash of the word text[start, start + n), n >= 1.
 inline std::uint64_t word_unit(const unsigned char* text, std::size_t len, std::size_t start,
                                std::size_t n) {
   const unsigned char* p = text + start;
-  std::uint64_t h = prime64_5 ^ (static_cast<std::uint64_t>(n) * prime64_1);
-  if (n <= 8 && start + 8 <= len) {
-    const std::uint64_t c = load64(p) & (~std::uint64_t{0} >> (64 - 8 * n));
-    return fast::fmix64(rotl64(h ^ (c * prime64_2), 31) * prime64_1);
-  }
+  if (n <= 8 && start + 8 <= len)
+    return (load64(p) & (~std::uint64_t{0} >> (64 - 8 * n))) * prime64_2;
+  std::uint64_t h = 0;
   std::size_t k = 0;
   for (; k + 8 <= n; k += 8)
-    h = rotl64(h ^ (load64(p + k) * prime64_2), 31) * prime64_1;
+    h = (rotl64(h, 27) ^ load64(p + k)) * prime64_2;
   if (k < n) {
     std::uint64_t c;
     if (start + k + 8 <= len) {
@@ -45,30 +42,94 @@ inline std::uint64_t word_unit(const unsigned char* text, std::size_t len, std::
       for (std::size_t i = n; i > k; --i)
         c = (c << 8) | p[i - 1];
     }
-    h = rotl64(h ^ (c * prime64_2), 31) * prime64_1;
+    h = (rotl64(h, 27) ^ c) * prime64_2;
   }
-  return fast::fmix64(h);
+  return h;
 }
 
-// Unit hashes of the words of text[0, len) (words separated by single spaces). The word starts
-// are found first without branching on the data, then hashed.
-// Unit hashes of the words of text[0, len) (words separated by single spaces). The word starts
-// are found first without branching on the data, then hashed.
-void word_unit_hashes(const unsigned char* text, std::size_t len, std::vector<std::uint64_t>& u) {
-  thread_local std::vector<std::size_t> starts;
-  if (starts.size() < len + 2) starts.resize(len + 2);
-  std::size_t* ws = starts.data();
-  std::size_t words = 1;
-  ws[0] = 0;
-  for (std::size_t i = 0; i < len; ++i) {
-    ws[words] = i + 1;
-    words += text[i] == ' ';
+// Rolls the polynomial of step 2 over a stream of unit hashes and calls f(v) per shingle.
+template <class F>
+class Roller {
+ public:
+  Roller(std::size_t n, F& f) : n_(n), top_(fast::base_pow(static_cast<std::uint32_t>(n))), f_(f) {
+    std::size_t cap = 1;
+    while (cap < n)
+      cap <<= 1;
+    thread_local std::vector<std::uint64_t> ring;  // one Roller at a time per thread
+    if (ring.size() < cap) ring.resize(cap);
+    ring_ = ring.data();
+    mask_ = cap - 1;
   }
-  ws[words] = len + 1;
-  u.resize(words);
-  for (std::size_t w = 0; w < words; ++w)
-    u[w] = word_unit(text, len, ws[w], ws[w + 1] - 1 - ws[w]);
-  if (starts.size() > (std::size_t{64} << 20)) std::vector<std::size_t>().swap(starts);
+  void push(std::uint64_t u) {
+    // S = S * B + u - (the unit n back) * B^n: the window slides by one unit.
+    std::uint64_t& slot = ring_[count_ & mask_];
+    const std::uint64_t leaving = count_ >= n_ ? ring_[(count_ - n_) & mask_] : 0;
+    s_ = s_ * fast::kBase + u - leaving * top_;
+    slot = u;
+    if (++count_ >= n_) f_(fast::fmix64(s_));
+  }
+  void finish() {
+    if (count_ > 0 && count_ < n_) f_(fast::fmix64(s_));  // fewer units than n: one shingle
+  }
+
+ private:
+  std::size_t n_;
+  std::uint64_t top_;
+  F& f_;
+  std::uint64_t* ring_;
+  std::size_t mask_ = 0, count_ = 0;
+  std::uint64_t s_ = 0;
+};
+
+template <class F>
+void for_each_value(std::string_view normalized, const ShingleSpec& shingle, F& f) {
+  if (normalized.empty()) return;
+  const auto* text = reinterpret_cast<const unsigned char*>(normalized.data());
+  const std::size_t len = normalized.size();
+  Roller<F> roll(shingle.n, f);
+  if (shingle.kind == ShingleKind::character) {
+    const unsigned char* p = text;
+    const unsigned char* end = text + len;
+    while (p < end) {
+      const utf8::Decoded d = utf8::decode(p, end);
+      roll.push(fast::char_hash(d.cp));
+      p += d.length;
+    }
+    roll.finish();
+    return;
+  }
+  // Space positions, 256 bytes of text at a time, written without branching on the data: a
+  // block of 8 bytes holds at most 4 spaces (words are never empty), so 4 fixed extraction steps
+  // per block each append a position and advance the count only if a space was left.
+  constexpr std::uint64_t kSpaces = 0x2020202020202020ULL, kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  constexpr std::size_t kSpan = 256;
+  std::uint32_t pos[kSpan / 2 + 4];
+  std::size_t start = 0;
+  for (std::size_t base = 0; base < len; base += kSpan) {
+    const std::size_t end = std::min(len, base + kSpan);
+    std::size_t count = 0, i = base;
+    for (; i + 8 <= end; i += 8) {
+      const std::uint64_t t = load64(text + i) ^ kSpaces;
+      std::uint64_t zero = ~(((t & kLow7) + kLow7) | t | kLow7);  // high bit of each space byte
+      for (int step = 0; step < 4; ++step) {
+        pos[count] =
+            static_cast<std::uint32_t>(i - base + (__builtin_ctzll(zero | (1ULL << 63)) >> 3));
+        count += zero != 0;
+        zero &= zero - 1;
+      }
+    }
+    for (; i < end; ++i) {
+      pos[count] = static_cast<std::uint32_t>(i - base);
+      count += text[i] == ' ';
+    }
+    for (std::size_t q = 0; q < count; ++q) {
+      const std::size_t at = base + pos[q];
+      roll.push(word_unit(text, len, start, at - start));
+      start = at + 1;
+    }
+  }
+  roll.push(word_unit(text, len, start, len - start));
+  roll.finish();
 }
 
 }  // namespace
@@ -76,62 +137,43 @@ void word_unit_hashes(const unsigned char* text, std::size_t len, std::vector<st
 void fast_shingle_values(std::string_view normalized, const ShingleSpec& shingle,
                          std::vector<std::uint64_t>& out) {
   out.clear();
-  if (normalized.empty()) return;
-  thread_local std::vector<std::uint64_t> units;
-  if (shingle.kind == ShingleKind::word) {
-    word_unit_hashes(reinterpret_cast<const unsigned char*>(normalized.data()), normalized.size(),
-                     units);
-  } else {
-    units.clear();
-    const auto* p = reinterpret_cast<const unsigned char*>(normalized.data());
-    const auto* end = p + normalized.size();
-    while (p < end) {
-      const utf8::Decoded d = utf8::decode(p, end);
-      units.push_back(fast::char_hash(d.cp));
-      p += d.length;
-    }
-  }
-  const std::size_t m = units.size();
-  const std::size_t n = shingle.n;
-  const std::uint64_t* u = units.data();
-  if (m < n) {
-    std::uint64_t s = 0;
-    for (std::size_t k = 0; k < m; ++k)
-      s = s * fast::kBase + u[k];
-    out.push_back(fast::fmix64(s));
-    return;
-  }
-  out.resize(m - n + 1);
-  std::uint64_t s = 0;
-  for (std::size_t k = 0; k < n; ++k)
-    s = s * fast::kBase + u[k];
-  const std::uint64_t top = fast::base_pow(static_cast<std::uint32_t>(n - 1));
-  out[0] = fast::fmix64(s);
-  for (std::size_t j = 1; j + n <= m; ++j) {
-    s = (s - u[j - 1] * top) * fast::kBase + u[j + n - 1];
-    out[j] = fast::fmix64(s);
-  }
+  auto push = [&](std::uint64_t v) { out.push_back(v); };
+  for_each_value(normalized, shingle, push);
 }
 
 void oph_signature(const std::uint64_t* values, std::size_t count, std::uint32_t k,
                    std::uint32_t* sig) {
+  OphSketcher oph(k, sig);
+  for (std::size_t j = 0; j < count; ++j)
+    oph.add(values[j]);
+  oph.finish();
+}
+
+std::size_t fast_signature(std::string_view normalized, const ShingleSpec& shingle, std::uint32_t k,
+                           std::uint32_t* sig) {
+  OphSketcher oph(k, sig);
+  auto add = [&](std::uint64_t v) { oph.add(v); };
+  for_each_value(normalized, shingle, add);
+  oph.finish();
+  return oph.count();
+}
+
+OphSketcher::OphSketcher(std::uint32_t k, std::uint32_t* sig) : k_(k), sig_(sig) {
   thread_local std::vector<std::uint8_t> filled;
   filled.assign(k, 0);
+  filled_ = filled.data();
   for (std::uint32_t i = 0; i < k; ++i)
-    sig[i] = spec::max_hash;
-  for (std::size_t j = 0; j < count; ++j) {
-    const std::uint32_t b = fast::oph_bin(values[j], k);
-    const auto v = static_cast<std::uint32_t>(values[j]);
-    sig[b] = v < sig[b] ? v : sig[b];
-    filled[b] = 1;
-  }
-  if (count == 0) return;
-  for (std::uint32_t i = 0; i < k; ++i) {
-    if (filled[i]) continue;
+    sig_[i] = spec::max_hash;
+}
+
+void OphSketcher::finish() {
+  if (count_ == 0) return;
+  for (std::uint32_t i = 0; i < k_; ++i) {
+    if (filled_[i]) continue;
     for (std::uint32_t t = 1;; ++t) {
-      const std::uint32_t j = fast::densify_probe(i, t, k);
-      if (filled[j]) {
-        sig[i] = sig[j];  // j was filled in step 3, so its value is an original one
+      const std::uint32_t j = fast::densify_probe(i, t, k_);
+      if (filled_[j]) {
+        sig_[i] = sig_[j];  // j was filled in step 3, so its value is an original one
         break;
       }
     }
