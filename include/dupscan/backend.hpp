@@ -90,8 +90,8 @@ void shingle_hashes(std::string_view normalized, const ShingleSpec& shingle,
 
 /**
  * @brief The set verification compares (spec.hpp step 7, fast_sketch.hpp step 5): sorted,
- * duplicate-free shingle hashes of one normalized text -- the 32-bit XXH64 shingle hashes for the
- * compat sketch, the 64-bit shingle values for the fast one -- written to `out`.
+ * duplicate-free shingle hashes of one normalized text -- the full 64-bit XXH64 of each shingle for
+ * the compat sketch, the 64-bit shingle values for the fast one -- written to `out`.
  */
 void verification_set(std::string_view normalized, const ShingleSpec& shingle, SketchKind kind,
                       std::vector<std::uint64_t>& out);

@@ -32,9 +32,11 @@
  *
  *     i.e. 4*R bytes hashed with the band index as the seed, so equal values in different bands
  * never share a key. Two documents are LSH candidates when they share key_j for some j.
- *  7. Verification: Jaccard |A n B| / |A u B| of the two documents' *sets* of 32-bit shingle hashes
- *     (duplicates removed), computed in double precision; a candidate pair is a near duplicate when
- *     the value is >= the threshold T.
+ *  7. Verification: Jaccard |A n B| / |A u B| of the two documents' *sets* of 64-bit shingle
+ *     hashes XXH64(shingle bytes, seed 0) (duplicates removed), computed in double precision; a
+ *     candidate pair is a near duplicate when the value is >= the threshold T. (64 bits, not the
+ *     32 of step 4: among a million one-shingle documents about a hundred pairs share a 32-bit
+ *     hash; LSH may pair them, verification must not confirm them.)
  */
 #pragma once
 
