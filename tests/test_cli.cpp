@@ -1,6 +1,5 @@
 // The built dupscan binary end to end: help, usage errors, failures, stdin, and the example
 // corpus against its planted ground truth.
-#include <chrono>
 #include <cmath>
 #include <map>
 #include <set>
@@ -78,43 +77,6 @@ TEST(Cli, MissingInputIsAnErrorThatWritesNothing) {
   const auto d = run_dupscan("dedup " + shell_quote(dir.path()) + " -o " + shell_quote(dir / "o2"));
   EXPECT_EQ(d.exit_code, 1);
   EXPECT_NE(d.err.find("is a directory"), std::string::npos) << d.err;
-}
-
-TEST(Cli, SigtermStopsARunWaitingOnStdinAndKeepsEarlierOutputs) {
-  test::TempDir dir;
-  test::write_file(dir / "in.jsonl", "{\"text\":\"a b c d e f\"}\n{\"text\":\"a b c d e f\"}\n");
-  ASSERT_EQ(
-      run_dupscan("dedup " + shell_quote(dir / "in.jsonl") + " -o " + shell_quote(dir / "out"))
-          .exit_code,
-      0);
-  const std::string before = test::read_file(dir / "out/duplicates.jsonl");
-  ASSERT_FALSE(before.empty());
-  // stdin is a pipe that stays open and silent; SIGTERM must still end the run, promptly (a
-  // watchdog kills it after 5 s otherwise, which fails the test instead of hanging it).
-  const std::string fifo = dir / "fifo";
-  const std::string script =
-      "mkfifo " + shell_quote(fifo) + "; " + std::string(DUPSCAN_BIN) + " dedup - -o " +
-      shell_quote(dir / "out") + " <" + shell_quote(fifo) + " 2>" + shell_quote(dir / "err") +
-      " & p=$!; exec 3>" + shell_quote(fifo) + "; (sleep 5; kill -KILL $p) & w=$!; " +
-      "sleep 0.5; kill -TERM $p; wait $p; echo $? >" + shell_quote(dir / "rc") +
-      "; kill $w; exec 3>&-; rm " + shell_quote(fifo);
-  const auto t0 = std::chrono::steady_clock::now();
-  ASSERT_EQ(std::system(("sh -c " + shell_quote(script)).c_str()), 0);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
-  EXPECT_EQ(test::read_file(dir / "rc"), "130\n") << test::read_file(dir / "err");
-  EXPECT_NE(test::read_file(dir / "err").find("interrupted"), std::string::npos);
-  EXPECT_EQ(test::read_file(dir / "out/duplicates.jsonl"), before);
-  EXPECT_EQ(std::system(("test $(ls -A " + (dir / "out") + " | wc -l) -eq 3").c_str()), 0)
-      << "temporary or spool files left behind";
-}
-
-TEST(Cli, CudaBackendWithoutUsableGpuIsAClearError) {
-  test::TempDir dir;
-  test::write_file(dir / "in.jsonl", "{\"text\":\"a b c\"}\n");
-  const auto r = run_dupscan("dedup " + shell_quote(dir / "in.jsonl") + " -o " +
-                             shell_quote(dir / "out") + " --backend cuda");
-  EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("--backend cuda"), std::string::npos) << r.err;
 }
 
 TEST(Cli, StdinGivesTheSameOutputsAsTheFile) {
@@ -225,7 +187,7 @@ DedupOutput read_output(const std::string& dir) {
 }
 
 // Every removed document is linked to its kept one by a true Jaccard >= 0.5, and the reported
-// Jaccard (of 32-bit shingle-hash sets) is the true one up to hash collisions.
+// Jaccard (of 64-bit shingle-hash sets) is the true one up to hash collisions.
 void expect_precise(const DedupOutput& o, const std::map<std::string, std::string>& texts) {
   ASSERT_GT(o.removed.size(), 500u);
   for (const auto& [id, rm] : o.removed) {

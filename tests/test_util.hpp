@@ -1,6 +1,7 @@
 // Helpers shared by the tests: temporary directories, files, running the built binary, JSON.
 #pragma once
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -116,6 +118,36 @@ inline RunResult run_dupscan(const std::string& args, const std::string& stdin_f
   r.out = read_file(io / "out");
   r.err = read_file(io / "err");
   return r;
+}
+
+/// Runs a shell script (sh -c) with DUPSCAN standing for the built binary.
+inline RunResult run_shell(std::string script) {
+  TempDir io;
+  for (std::size_t at; (at = script.find("DUPSCAN")) != std::string::npos;) {
+    script.replace(at, 7, DUPSCAN_BIN);
+  }
+  const std::string cmd =
+      "sh -c " + shell_quote(script) + " >" + (io / "out") + " 2>" + (io / "err") + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file(io / "out");
+  r.err = read_file(io / "err");
+  return r;
+}
+
+/// Names of the entries of a directory (hidden ones included), sorted.
+inline std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      const std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(n);
+    }
+    ::closedir(d);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 /// Parses a JSON document (a whole file or one line); the parser must outlive the element.

@@ -217,6 +217,9 @@ int main(int argc, char** argv) {
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // Past a file-size limit (ulimit -f), write() then fails with EFBIG and the run ends with an
+  // error naming the file and removes its temporary files, instead of being killed half-way.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     if (dedup->parsed()) return run_dedup_command(d);
   } catch (const dupscan::UsageError& e) {
