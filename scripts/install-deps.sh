@@ -13,6 +13,9 @@ packages=(
   build-essential cmake pkg-config python3
   libxxhash-dev libcli11-dev libgtest-dev libsimdjson-dev zlib1g-dev libzstd-dev
   clang-format
+  # scripts/fuzz.sh: clang's libFuzzer, AddressSanitizer and UBSan runtimes
+  clang libclang-rt-14-dev
+  # scripts/bench-short.sh's corpus needs none; its Python peers come from PyPI (--bench below)
 )
 
 sudo=()

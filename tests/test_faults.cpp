@@ -498,6 +498,11 @@ const Case kCases[] = {
      "notices when it reads it again and exits 1 saying so, writing nothing", input_changes},
 };
 
+// Test names and ctest lines show the case's name, not its bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
+
 class Faults : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Faults, Behaves) {

@@ -1,0 +1,34 @@
+// libFuzzer target: one JSONL record through the record parser. Invariants: a parse either gives a
+// text that is valid UTF-8 (and an id that is valid JSON) or a reason; never a crash.
+#include <simdjson.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "io.hpp"
+#include "record.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  // The first byte picks the field names, so that missing and non-string fields are reached.
+  const char* fields[][2] = {{"text", "id"}, {"t", "i"}, {"text", ""}, {"a", "text"}};
+  const auto& f = fields[size ? data[0] % 4 : 0];
+  std::string line(reinterpret_cast<const char*>(data) + (size ? 1 : 0), size ? size - 1 : 0);
+  const std::size_t len = line.size();
+  line.append(dupscan::io::kPadding, '\0');
+  dupscan::RecordParser parser(f[0], f[1]);
+  std::string_view text;
+  std::string id, detail;
+  dupscan::SkipReason reason{};
+  if (parser.parse(line.data(), len, text, id, reason, detail)) {
+    if (!simdjson::validate_utf8(text.data(), text.size())) std::abort();
+    if (!id.empty()) {
+      simdjson::dom::parser check;
+      simdjson::dom::element e;
+      if (check.parse(id).get(e)) std::abort();  // the id is kept as JSON and must stay valid
+    }
+  } else if (detail.empty()) {
+    std::abort();
+  }
+  return 0;
+}
