@@ -20,6 +20,7 @@
 #include "io.hpp"
 #include "json_writer.hpp"
 #include "parallel.hpp"
+#include "pipeline.hpp"
 #include "record.hpp"
 #include "refetch.hpp"
 
@@ -90,12 +91,6 @@ double seconds_since(Clock::time_point t) {
 // Re-read batches (verification, deduplicated copy).
 constexpr std::size_t kFetchBytes = std::size_t{16} << 20;
 
-struct BadRecord {
-  std::uint64_t line;
-  SkipReason reason;
-  std::string detail;
-};
-
 // Exact hashes seen so far in pass 1, shared by the workers. A document whose normalized text was
 // already seen is not sketched: every member of an exact group has the same signature, so the
 // group's LSH keys can come from whichever member was sketched first (exact_groups copies them),
@@ -133,13 +128,11 @@ struct DocOut {
 };
 
 struct ResultBatch {
-  std::uint64_t seq = 0;
   std::uint32_t input = 0;
   std::vector<DocOut> docs;
   std::vector<BadRecord> bad;
   std::uint64_t blank = 0;
   SketchBatch sketch;
-  io::RawBatch* raw = nullptr;  // returned to the free pool once collected
 };
 
 // Everything kept per document between the passes: a few hundred bytes, never text.
@@ -260,223 +253,94 @@ class Engine {
     if (!cfg_.write_signatures.empty()) {
       sig_out_ = std::make_unique<io::OutputFile>(cfg_.write_signatures);
     }
-    const std::size_t n_inputs = cfg_.inputs.size();
-    res_.inputs.resize(n_inputs);
-    sources_.resize(n_inputs);
-    for (std::size_t i = 0; i < n_inputs; ++i) {
-      res_.inputs[i].path = display_path(static_cast<std::uint32_t>(i));
-      sources_[i].display = res_.inputs[i].path;
-    }
-    const std::size_t pool_size = 2 * static_cast<std::size_t>(threads_) + 2;
-    std::vector<io::RawBatch> pool(pool_size);
-    BlockingQueue<io::RawBatch*> free_q, work_q;
-    BlockingQueue<ResultBatch> result_q;
-    for (auto& b : pool)
-      free_q.push(&b);
-    FirstError error;
-
-    std::thread reader([&] {
-      try {
-        read_inputs(free_q, work_q, error);
-      } catch (...) {
-        error.set(std::current_exception());
-      }
-      work_q.close();
-    });
-    std::vector<std::thread> workers;
-    std::atomic<unsigned> live_workers{threads_};
-    for (unsigned w = 0; w < threads_; ++w) {
-      workers.emplace_back([&] {
-        try {
-          work(work_q, result_q, error);
-        } catch (...) {
-          error.set(std::current_exception());
-        }
-        if (live_workers.fetch_sub(1) == 1) result_q.close();
-      });
-    }
-
-    try {
-      collect(result_q, free_q, error);
-    } catch (...) {
-      error.set(std::current_exception());
-    }
-    // Unblock and stop everyone, whatever happened.
-    free_q.close();
-    work_q.close();
-    while (result_q.pop()) {
-    }
-    reader.join();
-    for (auto& th : workers)
-      th.join();
-    error.rethrow();
-    check_interrupt();
-  }
-
-  void read_inputs(BlockingQueue<io::RawBatch*>& free_q, BlockingQueue<io::RawBatch*>& work_q,
-                   FirstError& error) {
-    std::uint64_t seq = 0;
-    for (std::uint32_t i = 0; i < cfg_.inputs.size(); ++i) {
-      const std::string& path = cfg_.inputs[i];
-      RereadSource& rs = sources_[i];
-      rs.path = path;
-      rs.plain = io::is_plain_file(path);
-      stamp_source(rs);
-      auto src = io::open_source(path);
-      std::FILE* spool = nullptr;
-      if (path == "-" && needs_reread()) {
-        // stdin cannot be read twice: keep a copy of its decompressed bytes for the later passes.
-        spool_path_ = tmp_dir_ + "/.dupscan-stdin-spool-" + std::to_string(::getpid());
-        spool = std::fopen(spool_path_.c_str(), "wb");
-        if (!spool) io::throw_errno("create spool file", spool_path_);
-        rs.path = spool_path_;
-        rs.plain = true;
-      }
-      io::LineReader reader(*src, spool, spool_path_);
-      for (;;) {
-        if (error.failed() || interrupt_requested()) break;
-        auto slot = free_q.pop();
-        if (!slot) break;
-        io::RawBatch* b = *slot;
-        if (!reader.next(*b, cfg_.batch_bytes)) {
-          free_q.push(b);
-          break;
-        }
-        b->input = i;
-        b->seq = seq++;
-        work_q.push(b);
-      }
-      if (spool) {
-        const bool bad = std::fflush(spool) != 0;
-        std::fclose(spool);
-        if (bad) io::throw_errno("write spool file", spool_path_);
-        stamp_source(rs);
-      }
-      // These fields are the reader's; the collector thread writes the others (records, skipped,
-      // blank_lines) of the same struct, which are distinct memory locations.
-      InputSummary& s = res_.inputs[i];
-      s.compression = src->compression();
-      s.bytes = src->raw_bytes();
-      s.text_bytes = reader.bytes();
-      s.lines = reader.lines();
-      s.xxh3_64 = src->raw_checksum();
-      if (error.failed() || interrupt_requested()) return;
-    }
-  }
-
-  void work(BlockingQueue<io::RawBatch*>& work_q, BlockingQueue<ResultBatch>& result_q,
-            FirstError& error) {
-    RecordParser parser(cfg_.text_field, cfg_.id_field);
-    std::string norm;
-    NormalizedBatch nb;
-    while (auto slot = work_q.pop()) {
-      io::RawBatch& raw = **slot;
-      ResultBatch r;
-      r.seq = raw.seq;
-      r.input = raw.input;
-      r.raw = &raw;
-      if (error.failed() || interrupt_requested()) {
-        result_q.push(std::move(r));
-        continue;
-      }
-      nb.clear();
-      std::string_view text;
-      std::string id;
-      SkipReason reason{};
-      std::string detail;
-      for (const io::LineRef& l : raw.lines) {
-        const std::string_view line = raw.line(l);
-        if (is_blank(line)) {
-          ++r.blank;
-          continue;
-        }
-        if (l.length > UINT32_MAX) {
-          r.bad.push_back({l.line_no, SkipReason::record_too_large, "record larger than 4 GiB"});
-          continue;
-        }
-        if (!parser.parse(line.data(), line.size(), text, id, reason, detail)) {
-          r.bad.push_back({l.line_no, reason, detail});
-          continue;
-        }
-        normalize(text, cfg_.normalize, norm);
-        DocOut d;
-        d.loc = {l.stream_offset, l.line_no, raw.input, static_cast<std::uint32_t>(l.length)};
-        d.text_len = text.size();
-        d.empty = norm.empty();
-        d.exact = d.empty ? XXH128_hash_t{0, 0} : XXH3_128bits(norm.data(), norm.size());
-        d.sketched = d.empty || !skip_seen_exact() || seen_.insert(d.exact);
-        d.id_json = std::move(id);
-        r.docs.push_back(std::move(d));
-        nb.add(d.sketched ? std::string_view(norm) : std::string_view());
-        if (line.size() > (std::size_t{64} << 20)) parser.trim();
-      }
-      backend_->sketch(nb, r.sketch);
-      result_q.push(std::move(r));
-    }
-  }
-
-  void collect(BlockingQueue<ResultBatch>& result_q, BlockingQueue<io::RawBatch*>& free_q,
-               FirstError& error) {
-    std::map<std::uint64_t, ResultBatch> pending;
+    RecordPipeline::Options po;
+    po.inputs = cfg_.inputs;
+    po.threads = threads_;
+    po.batch_bytes = cfg_.batch_bytes;
+    po.spool_stdin = needs_reread();
+    po.tmp_dir = tmp_dir_;
+    pipeline_ = std::make_unique<RecordPipeline>(po);
+    std::vector<RecordParser> parsers;
+    parsers.reserve(threads_);
+    for (unsigned w = 0; w < threads_; ++w)
+      parsers.emplace_back(cfg_.text_field, cfg_.id_field);
+    std::vector<NormalizedBatch> batches(threads_);
+    SkipPolicy skips(cfg_.strict, obs_.warning);
     std::uint64_t processed_bytes = 0;
-    std::uint64_t next = 0;
-    const std::uint32_t bands = res_.lsh.bands;
-    const std::uint32_t k = cfg_.num_perm;
     Progress p;
     p.stage = "read";
-    while (auto got = result_q.pop()) {
-      pending.emplace(got->seq, std::move(*got));
-      for (auto it = pending.find(next); it != pending.end(); it = pending.find(next)) {
-        ResultBatch& r = it->second;
-        if (error.failed() || interrupt_requested()) return;
-        InputSummary& in = res_.inputs[r.input];
-        in.blank_lines += r.blank;
-        for (const BadRecord& b : r.bad) {
-          const std::string where = display_path(r.input) + ":" + std::to_string(b.line);
-          if (cfg_.strict) throw Error(where + ": " + b.detail + " (--strict)");
-          ++res_.counts.skipped;
-          ++res_.counts.skipped_by_reason[static_cast<int>(b.reason)];
-          ++in.skipped;
-          if (obs_.warning && res_.counts.skipped <= kMaxSkipWarnings) {
-            obs_.warning(where + ": " + b.detail + "; record skipped");
+    pipeline_->run<ResultBatch>(
+        [&](unsigned w, const io::RawBatch& raw) {
+          ResultBatch r;
+          r.input = raw.input;
+          NormalizedBatch& nb = batches[w];
+          nb.clear();
+          thread_local std::string norm;
+          for_each_record(
+              raw, parsers[w], r.blank,
+              [&](const io::LineRef& l, std::string_view text, std::string& id) {
+                normalize(text, cfg_.normalize, norm);
+                DocOut d;
+                d.loc = {l.stream_offset, l.line_no, raw.input,
+                         static_cast<std::uint32_t>(l.length)};
+                d.text_len = text.size();
+                d.empty = norm.empty();
+                d.exact = d.empty ? XXH128_hash_t{0, 0} : XXH3_128bits(norm.data(), norm.size());
+                d.sketched = d.empty || !skip_seen_exact() || seen_.insert(d.exact);
+                d.id_json = std::move(id);
+                nb.add(d.sketched ? std::string_view(norm) : std::string_view());
+                r.docs.push_back(std::move(d));
+              },
+              [&](BadRecord b) { r.bad.push_back(std::move(b)); });
+          backend_->sketch(nb, r.sketch);
+          return r;
+        },
+        [&](ResultBatch& r, const io::RawBatch& raw) {
+          InputSummary& in = pipeline_->summaries()[r.input];
+          in.blank_lines += r.blank;
+          for (const BadRecord& b : r.bad)
+            skips.skip(display_path(r.input), b, in);
+          collect(r);
+          in.records += r.docs.size();
+          processed_bytes += raw.size;
+          if (obs_.progress) {
+            p.documents = docs_.size();
+            p.bytes = processed_bytes;
+            obs_.progress(p);
           }
-        }
-        for (std::size_t d = 0; d < r.docs.size(); ++d) {
-          DocOut& doc = r.docs[d];
-          if (docs_.size() >= UINT32_MAX) {
-            throw Error("more than 4294967294 documents in one run; split the input");
-          }
-          docs_.loc.push_back(doc.loc);
-          docs_.ids += doc.id_json;
-          docs_.id_end.push_back(docs_.ids.size());
-          docs_.exact.push_back(doc.exact);
-          docs_.text_len.push_back(doc.text_len);
-          docs_.empty.push_back(doc.empty);
-          docs_.sketched.push_back(doc.sketched);
-          res_.counts.text_bytes += doc.text_len;
-          if (doc.empty) ++res_.counts.empty;
-          if (!doc.sketched) ++res_.counts.sketch_skipped;
-        }
-        if (sig_out_) write_signatures(r);
-        docs_.keys.insert(docs_.keys.end(), r.sketch.band_keys.begin(),
-                          r.sketch.band_keys.begin() + r.docs.size() * bands);
-        if (!cfg_.verify) {
-          docs_.sigs.insert(docs_.sigs.end(), r.sketch.signatures.begin(),
-                            r.sketch.signatures.begin() + r.docs.size() * k);
-        }
-        in.records += r.docs.size();
-        processed_bytes += r.raw->size;
-        free_q.push(r.raw);
-        pending.erase(it);
-        ++next;
-        if (obs_.progress) {
-          p.documents = docs_.size();
-          p.bytes = processed_bytes;
-          obs_.progress(p);
-        }
-      }
-    }
+        });
+    res_.inputs = pipeline_->summaries();
+    res_.counts.skipped = skips.skipped;
+    std::copy(std::begin(skips.by_reason), std::end(skips.by_reason),
+              std::begin(res_.counts.skipped_by_reason));
     res_.counts.documents = docs_.size();
+  }
+
+  void collect(const ResultBatch& r) {
+    const std::uint32_t bands = res_.lsh.bands;
+    const std::uint32_t k = cfg_.num_perm;
+    for (const DocOut& doc : r.docs) {
+      if (docs_.size() >= UINT32_MAX) {
+        throw Error("more than 4294967294 documents in one run; split the input");
+      }
+      docs_.loc.push_back(doc.loc);
+      docs_.ids += doc.id_json;
+      docs_.id_end.push_back(docs_.ids.size());
+      docs_.exact.push_back(doc.exact);
+      docs_.text_len.push_back(doc.text_len);
+      docs_.empty.push_back(doc.empty);
+      docs_.sketched.push_back(doc.sketched);
+      res_.counts.text_bytes += doc.text_len;
+      if (doc.empty) ++res_.counts.empty;
+      if (!doc.sketched) ++res_.counts.sketch_skipped;
+    }
+    if (sig_out_) write_signatures(r);
+    docs_.keys.insert(docs_.keys.end(), r.sketch.band_keys.begin(),
+                      r.sketch.band_keys.begin() + r.docs.size() * bands);
+    if (!cfg_.verify) {
+      docs_.sigs.insert(docs_.sigs.end(), r.sketch.signatures.begin(),
+                        r.sketch.signatures.begin() + r.docs.size() * k);
+    }
   }
 
   // Called in input order, before the batch's documents are added to docs_.
@@ -627,7 +491,7 @@ class Engine {
     std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> kept_sets;
     std::size_t next_pair = 0;  // index into by_v
     std::uint64_t visited = 0;
-    refetch(sources_, docs_.loc, needed, kFetchBytes, [&](FetchedBatch& batch) {
+    refetch(pipeline_->sources(), docs_.loc, needed, kFetchBytes, [&](FetchedBatch& batch) {
       check_interrupt();
       const std::size_t m = batch.items.size();
       std::vector<std::vector<std::uint64_t>> sets(m);
@@ -889,7 +753,7 @@ class Engine {
       if (!removed(d)) kept_docs.push_back(d);
     }
     std::uint64_t written = 0;
-    refetch(sources_, docs_.loc, kept_docs, kFetchBytes, [&](FetchedBatch& batch) {
+    refetch(pipeline_->sources(), docs_.loc, kept_docs, kFetchBytes, [&](FetchedBatch& batch) {
       check_interrupt();
       for (const auto& it : batch.items) {
         out.write(batch.record(it));
@@ -1015,8 +879,7 @@ class Engine {
   std::unique_ptr<io::OutputFile> sig_out_;
   SeenExact seen_;
   std::string tmp_dir_;
-  std::string spool_path_;
-  std::vector<RereadSource> sources_;
+  std::unique_ptr<RecordPipeline> pipeline_;
 
   DocTable docs_;
   std::vector<std::uint32_t> exact_rep_;  // earliest doc with the same normalized text
@@ -1025,11 +888,6 @@ class Engine {
   std::vector<std::uint64_t> edges_;      // verified pairs
   std::unordered_map<std::uint64_t, double> known_jaccard_;
   std::vector<std::uint32_t> parent_, root_, kept_, cluster_id_;
-
- public:
-  ~Engine() {
-    if (!spool_path_.empty()) ::unlink(spool_path_.c_str());
-  }
 };
 
 }  // namespace
