@@ -140,7 +140,7 @@ def oph(values: list, k: int) -> list:
             continue
         t = 1
         while True:
-            j = ((fmix64(((i << 32) | t) & M64) >> 32) * k) >> 32
+            j = (i - (((fmix64(t) >> 32) * k) >> 32)) % k
             if filled[j]:
                 out[i] = sig[j]
                 break

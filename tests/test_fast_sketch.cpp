@@ -2,6 +2,7 @@
 // its specification, the host fast path against the reference functions, and its estimates.
 #include <xxhash.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -148,6 +149,59 @@ TEST(FastSketch, DensificationFillsEveryBinFromAFilledOne) {
   oph_signature(values, 0, 64, sig.data());
   for (std::uint32_t v : sig)
     EXPECT_EQ(v, spec::max_hash);
+}
+
+TEST(FastSketch, DensifyingByBinsAndByRoundsGiveTheSameDonors) {
+  std::mt19937 rng(21);
+  for (std::uint32_t k : {1u, 2u, 7u, 64u, 128u, 200u}) {
+    for (int t = 0; t < 300; ++t) {
+      std::vector<std::uint32_t> sig(k, spec::max_hash);
+      std::vector<std::uint8_t> filled(k, 0);
+      const std::uint32_t m = 1 + rng() % k;  // at least one filled bin
+      for (std::uint32_t i = 0; i < m; ++i) {
+        const std::uint32_t b = rng() % k;
+        filled[b] = 1;
+        sig[b] = rng();
+      }
+      std::vector<std::uint32_t> a = sig, b = sig;
+      detail::densify_by_bins(a.data(), filled.data(), k);
+      detail::densify_by_rounds(b.data(), filled.data(), k);
+      ASSERT_EQ(a, b) << "K=" << k;
+      for (std::uint32_t i = 0; i < k; ++i) {
+        ASSERT_TRUE(std::count(sig.begin(), sig.end(), a[i]) > 0);  // every value a donor's
+      }
+    }
+  }
+}
+
+TEST(FastSketch, EstimatesSmallSetsWithoutBias) {
+  // Sets of 1 to 30 elements leave most of the 128 bins to densification.
+  std::mt19937_64 rng(9);
+  double bias = 0, abs_err = 0;
+  const int trials = 2000;
+  for (int t = 0; t < trials; ++t) {
+    const std::size_t shared = 1 + rng() % 30, only = rng() % 30;
+    std::vector<std::uint64_t> a, b;
+    for (std::size_t i = 0; i < shared; ++i) {
+      const std::uint64_t v = rng();
+      a.push_back(v);
+      b.push_back(v);
+    }
+    for (std::size_t i = 0; i < only; ++i)
+      a.push_back(rng()), b.push_back(rng());
+    const double truth = double(shared) / double(shared + 2 * only);
+    std::vector<std::uint32_t> sa(128), sb(128);
+    oph_signature(a.data(), a.size(), 128, sa.data());
+    oph_signature(b.data(), b.size(), 128, sb.data());
+    const double err = estimate_jaccard(sa.data(), sb.data(), 128) - truth;
+    bias += err;
+    abs_err += std::abs(err);
+  }
+  bias /= trials;
+  abs_err /= trials;
+  std::printf("small sets: bias %.4f, mean |error| %.4f\n", bias, abs_err);
+  EXPECT_LT(std::abs(bias), 0.005);  // about 4 standard errors of the mean
+  EXPECT_LT(abs_err, 0.04);
 }
 
 TEST(FastSketch, EstimatesJaccardAboutAsWellAsMinHash) {

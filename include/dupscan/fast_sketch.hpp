@@ -24,9 +24,14 @@
  *     v = fmix64(S). An empty text has no shingle.
  *  3. OPH. K bins: v goes to bin (hi32(v) * K) >> 32 with value lo32(v); each bin keeps the
  *     minimum value it receives. Bins start at 2^32 - 1 and "empty".
- *  4. Optimal densification (Shrivastava, ICML 2017). An empty bin i takes the value of bin j for
- *     the first t = 1, 2, ... at which j = (hi32(fmix64(i << 32 | t)) * K) >> 32 is a bin that
- *     received a value in step 3. A text without shingles keeps every bin at 2^32 - 1.
+ *  4. Densification by random rotations: an empty bin i takes the value of bin (i - o_t) mod K for
+ *     the first t = 1, 2, ... at which that bin received a value in step 3, where the round offset
+ *     o_t = (hi32(fmix64(t)) * K) >> 32 is the same for every bin. Like Shrivastava's optimal
+ *     densification (ICML 2017) each empty bin draws its donor from a fixed, set-independent random
+ *     sequence, so two sets' bins still agree with probability Jaccard; unlike it, the donors can
+ *     also be found round by round from the filled bins, which bounds the work by about K ln K
+ *     simple steps even for a text of one shingle (optimal densification needs K^2 hashes there).
+ *     A text without shingles keeps every bin at 2^32 - 1.
  *  5. Verification (spec.hpp step 7) uses the set of 64-bit shingle values v.
  */
 #pragma once
@@ -85,10 +90,9 @@ DUPSCAN_HD inline std::uint32_t oph_bin(std::uint64_t v, std::uint32_t k) {
   return static_cast<std::uint32_t>(((v >> 32) * k) >> 32);
 }
 
-/// Step 4: the t-th probe of empty bin i.
-DUPSCAN_HD inline std::uint32_t densify_probe(std::uint32_t i, std::uint32_t t, std::uint32_t k) {
-  return static_cast<std::uint32_t>(
-      ((fmix64((static_cast<std::uint64_t>(i) << 32) | t) >> 32) * k) >> 32);
+/// Step 4: the offset o_t of round t (t >= 1).
+DUPSCAN_HD inline std::uint32_t densify_offset(std::uint32_t t, std::uint32_t k) {
+  return static_cast<std::uint32_t>(((fmix64(t) >> 32) * k) >> 32);
 }
 
 }  // namespace dupscan::fast
@@ -136,6 +140,13 @@ class OphSketcher {
   std::uint8_t* filled_;
   std::size_t count_ = 0;
 };
+
+namespace detail {
+/// Step 4 bin by bin (cost ~ empty * K / filled). Same result as densify_by_rounds.
+void densify_by_bins(std::uint32_t* sig, const std::uint8_t* filled, std::uint32_t k);
+/// Step 4 round by round from the filled bins (cost ~ K ln(empty)). Same result.
+void densify_by_rounds(std::uint32_t* sig, const std::uint8_t* filled, std::uint32_t k);
+}  // namespace detail
 
 }  // namespace dupscan
 #endif

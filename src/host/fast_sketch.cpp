@@ -7,6 +7,7 @@
 #include "dupscan/fast_sketch.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "utf8.hpp"
@@ -166,18 +167,88 @@ OphSketcher::OphSketcher(std::uint32_t k, std::uint32_t* sig) : k_(k), sig_(sig)
     sig_[i] = spec::max_hash;
 }
 
+namespace {
+
+// Offsets o_1, o_2, ... of step 4 for one K, computed once per thread.
+const std::vector<std::uint32_t>& round_offsets(std::uint32_t k, std::size_t rounds) {
+  thread_local std::uint32_t table_k = 0;
+  thread_local std::vector<std::uint32_t> table;
+  if (table_k != k) {
+    table.clear();
+    table_k = k;
+  }
+  while (table.size() < rounds) {
+    table.push_back(fast::densify_offset(static_cast<std::uint32_t>(table.size() + 1), k));
+  }
+  return table;
+}
+
+}  // namespace
+
 void OphSketcher::finish() {
   if (count_ == 0) return;
-  for (std::uint32_t i = 0; i < k_; ++i) {
-    if (filled_[i]) continue;
+  std::uint32_t empty = 0;
+  for (std::uint32_t i = 0; i < k_; ++i)
+    empty += !filled_[i];
+  if (empty == 0) return;
+  const std::uint32_t filled = k_ - empty;
+  // Two ways to the same donors (fast_sketch.hpp step 4); take the cheaper in expectation:
+  // per empty bin about K / filled rounds each, or round by round about K ln(empty) steps.
+  const double per_bin = static_cast<double>(empty) * k_ / filled;
+  const double by_rounds = static_cast<double>(k_) * std::log(1.0 + empty);
+  if (per_bin <= by_rounds) {
+    detail::densify_by_bins(sig_, filled_, k_);
+  } else {
+    detail::densify_by_rounds(sig_, filled_, k_);
+  }
+}
+
+namespace detail {
+
+void densify_by_bins(std::uint32_t* sig, const std::uint8_t* filled, std::uint32_t k) {
+  std::size_t known = 64;
+  const std::vector<std::uint32_t>* off = &round_offsets(k, known);
+  for (std::uint32_t i = 0; i < k; ++i) {
+    if (filled[i]) continue;
     for (std::uint32_t t = 1;; ++t) {
-      const std::uint32_t j = fast::densify_probe(i, t, k_);
-      if (filled_[j]) {
-        sig_[i] = sig_[j];  // j was filled in step 3, so its value is an original one
+      if (t > known) off = &round_offsets(k, known *= 2);
+      const std::uint32_t o = (*off)[t - 1];
+      const std::uint32_t j = i >= o ? i - o : i + k - o;
+      if (filled[j]) {
+        sig[i] = sig[j];  // j was filled in step 3, so its value is an original one
         break;
       }
     }
   }
 }
+
+void densify_by_rounds(std::uint32_t* sig, const std::uint8_t* filled, std::uint32_t k) {
+  thread_local std::vector<std::uint32_t> donors;
+  thread_local std::vector<std::uint8_t> done;
+  donors.clear();
+  for (std::uint32_t j = 0; j < k; ++j) {
+    if (filled[j]) donors.push_back(j);
+  }
+  done.assign(filled, filled + k);
+  std::uint32_t empty = k - static_cast<std::uint32_t>(donors.size());
+  std::size_t known = 64;
+  const std::vector<std::uint32_t>* off = &round_offsets(k, known);
+  for (std::uint32_t t = 1; empty > 0; ++t) {
+    if (t > known) off = &round_offsets(k, known *= 2);
+    const std::uint32_t o = (*off)[t - 1];
+    // In round t each empty bin i has exactly one candidate, i - o: bins filled in this round
+    // cannot donate in it (they were not filled in step 3), so the order within it is free.
+    for (std::uint32_t j : donors) {
+      const std::uint32_t i = j + o < k ? j + o : j + o - k;
+      if (!done[i]) {
+        done[i] = 1;
+        sig[i] = sig[j];
+        --empty;
+      }
+    }
+  }
+}
+
+}  // namespace detail
 
 }  // namespace dupscan

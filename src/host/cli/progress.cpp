@@ -34,8 +34,8 @@ void ProgressBar::update(const Progress& p) {
   const double secs = std::chrono::duration<double>(now - start_).count();
   const double rate = secs > 0 ? p.documents / secs : 0;
   const double mbs = secs > 0 ? p.bytes / secs / 1e6 : 0;
-  if (std::string(p.stage) == "read") {
-    std::fprintf(stderr, "\r\033[K  reading  %s docs  %s  %.0f docs/s  %.1f MB/s",
+  if (std::string(p.stage) == "read" || std::string(p.stage) == "scan") {
+    std::fprintf(stderr, "\r\033[K  %-8s %s docs  %s  %.0f docs/s  %.1f MB/s", p.stage,
                  group_digits(p.documents).c_str(),
                  human_bytes(static_cast<double>(p.bytes)).c_str(), rate, mbs);
   } else if (p.total) {

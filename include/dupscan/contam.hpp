@@ -1,0 +1,136 @@
+/**
+ * @file contam.hpp
+ * @brief `dupscan contam`: how much of each evaluation benchmark occurs in the training data,
+ * reported the way GPT-3 (Brown et al. 2020, appendix C), lm-eval's decontamination and Llama 2
+ * (Touvron et al. 2023, appendix A.6) report it.
+ *
+ * ## Specification
+ *
+ * Normalization (lm-eval's Janitor, `normalize_string` + `split`): ASCII letters are lowercased;
+ * the 32 ASCII punctuation characters of Python's `string.punctuation` are deleted; words are the
+ * maximal runs of characters that are not whitespace as Python's `str.isspace` defines it (\t \n
+ * \v \f \r, U+001C-U+001F, space, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+ * U+205F, U+3000); a run emptied by the deletion ("--") is no word. Every other character is kept
+ * as it is (no Unicode lowercasing: exactly what lm-eval compares).
+ *
+ * N-grams: L consecutive normalized words. Their hash reuses fast_sketch.hpp steps 1-2: each word's
+ * unit hash u = fast::word_hash(bytes), the n-gram's hash fmix64(sum_k u_k * B^(L-1-k)). Hashes
+ * only find candidates: every hit is confirmed by comparing the words themselves.
+ *
+ * Verdicts, per evaluation example of W words, with N = `ngram`, m = `min_ngram`:
+ *  - W >= N: dirty when any of its N-grams occurs in a training document (GPT-3, lm-eval).
+ *  - m <= W < N: dirty when its whole word sequence occurs contiguously in a training document.
+ *  - W < m: not judged ("too short"), never dirty.
+ *  - Coverage (Llama 2): the fraction of its W words inside at least one matched N-gram (or the
+ *    whole-example match); subsets: clean (coverage < clean_below), not clean (>= clean_below),
+ *    not dirty (< dirty_at), dirty (>= dirty_at).
+ *  - Near duplicates (reported beside, never folded into "dirty"): training windows of about the
+ *    example's length whose MinHash LSH bands meet the example's, confirmed by the exact Jaccard of
+ *    word 5-gram sets >= `near_threshold` (see the README).
+ */
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dupscan/dedup.hpp"
+
+namespace dupscan {
+
+/// `--eval NAME=PATH[:FIELD[+FIELD...]]`: a benchmark, its JSONL file, the field(s) to check.
+struct EvalSpec {
+  std::string name;
+  std::string path;
+  std::vector<std::string> fields{"text"};  ///< several fields are joined by '\n' into one text
+
+  /// Parses NAME=PATH[:FIELD[+FIELD...]]. The field part is what follows the last ':' when that
+  /// part holds no '/'. @throw UsageError on a malformed argument.
+  static EvalSpec parse(std::string_view arg);
+  std::string field_label() const;  ///< "question+answer"
+};
+
+struct ContamConfig {
+  std::vector<std::string> train;  ///< JSONL inputs as in dedup ("-" = stdin)
+  std::vector<EvalSpec> evals;
+  std::string output_dir;
+  std::string text_field = "text";  ///< of the training records
+  std::string id_field = "id";      ///< of the training records
+  std::string eval_id_field = "id";
+
+  std::uint32_t ngram = 13;           ///< N
+  std::uint32_t min_ngram = 8;        ///< m
+  double clean_below = 0.2;           ///< Llama 2's "clean": coverage below this
+  double dirty_at = 0.8;              ///< Llama 2's "dirty": coverage at or above this
+  std::uint32_t max_matches = 20;     ///< matches listed per example (the rest counted)
+  std::uint32_t max_train_docs = 10;  ///< n-grams in more documents are boilerplate for cutting
+
+  bool near = true;             ///< also look for near duplicates (MinHash LSH)
+  double near_threshold = 0.5;  ///< exact Jaccard of word 5-gram sets to report one
+
+  std::string write_decontaminated;  ///< path of the decontaminated training corpus, or empty
+  std::uint32_t window = 200;        ///< characters cut on each side of a match
+  std::uint32_t min_piece = 200;     ///< pieces this short or shorter are dropped
+  std::uint32_t max_cuts = 10;       ///< documents with more matches are dropped whole
+
+  std::string tmp_dir;
+  unsigned threads = 0;
+  bool strict = false;
+  std::string backend = "auto";
+  std::size_t batch_bytes = std::size_t{1} << 20;
+
+  /// @throw UsageError naming the option when a value is out of range.
+  void validate() const;
+};
+
+struct BenchmarkSummary {
+  std::string name, path, fields;
+  std::uint64_t examples = 0, judged = 0, too_short = 0, dirty = 0, clean = 0;
+  std::uint64_t llama_clean = 0, llama_not_clean = 0, llama_not_dirty = 0, llama_dirty = 0;
+  std::uint64_t near_duplicate_examples = 0;  ///< examples with >= 1 near duplicate
+};
+
+struct ContamResult {
+  std::vector<BenchmarkSummary> benchmarks;
+  std::vector<InputSummary> train_inputs;
+  std::string backend;
+  unsigned threads = 0;
+  std::uint64_t train_documents = 0, train_text_bytes = 0, train_skipped = 0;
+  std::uint64_t skipped_by_reason[kSkipReasonCount] = {};
+  std::uint64_t eval_ngrams = 0;         ///< distinct n-grams indexed
+  std::uint64_t train_docs_matched = 0;  ///< training documents with >= 1 match
+  std::uint64_t matches = 0;             ///< confirmed (n-gram, document position) matches
+  std::uint64_t hash_hits_rejected = 0;  ///< index hits whose words differed (hash collisions)
+  std::uint64_t boilerplate_ngrams = 0;  ///< matched n-grams in > max_train_docs documents
+  std::uint64_t decontaminated_cut = 0, decontaminated_dropped = 0;
+  double seconds_index = 0, seconds_scan = 0, seconds_write = 0, seconds_total = 0;
+  std::vector<std::string> outputs;
+};
+
+/**
+ * @brief Runs a contamination scan and writes its outputs to config.output_dir (temporary files,
+ * renamed when everything succeeded). @throw UsageError for a bad configuration; Error for bad
+ * input (an eval record that cannot be used is always an error, naming file:line), I/O failures
+ * and interruption.
+ */
+ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer = {});
+
+/// Words of a text under the Janitor normalization, with where each came from.
+struct JanitorWords {
+  std::string text;                               ///< the normalized words joined by single spaces
+  std::vector<std::uint32_t> start;               ///< start of each word in `text`
+  std::vector<std::uint32_t> raw_begin, raw_end;  ///< its whitespace-delimited token in the input
+
+  std::size_t size() const { return start.size(); }
+  /// Bytes of words [i, i + n) in `text`, with their separating spaces.
+  std::string_view span(std::size_t i, std::size_t n) const {
+    const std::size_t end = i + n < start.size() ? start[i + n] - 1 : text.size();
+    return std::string_view(text).substr(start[i], end - start[i]);
+  }
+};
+
+/// @brief Janitor-normalizes `raw` (valid UTF-8, < 4 GiB) into `out`.
+void janitor_words(std::string_view raw, JanitorWords& out);
+
+}  // namespace dupscan

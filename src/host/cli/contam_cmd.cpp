@@ -1,0 +1,198 @@
+// `dupscan contam`: its options (CLI11) and the per-benchmark table it prints.
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "dupscan/contam.hpp"
+#include "dupscan/errors.hpp"
+#include "progress.hpp"
+
+namespace dupscan::cli {
+namespace {
+
+const char* kContamFooter = R"(
+Finds which evaluation examples occur in the training data, the way GPT-3, lm-eval and Llama 2
+measure it. Text is normalized as lm-eval's Janitor does (ASCII lowercase, ASCII punctuation
+deleted, split on whitespace). An example of >= N words (--ngram, 13) is dirty when any of its
+N-grams occurs in a training document; one of --min-ngram (8) to N-1 words when all of it does;
+shorter ones are not judged. Coverage is the fraction of an example's words inside matched
+N-grams (Llama 2's measure; its clean / not clean / not dirty / dirty subsets are reported).
+Near duplicates (MinHash LSH against training windows, exact Jaccard of word 5-grams >=
+--near-threshold) are reported beside the verdict, never folded into it. Every hash hit is
+confirmed on the words themselves.
+
+--eval NAME=PATH[:FIELD]: a JSONL benchmark, the field to check (default text). FIELD1+FIELD2
+checks the fields joined by a newline as one text; to judge them separately give two --eval with
+different names. Eval ids come from --eval-id-field, else "<path>:<line>". A benchmark record
+that cannot be used is an error (exit 1): the tables must cover every example.
+
+Outputs in --output-dir (temporary files renamed into place when the run succeeded):
+  contamination.jsonl  per example: {"benchmark", "id", "words", "judged", "dirty", "coverage",
+                       "matches": [{"train_id", "train_offset", "ngram"}], "more_matches",
+                       "near_duplicates": [{"train_id", "jaccard"}]}
+  clean/NAME.jsonl     the examples not dirty (too-short ones included), lines as read
+  report.json          per benchmark: total, judged, too short, dirty, clean, dirty %, coverage
+                       subsets; the training inputs; parameters; timings
+With --write-decontaminated FILE, the training corpus minus every matched N-gram and --window
+characters each side (lm-eval's Janitor); pieces of --min-piece characters or fewer are dropped,
+documents with more than --max-cuts matches dropped whole; N-grams matched in more than
+--max-train-docs documents are boilerplate and not cut. removed.jsonl says what went.
+
+Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
+
+Examples:
+  dupscan contam --train data/*.jsonl.zst --eval gsm8k=gsm8k_test.jsonl:question -o contam/
+  dupscan contam --train web.jsonl --eval he=humaneval.jsonl:prompt --eval-id-field task_id \
+      --eval mmlu=mmlu.jsonl:question+answer -o contam/ --write-decontaminated web.clean.jsonl
+)";
+
+struct ContamArgs {
+  ContamConfig cfg;
+  std::vector<std::string> evals;
+  bool no_near = false, quiet = false, no_progress = false;
+};
+
+void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r) {
+  std::fprintf(out,
+               "dupscan contam: %s training documents (%s of text) in %.2f s, %s/s [%s, %u "
+               "thread%s]; N=%u, min %u\n",
+               group_digits(r.train_documents).c_str(),
+               human_bytes(static_cast<double>(r.train_text_bytes)).c_str(), r.seconds_total,
+               human_bytes(r.seconds_scan > 0 ? r.train_text_bytes / r.seconds_scan : 0).c_str(),
+               r.backend.c_str(), r.threads, r.threads == 1 ? "" : "s", cfg.ngram, cfg.min_ngram);
+  std::fprintf(out, "  %-14s %7s %7s %9s %7s %7s %7s | %8s %9s %9s %7s | %5s\n", "benchmark",
+               "total", "judged", "too short", "dirty", "clean", "dirty%", "cov<20%", "cov>=20%",
+               "cov<80%", "cov>=80%", "near");
+  for (const BenchmarkSummary& b : r.benchmarks) {
+    std::fprintf(
+        out, "  %-14s %7llu %7llu %9llu %7llu %7llu %6.2f%% | %8llu %9llu %9llu %7llu | %5llu\n",
+        b.name.c_str(), static_cast<unsigned long long>(b.examples),
+        static_cast<unsigned long long>(b.judged), static_cast<unsigned long long>(b.too_short),
+        static_cast<unsigned long long>(b.dirty), static_cast<unsigned long long>(b.clean),
+        b.examples ? 100.0 * static_cast<double>(b.dirty) / b.examples : 0.0,
+        static_cast<unsigned long long>(b.llama_clean),
+        static_cast<unsigned long long>(b.llama_not_clean),
+        static_cast<unsigned long long>(b.llama_not_dirty),
+        static_cast<unsigned long long>(b.llama_dirty),
+        static_cast<unsigned long long>(b.near_duplicate_examples));
+  }
+  std::fprintf(
+      out, "  training documents with a match: %s; boilerplate n-grams (in > %u documents): %s\n",
+      group_digits(r.train_docs_matched).c_str(), cfg.max_train_docs,
+      group_digits(r.boilerplate_ngrams).c_str());
+  if (!cfg.write_decontaminated.empty()) {
+    std::fprintf(out, "  decontaminated: %s documents cut, %s dropped\n",
+                 group_digits(r.decontaminated_cut).c_str(),
+                 group_digits(r.decontaminated_dropped).c_str());
+  }
+  std::fprintf(out, "  outputs          ");
+  for (const auto& o : r.outputs)
+    std::fprintf(out, " %s", o.c_str());
+  std::fprintf(out, "\n");
+}
+
+int run_contam_command(ContamArgs& a) {
+  ContamConfig cfg = a.cfg;
+  for (const auto& e : a.evals)
+    cfg.evals.push_back(EvalSpec::parse(e));
+  cfg.near = !a.no_near;
+  cfg.validate();
+  const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
+  ProgressBar bar(tty);
+  DedupObserver obs;
+  obs.progress = [&](const Progress& p) { bar.update(p); };
+  obs.warning = [&](const std::string& w) {
+    bar.clear();
+    if (!a.quiet) std::fprintf(stderr, "dupscan: warning: %s\n", w.c_str());
+  };
+  const ContamResult r = run_contam(cfg, obs);
+  bar.clear();
+  if (!a.quiet && r.train_skipped > kMaxSkipWarnings) {
+    std::fprintf(stderr, "dupscan: warning: %llu more records skipped (report.json counts them)\n",
+                 static_cast<unsigned long long>(r.train_skipped - kMaxSkipWarnings));
+  }
+  if (!a.quiet) print_table(stderr, cfg, r);
+  return 0;
+}
+
+}  // namespace
+
+Command add_contam_command(CLI::App& app) {
+  auto a = std::make_shared<ContamArgs>();
+  CLI::App* c = app.add_subcommand(
+      "contam", "Find benchmark examples that occur in training data (GPT-3 / lm-eval / Llama 2)");
+  c->footer(kContamFooter);
+  c->add_option("--train", a->cfg.train, "Training JSONL files (.jsonl, .gz, .zst) or -")
+      ->required()
+      ->type_name("INPUT");
+  c->add_option("--eval", a->evals, "A benchmark: NAME=PATH[:FIELD[+FIELD]] (repeat)")
+      ->required()
+      ->type_name("SPEC");
+  c->add_option("-o,--output-dir", a->cfg.output_dir, "Directory for the outputs (created)")
+      ->required()
+      ->type_name("DIR");
+  c->add_option("--text-field", a->cfg.text_field, "JSON field of the training text")
+      ->capture_default_str()
+      ->type_name("NAME");
+  c->add_option("--id-field", a->cfg.id_field, "JSON field of the training id")
+      ->capture_default_str()
+      ->type_name("NAME");
+  c->add_option("--eval-id-field", a->cfg.eval_id_field, "JSON field of the benchmark ids")
+      ->capture_default_str()
+      ->type_name("NAME");
+  c->add_option("--ngram", a->cfg.ngram, "N: words per matched n-gram")
+      ->capture_default_str()
+      ->type_name("N");
+  c->add_option("--min-ngram", a->cfg.min_ngram, "Shorter examples are not judged")
+      ->capture_default_str()
+      ->type_name("M");
+  c->add_option("--coverage-clean", a->cfg.clean_below, "Llama 2 'clean': coverage below")
+      ->capture_default_str()
+      ->type_name("F");
+  c->add_option("--coverage-dirty", a->cfg.dirty_at, "Llama 2 'dirty': coverage at least")
+      ->capture_default_str()
+      ->type_name("F");
+  c->add_option("--max-matches", a->cfg.max_matches, "Matches listed per example")
+      ->capture_default_str()
+      ->type_name("K");
+  c->add_option("--max-train-docs", a->cfg.max_train_docs,
+                "N-grams in more documents are boilerplate")
+      ->capture_default_str()
+      ->type_name("D");
+  c->add_flag("--no-near", a->no_near, "Skip the near-duplicate (MinHash) search");
+  c->add_option("--near-threshold", a->cfg.near_threshold, "Jaccard for a near duplicate")
+      ->capture_default_str()
+      ->type_name("T");
+  c->add_option("--write-decontaminated", a->cfg.write_decontaminated,
+                "Write the training corpus with matches cut out")
+      ->type_name("FILE");
+  c->add_option("--window", a->cfg.window, "Characters cut each side of a match")
+      ->capture_default_str()
+      ->type_name("C");
+  c->add_option("--min-piece", a->cfg.min_piece, "Pieces this short or shorter are dropped")
+      ->capture_default_str()
+      ->type_name("C");
+  c->add_option("--max-cuts", a->cfg.max_cuts, "Documents with more matches are dropped")
+      ->capture_default_str()
+      ->type_name("K");
+  c->add_option("--threads", a->cfg.threads, "Worker threads (0 = all cores)")
+      ->capture_default_str()
+      ->type_name("N");
+  c->add_option("--backend", a->cfg.backend, "auto, cpu or cuda")
+      ->capture_default_str()
+      ->envname("DUPSCAN_BACKEND")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->type_name("NAME");
+  c->add_flag("--strict", a->cfg.strict, "A bad training record is an error, not skipped");
+  c->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
+      ->type_name("DIR");
+  c->add_flag("-q,--quiet", a->quiet, "No progress, warnings or table on stderr");
+  c->add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
+  return {c, [a] { return run_contam_command(*a); }};
+}
+
+}  // namespace dupscan::cli

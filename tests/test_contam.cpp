@@ -1,0 +1,391 @@
+// dupscan contam on planted contamination with exact expectations: verbatim, re-styled, partial
+// (known coverage), perturbed (must not match), short and too-short examples, ids, fields,
+// decontamination cuts, boilerplate, near duplicates, determinism, and the CLI.
+#include <map>
+#include <random>
+
+#include "dupscan/contam.hpp"
+#include "dupscan/errors.hpp"
+#include "record.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+// Filler text: deterministic words that never repeat a 13-gram of the examples.
+std::string filler(std::size_t words, unsigned seed) {
+  static const char* vocab[] = {"river", "stone",  "light", "quiet",  "north", "table",  "seven",
+                                "glass", "winter", "paper", "orange", "music", "garden", "silver",
+                                "storm", "bread",  "lamp",  "field",  "cloud", "iron"};
+  std::mt19937 rng(seed);
+  std::string s;
+  for (std::size_t i = 0; i < words; ++i) {
+    if (i) s += ' ';
+    s += vocab[rng() % 20];
+  }
+  return s;
+}
+
+// 40 distinct words: an example whose n-grams cannot appear in the filler.
+std::vector<std::string> example_words(const std::string& tag, std::size_t n) {
+  std::vector<std::string> w;
+  for (std::size_t i = 0; i < n; ++i)
+    w.push_back(tag + "w" + std::to_string(i));
+  return w;
+}
+std::string join(const std::vector<std::string>& w, std::size_t from = 0,
+                 std::size_t n = SIZE_MAX) {
+  std::string s;
+  for (std::size_t i = from; i < w.size() && i < from + n; ++i)
+    s += (s.empty() ? "" : " ") + w[i];
+  return s;
+}
+
+std::string rec(const std::string& id, const std::string& text) {
+  std::string line = "{\"id\":\"" + id + "\",\"text\":";
+  append_json_string(line, text);
+  return line + "}\n";
+}
+
+struct Row {
+  bool judged, dirty;
+  double coverage;
+  std::size_t words, matches;
+  std::vector<std::string> match_docs;
+  std::vector<std::pair<std::string, double>> near;
+};
+
+std::map<std::string, Row> read_rows(const std::string& path) {
+  simdjson::dom::parser p;
+  std::map<std::string, Row> rows;
+  for (const auto& line : test::lines_of(test::read_file(path))) {
+    auto r = test::parse_json(p, line);
+    Row row{bool(r["judged"]),
+            bool(r["dirty"]),
+            double(r["coverage"]),
+            static_cast<std::size_t>(std::uint64_t(r["words"])),
+            0,
+            {},
+            {}};
+    for (auto m : r["matches"].get_array())
+      row.match_docs.push_back(test::str(m["train_id"]));
+    row.matches = row.match_docs.size() + std::uint64_t(r["more_matches"]);
+    for (auto n : r["near_duplicates"].get_array()) {
+      row.near.emplace_back(test::str(n["train_id"]), double(n["jaccard"]));
+    }
+    rows[test::str(r["id"])] = row;
+  }
+  return rows;
+}
+
+struct Planted {
+  test::TempDir dir;
+  std::vector<std::string> verbatim = example_words("v", 40), styled = example_words("s", 40),
+                           partial = example_words("p", 40), perturbed = example_words("x", 40),
+                           short10 = example_words("h", 10), short_broken = example_words("b", 10),
+                           short_split = example_words("t", 12), tiny = example_words("y", 6),
+                           exact13 = example_words("e", 13), clean = example_words("c", 30);
+  Planted() {
+    std::string eval;
+    auto add_eval = [&](const std::string& id, const std::string& text) { eval += rec(id, text); };
+    add_eval("verbatim", join(verbatim));
+    add_eval("styled", join(styled));
+    add_eval("partial", join(partial));
+    add_eval("perturbed", join(perturbed));
+    add_eval("short10", join(short10));
+    add_eval("short-broken", join(short_broken));
+    add_eval("short-split", join(short_split));
+    add_eval("tiny", join(tiny));
+    add_eval("exact13", join(exact13));
+    add_eval("clean", join(clean));
+    test::write_file(dir / "eval.jsonl", eval);
+
+    std::string styled_text = join(styled);
+    for (char& c : styled_text)
+      c = c == 'w' ? 'W' : c;                     // case
+    styled_text = "(\"" + styled_text + "\")!!";  // ASCII punctuation is deleted
+    std::size_t at = styled_text.find(' ');
+    styled_text.replace(at, 1, " \t\n  ");  // whitespace
+    std::vector<std::string> pert = perturbed;
+    for (std::size_t i = 6; i < pert.size(); i += 7)
+      pert[i] = "changed";  // runs of 6 words
+    std::vector<std::string> broken = short_broken;
+    broken[5] = "other";
+
+    std::string train;
+    train += rec("t-verbatim", filler(50, 1) + " " + join(verbatim) + " " + filler(50, 2));
+    train += rec("t-styled", filler(30, 3) + " " + styled_text + " " + filler(30, 4));
+    train += rec("t-partial", filler(40, 5) + " " + join(partial, 0, 20) + " " + filler(40, 6));
+    train += rec("t-perturbed", join(pert));
+    train += rec("t-short10", filler(20, 7) + " " + join(short10) + " " + filler(20, 8));
+    train += rec("t-short-broken", join(broken));
+    train += rec("t-split-a", filler(10, 9) + " " + join(short_split, 0, 6));
+    train += rec("t-split-b", join(short_split, 6, 6) + " " + filler(10, 10));
+    train += rec("t-tiny", join(tiny));
+    train += rec("t-exact13", join(exact13));
+    for (int i = 0; i < 30; ++i)
+      train += rec("f" + std::to_string(i), filler(200, 100 + i));
+    test::write_file(dir / "train.jsonl", train);
+  }
+  ContamConfig config() const {
+    ContamConfig cfg;
+    cfg.train = {dir / "train.jsonl"};
+    cfg.evals = {EvalSpec::parse("bench=" + (dir / "eval.jsonl"))};
+    cfg.output_dir = dir / "out";
+    cfg.threads = 2;
+    return cfg;
+  }
+};
+
+TEST(Contam, PlantedContaminationGivesExactVerdictsAndCoverage) {
+  Planted p;
+  const ContamResult r = run_contam(p.config());
+  const auto rows = read_rows(p.dir / "out/contamination.jsonl");
+  ASSERT_EQ(rows.size(), 10u);
+  const Row& v = rows.at("verbatim");
+  EXPECT_TRUE(v.judged);
+  EXPECT_TRUE(v.dirty);
+  EXPECT_DOUBLE_EQ(v.coverage, 1.0);
+  EXPECT_EQ(v.matches, 28u);            // all 28 13-grams of the 40 words, in one document
+  EXPECT_EQ(v.match_docs.size(), 20u);  // listed up to --max-matches
+  EXPECT_EQ(v.match_docs.front(), "t-verbatim");
+  const Row& s = rows.at("styled");
+  EXPECT_TRUE(s.dirty);
+  EXPECT_DOUBLE_EQ(s.coverage, 1.0);
+  const Row& pa = rows.at("partial");
+  EXPECT_TRUE(pa.dirty);
+  EXPECT_DOUBLE_EQ(pa.coverage, 0.5);  // words 0..19 of 40 lie in matched 13-grams
+  EXPECT_EQ(pa.matches, 8u);
+  const Row& pe = rows.at("perturbed");
+  EXPECT_TRUE(pe.judged);
+  EXPECT_FALSE(pe.dirty);
+  EXPECT_DOUBLE_EQ(pe.coverage, 0.0);
+  EXPECT_TRUE(rows.at("short10").dirty);  // 10 words, all present contiguously
+  EXPECT_DOUBLE_EQ(rows.at("short10").coverage, 1.0);
+  EXPECT_FALSE(rows.at("short-broken").dirty);  // one word differs
+  EXPECT_FALSE(rows.at("short-split").dirty);   // present, but across two documents
+  EXPECT_FALSE(rows.at("tiny").judged);         // 6 words < --min-ngram 8
+  EXPECT_FALSE(rows.at("tiny").dirty);
+  EXPECT_TRUE(rows.at("exact13").dirty);  // exactly N words: one 13-gram
+  EXPECT_EQ(rows.at("exact13").matches, 1u);
+  EXPECT_FALSE(rows.at("clean").dirty);
+
+  ASSERT_EQ(r.benchmarks.size(), 1u);
+  const BenchmarkSummary& b = r.benchmarks[0];
+  EXPECT_EQ(b.examples, 10u);
+  EXPECT_EQ(b.judged, 9u);
+  EXPECT_EQ(b.too_short, 1u);
+  EXPECT_EQ(b.dirty, 5u);  // verbatim, styled, partial, short10, exact13
+  EXPECT_EQ(b.clean, 5u);
+  EXPECT_EQ(b.llama_dirty, 4u);      // coverage >= 0.8: verbatim, styled, short10, exact13
+  EXPECT_EQ(b.llama_not_clean, 5u);  // >= 0.2: those and partial (0.5)
+  EXPECT_EQ(b.llama_clean, 4u);
+  EXPECT_EQ(r.train_documents, 40u);
+  EXPECT_EQ(r.train_docs_matched, 5u);
+
+  // clean/bench.jsonl: the lines of the examples not dirty, as read, in order.
+  const auto clean = test::lines_of(test::read_file(p.dir / "out/clean/bench.jsonl"));
+  const auto eval = test::lines_of(test::read_file(p.dir / "eval.jsonl"));
+  ASSERT_EQ(clean.size(), 5u);
+  EXPECT_EQ(clean[0], eval[3]);  // perturbed
+  EXPECT_EQ(clean[4], eval[9]);  // clean
+}
+
+TEST(Contam, OutputsDoNotDependOnThreadsOrBatches) {
+  Planted p;
+  std::string ref;
+  for (unsigned threads : {1u, 2u, 5u}) {
+    ContamConfig cfg = p.config();
+    cfg.threads = threads;
+    cfg.batch_bytes = threads == 5 ? 300 : std::size_t{1} << 20;
+    run_contam(cfg);
+    const std::string out = test::read_file(p.dir / "out/contamination.jsonl");
+    if (ref.empty()) ref = out;
+    EXPECT_EQ(out, ref) << threads << " threads";
+  }
+}
+
+TEST(Contam, DecontaminatedCorpusCutsWindowsDropsDirtyDocumentsKeepsBoilerplate) {
+  test::TempDir dir;
+  const auto ex = example_words("q", 20);
+  const auto boiler = example_words("z", 15);
+  test::write_file(dir / "eval.jsonl", rec("e1", join(ex)) + rec("e2", join(boiler)));
+  // d-cut: 600+ characters of filler, the 13-gram, 600+ more: two pieces survive.
+  const std::string before = filler(120, 1), after = filler(120, 2);
+  const std::string gram = join(ex, 0, 13);
+  std::string train = rec("d-cut", before + " " + gram + " " + after);
+  // d-drop: eleven separate 13-gram matches (more than --max-cuts 10).
+  std::string many;
+  for (int i = 0; i < 11; ++i)
+    many += gram + " " + filler(60, 10 + i) + " ";
+  train += rec("d-drop", many);
+  // The boilerplate n-gram appears in 12 documents (> --max-train-docs 10): not cut anywhere.
+  for (int i = 0; i < 12; ++i) {
+    train += rec("b" + std::to_string(i),
+                 filler(150, 50 + i) + " " + join(boiler, 0, 13) + " " + filler(150, 80 + i));
+  }
+  train += rec("d-clean", filler(100, 99));
+  test::write_file(dir / "train.jsonl", train);
+  ContamConfig cfg;
+  cfg.train = {dir / "train.jsonl"};
+  cfg.evals = {EvalSpec::parse("b=" + (dir / "eval.jsonl"))};
+  cfg.output_dir = dir / "out";
+  cfg.write_decontaminated = dir / "decon.jsonl";
+  const ContamResult r = run_contam(cfg);
+  EXPECT_EQ(r.decontaminated_cut, 1u);
+  EXPECT_EQ(r.decontaminated_dropped, 1u);
+  EXPECT_EQ(r.boilerplate_ngrams, 1u);
+  const auto rows = read_rows(dir / "out/contamination.jsonl");
+  EXPECT_TRUE(rows.at("e2").dirty);  // boilerplate still counts for the verdict
+
+  simdjson::dom::parser parser;
+  const auto lines = test::lines_of(test::read_file(dir / "decon.jsonl"));
+  ASSERT_EQ(lines.size(), 2u + 12u + 1u);  // d-cut's two pieces, the 12 b's whole, d-clean
+  auto first = test::parse_json(parser, lines[0]);
+  const std::string piece0 = test::str(first["text"]);
+  EXPECT_EQ(std::uint64_t(first["decontam_piece"]), 0u);
+  EXPECT_EQ(std::uint64_t(first["decontam_pieces"]), 2u);
+  // The cut starts 200 characters before the n-gram and ends 200 after it.
+  const std::string text = before + " " + gram + " " + after;
+  const std::size_t gb = before.size() + 1, ge = gb + gram.size();
+  EXPECT_EQ(piece0, text.substr(0, gb - 200));
+  auto second = test::parse_json(parser, lines[1]);
+  EXPECT_EQ(test::str(second["text"]), text.substr(ge + 200));
+  EXPECT_EQ(test::str(second["id"]), "d-cut");
+  EXPECT_EQ(lines[2], rec("b0", filler(150, 50) + " " + join(boiler, 0, 13) + " " + filler(150, 80))
+                          .substr(0, lines[2].size()));  // copied as read
+  const auto removed = test::lines_of(test::read_file(dir / "out/removed.jsonl"));
+  ASSERT_EQ(removed.size(), 2u);
+  EXPECT_NE(removed[0].find("\"train_id\":\"d-cut\",\"action\":\"cut\""), std::string::npos);
+  EXPECT_NE(removed[1].find("\"train_id\":\"d-drop\",\"action\":\"dropped\""), std::string::npos);
+}
+
+TEST(Contam, NearDuplicatesAreReportedBesideTheVerdict) {
+  // 30 examples of 40 words, each paraphrased in its own training document by swapping words 12,
+  // 25 and 38: no 13 consecutive words survive (not dirty), and the exact Jaccard of the word
+  // 5-gram sets is 24 / 48 (the swaps sit in 5, 5 and 2 of the 36 5-grams). LSH finds such a
+  // pair with probability 1 - (1 - 0.5^3)^21 = 0.94 at --near-threshold 0.3 (21 bands x 3 rows).
+  test::TempDir dir;
+  std::string eval, train;
+  for (int k = 0; k < 30; ++k) {
+    const auto ex = example_words("n" + std::to_string(k) + "x", 40);
+    std::vector<std::string> para = ex;
+    for (std::size_t i = 12; i < para.size(); i += 13)
+      para[i] = "swapped";
+    eval += rec("e" + std::to_string(k), join(ex));
+    train += rec("para" + std::to_string(k), join(para));
+  }
+  train += rec("other", filler(300, 3));
+  test::write_file(dir / "eval.jsonl", eval);
+  test::write_file(dir / "train.jsonl", train);
+  ContamConfig cfg;
+  cfg.train = {dir / "train.jsonl"};
+  cfg.evals = {EvalSpec::parse("b=" + (dir / "eval.jsonl"))};
+  cfg.output_dir = dir / "out";
+  cfg.near_threshold = 0.3;
+  const ContamResult r = run_contam(cfg);
+  const auto rows = read_rows(dir / "out/contamination.jsonl");
+  std::size_t found = 0;
+  for (int k = 0; k < 30; ++k) {
+    const Row& e = rows.at("e" + std::to_string(k));
+    EXPECT_FALSE(e.dirty);
+    ASSERT_LE(e.near.size(), 1u);
+    if (e.near.empty()) continue;
+    ++found;
+    EXPECT_EQ(e.near[0].first, "para" + std::to_string(k));  // never another example's paraphrase
+    EXPECT_DOUBLE_EQ(e.near[0].second, 24.0 / 48.0);
+  }
+  std::printf("near duplicates found: %zu of 30\n", found);
+  EXPECT_GE(found, 24u) << "LSH should find ~94% of the 30 pairs";
+  EXPECT_EQ(r.benchmarks[0].near_duplicate_examples, found);
+  EXPECT_EQ(r.benchmarks[0].dirty, 0u);  // near duplicates never make an example dirty
+}
+
+TEST(Contam, EvalSpecsIdsAndFieldsAndBadEvalRecords) {
+  const EvalSpec a = EvalSpec::parse("gsm8k=data/test.jsonl:question");
+  EXPECT_EQ(a.name, "gsm8k");
+  EXPECT_EQ(a.path, "data/test.jsonl");
+  EXPECT_EQ(a.field_label(), "question");
+  const EvalSpec b = EvalSpec::parse("mmlu=/x:y/mmlu.jsonl:question+answer");
+  EXPECT_EQ(b.path, "/x:y/mmlu.jsonl");
+  EXPECT_EQ(b.fields, (std::vector<std::string>{"question", "answer"}));
+  EXPECT_EQ(EvalSpec::parse("n=/a:b/c.jsonl").fields, (std::vector<std::string>{"text"}));
+  for (const char* bad : {"noequals", "=path", "name=", "na me=p", "n=p:", "n=p:a++b"}) {
+    EXPECT_THROW(EvalSpec::parse(bad), UsageError) << bad;
+  }
+
+  test::TempDir dir;
+  const auto q = example_words("q", 9), an = example_words("a", 9);
+  test::write_file(dir / "eval.jsonl", "{\"task_id\": \"T/1\", \"q\": \"" + join(q) +
+                                           "\", \"a\": \"" + join(an) + "\"}\n");
+  // Question and answer joined: the train text must hold the answer right after the question.
+  test::write_file(dir / "train.jsonl", rec("t", join(q) + "\n" + join(an)));
+  ContamConfig cfg;
+  cfg.train = {dir / "train.jsonl"};
+  cfg.evals = {EvalSpec::parse("qa=" + (dir / "eval.jsonl") + ":q+a")};
+  cfg.eval_id_field = "task_id";
+  cfg.output_dir = dir / "out";
+  run_contam(cfg);
+  const auto rows = read_rows(dir / "out/contamination.jsonl");
+  ASSERT_EQ(rows.count("T/1"), 1u);
+  EXPECT_EQ(rows.at("T/1").words, 18u);
+  EXPECT_TRUE(rows.at("T/1").dirty);
+
+  // A benchmark record without the field is an error naming file:line; nothing is written.
+  test::write_file(dir / "bad.jsonl", "{\"q\": \"x\"}\n{\"other\": 1}\n");
+  cfg.evals = {EvalSpec::parse("bad=" + (dir / "bad.jsonl") + ":q")};
+  cfg.output_dir = dir / "out2";
+  try {
+    run_contam(cfg);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.jsonl:2: benchmark record without a string field"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(dir / "out2"));
+}
+
+TEST(Contam, JanitorNormalizationAndOffsets) {
+  JanitorWords w;
+  janitor_words("  Don't STOP -- (re-)read «Straße»!\tÉté  ", w);
+  EXPECT_EQ(w.text, "dont stop reread «straße» Été");  // ASCII-only lowercasing, as lm-eval
+  ASSERT_EQ(w.size(), 5u);
+  EXPECT_EQ(w.span(1, 2), "stop reread");
+  // Raw ranges are the whitespace-delimited tokens, punctuation included.
+  EXPECT_EQ(w.raw_begin[0], 2u);
+  EXPECT_EQ(w.raw_end[0], 7u);
+  EXPECT_EQ(w.raw_begin[2], 16u);  // "(re-)read"
+  JanitorWords spaces;
+  janitor_words("a\u00a0b\u3000c\u200bd", spaces);  // NBSP and ideographic space split; ZWSP not
+  EXPECT_EQ(spaces.text, "a b c\u200bd");
+}
+
+TEST(Contam, CliPrintsTheTableAndWritesEveryOutput) {
+  Planted p;
+  const auto r =
+      test::run_dupscan("contam --train " + test::shell_quote(p.dir / "train.jsonl") + " --eval " +
+                        test::shell_quote("bench=" + (p.dir / "eval.jsonl")) + " -o " +
+                        test::shell_quote(p.dir / "cli"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("bench"), std::string::npos);
+  EXPECT_NE(r.err.find("50.00%"), std::string::npos) << r.err;  // 5 dirty of 10
+  simdjson::dom::parser parser;
+  const std::string report = test::read_file(p.dir / "cli/report.json");
+  auto rep = test::parse_json(parser, report);
+  EXPECT_EQ(std::uint64_t(rep["benchmarks"].at(0)["dirty"]), 5u);
+  EXPECT_EQ(std::uint64_t(rep["parameters"]["ngram"]), 13u);
+  EXPECT_TRUE(test::file_exists(p.dir / "cli/clean/bench.jsonl"));
+  const auto bad =
+      test::run_dupscan("contam --train x --eval broken -o " + test::shell_quote(p.dir / "o"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("NAME=PATH"), std::string::npos) << bad.err;
+  const auto n0 = test::run_dupscan("contam --train " + test::shell_quote(p.dir / "train.jsonl") +
+                                    " --eval b=" + test::shell_quote(p.dir / "eval.jsonl") +
+                                    " --ngram 0 -o " + test::shell_quote(p.dir / "o"));
+  EXPECT_EQ(n0.exit_code, 2);
+  EXPECT_NE(n0.err.find("--ngram must be in [1, 64]"), std::string::npos) << n0.err;
+}
+
+}  // namespace
+}  // namespace dupscan
