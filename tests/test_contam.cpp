@@ -359,6 +359,9 @@ TEST(Contam, JanitorNormalizationAndOffsets) {
   JanitorWords spaces;
   janitor_words("a\u00a0b\u3000c\u200bd", spaces);  // NBSP and ideographic space split; ZWSP not
   EXPECT_EQ(spaces.text, "a b c\u200bd");
+  JanitorWords bad;
+  janitor_words("ok \xff\xfe Ok", bad);  // ill-formed bytes are kept as they are
+  EXPECT_EQ(bad.text, "ok \xff\xfe ok");
 }
 
 TEST(Contam, CliPrintsTheTableAndWritesEveryOutput) {

@@ -11,7 +11,8 @@
  * maximal runs of characters that are not whitespace as Python's `str.isspace` defines it (\t \n
  * \v \f \r, U+001C-U+001F, space, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
  * U+205F, U+3000); a run emptied by the deletion ("--") is no word. Every other character is kept
- * as it is (no Unicode lowercasing: exactly what lm-eval compares).
+ * as it is (no Unicode lowercasing: exactly what lm-eval compares), ill-formed UTF-8 bytes too
+ * (JSON input cannot hold them).
  *
  * N-grams: L consecutive normalized words. Their hash reuses fast_sketch.hpp steps 1-2: each word's
  * unit hash u = fast::word_hash(bytes), the n-gram's hash fmix64(sum_k u_k * B^(L-1-k)). Hashes

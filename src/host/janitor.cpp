@@ -10,7 +10,10 @@ namespace {
 // What an ASCII byte is: 0 kept, 1 whitespace (ends a word), 2 punctuation (deleted).
 struct AsciiKinds {
   std::array<std::uint8_t, 128> kind{};
+  std::array<char, 128> lower{};
   AsciiKinds() {
+    for (unsigned c = 0; c < 128; ++c)
+      lower[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     for (unsigned c : {9u, 10u, 11u, 12u, 13u, 0x1cu, 0x1du, 0x1eu, 0x1fu, 32u})
       kind[c] = 1;
     for (char c : std::string_view("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")) {
@@ -29,66 +32,66 @@ bool unicode_space(char32_t c) {
 }  // namespace
 
 void janitor_words(std::string_view raw, JanitorWords& out) {
-  out.text.clear();
+  const std::size_t len = raw.size();
+  // The text is never longer than the input (a separator replaces at least one whitespace byte).
+  out.text.resize(len);
   out.start.clear();
   out.raw_begin.clear();
   out.raw_end.clear();
-  out.text.reserve(raw.size());
+  char* text = out.text.data();
   const auto* base = reinterpret_cast<const unsigned char*>(raw.data());
-  const auto* p = base;
-  const auto* const end = base + raw.size();
-  bool in_token = false;  // inside a run of non-whitespace
-  bool has_word = false;  // that run kept at least one character
-  std::uint32_t token_begin = 0;
-  auto close_token = [&](const unsigned char* at) {
-    if (in_token && has_word) out.raw_end.push_back(static_cast<std::uint32_t>(at - base));
-    in_token = has_word = false;
-  };
-  while (p < end) {
-    const unsigned char c = *p;
+  std::size_t w = 0;
+  std::size_t i = 0;
+  // One token (a run of non-whitespace) per outer iteration; the inner loop runs over its bytes,
+  // where the branches are predictable (letters), instead of deciding each byte's role anew.
+  while (i < len) {
+    const unsigned char c = base[i];
     if (c < 0x80) {
-      const std::uint8_t k = kKinds.kind[c];
-      if (k == 1) {
-        close_token(p);
-        ++p;
+      if (kKinds.kind[c] == 1) {
+        ++i;
         continue;
       }
-      if (!in_token) {
-        in_token = true;
-        token_begin = static_cast<std::uint32_t>(p - base);
+    } else {
+      const utf8::Decoded d = utf8::decode(base + i, base + len);
+      if (unicode_space(d.cp)) {
+        i += d.length;
+        continue;
       }
-      if (k == 0) {
-        if (!has_word) {
-          has_word = true;
-          if (!out.start.empty()) out.text.push_back(' ');
-          out.start.push_back(static_cast<std::uint32_t>(out.text.size()));
-          out.raw_begin.push_back(token_begin);
+    }
+    const auto token = static_cast<std::uint32_t>(i);
+    bool has_word = false;
+    while (i < len) {
+      const unsigned char b = base[i];
+      std::size_t n = 1;
+      if (b < 0x80) {
+        const std::uint8_t k = kKinds.kind[b];
+        if (k == 1) break;
+        if (k == 2) {
+          ++i;
+          continue;
         }
-        out.text.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : static_cast<char>(c));
+      } else {
+        const utf8::Decoded d = utf8::decode(base + i, base + len);
+        if (unicode_space(d.cp)) break;
+        n = d.length;
       }
-      ++p;
-      continue;
+      if (!has_word) {
+        has_word = true;
+        if (!out.start.empty()) text[w++] = ' ';
+        out.start.push_back(static_cast<std::uint32_t>(w));
+        out.raw_begin.push_back(token);
+      }
+      if (b < 0x80) {
+        text[w++] = kKinds.lower[b];
+      } else {  // a code point, or one ill-formed byte: kept as it is
+        for (std::size_t k = 0; k < n; ++k)
+          text[w++] = static_cast<char>(base[i + k]);
+      }
+      i += n;
     }
-    const utf8::Decoded d = utf8::decode(p, end);
-    if (unicode_space(d.cp)) {
-      close_token(p);
-      p += d.length;
-      continue;
-    }
-    if (!in_token) {
-      in_token = true;
-      token_begin = static_cast<std::uint32_t>(p - base);
-    }
-    if (!has_word) {
-      has_word = true;
-      if (!out.start.empty()) out.text.push_back(' ');
-      out.start.push_back(static_cast<std::uint32_t>(out.text.size()));
-      out.raw_begin.push_back(token_begin);
-    }
-    out.text.append(reinterpret_cast<const char*>(p), d.length);
-    p += d.length;
+    if (has_word) out.raw_end.push_back(static_cast<std::uint32_t>(i));
   }
-  close_token(end);
+  out.text.resize(w);
 }
 
 }  // namespace dupscan

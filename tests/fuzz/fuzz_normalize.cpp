@@ -1,12 +1,15 @@
-// libFuzzer target: the normalizer on arbitrary bytes. Invariants: the output is valid UTF-8,
-// words separated by single spaces with none at either end, the word count is right, and
-// normalizing the output again changes nothing.
+// libFuzzer target: both normalizers on arbitrary bytes. Invariants: dedup's output is valid
+// UTF-8, words separated by single spaces with none at either end, the word count is right, and
+// normalizing the output again changes nothing; the Janitor's words are non-empty, hold no ASCII
+// whitespace or punctuation, come from increasing, disjoint input ranges, and re-normalizing
+// their text changes nothing.
 #include <simdjson.h>
 
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "dupscan/contam.hpp"
 #include "dupscan/normalize.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -23,5 +26,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     spaces += c == ' ';
   if (words != (out.empty() ? 0 : spaces + 1)) std::abort();
   if (dupscan::normalize(out, opt) != out) std::abort();
+
+  dupscan::JanitorWords j;
+  dupscan::janitor_words(in, j);
+  if (j.raw_begin.size() != j.size() || j.raw_end.size() != j.size()) std::abort();
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string_view word = j.span(i, 1);
+    if (word.empty()) std::abort();
+    for (char c : word) {
+      if (c == ' ' || c == '\t' || c == '\n' || c == ',' || c == '.' || (c >= 'A' && c <= 'Z')) {
+        std::abort();
+      }
+    }
+    if (j.raw_begin[i] >= j.raw_end[i] || j.raw_end[i] > in.size()) std::abort();
+    if (i && j.raw_begin[i] <= j.raw_end[i - 1]) std::abort();
+  }
+  dupscan::JanitorWords again;
+  dupscan::janitor_words(j.text, again);
+  if (again.text != j.text) std::abort();
   return 0;
 }
