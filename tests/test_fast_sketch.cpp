@@ -90,6 +90,30 @@ TEST(FastSketch, HostWordHashesEqualTheReferenceForEveryLength) {
   }
 }
 
+TEST(FastSketch, WordHashesOfAWholeTextEqualTheReference) {
+  std::mt19937 rng(31);
+  for (int t = 0; t < 200; ++t) {
+    std::string text;
+    std::vector<std::uint32_t> starts;
+    const int words = 1 + static_cast<int>(rng() % 30);
+    for (int w = 0; w < words; ++w) {
+      if (w) text += ' ';
+      starts.push_back(static_cast<std::uint32_t>(text.size()));
+      const int len = 1 + static_cast<int>(rng() % 20);
+      for (int i = 0; i < len; ++i)
+        text += static_cast<char>('a' + rng() % 26);
+    }
+    std::vector<std::uint64_t> got(starts.size());
+    word_hashes(text, starts.data(), starts.size(), got.data());
+    for (std::size_t w = 0; w < starts.size(); ++w) {
+      const std::size_t end = w + 1 < starts.size() ? starts[w + 1] - 1 : text.size();
+      ASSERT_EQ(got[w],
+                fast::word_hash(reinterpret_cast<const unsigned char*>(text.data()) + starts[w],
+                                end - starts[w]));
+    }
+  }
+}
+
 TEST(FastSketch, RollingPolynomialEqualsTheDirectSum) {
   const std::string text = "one two three four five six seven eight nine ten eleven";
   for (std::uint32_t n : {1u, 2u, 5u, 11u, 12u}) {

@@ -112,6 +112,13 @@ namespace dupscan {
 void fast_shingle_values(std::string_view normalized, const ShingleSpec& shingle,
                          std::vector<std::uint64_t>& out);
 
+/**
+ * @brief Step 1 for many words on the host: out[i] = word_hash of word i of `text`, whose words
+ * start at starts[0..words) and are separated by single spaces.
+ */
+void word_hashes(std::string_view text, const std::uint32_t* starts, std::size_t words,
+                 std::uint64_t* out);
+
 /// @brief Steps 3-4 on the host: the K-bin densified OPH signature of the given shingle values.
 void oph_signature(const std::uint64_t* values, std::size_t count, std::uint32_t k,
                    std::uint32_t* sig);

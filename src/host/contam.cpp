@@ -107,11 +107,7 @@ std::uint64_t ngram_hash(const std::uint64_t* u, std::size_t n) {
 
 void unit_hashes(const JanitorWords& w, std::vector<std::uint64_t>& u) {
   u.resize(w.size());
-  const auto* t = reinterpret_cast<const unsigned char*>(w.text.data());
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    const std::size_t end = i + 1 < w.size() ? w.start[i + 1] - 1 : w.text.size();
-    u[i] = fast::word_hash(t + w.start[i], end - w.start[i]);
-  }
+  word_hashes(w.text, w.start.data(), w.size(), u.data());
 }
 
 struct EvalExample {

@@ -135,6 +135,15 @@ void for_each_value(std::string_view normalized, const ShingleSpec& shingle, F& 
 
 }  // namespace
 
+void word_hashes(std::string_view text, const std::uint32_t* starts, std::size_t words,
+                 std::uint64_t* out) {
+  const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+  for (std::size_t i = 0; i < words; ++i) {
+    const std::size_t end = i + 1 < words ? starts[i + 1] - 1 : text.size();
+    out[i] = word_unit(t, text.size(), starts[i], end - starts[i]);
+  }
+}
+
 void fast_shingle_values(std::string_view normalized, const ShingleSpec& shingle,
                          std::vector<std::uint64_t>& out) {
   out.clear();
