@@ -431,6 +431,41 @@ void input_changes() {
   EXPECT_FALSE(test::file_exists(dir / "out/duplicates.jsonl"));
 }
 
+void contam_bad_benchmark() {
+  test::TempDir dir;
+  test::write_file(dir / "train.jsonl", rec("a", kText) + "\n");
+  for (const std::string& line : {std::string("{\"question\": \"a b c\"}\n{\"answer\": 1}"),
+                                  std::string("{\"question\": \"a b c\"}\n{broken")}) {
+    test::write_file(dir / "eval.jsonl", line + "\n");
+    const auto r =
+        run_dupscan("contam --train " + q(dir / "train.jsonl") + " --eval " +
+                    q("b=" + (dir / "eval.jsonl") + ":question") + " -o " + q(dir / "out"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("eval.jsonl:2: "), std::string::npos) << r.err;
+    EXPECT_FALSE(test::file_exists(dir / "out"));
+  }
+}
+
+void contam_bad_training_record() {
+  test::TempDir dir;
+  test::write_file(dir / "train.jsonl", rec("a", kText) + "\n{broken\n" + rec("b", kText) + "\n");
+  test::write_file(dir / "eval.jsonl", rec("e", kText) + "\n");
+  const std::string args = "contam --train " + q(dir / "train.jsonl") + " --eval " +
+                           q("b=" + (dir / "eval.jsonl")) + " -o ";
+  const auto r = run_dupscan(args + q(dir / "out"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("train.jsonl:2: malformed JSON"), std::string::npos) << r.err;
+  simdjson::dom::parser p;
+  std::string buf;
+  auto rep = report(p, dir / "out", buf);
+  EXPECT_EQ(std::uint64_t(rep["train"]["skipped_by_reason"]["malformed_json"]), 1u);
+  EXPECT_EQ(std::uint64_t(rep["train"]["documents"]), 2u);
+  const auto s = run_dupscan(args + q(dir / "strict") + " --strict");
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_NE(s.err.find("train.jsonl:2: malformed JSON"), std::string::npos) << s.err;
+  EXPECT_TRUE(test::list_dir(dir / "strict").empty());
+}
+
 struct Case {
   const char* name;
   const char* when;  // README: "When ..."
@@ -494,6 +529,12 @@ const Case kCases[] = {
      "writes byte-identical duplicates, clusters and deduplicated copy, and the same counts and "
      "parameters in report.json",
      determinism},
+    {"ContamBadBenchmark", "`contam`: a benchmark record is not JSON or lacks the checked field",
+     "exits 1 naming file:line, writing nothing (a verdict table must cover every example)",
+     contam_bad_benchmark},
+    {"ContamBadTrainingRecord", "`contam`: a training record is bad",
+     "treats it as `dedup` does: skipped, warned and counted, or fatal with `--strict`",
+     contam_bad_training_record},
     {"InputChanges", "an input file changes while dupscan runs",
      "notices when it reads it again and exits 1 saying so, writing nothing", input_changes},
 };
@@ -509,7 +550,7 @@ TEST_P(Faults, Behaves) {
   GetParam().run();
 }
 
-INSTANTIATE_TEST_SUITE_P(Dedup, Faults, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Binary, Faults, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            return std::string(info.param.name);
                          });

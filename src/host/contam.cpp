@@ -325,7 +325,6 @@ class ContamEngine {
     io::AtomicFile probe(cfg_.output_dir + "/.dupscan-write-test");
     probe.write("ok");
     probe.finish();
-    io::make_dirs(cfg_.output_dir + "/clean");
     tmp_dir_ = cfg_.tmp_dir.empty() ? cfg_.output_dir : cfg_.tmp_dir;
     if (!cfg_.tmp_dir.empty()) io::make_dirs(cfg_.tmp_dir);
   }
@@ -660,6 +659,7 @@ class ContamEngine {
       decon->finish();
       removed->finish();
     }
+    io::make_dirs(dir + "clean");
     io::AtomicFile contamination(dir + "contamination.jsonl");
     std::vector<std::unique_ptr<io::AtomicFile>> clean;
     for (const auto& b : cfg_.evals) {
