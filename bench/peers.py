@@ -19,6 +19,9 @@ ENGINE:
   rensa-rho        the same with digest_matrix_from_token_sets_rho(probes=4), the sketch rensa's
                    benchmark uses when it exists.
   rensa-sig        R-MinHash signatures alone (digest_matrix_from_token_sets).
+  janitor          lm-eval's Janitor 13-gram contamination check, re-implemented in Python (the
+                   lm_eval package pulls torch): --eval names the benchmark JSONL,
+                   --eval-field its field (a+b: joined by a newline).
 
 Tokenization: lowercase, words = [a-z0-9]+, word 5-gram shingles joined by one space; on the
 corpora bench/gen_corpus writes (ASCII letters and digits) these are exactly dupscan's normalized
@@ -143,6 +146,55 @@ def run_rensa_sig(texts, args):
     return time.perf_counter() - t0, None, n
 
 
+JANITOR_TABLE = None
+
+
+def janitor_normalize(s):
+    # lm-eval's Janitor.normalize_string: ASCII lowercase, ASCII punctuation deleted.
+    global JANITOR_TABLE
+    if JANITOR_TABLE is None:
+        import string
+        JANITOR_TABLE = str.maketrans(string.ascii_lowercase + string.ascii_uppercase,
+                                      string.ascii_lowercase * 2, string.punctuation)
+    return s.translate(JANITOR_TABLE)
+
+
+def run_janitor(texts, args):
+    """lm-eval's Janitor algorithm, re-implemented (the lm_eval package pulls torch): a set of the
+    benchmark's normalized 13-grams, then every training document's 13-grams looked up in it.
+    Examples of --min-ngram to 12 words are dirty when all of them occurs (dupscan's rule for
+    short examples; lm-eval ignores them). Returns the scan time and the dirty examples' line
+    indices; timed over the training scan only, like dupscan's scan."""
+    n = args.ngram
+    eval_grams = {}
+    short = {}  # length -> {joined words: [example indices]}
+    fields = args.eval_field.split("+")
+    with open(args.eval, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            rec = json.loads(line)
+            words = janitor_normalize("\n".join(rec[k] for k in fields)).split()
+            if len(words) < n:
+                if len(words) >= args.min_ngram:
+                    short.setdefault(len(words), {}).setdefault(" ".join(words), []).append(i)
+                continue
+            for j in range(len(words) - n + 1):
+                eval_grams.setdefault(" ".join(words[j:j + n]), set()).add(i)
+    dirty = set()
+    t0 = time.perf_counter()
+    for text in texts:
+        words = janitor_normalize(text).split()
+        for j in range(len(words) - n + 1):
+            hit = eval_grams.get(" ".join(words[j:j + n]))
+            if hit:
+                dirty |= hit
+        for length, table in short.items():
+            for j in range(len(words) - length + 1):
+                hit = table.get(" ".join(words[j:j + length]))
+                if hit:
+                    dirty.update(hit)
+    return time.perf_counter() - t0, sorted(dirty)
+
+
 def dump_signatures(texts, ids, args):
     from datasketch import MinHash
     out = []
@@ -160,7 +212,7 @@ def dump_signatures(texts, ids, args):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("engine", choices=["datasketch", "datasketch-sig", "rensa", "rensa-rho",
-                                       "rensa-sig", "dump"])
+                                       "rensa-sig", "dump", "janitor"])
     ap.add_argument("corpus")
     ap.add_argument("--kept")
     ap.add_argument("--num-perm", type=int, default=128)
@@ -170,6 +222,10 @@ def main():
     ap.add_argument("--threshold", type=float, default=0.8)
     ap.add_argument("--dump-signatures", type=int, default=0)
     ap.add_argument("--dump")
+    ap.add_argument("--eval", help="janitor: the benchmark JSONL")
+    ap.add_argument("--eval-field", default="text")
+    ap.add_argument("--ngram", type=int, default=13)
+    ap.add_argument("--min-ngram", type=int, default=8)
     args = ap.parse_args()
 
     ids, texts = read_corpus(args.corpus)
@@ -180,6 +236,11 @@ def main():
         print(json.dumps(result))
         return
     extra = {}
+    if args.engine == "janitor":
+        seconds, dirty = run_janitor(texts, args)
+        result.update({"seconds": seconds, "dirty": len(dirty), "dirty_lines": dirty})
+        print(json.dumps(result))
+        return
     if args.engine == "datasketch":
         seconds, kept, n = run_datasketch(texts, args)
     elif args.engine == "datasketch-sig":
