@@ -466,6 +466,49 @@ void contam_bad_training_record() {
   EXPECT_TRUE(test::list_dir(dir / "strict").empty());
 }
 
+void index_damaged_or_stale() {
+  test::TempDir dir;
+  test::write_file(dir / "old.jsonl", rec("a", kText) + "\n");
+  test::write_file(dir / "new.jsonl", rec("b", kText) + "\n");
+  const auto b = run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(dir / "idx"));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string run = "dedup " + q(dir / "new.jsonl") + " -o " + q(dir / "out") + " --against ";
+  std::string seg = test::read_file(dir / "idx/segment-000000.bin");
+  seg.back() = static_cast<char>(seg.back() ^ 1);
+  ASSERT_EQ(std::system(("cp -r " + q(dir / "idx") + " " + q(dir / "bad")).c_str()), 0);
+  test::write_file(dir / "bad/segment-000000.bin", seg);
+  const auto damaged = run_dupscan(run + q(dir / "bad"));
+  EXPECT_EQ(damaged.exit_code, 1);
+  EXPECT_NE(damaged.err.find("segment-000000.bin' fails its checksum"), std::string::npos)
+      << damaged.err;
+  test::write_file(dir / "old.jsonl", rec("a", kText) + "\n" + rec("c", kText) + "\n");
+  const auto stale = run_dupscan(run + q(dir / "idx"));
+  EXPECT_EQ(stale.exit_code, 1);
+  EXPECT_NE(stale.err.find("old.jsonl' changed since it was indexed"), std::string::npos)
+      << stale.err;
+  EXPECT_FALSE(test::file_exists(dir / "out"));
+}
+
+void index_append_crash() {
+  test::TempDir dir;
+  test::write_file(dir / "old.jsonl", rec("a", kText) + "\n");
+  test::write_file(dir / "new.jsonl", rec("b", kText) + "\n");
+  const auto b = run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(dir / "idx"));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string manifest = test::read_file(dir / "idx/index.json");
+  ::setenv("DUPSCAN_TEST_FAULT", "index-append-before-manifest", 1);
+  const auto crash =
+      run_dupscan("index add " + q(dir / "new.jsonl") + " --index " + q(dir / "idx"));
+  ::unsetenv("DUPSCAN_TEST_FAULT");
+  EXPECT_EQ(crash.exit_code, 3);
+  EXPECT_EQ(test::read_file(dir / "idx/index.json"), manifest);
+  const auto r = run_dupscan("dedup " + q(dir / "new.jsonl") + " -o " + q(dir / "out") +
+                             " --against " + q(dir / "idx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(test::read_file(dir / "out/duplicates.jsonl").find("\"duplicate_of\":\"a\""),
+            std::string::npos);
+}
+
 struct Case {
   const char* name;
   const char* when;  // README: "When ..."
@@ -535,6 +578,13 @@ const Case kCases[] = {
     {"ContamBadTrainingRecord", "`contam`: a training record is bad",
      "treats it as `dedup` does: skipped, warned and counted, or fatal with `--strict`",
      contam_bad_training_record},
+    {"IndexDamagedOrStale",
+     "`dedup --against`: the index is damaged, or a file it indexed has changed",
+     "exits 1 naming the segment or the file, writing nothing (rebuild the index)",
+     index_damaged_or_stale},
+    {"IndexAppendCrash", "`index add` dies between writing its segment and its manifest",
+     "the previous index stays valid and usable; the next add overwrites the orphan segment",
+     index_append_crash},
     {"InputChanges", "an input file changes while dupscan runs",
      "notices when it reads it again and exits 1 saying so, writing nothing", input_changes},
 };

@@ -60,6 +60,11 @@ struct DedupConfig {
   bool verify = true;
   KeepPolicy keep = KeepPolicy::first;
 
+  /// An index (index.hpp) of documents seen before, or empty. New documents that duplicate an
+  /// indexed one are removed, the indexed ones are kept: they are never listed as removed nor
+  /// written, and the counts are of the new documents. Its parameters must equal this run's.
+  std::string against;
+
   std::string write_deduped;  ///< path of the deduplicated copy of the input, or empty
   /// Path of a JSONL file with every document's signature and band keys, or empty:
   /// {"id", "shingles", "signature": [K values], "band_keys": [bands values]} in input order.
@@ -132,7 +137,8 @@ struct DedupResult {
   std::vector<InputSummary> inputs;
   DedupCounts counts;
   DedupTimings timings;
-  std::vector<std::string> outputs;  ///< files written
+  std::vector<std::string> outputs;     ///< files written
+  std::uint64_t indexed_documents = 0;  ///< documents of the --against index
 };
 
 /// Live progress of a run, for a progress bar.
@@ -161,6 +167,31 @@ struct DedupObserver {
  * failures and interruption. Nothing is written to output_dir unless the run succeeds.
  */
 DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer = {});
+
+enum class IndexAction : std::uint8_t {
+  build,  ///< a new index of config.inputs (the directory must not hold one)
+  add,    ///< one more segment of config.inputs appended to an existing index
+};
+
+struct IndexResult {
+  std::uint64_t added = 0;      ///< documents written by this run
+  std::uint64_t documents = 0;  ///< documents in the index now
+  std::size_t segments = 0;     ///< segments in the index now
+  LshParams lsh;
+  std::vector<InputSummary> inputs;
+  DedupCounts counts;  ///< documents, empty, skipped (by reason), text_bytes
+  double seconds = 0;
+};
+
+/**
+ * @brief `dupscan index build|add`: reads and sketches config.inputs as dedup's pass 1 does and
+ * stores every document (location, id, exact hash, band keys) in the index at `dir`. For add,
+ * the sketch parameters, fields and normalization are the index's (config's are ignored).
+ * @throw UsageError for an invalid configuration, stdin as an input, an input already indexed,
+ * build over an existing index; Error as run_dedup.
+ */
+IndexResult run_index(const DedupConfig& config, IndexAction action, const std::string& dir,
+                      const DedupObserver& observer = {});
 
 /// The dupscan version string, e.g. "0.1.0".
 const char* version() noexcept;

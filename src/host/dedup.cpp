@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -17,6 +19,7 @@
 
 #include "dupscan/backend.hpp"
 #include "dupscan/errors.hpp"
+#include "dupscan/index.hpp"
 #include "io.hpp"
 #include "json_writer.hpp"
 #include "parallel.hpp"
@@ -173,6 +176,7 @@ class Engine {
     res_.threads = threads_;
     check_inputs();
     setup_backend();
+    load_against();
     prepare_output_dir();
 
     auto t = Clock::now();
@@ -200,7 +204,204 @@ class Engine {
     return res_;
   }
 
+  /// `index build|add` (run_index): pass 1 and exact groups, then every document into the index.
+  IndexResult run_index(IndexAction action, const std::string& dir, index::Manifest manifest) {
+    const auto t_start = Clock::now();
+    cfg_.validate();
+    res_.lsh = cfg_.resolved_lsh();
+    threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
+    for (const std::string& path : cfg_.inputs) {
+      if (path == "-") {
+        throw UsageError(
+            "an index cannot hold stdin: it reads its inputs again later; save the "
+            "data to a file first");
+      }
+    }
+    check_inputs();
+    if (action == IndexAction::build) {
+      if (index::exists(dir)) {
+        throw UsageError("'" + dir +
+                         "' already holds an index: add to it with dupscan index add, "
+                         "or choose another directory");
+      }
+      manifest = index::Manifest{};
+      manifest.params = run_params();
+      manifest.threshold = cfg_.threshold;
+    }
+    manifest_ = manifest;
+    input_base_ = static_cast<std::uint32_t>(manifest_.inputs.size());
+    reject_indexed_inputs();
+    // Stamp the inputs now: a change while they are read is caught when they are stamped again.
+    std::vector<index::Input> inputs(cfg_.inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      inputs[i] = stamp_input(cfg_.inputs[i]);
+    setup_backend();
+    pass1();
+    exact_groups();
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const index::Input now = stamp_input(cfg_.inputs[i]);
+      if (now.size != inputs[i].size || now.mtime_ns != inputs[i].mtime_ns) {
+        throw Error("input '" + cfg_.inputs[i] +
+                    "' changed while dupscan was reading it; index a stable copy");
+      }
+      inputs[i].compression = res_.inputs[i].compression;
+      inputs[i].xxh3_64 = res_.inputs[i].xxh3_64;
+      manifest_.inputs.push_back(inputs[i]);
+    }
+    // Every document gets its band keys: exact copies were not sketched, their group's were.
+    const std::uint32_t bands = res_.lsh.bands;
+    index::Docs out;
+    out.docs.reserve(docs_.size());
+    out.keys.resize(docs_.size() * std::size_t{bands});
+    std::string id;
+    for (std::uint32_t d = 0; d < docs_.size(); ++d) {
+      index::Doc x;
+      x.offset = docs_.loc[d].offset;
+      x.line = docs_.loc[d].line;
+      x.input = docs_.loc[d].input;
+      x.length = docs_.loc[d].length;
+      x.text_len = docs_.text_len[d];
+      x.exact_low = docs_.exact[d].low64;
+      x.exact_high = docs_.exact[d].high64;
+      x.empty = docs_.empty[d];
+      out.docs.push_back(x);
+      if (!x.empty) {
+        std::copy_n(docs_.keys.begin() + std::size_t{exact_rep_[d]} * bands, bands,
+                    out.keys.begin() + std::size_t{d} * bands);
+      }
+      id.clear();
+      append_id(id, d);
+      out.ids += id;
+      out.id_end.push_back(out.ids.size());
+    }
+    index::append(dir, manifest_, out);
+    IndexResult r;
+    r.added = docs_.size();
+    r.documents = manifest_.documents;
+    r.segments = manifest_.segments.size();
+    r.lsh = res_.lsh;
+    r.inputs = res_.inputs;
+    r.counts = res_.counts;
+    r.seconds = seconds_since(t_start);
+    return r;
+  }
+
  private:
+  index::Params run_params() const {
+    index::Params p;
+    p.sketch = sketch_kind_name(cfg_.sketch);
+    p.num_perm = cfg_.num_perm;
+    p.seed = cfg_.seed;
+    p.bands = res_.lsh.bands;
+    p.rows = res_.lsh.rows;
+    p.shingle = cfg_.shingle.to_string();
+    p.lowercase = cfg_.normalize.lowercase;
+    p.strip_punctuation = cfg_.normalize.strip_punctuation;
+    p.unicode = unicode_version();
+    p.text_field = cfg_.text_field;
+    p.id_field = cfg_.id_field;
+    return p;
+  }
+
+  static std::string absolute(const std::string& path) {
+    char buf[PATH_MAX];
+    if (!::realpath(path.c_str(), buf)) io::throw_errno("resolve input path", path);
+    return buf;
+  }
+
+  static index::Input stamp_input(const std::string& path) {
+    index::Input in;
+    in.path = absolute(path);
+    struct stat st {};
+    if (::stat(in.path.c_str(), &st) != 0) io::throw_errno("stat input", path);
+    in.size = st.st_size;
+    in.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return in;
+  }
+
+  // An input given twice, or already in the index, would match itself.
+  void reject_indexed_inputs() const {
+    std::unordered_set<std::string> indexed, given;
+    for (const index::Input& in : manifest_.inputs)
+      indexed.insert(in.path);
+    for (const std::string& path : cfg_.inputs) {
+      if (path == "-") continue;
+      const std::string abs = absolute(path);
+      if (indexed.count(abs)) throw UsageError("input '" + path + "' is already in the index");
+      if (!given.insert(abs).second) throw UsageError("input '" + path + "' is given twice");
+    }
+  }
+
+  // --against: the index's documents become documents 0..n_index_-1, before the new ones.
+  void load_against() {
+    if (cfg_.against.empty()) return;
+    if (!cfg_.verify) {
+      throw UsageError(
+          "--no-verify cannot be used with --against: the index keeps band keys, not "
+          "signatures");
+    }
+    manifest_ = index::read_manifest(cfg_.against);
+    const std::string diff = index::mismatch(manifest_.params, run_params());
+    if (!diff.empty()) {
+      char t[32];
+      std::snprintf(t, sizeof t, "%g", manifest_.threshold);
+      throw UsageError("the index '" + cfg_.against + "' was built with other parameters (" + diff +
+                       "); give this run the index's parameters (it was built with " +
+                       "--threshold " + t + ")");
+    }
+    index::check_inputs_unchanged(manifest_);
+    reject_indexed_inputs();
+    index::Docs d;
+    index::read_docs(cfg_.against, manifest_, d);
+    if (d.docs.size() >= UINT32_MAX) {
+      throw Error("the index holds more than 4294967294 documents; split it");
+    }
+    const std::size_t n = d.docs.size();
+    docs_.loc.reserve(n);
+    docs_.id_end.reserve(n);
+    docs_.exact.reserve(n);
+    docs_.text_len.reserve(n);
+    docs_.empty.reserve(n);
+    docs_.sketched.reserve(n);
+    docs_.ids.reserve(d.ids.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      const index::Doc& x = d.docs[i];
+      docs_.loc.push_back({x.offset, x.line, x.input, x.length});
+      docs_.ids.append(d.ids, i == 0 ? 0 : d.id_end[i - 1],
+                       d.id_end[i] - (i == 0 ? 0 : d.id_end[i - 1]));
+      docs_.id_end.push_back(docs_.ids.size());
+      const XXH128_hash_t h{x.exact_low, x.exact_high};
+      docs_.exact.push_back(h);
+      docs_.text_len.push_back(x.text_len);
+      docs_.empty.push_back(x.empty);
+      docs_.sketched.push_back(1);
+      // A new document with the text of an indexed one is not sketched: it takes that one's keys.
+      if (!x.empty) seen_.insert(h);
+    }
+    docs_.keys = std::move(d.keys);
+    n_index_ = static_cast<std::uint32_t>(d.docs.size());
+    res_.indexed_documents = n_index_;
+    input_base_ = static_cast<std::uint32_t>(manifest_.inputs.size());
+    for (const index::Input& in : manifest_.inputs) {
+      RereadSource rs;
+      rs.path = in.path;
+      rs.display = in.path;
+      rs.plain = io::is_plain_file(in.path);
+      if (rs.plain) {
+        rs.size = in.size;
+        rs.mtime_ns = in.mtime_ns;
+      }
+      index_sources_.push_back(std::move(rs));
+    }
+  }
+
+  // Sources of every input for refetch: the index's, then this run's.
+  std::vector<RereadSource> all_sources() const {
+    std::vector<RereadSource> all = index_sources_;
+    all.insert(all.end(), pipeline_->sources().begin(), pipeline_->sources().end());
+    return all;
+  }
+
   // ---- set-up --------------------------------------------------------------------------------
 
   void setup_backend() {
@@ -243,8 +444,11 @@ class Engine {
 
   bool needs_reread() const { return cfg_.verify || !cfg_.write_deduped.empty(); }
 
+  /// input: global numbering (the index's inputs first, then this run's).
   std::string display_path(std::uint32_t input) const {
-    return cfg_.inputs[input] == "-" ? "<stdin>" : cfg_.inputs[input];
+    if (input < input_base_) return manifest_.inputs[input].path;
+    const std::string& path = cfg_.inputs[input - input_base_];
+    return path == "-" ? "<stdin>" : path;
   }
 
   // ---- pass 1: read, parse, normalize, sketch ------------------------------------------------
@@ -281,7 +485,7 @@ class Engine {
               [&](const io::LineRef& l, std::string_view text, std::string& id) {
                 normalize(text, cfg_.normalize, norm);
                 DocOut d;
-                d.loc = {l.stream_offset, l.line_no, raw.input,
+                d.loc = {l.stream_offset, l.line_no, raw.input + input_base_,
                          static_cast<std::uint32_t>(l.length)};
                 d.text_len = text.size();
                 d.empty = norm.empty();
@@ -299,7 +503,7 @@ class Engine {
           InputSummary& in = pipeline_->summaries()[r.input];
           in.blank_lines += r.blank;
           for (const BadRecord& b : r.bad)
-            skips.skip(display_path(r.input), b, in);
+            skips.skip(display_path(r.input + input_base_), b, in);
           collect(r);
           in.records += r.docs.size();
           processed_bytes += raw.size;
@@ -313,7 +517,7 @@ class Engine {
     res_.counts.skipped = skips.skipped;
     std::copy(std::begin(skips.by_reason), std::end(skips.by_reason),
               std::begin(res_.counts.skipped_by_reason));
-    res_.counts.documents = docs_.size();
+    res_.counts.documents = docs_.size() - n_index_;
   }
 
   void collect(const ResultBatch& r) {
@@ -353,7 +557,8 @@ class Engine {
       if (!r.docs[d].id_json.empty()) {
         line += r.docs[d].id_json;
       } else {
-        append_json_string(line, display_path(r.input) + ":" + std::to_string(r.docs[d].loc.line));
+        append_json_string(
+            line, display_path(r.input + input_base_) + ":" + std::to_string(r.docs[d].loc.line));
       }
       line += ",\"shingles\":" + std::to_string(r.sketch.shingle_counts[d]) + ",\"signature\":[";
       for (std::uint32_t i = 0; i < k; ++i) {
@@ -439,6 +644,9 @@ class Engine {
         while (e < entries.size() && entries[e].first == entries[i].first)
           ++e;
         for (std::size_t m = i + 1; m < e; ++m) {
+          // Two indexed documents (--against) were compared when they were indexed, or never
+          // need to be: only pairs with a new document count.
+          if (entries[m].second < n_index_) continue;
           out.push_back(pair_key(entries[i].second, entries[m].second));
         }
         i = e;
@@ -491,7 +699,7 @@ class Engine {
     std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> kept_sets;
     std::size_t next_pair = 0;  // index into by_v
     std::uint64_t visited = 0;
-    refetch(pipeline_->sources(), docs_.loc, needed, kFetchBytes, [&](FetchedBatch& batch) {
+    refetch(all_sources(), docs_.loc, needed, kFetchBytes, [&](FetchedBatch& batch) {
       check_interrupt();
       const std::size_t m = batch.items.size();
       std::vector<std::vector<std::uint64_t>> sets(m);
@@ -591,10 +799,12 @@ class Engine {
     // root[d]: the cluster of doc d, identified by its smallest member; kUnset for empty docs.
     root_.assign(n, kUnset);
     std::vector<std::uint32_t> size(n, 0);
+    std::vector<std::uint8_t> has_new(n, 0);  // with --against: clusters of indexed docs only
     for (std::uint32_t d = 0; d < n; ++d) {
       if (docs_.empty[d]) continue;
       root_[d] = find(exact_rep_[d]);
       ++size[root_[d]];
+      if (d >= n_index_) has_new[root_[d]] = 1;
     }
     // Kept member and cluster id of every cluster of >= 2 documents, ids in order of first member.
     kept_.assign(n, kUnset);
@@ -602,11 +812,12 @@ class Engine {
     std::uint32_t next_id = 0;
     for (std::uint32_t d = 0; d < n; ++d) {
       const std::uint32_t r = root_[d];
-      if (r == kUnset || size[r] < 2) continue;
+      if (r == kUnset || size[r] < 2 || !has_new[r]) continue;
       if (cluster_id_[r] == kUnset) {
         cluster_id_[r] = next_id++;
-        kept_[r] = d;
-      } else if (cfg_.keep == KeepPolicy::longest && docs_.text_len[d] > docs_.text_len[kept_[r]]) {
+        kept_[r] = d;  // an indexed document when the cluster has one: they come first
+      } else if (cfg_.keep == KeepPolicy::longest && docs_.text_len[d] > docs_.text_len[kept_[r]] &&
+                 (d < n_index_ || kept_[r] >= n_index_)) {
         kept_[r] = d;
       }
     }
@@ -614,8 +825,8 @@ class Engine {
     // Jaccard of each removed member with its kept document.
     std::vector<std::uint64_t> missing;
     for (std::uint32_t d = 0; d < n; ++d) {
+      if (!removed(d)) continue;
       const std::uint32_t r = root_[d];
-      if (r == kUnset || cluster_id_[r] == kUnset || kept_[r] == d) continue;
       const std::uint32_t a = exact_rep_[d], b = exact_rep_[kept_[r]];
       if (a == b) {
         ++res_.counts.exact_duplicates;
@@ -660,9 +871,10 @@ class Engine {
     }
   }
 
+  /// Indexed documents (--against) are never removed.
   bool removed(std::uint32_t d) const {
     const std::uint32_t r = root_[d];
-    return r != kUnset && cluster_id_[r] != kUnset && kept_[r] != d;
+    return d >= n_index_ && r != kUnset && cluster_id_[r] != kUnset && kept_[r] != d;
   }
 
   void write_outputs(Clock::time_point t_start) {
@@ -749,11 +961,11 @@ class Engine {
   void write_deduped(io::OutputFile& out) {
     std::vector<std::uint32_t> kept_docs;
     kept_docs.reserve(docs_.size());
-    for (std::uint32_t d = 0; d < docs_.size(); ++d) {
+    for (std::uint32_t d = n_index_; d < docs_.size(); ++d) {
       if (!removed(d)) kept_docs.push_back(d);
     }
     std::uint64_t written = 0;
-    refetch(pipeline_->sources(), docs_.loc, kept_docs, kFetchBytes, [&](FetchedBatch& batch) {
+    refetch(all_sources(), docs_.loc, kept_docs, kFetchBytes, [&](FetchedBatch& batch) {
       check_interrupt();
       for (const auto& it : batch.items) {
         out.write(batch.record(it));
@@ -800,6 +1012,14 @@ class Engine {
     w.field("id_field", cfg_.id_field);
     w.field("strict", cfg_.strict);
     w.end_object();
+    if (!cfg_.against.empty()) {
+      w.key("against").begin_object();
+      w.field("index", cfg_.against);
+      w.field("documents", static_cast<std::uint64_t>(n_index_));
+      w.field("segments", static_cast<std::uint64_t>(manifest_.segments.size()));
+      w.field("inputs", static_cast<std::uint64_t>(manifest_.inputs.size()));
+      w.end_object();
+    }
     w.field("backend", res_.backend);
     w.field("threads", res_.threads);
     w.key("inputs").begin_array();
@@ -880,6 +1100,11 @@ class Engine {
   SeenExact seen_;
   std::string tmp_dir_;
   std::unique_ptr<RecordPipeline> pipeline_;
+  // --against / index build|add
+  index::Manifest manifest_;
+  std::vector<RereadSource> index_sources_;
+  std::uint32_t n_index_ = 0;     // indexed documents, docs 0..n_index_-1
+  std::uint32_t input_base_ = 0;  // the index's inputs, numbered before this run's
 
   DocTable docs_;
   std::vector<std::uint32_t> exact_rep_;  // earliest doc with the same normalized text
@@ -895,6 +1120,34 @@ class Engine {
 DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer) {
   Engine engine(config, observer);
   return engine.run();
+}
+
+IndexResult run_index(const DedupConfig& config, IndexAction action, const std::string& dir,
+                      const DedupObserver& observer) {
+  DedupConfig cfg = config;
+  cfg.output_dir = dir;  // nothing but the index is written
+  if (action == IndexAction::build) {
+    Engine engine(cfg, observer);
+    return engine.run_index(action, dir, {});
+  }
+  // add: the index's parameters, whatever the configuration says.
+  const index::Manifest m = index::read_manifest(dir);
+  cfg.sketch = m.params.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
+  cfg.num_perm = m.params.num_perm;
+  cfg.seed = m.params.seed;
+  cfg.lsh = LshParams{m.params.bands, m.params.rows};
+  cfg.shingle = ShingleSpec::parse(m.params.shingle);
+  cfg.normalize.lowercase = m.params.lowercase;
+  cfg.normalize.strip_punctuation = m.params.strip_punctuation;
+  cfg.text_field = m.params.text_field;
+  cfg.id_field = m.params.id_field;
+  cfg.threshold = m.threshold;
+  if (m.params.unicode != unicode_version()) {
+    throw UsageError("the index '" + dir + "' was built with Unicode " + m.params.unicode +
+                     " tables, this dupscan has " + unicode_version() + "; rebuild the index");
+  }
+  Engine engine(cfg, observer);
+  return engine.run_index(action, dir, m);
 }
 
 }  // namespace dupscan

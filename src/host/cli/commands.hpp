@@ -14,5 +14,6 @@ struct Command {
 
 Command add_dedup_command(CLI::App& app);
 Command add_contam_command(CLI::App& app);
+Command add_index_command(CLI::App& app);
 
 }  // namespace dupscan::cli

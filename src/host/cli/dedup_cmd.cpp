@@ -46,7 +46,7 @@ Examples:
 )";
 
 struct DedupArgs {
-  dupscan::DedupConfig cfg;
+  DedupConfig cfg;
   std::string shingle = "word:5";
   std::string keep = "first";
   std::string sketch = "compat";
@@ -56,18 +56,18 @@ struct DedupArgs {
   bool no_progress = false;
 };
 
-dupscan::DedupConfig resolve(DedupArgs& a) {
-  dupscan::DedupConfig cfg = a.cfg;
-  cfg.shingle = dupscan::ShingleSpec::parse(a.shingle);
+DedupConfig resolve(DedupArgs& a) {
+  DedupConfig cfg = a.cfg;
+  cfg.shingle = ShingleSpec::parse(a.shingle);
   cfg.verify = !a.no_verify;
-  cfg.sketch = a.sketch == "fast" ? dupscan::SketchKind::fast : dupscan::SketchKind::compat;
+  cfg.sketch = a.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
   cfg.normalize.lowercase = !a.keep_case;
   cfg.normalize.strip_punctuation = !a.keep_punct;
-  cfg.keep = a.keep == "longest" ? dupscan::KeepPolicy::longest : dupscan::KeepPolicy::first;
+  cfg.keep = a.keep == "longest" ? KeepPolicy::longest : KeepPolicy::first;
   if ((a.bands == 0) != (a.rows == 0)) {
-    throw dupscan::UsageError("--bands and --rows go together: give both or neither");
+    throw UsageError("--bands and --rows go together: give both or neither");
   }
-  if (a.bands) cfg.lsh = dupscan::LshParams{a.bands, a.rows};
+  if (a.bands) cfg.lsh = LshParams{a.bands, a.rows};
   {
     const std::string& w = a.lsh_weights;
     const auto comma = w.find(',');
@@ -79,8 +79,7 @@ dupscan::DedupConfig resolve(DedupArgs& a) {
       cfg.lsh_fn_weight = std::stod(w.substr(comma + 1), &used);
       if (used != w.size() - comma - 1) throw std::invalid_argument("junk");
     } catch (const std::exception&) {
-      throw dupscan::UsageError("--lsh-weights must be FP,FN (two numbers that sum to 1), got '" +
-                                w + "'");
+      throw UsageError("--lsh-weights must be FP,FN (two numbers that sum to 1), got '" + w + "'");
     }
   }
   cfg.validate();
@@ -88,22 +87,120 @@ dupscan::DedupConfig resolve(DedupArgs& a) {
 }
 
 int run_dedup_command(DedupArgs& a) {
-  const dupscan::DedupConfig cfg = resolve(a);
+  const DedupConfig cfg = resolve(a);
   const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
-  dupscan::DedupObserver obs;
-  obs.progress = [&](const dupscan::Progress& p) { bar.update(p); };
+  DedupObserver obs;
+  obs.progress = [&](const Progress& p) { bar.update(p); };
   obs.warning = [&](const std::string& w) {
     bar.clear();
     if (!a.quiet) std::fprintf(stderr, "dupscan: warning: %s\n", w.c_str());
   };
-  const dupscan::DedupResult r = dupscan::run_dedup(cfg, obs);
+  const DedupResult r = run_dedup(cfg, obs);
   bar.clear();
-  if (!a.quiet && r.counts.skipped > dupscan::kMaxSkipWarnings) {
+  if (!a.quiet && r.counts.skipped > kMaxSkipWarnings) {
     std::fprintf(stderr, "dupscan: warning: %llu more records skipped (report.json counts them)\n",
-                 static_cast<unsigned long long>(r.counts.skipped - dupscan::kMaxSkipWarnings));
+                 static_cast<unsigned long long>(r.counts.skipped - kMaxSkipWarnings));
   }
   if (!a.quiet) print_summary(stderr, cfg, r);
+  return 0;
+}
+
+// The options that decide how documents are read, normalized and sketched: shared by dedup and
+// index build.
+void add_sketch_options(CLI::App* cmd, DedupArgs& a) {
+  cmd->add_option("--text-field", a.cfg.text_field, "JSON field holding the text")
+      ->capture_default_str()
+      ->type_name("NAME");
+  cmd->add_option("--id-field", a.cfg.id_field, "JSON field holding the document id")
+      ->capture_default_str()
+      ->type_name("NAME");
+  cmd->add_option("--shingle", a.shingle, "Shingles: word:N (N words) or char:N (N characters)")
+      ->capture_default_str()
+      ->type_name("KIND:N");
+  cmd->add_option("--sketch", a.sketch,
+                  "compat: datasketch's MinHash; fast: one-permutation hashing")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"compat", "fast"}))
+      ->type_name("KIND");
+  cmd->add_option("--threshold", a.cfg.threshold,
+                  "Jaccard at or above which documents are duplicates")
+      ->capture_default_str()
+      ->type_name("T");
+  cmd->add_option("--num-perm", a.cfg.num_perm, "MinHash permutations (signature size) K")
+      ->capture_default_str()
+      ->type_name("K");
+  cmd->add_option("--seed", a.cfg.seed, "Seed of the permutations (datasketch's seed)")
+      ->capture_default_str()
+      ->type_name("S");
+  cmd->add_option("--bands", a.bands, "LSH bands (with --rows; default: the optimum for T)")
+      ->type_name("B");
+  cmd->add_option("--rows", a.rows, "LSH rows per band (with --bands)")->type_name("R");
+  cmd->add_option("--lsh-weights", a.lsh_weights,
+                  "Weights choosing bands x rows (datasketch's; sum 1)")
+      ->capture_default_str()
+      ->type_name("FP,FN");
+  cmd->add_flag("--keep-case", a.keep_case, "Do not lowercase");
+  cmd->add_flag("--keep-punct", a.keep_punct,
+                "Keep punctuation in words (split at whitespace only)");
+}
+
+// Options every reading command has.
+void add_run_options(CLI::App* cmd, DedupArgs& a) {
+  cmd->add_option("--threads", a.cfg.threads, "Worker threads (0 = all cores)")
+      ->capture_default_str()
+      ->type_name("N");
+  cmd->add_option("--backend", a.cfg.backend, "auto, cpu or cuda")
+      ->capture_default_str()
+      ->envname("DUPSCAN_BACKEND")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->type_name("NAME");
+  cmd->add_flag("--strict", a.cfg.strict, "A bad record is an error, not skipped");
+  cmd->add_flag("-q,--quiet", a.quiet, "No progress, warnings or summary on stderr");
+  cmd->add_flag("--no-progress", a.no_progress, "No progress bar even on a terminal");
+}
+
+const char* kIndexFooter = R"(
+An index keeps, per document, where it is (file, offset, line), its id, the exact hash of its
+normalized text and its LSH band keys -- never the text, which is read again from the indexed
+files when a candidate pair is verified: they must stay where they were, unchanged (checked).
+The parameters (sketch, K, seed, bands x rows, shingle, normalization, fields) are stored with
+it; dedup --against an index must use the same ones.
+
+Weekly workflow:
+  dupscan index build corpus/*.jsonl.zst --index idx/            # once
+  dupscan dedup new/*.jsonl --against idx/ -o out/ --write-deduped new.kept.jsonl
+  dupscan index add new.kept.jsonl --index idx/                  # the kept new documents
+
+Files: idx/index.json (manifest: parameters, inputs with size, mtime and checksum, segments with
+checksums) and one idx/segment-NNNNNN.bin per build or add (format in include/dupscan/index.hpp).
+An add writes its segment, then replaces the manifest atomically: a crash leaves the previous
+index valid.
+)";
+
+int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) {
+  a.cfg.output_dir = dir;  // what validate() checks; the index is the only output
+  DedupConfig cfg = action == IndexAction::build ? resolve(a) : a.cfg;
+  const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
+  ProgressBar bar(tty);
+  DedupObserver obs;
+  obs.progress = [&](const Progress& p) { bar.update(p); };
+  obs.warning = [&](const std::string& w) {
+    bar.clear();
+    if (!a.quiet) std::fprintf(stderr, "dupscan: warning: %s\n", w.c_str());
+  };
+  const IndexResult r = run_index(cfg, action, dir, obs);
+  bar.clear();
+  if (!a.quiet) {
+    std::fprintf(stderr,
+                 "dupscan index %s: %s documents indexed in %.2f s (%s empty, %s skipped "
+                 "records); %s holds %s documents in %zu segment%s, %u bands x %u rows\n",
+                 action == IndexAction::build ? "build" : "add", group_digits(r.added).c_str(),
+                 r.seconds, group_digits(r.counts.empty).c_str(),
+                 group_digits(r.counts.skipped).c_str(), dir.c_str(),
+                 group_digits(r.documents).c_str(), r.segments, r.segments == 1 ? "" : "s",
+                 r.lsh.bands, r.lsh.rows);
+  }
   return 0;
 }
 
@@ -120,49 +217,17 @@ Command add_dedup_command(CLI::App& app) {
   dedup->add_option("-o,--output-dir", a->cfg.output_dir, "Directory for the outputs (created)")
       ->required()
       ->type_name("DIR");
-  dedup->add_option("--text-field", a->cfg.text_field, "JSON field holding the text")
-      ->capture_default_str()
-      ->type_name("NAME");
-  dedup->add_option("--id-field", a->cfg.id_field, "JSON field holding the document id")
-      ->capture_default_str()
-      ->type_name("NAME");
-  dedup->add_option("--shingle", a->shingle, "Shingles: word:N (N words) or char:N (N characters)")
-      ->capture_default_str()
-      ->type_name("KIND:N");
-  dedup
-      ->add_option("--sketch", a->sketch,
-                   "compat: datasketch's MinHash; fast: one-permutation hashing")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"compat", "fast"}))
-      ->type_name("KIND");
-  dedup
-      ->add_option("--threshold", a->cfg.threshold,
-                   "Jaccard at or above which documents are duplicates")
-      ->capture_default_str()
-      ->type_name("T");
-  dedup->add_option("--num-perm", a->cfg.num_perm, "MinHash permutations (signature size) K")
-      ->capture_default_str()
-      ->type_name("K");
-  dedup->add_option("--seed", a->cfg.seed, "Seed of the permutations (datasketch's seed)")
-      ->capture_default_str()
-      ->type_name("S");
-  dedup->add_option("--bands", a->bands, "LSH bands (with --rows; default: the optimum for T)")
-      ->type_name("B");
-  dedup->add_option("--rows", a->rows, "LSH rows per band (with --bands)")->type_name("R");
-  dedup
-      ->add_option("--lsh-weights", a->lsh_weights,
-                   "Weights choosing bands x rows (datasketch's; sum 1)")
-      ->capture_default_str()
-      ->type_name("FP,FN");
+  add_sketch_options(dedup, *a);
   dedup->add_flag("--no-verify", a->no_verify,
                   "Accept LSH candidates unchecked (MinHash estimates)");
   dedup->add_option("--keep", a->keep, "Cluster member kept: first in input, or longest text")
       ->capture_default_str()
       ->check(CLI::IsMember({"first", "longest"}))
       ->type_name("POLICY");
-  dedup->add_flag("--keep-case", a->keep_case, "Do not lowercase");
-  dedup->add_flag("--keep-punct", a->keep_punct,
-                  "Keep punctuation in words (split at whitespace only)");
+  dedup
+      ->add_option("--against", a->cfg.against,
+                   "An index of earlier documents: remove new duplicates of them")
+      ->type_name("DIR");
   dedup
       ->add_option("--write-deduped", a->cfg.write_deduped,
                    "Also write the kept records, as read, to FILE (.gz/.zst)")
@@ -171,21 +236,42 @@ Command add_dedup_command(CLI::App& app) {
       ->add_option("--write-signatures", a->cfg.write_signatures,
                    "Also write every document's signature and band keys (JSONL)")
       ->type_name("FILE");
-  dedup->add_option("--threads", a->cfg.threads, "Worker threads (0 = all cores)")
-      ->capture_default_str()
-      ->type_name("N");
-  dedup->add_option("--backend", a->cfg.backend, "auto, cpu or cuda")
-      ->capture_default_str()
-      ->envname("DUPSCAN_BACKEND")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-      ->type_name("NAME");
-  dedup->add_flag("--strict", a->cfg.strict, "A bad record is an error, not skipped");
+  add_run_options(dedup, *a);
   dedup->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
       ->type_name("DIR");
-  dedup->add_flag("-q,--quiet", a->quiet, "No progress, warnings or summary on stderr");
-  dedup->add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
 
   return {dedup, [a] { return run_dedup_command(*a); }};
+}
+
+Command add_index_command(CLI::App& app) {
+  CLI::App* index = app.add_subcommand(
+      "index", "Keep documents seen before in an index, to deduplicate new data against them");
+  index->require_subcommand(1);
+  index->footer(kIndexFooter);
+  auto build_args = std::make_shared<DedupArgs>();
+  auto add_args = std::make_shared<DedupArgs>();
+  auto dir = std::make_shared<std::string>();
+  CLI::App* build = index->add_subcommand("build", "Index JSONL files (a new index)");
+  build->add_option("inputs", build_args->cfg.inputs, "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst)")
+      ->required()
+      ->type_name("INPUT");
+  build->add_option("--index", *dir, "Directory of the index (created)")
+      ->required()
+      ->type_name("DIR");
+  add_sketch_options(build, *build_args);
+  add_run_options(build, *build_args);
+  build->footer("\nThe sketch options are stored in the index; dedup --against needs the same.");
+  CLI::App* add = index->add_subcommand(
+      "add", "Append JSONL files to an index (with its parameters), e.g. the kept new documents");
+  add->add_option("inputs", add_args->cfg.inputs, "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst)")
+      ->required()
+      ->type_name("INPUT");
+  add->add_option("--index", *dir, "Directory of the index")->required()->type_name("DIR");
+  add_run_options(add, *add_args);
+  return {index, [=] {
+            if (build->parsed()) return run_index_command(*build_args, IndexAction::build, *dir);
+            return run_index_command(*add_args, IndexAction::add, *dir);
+          }};
 }
 
 }  // namespace dupscan::cli

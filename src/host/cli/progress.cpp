@@ -79,6 +79,11 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
                group_digits(removed).c_str(), pct, group_digits(c.exact_duplicates).c_str(),
                group_digits(c.near_duplicates).c_str());
   std::fprintf(out, "  kept              %s\n", group_digits(c.kept).c_str());
+  if (!cfg.against.empty()) {
+    std::fprintf(out,
+                 "  against index     %s: %s documents (kept; only new documents are removed)\n",
+                 cfg.against.c_str(), group_digits(r.indexed_documents).c_str());
+  }
   std::fprintf(out, "  clusters          %s\n", group_digits(c.clusters).c_str());
   if (cfg.verify) {
     std::fprintf(out, "  candidate pairs   %s: %s verified (Jaccard >= %g), %s rejected\n",

@@ -1,0 +1,273 @@
+// The persistent index (index.hpp): dedup --against an index removes the same new documents as
+// one run over everything; index add; parameter mismatch; a crash during an append; damaged or
+// changed indexes. All through the built binary.
+#include <simdjson.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "io.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+using test::run_dupscan;
+std::string q(const std::string& s) {
+  return test::shell_quote(s);
+}
+
+// The example corpus, split: the first 60% of its records are "old" (two inputs, one gzip), the
+// rest "new". Planted copies lie up to a few hundred records after their originals, so many new
+// documents duplicate old ones and many duplicate other new ones.
+struct Split {
+  std::vector<std::string> old_ids, new_ids;
+};
+
+Split split_examples(const test::TempDir& dir) {
+  auto src = io::open_source(std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz");
+  io::LineReader reader(*src);
+  io::RawBatch batch;
+  std::vector<std::string> lines;
+  while (reader.next(batch, 1 << 22)) {
+    for (const auto& l : batch.lines)
+      lines.emplace_back(batch.line(l));
+  }
+  simdjson::dom::parser parser;
+  Split s;
+  std::string a, b, n;
+  const std::size_t old_end = lines.size() * 6 / 10;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string id = test::str(test::parse_json(parser, lines[i])["id"]);
+    std::string& out = i < old_end / 2 ? a : i < old_end ? b : n;
+    out += lines[i] + "\n";
+    (i < old_end ? s.old_ids : s.new_ids).push_back(id);
+  }
+  test::write_file(dir / "old-a.jsonl.gz", test::gzip_bytes(a));
+  test::write_file(dir / "old-b.jsonl", b);
+  test::write_file(dir / "new.jsonl", n);
+  return s;
+}
+
+struct Removed {
+  std::string kept, kind;
+  double jaccard;
+};
+
+std::map<std::string, Removed> removed_of(const std::string& out_dir) {
+  simdjson::dom::parser parser;
+  std::map<std::string, Removed> r;
+  for (const auto& line : test::lines_of(test::read_file(out_dir + "/duplicates.jsonl"))) {
+    auto d = test::parse_json(parser, line);
+    r[test::str(d["id"])] = {test::str(d["duplicate_of"]), test::str(d["kind"]),
+                             double(d["jaccard"])};
+  }
+  return r;
+}
+
+std::string build_index(const test::TempDir& dir, const std::string& extra = "") {
+  const auto r = run_dupscan("index build " + q(dir / "old-a.jsonl.gz") + " " +
+                             q(dir / "old-b.jsonl") + " --index " + q(dir / "idx") + extra);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("documents indexed"), std::string::npos) << r.err;
+  return r.err;
+}
+
+TEST(Index, AgainstRemovesTheSameNewDocumentsAsOneRunOverEverything) {
+  test::TempDir dir;
+  const Split s = split_examples(dir);
+  build_index(dir);
+  const auto a = run_dupscan("dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") +
+                             " -o " + q(dir / "a") + " --write-deduped " + q(dir / "kept.jsonl"));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(a.err.find("against index"), std::string::npos) << a.err;
+  const auto all = run_dupscan("dedup " + q(dir / "old-a.jsonl.gz") + " " + q(dir / "old-b.jsonl") +
+                               " " + q(dir / "new.jsonl") + " -o " + q(dir / "all"));
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+
+  const std::set<std::string> old_ids(s.old_ids.begin(), s.old_ids.end());
+  const std::set<std::string> new_ids(s.new_ids.begin(), s.new_ids.end());
+  const auto ra = removed_of(dir / "a");
+  const auto rall = removed_of(dir / "all");
+  std::set<std::string> want, got;
+  for (const auto& [id, r] : rall) {
+    if (new_ids.count(id)) want.insert(id);
+  }
+  std::size_t of_old = 0;
+  for (const auto& [id, r] : ra) {
+    got.insert(id);
+    ASSERT_TRUE(new_ids.count(id)) << id << ": an indexed document was removed";
+    ASSERT_TRUE(old_ids.count(r.kept) || new_ids.count(r.kept)) << r.kept;
+    of_old += old_ids.count(r.kept);
+    // Clusters are connected components: a member may be linked to the kept one through others.
+    if (r.kind == "near") EXPECT_GE(r.jaccard, 0.5) << id;
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_GT(of_old, 20u) << "too few new documents duplicate old ones for this test to mean much";
+  EXPECT_GT(got.size(), of_old) << "no new document duplicates another new one";
+
+  // The deduplicated copy holds the new documents that were kept, and only them.
+  const auto kept = test::lines_of(test::read_file(dir / "kept.jsonl"));
+  EXPECT_EQ(kept.size() + got.size(), s.new_ids.size());
+
+  simdjson::dom::parser parser;
+  const std::string report = test::read_file(dir / "a/report.json");
+  auto rep = test::parse_json(parser, report);
+  EXPECT_EQ(std::uint64_t(rep["counts"]["documents"]), s.new_ids.size());
+  EXPECT_EQ(std::uint64_t(rep["against"]["documents"]), s.old_ids.size());
+  EXPECT_EQ(std::uint64_t(rep["against"]["inputs"]), 2u);
+
+  // Deterministic across thread counts.
+  const auto t1 = run_dupscan("dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") +
+                              " -o " + q(dir / "t1") + " --threads 1");
+  ASSERT_EQ(t1.exit_code, 0) << t1.err;
+  EXPECT_EQ(test::read_file(dir / "t1/duplicates.jsonl"),
+            test::read_file(dir / "a/duplicates.jsonl"));
+  EXPECT_EQ(test::read_file(dir / "t1/clusters.jsonl"), test::read_file(dir / "a/clusters.jsonl"));
+}
+
+TEST(Index, AddedDocumentsAreFoundByTheNextRun) {
+  test::TempDir dir;
+  const Split s = split_examples(dir);
+  build_index(dir);
+  const auto a = run_dupscan("dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") +
+                             " -o " + q(dir / "a") + " --write-deduped " + q(dir / "kept.jsonl"));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const std::size_t kept = test::lines_of(test::read_file(dir / "kept.jsonl")).size();
+  const auto add = run_dupscan("index add " + q(dir / "kept.jsonl") + " --index " + q(dir / "idx"));
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  simdjson::dom::parser parser;
+  const std::string manifest = test::read_file(dir / "idx/index.json");
+  auto m = test::parse_json(parser, manifest);
+  EXPECT_EQ(std::uint64_t(m["documents"]), s.old_ids.size() + kept);
+  EXPECT_EQ(simdjson::dom::array(m["segments"]).size(), 2u);
+  EXPECT_EQ(simdjson::dom::array(m["inputs"]).size(), 3u);
+
+  // The same new shard again: every document is now in the index (kept ones verbatim).
+  const auto again = run_dupscan("dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") +
+                                 " -o " + q(dir / "b"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto rb = removed_of(dir / "b");
+  EXPECT_EQ(rb.size(), s.new_ids.size());
+  // Adding the same file twice, or indexing stdin, is refused.
+  const auto twice =
+      run_dupscan("index add " + q(dir / "kept.jsonl") + " --index " + q(dir / "idx"));
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("is already in the index"), std::string::npos) << twice.err;
+  const auto in = run_dupscan("index add - --index " + q(dir / "idx"), dir / "kept.jsonl");
+  EXPECT_EQ(in.exit_code, 2);
+  EXPECT_NE(in.err.find("stdin"), std::string::npos) << in.err;
+}
+
+TEST(Index, OtherParametersAreAClearErrorThatWritesNothing) {
+  test::TempDir dir;
+  split_examples(dir);
+  build_index(dir, " --shingle word:4");
+  const std::string base =
+      "dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") + " -o " + q(dir / "out");
+  const auto k = run_dupscan(base + " --shingle word:4 --num-perm 64");
+  EXPECT_EQ(k.exit_code, 2);
+  EXPECT_NE(k.err.find("num_perm: index 128, this run 64"), std::string::npos) << k.err;
+  const auto t = run_dupscan(base + " --shingle word:4 --threshold 0.5");
+  EXPECT_EQ(t.exit_code, 2);
+  EXPECT_NE(t.err.find("bands: index 9"), std::string::npos) << t.err;
+  EXPECT_NE(t.err.find("--threshold 0.8"), std::string::npos) << t.err;
+  const auto sh = run_dupscan(base);
+  EXPECT_EQ(sh.exit_code, 2);
+  EXPECT_NE(sh.err.find("shingle: index word:4, this run word:5"), std::string::npos) << sh.err;
+  const auto nv = run_dupscan(base + " --shingle word:4 --no-verify");
+  EXPECT_EQ(nv.exit_code, 2);
+  EXPECT_FALSE(test::file_exists(dir / "out"));
+  // index add takes the index's parameters: no options needed, none allowed.
+  const auto add = run_dupscan("index add " + q(dir / "new.jsonl") + " --index " + q(dir / "idx") +
+                               " --num-perm 64");
+  EXPECT_EQ(add.exit_code, 2);
+  const auto build =
+      run_dupscan("index build " + q(dir / "new.jsonl") + " --index " + q(dir / "idx"));
+  EXPECT_EQ(build.exit_code, 2);
+  EXPECT_NE(build.err.find("already holds an index"), std::string::npos) << build.err;
+}
+
+TEST(Index, CrashDuringAnAppendLeavesThePreviousIndexValid) {
+  test::TempDir dir;
+  split_examples(dir);
+  build_index(dir);
+  const std::string manifest = test::read_file(dir / "idx/index.json");
+  const auto before = run_dupscan("dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") +
+                                  " -o " + q(dir / "before"));
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+
+  ::setenv("DUPSCAN_TEST_FAULT", "index-append-before-manifest", 1);
+  const auto crash =
+      run_dupscan("index add " + q(dir / "new.jsonl") + " --index " + q(dir / "idx"));
+  ::unsetenv("DUPSCAN_TEST_FAULT");
+  EXPECT_EQ(crash.exit_code, 3) << crash.err;  // died between the segment and the manifest
+  EXPECT_TRUE(test::file_exists(dir / "idx/segment-000001.bin"));
+  EXPECT_EQ(test::read_file(dir / "idx/index.json"), manifest);
+  const auto after = run_dupscan("dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") +
+                                 " -o " + q(dir / "after"));
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(test::read_file(dir / "after/duplicates.jsonl"),
+            test::read_file(dir / "before/duplicates.jsonl"));
+
+  // The next append overwrites the orphan segment.
+  const auto add = run_dupscan("index add " + q(dir / "new.jsonl") + " --index " + q(dir / "idx"));
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  simdjson::dom::parser parser;
+  const std::string m = test::read_file(dir / "idx/index.json");
+  EXPECT_EQ(simdjson::dom::array(test::parse_json(parser, m)["segments"]).size(), 2u);
+}
+
+TEST(Index, DamagedOrStaleIndexesAreErrorsNamingTheFile) {
+  test::TempDir dir;
+  split_examples(dir);
+  build_index(dir);
+  const std::string run = "dedup " + q(dir / "new.jsonl") + " -o " + q(dir / "out") + " --against ";
+
+  const auto none = run_dupscan(run + q(dir / "nowhere"));
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.err.find("is not a dupscan index"), std::string::npos) << none.err;
+
+  const auto self = run_dupscan("dedup " + q(dir / "old-b.jsonl") + " -o " + q(dir / "out") +
+                                " --against " + q(dir / "idx"));
+  EXPECT_EQ(self.exit_code, 2);
+  EXPECT_NE(self.err.find("is already in the index"), std::string::npos) << self.err;
+
+  // One byte of a segment changed.
+  {
+    std::string seg = test::read_file(dir / "idx/segment-000000.bin");
+    seg[seg.size() / 2] = static_cast<char>(seg[seg.size() / 2] ^ 1);
+    test::write_file(dir / "idx2-seg", seg);
+    ASSERT_EQ(std::system(("cp -r " + q(dir / "idx") + " " + q(dir / "idx2") + " && cp " +
+                           q(dir / "idx2-seg") + " " + q(dir / "idx2/segment-000000.bin"))
+                              .c_str()),
+              0);
+    const auto bad = run_dupscan(run + q(dir / "idx2"));
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find("segment-000000.bin' fails its checksum"), std::string::npos) << bad.err;
+  }
+  // A truncated manifest.
+  {
+    ASSERT_EQ(std::system(("cp -r " + q(dir / "idx") + " " + q(dir / "idx3")).c_str()), 0);
+    const std::string m = test::read_file(dir / "idx3/index.json");
+    test::write_file(dir / "idx3/index.json", m.substr(0, m.size() / 2));
+    const auto bad = run_dupscan(run + q(dir / "idx3"));
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find("index.json' is not valid JSON"), std::string::npos) << bad.err;
+  }
+  // An indexed input changed after it was indexed.
+  {
+    test::write_file(dir / "old-b.jsonl", test::read_file(dir / "old-b.jsonl") +
+                                              "{\"id\": \"late\", \"text\": \"x\"}\n");
+    const auto stale = run_dupscan(run + q(dir / "idx"));
+    EXPECT_EQ(stale.exit_code, 1);
+    EXPECT_NE(stale.err.find("old-b.jsonl' changed since it was indexed"), std::string::npos)
+        << stale.err;
+  }
+  EXPECT_FALSE(test::file_exists(dir / "out"));
+}
+
+}  // namespace
+}  // namespace dupscan
