@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -160,9 +161,14 @@ Manifest read_manifest(const std::string& dir) {
 void read_docs(const std::string& dir, const Manifest& m, Docs& out) {
   const std::uint32_t bands = m.params.bands;
   const std::size_t record = kFixed + 8 * std::size_t{bands};
-  out.docs.reserve(out.docs.size() + m.documents);
-  out.keys.reserve(out.keys.size() + m.documents * bands);
-  out.id_end.reserve(out.id_end.size() + m.documents);
+  // Reserved from the segments' sizes, which bound their document counts (a manifest is input).
+  std::uint64_t bound = 0;
+  for (const Segment& s : m.segments)
+    bound += s.bytes / (record + 8);
+  const std::uint64_t expect = std::min(m.documents, bound);
+  out.docs.reserve(out.docs.size() + expect);
+  out.keys.reserve(out.keys.size() + expect * bands);
+  out.id_end.reserve(out.id_end.size() + expect);
   for (const Segment& s : m.segments) {
     const std::string path = dir + "/" + s.file;
     const std::string data = read_whole(path);
@@ -184,7 +190,7 @@ void read_docs(const std::string& dir, const Manifest& m, Docs& out) {
       corrupt("has a header that disagrees with the manifest");
     }
     const std::uint64_t n = s.documents;
-    if (data.size() < kHeader + n * (record + 8)) corrupt("is truncated");
+    if (n > (data.size() - kHeader) / (record + 8)) corrupt("is truncated");
     p += kHeader;
     for (std::uint64_t i = 0; i < n; ++i, p += record) {
       Doc d;
