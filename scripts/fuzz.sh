@@ -14,7 +14,7 @@ CC=clang CXX=clang++ cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebI
 cmake --build "$build" -j "$(nproc)"
 mkdir -p "$build/artifacts"
 status=0
-for target in reader jsonl normalize shingle; do
+for target in reader jsonl normalize shingle index; do
   mkdir -p "$build/corpus/$target"
   echo "fuzz: $target for ${seconds}s" >&2
   if ! (cd "$build" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
