@@ -127,7 +127,8 @@ struct DedupCounts {
 };
 
 struct DedupTimings {
-  double read_sketch = 0, exact = 0, lsh = 0, verify = 0, cluster = 0, write = 0, total = 0;
+  double read_sketch = 0, index = 0, exact = 0, lsh = 0, verify = 0, cluster = 0, write = 0,
+         total = 0;
 };
 
 struct DedupResult {

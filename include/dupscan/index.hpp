@@ -15,7 +15,8 @@
  *     "segments": [{"file": "segment-NNNNNN.bin", "documents", "bytes", "xxh3_64"}],
  *     "documents": the sum over segments}
  *  - one `segment-NNNNNN.bin` per build or add, never rewritten. Little-endian:
- *      header   8 bytes "DSIDXSG1", u32 format version, u32 bands, u64 documents
+ *      header   8 bytes "DSIDXSG1", u32 format version, u32 bands, u64 documents, u64 offset of
+ *               the tables, u64 keyed documents (the non-empty ones)
  *      records  documents x (56 + 8 x bands) bytes: u64 offset of the record in its input's
  *               decompressed stream, u64 1-based line, u32 input (index into the manifest's
  *               inputs), u32 record length, u64 text length (bytes), u64 low and u64 high half
@@ -23,7 +24,16 @@
  *               u64 flags (1: the document is empty), the band keys (0 for an empty document)
  *      ids      u64 x documents: the end of each id in the id bytes; then the id bytes, each id
  *               as JSON text (a string, or whatever JSON value the id field held)
+ *      tables   at the tables offset, for the keyed documents only: the exact table, keyed x 20
+ *               bytes (u64 high, u64 low, u32 document) sorted by (high, low, document); then
+ *               per band, keyed x 12 bytes (u64 key, u32 document) sorted by (key, document)
  *    Its XXH3-64 and size are in the manifest and checked when it is opened.
+ *
+ * `dedup --against` never loads an index whole: after reading the new documents it merges their
+ * sorted exact hashes and band keys with each segment's tables (read in chunks), finds for each
+ * the earliest indexed document that has it, and loads only those documents' records. The
+ * earliest is what a run over the indexed inputs followed by the new ones would pair a new
+ * document with, so the outcome for the new documents is that run's.
  *
  * Texts are not copied: verification reads indexed documents again from their input files, which
  * must stay where they were and unchanged (their size and mtime are checked; a change is an
@@ -36,6 +46,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dupscan::index {
@@ -98,9 +109,39 @@ bool exists(const std::string& dir);
 /// format version.
 Manifest read_manifest(const std::string& dir);
 
-/// Reads every segment of `m` (checking sizes and checksums) into `out`.
-/// @throw Error naming the segment when one is missing, truncated or corrupt.
-void read_docs(const std::string& dir, const Manifest& m, Docs& out);
+constexpr std::uint64_t kNone = ~std::uint64_t{0};
+
+/// One segment, opened for lookups: the file is read once to check its checksum, then only the
+/// parts asked for are read.
+class SegmentFile {
+ public:
+  /// @throw Error naming the file when it is missing, truncated, corrupt or disagrees with `m`.
+  SegmentFile(const std::string& dir, const Manifest& m, std::size_t segment);
+  ~SegmentFile();
+  SegmentFile(const SegmentFile&) = delete;
+  SegmentFile& operator=(const SegmentFile&) = delete;
+  SegmentFile(SegmentFile&& other) noexcept;
+
+  std::uint64_t documents() const { return documents_; }
+  /// Document `local` (< documents()); its band keys go to keys[0..bands).
+  Doc doc(std::uint64_t local, std::uint64_t* keys) const;
+  /// Its id as JSON text.
+  std::string id(std::uint64_t local) const;
+  /// For each of the ascending distinct `keys` of band `band`: the first (smallest) document of
+  /// this segment with that band key, written to first[i] if first[i] is kNone.
+  void probe_band(std::uint32_t band, const std::vector<std::uint64_t>& keys,
+                  std::vector<std::uint64_t>& first) const;
+  /// The same for exact hashes, (high, low) pairs in ascending order.
+  void probe_exact(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& hashes,
+                   std::vector<std::uint64_t>& first) const;
+
+ private:
+  void read_at(std::uint64_t offset, void* out, std::size_t n) const;
+  std::string path_;
+  int fd_ = -1;
+  std::uint32_t bands_ = 0;
+  std::uint64_t documents_ = 0, keyed_ = 0, size_ = 0, tables_ = 0, inputs_ = 0;
+};
 
 /// @throw Error naming the file when an indexed input is missing or differs in size or mtime
 /// from when it was indexed.
@@ -109,7 +150,7 @@ void check_inputs_unchanged(const Manifest& m);
 /**
  * @brief Appends one segment holding `docs` (whose input numbers already count `m`'s earlier
  * inputs) and writes the manifest `m` (inputs, parameters; segments and documents are updated
- * here). Creates `dir` if needed.
+ * here). Creates `dir` if needed. The segment is written as it is made, never held whole.
  */
 void append(const std::string& dir, Manifest& m, const Docs& docs);
 

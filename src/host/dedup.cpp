@@ -184,6 +184,10 @@ class Engine {
     res_.timings.read_sketch = seconds_since(t);
 
     t = Clock::now();
+    probe_index();
+    res_.timings.index = seconds_since(t);
+
+    t = Clock::now();
     exact_groups();
     res_.timings.exact = seconds_since(t);
 
@@ -351,36 +355,10 @@ class Engine {
     }
     index::check_inputs_unchanged(manifest_);
     reject_indexed_inputs();
-    index::Docs d;
-    index::read_docs(cfg_.against, manifest_, d);
-    if (d.docs.size() >= UINT32_MAX) {
-      throw Error("the index holds more than 4294967294 documents; split it");
-    }
-    const std::size_t n = d.docs.size();
-    docs_.loc.reserve(n);
-    docs_.id_end.reserve(n);
-    docs_.exact.reserve(n);
-    docs_.text_len.reserve(n);
-    docs_.empty.reserve(n);
-    docs_.sketched.reserve(n);
-    docs_.ids.reserve(d.ids.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      const index::Doc& x = d.docs[i];
-      docs_.loc.push_back({x.offset, x.line, x.input, x.length});
-      docs_.ids.append(d.ids, i == 0 ? 0 : d.id_end[i - 1],
-                       d.id_end[i] - (i == 0 ? 0 : d.id_end[i - 1]));
-      docs_.id_end.push_back(docs_.ids.size());
-      const XXH128_hash_t h{x.exact_low, x.exact_high};
-      docs_.exact.push_back(h);
-      docs_.text_len.push_back(x.text_len);
-      docs_.empty.push_back(x.empty);
-      docs_.sketched.push_back(1);
-      // A new document with the text of an indexed one is not sketched: it takes that one's keys.
-      if (!x.empty) seen_.insert(h);
-    }
-    docs_.keys = std::move(d.keys);
-    n_index_ = static_cast<std::uint32_t>(d.docs.size());
-    res_.indexed_documents = n_index_;
+    // Opening a segment reads it once for its checksum; nothing else is loaded now.
+    for (std::size_t i = 0; i < manifest_.segments.size(); ++i)
+      segments_.emplace_back(cfg_.against, manifest_, i);
+    res_.indexed_documents = manifest_.documents;
     input_base_ = static_cast<std::uint32_t>(manifest_.inputs.size());
     for (const index::Input& in : manifest_.inputs) {
       RereadSource rs;
@@ -393,6 +371,102 @@ class Engine {
       }
       index_sources_.push_back(std::move(rs));
     }
+  }
+
+  /**
+   * --against, after pass 1: the indexed documents that matter to the new ones -- for each new
+   * exact hash and band key, the earliest indexed document that has it -- become documents
+   * 0..n_index_-1, before the new ones, with their records and band keys. Each new document is
+   * thereby grouped and paired exactly as in a run over the indexed inputs and then the new
+   * ones (pairs of two indexed documents are never formed).
+   */
+  void probe_index() {
+    if (cfg_.against.empty()) return;
+    const std::uint32_t bands = res_.lsh.bands;
+    const std::size_t n_new = docs_.size();
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> hashes;
+    for (std::size_t d = 0; d < n_new; ++d) {
+      if (!docs_.empty[d]) hashes.emplace_back(docs_.exact[d].high64, docs_.exact[d].low64);
+    }
+    std::sort(hashes.begin(), hashes.end());
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    std::vector<std::vector<std::uint64_t>> keys(bands);
+    parallel_for(bands, threads_, 1, [&](std::size_t j) {
+      for (std::size_t d = 0; d < n_new; ++d) {
+        if (!docs_.empty[d] && docs_.sketched[d]) keys[j].push_back(docs_.keys[d * bands + j]);
+      }
+      std::sort(keys[j].begin(), keys[j].end());
+      keys[j].erase(std::unique(keys[j].begin(), keys[j].end()), keys[j].end());
+    });
+    // Segments in order: the first one that has a hash or key holds its earliest document.
+    std::vector<std::uint64_t> wanted;
+    std::vector<std::uint64_t> hit_exact(hashes.size(), index::kNone);
+    std::vector<std::vector<std::uint64_t>> hit_band(bands);
+    for (std::uint32_t j = 0; j < bands; ++j)
+      hit_band[j].assign(keys[j].size(), index::kNone);
+    std::uint64_t base = 0;
+    for (const index::SegmentFile& seg : segments_) {
+      std::vector<std::uint64_t> local(hashes.size(), index::kNone);
+      seg.probe_exact(hashes, local);
+      for (std::size_t i = 0; i < local.size(); ++i) {
+        if (hit_exact[i] == index::kNone && local[i] != index::kNone) {
+          hit_exact[i] = base + local[i];
+          wanted.push_back(base + local[i]);
+        }
+      }
+      std::vector<std::vector<std::uint64_t>> lb(bands);
+      parallel_for(bands, threads_, 1, [&](std::size_t j) {
+        lb[j].assign(keys[j].size(), index::kNone);
+        seg.probe_band(static_cast<std::uint32_t>(j), keys[j], lb[j]);
+      });
+      for (std::uint32_t j = 0; j < bands; ++j) {
+        for (std::size_t i = 0; i < lb[j].size(); ++i) {
+          if (hit_band[j][i] == index::kNone && lb[j][i] != index::kNone) {
+            hit_band[j][i] = base + lb[j][i];
+            wanted.push_back(base + lb[j][i]);
+          }
+        }
+      }
+      base += seg.documents();
+    }
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    if (wanted.size() + n_new >= UINT32_MAX) {
+      throw Error("more than 4294967294 documents in one run; split the input");
+    }
+    // The referenced indexed documents, then the new ones.
+    DocTable t;
+    const std::size_t r = wanted.size();
+    t.keys.resize(r * bands);
+    std::size_t seg = 0;
+    std::uint64_t seg_base = 0;
+    for (std::size_t i = 0; i < r; ++i) {
+      while (wanted[i] >= seg_base + segments_[seg].documents()) {
+        seg_base += segments_[seg].documents();
+        ++seg;
+      }
+      const std::uint64_t local = wanted[i] - seg_base;
+      const index::Doc x = segments_[seg].doc(local, t.keys.data() + i * bands);
+      t.loc.push_back({x.offset, x.line, x.input, x.length});
+      t.ids += segments_[seg].id(local);
+      t.id_end.push_back(t.ids.size());
+      t.exact.push_back(XXH128_hash_t{x.exact_low, x.exact_high});
+      t.text_len.push_back(x.text_len);
+      t.empty.push_back(x.empty);
+      t.sketched.push_back(1);
+    }
+    const std::uint64_t id_shift = t.ids.size();
+    t.loc.insert(t.loc.end(), docs_.loc.begin(), docs_.loc.end());
+    t.ids += docs_.ids;
+    for (std::uint64_t e : docs_.id_end)
+      t.id_end.push_back(e + id_shift);
+    t.exact.insert(t.exact.end(), docs_.exact.begin(), docs_.exact.end());
+    t.text_len.insert(t.text_len.end(), docs_.text_len.begin(), docs_.text_len.end());
+    t.empty.insert(t.empty.end(), docs_.empty.begin(), docs_.empty.end());
+    t.sketched.insert(t.sketched.end(), docs_.sketched.begin(), docs_.sketched.end());
+    t.keys.insert(t.keys.end(), docs_.keys.begin(), docs_.keys.end());
+    docs_ = std::move(t);
+    n_index_ = static_cast<std::uint32_t>(r);
   }
 
   // Sources of every input for refetch: the index's, then this run's.
@@ -1015,7 +1089,8 @@ class Engine {
     if (!cfg_.against.empty()) {
       w.key("against").begin_object();
       w.field("index", cfg_.against);
-      w.field("documents", static_cast<std::uint64_t>(n_index_));
+      w.field("documents", manifest_.documents);
+      w.field("referenced", static_cast<std::uint64_t>(n_index_));
       w.field("segments", static_cast<std::uint64_t>(manifest_.segments.size()));
       w.field("inputs", static_cast<std::uint64_t>(manifest_.inputs.size()));
       w.end_object();
@@ -1063,6 +1138,7 @@ class Engine {
     const DedupTimings& t = res_.timings;
     w.key("timings_s").begin_object();
     w.field("read_sketch", t.read_sketch);
+    if (!cfg_.against.empty()) w.field("index", t.index);
     w.field("exact", t.exact);
     w.field("lsh", t.lsh);
     w.field("verify", t.verify);
@@ -1103,6 +1179,7 @@ class Engine {
   // --against / index build|add
   index::Manifest manifest_;
   std::vector<RereadSource> index_sources_;
+  std::vector<index::SegmentFile> segments_;
   std::uint32_t n_index_ = 0;     // indexed documents, docs 0..n_index_-1
   std::uint32_t input_base_ = 0;  // the index's inputs, numbered before this run's
 

@@ -8,6 +8,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,7 +21,11 @@ namespace dupscan::index {
 namespace {
 
 constexpr char kMagic[8] = {'D', 'S', 'I', 'D', 'X', 'S', 'G', '1'};
-constexpr std::size_t kHeader = 24;
+constexpr std::size_t kHeader = 40;
+constexpr std::size_t kExactEntry = 20;
+constexpr std::size_t kBandEntry = 12;
+// Table entries read per pread when merging.
+constexpr std::size_t kChunkEntries = std::size_t{1} << 16;
 constexpr std::size_t kFixed = 56;
 
 std::string hex64(std::uint64_t v) {
@@ -158,68 +163,171 @@ Manifest read_manifest(const std::string& dir) {
   return m;
 }
 
-void read_docs(const std::string& dir, const Manifest& m, Docs& out) {
-  const std::uint32_t bands = m.params.bands;
-  const std::size_t record = kFixed + 8 * std::size_t{bands};
-  // Reserved from the segments' sizes, which bound their document counts (a manifest is input).
-  std::uint64_t bound = 0;
-  for (const Segment& s : m.segments)
-    bound += s.bytes / (record + 8);
-  const std::uint64_t expect = std::min(m.documents, bound);
-  out.docs.reserve(out.docs.size() + expect);
-  out.keys.reserve(out.keys.size() + expect * bands);
-  out.id_end.reserve(out.id_end.size() + expect);
-  for (const Segment& s : m.segments) {
-    const std::string path = dir + "/" + s.file;
-    const std::string data = read_whole(path);
-    auto corrupt = [&](const std::string& why) {
-      throw Error("index segment '" + path + "' " + why +
-                  "; the index is damaged: rebuild it (dupscan index build)");
-    };
-    if (data.size() != s.bytes) {
-      corrupt("has " + std::to_string(data.size()) + " bytes, the manifest says " +
-              std::to_string(s.bytes));
+SegmentFile::SegmentFile(const std::string& dir, const Manifest& m, std::size_t segment) {
+  const Segment& s = m.segments.at(segment);
+  path_ = dir + "/" + s.file;
+  bands_ = m.params.bands;
+  inputs_ = m.inputs.size();
+  auto corrupt = [&](const std::string& why) {
+    throw Error("index segment '" + path_ + "' " + why +
+                "; the index is damaged: rebuild it (dupscan index build)");
+  };
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) io::throw_errno("open index file", path_);
+  // The whole file once, for its checksum.
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_64bits_reset(st);
+  std::vector<char> buf(std::size_t{1} << 22);
+  std::uint64_t size = 0;
+  for (;;) {
+    const ssize_t n = ::read(fd_, buf.data(), buf.size());
+    if (n < 0) {
+      XXH3_freeState(st);
+      io::throw_errno("read index file", path_);
     }
-    if (hex64(XXH3_64bits(data.data(), data.size())) != s.xxh3_64) corrupt("fails its checksum");
-    if (data.size() < kHeader || std::memcmp(data.data(), kMagic, 8) != 0) {
-      corrupt("is not a segment");
+    if (n == 0) break;
+    XXH3_64bits_update(st, buf.data(), static_cast<std::size_t>(n));
+    size += static_cast<std::uint64_t>(n);
+  }
+  const std::uint64_t sum = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  size_ = size;
+  if (size != s.bytes) {
+    corrupt("has " + std::to_string(size) + " bytes, the manifest says " + std::to_string(s.bytes));
+  }
+  if (hex64(sum) != s.xxh3_64) corrupt("fails its checksum");
+  char h[kHeader];
+  if (size < kHeader) corrupt("is not a segment");
+  read_at(0, h, kHeader);
+  if (std::memcmp(h, kMagic, 8) != 0) corrupt("is not a segment");
+  documents_ = get<std::uint64_t>(h + 16);
+  tables_ = get<std::uint64_t>(h + 24);
+  keyed_ = get<std::uint64_t>(h + 32);
+  if (get<std::uint32_t>(h + 8) != kFormatVersion || get<std::uint32_t>(h + 12) != bands_ ||
+      documents_ != s.documents) {
+    corrupt("has a header that disagrees with the manifest");
+  }
+  const std::uint64_t record = kFixed + 8 * std::uint64_t{bands_};
+  const std::uint64_t table_entry = kExactEntry + kBandEntry * std::uint64_t{bands_};
+  // Sizes checked by division first: the counts come from the file.
+  if (documents_ > (size - kHeader) / (record + 8) || keyed_ > documents_ ||
+      tables_ < kHeader + documents_ * (record + 8) || tables_ > size ||
+      keyed_ > (size - tables_) / table_entry || tables_ + keyed_ * table_entry != size) {
+    corrupt("has sections that do not fit its size");
+  }
+}
+
+SegmentFile::~SegmentFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+SegmentFile::SegmentFile(SegmentFile&& o) noexcept
+    : path_(std::move(o.path_)),
+      fd_(o.fd_),
+      bands_(o.bands_),
+      documents_(o.documents_),
+      keyed_(o.keyed_),
+      size_(o.size_),
+      tables_(o.tables_),
+      inputs_(o.inputs_) {
+  o.fd_ = -1;
+}
+
+void SegmentFile::read_at(std::uint64_t offset, void* out, std::size_t n) const {
+  char* p = static_cast<char*>(out);
+  while (n) {
+    const ssize_t r = ::pread(fd_, p, n, static_cast<off_t>(offset));
+    if (r < 0) io::throw_errno("read index file", path_);
+    if (r == 0) throw Error("index segment '" + path_ + "' is shorter than it was a moment ago");
+    p += r;
+    offset += static_cast<std::uint64_t>(r);
+    n -= static_cast<std::size_t>(r);
+  }
+}
+
+Doc SegmentFile::doc(std::uint64_t local, std::uint64_t* keys) const {
+  const std::size_t record = kFixed + 8 * std::size_t{bands_};
+  std::vector<char> r(record);
+  read_at(kHeader + local * record, r.data(), record);
+  const char* p = r.data();
+  Doc d;
+  d.offset = get<std::uint64_t>(p);
+  d.line = get<std::uint64_t>(p + 8);
+  d.input = get<std::uint32_t>(p + 16);
+  d.length = get<std::uint32_t>(p + 20);
+  d.text_len = get<std::uint64_t>(p + 24);
+  d.exact_low = get<std::uint64_t>(p + 32);
+  d.exact_high = get<std::uint64_t>(p + 40);
+  d.empty = get<std::uint64_t>(p + 48) & 1;
+  if (d.input >= inputs_) {
+    throw Error("index segment '" + path_ +
+                "' names an input the manifest does not have; rebuild the index");
+  }
+  for (std::uint32_t j = 0; j < bands_; ++j)
+    keys[j] = get<std::uint64_t>(p + kFixed + 8 * j);
+  return d;
+}
+
+std::string SegmentFile::id(std::uint64_t local) const {
+  const std::uint64_t record = kFixed + 8 * std::uint64_t{bands_};
+  const std::uint64_t ends = kHeader + documents_ * record;
+  const std::uint64_t ids = ends + 8 * documents_;
+  std::uint64_t e[2] = {0, 0};
+  if (local == 0) {
+    read_at(ends, &e[1], 8);
+  } else {
+    read_at(ends + 8 * (local - 1), e, 16);
+  }
+  if (e[0] > e[1] || e[1] > tables_ - ids) {  // ids <= tables_: checked on opening
+    throw Error("index segment '" + path_ + "' has a bad id table; rebuild the index");
+  }
+  std::string out(e[1] - e[0], '\0');
+  if (!out.empty()) read_at(ids + e[0], out.data(), out.size());
+  return out;
+}
+
+void SegmentFile::probe_band(std::uint32_t band, const std::vector<std::uint64_t>& keys,
+                             std::vector<std::uint64_t>& first) const {
+  const std::uint64_t base = tables_ + keyed_ * kExactEntry + band * keyed_ * kBandEntry;
+  std::vector<char> chunk(kChunkEntries * kBandEntry);
+  std::size_t q = 0;
+  for (std::uint64_t done = 0; done < keyed_ && q < keys.size();) {
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kChunkEntries, keyed_ - done));
+    read_at(base + done * kBandEntry, chunk.data(), n * kBandEntry);
+    for (std::size_t i = 0; i < n && q < keys.size(); ++i) {
+      const std::uint64_t key = get<std::uint64_t>(chunk.data() + i * kBandEntry);
+      while (q < keys.size() && keys[q] < key)
+        ++q;
+      if (q < keys.size() && keys[q] == key) {
+        if (first[q] == kNone) first[q] = get<std::uint32_t>(chunk.data() + i * kBandEntry + 8);
+        ++q;  // later entries with this key have larger documents
+      }
     }
-    const char* p = data.data();
-    if (get<std::uint32_t>(p + 8) != kFormatVersion || get<std::uint32_t>(p + 12) != bands ||
-        get<std::uint64_t>(p + 16) != s.documents) {
-      corrupt("has a header that disagrees with the manifest");
+    done += n;
+  }
+}
+
+void SegmentFile::probe_exact(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& hashes,
+                              std::vector<std::uint64_t>& first) const {
+  std::vector<char> chunk(kChunkEntries * kExactEntry);
+  std::size_t q = 0;
+  for (std::uint64_t done = 0; done < keyed_ && q < hashes.size();) {
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kChunkEntries, keyed_ - done));
+    read_at(tables_ + done * kExactEntry, chunk.data(), n * kExactEntry);
+    for (std::size_t i = 0; i < n && q < hashes.size(); ++i) {
+      const char* e = chunk.data() + i * kExactEntry;
+      const std::pair<std::uint64_t, std::uint64_t> h{get<std::uint64_t>(e),
+                                                      get<std::uint64_t>(e + 8)};
+      while (q < hashes.size() && hashes[q] < h)
+        ++q;
+      if (q < hashes.size() && hashes[q] == h) {
+        if (first[q] == kNone) first[q] = get<std::uint32_t>(e + 16);
+        ++q;
+      }
     }
-    const std::uint64_t n = s.documents;
-    if (n > (data.size() - kHeader) / (record + 8)) corrupt("is truncated");
-    p += kHeader;
-    for (std::uint64_t i = 0; i < n; ++i, p += record) {
-      Doc d;
-      d.offset = get<std::uint64_t>(p);
-      d.line = get<std::uint64_t>(p + 8);
-      d.input = get<std::uint32_t>(p + 16);
-      d.length = get<std::uint32_t>(p + 20);
-      d.text_len = get<std::uint64_t>(p + 24);
-      d.exact_low = get<std::uint64_t>(p + 32);
-      d.exact_high = get<std::uint64_t>(p + 40);
-      d.empty = get<std::uint64_t>(p + 48) & 1;
-      if (d.input >= m.inputs.size()) corrupt("names an input the manifest does not have");
-      out.docs.push_back(d);
-      for (std::uint32_t j = 0; j < bands; ++j)
-        out.keys.push_back(get<std::uint64_t>(p + kFixed + 8 * j));
-    }
-    const std::uint64_t ids_begin = out.ids.size();
-    std::uint64_t prev = 0;
-    const char* ends = p;
-    const char* ids = p + 8 * n;
-    const std::uint64_t id_bytes = static_cast<std::uint64_t>(data.data() + data.size() - ids);
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const std::uint64_t e = get<std::uint64_t>(ends + 8 * i);
-      if (e < prev || e > id_bytes) corrupt("has a bad id table");
-      out.id_end.push_back(ids_begin + e);
-      prev = e;
-    }
-    if (prev != id_bytes) corrupt("has a bad id table");
-    out.ids.append(ids, id_bytes);
+    done += n;
   }
 }
 
@@ -244,39 +352,90 @@ void append(const std::string& dir, Manifest& m, const Docs& docs) {
   io::make_dirs(dir);
   const std::uint32_t bands = m.params.bands;
   const std::uint64_t n = docs.docs.size();
-  std::string data;
-  data.reserve(kHeader + n * (kFixed + 8 * bands + 8) + docs.ids.size());
-  data.append(kMagic, 8);
-  put<std::uint32_t>(data, kFormatVersion);
-  put<std::uint32_t>(data, bands);
-  put<std::uint64_t>(data, n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const Doc& d = docs.docs[i];
-    put<std::uint64_t>(data, d.offset);
-    put<std::uint64_t>(data, d.line);
-    put<std::uint32_t>(data, d.input);
-    put<std::uint32_t>(data, d.length);
-    put<std::uint64_t>(data, d.text_len);
-    put<std::uint64_t>(data, d.exact_low);
-    put<std::uint64_t>(data, d.exact_high);
-    put<std::uint64_t>(data, d.empty ? 1 : 0);
-    for (std::uint32_t j = 0; j < bands; ++j)
-      put<std::uint64_t>(data, d.empty ? 0 : docs.keys[i * bands + j]);
+  if (n >= UINT32_MAX) throw Error("more than 4294967294 documents in one index segment");
+  std::vector<std::uint32_t> keyed;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!docs.docs[i].empty) keyed.push_back(i);
   }
-  for (std::uint64_t i = 0; i < n; ++i)
-    put<std::uint64_t>(data, docs.id_end[i]);
-  data += docs.ids;
+  const std::uint64_t record = kFixed + 8 * std::uint64_t{bands};
+  const std::uint64_t tables = kHeader + n * (record + 8) + docs.ids.size();
 
   Segment s;
   s.file = segment_name(m.segments.size());
   s.documents = n;
-  s.bytes = data.size();
-  s.xxh3_64 = hex64(XXH3_64bits(data.data(), data.size()));
-  {
-    io::AtomicFile seg(dir + "/" + s.file);
-    seg.write(data);
-    seg.commit();
+  io::AtomicFile seg(dir + "/" + s.file);
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_64bits_reset(st);
+  std::string buf;
+  auto flush = [&](bool force) {
+    if (!force && buf.size() < (std::size_t{1} << 20)) return;
+    XXH3_64bits_update(st, buf.data(), buf.size());
+    seg.write(buf);
+    s.bytes += buf.size();
+    buf.clear();
+  };
+  try {
+    buf.append(kMagic, 8);
+    put<std::uint32_t>(buf, kFormatVersion);
+    put<std::uint32_t>(buf, bands);
+    put<std::uint64_t>(buf, n);
+    put<std::uint64_t>(buf, tables);
+    put<std::uint64_t>(buf, keyed.size());
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const Doc& d = docs.docs[i];
+      put<std::uint64_t>(buf, d.offset);
+      put<std::uint64_t>(buf, d.line);
+      put<std::uint32_t>(buf, d.input);
+      put<std::uint32_t>(buf, d.length);
+      put<std::uint64_t>(buf, d.text_len);
+      put<std::uint64_t>(buf, d.exact_low);
+      put<std::uint64_t>(buf, d.exact_high);
+      put<std::uint64_t>(buf, d.empty ? 1 : 0);
+      for (std::uint32_t j = 0; j < bands; ++j)
+        put<std::uint64_t>(buf, d.empty ? 0 : docs.keys[i * bands + j]);
+      flush(false);
+    }
+    for (std::uint64_t i = 0; i < n; ++i) {
+      put<std::uint64_t>(buf, docs.id_end[i]);
+      flush(false);
+    }
+    buf += docs.ids;
+    flush(true);
+    // The exact table, then one table per band: sorted, of the keyed documents.
+    std::vector<std::uint32_t> order = keyed;
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const Doc& x = docs.docs[a];
+      const Doc& y = docs.docs[b];
+      if (x.exact_high != y.exact_high) return x.exact_high < y.exact_high;
+      if (x.exact_low != y.exact_low) return x.exact_low < y.exact_low;
+      return a < b;
+    });
+    for (std::uint32_t i : order) {
+      put<std::uint64_t>(buf, docs.docs[i].exact_high);
+      put<std::uint64_t>(buf, docs.docs[i].exact_low);
+      put<std::uint32_t>(buf, i);
+      flush(false);
+    }
+    for (std::uint32_t j = 0; j < bands; ++j) {
+      auto key = [&](std::uint32_t i) { return docs.keys[std::size_t{i} * bands + j]; };
+      order = keyed;
+      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return key(a) != key(b) ? key(a) < key(b) : a < b;
+      });
+      for (std::uint32_t i : order) {
+        put<std::uint64_t>(buf, key(i));
+        put<std::uint32_t>(buf, i);
+        flush(false);
+      }
+    }
+    flush(true);
+  } catch (...) {
+    XXH3_freeState(st);
+    throw;
   }
+  s.xxh3_64 = hex64(XXH3_64bits_digest(st));
+  XXH3_freeState(st);
+  seg.commit();
   // For the tests of a crash between the two renames: the segment is there, the manifest is not.
   if (const char* f = std::getenv("DUPSCAN_TEST_FAULT")) {
     if (std::string(f) == "index-append-before-manifest") std::_Exit(3);

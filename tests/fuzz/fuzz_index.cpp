@@ -1,17 +1,22 @@
 // libFuzzer target: the index's files (index.hpp). Input: a mode byte, then a file. Odd mode: the
 // bytes are an index.json; reading it either works or throws dupscan::Error. Even mode: the bytes
 // are a segment, with a manifest made to match its size and checksum (so that the parser is
-// reached) and 1-16 bands, 1-8 inputs from the mode byte; reading it either throws
-// dupscan::Error or gives exactly the documents its header promises, consistent ids and inputs.
+// reached) and 1-16 bands, 1-8 inputs from the mode byte; opening it, reading its first
+// documents and ids and probing its tables with their keys either throws dupscan::Error or
+// gives consistent documents, inputs and probe results.
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dupscan/errors.hpp"
 #include "dupscan/index.hpp"
@@ -71,26 +76,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (n >= 24) std::memcpy(&s.documents, body + 16, 8);
   m.segments.push_back(s);
   m.documents = s.documents;
-  ix::Docs d;
-  bool ok = true;
   try {
-    ix::read_docs("/proc/self/fd", m, d);
+    const ix::SegmentFile seg("/proc/self/fd", m, 0);
+    if (seg.documents() != s.documents) fail("document count");
+    std::vector<std::uint64_t> keys(m.params.bands);
+    // Every document that can be read; ids and inputs must be consistent or an Error.
+    const std::uint64_t limit = std::min<std::uint64_t>(seg.documents(), 64);
+    std::vector<std::uint64_t> probe;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> hashes;
+    for (std::uint64_t i = 0; i < limit; ++i) {
+      const ix::Doc d = seg.doc(i, keys.data());
+      if (d.input >= m.inputs.size()) fail("input number");
+      (void)seg.id(i);
+      probe.push_back(keys[0]);
+      hashes.emplace_back(d.exact_high, d.exact_low);
+    }
+    std::sort(probe.begin(), probe.end());
+    probe.erase(std::unique(probe.begin(), probe.end()), probe.end());
+    std::sort(hashes.begin(), hashes.end());
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    std::vector<std::uint64_t> first(probe.size(), ix::kNone);
+    seg.probe_band(0, probe, first);
+    for (std::uint64_t f : first) {
+      if (f != ix::kNone && f >= UINT32_MAX) fail("probe result");
+    }
+    std::vector<std::uint64_t> fe(hashes.size(), ix::kNone);
+    seg.probe_exact(hashes, fe);
   } catch (const dupscan::Error&) {
-    ok = false;
   }
   ::close(fd);
-  if (!ok) return 0;
-  if (d.docs.size() != s.documents) fail("document count");
-  if (d.keys.size() != d.docs.size() * m.params.bands) fail("band keys");
-  if (d.id_end.size() != d.docs.size()) fail("id table size");
-  std::uint64_t prev = 0;
-  for (std::uint64_t e : d.id_end) {
-    if (e < prev || e > d.ids.size()) fail("id ends");
-    prev = e;
-  }
-  if (!d.docs.empty() && d.id_end.back() != d.ids.size()) fail("id bytes");
-  for (const ix::Doc& doc : d.docs) {
-    if (doc.input >= m.inputs.size()) fail("input number");
-  }
   return 0;
 }
