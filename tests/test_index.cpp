@@ -128,6 +128,20 @@ TEST(Index, AgainstRemovesTheSameNewDocumentsAsOneRunOverEverything) {
   EXPECT_EQ(test::read_file(dir / "t1/clusters.jsonl"), test::read_file(dir / "a/clusters.jsonl"));
 }
 
+TEST(Index, SegmentBytesDoNotDependOnTheThreadCount) {
+  test::TempDir dir;
+  split_examples(dir);
+  for (const char* t : {"1", "2", "8"}) {
+    const auto r =
+        run_dupscan("index build " + q(dir / "old-a.jsonl.gz") + " " + q(dir / "old-b.jsonl") +
+                    " --index " + q(dir / ("idx" + std::string(t))) + " --threads " + t);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const std::string one = test::read_file(dir / "idx1/segment-000000.bin");
+  EXPECT_EQ(test::read_file(dir / "idx2/segment-000000.bin"), one);
+  EXPECT_EQ(test::read_file(dir / "idx8/segment-000000.bin"), one);
+}
+
 TEST(Index, AddedDocumentsAreFoundByTheNextRun) {
   test::TempDir dir;
   const Split s = split_examples(dir);

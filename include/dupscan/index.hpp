@@ -150,8 +150,9 @@ void check_inputs_unchanged(const Manifest& m);
 /**
  * @brief Appends one segment holding `docs` (whose input numbers already count `m`'s earlier
  * inputs) and writes the manifest `m` (inputs, parameters; segments and documents are updated
- * here). Creates `dir` if needed. The segment is written as it is made, never held whole.
+ * here). Creates `dir` if needed. The segment is written as it is made, never held whole; its
+ * sorted tables are made on up to `threads` threads.
  */
-void append(const std::string& dir, Manifest& m, const Docs& docs);
+void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads = 1);
 
 }  // namespace dupscan::index

@@ -278,7 +278,7 @@ class Engine {
       out.ids += id;
       out.id_end.push_back(out.ids.size());
     }
-    index::append(dir, manifest_, out);
+    index::append(dir, manifest_, out, threads_);
     IndexResult r;
     r.added = docs_.size();
     r.documents = manifest_.documents;

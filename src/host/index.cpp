@@ -16,6 +16,7 @@
 #include "dupscan/errors.hpp"
 #include "io.hpp"
 #include "json_writer.hpp"
+#include "parallel.hpp"
 
 namespace dupscan::index {
 namespace {
@@ -348,7 +349,7 @@ void check_inputs_unchanged(const Manifest& m) {
   }
 }
 
-void append(const std::string& dir, Manifest& m, const Docs& docs) {
+void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads) {
   io::make_dirs(dir);
   const std::uint32_t bands = m.params.bands;
   const std::uint64_t n = docs.docs.size();
@@ -401,31 +402,48 @@ void append(const std::string& dir, Manifest& m, const Docs& docs) {
     }
     buf += docs.ids;
     flush(true);
-    // The exact table, then one table per band: sorted, of the keyed documents.
-    std::vector<std::uint32_t> order = keyed;
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      const Doc& x = docs.docs[a];
-      const Doc& y = docs.docs[b];
-      if (x.exact_high != y.exact_high) return x.exact_high < y.exact_high;
-      if (x.exact_low != y.exact_low) return x.exact_low < y.exact_low;
-      return a < b;
-    });
-    for (std::uint32_t i : order) {
-      put<std::uint64_t>(buf, docs.docs[i].exact_high);
-      put<std::uint64_t>(buf, docs.docs[i].exact_low);
-      put<std::uint32_t>(buf, i);
-      flush(false);
-    }
-    for (std::uint32_t j = 0; j < bands; ++j) {
-      auto key = [&](std::uint32_t i) { return docs.keys[std::size_t{i} * bands + j]; };
-      order = keyed;
-      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return key(a) != key(b) ? key(a) < key(b) : a < b;
+    // The exact table, then one table per band: sorted, of the keyed documents. Tables are
+    // made `threads` at a time, each by one thread, and written in order.
+    const std::size_t n_tables = 1 + std::size_t{bands};
+    const std::size_t batch = std::max<std::size_t>(1, threads);
+    for (std::size_t first = 0; first < n_tables; first += batch) {
+      const std::size_t count = std::min(batch, n_tables - first);
+      std::vector<std::string> made(count);
+      parallel_for(count, threads, 1, [&](std::size_t t) {
+        const std::size_t table = first + t;
+        std::vector<std::uint32_t> order = keyed;
+        std::string& out = made[t];
+        if (table == 0) {
+          std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            const Doc& x = docs.docs[a];
+            const Doc& y = docs.docs[b];
+            if (x.exact_high != y.exact_high) return x.exact_high < y.exact_high;
+            if (x.exact_low != y.exact_low) return x.exact_low < y.exact_low;
+            return a < b;
+          });
+          out.reserve(order.size() * kExactEntry);
+          for (std::uint32_t i : order) {
+            put<std::uint64_t>(out, docs.docs[i].exact_high);
+            put<std::uint64_t>(out, docs.docs[i].exact_low);
+            put<std::uint32_t>(out, i);
+          }
+          return;
+        }
+        const std::size_t j = table - 1;
+        auto key = [&](std::uint32_t i) { return docs.keys[std::size_t{i} * bands + j]; };
+        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+          return key(a) != key(b) ? key(a) < key(b) : a < b;
+        });
+        out.reserve(order.size() * kBandEntry);
+        for (std::uint32_t i : order) {
+          put<std::uint64_t>(out, key(i));
+          put<std::uint32_t>(out, i);
+        }
       });
-      for (std::uint32_t i : order) {
-        put<std::uint64_t>(buf, key(i));
-        put<std::uint32_t>(buf, i);
-        flush(false);
+      for (std::string& t : made) {
+        flush(true);
+        buf.swap(t);
+        flush(true);
       }
     }
     flush(true);
