@@ -132,13 +132,12 @@ struct EvalExample {
   std::vector<Near> near;
 };
 
-// One n-gram of an example: the index's unit of matching.
+// One n-gram of an example: the index's unit of matching (its length is the example's,
+// EvalIndex::len; its group, the range of entries with its hash, EvalIndex::group_of).
 struct Entry {
   std::uint64_t hash;
   std::uint32_t example;
   std::uint32_t pos;
-  std::uint32_t len;
-  std::uint32_t group;  // index of its distinct hash (boilerplate counts are per group)
 };
 
 class EvalIndex {
@@ -147,7 +146,22 @@ class EvalIndex {
     n_ = n;
     m_ = m;
     std::vector<std::uint64_t> u;
-    std::vector<std::uint64_t> seeds;
+    // Sizes first: the entries, and the seed filter (the first m words of every entry) behind a
+    // bitset sized for ~3% false positives: most training positions stop at one bit test that
+    // stays in cache.
+    std::size_t count = 0;
+    len_.resize(examples.size(), 0);
+    for (std::uint32_t e = 0; e < examples.size(); ++e) {
+      const std::size_t w = examples[e].words.size();
+      if (w < m) continue;
+      len_[e] = static_cast<std::uint32_t>(std::min<std::size_t>(w, n));
+      count += w - len_[e] + 1;
+    }
+    entries_.reserve(count);
+    bits_ = 16;
+    while ((std::size_t{1} << bits_) < 32 * std::max<std::size_t>(count, 1))
+      ++bits_;
+    filter_.assign((std::size_t{1} << bits_) / 64, 0);
     for (std::uint32_t e = 0; e < examples.size(); ++e) {
       EvalExample& ex = examples[e];
       const std::size_t w = ex.words.size();
@@ -155,10 +169,11 @@ class EvalIndex {
       if (!ex.judged) continue;
       ex.covered.assign(w, 0);
       unit_hashes(ex.words, u);
-      const std::uint32_t len = static_cast<std::uint32_t>(std::min<std::size_t>(w, n));
+      const std::uint32_t len = len_[e];
       for (std::uint32_t pos = 0; pos + len <= w; ++pos) {
-        entries_.push_back({ngram_hash(u.data() + pos, len), e, pos, len, 0});
-        seeds.push_back(ngram_hash(u.data() + pos, m));
+        entries_.push_back({ngram_hash(u.data() + pos, len), e, pos});
+        const std::uint64_t b = ngram_hash(u.data() + pos, m) >> (64 - bits_);
+        filter_[b >> 6] |= std::uint64_t{1} << (b & 63);
       }
       lengths_.push_back(len);
     }
@@ -169,11 +184,15 @@ class EvalIndex {
       return a.example != b.example ? a.example < b.example : a.pos < b.pos;
     });
     // Distinct hashes: groups, each a range of entries, found through an open-addressing table.
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      if (i == 0 || entries_[i].hash != entries_[i - 1].hash) group_begin_.push_back(i);
-      entries_[i].group = static_cast<std::uint32_t>(group_begin_.size() - 1);
+    if (entries_.size() >= UINT32_MAX) {
+      throw Error("the benchmarks hold more than 4294967294 n-grams; check fewer at a time");
     }
-    group_begin_.push_back(entries_.size());
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (i == 0 || entries_[i].hash != entries_[i - 1].hash) {
+        group_begin_.push_back(static_cast<std::uint32_t>(i));
+      }
+    }
+    group_begin_.push_back(static_cast<std::uint32_t>(entries_.size()));
     std::size_t cap = 16;
     while (cap < 2 * groups())
       cap <<= 1;
@@ -184,16 +203,6 @@ class EvalIndex {
       while (slots_[s])
         s = (s + 1) & mask_;
       slots_[s] = g + 1;
-    }
-    // Seeds (the first m words of every entry) behind a bitset sized for ~3% false positives:
-    // most training positions stop at one bit test that stays in cache.
-    bits_ = 16;
-    while ((std::size_t{1} << bits_) < 32 * std::max<std::size_t>(seeds.size(), 1))
-      ++bits_;
-    filter_.assign((std::size_t{1} << bits_) / 64, 0);
-    for (std::uint64_t h : seeds) {
-      const std::uint64_t b = h >> (64 - bits_);
-      filter_[b >> 6] |= std::uint64_t{1} << (b & 63);
     }
   }
 
@@ -210,6 +219,13 @@ class EvalIndex {
     }
   }
   const Entry& entry(std::size_t i) const { return entries_[i]; }
+  /// Words of an entry: its example's n-gram length.
+  std::uint32_t len(const Entry& e) const { return len_[e.example]; }
+  /// The group (distinct hash) of entry i, for the boilerplate counts.
+  std::uint32_t group_of(std::size_t i) const {
+    return static_cast<std::uint32_t>(
+        std::upper_bound(group_begin_.begin(), group_begin_.end(), i) - group_begin_.begin() - 1);
+  }
   std::size_t groups() const { return group_begin_.empty() ? 0 : group_begin_.size() - 1; }
   const std::vector<std::uint32_t>& lengths() const { return lengths_; }
   std::uint32_t seed_len() const { return m_; }
@@ -217,7 +233,8 @@ class EvalIndex {
  private:
   std::uint32_t n_ = 0, m_ = 0;
   std::vector<Entry> entries_;
-  std::vector<std::size_t> group_begin_;
+  std::vector<std::uint32_t> len_;          // per example: its n-gram length (0: not judged)
+  std::vector<std::uint32_t> group_begin_;  // entries < 2^32 (checked)
   std::vector<std::uint32_t> slots_;
   std::size_t mask_ = 0;
   std::vector<std::uint32_t> lengths_;
@@ -373,6 +390,12 @@ class ContamEngine {
             append_json_string(ex.id_json, spec.path + ":" + std::to_string(l.line_no));
           }
           janitor_words(text, ex.words);
+          // Examples keep their words without slack and without input offsets (only training
+          // matches need those): 100 k examples must not cost gigabytes.
+          ex.words.text.shrink_to_fit();
+          ex.words.start.shrink_to_fit();
+          std::vector<std::uint32_t>().swap(ex.words.raw_begin);
+          std::vector<std::uint32_t>().swap(ex.words.raw_end);
           examples_.push_back(std::move(ex));
           ++sum.examples;
         }
@@ -524,7 +547,7 @@ class ContamEngine {
           const auto [first, last] = index_.find(ngram_hash(u.data() + i, len));
           for (std::size_t e = first; e < last; ++e) {
             const Entry& en = index_.entry(e);
-            if (en.len != len) continue;
+            if (index_.len(en) != len) continue;
             const EvalExample& ex = examples_[en.example];
             if (w.span(i, len) != ex.words.span(en.pos, len)) {
               ++rejected;  // equal hashes, different words
@@ -604,15 +627,17 @@ class ContamEngine {
               const Entry& en = index_.entry(h.entry);
               EvalExample& ex = examples_[en.example];
               ex.dirty = true;
-              std::fill(ex.covered.begin() + en.pos, ex.covered.begin() + en.pos + en.len, 1);
+              const std::uint32_t len = index_.len(en);
+              std::fill(ex.covered.begin() + en.pos, ex.covered.begin() + en.pos + len, 1);
               if (ex.matches.size() < cfg_.max_matches) {
-                ex.matches.push_back({doc, h.raw_begin, en.pos, en.len});
+                ex.matches.push_back({doc, h.raw_begin, en.pos, len});
               } else {
                 ++ex.more_matches;
               }
-              if (group_seen[en.group] != doc) {
-                group_seen[en.group] = doc;
-                ++group_docs_[en.group];
+              const std::uint32_t group = index_.group_of(h.entry);
+              if (group_seen[group] != doc) {
+                group_seen[group] = doc;
+                ++group_docs_[group];
               }
               ++res_.matches;
             }
@@ -766,7 +791,7 @@ class ContamEngine {
         std::vector<const Hit*> cuts;
         if (d != dirty.end()) {
           for (const Hit& h : d->second->hits) {
-            if (group_docs_[index_.entry(h.entry).group] <= cfg_.max_train_docs) cuts.push_back(&h);
+            if (group_docs_[index_.group_of(h.entry)] <= cfg_.max_train_docs) cuts.push_back(&h);
           }
         }
         if (cuts.empty()) {
@@ -871,7 +896,7 @@ class ContamEngine {
       append_json_string(buf, cfg_.evals[ex.bench].name);
       buf += ",\"eval_id\":" + ex.id_json +
              ",\"train_offset\":" + std::to_string(cuts[i]->raw_begin) + ",\"ngram\":";
-      append_json_string(buf, ex.words.span(en.pos, en.len));
+      append_json_string(buf, ex.words.span(en.pos, index_.len(en)));
       buf += '}';
     }
     buf += "]}\n";
