@@ -137,6 +137,10 @@ class SegmentFile {
 
  private:
   void read_at(std::uint64_t offset, void* out, std::size_t n) const;
+  template <class Key, class KeyOf>
+  void merge_probe(std::uint64_t offset, std::size_t size, std::size_t doc_at,
+                   const std::vector<Key>& queries, KeyOf key_of,
+                   std::vector<std::uint64_t>& first) const;
   std::string path_;
   int fd_ = -1;
   std::uint32_t bands_ = 0;

@@ -29,12 +29,6 @@ constexpr std::size_t kBandEntry = 12;
 constexpr std::size_t kChunkEntries = std::size_t{1} << 16;
 constexpr std::size_t kFixed = 56;
 
-std::string hex64(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string segment_name(std::size_t n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "segment-%06zu.bin", n);
@@ -196,7 +190,7 @@ SegmentFile::SegmentFile(const std::string& dir, const Manifest& m, std::size_t 
   if (size != s.bytes) {
     corrupt("has " + std::to_string(size) + " bytes, the manifest says " + std::to_string(s.bytes));
   }
-  if (hex64(sum) != s.xxh3_64) corrupt("fails its checksum");
+  if (io::hex64(sum) != s.xxh3_64) corrupt("fails its checksum");
   char h[kHeader];
   if (size < kHeader) corrupt("is not a segment");
   read_at(0, h, kHeader);
@@ -287,21 +281,26 @@ std::string SegmentFile::id(std::uint64_t local) const {
   return out;
 }
 
-void SegmentFile::probe_band(std::uint32_t band, const std::vector<std::uint64_t>& keys,
-                             std::vector<std::uint64_t>& first) const {
-  const std::uint64_t base = tables_ + keyed_ * kExactEntry + band * keyed_ * kBandEntry;
-  std::vector<char> chunk(kChunkEntries * kBandEntry);
+// One merge of ascending distinct queries with a sorted table of `count` entries of `size` bytes
+// at `offset` (key first, u32 document at `doc_at`): for each query found, the first entry's
+// document (the smallest, entries being sorted by key then document) unless already set.
+template <class Key, class KeyOf>
+void SegmentFile::merge_probe(std::uint64_t offset, std::size_t size, std::size_t doc_at,
+                              const std::vector<Key>& queries, KeyOf key_of,
+                              std::vector<std::uint64_t>& first) const {
+  std::vector<char> chunk(kChunkEntries * size);
   std::size_t q = 0;
-  for (std::uint64_t done = 0; done < keyed_ && q < keys.size();) {
+  for (std::uint64_t done = 0; done < keyed_ && q < queries.size();) {
     const std::size_t n =
         static_cast<std::size_t>(std::min<std::uint64_t>(kChunkEntries, keyed_ - done));
-    read_at(base + done * kBandEntry, chunk.data(), n * kBandEntry);
-    for (std::size_t i = 0; i < n && q < keys.size(); ++i) {
-      const std::uint64_t key = get<std::uint64_t>(chunk.data() + i * kBandEntry);
-      while (q < keys.size() && keys[q] < key)
+    read_at(offset + done * size, chunk.data(), n * size);
+    for (std::size_t i = 0; i < n && q < queries.size(); ++i) {
+      const char* e = chunk.data() + i * size;
+      const Key key = key_of(e);
+      while (q < queries.size() && queries[q] < key)
         ++q;
-      if (q < keys.size() && keys[q] == key) {
-        if (first[q] == kNone) first[q] = get<std::uint32_t>(chunk.data() + i * kBandEntry + 8);
+      if (q < queries.size() && queries[q] == key) {
+        if (first[q] == kNone) first[q] = get<std::uint32_t>(e + doc_at);
         ++q;  // later entries with this key have larger documents
       }
     }
@@ -309,27 +308,22 @@ void SegmentFile::probe_band(std::uint32_t band, const std::vector<std::uint64_t
   }
 }
 
+void SegmentFile::probe_band(std::uint32_t band, const std::vector<std::uint64_t>& keys,
+                             std::vector<std::uint64_t>& first) const {
+  merge_probe(
+      tables_ + keyed_ * kExactEntry + band * keyed_ * kBandEntry, kBandEntry, 8, keys,
+      [](const char* e) { return get<std::uint64_t>(e); }, first);
+}
+
 void SegmentFile::probe_exact(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& hashes,
                               std::vector<std::uint64_t>& first) const {
-  std::vector<char> chunk(kChunkEntries * kExactEntry);
-  std::size_t q = 0;
-  for (std::uint64_t done = 0; done < keyed_ && q < hashes.size();) {
-    const std::size_t n =
-        static_cast<std::size_t>(std::min<std::uint64_t>(kChunkEntries, keyed_ - done));
-    read_at(tables_ + done * kExactEntry, chunk.data(), n * kExactEntry);
-    for (std::size_t i = 0; i < n && q < hashes.size(); ++i) {
-      const char* e = chunk.data() + i * kExactEntry;
-      const std::pair<std::uint64_t, std::uint64_t> h{get<std::uint64_t>(e),
-                                                      get<std::uint64_t>(e + 8)};
-      while (q < hashes.size() && hashes[q] < h)
-        ++q;
-      if (q < hashes.size() && hashes[q] == h) {
-        if (first[q] == kNone) first[q] = get<std::uint32_t>(e + 16);
-        ++q;
-      }
-    }
-    done += n;
-  }
+  merge_probe(
+      tables_, kExactEntry, 16, hashes,
+      [](const char* e) {
+        return std::pair<std::uint64_t, std::uint64_t>{get<std::uint64_t>(e),
+                                                       get<std::uint64_t>(e + 8)};
+      },
+      first);
 }
 
 void check_inputs_unchanged(const Manifest& m) {
@@ -451,7 +445,7 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
     XXH3_freeState(st);
     throw;
   }
-  s.xxh3_64 = hex64(XXH3_64bits_digest(st));
+  s.xxh3_64 = io::hex64(XXH3_64bits_digest(st));
   XXH3_freeState(st);
   seg.commit();
   // For the tests of a crash between the two renames: the segment is there, the manifest is not.

@@ -20,11 +20,6 @@ void throw_errno(const std::string& what, const std::string& path) {
   throw Error("cannot " + what + " '" + path + "': " + std::strerror(errno));
 }
 
-namespace {
-
-constexpr std::size_t kRawChunk = std::size_t{1} << 20;  // read() size: large enough to amortize
-                                                         // syscalls, small enough to stay in L2/L3
-
 std::string hex64(std::uint64_t v) {
   static const char* digits = "0123456789abcdef";
   std::string s(16, '0');
@@ -32,6 +27,11 @@ std::string hex64(std::uint64_t v) {
     s[i] = digits[v & 15];
   return s;
 }
+
+namespace {
+
+constexpr std::size_t kRawChunk = std::size_t{1} << 20;  // read() size: large enough to amortize
+                                                         // syscalls, small enough to stay in L2/L3
 
 // The file as stored: reads, counts and checksums raw bytes; decoders consume its buffer.
 class RawFile {

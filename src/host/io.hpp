@@ -139,6 +139,9 @@ class OutputFile {
 /// Creates directory `path` and its parents if needed. @throw Error naming the path.
 void make_dirs(const std::string& path);
 
+/// 16 lowercase hex digits (checksums in report.json and index manifests).
+std::string hex64(std::uint64_t v);
+
 /// "Cannot <what> '<path>': <strerror(errno)>" as an Error.
 [[noreturn]] void throw_errno(const std::string& what, const std::string& path);
 

@@ -20,6 +20,7 @@
 
 #include "dupscan/errors.hpp"
 #include "dupscan/index.hpp"
+#include "io.hpp"
 
 namespace {
 
@@ -70,9 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ix::Segment s;
   s.file = std::to_string(fd);
   s.bytes = n;
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(XXH3_64bits(body, n)));
-  s.xxh3_64 = hex;
+  s.xxh3_64 = dupscan::io::hex64(XXH3_64bits(body, n));
   if (n >= 24) std::memcpy(&s.documents, body + 16, 8);
   m.segments.push_back(s);
   m.documents = s.documents;

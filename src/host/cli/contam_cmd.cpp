@@ -103,18 +103,9 @@ int run_contam_command(ContamArgs& a) {
   cfg.validate();
   const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
-  DedupObserver obs;
-  obs.progress = [&](const Progress& p) { bar.update(p); };
-  obs.warning = [&](const std::string& w) {
-    bar.clear();
-    if (!a.quiet) std::fprintf(stderr, "dupscan: warning: %s\n", w.c_str());
-  };
-  const ContamResult r = run_contam(cfg, obs);
+  const ContamResult r = run_contam(cfg, stderr_observer(bar, a.quiet));
   bar.clear();
-  if (!a.quiet && r.train_skipped > kMaxSkipWarnings) {
-    std::fprintf(stderr, "dupscan: warning: %llu more records skipped (report.json counts them)\n",
-                 static_cast<unsigned long long>(r.train_skipped - kMaxSkipWarnings));
-  }
+  warn_unlisted_skips(r.train_skipped, a.quiet);
   if (!a.quiet) print_table(stderr, cfg, r);
   return 0;
 }

@@ -90,18 +90,9 @@ int run_dedup_command(DedupArgs& a) {
   const DedupConfig cfg = resolve(a);
   const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
-  DedupObserver obs;
-  obs.progress = [&](const Progress& p) { bar.update(p); };
-  obs.warning = [&](const std::string& w) {
-    bar.clear();
-    if (!a.quiet) std::fprintf(stderr, "dupscan: warning: %s\n", w.c_str());
-  };
-  const DedupResult r = run_dedup(cfg, obs);
+  const DedupResult r = run_dedup(cfg, stderr_observer(bar, a.quiet));
   bar.clear();
-  if (!a.quiet && r.counts.skipped > kMaxSkipWarnings) {
-    std::fprintf(stderr, "dupscan: warning: %llu more records skipped (report.json counts them)\n",
-                 static_cast<unsigned long long>(r.counts.skipped - kMaxSkipWarnings));
-  }
+  warn_unlisted_skips(r.counts.skipped, a.quiet);
   if (!a.quiet) print_summary(stderr, cfg, r);
   return 0;
 }
@@ -183,14 +174,9 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) 
   DedupConfig cfg = action == IndexAction::build ? resolve(a) : a.cfg;
   const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
-  DedupObserver obs;
-  obs.progress = [&](const Progress& p) { bar.update(p); };
-  obs.warning = [&](const std::string& w) {
-    bar.clear();
-    if (!a.quiet) std::fprintf(stderr, "dupscan: warning: %s\n", w.c_str());
-  };
-  const IndexResult r = run_index(cfg, action, dir, obs);
+  const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet));
   bar.clear();
+  warn_unlisted_skips(r.counts.skipped, a.quiet);
   if (!a.quiet) {
     std::fprintf(stderr,
                  "dupscan index %s: %s documents indexed in %.2f s (%s empty, %s skipped "

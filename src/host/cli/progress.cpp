@@ -55,6 +55,22 @@ void ProgressBar::clear() {
   drawn_ = false;
 }
 
+DedupObserver stderr_observer(ProgressBar& bar, bool quiet) {
+  DedupObserver obs;
+  obs.progress = [&bar](const Progress& p) { bar.update(p); };
+  obs.warning = [&bar, quiet](const std::string& w) {
+    bar.clear();
+    if (!quiet) std::fprintf(stderr, "dupscan: warning: %s\n", w.c_str());
+  };
+  return obs;
+}
+
+void warn_unlisted_skips(std::uint64_t skipped, bool quiet) {
+  if (quiet || skipped <= kMaxSkipWarnings) return;
+  std::fprintf(stderr, "dupscan: warning: %llu more records skipped (report.json counts them)\n",
+               static_cast<unsigned long long>(skipped - kMaxSkipWarnings));
+}
+
 void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r) {
   const DedupCounts& c = r.counts;
   std::uint64_t bytes = 0, text_bytes = 0;
