@@ -13,6 +13,8 @@ packages=(
   build-essential cmake pkg-config python3
   libxxhash-dev libcli11-dev libgtest-dev libsimdjson-dev zlib1g-dev libzstd-dev
   clang-format
+  # dupscan-mpi and its tests (mpirun -np 1/2/4): Open MPI
+  libopenmpi-dev openmpi-bin
   # scripts/fuzz.sh: clang's libFuzzer, AddressSanitizer and UBSan runtimes
   clang libclang-rt-14-dev
   # scripts/bench-short.sh's corpus needs none; its Python peers come from PyPI (--bench below)

@@ -134,7 +134,8 @@ struct DedupTimings {
 struct DedupResult {
   LshParams lsh;
   std::string backend;
-  unsigned threads = 0;
+  unsigned threads = 0;  ///< worker threads (per process in a distributed run)
+  unsigned ranks = 1;    ///< processes of a distributed run (distributed.hpp); 1 otherwise
   std::vector<InputSummary> inputs;
   DedupCounts counts;
   DedupTimings timings;

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "dedup_part.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/errors.hpp"
 #include "dupscan/index.hpp"
@@ -136,21 +137,6 @@ struct ResultBatch {
   std::vector<BadRecord> bad;
   std::uint64_t blank = 0;
   SketchBatch sketch;
-};
-
-// Everything kept per document between the passes: a few hundred bytes, never text.
-struct DocTable {
-  std::vector<Locator> loc;
-  std::vector<std::uint64_t> id_end;  // id of doc i: ids[id_end[i-1], id_end[i]); empty: default
-  std::string ids;
-  std::vector<XXH128_hash_t> exact;
-  std::vector<std::uint64_t> text_len;
-  std::vector<std::uint8_t> empty;
-  std::vector<std::uint8_t> sketched;  // 0: an exact copy of an earlier-sketched text
-  std::vector<std::uint64_t> keys;     // bands per doc
-  std::vector<std::uint32_t> sigs;     // K per doc, only without verification
-
-  std::size_t size() const { return loc.size(); }
 };
 
 bool exact_less(const XXH128_hash_t& a, const XXH128_hash_t& b) {
@@ -288,6 +274,31 @@ class Engine {
     r.counts = res_.counts;
     r.seconds = seconds_since(t_start);
     return r;
+  }
+
+  /// read_part (dedup_part.hpp): pass 1 and exact groups of this engine's inputs, numbered from
+  /// `first` among all inputs.
+  /// The configuration was validated whole: the part's inputs may be none.
+  Part run_part(std::uint32_t first, std::uint32_t total_inputs) {
+    res_.lsh = cfg_.resolved_lsh();
+    threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
+    input_base_ = first;
+    check_inputs();
+    setup_backend();
+    pass1();
+    exact_groups();
+    Part part;
+    part.lsh = res_.lsh;
+    part.backend = res_.backend;
+    part.threads = threads_;
+    part.docs = std::move(docs_);
+    part.exact_rep = std::move(exact_rep_);
+    part.sources.resize(total_inputs);
+    std::copy(pipeline_->sources().begin(), pipeline_->sources().end(),
+              part.sources.begin() + first);
+    part.inputs = std::move(res_.inputs);
+    part.counts = res_.counts;
+    return part;
   }
 
  private:
@@ -778,21 +789,10 @@ class Engine {
       const std::size_t m = batch.items.size();
       std::vector<std::vector<std::uint64_t>> sets(m);
       parallel_for(m, threads_, 16, [&](std::size_t i) {
-        thread_local RecordParser parser("", "");
         thread_local std::string norm;
-        parser.set_fields(cfg_.text_field, cfg_.id_field);
         const auto& it = batch.items[i];
-        const std::string_view rec = batch.record(it);
-        std::string_view text;
-        std::string id, detail;
-        SkipReason reason{};
-        if (!parser.parse(rec.data(), rec.size(), text, id, reason, detail)) {
-          throw Error("input '" + display_path(docs_.loc[it.doc].input) +
-                      "' changed while dupscan was running (line " +
-                      std::to_string(docs_.loc[it.doc].line) + " no longer parses)");
-        }
-        normalize(text, cfg_.normalize, norm);
-        verification_set(norm, cfg_.shingle, cfg_.sketch, sets[i]);
+        const Locator& loc = docs_.loc[it.doc];
+        record_set(cfg_, batch.record(it), display_path(loc.input), loc.line, norm, sets[i]);
       });
       // Index of each fetched doc in this batch.
       std::unordered_map<std::uint32_t, std::size_t> in_batch;
@@ -1051,107 +1051,15 @@ class Engine {
   }
 
   std::string report_json() const {
-    JsonWriter w(2);
-    w.begin_object();
-    w.field("dupscan_version", version());
-    w.field("command", "dedup");
-    w.key("parameters").begin_object();
-    w.field("threshold", cfg_.threshold);
-    w.field("num_perm", cfg_.num_perm);
-    w.field("seed", cfg_.seed);
-    w.field("bands", res_.lsh.bands);
-    w.field("rows", res_.lsh.rows);
-    w.field("lsh_params", cfg_.lsh ? "explicit (--bands, --rows)"
-                                   : "datasketch optimal_param(threshold, num_perm, weights)");
-    w.key("lsh_weights")
-        .begin_array()
-        .value(cfg_.lsh_fp_weight)
-        .value(cfg_.lsh_fn_weight)
-        .end_array();
-    w.field("shingle", cfg_.shingle.to_string());
-    w.field("shingle_hash", "low 32 bits of XXH64(seed 0)");
-    w.field("sketch", sketch_kind_name(cfg_.sketch));
-    w.field("minhash", cfg_.sketch == SketchKind::fast
-                           ? "one-permutation hashing, optimal densification (fast_sketch.hpp)"
-                           : "datasketch legacy: ((a*h+b) mod 2^64) mod (2^61-1) & (2^32-1)");
-    w.key("normalization").begin_object();
-    w.field("lowercase", cfg_.normalize.lowercase);
-    w.field("strip_punctuation", cfg_.normalize.strip_punctuation);
-    w.field("unicode", unicode_version());
-    w.end_object();
-    w.field("exact_hash", "XXH3-128 of normalized text");
-    w.field("verify", cfg_.verify);
-    w.field("keep", cfg_.keep == KeepPolicy::first ? "first" : "longest");
-    w.field("text_field", cfg_.text_field);
-    w.field("id_field", cfg_.id_field);
-    w.field("strict", cfg_.strict);
-    w.end_object();
+    AgainstSummary against;
     if (!cfg_.against.empty()) {
-      w.key("against").begin_object();
-      w.field("index", cfg_.against);
-      w.field("documents", manifest_.documents);
-      w.field("referenced", static_cast<std::uint64_t>(n_index_));
-      w.field("segments", static_cast<std::uint64_t>(manifest_.segments.size()));
-      w.field("inputs", static_cast<std::uint64_t>(manifest_.inputs.size()));
-      w.end_object();
+      against.index = cfg_.against;
+      against.documents = manifest_.documents;
+      against.referenced = n_index_;
+      against.segments = manifest_.segments.size();
+      against.inputs = manifest_.inputs.size();
     }
-    w.field("backend", res_.backend);
-    w.field("threads", res_.threads);
-    w.key("inputs").begin_array();
-    for (const InputSummary& in : res_.inputs) {
-      w.begin_object();
-      w.field("path", in.path);
-      w.field("compression", in.compression);
-      w.field("bytes", in.bytes);
-      w.field("text_bytes", in.text_bytes);
-      w.field("lines", in.lines);
-      w.field("records", in.records);
-      w.field("blank_lines", in.blank_lines);
-      w.field("skipped", in.skipped);
-      w.field("xxh3_64", in.xxh3_64);
-      w.end_object();
-    }
-    w.end_array();
-    const DedupCounts& c = res_.counts;
-    w.key("counts").begin_object();
-    w.field("documents", c.documents);
-    w.field("empty", c.empty);
-    w.field("exact_duplicates", c.exact_duplicates);
-    w.field("near_duplicates", c.near_duplicates);
-    w.field("removed", c.exact_duplicates + c.near_duplicates);
-    w.field("kept", c.kept);
-    w.field("clusters", c.clusters);
-    w.field("skipped", c.skipped);
-    w.key("skipped_by_reason").begin_object();
-    for (int r = 0; r < kSkipReasonCount; ++r) {
-      w.field(skip_reason_name(static_cast<SkipReason>(r)), c.skipped_by_reason[r]);
-    }
-    w.end_object();
-    w.field("lsh_documents", c.lsh_documents);
-    w.field("sketch_skipped", c.sketch_skipped);
-    w.field("candidate_pairs", c.candidate_pairs);
-    w.field("verified_pairs", c.verified_pairs);
-    w.field("rejected_pairs", c.rejected_pairs);
-    w.field("jaccard_extra_pairs", c.jaccard_extra_pairs);
-    w.field("text_bytes", c.text_bytes);
-    w.end_object();
-    const DedupTimings& t = res_.timings;
-    w.key("timings_s").begin_object();
-    w.field("read_sketch", t.read_sketch);
-    if (!cfg_.against.empty()) w.field("index", t.index);
-    w.field("exact", t.exact);
-    w.field("lsh", t.lsh);
-    w.field("verify", t.verify);
-    w.field("cluster", t.cluster);
-    w.field("write", t.write);
-    w.field("total", t.total);
-    w.end_object();
-    w.key("outputs").begin_array();
-    for (const auto& o : res_.outputs)
-      w.value(o);
-    w.end_array();
-    w.end_object();
-    return w.str() + "\n";
+    return dupscan::report_json(cfg_, res_, cfg_.against.empty() ? nullptr : &against);
   }
 
   void report_stage(const char* stage, std::uint64_t done, std::uint64_t total) {
@@ -1193,6 +1101,142 @@ class Engine {
 };
 
 }  // namespace
+
+std::string report_json(const DedupConfig& cfg, const DedupResult& res,
+                        const AgainstSummary* against) {
+  JsonWriter w(2);
+  w.begin_object();
+  w.field("dupscan_version", version());
+  w.field("command", "dedup");
+  w.key("parameters").begin_object();
+  w.field("threshold", cfg.threshold);
+  w.field("num_perm", cfg.num_perm);
+  w.field("seed", cfg.seed);
+  w.field("bands", res.lsh.bands);
+  w.field("rows", res.lsh.rows);
+  w.field("lsh_params", cfg.lsh ? "explicit (--bands, --rows)"
+                                : "datasketch optimal_param(threshold, num_perm, weights)");
+  w.key("lsh_weights").begin_array().value(cfg.lsh_fp_weight).value(cfg.lsh_fn_weight).end_array();
+  w.field("shingle", cfg.shingle.to_string());
+  w.field("shingle_hash", "low 32 bits of XXH64(seed 0)");
+  w.field("sketch", sketch_kind_name(cfg.sketch));
+  w.field("minhash", cfg.sketch == SketchKind::fast
+                         ? "one-permutation hashing, optimal densification (fast_sketch.hpp)"
+                         : "datasketch legacy: ((a*h+b) mod 2^64) mod (2^61-1) & (2^32-1)");
+  w.key("normalization").begin_object();
+  w.field("lowercase", cfg.normalize.lowercase);
+  w.field("strip_punctuation", cfg.normalize.strip_punctuation);
+  w.field("unicode", unicode_version());
+  w.end_object();
+  w.field("exact_hash", "XXH3-128 of normalized text");
+  w.field("verify", cfg.verify);
+  w.field("keep", cfg.keep == KeepPolicy::first ? "first" : "longest");
+  w.field("text_field", cfg.text_field);
+  w.field("id_field", cfg.id_field);
+  w.field("strict", cfg.strict);
+  w.end_object();
+  if (against) {
+    w.key("against").begin_object();
+    w.field("index", against->index);
+    w.field("documents", against->documents);
+    w.field("referenced", against->referenced);
+    w.field("segments", against->segments);
+    w.field("inputs", against->inputs);
+    w.end_object();
+  }
+  w.field("backend", res.backend);
+  w.field("threads", res.threads);
+  w.field("ranks", res.ranks);
+  w.key("inputs").begin_array();
+  for (const InputSummary& in : res.inputs) {
+    w.begin_object();
+    w.field("path", in.path);
+    w.field("compression", in.compression);
+    w.field("bytes", in.bytes);
+    w.field("text_bytes", in.text_bytes);
+    w.field("lines", in.lines);
+    w.field("records", in.records);
+    w.field("blank_lines", in.blank_lines);
+    w.field("skipped", in.skipped);
+    w.field("xxh3_64", in.xxh3_64);
+    w.end_object();
+  }
+  w.end_array();
+  const DedupCounts& c = res.counts;
+  w.key("counts").begin_object();
+  w.field("documents", c.documents);
+  w.field("empty", c.empty);
+  w.field("exact_duplicates", c.exact_duplicates);
+  w.field("near_duplicates", c.near_duplicates);
+  w.field("removed", c.exact_duplicates + c.near_duplicates);
+  w.field("kept", c.kept);
+  w.field("clusters", c.clusters);
+  w.field("skipped", c.skipped);
+  w.key("skipped_by_reason").begin_object();
+  for (int r = 0; r < kSkipReasonCount; ++r) {
+    w.field(skip_reason_name(static_cast<SkipReason>(r)), c.skipped_by_reason[r]);
+  }
+  w.end_object();
+  w.field("lsh_documents", c.lsh_documents);
+  w.field("sketch_skipped", c.sketch_skipped);
+  w.field("candidate_pairs", c.candidate_pairs);
+  w.field("verified_pairs", c.verified_pairs);
+  w.field("rejected_pairs", c.rejected_pairs);
+  w.field("jaccard_extra_pairs", c.jaccard_extra_pairs);
+  w.field("text_bytes", c.text_bytes);
+  w.end_object();
+  const DedupTimings& t = res.timings;
+  w.key("timings_s").begin_object();
+  w.field("read_sketch", t.read_sketch);
+  if (against) w.field("index", t.index);
+  w.field("exact", t.exact);
+  w.field("lsh", t.lsh);
+  w.field("verify", t.verify);
+  w.field("cluster", t.cluster);
+  w.field("write", t.write);
+  w.field("total", t.total);
+  w.end_object();
+  w.key("outputs").begin_array();
+  for (const auto& o : res.outputs)
+    w.value(o);
+  w.end_array();
+  w.end_object();
+  return w.str() + "\n";
+}
+
+Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
+               const DedupObserver& observer) {
+  DedupConfig part = cfg;
+  part.inputs.assign(cfg.inputs.begin() + first, cfg.inputs.begin() + first + count);
+  Engine engine(part, observer);
+  return engine.run_part(first, static_cast<std::uint32_t>(cfg.inputs.size()));
+}
+
+void Part::append_id(std::string& out, std::uint32_t d,
+                     const std::vector<std::string>& inputs) const {
+  const std::uint64_t begin = d == 0 ? 0 : docs.id_end[d - 1];
+  const std::uint64_t end = docs.id_end[d];
+  if (end > begin) {
+    out.append(docs.ids, begin, end - begin);
+  } else {
+    append_json_string(out, inputs[docs.loc[d].input] + ":" + std::to_string(docs.loc[d].line));
+  }
+}
+
+void record_set(const DedupConfig& cfg, std::string_view record, const std::string& display,
+                std::uint64_t line, std::string& norm, std::vector<std::uint64_t>& out) {
+  thread_local RecordParser parser("", "");
+  parser.set_fields(cfg.text_field, cfg.id_field);
+  std::string_view text;
+  std::string id, detail;
+  SkipReason reason{};
+  if (!parser.parse(record.data(), record.size(), text, id, reason, detail)) {
+    throw Error("input '" + display + "' changed while dupscan was running (line " +
+                std::to_string(line) + " no longer parses)");
+  }
+  normalize(text, cfg.normalize, norm);
+  verification_set(norm, cfg.shingle, cfg.sketch, out);
+}
 
 DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer) {
   Engine engine(config, observer);

@@ -5,6 +5,8 @@
 
 #include <functional>
 
+#include "dupscan/dedup.hpp"
+
 namespace dupscan::cli {
 
 struct Command {
@@ -12,7 +14,14 @@ struct Command {
   std::function<int()> run;  ///< runs it; throws the library's exceptions
 };
 
-Command add_dedup_command(CLI::App& app);
+/// How `dedup` runs: run_dedup by default; a distributed run passes its own, and its ranks other
+/// than 0 keep the progress bar and the summary to themselves (report = false).
+struct DedupRunner {
+  std::function<DedupResult(const DedupConfig&, const DedupObserver&)> run;
+  bool report = true;
+};
+
+Command add_dedup_command(CLI::App& app, DedupRunner runner = {});
 Command add_contam_command(CLI::App& app);
 Command add_index_command(CLI::App& app);
 

@@ -86,14 +86,16 @@ DedupConfig resolve(DedupArgs& a) {
   return cfg;
 }
 
-int run_dedup_command(DedupArgs& a) {
+int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
   const DedupConfig cfg = resolve(a);
-  const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
+  const bool tty = runner.report && !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
-  const DedupResult r = run_dedup(cfg, stderr_observer(bar, a.quiet));
+  DedupObserver obs = stderr_observer(bar, a.quiet);
+  if (!runner.report) obs.progress = nullptr;
+  const DedupResult r = runner.run ? runner.run(cfg, obs) : run_dedup(cfg, obs);
   bar.clear();
   warn_unlisted_skips(r.counts.skipped, a.quiet);
-  if (!a.quiet) print_summary(stderr, cfg, r);
+  if (!a.quiet && runner.report) print_summary(stderr, cfg, r);
   return 0;
 }
 
@@ -192,7 +194,7 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) 
 
 }  // namespace
 
-Command add_dedup_command(CLI::App& app) {
+Command add_dedup_command(CLI::App& app, DedupRunner runner) {
   auto a = std::make_shared<DedupArgs>();
   CLI::App* dedup = app.add_subcommand(
       "dedup", "Find exact and near-duplicate documents in JSONL corpora and list what to remove");
@@ -226,7 +228,7 @@ Command add_dedup_command(CLI::App& app) {
   dedup->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
       ->type_name("DIR");
 
-  return {dedup, [a] { return run_dedup_command(*a); }};
+  return {dedup, [a, runner] { return run_dedup_command(*a, runner); }};
 }
 
 Command add_index_command(CLI::App& app) {

@@ -85,12 +85,13 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
   const double pct = c.documents ? 100.0 * removed / c.documents : 0.0;
   std::string size = human_bytes(static_cast<double>(text_bytes)) + " of JSONL";
   if (compressed) size += " (" + human_bytes(static_cast<double>(bytes)) + " compressed)";
-  std::fprintf(out,
-               "dupscan dedup: %s documents, %s, in %.2f s: %s/s, %s docs/s [%s, %u thread%s]\n",
-               group_digits(c.documents).c_str(), size.c_str(), secs,
-               human_bytes(secs > 0 ? text_bytes / secs : 0).c_str(),
-               group_digits(static_cast<std::uint64_t>(secs > 0 ? c.documents / secs : 0)).c_str(),
-               r.backend.c_str(), r.threads, r.threads == 1 ? "" : "s");
+  std::fprintf(
+      out, "dupscan dedup: %s documents, %s, in %.2f s: %s/s, %s docs/s [%s, %s%u thread%s]\n",
+      group_digits(c.documents).c_str(), size.c_str(), secs,
+      human_bytes(secs > 0 ? text_bytes / secs : 0).c_str(),
+      group_digits(static_cast<std::uint64_t>(secs > 0 ? c.documents / secs : 0)).c_str(),
+      r.backend.c_str(), r.ranks > 1 ? (std::to_string(r.ranks) + " ranks x ").c_str() : "",
+      r.threads, r.threads == 1 ? "" : "s");
   std::fprintf(out, "  removed           %s (%.2f%%): %s exact, %s near duplicates\n",
                group_digits(removed).c_str(), pct, group_digits(c.exact_duplicates).c_str(),
                group_digits(c.near_duplicates).c_str());

@@ -1,0 +1,67 @@
+/**
+ * @file distributed.hpp
+ * @brief `dupscan dedup` over several processes (MPI ranks), with the same outputs, byte for
+ * byte, as one process over the same inputs.
+ *
+ * ## How the work is split
+ *  - Inputs: whole files, contiguous in the order given, split so that every rank reads about the
+ *    same number of bytes (file sizes; a rank may get none). Rank r's documents are numbered after
+ *    those of ranks 0..r-1, so the global numbering is the one-process input order.
+ *  - Pass 1 on every rank over its own files (parse, normalize, exact hash, sketch), as in
+ *    dedup.hpp. Exact groups: (exact hash, document) of each rank's earliest member of a group go
+ *    to the rank owning the hash (hash mod ranks), which names the group's earliest member.
+ *  - LSH in one round per band: (band key, document) go to the rank owning the key, which sorts
+ *    its share and pairs each bucket member with the bucket's first one; each pair (u < v) goes to
+ *    the rank holding v, which removes the pairs found in several bands.
+ *  - Verification where the data lives: the rank of v reads its own documents again and receives
+ *    the shingle sets of the partners u held by other ranks from them.
+ *  - Clusters: the verified pairs are gathered on every rank (they are few: one per near
+ *    duplicate) and joined by the same union-find; the members of a cluster report to the rank
+ *    holding its first member, which counts them, picks the kept member (--keep) and numbers the
+ *    clusters in the order of their first members.
+ *  - Outputs: every rank writes its own lines (duplicates: its removed documents; clusters: the
+ *    clusters it numbered; --write-deduped: its kept records) at its offset in one temporary file
+ *    per output in the shared output directory; rank 0 renames them when all are complete, and
+ *    writes report.json with the counts of all ranks.
+ *
+ * report.json equals a one-process run's but for timings_s (the slowest rank per stage), "ranks",
+ * and two counters of work done, sketch_skipped and keys_from_copy: a rank sketches the first
+ * copy of a text it holds even when another rank holds an earlier one.
+ *
+ * Not in a distributed run (usage errors): stdin, --against, --write-signatures, --no-verify.
+ * A compressed --write-deduped is one gzip member or zstd frame per rank: its decompressed bytes
+ * equal a one-process run's, its compressed bytes do not.
+ */
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dupscan/dedup.hpp"
+
+namespace dupscan {
+
+/// The messages a distributed run needs: MPI implements it (dupscan-mpi), threads in the tests.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  /// Collective: send[r] goes to rank r (send.size() == size()); returns, by rank, what each
+  /// rank sent to this one.
+  virtual std::vector<std::string> all_to_all(const std::vector<std::string>& send) = 0;
+  /// Collective: every rank's `mine`, by rank.
+  virtual std::vector<std::string> all_gather(const std::string& mine) = 0;
+};
+
+/**
+ * @brief run_dedup over the ranks of `comm`; every rank calls it with the same configuration.
+ * @return on rank 0 the result of the whole run (counts of all ranks; timings: the slowest rank
+ * per stage); on the other ranks their own part (inputs, documents, skipped records).
+ * @throw UsageError / Error as run_dedup. An exception on one rank leaves the others waiting in
+ * a collective: the caller must abort them all (MPI_Abort), which is what dupscan-mpi does.
+ */
+DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
+                                  const DedupObserver& observer = {});
+
+}  // namespace dupscan

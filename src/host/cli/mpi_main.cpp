@@ -1,0 +1,92 @@
+// dupscan-mpi: `dupscan dedup` over MPI ranks (distributed.hpp), with the same options and the
+// same outputs as one process. Launch it with mpirun or srun:
+//   mpirun -np 4 dupscan-mpi dedup shards/*.jsonl.zst -o out/
+// Rank 0 shows the progress and the summary and writes report.json; every rank reads its share
+// of the files and writes its share of the outputs into the shared output directory.
+#include <mpi.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "dupscan/distributed.hpp"
+#include "dupscan/errors.hpp"
+#include "mpi/mpi_comm.hpp"
+
+namespace {
+
+void on_signal(int sig) {
+  dupscan::request_interrupt();
+  std::signal(sig, SIG_DFL);
+}
+
+// The run failed on this rank: the others may wait in a collective, so end them all.
+[[noreturn]] void abort_all(int code) {
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);  // only this thread calls MPI
+  dupscan::MpiCommunicator comm(MPI_COMM_WORLD);
+  const int rank = comm.rank();
+
+  CLI::App app{
+      "dupscan-mpi runs dupscan dedup over MPI ranks: each rank reads a share of the input files\n"
+      "(whole files, about equal bytes), band keys are exchanged by key, candidate pairs are\n"
+      "verified on the rank holding the documents, and the outputs are byte for byte those of\n"
+      "one 'dupscan dedup' over the same inputs. Launch with mpirun -np N or srun.",
+      "dupscan-mpi"};
+  app.get_formatter()->column_width(28);
+  app.set_version_flag("--version", std::string("dupscan-mpi ") + dupscan::version());
+  app.require_subcommand(1);
+  dupscan::cli::DedupRunner runner;
+  runner.run = [&comm](const dupscan::DedupConfig& cfg, const dupscan::DedupObserver& obs) {
+    return dupscan::run_dedup_distributed(cfg, comm, obs);
+  };
+  runner.report = rank == 0;
+  const dupscan::cli::Command dedup = dupscan::cli::add_dedup_command(app, runner);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Every rank parsed the same arguments: one message, then all leave together.
+    const int code = rank == 0 ? app.exit(e) : e.get_exit_code();
+    MPI_Finalize();
+    return code == 0 ? 0 : 2;
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGXFSZ, SIG_IGN);
+  try {
+    dedup.run();
+  } catch (const dupscan::UsageError& e) {
+    // Only the checks of the configuration, before any message, throw it: every rank does, at
+    // the same point, so they can all leave in order. Say it once.
+    if (rank == 0) {
+      std::fprintf(stderr,
+                   "dupscan-mpi: error: %s\nRun 'dupscan-mpi dedup --help' for the options.\n",
+                   e.what());
+    }
+    MPI_Finalize();
+    return 2;
+  } catch (const dupscan::Interrupted&) {
+    // mpirun turns Ctrl-C, and another rank's failure, into SIGTERM for every rank.
+    std::fprintf(stderr,
+                 "dupscan-mpi: rank %d: stopped (interrupted, or another rank failed); "
+                 "no output was written\n",
+                 rank);
+    abort_all(130);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dupscan-mpi: rank %d: error: %s\n", rank, e.what());
+    abort_all(1);
+  }
+  MPI_Finalize();
+  return 0;
+}

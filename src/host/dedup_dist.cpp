@@ -1,0 +1,995 @@
+// run_dedup_distributed (distributed.hpp): dedup over the ranks of a Communicator, equal in every
+// output byte to one process. Documents are named by their global number g (the one-process
+// input order); rank r holds g in [base[r], base[r + 1]).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+
+#include "dedup_part.hpp"
+#include "dupscan/distributed.hpp"
+#include "dupscan/errors.hpp"
+#include "io.hpp"
+#include "json_writer.hpp"
+#include "parallel.hpp"
+#include "record.hpp"
+
+namespace dupscan {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+constexpr std::uint64_t kNone = UINT64_MAX;
+constexpr std::size_t kFetchBytes = std::size_t{16} << 20;  // as dedup.cpp's re-reads
+
+// ---- messages ----------------------------------------------------------------------------------
+
+class Packer {
+ public:
+  template <class T>
+  void put(const T& v) {
+    static_assert(std::is_trivially_copyable<T>::value, "plain data only");
+    s_.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  void put(const std::pair<std::uint64_t, std::uint64_t>& v) {
+    put(v.first);
+    put(v.second);
+  }
+  void put_str(std::string_view v) {
+    put<std::uint64_t>(v.size());
+    s_.append(v);
+  }
+  std::string& str() { return s_; }
+
+ private:
+  std::string s_;
+};
+
+class Unpacker {
+ public:
+  explicit Unpacker(const std::string& s) : p_(s.data()), end_(s.data() + s.size()) {}
+  bool more() const { return p_ < end_; }
+  template <class T>
+  T get() {
+    static_assert(std::is_trivially_copyable<T>::value, "plain data only");
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, p_, sizeof v);
+    p_ += sizeof v;
+    return v;
+  }
+  std::pair<std::uint64_t, std::uint64_t> get_pair() {
+    const auto a = get<std::uint64_t>();
+    return {a, get<std::uint64_t>()};
+  }
+  std::string_view get_str() {
+    const auto n = get<std::uint64_t>();
+    need(n);
+    std::string_view v(p_, n);
+    p_ += n;
+    return v;
+  }
+
+ private:
+  void need(std::uint64_t n) const {
+    if (static_cast<std::uint64_t>(end_ - p_) < n) throw Error("distributed run: short message");
+  }
+  const char* p_;
+  const char* end_;
+};
+
+std::vector<std::string> strings_of(std::vector<Packer>& out) {
+  std::vector<std::string> s(out.size());
+  for (std::size_t r = 0; r < out.size(); ++r)
+    s[r] = std::move(out[r].str());
+  return s;
+}
+
+struct PairHash {
+  std::size_t operator()(const std::pair<std::uint64_t, std::uint64_t>& p) const {
+    return static_cast<std::size_t>(p.first * 0x9E3779B97F4A7C15ULL ^ p.second);
+  }
+};
+using Pair = std::pair<std::uint64_t, std::uint64_t>;  // (u, v), u < v, global numbers
+
+// ---- outputs assembled from pieces ------------------------------------------------------------
+
+/**
+ * One output file made of every rank's piece, in rank order, under a temporary name beside its
+ * final path; rank 0 renames it with commit(). Constructing and write_piece are collective.
+ */
+class SharedFile {
+ public:
+  SharedFile(Communicator& comm, const std::string& path) : comm_(comm), path_(path) {
+    const auto slash = path_.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
+    const std::string name = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+    std::string tmp;
+    if (comm_.rank() == 0) {
+      tmp = dir + "/." + name + ".tmp-" + std::to_string(::getpid()) + "-ranks";
+      const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) io::throw_errno("create output file", path_);
+      ::close(fd);
+      owned_ = true;
+    }
+    tmp_ = comm_.all_gather(tmp)[0];
+  }
+  ~SharedFile() {
+    if (owned_ && !committed_) ::unlink(tmp_.c_str());
+  }
+  SharedFile(const SharedFile&) = delete;
+  SharedFile& operator=(const SharedFile&) = delete;
+
+  /// This rank's piece: `bytes`, or (when `from_file` is set) the content of that file.
+  void write_piece(const std::string& bytes, const std::string& from_file = {}) {
+    std::uint64_t size = bytes.size();
+    int in = -1;
+    if (!from_file.empty()) {
+      in = ::open(from_file.c_str(), O_RDONLY | O_CLOEXEC);
+      if (in < 0) io::throw_errno("open", from_file);
+      struct stat st {};
+      ::fstat(in, &st);
+      size = static_cast<std::uint64_t>(st.st_size);
+    }
+    Packer p;
+    p.put(size);
+    const std::vector<std::string> sizes = comm_.all_gather(p.str());
+    std::uint64_t offset = 0;
+    for (int r = 0; r < comm_.rank(); ++r)
+      offset += Unpacker(sizes[r]).get<std::uint64_t>();
+    if (size > 0) {
+      const int fd = ::open(tmp_.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) io::throw_errno("open output file", path_);
+      if (in < 0) {
+        write_at(fd, bytes.data(), bytes.size(), offset);
+      } else {
+        std::vector<char> buf(std::size_t{4} << 20);
+        for (std::uint64_t done = 0; done < size;) {
+          const std::size_t n =
+              static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size - done));
+          io::pread_exact(in, from_file, buf.data(), n, done);
+          write_at(fd, buf.data(), n, offset + done);
+          done += n;
+        }
+      }
+      if (::fsync(fd) != 0 || ::close(fd) != 0) io::throw_errno("write output file", path_);
+    }
+    if (in >= 0) ::close(in);
+    comm_.all_gather({});  // every piece is on disk
+  }
+
+  /// Rank 0: the complete file replaces `path`.
+  void commit() {
+    if (!owned_) return;
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) io::throw_errno("rename output file", path_);
+    committed_ = true;
+  }
+
+ private:
+  void write_at(int fd, const char* p, std::size_t n, std::uint64_t offset) {
+    while (n > 0) {
+      const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        io::throw_errno("write output file", path_);
+      }
+      p += w;
+      n -= static_cast<std::size_t>(w);
+      offset += static_cast<std::uint64_t>(w);
+    }
+  }
+
+  Communicator& comm_;
+  std::string path_, tmp_;
+  bool owned_ = false, committed_ = false;
+};
+
+// ---- the engine --------------------------------------------------------------------------------
+
+struct Cluster {
+  std::uint64_t id = 0;
+  std::uint64_t kept = 0;      // global number of the kept member
+  std::uint64_t kept_rep = 0;  // its exact group's earliest member
+  std::string kept_id;         // its id as JSON
+};
+
+class DistEngine {
+ public:
+  DistEngine(const DedupConfig& cfg, Communicator& comm, const DedupObserver& obs)
+      : cfg_(cfg), comm_(comm), obs_(obs), ranks_(comm.size()), me_(comm.rank()) {}
+
+  DedupResult run() {
+    const auto t_start = Clock::now();
+    cfg_.validate();
+    reject_unsupported();
+    partition_inputs();
+    if (me_ == 0) prepare_output_dir();
+
+    auto t = Clock::now();
+    part_ = read_part(cfg_, first_[me_], first_[me_ + 1] - first_[me_], obs_);
+    number_documents();
+    timings_.read_sketch = seconds_since(t);
+
+    t = Clock::now();
+    exact_groups();
+    timings_.exact = seconds_since(t);
+
+    t = Clock::now();
+    lsh_candidates();
+    timings_.lsh = seconds_since(t);
+
+    t = Clock::now();
+    verify_candidates();
+    timings_.verify = seconds_since(t);
+
+    t = Clock::now();
+    cluster();
+    timings_.cluster = seconds_since(t);
+
+    t = Clock::now();
+    write_outputs(t, t_start);
+    return res_;
+  }
+
+ private:
+  // ---- set-up ----------------------------------------------------------------------------------
+
+  void reject_unsupported() const {
+    for (const std::string& path : cfg_.inputs) {
+      if (path == "-") throw UsageError("a distributed run cannot read stdin: give files");
+    }
+    if (!cfg_.against.empty()) {
+      throw UsageError("--against is not supported in a distributed run yet; run dupscan dedup");
+    }
+    if (!cfg_.write_signatures.empty()) {
+      throw UsageError(
+          "--write-signatures is not supported in a distributed run yet; run dupscan dedup");
+    }
+    if (!cfg_.verify) {
+      throw UsageError(
+          "--no-verify is not supported in a distributed run: it would ship "
+          "signatures between ranks; verification is the default");
+    }
+  }
+
+  // Whole files, contiguous, about the same bytes per rank: file i goes to the rank in whose
+  // share (total / ranks, rounded up) its first byte falls.
+  void partition_inputs() {
+    const std::size_t n = cfg_.inputs.size();
+    std::vector<std::uint64_t> size(n);
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      struct stat st {};
+      if (::stat(cfg_.inputs[i].c_str(), &st) != 0) io::throw_errno("open input", cfg_.inputs[i]);
+      size[i] = static_cast<std::uint64_t>(st.st_size);
+      total += size[i];
+    }
+    const std::uint64_t share = std::max<std::uint64_t>(1, (total + ranks_ - 1) / ranks_);
+    std::vector<int> owner(n, 0);
+    std::uint64_t start = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      owner[i] = static_cast<int>(std::min<std::uint64_t>(start / share, ranks_ - 1));
+      start += size[i];
+    }
+    first_.assign(ranks_ + 1, static_cast<std::uint32_t>(n));
+    for (int r = ranks_ - 1; r >= 0; --r) {
+      first_[r] = first_[r + 1];
+      while (first_[r] > 0 && owner[first_[r] - 1] >= r)
+        --first_[r];
+    }
+  }
+
+  void prepare_output_dir() {
+    io::make_dirs(cfg_.output_dir);
+    io::AtomicFile probe(cfg_.output_dir + "/.dupscan-write-test");
+    probe.write("ok");
+    probe.finish();
+  }
+
+  void number_documents() {
+    Packer p;
+    p.put<std::uint64_t>(part_.docs.size());
+    const auto all = comm_.all_gather(p.str());
+    base_.assign(ranks_ + 1, 0);
+    for (int r = 0; r < ranks_; ++r)
+      base_[r + 1] = base_[r] + Unpacker(all[r]).get<std::uint64_t>();
+    my_base_ = base_[me_];
+    display_.assign(cfg_.inputs.begin(), cfg_.inputs.end());
+  }
+
+  int rank_of(std::uint64_t g) const {
+    return static_cast<int>(std::upper_bound(base_.begin(), base_.end(), g) - base_.begin()) - 1;
+  }
+  std::uint32_t local(std::uint64_t g) const { return static_cast<std::uint32_t>(g - my_base_); }
+
+  void stage(const char* name) {
+    check_interrupt();
+    if (!obs_.progress) return;
+    Progress p;
+    p.stage = name;
+    p.documents = part_.docs.size();
+    obs_.progress(p);
+  }
+
+  // ---- exact groups ----------------------------------------------------------------------------
+
+  // rep_[d]: global number of the earliest document with d's normalized text (kNone: empty).
+  // The part's earliest member of each group asks the rank owning the hash for the global one.
+  void exact_groups() {
+    stage("exact");
+    const DocTable& docs = part_.docs;
+    const std::size_t n = docs.size();
+    std::vector<Packer> out(ranks_);
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (docs.empty[d] || part_.exact_rep[d] != d) continue;
+      const XXH128_hash_t& h = docs.exact[d];
+      Packer& p = out[h.low64 % static_cast<std::uint64_t>(ranks_)];
+      p.put(h.high64);
+      p.put(h.low64);
+      p.put<std::uint64_t>(my_base_ + d);
+    }
+    const auto in = comm_.all_to_all(strings_of(out));
+    struct Entry {
+      std::uint64_t high, low, g;
+      bool operator<(const Entry& o) const {
+        return high != o.high ? high < o.high : low != o.low ? low < o.low : g < o.g;
+      }
+    };
+    std::vector<Entry> entries;
+    for (const std::string& s : in) {
+      Unpacker u(s);
+      while (u.more()) {
+        Entry e;
+        e.high = u.get<std::uint64_t>();
+        e.low = u.get<std::uint64_t>();
+        e.g = u.get<std::uint64_t>();
+        entries.push_back(e);
+      }
+    }
+    std::sort(entries.begin(), entries.end());
+    std::vector<Packer> answer(ranks_);
+    for (std::size_t i = 0; i < entries.size();) {
+      std::size_t e = i + 1;
+      while (e < entries.size() && entries[e].high == entries[i].high &&
+             entries[e].low == entries[i].low) {
+        Packer& p = answer[rank_of(entries[e].g)];
+        p.put(entries[e].g);
+        p.put(entries[i].g);
+        ++e;
+      }
+      i = e;
+    }
+    std::vector<std::uint64_t> global(n);
+    for (std::uint32_t d = 0; d < n; ++d)
+      global[d] = my_base_ + d;
+    for (const std::string& s : comm_.all_to_all(strings_of(answer))) {
+      Unpacker u(s);
+      while (u.more()) {
+        const auto g = u.get<std::uint64_t>();
+        global[local(g)] = u.get<std::uint64_t>();
+      }
+    }
+    rep_.assign(n, kNone);
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (docs.empty[d]) continue;
+      rep_[d] = global[part_.exact_rep[d]];
+      if (rep_[d] == my_base_ + d) lsh_docs_.push_back(d);
+    }
+    counts_.lsh_documents = lsh_docs_.size();
+  }
+
+  // ---- LSH -------------------------------------------------------------------------------------
+
+  // One round per band: (key, g) to the key's rank, which pairs each bucket member with the
+  // bucket's first; each pair (u, v) goes to v's rank.
+  void lsh_candidates() {
+    const std::uint32_t bands = part_.lsh.bands;
+    for (std::uint32_t j = 0; j < bands; ++j) {
+      stage("lsh");
+      std::vector<Packer> out(ranks_);
+      for (std::uint32_t d : lsh_docs_) {
+        const std::uint64_t key = part_.docs.keys[std::size_t{d} * bands + j];
+        Packer& p = out[key_owner(key)];
+        p.put(key);
+        p.put<std::uint64_t>(my_base_ + d);
+      }
+      std::vector<std::pair<std::uint64_t, std::uint64_t>> entries;
+      for (const std::string& s : comm_.all_to_all(strings_of(out))) {
+        Unpacker u(s);
+        while (u.more()) {
+          const auto key = u.get<std::uint64_t>();
+          entries.emplace_back(key, u.get<std::uint64_t>());
+        }
+      }
+      std::sort(entries.begin(), entries.end());
+      std::vector<Packer> pairs(ranks_);
+      for (std::size_t i = 0; i < entries.size();) {
+        std::size_t e = i + 1;
+        while (e < entries.size() && entries[e].first == entries[i].first) {
+          Packer& p = pairs[rank_of(entries[e].second)];
+          p.put(entries[i].second);
+          p.put(entries[e].second);
+          ++e;
+        }
+        i = e;
+      }
+      for (const std::string& s : comm_.all_to_all(strings_of(pairs))) {
+        Unpacker u(s);
+        while (u.more()) {
+          const auto a = u.get<std::uint64_t>();
+          pairs_.emplace_back(a, u.get<std::uint64_t>());
+        }
+      }
+      std::sort(pairs_.begin(), pairs_.end());
+      pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
+    }
+    counts_.candidate_pairs = pairs_.size();
+  }
+
+  int key_owner(std::uint64_t key) const {
+    return static_cast<int>(((key * 0x9E3779B97F4A7C15ULL) >> 32) %
+                            static_cast<std::uint64_t>(ranks_));
+  }
+
+  // ---- verification ----------------------------------------------------------------------------
+
+  // Verification sets of the part's documents `docs` (ascending), read again.
+  std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> local_sets(
+      const std::vector<std::uint32_t>& docs) {
+    std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> sets;
+    if (docs.empty()) return sets;
+    refetch(part_.sources, part_.docs.loc, docs, kFetchBytes, [&](FetchedBatch& batch) {
+      check_interrupt();
+      std::vector<std::vector<std::uint64_t>> got(batch.items.size());
+      parallel_for(got.size(), part_.threads, 16, [&](std::size_t i) {
+        thread_local std::string norm;
+        const auto& it = batch.items[i];
+        const Locator& loc = part_.docs.loc[it.doc];
+        record_set(cfg_, batch.record(it), display_.at(loc.input), loc.line, norm, got[i]);
+      });
+      for (std::size_t i = 0; i < got.size(); ++i)
+        sets.emplace(batch.items[i].doc, std::move(got[i]));
+    });
+    return sets;
+  }
+
+  /**
+   * Collective: the exact Jaccard of each pair (u, v), v held here. The sets of partners held by
+   * other ranks are computed there and sent here.
+   */
+  std::vector<double> jaccards(const std::vector<Pair>& pairs) {
+    std::vector<std::uint64_t> remote;
+    std::vector<std::uint32_t> mine;
+    for (const Pair& p : pairs) {
+      if (rank_of(p.first) == me_) {
+        mine.push_back(local(p.first));
+      } else {
+        remote.push_back(p.first);
+      }
+      mine.push_back(local(p.second));
+    }
+    std::sort(remote.begin(), remote.end());
+    remote.erase(std::unique(remote.begin(), remote.end()), remote.end());
+    std::vector<Packer> ask(ranks_);
+    for (std::uint64_t g : remote)
+      ask[rank_of(g)].put(g);
+    const auto asked = comm_.all_to_all(strings_of(ask));
+    for (const std::string& s : asked) {
+      Unpacker u(s);
+      while (u.more())
+        mine.push_back(local(u.get<std::uint64_t>()));
+    }
+    std::sort(mine.begin(), mine.end());
+    mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+    const auto sets = local_sets(mine);
+    std::vector<Packer> answer(ranks_);
+    for (int r = 0; r < ranks_; ++r) {
+      Unpacker u(asked[r]);
+      while (u.more()) {
+        const auto g = u.get<std::uint64_t>();
+        const std::vector<std::uint64_t>& set = sets.at(local(g));
+        answer[r].put(g);
+        answer[r].put<std::uint64_t>(set.size());
+        answer[r].str().append(reinterpret_cast<const char*>(set.data()),
+                               set.size() * sizeof(std::uint64_t));
+      }
+    }
+    std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> received;
+    for (const std::string& s : comm_.all_to_all(strings_of(answer))) {
+      Unpacker u(s);
+      while (u.more()) {
+        const auto g = u.get<std::uint64_t>();
+        std::vector<std::uint64_t> set(u.get<std::uint64_t>());
+        for (std::uint64_t& h : set)
+          h = u.get<std::uint64_t>();
+        received.emplace(g, std::move(set));
+      }
+    }
+    auto set_of = [&](std::uint64_t g) -> const std::vector<std::uint64_t>& {
+      return rank_of(g) == me_ ? sets.at(local(g)) : received.at(g);
+    };
+    std::vector<double> result(pairs.size());
+    parallel_for(pairs.size(), part_.threads, 64, [&](std::size_t i) {
+      result[i] = jaccard(set_of(pairs[i].first), set_of(pairs[i].second));
+    });
+    return result;
+  }
+
+  void verify_candidates() {
+    stage("verify");
+    const std::vector<double> j = jaccards(pairs_);
+    for (std::size_t i = 0; i < pairs_.size(); ++i) {
+      known_.emplace(pairs_[i], j[i]);
+      if (j[i] >= cfg_.threshold) edges_.push_back(pairs_[i]);
+    }
+    counts_.verified_pairs = edges_.size();
+    counts_.rejected_pairs = pairs_.size() - edges_.size();
+  }
+
+  // ---- clusters --------------------------------------------------------------------------------
+
+  // Every rank joins all verified pairs with the same union-find: the smaller number is the root,
+  // so a cluster's root is its earliest member, whatever the order of the pairs.
+  void join_edges() {
+    Packer p;
+    for (const Pair& e : edges_) {
+      p.put(e.first);
+      p.put(e.second);
+    }
+    std::vector<Pair> all;
+    for (const std::string& s : comm_.all_gather(p.str())) {
+      Unpacker u(s);
+      while (u.more()) {
+        const auto a = u.get<std::uint64_t>();
+        all.emplace_back(a, u.get<std::uint64_t>());
+      }
+    }
+    for (const Pair& e : all) {
+      nodes_.push_back(e.first);
+      nodes_.push_back(e.second);
+    }
+    std::sort(nodes_.begin(), nodes_.end());
+    nodes_.erase(std::unique(nodes_.begin(), nodes_.end()), nodes_.end());
+    parent_.resize(nodes_.size());
+    std::iota(parent_.begin(), parent_.end(), std::uint32_t{0});
+    auto index = [&](std::uint64_t g) {
+      return static_cast<std::uint32_t>(std::lower_bound(nodes_.begin(), nodes_.end(), g) -
+                                        nodes_.begin());
+    };
+    for (const Pair& e : all) {
+      std::uint32_t a = find(index(e.first)), b = find(index(e.second));
+      if (a == b) continue;
+      if (b < a) std::swap(a, b);
+      parent_[b] = a;
+    }
+  }
+
+  std::uint32_t find(std::uint32_t x) {
+    while (parent_[x] != x) {
+      parent_[x] = parent_[parent_[x]];
+      x = parent_[x];
+    }
+    return x;
+  }
+
+  std::uint64_t root_of(std::uint64_t g) {
+    const auto it = std::lower_bound(nodes_.begin(), nodes_.end(), g);
+    if (it == nodes_.end() || *it != g) return g;
+    return nodes_[find(static_cast<std::uint32_t>(it - nodes_.begin()))];
+  }
+
+  // Is candidate (len, g) a better kept member than the current best?
+  bool better(std::uint64_t len, std::uint64_t g, std::uint64_t best_len,
+              std::uint64_t best) const {
+    if (cfg_.keep == KeepPolicy::longest && len != best_len) return len > best_len;
+    return g < best;
+  }
+
+  void cluster() {
+    stage("cluster");
+    join_edges();
+    const DocTable& docs = part_.docs;
+    const std::size_t n = docs.size();
+    root_.assign(n, kNone);
+    // Per root: members here, and the best kept candidate among them.
+    struct Agg {
+      std::uint64_t count = 0, best_len = 0, best = kNone, best_rep = 0;
+    };
+    std::map<std::uint64_t, Agg> mine;
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (docs.empty[d]) continue;
+      root_[d] = root_of(rep_[d]);
+      Agg& a = mine[root_[d]];
+      ++a.count;
+      const std::uint64_t g = my_base_ + d;
+      if (a.best == kNone || better(docs.text_len[d], g, a.best_len, a.best)) {
+        a.best_len = docs.text_len[d];
+        a.best = g;
+        a.best_rep = rep_[d];
+      }
+    }
+    std::vector<Packer> out(ranks_);
+    std::string id;
+    for (const auto& [root, a] : mine) {
+      Packer& p = out[rank_of(root)];
+      p.put(root);
+      p.put(a.count);
+      p.put(a.best_len);
+      p.put(a.best);
+      p.put(a.best_rep);
+      id.clear();
+      part_.append_id(id, local(a.best), display_);
+      p.put_str(id);
+    }
+    // Roots held here: merge the parts, number the clusters of >= 2 members in root order.
+    struct Merged {
+      Agg agg;
+      std::string best_id;
+      std::vector<int> from;
+    };
+    std::map<std::uint64_t, Merged> merged;
+    const auto in = comm_.all_to_all(strings_of(out));
+    for (int r = 0; r < ranks_; ++r) {
+      Unpacker u(in[r]);
+      while (u.more()) {
+        const auto root = u.get<std::uint64_t>();
+        Agg a;
+        a.count = u.get<std::uint64_t>();
+        a.best_len = u.get<std::uint64_t>();
+        a.best = u.get<std::uint64_t>();
+        a.best_rep = u.get<std::uint64_t>();
+        const std::string_view best_id = u.get_str();
+        Merged& m = merged[root];
+        m.agg.count += a.count;
+        if (m.agg.best == kNone || better(a.best_len, a.best, m.agg.best_len, m.agg.best)) {
+          m.agg.best_len = a.best_len;
+          m.agg.best = a.best;
+          m.agg.best_rep = a.best_rep;
+          m.best_id.assign(best_id);
+        }
+        m.from.push_back(r);
+      }
+    }
+    std::uint64_t numbered = 0;
+    for (const auto& [root, m] : merged)
+      numbered += m.agg.count >= 2;
+    Packer p;
+    p.put(numbered);
+    const auto per_rank = comm_.all_gather(p.str());
+    std::uint64_t next_id = 0;
+    for (int r = 0; r < ranks_; ++r) {
+      const auto c = Unpacker(per_rank[r]).get<std::uint64_t>();
+      if (r < me_) next_id += c;
+      counts_.clusters += c;
+    }
+    std::vector<Packer> answer(ranks_);
+    for (const auto& [root, m] : merged) {
+      if (m.agg.count < 2) continue;
+      for (int r : m.from) {
+        answer[r].put(root);
+        answer[r].put(next_id);
+        answer[r].put(m.agg.best);
+        answer[r].put(m.agg.best_rep);
+        answer[r].put_str(m.best_id);
+      }
+      owned_.push_back(root);
+      ++next_id;
+    }
+    for (const std::string& s : comm_.all_to_all(strings_of(answer))) {
+      Unpacker u(s);
+      while (u.more()) {
+        const auto root = u.get<std::uint64_t>();
+        Cluster c;
+        c.id = u.get<std::uint64_t>();
+        c.kept = u.get<std::uint64_t>();
+        c.kept_rep = u.get<std::uint64_t>();
+        c.kept_id.assign(u.get_str());
+        clusters_.emplace(root, std::move(c));
+      }
+    }
+    jaccard_with_kept();
+  }
+
+  const Cluster* cluster_of(std::uint32_t d) const {
+    if (root_[d] == kNone) return nullptr;
+    const auto it = clusters_.find(root_[d]);
+    return it == clusters_.end() ? nullptr : &it->second;
+  }
+
+  bool removed(std::uint32_t d) const {
+    const Cluster* c = cluster_of(d);
+    return c && c->kept != my_base_ + d;
+  }
+
+  // The Jaccard of each removed near duplicate with its kept document: known at v's rank when the
+  // pair was a candidate, computed there otherwise.
+  void jaccard_with_kept() {
+    std::vector<Packer> ask(ranks_);
+    for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
+      if (!removed(d)) continue;
+      const Cluster& c = *cluster_of(d);
+      if (rep_[d] == c.kept_rep) {
+        ++counts_.exact_duplicates;
+        continue;
+      }
+      ++counts_.near_duplicates;
+      const Pair p(std::min(rep_[d], c.kept_rep), std::max(rep_[d], c.kept_rep));
+      ask[rank_of(p.second)].put(p);
+    }
+    const auto asked = comm_.all_to_all(strings_of(ask));
+    std::vector<Pair> missing;
+    for (const std::string& s : asked) {
+      Unpacker u(s);
+      while (u.more()) {
+        const auto p = u.get_pair();
+        if (!known_.count(p)) missing.push_back(p);
+      }
+    }
+    std::sort(missing.begin(), missing.end());
+    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+    counts_.jaccard_extra_pairs = missing.size();
+    const std::vector<double> j = jaccards(missing);
+    for (std::size_t i = 0; i < missing.size(); ++i)
+      known_.emplace(missing[i], j[i]);
+    std::vector<Packer> answer(ranks_);
+    for (int r = 0; r < ranks_; ++r) {
+      Unpacker u(asked[r]);
+      while (u.more()) {
+        const auto p = u.get_pair();
+        answer[r].put(p);
+        answer[r].put(known_.at(p));
+      }
+    }
+    for (const std::string& s : comm_.all_to_all(strings_of(answer))) {
+      Unpacker u(s);
+      while (u.more()) {
+        const auto p = u.get_pair();
+        kept_jaccard_[p] = u.get<double>();
+      }
+    }
+  }
+
+  // ---- outputs ---------------------------------------------------------------------------------
+
+  std::string duplicate_lines() {
+    std::string lines, line;
+    for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
+      if (!removed(d)) continue;
+      const Cluster& c = *cluster_of(d);
+      const bool exact = rep_[d] == c.kept_rep;
+      line.clear();
+      line += "{\"id\":";
+      part_.append_id(line, d, display_);
+      line += ",\"duplicate_of\":" + c.kept_id;
+      line += ",\"cluster\":" + std::to_string(c.id);
+      line += exact ? ",\"kind\":\"exact\"" : ",\"kind\":\"near\"";
+      line += ",\"jaccard\":";
+      const Pair p(std::min(rep_[d], c.kept_rep), std::max(rep_[d], c.kept_rep));
+      append_double(line, exact ? 1.0 : kept_jaccard_.at(p));
+      line += "}\n";
+      lines += line;
+    }
+    return lines;
+  }
+
+  // Every member of a cluster reports its id to the rank that numbered the cluster, which writes
+  // the clusters' lines in their order.
+  std::string cluster_lines() {
+    std::vector<Packer> out(ranks_);
+    std::string id;
+    for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
+      if (!cluster_of(d)) continue;
+      Packer& p = out[rank_of(root_[d])];
+      p.put(root_[d]);
+      p.put<std::uint64_t>(my_base_ + d);
+      id.clear();
+      part_.append_id(id, d, display_);
+      p.put_str(id);
+    }
+    std::map<std::uint64_t, std::vector<std::pair<std::uint64_t, std::string>>> members;
+    for (const std::string& s : comm_.all_to_all(strings_of(out))) {
+      Unpacker u(s);
+      while (u.more()) {
+        const auto root = u.get<std::uint64_t>();
+        const auto g = u.get<std::uint64_t>();
+        members[root].emplace_back(g, std::string(u.get_str()));
+      }
+    }
+    std::string lines;
+    for (std::uint64_t root : owned_) {
+      auto& m = members.at(root);
+      std::sort(m.begin(), m.end());
+      const Cluster& c = clusters_.at(root);
+      lines += "{\"cluster\":" + std::to_string(c.id) + ",\"kept\":" + c.kept_id + ",\"members\":[";
+      for (std::size_t i = 0; i < m.size(); ++i) {
+        if (i) lines += ',';
+        lines += m[i].second;
+      }
+      lines += "]}\n";
+    }
+    return lines;
+  }
+
+  // This rank's kept records, as read, into a file beside the output (compressed by its name).
+  std::string deduped_piece() {
+    const std::string& path = cfg_.write_deduped;
+    const auto slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    std::string ext;
+    for (const char* e : {".gz", ".zst"}) {
+      if (name.size() > std::strlen(e) &&
+          name.compare(name.size() - std::strlen(e), std::string::npos, e) == 0)
+        ext = e;
+    }
+    const std::string piece =
+        dir + "/." + name + ".rank-" + std::to_string(me_) + "-" + std::to_string(::getpid()) + ext;
+    std::vector<std::uint32_t> kept;
+    for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
+      if (!removed(d)) kept.push_back(d);
+    }
+    io::OutputFile out(piece);
+    refetch(part_.sources, part_.docs.loc, kept, kFetchBytes, [&](FetchedBatch& batch) {
+      check_interrupt();
+      for (const auto& it : batch.items) {
+        out.write(batch.record(it));
+        out.write("\n");
+      }
+    });
+    out.commit();
+    return piece;
+  }
+
+  void write_outputs(Clock::time_point t_write, Clock::time_point t_start) {
+    stage("write");
+    const std::string dir = cfg_.output_dir + "/";
+    std::unique_ptr<SharedFile> deduped;
+    if (!cfg_.write_deduped.empty()) {
+      const std::string piece = deduped_piece();
+      struct Unlink {
+        const std::string& path;
+        ~Unlink() { ::unlink(path.c_str()); }
+      } unlink_piece{piece};
+      deduped = std::make_unique<SharedFile>(comm_, cfg_.write_deduped);
+      deduped->write_piece({}, piece);
+    }
+    SharedFile dups(comm_, dir + "duplicates.jsonl");
+    dups.write_piece(duplicate_lines());
+    SharedFile clusters(comm_, dir + "clusters.jsonl");
+    clusters.write_piece(cluster_lines());
+    timings_.write = seconds_since(t_write);
+    timings_.total = seconds_since(t_start);
+    gather_result();
+    std::unique_ptr<io::AtomicFile> report;
+    if (me_ == 0) {
+      res_.outputs = {dir + "duplicates.jsonl", dir + "clusters.jsonl", dir + "report.json"};
+      if (deduped) res_.outputs.push_back(cfg_.write_deduped);
+      report = std::make_unique<io::AtomicFile>(dir + "report.json");
+      report->write(report_json(cfg_, res_, nullptr));
+      report->finish();
+    }
+    comm_.all_gather({});  // nothing failed anywhere: the outputs replace earlier ones
+    if (me_ == 0) {
+      if (deduped) deduped->commit();
+      dups.commit();
+      clusters.commit();
+      report->commit();
+    }
+  }
+
+  // Rank 0: counts of all ranks, every input, the slowest rank's time per stage.
+  void gather_result() {
+    const DedupCounts& c = part_.counts;
+    Packer p;
+    for (std::uint64_t v :
+         {c.documents, c.empty, c.skipped, c.text_bytes, c.sketch_skipped, c.keys_from_copy,
+          counts_.lsh_documents, counts_.candidate_pairs, counts_.verified_pairs,
+          counts_.rejected_pairs, counts_.jaccard_extra_pairs, counts_.exact_duplicates,
+          counts_.near_duplicates}) {
+      p.put(v);
+    }
+    for (std::uint64_t v : c.skipped_by_reason)
+      p.put(v);
+    for (double v : {timings_.read_sketch, timings_.exact, timings_.lsh, timings_.verify,
+                     timings_.cluster, timings_.write, timings_.total}) {
+      p.put(v);
+    }
+    p.put<std::uint64_t>(part_.inputs.size());
+    for (const InputSummary& in : part_.inputs) {
+      p.put_str(in.path);
+      p.put_str(in.compression);
+      for (std::uint64_t v :
+           {in.bytes, in.text_bytes, in.lines, in.records, in.blank_lines, in.skipped}) {
+        p.put(v);
+      }
+      p.put_str(in.xxh3_64);
+    }
+    const auto all = comm_.all_gather(p.str());
+    res_.lsh = part_.lsh;
+    res_.backend = part_.backend;
+    res_.threads = part_.threads;
+    res_.ranks = static_cast<unsigned>(ranks_);
+    if (me_ != 0) {
+      res_.inputs = part_.inputs;
+      res_.counts = c;
+      return;
+    }
+    DedupCounts& t = res_.counts;
+    for (const std::string& s : all) {
+      Unpacker u(s);
+      for (std::uint64_t* v :
+           {&t.documents, &t.empty, &t.skipped, &t.text_bytes, &t.sketch_skipped, &t.keys_from_copy,
+            &t.lsh_documents, &t.candidate_pairs, &t.verified_pairs, &t.rejected_pairs,
+            &t.jaccard_extra_pairs, &t.exact_duplicates, &t.near_duplicates}) {
+        *v += u.get<std::uint64_t>();
+      }
+      for (std::uint64_t& v : t.skipped_by_reason)
+        v += u.get<std::uint64_t>();
+      DedupTimings& tm = res_.timings;
+      for (double* v :
+           {&tm.read_sketch, &tm.exact, &tm.lsh, &tm.verify, &tm.cluster, &tm.write, &tm.total}) {
+        *v = std::max(*v, u.get<double>());
+      }
+      const auto inputs = u.get<std::uint64_t>();
+      for (std::uint64_t i = 0; i < inputs; ++i) {
+        InputSummary in;
+        in.path.assign(u.get_str());
+        in.compression.assign(u.get_str());
+        for (std::uint64_t* v :
+             {&in.bytes, &in.text_bytes, &in.lines, &in.records, &in.blank_lines, &in.skipped}) {
+          *v = u.get<std::uint64_t>();
+        }
+        in.xxh3_64.assign(u.get_str());
+        res_.inputs.push_back(std::move(in));
+      }
+    }
+    t.clusters = counts_.clusters;
+    t.kept = t.documents - t.exact_duplicates - t.near_duplicates;
+  }
+
+  const DedupConfig& cfg_;
+  Communicator& comm_;
+  const DedupObserver& obs_;
+  const int ranks_, me_;
+  DedupResult res_;
+  DedupTimings timings_;
+  DedupCounts counts_;                // this rank's share of the counts computed after pass 1
+  std::vector<std::uint32_t> first_;  // rank r reads inputs [first_[r], first_[r + 1])
+  std::vector<std::uint64_t> base_;   // rank r holds documents [base_[r], base_[r + 1])
+  std::uint64_t my_base_ = 0;
+  std::vector<std::string> display_;  // input names, by input number
+  Part part_;
+  std::vector<std::uint64_t> rep_;       // per local doc: its exact group's earliest member
+  std::vector<std::uint32_t> lsh_docs_;  // local docs that are their group's earliest member
+  std::vector<Pair> pairs_;              // candidate pairs (u, v) with v here, sorted
+  std::unordered_map<Pair, double, PairHash> known_;     // Jaccard of pairs with v here
+  std::vector<Pair> edges_;                              // verified pairs with v here
+  std::vector<std::uint64_t> nodes_;                     // documents in any verified pair
+  std::vector<std::uint32_t> parent_;                    // union-find over nodes_
+  std::vector<std::uint64_t> root_;                      // per local doc: its cluster's root
+  std::unordered_map<std::uint64_t, Cluster> clusters_;  // clusters of local docs, by root
+  std::vector<std::uint64_t> owned_;     // roots of the clusters numbered here, ascending
+  std::map<Pair, double> kept_jaccard_;  // (rep, kept rep) of removed near duplicates
+};
+
+}  // namespace
+
+DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
+                                  const DedupObserver& observer) {
+  DistEngine engine(config, comm, observer);
+  return engine.run();
+}
+
+}  // namespace dupscan

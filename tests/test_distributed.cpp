@@ -1,0 +1,405 @@
+// A distributed dedup (distributed.hpp) writes what one process writes, byte for byte, whatever
+// the number of ranks: in process (ranks as threads, every build) and through dupscan-mpi under
+// mpirun -np 1/2/4 (when MPI was found; DUPSCAN_MPI_REQUIRED=1 makes its absence a failure).
+#include <simdjson.h>
+
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dupscan/distributed.hpp"
+#include "dupscan/errors.hpp"
+#include "io.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+// ---- ranks as threads of this process -----------------------------------------------------------
+
+struct OtherRankFailed : std::runtime_error {
+  OtherRankFailed() : std::runtime_error("another rank failed") {}
+};
+
+class Hub {
+ public:
+  explicit Hub(int n) : n_(n), box_(n, std::vector<std::string>(n)) {}
+
+  std::vector<std::string> exchange(int me, const std::vector<std::string>& send) {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      for (int r = 0; r < n_; ++r)
+        box_[r][me] = send[r];
+    }
+    barrier();
+    std::vector<std::string> got;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      got = std::move(box_[me]);
+      box_[me].assign(n_, {});
+    }
+    barrier();  // nobody writes the next round before everyone took this one
+    return got;
+  }
+
+  /// A rank failed: the others leave their collectives with an exception (MPI_Abort's role).
+  void fail() {
+    std::lock_guard<std::mutex> lock(m_);
+    failed_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  void barrier() {
+    std::unique_lock<std::mutex> lock(m_);
+    if (failed_) throw OtherRankFailed();
+    const auto gen = generation_;
+    if (++arrived_ == n_) {
+      arrived_ = 0;
+      ++generation_;
+      cv_.notify_all();
+      return;
+    }
+    cv_.wait(lock, [&] { return generation_ != gen || failed_; });
+    if (failed_) throw OtherRankFailed();
+  }
+
+  const int n_;
+  std::vector<std::vector<std::string>> box_;  // box_[to][from]
+  std::mutex m_;
+  std::condition_variable cv_;
+  int arrived_ = 0;
+  std::uint64_t generation_ = 0;
+  bool failed_ = false;
+};
+
+class ThreadCommunicator final : public Communicator {
+ public:
+  ThreadCommunicator(Hub& hub, int rank, int size) : hub_(hub), rank_(rank), size_(size) {}
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::vector<std::string> all_to_all(const std::vector<std::string>& send) override {
+    return hub_.exchange(rank_, send);
+  }
+  std::vector<std::string> all_gather(const std::string& mine) override {
+    return hub_.exchange(rank_, std::vector<std::string>(size_, mine));
+  }
+
+ private:
+  Hub& hub_;
+  const int rank_, size_;
+};
+
+/// run_dedup_distributed on `ranks` threads; rank 0's result. Rethrows the error of the failed
+/// rank with the lowest number.
+DedupResult run_on_threads(const DedupConfig& cfg, int ranks) {
+  Hub hub(ranks);
+  std::vector<DedupResult> results(ranks);
+  std::vector<std::exception_ptr> errors(ranks);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r) {
+    threads.emplace_back([&, r] {
+      try {
+        ThreadCommunicator comm(hub, r, ranks);
+        results[r] = run_dedup_distributed(cfg, comm);
+      } catch (const OtherRankFailed&) {
+      } catch (...) {
+        errors[r] = std::current_exception();
+        hub.fail();
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  for (auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  return results[0];
+}
+
+// ---- the corpus and the comparison --------------------------------------------------------------
+
+std::vector<std::string> example_lines() {
+  auto src = io::open_source(std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz");
+  io::LineReader reader(*src);
+  io::RawBatch batch;
+  std::vector<std::string> lines;
+  while (reader.next(batch, 1 << 22)) {
+    for (const auto& l : batch.lines)
+      lines.emplace_back(batch.line(l));
+  }
+  return lines;
+}
+
+// The example corpus in `parts` files of about equal size (gzip, plain, zstd in turn), with an
+// empty file in the middle; planted copies lie up to a few hundred records after their
+// originals, so many pairs and clusters span two parts.
+std::vector<std::string> write_parts(const test::TempDir& dir, int parts) {
+  const auto lines = example_lines();
+  std::vector<std::string> paths;
+  for (int p = 0; p < parts; ++p) {
+    std::string text;
+    for (std::size_t i = lines.size() * p / parts; i < lines.size() * (p + 1) / parts; ++i)
+      text += lines[i] + "\n";
+    std::string path = dir / ("part" + std::to_string(p) + ".jsonl");
+    if (p % 3 == 0) {
+      path += ".gz";
+      test::write_file(path, test::gzip_bytes(text));
+    } else if (p % 3 == 2) {
+      path += ".zst";
+      test::write_file(path, test::zstd_bytes(text));
+    } else {
+      test::write_file(path, text);
+    }
+    paths.push_back(path);
+    if (p == parts / 2) {
+      paths.push_back(dir / "empty.jsonl");
+      test::write_file(paths.back(), "");
+    }
+  }
+  return paths;
+}
+
+// report.json without what may differ: timings, ranks, output paths, and the two counters of
+// work done (a rank sketches its own first copy of a text that another rank also holds).
+std::string comparable_report(const std::string& dir) {
+  simdjson::dom::parser parser;
+  std::string text = test::read_file(dir + "/report.json");
+  const auto doc = test::parse_json(parser, text);
+  std::string out;
+  for (auto field : doc.get_object()) {
+    const std::string key(field.key);
+    if (key == "timings_s" || key == "ranks" || key == "outputs") continue;
+    if (key == "counts") {
+      for (auto c : field.value.get_object()) {
+        const std::string k(c.key);
+        if (k == "sketch_skipped" || k == "keys_from_copy") continue;
+        out += k + "=" + simdjson::to_string(c.value) + "\n";
+      }
+      continue;
+    }
+    out += key + "=" + simdjson::to_string(field.value) + "\n";
+  }
+  return out;
+}
+
+void expect_same_outputs(const std::string& one, const std::string& many, const std::string& what) {
+  for (const char* f : {"duplicates.jsonl", "clusters.jsonl", "kept.jsonl"}) {
+    const std::string a = one + "/" + f, b = many + "/" + f;
+    ASSERT_TRUE(test::file_exists(b)) << what << ": " << b;
+    EXPECT_TRUE(test::read_file(a) == test::read_file(b)) << what << ": " << f << " differs";
+  }
+  EXPECT_EQ(comparable_report(one), comparable_report(many)) << what;
+  // Nothing else is left in the output directory (pieces, temporary files).
+  EXPECT_EQ(test::list_dir(many), (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl",
+                                                            "kept.jsonl", "report.json"}))
+      << what;
+}
+
+DedupConfig config(const std::vector<std::string>& inputs, const std::string& out) {
+  DedupConfig cfg;
+  cfg.inputs = inputs;
+  cfg.output_dir = out;
+  cfg.write_deduped = out + "/kept.jsonl";
+  cfg.threads = 2;
+  return cfg;
+}
+
+TEST(Distributed, SameBytesAsOneProcessOnOneToFourRanks) {
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 5);
+  DedupConfig one = config(inputs, dir / "one");
+  const DedupResult r1 = run_dedup(one);
+  // The corpus has what the comparison needs: exact and near duplicates, across parts.
+  ASSERT_GT(r1.counts.exact_duplicates, 50u);
+  ASSERT_GT(r1.counts.near_duplicates, 200u);
+  for (int ranks = 1; ranks <= 4; ++ranks) {
+    const std::string out = dir / ("ranks" + std::to_string(ranks));
+    const DedupResult r = run_on_threads(config(inputs, out), ranks);
+    EXPECT_EQ(r.ranks, static_cast<unsigned>(ranks));
+    EXPECT_EQ(r.counts.exact_duplicates, r1.counts.exact_duplicates);
+    EXPECT_EQ(r.counts.near_duplicates, r1.counts.near_duplicates);
+    EXPECT_EQ(r.counts.candidate_pairs, r1.counts.candidate_pairs);
+    expect_same_outputs(one.output_dir, out, std::to_string(ranks) + " ranks");
+  }
+}
+
+// Larger clusters spanning ranks (threshold 0.5), the longest member kept (often on another rank
+// than the cluster's first), ids from path:line (no id field), character shingles.
+TEST(Distributed, KeepLongestLowThresholdNoIds) {
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 4);
+  auto cfg = [&](const std::string& out) {
+    DedupConfig c = config(inputs, out);
+    c.keep = KeepPolicy::longest;
+    c.threshold = 0.5;
+    c.id_field = "no_such_field";
+    c.shingle = ShingleSpec::parse("char:9");
+    return c;
+  };
+  const DedupResult r1 = run_dedup(cfg(dir / "one"));
+  ASSERT_GT(r1.counts.jaccard_extra_pairs, 0u);  // removed members never paired with the kept one
+  for (int ranks : {2, 3}) {
+    const std::string out = dir / ("ranks" + std::to_string(ranks));
+    run_on_threads(cfg(out), ranks);
+    expect_same_outputs(dir / "one", out, std::to_string(ranks) + " ranks, keep longest");
+  }
+  EXPECT_NE(test::read_file(dir / "one/duplicates.jsonl").find("part1.jsonl:"), std::string::npos);
+}
+
+TEST(Distributed, MoreRanksThanFiles) {
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 1);  // part0.jsonl.gz and an empty file
+  run_dedup(config(inputs, dir / "one"));
+  run_on_threads(config(inputs, dir / "four"), 4);
+  expect_same_outputs(dir / "one", dir / "four", "4 ranks, 2 files");
+}
+
+TEST(Distributed, UnsupportedOptionsAreUsageErrors) {
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 2);
+  DedupConfig c = config(inputs, dir / "out");
+  c.verify = false;
+  EXPECT_THROW(run_on_threads(c, 2), UsageError);
+  c = config({"-"}, dir / "out");
+  EXPECT_THROW(run_on_threads(c, 2), UsageError);
+  c = config(inputs, dir / "out");
+  c.write_signatures = dir / "sigs.jsonl";
+  EXPECT_THROW(run_on_threads(c, 2), UsageError);
+}
+
+// A bad record on one rank (--strict) fails the whole run, naming file and line; the outputs of
+// an earlier run stay as they were.
+TEST(Distributed, BadRecordOnOneRankFailsTheRunAndKeepsEarlierOutputs) {
+  test::TempDir dir;
+  auto inputs = write_parts(dir, 3);
+  DedupConfig c = config(inputs, dir / "out");
+  c.strict = true;
+  run_on_threads(c, 3);
+  const std::string before = test::read_file(dir / "out/duplicates.jsonl");
+  const std::string kept_before = test::read_file(dir / "out/kept.jsonl");
+  test::write_file(dir / "part1.jsonl", test::read_file(dir / "part1.jsonl") + "{\"text\": 1}\n");
+  try {
+    run_on_threads(c, 3);
+    FAIL() << "a bad record with --strict must fail the run";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("part1.jsonl:"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(test::read_file(dir / "out/duplicates.jsonl"), before);
+  EXPECT_EQ(test::read_file(dir / "out/kept.jsonl"), kept_before);
+  EXPECT_EQ(test::list_dir(dir / "out"),
+            (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "kept.jsonl",
+                                      "report.json"}));
+}
+
+// ---- dupscan-mpi under mpirun ----------------------------------------------------------------
+
+#ifdef DUPSCAN_MPI_BIN
+bool have_mpirun() {
+  return std::system("command -v mpirun >/dev/null 2>&1") == 0;
+}
+#endif
+
+void need_mpi() {
+#ifdef DUPSCAN_MPI_BIN
+  if (have_mpirun()) return;
+  const char* why = "mpirun is not on PATH";
+#else
+  const char* why =
+      "dupscan-mpi was not built (CMake found no MPI: apt-get install libopenmpi-dev)";
+#endif
+  const char* required = std::getenv("DUPSCAN_MPI_REQUIRED");
+  if (required && std::string(required) == "1") {
+    FAIL() << why << " and DUPSCAN_MPI_REQUIRED=1";
+  }
+  GTEST_SKIP() << why;
+}
+
+test::RunResult mpirun(int ranks, const std::string& args) {
+#ifdef DUPSCAN_MPI_BIN
+  // Open MPI refuses root unless told; CI runs as root in a container.
+  ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+  ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  // Open MPI never frees some of its own allocations (libmpi and its plugins); under the
+  // sanitizer build the ranks skip the leak check. The engine's memory is leak-checked by the
+  // in-process tests above.
+  std::string env;
+  if (const char* asan = std::getenv("ASAN_OPTIONS")) {
+    env = "ASAN_OPTIONS=" + test::shell_quote(std::string(asan) + ":detect_leaks=0") + " ";
+  }
+  test::TempDir io;
+  const std::string cmd = env + "mpirun -np " + std::to_string(ranks) + " --oversubscribe " +
+                          DUPSCAN_MPI_BIN + " " + args + " >" + (io / "out") + " 2>" +
+                          (io / "err") + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  test::RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = test::read_file(io / "out");
+  r.err = test::read_file(io / "err");
+  return r;
+#else
+  (void)ranks;
+  (void)args;
+  return {};
+#endif
+}
+
+std::string quoted(const std::vector<std::string>& paths) {
+  std::string s;
+  for (const auto& p : paths)
+    s += test::shell_quote(p) + " ";
+  return s;
+}
+
+TEST(DistributedMpi, MpirunOneTwoFourRanksWriteWhatDupscanWrites) {
+  need_mpi();
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 5);
+  const std::string in = quoted(inputs);
+  auto args = [&](const std::string& out) {
+    return "dedup " + in + "-o " + test::shell_quote(out) + " --threads 1 --write-deduped " +
+           test::shell_quote(out + "/kept.jsonl");
+  };
+  const auto one = test::run_dupscan(args(dir / "one"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  for (int ranks : {1, 2, 4}) {
+    const std::string out = dir / ("np" + std::to_string(ranks));
+    const auto r = mpirun(ranks, args(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // One summary, from rank 0, saying how it ran.
+    const std::string says = ranks > 1 ? std::to_string(ranks) + " ranks x 1 thread" : "1 thread]";
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("dupscan dedup:"), r.err.rfind("dupscan dedup:")) << r.err;
+    expect_same_outputs(dir / "one", out, "mpirun -np " + std::to_string(ranks));
+  }
+}
+
+TEST(DistributedMpi, MpirunFailuresExitNonZeroAndKeepEarlierOutputs) {
+  need_mpi();
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 5);
+  const std::string out = dir / "out";
+  const std::string base =
+      "dedup " + quoted(inputs) + "-o " + test::shell_quote(out) + " --threads 1 --strict";
+  ASSERT_EQ(mpirun(2, base).exit_code, 0);
+  const std::string before = test::read_file(out + "/duplicates.jsonl");
+
+  const auto usage = mpirun(2, base + " --no-verify");
+  EXPECT_EQ(usage.exit_code, 2) << usage.err;
+  EXPECT_NE(usage.err.find("--no-verify is not supported in a distributed run"), std::string::npos)
+      << usage.err;
+
+  // part4, the last file, is rank 1's: its bad line ends the run on every rank.
+  test::write_file(dir / "part4.jsonl", test::read_file(dir / "part4.jsonl") + "[1, 2]\n");
+  const auto bad = mpirun(2, base);
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_NE(bad.err.find("rank 1: error: " + dir / "part4.jsonl:"), std::string::npos) << bad.err;
+  EXPECT_EQ(test::read_file(out + "/duplicates.jsonl"), before);
+}
+
+}  // namespace
+}  // namespace dupscan
