@@ -74,7 +74,7 @@ def main():
             ("dupscan, %d threads" % cores, [dupscan, "dedup", *parts, "--threads", str(cores)])]
     for n in [int(x) for x in args.ranks.split(",")]:
         runs.append(("dupscan-mpi, %d rank%s x 1 thread" % (n, "" if n == 1 else "s"),
-                     ["mpirun", "-np", str(n), "--oversubscribe", dupscan_mpi, "dedup", *parts,
+                     ["mpirun", "-np", str(n), "--oversubscribe", "--bind-to", "none", dupscan_mpi, "dedup", *parts,
                       "--threads", "1"]))
     print("machine: %s" % json.dumps(machine()))
     print("corpus: %s, %d files, %.0f MB" % (args.corpus, len(parts), mb))
@@ -95,7 +95,7 @@ def main():
     base = rows[0][1]
     print("| run | s | MB/s | vs 1 thread | peak MB (largest process) | %s |"
           % " | ".join(STAGES))
-    print("|---|---|---|---|---|%s" % "---|" * len(STAGES))
+    print("|---|---|---|---|---|%s" % ("---|" * len(STAGES)))
     for name, seconds, peak, r in rows:
         t = r["timings_s"]
         print("| %s | %.1f | %.1f | %.2fx | %.0f | %s |" % (

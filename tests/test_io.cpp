@@ -103,6 +103,24 @@ TEST(Io, HugeLineSpansManyReads) {
   EXPECT_EQ(lines[2].offset, 6 + big.size() + 1);
 }
 
+// A pooled batch keeps the capacity an earlier file's long line gave it; a reader must still read
+// about a batch's worth ahead, not the whole capacity (which the next batch would copy as carry:
+// with many input files, every pooled buffer grew and pass 1 copied megabytes per batch).
+TEST(Io, ReaderReadsAboutOneBatchAheadWhateverTheBufferCapacity) {
+  test::TempDir dir;
+  std::string text;
+  for (int i = 0; text.size() < (8u << 20); ++i)
+    text += "{\"text\": \"line " + std::to_string(i) + " of some words\"}\n";
+  test::write_file(dir / "in.jsonl", text);
+  auto src = io::open_source(dir / "in.jsonl");
+  io::LineReader reader(*src);
+  io::RawBatch batch;
+  batch.data.reserve(32u << 20);
+  ASSERT_TRUE(reader.next(batch, 1u << 20));
+  EXPECT_LE(src->raw_bytes(), 3u << 20);
+  EXPECT_LE(batch.size, (1u << 20) + 64);
+}
+
 template <class F>
 std::string error_of(F f) {
   try {

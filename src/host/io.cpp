@@ -296,7 +296,10 @@ bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
       break;
     }
     if (data.size() - size < kRawChunk) data.resize(std::max(data.size() * 2, size + kRawChunk));
-    const std::size_t n = src_.read(data.data() + size, data.size() - size);
+    // At most kRawChunk per read: a batch whose buffer grew once (a long line, or a capacity left
+    // by another file's batch) must not read its whole capacity ahead, which the next batch would
+    // then copy as carry -- megabytes copied per batch, and every pooled buffer growing.
+    const std::size_t n = src_.read(data.data() + size, std::min(data.size() - size, kRawChunk));
     if (n == 0) {
       eof_ = true;
     } else if (tee_ && std::fwrite(data.data() + size, 1, n, tee_) != n) {
