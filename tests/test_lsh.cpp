@@ -1,7 +1,11 @@
-// LSH parameters against datasketch's _optimal_param (tests/data/golden_lsh_params.json).
+// LSH parameters against datasketch's _optimal_param (tests/data/golden_lsh_params.json); the
+// radix sort of band keys against std::sort.
+#include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "dupscan/minhash.hpp"
+#include "radix_sort.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -40,6 +44,33 @@ TEST(Lsh, CandidateProbabilityIsTheSCurve) {
   EXPECT_NEAR(candidate_probability(0.9, p), 0.928604, 1e-6);
   EXPECT_GT(candidate_probability(0.95, p), 0.998);
   EXPECT_LT(candidate_probability(0.5, p), 0.002);
+}
+
+}  // namespace
+}  // namespace dupscan
+
+namespace dupscan {
+namespace {
+
+// LSH's sort (radix_sort.hpp) equals std::sort of (key, document) entries built in document
+// order: many equal keys, keys differing only in high bits, all sizes around the pass width.
+TEST(RadixSort, EqualsStdSortOfEntriesInDocumentOrder) {
+  std::mt19937_64 rng(7);
+  for (std::size_t n : {0u, 1u, 2u, 3u, 100u, 2047u, 2048u, 2049u, 100000u}) {
+    for (int kind = 0; kind < 3; ++kind) {
+      std::vector<std::pair<std::uint64_t, std::uint32_t>> v;
+      for (std::uint32_t d = 0; d < n; ++d) {
+        std::uint64_t key = rng();
+        if (kind == 1) key %= 50;              // big buckets
+        if (kind == 2) key = (key % 7) << 60;  // only the top bits differ
+        v.emplace_back(key, d);
+      }
+      auto want = v;
+      std::sort(want.begin(), want.end());
+      radix_sort_by_key(v);
+      EXPECT_EQ(v, want) << "n=" << n << " kind=" << kind;
+    }
+  }
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "json_writer.hpp"
 #include "parallel.hpp"
 #include "pipeline.hpp"
+#include "radix_sort.hpp"
 #include "record.hpp"
 #include "refetch.hpp"
 
@@ -721,8 +722,8 @@ class Engine {
       entries.reserve(reps_.size());
       for (std::uint32_t d : reps_)
         entries.emplace_back(docs_.keys[std::size_t{d} * bands + j], d);
-      // Sorting (key, doc) is a stable sort by key: buckets list their members in input order.
-      std::sort(entries.begin(), entries.end());
+      // Built in document order, sorted stably by key: buckets list their members in input order.
+      radix_sort_by_key(entries);
       auto& out = per_band[j];
       for (std::size_t i = 0; i < entries.size();) {
         std::size_t e = i + 1;

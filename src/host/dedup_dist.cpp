@@ -21,6 +21,7 @@
 #include "io.hpp"
 #include "json_writer.hpp"
 #include "parallel.hpp"
+#include "radix_sort.hpp"
 #include "record.hpp"
 
 namespace dupscan {
@@ -360,6 +361,8 @@ class DistEngine {
     }
     std::sort(entries.begin(), entries.end());
     std::vector<Packer> answer(ranks_);
+    // Every member but the first learns the first; the first learns (g, g) that the group spans
+    // ranks.
     for (std::size_t i = 0; i < entries.size();) {
       std::size_t e = i + 1;
       while (e < entries.size() && entries[e].high == entries[i].high &&
@@ -369,9 +372,15 @@ class DistEngine {
         p.put(entries[i].g);
         ++e;
       }
+      if (e > i + 1) {
+        Packer& p = answer[rank_of(entries[i].g)];
+        p.put(entries[i].g);
+        p.put(entries[i].g);
+      }
       i = e;
     }
     std::vector<std::uint64_t> global(n);
+    std::vector<std::uint8_t> spans(n, 0);
     for (std::uint32_t d = 0; d < n; ++d)
       global[d] = my_base_ + d;
     for (const std::string& s : comm_.all_to_all(strings_of(answer))) {
@@ -379,12 +388,20 @@ class DistEngine {
       while (u.more()) {
         const auto g = u.get<std::uint64_t>();
         global[local(g)] = u.get<std::uint64_t>();
+        spans[local(g)] = 1;
       }
     }
+    std::vector<std::uint32_t> here(n, 0);  // members here, per local group
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (!docs.empty[d]) ++here[part_.exact_rep[d]];
+    }
     rep_.assign(n, kNone);
+    grouped_.assign(n, 0);
     for (std::uint32_t d = 0; d < n; ++d) {
       if (docs.empty[d]) continue;
-      rep_[d] = global[part_.exact_rep[d]];
+      const std::uint32_t lr = part_.exact_rep[d];
+      rep_[d] = global[lr];
+      grouped_[d] = here[lr] >= 2 || spans[lr];
       if (rep_[d] == my_base_ + d) lsh_docs_.push_back(d);
     }
     counts_.lsh_documents = lsh_docs_.size();
@@ -405,15 +422,22 @@ class DistEngine {
         p.put(key);
         p.put<std::uint64_t>(my_base_ + d);
       }
+      // Ranks in order, each sending its documents in order: the entries arrive in document
+      // order, and a stable sort by key orders them by (key, document).
       std::vector<std::pair<std::uint64_t, std::uint64_t>> entries;
-      for (const std::string& s : comm_.all_to_all(strings_of(out))) {
+      const auto in = comm_.all_to_all(strings_of(out));
+      std::size_t total = 0;
+      for (const std::string& s : in)
+        total += s.size() / 16;
+      entries.reserve(total);
+      for (const std::string& s : in) {
         Unpacker u(s);
         while (u.more()) {
           const auto key = u.get<std::uint64_t>();
           entries.emplace_back(key, u.get<std::uint64_t>());
         }
       }
-      std::sort(entries.begin(), entries.end());
+      radix_sort_by_key(entries);
       std::vector<Packer> pairs(ranks_);
       for (std::size_t i = 0; i < entries.size();) {
         std::size_t e = i + 1;
@@ -432,9 +456,9 @@ class DistEngine {
           pairs_.emplace_back(a, u.get<std::uint64_t>());
         }
       }
-      std::sort(pairs_.begin(), pairs_.end());
-      pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
     }
+    std::sort(pairs_.begin(), pairs_.end());
+    pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
     counts_.candidate_pairs = pairs_.size();
   }
 
@@ -607,9 +631,11 @@ class DistEngine {
     struct Agg {
       std::uint64_t count = 0, best_len = 0, best = kNone, best_rep = 0;
     };
-    std::map<std::uint64_t, Agg> mine;
+    std::unordered_map<std::uint64_t, Agg> mine;
     for (std::uint32_t d = 0; d < n; ++d) {
       if (docs.empty[d]) continue;
+      // Alone in its cluster: not in a verified pair, and alone with its text (most documents).
+      if (!grouped_[d] && !std::binary_search(nodes_.begin(), nodes_.end(), rep_[d])) continue;
       root_[d] = root_of(rep_[d]);
       Agg& a = mine[root_[d]];
       ++a.count;
@@ -972,6 +998,7 @@ class DistEngine {
   std::vector<std::string> display_;  // input names, by input number
   Part part_;
   std::vector<std::uint64_t> rep_;       // per local doc: its exact group's earliest member
+  std::vector<std::uint8_t> grouped_;    // per local doc: its exact group has other members
   std::vector<std::uint32_t> lsh_docs_;  // local docs that are their group's earliest member
   std::vector<Pair> pairs_;              // candidate pairs (u, v) with v here, sorted
   std::unordered_map<Pair, double, PairHash> known_;     // Jaccard of pairs with v here
