@@ -74,6 +74,10 @@ struct DedupConfig {
   bool strict = false;           ///< the first bad record is an error instead of a skipped record
   std::string backend = "auto";  ///< "auto" (GPU when usable, else CPU), "cpu" or "cuda"
   std::size_t batch_bytes = std::size_t{1} << 20;  ///< JSONL bytes per pass-1 work unit
+  /// Distributed runs (distributed.hpp): candidate pairs each rank verifies per round; bounds the
+  /// partners' shingle sets held at once (a 4 KB document's set is ~6 KB: 2^18 pairs ~ 1.5 GB at
+  /// most, far less when partners repeat or are local).
+  std::size_t verify_round_pairs = std::size_t{1} << 18;
 
   /// @throw UsageError naming the option when a value is out of range.
   void validate() const;

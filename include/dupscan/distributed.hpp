@@ -14,7 +14,8 @@
  *    its share and pairs each bucket member with the bucket's first one; each pair (u < v) goes to
  *    the rank holding v, which removes the pairs found in several bands.
  *  - Verification where the data lives: the rank of v reads its own documents again and receives
- *    the shingle sets of the partners u held by other ranks from them.
+ *    the shingle sets of the partners u held by other ranks from them, in rounds of
+ *    DedupConfig::verify_round_pairs pairs.
  *  - Clusters: the verified pairs are gathered on every rank (they are few: one per near
  *    duplicate) and joined by the same union-find; the members of a cluster report to the rank
  *    holding its first member, which counts them, picks the kept member (--keep) and numbers the

@@ -278,8 +278,8 @@ class Engine {
   }
 
   /// read_part (dedup_part.hpp): pass 1 and exact groups of this engine's inputs, numbered from
-  /// `first` among all inputs.
-  /// The configuration was validated whole: the part's inputs may be none.
+  /// `first` among all inputs. The caller validated the whole configuration: the part's inputs
+  /// may be none.
   Part run_part(std::uint32_t first, std::uint32_t total_inputs) {
     res_.lsh = cfg_.resolved_lsh();
     threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());

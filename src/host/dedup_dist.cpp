@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <numeric>
-#include <thread>
 #include <type_traits>
 #include <unordered_map>
 
@@ -551,9 +550,33 @@ class DistEngine {
     return result;
   }
 
+  /**
+   * Collective: jaccards() over at most cfg.verify_round_pairs pairs at a time, the same number
+   * of rounds on every rank, so that the partners' sets held at once stay bounded.
+   */
+  std::vector<double> jaccards_in_rounds(const std::vector<Pair>& pairs) {
+    Packer p;
+    p.put<std::uint64_t>(pairs.size());
+    std::uint64_t most = 0;
+    for (const std::string& s : comm_.all_gather(p.str()))
+      most = std::max(most, Unpacker(s).get<std::uint64_t>());
+    const std::uint64_t round = std::max<std::uint64_t>(1, cfg_.verify_round_pairs);
+    std::vector<double> result;
+    result.reserve(pairs.size());
+    for (std::uint64_t from = 0; from < most; from += round) {
+      const std::size_t b = static_cast<std::size_t>(std::min<std::uint64_t>(from, pairs.size()));
+      const std::size_t e =
+          static_cast<std::size_t>(std::min<std::uint64_t>(from + round, pairs.size()));
+      const std::vector<double> j =
+          jaccards(std::vector<Pair>(pairs.begin() + b, pairs.begin() + e));
+      result.insert(result.end(), j.begin(), j.end());
+    }
+    return result;
+  }
+
   void verify_candidates() {
     stage("verify");
-    const std::vector<double> j = jaccards(pairs_);
+    const std::vector<double> j = jaccards_in_rounds(pairs_);
     for (std::size_t i = 0; i < pairs_.size(); ++i) {
       known_.emplace(pairs_[i], j[i]);
       if (j[i] >= cfg_.threshold) edges_.push_back(pairs_[i]);
@@ -766,7 +789,7 @@ class DistEngine {
     std::sort(missing.begin(), missing.end());
     missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
     counts_.jaccard_extra_pairs = missing.size();
-    const std::vector<double> j = jaccards(missing);
+    const std::vector<double> j = jaccards_in_rounds(missing);
     for (std::size_t i = 0; i < missing.size(); ++i)
       known_.emplace(missing[i], j[i]);
     std::vector<Packer> answer(ranks_);
