@@ -3,9 +3,11 @@
 // mpirun -np 1/2/4 (when MPI was found; DUPSCAN_MPI_REQUIRED=1 makes its absence a failure).
 #include <simdjson.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -251,6 +253,57 @@ TEST(Distributed, KeepLongestLowThresholdNoIds) {
     expect_same_outputs(dir / "one", out, std::to_string(ranks) + " ranks, keep longest");
   }
   EXPECT_NE(test::read_file(dir / "one/duplicates.jsonl").find("part1.jsonl:"), std::string::npos);
+}
+
+// Chains: each document differs from the previous one of its chain by a few words (Jaccard
+// ~0.9), far members of a chain are not similar at all, and the links are spread over the files
+// out of order -- a cluster is joined only through many pairs on several ranks, the case that
+// needs several rounds of the distributed union-find.
+TEST(Distributed, LongChainsAcrossRanksJoinAsOneProcessJoinsThem) {
+  test::TempDir dir;
+  std::mt19937_64 rng(11);
+  const std::vector<std::string> vocab = {"alpha",   "bravo", "charlie", "delta",    "echo",
+                                          "foxtrot", "golf",  "hotel",   "india",    "juliet",
+                                          "kilo",    "lima",  "mike",    "november", "oscar"};
+  std::vector<std::string> records;
+  for (int chain = 0; chain < 6; ++chain) {
+    std::vector<std::string> words(240);
+    for (std::size_t w = 0; w < words.size(); ++w)
+      words[w] = vocab[rng() % vocab.size()] + std::to_string(rng() % 1000);
+    for (int i = 0; i < 40; ++i) {
+      for (int k = 0; k < 3; ++k)  // three new words at a new place
+        words[(i * 6 + k) % words.size()] =
+            "w" + std::to_string(chain) + "x" + std::to_string(i) + "y" + std::to_string(k);
+      std::string text;
+      for (const auto& w : words)
+        text += w + " ";
+      records.push_back("{\"id\":\"c" + std::to_string(chain) + "-" + std::to_string(i) +
+                        "\",\"text\":\"" + text + "\"}");
+    }
+  }
+  std::shuffle(records.begin(), records.end(), rng);
+  std::vector<std::string> inputs;
+  for (int f = 0; f < 6; ++f) {
+    std::string text;
+    for (std::size_t i = f; i < records.size(); i += 6)
+      text += records[i] + "\n";
+    inputs.push_back(dir / ("chain" + std::to_string(f) + ".jsonl"));
+    test::write_file(inputs.back(), text);
+  }
+  auto cfg = [&](const std::string& out) {
+    DedupConfig c = config(inputs, out);
+    c.lsh = LshParams{32, 4};  // every link a candidate
+    return c;
+  };
+  const DedupResult r1 = run_dedup(cfg(dir / "one"));
+  ASSERT_LE(r1.counts.clusters, 12u);          // chains stay whole (or nearly)
+  ASSERT_GE(r1.counts.near_duplicates, 200u);  // of 240 documents
+  ASSERT_GT(r1.counts.rejected_pairs, 0u);     // far members are candidates, not duplicates
+  for (int ranks = 2; ranks <= 4; ++ranks) {
+    const std::string out = dir / ("ranks" + std::to_string(ranks));
+    run_on_threads(cfg(out), ranks);
+    expect_same_outputs(dir / "one", out, std::to_string(ranks) + " ranks, chains");
+  }
 }
 
 TEST(Distributed, MoreRanksThanFiles) {

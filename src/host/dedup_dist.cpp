@@ -10,7 +10,6 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <numeric>
 #include <type_traits>
 #include <unordered_map>
 
@@ -587,54 +586,125 @@ class DistEngine {
 
   // ---- clusters --------------------------------------------------------------------------------
 
-  // Every rank joins all verified pairs with the same union-find: the smaller number is the root,
-  // so a cluster's root is its earliest member, whatever the order of the pairs.
-  void join_edges() {
-    Packer p;
-    for (const Pair& e : edges_) {
-      p.put(e.first);
-      p.put(e.second);
+  /// Collective: OR of every rank's `mine`.
+  bool any_rank(bool mine) {
+    for (const std::string& s : comm_.all_gather(std::string(1, mine ? '1' : '0'))) {
+      if (s == "1") return true;
     }
-    std::vector<Pair> all;
-    for (const std::string& s : comm_.all_gather(p.str())) {
-      Unpacker u(s);
+    return false;
+  }
+
+  /// Collective: the label of each document in `gs`, asked of the rank holding it; kNone for a
+  /// document in no verified pair.
+  std::unordered_map<std::uint64_t, std::uint64_t> labels_of(std::vector<std::uint64_t> gs) {
+    std::sort(gs.begin(), gs.end());
+    gs.erase(std::unique(gs.begin(), gs.end()), gs.end());
+    std::vector<Packer> ask(ranks_);
+    for (std::uint64_t g : gs)
+      ask[rank_of(g)].put(g);
+    const auto asked = comm_.all_to_all(strings_of(ask));
+    std::vector<Packer> answer(ranks_);
+    for (int r = 0; r < ranks_; ++r) {
+      Unpacker u(asked[r]);
       while (u.more()) {
-        const auto a = u.get<std::uint64_t>();
-        all.emplace_back(a, u.get<std::uint64_t>());
+        const auto g = u.get<std::uint64_t>();
+        const auto it = label_.find(g);
+        answer[r].put(g);
+        answer[r].put(it == label_.end() ? kNone : it->second);
       }
     }
-    for (const Pair& e : all) {
-      nodes_.push_back(e.first);
-      nodes_.push_back(e.second);
+    std::unordered_map<std::uint64_t, std::uint64_t> labels;
+    labels.reserve(gs.size());
+    for (const std::string& s : comm_.all_to_all(strings_of(answer))) {
+      Unpacker u(s);
+      while (u.more()) {
+        const auto g = u.get<std::uint64_t>();
+        labels.emplace(g, u.get<std::uint64_t>());
+      }
     }
-    std::sort(nodes_.begin(), nodes_.end());
-    nodes_.erase(std::unique(nodes_.begin(), nodes_.end()), nodes_.end());
-    parent_.resize(nodes_.size());
-    std::iota(parent_.begin(), parent_.end(), std::uint32_t{0});
-    auto index = [&](std::uint64_t g) {
-      return static_cast<std::uint32_t>(std::lower_bound(nodes_.begin(), nodes_.end(), g) -
-                                        nodes_.begin());
-    };
-    for (const Pair& e : all) {
-      std::uint32_t a = find(index(e.first)), b = find(index(e.second));
-      if (a == b) continue;
-      if (b < a) std::swap(a, b);
-      parent_[b] = a;
-    }
+    return labels;
   }
 
-  std::uint32_t find(std::uint32_t x) {
-    while (parent_[x] != x) {
-      parent_[x] = parent_[parent_[x]];
-      x = parent_[x];
+  /**
+   * Connected components of the verified pairs, without gathering them: every document in a pair
+   * has a label, kept by the rank holding it, first itself. Each round, every pair proposes the
+   * smaller of its ends' labels to both ends and to both labels (hooking); then labels jump to
+   * their label's label until none moves (pointer jumping). Rounds end when no proposal lowered
+   * a label: then both ends of every pair have one label. Labels only fall and never leave their
+   * component, so each ends as the component's smallest document -- the root the one-process
+   * union-find (smaller index wins) picks.
+   */
+  void join_edges() {
+    std::vector<Packer> out(ranks_);
+    for (const Pair& e : edges_) {
+      label_.emplace(e.second, e.second);
+      out[rank_of(e.first)].put(e.first);
     }
-    return x;
-  }
-
-  std::uint64_t root_of(std::uint64_t g) {
-    const auto it = std::lower_bound(nodes_.begin(), nodes_.end(), g);
-    if (it == nodes_.end() || *it != g) return g;
-    return nodes_[find(static_cast<std::uint32_t>(it - nodes_.begin()))];
+    for (const std::string& s : comm_.all_to_all(strings_of(out))) {
+      Unpacker u(s);
+      while (u.more()) {
+        const auto g = u.get<std::uint64_t>();
+        label_.emplace(g, g);
+      }
+    }
+    for (;;) {
+      std::vector<std::uint64_t> ends;
+      ends.reserve(edges_.size() * 2);
+      for (const Pair& e : edges_) {
+        ends.push_back(e.first);
+        ends.push_back(e.second);
+      }
+      const auto lab = labels_of(std::move(ends));
+      std::unordered_map<std::uint64_t, std::uint64_t> proposal;  // smallest per document
+      auto propose = [&](std::uint64_t target, std::uint64_t m) {
+        const auto [it, fresh] = proposal.emplace(target, m);
+        if (!fresh && m < it->second) it->second = m;
+      };
+      for (const Pair& e : edges_) {
+        const std::uint64_t a = lab.at(e.first), b = lab.at(e.second);
+        if (a == b) continue;
+        const std::uint64_t m = std::min(a, b);
+        propose(e.first, m);
+        propose(e.second, m);
+        propose(std::max(a, b), m);
+      }
+      std::vector<Packer> send(ranks_);
+      for (const auto& [target, m] : proposal) {
+        send[rank_of(target)].put(target);
+        send[rank_of(target)].put(m);
+      }
+      bool moved = false;
+      for (const std::string& s : comm_.all_to_all(strings_of(send))) {
+        Unpacker u(s);
+        while (u.more()) {
+          const auto target = u.get<std::uint64_t>();
+          const auto m = u.get<std::uint64_t>();
+          std::uint64_t& l = label_.at(target);
+          if (m < l) {
+            l = m;
+            moved = true;
+          }
+        }
+      }
+      for (;;) {
+        std::vector<std::uint64_t> parents;
+        for (const auto& [g, l] : label_) {
+          if (l != g) parents.push_back(l);
+        }
+        const auto up = labels_of(std::move(parents));
+        bool jumped = false;
+        for (auto& [g, l] : label_) {
+          if (l == g) continue;
+          const std::uint64_t next = up.at(l);
+          if (next < l) {
+            l = next;
+            jumped = true;
+          }
+        }
+        if (!any_rank(jumped)) break;
+      }
+      if (!any_rank(moved)) break;
+    }
   }
 
   // Is candidate (len, g) a better kept member than the current best?
@@ -650,6 +720,13 @@ class DistEngine {
     const DocTable& docs = part_.docs;
     const std::size_t n = docs.size();
     root_.assign(n, kNone);
+    // The label of each exact group's first member, where the group has other members (its first
+    // may be on another rank); a document alone with its text is its own first member.
+    std::vector<std::uint64_t> firsts;
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (!docs.empty[d] && grouped_[d]) firsts.push_back(rep_[d]);
+    }
+    const auto group_label = labels_of(std::move(firsts));
     // Per root: members here, and the best kept candidate among them.
     struct Agg {
       std::uint64_t count = 0, best_len = 0, best = kNone, best_rep = 0;
@@ -657,9 +734,16 @@ class DistEngine {
     std::unordered_map<std::uint64_t, Agg> mine;
     for (std::uint32_t d = 0; d < n; ++d) {
       if (docs.empty[d]) continue;
-      // Alone in its cluster: not in a verified pair, and alone with its text (most documents).
-      if (!grouped_[d] && !std::binary_search(nodes_.begin(), nodes_.end(), rep_[d])) continue;
-      root_[d] = root_of(rep_[d]);
+      // The cluster's root: the label of the group's first member, or that member when it is in
+      // no verified pair. Alone in its cluster (most documents): in no pair, alone with its text.
+      if (grouped_[d]) {
+        const std::uint64_t l = group_label.at(rep_[d]);
+        root_[d] = l == kNone ? rep_[d] : l;
+      } else {
+        const auto it = label_.find(rep_[d]);
+        if (it == label_.end()) continue;
+        root_[d] = it->second;
+      }
       Agg& a = mine[root_[d]];
       ++a.count;
       const std::uint64_t g = my_base_ + d;
@@ -1024,10 +1108,10 @@ class DistEngine {
   std::vector<std::uint8_t> grouped_;    // per local doc: its exact group has other members
   std::vector<std::uint32_t> lsh_docs_;  // local docs that are their group's earliest member
   std::vector<Pair> pairs_;              // candidate pairs (u, v) with v here, sorted
-  std::unordered_map<Pair, double, PairHash> known_;     // Jaccard of pairs with v here
-  std::vector<Pair> edges_;                              // verified pairs with v here
-  std::vector<std::uint64_t> nodes_;                     // documents in any verified pair
-  std::vector<std::uint32_t> parent_;                    // union-find over nodes_
+  std::unordered_map<Pair, double, PairHash> known_;  // Jaccard of pairs with v here
+  std::vector<Pair> edges_;                           // verified pairs with v here
+  // Documents here that are in a verified pair -> their component's label (join_edges).
+  std::unordered_map<std::uint64_t, std::uint64_t> label_;
   std::vector<std::uint64_t> root_;                      // per local doc: its cluster's root
   std::unordered_map<std::uint64_t, Cluster> clusters_;  // clusters of local docs, by root
   std::vector<std::uint64_t> owned_;     // roots of the clusters numbered here, ascending
