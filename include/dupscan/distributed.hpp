@@ -16,9 +16,10 @@
  *  - Verification where the data lives: the rank of v reads its own documents again and receives
  *    the shingle sets of the partners u held by other ranks from them, in rounds of
  *    DedupConfig::verify_round_pairs pairs.
- *  - Clusters: the verified pairs are gathered on every rank (they are few: one per near
- *    duplicate) and joined by the same union-find; the members of a cluster report to the rank
- *    holding its first member, which counts them, picks the kept member (--keep) and numbers the
+ *  - Clusters: a distributed union-find -- each document in a verified pair has a label, kept by
+ *    its rank; rounds of hooking (each pair proposes the smaller of its ends' labels) and pointer
+ *    jumping run until no label falls, leaving each component labelled by its smallest document,
+ *    the root one process picks. The members of a cluster report to the rank holding its root, which counts them, picks the kept member (--keep) and numbers the
  *    clusters in the order of their first members.
  *  - Outputs: every rank writes its own lines (duplicates: its removed documents; clusters: the
  *    clusters it numbered; --write-deduped: its kept records) at its offset in one temporary file
