@@ -19,8 +19,9 @@
  *  - Clusters: a distributed union-find -- each document in a verified pair has a label, kept by
  *    its rank; rounds of hooking (each pair proposes the smaller of its ends' labels) and pointer
  *    jumping run until no label falls, leaving each component labelled by its smallest document,
- *    the root one process picks. The members of a cluster report to the rank holding its root, which counts them, picks the kept member (--keep) and numbers the
- *    clusters in the order of their first members.
+ *    the root one process picks. The members of a cluster report to the rank holding its root,
+ *    which counts them, picks the kept member (--keep) and numbers the clusters in the order of
+ *    their first members.
  *  - Outputs: every rank writes its own lines (duplicates: its removed documents; clusters: the
  *    clusters it numbered; --write-deduped: its kept records) at its offset in one temporary file
  *    per output in the shared output directory; rank 0 renames them when all are complete, and
