@@ -6,6 +6,7 @@
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
+#include "examples.hpp"
 #include "io.hpp"
 #include "json_writer.hpp"
 #include "record.hpp"
@@ -346,14 +347,12 @@ struct SplitCorpus {
   test::TempDir dir;
   std::vector<std::string> inputs;
   SplitCorpus() {
-    auto src = io::open_source(std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz");
-    std::string all, buf(1 << 20, '\0');
-    for (std::size_t n; (n = src->read(buf.data(), buf.size())) > 0;)
-      all.append(buf, 0, n);
-    const auto lines = test::lines_of(all);
-    std::string parts[3];
-    for (std::size_t i = 0; i < lines.size(); ++i)
+    const auto lines = test::example_lines();
+    std::string all, parts[3];
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      all += lines[i] + "\n";
       parts[i * 3 / lines.size()] += lines[i] + "\n";
+    }
     test::write_file(dir / "all.jsonl", all);
     test::write_file(dir / "p0.jsonl", parts[0]);
     test::write_file(dir / "p1.jsonl.gz", test::gzip_bytes(parts[1]));

@@ -15,7 +15,7 @@
 
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
-#include "io.hpp"
+#include "examples.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -125,23 +125,11 @@ DedupResult run_on_threads(const DedupConfig& cfg, int ranks) {
 
 // ---- the corpus and the comparison --------------------------------------------------------------
 
-std::vector<std::string> example_lines() {
-  auto src = io::open_source(std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz");
-  io::LineReader reader(*src);
-  io::RawBatch batch;
-  std::vector<std::string> lines;
-  while (reader.next(batch, 1 << 22)) {
-    for (const auto& l : batch.lines)
-      lines.emplace_back(batch.line(l));
-  }
-  return lines;
-}
-
 // The example corpus in `parts` files of about equal size (gzip, plain, zstd in turn), with an
 // empty file in the middle; planted copies lie up to a few hundred records after their
 // originals, so many pairs and clusters span two parts.
 std::vector<std::string> write_parts(const test::TempDir& dir, int parts) {
-  const auto lines = example_lines();
+  const auto lines = test::example_lines();
   std::vector<std::string> paths;
   for (int p = 0; p < parts; ++p) {
     std::string text;

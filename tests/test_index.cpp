@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "io.hpp"
+#include "examples.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -27,14 +27,7 @@ struct Split {
 };
 
 Split split_examples(const test::TempDir& dir) {
-  auto src = io::open_source(std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz");
-  io::LineReader reader(*src);
-  io::RawBatch batch;
-  std::vector<std::string> lines;
-  while (reader.next(batch, 1 << 22)) {
-    for (const auto& l : batch.lines)
-      lines.emplace_back(batch.line(l));
-  }
+  const std::vector<std::string> lines = test::example_lines();
   simdjson::dom::parser parser;
   Split s;
   std::string a, b, n;

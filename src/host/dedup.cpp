@@ -936,14 +936,7 @@ class Engine {
   // ---- outputs -------------------------------------------------------------------------------
 
   void append_id(std::string& out, std::uint32_t d) const {
-    const std::uint64_t begin = d == 0 ? 0 : docs_.id_end[d - 1];
-    const std::uint64_t end = docs_.id_end[d];
-    if (end > begin) {
-      out.append(docs_.ids, begin, end - begin);
-    } else {
-      append_json_string(
-          out, display_path(docs_.loc[d].input) + ":" + std::to_string(docs_.loc[d].line));
-    }
+    docs_.append_id(out, d, [&] { return display_path(docs_.loc[d].input); });
   }
 
   /// Indexed documents (--against) are never removed.
@@ -1215,13 +1208,7 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
 
 void Part::append_id(std::string& out, std::uint32_t d,
                      const std::vector<std::string>& inputs) const {
-  const std::uint64_t begin = d == 0 ? 0 : docs.id_end[d - 1];
-  const std::uint64_t end = docs.id_end[d];
-  if (end > begin) {
-    out.append(docs.ids, begin, end - begin);
-  } else {
-    append_json_string(out, inputs[docs.loc[d].input] + ":" + std::to_string(docs.loc[d].line));
-  }
+  docs.append_id(out, d, [&] { return inputs[docs.loc[d].input]; });
 }
 
 void record_set(const DedupConfig& cfg, std::string_view record, const std::string& display,

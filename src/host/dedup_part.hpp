@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dupscan/dedup.hpp"
+#include "record.hpp"
 #include "refetch.hpp"
 
 namespace dupscan {
@@ -28,6 +29,18 @@ struct DocTable {
   std::vector<std::uint32_t> sigs;     // K per doc, only without verification
 
   std::size_t size() const { return loc.size(); }
+
+  /// Document d's id as JSON: its id field, or "NAME:line" when it had none, NAME being
+  /// input_name() (called only then).
+  template <class InputName>
+  void append_id(std::string& out, std::uint32_t d, InputName&& input_name) const {
+    const std::uint64_t begin = d == 0 ? 0 : id_end[d - 1];
+    if (id_end[d] > begin) {
+      out.append(ids, begin, id_end[d] - begin);
+    } else {
+      append_json_string(out, input_name() + ":" + std::to_string(loc[d].line));
+    }
+  }
 };
 
 /// Pass 1 and the exact groups of inputs [first, first + count) of a configuration, as one
