@@ -1,6 +1,8 @@
 // Every SIMD path of the MinHash kernel gives the bits of the scalar reference (FAISS's
 // test_distances_dispatch way): over tail sizes of K and of the hash count, edge values, and
-// permutations chosen to hit the one case where (x & p) + (x >> 61) reaches p.
+// permutations chosen to hit the one case where (x & p) + (x >> 61) reaches p (which the vector
+// kernels' shortcut leaves to the exact kernel).
+#include <algorithm>
 #include <random>
 
 #include "dupscan/errors.hpp"
@@ -84,6 +86,84 @@ TEST(MinHashSimd, ReductionEdgeWhereTheFoldReachesThePrime) {
   }
   // And the reference itself: permute(1, p - 3, 3) = p mod p = 0.
   EXPECT_EQ(spec::permute(1, p - 3, 3), 0u);
+}
+
+// The vector kernels compute lo32(x + (x >> 61)) and leave out the fold's carry, which only the
+// hashes MinHasher::solve_carry_hashes lists need; a call that sees one runs the exact kernel.
+// Permutations are built here so that a chosen hash h0 hits the carry, for multipliers with 0 to
+// 29 trailing zero bits; the solver must list h0, every hash in a window around it where the
+// shortcut is wrong must be listed, and every path must still equal the reference.
+TEST(MinHashSimd, CarryHashesAreSolvedAndTakeTheExactKernel) {
+  constexpr std::uint64_t two61 = std::uint64_t{1} << 61;
+  const auto shortcut = [](std::uint64_t a, std::uint64_t b, std::uint32_t h) {
+    const std::uint64_t x = a * h + b;
+    return static_cast<std::uint32_t>(x + (x >> 61));
+  };
+  std::mt19937_64 rng(5);
+  Permutations perms = make_permutations(64, 3);
+  std::vector<std::uint32_t> planted;
+  for (int s : {0, 1, 7, 20, 28, 29}) {
+    for (std::uint64_t c : {two61 - 1, two61 - 4, two61 - 8}) {
+      std::uint64_t a = 0;
+      while (a == 0 || a >= spec::mersenne61)
+        a = ((rng() >> 3) | 1) << s & (two61 - 1);
+      const auto h0 = static_cast<std::uint32_t>(rng());
+      const std::uint64_t b = (c - a * h0) & (two61 - 1);
+      if (b >= spec::mersenne61) continue;
+      std::vector<std::uint32_t> solved;
+      ASSERT_TRUE(MinHasher::solve_carry_hashes(a, b, solved)) << "s=" << s;
+      const std::uint64_t x = a * h0 + b;
+      const bool carry = (x & spec::mersenne61) + (x >> 61) >= spec::mersenne61;
+      EXPECT_EQ(shortcut(a, b, h0) != spec::permute(a, b, h0), carry);
+      if (carry) {
+        EXPECT_NE(std::find(solved.begin(), solved.end(), h0), solved.end()) << "s=" << s;
+        planted.push_back(h0);
+      }
+      for (std::uint32_t h = h0 - 5000; h != h0 + 5000; ++h) {
+        if (shortcut(a, b, h) != spec::permute(a, b, h)) {
+          EXPECT_NE(std::find(solved.begin(), solved.end(), h), solved.end())
+              << "s=" << s << " h=" << h;
+        }
+      }
+      perms.a.push_back(a);
+      perms.b.push_back(b);
+    }
+  }
+  ASSERT_GE(planted.size(), 6u);
+  // With 2^30 dividing a, a solution repeats every 2^(61-30) hashes or less: the solver declines.
+  std::vector<std::uint32_t> none;
+  EXPECT_FALSE(MinHasher::solve_carry_hashes(std::uint64_t{3} << 30, 5, none));
+  EXPECT_TRUE(none.empty());
+
+  std::vector<std::uint32_t> hashes;
+  for (int i = 0; i < 40; ++i)
+    hashes.push_back(static_cast<std::uint32_t>(rng()));
+  for (SimdPath path : supported_simd_paths()) {
+    const MinHasher hasher(perms, path);
+    EXPECT_TRUE(hasher.fast());
+    for (std::uint32_t h0 : planted) {
+      EXPECT_TRUE(
+          std::binary_search(hasher.carry_hashes().begin(), hasher.carry_hashes().end(), h0));
+      // The planted hash alone (it must then be the minimum of its permutation's lane) and among
+      // others.
+      for (std::vector<std::uint32_t> in : {std::vector<std::uint32_t>{h0}, hashes}) {
+        if (in.size() > 1) in.insert(in.begin() + 17, h0);
+        std::vector<std::uint32_t> sig(perms.size(), spec::max_hash);
+        hasher.update(in.data(), in.size(), sig.data());
+        ASSERT_EQ(sig, reference(in, perms)) << simd_path_name(path) << " h0=" << h0;
+      }
+    }
+  }
+  // A multiplier divisible by 2^30 turns the shortcut off for the whole hasher; results unchanged.
+  perms.a.push_back(std::uint64_t{12345} << 30);
+  perms.b.push_back(two61 - 1 - (std::uint64_t{12345} << 30));
+  for (SimdPath path : supported_simd_paths()) {
+    const MinHasher hasher(perms, path);
+    EXPECT_EQ(hasher.fast(), false);
+    std::vector<std::uint32_t> sig(perms.size(), spec::max_hash);
+    hasher.update(hashes.data(), hashes.size(), sig.data());
+    ASSERT_EQ(sig, reference(hashes, perms)) << simd_path_name(path);
+  }
 }
 
 TEST(MinHashSimd, EnvironmentForcesAPath) {

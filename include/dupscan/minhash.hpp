@@ -65,9 +65,25 @@ class MinHasher {
   void update(const std::uint32_t* hashes, std::size_t count, std::uint32_t* sig) const;
   SimdPath path() const { return path_; }
   std::size_t size() const { return a_.size(); }
+  /// The hashes for which the vector kernels' shortcut needs the fold's carry (sorted; almost
+  /// always empty): calls that see one run the exact kernel.
+  const std::vector<std::uint32_t>& carry_hashes() const { return carry_hashes_; }
+  /// False when some permutation's carry hashes are too many to list (a_i divisible by 2^30).
+  bool fast() const { return fast_; }
+
+  /**
+   * @brief Appends to `out` every h < 2^32 with permute(a, b, h) != low 32 bits of x + (x >> 61),
+   * x = a*h + b mod 2^64. Returns false, appending nothing, when a has 30 or more trailing zero
+   * bits (then such h are not isolated).
+   */
+  static bool solve_carry_hashes(std::uint64_t a, std::uint64_t b, std::vector<std::uint32_t>& out);
 
  private:
-  std::vector<std::uint64_t> a_, b_, a_hi_;
+  bool needs_exact(const std::uint32_t* hashes, std::size_t count) const;
+
+  std::vector<std::uint64_t> a_, b_, a_hi_, a_top_;
+  std::vector<std::uint32_t> carry_hashes_;
+  bool fast_ = true;
   SimdPath path_;
 };
 

@@ -2,16 +2,23 @@
 // computes exactly spec::permute for every (permutation, hash) and keeps the minimum of the low 32
 // bits, so all paths give the bits of minhash_update (tests/test_minhash_simd.cpp compares them).
 //
-// Per permutation i and hash h (a_i < 2^61, h < 2^32):
-//   a_i * h mod 2^64 = lo32(a_i) * h + (hi32(a_i) * h << 32)     two 32x32->64 multiplies
-//   x = that + b_i                                                  wraps as numpy's uint64
-//   t = (x & p) + (x >> 61)                                         in [0, p + 7]
-//   t = min(t, t - p)  (unsigned)                                   t mod p: t - p wraps when t < p
-//   sig_i = min(sig_i, low 32 bits of t)
+// Per permutation i and hash h (a_i < 2^61, h < 2^32), spec::permute is
+//   x = a_i * h + b_i mod 2^64   = lo32(a_i) * h + (hi32(a_i) * h << 32) + b_i: two 32x32->64 mul
+//   t = (x & p) + (x >> 61)      in [0, p + 7]
+//   low 32 bits of (t >= p ? t - p : t)
+// Subtracting p = 2^61 - 1 adds 1 modulo 2^32, so the result is
+//   lo32(x) + (x >> 61) + [t >= p]   (mod 2^32),
+// and t >= p needs (x & p) >= p - 7: bits 3..60 of x all ones. The fast kernel computes
+// lo32(x + (x >> 61)), leaving out that carry. For each permutation the hashes h < 2^32 where the
+// carry is 1 are solved for once (a linear congruence modulo 2^61, at most 8 solutions per
+// permutation, almost always none: see MinHasher's constructor); a call whose hashes include one
+// of them runs the exact kernel, which does the fold and the conditional subtraction per lane.
+//
 // The running minima live in 64-bit lanes; only their low halves are compared (min_epu32 on the
 // whole register also takes the min of the high halves, which are ignored), saving a mask per step.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -29,16 +36,20 @@ namespace {
 constexpr int kAvx512Vectors = 4;
 constexpr int kAvx2Vectors = 8;
 
+// Exact: the low 32 bits of each lane are spec::permute. Fast: they are lo32(x + (x >> 61)),
+// which differs from it only for the carry hashes (see the top of the file).
+template <bool Exact>
 __attribute__((target("avx512f"))) inline __m512i permute8(__m512i a, __m512i a_hi, __m512i b,
                                                            __m512i h, __m512i p) {
   const __m512i lo = _mm512_mul_epu32(a, h);
   const __m512i hi = _mm512_slli_epi64(_mm512_mul_epu32(a_hi, h), 32);
   const __m512i x = _mm512_add_epi64(_mm512_add_epi64(lo, b), hi);
+  if (!Exact) return _mm512_add_epi64(x, _mm512_srli_epi64(x, 61));
   const __m512i t = _mm512_add_epi64(_mm512_and_si512(x, p), _mm512_srli_epi64(x, 61));
   return _mm512_min_epu64(t, _mm512_sub_epi64(t, p));
 }
 
-template <int V>
+template <bool Exact, int V>
 __attribute__((target("avx512f"))) void avx512_block(const std::uint32_t* hashes, std::size_t count,
                                                      const std::uint64_t* a,
                                                      const std::uint64_t* a_hi,
@@ -60,8 +71,8 @@ __attribute__((target("avx512f"))) void avx512_block(const std::uint32_t* hashes
     const __m512i h1 = _mm512_set1_epi64(hashes[j + 1]);
 #pragma GCC unroll 16
     for (int v = 0; v < V; ++v) {
-      const __m512i t0 = permute8(av[v], ahv[v], bv[v], h0, p);
-      const __m512i t1 = permute8(av[v], ahv[v], bv[v], h1, p);
+      const __m512i t0 = permute8<Exact>(av[v], ahv[v], bv[v], h0, p);
+      const __m512i t1 = permute8<Exact>(av[v], ahv[v], bv[v], h1, p);
       m[v] = _mm512_min_epu32(m[v], _mm512_min_epu32(t0, t1));
     }
   }
@@ -69,18 +80,24 @@ __attribute__((target("avx512f"))) void avx512_block(const std::uint32_t* hashes
     const __m512i h = _mm512_set1_epi64(hashes[j]);
 #pragma GCC unroll 16
     for (int v = 0; v < V; ++v)
-      m[v] = _mm512_min_epu32(m[v], permute8(av[v], ahv[v], bv[v], h, p));
+      m[v] = _mm512_min_epu32(m[v], permute8<Exact>(av[v], ahv[v], bv[v], h, p));
   }
   for (int v = 0; v < V; ++v) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(sig + 8 * v), _mm512_cvtepi64_epi32(m[v]));
   }
 }
 
-__attribute__((target("avx2"))) inline __m256i permute4(__m256i a, __m256i a_hi, __m256i b,
+// a_top is a with its low 32 bits cleared and h is in every 32-bit lane, so mullo_epi32 yields
+// lo32(hi32(a) * h) in each lane's high half and 0 * h in its low half: the (hi32(a) * h) << 32
+// term in one instruction instead of a multiply and a shift (the faster choice on the AMD EPYC of
+// bench/RESULTS.md; on Intel cores it is two micro-ops either way).
+template <bool Exact>
+__attribute__((target("avx2"))) inline __m256i permute4(__m256i a, __m256i a_top, __m256i b,
                                                         __m256i h, __m256i p) {
   const __m256i lo = _mm256_mul_epu32(a, h);
-  const __m256i hi = _mm256_slli_epi64(_mm256_mul_epu32(a_hi, h), 32);
+  const __m256i hi = _mm256_mullo_epi32(a_top, h);
   const __m256i x = _mm256_add_epi64(_mm256_add_epi64(lo, b), hi);
+  if (!Exact) return _mm256_add_epi64(x, _mm256_srli_epi64(x, 61));
   const __m256i t = _mm256_add_epi64(_mm256_and_si256(x, p), _mm256_srli_epi64(x, 61));
   // No unsigned 64-bit min in AVX2: t - p is negative (as signed) exactly when t < p, and t < 2^62
   // keeps the sign meaningful; blendv picks t there.
@@ -95,23 +112,38 @@ __attribute__((target("avx2"))) inline __m128i pack_low32(__m256i v) {
   return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(v, idx));
 }
 
-template <int V>
+__attribute__((target("avx2"))) inline __m256i load(const std::uint64_t* q) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+}
+
+template <bool Exact, int V>
 __attribute__((target("avx2"))) void avx2_block(const std::uint32_t* hashes, std::size_t count,
-                                                const std::uint64_t* a, const std::uint64_t* a_hi,
+                                                const std::uint64_t* a, const std::uint64_t* a_top,
                                                 const std::uint64_t* b, std::uint32_t* sig) {
   const __m256i p = _mm256_set1_epi64x(static_cast<long long>(spec::mersenne61));
   __m256i m[V];
   for (int v = 0; v < V; ++v) {
     m[v] = _mm256_cvtepu32_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sig + 4 * v)));
   }
-  for (std::size_t j = 0; j < count; ++j) {
-    const __m256i h = _mm256_set1_epi64x(hashes[j]);
+  std::size_t j = 0;
+  // Two hashes per step: each permutation's constants are loaded once for both.
+  for (; j + 2 <= count; j += 2) {
+    const __m256i h0 = _mm256_set1_epi32(static_cast<int>(hashes[j]));
+    const __m256i h1 = _mm256_set1_epi32(static_cast<int>(hashes[j + 1]));
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) {
+      const __m256i av = load(a + 4 * v), atv = load(a_top + 4 * v), bv = load(b + 4 * v);
+      const __m256i t0 = permute4<Exact>(av, atv, bv, h0, p);
+      const __m256i t1 = permute4<Exact>(av, atv, bv, h1, p);
+      m[v] = _mm256_min_epu32(m[v], _mm256_min_epu32(t0, t1));
+    }
+  }
+  for (; j < count; ++j) {
+    const __m256i h = _mm256_set1_epi32(static_cast<int>(hashes[j]));
 #pragma GCC unroll 8
     for (int v = 0; v < V; ++v) {
       const __m256i t =
-          permute4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 4 * v)),
-                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a_hi + 4 * v)),
-                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 4 * v)), h, p);
+          permute4<Exact>(load(a + 4 * v), load(a_top + 4 * v), load(b + 4 * v), h, p);
       m[v] = _mm256_min_epu32(m[v], t);
     }
   }
@@ -131,16 +163,17 @@ void scalar_range(const std::uint32_t* hashes, std::size_t count, const std::uin
 }
 
 // Runs `Block<V>` over the permutations in passes of `Full` vectors of `Lanes`, then one vector
-// at a time, then the last k % Lanes permutations in scalar code.
+// at a time, then the last k % Lanes permutations in scalar code. `a_upper` is the upper half of
+// each a_i in the form the kernel multiplies (a_hi_ or a_top_).
 template <int Lanes, int Full, class BlockFull, class BlockOne>
 void run_blocks(const std::uint32_t* hashes, std::size_t count, const std::uint64_t* a,
-                const std::uint64_t* a_hi, const std::uint64_t* b, std::size_t k,
+                const std::uint64_t* a_upper, const std::uint64_t* b, std::size_t k,
                 std::uint32_t* sig, BlockFull full, BlockOne one) {
   std::size_t i = 0;
   for (; i + Full * Lanes <= k; i += Full * Lanes)
-    full(hashes, count, a + i, a_hi + i, b + i, sig + i);
+    full(hashes, count, a + i, a_upper + i, b + i, sig + i);
   for (; i + Lanes <= k; i += Lanes)
-    one(hashes, count, a + i, a_hi + i, b + i, sig + i);
+    one(hashes, count, a + i, a_upper + i, b + i, sig + i);
   scalar_range(hashes, count, a + i, b + i, k - i, sig + i);
 }
 
@@ -195,25 +228,86 @@ SimdPath active_simd_path() {
   return paths.back();
 }
 
+namespace {
+
+// The inverse of an odd x modulo 2^64 (Newton's iteration doubles the correct low bits; x is its
+// own inverse modulo 8).
+std::uint64_t inverse_odd(std::uint64_t x) {
+  std::uint64_t inv = x;
+  for (int i = 0; i < 5; ++i)
+    inv *= 2 - x * inv;
+  return inv;
+}
+
+}  // namespace
+
+bool MinHasher::solve_carry_hashes(std::uint64_t a, std::uint64_t b,
+                                   std::vector<std::uint32_t>& out) {
+  // The carry needs x mod 2^61 = c for some c in [2^61 - 8, 2^61 - 1], x = a*h + b: solve
+  // a*h = c - b (mod 2^61) for h < 2^32. With a = 2^s * odd, a solution exists iff 2^s divides
+  // c - b, and then h = ((c - b) >> s) * odd^-1 modulo 2^(61 - s): at most one below 2^32 while
+  // 61 - s >= 32. (a < 2^61 and a >= 1, so s <= 60.)
+  constexpr std::uint64_t two61 = std::uint64_t{1} << 61;
+  const int s = __builtin_ctzll(a);
+  if (61 - s < 32) return false;  // many solutions each: the caller keeps the exact kernel
+  const std::uint64_t modulus_mask = (std::uint64_t{1} << (61 - s)) - 1;
+  const std::uint64_t inv = inverse_odd(a >> s);
+  for (std::uint64_t c = two61 - 8; c < two61; ++c) {
+    const std::uint64_t d = (c - b) & (two61 - 1);
+    if (d & ((std::uint64_t{1} << s) - 1)) continue;
+    const std::uint64_t h = ((d >> s) * inv) & modulus_mask;
+    if (h >> 32) continue;
+    const auto hv = static_cast<std::uint32_t>(h);
+    const std::uint64_t x = a * hv + b;
+    if (static_cast<std::uint32_t>(x + (x >> 61)) != spec::permute(a, b, hv)) out.push_back(hv);
+  }
+  return true;
+}
+
 MinHasher::MinHasher(const Permutations& perms, SimdPath path)
-    : a_(perms.a), b_(perms.b), a_hi_(perms.a.size()), path_(path) {
+    : a_(perms.a), b_(perms.b), a_hi_(perms.a.size()), a_top_(perms.a.size()), path_(path) {
   if (!cpu_has(path)) {
     throw UsageError(std::string("SIMD path ") + simd_path_name(path) + " is not supported here");
   }
-  for (std::size_t i = 0; i < a_.size(); ++i)
+  for (std::size_t i = 0; i < a_.size(); ++i) {
     a_hi_[i] = a_[i] >> 32;
+    a_top_[i] = a_[i] & 0xFFFFFFFF00000000ULL;
+    if (!solve_carry_hashes(a_[i], b_[i], carry_hashes_)) fast_ = false;
+  }
+  std::sort(carry_hashes_.begin(), carry_hashes_.end());
+  carry_hashes_.erase(std::unique(carry_hashes_.begin(), carry_hashes_.end()), carry_hashes_.end());
+}
+
+bool MinHasher::needs_exact(const std::uint32_t* hashes, std::size_t count) const {
+  if (!fast_) return true;
+  if (carry_hashes_.empty()) return false;
+  for (std::size_t j = 0; j < count; ++j) {
+    if (std::binary_search(carry_hashes_.begin(), carry_hashes_.end(), hashes[j])) return true;
+  }
+  return false;
 }
 
 void MinHasher::update(const std::uint32_t* hashes, std::size_t count, std::uint32_t* sig) const {
   const std::size_t k = a_.size();
+  const bool exact = path_ != SimdPath::scalar && needs_exact(hashes, count);
   switch (path_) {
     case SimdPath::avx512:
-      run_blocks<8, kAvx512Vectors>(hashes, count, a_.data(), a_hi_.data(), b_.data(), k, sig,
-                                    avx512_block<kAvx512Vectors>, avx512_block<1>);
+      if (exact) {
+        run_blocks<8, kAvx512Vectors>(hashes, count, a_.data(), a_hi_.data(), b_.data(), k, sig,
+                                      avx512_block<true, kAvx512Vectors>, avx512_block<true, 1>);
+      } else {
+        run_blocks<8, kAvx512Vectors>(hashes, count, a_.data(), a_hi_.data(), b_.data(), k, sig,
+                                      avx512_block<false, kAvx512Vectors>, avx512_block<false, 1>);
+      }
       return;
     case SimdPath::avx2:
-      run_blocks<4, kAvx2Vectors>(hashes, count, a_.data(), a_hi_.data(), b_.data(), k, sig,
-                                  avx2_block<kAvx2Vectors>, avx2_block<1>);
+      if (exact) {
+        run_blocks<4, kAvx2Vectors>(hashes, count, a_.data(), a_top_.data(), b_.data(), k, sig,
+                                    avx2_block<true, kAvx2Vectors>, avx2_block<true, 1>);
+      } else {
+        run_blocks<4, kAvx2Vectors>(hashes, count, a_.data(), a_top_.data(), b_.data(), k, sig,
+                                    avx2_block<false, kAvx2Vectors>, avx2_block<false, 1>);
+      }
       return;
     case SimdPath::scalar:
       scalar_range(hashes, count, a_.data(), b_.data(), k, sig);
