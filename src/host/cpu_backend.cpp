@@ -3,6 +3,7 @@
 #include "dupscan/backend.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
+#include "spaces.hpp"
 
 namespace dupscan {
 namespace {
@@ -61,8 +62,8 @@ std::unique_ptr<Backend> make_cpu_backend(const SketchParams& params) {
 namespace {
 
 // Hashes every shingle of a normalized text with `hash(ptr, len)`, in for_each_shingle's order.
-// Word shingles come from word starts found in one pass without branches on the data (the
-// two-pointer scan of for_each_shingle mispredicts at every word end).
+// Word shingles come from word starts found 64 bytes at a time (spaces.hpp; the two-pointer scan
+// of for_each_shingle mispredicts at every word end).
 template <class T, class Hash>
 void hash_shingles(std::string_view normalized, const ShingleSpec& shingle, std::vector<T>& out,
                    Hash hash) {
@@ -75,13 +76,15 @@ void hash_shingles(std::string_view normalized, const ShingleSpec& shingle, std:
     return;
   }
   thread_local std::vector<std::size_t> starts;
-  if (starts.size() < len + 2) starts.resize(len + 2);
+  if (starts.size() < len + 2 + 16) starts.resize(len + 2 + 16);  // flatten's slack
   std::size_t* ws = starts.data();
   std::size_t words = 1;
   ws[0] = 0;
-  for (std::size_t i = 0; i < len; ++i) {
-    ws[words] = i + 1;
-    words += text[i] == ' ';
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text);
+  for (std::size_t base = 0; base < len; base += 64) {
+    const std::uint64_t mask = base + 64 <= len ? spaces::mask64(bytes + base)
+                                                : spaces::mask_tail(bytes + base, len - base);
+    words += spaces::flatten(mask, base + 1, ws + words);
   }
   ws[words] = len + 1;  // as if a space followed the text: word j ends at ws[j + 1] - 1
   const std::size_t n = shingle.n;

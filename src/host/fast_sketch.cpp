@@ -1,15 +1,16 @@
-// The fast sketch (fast_sketch.hpp) on the CPU, in one pass over the text: spaces are found eight
-// bytes at a time, each word's unit hash is computed from whole 8-byte loads with the bytes past
-// the word masked off (where 8 bytes are readable; the reference fast::word_hash assembles them
-// bytewise), the shingle polynomial is rolled, and each shingle value goes straight to its visitor
-// (the OPH bins, or a vector for verification). tests/test_fast_sketch.cpp checks this against
-// the reference functions and golden vectors from a Python implementation of the spec.
+// The fast sketch (fast_sketch.hpp) on the CPU, in one pass over the text: spaces are found 64
+// bytes at a time (spaces.hpp), each word's unit hash is computed from whole 8-byte loads with the
+// bytes past the word masked off (where 8 bytes are readable; the reference fast::word_hash
+// assembles them bytewise), the shingle polynomial is rolled, and each shingle value goes straight
+// to its visitor (the OPH bins, or a vector for verification). tests/test_fast_sketch.cpp checks
+// this against the reference functions and golden vectors from a Python implementation of the spec.
 #include "dupscan/fast_sketch.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "spaces.hpp"
 #include "utf8.hpp"
 
 namespace dupscan {
@@ -99,30 +100,13 @@ void for_each_value(std::string_view normalized, const ShingleSpec& shingle, F& 
     roll.finish();
     return;
   }
-  // Space positions, 256 bytes of text at a time, written without branching on the data: a
-  // block of 8 bytes holds at most 4 spaces (words are never empty), so 4 fixed extraction steps
-  // per block each append a position and advance the count only if a space was left.
-  constexpr std::uint64_t kSpaces = 0x2020202020202020ULL, kLow7 = 0x7F7F7F7F7F7F7F7FULL;
-  constexpr std::size_t kSpan = 256;
-  std::uint32_t pos[kSpan / 2 + 4];
+  // Space positions, 64 bytes of text at a time (spaces.hpp).
+  std::uint32_t pos[64];
   std::size_t start = 0;
-  for (std::size_t base = 0; base < len; base += kSpan) {
-    const std::size_t end = std::min(len, base + kSpan);
-    std::size_t count = 0, i = base;
-    for (; i + 8 <= end; i += 8) {
-      const std::uint64_t t = load64(text + i) ^ kSpaces;
-      std::uint64_t zero = ~(((t & kLow7) + kLow7) | t | kLow7);  // high bit of each space byte
-      for (int step = 0; step < 4; ++step) {
-        pos[count] =
-            static_cast<std::uint32_t>(i - base + (__builtin_ctzll(zero | (1ULL << 63)) >> 3));
-        count += zero != 0;
-        zero &= zero - 1;
-      }
-    }
-    for (; i < end; ++i) {
-      pos[count] = static_cast<std::uint32_t>(i - base);
-      count += text[i] == ' ';
-    }
+  for (std::size_t base = 0; base < len; base += 64) {
+    const std::uint64_t mask =
+        base + 64 <= len ? spaces::mask64(text + base) : spaces::mask_tail(text + base, len - base);
+    const std::size_t count = spaces::flatten(mask, std::uint32_t{0}, pos);
     for (std::size_t q = 0; q < count; ++q) {
       const std::size_t at = base + pos[q];
       roll.push(word_unit(text, len, start, at - start));
