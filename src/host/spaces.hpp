@@ -50,6 +50,15 @@ inline std::uint64_t mask_tail(const unsigned char* p, std::size_t n) {
   return m;
 }
 
+/// Set bits of x, inline (baseline x86-64 has no popcnt instruction, and __builtin_popcountll
+/// there is a call into libgcc).
+inline std::size_t popcount(std::uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<std::size_t>((x * 0x0101010101010101ULL) >> 56);
+}
+
 /**
  * @brief Writes base + i for every set bit i of mask, in increasing order, to out[0, count) and
  * returns count (the number of set bits). May write garbage to out[count, 16): out must have room
@@ -57,7 +66,7 @@ inline std::uint64_t mask_tail(const unsigned char* p, std::size_t n) {
  */
 template <class T>
 inline std::size_t flatten(std::uint64_t mask, T base, T* out) {
-  const auto count = static_cast<std::size_t>(__builtin_popcountll(mask));
+  const std::size_t count = popcount(mask);
   // ctz of (mask | top bit) is the next set bit while one is left, 63 after (the entry is unused).
   constexpr std::uint64_t top = std::uint64_t{1} << 63;
   for (int i = 0; i < 8; ++i) {
