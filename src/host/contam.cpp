@@ -965,21 +965,8 @@ class ContamEngine {
     }
     w.end_object();
     w.field("documents_matched", res_.train_docs_matched);
-    w.key("inputs").begin_array();
-    for (const InputSummary& in : res_.train_inputs) {
-      w.begin_object();
-      w.field("path", in.path);
-      w.field("compression", in.compression);
-      w.field("bytes", in.bytes);
-      w.field("text_bytes", in.text_bytes);
-      w.field("lines", in.lines);
-      w.field("records", in.records);
-      w.field("blank_lines", in.blank_lines);
-      w.field("skipped", in.skipped);
-      w.field("xxh3_64", in.xxh3_64);
-      w.end_object();
-    }
-    w.end_array();
+    w.key("inputs");
+    write_input_summaries(w, res_.train_inputs);
     w.end_object();
     w.key("index").begin_object();
     w.field("distinct_ngrams", res_.eval_ngrams);

@@ -1141,21 +1141,8 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
   w.field("backend", res.backend);
   w.field("threads", res.threads);
   w.field("ranks", res.ranks);
-  w.key("inputs").begin_array();
-  for (const InputSummary& in : res.inputs) {
-    w.begin_object();
-    w.field("path", in.path);
-    w.field("compression", in.compression);
-    w.field("bytes", in.bytes);
-    w.field("text_bytes", in.text_bytes);
-    w.field("lines", in.lines);
-    w.field("records", in.records);
-    w.field("blank_lines", in.blank_lines);
-    w.field("skipped", in.skipped);
-    w.field("xxh3_64", in.xxh3_64);
-    w.end_object();
-  }
-  w.end_array();
+  w.key("inputs");
+  write_input_summaries(w, res.inputs);
   const DedupCounts& c = res.counts;
   w.key("counts").begin_object();
   w.field("documents", c.documents);

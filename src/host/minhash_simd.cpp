@@ -287,31 +287,33 @@ bool MinHasher::needs_exact(const std::uint32_t* hashes, std::size_t count) cons
   return false;
 }
 
+namespace {
+
+// The vector kernels of `path` (avx2 or avx512), with the carry (Exact) or without it.
+template <bool Exact>
+void vector_update(SimdPath path, const std::uint32_t* hashes, std::size_t count,
+                   const std::uint64_t* a, const std::uint64_t* a_hi, const std::uint64_t* a_top,
+                   const std::uint64_t* b, std::size_t k, std::uint32_t* sig) {
+  if (path == SimdPath::avx512) {
+    run_blocks<8, kAvx512Vectors>(hashes, count, a, a_hi, b, k, sig,
+                                  avx512_block<Exact, kAvx512Vectors>, avx512_block<Exact, 1>);
+  } else {
+    run_blocks<4, kAvx2Vectors>(hashes, count, a, a_top, b, k, sig, avx2_block<Exact, kAvx2Vectors>,
+                                avx2_block<Exact, 1>);
+  }
+}
+
+}  // namespace
+
 void MinHasher::update(const std::uint32_t* hashes, std::size_t count, std::uint32_t* sig) const {
   const std::size_t k = a_.size();
-  const bool exact = path_ != SimdPath::scalar && needs_exact(hashes, count);
-  switch (path_) {
-    case SimdPath::avx512:
-      if (exact) {
-        run_blocks<8, kAvx512Vectors>(hashes, count, a_.data(), a_hi_.data(), b_.data(), k, sig,
-                                      avx512_block<true, kAvx512Vectors>, avx512_block<true, 1>);
-      } else {
-        run_blocks<8, kAvx512Vectors>(hashes, count, a_.data(), a_hi_.data(), b_.data(), k, sig,
-                                      avx512_block<false, kAvx512Vectors>, avx512_block<false, 1>);
-      }
-      return;
-    case SimdPath::avx2:
-      if (exact) {
-        run_blocks<4, kAvx2Vectors>(hashes, count, a_.data(), a_top_.data(), b_.data(), k, sig,
-                                    avx2_block<true, kAvx2Vectors>, avx2_block<true, 1>);
-      } else {
-        run_blocks<4, kAvx2Vectors>(hashes, count, a_.data(), a_top_.data(), b_.data(), k, sig,
-                                    avx2_block<false, kAvx2Vectors>, avx2_block<false, 1>);
-      }
-      return;
-    case SimdPath::scalar:
-      scalar_range(hashes, count, a_.data(), b_.data(), k, sig);
-      return;
+  if (path_ == SimdPath::scalar) return scalar_range(hashes, count, a_.data(), b_.data(), k, sig);
+  if (needs_exact(hashes, count)) {
+    vector_update<true>(path_, hashes, count, a_.data(), a_hi_.data(), a_top_.data(), b_.data(), k,
+                        sig);
+  } else {
+    vector_update<false>(path_, hashes, count, a_.data(), a_hi_.data(), a_top_.data(), b_.data(), k,
+                         sig);
   }
 }
 

@@ -17,6 +17,7 @@
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
 #include "io.hpp"
+#include "json_writer.hpp"
 #include "parallel.hpp"
 #include "record.hpp"
 #include "refetch.hpp"
@@ -249,5 +250,24 @@ class RecordPipeline {
   std::vector<InputSummary> summaries_;
   std::string spool_path_;
 };
+
+/// The "inputs" array of report.json: one object per input, as the reader summarized it.
+inline void write_input_summaries(JsonWriter& w, const std::vector<InputSummary>& inputs) {
+  w.begin_array();
+  for (const InputSummary& in : inputs) {
+    w.begin_object();
+    w.field("path", in.path);
+    w.field("compression", in.compression);
+    w.field("bytes", in.bytes);
+    w.field("text_bytes", in.text_bytes);
+    w.field("lines", in.lines);
+    w.field("records", in.records);
+    w.field("blank_lines", in.blank_lines);
+    w.field("skipped", in.skipped);
+    w.field("xxh3_64", in.xxh3_64);
+    w.end_object();
+  }
+  w.end_array();
+}
 
 }  // namespace dupscan
