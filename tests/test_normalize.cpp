@@ -3,6 +3,7 @@
 #include <random>
 
 #include "dupscan/normalize.hpp"
+#include "normalize_internal.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -161,6 +162,42 @@ TEST(Normalize, LargeInputGrowsOutputSafely) {
   const std::string in(100000, '\xff');
   const std::string out = normalize(in, kKeepPunct);
   EXPECT_EQ(out.size(), 300000u);
+}
+
+TEST(Normalize, VectorPathMatchesScalarPath) {
+  if (!detail::normalize_has_simd()) GTEST_SKIP() << "this CPU has no AVX2: one path only";
+  std::mt19937 rng(7);
+  // Long ASCII runs (every byte 0..127, runs of separators, capitals) cut by non-ASCII pieces and
+  // ill-formed bytes at random places, lengths across the 32-byte steps and 4096-byte chunks.
+  const char* other[] = {"\xc3\x89", "\xe2\x80\x8b",     "\xcc\x81", "\xff",
+                         "\xe2\x82", "\xf0\x9f\x98\x80", "\xc2\xa0", "\xce\xa3"};
+  std::size_t compared = 0;
+  for (int t = 0; t < 4000; ++t) {
+    std::string in;
+    const std::size_t n = t < 3000 ? rng() % 300 : rng() % 12000;
+    const int style = static_cast<int>(rng() % 4);
+    while (in.size() < n) {
+      const unsigned r = rng() % 1000;
+      if (r < 4) {
+        in += other[rng() % 8];
+      } else if (style == 0 || r < 100) {
+        in.push_back(static_cast<char>(rng() % 128));  // any ASCII byte, controls included
+      } else if (r < 300) {
+        in.append(1 + rng() % 3, " ,.\n-'!"[rng() % 8]);
+      } else {
+        in.push_back(static_cast<char>((rng() % 2 ? 'a' : 'A') + rng() % 26));
+      }
+    }
+    for (const NormalizeOptions& opt : {kDefault, kKeepCase, kKeepPunct, kRaw}) {
+      std::string scalar, vector;
+      const std::size_t ws = detail::normalize_with(in, opt, scalar, false);
+      const std::size_t wv = detail::normalize_with(in, opt, vector, true);
+      ASSERT_EQ(vector, scalar) << "test " << t << " " << opt.describe();
+      ASSERT_EQ(wv, ws) << "test " << t << " " << opt.describe();
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 16000u);
 }
 
 }  // namespace

@@ -2,8 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "normalize_internal.hpp"
 #include "utf8.hpp"
 
 namespace dupscan {
@@ -35,9 +42,119 @@ struct AsciiMaps {
 };
 const AsciiMaps kAscii;
 
+#if defined(__x86_64__)
+#define DUPSCAN_NORMALIZE_AVX2 1
+
+// The ASCII map of one option set as two 128-bit sets for the vector path: separators (mapped to
+// ' ') and bytes that gain 0x20 (A-Z when lowercasing). Built from the map, so the vector path
+// cannot drift from it; `usable` is false if some byte maps to anything else (it does not with
+// today's tables, and the scalar loop then does all the work).
+struct AsciiSets {
+  alignas(16) std::uint8_t sep[16] = {};  // bit (c & 7) of sep[c >> 3]: c is a separator
+  alignas(16) std::uint8_t up[16] = {};   // likewise: c becomes c + 0x20
+  bool usable = true;
+};
+
+struct SimdTables {
+  std::array<AsciiSets, 4> sets;
+  // compact[k]: the pshufb indices that gather the bytes of an 8-byte group whose set bits in k
+  // are kept, in order (unused slots 0x80: zero).
+  alignas(16) std::uint8_t compact[256][8] = {};
+  SimdTables() {
+    for (int opt = 0; opt < 4; ++opt) {
+      for (unsigned c = 0; c < 128; ++c) {
+        const auto m = static_cast<unsigned char>(kAscii.map[opt][c]);
+        if (m == ' ') {
+          sets[opt].sep[c >> 3] |= static_cast<std::uint8_t>(1u << (c & 7));
+        } else if (m == c + 0x20) {
+          sets[opt].up[c >> 3] |= static_cast<std::uint8_t>(1u << (c & 7));
+        } else if (m != c) {
+          sets[opt].usable = false;
+        }
+      }
+    }
+    for (unsigned k = 0; k < 256; ++k) {
+      unsigned n = 0;
+      for (unsigned i = 0; i < 8; ++i) {
+        if (k >> i & 1) compact[k][n++] = static_cast<std::uint8_t>(i);
+      }
+      for (; n < 8; ++n)
+        compact[k][n] = 0x80;
+    }
+  }
+};
+const SimdTables kSimd;
+
+/**
+ * The scalar ASCII loop below, 32 bytes per step while they are all ASCII: classify and lowercase
+ * with two nibble lookups, then keep every byte but a separator after a separator (the masks
+ * carry `last_sep` across steps), gathering the kept bytes of each 8-byte group with one pshufb.
+ * Writes up to 8 bytes past the new w. Returns where it stopped: fewer than 32 bytes left, or a
+ * block with a byte >= 0x80.
+ */
+__attribute__((target("avx2,popcnt"))) const unsigned char* ascii_avx2(
+    const unsigned char* p, const unsigned char* end, const AsciiSets& sets, char* o,
+    std::size_t& w, std::size_t& words, bool& last_sep) {
+  const __m256i sep_tab =
+      _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(sets.sep)));
+  const __m256i up_tab =
+      _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(sets.up)));
+  const __m256i bit_tab =
+      _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16,
+                       32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128);
+  const __m256i low3 = _mm256_set1_epi8(7), low4 = _mm256_set1_epi8(15);
+  const __m256i space = _mm256_set1_epi8(' '), case_bit = _mm256_set1_epi8(0x20);
+  std::uint32_t carry = last_sep ? 1u : 0u;
+  std::size_t n_words = 0;
+  while (end - p >= 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    if (_mm256_movemask_epi8(v) != 0) break;
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 3), low4);
+    const __m256i bit = _mm256_shuffle_epi8(bit_tab, _mm256_and_si256(v, low3));
+    const __m256i is_sep =
+        _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(sep_tab, hi), bit), bit);
+    const __m256i is_up =
+        _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(up_tab, hi), bit), bit);
+    const __m256i mapped =
+        _mm256_blendv_epi8(_mm256_add_epi8(v, _mm256_and_si256(is_up, case_bit)), space, is_sep);
+    const auto s = static_cast<std::uint32_t>(_mm256_movemask_epi8(is_sep));
+    const std::uint32_t prev = (s << 1) | carry;  // bit i: byte i - 1 was a separator
+    const std::uint32_t keep = ~(s & prev);
+    n_words += static_cast<std::size_t>(_mm_popcnt_u32(~s & prev));
+    carry = s >> 31;
+    const __m128i lo = _mm256_castsi256_si128(mapped);
+    const __m128i hi128 = _mm256_extracti128_si256(mapped, 1);
+    const __m128i groups[4] = {lo, _mm_srli_si128(lo, 8), hi128, _mm_srli_si128(hi128, 8)};
+    for (int g = 0; g < 4; ++g) {
+      const unsigned k = (keep >> (8 * g)) & 0xFF;
+      const __m128i idx = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(kSimd.compact[k]));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(o + w), _mm_shuffle_epi8(groups[g], idx));
+      w += static_cast<std::size_t>(_mm_popcnt_u32(k));
+    }
+    p += 32;
+  }
+  last_sep = carry != 0;
+  words += n_words;
+  return p;
+}
+
+bool simd_default() {
+  static const bool on = [] {
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("popcnt")) return false;
+    const char* forced = std::getenv("DUPSCAN_SIMD");
+    return !(forced && std::strcmp(forced, "scalar") == 0);
+  }();
+  return on;
+}
+#else
+bool simd_default() {
+  return false;
+}
+#endif
+
 // Input is consumed in chunks; before each, the output gets room for the chunk's worst case: three
 // bytes per input byte (an ill-formed byte becomes U+FFFD), a code point that straddles the chunk
-// end, and one space.
+// end, one space, and the 8 bytes the vector path may write past its output.
 constexpr std::size_t kChunk = 4096;
 
 }  // namespace
@@ -61,11 +178,30 @@ const char* unicode_version() noexcept {
 }
 
 std::size_t normalize(std::string_view text, const NormalizeOptions& options, std::string& out) {
+  return detail::normalize_with(text, options, out, simd_default());
+}
+
+bool detail::normalize_has_simd() {
+#if defined(DUPSCAN_NORMALIZE_AVX2)
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+#else
+  return false;
+#endif
+}
+
+std::size_t detail::normalize_with(std::string_view text, const NormalizeOptions& options,
+                                   std::string& out, bool simd) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const end = p + text.size();
   const CharClass punct_as = options.strip_punctuation ? CharClass::space : CharClass::word;
   const bool lower = options.lowercase;
-  const char* map = kAscii.map[(lower ? 2 : 0) + (options.strip_punctuation ? 1 : 0)].data();
+  const int opt = (lower ? 2 : 0) + (options.strip_punctuation ? 1 : 0);
+  const char* map = kAscii.map[opt].data();
+#if defined(DUPSCAN_NORMALIZE_AVX2)
+  simd = simd && kSimd.sets[opt].usable && normalize_has_simd();
+#else
+  simd = false;
+#endif
 
   // The output is words separated by single spaces, with at most one trailing space that is cut
   // at the end. `last_sep`: nothing or a separator was written last, so no word is open.
@@ -77,10 +213,13 @@ std::size_t normalize(std::string_view text, const NormalizeOptions& options, st
   bool last_sep = true;
   while (p < end) {
     const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(end - p), kChunk);
-    if (buf.size() < w + 3 * n + 8) buf.resize(std::max(buf.size() * 2, w + 3 * n + 8));
+    if (buf.size() < w + 3 * n + 16) buf.resize(std::max(buf.size() * 2, w + 3 * n + 16));
     char* const o = buf.data();
     const auto* const chunk_end = p + n;
     while (p < chunk_end) {
+#if defined(DUPSCAN_NORMALIZE_AVX2)
+      if (simd) p = ascii_avx2(p, chunk_end, kSimd.sets[opt], o, w, words, last_sep);
+#endif
       // ASCII, without branches on the data: a separator after a separator writes nothing.
       while (p < chunk_end && *p < 0x80) {
         const char m = map[*p++];
