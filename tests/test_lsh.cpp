@@ -73,5 +73,27 @@ TEST(RadixSort, EqualsStdSortOfEntriesInDocumentOrder) {
   }
 }
 
+// Verification's sort of shingle hashes (sort_hashes) equals std::sort: spread-out hashes, few
+// distinct values, values crowded into one top-bits bucket (its fallback), sizes around the
+// small-input cutoff and the bucket-count steps; repeated calls reuse its per-thread buffers.
+TEST(RadixSort, SortHashesEqualsStdSort) {
+  std::mt19937_64 rng(11);
+  for (std::size_t n : {0u, 1u, 2u, 255u, 256u, 257u, 1023u, 1024u, 1025u, 5000u, 300000u}) {
+    for (int kind = 0; kind < 4; ++kind) {
+      std::vector<std::uint64_t> v(n);
+      for (auto& x : v) {
+        x = rng();
+        if (kind == 1) x %= 40;              // duplicates, one bucket: std::sort fallback
+        if (kind == 2) x >>= 30;             // all in the lowest buckets
+        if (kind == 3) x = (x % 300) << 55;  // a few per bucket, top bits only
+      }
+      auto want = v;
+      std::sort(want.begin(), want.end());
+      sort_hashes(v);
+      EXPECT_EQ(v, want) << "n=" << n << " kind=" << kind;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dupscan

@@ -3,6 +3,7 @@
 #include "dupscan/backend.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
+#include "radix_sort.hpp"
 #include "spaces.hpp"
 
 namespace dupscan {
@@ -116,7 +117,7 @@ void verification_set(std::string_view normalized, const ShingleSpec& shingle, S
     hash_shingles(normalized, shingle, out,
                   [](const char* s, std::size_t n) { return spec::xxh64(s, n, 0); });
   }
-  std::sort(out.begin(), out.end());
+  sort_hashes(out);
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
