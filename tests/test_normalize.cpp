@@ -183,7 +183,7 @@ TEST(Normalize, VectorPathMatchesScalarPath) {
       } else if (style == 0 || r < 100) {
         in.push_back(static_cast<char>(rng() % 128));  // any ASCII byte, controls included
       } else if (r < 300) {
-        in.append(1 + rng() % 3, " ,.\n-'!"[rng() % 8]);
+        in.append(1 + rng() % 3, " ,.\n-'!\t"[rng() % 8]);
       } else {
         in.push_back(static_cast<char>((rng() % 2 ? 'a' : 'A') + rng() % 26));
       }

@@ -1,8 +1,9 @@
 // libFuzzer target: both normalizers on arbitrary bytes. Invariants: dedup's output is valid
-// UTF-8, words separated by single spaces with none at either end, the word count is right, and
-// normalizing the output again changes nothing; the Janitor's words are non-empty, hold no ASCII
-// whitespace or punctuation, come from increasing, disjoint input ranges, and re-normalizing
-// their text changes nothing when the input is valid UTF-8.
+// UTF-8, words separated by single spaces with none at either end, the word count is right,
+// normalizing the output again changes nothing, and its scalar and AVX2 paths agree; the
+// Janitor's words are non-empty, hold no ASCII whitespace or punctuation, come from increasing,
+// disjoint input ranges, and re-normalizing their text changes nothing when the input is valid
+// UTF-8.
 #include <simdjson.h>
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "dupscan/contam.hpp"
 #include "dupscan/normalize.hpp"
+#include "normalize_internal.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -26,6 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     spaces += c == ' ';
   if (words != (out.empty() ? 0 : spaces + 1)) std::abort();
   if (dupscan::normalize(out, opt) != out) std::abort();
+  for (bool simd : {false, true}) {
+    std::string other;
+    if (dupscan::detail::normalize_with(in, opt, other, simd) != words || other != out) {
+      std::abort();
+    }
+  }
 
   dupscan::JanitorWords j;
   dupscan::janitor_words(in, j);
