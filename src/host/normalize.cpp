@@ -140,7 +140,7 @@ __attribute__((target("avx2,popcnt"))) const unsigned char* ascii_avx2(
 
 bool simd_default() {
   static const bool on = [] {
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("popcnt")) return false;
+    if (!detail::normalize_has_simd()) return false;
     const char* forced = std::getenv("DUPSCAN_SIMD");
     return !(forced && std::strcmp(forced, "scalar") == 0);
   }();
@@ -183,7 +183,8 @@ std::size_t normalize(std::string_view text, const NormalizeOptions& options, st
 
 bool detail::normalize_has_simd() {
 #if defined(DUPSCAN_NORMALIZE_AVX2)
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  return has;
 #else
   return false;
 #endif
