@@ -5,6 +5,7 @@
 #include "dupscan/spec.hpp"
 #include "radix_sort.hpp"
 #include "spaces.hpp"
+#include "xxh64_simd.hpp"
 
 namespace dupscan {
 namespace {
@@ -62,9 +63,11 @@ std::unique_ptr<Backend> make_cpu_backend(const SketchParams& params) {
 
 namespace {
 
-// Hashes every shingle of a normalized text with `hash(ptr, len)`, in for_each_shingle's order.
-// Word shingles come from word starts found 64 bytes at a time (spaces.hpp; the two-pointer scan
-// of for_each_shingle mispredicts at every word end).
+// Hashes every shingle of a normalized text with `hash(ptr, len)`, in for_each_shingle's order;
+// `hash` is XXH64 with seed 0 (T = uint64_t) or its low 32 bits (T = uint32_t). Word shingles come
+// from word starts found 64 bytes at a time (spaces.hpp; the two-pointer scan of for_each_shingle
+// mispredicts at every word end) and are hashed eight at a time where the CPU has AVX-512
+// (xxh64_simd.hpp), which gives the same values.
 template <class T, class Hash>
 void hash_shingles(std::string_view normalized, const ShingleSpec& shingle, std::vector<T>& out,
                    Hash hash) {
@@ -94,8 +97,7 @@ void hash_shingles(std::string_view normalized, const ShingleSpec& shingle, std:
     return;
   }
   out.resize(words - n + 1);
-  for (std::size_t j = 0; j + n <= words; ++j)
-    out[j] = hash(text + ws[j], ws[j + n] - 1 - ws[j]);
+  detail::xxh64_word_shingles(text, ws, n, out.size(), out.data(), detail::xxh64_simd_default());
   if (starts.size() > (std::size_t{64} << 20)) std::vector<std::size_t>().swap(starts);
 }
 

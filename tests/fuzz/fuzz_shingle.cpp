@@ -1,8 +1,10 @@
 // libFuzzer target: the shingler and both sketches' host fast paths against their references.
 // Input: a shingle spec byte, then text (normalized first). Invariants: shingle_hashes equals the
-// XXH64 of what for_each_shingle enumerates; fast_shingle_values equals the reference spec
-// functions; the one-pass fast signature equals values + oph_signature; verification sets are
-// sorted and duplicate-free.
+// XXH64 of what for_each_shingle enumerates (eight at a time on AVX-512 CPUs); fast_shingle_values
+// equals the reference spec functions; the one-pass fast signature equals values + oph_signature;
+// verification sets are sorted and duplicate-free, and the compat one is the set of the shingles'
+// 64-bit XXH64.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -24,12 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       dupscan::normalize(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
 
   std::vector<std::uint32_t> fast32, ref32;
+  std::vector<std::uint64_t> xxh64_set;
   dupscan::shingle_hashes(norm, sh, fast32);
   std::vector<std::string> shingles;
   dupscan::for_each_shingle(norm.data(), norm.size(), sh.kind, sh.n,
                             [&](const char* p, std::size_t n) {
                               shingles.emplace_back(p, n);
                               ref32.push_back(dupscan::spec::shingle_hash(p, n));
+                              xxh64_set.push_back(dupscan::spec::xxh64(p, n, 0));
                             });
   if (fast32 != ref32) std::abort();
 
@@ -74,6 +78,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     dupscan::verification_set(norm, sh, kind, set);
     for (std::size_t i = 1; i < set.size(); ++i) {
       if (set[i - 1] >= set[i]) std::abort();
+    }
+    if (kind == dupscan::SketchKind::compat) {
+      std::sort(xxh64_set.begin(), xxh64_set.end());
+      xxh64_set.erase(std::unique(xxh64_set.begin(), xxh64_set.end()), xxh64_set.end());
+      if (set != xxh64_set) std::abort();
     }
   }
   return 0;

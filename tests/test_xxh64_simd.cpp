@@ -1,0 +1,123 @@
+// The AVX-512 shingle hasher (src/host/xxh64_simd.hpp) gives spec::xxh64's bits: over word
+// lengths that put shingles on every side of XXH64's 32-byte stripe and its 8-, 4- and 1-byte
+// tails, shingle counts that leave every remainder of 8, and both output widths. On a CPU without
+// AVX-512 the vector path is not taken and the test says so; the scalar path is compared either
+// way.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dupscan/backend.hpp"
+#include "dupscan/spec.hpp"
+#include "test_util.hpp"
+#include "xxh64_simd.hpp"
+
+namespace dupscan {
+namespace {
+
+// A normalized text of `words` words with lengths drawn from [1, max_len], and its word starts
+// (ws[words] = size + 1, as the shingler sets it).
+std::string make_text(std::mt19937& rng, std::size_t words, std::size_t max_len,
+                      std::vector<std::size_t>& ws) {
+  std::string text;
+  ws.clear();
+  for (std::size_t w = 0; w < words; ++w) {
+    if (w) text += ' ';
+    ws.push_back(text.size());
+    const std::size_t len = 1 + rng() % max_len;
+    for (std::size_t i = 0; i < len; ++i)
+      text += static_cast<char>(rng() % 3 == 0 ? 0x80 + rng() % 128 : 'a' + rng() % 26);
+  }
+  ws.push_back(text.size() + 1);
+  return text;
+}
+
+TEST(Xxh64Simd, WordShinglesEqualTheSpecOnEveryPath) {
+  std::printf("AVX-512 shingle hashing on this CPU: %s\n",
+              detail::xxh64_has_simd() ? "yes, compared" : "no, scalar path only");
+  std::mt19937 rng(29);
+  std::size_t compared = 0;
+  for (std::size_t max_len : {1u, 2u, 3u, 5u, 8u, 12u, 31u, 40u, 70u, 200u}) {
+    for (std::size_t n : {1u, 2u, 3u, 5u, 8u}) {
+      for (std::size_t words : {1u, 5u, 8u, 9u, 15u, 16u, 17u, 40u, 301u}) {
+        if (words < n) continue;
+        std::vector<std::size_t> ws;
+        const std::string text = make_text(rng, words, max_len, ws);
+        const std::size_t count = words - n + 1;
+        std::vector<std::uint64_t> ref(count);
+        for (std::size_t j = 0; j < count; ++j)
+          ref[j] = spec::xxh64(text.data() + ws[j], ws[j + n] - 1 - ws[j], 0);
+        for (bool simd : {false, true}) {
+          std::vector<std::uint64_t> h64(count, 1);
+          std::vector<std::uint32_t> h32(count, 1);
+          detail::xxh64_word_shingles(text.data(), ws.data(), n, count, h64.data(), simd);
+          detail::xxh64_word_shingles(text.data(), ws.data(), n, count, h32.data(), simd);
+          for (std::size_t j = 0; j < count; ++j) {
+            ASSERT_EQ(h64[j], ref[j]) << "simd " << simd << " n " << n << " max_len " << max_len
+                                      << " shingle " << j << " of " << count;
+            ASSERT_EQ(h32[j], static_cast<std::uint32_t>(ref[j])) << "simd " << simd;
+          }
+          compared += count;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 10000u);
+}
+
+// Shingles that end at the very end of a readable page, followed by a page that cannot be read:
+// a gather that touched a byte past its lane's shingle would crash the test.
+TEST(Xxh64Simd, ReadsNoBytePastTheShingles) {
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  void* map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  char* const guard = static_cast<char*>(map) + page;
+  ASSERT_EQ(mprotect(guard, page, PROT_NONE), 0);
+  std::mt19937 rng(31);
+  for (std::size_t max_len : {1u, 2u, 3u, 4u, 7u, 9u, 33u, 64u}) {
+    for (std::size_t n : {1u, 2u, 3u}) {
+      std::vector<std::size_t> ws;
+      const std::string text = make_text(rng, 24, max_len, ws);
+      ASSERT_LT(text.size(), page);
+      char* const at = guard - text.size();
+      std::memcpy(at, text.data(), text.size());
+      const std::size_t count = 24 - n + 1;
+      std::vector<std::uint64_t> got(count);
+      detail::xxh64_word_shingles(at, ws.data(), n, count, got.data(), true);
+      for (std::size_t j = 0; j < count; ++j)
+        ASSERT_EQ(got[j], spec::xxh64(at + ws[j], ws[j + n] - 1 - ws[j], 0));
+    }
+  }
+  munmap(map, 2 * page);
+}
+
+// The public entry points agree with the spec on text the shingler splits itself.
+TEST(Xxh64Simd, ShingleHashesAndVerificationSetsUseIt) {
+  const std::string text =
+      "the quick brown fox jumps over the lazy dog and a supercalifragilisticexpialidocious "
+      "antidisestablishmentarianism word sits among short ones a b c d e f g h i j k l m n";
+  const ShingleSpec sh{ShingleKind::word, 5};
+  std::vector<std::uint32_t> h32;
+  shingle_hashes(text, sh, h32);
+  std::vector<std::uint64_t> ref64;
+  std::vector<std::uint32_t> ref32;
+  for_each_shingle(text.data(), text.size(), sh.kind, sh.n, [&](const char* p, std::size_t n) {
+    ref32.push_back(spec::shingle_hash(p, n));
+    ref64.push_back(spec::xxh64(p, n, 0));
+  });
+  EXPECT_EQ(h32, ref32);
+  std::vector<std::uint64_t> set;
+  verification_set(text, sh, SketchKind::compat, set);
+  std::sort(ref64.begin(), ref64.end());
+  ref64.erase(std::unique(ref64.begin(), ref64.end()), ref64.end());
+  EXPECT_EQ(set, ref64);
+}
+
+}  // namespace
+}  // namespace dupscan
