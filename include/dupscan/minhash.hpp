@@ -81,7 +81,7 @@ class MinHasher {
  private:
   bool needs_exact(const std::uint32_t* hashes, std::size_t count) const;
 
-  std::vector<std::uint64_t> a_, b_, a_hi_, a_top_;
+  std::vector<std::uint64_t> a_, b_, a_top_;
   std::vector<std::uint32_t> carry_hashes_;
   bool fast_ = true;
   SimdPath path_;

@@ -3,7 +3,8 @@
 // bits, so all paths give the bits of minhash_update (tests/test_minhash_simd.cpp compares them).
 //
 // Per permutation i and hash h (a_i < 2^61, h < 2^32), spec::permute is
-//   x = a_i * h + b_i mod 2^64   = lo32(a_i) * h + (hi32(a_i) * h << 32) + b_i: two 32x32->64 mul
+//   x = a_i * h + b_i mod 2^64   (AVX-512 DQ: one 64-bit multiply; AVX2:
+//                                 lo32(a_i) * h + (hi32(a_i) * h << 32) + b_i, two 32x32 mul)
 //   t = (x & p) + (x >> 61)      in [0, p + 7]
 //   low 32 bits of (t >= p ? t - p : t)
 // Subtracting p = 2^61 - 1 adds 1 modulo 2^32, so the result is
@@ -30,39 +31,40 @@
 namespace dupscan {
 namespace {
 
-// Registers of running minima per pass over the hashes. AVX-512 has 32 zmm registers: 16 minima
-// (128 permutations, the default K, in one pass) leave room for the constants and temporaries.
-// AVX2 has 16 ymm registers: 8 minima (32 permutations) per pass.
+// Registers of running minima per pass over the hashes. AVX-512: 4 minima (32 permutations) with
+// their a and b in registers; 2, 8 and 16 measured the same within noise on the Emerald Rapids
+// Xeon (the kernel is bound by its multiplies, not by loads). AVX2 has 16 ymm registers: 8 minima
+// (32 permutations) per pass, the constants loaded from L1.
 constexpr int kAvx512Vectors = 4;
 constexpr int kAvx2Vectors = 8;
 
 // Exact: the low 32 bits of each lane are spec::permute. Fast: they are lo32(x + (x >> 61)),
 // which differs from it only for the carry hashes (see the top of the file).
+// a * h is one 64-bit multiply (AVX-512 DQ): measured 10% faster than two 32x32->64-bit
+// multiplies, a shift and an add on the Xeon (Emerald Rapids) of bench/RESULTS.md.
 template <bool Exact>
-__attribute__((target("avx512f"))) inline __m512i permute8(__m512i a, __m512i a_hi, __m512i b,
-                                                           __m512i h, __m512i p) {
-  const __m512i lo = _mm512_mul_epu32(a, h);
-  const __m512i hi = _mm512_slli_epi64(_mm512_mul_epu32(a_hi, h), 32);
-  const __m512i x = _mm512_add_epi64(_mm512_add_epi64(lo, b), hi);
+__attribute__((target("avx512f,avx512dq"))) inline __m512i permute8(__m512i a, __m512i b, __m512i h,
+                                                                    __m512i p) {
+  const __m512i x = _mm512_add_epi64(_mm512_mullo_epi64(a, h), b);
   if (!Exact) return _mm512_add_epi64(x, _mm512_srli_epi64(x, 61));
   const __m512i t = _mm512_add_epi64(_mm512_and_si512(x, p), _mm512_srli_epi64(x, 61));
   return _mm512_min_epu64(t, _mm512_sub_epi64(t, p));
 }
 
+// `unused` stands where the AVX2 kernel takes a_top (run_blocks passes both kernels the same
+// arguments).
 template <bool Exact, int V>
-__attribute__((target("avx512f"))) void avx512_block(const std::uint32_t* hashes, std::size_t count,
-                                                     const std::uint64_t* a,
-                                                     const std::uint64_t* a_hi,
-                                                     const std::uint64_t* b, std::uint32_t* sig) {
+__attribute__((target("avx512f,avx512dq"))) void avx512_block(
+    const std::uint32_t* hashes, std::size_t count, const std::uint64_t* a,
+    const std::uint64_t* /*unused*/, const std::uint64_t* b, std::uint32_t* sig) {
   const __m512i p = _mm512_set1_epi64(static_cast<long long>(spec::mersenne61));
   __m512i m[V];
   for (int v = 0; v < V; ++v) {
     m[v] = _mm512_cvtepu32_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sig + 8 * v)));
   }
-  __m512i av[V], ahv[V], bv[V];
+  __m512i av[V], bv[V];
   for (int v = 0; v < V; ++v) {
     av[v] = _mm512_loadu_si512(a + 8 * v);
-    ahv[v] = _mm512_loadu_si512(a_hi + 8 * v);
     bv[v] = _mm512_loadu_si512(b + 8 * v);
   }
   std::size_t j = 0;
@@ -71,8 +73,8 @@ __attribute__((target("avx512f"))) void avx512_block(const std::uint32_t* hashes
     const __m512i h1 = _mm512_set1_epi64(hashes[j + 1]);
 #pragma GCC unroll 16
     for (int v = 0; v < V; ++v) {
-      const __m512i t0 = permute8<Exact>(av[v], ahv[v], bv[v], h0, p);
-      const __m512i t1 = permute8<Exact>(av[v], ahv[v], bv[v], h1, p);
+      const __m512i t0 = permute8<Exact>(av[v], bv[v], h0, p);
+      const __m512i t1 = permute8<Exact>(av[v], bv[v], h1, p);
       m[v] = _mm512_min_epu32(m[v], _mm512_min_epu32(t0, t1));
     }
   }
@@ -80,7 +82,7 @@ __attribute__((target("avx512f"))) void avx512_block(const std::uint32_t* hashes
     const __m512i h = _mm512_set1_epi64(hashes[j]);
 #pragma GCC unroll 16
     for (int v = 0; v < V; ++v)
-      m[v] = _mm512_min_epu32(m[v], permute8<Exact>(av[v], ahv[v], bv[v], h, p));
+      m[v] = _mm512_min_epu32(m[v], permute8<Exact>(av[v], bv[v], h, p));
   }
   for (int v = 0; v < V; ++v) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(sig + 8 * v), _mm512_cvtepi64_epi32(m[v]));
@@ -164,7 +166,7 @@ void scalar_range(const std::uint32_t* hashes, std::size_t count, const std::uin
 
 // Runs `Block<V>` over the permutations in passes of `Full` vectors of `Lanes`, then one vector
 // at a time, then the last k % Lanes permutations in scalar code. `a_upper` is the upper half of
-// each a_i in the form the kernel multiplies (a_hi_ or a_top_).
+// each a_i in the form the AVX2 kernel multiplies (a_top_; the AVX-512 kernel ignores it).
 template <int Lanes, int Full, class BlockFull, class BlockOne>
 void run_blocks(const std::uint32_t* hashes, std::size_t count, const std::uint64_t* a,
                 const std::uint64_t* a_upper, const std::uint64_t* b, std::size_t k,
@@ -184,7 +186,7 @@ bool cpu_has(SimdPath path) {
     case SimdPath::avx2:
       return __builtin_cpu_supports("avx2");
     case SimdPath::avx512:
-      return __builtin_cpu_supports("avx512f");
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
   }
   return false;
 }
@@ -265,12 +267,11 @@ bool MinHasher::solve_carry_hashes(std::uint64_t a, std::uint64_t b,
 }
 
 MinHasher::MinHasher(const Permutations& perms, SimdPath path)
-    : a_(perms.a), b_(perms.b), a_hi_(perms.a.size()), a_top_(perms.a.size()), path_(path) {
+    : a_(perms.a), b_(perms.b), a_top_(perms.a.size()), path_(path) {
   if (!cpu_has(path)) {
     throw UsageError(std::string("SIMD path ") + simd_path_name(path) + " is not supported here");
   }
   for (std::size_t i = 0; i < a_.size(); ++i) {
-    a_hi_[i] = a_[i] >> 32;
     a_top_[i] = a_[i] & 0xFFFFFFFF00000000ULL;
     if (!solve_carry_hashes(a_[i], b_[i], carry_hashes_)) fast_ = false;
   }
@@ -292,10 +293,10 @@ namespace {
 // The vector kernels of `path` (avx2 or avx512), with the carry (Exact) or without it.
 template <bool Exact>
 void vector_update(SimdPath path, const std::uint32_t* hashes, std::size_t count,
-                   const std::uint64_t* a, const std::uint64_t* a_hi, const std::uint64_t* a_top,
-                   const std::uint64_t* b, std::size_t k, std::uint32_t* sig) {
+                   const std::uint64_t* a, const std::uint64_t* a_top, const std::uint64_t* b,
+                   std::size_t k, std::uint32_t* sig) {
   if (path == SimdPath::avx512) {
-    run_blocks<8, kAvx512Vectors>(hashes, count, a, a_hi, b, k, sig,
+    run_blocks<8, kAvx512Vectors>(hashes, count, a, a_top, b, k, sig,
                                   avx512_block<Exact, kAvx512Vectors>, avx512_block<Exact, 1>);
   } else {
     run_blocks<4, kAvx2Vectors>(hashes, count, a, a_top, b, k, sig, avx2_block<Exact, kAvx2Vectors>,
@@ -309,11 +310,9 @@ void MinHasher::update(const std::uint32_t* hashes, std::size_t count, std::uint
   const std::size_t k = a_.size();
   if (path_ == SimdPath::scalar) return scalar_range(hashes, count, a_.data(), b_.data(), k, sig);
   if (needs_exact(hashes, count)) {
-    vector_update<true>(path_, hashes, count, a_.data(), a_hi_.data(), a_top_.data(), b_.data(), k,
-                        sig);
+    vector_update<true>(path_, hashes, count, a_.data(), a_top_.data(), b_.data(), k, sig);
   } else {
-    vector_update<false>(path_, hashes, count, a_.data(), a_hi_.data(), a_top_.data(), b_.data(), k,
-                         sig);
+    vector_update<false>(path_, hashes, count, a_.data(), a_top_.data(), b_.data(), k, sig);
   }
 }
 
