@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "avx512.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
@@ -80,24 +81,16 @@ void hash_shingles(std::string_view normalized, const ShingleSpec& shingle, std:
     return;
   }
   thread_local std::vector<std::size_t> starts;
-  if (starts.size() < len + 2 + 16) starts.resize(len + 2 + 16);  // flatten's slack
-  std::size_t* ws = starts.data();
-  std::size_t words = 1;
-  ws[0] = 0;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text);
-  for (std::size_t base = 0; base < len; base += 64) {
-    const std::uint64_t mask = base + 64 <= len ? spaces::mask64(bytes + base)
-                                                : spaces::mask_tail(bytes + base, len - base);
-    words += spaces::flatten(mask, base + 1, ws + words);
-  }
-  ws[words] = len + 1;  // as if a space followed the text: word j ends at ws[j + 1] - 1
+  const std::size_t words =
+      spaces::word_starts(reinterpret_cast<const unsigned char*>(text), len, starts);
+  const std::size_t* ws = starts.data();
   const std::size_t n = shingle.n;
   if (words < n) {
     out.push_back(hash(text, len));
     return;
   }
   out.resize(words - n + 1);
-  detail::xxh64_word_shingles(text, ws, n, out.size(), out.data(), detail::xxh64_simd_default());
+  detail::xxh64_word_shingles(text, ws, n, out.size(), out.data(), detail::avx512dq_default());
   if (starts.size() > (std::size_t{64} << 20)) std::vector<std::size_t>().swap(starts);
 }
 

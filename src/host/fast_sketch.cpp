@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "avx512.hpp"
+#include "fast_values_simd.hpp"
 #include "spaces.hpp"
 #include "utf8.hpp"
 
@@ -99,6 +101,27 @@ void for_each_value(std::string_view normalized, const ShingleSpec& shingle, F& 
     }
     roll.finish();
     return;
+  }
+  if (detail::avx512dq_default()) {
+    // Word starts, then unit hashes and shingle values eight at a time (fast_values_simd.hpp).
+    thread_local std::vector<std::size_t> starts;
+    thread_local std::vector<std::uint64_t> units, values;
+    const std::size_t words = spaces::word_starts(text, len, starts);
+    const std::size_t n = shingle.n;
+    if (words >= n) {
+      units.resize(words);
+      values.resize(words - n + 1);
+      detail::word_units_avx512(text, len, starts.data(), words, units.data());
+      detail::shingle_values_avx512(units.data(), n, values.size(), values.data());
+      for (const std::uint64_t v : values)
+        f(v);
+      if (starts.size() > (std::size_t{64} << 20)) {
+        std::vector<std::size_t>().swap(starts);
+        std::vector<std::uint64_t>().swap(units);
+        std::vector<std::uint64_t>().swap(values);
+      }
+      return;
+    }
   }
   // Space positions, 64 bytes of text at a time (spaces.hpp).
   std::uint32_t pos[64];

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -84,6 +85,26 @@ inline std::size_t flatten(std::uint64_t mask, T base, T* out) {
     }
   }
   return count;
+}
+
+/**
+ * @brief The word starts of normalized text[0, len) (len > 0) in ws[0, words) and ws[words] = len +
+ * 1 (as if a space followed the text: word j is [ws[j], ws[j + 1] - 1)). Returns words; ws is grown
+ * as needed and points into `buf`.
+ */
+inline std::size_t word_starts(const unsigned char* text, std::size_t len,
+                               std::vector<std::size_t>& buf) {
+  if (buf.size() < len + 2 + 16) buf.resize(len + 2 + 16);  // flatten's slack
+  std::size_t* ws = buf.data();
+  std::size_t words = 1;
+  ws[0] = 0;
+  for (std::size_t base = 0; base < len; base += 64) {
+    const std::uint64_t mask =
+        base + 64 <= len ? mask64(text + base) : mask_tail(text + base, len - base);
+    words += flatten(mask, base + 1, ws + words);
+  }
+  ws[words] = len + 1;
+  return words;
 }
 
 }  // namespace dupscan::spaces

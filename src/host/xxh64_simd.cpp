@@ -13,9 +13,7 @@
 
 #include <immintrin.h>
 
-#include <cstdlib>
-#include <cstring>
-
+#include "avx512.hpp"
 #include "dupscan/spec.hpp"
 
 namespace dupscan::detail {
@@ -26,8 +24,6 @@ constexpr std::uint64_t kP2 = 0xC2B2AE3D27D4EB4FULL;
 constexpr std::uint64_t kP3 = 0x165667B19E3779F9ULL;
 constexpr std::uint64_t kP4 = 0x85EBCA77C2B2AE63ULL;
 constexpr std::uint64_t kP5 = 0x27D4EB2F165667C5ULL;
-
-#define DUPSCAN_AVX512 __attribute__((target("avx512f,avx512dq")))
 
 DUPSCAN_AVX512 inline __m512i set1(std::uint64_t x) {
   return _mm512_set1_epi64(static_cast<long long>(x));
@@ -165,7 +161,7 @@ DUPSCAN_AVX512 void avx512_range(const char* text, const std::size_t* ws, std::s
 template <class T>
 void word_shingles(const char* text, const std::size_t* ws, std::size_t n, std::size_t count,
                    T* out, bool simd) {
-  if (simd && xxh64_has_simd()) return avx512_range(text, ws, n, count, out);
+  if (simd && avx512dq_supported()) return avx512_range(text, ws, n, count, out);
   scalar_range(text, ws, n, 0, count, out);
 }
 
@@ -179,20 +175,6 @@ void xxh64_word_shingles(const char* text, const std::size_t* ws, std::size_t n,
 void xxh64_word_shingles(const char* text, const std::size_t* ws, std::size_t n, std::size_t count,
                          std::uint32_t* out, bool simd) {
   word_shingles(text, ws, n, count, out, simd);
-}
-
-bool xxh64_has_simd() {
-  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  return has;
-}
-
-bool xxh64_simd_default() {
-  static const bool on = [] {
-    if (!xxh64_has_simd()) return false;
-    const char* forced = std::getenv("DUPSCAN_SIMD");
-    return !(forced && (std::strcmp(forced, "scalar") == 0 || std::strcmp(forced, "avx2") == 0));
-  }();
-  return on;
 }
 
 }  // namespace dupscan::detail

@@ -13,17 +13,11 @@ namespace dupscan::detail {
  * [ws[j], ws[j + n] - 1) of `text` (ws[] are word starts, and ws[words] = text length + 1, as if a
  * space followed the text), so ws holds at least count + n entries. out[j] is the hash, or its low
  * 32 bits for the uint32_t overload (the shingle hash of step 4). `simd` asks for the AVX-512 path;
- * it is taken only where the CPU has it.
+ * it is taken only where the CPU has it (avx512.hpp).
  */
 void xxh64_word_shingles(const char* text, const std::size_t* ws, std::size_t n, std::size_t count,
                          std::uint64_t* out, bool simd);
 void xxh64_word_shingles(const char* text, const std::size_t* ws, std::size_t n, std::size_t count,
                          std::uint32_t* out, bool simd);
-
-/// Whether this CPU has the AVX-512 path (AVX-512 F and DQ: 64-bit multiplies and rotates).
-bool xxh64_has_simd();
-
-/// The default for `simd`: on where the CPU has it, unless DUPSCAN_SIMD is "scalar" or "avx2".
-bool xxh64_simd_default();
 
 }  // namespace dupscan::detail

@@ -1,9 +1,9 @@
 // libFuzzer target: the shingler and both sketches' host fast paths against their references.
 // Input: a shingle spec byte, then text (normalized first). Invariants: shingle_hashes equals the
-// XXH64 of what for_each_shingle enumerates (eight at a time on AVX-512 CPUs); fast_shingle_values
-// equals the reference spec functions; the one-pass fast signature equals values + oph_signature;
-// verification sets are sorted and duplicate-free, and the compat one is the set of the shingles'
-// 64-bit XXH64.
+// XXH64 of what for_each_shingle enumerates; fast_shingle_values equals the reference spec
+// functions (both computed eight at a time on AVX-512 CPUs); the one-pass fast signature equals
+// values + oph_signature; verification sets are sorted and duplicate-free, and the compat one is
+// the set of the shingles' 64-bit XXH64.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>

@@ -1,8 +1,11 @@
-// The AVX-512 shingle hasher (src/host/xxh64_simd.hpp) gives spec::xxh64's bits: over word
-// lengths that put shingles on every side of XXH64's 32-byte stripe and its 8-, 4- and 1-byte
-// tails, shingle counts that leave every remainder of 8, and both output widths. On a CPU without
-// AVX-512 the vector path is not taken and the test says so; the scalar path is compared either
-// way.
+// The AVX-512 kernels of the host against their scalar references. The shingle hasher
+// (src/host/xxh64_simd.hpp) gives spec::xxh64's bits over word lengths that put shingles on every
+// side of XXH64's 32-byte stripe and its 8-, 4- and 1-byte tails, shingle counts that leave every
+// remainder of 8, and both output widths (on a CPU without AVX-512 its vector path is not taken,
+// the test says so and compares the scalar path). The fast sketch's unit hashes and shingle values
+// (src/host/fast_values_simd.hpp) equal fast::word_hash and the polynomial of its step 2; those
+// tests are skipped, visibly, on CPUs without AVX-512 DQ. Every kernel runs on text that ends
+// right before an unreadable page.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -10,11 +13,15 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "avx512.hpp"
 #include "dupscan/backend.hpp"
+#include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
+#include "fast_values_simd.hpp"
 #include "test_util.hpp"
 #include "xxh64_simd.hpp"
 
@@ -38,9 +45,34 @@ std::string make_text(std::mt19937& rng, std::size_t words, std::size_t max_len,
   return text;
 }
 
+// A readable page followed by an unreadable one; at(size) is where `size` bytes end at the guard.
+class GuardedPage {
+ public:
+  GuardedPage() : page_(static_cast<std::size_t>(sysconf(_SC_PAGESIZE))) {
+    map_ = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map_ == MAP_FAILED) throw std::runtime_error("mmap failed");
+    if (mprotect(static_cast<char*>(map_) + page_, page_, PROT_NONE) != 0) {
+      throw std::runtime_error("mprotect failed");
+    }
+  }
+  ~GuardedPage() { munmap(map_, 2 * page_); }
+  GuardedPage(const GuardedPage&) = delete;
+  GuardedPage& operator=(const GuardedPage&) = delete;
+  std::size_t size() const { return page_; }
+  char* place(const std::string& text) {
+    char* const at = static_cast<char*>(map_) + page_ - text.size();
+    std::memcpy(at, text.data(), text.size());
+    return at;
+  }
+
+ private:
+  std::size_t page_;
+  void* map_;
+};
+
 TEST(Xxh64Simd, WordShinglesEqualTheSpecOnEveryPath) {
   std::printf("AVX-512 shingle hashing on this CPU: %s\n",
-              detail::xxh64_has_simd() ? "yes, compared" : "no, scalar path only");
+              detail::avx512dq_supported() ? "yes, compared" : "no, scalar path only");
   std::mt19937 rng(29);
   std::size_t compared = 0;
   for (std::size_t max_len : {1u, 2u, 3u, 5u, 8u, 12u, 31u, 40u, 70u, 200u}) {
@@ -74,19 +106,14 @@ TEST(Xxh64Simd, WordShinglesEqualTheSpecOnEveryPath) {
 // Shingles that end at the very end of a readable page, followed by a page that cannot be read:
 // a gather that touched a byte past its lane's shingle would crash the test.
 TEST(Xxh64Simd, ReadsNoBytePastTheShingles) {
-  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  void* map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  ASSERT_NE(map, MAP_FAILED);
-  char* const guard = static_cast<char*>(map) + page;
-  ASSERT_EQ(mprotect(guard, page, PROT_NONE), 0);
+  GuardedPage guard;
   std::mt19937 rng(31);
   for (std::size_t max_len : {1u, 2u, 3u, 4u, 7u, 9u, 33u, 64u}) {
     for (std::size_t n : {1u, 2u, 3u}) {
       std::vector<std::size_t> ws;
       const std::string text = make_text(rng, 24, max_len, ws);
-      ASSERT_LT(text.size(), page);
-      char* const at = guard - text.size();
-      std::memcpy(at, text.data(), text.size());
+      ASSERT_LT(text.size(), guard.size());
+      const char* at = guard.place(text);
       const std::size_t count = 24 - n + 1;
       std::vector<std::uint64_t> got(count);
       detail::xxh64_word_shingles(at, ws.data(), n, count, got.data(), true);
@@ -94,7 +121,6 @@ TEST(Xxh64Simd, ReadsNoBytePastTheShingles) {
         ASSERT_EQ(got[j], spec::xxh64(at + ws[j], ws[j + n] - 1 - ws[j], 0));
     }
   }
-  munmap(map, 2 * page);
 }
 
 // The public entry points agree with the spec on text the shingler splits itself.
@@ -117,6 +143,49 @@ TEST(Xxh64Simd, ShingleHashesAndVerificationSetsUseIt) {
   std::sort(ref64.begin(), ref64.end());
   ref64.erase(std::unique(ref64.begin(), ref64.end()), ref64.end());
   EXPECT_EQ(set, ref64);
+}
+
+TEST(FastValuesSimd, UnitHashesEqualTheReferenceUpToTheEndOfTheText) {
+  if (!detail::avx512dq_supported()) GTEST_SKIP() << "this CPU has no AVX-512 DQ";
+  GuardedPage guard;
+  std::mt19937 rng(37);
+  std::size_t compared = 0;
+  for (std::size_t max_len : {1u, 3u, 7u, 8u, 9u, 16u, 17u, 30u, 70u}) {
+    for (std::size_t words : {1u, 7u, 8u, 9u, 16u, 17u, 100u}) {
+      std::vector<std::size_t> ws;
+      const std::string text = make_text(rng, words, max_len, ws);
+      ASSERT_LT(text.size(), guard.size());
+      const auto* at = reinterpret_cast<const unsigned char*>(guard.place(text));
+      std::vector<std::uint64_t> got(words);
+      detail::word_units_avx512(at, text.size(), ws.data(), words, got.data());
+      for (std::size_t i = 0; i < words; ++i) {
+        ASSERT_EQ(got[i], fast::word_hash(at + ws[i], ws[i + 1] - 1 - ws[i]))
+            << "word " << i << " of " << words << ", max_len " << max_len;
+      }
+      compared += words;
+    }
+  }
+  EXPECT_GT(compared, 1000u);
+}
+
+TEST(FastValuesSimd, ShingleValuesEqualThePolynomial) {
+  if (!detail::avx512dq_supported()) GTEST_SKIP() << "this CPU has no AVX-512 DQ";
+  std::mt19937_64 rng(41);
+  for (std::size_t n : {1u, 2u, 3u, 5u, 8u, 9u, 13u}) {
+    for (std::size_t count : {1u, 7u, 8u, 9u, 16u, 17u, 250u}) {
+      std::vector<std::uint64_t> u(count + n - 1);
+      for (auto& x : u)
+        x = rng();
+      std::vector<std::uint64_t> got(count);
+      detail::shingle_values_avx512(u.data(), n, count, got.data());
+      for (std::size_t j = 0; j < count; ++j) {
+        std::uint64_t s = 0;
+        for (std::size_t k = 0; k < n; ++k)
+          s += u[j + k] * fast::base_pow(static_cast<std::uint32_t>(n - 1 - k));
+        ASSERT_EQ(got[j], fast::fmix64(s)) << "n " << n << " shingle " << j << " of " << count;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,30 @@
+// Whether the host kernels written for AVX-512 F and DQ (64-bit multiplies and rotates) may run:
+// the shingle hasher (xxh64_simd.hpp) and the fast sketch's values (fast_values_simd.hpp).
+#pragma once
+
+#include <cstdlib>
+#include <cstring>
+
+/// The target attribute of functions that use them.
+#define DUPSCAN_AVX512 __attribute__((target("avx512f,avx512dq")))
+
+namespace dupscan::detail {
+
+/// Whether this CPU has AVX-512 F and DQ.
+inline bool avx512dq_supported() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  return has;
+}
+
+/// Whether to use them by default: where the CPU has them, unless DUPSCAN_SIMD is "scalar" or
+/// "avx2" (the variable that also picks the MinHash kernel, minhash.hpp).
+inline bool avx512dq_default() {
+  static const bool on = [] {
+    if (!avx512dq_supported()) return false;
+    const char* forced = std::getenv("DUPSCAN_SIMD");
+    return !(forced && (std::strcmp(forced, "scalar") == 0 || std::strcmp(forced, "avx2") == 0));
+  }();
+  return on;
+}
+
+}  // namespace dupscan::detail
