@@ -78,14 +78,16 @@ TEST(RadixSort, EqualsStdSortOfEntriesInDocumentOrder) {
 // small-input cutoff and the bucket-count steps; repeated calls reuse its per-thread buffers.
 TEST(RadixSort, SortHashesEqualsStdSort) {
   std::mt19937_64 rng(11);
-  for (std::size_t n : {0u, 1u, 2u, 255u, 256u, 257u, 1023u, 1024u, 1025u, 5000u, 300000u}) {
+  // Sizes around the std::sort cut-offs, and falling after rising: the scratch buffers are reused.
+  for (std::size_t n : {0u, 1u, 2u, 63u, 64u, 65u, 255u, 256u, 257u, 1023u, 1024u, 1025u, 5000u,
+                        300000u, 1025u, 70u, (1u << 20) + 5, 100u}) {
     for (int kind = 0; kind < 4; ++kind) {
       std::vector<std::uint64_t> v(n);
       for (auto& x : v) {
         x = rng();
-        if (kind == 1) x %= 40;              // duplicates, one bucket: std::sort fallback
+        if (kind == 1) x %= 40;              // duplicates, one bucket: equal values
         if (kind == 2) x >>= 30;             // all in the lowest buckets
-        if (kind == 3) x = (x % 300) << 55;  // a few per bucket, top bits only
+        if (kind == 3) x = (x % 300) << 55;  // few buckets: the std::sort hand-over
       }
       auto want = v;
       std::sort(want.begin(), want.end());

@@ -85,6 +85,26 @@ class Roller {
   std::uint64_t s_ = 0;
 };
 
+// The values of the word shingles of text[0, len) (len > 0) into `values`, eight at a time on
+// AVX-512 (fast_values_simd.hpp): word starts, then unit hashes, then the polynomial. False,
+// leaving `values` alone, when the text has fewer than n words (one shingle of all of them).
+bool simd_word_values(const unsigned char* text, std::size_t len, std::size_t n,
+                      std::vector<std::uint64_t>& values) {
+  thread_local std::vector<std::size_t> starts;
+  thread_local std::vector<std::uint64_t> units;
+  const std::size_t words = spaces::word_starts(text, len, starts);
+  if (words < n) return false;
+  if (units.size() < words) units.resize(words);
+  values.resize(words - n + 1);
+  detail::word_units_avx512(text, len, starts.data(), words, units.data());
+  detail::shingle_values_avx512(units.data(), n, values.size(), values.data());
+  if (starts.size() > (std::size_t{64} << 20)) {
+    std::vector<std::size_t>().swap(starts);
+    std::vector<std::uint64_t>().swap(units);
+  }
+  return true;
+}
+
 template <class F>
 void for_each_value(std::string_view normalized, const ShingleSpec& shingle, F& f) {
   if (normalized.empty()) return;
@@ -103,23 +123,11 @@ void for_each_value(std::string_view normalized, const ShingleSpec& shingle, F& 
     return;
   }
   if (detail::avx512dq_default()) {
-    // Word starts, then unit hashes and shingle values eight at a time (fast_values_simd.hpp).
-    thread_local std::vector<std::size_t> starts;
-    thread_local std::vector<std::uint64_t> units, values;
-    const std::size_t words = spaces::word_starts(text, len, starts);
-    const std::size_t n = shingle.n;
-    if (words >= n) {
-      units.resize(words);
-      values.resize(words - n + 1);
-      detail::word_units_avx512(text, len, starts.data(), words, units.data());
-      detail::shingle_values_avx512(units.data(), n, values.size(), values.data());
+    thread_local std::vector<std::uint64_t> values;
+    if (simd_word_values(text, len, shingle.n, values)) {
       for (const std::uint64_t v : values)
         f(v);
-      if (starts.size() > (std::size_t{64} << 20)) {
-        std::vector<std::size_t>().swap(starts);
-        std::vector<std::uint64_t>().swap(units);
-        std::vector<std::uint64_t>().swap(values);
-      }
+      if (values.capacity() > (std::size_t{8} << 20)) std::vector<std::uint64_t>().swap(values);
       return;
     }
   }
@@ -154,6 +162,11 @@ void word_hashes(std::string_view text, const std::uint32_t* starts, std::size_t
 void fast_shingle_values(std::string_view normalized, const ShingleSpec& shingle,
                          std::vector<std::uint64_t>& out) {
   out.clear();
+  if (shingle.kind == ShingleKind::word && !normalized.empty() && detail::avx512dq_default() &&
+      simd_word_values(reinterpret_cast<const unsigned char*>(normalized.data()), normalized.size(),
+                       shingle.n, out)) {
+    return;
+  }
   auto push = [&](std::uint64_t v) { out.push_back(v); };
   for_each_value(normalized, shingle, push);
 }
