@@ -3,8 +3,9 @@
 // side of XXH64's 32-byte stripe and its 8-, 4- and 1-byte tails, shingle counts that leave every
 // remainder of 8, and both output widths (on a CPU without AVX-512 its vector path is not taken,
 // the test says so and compares the scalar path). The fast sketch's unit hashes and shingle values
-// (src/host/fast_values_simd.hpp) equal fast::word_hash and the polynomial of its step 2; those
-// tests are skipped, visibly, on CPUs without AVX-512 DQ. Every kernel runs on text that ends
+// (src/host/fast_values_simd.hpp) equal fast::word_hash and the polynomial of its step 2, and the
+// word starts (src/host/spaces_avx512.cpp) the text's words; those tests are skipped, visibly, on
+// CPUs without AVX-512 DQ (BW and VBMI2 for the word starts). Every kernel runs on text that ends
 // right before an unreadable page.
 #include <sys/mman.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
 #include "fast_values_simd.hpp"
+#include "spaces.hpp"
 #include "test_util.hpp"
 #include "xxh64_simd.hpp"
 
@@ -186,6 +188,28 @@ TEST(FastValuesSimd, ShingleValuesEqualThePolynomial) {
       }
     }
   }
+}
+
+TEST(SpacesSimd, WordStartsEqualTheTextsWords) {
+  if (!detail::avx512vbmi2_supported()) GTEST_SKIP() << "this CPU has no AVX-512 BW and VBMI2";
+  GuardedPage guard;
+  std::mt19937 rng(43);
+  std::size_t compared = 0;
+  for (std::size_t max_len : {1u, 2u, 3u, 8u, 63u, 64u, 70u, 130u}) {
+    for (std::size_t words : {1u, 2u, 8u, 9u, 31u, 32u, 33u, 64u, 65u, 200u}) {
+      std::vector<std::size_t> want;
+      const std::string text = make_text(rng, words, max_len, want);
+      if (text.size() >= guard.size()) continue;
+      const auto* at = reinterpret_cast<const unsigned char*>(guard.place(text));
+      std::vector<std::size_t> got(text.size() + 2 + 16, 7);
+      const std::size_t n = spaces::word_starts_avx512(at, text.size(), got.data());
+      ASSERT_EQ(n, words) << "max_len " << max_len;
+      got.resize(words + 1);
+      ASSERT_EQ(got, want) << "max_len " << max_len << ", " << words << " words";
+      compared += words;
+    }
+  }
+  EXPECT_GT(compared, 2000u);
 }
 
 }  // namespace

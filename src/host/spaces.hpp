@@ -11,6 +11,8 @@
 #include <cstring>
 #include <vector>
 
+#include "avx512.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -87,6 +89,10 @@ inline std::size_t flatten(std::uint64_t mask, T base, T* out) {
   return count;
 }
 
+/// word_starts' loop on AVX-512 (BW and VBMI2: compare 64 bytes, compress the space positions);
+/// same result. In spaces_avx512.cpp; call only where avx512vbmi2_default() (avx512.hpp) holds.
+std::size_t word_starts_avx512(const unsigned char* text, std::size_t len, std::size_t* ws);
+
 /**
  * @brief The word starts of normalized text[0, len) (len > 0) in ws[0, words) and ws[words] = len +
  * 1 (as if a space followed the text: word j is [ws[j], ws[j + 1] - 1)). Returns words; ws is grown
@@ -96,6 +102,7 @@ inline std::size_t word_starts(const unsigned char* text, std::size_t len,
                                std::vector<std::size_t>& buf) {
   if (buf.size() < len + 2 + 16) buf.resize(len + 2 + 16);  // flatten's slack
   std::size_t* ws = buf.data();
+  if (detail::avx512vbmi2_default()) return word_starts_avx512(text, len, ws);
   std::size_t words = 1;
   ws[0] = 0;
   for (std::size_t base = 0; base < len; base += 64) {
