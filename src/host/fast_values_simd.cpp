@@ -25,34 +25,41 @@ DUPSCAN_AVX512 inline __m512i fmix8(__m512i x) {
   return _mm512_xor_si512(x, _mm512_srli_epi64(x, 33));
 }
 
+// The first min(left, 8) bytes of each chunk, the rest cleared (a shift by 64 or more, which
+// sllv turns into 0, clears none; left <= 0 lanes are masked off by the caller).
+DUPSCAN_AVX512 inline __m512i keep_bytes(__m512i chunk, __m512i left) {
+  return _mm512_andnot_si512(_mm512_sllv_epi64(set1(~std::uint64_t{0}), _mm512_slli_epi64(left, 3)),
+                             chunk);
+}
+
 }  // namespace
 
 DUPSCAN_AVX512 void word_units_avx512(const unsigned char* text, std::size_t len,
                                       const std::size_t* ws, std::size_t words,
                                       std::uint64_t* out) {
   static_assert(sizeof(std::size_t) == 8, "word starts are loaded as 64-bit lanes");
-  const __m512i ones = set1(~std::uint64_t{0});
+  const __m512i p2 = set1(spec::detail::prime64_2);
   std::size_t i = 0;
+  // Eight words per step; a lane loops over its 8-byte chunks while its word has bytes left.
   for (; i + 8 <= words; i += 8) {
     const __m512i start = _mm512_loadu_si512(ws + i);
     const __m512i wlen =
         _mm512_sub_epi64(_mm512_sub_epi64(_mm512_loadu_si512(ws + i + 1), start), set1(1));
     const __m512i chunks = _mm512_srli_epi64(_mm512_add_epi64(wlen, set1(7)), 3);
-    // The last chunk's 8-byte load ends at start + 8 * chunks: past the text, scalar code.
-    const __m512i load_end = _mm512_add_epi64(start, _mm512_slli_epi64(chunks, 3));
+    // The last chunk's 8-byte load ends at start + 8 * chunks (a first chunk is always loaded):
+    // past the text, scalar code.
+    const __m512i load_end =
+        _mm512_add_epi64(start, _mm512_slli_epi64(_mm512_max_epu64(chunks, set1(1)), 3));
     if (_mm512_cmpgt_epu64_mask(load_end, set1(len))) break;
-    const std::uint64_t most = _mm512_reduce_max_epu64(chunks);
-    __m512i h = _mm512_setzero_si512();
-    __m512i at = start, left = wlen;
-    for (std::uint64_t c = 0; c < most; ++c) {
-      const __mmask8 m = _mm512_cmpgt_epu64_mask(chunks, set1(c));
-      __m512i chunk = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), m, at, text, 1);
-      // Bytes past the word: keep min(left, 8) bytes (a shift count of 64 or more gives 0).
-      const __m512i drop = _mm512_slli_epi64(
-          _mm512_max_epi64(_mm512_sub_epi64(set1(8), left), _mm512_setzero_si512()), 3);
-      chunk = _mm512_and_si512(chunk, _mm512_srlv_epi64(ones, drop));
-      const __m512i next = _mm512_mullo_epi64(_mm512_xor_si512(_mm512_rol_epi64(h, 27), chunk),
-                                              set1(spec::detail::prime64_2));
+    // Every word has a first chunk, and h = 0 before it: h = chunk * P2.
+    __m512i h = _mm512_mullo_epi64(keep_bytes(_mm512_i64gather_epi64(start, text, 1), wlen), p2);
+    __m512i at = _mm512_add_epi64(start, set1(8));
+    __m512i left = _mm512_sub_epi64(wlen, set1(8));
+    for (__mmask8 m = _mm512_cmpgt_epi64_mask(left, _mm512_setzero_si512()); m;
+         m = _mm512_cmpgt_epi64_mask(left, _mm512_setzero_si512())) {
+      const __m512i chunk =
+          keep_bytes(_mm512_mask_i64gather_epi64(_mm512_setzero_si512(), m, at, text, 1), left);
+      const __m512i next = _mm512_mullo_epi64(_mm512_xor_si512(_mm512_rol_epi64(h, 27), chunk), p2);
       h = _mm512_mask_mov_epi64(h, m, next);
       at = _mm512_add_epi64(at, set1(8));
       left = _mm512_sub_epi64(left, set1(8));
