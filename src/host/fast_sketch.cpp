@@ -2,8 +2,10 @@
 // bytes at a time (spaces.hpp), each word's unit hash is computed from whole 8-byte loads with the
 // bytes past the word masked off (where 8 bytes are readable; the reference fast::word_hash
 // assembles them bytewise), the shingle polynomial is rolled, and each shingle value goes straight
-// to its visitor (the OPH bins, or a vector for verification). tests/test_fast_sketch.cpp checks
-// this against the reference functions and golden vectors from a Python implementation of the spec.
+// to its visitor (the OPH bins, or a vector for verification). On CPUs with AVX-512 the word path
+// takes three vector passes instead (simd_word_values: word starts, unit hashes, shingle values).
+// tests/test_fast_sketch.cpp checks this against the reference functions and golden vectors from
+// a Python implementation of the spec; tests/test_avx512.cpp checks the vector kernels.
 #include "dupscan/fast_sketch.hpp"
 
 #include <algorithm>
