@@ -19,11 +19,11 @@
 namespace dupscan::detail {
 namespace {
 
-constexpr std::uint64_t kP1 = 0x9E3779B185EBCA87ULL;
-constexpr std::uint64_t kP2 = 0xC2B2AE3D27D4EB4FULL;
-constexpr std::uint64_t kP3 = 0x165667B19E3779F9ULL;
-constexpr std::uint64_t kP4 = 0x85EBCA77C2B2AE63ULL;
-constexpr std::uint64_t kP5 = 0x27D4EB2F165667C5ULL;
+constexpr std::uint64_t kP1 = spec::detail::prime64_1;
+constexpr std::uint64_t kP2 = spec::detail::prime64_2;
+constexpr std::uint64_t kP3 = spec::detail::prime64_3;
+constexpr std::uint64_t kP4 = spec::detail::prime64_4;
+constexpr std::uint64_t kP5 = spec::detail::prime64_5;
 
 DUPSCAN_AVX512 inline __m512i set1(std::uint64_t x) {
   return _mm512_set1_epi64(static_cast<long long>(x));
