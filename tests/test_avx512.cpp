@@ -5,8 +5,8 @@
 // the test says so and compares the scalar path). The fast sketch's unit hashes and shingle values
 // (src/host/fast_values_simd.hpp) equal fast::word_hash and the polynomial of its step 2, and the
 // word starts (src/host/spaces_avx512.cpp) the text's words; those tests are skipped, visibly, on
-// CPUs without AVX-512 DQ (BW and VBMI2 for the word starts). Every kernel runs on text that ends
-// right before an unreadable page.
+// CPUs without AVX-512 DQ (BW and VBMI2 for the word starts). Every kernel also runs on text that
+// ends right before an unreadable page.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -47,7 +47,7 @@ std::string make_text(std::mt19937& rng, std::size_t words, std::size_t max_len,
   return text;
 }
 
-// A readable page followed by an unreadable one; at(size) is where `size` bytes end at the guard.
+// A readable page followed by an unreadable one; place(text) copies text to end at the latter.
 class GuardedPage {
  public:
   GuardedPage() : page_(static_cast<std::size_t>(sysconf(_SC_PAGESIZE))) {
