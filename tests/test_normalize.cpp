@@ -1,5 +1,6 @@
 // The normalizer against its specification (normalize.hpp) and against golden texts produced by a
 // second, independent implementation (scripts/gen_golden.py).
+#include <cstdio>
 #include <random>
 
 #include "dupscan/normalize.hpp"
@@ -164,11 +165,17 @@ TEST(Normalize, LargeInputGrowsOutputSafely) {
   EXPECT_EQ(out.size(), 300000u);
 }
 
-TEST(Normalize, VectorPathMatchesScalarPath) {
-  if (!detail::normalize_has_simd()) GTEST_SKIP() << "this CPU has no AVX2: one path only";
+TEST(Normalize, VectorPathsMatchScalarPath) {
+  const auto paths = detail::normalize_paths();
+  if (paths.size() < 2) GTEST_SKIP() << "this CPU has no AVX2: one path only";
+  std::printf("normalizer paths on this CPU:");
+  for (detail::NormalizePath p : paths)
+    std::printf(" %s", detail::normalize_path_name(p));
+  std::printf("\n");
   std::mt19937 rng(7);
   // Long ASCII runs (every byte 0..127, runs of separators, capitals) cut by non-ASCII pieces and
-  // ill-formed bytes at random places, lengths across the 32-byte steps and 4096-byte chunks.
+  // ill-formed bytes at random places, lengths across the 32- and 64-byte steps and 4096-byte
+  // chunks.
   const char* other[] = {"\xc3\x89", "\xe2\x80\x8b",     "\xcc\x81", "\xff",
                          "\xe2\x82", "\xf0\x9f\x98\x80", "\xc2\xa0", "\xce\xa3"};
   std::size_t compared = 0;
@@ -189,15 +196,19 @@ TEST(Normalize, VectorPathMatchesScalarPath) {
       }
     }
     for (const NormalizeOptions& opt : {kDefault, kKeepCase, kKeepPunct, kRaw}) {
-      std::string scalar, vector;
-      const std::size_t ws = detail::normalize_with(in, opt, scalar, false);
-      const std::size_t wv = detail::normalize_with(in, opt, vector, true);
-      ASSERT_EQ(vector, scalar) << "test " << t << " " << opt.describe();
-      ASSERT_EQ(wv, ws) << "test " << t << " " << opt.describe();
-      ++compared;
+      std::string scalar;
+      const std::size_t ws = detail::normalize_with(in, opt, scalar, detail::NormalizePath::scalar);
+      for (std::size_t i = 1; i < paths.size(); ++i) {
+        std::string vector;
+        const std::size_t wv = detail::normalize_with(in, opt, vector, paths[i]);
+        ASSERT_EQ(vector, scalar) << detail::normalize_path_name(paths[i]) << " test " << t << " "
+                                  << opt.describe();
+        ASSERT_EQ(wv, ws) << detail::normalize_path_name(paths[i]) << " test " << t;
+        ++compared;
+      }
     }
   }
-  EXPECT_EQ(compared, 16000u);
+  EXPECT_EQ(compared, 16000u * (paths.size() - 1));
 }
 
 }  // namespace

@@ -138,23 +138,83 @@ __attribute__((target("avx2,popcnt"))) const unsigned char* ascii_avx2(
   return p;
 }
 
-bool simd_default() {
-  static const bool on = [] {
-    if (!detail::normalize_has_simd()) return false;
-    const char* forced = std::getenv("DUPSCAN_SIMD");
-    return !(forced && std::strcmp(forced, "scalar") == 0);
-  }();
-  return on;
+/**
+ * ascii_avx2 with 64 bytes per step, for CPUs with AVX-512 BW, VBMI and VBMI2: each byte is mapped
+ * by one two-table byte permute of the scalar path's own 128-entry map (so any map works, and it
+ * cannot drift from it), separators are the bytes mapped to ' ', and the kept bytes are packed by
+ * one compress. Writes up to 64 bytes past the new w. Returns where it stopped: fewer than 64
+ * bytes left, or a block with a byte >= 0x80.
+ */
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt"))) const unsigned char*
+ascii_avx512(const unsigned char* p, const unsigned char* end, const char* map, char* o,
+             std::size_t& w, std::size_t& words, bool& last_sep) {
+  const __m512i map_lo = _mm512_loadu_si512(map);
+  const __m512i map_hi = _mm512_loadu_si512(map + 64);
+  const __m512i space = _mm512_set1_epi8(' ');
+  std::uint64_t carry = last_sep ? 1u : 0u;
+  std::size_t n_words = 0;
+  while (end - p >= 64) {
+    const __m512i v = _mm512_loadu_si512(p);
+    if (_mm512_movepi8_mask(v) != 0) break;
+    // Index bits 0-5 pick a byte of map_lo or map_hi, bit 6 which: the map of every byte < 128.
+    const __m512i mapped = _mm512_permutex2var_epi8(map_lo, v, map_hi);
+    const std::uint64_t s = _mm512_cmpeq_epi8_mask(mapped, space);
+    const std::uint64_t prev = (s << 1) | carry;  // bit i: byte i - 1 was a separator
+    const std::uint64_t keep = ~(s & prev);
+    n_words += static_cast<std::size_t>(_mm_popcnt_u64(~s & prev));
+    carry = s >> 63;
+    _mm512_storeu_si512(o + w, _mm512_maskz_compress_epi8(keep, mapped));
+    w += static_cast<std::size_t>(_mm_popcnt_u64(keep));
+    p += 64;
+  }
+  last_sep = carry != 0;
+  words += n_words;
+  return p;
+}
+
+bool cpu_has(detail::NormalizePath path) {
+  switch (path) {
+    case detail::NormalizePath::scalar:
+      return true;
+    case detail::NormalizePath::avx2: {
+      static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+      return has;
+    }
+    case detail::NormalizePath::avx512: {
+      static const bool has =
+          __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+          __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2") &&
+          __builtin_cpu_supports("popcnt");
+      return has;
+    }
+  }
+  return false;
 }
 #else
-bool simd_default() {
-  return false;
+bool cpu_has(detail::NormalizePath path) {
+  return path == detail::NormalizePath::scalar;
 }
 #endif
 
+// The widest path the CPU has; DUPSCAN_SIMD=avx2 stops at AVX2, =scalar at the scalar loop.
+detail::NormalizePath default_path() {
+  static const detail::NormalizePath path = [] {
+    using detail::NormalizePath;
+    const char* forced = std::getenv("DUPSCAN_SIMD");
+    const bool scalar = forced && std::strcmp(forced, "scalar") == 0;
+    const bool avx2 = forced && std::strcmp(forced, "avx2") == 0;
+    if (!scalar && !avx2 && cpu_has(NormalizePath::avx512)) return NormalizePath::avx512;
+    if (!scalar && cpu_has(NormalizePath::avx2)) return NormalizePath::avx2;
+    return NormalizePath::scalar;
+  }();
+  return path;
+}
+
 // Input is consumed in chunks; before each, the output gets room for the chunk's worst case: three
 // bytes per input byte (an ill-formed byte becomes U+FFFD), a code point that straddles the chunk
-// end, one space, and the 8 bytes the vector path may write past its output.
+// end, one space, and the 8 bytes the AVX2 path may write past its output. (The AVX-512 path's 64
+// bytes past its output fit too: it stores only with 64 unread input bytes left in the chunk,
+// whose three bytes each of room it has not used.)
 constexpr std::size_t kChunk = 4096;
 
 }  // namespace
@@ -178,30 +238,40 @@ const char* unicode_version() noexcept {
 }
 
 std::size_t normalize(std::string_view text, const NormalizeOptions& options, std::string& out) {
-  return detail::normalize_with(text, options, out, simd_default());
+  return detail::normalize_with(text, options, out, default_path());
 }
 
-bool detail::normalize_has_simd() {
-#if defined(DUPSCAN_NORMALIZE_AVX2)
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-  return has;
-#else
-  return false;
-#endif
+std::vector<detail::NormalizePath> detail::normalize_paths() {
+  std::vector<NormalizePath> out;
+  for (NormalizePath p : {NormalizePath::scalar, NormalizePath::avx2, NormalizePath::avx512}) {
+    if (cpu_has(p)) out.push_back(p);
+  }
+  return out;
+}
+
+const char* detail::normalize_path_name(NormalizePath path) {
+  switch (path) {
+    case NormalizePath::scalar:
+      return "scalar";
+    case NormalizePath::avx2:
+      return "avx2";
+    case NormalizePath::avx512:
+      return "avx512";
+  }
+  return "?";
 }
 
 std::size_t detail::normalize_with(std::string_view text, const NormalizeOptions& options,
-                                   std::string& out, bool simd) {
+                                   std::string& out, NormalizePath path) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const end = p + text.size();
   const CharClass punct_as = options.strip_punctuation ? CharClass::space : CharClass::word;
   const bool lower = options.lowercase;
   const int opt = (lower ? 2 : 0) + (options.strip_punctuation ? 1 : 0);
   const char* map = kAscii.map[opt].data();
+  if (!cpu_has(path)) path = NormalizePath::scalar;
 #if defined(DUPSCAN_NORMALIZE_AVX2)
-  simd = simd && kSimd.sets[opt].usable && normalize_has_simd();
-#else
-  simd = false;
+  if (path == NormalizePath::avx2 && !kSimd.sets[opt].usable) path = NormalizePath::scalar;
 #endif
 
   // The output is words separated by single spaces, with at most one trailing space that is cut
@@ -219,7 +289,11 @@ std::size_t detail::normalize_with(std::string_view text, const NormalizeOptions
     const auto* const chunk_end = p + n;
     while (p < chunk_end) {
 #if defined(DUPSCAN_NORMALIZE_AVX2)
-      if (simd) p = ascii_avx2(p, chunk_end, kSimd.sets[opt], o, w, words, last_sep);
+      if (path == NormalizePath::avx512) {
+        p = ascii_avx512(p, chunk_end, map, o, w, words, last_sep);
+      } else if (path == NormalizePath::avx2) {
+        p = ascii_avx2(p, chunk_end, kSimd.sets[opt], o, w, words, last_sep);
+      }
 #endif
       // ASCII, without branches on the data: a separator after a separator writes nothing.
       while (p < chunk_end && *p < 0x80) {

@@ -1,6 +1,6 @@
 // libFuzzer target: both normalizers on arbitrary bytes. Invariants: dedup's output is valid
 // UTF-8, words separated by single spaces with none at either end, the word count is right,
-// normalizing the output again changes nothing, and its scalar and AVX2 paths agree; the
+// normalizing the output again changes nothing, and its scalar, AVX2 and AVX-512 paths agree; the
 // Janitor's words are non-empty, hold no ASCII whitespace or punctuation, come from increasing,
 // disjoint input ranges, and re-normalizing their text changes nothing when the input is valid
 // UTF-8.
@@ -28,9 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     spaces += c == ' ';
   if (words != (out.empty() ? 0 : spaces + 1)) std::abort();
   if (dupscan::normalize(out, opt) != out) std::abort();
-  for (bool simd : {false, true}) {
+  for (const auto path : dupscan::detail::normalize_paths()) {
     std::string other;
-    if (dupscan::detail::normalize_with(in, opt, other, simd) != words || other != out) {
+    if (dupscan::detail::normalize_with(in, opt, other, path) != words || other != out) {
       std::abort();
     }
   }
