@@ -169,8 +169,8 @@ TEST(Normalize, VectorPathsMatchScalarPath) {
   const auto paths = detail::normalize_paths();
   if (paths.size() < 2) GTEST_SKIP() << "this CPU has no AVX2: one path only";
   std::printf("normalizer paths on this CPU:");
-  for (detail::NormalizePath p : paths)
-    std::printf(" %s", detail::normalize_path_name(p));
+  for (SimdPath p : paths)
+    std::printf(" %s", simd_path_name(p));
   std::printf("\n");
   std::mt19937 rng(7);
   // Long ASCII runs (every byte 0..127, runs of separators, capitals) cut by non-ASCII pieces and
@@ -197,13 +197,13 @@ TEST(Normalize, VectorPathsMatchScalarPath) {
     }
     for (const NormalizeOptions& opt : {kDefault, kKeepCase, kKeepPunct, kRaw}) {
       std::string scalar;
-      const std::size_t ws = detail::normalize_with(in, opt, scalar, detail::NormalizePath::scalar);
+      const std::size_t ws = detail::normalize_with(in, opt, scalar, SimdPath::scalar);
       for (std::size_t i = 1; i < paths.size(); ++i) {
         std::string vector;
         const std::size_t wv = detail::normalize_with(in, opt, vector, paths[i]);
-        ASSERT_EQ(vector, scalar) << detail::normalize_path_name(paths[i]) << " test " << t << " "
+        ASSERT_EQ(vector, scalar) << simd_path_name(paths[i]) << " test " << t << " "
                                   << opt.describe();
-        ASSERT_EQ(wv, ws) << detail::normalize_path_name(paths[i]) << " test " << t;
+        ASSERT_EQ(wv, ws) << simd_path_name(paths[i]) << " test " << t;
         ++compared;
       }
     }

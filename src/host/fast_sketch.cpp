@@ -107,8 +107,9 @@ bool simd_word_values(const unsigned char* text, std::size_t len, std::size_t n,
   return true;
 }
 
+// `simd`: try simd_word_values first (callers that already tried it pass false).
 template <class F>
-void for_each_value(std::string_view normalized, const ShingleSpec& shingle, F& f) {
+void for_each_value(std::string_view normalized, const ShingleSpec& shingle, F& f, bool simd) {
   if (normalized.empty()) return;
   const auto* text = reinterpret_cast<const unsigned char*>(normalized.data());
   const std::size_t len = normalized.size();
@@ -124,7 +125,7 @@ void for_each_value(std::string_view normalized, const ShingleSpec& shingle, F& 
     roll.finish();
     return;
   }
-  if (detail::avx512dq_default()) {
+  if (simd) {
     thread_local std::vector<std::uint64_t> values;
     if (simd_word_values(text, len, shingle.n, values)) {
       for (const std::uint64_t v : values)
@@ -170,7 +171,7 @@ void fast_shingle_values(std::string_view normalized, const ShingleSpec& shingle
     return;
   }
   auto push = [&](std::uint64_t v) { out.push_back(v); };
-  for_each_value(normalized, shingle, push);
+  for_each_value(normalized, shingle, push, false);
 }
 
 void oph_signature(const std::uint64_t* values, std::size_t count, std::uint32_t k,
@@ -185,7 +186,7 @@ std::size_t fast_signature(std::string_view normalized, const ShingleSpec& shing
                            std::uint32_t* sig) {
   OphSketcher oph(k, sig);
   auto add = [&](std::uint64_t v) { oph.add(v); };
-  for_each_value(normalized, shingle, add);
+  for_each_value(normalized, shingle, add, detail::avx512dq_default());
   oph.finish();
   return oph.count();
 }

@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #endif
 
+#include "avx512.hpp"
 #include "normalize_internal.hpp"
 #include "utf8.hpp"
 
@@ -172,15 +173,15 @@ ascii_avx512(const unsigned char* p, const unsigned char* end, const char* map, 
   return p;
 }
 
-bool cpu_has(detail::NormalizePath path) {
+bool cpu_has(SimdPath path) {
   switch (path) {
-    case detail::NormalizePath::scalar:
+    case SimdPath::scalar:
       return true;
-    case detail::NormalizePath::avx2: {
+    case SimdPath::avx2: {
       static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
       return has;
     }
-    case detail::NormalizePath::avx512: {
+    case SimdPath::avx512: {
       static const bool has =
           __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
           __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2") &&
@@ -191,21 +192,21 @@ bool cpu_has(detail::NormalizePath path) {
   return false;
 }
 #else
-bool cpu_has(detail::NormalizePath path) {
-  return path == detail::NormalizePath::scalar;
+bool cpu_has(SimdPath path) {
+  return path == SimdPath::scalar;
 }
 #endif
 
-// The widest path the CPU has; DUPSCAN_SIMD=avx2 stops at AVX2, =scalar at the scalar loop.
-detail::NormalizePath default_path() {
-  static const detail::NormalizePath path = [] {
-    using detail::NormalizePath;
+// The widest path the CPU has; DUPSCAN_SIMD=avx2 stops at AVX2 (as avx512dq_default() does for
+// every AVX-512 kernel), =scalar at the scalar loop.
+SimdPath default_path() {
+  static const SimdPath path = [] {
     const char* forced = std::getenv("DUPSCAN_SIMD");
-    const bool scalar = forced && std::strcmp(forced, "scalar") == 0;
-    const bool avx2 = forced && std::strcmp(forced, "avx2") == 0;
-    if (!scalar && !avx2 && cpu_has(NormalizePath::avx512)) return NormalizePath::avx512;
-    if (!scalar && cpu_has(NormalizePath::avx2)) return NormalizePath::avx2;
-    return NormalizePath::scalar;
+    if (detail::avx512dq_default() && cpu_has(SimdPath::avx512)) return SimdPath::avx512;
+    if (!(forced && std::strcmp(forced, "scalar") == 0) && cpu_has(SimdPath::avx2)) {
+      return SimdPath::avx2;
+    }
+    return SimdPath::scalar;
   }();
   return path;
 }
@@ -241,37 +242,25 @@ std::size_t normalize(std::string_view text, const NormalizeOptions& options, st
   return detail::normalize_with(text, options, out, default_path());
 }
 
-std::vector<detail::NormalizePath> detail::normalize_paths() {
-  std::vector<NormalizePath> out;
-  for (NormalizePath p : {NormalizePath::scalar, NormalizePath::avx2, NormalizePath::avx512}) {
+std::vector<SimdPath> detail::normalize_paths() {
+  std::vector<SimdPath> out;
+  for (SimdPath p : {SimdPath::scalar, SimdPath::avx2, SimdPath::avx512}) {
     if (cpu_has(p)) out.push_back(p);
   }
   return out;
 }
 
-const char* detail::normalize_path_name(NormalizePath path) {
-  switch (path) {
-    case NormalizePath::scalar:
-      return "scalar";
-    case NormalizePath::avx2:
-      return "avx2";
-    case NormalizePath::avx512:
-      return "avx512";
-  }
-  return "?";
-}
-
 std::size_t detail::normalize_with(std::string_view text, const NormalizeOptions& options,
-                                   std::string& out, NormalizePath path) {
+                                   std::string& out, SimdPath path) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const end = p + text.size();
   const CharClass punct_as = options.strip_punctuation ? CharClass::space : CharClass::word;
   const bool lower = options.lowercase;
   const int opt = (lower ? 2 : 0) + (options.strip_punctuation ? 1 : 0);
   const char* map = kAscii.map[opt].data();
-  if (!cpu_has(path)) path = NormalizePath::scalar;
+  if (!cpu_has(path)) path = SimdPath::scalar;
 #if defined(DUPSCAN_NORMALIZE_AVX2)
-  if (path == NormalizePath::avx2 && !kSimd.sets[opt].usable) path = NormalizePath::scalar;
+  if (path == SimdPath::avx2 && !kSimd.sets[opt].usable) path = SimdPath::scalar;
 #endif
 
   // The output is words separated by single spaces, with at most one trailing space that is cut
@@ -289,9 +278,9 @@ std::size_t detail::normalize_with(std::string_view text, const NormalizeOptions
     const auto* const chunk_end = p + n;
     while (p < chunk_end) {
 #if defined(DUPSCAN_NORMALIZE_AVX2)
-      if (path == NormalizePath::avx512) {
+      if (path == SimdPath::avx512) {
         p = ascii_avx512(p, chunk_end, map, o, w, words, last_sep);
-      } else if (path == NormalizePath::avx2) {
+      } else if (path == SimdPath::avx2) {
         p = ascii_avx2(p, chunk_end, kSimd.sets[opt], o, w, words, last_sep);
       }
 #endif
