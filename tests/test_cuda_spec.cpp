@@ -7,23 +7,12 @@
 
 #include "dupscan/minhash.hpp"
 #include "dupscan/spec.hpp"
+#include "gpu_test.hpp"
 #include "spec_check.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
 namespace {
-
-// A macro, not a function: GTEST_SKIP() returns from the function it is written in. With
-// DUPSCAN_GPU_REQUIRED=1 (scripts/gpu-check.sh) a missing GPU is a failure, never a skip.
-#define DUPSCAN_REQUIRE_GPU()                                                                      \
-  do {                                                                                             \
-    std::string why_;                                                                              \
-    if (cuda::usable_devices(&why_) == 0) {                                                        \
-      const char* required_ = std::getenv("DUPSCAN_GPU_REQUIRED");                                 \
-      if (required_ && std::string(required_) == "1") FAIL() << "no usable CUDA device: " << why_; \
-      GTEST_SKIP() << "no usable CUDA device: " << why_;                                           \
-    }                                                                                              \
-  } while (0)
 
 TEST(CudaSpec, Xxh64InKernelEqualsLibxxhash) {
   DUPSCAN_REQUIRE_GPU();

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <xxhash.h>
+
 #include "dupscan/minhash.hpp"
 #include "dupscan/shingle.hpp"
 
@@ -55,31 +57,106 @@ struct NormalizedBatch {
   }
 };
 
-/// Per-document results of Backend::sketch, document-major.
+/// Per-document results of Backend::submit, document-major.
 struct SketchBatch {
-  std::vector<std::uint32_t> signatures;      ///< size() * K values
-  std::vector<std::uint64_t> band_keys;       ///< size() * bands keys (garbage for empty documents)
+  /// size() * K values, when the caller asked for signatures (32-bit sketches); else empty.
+  std::vector<std::uint32_t> signatures;
+  /// size() * K values of a 64-bit scheme (minhash.hpp), when asked for; else empty.
+  std::vector<std::uint64_t> signatures64;
+  /// size() * bands keys (spec.hpp step 6); all 0 for a document without shingles (an empty one).
+  std::vector<std::uint64_t> band_keys;
   std::vector<std::uint32_t> shingle_counts;  ///< shingles per document (0 for empty documents)
 };
 
+/// Sorted, duplicate-free verification sets (spec.hpp step 7) of a batch's documents, flat:
+/// document i's set is values[offsets[i], offsets[i + 1]).
+struct FlatSets {
+  std::vector<std::uint64_t> values;
+  std::vector<std::uint64_t> offsets{0};
+
+  std::size_t size() const { return offsets.size() - 1; }
+};
+
+/**
+ * What turns normalized text into sketches, and runs the stages a device can take over.
+ *
+ * Pass 1 is asynchronous: the host threads read, parse and normalize batches and submit() each
+ * one; the caller collects it with wait() (in input order), so that the next batches are
+ * prepared while the backend works. The CPU backend does the work inside submit(), on the calling
+ * thread (several threads submit at once); the CUDA backend copies the batch into its pinned
+ * staging buffers, queues the kernels on one of its streams and returns.
+ *
+ * The stages after pass 1 have CPU implementations (src/host/dedup/) that a backend may replace
+ * by a device twin with the same contract; every backend gives the same bits as the CPU.
+ */
 class Backend {
  public:
+  using Ticket = std::uint64_t;
+
   virtual ~Backend() = default;
-  /// "cpu" or "cuda".
+  /// "cpu", "cuda" or "cuda-host".
   virtual std::string name() const = 0;
   /// What runs inside: the SIMD path on the CPU ("avx512"), the device on CUDA.
   virtual std::string detail() const = 0;
-  /// True when sketch() may be called from several threads at once, each with its own batch.
-  virtual bool concurrent() const = 0;
+  /// Normalized bytes per submitted batch the backend works best with.
+  virtual std::size_t batch_bytes() const = 0;
   /**
-   * @brief Sketch every document of `batch` (spec.hpp steps 3-6): signatures, band keys, shingle
-   * counts, resized to fit. An empty document gets an all-`max_hash` signature and no shingles.
+   * @brief Starts sketching every document of `batch` (spec.hpp steps 3-6) into `out`: band keys
+   * and shingle counts always, signatures only when `signatures` is true (else out.signatures and
+   * out.signatures64 come back empty). An empty document gets band keys 0, no shingles and an
+   * all-max signature. `batch` and `out` must stay alive and untouched until wait() returns.
+   * Thread-safe; may block while the backend's queue is full.
    */
-  virtual void sketch(const NormalizedBatch& batch, SketchBatch& out) = 0;
+  virtual Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) = 0;
+  /// Waits for a submitted batch; rethrows what went wrong with it.
+  virtual void wait(Ticket ticket) = 0;
+  /// submit() then wait().
+  void sketch(const NormalizedBatch& batch, SketchBatch& out, bool signatures = true) {
+    wait(submit(batch, signatures, out));
+  }
+
+  /// Stage: exact representatives (src/host/dedup/exact_groups.hpp).
+  virtual void exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empty,
+                                     std::size_t n, std::uint32_t* rep);
+  /// Stage: LSH candidate pairs (src/host/dedup/lsh_pairs.hpp).
+  virtual std::vector<std::uint64_t> candidate_pairs(const std::uint64_t* keys, std::uint32_t bands,
+                                                     const std::vector<std::uint32_t>& docs,
+                                                     std::uint32_t first_new, unsigned threads);
+  /// Stage: the verification set (verification_set below) of every document of a batch, under
+  /// the backend's shingles and sketch kind.
+  virtual void verification_sets(const NormalizedBatch& batch, FlatSets& out) = 0;
 };
 
-/// The reference backend: plain C++ on the calling thread (concurrent() is true).
+/// The reference backend: plain C++ on the calling thread (submit() does the work).
 std::unique_ptr<Backend> make_cpu_backend(const SketchParams& params);
+
+/// How make_backend sets up a device backend.
+struct BackendOptions {
+  /// Device memory the backend may use, in bytes; 0: what is free on the device.
+  std::size_t gpu_memory = 0;
+  /// CUDA device number; -1: the process's local MPI rank (OMPI_COMM_WORLD_LOCAL_RANK,
+  /// MPI_LOCALRANKID, SLURM_LOCALID) modulo the device count, else 0.
+  int device = -1;
+};
+
+/// make_backend's result: the backend, and one line saying which runs and why (for the CLI).
+struct BackendChoice {
+  std::unique_ptr<Backend> backend;
+  std::string note;
+};
+
+/// True when this build has the CUDA backend ("cuda") and its host build ("cuda-host").
+bool have_cuda_backend();
+
+/**
+ * @brief The backend called `name`: "cpu"; "cuda" (the GPU); "cuda-host" (the CUDA backend's own
+ * source compiled for the CPU with Thrust's host system: slow, for testing); "auto" (cuda when
+ * this build has it and a GPU is usable, else cpu).
+ * @throw UsageError for an unknown name or one this build lacks; Error when "cuda" is asked for
+ * and no GPU is usable (saying why).
+ */
+BackendChoice make_backend(const std::string& name, const SketchParams& params,
+                           const BackendOptions& options = {});
 
 /**
  * @brief The 32-bit hashes of every shingle of one normalized text, in order, repeats included

@@ -19,39 +19,56 @@ class CpuBackend final : public Backend {
   std::string detail() const override {
     return p_.kind == SketchKind::fast ? "oph" : simd_path_name(hasher_.path());
   }
-  bool concurrent() const override { return true; }
+  // The engine's read batches (1 MiB of JSONL) are sketched as they come.
+  std::size_t batch_bytes() const override { return std::size_t{1} << 20; }
 
-  void sketch(const NormalizedBatch& batch, SketchBatch& out) override {
+  Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) override {
     const std::size_t n = batch.size();
     const std::size_t k = p_.num_perm();
-    out.signatures.assign(n * k, spec::max_hash);
-    out.band_keys.assign(n * p_.lsh.bands, 0);
+    const std::uint32_t bands = p_.lsh.bands;
+    out.signatures.clear();
+    out.signatures64.clear();
+    out.band_keys.assign(n * bands, 0);
     out.shingle_counts.assign(n, 0);
-    if (p_.kind == SketchKind::fast) return sketch_fast(batch, out);
-    // Shingle hashes of one document go to a small scratch vector, then into the K minima.
+    // Without signatures wanted, each document's goes to one scratch signature.
+    thread_local std::vector<std::uint32_t> scratch;
+    if (signatures) {
+      out.signatures.assign(n * k, spec::max_hash);
+    } else {
+      scratch.resize(k);
+    }
     thread_local std::vector<std::uint32_t> hashes;
     for (std::size_t d = 0; d < n; ++d) {
-      const std::string_view doc = batch.doc(d);
-      shingle_hashes(doc, p_.shingle, hashes);
-      std::uint32_t* sig = out.signatures.data() + d * k;
-      hasher_.update(hashes.data(), hashes.size(), sig);
-      out.shingle_counts[d] = static_cast<std::uint32_t>(hashes.size());
-      if (!hashes.empty()) band_keys(sig, p_.lsh, out.band_keys.data() + d * p_.lsh.bands);
+      std::uint32_t* sig = signatures ? out.signatures.data() + d * k : scratch.data();
+      std::size_t count;
+      if (p_.kind == SketchKind::fast) {
+        count = fast_signature(batch.doc(d), p_.shingle, static_cast<std::uint32_t>(k), sig);
+      } else {
+        // Shingle hashes of one document go to a small scratch vector, then into the K minima.
+        shingle_hashes(batch.doc(d), p_.shingle, hashes);
+        if (!signatures) std::fill(sig, sig + k, spec::max_hash);
+        hasher_.update(hashes.data(), hashes.size(), sig);
+        count = hashes.size();
+      }
+      out.shingle_counts[d] = static_cast<std::uint32_t>(count);
+      if (count) band_keys(sig, p_.lsh, out.band_keys.data() + d * bands);
+    }
+    return 0;
+  }
+  void wait(Ticket) override {}
+
+  void verification_sets(const NormalizedBatch& batch, FlatSets& out) override {
+    out.values.clear();
+    out.offsets.assign(1, 0);
+    thread_local std::vector<std::uint64_t> set;
+    for (std::size_t d = 0; d < batch.size(); ++d) {
+      verification_set(batch.doc(d), p_.shingle, p_.kind, set);
+      out.values.insert(out.values.end(), set.begin(), set.end());
+      out.offsets.push_back(out.values.size());
     }
   }
 
  private:
-  void sketch_fast(const NormalizedBatch& batch, SketchBatch& out) const {
-    const std::size_t k = p_.num_perm();
-    for (std::size_t d = 0; d < batch.size(); ++d) {
-      std::uint32_t* sig = out.signatures.data() + d * k;
-      const std::size_t count =
-          fast_signature(batch.doc(d), p_.shingle, static_cast<std::uint32_t>(k), sig);
-      out.shingle_counts[d] = static_cast<std::uint32_t>(count);
-      if (count) band_keys(sig, p_.lsh, out.band_keys.data() + d * p_.lsh.bands);
-    }
-  }
-
   SketchParams p_;
   MinHasher hasher_;
 };

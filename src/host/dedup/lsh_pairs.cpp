@@ -1,0 +1,41 @@
+#include "dedup/lsh_pairs.hpp"
+
+#include <algorithm>
+
+#include "parallel.hpp"
+#include "radix_sort.hpp"
+
+namespace dupscan::stages {
+
+std::vector<std::uint64_t> lsh_candidate_pairs(const std::uint64_t* keys, std::uint32_t bands,
+                                               const std::vector<std::uint32_t>& docs,
+                                               std::uint32_t first_new, unsigned threads) {
+  std::vector<std::vector<std::uint64_t>> per_band(bands);
+  parallel_for(bands, threads, 1, [&](std::size_t j) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> entries;
+    entries.reserve(docs.size());
+    for (std::uint32_t d : docs)
+      entries.emplace_back(keys[std::size_t{d} * bands + j], d);
+    // Built in document order, sorted stably by key: buckets list their members in input order.
+    radix_sort_by_key(entries);
+    auto& out = per_band[j];
+    pair_with_bucket_heads(entries.data(), entries.size(),
+                           [&](std::uint32_t first, std::uint32_t member) {
+                             if (member >= first_new) out.push_back(pair_key(first, member));
+                           });
+  });
+  std::size_t total = 0;
+  for (const auto& v : per_band)
+    total += v.size();
+  std::vector<std::uint64_t> pairs;
+  pairs.reserve(total);
+  for (auto& v : per_band) {
+    pairs.insert(pairs.end(), v.begin(), v.end());
+    std::vector<std::uint64_t>().swap(v);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  return pairs;
+}
+
+}  // namespace dupscan::stages

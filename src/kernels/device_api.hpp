@@ -1,0 +1,31 @@
+// The CUDA backend as the rest of dupscan sees it: factories, no CUDA types. Built only when CMake
+// found nvcc (DUPSCAN_HAVE_CUDA); src/host/backend.cpp's make_backend calls these.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "dupscan/backend.hpp"
+
+namespace dupscan {
+
+namespace cuda {
+/// Usable CUDA devices; no device and no (or too old a) driver count as 0, with *why set.
+/// @throw Error for any other CUDA error.
+int usable_device_count(std::string* why);
+
+/**
+ * @brief The CUDA backend on GPU number `local_rank` modulo the usable GPUs (options.device when
+ * >= 0). @throw Error saying why when no GPU is usable.
+ */
+std::unique_ptr<Backend> make_device_backend(const SketchParams& params,
+                                             const BackendOptions& options, int local_rank);
+}  // namespace cuda
+
+namespace cuda_host {
+/// The same backend's source compiled for the CPU (Thrust's host system): the testing backend.
+std::unique_ptr<Backend> make_device_backend(const SketchParams& params,
+                                             const BackendOptions& options);
+}  // namespace cuda_host
+
+}  // namespace dupscan

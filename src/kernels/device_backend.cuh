@@ -1,0 +1,705 @@
+// The CUDA backend (Backend, include/dupscan/backend.hpp): pass 1's sketches and the stages after
+// it on the device. Included by cuda_backend.cu (nvcc: the GPU) and by cuda_host_backend.cpp
+// (g++: the same orchestration on Thrust's host system, the `cuda-host` testing backend).
+//
+// One batch on the device, no per-shingle buffer:
+//   text + offsets (pinned -> device) -> document starts -> unit starts (and word ends) by
+//   copy_if -> units per document (lower_bound) -> shingles and chunks per document (scan) ->
+//   per chunk the K minima (MinHash: shingle hashes tile by tile in shared memory, folded by the
+//   block's threads, one permutation per thread) or the OPH bins (fast) -> per document the
+//   minimum over its chunks (-> densification for fast) -> band keys -> back to pinned memory:
+//   band keys, shingle counts, and the signatures only when asked.
+#pragma once
+
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dupscan/backend.hpp"
+#include "dupscan/minhash.hpp"
+#include "platform.cuh"
+#include "sketch_items.cuh"
+#include "stages_device.cuh"
+
+namespace dupscan::DUPSCAN_DEVICE_NS {
+
+namespace items {
+
+using kernels::kChunkShingles;
+using kernels::kTile;
+using kernels::TextView;
+
+struct MarkDocStart {
+  const std::uint64_t* off;
+  std::uint64_t size;
+  std::uint8_t* flag;
+  // Documents that share an offset (empty ones) write the same 1: no order matters.
+  DUPSCAN_HD void operator()(std::size_t d) const {
+    if (off[d] < size) flag[off[d]] = 1;
+  }
+};
+
+struct UnitStart {
+  const unsigned char* text;
+  const std::uint8_t* flag;
+  bool word;
+  DUPSCAN_HD bool operator()(std::uint64_t i) const {
+    return kernels::is_unit_start(text, flag, i, word);
+  }
+};
+
+// One past a word's last byte: i such that byte i - 1 ends a word.
+struct WordEndAfter {
+  const unsigned char* text;
+  const std::uint8_t* flag;
+  std::uint64_t size;
+  DUPSCAN_HD bool operator()(std::uint64_t i) const {
+    return kernels::is_word_end(text, flag, i - 1, size);
+  }
+};
+
+// Run over docs + 1 items: the last one zeroes the entries past the documents that the scans read.
+struct CountShingles {
+  const std::uint64_t* off;
+  const std::uint32_t* doc_unit;
+  std::uint32_t n;
+  std::size_t docs;
+  std::uint32_t* shingles;
+  std::uint32_t* chunks;
+  DUPSCAN_HD void operator()(std::size_t d) const {
+    if (d == docs) {
+      shingles[d] = 0;
+      chunks[d] = 0;
+      return;
+    }
+    const std::uint32_t s =
+        kernels::shingle_count(off[d + 1] - off[d], doc_unit[d + 1] - doc_unit[d], n);
+    shingles[d] = s;
+    chunks[d] = (s + kChunkShingles - 1) / kChunkShingles;
+  }
+};
+
+struct MinusOne {
+  std::uint32_t* v;
+  DUPSCAN_HD void operator()(std::size_t i) const { v[i] -= 1; }
+};
+
+struct UnitHashes {
+  TextView v;
+  std::uint64_t* uh;
+  DUPSCAN_HD void operator()(std::size_t u) const {
+    uh[u] = kernels::unit_hash(v, static_cast<std::uint32_t>(u));
+  }
+};
+
+template <class Value>
+struct Combine {
+  const Value* partial;
+  const std::uint32_t* doc_chunk;
+  std::uint32_t k;
+  Value empty;
+  Value* out;
+  DUPSCAN_HD void operator()(std::size_t i) const {
+    const auto d = static_cast<std::uint32_t>(i / k), p = static_cast<std::uint32_t>(i % k);
+    out[i] = kernels::combine_chunks(partial, doc_chunk, d, p, k, empty);
+  }
+};
+
+struct Densify {
+  const std::uint64_t* bins;
+  std::uint32_t k;
+  std::uint32_t* sig;
+  DUPSCAN_HD void operator()(std::size_t d) const {
+    kernels::densify(bins + d * k, k, sig + d * k);
+  }
+};
+
+struct BandKeys {
+  const std::uint32_t* sig;
+  const std::uint32_t* shingles;
+  std::uint32_t k, bands, rows;
+  std::uint64_t* keys;
+  DUPSCAN_HD void operator()(std::size_t i) const {
+    const std::size_t d = i / bands;
+    const auto j = static_cast<std::uint32_t>(i % bands);
+    keys[i] = kernels::band_key_of(sig + d * k, shingles[d], rows, j);
+  }
+};
+
+// Verification sets: the 64-bit value of global shingle g.
+struct ShingleValue {
+  TextView v;
+  const std::uint64_t* uh;  // fast sketch; null for compat (full XXH64)
+  const std::uint64_t* shingle_off;
+  const std::uint32_t* doc;  // of each shingle
+  std::uint64_t* value;
+  DUPSCAN_HD void operator()(std::size_t g) const {
+    const std::uint32_t d = doc[g];
+    const auto j = static_cast<std::uint32_t>(g - shingle_off[d]);
+    if (uh) {
+      value[g] = kernels::shingle_value(v, uh, d, j);
+    } else {
+      std::uint64_t b, e;
+      kernels::shingle_range(v, d, j, b, e);
+      value[g] = spec::xxh64(v.text + b, e - b, 0);
+    }
+  }
+};
+
+#if !defined(DUPSCAN_ON_GPU)
+// The host build runs each chunk with a team of one.
+template <class Scheme>
+struct MinhashChunkSolo {
+  TextView v;
+  const std::uint32_t* chunk_doc;
+  const std::uint32_t* doc_chunk;
+  const std::uint32_t* shingles;
+  Scheme scheme;
+  std::uint32_t k;
+  typename Scheme::Value* partial;
+  void operator()(std::size_t c) const {
+    typename Scheme::Hash tile[kTile];
+    kernels::minhash_chunk(kernels::SoloTeam{}, v, chunk_doc, doc_chunk, shingles,
+                           static_cast<std::uint32_t>(c), scheme, k, partial, tile);
+  }
+};
+
+struct OphChunkSolo {
+  TextView v;
+  const std::uint64_t* uh;
+  const std::uint32_t* chunk_doc;
+  const std::uint32_t* doc_chunk;
+  const std::uint32_t* shingles;
+  std::uint32_t k;
+  std::uint64_t* partial;
+  void operator()(std::size_t c) const {
+    kernels::oph_chunk(kernels::SoloTeam{}, v, uh, chunk_doc, doc_chunk, shingles,
+                       static_cast<std::uint32_t>(c), k, partial);
+  }
+};
+#endif
+
+}  // namespace items
+
+#if defined(DUPSCAN_ON_GPU)
+// ---- GPU only: a chunk per thread block (listed in docs/architecture.md) -----------------------
+
+/// The threads of one block as a team.
+struct BlockTeam {
+  __device__ unsigned rank() const { return threadIdx.x; }
+  __device__ unsigned size() const { return blockDim.x; }
+  __device__ void sync() const { __syncthreads(); }
+  __device__ void atomic_min(std::uint64_t* p, std::uint64_t v) const {
+    atomicMin(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
+  }
+};
+
+/// Threads per chunk block: 128, one permutation each at K = 128 (the default).
+constexpr unsigned kBlockThreads = 128;
+
+template <class Scheme>
+__global__ void minhash_chunks_kernel(kernels::TextView v, const std::uint32_t* chunk_doc,
+                                      const std::uint32_t* doc_chunk, const std::uint32_t* shingles,
+                                      Scheme scheme, std::uint32_t k,
+                                      typename Scheme::Value* partial) {
+  __shared__ typename Scheme::Hash tile[kernels::kTile];
+  kernels::minhash_chunk(BlockTeam{}, v, chunk_doc, doc_chunk, shingles, blockIdx.x, scheme, k,
+                         partial, tile);
+}
+
+__global__ void oph_chunks_kernel(kernels::TextView v, const std::uint64_t* uh,
+                                  const std::uint32_t* chunk_doc, const std::uint32_t* doc_chunk,
+                                  const std::uint32_t* shingles, std::uint32_t k,
+                                  std::uint64_t* partial) {
+  kernels::oph_chunk(BlockTeam{}, v, uh, chunk_doc, doc_chunk, shingles, blockIdx.x, k, partial);
+}
+#endif
+
+/// How make_backend set up this backend.
+struct DeviceOptions {
+  std::size_t gpu_memory = 0;  ///< budget in bytes; 0: none beyond the device's
+  int device = 0;
+  std::size_t batch_bytes = std::size_t{1} << 20;
+  unsigned slots = 2;  ///< batches in flight (streams)
+};
+
+class DeviceBackend final : public Backend {
+ public:
+  DeviceBackend(const SketchParams& params, const DeviceOptions& o, std::string detail)
+      : p_(params), o_(o), detail_(std::move(detail)), budget_(o.gpu_memory) {
+    select_device();
+    for (unsigned i = 0; i < std::max(1u, o_.slots); ++i)
+      slots_.push_back(std::make_unique<Slot>(&budget_));
+    Slot& s = *slots_.front();
+    const std::size_t k = p_.num_perm();
+    a_ = DeviceBuffer<std::uint64_t>(k, s.stream, nullptr);
+    b_ = DeviceBuffer<std::uint64_t>(k, s.stream, nullptr);
+    to_device(a_.get(), p_.perms.a.data(), k, s.stream);
+    to_device(b_.get(), p_.perms.b.data(), k, s.stream);
+    s.stream.sync();
+  }
+
+  std::string name() const override {
+#if defined(DUPSCAN_ON_GPU)
+    return "cuda";
+#else
+    return "cuda-host";
+#endif
+  }
+  std::string detail() const override {
+    return detail_;
+  }
+  std::size_t batch_bytes() const override {
+    return o_.batch_bytes;
+  }
+
+  Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) override {
+    select_device();
+    const std::size_t i = acquire();
+    Slot& s = *slots_[i];
+    try {
+      s.out = &out;
+      s.signatures = signatures;
+      s.done = false;
+      try {
+        enqueue(s, batch);
+      } catch (const OutOfDeviceMemory&) {
+        recover(s);
+        sketch_split(s, batch);
+        s.done = true;
+      }
+    } catch (...) {
+      release(i);
+      throw;
+    }
+    return i + 1;
+  }
+
+  void wait(Ticket ticket) override {
+    select_device();
+    const std::size_t i = static_cast<std::size_t>(ticket - 1);
+    Slot& s = *slots_[i];
+    try {
+      if (!s.done) {
+        s.stream.sync();
+        deliver(s);
+      }
+    } catch (...) {
+      release(i);
+      throw;
+    }
+    release(i);
+  }
+
+  void exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empty, std::size_t n,
+                             std::uint32_t* rep) override {
+    select_device();
+    std::vector<std::uint64_t> hi(n), lo(n);
+    for (std::size_t d = 0; d < n; ++d) {
+      hi[d] = hashes[d].high64;
+      lo[d] = hashes[d].low64;
+    }
+    StageSlot st(&budget_);
+    exact_representatives_device(hi.data(), lo.data(), empty, n, rep, st.stream, st.alloc,
+                                 &budget_);
+  }
+
+  std::vector<std::uint64_t> candidate_pairs(const std::uint64_t* keys, std::uint32_t bands,
+                                             const std::vector<std::uint32_t>& docs,
+                                             std::uint32_t first_new, unsigned) override {
+    select_device();
+    std::size_t total = 0;
+    for (std::uint32_t d : docs)
+      total = std::max<std::size_t>(total, std::size_t{d} + 1);
+    StageSlot st(&budget_);
+    return lsh_candidate_pairs_device(keys, total, bands, docs, first_new, st.stream, st.alloc,
+                                      &budget_);
+  }
+
+  void verification_sets(const NormalizedBatch& batch, FlatSets& out) override {
+    select_device();
+    const std::size_t i = acquire();
+    Slot& s = *slots_[i];
+    try {
+      sets_split(s, batch, out);
+    } catch (...) {
+      release(i);
+      throw;
+    }
+    release(i);
+  }
+
+ private:
+  // Everything one batch in flight needs: its stream, staging, device buffers (kept and grown).
+  struct Slot {
+    explicit Slot(MemoryBudget* budget) : alloc(stream, budget), budget(budget) {}
+    Stream stream;
+    TempAllocator alloc;
+    MemoryBudget* budget;
+    bool busy = false;
+    // the batch in flight
+    SketchBatch* out = nullptr;
+    bool signatures = false;
+    bool done = false;
+    std::size_t n = 0;
+    PinnedBuffer<unsigned char> h_text;
+    PinnedBuffer<std::uint64_t> h_off, h_keys, h_sig64;
+    PinnedBuffer<std::uint32_t> h_counts, h_sig;
+    DeviceBuffer<unsigned char> d_text;
+    DeviceBuffer<std::uint64_t> d_off, d_uh, d_keys, d_bins, d_values, d_shingle_off;
+    DeviceBuffer<std::uint8_t> d_flag;
+    DeviceBuffer<std::uint32_t> d_ustart, d_uend, d_doc_unit, d_shingles, d_chunks, d_chunk_doc,
+        d_sig, d_partial32, d_doc;
+
+    void release_buffers() {
+      d_text.release();
+      d_off.release();
+      d_uh.release();
+      d_keys.release();
+      d_bins.release();
+      d_values.release();
+      d_shingle_off.release();
+      d_flag.release();
+      d_ustart.release();
+      d_uend.release();
+      d_doc_unit.release();
+      d_shingles.release();
+      d_chunks.release();
+      d_chunk_doc.release();
+      d_sig.release();
+      d_partial32.release();
+      d_doc.release();
+      alloc.trim();
+    }
+  };
+
+  // A stream of its own for a stage run once per job.
+  struct StageSlot {
+    explicit StageSlot(MemoryBudget* budget) : alloc(stream, budget) {}
+    Stream stream;
+    TempAllocator alloc;
+  };
+
+  void select_device() const {
+#if defined(DUPSCAN_ON_GPU)
+    DUPSCAN_CUDA_TRY(cudaSetDevice(o_.device));
+#endif
+  }
+
+  std::size_t acquire() {
+    std::unique_lock<std::mutex> lock(m_);
+    for (;;) {
+      for (std::size_t i = 0; i < slots_.size(); ++i) {
+        if (!slots_[i]->busy) {
+          slots_[i]->busy = true;
+          return i;
+        }
+      }
+      cv_.wait(lock);
+    }
+  }
+  void release(std::size_t i) {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      slots_[i]->busy = false;
+    }
+    cv_.notify_one();
+  }
+
+  // After an allocation failure: let the stream drain, give back what the slot holds.
+  void recover(Slot& s) {
+    try {
+      s.stream.sync();
+    } catch (const OutOfDeviceMemory&) {
+    }
+    s.release_buffers();
+  }
+
+  // Units of the batch in s.d_text: unit starts (and word ends), units per document. Returns the
+  // number of units.
+  std::size_t find_units(Slot& s, std::size_t bytes, std::size_t n) {
+    const Stream& st = s.stream;
+    s.d_flag.reserve(bytes + 1, st, s.budget);
+    thrust::fill(policy(st, s.alloc), s.d_flag.get(), s.d_flag.get() + bytes + 1, 0);
+    for_each_index(n, items::MarkDocStart{s.d_off.get(), bytes, s.d_flag.get()}, st, s.alloc);
+    const bool word = p_.shingle.kind == ShingleKind::word;
+    s.d_ustart.reserve(bytes + 1, st, s.budget);
+    const std::uint32_t* us_end =
+        thrust::copy_if(policy(st, s.alloc), thrust::counting_iterator<std::uint64_t>(0),
+                        thrust::counting_iterator<std::uint64_t>(bytes), s.d_ustart.get(),
+                        items::UnitStart{s.d_text.get(), s.d_flag.get(), word});
+    const std::size_t units = static_cast<std::size_t>(us_end - s.d_ustart.get());
+    if (word) {
+      s.d_uend.reserve(units + 1, st, s.budget);
+      thrust::copy_if(policy(st, s.alloc), thrust::counting_iterator<std::uint64_t>(1),
+                      thrust::counting_iterator<std::uint64_t>(bytes + 1), s.d_uend.get(),
+                      items::WordEndAfter{s.d_text.get(), s.d_flag.get(), bytes});
+    }
+    s.d_doc_unit.reserve(n + 1, st, s.budget);
+    thrust::lower_bound(policy(st, s.alloc), s.d_ustart.get(), s.d_ustart.get() + units,
+                        s.d_off.get(), s.d_off.get() + n + 1, s.d_doc_unit.get());
+    return units;
+  }
+
+  kernels::TextView view(const Slot& s) const {
+    return kernels::TextView{s.d_text.get(),
+                             s.d_off.get(),
+                             s.d_ustart.get(),
+                             s.d_uend.get(),
+                             s.d_doc_unit.get(),
+                             p_.shingle.n,
+                             p_.shingle.kind == ShingleKind::word};
+  }
+
+  // Copies a batch to the slot's device buffers.
+  void upload(Slot& s, const NormalizedBatch& batch) {
+    const std::size_t bytes = batch.text.size(), n = batch.size();
+    if (bytes >= UINT32_MAX) throw OutOfDeviceMemory("batch of 4 GiB or more");
+    const Stream& st = s.stream;
+    s.h_text.reserve(bytes + 1);
+    s.h_off.reserve(n + 1);
+    std::memcpy(s.h_text.get(), batch.text.data(), bytes);
+    std::memcpy(s.h_off.get(), batch.offsets.data(), (n + 1) * sizeof(std::uint64_t));
+    s.d_text.reserve(bytes + 1, st, s.budget);
+    s.d_off.reserve(n + 1, st, s.budget);
+    to_device(s.d_text.get(), s.h_text.get(), bytes, st);
+    to_device(s.d_off.get(), s.h_off.get(), n + 1, st);
+  }
+
+  // Queues one batch's sketch on the slot's stream (returns once the device has it all).
+  void enqueue(Slot& s, const NormalizedBatch& batch) {
+    const std::size_t bytes = batch.text.size(), n = batch.size();
+    const std::uint32_t k = p_.num_perm(), bands = p_.lsh.bands, rows = p_.lsh.rows;
+    const Stream& st = s.stream;
+    s.n = n;
+    if (n == 0) return;
+    upload(s, batch);
+    const std::size_t units = find_units(s, bytes, n);
+    const kernels::TextView v = view(s);
+    s.d_shingles.reserve(n + 1, st, s.budget);
+    s.d_chunks.reserve(n + 1, st, s.budget);
+    for_each_index(n + 1,
+                   items::CountShingles{s.d_off.get(), s.d_doc_unit.get(), p_.shingle.n, n,
+                                        s.d_shingles.get(), s.d_chunks.get()},
+                   st, s.alloc);
+    // d_chunks becomes doc_chunk: the first chunk of every document, and the total at [n].
+    thrust::exclusive_scan(policy(st, s.alloc), s.d_chunks.get(), s.d_chunks.get() + n + 1,
+                           s.d_chunks.get());
+    std::uint32_t chunks = 0;
+    to_host(&chunks, s.d_chunks.get() + n, 1, st);
+    st.sync();
+    s.d_chunk_doc.reserve(std::max<std::size_t>(chunks, 1), st, s.budget);
+    thrust::upper_bound(policy(st, s.alloc), s.d_chunks.get(), s.d_chunks.get() + n + 1,
+                        thrust::counting_iterator<std::uint32_t>(0),
+                        thrust::counting_iterator<std::uint32_t>(chunks), s.d_chunk_doc.get());
+    for_each_index(chunks, items::MinusOne{s.d_chunk_doc.get()}, st, s.alloc);
+    s.d_sig.reserve(n * k, st, s.budget);
+    if (p_.kind == SketchKind::fast) {
+      s.d_uh.reserve(std::max<std::size_t>(units, 1), st, s.budget);
+      for_each_index(units, items::UnitHashes{v, s.d_uh.get()}, st, s.alloc);
+      s.d_bins.reserve(std::max<std::size_t>(std::size_t{chunks} * k, n * k), st, s.budget);
+      DeviceBuffer<std::uint64_t> combined(n * k, st, s.budget);
+#if defined(DUPSCAN_ON_GPU)
+      if (chunks) {
+        oph_chunks_kernel<<<chunks, kBlockThreads, 0, st.get()>>>(
+            v, s.d_uh.get(), s.d_chunk_doc.get(), s.d_chunks.get(), s.d_shingles.get(), k,
+            s.d_bins.get());
+        DUPSCAN_CUDA_CHECK_LAUNCH();
+      }
+#else
+      for_each_index(chunks,
+                     items::OphChunkSolo{v, s.d_uh.get(), s.d_chunk_doc.get(), s.d_chunks.get(),
+                                         s.d_shingles.get(), k, s.d_bins.get()},
+                     st, s.alloc);
+#endif
+      for_each_index(n * k,
+                     items::Combine<std::uint64_t>{s.d_bins.get(), s.d_chunks.get(), k,
+                                                   ~std::uint64_t{0}, combined.get()},
+                     st, s.alloc);
+      for_each_index(n, items::Densify{combined.get(), k, s.d_sig.get()}, st, s.alloc);
+    } else {
+      kernels::LegacyScheme scheme{a_.get(), b_.get()};
+      s.d_partial32.reserve(std::max<std::size_t>(std::size_t{chunks} * k, 1), st, s.budget);
+#if defined(DUPSCAN_ON_GPU)
+      if (chunks) {
+        minhash_chunks_kernel<<<chunks, kBlockThreads, 0, st.get()>>>(
+            v, s.d_chunk_doc.get(), s.d_chunks.get(), s.d_shingles.get(), scheme, k,
+            s.d_partial32.get());
+        DUPSCAN_CUDA_CHECK_LAUNCH();
+      }
+#else
+      for_each_index(chunks,
+                     items::MinhashChunkSolo<kernels::LegacyScheme>{
+                         v, s.d_chunk_doc.get(), s.d_chunks.get(), s.d_shingles.get(), scheme, k,
+                         s.d_partial32.get()},
+                     st, s.alloc);
+#endif
+      for_each_index(n * k,
+                     items::Combine<std::uint32_t>{s.d_partial32.get(), s.d_chunks.get(), k,
+                                                   spec::max_hash, s.d_sig.get()},
+                     st, s.alloc);
+    }
+    s.d_keys.reserve(std::max<std::size_t>(n * bands, 1), st, s.budget);
+    for_each_index(
+        n * bands,
+        items::BandKeys{s.d_sig.get(), s.d_shingles.get(), k, bands, rows, s.d_keys.get()}, st,
+        s.alloc);
+    s.h_keys.reserve(n * bands + 1);
+    s.h_counts.reserve(n + 1);
+    to_host(s.h_keys.get(), s.d_keys.get(), n * bands, st);
+    to_host(s.h_counts.get(), s.d_shingles.get(), n, st);
+    if (s.signatures) {
+      s.h_sig.reserve(n * k + 1);
+      to_host(s.h_sig.get(), s.d_sig.get(), n * k, st);
+    }
+  }
+
+  // Copies a finished batch from pinned memory to the caller's vectors.
+  void deliver(Slot& s) {
+    SketchBatch& out = *s.out;
+    const std::size_t n = s.n, k = p_.num_perm(), bands = p_.lsh.bands;
+    out.band_keys.assign(s.h_keys.get(), s.h_keys.get() + (n ? n * bands : 0));
+    out.shingle_counts.assign(s.h_counts.get(), s.h_counts.get() + n);
+    out.signatures.clear();
+    out.signatures64.clear();
+    if (s.signatures) out.signatures.assign(s.h_sig.get(), s.h_sig.get() + n * k);
+  }
+
+  [[noreturn]] void throw_does_not_fit(std::size_t bytes) const {
+    throw Error("a document of " + std::to_string(bytes) +
+                " bytes does not fit in the device memory" +
+                (budget_.cap() ? " budget (--gpu-memory)" : "") +
+                "; give more with --gpu-memory or use --backend cpu");
+  }
+
+  // The batch did not fit: halves, each on its own (recursively), appended in order.
+  void sketch_split(Slot& s, const NormalizedBatch& batch) {
+    const std::size_t n = batch.size();
+    if (n <= 1) {
+      throw_does_not_fit(batch.text.size());
+    }
+    SketchBatch& out = *s.out;
+    SketchBatch whole;
+    for (std::size_t part = 0; part < 2; ++part) {
+      const std::size_t from = part == 0 ? 0 : n / 2, to = part == 0 ? n / 2 : n;
+      NormalizedBatch half;
+      for (std::size_t d = from; d < to; ++d)
+        half.add(batch.doc(d));
+      SketchBatch got;
+      s.out = &got;
+      try {
+        enqueue(s, half);
+        s.stream.sync();
+        deliver(s);
+      } catch (const OutOfDeviceMemory&) {
+        recover(s);
+        sketch_split(s, half);
+      }
+      whole.band_keys.insert(whole.band_keys.end(), got.band_keys.begin(), got.band_keys.end());
+      whole.shingle_counts.insert(whole.shingle_counts.end(), got.shingle_counts.begin(),
+                                  got.shingle_counts.end());
+      whole.signatures.insert(whole.signatures.end(), got.signatures.begin(), got.signatures.end());
+    }
+    s.out = &out;
+    out = std::move(whole);
+  }
+
+  // sets(), halving the batch while it does not fit.
+  void sets_split(Slot& s, const NormalizedBatch& batch, FlatSets& out) {
+    try {
+      sets(s, batch, out);
+      return;
+    } catch (const OutOfDeviceMemory&) {
+      recover(s);
+    }
+    const std::size_t n = batch.size();
+    if (n <= 1) {
+      throw_does_not_fit(batch.text.size());
+    }
+    out.values.clear();
+    out.offsets.assign(1, 0);
+    for (std::size_t part = 0; part < 2; ++part) {
+      NormalizedBatch half;
+      for (std::size_t d = part == 0 ? 0 : n / 2; d < (part == 0 ? n / 2 : n); ++d)
+        half.add(batch.doc(d));
+      FlatSets got;
+      sets_split(s, half, got);
+      const std::uint64_t base = out.values.size();
+      out.values.insert(out.values.end(), got.values.begin(), got.values.end());
+      for (std::size_t d = 1; d < got.offsets.size(); ++d)
+        out.offsets.push_back(base + got.offsets[d]);
+    }
+  }
+
+  // Verification sets of a batch (synchronous).
+  void sets(Slot& s, const NormalizedBatch& batch, FlatSets& out) {
+    const std::size_t bytes = batch.text.size(), n = batch.size();
+    out.values.clear();
+    out.offsets.assign(n + 1, 0);
+    if (n == 0) return;
+    const Stream& st = s.stream;
+    upload(s, batch);
+    const std::size_t units = find_units(s, bytes, n);
+    const kernels::TextView v = view(s);
+    s.d_shingles.reserve(n + 1, st, s.budget);
+    s.d_chunks.reserve(n + 1, st, s.budget);
+    for_each_index(n + 1,
+                   items::CountShingles{s.d_off.get(), s.d_doc_unit.get(), p_.shingle.n, n,
+                                        s.d_shingles.get(), s.d_chunks.get()},
+                   st, s.alloc);
+    s.d_shingle_off.reserve(n + 1, st, s.budget);
+    thrust::copy(policy(st, s.alloc), s.d_shingles.get(), s.d_shingles.get() + n + 1,
+                 s.d_shingle_off.get());
+    thrust::exclusive_scan(policy(st, s.alloc), s.d_shingle_off.get(),
+                           s.d_shingle_off.get() + n + 1, s.d_shingle_off.get());
+    std::uint64_t total = 0;
+    to_host(&total, s.d_shingle_off.get() + n, 1, st);
+    st.sync();
+    const std::uint64_t* uh = nullptr;
+    if (p_.kind == SketchKind::fast) {
+      s.d_uh.reserve(std::max<std::size_t>(units, 1), st, s.budget);
+      for_each_index(units, items::UnitHashes{v, s.d_uh.get()}, st, s.alloc);
+      uh = s.d_uh.get();
+    }
+    s.d_doc.reserve(total + 1, st, s.budget);
+    s.d_values.reserve(total + 1, st, s.budget);
+    thrust::upper_bound(policy(st, s.alloc), s.d_shingle_off.get(), s.d_shingle_off.get() + n + 1,
+                        thrust::counting_iterator<std::uint64_t>(0),
+                        thrust::counting_iterator<std::uint64_t>(total), s.d_doc.get());
+    for_each_index(total, items::MinusOne{s.d_doc.get()}, st, s.alloc);
+    for_each_index(
+        total, items::ShingleValue{v, uh, s.d_shingle_off.get(), s.d_doc.get(), s.d_values.get()},
+        st, s.alloc);
+    // (document, value) in lexicographic order: stable sorts, least significant key first.
+    thrust::stable_sort_by_key(policy(st, s.alloc), s.d_values.get(), s.d_values.get() + total,
+                               s.d_doc.get());
+    thrust::stable_sort_by_key(policy(st, s.alloc), s.d_doc.get(), s.d_doc.get() + total,
+                               s.d_values.get());
+    auto zip = thrust::make_zip_iterator(thrust::make_tuple(s.d_doc.get(), s.d_values.get()));
+    const std::size_t kept =
+        static_cast<std::size_t>(thrust::unique(policy(st, s.alloc), zip, zip + total) - zip);
+    s.d_shingle_off.reserve(n + 1, st, s.budget);
+    thrust::lower_bound(policy(st, s.alloc), s.d_doc.get(), s.d_doc.get() + kept,
+                        thrust::counting_iterator<std::uint32_t>(0),
+                        thrust::counting_iterator<std::uint32_t>(static_cast<std::uint32_t>(n + 1)),
+                        s.d_shingle_off.get());
+    out.values.resize(kept);
+    to_host(out.values.data(), s.d_values.get(), kept, st);
+    to_host(out.offsets.data(), s.d_shingle_off.get(), n + 1, st);
+    st.sync();
+  }
+
+  SketchParams p_;
+  DeviceOptions o_;
+  std::string detail_;
+  MemoryBudget budget_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  DeviceBuffer<std::uint64_t> a_, b_;
+};
+
+}  // namespace dupscan::DUPSCAN_DEVICE_NS

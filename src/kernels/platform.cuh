@@ -1,0 +1,355 @@
+// What the CUDA backend's source needs from the machine it runs on, in one place, so that the same
+// source compiles twice:
+//  - by nvcc (DUPSCAN_ON_GPU): device memory, streams, Thrust's CUDA system, __global__ kernels;
+//  - by g++ as the `cuda-host` testing backend: host memory, Thrust's CPP system, the kernels'
+//    per-item functions called by thrust::for_each on the CPU.
+// Everything above this header (the per-item maths, the orchestration) is written once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <new>
+#include <string>
+#include <utility>
+
+#include <thrust/binary_search.h>
+#include <thrust/copy.h>
+#include <thrust/fill.h>
+#include <thrust/for_each.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/scan.h>
+#include <thrust/sort.h>
+#include <thrust/unique.h>
+
+#if defined(__CUDACC__)
+#define DUPSCAN_ON_GPU 1
+#include <cuda_runtime.h>
+#include <thrust/system/cuda/execution_policy.h>
+#else
+#include <thrust/system/cpp/execution_policy.h>
+#endif
+
+#include "dupscan/errors.hpp"
+#include "dupscan/spec.hpp"
+
+// The namespace of this compilation: dupscan::cuda (nvcc) or dupscan::cuda_host (g++). The two
+// builds can be linked into one program.
+#if defined(DUPSCAN_ON_GPU)
+#define DUPSCAN_DEVICE_NS cuda
+#else
+#define DUPSCAN_DEVICE_NS cuda_host
+#endif
+
+#if defined(DUPSCAN_ON_GPU)
+/// Throws dupscan::Error naming file:line and the CUDA error when `call` fails.
+#define DUPSCAN_CUDA_TRY(call)                                                          \
+  do {                                                                                  \
+    const cudaError_t dupscan_err_ = (call);                                            \
+    if (dupscan_err_ != cudaSuccess) {                                                  \
+      ::dupscan::DUPSCAN_DEVICE_NS::throw_cuda_error(dupscan_err_, __FILE__, __LINE__); \
+    }                                                                                   \
+  } while (0)
+#endif
+
+namespace dupscan::DUPSCAN_DEVICE_NS {
+
+/// A device allocation failed: the caller splits its batch and tries again.
+struct OutOfDeviceMemory : Error {
+  using Error::Error;
+};
+
+#if defined(DUPSCAN_ON_GPU)
+[[noreturn]] inline void throw_cuda_error(cudaError_t err, const char* file, int line) {
+  std::string what = std::string(file) + ":" + std::to_string(line) + ": " + cudaGetErrorName(err) +
+                     ": " + cudaGetErrorString(err);
+  if (err == cudaErrorMemoryAllocation) {
+    cudaGetLastError();  // clear the sticky-free error so that a smaller batch can try again
+    throw OutOfDeviceMemory(what);
+  }
+  throw Error(what);
+}
+/// After every kernel launch.
+#define DUPSCAN_CUDA_CHECK_LAUNCH() DUPSCAN_CUDA_TRY(cudaGetLastError())
+#endif
+
+/// A stream of work; on the host build every call completes before it returns.
+class Stream {
+ public:
+#if defined(DUPSCAN_ON_GPU)
+  Stream() {
+    DUPSCAN_CUDA_TRY(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking));
+  }
+  ~Stream() {
+    if (s_) cudaStreamDestroy(s_);
+  }
+  cudaStream_t get() const {
+    return s_;
+  }
+  void sync() const {
+    DUPSCAN_CUDA_TRY(cudaStreamSynchronize(s_));
+  }
+#else
+  Stream() = default;
+  void sync() const {}
+#endif
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+ private:
+#if defined(DUPSCAN_ON_GPU)
+  cudaStream_t s_ = nullptr;
+#endif
+};
+
+/// Device memory a backend may hold (--gpu-memory): an allocation past it fails as if the device
+/// were full, so that the same split-and-retry path runs (and is tested on the host build).
+class MemoryBudget {
+ public:
+  explicit MemoryBudget(std::size_t cap = 0) : cap_(cap) {}
+  void take(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(m_);
+    if (cap_ && used_ + bytes > cap_) {
+      throw OutOfDeviceMemory("device memory budget of " + std::to_string(cap_) +
+                              " bytes exceeded (" + std::to_string(used_ + bytes) + " wanted)");
+    }
+    used_ += bytes;
+  }
+  void give(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(m_);
+    used_ -= bytes;
+  }
+  std::size_t cap() const { return cap_; }
+
+ private:
+  std::mutex m_;
+  std::size_t cap_;
+  std::size_t used_ = 0;
+};
+
+namespace detail {
+inline void* device_alloc(std::size_t bytes, const Stream& s, MemoryBudget* budget) {
+  if (bytes == 0) return nullptr;
+  if (budget) budget->take(bytes);
+#if defined(DUPSCAN_ON_GPU)
+  void* p = nullptr;
+  const cudaError_t err = cudaMallocAsync(&p, bytes, s.get());
+  if (err != cudaSuccess) {
+    if (budget) budget->give(bytes);
+    throw_cuda_error(err, __FILE__, __LINE__);
+  }
+  return p;
+#else
+  (void)s;
+  void* p = std::malloc(bytes);
+  if (!p) {
+    if (budget) budget->give(bytes);
+    throw OutOfDeviceMemory("out of host memory for " + std::to_string(bytes) + " bytes");
+  }
+  return p;
+#endif
+}
+inline void device_free(void* p, std::size_t bytes, const Stream* s, MemoryBudget* budget) {
+  if (!p) return;
+  if (budget) budget->give(bytes);
+#if defined(DUPSCAN_ON_GPU)
+  if (s) {
+    cudaFreeAsync(p, s->get());
+  } else {
+    cudaFree(p);
+  }
+#else
+  (void)s;
+  std::free(p);
+#endif
+}
+}  // namespace detail
+
+/// Move-only owner of `size()` elements of device memory (host memory in the host build),
+/// allocated and freed in stream order.
+template <class T>
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(std::size_t n, const Stream& s, MemoryBudget* budget = nullptr) {
+    reserve_exact(n, s, budget);
+  }
+  ~DeviceBuffer() { release(); }
+  DeviceBuffer(DeviceBuffer&& o) noexcept
+      : p_(std::exchange(o.p_, nullptr)),
+        n_(std::exchange(o.n_, 0)),
+        s_(o.s_),
+        budget_(o.budget_) {}
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+    if (this != &o) {
+      release();
+      p_ = std::exchange(o.p_, nullptr);
+      n_ = std::exchange(o.n_, 0);
+      s_ = o.s_;
+      budget_ = o.budget_;
+    }
+    return *this;
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+
+  /// At least n elements; contents are lost when it grows (by half again, to amortize).
+  void reserve(std::size_t n, const Stream& s, MemoryBudget* budget) {
+    if (n > n_) reserve_exact(n + n / 2, s, budget);
+  }
+  void release() {
+    detail::device_free(p_, n_ * sizeof(T), s_, budget_);
+    p_ = nullptr;
+    n_ = 0;
+  }
+  T* get() const { return p_; }
+  std::size_t size() const { return n_; }
+
+ private:
+  void reserve_exact(std::size_t n, const Stream& s, MemoryBudget* budget) {
+    release();
+    p_ = static_cast<T*>(detail::device_alloc(n * sizeof(T), s, budget));
+    n_ = n;
+    s_ = &s;
+    budget_ = budget;
+  }
+  T* p_ = nullptr;
+  std::size_t n_ = 0;
+  const Stream* s_ = nullptr;
+  MemoryBudget* budget_ = nullptr;
+};
+
+/// Page-locked host memory (plain memory in the host build): the staging of copies.
+template <class T>
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  ~PinnedBuffer() { release(); }
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+
+  void reserve(std::size_t n) {
+    if (n <= n_) return;
+    release();
+    const std::size_t want = n + n / 2;
+#if defined(DUPSCAN_ON_GPU)
+    void* p = nullptr;
+    DUPSCAN_CUDA_TRY(cudaMallocHost(&p, want * sizeof(T)));
+    p_ = static_cast<T*>(p);
+#else
+    p_ = static_cast<T*>(std::malloc(want * sizeof(T)));
+    if (!p_) throw std::bad_alloc();
+#endif
+    n_ = want;
+  }
+  T* get() const {
+    return p_;
+  }
+
+ private:
+  void release() {
+#if defined(DUPSCAN_ON_GPU)
+    if (p_) cudaFreeHost(p_);
+#else
+    std::free(p_);
+#endif
+    p_ = nullptr;
+    n_ = 0;
+  }
+  T* p_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+/// Host -> device copy of n elements, in stream order.
+template <class T>
+void to_device(T* d, const T* h, std::size_t n, const Stream& s) {
+  if (n == 0) return;
+#if defined(DUPSCAN_ON_GPU)
+  DUPSCAN_CUDA_TRY(cudaMemcpyAsync(d, h, n * sizeof(T), cudaMemcpyHostToDevice, s.get()));
+#else
+  (void)s;
+  std::memcpy(d, h, n * sizeof(T));
+#endif
+}
+
+/// Device -> host copy of n elements, in stream order (complete after s.sync()).
+template <class T>
+void to_host(T* h, const T* d, std::size_t n, const Stream& s) {
+  if (n == 0) return;
+#if defined(DUPSCAN_ON_GPU)
+  DUPSCAN_CUDA_TRY(cudaMemcpyAsync(h, d, n * sizeof(T), cudaMemcpyDeviceToHost, s.get()));
+#else
+  (void)s;
+  std::memcpy(h, d, n * sizeof(T));
+#endif
+}
+
+/// Thrust's temporary storage on the device, from the stream-ordered pool: what a sort or scan
+/// asks for is allocated once per size and kept for the next batch.
+class TempAllocator {
+ public:
+  using value_type = char;
+  TempAllocator(const Stream& s, MemoryBudget* budget) : s_(&s), budget_(budget) {}
+  ~TempAllocator() { trim(); }
+  TempAllocator(const TempAllocator&) = delete;
+  TempAllocator& operator=(const TempAllocator&) = delete;
+
+  char* allocate(std::ptrdiff_t bytes) {
+    const std::size_t want = static_cast<std::size_t>(bytes);
+    auto it = free_.lower_bound(want);
+    char* p;
+    std::size_t size;
+    if (it != free_.end()) {
+      p = it->second;
+      size = it->first;
+      free_.erase(it);
+    } else {
+      size = want;
+      p = static_cast<char*>(detail::device_alloc(size, *s_, budget_));
+    }
+    used_.emplace(p, size);
+    return p;
+  }
+  void deallocate(char* p, std::size_t) {
+    auto it = used_.find(p);
+    if (it == used_.end()) return;
+    free_.emplace(it->second, p);
+    used_.erase(it);
+  }
+  /// Frees the blocks kept for reuse (before a retry with a smaller batch).
+  void trim() {
+    for (auto& kv : free_)
+      detail::device_free(kv.second, kv.first, s_, budget_);
+    free_.clear();
+  }
+
+ private:
+  const Stream* s_;
+  MemoryBudget* budget_;
+  std::multimap<std::size_t, char*> free_;
+  std::map<char*, std::size_t> used_;
+};
+
+/// The Thrust execution policy of a stream: CUDA's on the GPU (no synchronization beyond what
+/// the algorithm's result needs), the sequential host system otherwise.
+#if defined(DUPSCAN_ON_GPU)
+inline auto policy(const Stream& s, TempAllocator& alloc) {
+  return thrust::cuda::par_nosync(alloc).on(s.get());
+}
+#else
+inline auto policy(const Stream&, TempAllocator&) {
+  return thrust::cpp::par;
+}
+#endif
+
+/// Calls f(i) for i in [0, n): one GPU thread per item, or a loop on the host.
+template <class F>
+void for_each_index(std::size_t n, F f, const Stream& s, TempAllocator& alloc) {
+  if (n == 0) return;
+  thrust::for_each_n(policy(s, alloc), thrust::counting_iterator<std::size_t>(0), n, f);
+}
+
+}  // namespace dupscan::DUPSCAN_DEVICE_NS

@@ -1,0 +1,247 @@
+// The CUDA backend's per-item maths: what one work item (a byte, a unit, a shingle chunk, a
+// document, a band) computes, as DUPSCAN_HD functions over flat arrays. The GPU runs each item in
+// a thread (or, for a chunk, in a thread block); the cuda-host build runs the same functions in a
+// loop on the CPU. All of it follows spec.hpp, shingle.hpp and fast_sketch.hpp; nothing here may
+// depend on the order in which items run.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dupscan/fast_sketch.hpp"
+#include "dupscan/shingle.hpp"
+#include "dupscan/spec.hpp"
+
+namespace dupscan::kernels {
+
+/// Shingles per chunk: the unit of work of the sketch kernels. A document of more shingles is split
+/// into several chunks (one thread block each on the GPU), whose per-permutation minima are then
+/// combined; min is order-independent, so any split gives the same bits. 2048: a 1 KB document
+/// (~170 shingles) is one chunk, a 1 MB one ~85 chunks that spread over the SMs.
+constexpr std::uint32_t kChunkShingles = 2048;
+/// Shingle hashes computed per step of a chunk (in shared memory on the GPU), then folded into the
+/// K minima by the team.
+constexpr std::uint32_t kTile = 256;
+
+/// The normalized documents of a batch on the device, with their units (words for word:N, code
+/// points for char:N).
+struct TextView {
+  const unsigned char* text;        ///< all documents back to back
+  const std::uint64_t* doc_off;     ///< n + 1 offsets into text
+  const std::uint32_t* unit_start;  ///< first byte of every unit, ascending
+  const std::uint32_t* unit_end;    ///< one past the last byte of every word (word:N only)
+  const std::uint32_t* doc_unit;    ///< n + 1: document d's units are [doc_unit[d], doc_unit[d+1])
+  std::uint32_t n;                  ///< N of word:N / char:N
+  bool word;                        ///< word:N (else char:N)
+};
+
+/// Shingles of a document of `len` bytes and `units` units (shingle.hpp).
+DUPSCAN_HD inline std::uint32_t shingle_count(std::uint64_t len, std::uint32_t units,
+                                              std::uint32_t n) {
+  if (len == 0) return 0;
+  return units < n ? 1u : units - n + 1;
+}
+
+/// Byte range [begin, end) of shingle j of document d (shingle.hpp).
+DUPSCAN_HD inline void shingle_range(const TextView& v, std::uint32_t d, std::uint32_t j,
+                                     std::uint64_t& begin, std::uint64_t& end) {
+  const std::uint32_t u0 = v.doc_unit[d];
+  const std::uint32_t units = v.doc_unit[d + 1] - u0;
+  if (units < v.n) {
+    begin = v.doc_off[d];
+    end = v.doc_off[d + 1];
+    return;
+  }
+  begin = v.unit_start[u0 + j];
+  if (j + v.n < units) {
+    // word:N ends at the last byte of word j + N - 1, the byte before the space before word
+    // j + N; char:N right before code point j + N.
+    end = v.word ? v.unit_end[u0 + j + v.n - 1] : v.unit_start[u0 + j + v.n];
+  } else {
+    end = v.doc_off[d + 1];
+  }
+}
+
+/// Unit starts: byte i begins a word (after a space or a document start) or a code point.
+/// `doc_start[i]` is 1 where a document begins.
+DUPSCAN_HD inline bool is_unit_start(const unsigned char* text, const std::uint8_t* doc_start,
+                                     std::uint64_t i, bool word) {
+  if (!word) return detail::is_utf8_lead(static_cast<char>(text[i]));
+  return text[i] != ' ' && (doc_start[i] || text[i - 1] == ' ');
+}
+
+/// Word ends: byte i is the last of a word (before a space, a document start or the end).
+DUPSCAN_HD inline bool is_word_end(const unsigned char* text, const std::uint8_t* doc_start,
+                                   std::uint64_t i, std::uint64_t size) {
+  return text[i] != ' ' && (i + 1 == size || doc_start[i + 1] || text[i + 1] == ' ');
+}
+
+/// The code point of well-formed UTF-8 at p (normalized text is well-formed).
+DUPSCAN_HD inline std::uint32_t decode_utf8(const unsigned char* p) {
+  const std::uint32_t c = p[0];
+  if (c < 0x80) return c;
+  if (c < 0xE0) return ((c & 0x1F) << 6) | (p[1] & 0x3F);
+  if (c < 0xF0) return ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+  return ((c & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+}
+
+/// fast_sketch.hpp step 1 for unit u.
+DUPSCAN_HD inline std::uint64_t unit_hash(const TextView& v, std::uint32_t u) {
+  const std::uint32_t s = v.unit_start[u];
+  if (v.word) return fast::word_hash(v.text + s, v.unit_end[u] - s);
+  return fast::char_hash(decode_utf8(v.text + s));
+}
+
+/// fast_sketch.hpp step 2: the value of shingle j of document d from the unit hashes `uh`.
+DUPSCAN_HD inline std::uint64_t shingle_value(const TextView& v, const std::uint64_t* uh,
+                                              std::uint32_t d, std::uint32_t j) {
+  const std::uint32_t u0 = v.doc_unit[d];
+  const std::uint32_t units = v.doc_unit[d + 1] - u0;
+  const std::uint32_t m = units < v.n ? units : v.n;
+  std::uint64_t s = 0;
+  for (std::uint32_t k = 0; k < m; ++k)
+    s = s * fast::kBase + uh[u0 + j + k];
+  return fast::fmix64(s);
+}
+
+// ---- the MinHash schemes (spec.hpp step 5) ------------------------------------------------------
+
+/// datasketch's legacy scheme: 32-bit shingle hashes, ((a*h + b) mod 2^64) mod (2^61 - 1).
+struct LegacyScheme {
+  using Hash = std::uint32_t;
+  using Value = std::uint32_t;
+  static constexpr Value kEmpty = spec::max_hash;
+  const std::uint64_t* a;
+  const std::uint64_t* b;
+
+  DUPSCAN_HD static Hash hash(const unsigned char* p, std::size_t len) {
+    return spec::shingle_hash(p, len);
+  }
+  DUPSCAN_HD Value apply(std::uint32_t i, Hash h) const { return spec::permute(a[i], b[i], h); }
+};
+
+// ---- teams: who works on one chunk -------------------------------------------------------------
+
+/// One thread alone (the host build, and any item run by a single thread).
+struct SoloTeam {
+  DUPSCAN_HD unsigned rank() const { return 0; }
+  DUPSCAN_HD unsigned size() const { return 1; }
+  DUPSCAN_HD void sync() const {}
+  template <class T>
+  DUPSCAN_HD void atomic_min(T* p, T v) const {
+    if (v < *p) *p = v;
+  }
+};
+
+/// Where a chunk is: its document and its first shingle.
+DUPSCAN_HD inline void chunk_place(const std::uint32_t* chunk_doc, const std::uint32_t* doc_chunk,
+                                   std::uint32_t c, std::uint32_t& d, std::uint32_t& first) {
+  d = chunk_doc[c];
+  first = (c - doc_chunk[d]) * kChunkShingles;
+}
+
+/**
+ * The K minima of one chunk's shingles under a MinHash scheme, into partial[c * K, (c + 1) * K).
+ * The team hashes kTile shingles at a time into `tile`, then each member folds the tile into the
+ * permutations it owns (i = rank, rank + size, ...): no two members write the same minimum.
+ */
+template <class Team, class Scheme>
+DUPSCAN_HD void minhash_chunk(const Team& team, const TextView& v, const std::uint32_t* chunk_doc,
+                              const std::uint32_t* doc_chunk, const std::uint32_t* shingles,
+                              std::uint32_t c, const Scheme& scheme, std::uint32_t k,
+                              typename Scheme::Value* partial, typename Scheme::Hash* tile) {
+  std::uint32_t d, first;
+  chunk_place(chunk_doc, doc_chunk, c, d, first);
+  const std::uint32_t left = shingles[d] - first;
+  const std::uint32_t count = left < kChunkShingles ? left : kChunkShingles;
+  typename Scheme::Value* out = partial + std::size_t{c} * k;
+  for (std::uint32_t i = team.rank(); i < k; i += team.size())
+    out[i] = Scheme::kEmpty;
+  for (std::uint32_t t0 = 0; t0 < count; t0 += kTile) {
+    const std::uint32_t tn = count - t0 < kTile ? count - t0 : kTile;
+    team.sync();  // the previous tile is folded
+    for (std::uint32_t s = team.rank(); s < tn; s += team.size()) {
+      std::uint64_t b, e;
+      shingle_range(v, d, first + t0 + s, b, e);
+      tile[s] = Scheme::hash(v.text + b, e - b);
+    }
+    team.sync();
+    for (std::uint32_t i = team.rank(); i < k; i += team.size()) {
+      typename Scheme::Value m = out[i];
+      for (std::uint32_t s = 0; s < tn; ++s) {
+        const typename Scheme::Value x = scheme.apply(i, tile[s]);
+        m = x < m ? x : m;
+      }
+      out[i] = m;
+    }
+  }
+}
+
+/// One chunk's OPH bins (fast_sketch.hpp step 3) into partial[c * K, (c + 1) * K) as 64-bit
+/// values: lo32(v) for a bin that received v, 2^64 - 1 for an empty one (so that min over chunks
+/// keeps "empty" apart from a received 2^32 - 1).
+template <class Team>
+DUPSCAN_HD void oph_chunk(const Team& team, const TextView& v, const std::uint64_t* uh,
+                          const std::uint32_t* chunk_doc, const std::uint32_t* doc_chunk,
+                          const std::uint32_t* shingles, std::uint32_t c, std::uint32_t k,
+                          std::uint64_t* partial) {
+  std::uint32_t d, first;
+  chunk_place(chunk_doc, doc_chunk, c, d, first);
+  const std::uint32_t left = shingles[d] - first;
+  const std::uint32_t count = left < kChunkShingles ? left : kChunkShingles;
+  std::uint64_t* out = partial + std::size_t{c} * k;
+  for (std::uint32_t i = team.rank(); i < k; i += team.size())
+    out[i] = ~std::uint64_t{0};
+  team.sync();
+  for (std::uint32_t s = team.rank(); s < count; s += team.size()) {
+    const std::uint64_t x = shingle_value(v, uh, d, first + s);
+    team.atomic_min(out + fast::oph_bin(x, k), x & 0xFFFFFFFFu);
+  }
+}
+
+/// Minimum over a document's chunks of one signature position: out = min partial[c * K + i].
+template <class Value>
+DUPSCAN_HD Value combine_chunks(const Value* partial, const std::uint32_t* doc_chunk,
+                                std::uint32_t d, std::uint32_t i, std::uint32_t k, Value empty) {
+  Value m = empty;
+  for (std::uint32_t c = doc_chunk[d]; c < doc_chunk[d + 1]; ++c) {
+    const Value x = partial[std::size_t{c} * k + i];
+    m = x < m ? x : m;
+  }
+  return m;
+}
+
+/**
+ * fast_sketch.hpp step 4 for one document: bins[0, K) are its combined 64-bit bins (2^64 - 1 =
+ * empty); sig gets the densified 32-bit signature. A document without shingles keeps every slot
+ * at 2^32 - 1. Bin by bin: an empty bin i takes bin (i - o_t) mod K for the first round t whose
+ * bin was filled in step 3.
+ */
+DUPSCAN_HD inline void densify(const std::uint64_t* bins, std::uint32_t k, std::uint32_t* sig) {
+  constexpr std::uint64_t kNone = ~std::uint64_t{0};
+  bool any = false;
+  for (std::uint32_t i = 0; i < k; ++i)
+    any = any || bins[i] != kNone;
+  for (std::uint32_t i = 0; i < k; ++i) {
+    if (bins[i] != kNone || !any) {
+      sig[i] = bins[i] != kNone ? static_cast<std::uint32_t>(bins[i]) : spec::max_hash;
+      continue;
+    }
+    for (std::uint32_t t = 1;; ++t) {
+      const std::uint32_t o = fast::densify_offset(t, k);
+      const std::uint32_t j = i >= o ? i - o : i + k - o;
+      if (bins[j] != kNone) {
+        sig[i] = static_cast<std::uint32_t>(bins[j]);
+        break;
+      }
+    }
+  }
+}
+
+/// spec.hpp step 6 for band j of a document with `shingles` shingles: 0 when it has none.
+DUPSCAN_HD inline std::uint64_t band_key_of(const std::uint32_t* sig, std::uint32_t shingles,
+                                            std::uint32_t rows, std::uint32_t j) {
+  return shingles ? spec::band_key(sig + std::size_t{j} * rows, rows, j) : 0;
+}
+
+}  // namespace dupscan::kernels

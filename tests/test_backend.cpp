@@ -1,0 +1,226 @@
+// Every backend this build has, over the same batches: the CPU backend against the plain
+// reference of the spec (for_each_shingle, spec::shingle_hash, minhash_update, the fast sketch's
+// formulas), and the CUDA backend's host build (cuda-host) against the CPU -- signatures, band
+// keys, shingle counts, verification sets, candidate pairs and exact groups, bit for bit. The GPU
+// itself is compared in tests/test_cuda_backend.cpp (label gpu).
+#include "backend_cases.hpp"
+#include "dupscan/errors.hpp"
+#include "dupscan/fast_sketch.hpp"
+#include "dupscan/spec.hpp"
+
+namespace dupscan {
+namespace {
+
+using test::BackendCase;
+
+// The plain reference of one document's sketch: spec.hpp steps 3-6 / fast_sketch.hpp steps 1-4.
+void reference_sketch(std::string_view doc, const SketchParams& p, std::vector<std::uint32_t>& sig,
+                      std::vector<std::uint64_t>& keys, std::uint32_t& count) {
+  const std::uint32_t k = p.num_perm();
+  sig.assign(k, spec::max_hash);
+  keys.assign(p.lsh.bands, 0);
+  if (p.kind == SketchKind::compat) {
+    std::vector<std::uint32_t> hashes;
+    for_each_shingle(
+        doc.data(), doc.size(), p.shingle.kind, p.shingle.n,
+        [&](const char* s, std::size_t n) { hashes.push_back(spec::shingle_hash(s, n)); });
+    minhash_update(hashes.data(), hashes.size(), p.perms, sig.data());
+    count = static_cast<std::uint32_t>(hashes.size());
+  } else {
+    // Units: words (bytes up to a space) or code points, hashed bytewise (fast::word_hash).
+    std::vector<std::uint64_t> units, values;
+    for (std::size_t i = 0; i < doc.size();) {
+      std::size_t e = i + 1;
+      if (p.shingle.kind == ShingleKind::word) {
+        while (e < doc.size() && doc[e] != ' ')
+          ++e;
+        units.push_back(
+            fast::word_hash(reinterpret_cast<const unsigned char*>(doc.data()) + i, e - i));
+        ++e;  // the space
+      } else {
+        while (e < doc.size() && !detail::is_utf8_lead(doc[e]))
+          ++e;
+        const auto* b = reinterpret_cast<const unsigned char*>(doc.data()) + i;
+        std::uint32_t cp = b[0];
+        if (cp >= 0xF0) {
+          cp = ((cp & 7) << 18) | ((b[1] & 63u) << 12) | ((b[2] & 63u) << 6) | (b[3] & 63u);
+        } else if (cp >= 0xE0) {
+          cp = ((cp & 15) << 12) | ((b[1] & 63u) << 6) | (b[2] & 63u);
+        } else if (cp >= 0xC0) {
+          cp = ((cp & 31) << 6) | (b[1] & 63u);
+        }
+        units.push_back(fast::char_hash(cp));
+      }
+      i = e;
+    }
+    const std::size_t n = p.shingle.n;
+    const std::size_t m = std::min(n, units.size());
+    for (std::size_t j = 0; !units.empty() && j + m <= units.size(); ++j) {
+      std::uint64_t s = 0;
+      for (std::size_t t = 0; t < m; ++t)
+        s = s * fast::kBase + units[j + t];
+      values.push_back(fast::fmix64(s));
+      if (m < n) break;
+    }
+    oph_signature(values.data(), values.size(), k, sig.data());
+    count = static_cast<std::uint32_t>(values.size());
+  }
+  if (count) band_keys(sig.data(), p.lsh, keys.data());
+}
+
+struct ParamSet {
+  const char* name;
+  SketchParams params;
+};
+
+std::vector<ParamSet> param_sets() {
+  return {
+      {"compat word:5 K=128 9x13", test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13})},
+      {"compat char:9 K=64 8x8", test::sketch_params(SketchKind::compat, "char:9", 64, {8, 8})},
+      {"compat word:1 K=17 3x5 seed 42",
+       test::sketch_params(SketchKind::compat, "word:1", 17, {3, 5}, 42)},
+      {"fast word:5 K=128 16x8", test::sketch_params(SketchKind::fast, "word:5", 128, {16, 8})},
+      {"fast char:5 K=256 32x8", test::sketch_params(SketchKind::fast, "char:5", 256, {32, 8})},
+      {"fast word:3 K=1 1x1", test::sketch_params(SketchKind::fast, "word:3", 1, {1, 1})},
+  };
+}
+
+std::vector<BackendCase> small_cases() {
+  std::vector<BackendCase> cases;
+  cases.push_back(test::boundary_case());
+  cases.push_back(test::random_utf8_case(1, 300));
+  cases.push_back(test::random_utf8_case(2, 57));
+  BackendCase none{"no documents", {}};
+  cases.push_back(std::move(none));
+  return cases;
+}
+
+TEST(Backend, CpuEqualsThePlainReferenceOfTheSpec) {
+  std::vector<BackendCase> cases = small_cases();
+  cases.push_back(test::real_text_case(1500));
+  std::vector<std::uint32_t> sig;
+  std::vector<std::uint64_t> keys;
+  for (const ParamSet& ps : param_sets()) {
+    auto cpu = make_cpu_backend(ps.params);
+    const std::uint32_t k = ps.params.num_perm(), bands = ps.params.lsh.bands;
+    for (const BackendCase& c : cases) {
+      SketchBatch out;
+      cpu->sketch(c.batch, out);
+      ASSERT_EQ(out.shingle_counts.size(), c.batch.size());
+      std::size_t bad = 0;
+      for (std::size_t d = 0; d < c.batch.size(); ++d) {
+        std::uint32_t count = 0;
+        reference_sketch(c.batch.doc(d), ps.params, sig, keys, count);
+        bad += count != out.shingle_counts[d] ||
+               !std::equal(sig.begin(), sig.end(), out.signatures.begin() + d * k) ||
+               !std::equal(keys.begin(), keys.end(), out.band_keys.begin() + d * bands);
+      }
+      EXPECT_EQ(bad, 0u) << ps.name << ", " << c.name << ": documents unlike the reference";
+    }
+  }
+}
+
+TEST(Backend, EmptyDocumentsHaveBandKeysZeroAndNoShingles) {
+  for (const ParamSet& ps : param_sets()) {
+    auto cpu = make_cpu_backend(ps.params);
+    NormalizedBatch b;
+    b.add("");
+    b.add("some words here");
+    b.add("");
+    SketchBatch out;
+    cpu->sketch(b, out);
+    for (std::size_t d : {0, 2}) {
+      EXPECT_EQ(out.shingle_counts[d], 0u);
+      for (std::uint32_t j = 0; j < ps.params.lsh.bands; ++j)
+        EXPECT_EQ(out.band_keys[d * ps.params.lsh.bands + j], 0u) << ps.name;
+      for (std::uint32_t i = 0; i < ps.params.num_perm(); ++i)
+        EXPECT_EQ(out.signatures[d * ps.params.num_perm() + i], spec::max_hash);
+    }
+    EXPECT_GT(out.shingle_counts[1], 0u);
+  }
+}
+
+std::unique_ptr<Backend> cuda_host(const SketchParams& p, std::size_t gpu_memory = 0) {
+  BackendOptions o;
+  o.gpu_memory = gpu_memory;
+  return make_backend("cuda-host", p, o).backend;
+}
+
+TEST(Backend, CudaHostEqualsCpu) {
+  if (!have_cuda_backend())
+    GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
+  std::vector<BackendCase> cases = small_cases();
+  cases.push_back(test::real_text_case(4000));
+  for (const ParamSet& ps : param_sets()) {
+    auto cpu = make_cpu_backend(ps.params);
+    auto dev = cuda_host(ps.params);
+    EXPECT_EQ(dev->name(), "cuda-host");
+    for (const BackendCase& c : cases)
+      test::expect_same_sketches(*cpu, *dev, c, ps.name);
+  }
+}
+
+TEST(Backend, CudaHostEqualsCpuOnASixteenMegabyteDocument) {
+  if (!have_cuda_backend())
+    GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
+  const BackendCase c = test::long_document_case(std::size_t{16} << 20);
+  for (const ParamSet& ps : {param_sets()[0], param_sets()[3]}) {
+    auto cpu = make_cpu_backend(ps.params);
+    auto dev = cuda_host(ps.params);
+    test::expect_same_sketches(*cpu, *dev, c, ps.name);
+  }
+}
+
+TEST(Backend, CudaHostStagesEqualCpu) {
+  if (!have_cuda_backend())
+    GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
+  const SketchParams p = param_sets()[0].params;
+  auto cpu = make_cpu_backend(p);
+  auto dev = cuda_host(p);
+  for (unsigned seed : {1u, 2u, 3u})
+    test::expect_same_stages(*cpu, *dev, seed);
+}
+
+TEST(Backend, CudaHostSplitsABatchThatDoesNotFitItsMemoryBudget) {
+  if (!have_cuda_backend())
+    GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
+  const SketchParams p = param_sets()[0].params;
+  const BackendCase c = test::real_text_case(600);
+  auto cpu = make_cpu_backend(p);
+  // About 1.5 MB of device memory for a batch of ~400 KB of text: the batch is split, the
+  // results are those of one batch.
+  auto dev = cuda_host(p, std::size_t{1500} << 10);
+  test::expect_same_sketches(*cpu, *dev, c, "1.5 MB budget");
+  // A budget that cannot hold one document is an error that says so.
+  auto tiny = cuda_host(p, 4096);
+  SketchBatch out;
+  try {
+    tiny->sketch(c.batch, out);
+    FAIL() << "a 4 KB budget sketched a real batch";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not fit in the device memory budget"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Backend, FactoryNamesWhatRunsAndRefusesWhatItCannot) {
+  const SketchParams p = param_sets()[0].params;
+  EXPECT_EQ(make_backend("cpu", p).backend->name(), "cpu");
+  EXPECT_THROW(make_backend("tpu", p), UsageError);
+  const BackendChoice a = make_backend("auto", p);
+  EXPECT_FALSE(a.note.empty());
+  EXPECT_NE(a.note.find(a.backend->name()), std::string::npos) << a.note;
+  if (a.backend->name() == "cpu" && have_cuda_backend()) {
+    // No usable GPU here: asking for the GPU is an error saying so, never a silent fallback.
+    try {
+      make_backend("cuda", p);
+      FAIL() << "--backend cuda without a usable GPU succeeded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("no usable GPU"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dupscan

@@ -1,0 +1,94 @@
+// The CUDA backend on the GPU against the CPU backend, over the batches of tests/test_backend.cpp:
+// signatures, band keys, shingle counts, verification sets, candidate pairs and exact groups, bit
+// for bit. Labelled `gpu`: skipped, with the reason, where no GPU is usable.
+#include <thread>
+#include "backend_cases.hpp"
+
+#include "gpu_test.hpp"
+
+namespace dupscan {
+namespace {
+
+struct GpuParams {
+  const char* name;
+  SketchParams params;
+};
+
+std::vector<GpuParams> gpu_params() {
+  return {
+      {"compat word:5 K=128 9x13", test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13})},
+      {"compat char:9 K=64 8x8", test::sketch_params(SketchKind::compat, "char:9", 64, {8, 8})},
+      {"compat word:1 K=300 20x15",
+       test::sketch_params(SketchKind::compat, "word:1", 300, {20, 15})},
+      {"fast word:5 K=128 16x8", test::sketch_params(SketchKind::fast, "word:5", 128, {16, 8})},
+      {"fast char:5 K=256 32x8", test::sketch_params(SketchKind::fast, "char:5", 256, {32, 8})},
+  };
+}
+
+std::unique_ptr<Backend> gpu(const SketchParams& p, std::size_t gpu_memory = 0) {
+  BackendOptions o;
+  o.gpu_memory = gpu_memory;
+  return make_backend("cuda", p, o).backend;
+}
+
+TEST(CudaBackend, EqualsCpu) {
+  DUPSCAN_REQUIRE_GPU();
+  std::vector<test::BackendCase> cases;
+  cases.push_back(test::boundary_case());
+  cases.push_back(test::random_utf8_case(1, 3000));
+  cases.push_back(test::real_text_case(20000));
+  cases.push_back(test::long_document_case(std::size_t{16} << 20));
+  for (const GpuParams& gp : gpu_params()) {
+    auto cpu = make_cpu_backend(gp.params);
+    auto dev = gpu(gp.params);
+    EXPECT_EQ(dev->name(), "cuda");
+    for (const test::BackendCase& c : cases)
+      test::expect_same_sketches(*cpu, *dev, c, gp.name);
+  }
+}
+
+TEST(CudaBackend, StagesEqualCpu) {
+  DUPSCAN_REQUIRE_GPU();
+  const SketchParams p = gpu_params()[0].params;
+  auto cpu = make_cpu_backend(p);
+  auto dev = gpu(p);
+  for (unsigned seed : {1u, 2u, 3u, 4u})
+    test::expect_same_stages(*cpu, *dev, seed);
+}
+
+TEST(CudaBackend, SplitsABatchThatDoesNotFitItsMemoryBudget) {
+  DUPSCAN_REQUIRE_GPU();
+  const SketchParams p = gpu_params()[0].params;
+  auto cpu = make_cpu_backend(p);
+  auto dev = gpu(p, std::size_t{4} << 20);
+  test::expect_same_sketches(*cpu, *dev, test::real_text_case(5000), "4 MB budget");
+}
+
+TEST(CudaBackend, ConcurrentSubmitsFromManyThreadsEqualCpu) {
+  DUPSCAN_REQUIRE_GPU();
+  const SketchParams p = gpu_params()[0].params;
+  auto cpu = make_cpu_backend(p);
+  auto dev = gpu(p);
+  const test::BackendCase c = test::real_text_case(3000);
+  SketchBatch want;
+  cpu->sketch(c.batch, want);
+  std::vector<std::thread> threads;
+  std::vector<int> ok(8, 0);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < 4; ++r) {
+        SketchBatch got;
+        dev->sketch(c.batch, got);
+        if (got.band_keys != want.band_keys || got.signatures != want.signatures) return;
+      }
+      ok[t] = 1;
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  for (int t = 0; t < 8; ++t)
+    EXPECT_EQ(ok[t], 1) << "thread " << t;
+}
+
+}  // namespace
+}  // namespace dupscan
