@@ -1,5 +1,6 @@
 // The device port of spec.hpp equals the host (and so libxxhash and datasketch), in kernels.
 // Labelled `gpu`: skipped, with the reason, where no CUDA device is usable.
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include <cstdlib>
@@ -15,15 +16,26 @@ namespace {
 
 // A macro, not a function: GTEST_SKIP() returns from the function it is written in. With
 // DUPSCAN_GPU_REQUIRED=1 (scripts/gpu-check.sh) a missing GPU is a failure, never a skip.
-#define DUPSCAN_REQUIRE_GPU()                                                                      \
-  do {                                                                                             \
-    std::string why_;                                                                              \
-    if (cuda::usable_devices(&why_) == 0) {                                                        \
-      const char* required_ = std::getenv("DUPSCAN_GPU_REQUIRED");                                 \
-      if (required_ && std::string(required_) == "1") FAIL() << "no usable CUDA device: " << why_; \
-      GTEST_SKIP() << "no usable CUDA device: " << why_;                                           \
-    }                                                                                              \
+#define DUPSCAN_REQUIRE_GPU()                                         \
+  do {                                                                \
+    std::string why_;                                                 \
+    if (cuda::usable_devices(&why_) == 0) {                           \
+      const char* required_ = std::getenv("DUPSCAN_GPU_REQUIRED");    \
+      if (required_ && std::string(required_) == "1") FAIL() << why_; \
+      GTEST_SKIP() << why_;                                           \
+    }                                                                 \
   } while (0)
+
+// A machine without an NVIDIA driver or device node is told so, not sent to upgrade a driver.
+TEST(CudaSpec, NoGpuIsNamedAsSuch) {
+  struct stat st {};
+  for (const char* node : {"/dev/nvidiactl", "/dev/nvidia0", "/dev/dxg"}) {
+    if (::stat(node, &st) == 0) GTEST_SKIP() << node << " exists: this machine may have a GPU";
+  }
+  std::string why;
+  EXPECT_EQ(cuda::usable_devices(&why), 0);
+  EXPECT_EQ(why, "no usable NVIDIA GPU (no driver / no device)");
+}
 
 TEST(CudaSpec, Xxh64InKernelEqualsLibxxhash) {
   DUPSCAN_REQUIRE_GPU();

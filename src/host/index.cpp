@@ -512,8 +512,11 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   w.field("format", m.params.format);
   w.end_object();
   w.field("threshold", m.threshold);
-  w.key("lsh_weights").begin_array().value(m.lsh_fp_weight).value(m.lsh_fn_weight).end_array();
-  if (!m.lsh_choice.empty()) w.field("lsh_params", m.lsh_choice);
+  // How bands x rows were chosen: unknown for indexes of dupscan 0.1.0, and not made up then.
+  if (!m.lsh_choice.empty()) {
+    w.key("lsh_weights").begin_array().value(m.lsh_fp_weight).value(m.lsh_fn_weight).end_array();
+    w.field("lsh_params", m.lsh_choice);
+  }
   w.key("inputs").begin_array();
   for (const Input& in : m.inputs) {
     w.begin_object();
