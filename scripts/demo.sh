@@ -4,13 +4,18 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/install-deps.sh"
-"$here/scripts/build.sh"
+# Only the dupscan command: the test suite and the CUDA targets are for scripts/test.sh.
+BUILD_TARGET=dupscan "$here/scripts/build.sh"
+build=${BUILD_DIR:-$here/build}
 out=$here/out/example
 echo "+ dupscan dedup examples/corpus.jsonl.gz -o out/example --write-deduped out/example/deduped.jsonl.gz" >&2
-"$here/build/dupscan" dedup "$here/examples/corpus.jsonl.gz" -o "$out" \
+"$build/dupscan" dedup "$here/examples/corpus.jsonl.gz" -o "$out" \
   --write-deduped "$out/deduped.jsonl.gz"
 echo >&2
 echo "First lines of out/example/duplicates.jsonl:" >&2
 head -n 3 "$out/duplicates.jsonl" >&2
 echo "First line of out/example/clusters.jsonl:" >&2
 head -n 1 "$out/clusters.jsonl" >&2
+echo >&2
+echo "The command is $build/dupscan; to call it dupscan: export PATH=\"$build:\$PATH\"" >&2
+echo "(or install it: cmake --install \"$build\" --prefix ~/.local, with ~/.local/bin on PATH)" >&2

@@ -10,12 +10,12 @@
 #include "spec_check.hpp"
 
 // A macro, not a function: GTEST_SKIP() returns from the function it is written in.
-#define DUPSCAN_REQUIRE_GPU()                                                                      \
-  do {                                                                                             \
-    std::string why_;                                                                              \
-    if (::dupscan::cuda::usable_devices(&why_) == 0) {                                             \
-      const char* required_ = std::getenv("DUPSCAN_GPU_REQUIRED");                                 \
-      if (required_ && std::string(required_) == "1") FAIL() << "no usable CUDA device: " << why_; \
-      GTEST_SKIP() << "no usable CUDA device: " << why_;                                           \
-    }                                                                                              \
+#define DUPSCAN_REQUIRE_GPU()                                         \
+  do {                                                                \
+    std::string why_;                                                 \
+    if (::dupscan::cuda::usable_devices(&why_) == 0) {                \
+      const char* required_ = std::getenv("DUPSCAN_GPU_REQUIRED");    \
+      if (required_ && std::string(required_) == "1") FAIL() << why_; \
+      GTEST_SKIP() << why_;                                           \
+    }                                                                 \
   } while (0)

@@ -1,5 +1,6 @@
 // The device port of spec.hpp equals the host (and so libxxhash and datasketch), in kernels.
 // Labelled `gpu`: skipped, with the reason, where no CUDA device is usable.
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include <cstdlib>
@@ -13,6 +14,17 @@
 
 namespace dupscan {
 namespace {
+
+// A machine without an NVIDIA driver or device node is told so, not sent to upgrade a driver.
+TEST(CudaSpec, NoGpuIsNamedAsSuch) {
+  struct stat st {};
+  for (const char* node : {"/dev/nvidiactl", "/dev/nvidia0", "/dev/dxg"}) {
+    if (::stat(node, &st) == 0) GTEST_SKIP() << node << " exists: this machine may have a GPU";
+  }
+  std::string why;
+  EXPECT_EQ(cuda::usable_devices(&why), 0);
+  EXPECT_EQ(why, "no usable NVIDIA GPU (no driver / no device)");
+}
 
 TEST(CudaSpec, Xxh64InKernelEqualsLibxxhash) {
   DUPSCAN_REQUIRE_GPU();

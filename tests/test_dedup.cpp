@@ -164,6 +164,19 @@ TEST(Dedup, BadRecordsAreSkippedAndCountedOrFatalWithStrict) {
   std::vector<std::string> warnings;
   DedupObserver obs;
   obs.warning = [&](const std::string& w) { warnings.push_back(w); };
+  // 5 of 7 records skipped is more than the default 10%: an error naming the most common reason.
+  try {
+    run_dedup(cfg);
+    FAIL() << "5 of 7 records skipped passed for a clean run";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("'" + (dir / "in.jsonl") + "': 5 of 7 records skipped " +
+                                              "(71.4%, more than --max-skipped 10%)",
+                                          0),
+              0u)
+        << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(dir / "out")) << "the output directory was left behind";
+  cfg.max_skipped = 1.0;
   const DedupResult r = run_dedup(cfg, obs);
   EXPECT_EQ(r.counts.documents, 2u);
   EXPECT_EQ(r.counts.skipped, 5u);

@@ -339,6 +339,30 @@ TEST(Distributed, BadRecordOnOneRankFailsTheRunAndKeepsEarlierOutputs) {
                                       "report.json"}));
 }
 
+// An input that read nothing fails the run on the rank that reads it, with the one-line hint a
+// single process gives; the output directory is not left behind.
+TEST(Distributed, AnInputThatReadNothingFailsTheRun) {
+  test::TempDir dir;
+  auto inputs = write_parts(dir, 3);
+  test::write_file(dir / "gsm.jsonl",
+                   "{\"question\":\"q one\",\"answer\":\"a\"}\n"
+                   "{\"question\":\"q two\",\"answer\":\"b\"}\n");
+  inputs.push_back(dir / "gsm.jsonl");
+  DedupConfig c = config(inputs, dir / "out");
+  try {
+    run_on_threads(c, 3);
+    FAIL() << "a run that read nothing of an input succeeded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'" + (dir / "gsm.jsonl") +
+                                         "': no document read, all 2 records skipped"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("use --text-field question"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(dir / "out"));
+}
+
 // ---- dupscan-mpi under mpirun ----------------------------------------------------------------
 
 #ifdef DUPSCAN_MPI_BIN

@@ -2,6 +2,7 @@
 // README's "What happens when..." table; Faults.ReadmeTableMatchesTheseCases keeps the two equal.
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -40,10 +41,23 @@ simdjson::dom::element report(simdjson::dom::parser& p, const std::string& dir, 
   return test::parse_json(p, buf);
 }
 
-// A bad line between two good ones: skipped and counted by default, fatal with --strict.
+// `n` good records with distinct texts, one per line.
+std::string filler(int n, const std::string& prefix = "f") {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    out += rec(prefix + std::to_string(i),
+               "filler record " + std::to_string(i) + " about nothing in particular " + prefix) +
+           "\n";
+  }
+  return out;
+}
+
+// A bad line among nine good ones (10%, the most --max-skipped allows by default): skipped and
+// counted, fatal with --strict.
 void expect_bad_line(const std::string& line, const char* reason, const char* message) {
   test::TempDir dir;
-  test::write_file(dir / "in.jsonl", rec("a", kText) + "\n" + line + "\n" + rec("b", kText) + "\n");
+  test::write_file(dir / "in.jsonl",
+                   rec("a", kText) + "\n" + line + "\n" + rec("b", kText) + "\n" + filler(7));
   const auto r = run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(dir / "out"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("in.jsonl:2: " + std::string(message)), std::string::npos) << r.err;
@@ -51,7 +65,7 @@ void expect_bad_line(const std::string& line, const char* reason, const char* me
   std::string buf;
   auto rep = report(p, dir / "out", buf);
   EXPECT_EQ(std::uint64_t(rep["counts"]["skipped_by_reason"][reason]), 1u) << buf;
-  EXPECT_EQ(std::uint64_t(rep["counts"]["documents"]), 2u);
+  EXPECT_EQ(std::uint64_t(rep["counts"]["documents"]), 9u);
   const auto s =
       run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(dir / "strict") + " --strict");
   EXPECT_EQ(s.exit_code, 1);
@@ -341,12 +355,29 @@ void signals() {
 void bad_usage() {
   test::TempDir dir;
   test::write_file(dir / "in.jsonl", rec("a", kText) + "\n");
-  for (const char* args :
-       {"--bogus", "--threshold 1.5", "--bands 20 --rows 10", "--shingle word:0"}) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--bogus", "The following argument was not expected: --bogus"},
+      {"--threshold 1.5", "--threshold must be in (0, 1]"},
+      {"--threshold abc", "--threshold"},
+      {"--bands 20 --rows 10", "must not exceed --num-perm"},
+      {"--bands 0 --rows 4", "--bands must be >= 1, got 0"},
+      {"--bands 4 --rows 0", "--rows must be >= 1, got 0"},
+      {"--bands -3 --rows 4", "--bands must be >= 1, got -3"},
+      {"--bands 0", "--bands must be >= 1, got 0"},
+      {"--shingle word:0", "word:N or char:N"},
+      {"--keep biggest", "--keep"},
+      {"--text-field a++b", "--text-field must be"},
+  };
+  for (const auto& [args, message] : cases) {
     const auto r =
         run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(dir / "out") + " " + args);
     EXPECT_EQ(r.exit_code, 2) << args;
-    EXPECT_FALSE(r.err.empty());
+    // One style for CLI11's errors and dupscan's own: what is wrong, then where help is.
+    EXPECT_EQ(r.err.rfind("dupscan: error: ", 0), 0u) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find("\nRun 'dupscan dedup --help' for the options.\n"), std::string::npos)
+        << args << "\n"
+        << r.err;
     EXPECT_FALSE(test::file_exists(dir / "out")) << args;
   }
 }
@@ -448,7 +479,8 @@ void contam_bad_benchmark() {
 
 void contam_bad_training_record() {
   test::TempDir dir;
-  test::write_file(dir / "train.jsonl", rec("a", kText) + "\n{broken\n" + rec("b", kText) + "\n");
+  test::write_file(dir / "train.jsonl",
+                   rec("a", kText) + "\n{broken\n" + rec("b", kText) + "\n" + filler(7));
   test::write_file(dir / "eval.jsonl", rec("e", kText) + "\n");
   const std::string args = "contam --train " + q(dir / "train.jsonl") + " --eval " +
                            q("b=" + (dir / "eval.jsonl")) + " -o ";
@@ -459,7 +491,8 @@ void contam_bad_training_record() {
   std::string buf;
   auto rep = report(p, dir / "out", buf);
   EXPECT_EQ(std::uint64_t(rep["train"]["skipped_by_reason"]["malformed_json"]), 1u);
-  EXPECT_EQ(std::uint64_t(rep["train"]["documents"]), 2u);
+  EXPECT_EQ(std::uint64_t(rep["train"]["documents"]), 9u);
+  EXPECT_NE(r.err.find("skipped training records: 1"), std::string::npos) << r.err;
   const auto s = run_dupscan(args + q(dir / "strict") + " --strict");
   EXPECT_EQ(s.exit_code, 1);
   EXPECT_NE(s.err.find("train.jsonl:2: malformed JSON"), std::string::npos) << s.err;
@@ -507,6 +540,485 @@ void index_append_crash() {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(test::read_file(dir / "out/duplicates.jsonl").find("\"duplicate_of\":\"a\""),
             std::string::npos);
+}
+
+// ---- input honesty (issue 15) ---------------------------------------------------------------
+
+// Every file under `dir` with its bytes ("<absent>" when there is no such directory): equal
+// before and after a failed run when that run left the directory as it was.
+std::string tree_of(const std::string& dir) {
+  if (!test::file_exists(dir)) return "<absent>";
+  std::string out;
+  for (const std::string& name : test::list_dir(dir)) {
+    const std::string path = dir + "/" + name;
+    struct stat st {};
+    ::stat(path.c_str(), &st);
+    out += name + "\n" + (S_ISDIR(st.st_mode) ? tree_of(path) : test::read_file(path)) + "\n";
+  }
+  return out;
+}
+
+// GSM8K-like records: the text is in "question", the default --text-field is "text".
+std::string gsm_records(int n, int from = 0) {
+  std::string out;
+  for (int i = from; i < from + n; ++i) {
+    const std::string k = std::to_string(i);
+    out += "{\"question\":\"Natalia sold clips to " + k +
+           " of her friends in April and then half as many clips in May; how many clips did "
+           "she sell altogether in April and May\",\"answer\":\"She sold " +
+           k + " clips\"}\n";
+  }
+  return out;
+}
+
+#ifdef DUPSCAN_MPI_BIN
+test::RunResult mpirun2(const std::string& args) {
+  test::TempDir io;
+  // Open MPI refuses root unless told (containers, CI).
+  const std::string cmd =
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 2 "
+      "--oversubscribe " +
+      std::string(DUPSCAN_MPI_BIN) + " " + args + " >" + (io / "out") + " 2>" + (io / "err") +
+      " </dev/null";
+  const int status = std::system(cmd.c_str());
+  test::RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.err = test::read_file(io / "err");
+  return r;
+}
+#endif
+
+void wrong_text_field() {
+  test::TempDir dir;
+  test::write_file(dir / "gsm.jsonl", gsm_records(20));
+  test::write_file(dir / "gsm2.jsonl", gsm_records(20, 100));
+  const std::string gsm = q(dir / "gsm.jsonl");
+  const std::string hint = "records have fields: question, answer; use --text-field question";
+  // An earlier run's outputs in out/; a failed run leaves them, and fresh/ stays absent.
+  ASSERT_EQ(run_dupscan("dedup " + gsm + " --text-field question -o " + q(dir / "out")).exit_code,
+            0);
+  const std::string eval = q("b=" + (dir / "gsm.jsonl") + ":question");
+  const std::pair<std::string, std::string> runs[] = {
+      {"dedup " + gsm + " -o " + q(dir / "out"), dir / "out"},
+      {"dedup " + gsm + " -o " + q(dir / "fresh/sub"), dir / "fresh"},
+      {"index build " + gsm + " --index " + q(dir / "idx"), dir / "idx"},
+      {"contam --train " + gsm + " --eval " + eval + " -o " + q(dir / "c"), dir / "c"},
+  };
+  for (const auto& [args, out] : runs) {
+    const std::string before = tree_of(out);
+    const auto r = run_dupscan(args);
+    EXPECT_EQ(r.exit_code, 1) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find("dupscan: error: '" + (dir / "gsm.jsonl") +
+                         "': no document read, all 20 records skipped (no \"text\" field, the "
+                         "first at line 1); " +
+                         hint + "\n"),
+              std::string::npos)
+        << args << "\n"
+        << r.err;
+    EXPECT_EQ(tree_of(out), before) << args;
+  }
+  // index add reads the index's field: the hint says which.
+  ASSERT_EQ(run_dupscan("index build " + gsm + " --text-field question --index " + q(dir / "idx"))
+                .exit_code,
+            0);
+  const std::string idx_before = tree_of(dir / "idx");
+  test::write_file(dir / "other.jsonl", rec("x", kText) + "\n");
+  const auto add =
+      run_dupscan("index add " + q(dir / "other.jsonl") + " --index " + q(dir / "idx"));
+  EXPECT_EQ(add.exit_code, 1) << add.err;
+  EXPECT_NE(add.err.find("records have fields: id, text; the index reads --text-field question"),
+            std::string::npos)
+      << add.err;
+  EXPECT_EQ(tree_of(dir / "idx"), idx_before);
+  // The benchmark side: every record must be usable, and the hint names the --eval to give.
+  const auto ev = run_dupscan("contam --train " + gsm + " --text-field question --eval " +
+                              q("b=" + (dir / "gsm.jsonl")) + " -o " + q(dir / "c"));
+  EXPECT_EQ(ev.exit_code, 1) << ev.err;
+  EXPECT_NE(ev.err.find("gsm.jsonl:1: benchmark record without a string field \"text\"; records "
+                        "have fields: question, answer; use --eval b=" +
+                        (dir / "gsm.jsonl") + ":question"),
+            std::string::npos)
+      << ev.err;
+  EXPECT_FALSE(test::file_exists(dir / "c"));
+#ifdef DUPSCAN_MPI_BIN
+  if (std::system("command -v mpirun >/dev/null 2>&1") == 0) {
+    const auto m = mpirun2("dedup " + gsm + " " + q(dir / "gsm2.jsonl") + " -o " + q(dir / "mpi") +
+                           " --threads 1");
+    EXPECT_EQ(m.exit_code, 1) << m.err;
+    EXPECT_NE(m.err.find(hint), std::string::npos) << m.err;
+    EXPECT_FALSE(test::file_exists(dir / "mpi")) << "dupscan-mpi left its output directory";
+  }
+#endif
+}
+
+void plain_text_input() {
+  test::TempDir dir;
+  const std::string lines[] = {
+      " = Valkyria Chronicles III = ",
+      "",
+      " Senjou no Valkyria 3 : Unrecorded Chronicles is a tactical role playing video game",
+      " The game began development in 2010 , carrying over a large portion of the work",
+      " Senjou no Valkyria 3 : Unrecorded Chronicles is a tactical role playing video game",
+  };
+  std::string text;
+  for (const auto& l : lines)
+    text += l + "\n";
+  test::write_file(dir / "wiki.txt", text);
+  const std::string wiki = q(dir / "wiki.txt");
+  const std::string hint = "this looks like plain text, not JSON Lines: use --format text";
+  const auto r = run_dupscan("dedup " + wiki + " -o " + q(dir / "out"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no document read, all 4 records skipped"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(hint), std::string::npos) << r.err;
+  EXPECT_FALSE(test::file_exists(dir / "out"));
+  test::write_file(dir / "eval.jsonl", rec("e", lines[3]) + "\n");
+  const std::string contam = "contam --train " + wiki + " --eval " +
+                             q("b=" + (dir / "eval.jsonl")) + " -o " + q(dir / "c");
+  const auto c = run_dupscan(contam);
+  EXPECT_EQ(c.exit_code, 1);
+  EXPECT_NE(c.err.find(hint), std::string::npos) << c.err;
+  EXPECT_FALSE(test::file_exists(dir / "c"));
+  // On purpose: one document per line, ids <file>:<line>.
+  const auto t = run_dupscan("dedup " + wiki + " -o " + q(dir / "out") + " --format text");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(test::read_file(dir / "out/duplicates.jsonl"),
+            "{\"id\":\"" + (dir / "wiki.txt") + ":5\",\"duplicate_of\":\"" + (dir / "wiki.txt") +
+                ":3\",\"cluster\":0,\"kind\":\"exact\",\"jaccard\":1}\n");
+  simdjson::dom::parser p;
+  std::string buf;
+  EXPECT_EQ(std::string_view(report(p, dir / "out", buf)["parameters"]["format"]), "text");
+  const auto ct = run_dupscan(contam + " --format text");
+  ASSERT_EQ(ct.exit_code, 0) << ct.err;
+  EXPECT_NE(test::read_file(dir / "c/contamination.jsonl").find("\"dirty\":true"),
+            std::string::npos);
+  // An index of text remembers its format: --against needs no --format.
+  ASSERT_EQ(
+      run_dupscan("index build " + wiki + " --format text --index " + q(dir / "idx")).exit_code, 0);
+  test::write_file(dir / "new.txt", lines[3] + "\n");
+  const auto a = run_dupscan("dedup " + q(dir / "new.txt") + " -o " + q(dir / "a") + " --against " +
+                             q(dir / "idx"));
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(test::read_file(dir / "a/duplicates.jsonl")
+                .find("\"duplicate_of\":\"" + (dir / "wiki.txt") + ":4\""),
+            std::string::npos);
+  EXPECT_NE(a.err.find("from the index    --format text"), std::string::npos) << a.err;
+}
+
+void too_many_skipped() {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", filler(4) + "{broken\n" + filler(4, "g") + "[1]\n");
+  const std::string run = "dedup " + q(dir / "in.jsonl") + " -o " + q(dir / "out");
+  const auto r = run_dupscan(run);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("'" + (dir / "in.jsonl") +
+                       "': 2 of 10 records skipped (20.0%, more than --max-skipped 10%) (1 with "
+                       "malformed JSON"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("the first at line 5); fix the input, or allow more with --max-skipped"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(test::file_exists(dir / "out"));
+  EXPECT_EQ(run_dupscan(run + " --max-skipped 20%").exit_code, 0);
+  EXPECT_EQ(run_dupscan(run + " --max-skipped 0.2").exit_code, 0);
+  const auto bad = run_dupscan(run + " --max-skipped 120%");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--max-skipped must be a share in [0, 1]"), std::string::npos) << bad.err;
+  // Per input: a clean second input does not excuse the first.
+  test::write_file(dir / "good.jsonl", filler(30, "h"));
+  EXPECT_EQ(run_dupscan("dedup " + q(dir / "good.jsonl") + " " + q(dir / "in.jsonl") + " -o " +
+                        q(dir / "out2"))
+                .exit_code,
+            1);
+}
+
+void nested_and_joined_fields() {
+  test::TempDir dir;
+  // The same documents three ways: flat, nested in meta.body, split into title + body.
+  const std::string title = "Budget review", body = kText;
+  std::string flat, nested, split;
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = "\"d" + std::to_string(i) + "\"";
+    const std::string tail = i == 2 ? " and more" : "";
+    std::string t, b;
+    append_json_string(t, title);
+    append_json_string(b, body + tail);
+    std::string joined;
+    append_json_string(joined, title + "\n" + body + tail);
+    flat += "{\"id\":" + id + ",\"text\":" + joined + "}\n";
+    nested += "{\"id\":" + id + ",\"meta\":{\"lang\":\"en\",\"body\":" + joined + "},\"n\":1}\n";
+    split += "{\"id\":" + id + ",\"title\":" + t + ",\"body\":" + b + "}\n";
+  }
+  test::write_file(dir / "flat.jsonl", flat);
+  test::write_file(dir / "nested.jsonl", nested);
+  test::write_file(dir / "split.jsonl", split);
+  auto dedup = [&](const std::string& file, const std::string& field, const std::string& out) {
+    const auto r =
+        run_dupscan("dedup " + q(dir / file) + " -o " + q(dir / out) + " --text-field " + field);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return test::read_file(dir / out + "/duplicates.jsonl");
+  };
+  const std::string want = dedup("flat.jsonl", "text", "o1");
+  EXPECT_NE(want.find("\"id\":\"d1\",\"duplicate_of\":\"d0\""), std::string::npos) << want;
+  EXPECT_EQ(dedup("nested.jsonl", "meta.body", "o2"), want);
+  EXPECT_EQ(dedup("split.jsonl", "title+body", "o3"), want);
+  // The index and contam read them the same way.
+  ASSERT_EQ(run_dupscan("index build " + q(dir / "nested.jsonl") +
+                        " --text-field meta.body --index " + q(dir / "idx"))
+                .exit_code,
+            0);
+  const auto a = run_dupscan("dedup " + q(dir / "flat.jsonl") + " -o " + q(dir / "o4") +
+                             " --against " + q(dir / "idx") + " --id-field none");
+  EXPECT_EQ(a.exit_code, 2) << "--text-field meta.body is the index's: flat.jsonl lacks it";
+  test::write_file(
+      dir / "eval.jsonl", "{\"doc\":{\"q\":" + [&] {
+        std::string s;
+        append_json_string(s, body);
+        return s;
+      }() + "}}\n");
+  const auto c =
+      run_dupscan("contam --train " + q(dir / "nested.jsonl") + " --text-field meta.body --eval " +
+                  q("b=" + (dir / "eval.jsonl") + ":doc.q") + " -o " + q(dir / "c") +
+                  " --write-decontaminated " + q(dir / "decon.jsonl") +
+                  " --window 0 --min-piece 0 --max-cuts 100");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(test::read_file(dir / "c/contamination.jsonl").find("\"dirty\":true"),
+            std::string::npos);
+  // The cut text replaces meta.body; every other field stays where it was.
+  const std::string decon = test::read_file(dir / "decon.jsonl");
+  EXPECT_NE(decon.find("{\"id\":\"d2\",\"meta\":{\"lang\":\"en\",\"body\":\" and more\"},\"n\":1,"
+                       "\"decontam_piece\":1,\"decontam_pieces\":2}\n"),
+            std::string::npos)
+      << decon;
+}
+
+void same_input_twice() {
+  test::TempDir dir;
+  test::write_file(dir / "a.jsonl", rec("a", kText) + "\n");
+  ASSERT_EQ(::symlink((dir / "a.jsonl").c_str(), (dir / "link.jsonl").c_str()), 0);
+  const std::string a = q(dir / "a.jsonl");
+  for (const std::string& args :
+       {"dedup " + a + " " + a + " -o " + q(dir / "out"),
+        "dedup " + a + " " + q(dir / "link.jsonl") + " -o " + q(dir / "out"),
+        "index build " + a + " " + q(dir / "link.jsonl") + " --index " + q(dir / "out"),
+        "contam --train " + a + " " + a + " --eval " + q("b=" + (dir / "a.jsonl")) + " -o " +
+            q(dir / "out")}) {
+    const auto r = run_dupscan(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_TRUE(r.err.find("input '" + (dir / "a.jsonl") + "' is given twice") !=
+                    std::string::npos ||
+                r.err.find("inputs '" + (dir / "a.jsonl") + "' and '" + (dir / "link.jsonl") +
+                           "' are the same file") != std::string::npos)
+        << args << "\n"
+        << r.err;
+    EXPECT_FALSE(test::file_exists(dir / "out")) << args;
+  }
+}
+
+void output_is_input() {
+  test::TempDir dir;
+  const std::string content = rec("a", kText) + "\n" + rec("b", kText) + "\n";
+  test::write_file(dir / "c.jsonl", content);
+  const std::string run = "dedup " + q(dir / "c.jsonl") + " -o " + q(dir / "out") +
+                          " --write-deduped " + q(dir / "c.jsonl");
+  const auto r = run_dupscan(run);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("input file is output file: --write-deduped '" + (dir / "c.jsonl") + "'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(test::read_file(dir / "c.jsonl"), content);
+  EXPECT_FALSE(test::file_exists(dir / "out"));
+  const auto t = run_dupscan("contam --train " + q(dir / "c.jsonl") + " --eval " +
+                             q("b=" + (dir / "c.jsonl")) + " -o " + q(dir / "o2") +
+                             " --write-decontaminated " + q(dir / "./c.jsonl"));
+  EXPECT_EQ(t.exit_code, 2);
+  EXPECT_NE(t.err.find("input file is output file: --write-decontaminated"), std::string::npos)
+      << t.err;
+  EXPECT_EQ(test::read_file(dir / "c.jsonl"), content);
+  // On purpose: the input is replaced by its deduplicated copy once the run has succeeded.
+  const auto in_place = run_dupscan(run + " --in-place");
+  ASSERT_EQ(in_place.exit_code, 0) << in_place.err;
+  EXPECT_EQ(test::read_file(dir / "c.jsonl"), rec("a", kText) + "\n");
+}
+
+void byte_order_mark() {
+  test::TempDir dir;
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string a = rec("a", kText), b = rec("b", kText);
+  test::write_file(dir / "in.jsonl", bom + a + "\n" + b + "\n");
+  test::write_file(dir / "in2.jsonl.gz", test::gzip_bytes(bom + rec("c", kText) + "\n"));
+  test::write_file(dir / "in.txt", bom + kText + "\n" + kText + "\n");
+  const auto r = run_dupscan("dedup " + q(dir / "in.jsonl") + " " + q(dir / "in2.jsonl.gz") +
+                             " -o " + q(dir / "out") + " --write-deduped " + q(dir / "kept.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  simdjson::dom::parser p;
+  std::string buf;
+  auto rep = report(p, dir / "out", buf);
+  EXPECT_EQ(std::uint64_t(rep["counts"]["documents"]), 3u) << buf;
+  EXPECT_EQ(std::uint64_t(rep["counts"]["skipped"]), 0u) << buf;
+  EXPECT_EQ(std::uint64_t(rep["counts"]["exact_duplicates"]), 2u) << buf;
+  EXPECT_EQ(test::read_file(dir / "kept.jsonl"), a + "\n");  // the record, not the mark
+  const auto t = run_dupscan("dedup " + q(dir / "in.txt") + " -o " + q(dir / "o2") +
+                             " --format text --write-deduped " + q(dir / "kept.txt"));
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(test::read_file(dir / "kept.txt"), kText + "\n");
+}
+
+void contam_coverage_options() {
+  test::TempDir dir;
+  test::write_file(dir / "train.jsonl", rec("t", kText) + "\n");
+  test::write_file(dir / "eval.jsonl", rec("e", kText) + "\n");
+  const std::string run = "contam --train " + q(dir / "train.jsonl") + " --eval " +
+                          q("b=" + (dir / "eval.jsonl")) + " -o " + q(dir / "out");
+  const auto bad = run_dupscan(run + " --coverage-clean 0.9");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--coverage-clean (0.9) must not exceed --coverage-dirty (0.8)"),
+            std::string::npos)
+      << bad.err;
+  EXPECT_FALSE(test::file_exists(dir / "out"));
+  const auto r = run_dupscan(run + " --coverage-clean 0.3 --coverage-dirty 0.7");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* h : {"cov<30%", "cov>=30%", "cov<70%", "cov>=70%"})
+    EXPECT_NE(r.err.find(h), std::string::npos) << h << "\n" << r.err;
+  EXPECT_EQ(r.err.find("cov<20%"), std::string::npos) << r.err;
+}
+
+// Old and new documents with duplicates between them, for the --against cases.
+void write_old_and_new(const test::TempDir& dir, const std::string& field = "question") {
+  std::string old_docs, new_docs;
+  for (int i = 0; i < 12; ++i) {
+    std::string t;
+    append_json_string(t, kText + " Item " + std::to_string(i) + " of the list.");
+    old_docs += "{\"id\":\"o" + std::to_string(i) + "\",\"" + field + "\":" + t + "}\n";
+    std::string u;
+    append_json_string(
+        u, kText + " ITEM " + std::to_string(i) + " of the list" + (i % 2 ? " again" : "."));
+    new_docs += "{\"id\":\"n" + std::to_string(i) + "\",\"" + field + "\":" + u + "}\n";
+  }
+  test::write_file(dir / "old.jsonl", old_docs);
+  test::write_file(dir / "new.jsonl", new_docs);
+}
+
+void against_takes_index_parameters() {
+  test::TempDir dir;
+  write_old_and_new(dir);
+  const std::string params =
+      " --text-field question --shingle word:3 --num-perm 64 --seed 7 --threshold 0.7 "
+      "--keep-case --lsh-weights 0.3,0.7";
+  ASSERT_EQ(
+      run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(dir / "idx") + params)
+          .exit_code,
+      0);
+  const std::string run = "dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") + " -o ";
+  const auto implicit = run_dupscan(run + q(dir / "implicit"));
+  ASSERT_EQ(implicit.exit_code, 0) << implicit.err;
+  const auto stated = run_dupscan(run + q(dir / "stated") + params);
+  ASSERT_EQ(stated.exit_code, 0) << stated.err;
+  for (const char* f : {"duplicates.jsonl", "clusters.jsonl"}) {
+    EXPECT_EQ(test::read_file(dir / "implicit/" + f), test::read_file(dir / "stated/" + f)) << f;
+  }
+  EXPECT_NE(test::read_file(dir / "implicit/duplicates.jsonl").find("\"kind\":\"near\""),
+            std::string::npos)
+      << "the case must find near duplicates of indexed documents to compare";
+  simdjson::dom::parser p1, p2;
+  std::string b1, b2;
+  EXPECT_EQ(simdjson::minify(report(p1, dir / "implicit", b1)["parameters"]),
+            simdjson::minify(report(p2, dir / "stated", b2)["parameters"]));
+  EXPECT_NE(implicit.err.find("from the index    --text-field question, --shingle word:3, "
+                              "--num-perm 64, --seed 7, --keep-case, --threshold 0.7, "
+                              "--lsh-weights 0.3,0.7"),
+            std::string::npos)
+      << implicit.err;
+  // Options given must match, and every difference is listed with the index's value.
+  const auto diff = run_dupscan(run + q(dir / "diff") + " --num-perm 128 --shingle word:5");
+  EXPECT_EQ(diff.exit_code, 2);
+  EXPECT_NE(diff.err.find("--shingle word:5 (the index: word:3); --num-perm 128 (the index: 64)"),
+            std::string::npos)
+      << diff.err;
+  EXPECT_FALSE(test::file_exists(dir / "diff"));
+}
+
+void touched_indexed_file() {
+  test::TempDir dir;
+  write_old_and_new(dir, "text");
+  ASSERT_EQ(
+      run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(dir / "idx")).exit_code,
+      0);
+  const std::string run = "dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") + " -o ";
+  const auto before = run_dupscan(run + q(dir / "before"));
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  // touch: the mtime changes, the bytes do not.
+  ASSERT_EQ(std::system(("touch -d '2001-02-03 04:05:06' " + q(dir / "old.jsonl")).c_str()), 0);
+  const auto touched = run_dupscan(run + q(dir / "touched"));
+  ASSERT_EQ(touched.exit_code, 0) << touched.err;
+  EXPECT_EQ(test::read_file(dir / "touched/duplicates.jsonl"),
+            test::read_file(dir / "before/duplicates.jsonl"));
+  // A real change of the same size is one.
+  std::string old_docs = test::read_file(dir / "old.jsonl");
+  old_docs[old_docs.find("committee")] = 'C';
+  test::write_file(dir / "old.jsonl", old_docs);
+  const auto changed = run_dupscan(run + q(dir / "changed"));
+  EXPECT_EQ(changed.exit_code, 1);
+  EXPECT_NE(changed.err.find("old.jsonl' changed since it was indexed (its checksum differs)"),
+            std::string::npos)
+      << changed.err;
+  EXPECT_FALSE(test::file_exists(dir / "changed"));
+}
+
+void index_build_over_index() {
+  test::TempDir dir;
+  test::write_file(dir / "empty.jsonl", "");
+  write_old_and_new(dir, "text");
+  const std::string idx = q(dir / "idx");
+  ASSERT_EQ(run_dupscan("index build " + q(dir / "empty.jsonl") + " --index " + idx).exit_code, 0);
+  const std::string build = "index build " + q(dir / "old.jsonl") + " --index " + idx;
+  const auto again = run_dupscan(build);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("holds an empty index (0 documents): start over with dupscan index "
+                           "build --force (replaces it), or remove the directory"),
+            std::string::npos)
+      << again.err;
+  const auto force = run_dupscan(build + " --force");
+  ASSERT_EQ(force.exit_code, 0) << force.err;
+  EXPECT_NE(force.err.find("holds 12 documents in 1 segment"), std::string::npos) << force.err;
+  const auto full = run_dupscan(build);
+  EXPECT_EQ(full.exit_code, 2);
+  EXPECT_NE(full.err.find("already holds an index of 12 documents from 1 files: add to it with "
+                          "dupscan index add, start over with dupscan index build --force"),
+            std::string::npos)
+      << full.err;
+}
+
+void killed_run_temporaries() {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", rec("a", kText) + "\n" + rec("b", kText) + "\n");
+  const std::string out = dir / "out";
+  ASSERT_EQ(run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(out)).exit_code, 0);
+  // A run reading a silent pipe, with a signatures file and a stdin spool open, killed hard.
+  const std::string fifo = dir / "fifo";
+  const auto killed = test::run_shell(
+      "mkfifo " + q(fifo) + "; DUPSCAN dedup - -o " + q(out) + " --write-signatures " +
+      q(out + "/sigs.jsonl") + " <" + q(fifo) + " & p=$!; exec 3>" + q(fifo) + "; echo '" +
+      rec("c", kText) + "' >&3; sleep 0.5; kill -KILL $p; wait $p; exec 3>&-; exit 0");
+  ASSERT_EQ(killed.exit_code, 0) << killed.err;
+  std::size_t left = 0;
+  for (const std::string& n : test::list_dir(out))
+    left += n.find(".dupscan-tmp.") != std::string::npos;
+  ASSERT_GE(left, 2u) << "the killed run left no temporary files to clean up";
+  // Not stale: a live process's temporary (this test's pid), and a file of another naming.
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string h = host;
+  for (char& c : h)
+    if (c == '.' || c == '/') c = '_';
+  const std::string live = ".x.jsonl.dupscan-tmp." + h + "." + std::to_string(::getpid()) + ".0";
+  test::write_file(out + "/" + live, "live");
+  test::write_file(out + "/.notes.tmp-1-1", "mine");
+  ASSERT_EQ(run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(out)).exit_code, 0);
+  std::vector<std::string> want = {live, ".notes.tmp-1-1", "clusters.jsonl", "duplicates.jsonl",
+                                   "report.json"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(test::list_dir(out), want);
 }
 
 struct Case {
@@ -563,8 +1075,12 @@ const Case kCases[] = {
      "stops promptly (it checks every 0.1 s), exits 130, removes temporary and spool files; "
      "earlier outputs stay as they were (a second signal kills at once)",
      signals},
-    {"BadUsage", "an option is unknown or out of range (`--threshold 1.5`, bands × rows > K, ...)",
-     "exits 2 with a message saying what is allowed, before doing anything", bad_usage},
+    {"BadUsage",
+     "an option is unknown, malformed or out of range (`--threshold 1.5`, `--bands 0`, "
+     "bands × rows > K, ...)",
+     "exits 2 with a message naming the option and saying what is allowed (`dupscan: error: "
+     "...`, then where the help is), before doing anything",
+     bad_usage},
     {"CudaWithoutGpu", "`--backend cuda` is asked for without a usable GPU",
      "exits 1 saying so (no silent fallback)", cuda_without_gpu},
     {"Determinism",
@@ -587,6 +1103,53 @@ const Case kCases[] = {
      index_append_crash},
     {"InputChanges", "an input file changes while dupscan runs",
      "notices when it reads it again and exits 1 saying so, writing nothing", input_changes},
+    {"WrongTextField",
+     "no record of an input has the `--text-field` (`dedup`, `index build`/`add`, `contam`'s "
+     "training and benchmark sides, `dupscan-mpi`)",
+     "exits 1 in one line: no document read, the fields the records do have and the option to "
+     "give (`records have fields: question, answer; use --text-field question`); the output "
+     "directory stays as it was",
+     wrong_text_field},
+    {"PlainTextInput", "an input is plain text, not JSON Lines",
+     "exits 1 saying `this looks like plain text, not JSON Lines: use --format text`; with "
+     "`--format text` every line is a document, with the id `<file>:<line>`",
+     plain_text_input},
+    {"TooManySkipped", "more than `--max-skipped` (10%) of an input's records are skipped",
+     "exits 1 naming the input, the share and the most common reason, writing nothing; "
+     "`--max-skipped 20%` (or `0.2`) allows more",
+     too_many_skipped},
+    {"NestedAndJoinedFields",
+     "the text is nested (`meta.body`) or spread over fields "
+     "(`title+body`)",
+     "`--text-field meta.body` reads it, `--text-field title+body` joins the fields with a "
+     "newline, in every command; `--write-decontaminated` replaces the nested field",
+     nested_and_joined_fields},
+    {"SameInputTwice", "the same file is given twice (or two paths to one file)",
+     "exits 2 naming it, before doing anything", same_input_twice},
+    {"OutputIsInput", "an output (`--write-deduped`, `--write-decontaminated`) names an input",
+     "exits 2: `input file is output file`, the input untouched; `--in-place` replaces the input "
+     "once the run has succeeded",
+     output_is_input},
+    {"ByteOrderMark", "a file (plain or compressed) begins with a UTF-8 byte-order mark",
+     "skips the mark: line 1 is read as usual", byte_order_mark},
+    {"ContamCoverageOptions", "`contam --coverage-clean` is above `--coverage-dirty`",
+     "exits 2 saying so; the table's headers follow the two options", contam_coverage_options},
+    {"AgainstTakesIndexParameters", "`dedup --against` is given no parameters, or other ones",
+     "takes every option not given from the index (the summary lists them), writing what a run "
+     "stating them writes, byte for byte; options given must match: exits 2 listing every "
+     "difference with the index's value",
+     against_takes_index_parameters},
+    {"TouchedIndexedFile", "an indexed file is touched (its mtime changes, not its size)",
+     "checks its checksum and goes on; a real change is an error naming the file",
+     touched_indexed_file},
+    {"IndexBuildOverIndex", "`index build` is pointed at a directory holding an index",
+     "exits 2 saying what it holds and how to go on (`index add`, `--force` to replace it, or "
+     "remove it); an empty or damaged index is not kept for an add",
+     index_build_over_index},
+    {"KilledRunTemporaries", "a run was killed with SIGKILL and left temporary files",
+     "the next run into that directory removes them (those of dupscan runs of this host that "
+     "are gone), and nothing else",
+     killed_run_temporaries},
 };
 
 // Test names and ctest lines show the case's name, not its bytes.

@@ -174,19 +174,26 @@ TEST(Index, OtherParametersAreAClearErrorThatWritesNothing) {
   build_index(dir, " --shingle word:4");
   const std::string base =
       "dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") + " -o " + q(dir / "out");
-  const auto k = run_dupscan(base + " --shingle word:4 --num-perm 64");
+  // Every difference, each with the index's value.
+  const auto k = run_dupscan(base + " --shingle word:5 --num-perm 64");
   EXPECT_EQ(k.exit_code, 2);
-  EXPECT_NE(k.err.find("num_perm: index 128, this run 64"), std::string::npos) << k.err;
-  const auto t = run_dupscan(base + " --shingle word:4 --threshold 0.5");
+  EXPECT_NE(k.err.find("--shingle word:5 (the index: word:4); --num-perm 64 (the index: 128)"),
+            std::string::npos)
+      << k.err;
+  // Another threshold is fine as long as it keeps the index's bands x rows, which made its keys.
+  const auto t = run_dupscan(base + " --threshold 0.5");
   EXPECT_EQ(t.exit_code, 2);
-  EXPECT_NE(t.err.find("bands: index 9"), std::string::npos) << t.err;
-  EXPECT_NE(t.err.find("--threshold 0.8"), std::string::npos) << t.err;
-  const auto sh = run_dupscan(base);
-  EXPECT_EQ(sh.exit_code, 2);
-  EXPECT_NE(sh.err.find("shingle: index word:4, this run word:5"), std::string::npos) << sh.err;
-  const auto nv = run_dupscan(base + " --shingle word:4 --no-verify");
+  EXPECT_NE(t.err.find("bands x rows 25 x 5 from --threshold 0.5 (the index: 9 x 13, built with "
+                       "--threshold 0.8; add --bands 9 --rows 13"),
+            std::string::npos)
+      << t.err;
+  const auto nv = run_dupscan(base + " --no-verify");
   EXPECT_EQ(nv.exit_code, 2);
   EXPECT_FALSE(test::file_exists(dir / "out"));
+  // Nothing given: the index's parameters, and the summary says which.
+  const auto sh = run_dupscan(base + " --threshold 0.5 --bands 9 --rows 13");
+  EXPECT_EQ(sh.exit_code, 0) << sh.err;
+  EXPECT_NE(sh.err.find("from the index    --shingle word:4\n"), std::string::npos) << sh.err;
   // index add takes the index's parameters: no options needed, none allowed.
   const auto add = run_dupscan("index add " + q(dir / "new.jsonl") + " --index " + q(dir / "idx") +
                                " --num-perm 64");

@@ -1,4 +1,5 @@
 // One JSONL record: what is a document, what is skipped and why.
+#include "dupscan/errors.hpp"
 #include "io.hpp"
 #include "record.hpp"
 #include "test_util.hpp"
@@ -46,6 +47,52 @@ TEST(Record, BadRecordsHaveReasons) {
   EXPECT_EQ(parse(R"({"text": null})").reason, SkipReason::text_not_string);
   EXPECT_EQ(parse("{\"text\": \"bad \xff byte\"}").reason, SkipReason::invalid_utf8);
   EXPECT_TRUE(parse(R"({"text": ""})").ok);  // an empty text is a document (reported empty)
+}
+
+TEST(Record, NestedJoinedFieldsAndPlainText) {
+  EXPECT_EQ(parse(R"({"meta": {"body": "x y"}})", "meta.body").text, "x y");
+  EXPECT_EQ(parse(R"({"a": {"b": {"c": "deep"}}})", "a.b.c").text, "deep");
+  EXPECT_EQ(parse(R"({"meta.body": "whole", "meta": {"body": "nested"}})", "meta.body").text,
+            "whole");  // a key holding the dot wins
+  EXPECT_EQ(parse(R"({"title": "T", "body": "B"})", "title+body").text, "T\nB");
+  EXPECT_EQ(parse(R"({"m": {"id": 7}, "text": "x"})", "text", "m.id").id, "7");
+  EXPECT_EQ(parse(R"({"meta": "flat"})", "meta.body").reason, SkipReason::missing_text_field);
+  EXPECT_EQ(parse(R"({"title": "T"})", "title+body").reason, SkipReason::missing_text_field);
+  EXPECT_EQ(parse(R"({"title": "T", "body": 1})", "title+body").reason,
+            SkipReason::text_not_string);
+  EXPECT_THROW(RecordParser("a++b", "id"), UsageError);
+  EXPECT_THROW(RecordParser("+a", "id"), UsageError);
+
+  RecordParser text("text", "id", InputFormat::text);
+  std::string line = "not {json} at all\r" + std::string(io::kPadding, ' ');
+  std::string_view t;
+  std::string id, detail;
+  SkipReason reason{};
+  ASSERT_TRUE(text.parse(line.data(), 18, t, id, reason, detail));
+  EXPECT_EQ(t, "not {json} at all");  // the line, without its '\r'
+  EXPECT_EQ(id, "");
+}
+
+TEST(Record, BadRecordsSayWhatTheyHold) {
+  auto explain = [](const std::string& line, const char* field = "text") {
+    RecordParser p(field, "id");
+    std::string padded = line + std::string(io::kPadding, ' ');
+    std::string_view text;
+    std::string id, detail;
+    BadRecord b;
+    EXPECT_FALSE(p.parse(padded.data(), line.size(), text, id, b.reason, detail));
+    p.explain(line, b);
+    return b;
+  };
+  const BadRecord g = explain(R"({"question": "q?", "answer": "a"})");
+  EXPECT_EQ(g.fields, "question, answer");
+  EXPECT_EQ(g.suggestion, "question");
+  EXPECT_EQ(g.field, "text");
+  // The id is no text; a nested string is found when no top-level one is.
+  EXPECT_EQ(explain(R"({"id": "x", "n": 1, "doc": {"body": "b"}})").suggestion, "doc.body");
+  EXPECT_EQ(explain(R"({"text": 5, "n": 1})").suggestion, "");
+  EXPECT_TRUE(explain("Plain words, no JSON here").plain_text);
+  EXPECT_FALSE(explain("{\"text\": broken").plain_text);
 }
 
 TEST(Record, BlankLinesAndJsonStrings) {

@@ -44,7 +44,9 @@ namespace dupscan {
 struct EvalSpec {
   std::string name;
   std::string path;
-  std::vector<std::string> fields{"text"};  ///< several fields are joined by '\n' into one text
+  /// Several fields are joined by '\n' into one text; each may be a nested path ("doc.question"),
+  /// as DedupConfig::text_field.
+  std::vector<std::string> fields{"text"};
 
   /// Parses NAME=PATH[:FIELD[+FIELD...]]. The field part is what follows the last ':' when that
   /// part holds no '/'. @throw UsageError on a malformed argument.
@@ -56,8 +58,9 @@ struct ContamConfig {
   std::vector<std::string> train;  ///< JSONL inputs as in dedup ("-" = stdin)
   std::vector<EvalSpec> evals;
   std::string output_dir;
-  std::string text_field = "text";  ///< of the training records
-  std::string id_field = "id";      ///< of the training records
+  InputFormat format = InputFormat::jsonl;  ///< of the training inputs (benchmarks are JSONL)
+  std::string text_field = "text";          ///< of the training records (paths and '+' as in dedup)
+  std::string id_field = "id";              ///< of the training records
   std::string eval_id_field = "id";
 
   std::uint32_t ngram = 13;           ///< N
@@ -78,6 +81,8 @@ struct ContamConfig {
   std::string tmp_dir;
   unsigned threads = 0;
   bool strict = false;
+  double max_skipped = 0.1;  ///< of a training input's records, as DedupConfig::max_skipped
+  bool in_place = false;     ///< --write-decontaminated may replace a training input
   std::string backend = "auto";
   std::size_t batch_bytes = std::size_t{1} << 20;
 

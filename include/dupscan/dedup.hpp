@@ -38,12 +38,26 @@ enum class KeepPolicy : std::uint8_t {
   longest,  ///< the member with the longest text (bytes of the text field); ties: the earliest
 };
 
+/// How input lines become documents (`--format`).
+enum class InputFormat : std::uint8_t {
+  jsonl,  ///< one JSON object per line; the text is a field of it (text_field)
+  text,   ///< one document per line, the line itself; ids are "<path>:<line>"
+};
+/// "jsonl" or "text".
+const char* input_format_name(InputFormat format);
+/// @throw UsageError unless `name` is "jsonl" or "text".
+InputFormat parse_input_format(const std::string& name);
+
 /// Everything `dupscan dedup` can be told. Plain data; validate() checks it once.
 struct DedupConfig {
   std::vector<std::string> inputs;  ///< JSONL paths (.gz / .zst detected by content), "-" = stdin
   std::string output_dir;
+  InputFormat format = InputFormat::jsonl;
+  /// The field holding the text: a key, a nested path ("meta.body": key body of object meta) or
+  /// several of them joined by '+' ("title+body": their strings joined by '\n'). A key that
+  /// itself holds a '.' is matched whole first. Ignored with InputFormat::text.
   std::string text_field = "text";
-  std::string id_field = "id";
+  std::string id_field = "id";  ///< a key or nested path; ignored with InputFormat::text
 
   NormalizeOptions normalize;
   ShingleSpec shingle;
@@ -69,9 +83,19 @@ struct DedupConfig {
   /// Path of a JSONL file with every document's signature and band keys, or empty:
   /// {"id", "shingles", "signature": [K values], "band_keys": [bands values]} in input order.
   std::string write_signatures;
-  std::string tmp_dir;           ///< spool files (stdin); default: output_dir
-  unsigned threads = 0;          ///< worker threads; 0 = all hardware threads
-  bool strict = false;           ///< the first bad record is an error instead of a skipped record
+  std::string tmp_dir;   ///< spool files (stdin); default: output_dir
+  unsigned threads = 0;  ///< worker threads; 0 = all hardware threads
+  bool strict = false;   ///< the first bad record is an error instead of a skipped record
+  /// The share of an input's records (non-blank lines) that may be skipped: more is an error,
+  /// and so is an input of which no record could be used (whatever this share), so that a wrong
+  /// --text-field or --format never passes for a clean run. 1 allows any share.
+  double max_skipped = 0.1;
+  /// An output (--write-deduped, ...) may replace one of the inputs; otherwise that is a usage
+  /// error ("input file is output file"). The input is replaced only when the run succeeded.
+  bool in_place = false;
+  /// Set by adopt_index_parameters: the options taken from the --against index, as they would be
+  /// written ("--text-field question"); report.json and the summary list them.
+  std::vector<std::string> from_index;
   std::string backend = "auto";  ///< "auto" (GPU when usable, else CPU), "cpu" or "cuda"
   std::size_t batch_bytes = std::size_t{1} << 20;  ///< JSONL bytes per pass-1 work unit
   /// Distributed runs (distributed.hpp): candidate pairs each rank verifies per round; bounds the
@@ -84,6 +108,18 @@ struct DedupConfig {
   /// bands x rows: the explicit ones, or datasketch's optimum for threshold, num_perm, weights.
   LshParams resolved_lsh() const;
 };
+
+/**
+ * @brief `dedup --against`: every parameter of the index at config.against (text field, format,
+ * sketch, K, seed, shingle, normalization, threshold, bands x rows) that the caller did not set
+ * on purpose is taken from the index; those it did set must match the index.
+ * @param given the options set on purpose, by name: "--text-field", "--id-field", "--format",
+ * "--sketch", "--num-perm", "--seed", "--shingle", "--keep-case", "--keep-punct", "--threshold",
+ * "--lsh-weights", "--bands", "--rows".
+ * Fills config.from_index with the options taken. @throw UsageError listing every given option
+ * that disagrees with the index, each with the index's value; Error when the index is unreadable.
+ */
+void adopt_index_parameters(DedupConfig& config, const std::vector<std::string>& given);
 
 /// Why a record was skipped (counted per reason in report.json).
 enum class SkipReason : std::uint8_t {
@@ -175,8 +211,9 @@ struct DedupObserver {
 DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer = {});
 
 enum class IndexAction : std::uint8_t {
-  build,  ///< a new index of config.inputs (the directory must not hold one)
-  add,    ///< one more segment of config.inputs appended to an existing index
+  build,    ///< a new index of config.inputs (the directory must not hold one)
+  add,      ///< one more segment of config.inputs appended to an existing index
+  rebuild,  ///< build, replacing the index the directory may hold (`index build --force`)
 };
 
 struct IndexResult {

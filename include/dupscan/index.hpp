@@ -36,10 +36,11 @@
  * document with, so the outcome for the new documents is that run's.
  *
  * Texts are not copied: verification reads indexed documents again from their input files, which
- * must stay where they were and unchanged (their size and mtime are checked; a change is an
- * error naming the file). An append writes the new segment under its final name first, then the
- * new manifest to a temporary file that is renamed over the old one (fsync before each rename):
- * a crash at any point leaves the previous manifest, which names only complete segments; a
+ * must stay where they were and unchanged (their size and mtime are checked; a file whose mtime
+ * changed but not its size is read once for its checksum, so a `touch` is no change; a real
+ * change is an error naming the file). An append writes the new segment under its final name first,
+ * then the new manifest to a temporary file that is renamed over the old one (fsync before each
+ * rename): a crash at any point leaves the previous manifest, which names only complete segments; a
  * segment file no manifest names is ignored and overwritten by the next append.
  */
 #pragma once
@@ -61,6 +62,7 @@ struct Params {
   bool lowercase = true, strip_punctuation = true;
   std::string unicode;  ///< Unicode version of the normalizer's tables
   std::string text_field, id_field;
+  std::string format = "jsonl";  ///< "jsonl" or "text" (InputFormat)
 };
 
 /// Empty when equal; otherwise "num_perm: index 128, this run 64; ..." for every difference.
@@ -81,6 +83,8 @@ struct Segment {
 struct Manifest {
   Params params;
   double threshold = 0;
+  double lsh_fp_weight = 0.5, lsh_fn_weight = 0.5;
+  std::string lsh_choice;  ///< "explicit" (--bands, --rows), "optimal", or "" (not recorded)
   std::vector<Input> inputs;
   std::vector<Segment> segments;
   std::uint64_t documents = 0;
@@ -147,9 +151,16 @@ class SegmentFile {
   std::uint64_t documents_ = 0, keyed_ = 0, size_ = 0, tables_ = 0, inputs_ = 0;
 };
 
-/// @throw Error naming the file when an indexed input is missing or differs in size or mtime
-/// from when it was indexed.
-void check_inputs_unchanged(const Manifest& m);
+/**
+ * @throw Error naming the file when an indexed input is missing, differs in size from when it was
+ * indexed, or differs in mtime and then in checksum. An input whose mtime alone changed (touch)
+ * gets its new mtime in `m` (in memory: the manifest on disk is not rewritten).
+ */
+void check_inputs_unchanged(Manifest& m);
+
+/// Removes the index at `dir`: its manifest first (the directory then holds no index), then its
+/// segment files. Other files are left.
+void remove(const std::string& dir);
 
 /**
  * @brief Appends one segment holding `docs` (whose input numbers already count `m`'s earlier

@@ -17,6 +17,7 @@
 #include "dupscan/errors.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/minhash.hpp"
+#include "input_checks.hpp"
 #include "io.hpp"
 #include "json_writer.hpp"
 #include "pipeline.hpp"
@@ -44,16 +45,8 @@ EvalSpec EvalSpec::parse(std::string_view arg) {
   std::string_view rest = arg.substr(eq + 1);
   const auto colon = rest.rfind(':');
   if (colon != std::string_view::npos && rest.substr(colon).find('/') == std::string_view::npos) {
-    const std::string_view fields = rest.substr(colon + 1);
+    s.fields = FieldSpec::split(rest.substr(colon + 1), usage);
     rest = rest.substr(0, colon);
-    s.fields.clear();
-    std::size_t p = 0;
-    while (p <= fields.size()) {
-      const auto plus = std::min(fields.find('+', p), fields.size());
-      if (plus == p) throw UsageError(usage + " (an empty FIELD)");
-      s.fields.emplace_back(fields.substr(p, plus - p));
-      p = plus + 1;
-    }
   }
   if (rest.empty()) throw UsageError(usage);
   s.path = std::string(rest);
@@ -83,6 +76,23 @@ void ContamConfig::validate() const {
   expects_usage(min_ngram >= 1 && min_ngram <= ngram, "--min-ngram must be in [1, --ngram]");
   expects_usage(clean_below > 0 && clean_below <= 1 && dirty_at > 0 && dirty_at <= 1,
                 "--coverage-clean and --coverage-dirty must be in (0, 1]");
+  if (clean_below > dirty_at) {
+    char b[160];
+    std::snprintf(b, sizeof b,
+                  "--coverage-clean (%g) must not exceed --coverage-dirty (%g): an example "
+                  "would be both clean and dirty",
+                  clean_below, dirty_at);
+    throw UsageError(b);
+  }
+  expects_usage(!text_field.empty(), "--text-field must not be empty");
+  RecordParser(text_field, id_field, format);  // @throw UsageError on a malformed field path
+  RecordParser("text", eval_id_field);
+  expects_usage(max_skipped >= 0.0 && max_skipped <= 1.0,
+                "--max-skipped must be a share in [0, 1] or a percentage in [0%, 100%]");
+  expects_usage(write_decontaminated.empty() || format == InputFormat::text ||
+                    FieldSpec::split(text_field, "--text-field").size() == 1,
+                "--write-decontaminated needs one --text-field, not several joined by '+': the "
+                "cut text replaces that field");
   expects_usage(near_threshold > 0 && near_threshold <= 1, "--near-threshold must be in (0, 1]");
   expects_usage(threads <= 1024, "--threads must be in [0, 1024]");
   expects_usage(backend == "auto" || backend == "cpu" || backend == "cuda",
@@ -324,68 +334,107 @@ class ContamEngine {
   }
 
  private:
+  // As dedup: every input readable, no training file twice, no output replacing an input.
   void check_inputs() const {
     std::vector<std::string> all = cfg_.train;
     for (const auto& e : cfg_.evals)
       all.push_back(e.path);
-    for (const std::string& path : all) {
-      if (path == "-") continue;
-      struct stat st {};
-      if (::stat(path.c_str(), &st) != 0) io::throw_errno("open input", path);
-      if (S_ISDIR(st.st_mode)) throw Error("input '" + path + "' is a directory, not a file");
-      if (::access(path.c_str(), R_OK) != 0) io::throw_errno("open input", path);
-    }
+    check_inputs_readable(all);
+    check_inputs_distinct(cfg_.train);
+    const std::string dir = cfg_.output_dir + "/";
+    std::vector<NamedOutput> outputs = {{cfg_.write_decontaminated, "--write-decontaminated"},
+                                        {dir + "contamination.jsonl", "--output-dir"},
+                                        {dir + "report.json", "--output-dir"},
+                                        {dir + "removed.jsonl", "--output-dir"}};
+    for (const auto& e : cfg_.evals)
+      outputs.push_back({dir + "clean/" + e.name + ".jsonl", "--output-dir"});
+    check_outputs_not_inputs(all, outputs, cfg_.in_place);
   }
 
   void prepare_output_dir() {
-    io::make_dirs(cfg_.output_dir);
+    created_dirs_ = io::make_dirs(cfg_.output_dir);
     io::AtomicFile probe(cfg_.output_dir + "/.dupscan-write-test");
     probe.write("ok");
     probe.finish();
     tmp_dir_ = cfg_.tmp_dir.empty() ? cfg_.output_dir : cfg_.tmp_dir;
-    if (!cfg_.tmp_dir.empty()) io::make_dirs(cfg_.tmp_dir);
+    if (!cfg_.tmp_dir.empty()) {
+      const auto made = io::make_dirs(cfg_.tmp_dir);
+      created_dirs_.insert(created_dirs_.end(), made.begin(), made.end());
+    }
+    for (const std::string& d : {cfg_.output_dir, cfg_.output_dir + "/clean", tmp_dir_,
+                                 io::dir_of(cfg_.write_decontaminated)}) {
+      io::remove_stale_temporaries(d);
+    }
   }
 
+ public:
+  /// After a failed run: the directories it created, if still empty, are removed again.
+  void remove_created_dirs() const noexcept { io::remove_created_dirs(created_dirs_); }
+
+ private:
   // ---- the eval side ---------------------------------------------------------------------------
 
+  // A benchmark record that cannot be used, as an error message: what is wrong and what to do.
+  static std::string eval_problem(const BadRecord& b, const EvalSpec& spec) {
+    switch (b.reason) {
+      case SkipReason::invalid_utf8:
+        return "invalid UTF-8 in a benchmark record";
+      case SkipReason::malformed_json:
+        return "malformed JSON in a benchmark record" +
+               std::string(b.plain_text
+                               ? "; this looks like plain text: benchmarks are read as JSON Lines, "
+                                 "one object per line"
+                               : "");
+      case SkipReason::not_an_object:
+        return "a benchmark record is JSON but not an object";
+      case SkipReason::missing_text_field:
+      case SkipReason::text_not_string: {
+        std::string m = "benchmark record without a string field \"" + b.field + "\"";
+        if (!b.fields.empty()) m += "; records have fields: " + b.fields;
+        if (!b.suggestion.empty()) {
+          m += "; use --eval " + spec.name + "=" + spec.path + ":" + b.suggestion;
+        }
+        return m;
+      }
+      case SkipReason::record_too_large:
+        break;
+    }
+    return b.detail + " in a benchmark record";
+  }
+
   void load_evals() {
-    simdjson::dom::parser parser;
     for (std::uint32_t b = 0; b < cfg_.evals.size(); ++b) {
       const EvalSpec& spec = cfg_.evals[b];
       BenchmarkSummary sum;
       sum.name = spec.name;
       sum.path = spec.path;
       sum.fields = spec.field_label();
+      // The shared record parser: fields joined by '\n' as they always were here.
+      RecordParser parser(spec.field_label(), cfg_.eval_id_field);
       auto src = io::open_source(spec.path);
       io::LineReader reader(*src);
       io::RawBatch batch;
+      std::string_view text;
+      std::string id, detail;
+      SkipReason reason{};
       while (reader.next(batch, std::size_t{4} << 20)) {
         for (const io::LineRef& l : batch.lines) {
           const std::string_view line = batch.line(l);
           if (is_blank(line)) continue;
           const std::string where = spec.path + ":" + std::to_string(l.line_no);
-          if (!simdjson::validate_utf8(line.data(), line.size())) {
-            throw Error(where + ": invalid UTF-8 in a benchmark record");
-          }
-          simdjson::dom::element rec;
-          if (parser.parse(line.data(), line.size()).get(rec)) {
-            throw Error(where + ": malformed JSON in a benchmark record");
+          if (!parser.parse(line.data(), line.size(), text, id, reason, detail)) {
+            BadRecord bad;
+            bad.line = l.line_no;
+            bad.reason = reason;
+            bad.detail = detail;
+            parser.explain(line, bad);
+            throw Error(where + ": " + eval_problem(bad, spec));
           }
           EvalExample ex;
           ex.bench = b;
           ex.raw_line = std::string(line);
-          std::string text;
-          for (const std::string& f : spec.fields) {
-            std::string_view v;
-            if (rec[f].get(v)) {
-              throw Error(where + ": benchmark record without a string field \"" + f + "\"");
-            }
-            if (&f != &spec.fields.front()) text += '\n';
-            text += v;
-          }
-          simdjson::dom::element id;
-          if (!cfg_.eval_id_field.empty() && !rec[cfg_.eval_id_field].get(id) && !id.is_null()) {
-            ex.id_json = simdjson::minify(id);
+          if (!id.empty()) {
+            ex.id_json = std::move(id);
           } else {
             append_json_string(ex.id_json, spec.path + ":" + std::to_string(l.line_no));
           }
@@ -570,12 +619,13 @@ class ContamEngine {
     po.batch_bytes = cfg_.batch_bytes;
     po.spool_stdin = !cfg_.write_decontaminated.empty();
     po.tmp_dir = tmp_dir_;
-    pipeline_ = std::make_unique<RecordPipeline>(po);
     std::vector<RecordParser> parsers;
     parsers.reserve(threads_);
     for (unsigned i = 0; i < threads_; ++i)
-      parsers.emplace_back(cfg_.text_field, cfg_.id_field);
-    SkipPolicy skips(cfg_.strict, obs_.warning);
+      parsers.emplace_back(cfg_.text_field, cfg_.id_field, cfg_.format);
+    SkipPolicy skips({cfg_.strict, cfg_.max_skipped, cfg_.format, {}}, obs_.warning);
+    po.skips = &skips;
+    pipeline_ = std::make_unique<RecordPipeline>(po);
     const bool keep_locators = !cfg_.write_decontaminated.empty();
     group_docs_.assign(index_.groups(), 0);
     std::vector<std::uint32_t> group_seen(index_.groups(), UINT32_MAX);  // last doc counted
@@ -684,7 +734,10 @@ class ContamEngine {
       decon->finish();
       removed->finish();
     }
-    io::make_dirs(dir + "clean");
+    {
+      const auto made = io::make_dirs(dir + "clean");
+      created_dirs_.insert(created_dirs_.end(), made.begin(), made.end());
+    }
     io::AtomicFile contamination(dir + "contamination.jsonl");
     std::vector<std::unique_ptr<io::AtomicFile>> clean;
     for (const auto& b : cfg_.evals) {
@@ -781,7 +834,7 @@ class ContamEngine {
       dirty.emplace(d.doc, &d);
     std::vector<std::uint32_t> all(locators_.size());
     std::iota(all.begin(), all.end(), 0u);
-    RecordParser parser(cfg_.text_field, cfg_.id_field);
+    RecordParser parser(cfg_.text_field, cfg_.id_field, cfg_.format);
     std::string buf, line;
     refetch(pipeline_->sources(), locators_, all, std::size_t{16} << 20, [&](FetchedBatch& b) {
       check_interrupt();
@@ -810,6 +863,36 @@ class ContamEngine {
         cut_document(rec, text, cuts, it.doc, out, removed, line, buf);
       }
     });
+  }
+
+  // `obj` minified, with the string at `path` (from key `depth` on; its whole key first, as
+  // find_field looks it up) replaced by `text`.
+  static void write_replacing(std::string& out, simdjson::dom::object obj,
+                              const FieldSpec::Path& path, std::size_t depth,
+                              std::string_view text) {
+    simdjson::dom::element whole;
+    const bool by_whole = depth == 0 && !obj.at_key(path.whole).get(whole);
+    const std::string& key = by_whole ? path.whole : path.keys[depth];
+    const bool last = by_whole || depth + 1 == path.keys.size();
+    out += '{';
+    bool first = true;
+    for (auto f : obj) {
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, f.key);
+      out += ':';
+      simdjson::dom::object inner;
+      if (f.key != key) {
+        out += simdjson::minify(f.value);
+      } else if (last) {
+        append_json_string(out, text);
+      } else if (!f.value.get_object().get(inner)) {
+        write_replacing(out, inner, path, depth + 1, text);
+      } else {
+        out += simdjson::minify(f.value);
+      }
+    }
+    out += '}';
   }
 
   void cut_document(std::string_view rec, std::string_view text, std::vector<const Hit*>& cuts,
@@ -845,27 +928,27 @@ class ContamEngine {
         pieces.emplace_back(byte_of(splice), text.size());
       }
     }
-    // The kept pieces, each as the original record (minified) with its text replaced.
+    // The kept pieces, each as the original record (minified) with its text replaced; plain
+    // text (--format text): each piece on a line of its own.
     simdjson::dom::parser p;
     simdjson::dom::object obj;
-    if (!pieces.empty() && p.parse(rec.data(), rec.size()).get_object().get(obj)) {
+    const bool plain = cfg_.format == InputFormat::text;
+    if (!plain && !pieces.empty() && p.parse(rec.data(), rec.size()).get_object().get(obj)) {
       throw Error("internal error: a training record no longer parses as an object");
     }
+    const FieldSpec field = FieldSpec::parse(cfg_.text_field, "--text-field");
     for (std::size_t k = 0; k < pieces.size(); ++k) {
-      line = "{";
-      bool first = true;
-      for (auto field : obj) {
-        if (!first) line += ',';
-        first = false;
-        append_json_string(line, field.key);
-        line += ':';
-        if (field.key == cfg_.text_field) {
-          append_json_string(line,
-                             text.substr(pieces[k].first, pieces[k].second - pieces[k].first));
-        } else {
-          line += simdjson::minify(field.value);
-        }
+      const std::string_view piece =
+          text.substr(pieces[k].first, pieces[k].second - pieces[k].first);
+      if (plain) {
+        line.assign(piece);
+        line += '\n';
+        out.write(line);
+        continue;
       }
+      line.clear();
+      write_replacing(line, obj, field.paths[0], 0, piece);
+      line.pop_back();  // '}'
       line += ",\"decontam_piece\":" + std::to_string(k) +
               ",\"decontam_pieces\":" + std::to_string(pieces.size()) + "}\n";
       out.write(line);
@@ -920,9 +1003,11 @@ class ContamEngine {
     w.field("max_train_docs", cfg_.max_train_docs);
     w.field("near", cfg_.near);
     w.field("near_threshold", cfg_.near_threshold);
+    w.field("format", input_format_name(cfg_.format));
     w.field("text_field", cfg_.text_field);
     w.field("id_field", cfg_.id_field);
     w.field("eval_id_field", cfg_.eval_id_field);
+    w.field("max_skipped", cfg_.max_skipped);
     if (!cfg_.write_decontaminated.empty()) {
       w.field("window", cfg_.window);
       w.field("min_piece", cfg_.min_piece);
@@ -1005,6 +1090,7 @@ class ContamEngine {
   std::vector<EvalExample> examples_;
   EvalIndex index_;
   std::unique_ptr<RecordPipeline> pipeline_;
+  std::vector<std::string> created_dirs_;           // by this run, removed again when it fails
   std::vector<std::uint32_t> group_docs_;           // per n-gram group: training documents matched
   std::map<std::uint32_t, std::string> train_ids_;  // ids of matched training documents
   std::vector<DirtyDoc> dirty_;
@@ -1020,7 +1106,12 @@ class ContamEngine {
 
 ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer) {
   ContamEngine engine(config, observer);
-  return engine.run();
+  try {
+    return engine.run();
+  } catch (...) {
+    engine.remove_created_dirs();
+    throw;
+  }
 }
 
 }  // namespace dupscan

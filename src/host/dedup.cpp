@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -21,6 +22,7 @@
 #include "dupscan/backend.hpp"
 #include "dupscan/errors.hpp"
 #include "dupscan/index.hpp"
+#include "input_checks.hpp"
 #include "io.hpp"
 #include "json_writer.hpp"
 #include "parallel.hpp"
@@ -57,12 +59,25 @@ const char* skip_reason_name(SkipReason reason) {
   return "unknown";
 }
 
+const char* input_format_name(InputFormat format) {
+  return format == InputFormat::text ? "text" : "jsonl";
+}
+
+InputFormat parse_input_format(const std::string& name) {
+  if (name == "jsonl") return InputFormat::jsonl;
+  if (name == "text") return InputFormat::text;
+  throw UsageError("--format must be jsonl or text, got '" + name + "'");
+}
+
 void DedupConfig::validate() const {
   expects_usage(!inputs.empty(), "no input given: name one or more JSONL files, or - for stdin");
   expects_usage(std::count(inputs.begin(), inputs.end(), std::string("-")) <= 1,
                 "stdin (-) can be given only once");
   expects_usage(!output_dir.empty(), "--output-dir is required");
   expects_usage(!text_field.empty(), "--text-field must not be empty");
+  RecordParser(text_field, id_field, format);  // @throw UsageError on a malformed field path
+  expects_usage(max_skipped >= 0.0 && max_skipped <= 1.0,
+                "--max-skipped must be a share in [0, 1] or a percentage in [0%, 100%]");
   expects_usage(num_perm >= 1 && num_perm <= 8192, "--num-perm must be in [1, 8192]");
   expects_usage(threshold > 0.0 && threshold <= 1.0, "--threshold must be in (0, 1]");
   expects_usage(shingle.n >= 1 && shingle.n <= 1024, "--shingle N must be in [1, 1024]");
@@ -209,17 +224,19 @@ class Engine {
       }
     }
     check_inputs();
-    if (action == IndexAction::build) {
-      if (index::exists(dir)) {
-        throw UsageError("'" + dir +
-                         "' already holds an index: add to it with dupscan index add, "
-                         "or choose another directory");
-      }
+    const bool build = action != IndexAction::add;
+    if (action == IndexAction::build && index::exists(dir)) refuse_existing_index(dir);
+    if (build) {
       manifest = index::Manifest{};
       manifest.params = run_params();
       manifest.threshold = cfg_.threshold;
+      manifest.lsh_fp_weight = cfg_.lsh_fp_weight;
+      manifest.lsh_fn_weight = cfg_.lsh_fn_weight;
+      manifest.lsh_choice = cfg_.lsh ? "explicit" : "optimal";
     }
+    io::remove_stale_temporaries(dir);
     manifest_ = manifest;
+    adding_ = action == IndexAction::add;
     input_base_ = static_cast<std::uint32_t>(manifest_.inputs.size());
     reject_indexed_inputs();
     // Stamp the inputs now: a change while they are read is caught when they are stamped again.
@@ -265,6 +282,9 @@ class Engine {
       out.ids += id;
       out.id_end.push_back(out.ids.size());
     }
+    // --force: the old index goes only now that the new one is made (a failure before this
+    // point leaves it as it was); a crash from here on leaves no index, never a mixed one.
+    if (action == IndexAction::rebuild) index::remove(dir);
     index::append(dir, manifest_, out, threads_);
     IndexResult r;
     r.added = docs_.size();
@@ -303,6 +323,29 @@ class Engine {
   }
 
  private:
+  // `index build` into a directory that holds an index: say what it holds and how to go on.
+  [[noreturn]] static void refuse_existing_index(const std::string& dir) {
+    std::string what;
+    bool usable = false;
+    try {
+      const index::Manifest m = index::read_manifest(dir);
+      usable = m.documents > 0;
+      what = usable ? "an index of " + std::to_string(m.documents) + " documents from " +
+                          std::to_string(m.inputs.size()) + " files"
+                    : "an empty index (0 documents)";
+    } catch (const Error& e) {
+      what = std::string("a damaged index (") + e.what() + ")";
+    }
+    if (usable) {
+      throw UsageError("'" + dir + "' already holds " + what +
+                       ": add to it with dupscan index add, start over with dupscan index build "
+                       "--force (replaces it), or choose another directory");
+    }
+    throw UsageError("'" + dir + "' holds " + what +
+                     ": start over with dupscan index build --force (replaces it), or remove "
+                     "the directory");
+  }
+
   index::Params run_params() const {
     index::Params p;
     p.sketch = sketch_kind_name(cfg_.sketch);
@@ -316,6 +359,7 @@ class Engine {
     p.unicode = unicode_version();
     p.text_field = cfg_.text_field;
     p.id_field = cfg_.id_field;
+    p.format = input_format_name(cfg_.format);
     return p;
   }
 
@@ -362,8 +406,8 @@ class Engine {
       char t[32];
       std::snprintf(t, sizeof t, "%g", manifest_.threshold);
       throw UsageError("the index '" + cfg_.against + "' was built with other parameters (" + diff +
-                       "); give this run the index's parameters (it was built with " +
-                       "--threshold " + t + ")");
+                       "; it was built with --threshold " + t +
+                       "); leave these options out to use the index's");
     }
     index::check_inputs_unchanged(manifest_);
     reject_indexed_inputs();
@@ -504,27 +548,43 @@ class Engine {
   }
 
   // Fail before any work -- and before creating the output directory -- when an input is missing,
-  // unreadable or a directory. Only stat and access: reading would consume a named pipe.
+  // unreadable, a directory or given twice, or when an output would replace an input.
   void check_inputs() const {
-    for (const std::string& path : cfg_.inputs) {
-      if (path == "-") continue;
-      struct stat st {};
-      if (::stat(path.c_str(), &st) != 0) io::throw_errno("open input", path);
-      if (S_ISDIR(st.st_mode)) throw Error("input '" + path + "' is a directory, not a file");
-      if (::access(path.c_str(), R_OK) != 0) io::throw_errno("open input", path);
-    }
+    check_inputs_readable(cfg_.inputs);
+    check_inputs_distinct(cfg_.inputs);
+    const std::string dir = cfg_.output_dir + "/";
+    check_outputs_not_inputs(cfg_.inputs,
+                             {{cfg_.write_deduped, "--write-deduped"},
+                              {cfg_.write_signatures, "--write-signatures"},
+                              {dir + "duplicates.jsonl", "--output-dir"},
+                              {dir + "clusters.jsonl", "--output-dir"},
+                              {dir + "report.json", "--output-dir"}},
+                             cfg_.in_place);
   }
 
   void prepare_output_dir() {
-    io::make_dirs(cfg_.output_dir);
+    created_dirs_ = io::make_dirs(cfg_.output_dir);
     // Fail now, not after hours of work, when the directory cannot take files.
     io::AtomicFile probe(cfg_.output_dir + "/.dupscan-write-test");
     probe.write("ok");
     probe.finish();
     tmp_dir_ = cfg_.tmp_dir.empty() ? cfg_.output_dir : cfg_.tmp_dir;
-    if (!cfg_.tmp_dir.empty()) io::make_dirs(cfg_.tmp_dir);
+    if (!cfg_.tmp_dir.empty()) {
+      const auto made = io::make_dirs(cfg_.tmp_dir);
+      created_dirs_.insert(created_dirs_.end(), made.begin(), made.end());
+    }
+    // Temporary files of earlier runs killed with SIGKILL, wherever this run writes.
+    for (const std::string& d : {cfg_.output_dir, tmp_dir_, io::dir_of(cfg_.write_deduped),
+                                 io::dir_of(cfg_.write_signatures)}) {
+      io::remove_stale_temporaries(d);
+    }
   }
 
+ public:
+  /// After a failed run: the directories it created, if still empty, are removed again.
+  void remove_created_dirs() const noexcept { io::remove_created_dirs(created_dirs_); }
+
+ private:
   // --write-signatures wants every document's own signature.
   bool skip_seen_exact() const { return cfg_.write_signatures.empty(); }
 
@@ -549,13 +609,16 @@ class Engine {
     po.batch_bytes = cfg_.batch_bytes;
     po.spool_stdin = needs_reread();
     po.tmp_dir = tmp_dir_;
-    pipeline_ = std::make_unique<RecordPipeline>(po);
     std::vector<RecordParser> parsers;
     parsers.reserve(threads_);
     for (unsigned w = 0; w < threads_; ++w)
-      parsers.emplace_back(cfg_.text_field, cfg_.id_field);
+      parsers.emplace_back(cfg_.text_field, cfg_.id_field, cfg_.format);
     std::vector<NormalizedBatch> batches(threads_);
-    SkipPolicy skips(cfg_.strict, obs_.warning);
+    SkipPolicy skips(
+        {cfg_.strict, cfg_.max_skipped, cfg_.format, adding_ ? cfg_.text_field : std::string()},
+        obs_.warning);
+    po.skips = &skips;
+    pipeline_ = std::make_unique<RecordPipeline>(po);
     std::uint64_t processed_bytes = 0;
     Progress p;
     p.stage = "read";
@@ -1078,6 +1141,8 @@ class Engine {
   SeenExact seen_;
   std::string tmp_dir_;
   std::unique_ptr<RecordPipeline> pipeline_;
+  std::vector<std::string> created_dirs_;  // by prepare_output_dir
+  bool adding_ = false;                    // index add: the fields are the index's
   // --against / index build|add
   index::Manifest manifest_;
   std::vector<RereadSource> index_sources_;
@@ -1125,13 +1190,19 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
   w.field("exact_hash", "XXH3-128 of normalized text");
   w.field("verify", cfg.verify);
   w.field("keep", cfg.keep == KeepPolicy::first ? "first" : "longest");
+  w.field("format", input_format_name(cfg.format));
   w.field("text_field", cfg.text_field);
   w.field("id_field", cfg.id_field);
   w.field("strict", cfg.strict);
+  w.field("max_skipped", cfg.max_skipped);
   w.end_object();
   if (against) {
     w.key("against").begin_object();
     w.field("index", against->index);
+    w.key("parameters_from_index").begin_array();
+    for (const std::string& o : cfg.from_index)
+      w.value(o);
+    w.end_array();
     w.field("documents", against->documents);
     w.field("referenced", against->referenced);
     w.field("segments", against->segments);
@@ -1201,7 +1272,7 @@ void Part::append_id(std::string& out, std::uint32_t d,
 void record_set(const DedupConfig& cfg, std::string_view record, const std::string& display,
                 std::uint64_t line, std::string& norm, std::vector<std::uint64_t>& out) {
   thread_local RecordParser parser("", "");
-  parser.set_fields(cfg.text_field, cfg.id_field);
+  parser.set_fields(cfg.text_field, cfg.id_field, cfg.format);
   std::string_view text;
   std::string id, detail;
   SkipReason reason{};
@@ -1213,16 +1284,118 @@ void record_set(const DedupConfig& cfg, std::string_view record, const std::stri
   verification_set(norm, cfg.shingle, cfg.sketch, out);
 }
 
+void adopt_index_parameters(DedupConfig& cfg, const std::vector<std::string>& given_options) {
+  if (cfg.against.empty()) return;
+  const std::set<std::string> given(given_options.begin(), given_options.end());
+  auto is_given = [&](const char* option) { return given.count(option) > 0; };
+  const index::Manifest m = index::read_manifest(cfg.against);
+  const index::Params& p = m.params;
+  std::vector<std::string> taken, diffs;
+  auto num = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", v);
+    return std::string(b);
+  };
+  // An option with a value: taken when not given, compared when given.
+  auto value = [&](const char* option, const std::string& mine, const std::string& theirs,
+                   const std::function<void()>& take) {
+    if (mine == theirs) return;
+    if (is_given(option)) {
+      diffs.push_back(std::string(option) + " " + mine + " (the index: " + theirs + ")");
+    } else {
+      take();
+      taken.push_back(std::string(option) + " " + theirs);
+    }
+  };
+  // A flag that turns a default off (--keep-case: lowercase = false).
+  auto flag = [&](const char* option, bool& mine, bool theirs) {
+    if (mine == theirs) return;
+    if (is_given(option)) {
+      diffs.push_back(std::string(option) + " (the index was built without it)");
+    } else {
+      mine = theirs;
+      taken.push_back(option);
+    }
+  };
+  value("--format", input_format_name(cfg.format), p.format,
+        [&] { cfg.format = parse_input_format(p.format); });
+  value("--text-field", cfg.text_field, p.text_field, [&] { cfg.text_field = p.text_field; });
+  value("--id-field", cfg.id_field, p.id_field, [&] { cfg.id_field = p.id_field; });
+  value("--sketch", sketch_kind_name(cfg.sketch), p.sketch,
+        [&] { cfg.sketch = p.sketch == "fast" ? SketchKind::fast : SketchKind::compat; });
+  value("--shingle", cfg.shingle.to_string(), p.shingle,
+        [&] { cfg.shingle = ShingleSpec::parse(p.shingle); });
+  value("--num-perm", std::to_string(cfg.num_perm), std::to_string(p.num_perm),
+        [&] { cfg.num_perm = p.num_perm; });
+  value("--seed", std::to_string(cfg.seed), std::to_string(p.seed), [&] { cfg.seed = p.seed; });
+  flag("--keep-case", cfg.normalize.lowercase, p.lowercase);
+  flag("--keep-punct", cfg.normalize.strip_punctuation, p.strip_punctuation);
+  if (p.unicode != unicode_version()) {
+    diffs.push_back("Unicode " + p.unicode + " tables (this dupscan has " + unicode_version() +
+                    ": rebuild the index)");
+  }
+  // The verification threshold may differ from the index's as long as bands x rows, which made
+  // its keys, stay the same; given no --threshold, a run uses the index's.
+  if (!is_given("--threshold") && cfg.threshold != m.threshold) {
+    cfg.threshold = m.threshold;
+    taken.push_back("--threshold " + num(m.threshold));
+  }
+  if (!is_given("--lsh-weights") && !m.lsh_choice.empty() &&
+      (cfg.lsh_fp_weight != m.lsh_fp_weight || cfg.lsh_fn_weight != m.lsh_fn_weight)) {
+    cfg.lsh_fp_weight = m.lsh_fp_weight;
+    cfg.lsh_fn_weight = m.lsh_fn_weight;
+    taken.push_back("--lsh-weights " + num(m.lsh_fp_weight) + "," + num(m.lsh_fn_weight));
+  }
+  const std::string index_lsh = std::to_string(p.bands) + " x " + std::to_string(p.rows);
+  const std::string keep_lsh =
+      "--bands " + std::to_string(p.bands) + " --rows " + std::to_string(p.rows);
+  if (is_given("--bands") || is_given("--rows")) {
+    if (!cfg.lsh || cfg.lsh->bands != p.bands || cfg.lsh->rows != p.rows) {
+      const LshParams l = cfg.resolved_lsh();
+      diffs.push_back("--bands " + std::to_string(l.bands) + " --rows " + std::to_string(l.rows) +
+                      " (the index: " + index_lsh + ")");
+    }
+  } else if (m.lsh_choice == "explicit") {
+    cfg.lsh = LshParams{p.bands, p.rows};
+    taken.push_back(keep_lsh);
+  } else {
+    const LshParams l = cfg.resolved_lsh();
+    if (l.bands != p.bands || l.rows != p.rows) {
+      if (is_given("--threshold") || is_given("--lsh-weights") || is_given("--num-perm")) {
+        diffs.push_back("bands x rows " + std::to_string(l.bands) + " x " + std::to_string(l.rows) +
+                        " from --threshold " + num(cfg.threshold) + " (the index: " + index_lsh +
+                        ", built with --threshold " + num(m.threshold) + "; add " + keep_lsh +
+                        " to verify at " + num(cfg.threshold) + " with the index's bands)");
+      } else {
+        cfg.lsh = LshParams{p.bands, p.rows};
+        taken.push_back(keep_lsh);
+      }
+    }
+  }
+  if (!diffs.empty()) {
+    std::string msg = "the index '" + cfg.against + "' was built with other parameters: ";
+    for (std::size_t i = 0; i < diffs.size(); ++i)
+      msg += (i ? "; " : "") + diffs[i];
+    throw UsageError(msg + ". Leave these options out to use the index's");
+  }
+  cfg.from_index = std::move(taken);
+}
+
 DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer) {
   Engine engine(config, observer);
-  return engine.run();
+  try {
+    return engine.run();
+  } catch (...) {
+    engine.remove_created_dirs();
+    throw;
+  }
 }
 
 IndexResult run_index(const DedupConfig& config, IndexAction action, const std::string& dir,
                       const DedupObserver& observer) {
   DedupConfig cfg = config;
   cfg.output_dir = dir;  // nothing but the index is written
-  if (action == IndexAction::build) {
+  if (action != IndexAction::add) {
     Engine engine(cfg, observer);
     return engine.run_index(action, dir, {});
   }
@@ -1237,6 +1410,7 @@ IndexResult run_index(const DedupConfig& config, IndexAction action, const std::
   cfg.normalize.strip_punctuation = m.params.strip_punctuation;
   cfg.text_field = m.params.text_field;
   cfg.id_field = m.params.id_field;
+  cfg.format = parse_input_format(m.params.format);
   cfg.threshold = m.threshold;
   if (m.params.unicode != unicode_version()) {
     throw UsageError("the index '" + dir + "' was built with Unicode " + m.params.unicode +

@@ -16,6 +16,7 @@
 #include "dedup_part.hpp"
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
+#include "input_checks.hpp"
 #include "io.hpp"
 #include "json_writer.hpp"
 #include "parallel.hpp"
@@ -112,12 +113,9 @@ using Pair = std::pair<std::uint64_t, std::uint64_t>;  // (u, v), u < v, global 
 class SharedFile {
  public:
   SharedFile(Communicator& comm, const std::string& path) : comm_(comm), path_(path) {
-    const auto slash = path_.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
-    const std::string name = slash == std::string::npos ? path_ : path_.substr(slash + 1);
     std::string tmp;
     if (comm_.rank() == 0) {
-      tmp = dir + "/." + name + ".tmp-" + std::to_string(::getpid()) + "-ranks";
+      tmp = io::temp_path(path_, "ranks");
       const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (fd < 0) io::throw_errno("create output file", path_);
       ::close(fd);
@@ -213,6 +211,16 @@ class DistEngine {
     const auto t_start = Clock::now();
     cfg_.validate();
     reject_unsupported();
+    // As one process does, on every rank alike (a usage error then ends them all in order).
+    check_inputs_readable(cfg_.inputs);
+    check_inputs_distinct(cfg_.inputs);
+    const std::string dir = cfg_.output_dir + "/";
+    check_outputs_not_inputs(cfg_.inputs,
+                             {{cfg_.write_deduped, "--write-deduped"},
+                              {dir + "duplicates.jsonl", "--output-dir"},
+                              {dir + "clusters.jsonl", "--output-dir"},
+                              {dir + "report.json", "--output-dir"}},
+                             cfg_.in_place);
     partition_inputs();
     if (me_ == 0) prepare_output_dir();
 
@@ -290,11 +298,19 @@ class DistEngine {
     }
   }
 
+  // Rank 0, before reading: the output directory can take files (else fail now, not after the
+  // work). A directory made for the probe goes again at once: a rank that fails later ends the
+  // run with MPI_Abort, which leaves no one to remove it; write_outputs makes it for good.
   void prepare_output_dir() {
-    io::make_dirs(cfg_.output_dir);
-    io::AtomicFile probe(cfg_.output_dir + "/.dupscan-write-test");
-    probe.write("ok");
-    probe.finish();
+    const auto created = io::make_dirs(cfg_.output_dir);
+    {
+      io::AtomicFile probe(cfg_.output_dir + "/.dupscan-write-test");
+      probe.write("ok");
+      probe.finish();
+    }
+    for (const std::string& d : {cfg_.output_dir, io::dir_of(cfg_.write_deduped)})
+      io::remove_stale_temporaries(d);
+    io::remove_created_dirs(created);
   }
 
   void number_documents() {
@@ -967,8 +983,9 @@ class DistEngine {
           name.compare(name.size() - std::strlen(e), std::string::npos, e) == 0)
         ext = e;
     }
-    const std::string piece =
-        dir + "/." + name + ".rank-" + std::to_string(me_) + "-" + std::to_string(::getpid()) + ext;
+    // Named as a temporary file (io::temp_path): a run killed before removing it leaves nothing
+    // the next run into this directory keeps.
+    const std::string piece = io::temp_path(path, "rank" + std::to_string(me_) + ext);
     std::vector<std::uint32_t> kept;
     for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
       if (!removed(d)) kept.push_back(d);
@@ -988,6 +1005,8 @@ class DistEngine {
   void write_outputs(Clock::time_point t_write, Clock::time_point t_start) {
     stage("write");
     const std::string dir = cfg_.output_dir + "/";
+    if (me_ == 0) io::make_dirs(cfg_.output_dir);
+    comm_.all_gather({});  // the directory is there before any rank writes into it
     std::unique_ptr<SharedFile> deduped;
     if (!cfg_.write_deduped.empty()) {
       const std::string piece = deduped_piece();

@@ -1,6 +1,7 @@
 // The persistent index's files (index.hpp): manifest JSON and binary segments.
 #include "dupscan/index.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <simdjson.h>
 #include <sys/stat.h>
@@ -93,6 +94,7 @@ std::string mismatch(const Params& a, const Params& b) {
   diff("unicode", a.unicode, b.unicode);
   diff("text_field", a.text_field, b.text_field);
   diff("id_field", a.id_field, b.id_field);
+  diff("format", a.format, b.format);
   return out;
 }
 
@@ -132,7 +134,16 @@ Manifest read_manifest(const std::string& dir) {
     m.params.unicode = std::string(std::string_view(p["unicode"]));
     m.params.text_field = std::string(std::string_view(p["text_field"]));
     m.params.id_field = std::string(std::string_view(p["id_field"]));
+    std::string_view format;
+    if (!p["format"].get(format)) m.params.format = std::string(format);
     m.threshold = double(root["threshold"]);
+    simdjson::dom::array weights;
+    if (!root["lsh_weights"].get(weights) && weights.size() == 2) {
+      m.lsh_fp_weight = double(weights.at(0));
+      m.lsh_fn_weight = double(weights.at(1));
+    }
+    std::string_view choice;
+    if (!root["lsh_params"].get(choice)) m.lsh_choice = std::string(choice);
     for (auto in : simdjson::dom::array(root["inputs"])) {
       Input i;
       i.path = std::string(std::string_view(in["path"]));
@@ -326,8 +337,8 @@ void SegmentFile::probe_exact(const std::vector<std::pair<std::uint64_t, std::ui
       first);
 }
 
-void check_inputs_unchanged(const Manifest& m) {
-  for (const Input& in : m.inputs) {
+void check_inputs_unchanged(Manifest& m) {
+  for (Input& in : m.inputs) {
     struct stat st {};
     if (::stat(in.path.c_str(), &st) != 0) {
       throw Error("indexed input '" + in.path + "' is gone (" + std::strerror(errno) +
@@ -335,11 +346,38 @@ void check_inputs_unchanged(const Manifest& m) {
     }
     const std::int64_t mtime =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    if (st.st_size != in.size || mtime != in.mtime_ns) {
-      throw Error("indexed input '" + in.path +
-                  "' changed since it was indexed (size or modification time differ); rebuild "
-                  "the index");
+    if (st.st_size == in.size && mtime == in.mtime_ns) continue;
+    // Same size, other mtime: touched, copied with its times lost, or rewritten in place. Only
+    // the bytes can tell.
+    if (st.st_size == in.size && io::file_xxh3_64(in.path) == in.xxh3_64) {
+      in.mtime_ns = mtime;
+      continue;
     }
+    throw Error("indexed input '" + in.path + "' changed since it was indexed (" +
+                (st.st_size != in.size ? "its size differs" : "its checksum differs") +
+                "); rebuild the index");
+  }
+}
+
+void remove(const std::string& dir) {
+  const std::string manifest = dir + "/index.json";
+  if (::unlink(manifest.c_str()) != 0 && errno != ENOENT) {
+    io::throw_errno("remove index file", manifest);
+  }
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> segments;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    // segment-NNNNNN.bin, as segment_name() makes them.
+    if (n.size() == 18 && n.compare(0, 8, "segment-") == 0 && n.compare(14, 4, ".bin") == 0 &&
+        n.find_first_not_of("0123456789", 8) == 14) {
+      segments.push_back(dir + "/" + n);
+    }
+  }
+  ::closedir(d);
+  for (const std::string& path : segments) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) io::throw_errno("remove index file", path);
   }
 }
 
@@ -471,8 +509,14 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   w.field("unicode", m.params.unicode);
   w.field("text_field", m.params.text_field);
   w.field("id_field", m.params.id_field);
+  w.field("format", m.params.format);
   w.end_object();
   w.field("threshold", m.threshold);
+  // How bands x rows were chosen: unknown for indexes of dupscan 0.1.0, and not made up then.
+  if (!m.lsh_choice.empty()) {
+    w.key("lsh_weights").begin_array().value(m.lsh_fp_weight).value(m.lsh_fn_weight).end_array();
+    w.field("lsh_params", m.lsh_choice);
+  }
   w.key("inputs").begin_array();
   for (const Input& in : m.inputs) {
     w.begin_object();

@@ -1,7 +1,9 @@
 #include "io.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -306,6 +308,23 @@ bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
       throw_errno("write spool file", tee_path_);
     }
     size += n;
+    if (!bom_checked_) {
+      // A UTF-8 byte-order mark (EF BB BF) opening the stream is not part of line 1. Undecided
+      // while the bytes read so far are a prefix of it: they hold no '\n', so no line was cut.
+      static const unsigned char kBom[3] = {0xEF, 0xBB, 0xBF};
+      std::size_t k = 0;
+      while (k < size && k < 3 && static_cast<unsigned char>(data[k]) == kBom[k])
+        ++k;
+      if (k == 3) {
+        std::memmove(data.data(), data.data() + 3, size - 3);
+        size -= 3;
+        stream_pos_ += 3;
+        scan = 0;
+        bom_checked_ = true;
+      } else if (k < size || eof_) {
+        bom_checked_ = true;
+      }
+    }
   }
   carry_.assign(data.data() + line_start, size - line_start);
   stream_pos_ += line_start;
@@ -329,21 +348,75 @@ void pread_exact(int fd, const std::string& path, char* buf, std::size_t n, std:
   }
 }
 
-namespace {
 std::string dir_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
 }
+
+namespace {
+
 std::atomic<unsigned> tmp_counter{0};
+constexpr char kTempMark[] = ".dupscan-tmp.";
+
+// This host's name with '.' and '/' replaced by '_', so that temporary names split at '.'.
+std::string host_name() {
+  char h[256] = {};
+  if (::gethostname(h, sizeof h - 1) != 0 || h[0] == '\0') return "localhost";
+  std::string s = h;
+  for (char& c : s) {
+    if (c == '/' || c == '.') c = '_';
+  }
+  return s;
+}
+
 }  // namespace
 
+std::string temp_path(const std::string& path, const std::string& tag) {
+  const auto slash = path.find_last_of('/');
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return dir_of(path) + "/" + (name.empty() || name[0] != '.' ? "." : "") + name + kTempMark +
+         host_name() + "." + std::to_string(::getpid()) + "." + tag;
+}
+
+std::size_t remove_stale_temporaries(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  const std::string host = host_name();
+  std::vector<std::string> stale;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    // ".NAME.dupscan-tmp.HOST.PID.TAG": HOST and PID hold no '.'; TAG may (an extension).
+    const auto mark = n.rfind(kTempMark);
+    if (n.empty() || n[0] != '.' || mark == std::string::npos) continue;
+    const std::string rest = n.substr(mark + sizeof kTempMark - 1);
+    const auto host_end = rest.find('.');
+    if (host_end == std::string::npos || rest.compare(0, host_end, host) != 0 ||
+        host_end != host.size()) {
+      continue;
+    }
+    const auto pid_end = rest.find('.', host_end + 1);
+    if (pid_end == std::string::npos) continue;
+    const std::string pid_text = rest.substr(host_end + 1, pid_end - host_end - 1);
+    if (pid_text.empty() || pid_text.size() > 9 ||
+        pid_text.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    // Alive (or not ours to signal): keep. Only a process that is gone frees its files.
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    stale.push_back(dir + "/" + n);
+  }
+  ::closedir(d);
+  std::size_t removed = 0;
+  for (const std::string& path : stale)
+    removed += ::unlink(path.c_str()) == 0;
+  return removed;
+}
+
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-  const auto slash = path_.find_last_of('/');
-  const std::string name = slash == std::string::npos ? path_ : path_.substr(slash + 1);
-  tmp_ = dir_of(path_) + "/." + name + ".tmp-" + std::to_string(::getpid()) + "-" +
-         std::to_string(tmp_counter.fetch_add(1));
+  tmp_ = temp_path(path_, std::to_string(tmp_counter.fetch_add(1)));
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) throw_errno("create output file", path_);
   buf_.reserve(kRawChunk);
@@ -508,20 +581,50 @@ void OutputFile::commit() {
   file_.commit();
 }
 
-void make_dirs(const std::string& path) {
-  if (path.empty()) return;
+std::vector<std::string> make_dirs(const std::string& path) {
+  std::vector<std::string> created;
+  if (path.empty()) return created;
   std::string cur;
   std::size_t pos = 0;
   while (pos != std::string::npos) {
     pos = path.find('/', pos + 1);
     cur = path.substr(0, pos);
     if (cur.empty()) continue;
-    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("create directory", cur);
+    if (::mkdir(cur.c_str(), 0755) == 0) {
+      created.push_back(cur);
+    } else if (errno != EEXIST) {
+      const int e = errno;
+      remove_created_dirs(created);
+      errno = e;
+      throw_errno("create directory", cur);
+    }
   }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    remove_created_dirs(created);
     throw Error("cannot create directory '" + path + "': a file of that name exists");
   }
+  return created;
+}
+
+void remove_created_dirs(const std::vector<std::string>& created) noexcept {
+  for (auto it = created.rbegin(); it != created.rend(); ++it)
+    ::rmdir(it->c_str());  // fails, harmlessly, on a directory that is not empty
+}
+
+bool file_id(const std::string& path, FileId& id) {
+  struct stat st {};
+  if (path == "-" || ::stat(path.c_str(), &st) != 0) return false;
+  id.dev = static_cast<std::uint64_t>(st.st_dev);
+  id.ino = static_cast<std::uint64_t>(st.st_ino);
+  return true;
+}
+
+std::string file_xxh3_64(const std::string& path) {
+  RawFile raw(path);
+  while (raw.fill())
+    raw.consume(raw.available());
+  return raw.checksum();
 }
 
 }  // namespace dupscan::io

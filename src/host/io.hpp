@@ -76,6 +76,7 @@ class LineReader {
   std::uint64_t line_no_ = 0;
   std::uint64_t stream_pos_ = 0;  // stream offset of carry_[0]
   bool eof_ = false;
+  bool bom_checked_ = false;  // a UTF-8 byte-order mark opening the stream is skipped
 };
 
 /// Reads exactly n bytes at offset of a plain file into buf. @throw Error on failure.
@@ -136,8 +137,44 @@ class OutputFile {
   bool ended_ = false;
 };
 
-/// Creates directory `path` and its parents if needed. @throw Error naming the path.
-void make_dirs(const std::string& path);
+/**
+ * @brief The name of a temporary file for `path`: ".NAME.dupscan-tmp.HOST.PID.TAG" in its
+ * directory. The name says whose it is, so that a later run can remove it once its process is
+ * gone (remove_stale_temporaries), and only then.
+ */
+std::string temp_path(const std::string& path, const std::string& tag);
+
+/**
+ * @brief Removes the temporary files of dupscan runs of this host that are no longer alive (a run
+ * killed with SIGKILL cannot remove its own) from directory `dir`; leaves every other file,
+ * and those of live processes. @return how many were removed.
+ */
+std::size_t remove_stale_temporaries(const std::string& dir);
+
+/// The directory part of a path ("." when it has none).
+std::string dir_of(const std::string& path);
+
+/**
+ * @brief Creates directory `path` and its parents if needed. @return the directories it created,
+ * parents first (for remove_created_dirs). @throw Error naming the path.
+ */
+std::vector<std::string> make_dirs(const std::string& path);
+
+/// Removes the directories make_dirs created, deepest first, where they are still empty: a failed
+/// run leaves the file system as it found it.
+void remove_created_dirs(const std::vector<std::string>& created) noexcept;
+
+/// Identity of a file: equal for two paths to the same file (links, "./a" and "a").
+struct FileId {
+  std::uint64_t dev = 0, ino = 0;
+  bool operator==(const FileId& o) const { return dev == o.dev && ino == o.ino; }
+};
+/// The identity of an existing file, or false when `path` names none.
+bool file_id(const std::string& path, FileId& id);
+
+/// Hex XXH3-64 of the bytes of the file at `path` (as ByteSource::raw_checksum after reading it
+/// whole). @throw Error naming the path.
+std::string file_xxh3_64(const std::string& path);
 
 /// 16 lowercase hex digits (checksums in report.json and index manifests).
 std::string hex64(std::uint64_t v);

@@ -6,9 +6,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -24,33 +26,84 @@
 
 namespace dupscan {
 
-/// A record that could not be used, by line.
-struct BadRecord {
-  std::uint64_t line;
-  SkipReason reason;
-  std::string detail;
-};
-
-/// Skipped-record bookkeeping shared by the commands: counts, warnings, --strict.
+/**
+ * Skipped-record bookkeeping shared by the commands: counts, warnings, --strict, and the rule that
+ * keeps a run that read nothing from looking clean: an input whose records were all skipped, or
+ * more than max_skipped of them, fails the run, saying why in one line and what to do.
+ */
 class SkipPolicy {
  public:
-  SkipPolicy(bool strict, const std::function<void(const std::string&)>& warn)
-      : strict_(strict), warn_(warn) {}
+  struct Options {
+    bool strict = false;
+    double max_skipped = 0.1;
+    InputFormat format = InputFormat::jsonl;
+    /// The text field cannot be chosen (index add: the index's): the hint says which it is.
+    std::string fixed_text_field;
+  };
+  SkipPolicy(Options o, const std::function<void(const std::string&)>& warn) : o_(o), warn_(warn) {}
   /// Counts a bad record of `input` (its display name), or throws Error with --strict.
   void skip(const std::string& input, const BadRecord& b, InputSummary& summary) {
     const std::string where = input + ":" + std::to_string(b.line);
-    if (strict_) throw Error(where + ": " + b.detail + " (--strict)");
+    if (o_.strict) throw Error(where + ": " + b.detail + " (--strict)");
     ++skipped;
     ++by_reason[static_cast<int>(b.reason)];
     ++summary.skipped;
+    const int r = static_cast<int>(b.reason);
+    if (input_by_reason_[r]++ == 0) first_[r] = b;
     if (warn_ && skipped <= kMaxSkipWarnings) warn_(where + ": " + b.detail + "; record skipped");
   }
+
+  /**
+   * @brief Called once per input, in input order, when all its records are counted.
+   * @throw Error when it had records and none could be used, or more than max_skipped of them
+   * were skipped.
+   */
+  void input_done(const std::string& input, const InputSummary& summary) {
+    const std::uint64_t bad = summary.skipped, total = summary.records + summary.skipped;
+    std::uint64_t counts[kSkipReasonCount];
+    std::copy(std::begin(input_by_reason_), std::end(input_by_reason_), std::begin(counts));
+    std::fill(std::begin(input_by_reason_), std::end(input_by_reason_), 0);
+    if (bad == 0) return;
+    const bool none = summary.records == 0;
+    if (!none && static_cast<double>(bad) <= o_.max_skipped * static_cast<double>(total)) return;
+    int top = 0;
+    for (int r = 1; r < kSkipReasonCount; ++r) {
+      if (counts[r] > counts[top]) top = r;
+    }
+    const BadRecord& b = first_[top];
+    char share[96];
+    std::snprintf(share, sizeof share, "%.1f%%, more than --max-skipped %g%%",
+                  100.0 * static_cast<double>(bad) / static_cast<double>(total),
+                  100.0 * o_.max_skipped);
+    std::string msg = "'" + input + "': ";
+    msg += none ? "no document read, all " + std::to_string(total) + " records skipped"
+                : std::to_string(bad) + " of " + std::to_string(total) + " records skipped (" +
+                      share + ")";
+    msg += " (" + (counts[top] == bad ? std::string() : std::to_string(counts[top]) + " with ") +
+           b.detail + ", the first at line " + std::to_string(b.line) + ")";
+    if (!b.fields.empty()) {
+      msg += "; records have fields: " + b.fields;
+      if (!o_.fixed_text_field.empty()) {
+        msg += "; the index reads --text-field " + o_.fixed_text_field + ": add files that have it";
+      } else if (!b.suggestion.empty()) {
+        msg += "; use --text-field " + b.suggestion;
+      }
+    } else if (b.plain_text && o_.format == InputFormat::jsonl) {
+      msg += "; this looks like plain text, not JSON Lines: use --format text";
+    } else if (!none) {
+      msg += "; fix the input, or allow more with --max-skipped";
+    }
+    throw Error(msg);
+  }
+
   std::uint64_t skipped = 0;
   std::uint64_t by_reason[kSkipReasonCount] = {};
 
  private:
-  bool strict_;
+  Options o_;
   const std::function<void(const std::string&)>& warn_;
+  std::uint64_t input_by_reason_[kSkipReasonCount] = {};  // of the input being read
+  BadRecord first_[kSkipReasonCount];                     // its first bad record of each reason
 };
 
 /**
@@ -70,11 +123,20 @@ void for_each_record(const io::RawBatch& raw, RecordParser& parser, std::uint64_
       continue;
     }
     if (l.length > UINT32_MAX) {
-      bad(BadRecord{l.line_no, SkipReason::record_too_large, "record larger than 4 GiB"});
+      BadRecord b;
+      b.line = l.line_no;
+      b.reason = SkipReason::record_too_large;
+      b.detail = "record larger than 4 GiB";
+      bad(std::move(b));
       continue;
     }
     if (!parser.parse(line.data(), line.size(), text, id, reason, detail)) {
-      bad(BadRecord{l.line_no, reason, detail});
+      BadRecord b;
+      b.line = l.line_no;
+      b.reason = reason;
+      b.detail = detail;
+      parser.explain(line, b);
+      bad(std::move(b));
       continue;
     }
     good(l, text, id);
@@ -90,6 +152,8 @@ class RecordPipeline {
     std::size_t batch_bytes = std::size_t{1} << 20;
     bool spool_stdin = false;  ///< keep a copy of stdin so that it can be read again
     std::string tmp_dir;       ///< where the spool goes
+    /// Told when each input's records are all collected (SkipPolicy::input_done), or null.
+    SkipPolicy* skips = nullptr;
   };
 
   explicit RecordPipeline(Options o) : o_(std::move(o)) {
@@ -163,6 +227,7 @@ class RecordPipeline {
       });
     }
 
+    std::uint32_t open_input = 0;  // inputs before it are collected whole
     try {
       std::map<std::uint64_t, Done> pending;
       std::uint64_t next = 0;
@@ -171,6 +236,9 @@ class RecordPipeline {
         pending.emplace(seq, std::move(*got));
         for (auto it = pending.find(next); it != pending.end(); it = pending.find(next)) {
           if (error.failed() || interrupt_requested()) break;
+          // Batches come in input order: one of a later input closes the earlier ones.
+          for (; open_input < it->second.raw->input; ++open_input)
+            input_done(open_input);
           collect(it->second.result, *it->second.raw);
           free_q.push(it->second.raw);
           pending.erase(it);
@@ -191,9 +259,15 @@ class RecordPipeline {
       th.join();
     error.rethrow();
     check_interrupt();
+    for (; open_input < o_.inputs.size(); ++open_input)
+      input_done(open_input);
   }
 
  private:
+  void input_done(std::uint32_t input) {
+    if (o_.skips) o_.skips->input_done(display(input), summaries_[input]);
+  }
+
   void read_inputs(BlockingQueue<io::RawBatch*>& free_q, BlockingQueue<io::RawBatch*>& work_q,
                    FirstError& error) {
     std::uint64_t seq = 0;
@@ -207,7 +281,7 @@ class RecordPipeline {
       std::FILE* spool = nullptr;
       if (path == "-" && o_.spool_stdin) {
         // stdin cannot be read twice: keep a copy of its decompressed bytes for the later passes.
-        spool_path_ = o_.tmp_dir + "/.dupscan-stdin-spool-" + std::to_string(::getpid());
+        spool_path_ = io::temp_path(o_.tmp_dir + "/.dupscan-stdin-spool", "0");
         spool = std::fopen(spool_path_.c_str(), "wb");
         if (!spool) io::throw_errno("create spool file", spool_path_);
         rs.path = spool_path_;

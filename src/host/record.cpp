@@ -1,5 +1,9 @@
 #include "record.hpp"
 
+#include <algorithm>
+
+#include "dupscan/errors.hpp"
+
 namespace dupscan {
 
 namespace {
@@ -7,17 +11,116 @@ namespace {
 constexpr std::size_t kKeepParserCapacity = std::size_t{64} << 20;
 }  // namespace
 
-RecordParser::RecordParser(std::string text_field, std::string id_field)
-    : text_field_(std::move(text_field)), id_field_(std::move(id_field)) {}
+std::vector<std::string> FieldSpec::split(std::string_view spec, const std::string& usage) {
+  std::vector<std::string> parts;
+  std::size_t p = 0;
+  while (p <= spec.size()) {
+    const auto plus = std::min(spec.find('+', p), spec.size());
+    if (plus == p) throw UsageError(usage + " (an empty FIELD)");
+    parts.emplace_back(spec.substr(p, plus - p));
+    p = plus + 1;
+  }
+  return parts;
+}
+
+FieldSpec FieldSpec::parse(std::string_view spec, const std::string& usage) {
+  FieldSpec f;
+  for (std::string& part : split(spec, usage)) {
+    Path path;
+    std::size_t p = 0;
+    while (p <= part.size()) {
+      const auto dot = std::min(part.find('.', p), part.size());
+      path.keys.push_back(part.substr(p, dot - p));
+      p = dot + 1;
+    }
+    for (const std::string& k : path.keys) {
+      // "a..b", ".a", "a.": an empty key, unless the whole part is one (matched whole first).
+      if (k.empty() && path.keys.size() > 1) path.keys = {part};
+    }
+    path.whole = std::move(part);
+    f.paths.push_back(std::move(path));
+  }
+  return f;
+}
+
+bool find_field(simdjson::dom::object obj, const FieldSpec::Path& path,
+                simdjson::dom::element& out) {
+  if (!obj.at_key(path.whole).get(out)) return true;
+  if (path.keys.size() == 1) return false;
+  simdjson::dom::object cur = obj;
+  for (std::size_t i = 0; i < path.keys.size(); ++i) {
+    if (cur.at_key(path.keys[i]).get(out)) return false;
+    if (i + 1 < path.keys.size() && out.get_object().get(cur)) return false;
+  }
+  return true;
+}
+
+namespace {
+
+FieldSpec field_spec(const std::string& field, const char* option) {
+  if (field.empty()) return {};
+  return FieldSpec::parse(
+      field, std::string(option) + " must be KEY[.KEY...][+KEY...], got '" + field + "'");
+}
+
+// A path below `obj` (depth-first, in key order) holding a non-empty string, other than `skip`.
+bool first_string(simdjson::dom::object obj, const std::string& prefix, const std::string& skip,
+                  int depth, std::string& out) {
+  for (auto field : obj) {
+    const std::string path = prefix + std::string(field.key);
+    if (path == skip) continue;
+    std::string_view v;
+    if (!field.value.get_string().get(v) && !v.empty()) {
+      out = path;
+      return true;
+    }
+  }
+  if (depth == 0) return false;
+  for (auto field : obj) {
+    simdjson::dom::object inner;
+    if (field.value.get_object().get(inner)) continue;
+    if (first_string(inner, prefix + std::string(field.key) + ".", skip, depth - 1, out)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+RecordParser::RecordParser(std::string text_field, std::string id_field, InputFormat format)
+    : text_field_(std::move(text_field)), id_field_(std::move(id_field)), format_(format) {
+  text_ = field_spec(text_field_, "--text-field");
+  id_ = field_spec(id_field_, "--id-field");
+}
+
+void RecordParser::set_fields(const std::string& text_field, const std::string& id_field,
+                              InputFormat format) {
+  format_ = format;
+  if (text_field != text_field_) {
+    text_field_ = text_field;
+    text_ = field_spec(text_field_, "--text-field");
+  }
+  if (id_field != id_field_) {
+    id_field_ = id_field;
+    id_ = field_spec(id_field_, "--id-field");
+  }
+}
 
 bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
                          std::string& id_json, SkipReason& reason, std::string& detail) {
+  have_root_ = false;
   // UTF-8 first, separately: simdjson's error for a line that is both ill-formed UTF-8 and bad
   // JSON may differ between its CPU kernels, and the reason must not depend on the machine.
   if (!simdjson::validate_utf8(p, len)) {
     reason = SkipReason::invalid_utf8;
     detail = "invalid UTF-8";
     return false;
+  }
+  if (format_ == InputFormat::text) {
+    text = std::string_view(p, len > 0 && p[len - 1] == '\r' ? len - 1 : len);
+    id_json.clear();
+    return true;
   }
   simdjson::dom::element root;
   const auto err = parser_.parse(reinterpret_cast<const std::uint8_t*>(p), len, false).get(root);
@@ -28,29 +131,71 @@ bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
              " (" + simdjson::error_message(err) + ")";
     return false;
   }
+  root_ = root;
+  have_root_ = true;
   simdjson::dom::object obj;
   if (root.get_object().get(obj)) {
     reason = SkipReason::not_an_object;
     detail = "the line is JSON but not an object";
     return false;
   }
-  simdjson::dom::element field;
-  if (obj.at_key(text_field_).get(field)) {
+  if (text_.paths.empty()) {
     reason = SkipReason::missing_text_field;
-    detail = "no \"" + text_field_ + "\" field";
+    detail = "no text field given";
     return false;
   }
-  if (field.get_string().get(text)) {
-    reason = SkipReason::text_not_string;
-    detail = "field \"" + text_field_ + "\" is not a string";
-    return false;
+  simdjson::dom::element field;
+  for (std::size_t i = 0; i < text_.paths.size(); ++i) {
+    const FieldSpec::Path& path = text_.paths[i];
+    failed_ = i;
+    if (!find_field(obj, path, field)) {
+      reason = SkipReason::missing_text_field;
+      detail = "no \"" + path.whole + "\" field";
+      return false;
+    }
+    std::string_view part;
+    if (field.get_string().get(part)) {
+      reason = SkipReason::text_not_string;
+      detail = "field \"" + path.whole + "\" is not a string";
+      return false;
+    }
+    if (text_.paths.size() == 1) {
+      text = part;
+    } else {
+      if (i == 0) joined_.clear();
+      if (i > 0) joined_ += '\n';
+      joined_ += part;
+    }
   }
+  if (text_.paths.size() > 1) text = joined_;
   id_json.clear();
   simdjson::dom::element id;
-  if (!id_field_.empty() && !obj.at_key(id_field_).get(id) && !id.is_null()) {
+  if (!id_.paths.empty() && find_field(obj, id_.paths[0], id) && !id.is_null()) {
     id_json = simdjson::minify(id);
   }
   return true;
+}
+
+void RecordParser::explain(std::string_view line, BadRecord& b) {
+  if (b.reason == SkipReason::malformed_json) {
+    const auto first = line.find_first_not_of(" \t\r\n");
+    b.plain_text = first != std::string_view::npos && line[first] != '{' && line[first] != '[';
+    return;
+  }
+  if (!have_root_ ||
+      (b.reason != SkipReason::missing_text_field && b.reason != SkipReason::text_not_string)) {
+    return;
+  }
+  simdjson::dom::object obj;
+  if (root_.get_object().get(obj)) return;
+  b.field = failed_ < text_.paths.size() ? text_.paths[failed_].whole : text_field_;
+  b.fields.clear();
+  for (auto field : obj) {
+    if (!b.fields.empty()) b.fields += ", ";
+    b.fields += field.key;
+  }
+  const std::string id = id_.paths.empty() ? std::string() : id_.paths[0].whole;
+  if (!first_string(obj, "", id, 2, b.suggestion)) b.suggestion.clear();
 }
 
 void RecordParser::trim() {

@@ -1,18 +1,55 @@
-// One JSONL record -> its text and id (simdjson DOM: the whole line is validated).
+// One input line -> its text and id: a JSONL record (simdjson DOM: the whole line is validated)
+// or, with --format text, the line itself. Field arguments ("meta.body", "title+body") are parsed
+// here, once, for every command.
 #pragma once
 
 #include <simdjson.h>
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dupscan/dedup.hpp"
 
 namespace dupscan {
 
+/// The field paths of a field argument: parts joined by '+', each part keys separated by '.'.
+struct FieldSpec {
+  struct Path {
+    std::string whole;              ///< the part as given ("meta.body")
+    std::vector<std::string> keys;  ///< {"meta", "body"}
+  };
+  std::vector<Path> paths;
+
+  /// @throw UsageError(`usage` + " (an empty FIELD)") when a part or a key is empty.
+  static FieldSpec parse(std::string_view spec, const std::string& usage);
+  /// The '+'-separated parts of `spec`. @throw UsageError as parse.
+  static std::vector<std::string> split(std::string_view spec, const std::string& usage);
+};
+
+/**
+ * @brief The element at `path` in `obj`: the key path.whole if the object has it (a key holding a
+ * '.'), else the nested keys. @return false when there is none.
+ */
+bool find_field(simdjson::dom::object obj, const FieldSpec::Path& path,
+                simdjson::dom::element& out);
+
+/// A record that could not be used, by line, with what it holds instead (for the hint).
+struct BadRecord {
+  std::uint64_t line = 0;
+  SkipReason reason{};
+  std::string detail;
+  /// The text field is missing or not a string: the record's top-level keys ("a, b") and a path
+  /// holding a string to try instead (empty when none does).
+  std::string fields, suggestion;
+  std::string field;        ///< the text field (one of several joined) that was missing or not text
+  bool plain_text = false;  ///< malformed JSON that does not begin like JSON: plain text?
+};
+
 class RecordParser {
  public:
-  RecordParser(std::string text_field, std::string id_field);
+  RecordParser(std::string text_field, std::string id_field,
+               InputFormat format = InputFormat::jsonl);
 
   /**
    * @brief Parses one line (len bytes at p, followed by io::kPadding readable bytes).
@@ -23,19 +60,25 @@ class RecordParser {
   bool parse(const char* p, std::size_t len, std::string_view& text, std::string& id_json,
              SkipReason& reason, std::string& detail);
 
-  /// Changes the fields looked up (cheap when they are the same).
-  void set_fields(const std::string& text_field, const std::string& id_field) {
-    if (text_field != text_field_) text_field_ = text_field;
-    if (id_field != id_field_) id_field_ = id_field;
-  }
+  /// After parse() failed on `line`: fills b.fields, b.suggestion and b.plain_text.
+  void explain(std::string_view line, BadRecord& b);
+
+  /// Changes the fields and format (cheap when they are the same).
+  void set_fields(const std::string& text_field, const std::string& id_field,
+                  InputFormat format = InputFormat::jsonl);
 
   /// Drops the parser's memory after a huge record so one 200 MB line does not pin it per thread.
   void trim();
 
  private:
   simdjson::dom::parser parser_;
-  std::string text_field_;
-  std::string id_field_;
+  std::string text_field_, id_field_;
+  InputFormat format_;
+  FieldSpec text_, id_;
+  std::string joined_;      // the text of several fields
+  std::size_t failed_ = 0;  // the text path that was missing or not a string
+  simdjson::dom::element root_;
+  bool have_root_ = false;  // root_ is the last line's, which parsed as JSON
 };
 
 /// True when the line holds only JSON whitespace (space, \t, \r, \n).

@@ -1,4 +1,5 @@
 #include <cuda_runtime.h>
+#include <sys/stat.h>
 
 #include <string>
 #include <vector>
@@ -75,6 +76,27 @@ __global__ void band_kernel(const std::uint32_t* sig, std::uint32_t bands, std::
   out[j] = spec::band_key(sig + static_cast<std::size_t>(j) * rows, rows, j);
 }
 
+std::string cuda_version(int v) {
+  return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+}
+
+// Why no device is usable. Without a driver the runtime reports cudaErrorInsufficientDriver, which
+// would send someone on a machine with no GPU at all to upgrade a driver: that case is named as
+// what it is, and the driver message kept for a driver that is there but too old.
+std::string no_device_reason(cudaError_t err) {
+  int driver = 0, runtime = 0;
+  cudaDriverGetVersion(&driver);  // 0 when no driver (libcuda) is installed
+  cudaRuntimeGetVersion(&runtime);
+  struct stat st {};
+  const bool nodes = ::stat("/dev/nvidiactl", &st) == 0 || ::stat("/dev/nvidia0", &st) == 0 ||
+                     ::stat("/dev/dxg", &st) == 0;  // WSL's GPU node
+  if (err == cudaErrorNoDevice || driver == 0 || !nodes) {
+    return "no usable NVIDIA GPU (no driver / no device)";
+  }
+  return std::string(cudaGetErrorString(err)) + " (the driver supports CUDA " +
+         cuda_version(driver) + ", this build needs " + cuda_version(runtime) + ")";
+}
+
 unsigned blocks_for(std::size_t n, unsigned threads) {
   return static_cast<unsigned>((n + threads - 1) / threads);
 }
@@ -85,7 +107,7 @@ int usable_devices(std::string* why) {
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);
   if (err == cudaErrorNoDevice || err == cudaErrorInsufficientDriver) {
-    if (why) *why = cudaGetErrorString(err);
+    if (why) *why = no_device_reason(err);
     cudaGetLastError();  // clear it so that later runtime calls do not report it again
     return 0;
   }

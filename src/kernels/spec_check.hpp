@@ -10,7 +10,9 @@ namespace dupscan::cuda {
 
 /**
  * @brief Number of usable CUDA devices. No device and a driver too old for this runtime count as
- * zero (FAISS's rule) and set *why; any other CUDA error throws dupscan::Error with file:line.
+ * zero (FAISS's rule) and set *why: "no usable NVIDIA GPU (no driver / no device)" when there is
+ * no driver or no device node, else the runtime's message with both CUDA versions. Any other CUDA
+ * error throws dupscan::Error with file:line.
  */
 int usable_devices(std::string* why = nullptr);
 

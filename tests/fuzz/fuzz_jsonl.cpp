@@ -10,13 +10,17 @@
 #include "record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  // The first byte picks the field names, so that missing and non-string fields are reached.
-  const char* fields[][2] = {{"text", "id"}, {"t", "i"}, {"text", ""}, {"a", "text"}};
-  const auto& f = fields[size ? data[0] % 4 : 0];
+  // The first byte picks the field names (nested and joined ones too), so that missing and
+  // non-string fields are reached, and the format.
+  const char* fields[][2] = {{"text", "id"},  {"t", "i"},         {"text", ""},  {"a", "text"},
+                             {"a.b", "a.id"}, {"text+a.b", "id"}, {"a..b", "."}, {"text", "id"}};
+  const auto& f = fields[size ? data[0] % 8 : 0];
+  const auto format =
+      size && data[0] % 8 == 7 ? dupscan::InputFormat::text : dupscan::InputFormat::jsonl;
   std::string line(reinterpret_cast<const char*>(data) + (size ? 1 : 0), size ? size - 1 : 0);
   const std::size_t len = line.size();
   line.append(dupscan::io::kPadding, '\0');
-  dupscan::RecordParser parser(f[0], f[1]);
+  dupscan::RecordParser parser(f[0], f[1], format);
   std::string_view text;
   std::string id, detail;
   dupscan::SkipReason reason{};
@@ -29,6 +33,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   } else if (detail.empty()) {
     std::abort();
+  } else {
+    dupscan::BadRecord b;
+    b.reason = reason;
+    parser.explain(std::string_view(line.data(), len), b);  // the hint must not crash either
   }
   return 0;
 }

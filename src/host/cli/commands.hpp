@@ -22,6 +22,11 @@ struct DedupRunner {
 };
 
 Command add_dedup_command(CLI::App& app, DedupRunner runner = {});
+/// CLI11's own parse errors in dupscan's style: "<program>: error: <what>" and where the help is
+/// (the help of the (sub)command being parsed).
+void print_parse_error(const char* program, CLI::App& app, const CLI::ParseError& e);
+/// "10%" or "0.1" -> 0.1. @throw UsageError naming `option` unless it is in [0, 1].
+double parse_share(const std::string& text, const char* option);
 Command add_contam_command(CLI::App& app);
 Command add_index_command(CLI::App& app);
 

@@ -28,7 +28,10 @@ confirmed on the words themselves.
 --eval NAME=PATH[:FIELD]: a JSONL benchmark, the field to check (default text). FIELD1+FIELD2
 checks the fields joined by a newline as one text; to judge them separately give two --eval with
 different names. Eval ids come from --eval-id-field, else "<path>:<line>". A benchmark record
-that cannot be used is an error (exit 1): the tables must cover every example.
+that cannot be used is an error (exit 1): the tables must cover every example. A bad training
+record is skipped with a warning, but a training input of which no record could be used, or
+more than --max-skipped of its records, fails the run (exit 1) saying which fields it has.
+--format text reads the training inputs as plain text, one document per line.
 
 Outputs in --output-dir (temporary files renamed into place when the run succeeded):
   contamination.jsonl  per example: {"benchmark", "id", "words", "judged", "dirty", "coverage",
@@ -53,8 +56,16 @@ Examples:
 struct ContamArgs {
   ContamConfig cfg;
   std::vector<std::string> evals;
+  std::string format = "jsonl", max_skipped = "10%";
   bool no_near = false, quiet = false, no_progress = false;
 };
+
+// "cov<20%": the Llama 2 subsets as the options set them.
+std::string coverage_header(const char* op, double share) {
+  char b[32];
+  std::snprintf(b, sizeof b, "cov%s%g%%", op, 100.0 * share);
+  return b;
+}
 
 void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r) {
   std::fprintf(out,
@@ -65,8 +76,11 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
                human_bytes(r.seconds_scan > 0 ? r.train_text_bytes / r.seconds_scan : 0).c_str(),
                r.backend.c_str(), r.threads, r.threads == 1 ? "" : "s", cfg.ngram, cfg.min_ngram);
   std::fprintf(out, "  %-14s %7s %7s %9s %7s %7s %7s | %8s %9s %9s %7s | %5s\n", "benchmark",
-               "total", "judged", "too short", "dirty", "clean", "dirty%", "cov<20%", "cov>=20%",
-               "cov<80%", "cov>=80%", "near");
+               "total", "judged", "too short", "dirty", "clean", "dirty%",
+               coverage_header("<", cfg.clean_below).c_str(),
+               coverage_header(">=", cfg.clean_below).c_str(),
+               coverage_header("<", cfg.dirty_at).c_str(),
+               coverage_header(">=", cfg.dirty_at).c_str(), "near");
   for (const BenchmarkSummary& b : r.benchmarks) {
     std::fprintf(
         out, "  %-14s %7llu %7llu %9llu %7llu %7llu %6.2f%% | %8llu %9llu %9llu %7llu | %5llu\n",
@@ -79,6 +93,10 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
         static_cast<unsigned long long>(b.llama_not_dirty),
         static_cast<unsigned long long>(b.llama_dirty),
         static_cast<unsigned long long>(b.near_duplicate_examples));
+  }
+  if (r.train_skipped) {
+    std::fprintf(out, "  skipped training records: %s (bad lines; reasons in report.json)\n",
+                 group_digits(r.train_skipped).c_str());
   }
   std::fprintf(
       out, "  training documents with a match: %s; boilerplate n-grams (in > %u documents): %s\n",
@@ -100,6 +118,8 @@ int run_contam_command(ContamArgs& a) {
   for (const auto& e : a.evals)
     cfg.evals.push_back(EvalSpec::parse(e));
   cfg.near = !a.no_near;
+  cfg.format = parse_input_format(a.format);
+  cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.validate();
   const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
@@ -126,7 +146,13 @@ Command add_contam_command(CLI::App& app) {
   c->add_option("-o,--output-dir", a->cfg.output_dir, "Directory for the outputs (created)")
       ->required()
       ->type_name("DIR");
-  c->add_option("--text-field", a->cfg.text_field, "JSON field of the training text")
+  c->add_option("--format", a->format,
+                "Training inputs: jsonl (JSON Lines) or text (one document per line)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"jsonl", "text"}))
+      ->type_name("FORMAT");
+  c->add_option("--text-field", a->cfg.text_field,
+                "JSON field of the training text: key, a.b (nested), a+b (joined)")
       ->capture_default_str()
       ->type_name("NAME");
   c->add_option("--id-field", a->cfg.id_field, "JSON field of the training id")
@@ -179,6 +205,12 @@ Command add_contam_command(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->type_name("NAME");
   c->add_flag("--strict", a->cfg.strict, "A bad training record is an error, not skipped");
+  c->add_option("--max-skipped", a->max_skipped,
+                "More bad records in a training input fail the run (10% or 0.1)")
+      ->capture_default_str()
+      ->type_name("SHARE");
+  c->add_flag("--in-place", a->cfg.in_place,
+              "Let --write-decontaminated replace a training input (when the run succeeded)");
   c->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
       ->type_name("DIR");
   c->add_flag("-q,--quiet", a->quiet, "No progress, warnings or table on stderr");

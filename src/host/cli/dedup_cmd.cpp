@@ -15,8 +15,12 @@ namespace {
 
 const char* kDedupFooter = R"(
 Inputs are JSON Lines, one record per line; gzip and zstd files are recognised by their content,
-'-' reads stdin. Each record needs a string field with the text (--text-field). A record without
-an id field gets the id "<path>:<line>".
+'-' reads stdin. Each record needs a string field with the text (--text-field): a key, a nested
+path (meta.body) or fields joined by a newline (title+body). A record without an id field gets
+the id "<path>:<line>". --format text reads plain text instead: one document per line.
+A bad record is skipped with a warning; an input of which no record could be used, or more than
+--max-skipped of its records, fails the run (exit 1) saying which fields the records do have.
+With --against, the options not given are taken from the index.
 
 Outputs in --output-dir (written to temporary files, renamed into place when the run succeeded):
   duplicates.jsonl  one line per document to remove:
@@ -50,10 +54,28 @@ struct DedupArgs {
   std::string shingle = "word:5";
   std::string keep = "first";
   std::string sketch = "compat";
-  unsigned bands = 0, rows = 0;
+  std::string format = "jsonl";
+  std::string max_skipped = "10%";
+  long long bands = 0, rows = 0;
   std::string lsh_weights = "0.5,0.5";
   bool no_verify = false, keep_case = false, keep_punct = false, quiet = false;
-  bool no_progress = false;
+  bool no_progress = false, force = false;
+  /// The options that decide how documents are read and sketched, to tell which were given.
+  std::vector<CLI::Option*> sketch_options;
+
+  bool given(const char* name) const {
+    for (const CLI::Option* o : sketch_options) {
+      if (o->check_lname(name + 2) && o->count() > 0) return true;
+    }
+    return false;
+  }
+  std::vector<std::string> given_options() const {
+    std::vector<std::string> g;
+    for (const CLI::Option* o : sketch_options) {
+      if (o->count() > 0) g.push_back("--" + o->get_lnames().front());
+    }
+    return g;
+  }
 };
 
 DedupConfig resolve(DedupArgs& a) {
@@ -61,13 +83,26 @@ DedupConfig resolve(DedupArgs& a) {
   cfg.shingle = ShingleSpec::parse(a.shingle);
   cfg.verify = !a.no_verify;
   cfg.sketch = a.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
+  cfg.format = parse_input_format(a.format);
+  cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.normalize.lowercase = !a.keep_case;
   cfg.normalize.strip_punctuation = !a.keep_punct;
   cfg.keep = a.keep == "longest" ? KeepPolicy::longest : KeepPolicy::first;
-  if ((a.bands == 0) != (a.rows == 0)) {
-    throw UsageError("--bands and --rows go together: give both or neither");
+  const bool bands = a.given("--bands"), rows = a.given("--rows");
+  if (bands && a.bands < 1) {
+    throw UsageError("--bands must be >= 1, got " + std::to_string(a.bands));
   }
-  if (a.bands) cfg.lsh = LshParams{a.bands, a.rows};
+  if (rows && a.rows < 1) throw UsageError("--rows must be >= 1, got " + std::to_string(a.rows));
+  if (bands != rows) throw UsageError("--bands and --rows go together: give both or neither");
+  if (bands) {
+    const long long k = cfg.num_perm;
+    if (a.bands > k || a.rows > k || a.bands * a.rows > k) {
+      throw UsageError("--bands x --rows (" + std::to_string(a.bands) + " x " +
+                       std::to_string(a.rows) + ") must not exceed --num-perm (" +
+                       std::to_string(cfg.num_perm) + ")");
+    }
+    cfg.lsh = LshParams{static_cast<std::uint32_t>(a.bands), static_cast<std::uint32_t>(a.rows)};
+  }
   {
     const std::string& w = a.lsh_weights;
     const auto comma = w.find(',');
@@ -87,7 +122,13 @@ DedupConfig resolve(DedupArgs& a) {
 }
 
 int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
-  const DedupConfig cfg = resolve(a);
+  DedupConfig cfg = resolve(a);
+  // One process: the options not given come from the --against index (a distributed run rejects
+  // --against on its own).
+  if (!cfg.against.empty() && !runner.run) {
+    adopt_index_parameters(cfg, a.given_options());
+    cfg.validate();
+  }
   const bool tty = runner.report && !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
   DedupObserver obs = stderr_observer(bar, a.quiet);
@@ -102,40 +143,51 @@ int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
 // The options that decide how documents are read, normalized and sketched: shared by dedup and
 // index build.
 void add_sketch_options(CLI::App* cmd, DedupArgs& a) {
-  cmd->add_option("--text-field", a.cfg.text_field, "JSON field holding the text")
-      ->capture_default_str()
-      ->type_name("NAME");
-  cmd->add_option("--id-field", a.cfg.id_field, "JSON field holding the document id")
-      ->capture_default_str()
-      ->type_name("NAME");
-  cmd->add_option("--shingle", a.shingle, "Shingles: word:N (N words) or char:N (N characters)")
-      ->capture_default_str()
-      ->type_name("KIND:N");
-  cmd->add_option("--sketch", a.sketch,
-                  "compat: datasketch's MinHash; fast: one-permutation hashing")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"compat", "fast"}))
-      ->type_name("KIND");
-  cmd->add_option("--threshold", a.cfg.threshold,
-                  "Jaccard at or above which documents are duplicates")
-      ->capture_default_str()
-      ->type_name("T");
-  cmd->add_option("--num-perm", a.cfg.num_perm, "MinHash permutations (signature size) K")
-      ->capture_default_str()
-      ->type_name("K");
-  cmd->add_option("--seed", a.cfg.seed, "Seed of the permutations (datasketch's seed)")
-      ->capture_default_str()
-      ->type_name("S");
-  cmd->add_option("--bands", a.bands, "LSH bands (with --rows; default: the optimum for T)")
-      ->type_name("B");
-  cmd->add_option("--rows", a.rows, "LSH rows per band (with --bands)")->type_name("R");
-  cmd->add_option("--lsh-weights", a.lsh_weights,
-                  "Weights choosing bands x rows (datasketch's; sum 1)")
-      ->capture_default_str()
-      ->type_name("FP,FN");
-  cmd->add_flag("--keep-case", a.keep_case, "Do not lowercase");
-  cmd->add_flag("--keep-punct", a.keep_punct,
-                "Keep punctuation in words (split at whitespace only)");
+  auto& o = a.sketch_options;
+  o.push_back(cmd->add_option("--format", a.format,
+                              "jsonl: JSON Lines records; text: one document per line")
+                  ->capture_default_str()
+                  ->check(CLI::IsMember({"jsonl", "text"}))
+                  ->type_name("FORMAT"));
+  o.push_back(cmd->add_option("--text-field", a.cfg.text_field,
+                              "JSON field of the text: key, a.b (nested), a+b (joined)")
+                  ->capture_default_str()
+                  ->type_name("NAME"));
+  o.push_back(cmd->add_option("--id-field", a.cfg.id_field, "JSON field holding the document id")
+                  ->capture_default_str()
+                  ->type_name("NAME"));
+  o.push_back(
+      cmd->add_option("--shingle", a.shingle, "Shingles: word:N (N words) or char:N (N characters)")
+          ->capture_default_str()
+          ->type_name("KIND:N"));
+  o.push_back(cmd->add_option("--sketch", a.sketch,
+                              "compat: datasketch's MinHash; fast: one-permutation hashing")
+                  ->capture_default_str()
+                  ->check(CLI::IsMember({"compat", "fast"}))
+                  ->type_name("KIND"));
+  o.push_back(cmd->add_option("--threshold", a.cfg.threshold,
+                              "Jaccard at or above which documents are duplicates")
+                  ->capture_default_str()
+                  ->type_name("T"));
+  o.push_back(
+      cmd->add_option("--num-perm", a.cfg.num_perm, "MinHash permutations (signature size) K")
+          ->capture_default_str()
+          ->type_name("K"));
+  o.push_back(cmd->add_option("--seed", a.cfg.seed, "Seed of the permutations (datasketch's seed)")
+                  ->capture_default_str()
+                  ->type_name("S"));
+  o.push_back(
+      cmd->add_option("--bands", a.bands, "LSH bands (with --rows; default: the optimum for T)")
+          ->type_name("B"));
+  o.push_back(
+      cmd->add_option("--rows", a.rows, "LSH rows per band (with --bands)")->type_name("R"));
+  o.push_back(cmd->add_option("--lsh-weights", a.lsh_weights,
+                              "Weights choosing bands x rows (datasketch's; sum 1)")
+                  ->capture_default_str()
+                  ->type_name("FP,FN"));
+  o.push_back(cmd->add_flag("--keep-case", a.keep_case, "Do not lowercase"));
+  o.push_back(cmd->add_flag("--keep-punct", a.keep_punct,
+                            "Keep punctuation in words (split at whitespace only)"));
 }
 
 // Options every reading command has.
@@ -149,6 +201,10 @@ void add_run_options(CLI::App* cmd, DedupArgs& a) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->type_name("NAME");
   cmd->add_flag("--strict", a.cfg.strict, "A bad record is an error, not skipped");
+  cmd->add_option("--max-skipped", a.max_skipped,
+                  "More bad records in an input fail the run (10% or 0.1)")
+      ->capture_default_str()
+      ->type_name("SHARE");
   cmd->add_flag("-q,--quiet", a.quiet, "No progress, warnings or summary on stderr");
   cmd->add_flag("--no-progress", a.no_progress, "No progress bar even on a terminal");
 }
@@ -157,8 +213,10 @@ const char* kIndexFooter = R"(
 An index keeps, per document, where it is (file, offset, line), its id, the exact hash of its
 normalized text and its LSH band keys -- never the text, which is read again from the indexed
 files when a candidate pair is verified: they must stay where they were, unchanged (checked).
-The parameters (sketch, K, seed, bands x rows, shingle, normalization, fields) are stored with
-it; dedup --against an index must use the same ones.
+The parameters (format, fields, sketch, K, seed, bands x rows, shingle, normalization,
+threshold) are stored with it; dedup --against takes those it is not given from the index, and
+those given must match. A file touched after indexing (same size, other mtime) is checked by
+its checksum; only a real change is an error. index build --force replaces an index.
 
 Weekly workflow:
   dupscan index build corpus/*.jsonl.zst --index idx/            # once
@@ -173,7 +231,9 @@ index valid.
 
 int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) {
   a.cfg.output_dir = dir;  // what validate() checks; the index is the only output
-  DedupConfig cfg = action == IndexAction::build ? resolve(a) : a.cfg;
+  DedupConfig cfg = action == IndexAction::add ? a.cfg : resolve(a);
+  cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
+  if (action == IndexAction::build && a.force) action = IndexAction::rebuild;
   const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
   const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet));
@@ -183,7 +243,7 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) 
     std::fprintf(stderr,
                  "dupscan index %s: %s documents indexed in %.2f s (%s empty, %s skipped "
                  "records); %s holds %s documents in %zu segment%s, %u bands x %u rows\n",
-                 action == IndexAction::build ? "build" : "add", group_digits(r.added).c_str(),
+                 action == IndexAction::add ? "add" : "build", group_digits(r.added).c_str(),
                  r.seconds, group_digits(r.counts.empty).c_str(),
                  group_digits(r.counts.skipped).c_str(), dir.c_str(),
                  group_digits(r.documents).c_str(), r.segments, r.segments == 1 ? "" : "s",
@@ -193,6 +253,38 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) 
 }
 
 }  // namespace
+
+void print_parse_error(const char* program, CLI::App& app, const CLI::ParseError& e) {
+  std::string cmd = program;
+  for (CLI::App* sub = &app;;) {
+    const auto subs = sub->get_subcommands();
+    if (subs.empty()) break;
+    sub = subs.front();
+    cmd += " " + sub->get_name();
+  }
+  std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for %s.\n", program, e.what(), cmd.c_str(),
+               cmd == program ? "more information" : "the options");
+}
+
+double parse_share(const std::string& text, const char* option) {
+  std::string t = text;
+  const bool percent = !t.empty() && t.back() == '%';
+  if (percent) t.pop_back();
+  std::size_t used = 0;
+  double v = -1;
+  try {
+    v = std::stod(t, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (percent) v /= 100.0;
+  if (t.empty() || used != t.size() || !(v >= 0.0 && v <= 1.0)) {
+    throw UsageError(std::string(option) +
+                     " must be a share in [0, 1] or a percentage in [0%, 100%], got '" + text +
+                     "'");
+  }
+  return v;
+}
 
 Command add_dedup_command(CLI::App& app, DedupRunner runner) {
   auto a = std::make_shared<DedupArgs>();
@@ -220,6 +312,8 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
       ->add_option("--write-deduped", a->cfg.write_deduped,
                    "Also write the kept records, as read, to FILE (.gz/.zst)")
       ->type_name("FILE");
+  dedup->add_flag("--in-place", a->cfg.in_place,
+                  "Let --write-deduped replace an input (when the run succeeded)");
   dedup
       ->add_option("--write-signatures", a->cfg.write_signatures,
                    "Also write every document's signature and band keys (JSONL)")
@@ -248,6 +342,8 @@ Command add_index_command(CLI::App& app) {
       ->type_name("DIR");
   add_sketch_options(build, *build_args);
   add_run_options(build, *build_args);
+  build->add_flag("--force", build_args->force,
+                  "Replace the index DIR holds, once the new one is made");
   build->footer("\nThe sketch options are stored in the index; dedup --against needs the same.");
   CLI::App* add = index->add_subcommand(
       "add", "Append JSONL files to an index (with its parameters), e.g. the kept new documents");

@@ -53,8 +53,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    dupscan::cli::print_parse_error("dupscan", app, e);
+    return 2;
   }
 
   std::signal(SIGINT, on_signal);

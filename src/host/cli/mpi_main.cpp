@@ -56,7 +56,14 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // Every rank parsed the same arguments: one message, then all leave together.
-    const int code = rank == 0 ? app.exit(e) : e.get_exit_code();
+    const int code = e.get_exit_code();
+    if (rank == 0) {
+      if (code == 0) {
+        app.exit(e);  // --help, --version
+      } else {
+        dupscan::cli::print_parse_error("dupscan-mpi", app, e);
+      }
+    }
     MPI_Finalize();
     return code == 0 ? 0 : 2;
   }

@@ -100,6 +100,11 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
     std::fprintf(out,
                  "  against index     %s: %s documents (kept; only new documents are removed)\n",
                  cfg.against.c_str(), group_digits(r.indexed_documents).c_str());
+    std::string taken;
+    for (const std::string& o : cfg.from_index)
+      taken += (taken.empty() ? "" : ", ") + o;
+    std::fprintf(out, "  from the index    %s\n",
+                 taken.empty() ? "no option needed (this run's are the index's)" : taken.c_str());
   }
   std::fprintf(out, "  clusters          %s\n", group_digits(c.clusters).c_str());
   if (cfg.verify) {

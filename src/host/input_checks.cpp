@@ -1,0 +1,58 @@
+#include "input_checks.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dupscan/errors.hpp"
+#include "io.hpp"
+
+namespace dupscan {
+
+void check_inputs_readable(const std::vector<std::string>& inputs) {
+  for (const std::string& path : inputs) {
+    if (path == "-") continue;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) io::throw_errno("open input", path);
+    if (S_ISDIR(st.st_mode)) throw Error("input '" + path + "' is a directory, not a file");
+    if (::access(path.c_str(), R_OK) != 0) io::throw_errno("open input", path);
+  }
+}
+
+void check_inputs_distinct(const std::vector<std::string>& inputs) {
+  std::vector<io::FileId> ids(inputs.size());
+  std::vector<bool> known(inputs.size(), false);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    known[i] = io::file_id(inputs[i], ids[i]);
+    if (!known[i]) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (!known[j] || !(ids[j] == ids[i])) continue;
+      throw UsageError(
+          inputs[i] == inputs[j]
+              ? "input '" + inputs[i] +
+                    "' is given twice: its documents would be their own exact "
+                    "duplicates; give each file once"
+              : "inputs '" + inputs[j] + "' and '" + inputs[i] +
+                    "' are the same file: its documents would be their own exact duplicates; "
+                    "give each file once");
+    }
+  }
+}
+
+void check_outputs_not_inputs(const std::vector<std::string>& inputs,
+                              const std::vector<NamedOutput>& outputs, bool in_place) {
+  if (in_place) return;
+  for (const NamedOutput& out : outputs) {
+    io::FileId o;
+    if (out.path.empty() || !io::file_id(out.path, o)) continue;  // not there: no input
+    for (const std::string& in : inputs) {
+      io::FileId i;
+      if (!io::file_id(in, i) || !(i == o)) continue;
+      throw UsageError("input file is output file: " + out.option + " '" + out.path +
+                       "' would replace the input '" + in +
+                       "'; write it elsewhere, or give --in-place to replace the input once "
+                       "the run has succeeded");
+    }
+  }
+}
+
+}  // namespace dupscan
