@@ -11,7 +11,7 @@
 //                        of a by m with its halves swapped, then the two products summed into the
 //                        high half); AVX2 has no unsigned 64-bit min, so the minima are kept with
 //                        their top bit flipped (x ^ 2^63 = x + 2^63, folded into b) and compared
-//                        signed (vpcmpgtq + vblendvpd).
+//                        signed (vpcmpgtq + vpblendvb).
 //
 // The minima of up to 8 registers (128 permutations of affine32 on AVX-512, 64 of affine64) stay
 // in registers with their a and b while a chunk of hashes streams past; the last register of the
@@ -31,9 +31,10 @@ namespace {
 // Hashes mixed per chunk (on the stack: 4 KiB for affine32, 8 KiB for affine64).
 constexpr std::size_t kChunk = 1024;
 // Registers of running minima per pass over a chunk: 8 keeps a, b and the minima of a pass in
-// AVX-512's 32 registers; AVX2's 16 hold a pass of affine64 with 4 (its b and minima, a from L1).
-constexpr std::size_t kMaxVectors = 8;
-constexpr std::size_t kMaxVectorsAvx2x64 = 4;
+// AVX-512's 32 registers. AVX2 has 16: affine32 keeps 8 minima and reads a and b from L1 (as the
+// legacy AVX2 kernel does); affine64 keeps 4 minima and their b, and reads a.
+constexpr int kMaxVectors = 8;
+constexpr int kMaxVectorsAvx2x64 = 4;
 
 // ---- plain C++ --------------------------------------------------------------------------------
 
@@ -62,42 +63,29 @@ void affine64_scalar(const std::uint64_t* hashes, std::size_t count, const std::
 // Calls block(first permutation, registers, live lanes of the last register) for the K
 // permutations in passes of up to MaxVectors registers of `Lanes`; the last register of the last
 // pass has k % Lanes live lanes (all when that is 0).
-template <std::size_t Lanes, std::size_t MaxVectors, class Block>
+template <std::size_t Lanes, int MaxVectors, class Block>
 void for_each_pass(std::size_t k, Block block) {
   const std::size_t vectors = (k + Lanes - 1) / Lanes;
   const unsigned tail = static_cast<unsigned>(k % Lanes);
-  for (std::size_t v0 = 0; v0 < vectors; v0 += MaxVectors) {
-    const std::size_t nv = std::min(MaxVectors, vectors - v0);
+  constexpr auto max_vectors = static_cast<std::size_t>(MaxVectors);
+  for (std::size_t v0 = 0; v0 < vectors; v0 += max_vectors) {
+    const std::size_t nv = std::min(max_vectors, vectors - v0);
     const unsigned live = (v0 + nv == vectors && tail) ? tail : static_cast<unsigned>(Lanes);
     block(v0 * Lanes, nv, live);
   }
 }
 
-// Calls f(Count<nv>{}) for nv in [1, 8]: the register count as a compile-time constant.
+// Calls f(Count<nv>{}) for nv in [1, Max]: the register count as a compile-time constant.
 template <int V>
 struct Count {
   static constexpr int value = V;
 };
-template <class F>
+template <int Max, class F>
 void with_vectors(std::size_t nv, F f) {
-  switch (nv) {
-    case 1:
-      return f(Count<1>{});
-    case 2:
-      return f(Count<2>{});
-    case 3:
-      return f(Count<3>{});
-    case 4:
-      return f(Count<4>{});
-    case 5:
-      return f(Count<5>{});
-    case 6:
-      return f(Count<6>{});
-    case 7:
-      return f(Count<7>{});
-    default:
-      return f(Count<8>{});
+  if constexpr (Max > 1) {
+    if (nv < static_cast<std::size_t>(Max)) return with_vectors<Max - 1>(nv, f);
   }
+  f(Count<Max>{});
 }
 
 // ---- AVX-512 ----------------------------------------------------------------------------------
@@ -340,14 +328,14 @@ void affine32_update(SimdPath path, const std::uint32_t* hashes, std::size_t cou
     if (path == SimdPath::avx512) {
       mix32_avx512(hashes + c, n, mixed);
       for_each_pass<16, kMaxVectors>(k, [&](std::size_t i, std::size_t nv, unsigned live) {
-        with_vectors(nv, [&](auto tag) {
+        with_vectors<kMaxVectors>(nv, [&](auto tag) {
           affine32_avx512_block<decltype(tag)::value>(mixed, n, a + i, b + i, sig + i, live);
         });
       });
     } else {
       mix32_avx2(hashes + c, n, mixed);
       for_each_pass<8, kMaxVectors>(k, [&](std::size_t i, std::size_t nv, unsigned live) {
-        with_vectors(nv, [&](auto tag) {
+        with_vectors<kMaxVectors>(nv, [&](auto tag) {
           affine32_avx2_block<decltype(tag)::value>(mixed, n, a + i, b + i, sig + i, live);
         });
       });
@@ -366,7 +354,7 @@ void affine64_update(SimdPath path, const std::uint64_t* hashes, std::size_t cou
     if (path == SimdPath::avx512) {
       mix64_avx512(hashes + c, n, mixed);
       for_each_pass<8, kMaxVectors>(k, [&](std::size_t i, std::size_t nv, unsigned live) {
-        with_vectors(nv, [&](auto tag) {
+        with_vectors<kMaxVectors>(nv, [&](auto tag) {
           affine64_avx512_block<decltype(tag)::value>(mixed, n, a + i, b + i, sig + i, live);
         });
       });
@@ -374,7 +362,7 @@ void affine64_update(SimdPath path, const std::uint64_t* hashes, std::size_t cou
       for (std::size_t j = 0; j < n; ++j)
         mixed[j] = spec::fmix64(hashes[c + j]);
       for_each_pass<4, kMaxVectorsAvx2x64>(k, [&](std::size_t i, std::size_t nv, unsigned live) {
-        with_vectors(nv, [&](auto tag) {
+        with_vectors<kMaxVectorsAvx2x64>(nv, [&](auto tag) {
           affine64_avx2_block<decltype(tag)::value>(mixed, n, a + i, b + i, sig + i, live);
         });
       });
