@@ -5,7 +5,10 @@
 // The documents are read and normalized first (not timed); then, for every SIMD path this CPU has,
 // it times (best of --repeat runs) the shingle hashing alone, MinHash alone on the precomputed
 // shingle hashes, and the whole sketch (shingles + MinHash + band keys) -- what the CPU backend
-// does per document. Prints one JSON object per line, for bench/compare.py.
+// does per document. Then the same per permutation scheme (legacy, affine32, affine64; minhash.hpp)
+// and SIMD path: "minhash_scheme" rows time MinHasher alone on precomputed shingle hashes (32-bit,
+// 64-bit for affine64), "sketch_scheme" rows the shingle hashes of normalized text + MinHasher +
+// band keys, document by document. Prints one JSON object per line, for bench/compare.py.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -164,6 +167,67 @@ int main(int argc, char** argv) {
         "\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f,\"docs_per_s\":%.0f}\n",
         simd_path_name(path), k, t_all, shingles / t_all / 1e6, text_mb / t_all,
         docs.size() / t_all);
+  }
+  // Per scheme: the 64-bit shingle hashes too, and the same documents.
+  std::vector<std::uint64_t> hashes64;
+  for (std::size_t d = 0; d < docs.size(); ++d) {
+    const auto doc = docs.doc(d);
+    for_each_shingle(doc.data(), doc.size(), shingle.kind, shingle.n,
+                     [&](const char* s, std::size_t n) { hashes64.push_back(XXH64(s, n, 0)); });
+  }
+  const LshParams lsh = optimal_lsh_params(0.8, k);
+  for (Scheme scheme : {Scheme::legacy, Scheme::affine32, Scheme::affine64}) {
+    const Permutations sp = make_permutations(k, 1, scheme);
+    const bool wide = scheme == Scheme::affine64;
+    std::vector<std::uint64_t> sigs64(wide ? docs.size() * k : 0);
+    for (SimdPath path : supported_simd_paths()) {
+      const MinHasher hasher(sp, path);
+      const double t_min = best_of(repeat, [&] {
+        if (wide) {
+          std::fill(sigs64.begin(), sigs64.end(), spec::max_hash64);
+          for (std::size_t d = 0; d < docs.size(); ++d) {
+            hasher.update64(hashes64.data() + offsets[d], offsets[d + 1] - offsets[d],
+                            sigs64.data() + d * k);
+          }
+        } else {
+          std::fill(sigs.begin(), sigs.end(), spec::max_hash);
+          for (std::size_t d = 0; d < docs.size(); ++d) {
+            hasher.update(hashes.data() + offsets[d], offsets[d + 1] - offsets[d],
+                          sigs.data() + d * k);
+          }
+        }
+      });
+      std::printf(
+          "{\"what\":\"minhash_scheme\",\"scheme\":\"%s\",\"path\":\"%s\",\"num_perm\":%u,"
+          "\"seconds\":%.6f,\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f}\n",
+          scheme_name(scheme), simd_path_name(path), k, t_min, shingles / t_min / 1e6,
+          text_mb / t_min);
+      // What the CPU backend does per document: shingle hashes, MinHash, band keys.
+      std::vector<std::uint32_t> h32;
+      std::vector<std::uint64_t> h64, keys(std::size_t{lsh.bands});
+      const double t_all = best_of(repeat, [&] {
+        for (std::size_t d = 0; d < docs.size(); ++d) {
+          if (wide) {
+            std::uint64_t* sig = sigs64.data() + d * k;
+            std::fill(sig, sig + k, spec::max_hash64);
+            shingle_hashes64(docs.doc(d), shingle, h64);
+            hasher.update64(h64.data(), h64.size(), sig);
+            if (!h64.empty()) band_keys(sig, lsh, keys.data());
+          } else {
+            std::uint32_t* sig = sigs.data() + d * k;
+            std::fill(sig, sig + k, spec::max_hash);
+            shingle_hashes(docs.doc(d), shingle, h32);
+            hasher.update(h32.data(), h32.size(), sig);
+            if (!h32.empty()) band_keys(sig, lsh, keys.data());
+          }
+        }
+      });
+      std::printf(
+          "{\"what\":\"sketch_scheme\",\"scheme\":\"%s\",\"path\":\"%s\",\"num_perm\":%u,"
+          "\"seconds\":%.6f,\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f,\"docs_per_s\":%.0f}\n",
+          scheme_name(scheme), simd_path_name(path), k, t_all, shingles / t_all / 1e6,
+          text_mb / t_all, docs.size() / t_all);
+    }
   }
   {
     SketchParams params;

@@ -5,6 +5,7 @@
     .venv/bin/python bench/compare.py              # 200 MB corpus, peers on a 4 MB prefix
     .venv/bin/python bench/compare.py --short      # ~1-2 minutes on 2 cores (CI runs this)
     .venv/bin/python bench/compare.py --size 1G --peer-mb 20 --json out.json
+    .venv/bin/python bench/compare.py --short --signatures-only   # per-scheme signatures, ~1 min
 
 What it runs, all with K = 128, word 5-grams, threshold 0.8, seed 1 and the same bands x rows
 (--bands/--rows, default 16 x 8: rensa needs bands to divide K, which datasketch's optimum 9 x 13
@@ -33,6 +34,12 @@ first) and each peer's keep-first pass is reported, not judged.
 Accuracy: for planted pairs of true Jaccard s (the generator's ground truth), the measured rate at
 which they share a band, against the S-curve 1 - (1 - s^r)^b, for s in [0.5, 1.0]; and recall /
 precision of dupscan's clusters against the ground truth.
+
+Schemes: dupscan's signatures per permutation scheme (legacy, affine32, affine64: spec.hpp step 5;
+shingle hashes + MinHash + band keys of normalized text, one thread, fastest SIMD path, from
+bench_sketch's "sketch_scheme" rows) against datasketch's same scheme (datasketch-sig --scheme) and
+rensa's R-MinHash signatures (rensa-sig), all in this run. --signatures-only runs just this part
+(and rensa-sig) on the prefix: a minute, without the end-to-end runs.
 
 Timings never fail the run.
 """
@@ -188,6 +195,55 @@ def cluster_quality(out_dir, truth, present, threshold):
             "removed": len(removed), "precision": same / len(removed) if removed else None}
 
 
+SCHEMES = ("legacy", "affine32", "affine64")
+
+
+def scheme_rows(sketch, peer, prefix_bytes, prefix_docs):
+    """Per-scheme signature rows and their same-run ratios. `sketch` holds bench_sketch's rows;
+    `peer(engine, scheme)` runs bench/peers.py and returns its JSON. Returns (rows, ratios)."""
+    rows, ratios, ours = [], {}, {}
+    for scheme in SCHEMES:
+        mine = [r for r in sketch if r["what"] == "sketch_scheme" and r["scheme"] == scheme]
+        alone = [r for r in sketch if r["what"] == "minhash_scheme" and r["scheme"] == scheme]
+        best = mine[-1]  # the fastest SIMD path is listed last
+        ours[scheme] = best["mshingles_per_s"] * 1e6
+        rows.append({"engine": "dupscan-sig %s (%s)" % (scheme, best["path"]),
+                     "seconds": best["seconds"], "mb": prefix_bytes / 1e6, "docs": prefix_docs,
+                     "peak_mb": None, "shingles_per_s": ours[scheme],
+                     "note": "prefix, shingle hashes + %s MinHash + band keys, 1 thread; MinHash "
+                     "alone %.1f M shingles/s" % (scheme, alone[-1]["mshingles_per_s"])})
+        r = peer("datasketch-sig", scheme)
+        rows.append({"engine": "datasketch-sig %s" % scheme, "seconds": r["seconds"],
+                     "mb": prefix_bytes / 1e6, "docs": r["docs"], "peak_mb": None,
+                     "shingles_per_s": r["shingles"] / r["seconds"],
+                     "note": "prefix, MinHash(scheme=%r).update_batch of pre-tokenized shingles"
+                     % scheme})
+        ratios["%s_signatures_vs_datasketch_%s" % (scheme, scheme)] = (
+            ours[scheme] / rows[-1]["shingles_per_s"])
+    r = peer("rensa-sig", None)
+    rensa = r["shingles"] / r["seconds"]
+    for scheme in SCHEMES:
+        ratios["%s_signatures_vs_rensa_rminhash" % scheme] = ours[scheme] / rensa
+    ratios["affine32_signatures_vs_dupscan_legacy"] = ours["affine32"] / ours["legacy"]
+    ratios["affine64_signatures_vs_dupscan_legacy"] = ours["affine64"] / ours["legacy"]
+    return rows, ratios, {"engine": "rensa-sig", "seconds": r["seconds"],
+                          "mb": prefix_bytes / 1e6, "docs": r["docs"], "peak_mb": None,
+                          "shingles_per_s": rensa,
+                          "note": "prefix, R-MinHash signatures of prepared tokens, best of "
+                          "several runs"}
+
+
+def print_rows(rows):
+    print("| engine | MB of text | seconds | MB/s | docs/s | M shingles/s | peak MB | what is timed |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        sh = "%.2f" % (r["shingles_per_s"] / 1e6) if r.get("shingles_per_s") else ""
+        pk = "%.0f" % r["peak_mb"] if r.get("peak_mb") else ""
+        print("| %s | %.1f | %.3f | %.2f | %.0f | %s | %s | %s |" % (
+            r["engine"], r["mb"], r["seconds"], r["mb"] / r["seconds"], r["docs"] / r["seconds"],
+            sh, pk, r["note"]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--short", action="store_true", help="small run for CI (~1-2 minutes)")
@@ -199,6 +255,8 @@ def main():
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work"))
     ap.add_argument("--json", help="write all figures here too")
+    ap.add_argument("--signatures-only", action="store_true",
+                    help="only the per-scheme signature rows (dupscan, datasketch, rensa)")
     args = ap.parse_args()
     if args.short:
         args.size, args.peer_mb = "40M", 2.0
@@ -248,6 +306,34 @@ def main():
                    "bands": args.bands, "rows": args.rows}}
     rows = []
     failures = []
+
+    def peer(engine, scheme):
+        # Best of 3 for rensa (as below); --signatures-only, whose rows are all it measures, takes
+        # the best of 10 rensa runs and 3 datasketch runs (the development VMs are shared).
+        repeat = (10 if engine.startswith("rensa") else 3) if args.signatures_only else (
+            3 if engine.startswith("rensa") else 1)
+        cmd = [py, peers, engine, prefix, "--repeat", str(repeat)]
+        if scheme:
+            cmd += ["--scheme", scheme]
+        return json.loads(Child.run(cmd)[2])
+
+    if args.signatures_only:
+        _, _, sk = Child.run([bench_sketch, prefix, "--repeat", "10"])
+        srows, sratios, rensa_row = scheme_rows([json.loads(l) for l in sk.splitlines()], peer,
+                                                prefix_bytes, prefix_docs)
+        m = info["machine"]
+        print("\n# dupscan signatures per scheme, %s, %s (%d cores)" % (m["date"], m["cpu"],
+                                                                       m["cores"]))
+        print("prefix: %.1f MB of text, %d docs; K=128, word:5, seed 1; versions %s\n" % (
+            prefix_bytes / 1e6, prefix_docs, json.dumps(info["versions"])))
+        print_rows(srows + [rensa_row])
+        print("\nratios (throughput, same run):")
+        for k, v in sratios.items():
+            print("  %-45s %8.2f x" % (k, v))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({**info, "rows": srows + [rensa_row], "ratios": sratios}, f, indent=1)
+        return 0
 
     def dedup(name, inp, out, extra, nbytes, ndocs, note):
         shutil.rmtree(out, ignore_errors=True)
@@ -322,6 +408,9 @@ def main():
         rows.append(row)
         peer_rows[engine] = row
 
+    srows, sratios, _ = scheme_rows(sketch, peer, prefix_bytes, prefix_docs)
+    rows.extend(srows)
+
     # ---- agreement -------------------------------------------------------------------------
     dump = os.path.join(args.work, "datasketch-signatures.jsonl")
     Child.run([py, peers, "dump", prefix, "--dump-signatures", "300", "--dump", dump])
@@ -386,6 +475,7 @@ def main():
         "fast_dedup_1thread_vs_rensa_as_benchmarked": by["dupscan --sketch fast --threads 1"][
             "mb_per_s"] / by["rensa"]["mb_per_s"],
         "threads_%d_vs_1" % threads: by["dupscan --threads %d" % threads]["mb_per_s"] / one,
+        **sratios,
     }
     result = {**info, "rows": rows, "ratios": ratios, "agreement": agreement,
               "accuracy": accuracy, "failures": failures}
@@ -398,13 +488,7 @@ def main():
                          prefix_bytes / 1e6, prefix_docs))
     print("params: K=128, word:5, threshold 0.8, %d bands x %d rows; versions %s\n" % (
         args.bands, args.rows, json.dumps(info["versions"])))
-    print("| engine | MB of text | seconds | MB/s | docs/s | M shingles/s | peak MB | what is timed |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
-    for r in rows:
-        sh = "%.2f" % (r["shingles_per_s"] / 1e6) if r.get("shingles_per_s") else ""
-        pk = "%.0f" % r["peak_mb"] if r.get("peak_mb") else ""
-        print("| %s | %.1f | %.3f | %.2f | %.0f | %s | %s | %s |" % (
-            r["engine"], r["mb"], r["seconds"], r["mb_per_s"], r["docs_per_s"], sh, pk, r["note"]))
+    print_rows(rows)
     print("\nratios (throughput, same run):")
     for k, v in ratios.items():
         print("  %-45s %8.2f x" % (k, v))

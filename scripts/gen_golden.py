@@ -4,16 +4,21 @@
   - the normalization and shingle specification (include/dupscan/normalize.hpp, shingle.hpp),
     implemented again here in plain Python on top of unicodedata -- an independent second reading;
   - shingle hashes and band keys with the `xxhash` package (the reference xxHash);
-  - MinHash signatures and permutations with datasketch itself: MinHash(num_perm=K, seed=S,
-    scheme="legacy", hashfunc=lambda b: xxhash.xxh64_intdigest(b) & 0xffffffff);
+  - MinHash signatures and permutations with datasketch itself, for each of its schemes:
+    MinHash(num_perm=K, seed=S, scheme="legacy" or "affine32",
+            hashfunc=lambda b: xxhash.xxh64_intdigest(b) & 0xffffffff)
+    MinHash(num_perm=K, seed=S, scheme="affine64", hashfunc=xxhash.xxh64_intdigest);
+    fmix32 / fmix64 with datasketch's own finalizer (datasketch.minhash._fmix);
   - LSH parameters with datasketch.MinHashLSH(threshold=T, num_perm=K).
 
     .venv/bin/python scripts/gen_golden.py      # after scripts/install-deps.sh --bench
 
-Writes tests/data/golden_xxh64.json, golden_permutations.json, golden_sketches.jsonl,
-golden_fast_sketch.jsonl (the fast sketch, from a Python implementation of fast_sketch.hpp) and
-golden_lsh_params.json. The tests compare dupscan against these files; a change of the maths shows
-up as a diff of them.
+Writes tests/data/golden_xxh64.json, golden_permutations.json, golden_sketches.jsonl (legacy),
+golden_affine.json (affine permutations, fmix vectors, 64-bit band keys), golden_sketches_affine.jsonl
+(affine32 and affine64 signatures and band keys), golden_fast_sketch.jsonl (the fast sketch, from a
+Python implementation of fast_sketch.hpp) and golden_lsh_params.json. The tests compare dupscan
+against these files; a change of the maths shows up as a diff of them. datasketch is pinned
+(DATASKETCH, as in bench/requirements.txt): its schemes are what the files record.
 """
 import gzip
 import json
@@ -28,6 +33,10 @@ import numpy as np
 import xxhash
 from datasketch import MinHash, MinHashLSH
 from datasketch.lsh import _optimal_param
+from datasketch.minhash import _fmix
+
+# The datasketch whose schemes the golden files record (bench/requirements.txt pins the same).
+DATASKETCH = "2.0.0"
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "data")
@@ -153,6 +162,16 @@ def band_keys(sig, bands, rows):
             for j in range(bands)]
 
 
+def band_keys64(sig, bands, rows):
+    """spec.hpp step 6 for 64-bit values (affine64): 8*rows little-endian bytes per band."""
+    return [xxhash.xxh64_intdigest(struct.pack("<%dQ" % rows, *sig[j * rows:(j + 1) * rows]), seed=j)
+            for j in range(bands)]
+
+
+def shingle_hash64(b: bytes) -> int:
+    return xxhash.xxh64_intdigest(b)
+
+
 # --- inputs -----------------------------------------------------------------------------------
 
 def sample_texts():
@@ -215,6 +234,9 @@ CONFIGS = [
 
 
 def main() -> None:
+    if datasketch.__version__ != DATASKETCH:
+        raise SystemExit("gen_golden.py records datasketch %s's schemes, found %s: "
+                         "pip install -r bench/requirements.txt" % (DATASKETCH, datasketch.__version__))
     os.makedirs(OUT, exist_ok=True)
     meta = {"datasketch": datasketch.__version__ if hasattr(datasketch, "__version__") else "?",
             "numpy": np.__version__, "xxhash": xxhash.VERSION,
@@ -293,6 +315,8 @@ def main() -> None:
                     rec["values"] = [str(v) for v in values]
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
+    write_affine(meta)
+
     params = []
     for k in (8, 16, 32, 64, 100, 128, 200, 256):
         for t in [x / 100 for x in range(10, 100, 5)] + [0.99]:
@@ -301,6 +325,66 @@ def main() -> None:
             params.append({"threshold": t, "num_perm": k, "bands": b, "rows": r})
     with open(os.path.join(OUT, "golden_lsh_params.json"), "w") as f:
         json.dump({"meta": meta, "params": params}, f, indent=0)
+
+
+def write_affine(meta) -> None:
+    """golden_affine.json and golden_sketches_affine.jsonl: datasketch's affine32 / affine64."""
+    rnd = random.Random(17)
+    perms = []
+    for scheme in ("affine32", "affine64"):
+        for k, seed in ((128, 1), (256, 42), (16, 0), (64, 4294967295), (1, 123), (100, 7), (129, 1)):
+            a, b = MinHash(num_perm=k, seed=seed, scheme=scheme).permutations
+            perms.append({"scheme": scheme, "num_perm": k, "seed": seed,
+                          "a": [str(int(x)) for x in a], "b": [str(int(x)) for x in b]})
+    edges32 = [0, 1, 2, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF]
+    edges64 = [0, 1, 2, (1 << 63) - 1, 1 << 63, (1 << 64) - 2, (1 << 64) - 1, 0xFFFFFFFF, 1 << 32]
+    x32 = edges32 + [rnd.getrandbits(32) for _ in range(60)]
+    x64 = edges64 + [rnd.getrandbits(64) for _ in range(60)]
+    fmix32 = [int(v) for v in _fmix(np.array(x32, dtype=np.uint32), 32)]
+    fmix64 = [int(v) for v in _fmix(np.array(x64, dtype=np.uint64), 64)]
+    keys = []
+    for rows in (1, 2, 3, 4, 7, 8, 13):
+        for band in (0, 1, 5, 4294967295):
+            values = [rnd.choice(edges64 + [rnd.getrandbits(64)]) for _ in range(rows)]
+            key = xxhash.xxh64_intdigest(struct.pack("<%dQ" % rows, *values), seed=band)
+            keys.append({"values": [str(v) for v in values], "band": band, "key": str(key)})
+    with open(os.path.join(OUT, "golden_affine.json"), "w") as f:
+        json.dump({"meta": meta, "permutations": perms,
+                   "fmix32": [{"in": i, "out": o} for i, o in zip(x32, fmix32)],
+                   "fmix64": [{"in": str(i), "out": str(o)} for i, o in zip(x64, fmix64)],
+                   "band_keys64": keys}, f, indent=0)
+
+    with open(os.path.join(OUT, "golden_sketches_affine.jsonl"), "w") as f:
+        f.write(json.dumps({"meta": meta}) + "\n")
+        for name, raw in sample_texts():
+            for (cname, kind, n, lower, strip, k, seed, bands, rows) in CONFIGS:
+                if cname != "default" and name.startswith("random-") and n > 1:
+                    continue
+                norm = normalize(raw, lower, strip)
+                sh = shingles(norm, kind, n)
+                h64 = [shingle_hash64(s) for s in sh]
+                rec = {"name": name, "config": cname, "shingle": "%s:%d" % (kind, n),
+                       "num_perm": k, "seed": seed, "bands": bands, "rows": rows,
+                       "normalized": norm, "shingle_count": len(sh),
+                       # XXH64 of the full 64-bit shingle hashes as little-endian uint64.
+                       "shingle_hashes64_xxh64": str(xxhash.xxh64_intdigest(
+                           struct.pack("<%dQ" % len(h64), *h64)))}
+                for scheme, hashfunc, keyfunc in (("affine32", shingle_hash, band_keys),
+                                                  ("affine64", shingle_hash64, band_keys64)):
+                    m = MinHash(num_perm=k, seed=seed, scheme=scheme, hashfunc=hashfunc)
+                    if sh:
+                        m.update_batch(sh)
+                    sig = [int(x) for x in m.hashvalues]
+                    if scheme == "affine32":
+                        # datasketch 2.0's default scheme is affine32: the same sketch unasked.
+                        d = MinHash(num_perm=k, seed=seed, hashfunc=hashfunc)
+                        if sh:
+                            d.update_batch(sh)
+                        assert d.scheme == "affine32" and [int(x) for x in d.hashvalues] == sig
+                    rec[scheme] = {
+                        "signature": sig if scheme == "affine32" else [str(x) for x in sig],
+                        "band_keys": [str(x) for x in keyfunc(sig, bands, rows)] if sh else []}
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

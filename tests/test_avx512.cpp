@@ -6,7 +6,9 @@
 // word starts (src/host/spaces_avx512.cpp) the text's words. Each kernel's test is skipped,
 // visibly, on CPUs without AVX-512 DQ (BW and VBMI2 for the word starts); the last shingle test
 // goes through the public entry points and runs everywhere. Every kernel also runs on text that
-// ends right before an unreadable page.
+// ends right before an unreadable page. The affine MinHash kernels (src/host/minhash_affine.cpp,
+// AVX-512 and AVX2 alike) read hashes and read and write a signature that each end there, with K
+// and hash counts that leave every remainder of the register widths.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 #include "avx512.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/fast_sketch.hpp"
+#include "dupscan/minhash.hpp"
 #include "dupscan/spec.hpp"
 #include "fast_values_simd.hpp"
 #include "spaces.hpp"
@@ -65,6 +68,13 @@ class GuardedPage {
     char* const at = static_cast<char*>(map_) + page_ - text.size();
     std::memcpy(at, text.data(), text.size());
     return at;
+  }
+  /// Copies v to end at the unreadable page; returns the copy.
+  template <class T>
+  T* place_array(const std::vector<T>& v) {
+    char* const at = static_cast<char*>(map_) + page_ - v.size() * sizeof(T);
+    std::memcpy(at, v.data(), v.size() * sizeof(T));
+    return reinterpret_cast<T*>(at);
   }
 
  private:
@@ -187,6 +197,49 @@ TEST(FastValuesSimd, ShingleValuesEqualThePolynomial) {
       }
     }
   }
+}
+
+// Masked loads and stores of the signature's last register and of the last hashes must not touch
+// a byte past either array: both end right before an unreadable page.
+template <class H>
+void affine_guarded(Scheme scheme) {
+  GuardedPage hash_page, sig_page;
+  std::mt19937_64 rng(47);
+  std::size_t compared = 0;
+  for (std::uint32_t k : {1u, 3u, 5u, 7u, 9u, 15u, 17u, 31u, 33u, 100u, 129u, 135u, 300u}) {
+    const Permutations perms = make_permutations(k, 5, scheme);
+    for (std::size_t count : {1u, 2u, 3u, 7u, 9u, 15u, 17u, 31u, 33u, 63u, 65u, 500u}) {
+      std::vector<H> hashes(count);
+      for (auto& h : hashes)
+        h = static_cast<H>(rng());
+      ASSERT_LE(count * sizeof(H), hash_page.size());
+      ASSERT_LE(k * sizeof(H), sig_page.size());
+      const H* at = hash_page.place_array(hashes);
+      std::vector<H> ref(k, static_cast<H>(~H{0}));
+      minhash_update(hashes.data(), count, perms, ref.data());
+      for (SimdPath path : supported_simd_paths()) {
+        H* sig = sig_page.place_array(std::vector<H>(k, static_cast<H>(~H{0})));
+        if constexpr (sizeof(H) == 8) {
+          MinHasher(perms, path).update64(at, count, sig);
+        } else {
+          MinHasher(perms, path).update(at, count, sig);
+        }
+        ASSERT_EQ(std::vector<H>(sig, sig + k), ref)
+            << scheme_name(scheme) << " " << simd_path_name(path) << " K=" << k
+            << " count=" << count;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GT(compared, 150u);
+}
+
+TEST(AffineMinHash, Affine32TouchesNothingPastHashesOrSignature) {
+  affine_guarded<std::uint32_t>(Scheme::affine32);
+}
+
+TEST(AffineMinHash, Affine64TouchesNothingPastHashesOrSignature) {
+  affine_guarded<std::uint64_t>(Scheme::affine64);
 }
 
 TEST(SpacesSimd, WordStartsEqualTheTextsWords) {

@@ -166,6 +166,114 @@ TEST(MinHashSimd, CarryHashesAreSolvedAndTakeTheExactKernel) {
   }
 }
 
+// The affine schemes (minhash_affine.cpp) on every path against the scalar reference: K around
+// every register width (16 and 8 lanes of affine32, 8 and 4 of affine64) and pass width (8
+// registers), hash counts around the unrolling, the mixing width and the 1024-hash chunk,
+// signatures that start from arbitrary values (some with the top bit set, where a signed
+// comparison would go wrong), and updates split in two.
+template <class H>
+void affine_paths_equal_reference(Scheme scheme) {
+  const auto paths = supported_simd_paths();
+  std::mt19937_64 rng(static_cast<unsigned>(scheme) + 41);
+  std::size_t compared = 0;
+  for (std::uint32_t k : {1u,  2u,  3u,  4u,  5u,   7u,   8u,   9u,   15u,  16u,  17u,  31u, 32u,
+                          33u, 63u, 64u, 65u, 100u, 127u, 128u, 129u, 135u, 256u, 260u, 300u}) {
+    const Permutations perms = make_permutations(k, k * 3 + 2, scheme);
+    std::vector<MinHasher> hashers;
+    for (SimdPath path : paths)
+      hashers.emplace_back(perms, path);
+    for (std::size_t count : {0u,  1u,  2u,  3u,  7u,  8u,   9u,    15u,   16u,   17u,
+                              31u, 32u, 33u, 64u, 65u, 500u, 1023u, 1024u, 1025u, 2100u}) {
+      if (count > 100 && k > 64 && k % 2) continue;  // long inputs: enough with half of the K
+      std::vector<H> hashes(count);
+      for (auto& h : hashes)
+        h = static_cast<H>(rng());
+      if (count > 2) {
+        hashes[0] = 0;
+        hashes[1] = static_cast<H>(~H{0});
+      }
+      for (bool fresh : {true, false}) {
+        std::vector<H> start(k, static_cast<H>(~H{0}));
+        if (!fresh) {
+          for (auto& v : start)
+            v = static_cast<H>(rng() | (rng() & 1 ? 0 : ~(~H{0} >> 1)));
+        }
+        std::vector<H> ref = start;
+        minhash_update(hashes.data(), hashes.size(), perms, ref.data());
+        for (const MinHasher& hasher : hashers) {
+          std::vector<H> sig = start, two = start;
+          const std::size_t half = count / 2;
+          if constexpr (sizeof(H) == 8) {
+            hasher.update64(hashes.data(), count, sig.data());
+            hasher.update64(hashes.data(), half, two.data());
+            hasher.update64(hashes.data() + half, count - half, two.data());
+          } else {
+            hasher.update(hashes.data(), count, sig.data());
+            hasher.update(hashes.data(), half, two.data());
+            hasher.update(hashes.data() + half, count - half, two.data());
+          }
+          ASSERT_EQ(sig, ref) << scheme_name(scheme) << " " << simd_path_name(hasher.path())
+                              << " K=" << k << " count=" << count << " fresh=" << fresh;
+          ASSERT_EQ(two, ref) << scheme_name(scheme) << " " << simd_path_name(hasher.path())
+                              << " K=" << k << " count=" << count << " in two steps";
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_GE(compared, 500u);
+}
+
+TEST(MinHashSimd, Affine32EveryPathEqualsTheScalarReference) {
+  affine_paths_equal_reference<std::uint32_t>(Scheme::affine32);
+}
+
+TEST(MinHashSimd, Affine64EveryPathEqualsTheScalarReference) {
+  affine_paths_equal_reference<std::uint64_t>(Scheme::affine64);
+}
+
+// Permutations chosen so single hashes hit the extremes of each lane: a = 1, b = 0 maps hash 0 to
+// 0 (the finalizers fix 0); b = -1 maps it to the empty value; a*m + b wrapping exactly to 0; and
+// values on both sides of the top bit.
+TEST(MinHashSimd, AffineExtremeValuesOnEveryPath) {
+  for (Scheme scheme : {Scheme::affine32, Scheme::affine64}) {
+    const bool wide = scheme == Scheme::affine64;
+    const std::uint64_t mask = wide ? ~std::uint64_t{0} : std::uint64_t{0xFFFFFFFFu};
+    const std::uint64_t top = std::uint64_t{1} << (wide ? 63 : 31);
+    const std::uint64_t one = 1, three = 3, zero = 0;
+    const std::vector<std::uint64_t> hs = {0, 1, 2, top - 1, top, mask - 1, mask};
+    Permutations perms;
+    perms.scheme = scheme;
+    for (std::uint64_t h : hs) {
+      const std::uint64_t m = wide ? spec::fmix64(h) : spec::fmix32(static_cast<std::uint32_t>(h));
+      for (std::uint64_t a : {one, three, mask, top + 1}) {
+        const std::uint64_t am = (a * m) & mask;
+        for (std::uint64_t target : {zero, one, top - 1, top, mask - 1, mask}) {
+          perms.a.push_back(a);
+          perms.b.push_back((target - am) & mask);  // a*m + b = target for this hash
+        }
+      }
+    }
+    for (std::uint64_t h : hs) {
+      for (SimdPath path : supported_simd_paths()) {
+        const MinHasher hasher(perms, path);
+        if (wide) {
+          std::vector<std::uint64_t> ref(perms.size(), spec::max_hash64), sig = ref;
+          minhash_update(&h, 1, perms, ref.data());
+          hasher.update64(&h, 1, sig.data());
+          ASSERT_EQ(sig, ref) << simd_path_name(path) << " h=" << h;
+        } else {
+          const auto h32 = static_cast<std::uint32_t>(h);
+          std::vector<std::uint32_t> ref(perms.size(), spec::max_hash), sig = ref;
+          minhash_update(&h32, 1, perms, ref.data());
+          hasher.update(&h32, 1, sig.data());
+          ASSERT_EQ(sig, ref) << simd_path_name(path) << " h=" << h;
+        }
+      }
+    }
+  }
+}
+
 TEST(MinHashSimd, EnvironmentForcesAPath) {
   ::setenv("DUPSCAN_SIMD", "scalar", 1);
   EXPECT_EQ(active_simd_path(), SimdPath::scalar);

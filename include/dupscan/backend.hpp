@@ -166,6 +166,14 @@ void shingle_hashes(std::string_view normalized, const ShingleSpec& shingle,
                     std::vector<std::uint32_t>& out);
 
 /**
+ * @brief The full 64-bit XXH64 (seed 0) of every shingle of one normalized text, in order, repeats
+ * included (the same enumeration as shingle_hashes): the hashes the affine64 scheme sketches
+ * (spec.hpp steps 4-5), written to `out`.
+ */
+void shingle_hashes64(std::string_view normalized, const ShingleSpec& shingle,
+                      std::vector<std::uint64_t>& out);
+
+/**
  * @brief The set verification compares (spec.hpp step 7, fast_sketch.hpp step 5): sorted,
  * duplicate-free shingle hashes of one normalized text -- the full 64-bit XXH64 of each shingle for
  * the compat sketch, the 64-bit shingle values for the fast one -- written to `out`.

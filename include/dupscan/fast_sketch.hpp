@@ -43,14 +43,8 @@
 
 namespace dupscan::fast {
 
-DUPSCAN_HD inline std::uint64_t fmix64(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+/// MurmurHash3's fmix64: the same function as the affine64 scheme's mixer (spec.hpp).
+using spec::fmix64;
 
 /// Step 1 for a word: reads exactly bytes [p, p + len).
 DUPSCAN_HD inline std::uint64_t word_hash(const unsigned char* p, std::size_t len) {

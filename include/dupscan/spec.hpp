@@ -16,27 +16,50 @@
  *  3. Shingles (shingle.hpp): byte ranges of the normalized text (`word:N`: N consecutive words
  * with their single separating spaces; `char:N`: N consecutive code points). A non-empty document
  * with fewer than N words (code points) has exactly one shingle: its whole normalized text.
- *  4. Shingle hash: `hv = (uint32) XXH64(shingle bytes, seed 0)` -- the low 32 bits.
- *  5. MinHash, K permutations (a_i, b_i) from permutations.hpp (datasketch's "legacy" scheme):
+ *  4. Shingle hash: `hv = XXH64(shingle bytes, seed 0)`; the 32-bit schemes (legacy, affine32)
+ *     take its low 32 bits, `hv32 = (uint32) hv` (shingle_hash), affine64 takes all 64.
+ *  5. MinHash, K permutations (a_i, b_i) drawn from numpy's `RandomState(seed)` as datasketch 2.0
+ *     draws them (minhash.hpp, make_permutations), in one of datasketch's three schemes:
  *
- *         h_i(hv) = ((a_i * hv + b_i) mod 2^64) mod (2^61 - 1)  &  (2^32 - 1)
- *         sig[i]  = min over the document's shingles of h_i(hv),   sig[i] = 2^32 - 1 with no
- * shingle
+ *     legacy (datasketch's only scheme before 2.0; `permute`):
+ *         h_i(hv32) = ((a_i * hv32 + b_i) mod 2^64) mod (2^61 - 1)  &  (2^32 - 1)
+ *         a_i in [1, 2^61 - 1), b_i in [0, 2^61 - 1); sig is uint32, empty value 2^32 - 1.
+ *         `a_i * hv + b_i` wraps modulo 2^64 exactly as numpy's uint64 arithmetic does inside
+ *         datasketch.
+ *     affine32 (datasketch 2.0's default; `permute_affine32`):
+ *         h_i(hv32) = (a_i * fmix32(hv32) + b_i) mod 2^32
+ *         a_i odd in [1, 2^32), b_i in [0, 2^32); sig is uint32, empty value 2^32 - 1.
+ *     affine64 (`permute_affine64`):
+ *         h_i(hv) = (a_i * fmix64(hv) + b_i) mod 2^64
+ *         a_i odd in [1, 2^64), b_i in [0, 2^64); sig is uint64, empty value 2^64 - 1.
  *
- *     `a_i * hv + b_i` wraps modulo 2^64 exactly as numpy's uint64 arithmetic does inside
- * datasketch, so `sig` equals `datasketch.MinHash(num_perm=K, seed=S, scheme="legacy",
- *     hashfunc=lambda b: xxhash.xxh64_intdigest(b) & 0xffffffff)` fed with the same shingles.
+ *     fmix32 / fmix64 are MurmurHash3's finalizers (bijections), applied once per shingle hash,
+ *     not per permutation; an odd a_i makes each affine map a bijection too:
+ *
+ *         fmix32(h): h ^= h >> 16; h *= 0x85ebca6b; h ^= h >> 13; h *= 0xc2b2ae35; h ^= h >> 16
+ *         fmix64(h): h ^= h >> 33; h *= 0xff51afd7ed558ccd; h ^= h >> 33;
+ *                    h *= 0xc4ceb9fe1a85ec53; h ^= h >> 33           (all modulo 2^32 / 2^64)
+ *
+ *     Then
+ *
+ *         sig[i]  = min over the document's shingles of h_i(hv),   the empty value with no shingle
+ *
+ *     equals `datasketch.MinHash(num_perm=K, seed=S, scheme=SCHEME, hashfunc=H).hashvalues` fed
+ *     with the same shingles, where H is `lambda b: xxhash.xxh64_intdigest(b) & 0xffffffff` for
+ *     legacy and affine32 and `xxhash.xxh64_intdigest` for affine64 (tests/data/golden_*).
  *  6. LSH bands: B bands of R rows use sig[0 .. B*R) (datasketch's hashranges). Band j's key is
  *
  *         key_j = XXH64(little-endian bytes of sig[j*R], ..., sig[j*R + R - 1], seed = j)
  *
- *     i.e. 4*R bytes hashed with the band index as the seed, so equal values in different bands
- * never share a key. Two documents are LSH candidates when they share key_j for some j.
+ *     i.e. 4*R bytes for the 32-bit schemes (band_key), 8*R bytes for affine64 (band_key64),
+ *     hashed with the band index as the seed, so equal values in different bands never share a
+ *     key. Two documents are LSH candidates when they share key_j for some j.
  *  7. Verification: Jaccard |A n B| / |A u B| of the two documents' *sets* of 64-bit shingle
  *     hashes XXH64(shingle bytes, seed 0) (duplicates removed), computed in double precision; a
- *     candidate pair is a near duplicate when the value is >= the threshold T. (64 bits, not the
- *     32 of step 4: among a million one-shingle documents about a hundred pairs share a 32-bit
- *     hash; LSH may pair them, verification must not confirm them.)
+ *     candidate pair is a near duplicate when the value is >= the threshold T, whatever the
+ *     scheme. (64 bits, not the 32 the 32-bit schemes sketch: among a million one-shingle
+ *     documents about a hundred pairs share a 32-bit hash; LSH may pair them, verification must
+ *     not confirm them.)
  */
 #pragma once
 
@@ -59,6 +82,8 @@ constexpr std::uint64_t mersenne61 = (std::uint64_t{1} << 61) - 1;
 /// The largest 32-bit hash value; also the value of an empty signature slot (datasketch's
 /// _max_hash).
 constexpr std::uint32_t max_hash = 0xFFFFFFFFu;
+/// The largest 64-bit value: the empty signature slot of affine64.
+constexpr std::uint64_t max_hash64 = ~std::uint64_t{0};
 
 namespace detail {
 
@@ -184,6 +209,52 @@ DUPSCAN_HD inline std::uint32_t permute(std::uint64_t a, std::uint64_t b, std::u
   return static_cast<std::uint32_t>(mod_mersenne61(a * hv + b));
 }
 
+/// MurmurHash3's 32-bit finalizer (fmix32): a bijection on [0, 2^32). Step 5, affine32.
+DUPSCAN_HD inline std::uint32_t fmix32(std::uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  h ^= h >> 16;
+  return h;
+}
+
+/// MurmurHash3's 64-bit finalizer (fmix64): a bijection on [0, 2^64). Step 5, affine64; also
+/// the fast sketch's mixer (fast::fmix64 is this function).
+DUPSCAN_HD inline std::uint64_t fmix64(std::uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xFF51AFD7ED558CCDULL;
+  x ^= x >> 33;
+  x *= 0xC4CEB9FE1A85EC53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+/**
+ * @brief Step 5, affine32: permutation (a, b) applied to the 32-bit shingle hash hv,
+ * `a * fmix32(hv) + b mod 2^32` (a odd). fmix32 does not depend on the permutation: kernels mix
+ * each hash once and then compute `a * m + b` per permutation (affine32_step).
+ */
+DUPSCAN_HD inline std::uint32_t affine32_step(std::uint32_t a, std::uint32_t b, std::uint32_t m) {
+  return a * m + b;  // uint32 arithmetic wraps modulo 2^32, as numpy's does
+}
+DUPSCAN_HD inline std::uint32_t permute_affine32(std::uint32_t a, std::uint32_t b,
+                                                 std::uint32_t hv) {
+  return affine32_step(a, b, fmix32(hv));
+}
+
+/**
+ * @brief Step 5, affine64: permutation (a, b) applied to the 64-bit shingle hash hv,
+ * `a * fmix64(hv) + b mod 2^64` (a odd); kernels mix once per hash (affine64_step).
+ */
+DUPSCAN_HD inline std::uint64_t affine64_step(std::uint64_t a, std::uint64_t b, std::uint64_t m) {
+  return a * m + b;
+}
+DUPSCAN_HD inline std::uint64_t permute_affine64(std::uint64_t a, std::uint64_t b,
+                                                 std::uint64_t hv) {
+  return affine64_step(a, b, fmix64(hv));
+}
+
 /**
  * @brief Step 6: the 64-bit key of band `band` whose R values are `values[0..rows)`.
  *
@@ -193,6 +264,16 @@ DUPSCAN_HD inline std::uint64_t band_key(const std::uint32_t* values, std::uint3
                                          std::uint32_t band) {
   // The uint32 array already is its little-endian byte string on both targets.
   return xxh64(values, std::size_t{rows} * 4u, band);
+}
+
+/**
+ * @brief Step 6 for 64-bit signature values (affine64): XXH64 over the 8*rows little-endian bytes
+ * of `values[0..rows)`, seeded with the band index -- value k's byte t is byte 8k + t, least
+ * significant first, exactly `struct.pack("<%dQ" % rows, *values)` in Python.
+ */
+DUPSCAN_HD inline std::uint64_t band_key64(const std::uint64_t* values, std::uint32_t rows,
+                                           std::uint32_t band) {
+  return xxh64(values, std::size_t{rows} * 8u, band);
 }
 
 }  // namespace dupscan::spec

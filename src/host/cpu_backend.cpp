@@ -137,4 +137,10 @@ const char* sketch_kind_name(SketchKind kind) {
   return kind == SketchKind::fast ? "fast" : "compat";
 }
 
+void shingle_hashes64(std::string_view normalized, const ShingleSpec& shingle,
+                      std::vector<std::uint64_t>& out) {
+  hash_shingles(normalized, shingle, out,
+                [](const char* s, std::size_t n) { return spec::xxh64(s, n, 0); });
+}
+
 }  // namespace dupscan

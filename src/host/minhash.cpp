@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <stdexcept>
+#include <string>
 
 #include "dupscan/spec.hpp"
 
@@ -77,15 +79,59 @@ void composite_rule(double lo, double hi, std::vector<double>& x, std::vector<do
 
 }  // namespace
 
-Permutations make_permutations(std::uint32_t num_perm, std::uint32_t seed) {
+const char* scheme_name(Scheme scheme) {
+  switch (scheme) {
+    case Scheme::affine32:
+      return "affine32";
+    case Scheme::affine64:
+      return "affine64";
+    case Scheme::legacy:
+      return "legacy";
+  }
+  return "?";
+}
+
+std::optional<Scheme> parse_scheme(std::string_view name) {
+  for (Scheme s : {Scheme::affine32, Scheme::affine64, Scheme::legacy}) {
+    if (name == scheme_name(s)) return s;
+  }
+  return std::nullopt;
+}
+
+Permutations make_permutations(std::uint32_t num_perm, std::uint32_t seed, Scheme scheme) {
   Permutations p;
   p.seed = seed;
+  p.scheme = scheme;
   p.a.resize(num_perm);
   p.b.resize(num_perm);
   std::mt19937 mt(seed);  // std::mt19937(s) is MT19937's init_genrand(s), as numpy's RandomState(s)
-  for (std::uint32_t i = 0; i < num_perm; ++i) {
-    p.a[i] = bounded_u64(mt, 1, spec::mersenne61);
-    p.b[i] = bounded_u64(mt, 0, spec::mersenne61);
+  switch (scheme) {
+    case Scheme::legacy:
+      for (std::uint32_t i = 0; i < num_perm; ++i) {
+        p.a[i] = bounded_u64(mt, 1, spec::mersenne61);
+        p.b[i] = bounded_u64(mt, 0, spec::mersenne61);
+      }
+      break;
+    case Scheme::affine32:
+      // randint(0, 2^31, K, dtype=uint32): rng = 2^31 - 1, mask = 2^31 - 1, one 32-bit output per
+      // draw, never rejected; then * 2 + 1 in uint32. randint(0, 2^32, K, dtype=uint32): the
+      // full range, one unmasked output per draw.
+      for (std::uint32_t i = 0; i < num_perm; ++i)
+        p.a[i] = std::uint64_t{(static_cast<std::uint32_t>(mt()) & 0x7FFFFFFFu) * 2u + 1u};
+      for (std::uint32_t i = 0; i < num_perm; ++i)
+        p.b[i] = static_cast<std::uint32_t>(mt());
+      break;
+    case Scheme::affine64:
+      // randint(0, 2^63, K, dtype=uint64): 64-bit draws masked to 63 bits, never rejected;
+      // * 2 + 1 wraps in uint64. randint(0, 2^64, K, dtype=uint64): the full range, unmasked.
+      for (std::uint32_t i = 0; i < num_perm; ++i)
+        p.a[i] = (bounded_u64(mt, 0, std::uint64_t{1} << 63) << 1) | 1u;
+      for (std::uint32_t i = 0; i < num_perm; ++i) {
+        const std::uint64_t hi = mt();
+        const std::uint64_t lo = mt();
+        p.b[i] = (hi << 32) | lo;
+      }
+      break;
   }
   return p;
 }
@@ -95,10 +141,37 @@ void minhash_update(const std::uint32_t* hashes, std::size_t count, const Permut
   const std::size_t k = perms.size();
   const std::uint64_t* a = perms.a.data();
   const std::uint64_t* b = perms.b.data();
+  if (perms.scheme == Scheme::affine64) {
+    throw std::invalid_argument("minhash_update: affine64 takes 64-bit hashes and signatures");
+  }
+  if (perms.scheme == Scheme::affine32) {
+    for (std::size_t j = 0; j < count; ++j) {
+      for (std::size_t i = 0; i < k; ++i) {
+        const std::uint32_t v = spec::permute_affine32(static_cast<std::uint32_t>(a[i]),
+                                                       static_cast<std::uint32_t>(b[i]), hashes[j]);
+        sig[i] = std::min(sig[i], v);
+      }
+    }
+    return;
+  }
   for (std::size_t j = 0; j < count; ++j) {
     const std::uint32_t hv = hashes[j];
     for (std::size_t i = 0; i < k; ++i) {
       sig[i] = std::min(sig[i], spec::permute(a[i], b[i], hv));
+    }
+  }
+}
+
+void minhash_update(const std::uint64_t* hashes, std::size_t count, const Permutations& perms,
+                    std::uint64_t* sig) {
+  if (perms.scheme != Scheme::affine64) {
+    throw std::invalid_argument(std::string("minhash_update: 64-bit hashes need affine64, not ") +
+                                scheme_name(perms.scheme));
+  }
+  const std::size_t k = perms.size();
+  for (std::size_t j = 0; j < count; ++j) {
+    for (std::size_t i = 0; i < k; ++i) {
+      sig[i] = std::min(sig[i], spec::permute_affine64(perms.a[i], perms.b[i], hashes[j]));
     }
   }
 }
@@ -160,11 +233,30 @@ void band_keys(const std::uint32_t* sig, LshParams params, std::uint64_t* keys) 
   }
 }
 
-double estimate_jaccard(const std::uint32_t* sig_a, const std::uint32_t* sig_b, std::uint32_t k) {
+void band_keys(const std::uint64_t* sig, LshParams params, std::uint64_t* keys) {
+  for (std::uint32_t j = 0; j < params.bands; ++j) {
+    keys[j] = spec::band_key64(sig + std::size_t{j} * params.rows, params.rows, j);
+  }
+}
+
+namespace {
+
+template <class T>
+double fraction_equal(const T* sig_a, const T* sig_b, std::uint32_t k) {
   std::uint32_t equal = 0;
   for (std::uint32_t i = 0; i < k; ++i)
     equal += sig_a[i] == sig_b[i];
   return static_cast<double>(equal) / static_cast<double>(k);
+}
+
+}  // namespace
+
+double estimate_jaccard(const std::uint32_t* sig_a, const std::uint32_t* sig_b, std::uint32_t k) {
+  return fraction_equal(sig_a, sig_b, k);
+}
+
+double estimate_jaccard(const std::uint64_t* sig_a, const std::uint64_t* sig_b, std::uint32_t k) {
+  return fraction_equal(sig_a, sig_b, k);
 }
 
 }  // namespace dupscan

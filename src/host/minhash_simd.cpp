@@ -1,4 +1,5 @@
-// The MinHash kernel (spec.hpp step 5) on AVX-512 and AVX2, chosen at run time. Every path
+// The MinHash kernel of the legacy scheme (spec.hpp step 5) on AVX-512 and AVX2, chosen at run
+// time, and MinHasher, which also runs the affine schemes' kernels (minhash_affine.cpp). Every path
 // computes exactly spec::permute for every (permutation, hash) and keeps the minimum of the low 32
 // bits, so all paths give the bits of minhash_update (tests/test_minhash_simd.cpp compares them).
 //
@@ -22,11 +23,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "dupscan/errors.hpp"
 #include "dupscan/minhash.hpp"
 #include "dupscan/spec.hpp"
+#include "minhash_affine.hpp"
 
 namespace dupscan {
 namespace {
@@ -267,16 +270,41 @@ bool MinHasher::solve_carry_hashes(std::uint64_t a, std::uint64_t b,
 }
 
 MinHasher::MinHasher(const Permutations& perms, SimdPath path)
-    : a_(perms.a), b_(perms.b), a_top_(perms.a.size()), path_(path) {
+    : scheme_(perms.scheme), k_(perms.size()), path_(path) {
   if (!cpu_has(path)) {
     throw UsageError(std::string("SIMD path ") + simd_path_name(path) + " is not supported here");
   }
-  for (std::size_t i = 0; i < a_.size(); ++i) {
-    a_top_[i] = a_[i] & 0xFFFFFFFF00000000ULL;
-    if (!solve_carry_hashes(a_[i], b_[i], carry_hashes_)) fast_ = false;
+  // The affine kernels load whole registers of a and b: pad them with a = 1, b = 0 (never stored).
+  const std::size_t padded =
+      (k_ + detail::kAffinePad - 1) / detail::kAffinePad * detail::kAffinePad;
+  switch (scheme_) {
+    case Scheme::legacy:
+      a_ = perms.a;
+      b_ = perms.b;
+      a_top_.resize(k_);
+      for (std::size_t i = 0; i < k_; ++i) {
+        a_top_[i] = a_[i] & 0xFFFFFFFF00000000ULL;
+        if (!solve_carry_hashes(a_[i], b_[i], carry_hashes_)) fast_ = false;
+      }
+      std::sort(carry_hashes_.begin(), carry_hashes_.end());
+      carry_hashes_.erase(std::unique(carry_hashes_.begin(), carry_hashes_.end()),
+                          carry_hashes_.end());
+      break;
+    case Scheme::affine32:
+      a32_.assign(padded, 1);
+      b32_.assign(padded, 0);
+      for (std::size_t i = 0; i < k_; ++i) {
+        a32_[i] = static_cast<std::uint32_t>(perms.a[i]);
+        b32_[i] = static_cast<std::uint32_t>(perms.b[i]);
+      }
+      break;
+    case Scheme::affine64:
+      a_.assign(padded, 1);
+      b_.assign(padded, 0);
+      std::copy(perms.a.begin(), perms.a.end(), a_.begin());
+      std::copy(perms.b.begin(), perms.b.end(), b_.begin());
+      break;
   }
-  std::sort(carry_hashes_.begin(), carry_hashes_.end());
-  carry_hashes_.erase(std::unique(carry_hashes_.begin(), carry_hashes_.end()), carry_hashes_.end());
 }
 
 bool MinHasher::needs_exact(const std::uint32_t* hashes, std::size_t count) const {
@@ -307,13 +335,27 @@ void vector_update(SimdPath path, const std::uint32_t* hashes, std::size_t count
 }  // namespace
 
 void MinHasher::update(const std::uint32_t* hashes, std::size_t count, std::uint32_t* sig) const {
-  const std::size_t k = a_.size();
+  const std::size_t k = k_;
+  if (scheme_ == Scheme::affine32) {
+    return detail::affine32_update(path_, hashes, count, a32_.data(), b32_.data(), k, sig);
+  }
+  if (scheme_ != Scheme::legacy) {
+    throw std::invalid_argument("MinHasher::update: affine64 takes update64");
+  }
   if (path_ == SimdPath::scalar) return scalar_range(hashes, count, a_.data(), b_.data(), k, sig);
   if (needs_exact(hashes, count)) {
     vector_update<true>(path_, hashes, count, a_.data(), a_top_.data(), b_.data(), k, sig);
   } else {
     vector_update<false>(path_, hashes, count, a_.data(), a_top_.data(), b_.data(), k, sig);
   }
+}
+
+void MinHasher::update64(const std::uint64_t* hashes, std::size_t count, std::uint64_t* sig) const {
+  if (scheme_ != Scheme::affine64) {
+    throw std::invalid_argument(std::string("MinHasher::update64 needs affine64, not ") +
+                                scheme_name(scheme_));
+  }
+  detail::affine64_update(path_, hashes, count, a_.data(), b_.data(), k_, sig);
 }
 
 }  // namespace dupscan
