@@ -21,8 +21,8 @@
 #include "dupscan/minhash.hpp"
 #include "dupscan/normalize.hpp"
 #include "dupscan/spec.hpp"
-#include "io.hpp"
-#include "record.hpp"
+#include "io/io.hpp"
+#include "io/record.hpp"
 
 using namespace dupscan;
 

@@ -38,9 +38,9 @@
 
 #include "dupscan/normalize.hpp"
 #include "dupscan/shingle.hpp"
-#include "io.hpp"
-#include "json_writer.hpp"
-#include "record.hpp"
+#include "io/io.hpp"
+#include "io/json_writer.hpp"
+#include "io/record.hpp"
 
 using namespace dupscan;
 

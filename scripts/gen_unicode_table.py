@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Generates src/host/unicode_table.inc: the character classes and simple lowercase mapping that the
+"""Generates src/host/text/unicode_table.inc: the character classes and simple lowercase mapping that the
 normalizer (include/dupscan/normalize.hpp) uses, from Python's unicodedata.
 
-    python3 scripts/gen_unicode_table.py > src/host/unicode_table.inc
+    python3 scripts/gen_unicode_table.py > src/host/text/unicode_table.inc
 
 Classes (3 bits), by General Category:
   0 word   letters (L*), numbers (N*), private use (Co), unassigned (Cn), surrogates (Cs)

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "io.hpp"
+#include "io/io.hpp"
 
 namespace dupscan::test {
 

@@ -20,15 +20,15 @@
 #include <string>
 #include <vector>
 
-#include "avx512.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/minhash.hpp"
 #include "dupscan/spec.hpp"
-#include "fast_values_simd.hpp"
-#include "spaces.hpp"
+#include "sketch/avx512.hpp"
+#include "sketch/fast_values_simd.hpp"
+#include "sketch/spaces.hpp"
+#include "sketch/xxh64_simd.hpp"
 #include "test_util.hpp"
-#include "xxh64_simd.hpp"
 
 namespace dupscan {
 namespace {

@@ -6,8 +6,8 @@
 
 #include "dupscan/normalize.hpp"
 #include "dupscan/shingle.hpp"
-#include "io.hpp"
-#include "record.hpp"
+#include "io/io.hpp"
+#include "io/record.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {

@@ -6,7 +6,7 @@
 
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
-#include "record.hpp"
+#include "io/record.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {

@@ -7,9 +7,9 @@
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
 #include "examples.hpp"
-#include "io.hpp"
-#include "json_writer.hpp"
-#include "record.hpp"
+#include "io/io.hpp"
+#include "io/json_writer.hpp"
+#include "io/record.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {

@@ -12,8 +12,8 @@
 
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
-#include "io.hpp"
-#include "record.hpp"
+#include "io/io.hpp"
+#include "io/record.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {

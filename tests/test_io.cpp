@@ -2,8 +2,8 @@
 #include <random>
 
 #include "dupscan/errors.hpp"
-#include "io.hpp"
-#include "refetch.hpp"
+#include "io/io.hpp"
+#include "io/refetch.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {

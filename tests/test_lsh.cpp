@@ -4,8 +4,8 @@
 #include <cmath>
 #include <random>
 
+#include "common/radix_sort.hpp"
 #include "dupscan/minhash.hpp"
-#include "radix_sort.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {

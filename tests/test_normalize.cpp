@@ -4,8 +4,8 @@
 #include <random>
 
 #include "dupscan/normalize.hpp"
-#include "normalize_internal.hpp"
 #include "test_util.hpp"
+#include "text/normalize_internal.hpp"
 
 namespace dupscan {
 namespace {

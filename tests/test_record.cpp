@@ -1,7 +1,7 @@
 // One JSONL record: what is a document, what is skipped and why.
 #include "dupscan/errors.hpp"
-#include "io.hpp"
-#include "record.hpp"
+#include "io/io.hpp"
+#include "io/record.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {

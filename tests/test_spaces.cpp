@@ -7,7 +7,7 @@
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/shingle.hpp"
 #include "dupscan/spec.hpp"
-#include "spaces.hpp"
+#include "sketch/spaces.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {

@@ -20,7 +20,7 @@
 
 #include "dupscan/errors.hpp"
 #include "dupscan/index.hpp"
-#include "io.hpp"
+#include "io/io.hpp"
 
 namespace {
 

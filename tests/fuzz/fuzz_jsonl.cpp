@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "io.hpp"
-#include "record.hpp"
+#include "io/io.hpp"
+#include "io/record.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // The first byte picks the field names (nested and joined ones too), so that missing and

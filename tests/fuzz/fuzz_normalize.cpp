@@ -12,7 +12,7 @@
 
 #include "dupscan/contam.hpp"
 #include "dupscan/normalize.hpp"
-#include "normalize_internal.hpp"
+#include "text/normalize_internal.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;

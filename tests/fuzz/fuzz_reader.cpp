@@ -10,7 +10,7 @@
 #include <string>
 
 #include "dupscan/errors.hpp"
-#include "io.hpp"
+#include "io/io.hpp"
 
 namespace {
 [[noreturn]] void fail(const char* what) {

@@ -15,7 +15,7 @@
 #include "dupscan/normalize.hpp"
 #include "dupscan/shingle.hpp"
 #include "dupscan/spec.hpp"
-#include "utf8.hpp"
+#include "text/utf8.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;

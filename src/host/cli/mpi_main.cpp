@@ -11,9 +11,9 @@
 #include <string>
 
 #include "commands.hpp"
+#include "dist/mpi_comm.hpp"
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
-#include "mpi/mpi_comm.hpp"
 
 namespace {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "parallel.hpp"
-#include "radix_sort.hpp"
+#include "common/parallel.hpp"
+#include "common/radix_sort.hpp"
 
 namespace dupscan::stages {
 

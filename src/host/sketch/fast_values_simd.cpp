@@ -3,12 +3,12 @@
 // whose word has that chunk, and the bytes past a word's end are masked off as the scalar code
 // does. Shingle values are a dot product of n unit hashes with powers of the base, eight shingles
 // at a time from overlapping loads of the unit hashes, then fmix64.
-#include "fast_values_simd.hpp"
+#include "sketch/fast_values_simd.hpp"
 
 #include <immintrin.h>
 
-#include "avx512.hpp"
 #include "dupscan/fast_sketch.hpp"
+#include "sketch/avx512.hpp"
 
 namespace dupscan::detail {
 namespace {

@@ -9,12 +9,12 @@
 // Where the time goes on the scalar side: a 5-word English shingle is 25-35 bytes, right where
 // XXH64 switches between its stripe loop and its short path, so the scalar code mispredicts the
 // length branches; the multiplies of eight shingles in one vector also run in parallel.
-#include "xxh64_simd.hpp"
+#include "sketch/xxh64_simd.hpp"
 
 #include <immintrin.h>
 
-#include "avx512.hpp"
 #include "dupscan/spec.hpp"
+#include "sketch/avx512.hpp"
 
 namespace dupscan::detail {
 namespace {

@@ -17,13 +17,13 @@
 #include "dupscan/errors.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/minhash.hpp"
-#include "input_checks.hpp"
-#include "io.hpp"
-#include "json_writer.hpp"
-#include "pipeline.hpp"
-#include "record.hpp"
-#include "refetch.hpp"
-#include "utf8.hpp"
+#include "io/input_checks.hpp"
+#include "io/io.hpp"
+#include "io/json_writer.hpp"
+#include "io/pipeline.hpp"
+#include "io/record.hpp"
+#include "io/refetch.hpp"
+#include "text/utf8.hpp"
 
 namespace dupscan {
 

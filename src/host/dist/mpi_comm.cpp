@@ -1,4 +1,4 @@
-#include "mpi_comm.hpp"
+#include "dist/mpi_comm.hpp"
 
 #include <algorithm>
 #include <climits>

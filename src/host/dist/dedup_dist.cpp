@@ -13,15 +13,15 @@
 #include <type_traits>
 #include <unordered_map>
 
-#include "dedup_part.hpp"
+#include "common/parallel.hpp"
+#include "common/radix_sort.hpp"
+#include "dedup/part.hpp"
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
-#include "input_checks.hpp"
-#include "io.hpp"
-#include "json_writer.hpp"
-#include "parallel.hpp"
-#include "radix_sort.hpp"
-#include "record.hpp"
+#include "io/input_checks.hpp"
+#include "io/io.hpp"
+#include "io/json_writer.hpp"
+#include "io/record.hpp"
 
 namespace dupscan {
 namespace {

@@ -16,13 +16,13 @@
 #include <thread>
 #include <vector>
 
+#include "common/parallel.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
-#include "io.hpp"
-#include "json_writer.hpp"
-#include "parallel.hpp"
-#include "record.hpp"
-#include "refetch.hpp"
+#include "io/io.hpp"
+#include "io/json_writer.hpp"
+#include "io/record.hpp"
+#include "io/refetch.hpp"
 
 namespace dupscan {
 

@@ -1,4 +1,4 @@
-#include "refetch.hpp"
+#include "io/refetch.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "dupscan/errors.hpp"
-#include "io.hpp"
+#include "io/io.hpp"
 
 namespace dupscan {
 namespace {

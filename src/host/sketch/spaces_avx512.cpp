@@ -3,7 +3,7 @@
 // at a time. The scalar loop (spaces.hpp) writes one start per set bit with a ctz each.
 #include <immintrin.h>
 
-#include "spaces.hpp"
+#include "sketch/spaces.hpp"
 
 namespace dupscan::spaces {
 

@@ -1,10 +1,10 @@
-#include "input_checks.hpp"
+#include "io/input_checks.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "dupscan/errors.hpp"
-#include "io.hpp"
+#include "io/io.hpp"
 
 namespace dupscan {
 

@@ -18,18 +18,18 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "dedup_part.hpp"
+#include "common/parallel.hpp"
+#include "common/radix_sort.hpp"
+#include "dedup/part.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/errors.hpp"
 #include "dupscan/index.hpp"
-#include "input_checks.hpp"
-#include "io.hpp"
-#include "json_writer.hpp"
-#include "parallel.hpp"
-#include "pipeline.hpp"
-#include "radix_sort.hpp"
-#include "record.hpp"
-#include "refetch.hpp"
+#include "io/input_checks.hpp"
+#include "io/io.hpp"
+#include "io/json_writer.hpp"
+#include "io/pipeline.hpp"
+#include "io/record.hpp"
+#include "io/refetch.hpp"
 
 #ifndef DUPSCAN_VERSION
 #define DUPSCAN_VERSION "0.0.0"

@@ -10,14 +10,14 @@
 #include <immintrin.h>
 #endif
 
-#include "avx512.hpp"
-#include "normalize_internal.hpp"
-#include "utf8.hpp"
+#include "sketch/avx512.hpp"
+#include "text/normalize_internal.hpp"
+#include "text/utf8.hpp"
 
 namespace dupscan {
 namespace {
 
-#include "unicode_table.inc"
+#include "text/unicode_table.inc"
 
 inline int table_entry(char32_t cp) noexcept {
   return kStage2[kStage1[cp >> kBlockShift]][cp & ((1u << kBlockShift) - 1)];

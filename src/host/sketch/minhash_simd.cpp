@@ -29,7 +29,7 @@
 #include "dupscan/errors.hpp"
 #include "dupscan/minhash.hpp"
 #include "dupscan/spec.hpp"
-#include "minhash_affine.hpp"
+#include "sketch/minhash_affine.hpp"
 
 namespace dupscan {
 namespace {

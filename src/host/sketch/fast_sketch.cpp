@@ -12,10 +12,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "avx512.hpp"
-#include "fast_values_simd.hpp"
-#include "spaces.hpp"
-#include "utf8.hpp"
+#include "sketch/avx512.hpp"
+#include "sketch/fast_values_simd.hpp"
+#include "sketch/spaces.hpp"
+#include "text/utf8.hpp"
 
 namespace dupscan {
 namespace {

@@ -1,4 +1,4 @@
-#include "io.hpp"
+#include "io/io.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

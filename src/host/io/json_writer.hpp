@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "record.hpp"
+#include "io/record.hpp"
 
 namespace dupscan {
 

@@ -1,4 +1,4 @@
-#include "record.hpp"
+#include "io/record.hpp"
 
 #include <algorithm>
 

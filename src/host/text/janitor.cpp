@@ -2,7 +2,7 @@
 #include <array>
 
 #include "dupscan/contam.hpp"
-#include "utf8.hpp"
+#include "text/utf8.hpp"
 
 namespace dupscan {
 namespace {

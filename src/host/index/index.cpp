@@ -14,10 +14,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/parallel.hpp"
 #include "dupscan/errors.hpp"
-#include "io.hpp"
-#include "json_writer.hpp"
-#include "parallel.hpp"
+#include "io/io.hpp"
+#include "io/json_writer.hpp"
 
 namespace dupscan::index {
 namespace {

@@ -17,7 +17,7 @@
 // in registers with their a and b while a chunk of hashes streams past; the last register of the
 // signature is loaded and stored under a mask (no byte of sig past K is touched), while a and b
 // are padded by MinHasher to whole registers.
-#include "minhash_affine.hpp"
+#include "sketch/minhash_affine.hpp"
 
 #include <immintrin.h>
 

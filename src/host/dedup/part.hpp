@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "dupscan/dedup.hpp"
-#include "record.hpp"
-#include "refetch.hpp"
+#include "io/record.hpp"
+#include "io/refetch.hpp"
 
 namespace dupscan {
 

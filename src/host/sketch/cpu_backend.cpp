@@ -1,12 +1,12 @@
 #include <algorithm>
 
-#include "avx512.hpp"
+#include "common/radix_sort.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
-#include "radix_sort.hpp"
-#include "spaces.hpp"
-#include "xxh64_simd.hpp"
+#include "sketch/avx512.hpp"
+#include "sketch/spaces.hpp"
+#include "sketch/xxh64_simd.hpp"
 
 namespace dupscan {
 namespace {
