@@ -81,9 +81,10 @@ struct ContamConfig {
   std::string tmp_dir;
   unsigned threads = 0;
   bool strict = false;
-  double max_skipped = 0.1;  ///< of a training input's records, as DedupConfig::max_skipped
-  bool in_place = false;     ///< --write-decontaminated may replace a training input
-  std::string backend = "auto";
+  double max_skipped = 0.1;      ///< of a training input's records, as DedupConfig::max_skipped
+  bool in_place = false;         ///< --write-decontaminated may replace a training input
+  std::string backend = "auto";  ///< as DedupConfig::backend
+  std::size_t gpu_memory = 0;    ///< as DedupConfig::gpu_memory
   std::size_t batch_bytes = std::size_t{1} << 20;
 
   /// @throw UsageError naming the option when a value is out of range.

@@ -96,7 +96,10 @@ struct DedupConfig {
   /// Set by adopt_index_parameters: the options taken from the --against index, as they would be
   /// written ("--text-field question"); report.json and the summary list them.
   std::vector<std::string> from_index;
-  std::string backend = "auto";  ///< "auto" (GPU when usable, else CPU), "cpu" or "cuda"
+  /// "auto" (the GPU when this build has the CUDA backend and one is usable, else the CPU),
+  /// "cpu", "cuda", or "cuda-host" (the CUDA backend's source on the CPU: slow, for testing).
+  std::string backend = "auto";
+  std::size_t gpu_memory = 0;  ///< bytes of device memory the CUDA backend may use; 0: all free
   std::size_t batch_bytes = std::size_t{1} << 20;  ///< JSONL bytes per pass-1 work unit
   /// Distributed runs (distributed.hpp): candidate pairs each rank verifies per round; bounds the
   /// partners' shingle sets held at once (a 4 KB document's set is ~6 KB: 2^18 pairs ~ 1.5 GB at
@@ -173,9 +176,10 @@ struct DedupTimings {
 
 struct DedupResult {
   LshParams lsh;
-  std::string backend;
-  unsigned threads = 0;  ///< worker threads (per process in a distributed run)
-  unsigned ranks = 1;    ///< processes of a distributed run (distributed.hpp); 1 otherwise
+  std::string backend;       ///< "cpu", "cuda" or "cuda-host"
+  std::string backend_note;  ///< which backend runs and why (make_backend's note)
+  unsigned threads = 0;      ///< worker threads (per process in a distributed run)
+  unsigned ranks = 1;        ///< processes of a distributed run (distributed.hpp); 1 otherwise
   std::vector<InputSummary> inputs;
   DedupCounts counts;
   DedupTimings timings;
@@ -201,6 +205,8 @@ struct DedupObserver {
   /// One warning per skipped record ("path:line: reason"), in input order, for the first
   /// kMaxSkipWarnings of them; report.json counts all of them by reason.
   std::function<void(const std::string&)> warning;
+  /// One line saying which backend runs (and why, with --backend auto), once per run.
+  std::function<void(const std::string&)> info;
 };
 
 /**

@@ -27,6 +27,8 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner = {});
 void print_parse_error(const char* program, CLI::App& app, const CLI::ParseError& e);
 /// "10%" or "0.1" -> 0.1. @throw UsageError naming `option` unless it is in [0, 1].
 double parse_share(const std::string& text, const char* option);
+/// "8G", "512M", "1000000": bytes (K, M, G, T are powers of 1024). @throw UsageError naming option.
+std::size_t parse_size(const std::string& text, const char* option);
 Command add_contam_command(CLI::App& app);
 Command add_index_command(CLI::App& app);
 

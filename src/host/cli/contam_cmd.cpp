@@ -56,7 +56,7 @@ Examples:
 struct ContamArgs {
   ContamConfig cfg;
   std::vector<std::string> evals;
-  std::string format = "jsonl", max_skipped = "10%";
+  std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0";
   bool no_near = false, quiet = false, no_progress = false;
 };
 
@@ -120,6 +120,7 @@ int run_contam_command(ContamArgs& a) {
   cfg.near = !a.no_near;
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
+  cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
   cfg.validate();
   const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
@@ -199,11 +200,15 @@ Command add_contam_command(CLI::App& app) {
   c->add_option("--threads", a->cfg.threads, "Worker threads (0 = all cores)")
       ->capture_default_str()
       ->type_name("N");
-  c->add_option("--backend", a->cfg.backend, "auto, cpu or cuda")
+  c->add_option("--backend", a->cfg.backend, "auto, cpu, cuda, or cuda-host (testing)")
       ->capture_default_str()
       ->envname("DUPSCAN_BACKEND")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->check(CLI::IsMember({"auto", "cpu", "cuda", "cuda-host"}))
       ->type_name("NAME");
+  c->add_option("--gpu-memory", a->gpu_memory,
+                "Device memory the CUDA backend may use (e.g. 40G; 0 = what is free)")
+      ->capture_default_str()
+      ->type_name("SIZE");
   c->add_flag("--strict", a->cfg.strict, "A bad training record is an error, not skipped");
   c->add_option("--max-skipped", a->max_skipped,
                 "More bad records in a training input fail the run (10% or 0.1)")

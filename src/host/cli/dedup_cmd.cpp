@@ -56,6 +56,7 @@ struct DedupArgs {
   std::string sketch = "compat";
   std::string format = "jsonl";
   std::string max_skipped = "10%";
+  std::string gpu_memory = "0";
   long long bands = 0, rows = 0;
   std::string lsh_weights = "0.5,0.5";
   bool no_verify = false, keep_case = false, keep_punct = false, quiet = false;
@@ -85,6 +86,7 @@ DedupConfig resolve(DedupArgs& a) {
   cfg.sketch = a.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
+  cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
   cfg.normalize.lowercase = !a.keep_case;
   cfg.normalize.strip_punctuation = !a.keep_punct;
   cfg.keep = a.keep == "longest" ? KeepPolicy::longest : KeepPolicy::first;
@@ -195,11 +197,15 @@ void add_run_options(CLI::App* cmd, DedupArgs& a) {
   cmd->add_option("--threads", a.cfg.threads, "Worker threads (0 = all cores)")
       ->capture_default_str()
       ->type_name("N");
-  cmd->add_option("--backend", a.cfg.backend, "auto, cpu or cuda")
+  cmd->add_option("--backend", a.cfg.backend, "auto, cpu, cuda, or cuda-host (testing)")
       ->capture_default_str()
       ->envname("DUPSCAN_BACKEND")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->check(CLI::IsMember({"auto", "cpu", "cuda", "cuda-host"}))
       ->type_name("NAME");
+  cmd->add_option("--gpu-memory", a.gpu_memory,
+                  "Device memory the CUDA backend may use (e.g. 40G; 0 = what is free)")
+      ->capture_default_str()
+      ->type_name("SIZE");
   cmd->add_flag("--strict", a.cfg.strict, "A bad record is an error, not skipped");
   cmd->add_option("--max-skipped", a.max_skipped,
                   "More bad records in an input fail the run (10% or 0.1)")
@@ -233,6 +239,7 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) 
   a.cfg.output_dir = dir;  // what validate() checks; the index is the only output
   DedupConfig cfg = action == IndexAction::add ? a.cfg : resolve(a);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
+  cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
   if (action == IndexAction::build && a.force) action = IndexAction::rebuild;
   const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
@@ -264,6 +271,29 @@ void print_parse_error(const char* program, CLI::App& app, const CLI::ParseError
   }
   std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for %s.\n", program, e.what(), cmd.c_str(),
                cmd == program ? "more information" : "the options");
+}
+
+std::size_t parse_size(const std::string& text, const char* option) {
+  std::size_t used = 0;
+  double v = -1;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  double scale = -1;
+  if (unit.empty()) scale = 1;
+  if (unit == "K" || unit == "k" || unit == "Ki") scale = 1024.0;
+  if (unit == "M" || unit == "Mi") scale = 1024.0 * 1024;
+  if (unit == "G" || unit == "Gi") scale = 1024.0 * 1024 * 1024;
+  if (unit == "T" || unit == "Ti") scale = 1024.0 * 1024 * 1024 * 1024;
+  if (used == 0 || scale < 0 || !(v >= 0) || v * scale >= 1.8e19) {
+    throw UsageError(std::string(option) +
+                     " must be a size such as 8G, 512M or 1000000 (bytes), got '" + text + "'");
+  }
+  return static_cast<std::size_t>(v * scale);
 }
 
 double parse_share(const std::string& text, const char* option) {

@@ -62,6 +62,10 @@ DedupObserver stderr_observer(ProgressBar& bar, bool quiet) {
     bar.clear();
     if (!quiet) std::fprintf(stderr, "dupscan: warning: %s\n", w.c_str());
   };
+  obs.info = [&bar, quiet](const std::string& line) {
+    bar.clear();
+    if (!quiet) std::fprintf(stderr, "dupscan: %s\n", line.c_str());
+  };
   return obs;
 }
 

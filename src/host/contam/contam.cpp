@@ -95,8 +95,9 @@ void ContamConfig::validate() const {
                 "cut text replaces that field");
   expects_usage(near_threshold > 0 && near_threshold <= 1, "--near-threshold must be in (0, 1]");
   expects_usage(threads <= 1024, "--threads must be in [0, 1024]");
-  expects_usage(backend == "auto" || backend == "cpu" || backend == "cuda",
-                "--backend must be auto, cpu or cuda");
+  expects_usage(
+      backend == "auto" || backend == "cpu" || backend == "cuda" || backend == "cuda-host",
+      "--backend must be auto, cpu, cuda or cuda-host");
   expects_usage(batch_bytes >= 1, "batch_bytes must be >= 1");
 }
 
@@ -310,9 +311,9 @@ class ContamEngine {
   ContamResult run() {
     const auto t_start = Clock::now();
     cfg_.validate();
-    if (cfg_.backend == "cuda") {
-      throw Error(
-          "--backend cuda: this build of dupscan has no CUDA backend yet; use --backend cpu");
+    if (cfg_.backend == "cuda" || cfg_.backend == "cuda-host") {
+      throw Error("--backend " + cfg_.backend +
+                  ": contam runs on the CPU only so far; use --backend cpu");
     }
     res_.backend = "cpu";
     threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());

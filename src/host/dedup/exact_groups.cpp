@@ -29,4 +29,35 @@ void exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empt
   }
 }
 
+ExactGroups group_exact_copies(DocTable& docs, Backend& backend, std::uint32_t bands,
+                               std::uint32_t k) {
+  const std::size_t n = docs.size();
+  ExactGroups g;
+  g.rep.resize(n);
+  backend.exact_representatives(docs.exact.data(), docs.empty.data(), n, g.rep.data());
+  // The earliest sketched member of every group: pass 1 sketched at least one of each.
+  constexpr std::uint32_t kNone = UINT32_MAX;
+  std::vector<std::uint32_t> sketched_member(n, kNone);
+  for (std::uint32_t d = 0; d < n; ++d) {
+    if (!docs.empty[d] && docs.sketched[d] && sketched_member[g.rep[d]] == kNone) {
+      sketched_member[g.rep[d]] = d;
+    }
+  }
+  const bool sigs = !docs.sigs.empty();
+  for (std::uint32_t d = 0; d < n; ++d) {
+    if (docs.empty[d] || g.rep[d] != d) continue;
+    g.lsh_docs.push_back(d);
+    if (docs.sketched[d]) continue;
+    const std::uint32_t from = sketched_member[d];
+    ++g.keys_from_copy;
+    std::copy_n(docs.keys.begin() + std::size_t{from} * bands, bands,
+                docs.keys.begin() + std::size_t{d} * bands);
+    if (sigs) {
+      std::copy_n(docs.sigs.begin() + std::size_t{from} * k, k,
+                  docs.sigs.begin() + std::size_t{d} * k);
+    }
+  }
+  return g;
+}
+
 }  // namespace dupscan::stages

@@ -15,24 +15,25 @@
 
 #include "common/parallel.hpp"
 #include "common/radix_sort.hpp"
+#include "common/timing.hpp"
+#include "dedup/clusters.hpp"
+#include "dedup/lsh_pairs.hpp"
+#include "dedup/output_lines.hpp"
 #include "dedup/part.hpp"
+#include "dedup/report.hpp"
+#include "dedup/verify.hpp"
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
 #include "io/input_checks.hpp"
 #include "io/io.hpp"
 #include "io/json_writer.hpp"
+#include "io/output_dir.hpp"
 #include "io/record.hpp"
 
 namespace dupscan {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 constexpr std::uint64_t kNone = UINT64_MAX;
-constexpr std::size_t kFetchBytes = std::size_t{16} << 20;  // as dedup.cpp's re-reads
 
 // ---- messages ----------------------------------------------------------------------------------
 
@@ -97,11 +98,6 @@ std::vector<std::string> strings_of(std::vector<Packer>& out) {
   return s;
 }
 
-struct PairHash {
-  std::size_t operator()(const std::pair<std::uint64_t, std::uint64_t>& p) const {
-    return static_cast<std::size_t>(p.first * 0x9E3779B97F4A7C15ULL ^ p.second);
-  }
-};
 using Pair = std::pair<std::uint64_t, std::uint64_t>;  // (u, v), u < v, global numbers
 
 // ---- outputs assembled from pieces ------------------------------------------------------------
@@ -302,15 +298,10 @@ class DistEngine {
   // work). A directory made for the probe goes again at once: a rank that fails later ends the
   // run with MPI_Abort, which leaves no one to remove it; write_outputs makes it for good.
   void prepare_output_dir() {
-    const auto created = io::make_dirs(cfg_.output_dir);
-    {
-      io::AtomicFile probe(cfg_.output_dir + "/.dupscan-write-test");
-      probe.write("ok");
-      probe.finish();
-    }
-    for (const std::string& d : {cfg_.output_dir, io::dir_of(cfg_.write_deduped)})
-      io::remove_stale_temporaries(d);
-    io::remove_created_dirs(created);
+    io::OutputDir dir;
+    dir.prepare(cfg_.output_dir, "",
+                {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped)});
+    dir.remove_created();
   }
 
   void number_documents() {
@@ -453,16 +444,12 @@ class DistEngine {
       }
       radix_sort_by_key(entries);
       std::vector<Packer> pairs(ranks_);
-      for (std::size_t i = 0; i < entries.size();) {
-        std::size_t e = i + 1;
-        while (e < entries.size() && entries[e].first == entries[i].first) {
-          Packer& p = pairs[rank_of(entries[e].second)];
-          p.put(entries[i].second);
-          p.put(entries[e].second);
-          ++e;
-        }
-        i = e;
-      }
+      stages::pair_with_bucket_heads(entries.data(), entries.size(),
+                                     [&](std::uint64_t first, std::uint64_t member) {
+                                       Packer& p = pairs[rank_of(member)];
+                                       p.put(first);
+                                       p.put(member);
+                                     });
       for (const std::string& s : comm_.all_to_all(strings_of(pairs))) {
         Unpacker u(s);
         while (u.more()) {
@@ -488,18 +475,16 @@ class DistEngine {
       const std::vector<std::uint32_t>& docs) {
     std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> sets;
     if (docs.empty()) return sets;
-    refetch(part_.sources, part_.docs.loc, docs, kFetchBytes, [&](FetchedBatch& batch) {
-      check_interrupt();
-      std::vector<std::vector<std::uint64_t>> got(batch.items.size());
-      parallel_for(got.size(), part_.threads, 16, [&](std::size_t i) {
-        thread_local std::string norm;
-        const auto& it = batch.items[i];
-        const Locator& loc = part_.docs.loc[it.doc];
-        record_set(cfg_, batch.record(it), display_.at(loc.input), loc.line, norm, got[i]);
-      });
-      for (std::size_t i = 0; i < got.size(); ++i)
-        sets.emplace(batch.items[i].doc, std::move(got[i]));
-    });
+    fetch_sets(
+        part_.sources, part_.docs.loc, docs, cfg_, *part_.sketcher, part_.threads,
+        [this](std::uint32_t input) { return display_.at(input); },
+        [&](const std::vector<std::uint32_t>& got, const FlatSets& flat) {
+          for (std::size_t i = 0; i < got.size(); ++i) {
+            sets.emplace(got[i],
+                         std::vector<std::uint64_t>(flat.values.begin() + flat.offsets[i],
+                                                    flat.values.begin() + flat.offsets[i + 1]));
+          }
+        });
     return sets;
   }
 
@@ -726,8 +711,7 @@ class DistEngine {
   // Is candidate (len, g) a better kept member than the current best?
   bool better(std::uint64_t len, std::uint64_t g, std::uint64_t best_len,
               std::uint64_t best) const {
-    if (cfg_.keep == KeepPolicy::longest && len != best_len) return len > best_len;
-    return g < best;
+    return stages::better_kept(cfg_.keep, len, g, best_len, best);
   }
 
   void cluster() {
@@ -913,22 +897,16 @@ class DistEngine {
   // ---- outputs ---------------------------------------------------------------------------------
 
   std::string duplicate_lines() {
-    std::string lines, line;
+    std::string lines, id;
     for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
       if (!removed(d)) continue;
       const Cluster& c = *cluster_of(d);
       const bool exact = rep_[d] == c.kept_rep;
-      line.clear();
-      line += "{\"id\":";
-      part_.append_id(line, d, display_);
-      line += ",\"duplicate_of\":" + c.kept_id;
-      line += ",\"cluster\":" + std::to_string(c.id);
-      line += exact ? ",\"kind\":\"exact\"" : ",\"kind\":\"near\"";
-      line += ",\"jaccard\":";
+      id.clear();
+      part_.append_id(id, d, display_);
       const Pair p(std::min(rep_[d], c.kept_rep), std::max(rep_[d], c.kept_rep));
-      append_double(line, exact ? 1.0 : kept_jaccard_.at(p));
-      line += "}\n";
-      lines += line;
+      append_duplicate_line(lines, id, c.kept_id, static_cast<std::uint32_t>(c.id), exact,
+                            exact ? 1.0 : kept_jaccard_.at(p));
     }
     return lines;
   }
@@ -961,12 +939,13 @@ class DistEngine {
       auto& m = members.at(root);
       std::sort(m.begin(), m.end());
       const Cluster& c = clusters_.at(root);
-      lines += "{\"cluster\":" + std::to_string(c.id) + ",\"kept\":" + c.kept_id + ",\"members\":[";
-      for (std::size_t i = 0; i < m.size(); ++i) {
-        if (i) lines += ',';
-        lines += m[i].second;
-      }
-      lines += "]}\n";
+      append_cluster_line(lines, static_cast<std::uint32_t>(c.id), c.kept_id,
+                          [&](std::string& out) {
+                            for (std::size_t i = 0; i < m.size(); ++i) {
+                              if (i) out += ',';
+                              out += m[i].second;
+                            }
+                          });
     }
     return lines;
   }
@@ -991,7 +970,7 @@ class DistEngine {
       if (!removed(d)) kept.push_back(d);
     }
     io::OutputFile out(piece);
-    refetch(part_.sources, part_.docs.loc, kept, kFetchBytes, [&](FetchedBatch& batch) {
+    refetch(part_.sources, part_.docs.loc, kept, kRefetchBytes, [&](FetchedBatch& batch) {
       check_interrupt();
       for (const auto& it : batch.items) {
         out.write(batch.record(it));
@@ -1071,6 +1050,7 @@ class DistEngine {
     const auto all = comm_.all_gather(p.str());
     res_.lsh = part_.lsh;
     res_.backend = part_.backend;
+    res_.backend_note = part_.backend_note;
     res_.threads = part_.threads;
     res_.ranks = static_cast<unsigned>(ranks_);
     if (me_ != 0) {

@@ -2,6 +2,7 @@
 // records coalesced into one read), a forward scan for compressed ones.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -39,6 +40,10 @@ struct RereadSource {
   std::int64_t size = -1;  // st_size when pass 1 opened it (plain files), to detect changes
   std::int64_t mtime_ns = -1;
 };
+
+/// Bytes of records read again per batch (verification, the deduplicated copy): large enough that
+/// nearby records coalesce into few reads, small enough to hold a batch per run.
+constexpr std::size_t kRefetchBytes = std::size_t{16} << 20;
 
 /**
  * @brief Reads the records of `docs` (ascending doc indices, hence ascending locations) and hands

@@ -1,0 +1,287 @@
+#include "dedup/against.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <set>
+#include <unordered_set>
+
+#include "common/parallel.hpp"
+#include "dupscan/errors.hpp"
+#include "dupscan/normalize.hpp"
+#include "io/io.hpp"
+
+namespace dupscan {
+namespace {
+
+std::string absolute(const std::string& path) {
+  char buf[PATH_MAX];
+  if (!::realpath(path.c_str(), buf)) io::throw_errno("resolve input path", path);
+  return buf;
+}
+
+}  // namespace
+
+index::Params index_params_of(const DedupConfig& cfg, LshParams lsh) {
+  index::Params p;
+  p.sketch = sketch_kind_name(cfg.sketch);
+  p.num_perm = cfg.num_perm;
+  p.seed = cfg.seed;
+  p.bands = lsh.bands;
+  p.rows = lsh.rows;
+  p.shingle = cfg.shingle.to_string();
+  p.lowercase = cfg.normalize.lowercase;
+  p.strip_punctuation = cfg.normalize.strip_punctuation;
+  p.unicode = unicode_version();
+  p.text_field = cfg.text_field;
+  p.id_field = cfg.id_field;
+  p.format = input_format_name(cfg.format);
+  return p;
+}
+
+index::Input stamp_input(const std::string& path) {
+  index::Input in;
+  in.path = absolute(path);
+  struct stat st {};
+  if (::stat(in.path.c_str(), &st) != 0) io::throw_errno("stat input", path);
+  in.size = st.st_size;
+  in.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return in;
+}
+
+void reject_indexed_inputs(const index::Manifest& manifest,
+                           const std::vector<std::string>& inputs) {
+  std::unordered_set<std::string> indexed, given;
+  for (const index::Input& in : manifest.inputs)
+    indexed.insert(in.path);
+  for (const std::string& path : inputs) {
+    if (path == "-") continue;
+    const std::string abs = absolute(path);
+    if (indexed.count(abs)) throw UsageError("input '" + path + "' is already in the index");
+    if (!given.insert(abs).second) throw UsageError("input '" + path + "' is given twice");
+  }
+}
+
+AgainstIndex::AgainstIndex(const DedupConfig& cfg, LshParams lsh) {
+  if (!cfg.verify) {
+    throw UsageError(
+        "--no-verify cannot be used with --against: the index keeps band keys, not "
+        "signatures");
+  }
+  manifest_ = index::read_manifest(cfg.against);
+  const std::string diff = index::mismatch(manifest_.params, index_params_of(cfg, lsh));
+  if (!diff.empty()) {
+    char t[32];
+    std::snprintf(t, sizeof t, "%g", manifest_.threshold);
+    throw UsageError("the index '" + cfg.against + "' was built with other parameters (" + diff +
+                     "; it was built with --threshold " + t +
+                     "); leave these options out to use the index's");
+  }
+  index::check_inputs_unchanged(manifest_);
+  reject_indexed_inputs(manifest_, cfg.inputs);
+  // Opening a segment reads it once for its checksum; nothing else is loaded now.
+  for (std::size_t i = 0; i < manifest_.segments.size(); ++i)
+    segments_.emplace_back(cfg.against, manifest_, i);
+  for (const index::Input& in : manifest_.inputs) {
+    RereadSource rs;
+    rs.path = in.path;
+    rs.display = in.path;
+    rs.plain = io::is_plain_file(in.path);
+    if (rs.plain) {
+      rs.size = in.size;
+      rs.mtime_ns = in.mtime_ns;
+    }
+    sources_.push_back(std::move(rs));
+  }
+}
+
+std::uint32_t AgainstIndex::prepend_referenced(DocTable& docs, std::uint32_t bands,
+                                               unsigned threads) const {
+  const std::size_t n_new = docs.size();
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> hashes;
+  for (std::size_t d = 0; d < n_new; ++d) {
+    if (!docs.empty[d]) hashes.emplace_back(docs.exact[d].high64, docs.exact[d].low64);
+  }
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  std::vector<std::vector<std::uint64_t>> keys(bands);
+  parallel_for(bands, threads, 1, [&](std::size_t j) {
+    for (std::size_t d = 0; d < n_new; ++d) {
+      if (!docs.empty[d] && docs.sketched[d]) keys[j].push_back(docs.keys[d * bands + j]);
+    }
+    std::sort(keys[j].begin(), keys[j].end());
+    keys[j].erase(std::unique(keys[j].begin(), keys[j].end()), keys[j].end());
+  });
+  // Segments in order: the first one that has a hash or key holds its earliest document.
+  std::vector<std::uint64_t> wanted;
+  std::vector<std::uint64_t> hit_exact(hashes.size(), index::kNone);
+  std::vector<std::vector<std::uint64_t>> hit_band(bands);
+  for (std::uint32_t j = 0; j < bands; ++j)
+    hit_band[j].assign(keys[j].size(), index::kNone);
+  std::uint64_t base = 0;
+  for (const index::SegmentFile& seg : segments_) {
+    std::vector<std::uint64_t> local(hashes.size(), index::kNone);
+    seg.probe_exact(hashes, local);
+    for (std::size_t i = 0; i < local.size(); ++i) {
+      if (hit_exact[i] == index::kNone && local[i] != index::kNone) {
+        hit_exact[i] = base + local[i];
+        wanted.push_back(base + local[i]);
+      }
+    }
+    std::vector<std::vector<std::uint64_t>> lb(bands);
+    parallel_for(bands, threads, 1, [&](std::size_t j) {
+      lb[j].assign(keys[j].size(), index::kNone);
+      seg.probe_band(static_cast<std::uint32_t>(j), keys[j], lb[j]);
+    });
+    for (std::uint32_t j = 0; j < bands; ++j) {
+      for (std::size_t i = 0; i < lb[j].size(); ++i) {
+        if (hit_band[j][i] == index::kNone && lb[j][i] != index::kNone) {
+          hit_band[j][i] = base + lb[j][i];
+          wanted.push_back(base + lb[j][i]);
+        }
+      }
+    }
+    base += seg.documents();
+  }
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  if (wanted.size() + n_new >= UINT32_MAX) {
+    throw Error("more than 4294967294 documents in one run; split the input");
+  }
+  // The referenced indexed documents, then the new ones.
+  DocTable t;
+  const std::size_t r = wanted.size();
+  t.keys.resize(r * bands);
+  std::size_t seg = 0;
+  std::uint64_t seg_base = 0;
+  for (std::size_t i = 0; i < r; ++i) {
+    while (wanted[i] >= seg_base + segments_[seg].documents()) {
+      seg_base += segments_[seg].documents();
+      ++seg;
+    }
+    const std::uint64_t local = wanted[i] - seg_base;
+    const index::Doc x = segments_[seg].doc(local, t.keys.data() + i * bands);
+    t.loc.push_back({x.offset, x.line, x.input, x.length});
+    t.ids += segments_[seg].id(local);
+    t.id_end.push_back(t.ids.size());
+    t.exact.push_back(XXH128_hash_t{x.exact_low, x.exact_high});
+    t.text_len.push_back(x.text_len);
+    t.empty.push_back(x.empty);
+    t.sketched.push_back(1);
+  }
+  const std::uint64_t id_shift = t.ids.size();
+  t.loc.insert(t.loc.end(), docs.loc.begin(), docs.loc.end());
+  t.ids += docs.ids;
+  for (std::uint64_t e : docs.id_end)
+    t.id_end.push_back(e + id_shift);
+  t.exact.insert(t.exact.end(), docs.exact.begin(), docs.exact.end());
+  t.text_len.insert(t.text_len.end(), docs.text_len.begin(), docs.text_len.end());
+  t.empty.insert(t.empty.end(), docs.empty.begin(), docs.empty.end());
+  t.sketched.insert(t.sketched.end(), docs.sketched.begin(), docs.sketched.end());
+  t.keys.insert(t.keys.end(), docs.keys.begin(), docs.keys.end());
+  docs = std::move(t);
+  return static_cast<std::uint32_t>(r);
+}
+
+void adopt_index_parameters(DedupConfig& cfg, const std::vector<std::string>& given_options) {
+  if (cfg.against.empty()) return;
+  const std::set<std::string> given(given_options.begin(), given_options.end());
+  auto is_given = [&](const char* option) { return given.count(option) > 0; };
+  const index::Manifest m = index::read_manifest(cfg.against);
+  const index::Params& p = m.params;
+  std::vector<std::string> taken, diffs;
+  auto num = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", v);
+    return std::string(b);
+  };
+  // An option with a value: taken when not given, compared when given.
+  auto value = [&](const char* option, const std::string& mine, const std::string& theirs,
+                   const std::function<void()>& take) {
+    if (mine == theirs) return;
+    if (is_given(option)) {
+      diffs.push_back(std::string(option) + " " + mine + " (the index: " + theirs + ")");
+    } else {
+      take();
+      taken.push_back(std::string(option) + " " + theirs);
+    }
+  };
+  // A flag that turns a default off (--keep-case: lowercase = false).
+  auto flag = [&](const char* option, bool& mine, bool theirs) {
+    if (mine == theirs) return;
+    if (is_given(option)) {
+      diffs.push_back(std::string(option) + " (the index was built without it)");
+    } else {
+      mine = theirs;
+      taken.push_back(option);
+    }
+  };
+  value("--format", input_format_name(cfg.format), p.format,
+        [&] { cfg.format = parse_input_format(p.format); });
+  value("--text-field", cfg.text_field, p.text_field, [&] { cfg.text_field = p.text_field; });
+  value("--id-field", cfg.id_field, p.id_field, [&] { cfg.id_field = p.id_field; });
+  value("--sketch", sketch_kind_name(cfg.sketch), p.sketch,
+        [&] { cfg.sketch = p.sketch == "fast" ? SketchKind::fast : SketchKind::compat; });
+  value("--shingle", cfg.shingle.to_string(), p.shingle,
+        [&] { cfg.shingle = ShingleSpec::parse(p.shingle); });
+  value("--num-perm", std::to_string(cfg.num_perm), std::to_string(p.num_perm),
+        [&] { cfg.num_perm = p.num_perm; });
+  value("--seed", std::to_string(cfg.seed), std::to_string(p.seed), [&] { cfg.seed = p.seed; });
+  flag("--keep-case", cfg.normalize.lowercase, p.lowercase);
+  flag("--keep-punct", cfg.normalize.strip_punctuation, p.strip_punctuation);
+  if (p.unicode != unicode_version()) {
+    diffs.push_back("Unicode " + p.unicode + " tables (this dupscan has " + unicode_version() +
+                    ": rebuild the index)");
+  }
+  // The verification threshold may differ from the index's as long as bands x rows, which made
+  // its keys, stay the same; given no --threshold, a run uses the index's.
+  if (!is_given("--threshold") && cfg.threshold != m.threshold) {
+    cfg.threshold = m.threshold;
+    taken.push_back("--threshold " + num(m.threshold));
+  }
+  if (!is_given("--lsh-weights") && !m.lsh_choice.empty() &&
+      (cfg.lsh_fp_weight != m.lsh_fp_weight || cfg.lsh_fn_weight != m.lsh_fn_weight)) {
+    cfg.lsh_fp_weight = m.lsh_fp_weight;
+    cfg.lsh_fn_weight = m.lsh_fn_weight;
+    taken.push_back("--lsh-weights " + num(m.lsh_fp_weight) + "," + num(m.lsh_fn_weight));
+  }
+  const std::string index_lsh = std::to_string(p.bands) + " x " + std::to_string(p.rows);
+  const std::string keep_lsh =
+      "--bands " + std::to_string(p.bands) + " --rows " + std::to_string(p.rows);
+  if (is_given("--bands") || is_given("--rows")) {
+    if (!cfg.lsh || cfg.lsh->bands != p.bands || cfg.lsh->rows != p.rows) {
+      const LshParams l = cfg.resolved_lsh();
+      diffs.push_back("--bands " + std::to_string(l.bands) + " --rows " + std::to_string(l.rows) +
+                      " (the index: " + index_lsh + ")");
+    }
+  } else if (m.lsh_choice == "explicit") {
+    cfg.lsh = LshParams{p.bands, p.rows};
+    taken.push_back(keep_lsh);
+  } else {
+    const LshParams l = cfg.resolved_lsh();
+    if (l.bands != p.bands || l.rows != p.rows) {
+      if (is_given("--threshold") || is_given("--lsh-weights") || is_given("--num-perm")) {
+        diffs.push_back("bands x rows " + std::to_string(l.bands) + " x " + std::to_string(l.rows) +
+                        " from --threshold " + num(cfg.threshold) + " (the index: " + index_lsh +
+                        ", built with --threshold " + num(m.threshold) + "; add " + keep_lsh +
+                        " to verify at " + num(cfg.threshold) + " with the index's bands)");
+      } else {
+        cfg.lsh = LshParams{p.bands, p.rows};
+        taken.push_back(keep_lsh);
+      }
+    }
+  }
+  if (!diffs.empty()) {
+    std::string msg = "the index '" + cfg.against + "' was built with other parameters: ";
+    for (std::size_t i = 0; i < diffs.size(); ++i)
+      msg += (i ? "; " : "") + diffs[i];
+    throw UsageError(msg + ". Leave these options out to use the index's");
+  }
+  cfg.from_index = std::move(taken);
+}
+
+}  // namespace dupscan

@@ -1,0 +1,55 @@
+#include "dedup/clusters.hpp"
+
+#include <numeric>
+
+namespace dupscan::stages {
+
+Clusters cluster_documents(std::size_t n, const std::vector<std::uint64_t>& edges,
+                           const std::vector<std::uint32_t>& rep,
+                           const std::vector<std::uint8_t>& empty,
+                           const std::vector<std::uint64_t>& text_len, std::uint32_t first_new,
+                           KeepPolicy keep) {
+  std::vector<std::uint32_t> parent(n);
+  std::iota(parent.begin(), parent.end(), 0u);
+  auto find = [&](std::uint32_t x) {
+    while (parent[x] != x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  for (std::uint64_t e : edges) {
+    // The smaller index becomes the root: the result does not depend on edge order.
+    std::uint32_t a = find(static_cast<std::uint32_t>(e >> 32));
+    std::uint32_t b = find(static_cast<std::uint32_t>(e));
+    if (a == b) continue;
+    if (b < a) std::swap(a, b);
+    parent[b] = a;
+  }
+  Clusters c;
+  c.root.assign(n, kNoCluster);
+  std::vector<std::uint32_t> size(n, 0);
+  std::vector<std::uint8_t> has_new(n, 0);  // with --against: clusters of indexed docs only
+  for (std::uint32_t d = 0; d < n; ++d) {
+    if (empty[d]) continue;
+    c.root[d] = find(rep[d]);
+    ++size[c.root[d]];
+    if (d >= first_new) has_new[c.root[d]] = 1;
+  }
+  c.kept.assign(n, kNoCluster);
+  c.id.assign(n, kNoCluster);
+  for (std::uint32_t d = 0; d < n; ++d) {
+    const std::uint32_t r = c.root[d];
+    if (r == kNoCluster || size[r] < 2 || !has_new[r]) continue;
+    if (c.id[r] == kNoCluster) {
+      c.id[r] = c.count++;
+      c.kept[r] = d;  // an indexed document when the cluster has one: they come first
+    } else if ((d < first_new || c.kept[r] >= first_new) &&  // an indexed one stays kept
+               better_kept(keep, text_len[d], d, text_len[c.kept[r]], c.kept[r])) {
+      c.kept[r] = d;
+    }
+  }
+  return c;
+}
+
+}  // namespace dupscan::stages

@@ -1,0 +1,53 @@
+// Stage: clusters (dedup.hpp step 5) over flat arrays, for one process: union-find over the exact
+// groups and the verified pairs, then the kept member of each cluster by the keep policy. The
+// distributed engine joins clusters across ranks with its own union-find and keeps members by the
+// same rule, better_kept.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "dupscan/dedup.hpp"
+
+namespace dupscan::stages {
+
+constexpr std::uint32_t kNoCluster = UINT32_MAX;
+
+/**
+ * The keep policy as an order on a cluster's members: is (len, doc) a better kept member than
+ * (best_len, best)? `first`: the earlier document; `longest`: the longer text (bytes of the text
+ * field), then the earlier. The distributed engine merges candidates across ranks with it.
+ */
+template <class Doc>
+bool better_kept(KeepPolicy keep, std::uint64_t len, Doc doc, std::uint64_t best_len, Doc best) {
+  if (keep == KeepPolicy::longest && len != best_len) return len > best_len;
+  return doc < best;
+}
+
+struct Clusters {
+  /// Per document: its cluster's root (smallest member), kNoCluster for an empty document.
+  std::vector<std::uint32_t> root;
+  /// Per root: the kept member and the cluster number (in order of first members), for clusters
+  /// of two or more documents with a new one (>= first_new); kNoCluster otherwise.
+  std::vector<std::uint32_t> kept, id;
+  std::uint32_t count = 0;  ///< clusters numbered
+
+  /// True when document d is removed: in a numbered cluster, new, not its kept member.
+  bool removed(std::uint32_t d, std::uint32_t first_new) const {
+    const std::uint32_t r = root[d];
+    return d >= first_new && r != kNoCluster && id[r] != kNoCluster && kept[r] != d;
+  }
+};
+
+/**
+ * @brief The clusters of n documents joined by their exact groups (rep[d], exact_representatives)
+ * and by `edges` (verified pairs u << 32 | v). Empty documents are in none. The result does not
+ * depend on the order of `edges`.
+ */
+Clusters cluster_documents(std::size_t n, const std::vector<std::uint64_t>& edges,
+                           const std::vector<std::uint32_t>& rep,
+                           const std::vector<std::uint8_t>& empty,
+                           const std::vector<std::uint64_t>& text_len, std::uint32_t first_new,
+                           KeepPolicy keep);
+
+}  // namespace dupscan::stages

@@ -1,0 +1,80 @@
+// DedupConfig's checks and the names report.json and the CLI use.
+#include <algorithm>
+#include <cmath>
+
+#include "dupscan/dedup.hpp"
+#include "dupscan/errors.hpp"
+#include "io/record.hpp"
+
+#ifndef DUPSCAN_VERSION
+#define DUPSCAN_VERSION "0.0.0"
+#endif
+
+namespace dupscan {
+
+const char* version() noexcept {
+  return DUPSCAN_VERSION;
+}
+
+const char* skip_reason_name(SkipReason reason) {
+  switch (reason) {
+    case SkipReason::malformed_json:
+      return "malformed_json";
+    case SkipReason::not_an_object:
+      return "not_an_object";
+    case SkipReason::missing_text_field:
+      return "missing_text_field";
+    case SkipReason::text_not_string:
+      return "text_not_string";
+    case SkipReason::invalid_utf8:
+      return "invalid_utf8";
+    case SkipReason::record_too_large:
+      return "record_too_large";
+  }
+  return "unknown";
+}
+
+const char* input_format_name(InputFormat format) {
+  return format == InputFormat::text ? "text" : "jsonl";
+}
+
+InputFormat parse_input_format(const std::string& name) {
+  if (name == "jsonl") return InputFormat::jsonl;
+  if (name == "text") return InputFormat::text;
+  throw UsageError("--format must be jsonl or text, got '" + name + "'");
+}
+
+void DedupConfig::validate() const {
+  expects_usage(!inputs.empty(), "no input given: name one or more JSONL files, or - for stdin");
+  expects_usage(std::count(inputs.begin(), inputs.end(), std::string("-")) <= 1,
+                "stdin (-) can be given only once");
+  expects_usage(!output_dir.empty(), "--output-dir is required");
+  expects_usage(!text_field.empty(), "--text-field must not be empty");
+  RecordParser(text_field, id_field, format);  // @throw UsageError on a malformed field path
+  expects_usage(max_skipped >= 0.0 && max_skipped <= 1.0,
+                "--max-skipped must be a share in [0, 1] or a percentage in [0%, 100%]");
+  expects_usage(num_perm >= 1 && num_perm <= 8192, "--num-perm must be in [1, 8192]");
+  expects_usage(threshold > 0.0 && threshold <= 1.0, "--threshold must be in (0, 1]");
+  expects_usage(shingle.n >= 1 && shingle.n <= 1024, "--shingle N must be in [1, 1024]");
+  if (lsh) {
+    expects_usage(lsh->bands >= 1 && lsh->rows >= 1, "--bands and --rows must be >= 1");
+    expects_usage(std::uint64_t{lsh->bands} * lsh->rows <= num_perm,
+                  "--bands x --rows (" + std::to_string(lsh->bands) + " x " +
+                      std::to_string(lsh->rows) + ") must not exceed --num-perm (" +
+                      std::to_string(num_perm) + ")");
+  }
+  expects_usage(lsh_fp_weight >= 0.0 && lsh_fn_weight >= 0.0 &&
+                    std::fabs(lsh_fp_weight + lsh_fn_weight - 1.0) < 1e-9,
+                "--lsh-weights FP,FN must be two non-negative numbers that sum to 1");
+  expects_usage(batch_bytes >= 1, "batch_bytes must be >= 1");
+  expects_usage(threads <= 1024, "--threads must be in [0, 1024]");
+  expects_usage(
+      backend == "auto" || backend == "cpu" || backend == "cuda" || backend == "cuda-host",
+      "--backend must be auto, cpu, cuda or cuda-host");
+}
+
+LshParams DedupConfig::resolved_lsh() const {
+  return lsh ? *lsh : optimal_lsh_params(threshold, num_perm, lsh_fp_weight, lsh_fn_weight);
+}
+
+}  // namespace dupscan

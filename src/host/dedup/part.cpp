@@ -1,0 +1,59 @@
+#include "dedup/part.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "dedup/exact_groups.hpp"
+#include "dedup/pass1.hpp"
+#include "io/input_checks.hpp"
+
+namespace dupscan {
+
+Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
+               const DedupObserver& observer) {
+  DedupConfig part_cfg = cfg;
+  part_cfg.inputs.assign(cfg.inputs.begin() + first, cfg.inputs.begin() + first + count);
+  check_inputs_readable(part_cfg.inputs);
+  check_inputs_distinct(part_cfg.inputs);
+  Part part;
+  part.lsh = cfg.resolved_lsh();
+  part.threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  SketchParams params;
+  params.kind = cfg.sketch;
+  params.shingle = cfg.shingle;
+  params.perms = make_permutations(cfg.num_perm, cfg.seed);
+  params.lsh = part.lsh;
+  BackendOptions options;
+  options.gpu_memory = cfg.gpu_memory;
+  BackendChoice choice = make_backend(cfg.backend, params, options);
+  part.sketcher = std::move(choice.backend);
+  part.backend = part.sketcher->name();
+  part.backend_note = choice.note;
+  if (observer.info) observer.info(choice.note);
+
+  PassOneOptions o;
+  o.input_base = first;
+  o.display = [&](std::uint32_t input) {
+    return cfg.inputs[input] == "-" ? std::string("<stdin>") : cfg.inputs[input];
+  };
+  PassOne pass = read_and_sketch(part_cfg, *part.sketcher, part.threads, o, observer);
+  const stages::ExactGroups groups =
+      stages::group_exact_copies(pass.docs, *part.sketcher, part.lsh.bands, cfg.num_perm);
+  part.docs = std::move(pass.docs);
+  part.exact_rep = groups.rep;
+  part.sources.resize(cfg.inputs.size());
+  std::copy(pass.pipeline->sources().begin(), pass.pipeline->sources().end(),
+            part.sources.begin() + first);
+  part.inputs = std::move(pass.inputs);
+  part.counts = pass.counts;
+  part.counts.keys_from_copy = groups.keys_from_copy;
+  part.counts.lsh_documents = groups.lsh_docs.size();
+  return part;
+}
+
+void Part::append_id(std::string& out, std::uint32_t d,
+                     const std::vector<std::string>& inputs) const {
+  docs.append_id(out, d, [&] { return inputs[docs.loc[d].input]; });
+}
+
+}  // namespace dupscan

@@ -1,0 +1,182 @@
+#include "dedup/pass1.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <mutex>
+#include <unordered_set>
+
+#include "common/timing.hpp"
+#include "dupscan/normalize.hpp"
+#include "io/record.hpp"
+
+namespace dupscan {
+namespace {
+
+// Exact hashes seen so far in pass 1, shared by the workers. A document whose normalized text was
+// already seen is not sketched: every member of an exact group has the same signature, so the
+// group's LSH keys can come from whichever member was sketched first (group_exact_copies copies
+// them), and the outputs do not depend on which one that was.
+class SeenExact {
+ public:
+  /// True when h was not in the set (and now is).
+  bool insert(const XXH128_hash_t& h) {
+    Shard& s = shards_[h.low64 % kShards];
+    std::lock_guard<std::mutex> lock(s.m);
+    return s.set.insert(std::make_pair(h.low64, h.high64)).second;
+  }
+
+ private:
+  struct Shard {
+    std::mutex m;
+    std::unordered_set<std::pair<std::uint64_t, std::uint64_t>, PairHash> set;
+  };
+  static constexpr std::size_t kShards = 64;  // enough that workers rarely wait on each other
+  Shard shards_[kShards];
+};
+
+struct DocOut {
+  Locator loc;
+  std::uint64_t text_len;
+  XXH128_hash_t exact;
+  bool empty;
+  bool sketched;
+  std::string id_json;
+};
+
+struct ResultBatch {
+  std::uint32_t input = 0;
+  std::vector<DocOut> docs;
+  std::vector<BadRecord> bad;
+  std::uint64_t blank = 0;
+  SketchBatch sketch;
+};
+
+}  // namespace
+
+void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
+                           const std::uint32_t* signature, std::uint32_t k,
+                           const std::uint64_t* band_keys, std::uint32_t bands) {
+  line += "{\"id\":";
+  line += id_json;
+  line += ",\"shingles\":" + std::to_string(shingles) + ",\"signature\":[";
+  for (std::uint32_t i = 0; i < k; ++i) {
+    if (i) line += ',';
+    line += std::to_string(signature[i]);
+  }
+  line += "],\"band_keys\":[";
+  for (std::uint32_t j = 0; j < bands; ++j) {
+    if (j) line += ',';
+    line += std::to_string(band_keys[j]);
+  }
+  line += "]}\n";
+}
+
+PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threads,
+                        const PassOneOptions& o, const DedupObserver& obs) {
+  PassOne pass;
+  DocTable& docs = pass.docs;
+  const LshParams lsh = cfg.resolved_lsh();
+  const std::uint32_t bands = lsh.bands, k = cfg.num_perm;
+  const bool want_signatures = o.keep_signatures || o.signatures_out != nullptr;
+  RecordPipeline::Options po;
+  po.inputs = cfg.inputs;
+  po.threads = threads;
+  // The backend's batch when it wants larger ones than the reader's (a GPU).
+  po.batch_bytes = std::max(cfg.batch_bytes, backend.batch_bytes());
+  po.spool_stdin = o.spool_stdin;
+  po.tmp_dir = o.tmp_dir;
+  std::vector<RecordParser> parsers;
+  parsers.reserve(threads);
+  for (unsigned w = 0; w < threads; ++w)
+    parsers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
+  SkipPolicy skips({cfg.strict, cfg.max_skipped, cfg.format, o.hint_text_field}, obs.warning);
+  po.skips = &skips;
+  pass.pipeline = std::make_unique<RecordPipeline>(po);
+  SeenExact seen;
+  std::uint64_t processed_bytes = 0;
+  std::string line;
+  Progress p;
+  p.stage = "read";
+  pass.pipeline->run<ResultBatch>(
+      [&](unsigned w, const io::RawBatch& raw) {
+        ResultBatch r;
+        r.input = raw.input;
+        NormalizedBatch nb;
+        thread_local std::string norm;
+        for_each_record(
+            raw, parsers[w], r.blank,
+            [&](const io::LineRef& l, std::string_view text, std::string& id) {
+              normalize(text, cfg.normalize, norm);
+              DocOut d;
+              d.loc = {l.stream_offset, l.line_no, raw.input + o.input_base,
+                       static_cast<std::uint32_t>(l.length)};
+              d.text_len = text.size();
+              d.empty = norm.empty();
+              d.exact = d.empty ? XXH128_hash_t{0, 0} : XXH3_128bits(norm.data(), norm.size());
+              d.sketched = d.empty || !o.skip_seen_exact || seen.insert(d.exact);
+              d.id_json = std::move(id);
+              nb.add(d.sketched ? std::string_view(norm) : std::string_view());
+              r.docs.push_back(std::move(d));
+            },
+            [&](BadRecord b) { r.bad.push_back(std::move(b)); });
+        // While this worker waits for its batch, the others read and normalize theirs.
+        backend.sketch(nb, r.sketch, want_signatures);
+        return r;
+      },
+      [&](ResultBatch& r, const io::RawBatch& raw) {
+        InputSummary& in = pass.pipeline->summaries()[r.input];
+        in.blank_lines += r.blank;
+        for (const BadRecord& b : r.bad)
+          skips.skip(o.display(r.input + o.input_base), b, in);
+        for (std::size_t i = 0; i < r.docs.size(); ++i) {
+          const DocOut& doc = r.docs[i];
+          if (docs.size() >= UINT32_MAX) {
+            throw Error("more than 4294967294 documents in one run; split the input");
+          }
+          if (o.signatures_out) {
+            std::string id = doc.id_json;
+            if (id.empty()) {
+              append_json_string(
+                  id, o.display(r.input + o.input_base) + ":" + std::to_string(doc.loc.line));
+            }
+            line.clear();
+            append_signature_line(line, id, r.sketch.shingle_counts[i],
+                                  r.sketch.signatures.data() + i * k, k,
+                                  r.sketch.band_keys.data() + i * bands, doc.empty ? 0 : bands);
+            o.signatures_out->write(line);
+          }
+          docs.loc.push_back(doc.loc);
+          docs.ids += doc.id_json;
+          docs.id_end.push_back(docs.ids.size());
+          docs.exact.push_back(doc.exact);
+          docs.text_len.push_back(doc.text_len);
+          docs.empty.push_back(doc.empty);
+          docs.sketched.push_back(doc.sketched);
+          pass.counts.text_bytes += doc.text_len;
+          if (doc.empty) ++pass.counts.empty;
+          if (!doc.sketched) ++pass.counts.sketch_skipped;
+        }
+        docs.keys.insert(docs.keys.end(), r.sketch.band_keys.begin(),
+                         r.sketch.band_keys.begin() + r.docs.size() * bands);
+        if (o.keep_signatures) {
+          docs.sigs.insert(docs.sigs.end(), r.sketch.signatures.begin(),
+                           r.sketch.signatures.begin() + r.docs.size() * k);
+        }
+        in.records += r.docs.size();
+        processed_bytes += raw.size;
+        if (obs.progress) {
+          p.documents = docs.size();
+          p.bytes = processed_bytes;
+          obs.progress(p);
+        }
+      });
+  pass.inputs = pass.pipeline->summaries();
+  pass.counts.skipped = skips.skipped;
+  std::copy(std::begin(skips.by_reason), std::end(skips.by_reason),
+            std::begin(pass.counts.skipped_by_reason));
+  pass.counts.documents = docs.size();
+  return pass;
+}
+
+}  // namespace dupscan

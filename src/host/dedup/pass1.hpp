@@ -1,0 +1,56 @@
+// Stage: pass 1 of dedup (dedup.hpp step 1). Every input is streamed once -- parsed, normalized,
+// exact-hashed, and sketched by the backend -- into a DocTable. The one-process engine, index
+// build/add and every rank of a distributed run (through read_part) call it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dedup/doc_table.hpp"
+#include "dupscan/backend.hpp"
+#include "dupscan/dedup.hpp"
+#include "io/io.hpp"
+#include "io/pipeline.hpp"
+
+namespace dupscan {
+
+struct PassOneOptions {
+  /// The run's inputs are numbered from here: an --against index's inputs come first.
+  std::uint32_t input_base = 0;
+  bool spool_stdin = false;  ///< keep a copy of stdin, to read it again later
+  std::string tmp_dir;       ///< where that copy goes
+  /// Keep every document's signature in DocTable::sigs (--no-verify's Jaccard estimates).
+  bool keep_signatures = false;
+  /// A document whose normalized text was sketched already is not sketched again (its exact
+  /// group's keys are copied later); false when every document's own signature is written.
+  bool skip_seen_exact = true;
+  /// index add: the read-nothing hint names the index's text field.
+  std::string hint_text_field;
+  /// --write-signatures: each document's line, in input order.
+  io::OutputFile* signatures_out = nullptr;
+  /// The display name of input i (global numbering), for messages and default ids.
+  std::function<std::string(std::uint32_t)> display;
+};
+
+/// What pass 1 leaves.
+struct PassOne {
+  DocTable docs;
+  std::vector<InputSummary> inputs;
+  /// documents, empty, skipped (by reason), text_bytes, sketch_skipped
+  DedupCounts counts;
+  /// Reads the inputs again (its sources()); owns the stdin spool while it lives.
+  std::unique_ptr<RecordPipeline> pipeline;
+};
+
+/// @throw as run_dedup. Progress and skipped-record warnings go to `observer`.
+PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threads,
+                        const PassOneOptions& options, const DedupObserver& observer);
+
+/// One --write-signatures line: {"id", "shingles", "signature": [K], "band_keys": [bands]}.
+void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
+                           const std::uint32_t* signature, std::uint32_t k,
+                           const std::uint64_t* band_keys, std::uint32_t bands);
+
+}  // namespace dupscan

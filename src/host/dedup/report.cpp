@@ -1,0 +1,105 @@
+// report.json of a dedup run, written by the one-process and the distributed engine alike.
+#include "dedup/report.hpp"
+
+#include "dupscan/normalize.hpp"
+#include "io/json_writer.hpp"
+#include "io/pipeline.hpp"
+
+namespace dupscan {
+
+std::string report_json(const DedupConfig& cfg, const DedupResult& res,
+                        const AgainstSummary* against) {
+  JsonWriter w(2);
+  w.begin_object();
+  w.field("dupscan_version", version());
+  w.field("command", "dedup");
+  w.key("parameters").begin_object();
+  w.field("threshold", cfg.threshold);
+  w.field("num_perm", cfg.num_perm);
+  w.field("seed", cfg.seed);
+  w.field("bands", res.lsh.bands);
+  w.field("rows", res.lsh.rows);
+  w.field("lsh_params", cfg.lsh ? "explicit (--bands, --rows)"
+                                : "datasketch optimal_param(threshold, num_perm, weights)");
+  w.key("lsh_weights").begin_array().value(cfg.lsh_fp_weight).value(cfg.lsh_fn_weight).end_array();
+  w.field("shingle", cfg.shingle.to_string());
+  w.field("shingle_hash", "low 32 bits of XXH64(seed 0)");
+  w.field("sketch", sketch_kind_name(cfg.sketch));
+  w.field("minhash", cfg.sketch == SketchKind::fast
+                         ? "one-permutation hashing, optimal densification (fast_sketch.hpp)"
+                         : "datasketch legacy: ((a*h+b) mod 2^64) mod (2^61-1) & (2^32-1)");
+  w.key("normalization").begin_object();
+  w.field("lowercase", cfg.normalize.lowercase);
+  w.field("strip_punctuation", cfg.normalize.strip_punctuation);
+  w.field("unicode", unicode_version());
+  w.end_object();
+  w.field("exact_hash", "XXH3-128 of normalized text");
+  w.field("verify", cfg.verify);
+  w.field("keep", cfg.keep == KeepPolicy::first ? "first" : "longest");
+  w.field("format", input_format_name(cfg.format));
+  w.field("text_field", cfg.text_field);
+  w.field("id_field", cfg.id_field);
+  w.field("strict", cfg.strict);
+  w.field("max_skipped", cfg.max_skipped);
+  w.end_object();
+  if (against) {
+    w.key("against").begin_object();
+    w.field("index", against->index);
+    w.key("parameters_from_index").begin_array();
+    for (const std::string& o : cfg.from_index)
+      w.value(o);
+    w.end_array();
+    w.field("documents", against->documents);
+    w.field("referenced", against->referenced);
+    w.field("segments", against->segments);
+    w.field("inputs", against->inputs);
+    w.end_object();
+  }
+  w.field("backend", res.backend);
+  w.field("threads", res.threads);
+  w.field("ranks", res.ranks);
+  w.key("inputs");
+  write_input_summaries(w, res.inputs);
+  const DedupCounts& c = res.counts;
+  w.key("counts").begin_object();
+  w.field("documents", c.documents);
+  w.field("empty", c.empty);
+  w.field("exact_duplicates", c.exact_duplicates);
+  w.field("near_duplicates", c.near_duplicates);
+  w.field("removed", c.exact_duplicates + c.near_duplicates);
+  w.field("kept", c.kept);
+  w.field("clusters", c.clusters);
+  w.field("skipped", c.skipped);
+  w.key("skipped_by_reason").begin_object();
+  for (int r = 0; r < kSkipReasonCount; ++r) {
+    w.field(skip_reason_name(static_cast<SkipReason>(r)), c.skipped_by_reason[r]);
+  }
+  w.end_object();
+  w.field("lsh_documents", c.lsh_documents);
+  w.field("sketch_skipped", c.sketch_skipped);
+  w.field("candidate_pairs", c.candidate_pairs);
+  w.field("verified_pairs", c.verified_pairs);
+  w.field("rejected_pairs", c.rejected_pairs);
+  w.field("jaccard_extra_pairs", c.jaccard_extra_pairs);
+  w.field("text_bytes", c.text_bytes);
+  w.end_object();
+  const DedupTimings& t = res.timings;
+  w.key("timings_s").begin_object();
+  w.field("read_sketch", t.read_sketch);
+  if (against) w.field("index", t.index);
+  w.field("exact", t.exact);
+  w.field("lsh", t.lsh);
+  w.field("verify", t.verify);
+  w.field("cluster", t.cluster);
+  w.field("write", t.write);
+  w.field("total", t.total);
+  w.end_object();
+  w.key("outputs").begin_array();
+  for (const auto& o : res.outputs)
+    w.value(o);
+  w.end_array();
+  w.end_object();
+  return w.str() + "\n";
+}
+
+}  // namespace dupscan

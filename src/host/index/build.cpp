@@ -1,0 +1,177 @@
+// `dupscan index build|add` (run_index): pass 1 and the exact groups of the inputs, as dedup runs
+// them (src/host/dedup/), then every document -- location, id, exact hash, band keys -- into a new
+// segment of the index (index.cpp's format).
+#include <algorithm>
+#include <thread>
+
+#include "common/timing.hpp"
+#include "dedup/against.hpp"
+#include "dedup/exact_groups.hpp"
+#include "dedup/pass1.hpp"
+#include "dupscan/backend.hpp"
+#include "dupscan/dedup.hpp"
+#include "dupscan/errors.hpp"
+#include "dupscan/index.hpp"
+#include "dupscan/normalize.hpp"
+#include "io/input_checks.hpp"
+#include "io/io.hpp"
+
+namespace dupscan {
+namespace {
+
+// `index build` into a directory that holds an index: say what it holds and how to go on.
+[[noreturn]] void refuse_existing_index(const std::string& dir) {
+  std::string what;
+  bool usable = false;
+  try {
+    const index::Manifest m = index::read_manifest(dir);
+    usable = m.documents > 0;
+    what = usable ? "an index of " + std::to_string(m.documents) + " documents from " +
+                        std::to_string(m.inputs.size()) + " files"
+                  : "an empty index (0 documents)";
+  } catch (const Error& e) {
+    what = std::string("a damaged index (") + e.what() + ")";
+  }
+  if (usable) {
+    throw UsageError("'" + dir + "' already holds " + what +
+                     ": add to it with dupscan index add, start over with dupscan index build "
+                     "--force (replaces it), or choose another directory");
+  }
+  throw UsageError("'" + dir + "' holds " + what +
+                   ": start over with dupscan index build --force (replaces it), or remove "
+                   "the directory");
+}
+
+IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::string& dir,
+                         index::Manifest manifest, const DedupObserver& obs) {
+  const auto t_start = Clock::now();
+  cfg.validate();
+  const LshParams lsh = cfg.resolved_lsh();
+  const unsigned threads =
+      cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (const std::string& path : cfg.inputs) {
+    if (path == "-") {
+      throw UsageError(
+          "an index cannot hold stdin: it reads its inputs again later; save the "
+          "data to a file first");
+    }
+  }
+  check_inputs_readable(cfg.inputs);
+  check_inputs_distinct(cfg.inputs);
+  const bool build = action != IndexAction::add;
+  if (action == IndexAction::build && index::exists(dir)) refuse_existing_index(dir);
+  if (build) {
+    manifest = index::Manifest{};
+    manifest.params = index_params_of(cfg, lsh);
+    manifest.threshold = cfg.threshold;
+    manifest.lsh_fp_weight = cfg.lsh_fp_weight;
+    manifest.lsh_fn_weight = cfg.lsh_fn_weight;
+    manifest.lsh_choice = cfg.lsh ? "explicit" : "optimal";
+  }
+  io::remove_stale_temporaries(dir);
+  const std::uint32_t input_base = static_cast<std::uint32_t>(manifest.inputs.size());
+  reject_indexed_inputs(manifest, cfg.inputs);
+  // Stamp the inputs now: a change while they are read is caught when they are stamped again.
+  std::vector<index::Input> inputs(cfg.inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    inputs[i] = stamp_input(cfg.inputs[i]);
+
+  SketchParams params;
+  params.kind = cfg.sketch;
+  params.shingle = cfg.shingle;
+  params.perms = make_permutations(cfg.num_perm, cfg.seed);
+  params.lsh = lsh;
+  BackendOptions options;
+  options.gpu_memory = cfg.gpu_memory;
+  BackendChoice choice = make_backend(cfg.backend, params, options);
+  if (obs.info) obs.info(choice.note);
+  Backend& backend = *choice.backend;
+
+  PassOneOptions o;
+  o.input_base = input_base;
+  o.hint_text_field = action == IndexAction::add ? cfg.text_field : std::string();
+  o.display = [&](std::uint32_t input) { return cfg.inputs[input - input_base]; };
+  PassOne pass = read_and_sketch(cfg, backend, threads, o, obs);
+  DocTable& docs = pass.docs;
+  const stages::ExactGroups groups = stages::group_exact_copies(docs, backend, lsh.bands, 0);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const index::Input now = stamp_input(cfg.inputs[i]);
+    if (now.size != inputs[i].size || now.mtime_ns != inputs[i].mtime_ns) {
+      throw Error("input '" + cfg.inputs[i] +
+                  "' changed while dupscan was reading it; index a stable copy");
+    }
+    inputs[i].compression = pass.inputs[i].compression;
+    inputs[i].xxh3_64 = pass.inputs[i].xxh3_64;
+    manifest.inputs.push_back(inputs[i]);
+  }
+  // Every document gets its band keys: exact copies were not sketched, their group's were.
+  const std::uint32_t bands = lsh.bands;
+  index::Docs out;
+  out.docs.reserve(docs.size());
+  out.keys.resize(docs.size() * std::size_t{bands});
+  std::string id;
+  for (std::uint32_t d = 0; d < docs.size(); ++d) {
+    index::Doc x;
+    x.offset = docs.loc[d].offset;
+    x.line = docs.loc[d].line;
+    x.input = docs.loc[d].input;
+    x.length = docs.loc[d].length;
+    x.text_len = docs.text_len[d];
+    x.exact_low = docs.exact[d].low64;
+    x.exact_high = docs.exact[d].high64;
+    x.empty = docs.empty[d];
+    out.docs.push_back(x);
+    if (!x.empty) {
+      std::copy_n(docs.keys.begin() + std::size_t{groups.rep[d]} * bands, bands,
+                  out.keys.begin() + std::size_t{d} * bands);
+    }
+    id.clear();
+    docs.append_id(id, d, [&] { return o.display(docs.loc[d].input); });
+    out.ids += id;
+    out.id_end.push_back(out.ids.size());
+  }
+  // --force: the old index goes only now that the new one is made (a failure before this point
+  // leaves it as it was); a crash from here on leaves no index, never a mixed one.
+  if (action == IndexAction::rebuild) index::remove(dir);
+  index::append(dir, manifest, out, threads);
+  IndexResult r;
+  r.added = docs.size();
+  r.documents = manifest.documents;
+  r.segments = manifest.segments.size();
+  r.lsh = lsh;
+  r.inputs = pass.inputs;
+  r.counts = pass.counts;
+  r.counts.keys_from_copy = groups.keys_from_copy;
+  r.counts.lsh_documents = groups.lsh_docs.size();
+  r.seconds = seconds_since(t_start);
+  return r;
+}
+
+}  // namespace
+
+IndexResult run_index(const DedupConfig& config, IndexAction action, const std::string& dir,
+                      const DedupObserver& observer) {
+  DedupConfig cfg = config;
+  cfg.output_dir = dir;  // nothing but the index is written
+  if (action != IndexAction::add) return build_or_add(cfg, action, dir, {}, observer);
+  // add: the index's parameters, whatever the configuration says.
+  const index::Manifest m = index::read_manifest(dir);
+  cfg.sketch = m.params.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
+  cfg.num_perm = m.params.num_perm;
+  cfg.seed = m.params.seed;
+  cfg.lsh = LshParams{m.params.bands, m.params.rows};
+  cfg.shingle = ShingleSpec::parse(m.params.shingle);
+  cfg.normalize.lowercase = m.params.lowercase;
+  cfg.normalize.strip_punctuation = m.params.strip_punctuation;
+  cfg.text_field = m.params.text_field;
+  cfg.id_field = m.params.id_field;
+  cfg.format = parse_input_format(m.params.format);
+  cfg.threshold = m.threshold;
+  if (m.params.unicode != unicode_version()) {
+    throw UsageError("the index '" + dir + "' was built with Unicode " + m.params.unicode +
+                     " tables, this dupscan has " + unicode_version() + "; rebuild the index");
+  }
+  return build_or_add(cfg, action, dir, m, observer);
+}
+
+}  // namespace dupscan

@@ -1,0 +1,49 @@
+// The directories a run writes to, set up the same way by every command: created (remembering
+// which, so that a failed run removes them again), checked to take files before any work, and
+// cleared of the temporaries that runs killed earlier left there (io::remove_stale_temporaries).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "io/io.hpp"
+
+namespace dupscan::io {
+
+class OutputDir {
+ public:
+  /**
+   * @brief Creates `dir` (and `tmp_dir` when not empty), writes and removes a probe file in
+   * `dir`, and removes stale temporaries from both and from `also` (other outputs' directories).
+   * @throw Error naming the directory that cannot be created or written.
+   */
+  void prepare(const std::string& dir, const std::string& tmp_dir,
+               const std::vector<std::string>& also) {
+    created_ = make_dirs(dir);
+    // Fail now, not after hours of work, when the directory cannot take files.
+    AtomicFile probe(dir + "/.dupscan-write-test");
+    probe.write("ok");
+    probe.finish();
+    tmp_ = tmp_dir.empty() ? dir : tmp_dir;
+    if (!tmp_dir.empty()) {
+      const auto made = make_dirs(tmp_dir);
+      created_.insert(created_.end(), made.begin(), made.end());
+    }
+    remove_stale_temporaries(dir);
+    if (tmp_ != dir) remove_stale_temporaries(tmp_);
+    for (const std::string& d : also) {
+      if (!d.empty()) remove_stale_temporaries(d);
+    }
+  }
+  /// Where spool files go: tmp_dir, or the output directory.
+  const std::string& tmp_dir() const { return tmp_; }
+  /// After a failed run (or once checked, when the run creates it later): the directories
+  /// prepare() created, if still empty, are removed again.
+  void remove_created() const noexcept { remove_created_dirs(created_); }
+
+ private:
+  std::vector<std::string> created_;
+  std::string tmp_;
+};
+
+}  // namespace dupscan::io
