@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 
 #include "dupscan/dedup.hpp"
 
@@ -24,5 +25,10 @@ struct DedupRunner {
 Command add_dedup_command(CLI::App& app, DedupRunner runner = {});
 Command add_contam_command(CLI::App& app);
 Command add_index_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
+
+/// `--html` of dedup and contam: writes dir/report.html (dupscan report's defaults) and, unless
+/// quiet, says so on stderr. @throw as report::write_report.
+void write_html_report(const std::string& dir, bool quiet);
 
 }  // namespace dupscan::cli

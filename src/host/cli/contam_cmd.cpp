@@ -53,7 +53,7 @@ Examples:
 struct ContamArgs {
   ContamConfig cfg;
   std::vector<std::string> evals;
-  bool no_near = false, quiet = false, no_progress = false;
+  bool no_near = false, quiet = false, no_progress = false, html = false;
 };
 
 void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r) {
@@ -107,6 +107,7 @@ int run_contam_command(ContamArgs& a) {
   bar.clear();
   warn_unlisted_skips(r.train_skipped, a.quiet);
   if (!a.quiet) print_table(stderr, cfg, r);
+  if (a.html) write_html_report(cfg.output_dir, a.quiet);
   return 0;
 }
 
@@ -181,6 +182,8 @@ Command add_contam_command(CLI::App& app) {
   c->add_flag("--strict", a->cfg.strict, "A bad training record is an error, not skipped");
   c->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
       ->type_name("DIR");
+  c->add_flag("--html", a->html,
+              "Also write DIR/report.html, a page of the findings (see dupscan report)");
   c->add_flag("-q,--quiet", a->quiet, "No progress, warnings or table on stderr");
   c->add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
   return {c, [a] { return run_contam_command(*a); }};

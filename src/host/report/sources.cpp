@@ -1,0 +1,124 @@
+#include "sources.hpp"
+
+#include <simdjson.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dupscan/errors.hpp"
+#include "io.hpp"
+#include "record.hpp"
+
+namespace dupscan::report {
+
+std::string resolve_input(const std::string& path, const std::string& base) {
+  if (base.empty() || path.empty() || path[0] == '/') return path;
+  return base + "/" + path;
+}
+
+namespace {
+
+// The text and id of one record; false when the run would have skipped it.
+bool parse_record(simdjson::dom::parser& parser, const char* p, std::size_t len,
+                  const RecordFormat& format, std::string& text, std::string& id_json,
+                  std::string& why) {
+  if (!simdjson::validate_utf8(p, len)) {
+    why = "invalid UTF-8";
+    return false;
+  }
+  simdjson::dom::element root;
+  if (parser.parse(reinterpret_cast<const std::uint8_t*>(p), len, false).get(root)) {
+    why = "malformed JSON";
+    return false;
+  }
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj)) {
+    why = "not a JSON object";
+    return false;
+  }
+  text.clear();
+  for (std::size_t i = 0; i < format.text_fields.size(); ++i) {
+    std::string_view v;
+    if (obj.at_key(format.text_fields[i]).get_string().get(v)) {
+      why = "no string field \"" + format.text_fields[i] + "\"";
+      return false;
+    }
+    if (i) text += '\n';
+    text += v;
+  }
+  id_json.clear();
+  simdjson::dom::element id;
+  if (!format.id_field.empty() && !obj.at_key(format.id_field).get(id) && !id.is_null()) {
+    id_json = simdjson::minify(id);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unordered_map<std::string, FoundRecord> find_records(
+    const std::vector<RecordedInput>& inputs, const RecordFormat& format,
+    const std::unordered_set<std::string>& wanted, const std::string& base) {
+  std::unordered_map<std::string, FoundRecord> found;
+  if (wanted.empty()) return found;
+  simdjson::dom::parser parser;
+  std::string text, id, why, path_id;
+  for (const RecordedInput& in : inputs) {
+    if (in.path == "<stdin>") continue;  // cannot be read again; the caller says so
+    const std::string path = resolve_input(in.path, base);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      throw Error("cannot read input '" + path + "' named in report.json: " + std::strerror(errno) +
+                  " (relative paths are read from the current directory, or from --base DIR; "
+                  "--no-texts makes the report without texts)");
+    }
+    const std::string changed = "input '" + path + "' changed since the run wrote its outputs";
+    if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) != in.bytes &&
+        !in.xxh3_64.empty()) {
+      throw Error(changed + ": it holds " + std::to_string(st.st_size) +
+                  " bytes, report.json says " + std::to_string(in.bytes) +
+                  "; the report would show other texts than the run saw");
+    }
+    auto src = io::open_source(path);
+    io::LineReader reader(*src);
+    io::RawBatch batch;
+    while (reader.next(batch, std::size_t{4} << 20)) {
+      check_interrupt();
+      for (const io::LineRef& l : batch.lines) {
+        const std::string_view line = batch.line(l);
+        if (is_blank(line)) continue;
+        if (!parse_record(parser, line.data(), line.size(), format, text, id, why)) {
+          if (format.bad_record_is_error) {
+            throw Error(in.path + ":" + std::to_string(l.line_no) + ": " + why);
+          }
+          continue;  // the run skipped it too
+        }
+        if (id.empty()) {
+          path_id.clear();
+          append_json_string(path_id, in.path + ":" + std::to_string(l.line_no));
+          id.swap(path_id);
+        }
+        if (!wanted.count(id)) continue;
+        auto [it, fresh] = found.try_emplace(id);
+        if (!fresh) {
+          ++it->second.copies;
+          continue;
+        }
+        it->second.text = text;
+        it->second.file = in.path;
+        it->second.line = l.line_no;
+      }
+    }
+    if (!in.xxh3_64.empty() &&
+        (src->raw_checksum() != in.xxh3_64 || src->raw_bytes() != in.bytes)) {
+      throw Error(changed + ": its XXH3-64 is now " + src->raw_checksum() + " (" +
+                  std::to_string(src->raw_bytes()) + " bytes), report.json says " + in.xxh3_64 +
+                  " (" + std::to_string(in.bytes) +
+                  " bytes); the report would show other texts than the run saw");
+    }
+  }
+  return found;
+}
+
+}  // namespace dupscan::report
