@@ -14,10 +14,10 @@ namespace {
 const char* kReportFooter = R"(
 DIR is the output directory of a dedup or contam run. The page is one HTML file that opens from
 disk without a network (CSS, JavaScript and SVG charts inline; its Content-Security-Policy forbids
-any request). The texts it shows are read again from the inputs report.json names, once each,
-after checking their XXH3-64 against the run's: a changed input is an error. Relative input paths
-are read from the current directory (--base DIR to change it); --no-texts shows ids and numbers
-only.
+any request). The texts it shows are read again from the inputs report.json names, in one pass
+over each, whose size and XXH3-64 must equal the run's: a changed input is an error. Relative
+input paths are read from the current directory (--base DIR to change it); --no-texts shows ids
+and numbers only. Search by id in the page; report.html#q=ID opens it searched for ID.
 
 What it shows, bounded by the options whatever the size of the run:
   dedup   the summary, parameters and inputs; the Jaccard histogram of removed documents (exact
@@ -28,8 +28,9 @@ What it shows, bounded by the options whatever the size of the run:
           groups of exact copies; the first --list removed ids, searchable.
   contam  per benchmark: the counts, coverage subsets and a coverage histogram; the --examples
           dirty examples of highest coverage, matched words highlighted, beside the training text
-          around each match (file, line, offset; --matches documents each); the --near examples
-          with the most similar near duplicates, apart.
+          around each match (file, line, offset; --matches documents each); --near examples with
+          near duplicates, apart (those the n-gram verdict did not make dirty first, then by
+          Jaccard).
 Highlights: dedup marks the shingles a pair shares, contam the matched words, both on the text as
 it is in the input (computed on the normalized words and mapped back to the original characters).
 

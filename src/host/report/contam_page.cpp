@@ -290,7 +290,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
         ExampleRow brief;
         brief.id = r.id;
         brief.coverage = r.coverage;
-        brief.more = r.spans.size() + r.more;
+        brief.more = r.spans.size() + r.more;  // (here: all its matches)
         x.listed.push_back(std::move(brief));
       }
     }
@@ -359,6 +359,10 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
       fmt.id_field = eval_id_field;
       fmt.bad_record_is_error = true;
       const auto ids = eval_docs[i].ids();
+      if (benches[i].path == "-") {
+        eval_docs[i].resolve({}, "the benchmark was read from stdin, which cannot be read again");
+        continue;
+      }
       auto found = find_records(benches[i].file, fmt, {ids.begin(), ids.end()}, opt.base);
       for (const std::string& id : ids) {
         if (!found.count(id)) {

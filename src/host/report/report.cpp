@@ -325,7 +325,10 @@ ReportResult write_report(const ReportOptions& options) {
     throw Error(report_path + ": a report of '" + res.command +
                 "', not of dedup or contam; nothing to show");
   }
-  res.path = options.output.empty() ? options.dir + "/report.html" : options.output;
+  std::string dir = options.dir;
+  while (dir.size() > 1 && dir.back() == '/')
+    dir.pop_back();
+  res.path = options.output.empty() ? dir + "/report.html" : options.output;
   const std::string html = assemble(page);
   io::AtomicFile out(res.path);
   out.write(html);
@@ -409,8 +412,11 @@ void read_dedup_run(const std::string& report_json, DedupConfig& cfg, DedupResul
   t.cluster = get_double(rep, "timings_s.cluster");
   t.write = get_double(rep, "timings_s.write");
   t.total = get_double(rep, "timings_s.total");
-  for (simdjson::dom::element o : get_array(rep, "outputs"))
-    r.outputs.emplace_back(std::string_view(o));
+  for (simdjson::dom::element o : get_array(rep, "outputs")) {
+    std::string_view path;
+    if (o.get_string().get(path)) throw Error("report.json: an output that is not a string");
+    r.outputs.emplace_back(path);
+  }
 }
 
 }  // namespace dupscan::report

@@ -20,10 +20,13 @@
  * Rules (contam), per benchmark:
  *  - dirty examples: the `examples` of highest coverage (ties: input order), each with up to
  *    `matches` training documents (in the order of contamination.jsonl);
- *  - near duplicates: the `near` examples with the highest near-duplicate Jaccard;
+ *  - near duplicates: `near` examples with near duplicates, those the n-gram verdict did not make
+ *    dirty first, then by their highest near-duplicate Jaccard (ties: input order);
  *  - id list: the first `list` dirty examples.
  * Texts are shown as they are in the input, cut after `chars` characters; highlights are
- * computed on the normalized text and mapped back to the original characters.
+ * computed on the normalized text and mapped back to the original characters. dedup highlights
+ * the shingles a pair shares; contam the example's n-grams found in the training documents
+ * shown (those contamination.jsonl lists, and their other occurrences there, found again).
  */
 #pragma once
 

@@ -65,7 +65,7 @@ std::unordered_map<std::string, FoundRecord> find_records(
   simdjson::dom::parser parser;
   std::string text, id, why, path_id;
   for (const RecordedInput& in : inputs) {
-    if (in.path == "<stdin>") continue;  // cannot be read again; the caller says so
+    if (in.path == "<stdin>" || in.path == "-") continue;  // cannot be read again; see caller
     const std::string path = resolve_input(in.path, base);
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {

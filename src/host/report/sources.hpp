@@ -38,7 +38,7 @@ struct RecordFormat {
  * @brief Reads `inputs` once each and returns the records whose id (as JSON: the id field
  * minified, else the string "<path>:<line>") is in `wanted`. The first record of an id is kept;
  * `copies` counts them all.
- * An input named "<stdin>" cannot be read again and is passed over.
+ * An input named "<stdin>" or "-" cannot be read again and is passed over.
  * @param base directory that relative input paths are resolved against ("" = the current one)
  * @throw Error naming the input when it cannot be read or changed since the run (its size or
  * XXH3-64 differs from report.json's).

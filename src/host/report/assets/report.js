@@ -77,7 +77,8 @@
   }
   function where(doc) {
     if (doc.file === undefined) return null;
-    return h("span", { class: "mono", title: "input file and line of the record" }, doc.file + ":" + doc.line);
+    return h("span", { class: "mono", title: "input file and line of the record" }, doc.file + ":" + doc.line,
+      doc.copies ? h("span", { class: "dup-id", text: " (" + fmt(doc.copies) + " records carry this id; the first is shown)" }) : null);
   }
   function opts() { return data.options; }
   function register(el, ids, kind) {
@@ -86,7 +87,7 @@
 
   // ---- charts ----------------------------------------------------------------------------------
 
-  var W = 470, H = 270, M = { l: 54, r: 14, t: 18, b: 42 };
+  var W = 470, H = 270, M = { l: 54, r: 22, t: 18, b: 42 };
 
   function niceStep(max, ticks) {
     var raw = max / ticks, p = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / p;
@@ -229,10 +230,12 @@
   function frame(kind, navItems) {
     var input = h("input", { type: "search", id: "search", placeholder: "Search ids… (press /)", "aria-label": "Search by id", autocomplete: "off", spellcheck: "false" });
     hitsEl = h("span", { class: "hits", id: "search-hits" });
+    var mono = h("label", { class: "toggle", title: "Show texts in a monospace font (for code)" },
+      h("input", { type: "checkbox", id: "mono", onchange: function (e) { document.body.classList.toggle("mono-text", e.target.checked); } }), "monospace");
     var bar = h("div", { class: "topbar" },
       h("div", { class: "topbar-inner" },
         h("div", { class: "brand" }, h("h1", { text: "dupscan " + kind }), h("span", { class: "dir", title: data.dir, text: data.dir })),
-        h("div", { class: "search" }, input, hitsEl)),
+        h("div", { class: "search" }, input, hitsEl, mono)),
       h("nav", { class: "sections" }, navItems.map(function (it) {
         return h("a", { href: "#" + it[0] }, it[1], it[2] !== undefined ? h("span", { class: "count", text: it[2] }) : null);
       })));
@@ -360,7 +363,8 @@
 
     // clusters
     s = section("clusters", "Largest clusters", data.clusters.shown.length + " of " + fmt(data.clusters.total));
-    s.appendChild(h("p", { class: "rule", text: "The " + fmt(o.clusters) + " clusters with the most members (ties: lower cluster number). Each compares the kept document with its " + fmt(o.members) + " removed members of lowest Jaccard (ties: input order); the shingles the two share are highlighted on the text as it is in the input. Member lists stop at 50 ids." }));
+    var nc = data.clusters.shown.length, allc = nc === data.clusters.total;
+    s.appendChild(h("p", { class: "rule", text: (allc ? "All " + fmt(nc) + " clusters, largest first." : "The " + fmt(nc) + " largest of the " + fmt(data.clusters.total) + " clusters (most members; ties: lower cluster number).") + " Each compares the kept document with its " + fmt(o.members) + " removed members of lowest Jaccard (ties: input order); the shingles the two share are highlighted on the text as it is in the input. Member lists stop at 50 ids." }));
     if (!data.clusters.shown.length) s.appendChild(h("div", { class: "empty", text: "No clusters: nothing was removed." }));
     data.clusters.shown.forEach(function (c, ci) {
       var kept = docs[c.kept];
@@ -399,7 +403,8 @@
 
     // sampled near pairs
     s = section("pairs", "Near pairs", data.pairs.shown.length + " of " + fmt(data.pairs.total));
-    s.appendChild(h("p", { class: "rule", text: "A sample of " + fmt(o.pairs) + " removed near duplicates, each beside the document it duplicates: the ones whose XXH64 of the removed id (seed " + o.seed + ") is smallest, so the same sample comes back every time (dupscan report --seed S draws another)." }));
+    var np = data.pairs.shown.length;
+    s.appendChild(h("p", { class: "rule", text: (np === data.pairs.total ? "All " + fmt(np) + " removed near duplicates, each beside the document it duplicates, in the order of a seeded sample: " : "A sample of " + fmt(np) + " of the " + fmt(data.pairs.total) + " removed near duplicates, each beside the document it duplicates: ") + "the ones whose XXH64 of the removed id (seed " + o.seed + ") is smallest, so the same sample comes back every time (dupscan report --seed S draws another)." }));
     if (!data.pairs.shown.length) s.appendChild(h("div", { class: "empty", text: "No near duplicates." }));
     data.pairs.shown.forEach(function (p) {
       var item = h("div", { class: "item", "data-pair": docs[p.removed].id },
@@ -415,7 +420,8 @@
 
     // exact copies
     s = section("exact", "Exact copies", data.exact.shown.length + " of " + fmt(data.exact.total) + " groups");
-    s.appendChild(h("p", { class: "rule", text: "Documents whose normalized text equals the kept document's, grouped by kept document: the " + fmt(o.exact) + " groups with the most copies (ties: cluster number), " + fmt(data.exact.copies) + " exact copies in all." }));
+    var ne = data.exact.shown.length;
+    s.appendChild(h("p", { class: "rule", text: "Documents whose normalized text equals the kept document's, grouped by kept document: " + (ne === data.exact.total ? "all " + fmt(ne) + " groups, largest first" : "the " + fmt(ne) + " of " + fmt(data.exact.total) + " groups with the most copies (ties: cluster number)") + "; " + fmt(data.exact.copies) + " exact copies in all." }));
     if (!data.exact.shown.length) s.appendChild(h("div", { class: "empty", text: "No exact copies." }));
     data.exact.shown.forEach(function (g) {
       var kept = docs[g.kept];
@@ -522,7 +528,7 @@
   function trainHead(t, extra) {
     return h("div", { class: "doc-head" },
       h("span", { class: "tag plain", text: "training" }), h("span", { class: "id", text: t.id }),
-      t.file !== undefined ? h("span", { class: "mono", text: t.file + ":" + t.line }) : null, extra || null);
+      where(t), extra || null);
   }
   function excerpts(t) {
     var of = t.bytes !== undefined ? " of " + fmt(t.bytes) : "";
@@ -568,7 +574,8 @@
 
     // dirty examples
     s.appendChild(h("h3", { style: "margin:22px 0 2px", text: "Dirty examples · " + b.dirty_shown.length + " of " + fmt(b.dirty_total) }));
-    s.appendChild(h("p", { class: "rule", text: "The " + fmt(o.examples) + " dirty examples of highest coverage (ties: input order). Left: the example. Right: the training text around each match (up to " + o.matches + " training documents per example). Highlighted on both: the example's n-grams that occur in the training documents shown — the matches contamination.jsonl lists, and every other occurrence in those documents, found again for this page." }));
+    var nd = b.dirty_shown.length;
+    s.appendChild(h("p", { class: "rule", text: (nd === b.dirty_total ? "All " + fmt(nd) + " dirty examples, highest coverage first. " : "The " + fmt(nd) + " of " + fmt(b.dirty_total) + " dirty examples of highest coverage (ties: input order). ") + "Left: the example. Right: the training text around each match (up to " + o.matches + " training documents per example). Highlighted on both: the example's n-grams that occur in the training documents shown — the matches contamination.jsonl lists, and every other occurrence in those documents, found again for this page." }));
     if (!b.dirty_shown.length) s.appendChild(h("div", { class: "empty", text: "No dirty examples." }));
     b.dirty_shown.forEach(function (e, ei) {
       var doc = docs[e.doc], ids = [doc.id];
@@ -597,7 +604,8 @@
 
     // near duplicates
     s.appendChild(h("h3", { style: "margin:22px 0 2px", text: "Near duplicates · " + b.near_shown.length + " of " + fmt(b.near_total) }));
-    s.appendChild(h("p", { class: "rule", text: "Examples with a training window of about their length whose word 5-grams have Jaccard ≥ the near threshold: " + fmt(o.near) + " of them, those the n-gram verdict did not make dirty first, then by highest Jaccard. They are reported beside the verdict, not in it. Highlighted: the 5-grams the example and the window share (the window is recomputed here: of its length class, the one with the highest Jaccard)." }));
+    var nn = b.near_shown.length;
+    s.appendChild(h("p", { class: "rule", text: "Examples with a training window of about their length whose word 5-grams have Jaccard ≥ the near threshold: " + (nn === b.near_total ? "all " + fmt(nn) : fmt(nn) + " of " + fmt(b.near_total)) + ", those the n-gram verdict did not make dirty first, then by highest Jaccard. They are reported beside the verdict, not in it. Highlighted: the 5-grams the example and the window share (the window is recomputed here: of its length class, the one with the highest Jaccard)." }));
     if (!b.near_shown.length) s.appendChild(h("div", { class: "empty", text: "No near duplicates." }));
     b.near_shown.forEach(function (e, ei) {
       var doc = docs[e.doc], ids = [doc.id];
