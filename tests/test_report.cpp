@@ -37,7 +37,8 @@ using test::TempDir;
 // ----------------------------------------------------------------------------------
 
 std::string chromium_bin() {
-  if (const char* env = std::getenv("DUPSCAN_CHROMIUM")) return env;
+  const char* env = std::getenv("DUPSCAN_CHROMIUM");
+  if (env && *env) return ::access(env, X_OK) == 0 ? env : "";
   for (const char* name : {"chromium", "chromium-browser"}) {
     const auto r = test::run_shell(std::string("command -v ") + name);
     if (r.exit_code == 0 && !r.out.empty()) return r.out.substr(0, r.out.find('\n'));
