@@ -706,6 +706,26 @@ TEST(Report, ContamReportNoticesAChangedBenchmark) {
   EXPECT_NE(bad.err.find(dirty_id), std::string::npos) << bad.err;
 }
 
+TEST(Report, ContamBenchmarkOfJoinedFieldsShowsThemJoined) {
+  // A benchmark checked on question+answer: the page's example text is the two fields joined by
+  // a newline, as contam judged it, with the matched words highlighted across both.
+  TempDir dir;
+  const std::string q = "how many apples does the farmer sell at the market on every sunny day";
+  const std::string a = "he sells twelve apples on every sunny day and nine on the rainy ones";
+  test::write_file(dir / "eval.jsonl", "{\"question\":\"" + q + "\",\"answer\":\"" + a +
+                                           "\"}\n{\"question\":\"unrelated\",\"answer\":\"no\"}\n");
+  test::write_file(dir / "train.jsonl",
+                   "{\"id\":\"t1\",\"text\":\"Intro. " + q + " " + a + " The end.\"}\n");
+  const auto run =
+      test::run_dupscan("contam --train " + shell_quote(dir / "train.jsonl") + " --eval " +
+                        shell_quote("b=" + (dir / "eval.jsonl") + ":question+answer") + " -o " +
+                        shell_quote(dir / "out") + " --html -q");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string html = test::read_file(dir / "out/report.html");
+  EXPECT_NE(html.find("\"text\":\"" + q + "\\n" + a + "\""), std::string::npos);
+  EXPECT_NE(html.find("\"id\":\"t1\",\"file\":"), std::string::npos);
+}
+
 // ---- the text mapping behind the highlights
 // -------------------------------------------------------
 

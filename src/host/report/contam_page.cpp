@@ -375,6 +375,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
     RecordFormat fmt;
     fmt.text_fields = {get_string(rep, "parameters.text_field")};
     fmt.id_field = get_string(rep, "parameters.id_field");
+    if (has(rep, "parameters.format")) fmt.format = get_string(rep, "parameters.format");
     train = find_records(train_inputs, fmt, train_wanted, opt.base);
     verified = true;
     if (stdin_input) {

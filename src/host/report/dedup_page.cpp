@@ -267,6 +267,7 @@ Page dedup_page(const ReportOptions& opt, simdjson::dom::element rep,
     RecordFormat fmt;
     fmt.text_fields = {cfg.text_field};
     fmt.id_field = cfg.id_field;
+    if (has(rep, "parameters.format")) fmt.format = get_string(rep, "parameters.format");
     auto found = find_records(recorded_inputs(get_array(rep, "inputs")), fmt, wanted, opt.base);
     verified = true;
     if (stdin_input) {

@@ -19,41 +19,47 @@ std::string resolve_input(const std::string& path, const std::string& base) {
 
 namespace {
 
-// The text and id of one record; false when the run would have skipped it.
-bool parse_record(simdjson::dom::parser& parser, const char* p, std::size_t len,
-                  const RecordFormat& format, std::string& text, std::string& id_json,
-                  std::string& why) {
-  if (!simdjson::validate_utf8(p, len)) {
-    why = "invalid UTF-8";
-    return false;
+/**
+ * The text and id of a record, read as the run read it: by RecordParser (the run's own parser,
+ * so that skipped records are skipped here too), one per field of a joined "a+b" text field,
+ * their strings joined by '\n' as contam joins a benchmark's fields; with the "text" format the
+ * line itself (without a final '\r'). The one place that knows how; when RecordParser reads
+ * joined fields and formats itself, this is one RecordParser(label, id_field, format).
+ */
+class RecordReader {
+ public:
+  explicit RecordReader(const RecordFormat& f) : lines_(f.format == "text") {
+    for (const std::string& field : f.text_fields)
+      parsers_.emplace_back(field, parsers_.empty() ? f.id_field : std::string());
   }
-  simdjson::dom::element root;
-  if (parser.parse(reinterpret_cast<const std::uint8_t*>(p), len, false).get(root)) {
-    why = "malformed JSON";
-    return false;
-  }
-  simdjson::dom::object obj;
-  if (root.get_object().get(obj)) {
-    why = "not a JSON object";
-    return false;
-  }
-  text.clear();
-  for (std::size_t i = 0; i < format.text_fields.size(); ++i) {
-    std::string_view v;
-    if (obj.at_key(format.text_fields[i]).get_string().get(v)) {
-      why = "no string field \"" + format.text_fields[i] + "\"";
-      return false;
+  /// False (with `why`) when the run would have skipped the record.
+  bool read(const char* p, std::size_t len, std::string& text, std::string& id_json,
+            std::string& why) {
+    if (lines_) {
+      if (!simdjson::validate_utf8(p, len)) {
+        why = "invalid UTF-8";
+        return false;
+      }
+      text.assign(p, len > 0 && p[len - 1] == '\r' ? len - 1 : len);
+      id_json.clear();
+      return true;
     }
-    if (i) text += '\n';
-    text += v;
+    text.clear();
+    std::string id;
+    SkipReason reason{};
+    for (std::size_t i = 0; i < parsers_.size(); ++i) {
+      std::string_view part;
+      if (!parsers_[i].parse(p, len, part, i ? id : id_json, reason, why)) return false;
+      if (i) text += '\n';
+      text += part;
+    }
+    return true;
   }
-  id_json.clear();
-  simdjson::dom::element id;
-  if (!format.id_field.empty() && !obj.at_key(format.id_field).get(id) && !id.is_null()) {
-    id_json = simdjson::minify(id);
-  }
-  return true;
-}
+
+ private:
+  bool lines_;
+  std::vector<RecordParser> parsers_;
+};
 
 }  // namespace
 
@@ -62,7 +68,7 @@ std::unordered_map<std::string, FoundRecord> find_records(
     const std::unordered_set<std::string>& wanted, const std::string& base) {
   std::unordered_map<std::string, FoundRecord> found;
   if (wanted.empty()) return found;
-  simdjson::dom::parser parser;
+  RecordReader reader(format);
   std::string text, id, why, path_id;
   for (const RecordedInput& in : inputs) {
     if (in.path == "<stdin>" || in.path == "-") continue;  // cannot be read again; see caller
@@ -81,14 +87,14 @@ std::unordered_map<std::string, FoundRecord> find_records(
                   "; the report would show other texts than the run saw");
     }
     auto src = io::open_source(path);
-    io::LineReader reader(*src);
+    io::LineReader lines(*src);
     io::RawBatch batch;
-    while (reader.next(batch, std::size_t{4} << 20)) {
+    while (lines.next(batch, std::size_t{4} << 20)) {
       check_interrupt();
       for (const io::LineRef& l : batch.lines) {
         const std::string_view line = batch.line(l);
         if (is_blank(line)) continue;
-        if (!parse_record(parser, line.data(), line.size(), format, text, id, why)) {
+        if (!reader.read(line.data(), line.size(), text, id, why)) {
           if (format.bad_record_is_error) {
             throw Error(in.path + ":" + std::to_string(l.line_no) + ": " + why);
           }

@@ -26,11 +26,12 @@ struct FoundRecord {
 };
 
 /// How to read records: the text field(s) (several are joined by '\n', as contam does for
-/// benchmarks), the id field, and whether a bad record is an error (benchmarks) or skipped as
-/// the run skipped it (training data).
+/// benchmarks), the id field, the run's input format ("jsonl", or "text": one document per line),
+/// and whether a bad record is an error (benchmarks) or skipped as the run skipped it.
 struct RecordFormat {
   std::vector<std::string> text_fields{"text"};
   std::string id_field = "id";
+  std::string format = "jsonl";
   bool bad_record_is_error = false;
 };
 
