@@ -17,6 +17,9 @@ packages=(
   libopenmpi-dev openmpi-bin
   # scripts/fuzz.sh: clang's libFuzzer, AddressSanitizer and UBSan runtimes
   clang libclang-rt-14-dev
+  # the tests of `dupscan report` render its page in headless Chromium (24 packages, 124 MB to
+  # download, 35 s to install on the 2-core development VM); fonts so screenshots show text
+  chromium fonts-dejavu-core
   # scripts/bench-short.sh's corpus needs none; its Python peers come from PyPI (--bench below)
 )
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2 (and CI's): installs the dependencies, builds dupscan with its tests, checks the
 # formatting and runs the whole test suite. Tests labelled `gpu` run too; without a usable GPU they
-# report themselves skipped, with the reason; the MPI tests may not skip (DUPSCAN_MPI_REQUIRED).
+# report themselves skipped, with the reason; the MPI and Chromium tests may not skip
+# (DUPSCAN_MPI_REQUIRED, DUPSCAN_CHROMIUM_REQUIRED).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/install-deps.sh"
@@ -10,4 +11,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "${BUILD_DIR:-$here/build}"
 # install-deps.sh installed Open MPI: the mpirun tests must run, not skip.
 export DUPSCAN_MPI_REQUIRED=${DUPSCAN_MPI_REQUIRED:-1}
+# ... and Chromium: the report's browser tests must run, not skip.
+export DUPSCAN_CHROMIUM_REQUIRED=${DUPSCAN_CHROMIUM_REQUIRED:-1}
 ctest --output-on-failure -j "$(nproc)"

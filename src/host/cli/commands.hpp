@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 
 #include "dupscan/dedup.hpp"
 
@@ -31,5 +32,10 @@ double parse_share(const std::string& text, const char* option);
 std::size_t parse_size(const std::string& text, const char* option);
 Command add_contam_command(CLI::App& app);
 Command add_index_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
+
+/// `--html` of dedup and contam: writes dir/report.html (dupscan report's defaults) and, unless
+/// quiet, says so on stderr. @throw as report::write_report.
+void write_html_report(const std::string& dir, bool quiet);
 
 }  // namespace dupscan::cli

@@ -57,7 +57,7 @@ struct ContamArgs {
   ContamConfig cfg;
   std::vector<std::string> evals;
   std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0";
-  bool no_near = false, quiet = false, no_progress = false;
+  bool no_near = false, quiet = false, no_progress = false, html = false;
 };
 
 // "cov<20%": the Llama 2 subsets as the options set them.
@@ -128,6 +128,7 @@ int run_contam_command(ContamArgs& a) {
   bar.clear();
   warn_unlisted_skips(r.train_skipped, a.quiet);
   if (!a.quiet) print_table(stderr, cfg, r);
+  if (a.html) write_html_report(cfg.output_dir, a.quiet);
   return 0;
 }
 
@@ -218,6 +219,8 @@ Command add_contam_command(CLI::App& app) {
               "Let --write-decontaminated replace a training input (when the run succeeded)");
   c->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
       ->type_name("DIR");
+  c->add_flag("--html", a->html,
+              "Also write DIR/report.html, a page of the findings (see dupscan report)");
   c->add_flag("-q,--quiet", a->quiet, "No progress, warnings or table on stderr");
   c->add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
   return {c, [a] { return run_contam_command(*a); }};

@@ -60,7 +60,7 @@ struct DedupArgs {
   long long bands = 0, rows = 0;
   std::string lsh_weights = "0.5,0.5";
   bool no_verify = false, keep_case = false, keep_punct = false, quiet = false;
-  bool no_progress = false, force = false;
+  bool no_progress = false, force = false, html = false;
   /// The options that decide how documents are read and sketched, to tell which were given.
   std::vector<CLI::Option*> sketch_options;
 
@@ -139,6 +139,7 @@ int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
   bar.clear();
   warn_unlisted_skips(r.counts.skipped, a.quiet);
   if (!a.quiet && runner.report) print_summary(stderr, cfg, r);
+  if (a.html && runner.report) write_html_report(cfg.output_dir, a.quiet);
   return 0;
 }
 
@@ -349,6 +350,8 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
                    "Also write every document's signature and band keys (JSONL)")
       ->type_name("FILE");
   add_run_options(dedup, *a);
+  dedup->add_flag("--html", a->html,
+                  "Also write DIR/report.html, a page of the findings (see dupscan report)");
   dedup->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
       ->type_name("DIR");
 

@@ -32,9 +32,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("dupscan ") + dupscan::version());
   app.require_subcommand(1);
   app.footer("\nRun 'dupscan <command> --help' for a command's options.");
-  const std::vector<dupscan::cli::Command> commands = {dupscan::cli::add_dedup_command(app),
-                                                       dupscan::cli::add_contam_command(app),
-                                                       dupscan::cli::add_index_command(app)};
+  const std::vector<dupscan::cli::Command> commands = {
+      dupscan::cli::add_dedup_command(app), dupscan::cli::add_contam_command(app),
+      dupscan::cli::add_index_command(app), dupscan::cli::add_report_command(app)};
 
   // CLI11 reports an unknown command only as "A subcommand is required"; name it.
   if (argc > 1 && argv[1][0] != '-') {

@@ -1,0 +1,130 @@
+#include "report/sources.hpp"
+
+#include <simdjson.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dupscan/errors.hpp"
+#include "io/io.hpp"
+#include "io/record.hpp"
+
+namespace dupscan::report {
+
+std::string resolve_input(const std::string& path, const std::string& base) {
+  if (base.empty() || path.empty() || path[0] == '/') return path;
+  return base + "/" + path;
+}
+
+namespace {
+
+/**
+ * The text and id of a record, read as the run read it: by RecordParser (the run's own parser,
+ * so that skipped records are skipped here too), one per field of a joined "a+b" text field,
+ * their strings joined by '\n' as contam joins a benchmark's fields; with the "text" format the
+ * line itself (without a final '\r'). The one place that knows how; when RecordParser reads
+ * joined fields and formats itself, this is one RecordParser(label, id_field, format).
+ */
+class RecordReader {
+ public:
+  explicit RecordReader(const RecordFormat& f) : lines_(f.format == "text") {
+    for (const std::string& field : f.text_fields)
+      parsers_.emplace_back(field, parsers_.empty() ? f.id_field : std::string());
+  }
+  /// False (with `why`) when the run would have skipped the record.
+  bool read(const char* p, std::size_t len, std::string& text, std::string& id_json,
+            std::string& why) {
+    if (lines_) {
+      if (!simdjson::validate_utf8(p, len)) {
+        why = "invalid UTF-8";
+        return false;
+      }
+      text.assign(p, len > 0 && p[len - 1] == '\r' ? len - 1 : len);
+      id_json.clear();
+      return true;
+    }
+    text.clear();
+    std::string id;
+    SkipReason reason{};
+    for (std::size_t i = 0; i < parsers_.size(); ++i) {
+      std::string_view part;
+      if (!parsers_[i].parse(p, len, part, i ? id : id_json, reason, why)) return false;
+      if (i) text += '\n';
+      text += part;
+    }
+    return true;
+  }
+
+ private:
+  bool lines_;
+  std::vector<RecordParser> parsers_;
+};
+
+}  // namespace
+
+std::unordered_map<std::string, FoundRecord> find_records(
+    const std::vector<RecordedInput>& inputs, const RecordFormat& format,
+    const std::unordered_set<std::string>& wanted, const std::string& base) {
+  std::unordered_map<std::string, FoundRecord> found;
+  if (wanted.empty()) return found;
+  RecordReader reader(format);
+  std::string text, id, why, path_id;
+  for (const RecordedInput& in : inputs) {
+    if (in.path == "<stdin>" || in.path == "-") continue;  // cannot be read again; see caller
+    const std::string path = resolve_input(in.path, base);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      throw Error("cannot read input '" + path + "' named in report.json: " + std::strerror(errno) +
+                  " (relative paths are read from the current directory, or from --base DIR; "
+                  "--no-texts makes the report without texts)");
+    }
+    const std::string changed = "input '" + path + "' changed since the run wrote its outputs";
+    if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) != in.bytes &&
+        !in.xxh3_64.empty()) {
+      throw Error(changed + ": it holds " + std::to_string(st.st_size) +
+                  " bytes, report.json says " + std::to_string(in.bytes) +
+                  "; the report would show other texts than the run saw");
+    }
+    auto src = io::open_source(path);
+    io::LineReader lines(*src);
+    io::RawBatch batch;
+    while (lines.next(batch, std::size_t{4} << 20)) {
+      check_interrupt();
+      for (const io::LineRef& l : batch.lines) {
+        const std::string_view line = batch.line(l);
+        if (is_blank(line)) continue;
+        if (!reader.read(line.data(), line.size(), text, id, why)) {
+          if (format.bad_record_is_error) {
+            throw Error(in.path + ":" + std::to_string(l.line_no) + ": " + why);
+          }
+          continue;  // the run skipped it too
+        }
+        if (id.empty()) {
+          path_id.clear();
+          append_json_string(path_id, in.path + ":" + std::to_string(l.line_no));
+          id.swap(path_id);
+        }
+        if (!wanted.count(id)) continue;
+        auto [it, fresh] = found.try_emplace(id);
+        if (!fresh) {
+          ++it->second.copies;
+          continue;
+        }
+        it->second.text = text;
+        it->second.file = in.path;
+        it->second.line = l.line_no;
+      }
+    }
+    if (!in.xxh3_64.empty() &&
+        (src->raw_checksum() != in.xxh3_64 || src->raw_bytes() != in.bytes)) {
+      throw Error(changed + ": its XXH3-64 is now " + src->raw_checksum() + " (" +
+                  std::to_string(src->raw_bytes()) + " bytes), report.json says " + in.xxh3_64 +
+                  " (" + std::to_string(in.bytes) +
+                  " bytes); the report would show other texts than the run saw");
+    }
+  }
+  return found;
+}
+
+}  // namespace dupscan::report
