@@ -181,6 +181,12 @@ TEST(Backend, CpuEqualsThePlainReferenceOfTheSpec) {
                !std::equal(keys.begin(), keys.end(), out.band_keys.begin() + d * bands);
       }
       EXPECT_EQ(bad, 0u) << ps.name << ", " << c.name << ": documents unlike the reference";
+      // Without signatures (each document into one scratch signature): the same keys and counts.
+      SketchBatch keys_only;
+      cpu->sketch(c.batch, keys_only, false);
+      EXPECT_TRUE(keys_only.signatures.empty() && keys_only.signatures64.empty()) << ps.name;
+      EXPECT_EQ(keys_only.band_keys, out.band_keys) << ps.name << ", " << c.name << ", keys only";
+      EXPECT_EQ(keys_only.shingle_counts, out.shingle_counts) << ps.name << ", " << c.name;
     }
   }
 }
