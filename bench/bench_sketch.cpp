@@ -7,8 +7,9 @@
 // shingle hashes, and the whole sketch (shingles + MinHash + band keys) -- what the CPU backend
 // does per document. Then the same per permutation scheme (legacy, affine32, affine64; minhash.hpp)
 // and SIMD path: "minhash_scheme" rows time MinHasher alone on precomputed shingle hashes (32-bit,
-// 64-bit for affine64), "sketch_scheme" rows the shingle hashes of normalized text + MinHasher +
-// band keys, document by document. Prints one JSON object per line, for bench/compare.py.
+// 64-bit for affine64), "sketch_scheme" rows the CPU backend's sketch (shingle hashes of normalized
+// text + MinHasher + band keys, document by document; uint64 signatures for affine64). Prints one
+// JSON object per line, for bench/compare.py.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -202,26 +203,15 @@ int main(int argc, char** argv) {
           "\"seconds\":%.6f,\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f}\n",
           scheme_name(scheme), simd_path_name(path), k, t_min, shingles / t_min / 1e6,
           text_mb / t_min);
-      // What the CPU backend does per document: shingle hashes, MinHash, band keys.
-      std::vector<std::uint32_t> h32;
-      std::vector<std::uint64_t> h64, keys(std::size_t{lsh.bands});
-      const double t_all = best_of(repeat, [&] {
-        for (std::size_t d = 0; d < docs.size(); ++d) {
-          if (wide) {
-            std::uint64_t* sig = sigs64.data() + d * k;
-            std::fill(sig, sig + k, spec::max_hash64);
-            shingle_hashes64(docs.doc(d), shingle, h64);
-            hasher.update64(h64.data(), h64.size(), sig);
-            if (!h64.empty()) band_keys(sig, lsh, keys.data());
-          } else {
-            std::uint32_t* sig = sigs.data() + d * k;
-            std::fill(sig, sig + k, spec::max_hash);
-            shingle_hashes(docs.doc(d), shingle, h32);
-            hasher.update(h32.data(), h32.size(), sig);
-            if (!h32.empty()) band_keys(sig, lsh, keys.data());
-          }
-        }
-      });
+      // The CPU backend's sketch: per document the shingle hashes, MinHash, band keys.
+      ::setenv("DUPSCAN_SIMD", simd_path_name(path), 1);
+      SketchParams params;
+      params.shingle = shingle;
+      params.perms = sp;
+      params.lsh = lsh;
+      auto cpu = make_cpu_backend(params);
+      SketchBatch out;
+      const double t_all = best_of(repeat, [&] { cpu->sketch(docs, out); });
       std::printf(
           "{\"what\":\"sketch_scheme\",\"scheme\":\"%s\",\"path\":\"%s\",\"num_perm\":%u,"
           "\"seconds\":%.6f,\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f,\"docs_per_s\":%.0f}\n",

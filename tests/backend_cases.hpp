@@ -106,13 +106,14 @@ inline BackendCase long_document_case(std::size_t bytes) {
   return c;
 }
 
-/// Sketch parameters: the sketch, shingles, K and banding.
+/// Sketch parameters: the sketch, shingles, K and banding, the MinHash scheme.
 inline SketchParams sketch_params(SketchKind kind, const char* shingle, std::uint32_t k,
-                                  LshParams lsh, std::uint32_t seed = 1) {
+                                  LshParams lsh, std::uint32_t seed = 1,
+                                  Scheme scheme = Scheme::legacy) {
   SketchParams p;
   p.kind = kind;
   p.shingle = ShingleSpec::parse(shingle);
-  p.perms = make_permutations(k, seed);
+  p.perms = make_permutations(k, seed, scheme);
   p.lsh = lsh;
   return p;
 }

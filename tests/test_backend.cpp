@@ -1,8 +1,13 @@
-// Every backend this build has, over the same batches: the CPU backend against the plain
-// reference of the spec (for_each_shingle, spec::shingle_hash, minhash_update, the fast sketch's
-// formulas), and the CUDA backend's host build (cuda-host) against the CPU -- signatures, band
-// keys, shingle counts, verification sets, candidate pairs and exact groups, bit for bit. The GPU
-// itself is compared in tests/test_cuda_backend.cpp (label gpu).
+// Every backend this build has, over the same batches and every MinHash scheme (legacy, affine32,
+// affine64) and the fast sketch: the CPU backend against the plain reference of the spec
+// (for_each_shingle, spec::shingle_hash / spec::xxh64, each scheme's permutation formula one
+// permutation at a time, spec::band_key / band_key64, the fast sketch's formulas), and the CUDA
+// backend's host build (cuda-host) against the CPU -- signatures (32- and 64-bit), band keys,
+// shingle counts, verification sets, candidate pairs and exact groups, bit for bit. The GPU itself
+// is compared in tests/test_cuda_backend.cpp (label gpu).
+#include <algorithm>
+#include <stdexcept>
+
 #include "backend_cases.hpp"
 #include "dupscan/errors.hpp"
 #include "dupscan/fast_sketch.hpp"
@@ -14,18 +19,40 @@ namespace {
 using test::BackendCase;
 
 // The plain reference of one document's sketch: spec.hpp steps 3-6 / fast_sketch.hpp steps 1-4.
+// The signature goes to sig (32-bit sketches) or sig64 (affine64); the other is left empty.
 void reference_sketch(std::string_view doc, const SketchParams& p, std::vector<std::uint32_t>& sig,
-                      std::vector<std::uint64_t>& keys, std::uint32_t& count) {
+                      std::vector<std::uint64_t>& sig64, std::vector<std::uint64_t>& keys,
+                      std::uint32_t& count) {
   const std::uint32_t k = p.num_perm();
-  sig.assign(k, spec::max_hash);
+  const bool wide = p.kind == SketchKind::compat && p.perms.scheme == Scheme::affine64;
+  sig.assign(wide ? 0 : k, spec::max_hash);
+  sig64.assign(wide ? k : 0, spec::max_hash64);
   keys.assign(p.lsh.bands, 0);
   if (p.kind == SketchKind::compat) {
-    std::vector<std::uint32_t> hashes;
+    // Step 4: XXH64 of each shingle's bytes; step 5: each permutation's formula on it.
+    count = 0;
     for_each_shingle(
-        doc.data(), doc.size(), p.shingle.kind, p.shingle.n,
-        [&](const char* s, std::size_t n) { hashes.push_back(spec::shingle_hash(s, n)); });
-    minhash_update(hashes.data(), hashes.size(), p.perms, sig.data());
-    count = static_cast<std::uint32_t>(hashes.size());
+        doc.data(), doc.size(), p.shingle.kind, p.shingle.n, [&](const char* s, std::size_t n) {
+          ++count;
+          const std::uint64_t hv = spec::xxh64(s, n, 0);
+          const std::uint32_t hv32 = spec::shingle_hash(s, n);
+          for (std::uint32_t i = 0; i < k; ++i) {
+            const std::uint64_t a = p.perms.a[i], b = p.perms.b[i];
+            switch (p.perms.scheme) {
+              case Scheme::legacy:
+                sig[i] = std::min(sig[i], spec::permute(a, b, hv32));
+                break;
+              case Scheme::affine32:
+                sig[i] =
+                    std::min(sig[i], spec::permute_affine32(static_cast<std::uint32_t>(a),
+                                                            static_cast<std::uint32_t>(b), hv32));
+                break;
+              case Scheme::affine64:
+                sig64[i] = std::min(sig64[i], spec::permute_affine64(a, b, hv));
+                break;
+            }
+          }
+        });
   } else {
     // Units: words (bytes up to a space) or code points, hashed bytewise (fast::word_hash).
     std::vector<std::uint64_t> units, values;
@@ -65,7 +92,12 @@ void reference_sketch(std::string_view doc, const SketchParams& p, std::vector<s
     oph_signature(values.data(), values.size(), k, sig.data());
     count = static_cast<std::uint32_t>(values.size());
   }
-  if (count) band_keys(sig.data(), p.lsh, keys.data());
+  // Step 6.
+  for (std::uint32_t j = 0; count && j < p.lsh.bands; ++j) {
+    const std::size_t at = std::size_t{j} * p.lsh.rows;
+    keys[j] = wide ? spec::band_key64(sig64.data() + at, p.lsh.rows, j)
+                   : spec::band_key(sig.data() + at, p.lsh.rows, j);
+  }
 }
 
 struct ParamSet {
@@ -82,7 +114,32 @@ std::vector<ParamSet> param_sets() {
       {"fast word:5 K=128 16x8", test::sketch_params(SketchKind::fast, "word:5", 128, {16, 8})},
       {"fast char:5 K=256 32x8", test::sketch_params(SketchKind::fast, "char:5", 256, {32, 8})},
       {"fast word:3 K=1 1x1", test::sketch_params(SketchKind::fast, "word:3", 1, {1, 1})},
+      {"affine32 word:5 K=128 9x13",
+       test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13}, 1, Scheme::affine32)},
+      {"affine32 char:9 K=64 8x8 seed 7",
+       test::sketch_params(SketchKind::compat, "char:9", 64, {8, 8}, 7, Scheme::affine32)},
+      {"affine32 word:1 K=17 3x5 seed 42",
+       test::sketch_params(SketchKind::compat, "word:1", 17, {3, 5}, 42, Scheme::affine32)},
+      {"affine64 word:5 K=128 9x13",
+       test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13}, 1, Scheme::affine64)},
+      {"affine64 char:9 K=64 8x8 seed 7",
+       test::sketch_params(SketchKind::compat, "char:9", 64, {8, 8}, 7, Scheme::affine64)},
+      {"affine64 word:1 K=17 3x5 seed 42",
+       test::sketch_params(SketchKind::compat, "word:1", 17, {3, 5}, 42, Scheme::affine64)},
+      {"affine64 char:3 K=200 10x20 seed 5",
+       test::sketch_params(SketchKind::compat, "char:3", 200, {10, 20}, 5, Scheme::affine64)},
+      // The fast sketch ignores the scheme: 32-bit signatures from K alone.
+      {"fast word:5 K=64 8x8 affine64 permutations",
+       test::sketch_params(SketchKind::fast, "word:5", 64, {8, 8}, 1, Scheme::affine64)},
   };
+}
+
+// The parameter set called `name`.
+SketchParams params_named(const std::string& name) {
+  for (const ParamSet& ps : param_sets()) {
+    if (name == ps.name) return ps.params;
+  }
+  throw std::invalid_argument("no parameter set " + name);
 }
 
 std::vector<BackendCase> small_cases() {
@@ -99,23 +156,37 @@ TEST(Backend, CpuEqualsThePlainReferenceOfTheSpec) {
   std::vector<BackendCase> cases = small_cases();
   cases.push_back(test::real_text_case(1500));
   std::vector<std::uint32_t> sig;
-  std::vector<std::uint64_t> keys;
+  std::vector<std::uint64_t> sig64, keys;
   for (const ParamSet& ps : param_sets()) {
     auto cpu = make_cpu_backend(ps.params);
     const std::uint32_t k = ps.params.num_perm(), bands = ps.params.lsh.bands;
+    const bool wide =
+        ps.params.kind == SketchKind::compat && ps.params.perms.scheme == Scheme::affine64;
     for (const BackendCase& c : cases) {
       SketchBatch out;
       cpu->sketch(c.batch, out);
       ASSERT_EQ(out.shingle_counts.size(), c.batch.size());
+      ASSERT_EQ(out.band_keys.size(), c.batch.size() * bands);
+      // One signature width per scheme: uint64 for affine64, uint32 for the others.
+      ASSERT_EQ(out.signatures.size(), wide ? 0 : c.batch.size() * k) << ps.name;
+      ASSERT_EQ(out.signatures64.size(), wide ? c.batch.size() * k : 0) << ps.name;
       std::size_t bad = 0;
       for (std::size_t d = 0; d < c.batch.size(); ++d) {
         std::uint32_t count = 0;
-        reference_sketch(c.batch.doc(d), ps.params, sig, keys, count);
-        bad += count != out.shingle_counts[d] ||
-               !std::equal(sig.begin(), sig.end(), out.signatures.begin() + d * k) ||
+        reference_sketch(c.batch.doc(d), ps.params, sig, sig64, keys, count);
+        const bool same_sig =
+            wide ? std::equal(sig64.begin(), sig64.end(), out.signatures64.begin() + d * k)
+                 : std::equal(sig.begin(), sig.end(), out.signatures.begin() + d * k);
+        bad += count != out.shingle_counts[d] || !same_sig ||
                !std::equal(keys.begin(), keys.end(), out.band_keys.begin() + d * bands);
       }
       EXPECT_EQ(bad, 0u) << ps.name << ", " << c.name << ": documents unlike the reference";
+      // Without signatures (each document into one scratch signature): the same keys and counts.
+      SketchBatch keys_only;
+      cpu->sketch(c.batch, keys_only, false);
+      EXPECT_TRUE(keys_only.signatures.empty() && keys_only.signatures64.empty()) << ps.name;
+      EXPECT_EQ(keys_only.band_keys, out.band_keys) << ps.name << ", " << c.name << ", keys only";
+      EXPECT_EQ(keys_only.shingle_counts, out.shingle_counts) << ps.name << ", " << c.name;
     }
   }
 }
@@ -129,12 +200,19 @@ TEST(Backend, EmptyDocumentsHaveBandKeysZeroAndNoShingles) {
     b.add("");
     SketchBatch out;
     cpu->sketch(b, out);
+    const bool wide =
+        ps.params.kind == SketchKind::compat && ps.params.perms.scheme == Scheme::affine64;
     for (std::size_t d : {0, 2}) {
       EXPECT_EQ(out.shingle_counts[d], 0u);
       for (std::uint32_t j = 0; j < ps.params.lsh.bands; ++j)
         EXPECT_EQ(out.band_keys[d * ps.params.lsh.bands + j], 0u) << ps.name;
-      for (std::uint32_t i = 0; i < ps.params.num_perm(); ++i)
-        EXPECT_EQ(out.signatures[d * ps.params.num_perm() + i], spec::max_hash);
+      for (std::uint32_t i = 0; i < ps.params.num_perm(); ++i) {
+        if (wide) {
+          EXPECT_EQ(out.signatures64.at(d * ps.params.num_perm() + i), spec::max_hash64) << ps.name;
+        } else {
+          EXPECT_EQ(out.signatures.at(d * ps.params.num_perm() + i), spec::max_hash) << ps.name;
+        }
+      }
     }
     EXPECT_GT(out.shingle_counts[1], 0u);
   }
@@ -149,14 +227,19 @@ std::unique_ptr<Backend> cuda_host(const SketchParams& p, std::size_t gpu_memory
 TEST(Backend, CudaHostEqualsCpu) {
   if (!have_cuda_backend())
     GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
-  std::vector<BackendCase> cases = small_cases();
-  cases.push_back(test::real_text_case(4000));
+  const std::vector<BackendCase> cases = small_cases();
+  // Real text: 4000 documents for legacy and the fast sketch, the first 1000 of them for each of
+  // the affine sets (there are seven; the test stays quick).
+  const BackendCase real = test::real_text_case(4000), real_part = test::real_text_case(1000);
   for (const ParamSet& ps : param_sets()) {
     auto cpu = make_cpu_backend(ps.params);
     auto dev = cuda_host(ps.params);
     EXPECT_EQ(dev->name(), "cuda-host");
     for (const BackendCase& c : cases)
       test::expect_same_sketches(*cpu, *dev, c, ps.name);
+    const bool affine =
+        ps.params.kind == SketchKind::compat && ps.params.perms.scheme != Scheme::legacy;
+    test::expect_same_sketches(*cpu, *dev, affine ? real_part : real, ps.name);
   }
 }
 
@@ -164,10 +247,12 @@ TEST(Backend, CudaHostEqualsCpuOnASixteenMegabyteDocument) {
   if (!have_cuda_backend())
     GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
   const BackendCase c = test::long_document_case(std::size_t{16} << 20);
-  for (const ParamSet& ps : {param_sets()[0], param_sets()[3]}) {
-    auto cpu = make_cpu_backend(ps.params);
-    auto dev = cuda_host(ps.params);
-    test::expect_same_sketches(*cpu, *dev, c, ps.name);
+  for (const char* name :
+       {"compat word:5 K=128 9x13", "fast word:5 K=128 16x8", "affine64 word:5 K=128 9x13"}) {
+    const SketchParams p = params_named(name);
+    auto cpu = make_cpu_backend(p);
+    auto dev = cuda_host(p);
+    test::expect_same_sketches(*cpu, *dev, c, name);
   }
 }
 
@@ -186,11 +271,13 @@ TEST(Backend, CudaHostSplitsABatchThatDoesNotFitItsMemoryBudget) {
     GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
   const SketchParams p = param_sets()[0].params;
   const BackendCase c = test::real_text_case(600);
-  auto cpu = make_cpu_backend(p);
   // About 1.5 MB of device memory for a batch of ~400 KB of text: the batch is split, the
-  // results are those of one batch.
-  auto dev = cuda_host(p, std::size_t{1500} << 10);
-  test::expect_same_sketches(*cpu, *dev, c, "1.5 MB budget");
+  // results (64-bit signatures included) are those of one batch.
+  for (const char* name : {"compat word:5 K=128 9x13", "affine64 word:5 K=128 9x13"}) {
+    auto cpu = make_cpu_backend(params_named(name));
+    auto dev = cuda_host(params_named(name), std::size_t{1500} << 10);
+    test::expect_same_sketches(*cpu, *dev, c, std::string(name) + ", 1.5 MB budget");
+  }
   // A budget that cannot hold one document is an error that says so.
   auto tiny = cuda_host(p, 4096);
   SketchBatch out;

@@ -1,7 +1,10 @@
-// The CUDA backend on the GPU against the CPU backend, over the batches of tests/test_backend.cpp:
-// signatures, band keys, shingle counts, verification sets, candidate pairs and exact groups, bit
-// for bit. Labelled `gpu`: skipped, with the reason, where no GPU is usable.
+// The CUDA backend on the GPU against the CPU backend, over the batches of tests/test_backend.cpp
+// and every MinHash scheme (legacy, affine32, affine64) and the fast sketch: signatures (32- and
+// 64-bit), band keys, shingle counts, verification sets, candidate pairs and exact groups, bit for
+// bit. Labelled `gpu`: skipped, with the reason, where no GPU is usable.
+#include <stdexcept>
 #include <thread>
+
 #include "backend_cases.hpp"
 
 #include "gpu_test.hpp"
@@ -22,7 +25,25 @@ std::vector<GpuParams> gpu_params() {
        test::sketch_params(SketchKind::compat, "word:1", 300, {20, 15})},
       {"fast word:5 K=128 16x8", test::sketch_params(SketchKind::fast, "word:5", 128, {16, 8})},
       {"fast char:5 K=256 32x8", test::sketch_params(SketchKind::fast, "char:5", 256, {32, 8})},
+      {"affine32 word:5 K=128 9x13",
+       test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13}, 1, Scheme::affine32)},
+      {"affine32 char:9 K=300 20x15 seed 7",
+       test::sketch_params(SketchKind::compat, "char:9", 300, {20, 15}, 7, Scheme::affine32)},
+      {"affine64 word:5 K=128 9x13",
+       test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13}, 1, Scheme::affine64)},
+      {"affine64 word:1 K=300 20x15 seed 42",
+       test::sketch_params(SketchKind::compat, "word:1", 300, {20, 15}, 42, Scheme::affine64)},
+      {"affine64 char:5 K=64 8x8 seed 3",
+       test::sketch_params(SketchKind::compat, "char:5", 64, {8, 8}, 3, Scheme::affine64)},
   };
+}
+
+const GpuParams& gpu_params_named(const std::string& name) {
+  static const std::vector<GpuParams> all = gpu_params();
+  for (const GpuParams& gp : all) {
+    if (name == gp.name) return gp;
+  }
+  throw std::invalid_argument("no parameter set " + name);
 }
 
 std::unique_ptr<Backend> gpu(const SketchParams& p, std::size_t gpu_memory = 0) {
@@ -58,15 +79,18 @@ TEST(CudaBackend, StagesEqualCpu) {
 
 TEST(CudaBackend, SplitsABatchThatDoesNotFitItsMemoryBudget) {
   DUPSCAN_REQUIRE_GPU();
-  const SketchParams p = gpu_params()[0].params;
-  auto cpu = make_cpu_backend(p);
-  auto dev = gpu(p, std::size_t{4} << 20);
-  test::expect_same_sketches(*cpu, *dev, test::real_text_case(5000), "4 MB budget");
+  const test::BackendCase c = test::real_text_case(5000);
+  for (const char* name : {"compat word:5 K=128 9x13", "affine64 word:5 K=128 9x13"}) {
+    const GpuParams& gp = gpu_params_named(name);
+    auto cpu = make_cpu_backend(gp.params);
+    auto dev = gpu(gp.params, std::size_t{4} << 20);
+    test::expect_same_sketches(*cpu, *dev, c, std::string(gp.name) + ", 4 MB budget");
+  }
 }
 
 TEST(CudaBackend, ConcurrentSubmitsFromManyThreadsEqualCpu) {
   DUPSCAN_REQUIRE_GPU();
-  const SketchParams p = gpu_params()[0].params;
+  const SketchParams p = gpu_params_named("affine64 word:5 K=128 9x13").params;  // 64-bit
   auto cpu = make_cpu_backend(p);
   auto dev = gpu(p);
   const test::BackendCase c = test::real_text_case(3000);
@@ -79,7 +103,9 @@ TEST(CudaBackend, ConcurrentSubmitsFromManyThreadsEqualCpu) {
       for (int r = 0; r < 4; ++r) {
         SketchBatch got;
         dev->sketch(c.batch, got);
-        if (got.band_keys != want.band_keys || got.signatures != want.signatures) return;
+        if (got.band_keys != want.band_keys || got.signatures != want.signatures ||
+            got.signatures64 != want.signatures64)
+          return;
       }
       ok[t] = 1;
     });

@@ -1,8 +1,8 @@
 // datasketch 2.0's permutation schemes (spec.hpp step 5: affine32, affine64; legacy has its own
 // tests in test_spec.cpp and test_sketch.cpp) against golden vectors made with the pinned
 // datasketch and xxhash (scripts/gen_golden.py): the finalizers, the permutations, 64-bit band
-// keys, and the signatures and band keys of real text through the scalar reference and every SIMD
-// path of MinHasher.
+// keys, and the signatures and band keys of real text through the scalar reference, every SIMD
+// path of MinHasher and the CPU backend's sketch().
 #include <xxhash.h>
 
 #include <stdexcept>
@@ -191,9 +191,24 @@ TEST(Schemes, ShingleHashes64AreFullXxh64InShingleOrder) {
   }
 }
 
+// One normalized document through the CPU backend's sketch() (what the engine and the benchmark
+// call), signatures asked for.
+SketchBatch backend_sketch(const std::string& norm, const ShingleSpec& shingle,
+                           const Permutations& perms, LshParams lsh) {
+  SketchParams params;
+  params.shingle = shingle;
+  params.perms = perms;
+  params.lsh = lsh;
+  NormalizedBatch batch;
+  batch.add(norm);
+  SketchBatch out;
+  make_cpu_backend(params)->sketch(batch, out);
+  return out;
+}
+
 // Signatures and band keys of datasketch 2.0.0 for real text (GSM8K, HumanEval, wikitext,
 // tinyshakespeare, edge cases), every shingle configuration of the legacy golden file, through the
-// scalar reference and every SIMD path this CPU has.
+// scalar reference, every SIMD path this CPU has and the CPU backend.
 TEST(Schemes, SignaturesMatchDatasketchGoldenVectorsOnEveryPath) {
   simdjson::dom::parser parser;
   const std::string text = test::read_file(test::test_data("golden_sketches_affine.jsonl"));
@@ -241,6 +256,12 @@ TEST(Schemes, SignaturesMatchDatasketchGoldenVectorsOnEveryPath) {
       for (auto key : rec["affine32"]["band_keys"].get_array())
         EXPECT_EQ(keys.at(j++), value_of(key)) << name << " affine32 band " << j - 1;
       EXPECT_EQ(j, h32.empty() ? 0u : lsh.bands) << name;
+      const SketchBatch got = backend_sketch(norm, shingle, perms, lsh);
+      EXPECT_EQ(got.signatures, expect) << name << " affine32 through the CPU backend";
+      EXPECT_TRUE(got.signatures64.empty()) << name;
+      if (h32.empty()) keys.assign(lsh.bands, 0);  // an empty document's keys are 0
+      EXPECT_EQ(got.band_keys, keys) << name << " affine32 through the CPU backend";
+      EXPECT_EQ(got.shingle_counts, std::vector<std::uint32_t>{std::uint32_t(h32.size())});
     }
     // affine64
     {
@@ -263,6 +284,12 @@ TEST(Schemes, SignaturesMatchDatasketchGoldenVectorsOnEveryPath) {
       for (auto key : rec["affine64"]["band_keys"].get_array())
         EXPECT_EQ(keys.at(j++), value_of(key)) << name << " affine64 band " << j - 1;
       EXPECT_EQ(j, h64.empty() ? 0u : lsh.bands) << name;
+      const SketchBatch got = backend_sketch(norm, shingle, perms, lsh);
+      EXPECT_EQ(got.signatures64, expect) << name << " affine64 through the CPU backend";
+      EXPECT_TRUE(got.signatures.empty()) << name;
+      if (h64.empty()) keys.assign(lsh.bands, 0);
+      EXPECT_EQ(got.band_keys, keys) << name << " affine64 through the CPU backend";
+      EXPECT_EQ(got.shingle_counts, std::vector<std::uint32_t>{std::uint32_t(h64.size())});
     }
     with_shingles += !h64.empty();
     ++checked;

@@ -32,8 +32,11 @@ const char* sketch_kind_name(SketchKind kind);
 struct SketchParams {
   SketchKind kind = SketchKind::compat;
   ShingleSpec shingle;
-  Permutations perms;  ///< K = perms.size() (the fast sketch uses only their count)
-  LshParams lsh;       ///< bands * rows <= K
+  /// K = perms.size(); perms.scheme is the compat sketch's MinHash scheme (legacy and affine32:
+  /// 32-bit signatures; affine64: 64-bit ones, SketchBatch::signatures64). The fast sketch uses
+  /// only their count and ignores the scheme.
+  Permutations perms;
+  LshParams lsh;  ///< bands * rows <= K
 
   std::uint32_t num_perm() const { return static_cast<std::uint32_t>(perms.size()); }
 };
@@ -59,9 +62,11 @@ struct NormalizedBatch {
 
 /// Per-document results of Backend::submit, document-major.
 struct SketchBatch {
-  /// size() * K values, when the caller asked for signatures (32-bit sketches); else empty.
+  /// size() * K values, when the caller asked for signatures of a 32-bit sketch (the fast sketch;
+  /// compat with the legacy or affine32 scheme); else empty.
   std::vector<std::uint32_t> signatures;
-  /// size() * K values of a 64-bit scheme (minhash.hpp), when asked for; else empty.
+  /// size() * K values of the 64-bit scheme (compat with affine64; minhash.hpp), when asked for;
+  /// else empty. Exactly one of signatures and signatures64 is filled when signatures are asked.
   std::vector<std::uint64_t> signatures64;
   /// size() * bands keys (spec.hpp step 6); all 0 for a document without shingles (an empty one).
   std::vector<std::uint64_t> band_keys;
@@ -104,8 +109,9 @@ class Backend {
    * @brief Starts sketching every document of `batch` (spec.hpp steps 3-6) into `out`: band keys
    * and shingle counts always, signatures only when `signatures` is true (else out.signatures and
    * out.signatures64 come back empty). An empty document gets band keys 0, no shingles and an
-   * all-max signature. `batch` and `out` must stay alive and untouched until wait() returns.
-   * Thread-safe; may block while the backend's queue is full.
+   * all-max signature (every value 2^32 - 1, or 2^64 - 1 in signatures64). `batch` and `out` must
+   * stay alive and untouched until wait() returns. Thread-safe; may block while the backend's queue
+   * is full.
    */
   virtual Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) = 0;
   /// Waits for a submitted batch; rethrows what went wrong with it.

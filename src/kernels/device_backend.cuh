@@ -5,10 +5,11 @@
 // One batch on the device, no per-shingle buffer:
 //   text + offsets (pinned -> device) -> document starts -> unit starts (and word ends) by
 //   copy_if -> units per document (lower_bound) -> shingles and chunks per document (scan) ->
-//   per chunk the K minima (MinHash: shingle hashes tile by tile in shared memory, folded by the
-//   block's threads, one permutation per thread) or the OPH bins (fast) -> per document the
-//   minimum over its chunks (-> densification for fast) -> band keys -> back to pinned memory:
-//   band keys, shingle counts, and the signatures only when asked.
+//   per chunk the K minima (MinHash: shingle hashes tile by tile in shared memory, mixed once
+//   each by the scheme's prepare(), folded by the block's threads, one permutation per thread) or
+//   the OPH bins (fast) -> per document the minimum over its chunks (-> densification for fast)
+//   -> band keys -> back to pinned memory: band keys, shingle counts, and the signatures only when
+//   asked (uint32, or uint64 for the affine64 scheme).
 #pragma once
 
 #include <condition_variable>
@@ -117,8 +118,9 @@ struct Densify {
   }
 };
 
+template <class Value>
 struct BandKeys {
-  const std::uint32_t* sig;
+  const Value* sig;
   const std::uint32_t* shingles;
   std::uint32_t k, bands, rows;
   std::uint64_t* keys;
@@ -349,7 +351,8 @@ class DeviceBackend final : public Backend {
     PinnedBuffer<std::uint64_t> h_off, h_keys, h_sig64;
     PinnedBuffer<std::uint32_t> h_counts, h_sig;
     DeviceBuffer<unsigned char> d_text;
-    DeviceBuffer<std::uint64_t> d_off, d_uh, d_keys, d_bins, d_values, d_shingle_off;
+    DeviceBuffer<std::uint64_t> d_off, d_uh, d_keys, d_bins, d_values, d_shingle_off, d_sig64,
+        d_partial64;
     DeviceBuffer<std::uint8_t> d_flag;
     DeviceBuffer<std::uint32_t> d_ustart, d_uend, d_doc_unit, d_shingles, d_chunks, d_chunk_doc,
         d_sig, d_partial32, d_doc;
@@ -362,6 +365,8 @@ class DeviceBackend final : public Backend {
       d_bins.release();
       d_values.release();
       d_shingle_off.release();
+      d_sig64.release();
+      d_partial64.release();
       d_flag.release();
       d_ustart.release();
       d_uend.release();
@@ -496,7 +501,11 @@ class DeviceBackend final : public Backend {
                         thrust::counting_iterator<std::uint32_t>(0),
                         thrust::counting_iterator<std::uint32_t>(chunks), s.d_chunk_doc.get());
     for_each_index(chunks, items::MinusOne{s.d_chunk_doc.get()}, st, s.alloc);
-    s.d_sig.reserve(n * k, st, s.budget);
+    if (wide()) {
+      s.d_sig64.reserve(n * k, st, s.budget);
+    } else {
+      s.d_sig.reserve(n * k, st, s.budget);
+    }
     if (p_.kind == SketchKind::fast) {
       s.d_uh.reserve(std::max<std::size_t>(units, 1), st, s.budget);
       for_each_index(units, items::UnitHashes{v, s.d_uh.get()}, st, s.alloc);
@@ -521,40 +530,75 @@ class DeviceBackend final : public Backend {
                      st, s.alloc);
       for_each_index(n, items::Densify{combined.get(), k, s.d_sig.get()}, st, s.alloc);
     } else {
-      kernels::LegacyScheme scheme{a_.get(), b_.get()};
-      s.d_partial32.reserve(std::max<std::size_t>(std::size_t{chunks} * k, 1), st, s.budget);
-#if defined(DUPSCAN_ON_GPU)
-      if (chunks) {
-        minhash_chunks_kernel<<<chunks, kBlockThreads, 0, st.get()>>>(
-            v, s.d_chunk_doc.get(), s.d_chunks.get(), s.d_shingles.get(), scheme, k,
-            s.d_partial32.get());
-        DUPSCAN_CUDA_CHECK_LAUNCH();
+      switch (p_.perms.scheme) {
+        case Scheme::legacy:
+          minhash(s, v, chunks, kernels::LegacyScheme{a_.get(), b_.get()}, s.d_partial32,
+                  s.d_sig.get());
+          break;
+        case Scheme::affine32:
+          minhash(s, v, chunks, kernels::Affine32Scheme{a_.get(), b_.get()}, s.d_partial32,
+                  s.d_sig.get());
+          break;
+        case Scheme::affine64:
+          minhash(s, v, chunks, kernels::Affine64Scheme{a_.get(), b_.get()}, s.d_partial64,
+                  s.d_sig64.get());
+          break;
       }
-#else
-      for_each_index(chunks,
-                     items::MinhashChunkSolo<kernels::LegacyScheme>{
-                         v, s.d_chunk_doc.get(), s.d_chunks.get(), s.d_shingles.get(), scheme, k,
-                         s.d_partial32.get()},
-                     st, s.alloc);
-#endif
-      for_each_index(n * k,
-                     items::Combine<std::uint32_t>{s.d_partial32.get(), s.d_chunks.get(), k,
-                                                   spec::max_hash, s.d_sig.get()},
-                     st, s.alloc);
     }
     s.d_keys.reserve(std::max<std::size_t>(n * bands, 1), st, s.budget);
-    for_each_index(
-        n * bands,
-        items::BandKeys{s.d_sig.get(), s.d_shingles.get(), k, bands, rows, s.d_keys.get()}, st,
-        s.alloc);
+    if (wide()) {
+      for_each_index(n * bands,
+                     items::BandKeys<std::uint64_t>{s.d_sig64.get(), s.d_shingles.get(), k, bands,
+                                                    rows, s.d_keys.get()},
+                     st, s.alloc);
+    } else {
+      for_each_index(n * bands,
+                     items::BandKeys<std::uint32_t>{s.d_sig.get(), s.d_shingles.get(), k, bands,
+                                                    rows, s.d_keys.get()},
+                     st, s.alloc);
+    }
     s.h_keys.reserve(n * bands + 1);
     s.h_counts.reserve(n + 1);
     to_host(s.h_keys.get(), s.d_keys.get(), n * bands, st);
     to_host(s.h_counts.get(), s.d_shingles.get(), n, st);
-    if (s.signatures) {
+    if (s.signatures && wide()) {
+      s.h_sig64.reserve(n * k + 1);
+      to_host(s.h_sig64.get(), s.d_sig64.get(), n * k, st);
+    } else if (s.signatures) {
       s.h_sig.reserve(n * k + 1);
       to_host(s.h_sig.get(), s.d_sig.get(), n * k, st);
     }
+  }
+
+  // True when signatures are 64-bit (the compat sketch with the affine64 scheme).
+  bool wide() const {
+    return p_.kind == SketchKind::compat && p_.perms.scheme == Scheme::affine64;
+  }
+
+  // The MinHash sketch of the slot's batch under `scheme`: per chunk the K minima into `partial`,
+  // then per document the minimum over its chunks into sig[0, n * K).
+  template <class Scheme>
+  void minhash(Slot& s, const kernels::TextView& v, std::uint32_t chunks, const Scheme& scheme,
+               DeviceBuffer<typename Scheme::Value>& partial, typename Scheme::Value* sig) {
+    using Value = typename Scheme::Value;
+    const std::uint32_t k = p_.num_perm();
+    const Stream& st = s.stream;
+    partial.reserve(std::max<std::size_t>(std::size_t{chunks} * k, 1), st, s.budget);
+#if defined(DUPSCAN_ON_GPU)
+    if (chunks) {
+      minhash_chunks_kernel<<<chunks, kBlockThreads, 0, st.get()>>>(
+          v, s.d_chunk_doc.get(), s.d_chunks.get(), s.d_shingles.get(), scheme, k, partial.get());
+      DUPSCAN_CUDA_CHECK_LAUNCH();
+    }
+#else
+    for_each_index(chunks,
+                   items::MinhashChunkSolo<Scheme>{v, s.d_chunk_doc.get(), s.d_chunks.get(),
+                                                   s.d_shingles.get(), scheme, k, partial.get()},
+                   st, s.alloc);
+#endif
+    for_each_index(s.n * k,
+                   items::Combine<Value>{partial.get(), s.d_chunks.get(), k, Scheme::kEmpty, sig},
+                   st, s.alloc);
   }
 
   // Copies a finished batch from pinned memory to the caller's vectors.
@@ -565,7 +609,11 @@ class DeviceBackend final : public Backend {
     out.shingle_counts.assign(s.h_counts.get(), s.h_counts.get() + n);
     out.signatures.clear();
     out.signatures64.clear();
-    if (s.signatures) out.signatures.assign(s.h_sig.get(), s.h_sig.get() + n * k);
+    if (s.signatures && wide()) {
+      out.signatures64.assign(s.h_sig64.get(), s.h_sig64.get() + n * k);
+    } else if (s.signatures) {
+      out.signatures.assign(s.h_sig.get(), s.h_sig.get() + n * k);
+    }
   }
 
   [[noreturn]] void throw_does_not_fit(std::size_t bytes) const {
@@ -602,6 +650,8 @@ class DeviceBackend final : public Backend {
       whole.shingle_counts.insert(whole.shingle_counts.end(), got.shingle_counts.begin(),
                                   got.shingle_counts.end());
       whole.signatures.insert(whole.signatures.end(), got.signatures.begin(), got.signatures.end());
+      whole.signatures64.insert(whole.signatures64.end(), got.signatures64.begin(),
+                                got.signatures64.end());
     }
     s.out = &out;
     out = std::move(whole);

@@ -105,19 +105,72 @@ DUPSCAN_HD inline std::uint64_t shingle_value(const TextView& v, const std::uint
 }
 
 // ---- the MinHash schemes (spec.hpp step 5) ------------------------------------------------------
+//
+// A scheme says what a shingle hashes to (Hash), what a signature holds (Value, kEmpty when no
+// shingle), and splits step 5 in two: prepare() is the part that does not depend on the
+// permutation, applied once per shingle when its hash enters a tile; apply(perm(i), x) is
+// permutation i's part, run K times per shingle. For every shingle s and permutation i,
+//     apply(perm(i), prepare(hash(s)))  ==  h_i(hv) of spec.hpp step 5.
 
-/// datasketch's legacy scheme: 32-bit shingle hashes, ((a*h + b) mod 2^64) mod (2^61 - 1).
+/// datasketch's legacy scheme: 32-bit shingle hashes, ((a*h + b) mod 2^64) mod (2^61 - 1); nothing
+/// to prepare.
 struct LegacyScheme {
   using Hash = std::uint32_t;
   using Value = std::uint32_t;
+  struct Perm {
+    std::uint64_t a, b;
+  };
   static constexpr Value kEmpty = spec::max_hash;
-  const std::uint64_t* a;
-  const std::uint64_t* b;
+  const std::uint64_t* a;  ///< K multipliers (Permutations::a)
+  const std::uint64_t* b;  ///< K offsets
 
   DUPSCAN_HD static Hash hash(const unsigned char* p, std::size_t len) {
     return spec::shingle_hash(p, len);
   }
-  DUPSCAN_HD Value apply(std::uint32_t i, Hash h) const { return spec::permute(a[i], b[i], h); }
+  DUPSCAN_HD static Hash prepare(Hash h) { return h; }
+  DUPSCAN_HD Perm perm(std::uint32_t i) const { return {a[i], b[i]}; }
+  DUPSCAN_HD static Value apply(const Perm& p, Hash h) { return spec::permute(p.a, p.b, h); }
+};
+
+/// datasketch 2.0's affine32: 32-bit shingle hashes mixed once by fmix32, then a*m + b mod 2^32.
+struct Affine32Scheme {
+  using Hash = std::uint32_t;
+  using Value = std::uint32_t;
+  struct Perm {
+    std::uint32_t a, b;
+  };
+  static constexpr Value kEmpty = spec::max_hash;
+  const std::uint64_t* a;  ///< K odd multipliers below 2^32 (Permutations::a)
+  const std::uint64_t* b;  ///< K offsets below 2^32
+
+  DUPSCAN_HD static Hash hash(const unsigned char* p, std::size_t len) {
+    return spec::shingle_hash(p, len);
+  }
+  DUPSCAN_HD static Hash prepare(Hash h) { return spec::fmix32(h); }
+  DUPSCAN_HD Perm perm(std::uint32_t i) const {
+    return {static_cast<std::uint32_t>(a[i]), static_cast<std::uint32_t>(b[i])};
+  }
+  DUPSCAN_HD static Value apply(const Perm& p, Hash m) { return spec::affine32_step(p.a, p.b, m); }
+};
+
+/// datasketch 2.0's affine64: the full 64-bit XXH64 of each shingle mixed once by fmix64, then
+/// a*m + b mod 2^64; 64-bit signature values.
+struct Affine64Scheme {
+  using Hash = std::uint64_t;
+  using Value = std::uint64_t;
+  struct Perm {
+    std::uint64_t a, b;
+  };
+  static constexpr Value kEmpty = spec::max_hash64;
+  const std::uint64_t* a;  ///< K odd multipliers (Permutations::a)
+  const std::uint64_t* b;  ///< K offsets
+
+  DUPSCAN_HD static Hash hash(const unsigned char* p, std::size_t len) {
+    return spec::xxh64(p, len, 0);
+  }
+  DUPSCAN_HD static Hash prepare(Hash h) { return spec::fmix64(h); }
+  DUPSCAN_HD Perm perm(std::uint32_t i) const { return {a[i], b[i]}; }
+  DUPSCAN_HD static Value apply(const Perm& p, Hash m) { return spec::affine64_step(p.a, p.b, m); }
 };
 
 // ---- teams: who works on one chunk -------------------------------------------------------------
@@ -142,8 +195,9 @@ DUPSCAN_HD inline void chunk_place(const std::uint32_t* chunk_doc, const std::ui
 
 /**
  * The K minima of one chunk's shingles under a MinHash scheme, into partial[c * K, (c + 1) * K).
- * The team hashes kTile shingles at a time into `tile`, then each member folds the tile into the
- * permutations it owns (i = rank, rank + size, ...): no two members write the same minimum.
+ * The team hashes (and prepares) kTile shingles at a time into `tile`, then each member folds the
+ * tile into the permutations it owns (i = rank, rank + size, ...): no two members write the same
+ * minimum.
  */
 template <class Team, class Scheme>
 DUPSCAN_HD void minhash_chunk(const Team& team, const TextView& v, const std::uint32_t* chunk_doc,
@@ -163,13 +217,14 @@ DUPSCAN_HD void minhash_chunk(const Team& team, const TextView& v, const std::ui
     for (std::uint32_t s = team.rank(); s < tn; s += team.size()) {
       std::uint64_t b, e;
       shingle_range(v, d, first + t0 + s, b, e);
-      tile[s] = Scheme::hash(v.text + b, e - b);
+      tile[s] = Scheme::prepare(Scheme::hash(v.text + b, e - b));
     }
     team.sync();
     for (std::uint32_t i = team.rank(); i < k; i += team.size()) {
+      const typename Scheme::Perm perm = scheme.perm(i);
       typename Scheme::Value m = out[i];
       for (std::uint32_t s = 0; s < tn; ++s) {
-        const typename Scheme::Value x = scheme.apply(i, tile[s]);
+        const typename Scheme::Value x = Scheme::apply(perm, tile[s]);
         m = x < m ? x : m;
       }
       out[i] = m;
@@ -242,6 +297,11 @@ DUPSCAN_HD inline void densify(const std::uint64_t* bins, std::uint32_t k, std::
 DUPSCAN_HD inline std::uint64_t band_key_of(const std::uint32_t* sig, std::uint32_t shingles,
                                             std::uint32_t rows, std::uint32_t j) {
   return shingles ? spec::band_key(sig + std::size_t{j} * rows, rows, j) : 0;
+}
+/// The same for 64-bit signature values (affine64): spec::band_key64.
+DUPSCAN_HD inline std::uint64_t band_key_of(const std::uint64_t* sig, std::uint32_t shingles,
+                                            std::uint32_t rows, std::uint32_t j) {
+  return shingles ? spec::band_key64(sig + std::size_t{j} * rows, rows, j) : 0;
 }
 
 }  // namespace dupscan::kernels

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <type_traits>
 
 #include "common/radix_sort.hpp"
 #include "dupscan/backend.hpp"
@@ -24,34 +25,14 @@ class CpuBackend final : public Backend {
 
   Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) override {
     const std::size_t n = batch.size();
-    const std::size_t k = p_.num_perm();
-    const std::uint32_t bands = p_.lsh.bands;
     out.signatures.clear();
     out.signatures64.clear();
-    out.band_keys.assign(n * bands, 0);
+    out.band_keys.assign(n * p_.lsh.bands, 0);
     out.shingle_counts.assign(n, 0);
-    // Without signatures wanted, each document's goes to one scratch signature.
-    thread_local std::vector<std::uint32_t> scratch;
-    if (signatures) {
-      out.signatures.assign(n * k, spec::max_hash);
+    if (p_.kind == SketchKind::compat && p_.perms.scheme == Scheme::affine64) {
+      sketch_batch<std::uint64_t>(batch, signatures, out.signatures64, out);
     } else {
-      scratch.resize(k);
-    }
-    thread_local std::vector<std::uint32_t> hashes;
-    for (std::size_t d = 0; d < n; ++d) {
-      std::uint32_t* sig = signatures ? out.signatures.data() + d * k : scratch.data();
-      std::size_t count;
-      if (p_.kind == SketchKind::fast) {
-        count = fast_signature(batch.doc(d), p_.shingle, static_cast<std::uint32_t>(k), sig);
-      } else {
-        // Shingle hashes of one document go to a small scratch vector, then into the K minima.
-        shingle_hashes(batch.doc(d), p_.shingle, hashes);
-        if (!signatures) std::fill(sig, sig + k, spec::max_hash);
-        hasher_.update(hashes.data(), hashes.size(), sig);
-        count = hashes.size();
-      }
-      out.shingle_counts[d] = static_cast<std::uint32_t>(count);
-      if (count) band_keys(sig, p_.lsh, out.band_keys.data() + d * bands);
+      sketch_batch<std::uint32_t>(batch, signatures, out.signatures, out);
     }
     return 0;
   }
@@ -69,6 +50,46 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  // The sketch of every document of a batch with Value-wide signatures (uint64: affine64; uint32:
+  // legacy, affine32 and the fast sketch) into sigs (n * K) when asked for, else each into one
+  // scratch signature; band keys and shingle counts into out.
+  template <class Value>
+  void sketch_batch(const NormalizedBatch& batch, bool signatures, std::vector<Value>& sigs,
+                    SketchBatch& out) const {
+    const std::size_t n = batch.size();
+    const std::size_t k = p_.num_perm();
+    const std::uint32_t bands = p_.lsh.bands;
+    constexpr Value empty = static_cast<Value>(~Value{0});  // spec::max_hash / max_hash64
+    thread_local std::vector<Value> scratch;
+    if (signatures) {
+      sigs.assign(n * k, empty);
+    } else {
+      scratch.resize(k);
+    }
+    thread_local std::vector<Value> hashes;  // one document's shingle hashes
+    for (std::size_t d = 0; d < n; ++d) {
+      Value* sig = signatures ? sigs.data() + d * k : scratch.data();
+      std::size_t count;
+      if constexpr (std::is_same_v<Value, std::uint64_t>) {
+        shingle_hashes64(batch.doc(d), p_.shingle, hashes);
+        if (!signatures) std::fill(sig, sig + k, empty);
+        hasher_.update64(hashes.data(), hashes.size(), sig);
+        count = hashes.size();
+      } else if (p_.kind == SketchKind::fast) {
+        // The fast sketch ignores the scheme: it takes only K from the permutations.
+        count = fast_signature(batch.doc(d), p_.shingle, static_cast<std::uint32_t>(k), sig);
+      } else {
+        // Shingle hashes of one document go to a small scratch vector, then into the K minima.
+        shingle_hashes(batch.doc(d), p_.shingle, hashes);
+        if (!signatures) std::fill(sig, sig + k, empty);
+        hasher_.update(hashes.data(), hashes.size(), sig);
+        count = hashes.size();
+      }
+      out.shingle_counts[d] = static_cast<std::uint32_t>(count);
+      if (count) band_keys(sig, p_.lsh, out.band_keys.data() + d * bands);
+    }
+  }
+
   SketchParams p_;
   MinHasher hasher_;
 };
