@@ -121,11 +121,14 @@ done
 
 section "2b. a ~2 GB generated corpus (8 files made in parallel)"
 t0=$(seconds)
+pids=()
 for i in 0 1 2 3 4 5 6 7; do
   "$bin/dupscan_gen_corpus" --train "$here/data/examples/corpus.jsonl.gz" --size "$part_size" \
     --seed $((11 + i)) --out "$work/corpus-$i.jsonl" --truth "$work/truth-$i.jsonl" 2>/dev/null &
+  pids+=($!)
 done
-wait
+# The generators only: a plain `wait` would also wait for the tee behind this script's output.
+wait "${pids[@]}" || fail "dupscan_gen_corpus"
 echo "generated $(du -ch "$work"/corpus-*.jsonl | tail -1 | cut -f1) in $(since "$t0") s"
 for cfg in "${configs[@]}"; do
   name="corpus${cfg// /}"

@@ -76,8 +76,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
                         const PassOneOptions& o, const DedupObserver& obs) {
   PassOne pass;
   DocTable& docs = pass.docs;
-  const LshParams lsh = cfg.resolved_lsh();
-  const std::uint32_t bands = lsh.bands, k = cfg.num_perm;
+  const std::uint32_t bands = o.lsh.bands, k = cfg.num_perm;
   const bool want_signatures = o.keep_signatures || o.signatures_out != nullptr;
   RecordPipeline::Options po;
   po.inputs = cfg.inputs;
@@ -102,7 +101,9 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
       [&](unsigned w, const io::RawBatch& raw) {
         ResultBatch r;
         r.input = raw.input;
-        NormalizedBatch nb;
+        // One batch of normalized text per worker, reused (its memory stays mapped).
+        thread_local NormalizedBatch nb;
+        nb.clear();
         thread_local std::string norm;
         for_each_record(
             raw, parsers[w], r.blank,
