@@ -184,8 +184,8 @@ void add_sketch_options(CLI::App* cmd, DedupArgs& a) {
                   ->check(CLI::IsMember({"compat", "fast"}))
                   ->type_name("KIND"));
   o.push_back(cmd->add_option("--scheme", a.scheme,
-                              "datasketch's permutation scheme: affine32 (datasketch 2.0's "
-                              "default), affine64, or legacy (datasketch < 2.0); compat only")
+                              "datasketch's scheme: affine32 (its 2.0 default), affine64, "
+                              "legacy (datasketch < 2.0)")
                   ->capture_default_str()
                   ->check(CLI::IsMember({"affine32", "affine64", "legacy"}))
                   ->type_name("NAME"));
