@@ -320,6 +320,7 @@ TEST(Report, DedupPageOfTheExampleCorpusInChromium) {
   for (const char* n : {">12,850<", ">530<", ">125<", ">405<", ">12,320<", ">505<", ">446<"}) {
     EXPECT_NE(r.dom.find(n), std::string::npos) << n;
   }
+  EXPECT_NE(r.dom.find("compat (affine32), K = 128, seed 1"), std::string::npos);
   const auto pre = r.dom.find("id=\"terminal-summary\">");
   ASSERT_NE(pre, std::string::npos);
   const auto body = pre + std::string("id=\"terminal-summary\">").size();
