@@ -118,9 +118,10 @@ struct DedupConfig {
   void validate() const;
   /// bands x rows: the explicit ones, or datasketch's optimum for threshold, num_perm, weights.
   LshParams resolved_lsh() const;
-  /// What the backend sketches with: the sketch kind, shingles, resolved_lsh() and
-  /// make_permutations(num_perm, seed, scheme).
-  SketchParams sketch_params() const;
+  /// What the backend sketches with: the sketch kind, shingles, make_permutations(num_perm,
+  /// seed, scheme) and `lsh`, which must be resolved_lsh() (passed in: it is not cheap, and a
+  /// run resolves it once).
+  SketchParams sketch_params(LshParams lsh) const;
 };
 
 /**

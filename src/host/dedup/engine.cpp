@@ -106,7 +106,7 @@ class Engine {
   void setup_backend() {
     BackendOptions options;
     options.gpu_memory = cfg_.gpu_memory;
-    BackendChoice choice = make_backend(cfg_.backend, cfg_.sketch_params(), options);
+    BackendChoice choice = make_backend(cfg_.backend, cfg_.sketch_params(res_.lsh), options);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
     res_.backend_note = choice.note;

@@ -20,7 +20,7 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   part.threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   BackendOptions options;
   options.gpu_memory = cfg.gpu_memory;
-  BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(), options);
+  BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(part.lsh), options);
   part.sketcher = std::move(choice.backend);
   part.backend = part.sketcher->name();
   part.backend_note = choice.note;

@@ -78,7 +78,7 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
 
   BackendOptions options;
   options.gpu_memory = cfg.gpu_memory;
-  BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(), options);
+  BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(lsh), options);
   if (obs.info) obs.info(choice.note);
   Backend& backend = *choice.backend;
 
