@@ -75,6 +75,7 @@ def hashfunc_for(scheme):
 
 def run_datasketch(texts, args):
     from datasketch import MinHash, MinHashLSH
+    c0 = time.process_time()
     t0 = time.perf_counter()
     lsh = MinHashLSH(num_perm=args.num_perm, params=(args.bands, args.rows))
     kept = []
@@ -92,6 +93,7 @@ def run_datasketch(texts, args):
             continue
         lsh.insert(i, m)
         kept.append(i)
+    CPU["cpu_seconds"] = time.process_time() - c0
     return time.perf_counter() - t0, kept, n_shingles
 
 
@@ -132,12 +134,15 @@ def rensa_keep_first(token_sets, args):
 
 def run_rensa(texts, args, rho):
     from rensa import RMinHash, RMinHashLSH
+    c_tok = time.process_time()
     t_tok = time.perf_counter()
     token_sets = [shingles(t) for t in texts]
     t_tok = time.perf_counter() - t_tok
+    CPU["tokenize_cpu_seconds"] = time.process_time() - c_tok
     n = sum(len(t) for t in token_sets)
     seconds = None
     for _ in range(args.repeat):  # best of --repeat, as bench_sketch times dupscan's sketches
+        c0 = time.process_time()
         t0 = time.perf_counter()
         if rho:
             matrix = RMinHash.digest_matrix_from_token_sets_rho(
@@ -149,6 +154,8 @@ def run_rensa(texts, args, rho):
                           num_bands=args.bands)
         flags = lsh.query_duplicate_flags_matrix_one_shot(matrix)
         dt = time.perf_counter() - t0
+        if seconds is None or dt < seconds:  # the best run's CPU time with it
+            CPU["cpu_seconds"] = time.process_time() - c0
         seconds = dt if seconds is None else min(seconds, dt)
     flagged = sum(1 for f in flags if f)
     kept = rensa_keep_first(token_sets, args) if not rho else None
@@ -167,6 +174,9 @@ def run_rensa_sig(texts, args):
         seconds = dt if seconds is None else min(seconds, dt)
     return seconds, None, n
 
+
+# CPU seconds (time.process_time) of what an engine timed, reported beside the wall seconds.
+CPU = {}
 
 JANITOR_TABLE = None
 
@@ -278,7 +288,7 @@ def main():
         extra = {"tokenize_seconds": t_tok, "flagged": flagged}
     else:
         seconds, kept, n = run_rensa_sig(texts, args)
-    result.update({"seconds": seconds, "shingles": n, **extra})
+    result.update({"seconds": seconds, "shingles": n, **extra, **CPU})
     if kept is not None and args.kept:
         with open(args.kept, "w") as f:
             for i in kept:

@@ -8,8 +8,10 @@
 #   scripts/check-equivalence.sh BASE_REV [--size 1G] [--backends "cpu cuda-host"]
 #
 # BASE_REV is built in a temporary worktree. NEW_ARGS (environment) is added to every dedup and
-# index command of this tree only (e.g. NEW_ARGS="--scheme legacy" against a revision older than the
-# schemes); IGNORE_REPORT_KEYS lists report.json keys (dotted paths) this tree may add or change.
+# index command of this tree only -- not to contam, nor to a --sketch fast run (the fast sketch
+# takes no --scheme) -- e.g. NEW_ARGS="--scheme legacy" against a revision older than the schemes;
+# IGNORE_REPORT_KEYS lists report.json and index.json keys (dotted paths) this tree may add or
+# change.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 base_rev=${1:?usage: check-equivalence.sh BASE_REV [--size 1G] [--backends LIST]}
@@ -126,10 +128,11 @@ run_side() {  # side kind out backend args...
     a=${a//\{out\}/$out}
     args+=("${a//\{side\}/$side}")
   done
-  local extra=()
+  local extra=() fast=0
+  for a in "${args[@]}"; do [[ $a == fast ]] && fast=1; done
   if [[ $side == new ]]; then
     # shellcheck disable=SC2206
-    extra=($new_args)
+    [[ ${args[0]} != contam && $fast == 0 ]] && extra=($new_args)
     [[ -n $backend && ${args[0]} != contam ]] && extra+=(--backend "$backend")
   fi
   case $kind in

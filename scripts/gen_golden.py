@@ -16,7 +16,10 @@
 Writes tests/data/golden_xxh64.json, golden_permutations.json, golden_sketches.jsonl (legacy),
 golden_affine.json (affine permutations, fmix vectors, 64-bit band keys), golden_sketches_affine.jsonl
 (affine32 and affine64 signatures and band keys), golden_fast_sketch.jsonl (the fast sketch, from a
-Python implementation of fast_sketch.hpp) and golden_lsh_params.json. The tests compare dupscan
+Python implementation of fast_sketch.hpp), golden_lsh_params.json, and for the end-to-end tests of
+the built binary (tests/test_scheme_cli.cpp) e2e_corpus.jsonl (real text from ../shared/data with
+planted copies) and golden_end_to_end.json (every scheme's signatures and MinHash estimates of
+that corpus and of the example corpus). The tests compare dupscan
 against these files; a change of the maths shows up as a diff of them. datasketch is pinned
 (DATASKETCH, as in bench/requirements.txt): its schemes are what the files record.
 """
@@ -316,6 +319,7 @@ def main() -> None:
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
     write_affine(meta)
+    write_end_to_end(meta)
 
     params = []
     for k in (8, 16, 32, 64, 100, 128, 200, 256):
@@ -385,6 +389,144 @@ def write_affine(meta) -> None:
                         "signature": sig if scheme == "affine32" else [str(x) for x in sig],
                         "band_keys": [str(x) for x in keyfunc(sig, bands, rows)] if sh else []}
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+# --- end to end: what `dupscan dedup --scheme S --write-signatures F --no-verify` must write ------
+
+SCHEMES = ("affine32", "affine64", "legacy")
+E2E_CHUNK = 128  # documents per digest of the example corpus's signatures
+
+
+def scheme_minhash(scheme, sh, k=128, seed=1):
+    """datasketch's MinHash of a document's shingles as a user of each scheme writes it: the low
+    32 bits of XXH64 for affine32 (datasketch 2.0's default: no scheme= given) and legacy, the
+    full XXH64 for affine64."""
+    if scheme == "affine32":
+        m = MinHash(num_perm=k, seed=seed, hashfunc=shingle_hash)
+        assert m.scheme == "affine32"
+    else:
+        m = MinHash(num_perm=k, seed=seed, scheme=scheme,
+                    hashfunc=shingle_hash64 if scheme == "affine64" else shingle_hash)
+    if sh:
+        m.update_batch(sh)
+    return m
+
+
+def e2e_corpus():
+    """A small corpus of real text from ../shared/data with planted near and exact copies:
+    GSM8K test questions, HumanEval prompts, wikitext-2 paragraphs, tinyshakespeare passages,
+    and a few edge cases. Deterministic."""
+    rnd = random.Random(20261129)
+    docs = []
+
+    def add(text):
+        docs.append({"id": "e2e-%02d" % len(docs), "text": text})
+
+    def near(text, edits):
+        words = text.split(" ")
+        for _ in range(edits):
+            i = rnd.randrange(len(words))
+            op = rnd.choice(("sub", "del", "ins"))
+            if op == "sub":
+                words[i] = rnd.choice(("apple", "river", "seven", "quietly", "blue"))
+            elif op == "del" and len(words) > 10:
+                del words[i]
+            else:
+                words.insert(i, rnd.choice(("indeed", "also", "then", "perhaps")))
+        return " ".join(words)
+
+    originals = []
+    with open(os.path.join(SHARED, "gsm8k_test.jsonl"), encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i >= 14:
+                break
+            originals.append(json.loads(line)["question"])
+    with gzip.open(os.path.join(SHARED, "humaneval.jsonl.gz"), "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i >= 4:
+                break
+            originals.append(json.loads(line)["prompt"])
+    with open(os.path.join(SHARED, "wikitext2_valid.txt"), encoding="utf-8") as f:
+        paras = [l.strip() for l in f if 60 <= len(l.split()) <= 160 and not l.startswith(" =")]
+    originals += paras[:8]
+    with open(os.path.join(SHARED, "tinyshakespeare.txt"), encoding="utf-8") as f:
+        play = f.read()
+    for start in (0, 5000, 20000, 40000):
+        originals.append(play[start:start + 600])
+    for text in originals:
+        add(text)
+    # Near copies of every other original (1 to 3 word edits), two exact ones (one equal only
+    # after normalization), and edge cases.
+    for i, text in enumerate(originals):
+        if i % 2 == 0:
+            add(near(text, 1 + i % 3))
+    add(originals[1])
+    add(originals[20].upper().replace(",", " ,"))
+    for text in ("", "!!! ... ---", "Hello", "ΣΊΣΥΦΟΣ ΚΑΙ Η ΠΕΤΡΑ του βουνού, όπως πάντα· τέλος.",
+                 "I \u2764\ufe0f data \U0001F680\U0001F680 dedup \u2014 ok? \u20ac5 + 3 = \u20ac8"):
+        add(text)
+    return docs
+
+
+def write_end_to_end(meta) -> None:
+    """tests/data/e2e_corpus.jsonl and golden_end_to_end.json: for each scheme, datasketch's
+    signature of every document of that corpus (K = 128, seed 1, word 5-grams, default
+    normalization) and its MinHash.jaccard for every pair of documents where it is above 0; for
+    the example corpus (examples/corpus.jsonl.gz), XXH64 digests of the signatures of each
+    E2E_CHUNK documents in input order (values as little-endian uint32, uint64 for affine64) and
+    MinHash.jaccard of every planted near pair (examples/planted.jsonl; "planted" lists the pairs,
+    "planted_jaccard" the estimates in that order). Signature values are JSON integers, as
+    dupscan's --write-signatures writes them (the older golden files write 64-bit values as
+    strings)."""
+    docs = e2e_corpus()
+    with open(os.path.join(OUT, "e2e_corpus.jsonl"), "w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    corpus = {}
+    for scheme in SCHEMES:
+        sketches = []
+        for d in docs:
+            sh = shingles(normalize(d["text"].encode()), "word", 5)
+            sketches.append((d["id"], len(sh), scheme_minhash(scheme, sh)))
+        pairs = []
+        for i in range(len(sketches)):
+            for j in range(i + 1, len(sketches)):
+                if sketches[i][1] and sketches[j][1]:
+                    est = sketches[i][2].jaccard(sketches[j][2])
+                    if est > 0:
+                        pairs.append([sketches[i][0], sketches[j][0], est])
+        corpus[scheme] = {
+            "documents": [{"id": i, "shingles": n, "signature": [int(x) for x in m.hashvalues]}
+                          for i, n, m in sketches],
+            "jaccard": pairs}
+
+    with gzip.open(os.path.join(ROOT, "examples", "corpus.jsonl.gz"), "rt", encoding="utf-8") as f:
+        example = [json.loads(l) for l in f if l.strip()]
+    with open(os.path.join(ROOT, "examples", "planted.jsonl"), encoding="utf-8") as f:
+        planted = [json.loads(l) for l in f if l.strip()]
+    shingled = {d["id"]: shingles(normalize(d["text"].encode()), "word", 5) for d in example}
+    examples = {}
+    for scheme in SCHEMES:
+        fmt = "<%dQ" if scheme == "affine64" else "<%dI"
+        chunks = []
+        sketch = {}
+        for c in range(0, len(example), E2E_CHUNK):
+            values, n = [], 0
+            for d in example[c:c + E2E_CHUNK]:
+                m = scheme_minhash(scheme, shingled[d["id"]])
+                sketch[d["id"]] = m
+                values += [int(x) for x in m.hashvalues]
+                n += len(shingled[d["id"]])
+            chunks.append({"documents": len(example[c:c + E2E_CHUNK]), "shingles": n,
+                           "xxh64": str(xxhash.xxh64_intdigest(
+                               struct.pack(fmt % len(values), *values)))})
+        examples[scheme] = {"chunks": chunks, "planted_jaccard": [
+            sketch[p["id"]].jaccard(sketch[p["of"]]) for p in planted if p["edit"] != "exact"]}
+    with open(os.path.join(OUT, "golden_end_to_end.json"), "w") as f:
+        json.dump({"meta": meta, "num_perm": 128, "seed": 1, "shingle": "word:5",
+                   "chunk": E2E_CHUNK, "corpus": corpus,
+                   "planted": [[p["id"], p["of"]] for p in planted if p["edit"] != "exact"],
+                   "examples": examples}, f)
 
 
 if __name__ == "__main__":

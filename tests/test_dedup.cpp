@@ -47,6 +47,8 @@ DedupConfig config_for(const test::TempDir& dir, std::vector<std::string> inputs
   return cfg;
 }
 
+void expect_small_corpus(const test::TempDir& dir, const DedupResult& r, Scheme scheme);
+
 TEST(Dedup, SmallCorpusExactNearEmptyAndUnrelated) {
   test::TempDir dir;
   std::string in;
@@ -55,11 +57,23 @@ TEST(Dedup, SmallCorpusExactNearEmptyAndUnrelated) {
   in += record("blank-text",
                "  " + std::string(kBase.size(), ' ') + "\n");  // normalizes to nothing: empty
   in += record("a-copy", replace_word(kBase, "The committee", "THE COMMITTEE!!"));  // exact
-  in += record("a-near", replace_word(kBase, "Tuesday", "Wednesday"));              // near
+  // Near: the last word changed, 1 of 57 shingles: Jaccard 56/58, a candidate of 9 x 13 bands
+  // with probability 1 - (1 - (56/58)^13)^9 = 0.9999 whatever the permutations. (One word in the
+  // middle, Jaccard 0.84, is one with probability 0.62: found with legacy's permutations, missed
+  // with affine32's.)
+  in += record("a-near", replace_word(kBase, "regional office", "regional council"));
   in += record("c", "completely different and short");
   in += "\n";  // blank line: not a record
   test::write_file(dir / "in.jsonl", in);
-  const DedupResult r = run_dedup(config_for(dir, {dir / "in.jsonl"}));
+  for (Scheme scheme : {Scheme::affine32, Scheme::affine64, Scheme::legacy}) {
+    SCOPED_TRACE(scheme_name(scheme));
+    DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+    cfg.scheme = scheme;
+    expect_small_corpus(dir, run_dedup(cfg), scheme);
+  }
+}
+
+void expect_small_corpus(const test::TempDir& dir, const DedupResult& r, Scheme scheme) {
   EXPECT_EQ(r.counts.documents, 6u);
   EXPECT_EQ(r.counts.empty, 1u);
   EXPECT_EQ(r.counts.exact_duplicates, 1u);
@@ -85,6 +99,7 @@ TEST(Dedup, SmallCorpusExactNearEmptyAndUnrelated) {
   EXPECT_EQ(std::string_view(rep["backend"]), "cpu");
   EXPECT_EQ(std::string_view(rep["inputs"].at(0)["compression"]), "none");
   EXPECT_EQ(std::string_view(rep["inputs"].at(0)["xxh3_64"]).size(), 16u);
+  EXPECT_EQ(std::string_view(rep["parameters"]["scheme"]), scheme_name(scheme));
 }
 
 TEST(Dedup, JaccardOfNearDuplicateIsTheExactSetJaccard) {
@@ -95,6 +110,9 @@ TEST(Dedup, JaccardOfNearDuplicateIsTheExactSetJaccard) {
   test::write_file(dir / "in.jsonl", record("a", kBase) + record("b", near));
   DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
   cfg.threshold = 0.7;
+  // 32 bands of 4 rows: a candidate with probability 1 - (1 - 0.84^4)^32 > 0.99999999 (with
+  // the 14 x 9 bands of T = 0.7: 0.96, and these two texts' affine32 signatures miss it).
+  cfg.lsh = LshParams{32, 4};
   run_dedup(cfg);
   const std::string dups = test::read_file(dir / "out/duplicates.jsonl");
   std::string expected;
@@ -299,11 +317,15 @@ TEST(Dedup, SkippingExactCopiesInPass1ChangesNothing) {
   const std::string x = replace_word(kBase, "budget", "schedule");
   in = record("slow", slow) + record("x", x) + record("x-copy", "  " + x + " ") + in;
   test::write_file(dir / "in.jsonl", in);
-  for (bool verify : {true, false}) {
+  // Without verification the copied signatures are 32-bit (affine32) or 64-bit (affine64).
+  const std::pair<bool, Scheme> cases[] = {
+      {true, Scheme::affine32}, {false, Scheme::affine32}, {false, Scheme::affine64}};
+  for (const auto& [verify, scheme] : cases) {
     std::string ref;
     for (int run = 0; run < 3; ++run) {
       DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
       cfg.verify = verify;
+      cfg.scheme = scheme;
       cfg.threads = run == 0 ? 1 : 2;
       if (run == 1) cfg.batch_bytes = record("slow", slow).size() + 100;  // slow, x | x-copy, ...
       if (run == 2) cfg.write_signatures = dir / "sigs.jsonl";
@@ -315,7 +337,7 @@ TEST(Dedup, SkippingExactCopiesInPass1ChangesNothing) {
         ref = dups;
         EXPECT_GE(test::lines_of(ref).size(), 78u);  // x-copy, 39 b's, 38 or 39 a's
       } else {
-        EXPECT_EQ(dups, ref) << "verify " << verify << " run " << run;
+        EXPECT_EQ(dups, ref) << "verify " << verify << " run " << run << " " << scheme_name(scheme);
       }
     }
     EXPECT_EQ(test::lines_of(test::read_file(dir / "sigs.jsonl")).size(), 83u);
@@ -326,33 +348,42 @@ TEST(Dedup, WriteSignaturesGivesEachDocumentsSketch) {
   test::TempDir dir;
   test::write_file(dir / "in.jsonl",
                    record("x", kBase) + "{\"text\":\"\"}\n" + record("z", kOther));
-  DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
-  cfg.write_signatures = dir / "sigs.jsonl";
-  run_dedup(cfg);
-  simdjson::dom::parser parser;
-  const auto lines = test::lines_of(test::read_file(dir / "sigs.jsonl"));
-  ASSERT_EQ(lines.size(), 3u);
-  SketchParams params;
-  params.perms = make_permutations(128, 1);
-  params.lsh = {9, 13};
-  const std::string texts[] = {kBase, "", kOther};
-  for (std::size_t i = 0; i < 3; ++i) {
-    auto rec = test::parse_json(parser, lines[i]);
-    NormalizedBatch nb;
-    nb.add(normalize(texts[i]));
-    SketchBatch sb;
-    make_cpu_backend(params)->sketch(nb, sb);
-    std::size_t k = 0;
-    for (auto v : rec["signature"].get_array())
-      EXPECT_EQ(std::uint64_t(v), sb.signatures.at(k++));
-    EXPECT_EQ(k, 128u);
-    EXPECT_EQ(std::uint64_t(rec["shingles"]), sb.shingle_counts[0]);
-    std::size_t b = 0;
-    for (auto v : rec["band_keys"].get_array())
-      EXPECT_EQ(std::uint64_t(v), sb.band_keys.at(b++));
-    EXPECT_EQ(b, i == 1 ? 0u : 9u);  // an empty document has no band keys
+  for (Scheme scheme : {Scheme::affine32, Scheme::affine64, Scheme::legacy}) {
+    SCOPED_TRACE(scheme_name(scheme));
+    DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
+    cfg.scheme = scheme;
+    cfg.write_signatures = dir / "sigs.jsonl";
+    run_dedup(cfg);
+    simdjson::dom::parser parser;
+    const auto lines = test::lines_of(test::read_file(dir / "sigs.jsonl"));
+    ASSERT_EQ(lines.size(), 3u);
+    SketchParams params;
+    params.perms = make_permutations(128, 1, scheme);
+    params.lsh = {9, 13};
+    const std::string texts[] = {kBase, "", kOther};
+    for (std::size_t i = 0; i < 3; ++i) {
+      auto rec = test::parse_json(parser, lines[i]);
+      NormalizedBatch nb;
+      nb.add(normalize(texts[i]));
+      SketchBatch sb;
+      make_cpu_backend(params)->sketch(nb, sb);
+      std::vector<std::uint64_t> want(sb.signatures.begin(), sb.signatures.end());
+      if (scheme == Scheme::affine64) want = sb.signatures64;
+      std::vector<std::uint64_t> got;
+      for (auto v : rec["signature"].get_array())
+        got.push_back(std::uint64_t(v));
+      EXPECT_EQ(got, want);
+      EXPECT_EQ(got.size(), 128u);
+      // The empty document: datasketch's empty value, 2^64 - 1 for affine64.
+      if (i == 1) EXPECT_EQ(got.at(0), empty_value(scheme));
+      EXPECT_EQ(std::uint64_t(rec["shingles"]), sb.shingle_counts[0]);
+      std::size_t b = 0;
+      for (auto v : rec["band_keys"].get_array())
+        EXPECT_EQ(std::uint64_t(v), sb.band_keys.at(b++));
+      EXPECT_EQ(b, i == 1 ? 0u : 9u);  // an empty document has no band keys
+    }
+    EXPECT_EQ(test::str(test::parse_json(parser, lines[1])["id"]), (dir / "in.jsonl") + ":2");
   }
-  EXPECT_EQ(test::str(test::parse_json(parser, lines[1])["id"]), (dir / "in.jsonl") + ":2");
 }
 
 // The examples corpus split into three inputs of three formats.

@@ -219,7 +219,8 @@ TEST(Distributed, SameBytesAsOneProcessOnOneToFourRanks) {
 }
 
 // Larger clusters spanning ranks (threshold 0.5), the longest member kept (often on another rank
-// than the cluster's first), ids from path:line (no id field), character shingles.
+// than the cluster's first), ids from path:line (no id field), character shingles, the affine64
+// scheme (64-bit signatures and their band keys).
 TEST(Distributed, KeepLongestLowThresholdNoIds) {
   test::TempDir dir;
   const auto inputs = write_parts(dir, 4);
@@ -229,6 +230,7 @@ TEST(Distributed, KeepLongestLowThresholdNoIds) {
     c.threshold = 0.5;
     c.id_field = "no_such_field";
     c.shingle = ShingleSpec::parse("char:9");
+    c.scheme = Scheme::affine64;
     return c;
   };
   const DedupResult r1 = run_dedup(cfg(dir / "one"));
@@ -443,6 +445,14 @@ TEST(DistributedMpi, MpirunOneTwoFourRanksWriteWhatDupscanWrites) {
     EXPECT_EQ(r.err.find("dupscan dedup:"), r.err.rfind("dupscan dedup:")) << r.err;
     expect_same_outputs(dir / "one", out, "mpirun -np " + std::to_string(ranks));
   }
+  // dupscan-mpi takes --scheme as dupscan does.
+  const auto legacy = test::run_dupscan(args(dir / "one-legacy") + " --scheme legacy");
+  ASSERT_EQ(legacy.exit_code, 0) << legacy.err;
+  const auto r = mpirun(2, args(dir / "np2-legacy") + " --scheme legacy");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_same_outputs(dir / "one-legacy", dir / "np2-legacy", "mpirun -np 2 --scheme legacy");
+  EXPECT_NE(test::read_file(dir / "np2-legacy/report.json").find("\"scheme\": \"legacy\""),
+            std::string::npos);
 }
 
 TEST(DistributedMpi, MpirunFailuresExitNonZeroAndKeepEarlierOutputs) {

@@ -903,8 +903,8 @@ void against_takes_index_parameters() {
   test::TempDir dir;
   write_old_and_new(dir);
   const std::string params =
-      " --text-field question --shingle word:3 --num-perm 64 --seed 7 --threshold 0.7 "
-      "--keep-case --lsh-weights 0.3,0.7";
+      " --text-field question --scheme legacy --shingle word:3 --num-perm 64 --seed 7 "
+      "--threshold 0.7 --keep-case --lsh-weights 0.3,0.7";
   ASSERT_EQ(
       run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(dir / "idx") + params)
           .exit_code,
@@ -924,15 +924,17 @@ void against_takes_index_parameters() {
   std::string b1, b2;
   EXPECT_EQ(simdjson::minify(report(p1, dir / "implicit", b1)["parameters"]),
             simdjson::minify(report(p2, dir / "stated", b2)["parameters"]));
-  EXPECT_NE(implicit.err.find("from the index    --text-field question, --shingle word:3, "
-                              "--num-perm 64, --seed 7, --keep-case, --threshold 0.7, "
-                              "--lsh-weights 0.3,0.7"),
+  EXPECT_NE(implicit.err.find("from the index    --text-field question, --scheme legacy, "
+                              "--shingle word:3, --num-perm 64, --seed 7, --keep-case, "
+                              "--threshold 0.7, --lsh-weights 0.3,0.7"),
             std::string::npos)
       << implicit.err;
   // Options given must match, and every difference is listed with the index's value.
-  const auto diff = run_dupscan(run + q(dir / "diff") + " --num-perm 128 --shingle word:5");
+  const auto diff =
+      run_dupscan(run + q(dir / "diff") + " --num-perm 128 --shingle word:5 --scheme affine64");
   EXPECT_EQ(diff.exit_code, 2);
-  EXPECT_NE(diff.err.find("--shingle word:5 (the index: word:3); --num-perm 128 (the index: 64)"),
+  EXPECT_NE(diff.err.find("--scheme affine64 (the index: legacy); --shingle word:5 (the index: "
+                          "word:3); --num-perm 128 (the index: 64)"),
             std::string::npos)
       << diff.err;
   EXPECT_FALSE(test::file_exists(dir / "diff"));

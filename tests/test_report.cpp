@@ -315,10 +315,12 @@ TEST(Report, DedupPageOfTheExampleCorpusInChromium) {
     EXPECT_NE(r.dom.find(attr("data-exact", exact[groups[i].second].second)), std::string::npos)
         << "exact group of cluster " << groups[i].second;
   }
-  // The headline numbers and the terminal summary, as dedup printed it.
-  for (const char* n : {">12,850<", ">527<", ">125<", ">402<", ">12,323<", ">499<", ">432<"}) {
+  // The headline numbers (the example corpus under the default scheme, affine32) and the
+  // terminal summary, as dedup printed it.
+  for (const char* n : {">12,850<", ">530<", ">125<", ">405<", ">12,320<", ">505<", ">446<"}) {
     EXPECT_NE(r.dom.find(n), std::string::npos) << n;
   }
+  EXPECT_NE(r.dom.find("compat (affine32), K = 128, seed 1"), std::string::npos);
   const auto pre = r.dom.find("id=\"terminal-summary\">");
   ASSERT_NE(pre, std::string::npos);
   const auto body = pre + std::string("id=\"terminal-summary\">").size();

@@ -62,6 +62,11 @@ struct DedupConfig {
   NormalizeOptions normalize;
   ShingleSpec shingle;
   SketchKind sketch = SketchKind::compat;  ///< --sketch compat (datasketch) | fast (OPH)
+  /// The compat sketch's permutation scheme (minhash.hpp, spec.hpp step 5): affine32 is
+  /// datasketch 2.0's default, legacy what datasketch computed before 2.0 (and computes with
+  /// scheme="legacy"), affine64 its 64-bit variant fed with the full XXH64. The fast sketch has
+  /// no permutations and ignores it.
+  Scheme scheme = Scheme::affine32;
   std::uint32_t num_perm = 128;
   std::uint32_t seed = 1;
   double threshold = 0.8;
@@ -82,6 +87,9 @@ struct DedupConfig {
   std::string write_deduped;  ///< path of the deduplicated copy of the input, or empty
   /// Path of a JSONL file with every document's signature and band keys, or empty:
   /// {"id", "shingles", "signature": [K values], "band_keys": [bands values]} in input order.
+  /// Every value is a decimal JSON integer: signature values are below 2^32, or below 2^64 with
+  /// the affine64 scheme; band keys are 64-bit. (Exact for Python's json and for parsers with
+  /// 64-bit integers; a JavaScript reader's JSON.parse rounds integers above 2^53.)
   std::string write_signatures;
   std::string tmp_dir;   ///< spool files (stdin); default: output_dir
   unsigned threads = 0;  ///< worker threads; 0 = all hardware threads
@@ -110,15 +118,20 @@ struct DedupConfig {
   void validate() const;
   /// bands x rows: the explicit ones, or datasketch's optimum for threshold, num_perm, weights.
   LshParams resolved_lsh() const;
+  /// What the backend sketches with: the sketch kind, shingles, make_permutations(num_perm,
+  /// seed, scheme) and `lsh`, which must be resolved_lsh() (passed in: it is not cheap, and a
+  /// run resolves it once).
+  SketchParams sketch_params(LshParams lsh) const;
 };
 
 /**
  * @brief `dedup --against`: every parameter of the index at config.against (text field, format,
- * sketch, K, seed, shingle, normalization, threshold, bands x rows) that the caller did not set
- * on purpose is taken from the index; those it did set must match the index.
+ * sketch, scheme, K, seed, shingle, normalization, threshold, bands x rows) that the caller did
+ * not set on purpose is taken from the index; those it did set must match the index. An index
+ * whose manifest names no scheme was built before the schemes: legacy.
  * @param given the options set on purpose, by name: "--text-field", "--id-field", "--format",
- * "--sketch", "--num-perm", "--seed", "--shingle", "--keep-case", "--keep-punct", "--threshold",
- * "--lsh-weights", "--bands", "--rows".
+ * "--sketch", "--scheme", "--num-perm", "--seed", "--shingle", "--keep-case", "--keep-punct",
+ * "--threshold", "--lsh-weights", "--bands", "--rows".
  * Fills config.from_index with the options taken. @throw UsageError listing every given option
  * that disagrees with the index, each with the index's value; Error when the index is unreadable.
  */
@@ -235,7 +248,8 @@ struct IndexResult {
 /**
  * @brief `dupscan index build|add`: reads and sketches config.inputs as dedup's pass 1 does and
  * stores every document (location, id, exact hash, band keys) in the index at `dir`. For add,
- * the sketch parameters, fields and normalization are the index's (config's are ignored).
+ * the sketch parameters (scheme included), fields and normalization are the index's (config's
+ * are ignored).
  * @throw UsageError for an invalid configuration, stdin as an input, an input already indexed,
  * build over an existing index; Error as run_dedup.
  */

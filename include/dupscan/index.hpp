@@ -8,8 +8,12 @@
  * A directory holding
  *  - `index.json`, the manifest:
  *    {"format": "dupscan-index", "version": 1,
- *     "parameters": {"sketch", "num_perm", "seed", "bands", "rows", "shingle", "lowercase",
- *                    "strip_punctuation", "unicode", "text_field", "id_field"},
+ *     "parameters": {"sketch", "scheme", "num_perm", "seed", "bands", "rows", "shingle",
+ *                    "lowercase", "strip_punctuation", "unicode", "text_field", "id_field",
+ *                    "format"},
+ *     ("scheme": the compat sketch's permutation scheme, "affine32", "affine64" or "legacy";
+ *     absent for the fast sketch, which has none. A compat manifest without it was written
+ *     before the schemes existed, when every index was legacy, and is read as legacy.)
  *     "threshold": the --threshold it was built with (information only),
  *     "inputs": [{"path": absolute path, "size": bytes, "mtime_ns", "compression", "xxh3_64"}],
  *     "segments": [{"file": "segment-NNNNNN.bin", "documents", "bytes", "xxh3_64"}],
@@ -57,6 +61,8 @@ constexpr std::uint32_t kFormatVersion = 1;
 /// What must be equal between the index and a run that uses it.
 struct Params {
   std::string sketch;  ///< "compat" or "fast"
+  /// The compat sketch's scheme (minhash.hpp's scheme_name); empty for the fast sketch.
+  std::string scheme;
   std::uint32_t num_perm = 0, seed = 0, bands = 0, rows = 0;
   std::string shingle;  ///< e.g. "word:5"
   bool lowercase = true, strip_punctuation = true;
@@ -109,8 +115,8 @@ struct Docs {
 /// True when `dir` holds an index.json.
 bool exists(const std::string& dir);
 
-/// @throw Error naming the file when the manifest is missing, unreadable or not an index of this
-/// format version.
+/// @throw Error naming the file when the manifest is missing, unreadable, not an index of this
+/// format version, or names a scheme this dupscan does not know.
 Manifest read_manifest(const std::string& dir);
 
 constexpr std::uint64_t kNone = ~std::uint64_t{0};

@@ -41,6 +41,14 @@ LSH bands; every candidate pair is then checked by the exact Jaccard similarity 
 documents' shingle sets against --threshold. Clusters are connected components; one document per
 cluster is kept (--keep).
 
+Signatures (--write-signatures, and the estimates of --no-verify) are datasketch's for the same
+shingles, K and seed, given its hashfunc = the low 32 bits of XXH64 (seed 0) -- all 64 bits for
+affine64: --scheme affine32 (the default) is MinHash(num_perm=K, seed=S) of datasketch 2.0;
+--scheme legacy is datasketch before 2.0, or 2.0 with scheme="legacy" (use it to match an
+existing pipeline); --scheme affine64 is scheme="affine64", with 64-bit values. --sketch fast
+has no permutations: --scheme is an error with it. Signature values are decimal JSON integers
+(affine64's go up to 2^64 - 1: exact in Python, rounded above 2^53 by JavaScript's JSON.parse).
+
 Exit status: 0 success, 1 failure (bad input, I/O), 2 usage error, 130 interrupted.
 
 Examples:
@@ -54,6 +62,7 @@ struct DedupArgs {
   std::string shingle = "word:5";
   std::string keep = "first";
   std::string sketch = "compat";
+  std::string scheme = "affine32";
   std::string format = "jsonl";
   std::string max_skipped = "10%";
   std::string gpu_memory = "0";
@@ -84,6 +93,12 @@ DedupConfig resolve(DedupArgs& a) {
   cfg.shingle = ShingleSpec::parse(a.shingle);
   cfg.verify = !a.no_verify;
   cfg.sketch = a.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
+  cfg.scheme = *parse_scheme(a.scheme);  // CLI11 checked the name
+  if (cfg.sketch == SketchKind::fast && a.given("--scheme")) {
+    throw UsageError(
+        "--scheme applies to --sketch compat only: the fast sketch has no permutations "
+        "(leave --scheme out, or use --sketch compat)");
+  }
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
@@ -168,6 +183,12 @@ void add_sketch_options(CLI::App* cmd, DedupArgs& a) {
                   ->capture_default_str()
                   ->check(CLI::IsMember({"compat", "fast"}))
                   ->type_name("KIND"));
+  o.push_back(cmd->add_option("--scheme", a.scheme,
+                              "datasketch's scheme: affine32 (its 2.0 default), affine64, "
+                              "legacy (datasketch < 2.0)")
+                  ->capture_default_str()
+                  ->check(CLI::IsMember({"affine32", "affine64", "legacy"}))
+                  ->type_name("NAME"));
   o.push_back(cmd->add_option("--threshold", a.cfg.threshold,
                               "Jaccard at or above which documents are duplicates")
                   ->capture_default_str()
@@ -220,9 +241,10 @@ const char* kIndexFooter = R"(
 An index keeps, per document, where it is (file, offset, line), its id, the exact hash of its
 normalized text and its LSH band keys -- never the text, which is read again from the indexed
 files when a candidate pair is verified: they must stay where they were, unchanged (checked).
-The parameters (format, fields, sketch, K, seed, bands x rows, shingle, normalization,
+The parameters (format, fields, sketch, scheme, K, seed, bands x rows, shingle, normalization,
 threshold) are stored with it; dedup --against takes those it is not given from the index, and
-those given must match. A file touched after indexing (same size, other mtime) is checked by
+those given must match; index add uses the index's. An index made before dupscan had --scheme
+is a legacy one. A file touched after indexing (same size, other mtime) is checked by
 its checksum; only a real change is an error. index build --force replaces an index.
 
 Weekly workflow:

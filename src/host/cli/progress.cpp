@@ -125,9 +125,12 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
     std::fprintf(out, "  skipped records   %s (bad lines; reasons in report.json)\n",
                  group_digits(c.skipped).c_str());
   }
-  std::fprintf(out, "  parameters        %s, K=%u, seed %u, %u bands x %u rows, threshold %g\n",
-               cfg.shingle.to_string().c_str(), cfg.num_perm, cfg.seed, r.lsh.bands, r.lsh.rows,
-               cfg.threshold);
+  const std::string sketch = cfg.sketch == SketchKind::fast
+                                 ? std::string("fast sketch")
+                                 : std::string("MinHash ") + scheme_name(cfg.scheme);
+  std::fprintf(out, "  parameters        %s, %s, K=%u, seed %u, %u bands x %u rows, threshold %g\n",
+               cfg.shingle.to_string().c_str(), sketch.c_str(), cfg.num_perm, cfg.seed, r.lsh.bands,
+               r.lsh.rows, cfg.threshold);
   std::fprintf(
       out, "  LSH recall        %.0f%% of pairs at Jaccard %g, %.1f%% at %g become candidates\n",
       100 * candidate_probability(cfg.threshold, r.lsh), cfg.threshold,

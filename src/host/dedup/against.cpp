@@ -29,6 +29,7 @@ std::string absolute(const std::string& path) {
 index::Params index_params_of(const DedupConfig& cfg, LshParams lsh) {
   index::Params p;
   p.sketch = sketch_kind_name(cfg.sketch);
+  if (cfg.sketch == SketchKind::compat) p.scheme = scheme_name(cfg.scheme);
   p.num_perm = cfg.num_perm;
   p.seed = cfg.seed;
   p.bands = lsh.bands;
@@ -226,6 +227,15 @@ void adopt_index_parameters(DedupConfig& cfg, const std::vector<std::string>& gi
   value("--id-field", cfg.id_field, p.id_field, [&] { cfg.id_field = p.id_field; });
   value("--sketch", sketch_kind_name(cfg.sketch), p.sketch,
         [&] { cfg.sketch = p.sketch == "fast" ? SketchKind::fast : SketchKind::compat; });
+  // The scheme (after the sketch: only the compat sketch has one; an index of the fast sketch
+  // names none, and a --scheme given for it is a difference).
+  if (!p.scheme.empty() && cfg.sketch == SketchKind::compat) {
+    value("--scheme", scheme_name(cfg.scheme), p.scheme,
+          [&] { cfg.scheme = *parse_scheme(p.scheme); });
+  } else if (p.scheme.empty() && is_given("--scheme")) {
+    diffs.push_back(std::string("--scheme ") + scheme_name(cfg.scheme) +
+                    " (the index: none, it was built with --sketch fast)");
+  }
   value("--shingle", cfg.shingle.to_string(), p.shingle,
         [&] { cfg.shingle = ShingleSpec::parse(p.shingle); });
   value("--num-perm", std::to_string(cfg.num_perm), std::to_string(p.num_perm),

@@ -77,4 +77,13 @@ LshParams DedupConfig::resolved_lsh() const {
   return lsh ? *lsh : optimal_lsh_params(threshold, num_perm, lsh_fp_weight, lsh_fn_weight);
 }
 
+SketchParams DedupConfig::sketch_params(LshParams resolved) const {
+  SketchParams params;
+  params.kind = sketch;
+  params.shingle = shingle;
+  params.perms = make_permutations(num_perm, seed, scheme);
+  params.lsh = resolved;
+  return params;
+}
+
 }  // namespace dupscan

@@ -23,7 +23,10 @@ struct DocTable {
   std::vector<std::uint8_t> empty;
   std::vector<std::uint8_t> sketched;  // 0: an exact copy of an earlier-sketched text
   std::vector<std::uint64_t> keys;     // bands per doc
-  std::vector<std::uint32_t> sigs;     // K per doc, only without verification
+  // K per doc, only without verification: sigs for the 32-bit sketches (legacy, affine32, fast),
+  // sigs64 for affine64; the other one stays empty.
+  std::vector<std::uint32_t> sigs;
+  std::vector<std::uint64_t> sigs64;
 
   std::size_t size() const { return loc.size(); }
 

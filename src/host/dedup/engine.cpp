@@ -104,14 +104,9 @@ class Engine {
   }
 
   void setup_backend() {
-    SketchParams params;
-    params.kind = cfg_.sketch;
-    params.shingle = cfg_.shingle;
-    params.perms = make_permutations(cfg_.num_perm, cfg_.seed);
-    params.lsh = res_.lsh;
     BackendOptions options;
     options.gpu_memory = cfg_.gpu_memory;
-    BackendChoice choice = make_backend(cfg_.backend, params, options);
+    BackendChoice choice = make_backend(cfg_.backend, cfg_.sketch_params(res_.lsh), options);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
     res_.backend_note = choice.note;
@@ -219,6 +214,10 @@ class Engine {
     if (a == b) return 1.0;
     if (!cfg_.verify) {
       const std::uint32_t k = cfg_.num_perm;
+      if (!docs_.sigs64.empty()) {  // affine64
+        return estimate_jaccard(docs_.sigs64.data() + std::size_t{a} * k,
+                                docs_.sigs64.data() + std::size_t{b} * k, k);
+      }
       return estimate_jaccard(docs_.sigs.data() + std::size_t{a} * k,
                               docs_.sigs.data() + std::size_t{b} * k, k);
     }

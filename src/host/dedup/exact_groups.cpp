@@ -43,7 +43,7 @@ ExactGroups group_exact_copies(DocTable& docs, Backend& backend, std::uint32_t b
       sketched_member[g.rep[d]] = d;
     }
   }
-  const bool sigs = !docs.sigs.empty();
+  const bool sigs = !docs.sigs.empty(), sigs64 = !docs.sigs64.empty();
   for (std::uint32_t d = 0; d < n; ++d) {
     if (docs.empty[d] || g.rep[d] != d) continue;
     g.lsh_docs.push_back(d);
@@ -55,6 +55,10 @@ ExactGroups group_exact_copies(DocTable& docs, Backend& backend, std::uint32_t b
     if (sigs) {
       std::copy_n(docs.sigs.begin() + std::size_t{from} * k, k,
                   docs.sigs.begin() + std::size_t{d} * k);
+    }
+    if (sigs64) {
+      std::copy_n(docs.sigs64.begin() + std::size_t{from} * k, k,
+                  docs.sigs64.begin() + std::size_t{d} * k);
     }
   }
   return g;

@@ -33,8 +33,8 @@ struct ExactGroups {
 /**
  * @brief The exact groups of `docs` (representatives by the backend). A representative that was
  * not sketched (pass 1 skips texts it sketched already) gets the band keys -- and, when
- * docs.sigs holds signatures of K values, the signature -- of its group's earliest sketched
- * member, which are the same bits.
+ * docs.sigs or docs.sigs64 holds signatures of K values, the signature -- of its group's earliest
+ * sketched member, which are the same bits.
  */
 ExactGroups group_exact_copies(DocTable& docs, Backend& backend, std::uint32_t bands,
                                std::uint32_t k);

@@ -18,14 +18,9 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   Part part;
   part.lsh = cfg.resolved_lsh();
   part.threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-  SketchParams params;
-  params.kind = cfg.sketch;
-  params.shingle = cfg.shingle;
-  params.perms = make_permutations(cfg.num_perm, cfg.seed);
-  params.lsh = part.lsh;
   BackendOptions options;
   options.gpu_memory = cfg.gpu_memory;
-  BackendChoice choice = make_backend(cfg.backend, params, options);
+  BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(part.lsh), options);
   part.sketcher = std::move(choice.backend);
   part.backend = part.sketcher->name();
   part.backend_note = choice.note;

@@ -54,9 +54,12 @@ struct ResultBatch {
 
 }  // namespace
 
-void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
-                           const std::uint32_t* signature, std::uint32_t k,
-                           const std::uint64_t* band_keys, std::uint32_t bands) {
+namespace {
+
+template <class Value>
+void append_signature_line_of(std::string& line, std::string_view id_json, std::uint32_t shingles,
+                              const Value* signature, std::uint32_t k,
+                              const std::uint64_t* band_keys, std::uint32_t bands) {
   line += "{\"id\":";
   line += id_json;
   line += ",\"shingles\":" + std::to_string(shingles) + ",\"signature\":[";
@@ -72,12 +75,28 @@ void append_signature_line(std::string& line, std::string_view id_json, std::uin
   line += "]}\n";
 }
 
+}  // namespace
+
+void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
+                           const std::uint32_t* signature, std::uint32_t k,
+                           const std::uint64_t* band_keys, std::uint32_t bands) {
+  append_signature_line_of(line, id_json, shingles, signature, k, band_keys, bands);
+}
+
+void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
+                           const std::uint64_t* signature, std::uint32_t k,
+                           const std::uint64_t* band_keys, std::uint32_t bands) {
+  append_signature_line_of(line, id_json, shingles, signature, k, band_keys, bands);
+}
+
 PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threads,
                         const PassOneOptions& o, const DedupObserver& obs) {
   PassOne pass;
   DocTable& docs = pass.docs;
   const std::uint32_t bands = o.lsh.bands, k = cfg.num_perm;
   const bool want_signatures = o.keep_signatures || o.signatures_out != nullptr;
+  // 64-bit signature values (SketchBatch::signatures64): the compat sketch with affine64.
+  const bool wide = cfg.sketch == SketchKind::compat && cfg.scheme == Scheme::affine64;
   RecordPipeline::Options po;
   po.inputs = cfg.inputs;
   po.threads = threads;
@@ -142,9 +161,16 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
                   id, o.display(r.input + o.input_base) + ":" + std::to_string(doc.loc.line));
             }
             line.clear();
-            append_signature_line(line, id, r.sketch.shingle_counts[i],
-                                  r.sketch.signatures.data() + i * k, k,
-                                  r.sketch.band_keys.data() + i * bands, doc.empty ? 0 : bands);
+            const std::uint64_t* keys = r.sketch.band_keys.data() + i * bands;
+            const std::uint32_t shingles = r.sketch.shingle_counts[i];
+            const std::uint32_t doc_bands = doc.empty ? 0 : bands;
+            if (wide) {
+              append_signature_line(line, id, shingles, r.sketch.signatures64.data() + i * k, k,
+                                    keys, doc_bands);
+            } else {
+              append_signature_line(line, id, shingles, r.sketch.signatures.data() + i * k, k, keys,
+                                    doc_bands);
+            }
             o.signatures_out->write(line);
           }
           docs.loc.push_back(doc.loc);
@@ -160,7 +186,10 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
         }
         docs.keys.insert(docs.keys.end(), r.sketch.band_keys.begin(),
                          r.sketch.band_keys.begin() + r.docs.size() * bands);
-        if (o.keep_signatures) {
+        if (o.keep_signatures && wide) {
+          docs.sigs64.insert(docs.sigs64.end(), r.sketch.signatures64.begin(),
+                             r.sketch.signatures64.begin() + r.docs.size() * k);
+        } else if (o.keep_signatures) {
           docs.sigs.insert(docs.sigs.end(), r.sketch.signatures.begin(),
                            r.sketch.signatures.begin() + r.docs.size() * k);
         }

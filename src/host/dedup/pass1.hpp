@@ -23,7 +23,8 @@ struct PassOneOptions {
   std::uint32_t input_base = 0;
   bool spool_stdin = false;  ///< keep a copy of stdin, to read it again later
   std::string tmp_dir;       ///< where that copy goes
-  /// Keep every document's signature in DocTable::sigs (--no-verify's Jaccard estimates).
+  /// Keep every document's signature in DocTable::sigs, or DocTable::sigs64 for affine64
+  /// (--no-verify's Jaccard estimates).
   bool keep_signatures = false;
   /// A document whose normalized text was sketched already is not sketched again (its exact
   /// group's keys are copied later); false when every document's own signature is written.
@@ -50,9 +51,14 @@ struct PassOne {
 PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threads,
                         const PassOneOptions& options, const DedupObserver& observer);
 
-/// One --write-signatures line: {"id", "shingles", "signature": [K], "band_keys": [bands]}.
+/// One --write-signatures line: {"id", "shingles", "signature": [K], "band_keys": [bands]},
+/// every value a decimal JSON integer (DedupConfig::write_signatures).
 void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
                            const std::uint32_t* signature, std::uint32_t k,
+                           const std::uint64_t* band_keys, std::uint32_t bands);
+/// The same with 64-bit signature values (affine64).
+void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
+                           const std::uint64_t* signature, std::uint32_t k,
                            const std::uint64_t* band_keys, std::uint32_t bands);
 
 }  // namespace dupscan

@@ -6,6 +6,26 @@
 #include "io/pipeline.hpp"
 
 namespace dupscan {
+namespace {
+
+// What the signatures are (spec.hpp step 5, fast_sketch.hpp), in report.json's words.
+const char* minhash_description(const DedupConfig& cfg) {
+  if (cfg.sketch == SketchKind::fast) {
+    return "one-permutation hashing, optimal densification (fast_sketch.hpp); no permutation "
+           "scheme (--scheme does not apply)";
+  }
+  switch (cfg.scheme) {
+    case Scheme::affine32:
+      return "datasketch affine32 (datasketch 2.0's default): a*fmix32(h)+b mod 2^32, odd a";
+    case Scheme::affine64:
+      return "datasketch affine64: a*fmix64(h)+b mod 2^64, odd a; 64-bit signature values";
+    case Scheme::legacy:
+      break;
+  }
+  return "datasketch legacy: ((a*h+b) mod 2^64) mod (2^61-1) & (2^32-1)";
+}
+
+}  // namespace
 
 std::string report_json(const DedupConfig& cfg, const DedupResult& res,
                         const AgainstSummary* against) {
@@ -23,11 +43,19 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
                                 : "datasketch optimal_param(threshold, num_perm, weights)");
   w.key("lsh_weights").begin_array().value(cfg.lsh_fp_weight).value(cfg.lsh_fn_weight).end_array();
   w.field("shingle", cfg.shingle.to_string());
-  w.field("shingle_hash", "low 32 bits of XXH64(seed 0)");
+  const bool fast = cfg.sketch == SketchKind::fast;
+  w.field("shingle_hash", fast ? "64-bit shingle values of fast_sketch.hpp (steps 1-2)"
+                          : cfg.scheme == Scheme::affine64 ? "XXH64(seed 0), all 64 bits"
+                                                           : "low 32 bits of XXH64(seed 0)");
   w.field("sketch", sketch_kind_name(cfg.sketch));
-  w.field("minhash", cfg.sketch == SketchKind::fast
-                         ? "one-permutation hashing, optimal densification (fast_sketch.hpp)"
-                         : "datasketch legacy: ((a*h+b) mod 2^64) mod (2^61-1) & (2^32-1)");
+  // The fast sketch has no permutations: --scheme does not apply to it (null).
+  w.key("scheme");
+  if (fast) {
+    w.null();
+  } else {
+    w.value(scheme_name(cfg.scheme));
+  }
+  w.field("minhash", minhash_description(cfg));
   w.key("normalization").begin_object();
   w.field("lowercase", cfg.normalize.lowercase);
   w.field("strip_punctuation", cfg.normalize.strip_punctuation);

@@ -76,14 +76,9 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   for (std::size_t i = 0; i < inputs.size(); ++i)
     inputs[i] = stamp_input(cfg.inputs[i]);
 
-  SketchParams params;
-  params.kind = cfg.sketch;
-  params.shingle = cfg.shingle;
-  params.perms = make_permutations(cfg.num_perm, cfg.seed);
-  params.lsh = lsh;
   BackendOptions options;
   options.gpu_memory = cfg.gpu_memory;
-  BackendChoice choice = make_backend(cfg.backend, params, options);
+  BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(lsh), options);
   if (obs.info) obs.info(choice.note);
   Backend& backend = *choice.backend;
 
@@ -158,6 +153,8 @@ IndexResult run_index(const DedupConfig& config, IndexAction action, const std::
   // add: the index's parameters, whatever the configuration says.
   const index::Manifest m = index::read_manifest(dir);
   cfg.sketch = m.params.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
+  // read_manifest checked the name; a compat index without one is legacy, a fast one has none.
+  if (cfg.sketch == SketchKind::compat) cfg.scheme = *parse_scheme(m.params.scheme);
   cfg.num_perm = m.params.num_perm;
   cfg.seed = m.params.seed;
   cfg.lsh = LshParams{m.params.bands, m.params.rows};

@@ -16,6 +16,7 @@
 
 #include "common/parallel.hpp"
 #include "dupscan/errors.hpp"
+#include "dupscan/minhash.hpp"
 #include "io/io.hpp"
 #include "io/json_writer.hpp"
 
@@ -84,6 +85,8 @@ std::string mismatch(const Params& a, const Params& b) {
   auto num = [](std::uint32_t v) { return std::to_string(v); };
   auto flag = [](bool v) { return std::string(v ? "true" : "false"); };
   diff("sketch", a.sketch, b.sketch);
+  auto scheme = [](const std::string& v) { return v.empty() ? std::string("none") : v; };
+  diff("scheme", scheme(a.scheme), scheme(b.scheme));
   diff("num_perm", num(a.num_perm), num(b.num_perm));
   diff("seed", num(a.seed), num(b.seed));
   diff("bands", num(a.bands), num(b.bands));
@@ -124,6 +127,16 @@ Manifest read_manifest(const std::string& dir) {
     }
     const auto p = root["parameters"];
     m.params.sketch = std::string(std::string_view(p["sketch"]));
+    std::string_view scheme;
+    if (!p["scheme"].get(scheme)) {
+      m.params.scheme = std::string(scheme);
+      if (!parse_scheme(scheme)) {
+        bad_manifest(path, "names the scheme '" + m.params.scheme +
+                               "', which this dupscan does not know (affine32, affine64, legacy)");
+      }
+    } else if (m.params.sketch != "fast") {
+      m.params.scheme = scheme_name(Scheme::legacy);  // written before the schemes existed
+    }
     m.params.num_perm = static_cast<std::uint32_t>(std::uint64_t(p["num_perm"]));
     m.params.seed = static_cast<std::uint32_t>(std::uint64_t(p["seed"]));
     m.params.bands = static_cast<std::uint32_t>(std::uint64_t(p["bands"]));
@@ -499,6 +512,7 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   w.field("version", kFormatVersion);
   w.key("parameters").begin_object();
   w.field("sketch", m.params.sketch);
+  if (!m.params.scheme.empty()) w.field("scheme", m.params.scheme);
   w.field("num_perm", m.params.num_perm);
   w.field("seed", m.params.seed);
   w.field("bands", m.params.bands);

@@ -354,8 +354,10 @@ Page dedup_page(const ReportOptions& opt, simdjson::dom::element rep,
   };
   param("threshold", num(cfg.threshold));
   param("shingle", cfg.shingle.to_string());
-  param("sketch", std::string(sketch_kind_name(cfg.sketch)) + ", K = " +
-                      std::to_string(cfg.num_perm) + ", seed " + std::to_string(cfg.seed));
+  std::string sketch = sketch_kind_name(cfg.sketch);
+  if (cfg.sketch == SketchKind::compat) sketch += std::string(" (") + scheme_name(cfg.scheme) + ")";
+  param("sketch",
+        sketch + ", K = " + std::to_string(cfg.num_perm) + ", seed " + std::to_string(cfg.seed));
   param("LSH bands × rows", std::to_string(res.lsh.bands) + " × " + std::to_string(res.lsh.rows) +
                                 " (" + get_string(rep, "parameters.lsh_params") + ")");
   param("verification", cfg.verify ? "every candidate pair by exact Jaccard"

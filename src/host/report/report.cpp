@@ -356,6 +356,16 @@ void read_dedup_run(const std::string& report_json, DedupConfig& cfg, DedupResul
   cfg.shingle = ShingleSpec::parse(get_string(rep, "parameters.shingle"));
   cfg.sketch =
       get_string(rep, "parameters.sketch") == "fast" ? SketchKind::fast : SketchKind::compat;
+  // The compat sketch's scheme; a report.json written before the schemes has none: legacy.
+  if (cfg.sketch == SketchKind::compat) {
+    cfg.scheme = Scheme::legacy;
+    if (has(rep, "parameters.scheme")) {
+      const std::string name = get_string(rep, "parameters.scheme");
+      const std::optional<Scheme> scheme = parse_scheme(name);
+      if (!scheme) throw Error("report.json: unknown parameters.scheme '" + name + "'");
+      cfg.scheme = *scheme;
+    }
+  }
   cfg.normalize.lowercase = get_bool(rep, "parameters.normalization.lowercase");
   cfg.normalize.strip_punctuation = get_bool(rep, "parameters.normalization.strip_punctuation");
   cfg.verify = get_bool(rep, "parameters.verify");
