@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gpu-pack/run.sh: the GPU check of dupscan's CUDA backend, in one call, on a machine with an NVIDIA
 # GPU (built by scripts/gpu-pack.sh on any machine with nvcc; needs here only the NVIDIA driver and
-# bash, coreutils, awk). In about five minutes on one H100/H200 with 16 host cores it:
+# bash, coreutils, awk). Sized for about five minutes on one H100/H200 with 16 host cores (not yet
+# measured on one), it:
 #   1. runs the GPU tests (the CUDA backend against the CPU, bit for bit; a GPU is required);
 #   2. runs dedup with --backend cpu and --backend cuda on the example corpus and on a ~2 GB
 #      generated corpus, for each MinHash scheme and the fast sketch, and compares every output
