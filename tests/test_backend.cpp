@@ -225,8 +225,8 @@ std::unique_ptr<Backend> cuda_host(const SketchParams& p, std::size_t gpu_memory
 }
 
 TEST(Backend, CudaHostEqualsCpu) {
-  if (!have_cuda_backend())
-    GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
+  if (!have_cuda_host_backend())
+    GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
   const std::vector<BackendCase> cases = small_cases();
   // Real text: 4000 documents for legacy and the fast sketch, the first 1000 of them for each of
   // the affine sets (there are seven; the test stays quick).
@@ -244,8 +244,8 @@ TEST(Backend, CudaHostEqualsCpu) {
 }
 
 TEST(Backend, CudaHostEqualsCpuOnASixteenMegabyteDocument) {
-  if (!have_cuda_backend())
-    GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
+  if (!have_cuda_host_backend())
+    GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
   const BackendCase c = test::long_document_case(std::size_t{16} << 20);
   for (const char* name :
        {"compat word:5 K=128 9x13", "fast word:5 K=128 16x8", "affine64 word:5 K=128 9x13"}) {
@@ -257,8 +257,8 @@ TEST(Backend, CudaHostEqualsCpuOnASixteenMegabyteDocument) {
 }
 
 TEST(Backend, CudaHostStagesEqualCpu) {
-  if (!have_cuda_backend())
-    GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
+  if (!have_cuda_host_backend())
+    GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
   const SketchParams p = param_sets()[0].params;
   auto cpu = make_cpu_backend(p);
   auto dev = cuda_host(p);
@@ -267,8 +267,8 @@ TEST(Backend, CudaHostStagesEqualCpu) {
 }
 
 TEST(Backend, CudaHostSplitsABatchThatDoesNotFitItsMemoryBudget) {
-  if (!have_cuda_backend())
-    GTEST_SKIP() << "this build has no CUDA backend (no nvcc at build time)";
+  if (!have_cuda_host_backend())
+    GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
   const SketchParams p = param_sets()[0].params;
   const BackendCase c = test::real_text_case(600);
   // About 1.5 MB of device memory for a batch of ~400 KB of text: the batch is split, the

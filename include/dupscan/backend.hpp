@@ -153,8 +153,10 @@ struct BackendChoice {
   std::string note;
 };
 
-/// True when this build has the CUDA backend ("cuda") and its host build ("cuda-host").
+/// True when this build has the CUDA backend ("cuda": CMake found nvcc).
 bool have_cuda_backend();
+/// True when this build has the CUDA backend's host build ("cuda-host": CMake found the toolkit).
+bool have_cuda_host_backend();
 
 /**
  * @brief The backend called `name`: "cpu"; "cuda" (the GPU); "cuda-host" (the CUDA backend's own

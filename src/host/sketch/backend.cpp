@@ -6,7 +6,7 @@
 #include "dedup/exact_groups.hpp"
 #include "dedup/lsh_pairs.hpp"
 #include "dupscan/errors.hpp"
-#if defined(DUPSCAN_HAVE_CUDA)
+#if defined(DUPSCAN_HAVE_CUDA) || defined(DUPSCAN_HAVE_CUDA_HOST)
 #include "device_api.hpp"
 #endif
 
@@ -25,6 +25,14 @@ std::vector<std::uint64_t> Backend::candidate_pairs(const std::uint64_t* keys, s
 
 bool have_cuda_backend() {
 #if defined(DUPSCAN_HAVE_CUDA)
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool have_cuda_host_backend() {
+#if defined(DUPSCAN_HAVE_CUDA_HOST)
   return true;
 #else
   return false;
@@ -56,12 +64,18 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
   if (name != "auto" && name != "cuda" && name != "cuda-host") {
     throw UsageError("--backend must be auto, cpu, cuda or cuda-host, not '" + name + "'");
   }
-#if defined(DUPSCAN_HAVE_CUDA)
   if (name == "cuda-host") {
+#if defined(DUPSCAN_HAVE_CUDA_HOST)
     c.backend = cuda_host::make_device_backend(params, options);
     c.note = "backend: cuda-host (" + c.backend->detail() + "; slow)";
     return c;
+#else
+    throw UsageError(
+        "--backend cuda-host: this build of dupscan has no cuda-host backend (CMake found no CUDA "
+        "toolkit); use --backend cpu");
+#endif
   }
+#if defined(DUPSCAN_HAVE_CUDA)
   // No device or no driver means zero GPUs: auto falls back to the CPU, saying so; any other
   // CUDA error is real and propagates.
   std::string why;
