@@ -178,6 +178,14 @@ shared=$(cd "$here/.." && pwd)/shared/data
 check contam dupscan contam --train "$example" --eval "gsm8k=$shared/gsm8k_test.jsonl:question" \
   --eval "humaneval=$shared/humaneval.jsonl.gz:prompt" --eval-id-field task_id -o "{out}/o" \
   --write-decontaminated "{out}/decontaminated.jsonl"
+# The generated corpus holds the example corpus's GSM8K test problems, whole and edited: two
+# threads, question and answer joined, and the Llama 3 style 8-grams without near duplicates.
+check contam-corpus dupscan contam --train "$corpus" "$example" --threads 2 \
+  --eval "gsm8k=$shared/gsm8k_test.jsonl:question+answer" \
+  --eval "humaneval=$shared/humaneval.jsonl.gz:prompt" --eval-id-field task_id -o "{out}/o" \
+  --write-decontaminated "{out}/decontaminated.jsonl"
+check contam-ngram8 dupscan contam --train "$example" "$corpus" --threads 2 --ngram 8 --min-ngram 8 --no-near \
+  --eval "gsm8k=$shared/gsm8k_test.jsonl:question" -o "{out}/o"
 
 git -C "$here" worktree remove --force "$base_src"
 if [[ $failed != 0 ]]; then

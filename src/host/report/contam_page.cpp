@@ -17,7 +17,7 @@ constexpr std::size_t kCoverageBins = 20;
 constexpr std::uint32_t kContext = 200;
 /// Excerpts shown per training document (matches further apart than 2 x kContext are two).
 constexpr std::size_t kExcerpts = 3;
-/// Near duplicates: word 5-grams of the Janitor words (contam.cpp's kNearShingle).
+/// Near duplicates: word 5-grams of the Janitor words (contam/near_index.hpp's kNearShingle).
 constexpr std::size_t kNearN = 5;
 /// Training texts longer than this get only the listed matches highlighted (no search for more).
 constexpr std::size_t kMaxSearchBytes = std::size_t{8} << 20;
@@ -609,7 +609,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
         if (trec && rec) {
           ++texts;
           // The training window of the example's length class (a power of two of words, at
-          // least 16, half-overlapping: contam.cpp's windows) with the highest Jaccard.
+          // least 16, half-overlapping: contam_probe.hpp's windows) with the highest Jaccard.
           janitor_words(trec->text, tw);
           const std::vector<std::string_view> tg = five_grams(tw);
           std::size_t len = 16;
