@@ -5,21 +5,24 @@
 # report.json) -- byte for byte, on the example corpus and a generated corpus, compat and fast, 1
 # and 2 threads. Exits 1 on the first difference it lists.
 #
-#   scripts/check-equivalence.sh BASE_REV [--size 1G] [--backends "cpu cuda-host"]
+#   scripts/check-equivalence.sh BASE_REV [--size 1G] [--backends "cpu cuda-host"] [--only GLOB]
 #
+# --only runs the cases whose name matches GLOB (e.g. 'contam*', 'mpi-*'); by default all.
 # BASE_REV is built in a temporary worktree. NEW_ARGS (environment) is added to every dedup and
 # index command of this tree only (e.g. NEW_ARGS="--scheme legacy" against a revision older than the
 # schemes); IGNORE_REPORT_KEYS lists report.json keys (dotted paths) this tree may add or change.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-base_rev=${1:?usage: check-equivalence.sh BASE_REV [--size 1G] [--backends LIST]}
+base_rev=${1:?usage: check-equivalence.sh BASE_REV [--size 1G] [--backends LIST] [--only GLOB]}
 shift
 size=1G
 backends=cpu
+only='*'
 while (($#)); do
   case $1 in
     --size) size=$2; shift 2 ;;
     --backends) backends=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     *) echo "check-equivalence: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -104,6 +107,8 @@ PY
 check() {
   local name=$1 kind=$2
   shift 2
+  # shellcheck disable=SC2053
+  [[ $name == $only ]] || return 0
   local side bin out backend
   rm -rf "$work/old/$name"
   mkdir -p "$work/old/$name"
@@ -130,7 +135,7 @@ run_side() {  # side kind out backend args...
   if [[ $side == new ]]; then
     # shellcheck disable=SC2206
     extra=($new_args)
-    [[ -n $backend && ${args[0]} != contam ]] && extra+=(--backend "$backend")
+    [[ -n $backend ]] && extra+=(--backend "$backend")
   fi
   case $kind in
     dupscan)

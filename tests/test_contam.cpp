@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 
+#include "contam_cases.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
 #include "io/record.hpp"
@@ -11,41 +12,6 @@
 
 namespace dupscan {
 namespace {
-
-// Filler text: deterministic words that never repeat a 13-gram of the examples.
-std::string filler(std::size_t words, unsigned seed) {
-  static const char* vocab[] = {"river", "stone",  "light", "quiet",  "north", "table",  "seven",
-                                "glass", "winter", "paper", "orange", "music", "garden", "silver",
-                                "storm", "bread",  "lamp",  "field",  "cloud", "iron"};
-  std::mt19937 rng(seed);
-  std::string s;
-  for (std::size_t i = 0; i < words; ++i) {
-    if (i) s += ' ';
-    s += vocab[rng() % 20];
-  }
-  return s;
-}
-
-// 40 distinct words: an example whose n-grams cannot appear in the filler.
-std::vector<std::string> example_words(const std::string& tag, std::size_t n) {
-  std::vector<std::string> w;
-  for (std::size_t i = 0; i < n; ++i)
-    w.push_back(tag + "w" + std::to_string(i));
-  return w;
-}
-std::string join(const std::vector<std::string>& w, std::size_t from = 0,
-                 std::size_t n = SIZE_MAX) {
-  std::string s;
-  for (std::size_t i = from; i < w.size() && i < from + n; ++i)
-    s += (s.empty() ? "" : " ") + w[i];
-  return s;
-}
-
-std::string rec(const std::string& id, const std::string& text) {
-  std::string line = "{\"id\":\"" + id + "\",\"text\":";
-  append_json_string(line, text);
-  return line + "}\n";
-}
 
 struct Row {
   bool judged, dirty;
@@ -78,64 +44,11 @@ std::map<std::string, Row> read_rows(const std::string& path) {
   return rows;
 }
 
-struct Planted {
-  test::TempDir dir;
-  std::vector<std::string> verbatim = example_words("v", 40), styled = example_words("s", 40),
-                           partial = example_words("p", 40), perturbed = example_words("x", 40),
-                           short10 = example_words("h", 10), short_broken = example_words("b", 10),
-                           short_split = example_words("t", 12), tiny = example_words("y", 6),
-                           exact13 = example_words("e", 13), clean = example_words("c", 30);
-  Planted() {
-    std::string eval;
-    auto add_eval = [&](const std::string& id, const std::string& text) { eval += rec(id, text); };
-    add_eval("verbatim", join(verbatim));
-    add_eval("styled", join(styled));
-    add_eval("partial", join(partial));
-    add_eval("perturbed", join(perturbed));
-    add_eval("short10", join(short10));
-    add_eval("short-broken", join(short_broken));
-    add_eval("short-split", join(short_split));
-    add_eval("tiny", join(tiny));
-    add_eval("exact13", join(exact13));
-    add_eval("clean", join(clean));
-    test::write_file(dir / "eval.jsonl", eval);
-
-    std::string styled_text = join(styled);
-    for (char& c : styled_text)
-      c = c == 'w' ? 'W' : c;                     // case
-    styled_text = "(\"" + styled_text + "\")!!";  // ASCII punctuation is deleted
-    std::size_t at = styled_text.find(' ');
-    styled_text.replace(at, 1, " \t\n  ");  // whitespace
-    std::vector<std::string> pert = perturbed;
-    for (std::size_t i = 6; i < pert.size(); i += 7)
-      pert[i] = "changed";  // runs of 6 words
-    std::vector<std::string> broken = short_broken;
-    broken[5] = "other";
-
-    std::string train;
-    train += rec("t-verbatim", filler(50, 1) + " " + join(verbatim) + " " + filler(50, 2));
-    train += rec("t-styled", filler(30, 3) + " " + styled_text + " " + filler(30, 4));
-    train += rec("t-partial", filler(40, 5) + " " + join(partial, 0, 20) + " " + filler(40, 6));
-    train += rec("t-perturbed", join(pert));
-    train += rec("t-short10", filler(20, 7) + " " + join(short10) + " " + filler(20, 8));
-    train += rec("t-short-broken", join(broken));
-    train += rec("t-split-a", filler(10, 9) + " " + join(short_split, 0, 6));
-    train += rec("t-split-b", join(short_split, 6, 6) + " " + filler(10, 10));
-    train += rec("t-tiny", join(tiny));
-    train += rec("t-exact13", join(exact13));
-    for (int i = 0; i < 30; ++i)
-      train += rec("f" + std::to_string(i), filler(200, 100 + i));
-    test::write_file(dir / "train.jsonl", train);
-  }
-  ContamConfig config() const {
-    ContamConfig cfg;
-    cfg.train = {dir / "train.jsonl"};
-    cfg.evals = {EvalSpec::parse("bench=" + (dir / "eval.jsonl"))};
-    cfg.output_dir = dir / "out";
-    cfg.threads = 2;
-    return cfg;
-  }
-};
+using Planted = test::PlantedContam;
+using test::example_words;
+using test::filler;
+using test::join;
+using test::rec;
 
 TEST(Contam, PlantedContaminationGivesExactVerdictsAndCoverage) {
   Planted p;

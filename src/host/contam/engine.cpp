@@ -74,10 +74,6 @@ class Engine {
   ContamResult run() {
     const auto t_start = Clock::now();
     cfg_.validate();
-    if (cfg_.backend == "cuda" || cfg_.backend == "cuda-host") {
-      throw Error("--backend " + cfg_.backend +
-                  ": contam runs on the CPU only so far; use --backend cpu");
-    }
     BackendChoice choice = make_contam_backend(cfg_);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
