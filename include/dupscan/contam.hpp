@@ -25,6 +25,15 @@
  *  - Coverage (Llama 2): the fraction of its W words inside at least one matched N-gram (or the
  *    whole-example match); subsets: clean (coverage < clean_below), not clean (>= clean_below),
  *    not dirty (< dirty_at), dirty (>= dirty_at).
+ *  - Spans (contamination.jsonl's "matches"): the matched words of an example as spans, each a
+ *    stretch of words [eval_start, eval_end) found word for word in one training document,
+ *    starting at byte train_offset of its text. Matched n-grams of one document on one alignment
+ *    whose first words are consecutive form a run; runs are taken in input order (documents, then
+ *    the training word a run starts at), and each contributes the words no earlier run covered,
+ *    one span per uncovered stretch. So spans never overlap and together cover exactly the words
+ *    inside matched n-grams; a span's `ngrams` counts its run's matched n-grams that lie inside it.
+ *  - longest_match (ConTAM, Singh et al. 2024): the longest stretch of consecutive matched words
+ *    (words inside a matched n-gram of any document); it may join adjacent spans.
  *  - Near duplicates (reported beside, never folded into "dirty"): training windows of about the
  *    example's length whose MinHash LSH bands meet the example's, confirmed by the exact Jaccard of
  *    word 5-gram sets >= `near_threshold` (see the README).

@@ -35,8 +35,14 @@ more than --max-skipped of its records, fails the run (exit 1) saying which fiel
 
 Outputs in --output-dir (temporary files renamed into place when the run succeeded):
   contamination.jsonl  per example: {"benchmark", "id", "words", "judged", "dirty", "coverage",
-                       "matches": [{"train_id", "train_offset", "ngram"}], "more_matches",
+                       "longest_match", "train_docs", "matches": [{"train_id", "train_offset",
+                       "eval_start", "eval_end", "ngrams"}], "more_matches",
                        "near_duplicates": [{"train_id", "jaccard"}]}
+                       matches are spans: example words [eval_start, eval_end) found word for
+                       word in one training document (from byte train_offset of its text), each
+                       word in the first span that found it (documents in input order): spans
+                       never overlap and cover exactly the matched words; longest_match is the
+                       longest run of matched words (ConTAM), train_docs the documents matched
   clean/NAME.jsonl     the examples not dirty (too-short ones included), lines as read
   report.json          per benchmark: total, judged, too short, dirty, clean, dirty %, coverage
                        subsets; the training inputs; parameters; timings

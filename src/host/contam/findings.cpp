@@ -1,8 +1,97 @@
 #include "contam/findings.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 namespace dupscan::contam {
+
+void runs_of_hits(const std::vector<Hit>& hits, const NgramIndex& index,
+                  const std::uint32_t* raw_begin, std::vector<Span>& runs) {
+  runs.clear();
+  if (hits.empty()) return;
+  // By example, then alignment (training word - example word), then example word.
+  std::vector<std::uint32_t> order(hits.size());
+  std::iota(order.begin(), order.end(), 0u);
+  auto key = [&](std::uint32_t h) {
+    const NgramEntry& en = index.entry(hits[h].entry);
+    return std::make_tuple(
+        en.example, static_cast<std::int64_t>(hits[h].word) - static_cast<std::int64_t>(en.pos),
+        en.pos);
+  };
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); });
+  for (std::size_t k = 0; k < order.size();) {
+    const Hit& first = hits[order[k]];
+    const NgramEntry& en = index.entry(first.entry);
+    std::size_t j = k + 1;
+    std::uint32_t last = en.pos;
+    while (j < order.size()) {
+      const Hit& h = hits[order[j]];
+      const NgramEntry& e2 = index.entry(h.entry);
+      if (e2.example != en.example || e2.pos != last + 1 ||
+          static_cast<std::int64_t>(h.word) - e2.pos !=
+              static_cast<std::int64_t>(first.word) - en.pos) {
+        break;
+      }
+      last = e2.pos;
+      ++j;
+    }
+    Span r;
+    r.example = en.example;
+    r.ngram_len = index.length(en.example);
+    r.first_ngram = en.pos;
+    r.last_ngram = last;
+    r.eval_start = en.pos;
+    r.eval_end = last + r.ngram_len;
+    r.train_word = first.word;
+    r.train_offset.assign(raw_begin + first.word,
+                          raw_begin + first.word + (r.eval_end - r.eval_start));
+    runs.push_back(std::move(r));
+    k = j;
+  }
+  std::sort(runs.begin(), runs.end(), [](const Span& a, const Span& b) {
+    if (a.example != b.example) return a.example < b.example;
+    return a.train_word != b.train_word ? a.train_word < b.train_word : a.eval_start < b.eval_start;
+  });
+}
+
+void ExampleFindings::add_run(const Span& run) {
+  for (std::uint32_t w = run.eval_start; w < run.eval_end;) {
+    if (covered[w]) {
+      ++w;
+      continue;
+    }
+    std::uint32_t end = w;
+    while (end < run.eval_end && !covered[end])
+      covered[end++] = 1;
+    Span s;
+    s.example = run.example;
+    s.doc = run.doc;
+    s.eval_start = w;
+    s.eval_end = end;
+    s.first_ngram = run.first_ngram;
+    s.last_ngram = run.last_ngram;
+    s.ngram_len = run.ngram_len;
+    s.train_word = run.train_word + (w - run.eval_start);
+    s.train_offset.assign(run.train_offset.begin() + (w - run.eval_start),
+                          run.train_offset.begin() + (end - run.eval_start));
+    spans.push_back(std::move(s));
+    w = end;
+  }
+}
+
+std::uint32_t ExampleFindings::longest_match() const {
+  std::uint32_t best = 0, cur = 0;
+  for (std::uint8_t c : covered) {
+    cur = c ? cur + 1 : 0;
+    best = std::max(best, cur);
+  }
+  return best;
+}
+
+std::size_t ExampleFindings::covered_words() const {
+  return std::accumulate(covered.begin(), covered.end(), std::size_t{0});
+}
 
 Findings::Findings(const ContamConfig& cfg, const Benchmarks& benchmarks, const NgramIndex& index,
                    bool keep_dirty)
@@ -21,21 +110,19 @@ void Findings::add(DocFindings&& d) {
   train_ids_.emplace(d.doc, std::move(d.id_json));
   if (!d.hits.empty()) ++documents_matched;
   for (const Hit& h : d.hits) {
-    const NgramEntry& en = index_.entry(h.entry);
-    ExampleFindings& ex = examples_[en.example];
-    ex.dirty = true;
-    const std::uint32_t len = index_.length(en.example);
-    std::fill(ex.covered.begin() + en.pos, ex.covered.begin() + en.pos + len, 1);
-    if (ex.matches.size() < cfg_.max_matches) {
-      ex.matches.push_back({d.doc, h.raw_begin, en.pos, len});
-    } else {
-      ++ex.more_matches;
-    }
+    examples_[index_.entry(h.entry).example].dirty = true;
     if (group_seen_[h.group] != d.doc) {
       group_seen_[h.group] = d.doc;
       ++group_docs_[h.group];
     }
     ++matches;
+  }
+  for (std::size_t i = 0; i < d.runs.size(); ++i) {
+    Span& r = d.runs[i];
+    ExampleFindings& ex = examples_[r.example];
+    if (i == 0 || d.runs[i - 1].example != r.example) ++ex.train_docs;
+    r.doc = d.doc;
+    ex.add_run(r);
   }
   for (const NearHit& n : d.near) {
     ExampleFindings& ex = examples_[n.example];

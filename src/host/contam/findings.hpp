@@ -1,5 +1,5 @@
 // What the scan found, per benchmark example and per n-gram group, gathered from the training
-// documents in input order (Findings::add): verdicts, coverage, the matches listed, the near
+// documents in input order (Findings::add): verdicts, coverage, the matched spans, the near
 // duplicates, and the training documents matched (for the decontaminated copy).
 #pragma once
 
@@ -15,30 +15,63 @@
 
 namespace dupscan::contam {
 
+/**
+ * Words [eval_start, eval_end) of an example found in one training document, word for word: a run
+ * of matched n-grams on one alignment (their first words consecutive), or a part of one. The
+ * matched n-grams of the run start at example words first_ngram .. last_ngram and are ngram_len
+ * words long; train_offset[k] is the byte offset, in the training text, of the word that example
+ * word eval_start + k matched.
+ */
+struct Span {
+  std::uint32_t example = 0;
+  std::uint32_t doc = 0;  ///< global training document number
+  std::uint32_t eval_start = 0, eval_end = 0;
+  std::uint32_t first_ngram = 0, last_ngram = 0, ngram_len = 0;
+  std::uint32_t train_word = 0;  ///< the training word eval_start matched (orders runs)
+  std::vector<std::uint32_t> train_offset;
+
+  /// Matched n-grams of the run that lie inside the span.
+  std::uint32_t ngrams() const {
+    if (eval_end < ngram_len) return 0;
+    const std::uint32_t lo = first_ngram > eval_start ? first_ngram : eval_start;
+    const std::uint32_t hi = last_ngram < eval_end - ngram_len ? last_ngram : eval_end - ngram_len;
+    return hi >= lo ? hi - lo + 1 : 0;
+  }
+};
+
 /// What one training document matched.
 struct DocFindings {
-  std::uint32_t doc = 0;  ///< global training document number
-  std::string id_json;    ///< its id as JSON
-  std::vector<Hit> hits;  ///< confirmed n-gram matches, in probe order
+  std::uint32_t doc = 0;   ///< global training document number
+  std::string id_json;     ///< its id as JSON
+  std::vector<Hit> hits;   ///< confirmed n-gram matches, in probe order
+  std::vector<Span> runs;  ///< the hits as runs, by (example, train_word, eval_start)
   std::vector<NearHit> near;
 };
+
+/// The hits of one document as runs (Span), with their words' offsets from raw_begin (the
+/// document's words' offsets in its text).
+void runs_of_hits(const std::vector<Hit>& hits, const NgramIndex& index,
+                  const std::uint32_t* raw_begin, std::vector<Span>& runs);
 
 /// Per example.
 struct ExampleFindings {
   bool dirty = false;
   std::vector<std::uint8_t> covered;  ///< per word: inside a matched n-gram (judged examples)
-  struct Match {
-    std::uint32_t train_doc;
-    std::uint64_t train_offset;
-    std::uint32_t pos, len;  ///< the matched words of the example
-  };
-  std::vector<Match> matches;  ///< the first max_matches
-  std::uint64_t more_matches = 0;
+  /// Disjoint, covering exactly the covered words: each word belongs to the first run that
+  /// matched it (training documents in input order; in a document, by training word).
+  std::vector<Span> spans;
+  std::uint64_t train_docs = 0;  ///< training documents with a matched n-gram of it
   struct Near {
     std::uint32_t train_doc;
     double jaccard;
   };
   std::vector<Near> near;  ///< the first max_matches
+
+  /// Adds the words of `run` not covered yet, as spans (one per uncovered stretch).
+  void add_run(const Span& run);
+  /// The longest stretch of covered words.
+  std::uint32_t longest_match() const;
+  std::size_t covered_words() const;
 };
 
 /// A matched training document, kept for the decontaminated copy.

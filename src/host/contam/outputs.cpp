@@ -1,6 +1,6 @@
 #include "contam/outputs.hpp"
 
-#include <numeric>
+#include <algorithm>
 
 #include "io/json_writer.hpp"
 #include "io/pipeline.hpp"
@@ -11,8 +11,7 @@ namespace dupscan::contam {
 void append_contamination_line(std::string& line, const ContamConfig& cfg, const EvalExample& ex,
                                const ExampleFindings& f, const Findings& findings) {
   const std::size_t w = ex.words.size();
-  const std::size_t covered = std::accumulate(f.covered.begin(), f.covered.end(), std::size_t{0});
-  const double coverage = w ? static_cast<double>(covered) / static_cast<double>(w) : 0.0;
+  const double coverage = w ? static_cast<double>(f.covered_words()) / static_cast<double>(w) : 0.0;
   line += "{\"benchmark\":";
   append_json_string(line, cfg.evals[ex.bench].name);
   line += ",\"id\":" + ex.id_json + ",\"words\":" + std::to_string(w);
@@ -20,16 +19,21 @@ void append_contamination_line(std::string& line, const ContamConfig& cfg, const
   line += f.dirty ? ",\"dirty\":true" : ",\"dirty\":false";
   line += ",\"coverage\":";
   append_double(line, coverage);
+  line += ",\"longest_match\":" + std::to_string(f.longest_match());
+  line += ",\"train_docs\":" + std::to_string(f.train_docs);
   line += ",\"matches\":[";
-  for (std::size_t i = 0; i < f.matches.size(); ++i) {
-    const auto& m = f.matches[i];
+  const std::size_t listed = std::min<std::size_t>(f.spans.size(), cfg.max_matches);
+  for (std::size_t i = 0; i < listed; ++i) {
+    const Span& s = f.spans[i];
     if (i) line += ',';
-    line += "{\"train_id\":" + findings.train_id(m.train_doc) +
-            ",\"train_offset\":" + std::to_string(m.train_offset) + ",\"ngram\":";
-    append_json_string(line, ex.words.span(m.pos, m.len));
-    line += '}';
+    line += "{\"train_id\":" + findings.train_id(s.doc) +
+            ",\"train_offset\":" + std::to_string(s.train_offset.front()) +
+            ",\"eval_start\":" + std::to_string(s.eval_start) +
+            ",\"eval_end\":" + std::to_string(s.eval_end) +
+            ",\"ngrams\":" + std::to_string(s.ngrams()) + '}';
   }
-  line += "],\"more_matches\":" + std::to_string(f.more_matches) + ",\"near_duplicates\":[";
+  line +=
+      "],\"more_matches\":" + std::to_string(f.spans.size() - listed) + ",\"near_duplicates\":[";
   for (std::size_t i = 0; i < f.near.size(); ++i) {
     if (i) line += ',';
     line += "{\"train_id\":" + findings.train_id(f.near[i].train_doc) + ",\"jaccard\":";
@@ -48,8 +52,8 @@ void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const
     const ExampleFindings& f = findings.example(e);
     BenchmarkSummary& sum = sums[ex.bench];
     const std::size_t w = ex.words.size();
-    const std::size_t covered = std::accumulate(f.covered.begin(), f.covered.end(), std::size_t{0});
-    const double coverage = w ? static_cast<double>(covered) / static_cast<double>(w) : 0.0;
+    const double coverage =
+        w ? static_cast<double>(f.covered_words()) / static_cast<double>(w) : 0.0;
     if (ex.judged) {
       ++sum.judged;
       if (coverage < cfg.clean_below)

@@ -71,6 +71,7 @@ void probe_and_confirm(Normalized& n, const Benchmarks& benchmarks, const NgramI
       f.doc = n.first + d;
       f.id_json.assign(n.ids, d ? n.id_end[d - 1] : 0, n.id_end[d] - (d ? n.id_end[d - 1] : 0));
       f.hits = hits;
+      runs_of_hits(hits, index, n.raw_begin.data() + n.batch.doc_word[d], f.runs);
       f.near = near_hits;
       r.found.push_back(std::move(f));
       r.found_line.push_back(n.line[d]);

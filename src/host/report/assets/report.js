@@ -589,7 +589,7 @@
           excerpts(t)));
       });
       if (e.train_docs > e.trains.length) right.appendChild(h("div", { class: "meta", text: "+ " + fmt(e.train_docs - e.trains.length) + " more training documents" }));
-      var matches = fmt(e.listed) + " matched n-gram" + (e.listed === 1 ? "" : "s") + (e.more ? " listed (+ " + fmt(e.more) + " not listed: --max-matches)" : "");
+      var matches = fmt(e.listed) + " matched span" + (e.listed === 1 ? "" : "s") + (e.more ? " listed (+ " + fmt(e.more) + " not listed: --max-matches)" : "") + (e.longest ? " · longest match " + fmt(e.longest) + " words" : "");
       var item = h("details", { class: "item", id: anchorId("ex-" + b.name, doc.id), "data-example": doc.id, open: ei < 6 },
         h("summary", null,
           h("span", { class: "title mono", text: doc.id }),
@@ -648,7 +648,7 @@
       tbody.appendChild(tr);
     });
     s.appendChild(h("div", { class: "table-wrap", style: "max-height:22em" }, h("table", { class: "dirty-table" },
-      h("thead", null, h("tr", null, h("th", { text: "example id" }), h("th", { class: "num", text: "coverage" }), h("th", { class: "num", text: "matches" }))), tbody)));
+      h("thead", null, h("tr", null, h("th", { text: "example id" }), h("th", { class: "num", text: "coverage" }), h("th", { class: "num", text: "longest match" }))), tbody)));
     return s;
   }
 
