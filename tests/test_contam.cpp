@@ -416,6 +416,61 @@ TEST(Contam, EvalSpecsIdsAndFieldsAndBadEvalRecords) {
   EXPECT_FALSE(test::file_exists(dir / "out2"));
 }
 
+TEST(Contam, CoverageThresholdsPerBenchmarkAsLlama3) {
+  // The planted benchmark twice, under two names: the partial copy (coverage 0.5) is "dirty" by
+  // Llama 2's subsets only where the threshold is 0.5.
+  Planted p;
+  ContamConfig cfg = p.config();
+  cfg.evals.push_back(EvalSpec::parse("llama3=" + (p.dir / "eval.jsonl")));
+  cfg.set_coverage_threshold("--coverage-dirty", "llama3=0.5");
+  cfg.set_coverage_threshold("--coverage-clean", "llama3=0.1");
+  cfg.set_coverage_threshold("--coverage-dirty", "0.9");  // the run's: for "bench"
+  EXPECT_DOUBLE_EQ(cfg.dirty_at_of(0), 0.9);
+  EXPECT_DOUBLE_EQ(cfg.dirty_at_of(1), 0.5);
+  EXPECT_DOUBLE_EQ(cfg.clean_below_of(1), 0.1);
+  const ContamResult r = run_contam(cfg);
+  ASSERT_EQ(r.benchmarks.size(), 2u);
+  EXPECT_EQ(r.benchmarks[0].llama_dirty, 4u);  // verbatim, styled, short10, exact13 (coverage 1)
+  EXPECT_EQ(r.benchmarks[1].llama_dirty, 5u);  // and partial (0.5)
+  EXPECT_EQ(r.benchmarks[0].dirty, r.benchmarks[1].dirty);  // the n-gram verdict is the same
+  simdjson::dom::parser parser;
+  auto rep = test::parse_json(parser, test::read_file(p.dir / "out/report.json"));
+  EXPECT_DOUBLE_EQ(double(rep["benchmarks"].at(0)["coverage_dirty_at"]), 0.9);
+  EXPECT_DOUBLE_EQ(double(rep["benchmarks"].at(1)["coverage_dirty_at"]), 0.5);
+  EXPECT_DOUBLE_EQ(double(rep["benchmarks"].at(1)["coverage_clean_below"]), 0.1);
+  EXPECT_DOUBLE_EQ(double(rep["parameters"]["coverage_dirty_at"]), 0.9);
+
+  for (const char* bad : {"x", "0.5x", "", "llama3=", "=0.5", "other=0.5"}) {
+    EXPECT_THROW(cfg.set_coverage_threshold("--coverage-dirty", bad), UsageError) << bad;
+  }
+  ContamConfig wrong = p.config();
+  wrong.set_coverage_threshold("--coverage-dirty", "bench=0.1");  // below the clean 0.2
+  try {
+    wrong.validate();
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("of benchmark 'bench'"), std::string::npos) << e.what();
+  }
+  wrong.set_coverage_threshold("--coverage-dirty", "bench=1.5");
+  EXPECT_THROW(wrong.validate(), UsageError);
+
+  const auto cli = test::run_dupscan("contam --train " + test::shell_quote(p.dir / "train.jsonl") +
+                                     " --eval " + test::shell_quote("a=" + (p.dir / "eval.jsonl")) +
+                                     " --eval " + test::shell_quote("b=" + (p.dir / "eval.jsonl")) +
+                                     " --coverage-dirty b=0.5 --coverage-dirty 0.9 --ngram 8 -o " +
+                                     test::shell_quote(p.dir / "cli"));
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_NE(cli.err.find("coverage subsets: a clean <20%, dirty >=90%; b clean <20%, dirty >=50%"),
+            std::string::npos)
+      << cli.err;
+  const auto unknown =
+      test::run_dupscan("contam --train " + test::shell_quote(p.dir / "train.jsonl") + " --eval " +
+                        test::shell_quote("a=" + (p.dir / "eval.jsonl")) +
+                        " --coverage-dirty c=0.5 -o " + test::shell_quote(p.dir / "cli2"));
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no --eval is named 'c'"), std::string::npos) << unknown.err;
+}
+
 TEST(Contam, JanitorNormalizationAndOffsets) {
   JanitorWords w;
   janitor_words("  Don't STOP -- (re-)read «Straße»!\tÉté  ", w);

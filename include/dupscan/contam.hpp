@@ -24,7 +24,8 @@
  *  - W < m: not judged ("too short"), never dirty.
  *  - Coverage (Llama 2): the fraction of its W words inside at least one matched N-gram (or the
  *    whole-example match); subsets: clean (coverage < clean_below), not clean (>= clean_below),
- *    not dirty (< dirty_at), dirty (>= dirty_at).
+ *    not dirty (< dirty_at), dirty (>= dirty_at), with the benchmark's own thresholds where it has
+ *    them (Llama 3: a threshold per benchmark).
  *  - Spans (contamination.jsonl's "matches"): the matched words of an example as spans, each a
  *    stretch of words [eval_start, eval_end) found word for word in one training document,
  *    starting at byte train_offset of its text. Matched n-grams of one document on one alignment
@@ -41,6 +42,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +63,10 @@ struct EvalSpec {
   /// part holds no '/'. @throw UsageError on a malformed argument.
   static EvalSpec parse(std::string_view arg);
   std::string field_label() const;  ///< "question+answer"
+
+  /// This benchmark's coverage thresholds (--coverage-clean / --coverage-dirty NAME=F), when
+  /// they differ from the run's (Llama 3 chose one per benchmark).
+  std::optional<double> clean_below, dirty_at;
 };
 
 struct ContamConfig {
@@ -95,6 +101,17 @@ struct ContamConfig {
   std::string backend = "auto";  ///< as DedupConfig::backend
   std::size_t gpu_memory = 0;    ///< as DedupConfig::gpu_memory
   std::size_t batch_bytes = std::size_t{1} << 20;
+
+  /// The coverage thresholds of benchmark b: its own, else the run's.
+  double clean_below_of(std::size_t b) const { return evals[b].clean_below.value_or(clean_below); }
+  double dirty_at_of(std::size_t b) const { return evals[b].dirty_at.value_or(dirty_at); }
+
+  /**
+   * @brief Applies one --coverage-clean or --coverage-dirty value (`option` names which): "F" sets
+   * the run's threshold, "NAME=F" that of the benchmark NAME (an --eval given before).
+   * @throw UsageError for a malformed value or an unknown NAME.
+   */
+  void set_coverage_threshold(const std::string& option, std::string_view value);
 
   /// @throw UsageError naming the option when a value is out of range.
   void validate() const;

@@ -20,7 +20,8 @@ measure it. Text is normalized as lm-eval's Janitor does (ASCII lowercase, ASCII
 deleted, split on whitespace). An example of >= N words (--ngram, 13) is dirty when any of its
 N-grams occurs in a training document; one of --min-ngram (8) to N-1 words when all of it does;
 shorter ones are not judged. Coverage is the fraction of an example's words inside matched
-N-grams (Llama 2's measure; its clean / not clean / not dirty / dirty subsets are reported).
+N-grams (Llama 2's measure; its clean / not clean / not dirty / dirty subsets are reported;
+--coverage-dirty NAME=F gives one benchmark its own threshold, as Llama 3 does).
 Near duplicates (MinHash LSH against training windows, exact Jaccard of word 5-grams >=
 --near-threshold) are reported beside the verdict, never folded into it. Every hash hit is
 confirmed on the words themselves.
@@ -61,7 +62,7 @@ Examples:
 
 struct ContamArgs {
   ContamConfig cfg;
-  std::vector<std::string> evals;
+  std::vector<std::string> evals, coverage_clean, coverage_dirty;
   std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0";
   bool no_near = false, quiet = false, no_progress = false, html = false;
 };
@@ -73,7 +74,16 @@ std::string coverage_header(const char* op, double share) {
   return b;
 }
 
+// True when some benchmark has coverage thresholds of its own.
+bool own_thresholds(const ContamConfig& cfg) {
+  for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
+    if (cfg.clean_below_of(b) != cfg.clean_below || cfg.dirty_at_of(b) != cfg.dirty_at) return true;
+  }
+  return false;
+}
+
 void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r) {
+  const bool own = own_thresholds(cfg);
   std::fprintf(out,
                "dupscan contam: %s training documents (%s of text) in %.2f s, %s/s [%s, %u "
                "thread%s]; N=%u, min %u\n",
@@ -83,10 +93,10 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
                r.backend.c_str(), r.threads, r.threads == 1 ? "" : "s", cfg.ngram, cfg.min_ngram);
   std::fprintf(out, "  %-14s %7s %7s %9s %7s %7s %7s | %8s %9s %9s %7s | %5s\n", "benchmark",
                "total", "judged", "too short", "dirty", "clean", "dirty%",
-               coverage_header("<", cfg.clean_below).c_str(),
-               coverage_header(">=", cfg.clean_below).c_str(),
-               coverage_header("<", cfg.dirty_at).c_str(),
-               coverage_header(">=", cfg.dirty_at).c_str(), "near");
+               own ? "clean" : coverage_header("<", cfg.clean_below).c_str(),
+               own ? "not clean" : coverage_header(">=", cfg.clean_below).c_str(),
+               own ? "not dirty" : coverage_header("<", cfg.dirty_at).c_str(),
+               own ? "dirty" : coverage_header(">=", cfg.dirty_at).c_str(), "near");
   for (const BenchmarkSummary& b : r.benchmarks) {
     std::fprintf(
         out, "  %-14s %7llu %7llu %9llu %7llu %7llu %6.2f%% | %8llu %9llu %9llu %7llu | %5llu\n",
@@ -99,6 +109,15 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
         static_cast<unsigned long long>(b.llama_not_dirty),
         static_cast<unsigned long long>(b.llama_dirty),
         static_cast<unsigned long long>(b.near_duplicate_examples));
+  }
+  if (own) {
+    std::fprintf(out, "  coverage subsets:");
+    for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
+      std::fprintf(out, "%s %s clean %s, dirty %s", b ? ";" : "", cfg.evals[b].name.c_str(),
+                   coverage_header("<", cfg.clean_below_of(b)).c_str() + 3,
+                   coverage_header(">=", cfg.dirty_at_of(b)).c_str() + 3);
+    }
+    std::fprintf(out, "\n");
   }
   if (r.train_skipped) {
     std::fprintf(out, "  skipped training records: %s (bad lines; reasons in report.json)\n",
@@ -123,6 +142,10 @@ int run_contam_command(ContamArgs& a) {
   ContamConfig cfg = a.cfg;
   for (const auto& e : a.evals)
     cfg.evals.push_back(EvalSpec::parse(e));
+  for (const auto& v : a.coverage_clean)
+    cfg.set_coverage_threshold("--coverage-clean", v);
+  for (const auto& v : a.coverage_dirty)
+    cfg.set_coverage_threshold("--coverage-dirty", v);
   cfg.near = !a.no_near;
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
@@ -175,12 +198,13 @@ Command add_contam_command(CLI::App& app) {
   c->add_option("--min-ngram", a->cfg.min_ngram, "Shorter examples are not judged")
       ->capture_default_str()
       ->type_name("M");
-  c->add_option("--coverage-clean", a->cfg.clean_below, "Llama 2 'clean': coverage below")
-      ->capture_default_str()
-      ->type_name("F");
-  c->add_option("--coverage-dirty", a->cfg.dirty_at, "Llama 2 'dirty': coverage at least")
-      ->capture_default_str()
-      ->type_name("F");
+  c->add_option("--coverage-clean", a->coverage_clean,
+                "Llama 2 'clean': coverage below F (0.2); NAME=F for one benchmark (repeat)")
+      ->type_name("[NAME=]F");
+  c->add_option("--coverage-dirty", a->coverage_dirty,
+                "Llama 2 'dirty': coverage at least F (0.8); NAME=F for one benchmark, as "
+                "Llama 3 (repeat)")
+      ->type_name("[NAME=]F");
   c->add_option("--max-matches", a->cfg.max_matches, "Matches listed per example")
       ->capture_default_str()
       ->type_name("K");

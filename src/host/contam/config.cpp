@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
@@ -42,6 +43,30 @@ std::string EvalSpec::field_label() const {
   return l;
 }
 
+void ContamConfig::set_coverage_threshold(const std::string& option, std::string_view value) {
+  const std::string usage =
+      option + " must be F or NAME=F (F a share in (0, 1]), got '" + std::string(value) + "'";
+  const auto eq = value.find('=');
+  const std::string num(eq == std::string_view::npos ? value : value.substr(eq + 1));
+  char* end = nullptr;
+  const double f = num.empty() ? 0 : std::strtod(num.c_str(), &end);
+  if (num.empty() || *end != '\0') throw UsageError(usage);
+  const bool clean = option == "--coverage-clean";
+  if (eq == std::string_view::npos) {
+    (clean ? clean_below : dirty_at) = f;
+    return;
+  }
+  const std::string_view name = value.substr(0, eq);
+  for (EvalSpec& e : evals) {
+    if (e.name == name) {
+      (clean ? e.clean_below : e.dirty_at) = f;
+      return;
+    }
+  }
+  throw UsageError(option + " " + std::string(value) + ": no --eval is named '" +
+                   std::string(name) + "'");
+}
+
 void ContamConfig::validate() const {
   expects_usage(!train.empty(), "no training input given: --train FILE...");
   expects_usage(std::count(train.begin(), train.end(), std::string("-")) <= 1,
@@ -56,15 +81,20 @@ void ContamConfig::validate() const {
   }
   expects_usage(ngram >= 1 && ngram <= 64, "--ngram must be in [1, 64]");
   expects_usage(min_ngram >= 1 && min_ngram <= ngram, "--min-ngram must be in [1, --ngram]");
-  expects_usage(clean_below > 0 && clean_below <= 1 && dirty_at > 0 && dirty_at <= 1,
-                "--coverage-clean and --coverage-dirty must be in (0, 1]");
-  if (clean_below > dirty_at) {
-    char b[160];
-    std::snprintf(b, sizeof b,
-                  "--coverage-clean (%g) must not exceed --coverage-dirty (%g): an example "
-                  "would be both clean and dirty",
-                  clean_below, dirty_at);
-    throw UsageError(b);
+  for (std::size_t b = 0; b <= evals.size(); ++b) {
+    // b == evals.size(): the run's own thresholds.
+    const double c = b < evals.size() ? clean_below_of(b) : clean_below;
+    const double d = b < evals.size() ? dirty_at_of(b) : dirty_at;
+    const std::string of = b < evals.size() ? " of benchmark '" + evals[b].name + "'" : "";
+    expects_usage(c > 0 && c <= 1 && d > 0 && d <= 1,
+                  "--coverage-clean and --coverage-dirty must be in (0, 1]" +
+                      (of.empty() ? std::string() : " (as" + of + ")"));
+    if (c > d) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "--coverage-clean (%g) must not exceed --coverage-dirty (%g)",
+                    c, d);
+      throw UsageError(buf + of + ": an example would be both clean and dirty");
+    }
   }
   expects_usage(!text_field.empty(), "--text-field must not be empty");
   RecordParser(text_field, id_field, format);  // @throw UsageError on a malformed field path

@@ -56,11 +56,11 @@ void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const
         w ? static_cast<double>(f.covered_words()) / static_cast<double>(w) : 0.0;
     if (ex.judged) {
       ++sum.judged;
-      if (coverage < cfg.clean_below)
+      if (coverage < cfg.clean_below_of(ex.bench))
         ++sum.llama_clean;
       else
         ++sum.llama_not_clean;
-      if (coverage < cfg.dirty_at)
+      if (coverage < cfg.dirty_at_of(ex.bench))
         ++sum.llama_not_dirty;
       else
         ++sum.llama_dirty;
@@ -112,7 +112,8 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
   w.field("backend", res.backend);
   w.field("threads", res.threads);
   w.key("benchmarks").begin_array();
-  for (const BenchmarkSummary& b : res.benchmarks) {
+  for (std::size_t i = 0; i < res.benchmarks.size(); ++i) {
+    const BenchmarkSummary& b = res.benchmarks[i];
     w.begin_object();
     w.field("name", b.name);
     w.field("path", b.path);
@@ -125,6 +126,8 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
     w.field("dirty_pct", b.examples ? 100.0 * static_cast<double>(b.dirty) / b.examples : 0.0);
     w.field("dirty_pct_of_judged",
             b.judged ? 100.0 * static_cast<double>(b.dirty) / b.judged : 0.0);
+    w.field("coverage_clean_below", cfg.clean_below_of(i));
+    w.field("coverage_dirty_at", cfg.dirty_at_of(i));
     w.key("llama2_coverage").begin_object();
     w.field("clean", b.llama_clean);
     w.field("not_clean", b.llama_not_clean);

@@ -497,6 +497,10 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
     for (const char* k : {"total", "judged", "too_short", "dirty", "clean"})
       w.field(k, get_u64(b, k));
     w.field("dirty_pct", get_double(b, "dirty_pct"));
+    // The benchmark's own coverage thresholds (report.json names them since they may differ).
+    double own = 0;
+    w.field("clean_below", b["coverage_clean_below"].get_double().get(own) ? clean_below : own);
+    w.field("dirty_at", b["coverage_dirty_at"].get_double().get(own) ? dirty_at : own);
     w.key("llama").begin_object();
     for (const char* k : {"clean", "not_clean", "not_dirty", "dirty"})
       w.field(k, get_u64(b, std::string("llama2_coverage.") + k));
