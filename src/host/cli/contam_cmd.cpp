@@ -84,13 +84,15 @@ bool own_thresholds(const ContamConfig& cfg) {
 
 void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r) {
   const bool own = own_thresholds(cfg);
+  const std::string ranks = r.ranks > 1 ? std::to_string(r.ranks) + " ranks x " : "";
   std::fprintf(out,
-               "dupscan contam: %s training documents (%s of text) in %.2f s, %s/s [%s, %u "
+               "dupscan contam: %s training documents (%s of text) in %.2f s, %s/s [%s, %s%u "
                "thread%s]; N=%u, min %u\n",
                group_digits(r.train_documents).c_str(),
                human_bytes(static_cast<double>(r.train_text_bytes)).c_str(), r.seconds_total,
                human_bytes(r.seconds_scan > 0 ? r.train_text_bytes / r.seconds_scan : 0).c_str(),
-               r.backend.c_str(), r.threads, r.threads == 1 ? "" : "s", cfg.ngram, cfg.min_ngram);
+               r.backend.c_str(), ranks.c_str(), r.threads, r.threads == 1 ? "" : "s", cfg.ngram,
+               cfg.min_ngram);
   std::fprintf(out, "  %-14s %7s %7s %9s %7s %7s %7s | %8s %9s %9s %7s | %5s\n", "benchmark",
                "total", "judged", "too short", "dirty", "clean", "dirty%",
                own ? "clean" : coverage_header("<", cfg.clean_below).c_str(),
@@ -138,7 +140,7 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
   std::fprintf(out, "\n");
 }
 
-int run_contam_command(ContamArgs& a) {
+int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   ContamConfig cfg = a.cfg;
   for (const auto& e : a.evals)
     cfg.evals.push_back(EvalSpec::parse(e));
@@ -151,19 +153,21 @@ int run_contam_command(ContamArgs& a) {
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
   cfg.validate();
-  const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
+  const bool tty = runner.report && !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
-  const ContamResult r = run_contam(cfg, stderr_observer(bar, a.quiet));
+  DedupObserver obs = stderr_observer(bar, a.quiet);
+  if (!runner.report) obs.progress = nullptr;
+  const ContamResult r = runner.run ? runner.run(cfg, obs) : run_contam(cfg, obs);
   bar.clear();
   warn_unlisted_skips(r.train_skipped, a.quiet);
-  if (!a.quiet) print_table(stderr, cfg, r);
-  if (a.html) write_html_report(cfg.output_dir, a.quiet);
+  if (!a.quiet && runner.report) print_table(stderr, cfg, r);
+  if (a.html && runner.report) write_html_report(cfg.output_dir, a.quiet);
   return 0;
 }
 
 }  // namespace
 
-Command add_contam_command(CLI::App& app) {
+Command add_contam_command(CLI::App& app, ContamRunner runner) {
   auto a = std::make_shared<ContamArgs>();
   CLI::App* c = app.add_subcommand(
       "contam", "Find benchmark examples that occur in training data (GPT-3 / lm-eval / Llama 2)");
@@ -253,7 +257,7 @@ Command add_contam_command(CLI::App& app) {
               "Also write DIR/report.html, a page of the findings (see dupscan report)");
   c->add_flag("-q,--quiet", a->quiet, "No progress, warnings or table on stderr");
   c->add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
-  return {c, [a] { return run_contam_command(*a); }};
+  return {c, [a, runner] { return run_contam_command(*a, runner); }};
 }
 
 }  // namespace dupscan::cli

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
+
+#include "common/pack.hpp"
 
 namespace dupscan::contam {
 
@@ -129,6 +132,82 @@ void Findings::add(DocFindings&& d) {
     if (ex.near.size() < cfg_.max_matches) ex.near.push_back({d.doc, n.jaccard});
   }
   if (keep_dirty_ && !d.hits.empty()) dirty_.push_back({d.doc, std::move(d.hits)});
+}
+
+std::string Findings::pack() const {
+  Packer p;
+  std::set<std::uint32_t> named;
+  std::uint64_t count = 0;
+  for (const ExampleFindings& ex : examples_)
+    count += ex.dirty || !ex.near.empty();
+  p.put(count);
+  for (std::uint32_t e = 0; e < examples_.size(); ++e) {
+    const ExampleFindings& ex = examples_[e];
+    if (!ex.dirty && ex.near.empty()) continue;
+    p.put(e);
+    p.put<std::uint8_t>(ex.dirty);
+    p.put(ex.train_docs);
+    p.put<std::uint64_t>(ex.spans.size());
+    for (const Span& s : ex.spans) {
+      for (std::uint32_t v : {s.doc, s.eval_start, s.eval_end, s.first_ngram, s.last_ngram,
+                              s.ngram_len, s.train_word})
+        p.put(v);
+      p.put_array(s.train_offset.data(), s.train_offset.size());
+      named.insert(s.doc);
+    }
+    p.put<std::uint64_t>(ex.near.size());
+    for (const ExampleFindings::Near& n : ex.near) {
+      p.put(n.train_doc);
+      p.put(n.jaccard);
+      named.insert(n.train_doc);
+    }
+  }
+  p.put<std::uint64_t>(named.size());
+  for (std::uint32_t d : named) {
+    p.put(d);
+    p.put_str(train_ids_.at(d));
+  }
+  return std::move(p.str());
+}
+
+void Findings::merge(const std::string& part, std::uint64_t doc_base) {
+  Unpacker u(part);
+  const auto count = u.get<std::uint64_t>();
+  const auto base = static_cast<std::uint32_t>(doc_base);
+  Span s;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto e = u.get<std::uint32_t>();
+    if (e >= examples_.size()) throw Error("distributed run: an example out of range");
+    ExampleFindings& ex = examples_[e];
+    const bool dirty = u.get<std::uint8_t>() != 0;  // read whatever ex.dirty is
+    ex.dirty = ex.dirty || dirty;
+    ex.train_docs += u.get<std::uint64_t>();
+    const auto spans = u.get<std::uint64_t>();
+    for (std::uint64_t k = 0; k < spans; ++k) {
+      s.example = e;
+      for (std::uint32_t* v : {&s.doc, &s.eval_start, &s.eval_end, &s.first_ngram, &s.last_ngram,
+                               &s.ngram_len, &s.train_word})
+        *v = u.get<std::uint32_t>();
+      u.get_array(s.train_offset);
+      if (s.eval_end > ex.covered.size() || s.eval_start >= s.eval_end ||
+          s.train_offset.size() != s.eval_end - s.eval_start) {
+        throw Error("distributed run: a malformed span");
+      }
+      s.doc += base;
+      ex.add_run(s);
+    }
+    const auto near = u.get<std::uint64_t>();
+    for (std::uint64_t k = 0; k < near; ++k) {
+      const auto d = u.get<std::uint32_t>();
+      const auto j = u.get<double>();
+      if (ex.near.size() < cfg_.max_matches) ex.near.push_back({d + base, j});
+    }
+  }
+  const auto named = u.get<std::uint64_t>();
+  for (std::uint64_t k = 0; k < named; ++k) {
+    const auto d = u.get<std::uint32_t>();
+    train_ids_.emplace(d + base, std::string(u.get_str()));
+  }
 }
 
 }  // namespace dupscan::contam

@@ -88,6 +88,21 @@ class Findings {
   /// Adds what one document matched; documents come in ascending order.
   void add(DocFindings&& d);
 
+  /**
+   * @brief This process's findings as a message (a distributed run): per example with a finding
+   * its verdict, spans, training document count and near duplicates, with the ids of the
+   * documents they name (numbered as here).
+   */
+  std::string pack() const;
+  /**
+   * @brief Adds a part that pack() made where documents were numbered from 0, its documents
+   * numbered from doc_base here. Parts come in input order (rank order): the spans are clipped
+   * again, so the result is what add() of every document in that order gives.
+   */
+  void merge(const std::string& part, std::uint64_t doc_base);
+  /// The run's counts per n-gram group (a distributed run sums every rank's group_docs()).
+  void set_group_docs(std::vector<std::uint32_t> counts) { group_docs_ = std::move(counts); }
+
   const ExampleFindings& example(std::size_t e) const { return examples_[e]; }
   /// The id (as JSON) of a training document that matched something.
   const std::string& train_id(std::uint32_t doc) const { return train_ids_.at(doc); }

@@ -111,6 +111,7 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
   w.end_object();
   w.field("backend", res.backend);
   w.field("threads", res.threads);
+  w.field("ranks", res.ranks);
   w.key("benchmarks").begin_array();
   for (std::size_t i = 0; i < res.benchmarks.size(); ++i) {
     const BenchmarkSummary& b = res.benchmarks[i];
