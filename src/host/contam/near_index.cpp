@@ -54,7 +54,7 @@ void NearIndex::build(const std::vector<EvalExample>& examples, double threshold
   }
 }
 
-void NearIndex::fill_tables(ProbeTables& t) const {
+void NearIndex::fill_tables(ProbeTables& t) {
   t.windows.clear();
   for (const Class& c : classes_)
     t.windows.push_back(c.words);
@@ -62,7 +62,8 @@ void NearIndex::fill_tables(ProbeTables& t) const {
   t.near_k = kNearK;
   t.near_lsh = lsh_;
   t.near_bits = bits_;
-  t.near_filter = filter_;
+  t.near_filter = std::move(filter_);
+  filter_.clear();
   t.near_threshold = threshold_;
 }
 

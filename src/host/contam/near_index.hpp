@@ -32,8 +32,8 @@ class NearIndex {
   static std::uint32_t window_words(std::size_t words);
 
   void build(const std::vector<EvalExample>& examples, double threshold);
-  /// The probe's near-duplicate tables into `t`.
-  void fill_tables(ProbeTables& t) const;
+  /// Moves the probe's near-duplicate tables into `t` (the filter: match() does not need it).
+  void fill_tables(ProbeTables& t);
   LshParams lsh() const { return lsh_; }
 
   /**

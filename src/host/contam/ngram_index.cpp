@@ -67,12 +67,14 @@ void NgramIndex::build(const std::vector<EvalExample>& examples, std::uint32_t n
   group_begin_.push_back(static_cast<std::uint32_t>(entries_.size()));
 }
 
-void NgramIndex::fill_tables(ProbeTables& t) const {
+void NgramIndex::fill_tables(ProbeTables& t) {
   t.seed_len = m_;
   t.seed_bits = bits_;
-  t.seed_filter = filter_;
+  t.seed_filter = std::move(filter_);
   t.lengths = lengths_;
-  t.hashes = hashes_;
+  t.hashes = std::move(hashes_);
+  filter_.clear();
+  hashes_.clear();
 }
 
 void NgramIndex::confirm(const ProbeBatch& batch, const std::uint32_t* raw_begin,

@@ -35,8 +35,9 @@ class NgramIndex {
    */
   void build(const std::vector<EvalExample>& examples, std::uint32_t n, std::uint32_t m);
 
-  /// The probe's exact-match tables (seed filter, lengths, hashes) into `t`.
-  void fill_tables(ProbeTables& t) const;
+  /// Moves the probe's exact-match tables (seed filter, lengths, hashes) into `t`: the index
+  /// keeps only what confirm() needs.
+  void fill_tables(ProbeTables& t);
 
   /**
    * @brief The candidates of document d of `batch` whose words equal an entry's, in candidate
@@ -52,13 +53,13 @@ class NgramIndex {
   /// Words of an example's n-grams: min(words, n), 0 when not judged.
   std::uint32_t length(std::uint32_t example) const { return len_[example]; }
   /// Distinct n-gram hashes.
-  std::size_t groups() const { return hashes_.size(); }
+  std::size_t groups() const { return group_begin_.empty() ? 0 : group_begin_.size() - 1; }
 
  private:
   std::uint32_t m_ = 0;
   std::vector<NgramEntry> entries_;         // ascending (hash, example, pos)
   std::vector<std::uint32_t> group_begin_;  // groups() + 1: group g's entries
-  std::vector<std::uint64_t> hashes_;       // ascending: group g's hash
+  std::vector<std::uint64_t> hashes_;       // ascending: group g's hash (until fill_tables)
   std::vector<std::uint32_t> len_;          // per example
   std::vector<std::uint32_t> lengths_;      // distinct lengths, ascending
   unsigned bits_ = 16;
