@@ -20,6 +20,9 @@ class DeviceContamProbe final : public ContamProbe {
  public:
   DeviceContamProbe(DeviceBackend& backend, std::shared_ptr<const ProbeTables> tables)
       : b_(backend), t_(std::move(tables)) {
+    if (b_.p_.shingle.kind != ShingleKind::word) {
+      throw Error("internal error: the contam probe needs a backend made for word shingles");
+    }
     if (!t_->windows.empty() && t_->near_lsh.bands * t_->near_lsh.rows > t_->near_k) {
       throw Error("internal error: the near-duplicate bands need more than near_k values");
     }
