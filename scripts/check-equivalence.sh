@@ -5,8 +5,9 @@
 # report.json) -- byte for byte, on the example corpus and a generated corpus, compat and fast, 1
 # and 2 threads. Exits 1 on the first difference it lists.
 #
-#   scripts/check-equivalence.sh BASE_REV [--size 1G] [--backends "cpu cuda-host"]
+#   scripts/check-equivalence.sh BASE_REV [--size 1G] [--backends "cpu cuda-host"] [--only GLOB]
 #
+# --only runs the cases whose name matches GLOB (e.g. 'contam*', 'mpi-*'); by default all.
 # BASE_REV is built in a temporary worktree. NEW_ARGS (environment) is added to every dedup and
 # index command of this tree only -- not to contam, nor to a --sketch fast run (the fast sketch
 # takes no --scheme) -- e.g. NEW_ARGS="--scheme legacy" against a revision older than the schemes;
@@ -14,14 +15,16 @@
 # change.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-base_rev=${1:?usage: check-equivalence.sh BASE_REV [--size 1G] [--backends LIST]}
+base_rev=${1:?usage: check-equivalence.sh BASE_REV [--size 1G] [--backends LIST] [--only GLOB]}
 shift
 size=1G
 backends=cpu
+only='*'
 while (($#)); do
   case $1 in
     --size) size=$2; shift 2 ;;
     --backends) backends=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     *) echo "check-equivalence: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -106,6 +109,8 @@ PY
 check() {
   local name=$1 kind=$2
   shift 2
+  # shellcheck disable=SC2053
+  [[ $name == $only ]] || return 0
   local side bin out backend
   rm -rf "$work/old/$name"
   mkdir -p "$work/old/$name"
@@ -133,7 +138,7 @@ run_side() {  # side kind out backend args...
   if [[ $side == new ]]; then
     # shellcheck disable=SC2206
     [[ ${args[0]} != contam && $fast == 0 ]] && extra=($new_args)
-    [[ -n $backend && ${args[0]} != contam ]] && extra+=(--backend "$backend")
+    [[ -n $backend ]] && extra+=(--backend "$backend")
   fi
   case $kind in
     dupscan)
@@ -169,7 +174,7 @@ if [[ -x $old_mpi && -x $new_mpi ]]; then
     check "mpi-$ranks" "mpi:$ranks" dedup "$parts"/part-0{0..7}.jsonl -o "{out}/o" --threads 1 \
       --write-deduped "{out}/deduped.jsonl"
   done
-else
+elif [[ mpi-1 == $only ]]; then  # shellcheck disable=SC2053
   echo "check-equivalence: no dupscan-mpi in one of the builds; MPI not compared" >&2
   failed=1
 fi
@@ -181,6 +186,14 @@ shared=$(cd "$here/.." && pwd)/shared/data
 check contam dupscan contam --train "$example" --eval "gsm8k=$shared/gsm8k_test.jsonl:question" \
   --eval "humaneval=$shared/humaneval.jsonl.gz:prompt" --eval-id-field task_id -o "{out}/o" \
   --write-decontaminated "{out}/decontaminated.jsonl"
+# The generated corpus holds the example corpus's GSM8K test problems, whole and edited: two
+# threads, question and answer joined, and the Llama 3 style 8-grams without near duplicates.
+check contam-corpus dupscan contam --train "$corpus" "$example" --threads 2 \
+  --eval "gsm8k=$shared/gsm8k_test.jsonl:question+answer" \
+  --eval "humaneval=$shared/humaneval.jsonl.gz:prompt" --eval-id-field task_id -o "{out}/o" \
+  --write-decontaminated "{out}/decontaminated.jsonl"
+check contam-ngram8 dupscan contam --train "$example" "$corpus" --threads 2 --ngram 8 --min-ngram 8 --no-near \
+  --eval "gsm8k=$shared/gsm8k_test.jsonl:question" -o "{out}/o"
 
 git -C "$here" worktree remove --force "$base_src"
 if [[ $failed != 0 ]]; then

@@ -1,57 +1,33 @@
 // dupscan contam on planted contamination with exact expectations: verbatim, re-styled, partial
 // (known coverage), perturbed (must not match), short and too-short examples, ids, fields,
 // decontamination cuts, boilerplate, near duplicates, determinism, and the CLI.
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
 
+#include "contam_cases.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
+#include "examples.hpp"
 #include "io/record.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
 namespace {
 
-// Filler text: deterministic words that never repeat a 13-gram of the examples.
-std::string filler(std::size_t words, unsigned seed) {
-  static const char* vocab[] = {"river", "stone",  "light", "quiet",  "north", "table",  "seven",
-                                "glass", "winter", "paper", "orange", "music", "garden", "silver",
-                                "storm", "bread",  "lamp",  "field",  "cloud", "iron"};
-  std::mt19937 rng(seed);
-  std::string s;
-  for (std::size_t i = 0; i < words; ++i) {
-    if (i) s += ' ';
-    s += vocab[rng() % 20];
-  }
-  return s;
-}
-
-// 40 distinct words: an example whose n-grams cannot appear in the filler.
-std::vector<std::string> example_words(const std::string& tag, std::size_t n) {
-  std::vector<std::string> w;
-  for (std::size_t i = 0; i < n; ++i)
-    w.push_back(tag + "w" + std::to_string(i));
-  return w;
-}
-std::string join(const std::vector<std::string>& w, std::size_t from = 0,
-                 std::size_t n = SIZE_MAX) {
-  std::string s;
-  for (std::size_t i = from; i < w.size() && i < from + n; ++i)
-    s += (s.empty() ? "" : " ") + w[i];
-  return s;
-}
-
-std::string rec(const std::string& id, const std::string& text) {
-  std::string line = "{\"id\":\"" + id + "\",\"text\":";
-  append_json_string(line, text);
-  return line + "}\n";
-}
+struct SpanRow {
+  std::string train_id;
+  std::uint64_t train_offset, start, end, ngrams;
+};
 
 struct Row {
   bool judged, dirty;
   double coverage;
-  std::size_t words, matches;
+  std::size_t words, matches;  // matches: spans listed and not
+  std::uint64_t longest, train_docs;
   std::vector<std::string> match_docs;
+  std::vector<SpanRow> spans;
   std::vector<std::pair<std::string, double>> near;
 };
 
@@ -65,10 +41,17 @@ std::map<std::string, Row> read_rows(const std::string& path) {
             double(r["coverage"]),
             static_cast<std::size_t>(std::uint64_t(r["words"])),
             0,
+            std::uint64_t(r["longest_match"]),
+            std::uint64_t(r["train_docs"]),
+            {},
             {},
             {}};
-    for (auto m : r["matches"].get_array())
+    for (auto m : r["matches"].get_array()) {
       row.match_docs.push_back(test::str(m["train_id"]));
+      row.spans.push_back({test::str(m["train_id"]), std::uint64_t(m["train_offset"]),
+                           std::uint64_t(m["eval_start"]), std::uint64_t(m["eval_end"]),
+                           std::uint64_t(m["ngrams"])});
+    }
     row.matches = row.match_docs.size() + std::uint64_t(r["more_matches"]);
     for (auto n : r["near_duplicates"].get_array()) {
       row.near.emplace_back(test::str(n["train_id"]), double(n["jaccard"]));
@@ -78,64 +61,32 @@ std::map<std::string, Row> read_rows(const std::string& path) {
   return rows;
 }
 
-struct Planted {
-  test::TempDir dir;
-  std::vector<std::string> verbatim = example_words("v", 40), styled = example_words("s", 40),
-                           partial = example_words("p", 40), perturbed = example_words("x", 40),
-                           short10 = example_words("h", 10), short_broken = example_words("b", 10),
-                           short_split = example_words("t", 12), tiny = example_words("y", 6),
-                           exact13 = example_words("e", 13), clean = example_words("c", 30);
-  Planted() {
-    std::string eval;
-    auto add_eval = [&](const std::string& id, const std::string& text) { eval += rec(id, text); };
-    add_eval("verbatim", join(verbatim));
-    add_eval("styled", join(styled));
-    add_eval("partial", join(partial));
-    add_eval("perturbed", join(perturbed));
-    add_eval("short10", join(short10));
-    add_eval("short-broken", join(short_broken));
-    add_eval("short-split", join(short_split));
-    add_eval("tiny", join(tiny));
-    add_eval("exact13", join(exact13));
-    add_eval("clean", join(clean));
-    test::write_file(dir / "eval.jsonl", eval);
-
-    std::string styled_text = join(styled);
-    for (char& c : styled_text)
-      c = c == 'w' ? 'W' : c;                     // case
-    styled_text = "(\"" + styled_text + "\")!!";  // ASCII punctuation is deleted
-    std::size_t at = styled_text.find(' ');
-    styled_text.replace(at, 1, " \t\n  ");  // whitespace
-    std::vector<std::string> pert = perturbed;
-    for (std::size_t i = 6; i < pert.size(); i += 7)
-      pert[i] = "changed";  // runs of 6 words
-    std::vector<std::string> broken = short_broken;
-    broken[5] = "other";
-
-    std::string train;
-    train += rec("t-verbatim", filler(50, 1) + " " + join(verbatim) + " " + filler(50, 2));
-    train += rec("t-styled", filler(30, 3) + " " + styled_text + " " + filler(30, 4));
-    train += rec("t-partial", filler(40, 5) + " " + join(partial, 0, 20) + " " + filler(40, 6));
-    train += rec("t-perturbed", join(pert));
-    train += rec("t-short10", filler(20, 7) + " " + join(short10) + " " + filler(20, 8));
-    train += rec("t-short-broken", join(broken));
-    train += rec("t-split-a", filler(10, 9) + " " + join(short_split, 0, 6));
-    train += rec("t-split-b", join(short_split, 6, 6) + " " + filler(10, 10));
-    train += rec("t-tiny", join(tiny));
-    train += rec("t-exact13", join(exact13));
-    for (int i = 0; i < 30; ++i)
-      train += rec("f" + std::to_string(i), filler(200, 100 + i));
-    test::write_file(dir / "train.jsonl", train);
+// Spans never overlap, and (when all are listed) cover exactly the matched words: as many as the
+// coverage says, none outside the example, the longest match at least the longest span.
+void expect_spans_cover_matched_words(const Row& r, const std::string& what) {
+  std::vector<SpanRow> s = r.spans;
+  std::sort(s.begin(), s.end(),
+            [](const SpanRow& a, const SpanRow& b) { return a.start < b.start; });
+  std::uint64_t words = 0, longest = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    EXPECT_LT(s[i].start, s[i].end) << what;
+    EXPECT_LE(s[i].end, r.words) << what;
+    if (i) EXPECT_LE(s[i - 1].end, s[i].start) << what << ": spans overlap";
+    words += s[i].end - s[i].start;
+    longest = std::max(longest, s[i].end - s[i].start);
   }
-  ContamConfig config() const {
-    ContamConfig cfg;
-    cfg.train = {dir / "train.jsonl"};
-    cfg.evals = {EvalSpec::parse("bench=" + (dir / "eval.jsonl"))};
-    cfg.output_dir = dir / "out";
-    cfg.threads = 2;
-    return cfg;
+  EXPECT_GE(r.longest, longest) << what;
+  if (r.matches == r.spans.size()) {
+    EXPECT_EQ(words, static_cast<std::uint64_t>(std::llround(r.coverage * r.words))) << what;
   }
-};
+  EXPECT_EQ(r.dirty, !s.empty()) << what;
+}
+
+using Planted = test::PlantedContam;
+using test::example_words;
+using test::filler;
+using test::join;
+using test::rec;
 
 TEST(Contam, PlantedContaminationGivesExactVerdictsAndCoverage) {
   Planted p;
@@ -146,16 +97,27 @@ TEST(Contam, PlantedContaminationGivesExactVerdictsAndCoverage) {
   EXPECT_TRUE(v.judged);
   EXPECT_TRUE(v.dirty);
   EXPECT_DOUBLE_EQ(v.coverage, 1.0);
-  EXPECT_EQ(v.matches, 28u);            // all 28 13-grams of the 40 words, in one document
-  EXPECT_EQ(v.match_docs.size(), 20u);  // listed up to --max-matches
-  EXPECT_EQ(v.match_docs.front(), "t-verbatim");
+  // All 28 13-grams of the 40 words, in one document: one span of the whole example.
+  ASSERT_EQ(v.spans.size(), 1u);
+  EXPECT_EQ(v.matches, 1u);
+  EXPECT_EQ(v.spans[0].train_id, "t-verbatim");
+  EXPECT_EQ(v.spans[0].start, 0u);
+  EXPECT_EQ(v.spans[0].end, 40u);
+  EXPECT_EQ(v.spans[0].ngrams, 28u);
+  EXPECT_EQ(v.longest, 40u);
+  EXPECT_EQ(v.train_docs, 1u);
+  // Its training text: 50 filler words, then the example.
+  EXPECT_EQ(v.spans[0].train_offset, test::filler(50, 1).size() + 1);
   const Row& s = rows.at("styled");
   EXPECT_TRUE(s.dirty);
   EXPECT_DOUBLE_EQ(s.coverage, 1.0);
   const Row& pa = rows.at("partial");
   EXPECT_TRUE(pa.dirty);
   EXPECT_DOUBLE_EQ(pa.coverage, 0.5);  // words 0..19 of 40 lie in matched 13-grams
-  EXPECT_EQ(pa.matches, 8u);
+  EXPECT_EQ(pa.matches, 1u);           // words 0..19: one span of 8 13-grams
+  EXPECT_EQ(pa.spans[0].end, 20u);
+  EXPECT_EQ(pa.spans[0].ngrams, 8u);
+  EXPECT_EQ(pa.longest, 20u);  // the planted part's length
   const Row& pe = rows.at("perturbed");
   EXPECT_TRUE(pe.judged);
   EXPECT_FALSE(pe.dirty);
@@ -168,6 +130,14 @@ TEST(Contam, PlantedContaminationGivesExactVerdictsAndCoverage) {
   EXPECT_FALSE(rows.at("tiny").dirty);
   EXPECT_TRUE(rows.at("exact13").dirty);  // exactly N words: one 13-gram
   EXPECT_EQ(rows.at("exact13").matches, 1u);
+  EXPECT_EQ(rows.at("exact13").spans[0].ngrams, 1u);
+  EXPECT_EQ(rows.at("exact13").longest, 13u);
+  EXPECT_EQ(rows.at("short10").longest, 10u);  // the whole example, shorter than N
+  EXPECT_EQ(rows.at("short10").spans[0].ngrams, 1u);
+  EXPECT_EQ(rows.at("styled").longest, 40u);
+  EXPECT_EQ(pe.longest, 0u);
+  for (const auto& [id, row] : rows)
+    expect_spans_cover_matched_words(row, id);
   EXPECT_FALSE(rows.at("clean").dirty);
 
   ASSERT_EQ(r.benchmarks.size(), 1u);
@@ -189,6 +159,106 @@ TEST(Contam, PlantedContaminationGivesExactVerdictsAndCoverage) {
   ASSERT_EQ(clean.size(), 5u);
   EXPECT_EQ(clean[0], eval[3]);  // perturbed
   EXPECT_EQ(clean[4], eval[9]);  // clean
+}
+
+TEST(Contam, SpansMergeOverlappingNgramsAndEachWordGoesToItsFirstMatch) {
+  // Example e (40 words) in four documents: A holds words 0..19, B 10..39, C all of it twice, D
+  // 5..24. Example g (30 words) twice in one document: words 0..14, later 10..29.
+  test::TempDir dir;
+  const auto e = example_words("e", 40), g = example_words("g", 30);
+  test::write_file(dir / "eval.jsonl", rec("e", join(e)) + rec("g", join(g)));
+  const std::string pre_b = filler(7, 2);
+  std::string train = rec("A", join(e, 0, 20) + " " + filler(30, 1));
+  train += rec("B", pre_b + " " + join(e, 10, 30));
+  train += rec("C", join(e) + " " + filler(20, 3) + " " + join(e));
+  train += rec("D", join(e, 5, 20));
+  train += rec("X", join(g, 0, 15) + " " + filler(20, 4) + " " + join(g, 10, 20));
+  test::write_file(dir / "train.jsonl", train);
+  ContamConfig cfg;
+  cfg.train = {dir / "train.jsonl"};
+  cfg.evals = {EvalSpec::parse("b=" + (dir / "eval.jsonl"))};
+  cfg.output_dir = dir / "out";
+  cfg.write_decontaminated = dir / "decon.jsonl";
+  cfg.max_cuts = 100;
+  const ContamResult r = run_contam(cfg);
+  const auto rows = read_rows(dir / "out/contamination.jsonl");
+  const Row& re = rows.at("e");
+  ASSERT_EQ(re.spans.size(), 2u);
+  EXPECT_EQ(re.spans[0].train_id, "A");
+  EXPECT_EQ(re.spans[0].start, 0u);
+  EXPECT_EQ(re.spans[0].end, 20u);
+  EXPECT_EQ(re.spans[0].ngrams, 8u);  // 13-grams at 0..7
+  EXPECT_EQ(re.spans[0].train_offset, 0u);
+  EXPECT_EQ(re.spans[1].train_id, "B");  // B's words 10..19 went to A already
+  EXPECT_EQ(re.spans[1].start, 20u);
+  EXPECT_EQ(re.spans[1].end, 40u);
+  EXPECT_EQ(re.spans[1].ngrams, 8u);  // of B's 13-grams at 10..27, those at 20..27
+  // B's text: 7 filler words, then e's words 10.., so e's word 20 is B's word 17.
+  std::size_t at = pre_b.size() + 1;
+  for (std::size_t w = 10; w < 20; ++w)
+    at += e[w].size() + 1;
+  EXPECT_EQ(re.spans[1].train_offset, at);
+  EXPECT_EQ(re.longest, 40u);
+  EXPECT_EQ(re.train_docs, 4u);
+  EXPECT_DOUBLE_EQ(re.coverage, 1.0);
+  const Row& rg = rows.at("g");
+  ASSERT_EQ(rg.spans.size(), 2u);
+  EXPECT_EQ(rg.spans[0].start, 0u);
+  EXPECT_EQ(rg.spans[0].end, 15u);
+  EXPECT_EQ(rg.spans[0].ngrams, 3u);
+  EXPECT_EQ(rg.spans[1].start, 15u);
+  EXPECT_EQ(rg.spans[1].end, 30u);
+  EXPECT_EQ(rg.spans[1].ngrams, 3u);  // of the run's 13-grams at 10..17, those at 15..17
+  EXPECT_EQ(rg.longest, 30u);
+  EXPECT_EQ(rg.train_docs, 1u);
+  for (const auto& [id, row] : rows)
+    expect_spans_cover_matched_words(row, id);
+  // The Janitor cut still counts n-grams, as lm-eval does: A 8, B 18, C 56, D 8, X 3 + 8.
+  EXPECT_EQ(r.matches, 8u + 18u + 56u + 8u + 11u);
+  const auto removed = test::lines_of(test::read_file(dir / "out/removed.jsonl"));
+  ASSERT_EQ(removed.size(), 5u);
+  simdjson::dom::parser parser;
+  EXPECT_EQ(simdjson::dom::array(test::parse_json(parser, removed[2])["matches"]).size(), 56u);
+  // Listing: --max-matches 1 lists A's span and counts B's.
+  cfg.max_matches = 1;
+  cfg.write_decontaminated.clear();
+  run_contam(cfg);
+  const Row& one = read_rows(dir / "out/contamination.jsonl").at("e");
+  EXPECT_EQ(one.spans.size(), 1u);
+  EXPECT_EQ(one.matches, 2u);
+}
+
+TEST(Contam, SpansOnTheExampleCorpusNeverOverlapAndCoverTheMatchedWords) {
+  // The example corpus's GSM8K test problems against the rest of it (planted copies, whole and
+  // edited), at 13- and 8-grams.
+  test::TempDir dir;
+  std::string bench, train;
+  for (const std::string& line : test::example_lines()) {
+    const bool is_bench = line.find("\"id\": \"gsm8k-test-") != std::string::npos &&
+                          line.find('~') == std::string::npos;
+    (is_bench ? bench : train) += line + "\n";
+  }
+  test::write_file(dir / "gsm8k.jsonl", bench);
+  test::write_file(dir / "train.jsonl", train);
+  for (std::uint32_t n : {13u, 8u}) {
+    ContamConfig cfg;
+    cfg.train = {dir / "train.jsonl"};
+    cfg.evals = {EvalSpec::parse("gsm8k=" + (dir / "gsm8k.jsonl"))};
+    cfg.output_dir = dir / "out";
+    cfg.ngram = n;
+    cfg.min_ngram = std::min(8u, n);
+    cfg.near = false;
+    cfg.max_matches = 1000;
+    run_contam(cfg);
+    std::size_t dirty = 0, partial = 0;
+    for (const auto& [id, row] : read_rows(dir / "out/contamination.jsonl")) {
+      expect_spans_cover_matched_words(row, id + " N=" + std::to_string(n));
+      dirty += row.dirty;
+      partial += row.dirty && row.longest < row.words;
+    }
+    EXPECT_GT(dirty, 50u);
+    EXPECT_GT(partial, 5u);  // edited copies: matched in parts
+  }
 }
 
 TEST(Contam, OutputsDoNotDependOnThreadsOrBatches) {
@@ -344,6 +414,61 @@ TEST(Contam, EvalSpecsIdsAndFieldsAndBadEvalRecords) {
         << e.what();
   }
   EXPECT_FALSE(test::file_exists(dir / "out2"));
+}
+
+TEST(Contam, CoverageThresholdsPerBenchmarkAsLlama3) {
+  // The planted benchmark twice, under two names: the partial copy (coverage 0.5) is "dirty" by
+  // Llama 2's subsets only where the threshold is 0.5.
+  Planted p;
+  ContamConfig cfg = p.config();
+  cfg.evals.push_back(EvalSpec::parse("llama3=" + (p.dir / "eval.jsonl")));
+  cfg.set_coverage_threshold("--coverage-dirty", "llama3=0.5");
+  cfg.set_coverage_threshold("--coverage-clean", "llama3=0.1");
+  cfg.set_coverage_threshold("--coverage-dirty", "0.9");  // the run's: for "bench"
+  EXPECT_DOUBLE_EQ(cfg.dirty_at_of(0), 0.9);
+  EXPECT_DOUBLE_EQ(cfg.dirty_at_of(1), 0.5);
+  EXPECT_DOUBLE_EQ(cfg.clean_below_of(1), 0.1);
+  const ContamResult r = run_contam(cfg);
+  ASSERT_EQ(r.benchmarks.size(), 2u);
+  EXPECT_EQ(r.benchmarks[0].llama_dirty, 4u);  // verbatim, styled, short10, exact13 (coverage 1)
+  EXPECT_EQ(r.benchmarks[1].llama_dirty, 5u);  // and partial (0.5)
+  EXPECT_EQ(r.benchmarks[0].dirty, r.benchmarks[1].dirty);  // the n-gram verdict is the same
+  simdjson::dom::parser parser;
+  auto rep = test::parse_json(parser, test::read_file(p.dir / "out/report.json"));
+  EXPECT_DOUBLE_EQ(double(rep["benchmarks"].at(0)["coverage_dirty_at"]), 0.9);
+  EXPECT_DOUBLE_EQ(double(rep["benchmarks"].at(1)["coverage_dirty_at"]), 0.5);
+  EXPECT_DOUBLE_EQ(double(rep["benchmarks"].at(1)["coverage_clean_below"]), 0.1);
+  EXPECT_DOUBLE_EQ(double(rep["parameters"]["coverage_dirty_at"]), 0.9);
+
+  for (const char* bad : {"x", "0.5x", "", "llama3=", "=0.5", "other=0.5"}) {
+    EXPECT_THROW(cfg.set_coverage_threshold("--coverage-dirty", bad), UsageError) << bad;
+  }
+  ContamConfig wrong = p.config();
+  wrong.set_coverage_threshold("--coverage-dirty", "bench=0.1");  // below the clean 0.2
+  try {
+    wrong.validate();
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("of benchmark 'bench'"), std::string::npos) << e.what();
+  }
+  wrong.set_coverage_threshold("--coverage-dirty", "bench=1.5");
+  EXPECT_THROW(wrong.validate(), UsageError);
+
+  const auto cli = test::run_dupscan("contam --train " + test::shell_quote(p.dir / "train.jsonl") +
+                                     " --eval " + test::shell_quote("a=" + (p.dir / "eval.jsonl")) +
+                                     " --eval " + test::shell_quote("b=" + (p.dir / "eval.jsonl")) +
+                                     " --coverage-dirty b=0.5 --coverage-dirty 0.9 --ngram 8 -o " +
+                                     test::shell_quote(p.dir / "cli"));
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_NE(cli.err.find("coverage subsets: a clean <20%, dirty >=90%; b clean <20%, dirty >=50%"),
+            std::string::npos)
+      << cli.err;
+  const auto unknown =
+      test::run_dupscan("contam --train " + test::shell_quote(p.dir / "train.jsonl") + " --eval " +
+                        test::shell_quote("a=" + (p.dir / "eval.jsonl")) +
+                        " --coverage-dirty c=0.5 -o " + test::shell_quote(p.dir / "cli2"));
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no --eval is named 'c'"), std::string::npos) << unknown.err;
 }
 
 TEST(Contam, JanitorNormalizationAndOffsets) {

@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "backend_cases.hpp"
+#include "contam_cases.hpp"
+#include "examples.hpp"
 
 #include "gpu_test.hpp"
 
@@ -114,6 +116,37 @@ TEST(CudaBackend, ConcurrentSubmitsFromManyThreadsEqualCpu) {
     th.join();
   for (int t = 0; t < 8; ++t)
     EXPECT_EQ(ok[t], 1) << "thread " << t;
+}
+
+// contam's probe on the GPU against the CPU's (random benchmarks and training text, several N, m
+// and thresholds, batches of one document, a memory budget that splits), and whole contam runs on
+// planted cases and on the example corpus's GSM8K and HumanEval records: every output the same
+// bytes.
+TEST(CudaBackend, ContamProbeEqualsCpu) {
+  DUPSCAN_REQUIRE_GPU();
+  test::expect_probe_equals_cpu("cuda", std::size_t{4} << 20);
+}
+
+TEST(CudaBackend, ContamOutputsEqualCpu) {
+  DUPSCAN_REQUIRE_GPU();
+  test::PlantedContam p;
+  ContamConfig cfg = p.config();
+  cfg.write_decontaminated = p.dir / "decon.jsonl";
+  test::expect_same_contam_outputs(cfg, "cuda", "planted");
+  test::TempDir dir;
+  std::string bench, train;
+  for (const std::string& line : test::example_lines()) {
+    const bool is_bench = line.find("\"id\": \"gsm8k-test-") != std::string::npos &&
+                          line.find('~') == std::string::npos;
+    (is_bench ? bench : train) += line + "\n";
+  }
+  test::write_file(dir / "gsm8k.jsonl", bench);
+  test::write_file(dir / "train.jsonl", train);
+  cfg.train = {dir / "train.jsonl"};
+  cfg.evals = {EvalSpec::parse("gsm8k=" + (dir / "gsm8k.jsonl"))};
+  cfg.output_dir = dir / "out";
+  cfg.write_decontaminated = dir / "decon.jsonl";
+  test::expect_same_contam_outputs(cfg, "cuda", "example corpus");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// A distributed dedup (distributed.hpp) writes what one process writes, byte for byte, whatever
-// the number of ranks: in process (ranks as threads, every build) and through dupscan-mpi under
-// mpirun -np 1/2/4 (when MPI was found; DUPSCAN_MPI_REQUIRED=1 makes its absence a failure).
+// A distributed dedup or contam (distributed.hpp) writes what one process writes, byte for byte,
+// whatever the number of ranks: in process (ranks as threads, every build) and through
+// dupscan-mpi under mpirun -np 1/2/4 (when MPI was found; DUPSCAN_MPI_REQUIRED=1 makes its
+// absence a failure).
 #include <simdjson.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
 #include "examples.hpp"
+#include "io/json_writer.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -96,18 +98,19 @@ class ThreadCommunicator final : public Communicator {
   const int rank_, size_;
 };
 
-/// run_dedup_distributed on `ranks` threads; rank 0's result. Rethrows the error of the failed
-/// rank with the lowest number.
-DedupResult run_on_threads(const DedupConfig& cfg, int ranks) {
+/// run(communicator) on `ranks` threads; rank 0's result. Rethrows the error of the failed rank
+/// with the lowest number.
+template <class Result, class Run>
+Result run_ranks_on_threads(int ranks, Run run) {
   Hub hub(ranks);
-  std::vector<DedupResult> results(ranks);
+  std::vector<Result> results(ranks);
   std::vector<std::exception_ptr> errors(ranks);
   std::vector<std::thread> threads;
   for (int r = 0; r < ranks; ++r) {
     threads.emplace_back([&, r] {
       try {
         ThreadCommunicator comm(hub, r, ranks);
-        results[r] = run_dedup_distributed(cfg, comm);
+        results[r] = run(comm);
       } catch (const OtherRankFailed&) {
       } catch (...) {
         errors[r] = std::current_exception();
@@ -121,6 +124,12 @@ DedupResult run_on_threads(const DedupConfig& cfg, int ranks) {
     if (e) std::rethrow_exception(e);
   }
   return results[0];
+}
+
+/// run_dedup_distributed on `ranks` threads.
+DedupResult run_on_threads(const DedupConfig& cfg, int ranks) {
+  return run_ranks_on_threads<DedupResult>(
+      ranks, [&](Communicator& comm) { return run_dedup_distributed(cfg, comm); });
 }
 
 // ---- the corpus and the comparison --------------------------------------------------------------
@@ -476,6 +485,180 @@ TEST(DistributedMpi, MpirunFailuresExitNonZeroAndKeepEarlierOutputs) {
   EXPECT_EQ(bad.exit_code, 1) << bad.err;
   EXPECT_NE(bad.err.find("rank 1: error: " + dir / "part4.jsonl:"), std::string::npos) << bad.err;
   EXPECT_EQ(test::read_file(out + "/duplicates.jsonl"), before);
+}
+
+// ---- contam
+// --------------------------------------------------------------------------------------
+
+// Training files for contam across ranks: half of the example corpus (its GSM8K test and
+// HumanEval records are the benchmarks) in four parts, each followed by a file of planted
+// overlaps of one example -- words 0..19 in the first, 10..39 in the second, the whole of it twice
+// in the third, 5..24 in the fourth -- so that with 2 or 4 ranks the spans are clipped again
+// across ranks; and a boilerplate 13-gram in 12 documents over the files (more than
+// --max-train-docs 10 in all, 3 in one file: not cut anywhere).
+struct ContamRanks {
+  test::TempDir dir;
+  std::vector<std::string> train;
+  ContamConfig cfg;
+  ContamRanks() {
+    std::string gsm8k, humaneval;
+    std::vector<std::string> rest;
+    for (const std::string& line : test::example_lines()) {
+      const bool copy = line.find('~') != std::string::npos;
+      if (!copy && line.find("\"id\": \"gsm8k-test-") != std::string::npos) {
+        gsm8k += line + "\n";
+      } else if (!copy && line.find("\"id\": \"humaneval-") != std::string::npos) {
+        humaneval += line + "\n";
+      } else {
+        rest.push_back(line);
+      }
+    }
+    std::vector<std::string> e, boiler;
+    for (int i = 0; i < 40; ++i)
+      e.push_back("ex" + std::to_string(i));
+    for (int i = 0; i < 13; ++i)
+      boiler.push_back("bp" + std::to_string(i));
+    auto words = [](const std::vector<std::string>& w, std::size_t from, std::size_t n) {
+      std::string s;
+      for (std::size_t i = from; i < from + n; ++i)
+        s += (s.empty() ? "" : " ") + w[i];
+      return s;
+    };
+    auto rec = [](const std::string& id, const std::string& text) {
+      std::string line = "{\"id\":\"" + id + "\",\"text\":";
+      append_json_string(line, text);
+      return line + "}\n";
+    };
+    gsm8k += rec("planted", words(e, 0, 40)) + rec("boiler", words(boiler, 0, 13));
+    test::write_file(dir / "gsm8k.jsonl", gsm8k);
+    test::write_file(dir / "humaneval.jsonl", humaneval);
+    const std::string parts[4] = {words(e, 0, 20), words(e, 10, 30),
+                                  words(e, 0, 40) + " filler " + words(e, 0, 40), words(e, 5, 20)};
+    // part0 planted0 part1 planted1 ...: with 2 or 4 ranks the planted files go to different ones
+    // (each follows the part it shares a rank with).
+    for (int f = 0; f < 4; ++f) {
+      std::string text;
+      for (std::size_t i = rest.size() / 10 + (rest.size() * 4 / 10) * f / 4;
+           i < rest.size() / 10 + (rest.size() * 4 / 10) * (f + 1) / 4; ++i)
+        text += rest[i] + "\n";
+      std::string path = dir / ("part" + std::to_string(f) + ".jsonl");
+      if (f == 1) {
+        path += ".gz";
+        test::write_file(path, test::gzip_bytes(text));
+      } else {
+        test::write_file(path, text);
+      }
+      train.push_back(path);
+      text = rec("p" + std::to_string(f), "lead " + parts[f] + " tail");
+      for (int b = 0; b < 3; ++b)
+        text +=
+            rec("b" + std::to_string(f) + std::to_string(b), "x " + words(boiler, 0, 13) + " y");
+      for (std::size_t i = rest.size() * f / 40; i < rest.size() * (f + 1) / 40; ++i)
+        text += rest[i] + "\n";
+      train.push_back(dir / ("planted" + std::to_string(f) + ".jsonl"));
+      test::write_file(train.back(), text);
+    }
+    cfg.train = train;
+    cfg.evals = {EvalSpec::parse("gsm8k=" + (dir / "gsm8k.jsonl")),
+                 EvalSpec::parse("humaneval=" + (dir / "humaneval.jsonl"))};
+    cfg.threads = 2;
+    cfg.max_matches = 3;  // listing capped across ranks
+  }
+  ContamConfig at(const std::string& out) const {
+    ContamConfig c = cfg;
+    c.output_dir = out;
+    c.write_decontaminated = out + "/decon.jsonl";
+    return c;
+  }
+};
+
+std::string comparable_contam_report(const std::string& dir) {
+  simdjson::dom::parser parser;
+  const std::string text = test::read_file(dir + "/report.json");
+  std::string out;
+  for (auto field : test::parse_json(parser, text).get_object()) {
+    const std::string key(field.key);
+    if (key == "timings_s" || key == "ranks" || key == "outputs") continue;
+    out += key + "=" + simdjson::to_string(field.value) + "\n";
+  }
+  return out;
+}
+
+void expect_same_contam_outputs(const std::string& one, const std::string& many,
+                                const std::string& what) {
+  for (const char* f : {"contamination.jsonl", "clean/gsm8k.jsonl", "clean/humaneval.jsonl",
+                        "removed.jsonl", "decon.jsonl"}) {
+    const std::string a = one + "/" + f, b = many + "/" + f;
+    ASSERT_TRUE(test::file_exists(b)) << what << ": " << b;
+    EXPECT_TRUE(test::read_file(a) == test::read_file(b)) << what << ": " << f << " differs";
+  }
+  EXPECT_EQ(comparable_contam_report(one), comparable_contam_report(many)) << what;
+  EXPECT_EQ(test::list_dir(many),
+            (std::vector<std::string>{"clean", "contamination.jsonl", "decon.jsonl",
+                                      "removed.jsonl", "report.json"}))
+      << what;
+}
+
+TEST(DistributedContam, SameBytesAsOneProcessOnOneToFourRanks) {
+  ContamRanks c;
+  const ContamResult r1 = run_contam(c.at(c.dir / "one"));
+  // What the comparison needs: dirty examples and near duplicates, the planted example's spans
+  // over four files, and the boilerplate n-gram counted over all of them.
+  ASSERT_GT(r1.benchmarks[0].dirty, 25u);
+  ASSERT_GT(r1.benchmarks[0].near_duplicate_examples, 10u);
+  EXPECT_EQ(r1.boilerplate_ngrams, 1u);
+  const std::string rows = test::read_file(c.dir / "one/contamination.jsonl");
+  EXPECT_NE(rows.find("\"id\":\"planted\",\"words\":40,\"judged\":true,\"dirty\":true,"
+                      "\"coverage\":1,\"longest_match\":40,\"train_docs\":4,"),
+            std::string::npos);
+  for (int ranks = 1; ranks <= 4; ++ranks) {
+    const std::string out = c.dir / ("ranks" + std::to_string(ranks));
+    const ContamConfig cfg = c.at(out);
+    const ContamResult r = run_ranks_on_threads<ContamResult>(
+        ranks, [&](Communicator& comm) { return run_contam_distributed(cfg, comm); });
+    EXPECT_EQ(r.ranks, static_cast<unsigned>(ranks));
+    EXPECT_EQ(r.train_documents, r1.train_documents);
+    EXPECT_EQ(r.matches, r1.matches);
+    expect_same_contam_outputs(c.dir / "one", out, std::to_string(ranks) + " ranks");
+  }
+  // More ranks than files: some read none.
+  std::vector<std::string> two = {c.train[1], c.train[3]};
+  ContamConfig few = c.at(c.dir / "few-one");
+  few.train = two;
+  run_contam(few);
+  ContamConfig many = c.at(c.dir / "few-four");
+  many.train = two;
+  run_ranks_on_threads<ContamResult>(
+      4, [&](Communicator& comm) { return run_contam_distributed(many, comm); });
+  expect_same_contam_outputs(c.dir / "few-one", c.dir / "few-four", "4 ranks, 2 files");
+}
+
+TEST(DistributedMpi, ContamMpirunOneTwoFourRanksWriteWhatDupscanWrites) {
+  need_mpi();
+  ContamRanks c;
+  auto args = [&](const std::string& out) {
+    return "contam --train " + quoted(c.train) + "--eval " +
+           test::shell_quote("gsm8k=" + (c.dir / "gsm8k.jsonl")) + " --eval " +
+           test::shell_quote("humaneval=" + (c.dir / "humaneval.jsonl")) +
+           " --max-matches 3 --threads 1 -o " + test::shell_quote(out) +
+           " --write-decontaminated " + test::shell_quote(out + "/decon.jsonl");
+  };
+  const auto one = test::run_dupscan(args(c.dir / "one"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  for (int ranks : {1, 2, 4}) {
+    const std::string out = c.dir / ("np" + std::to_string(ranks));
+    const auto r = mpirun(ranks, args(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string says = ranks > 1 ? std::to_string(ranks) + " ranks x 1 thread" : "1 thread]";
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("dupscan contam:"), r.err.rfind("dupscan contam:")) << r.err;
+    expect_same_contam_outputs(c.dir / "one", out, "mpirun -np " + std::to_string(ranks));
+  }
+  const auto usage =
+      mpirun(2, "contam --train - --eval " + test::shell_quote("g=" + (c.dir / "gsm8k.jsonl")) +
+                    " -o " + test::shell_quote(c.dir / "stdin"));
+  EXPECT_EQ(usage.exit_code, 2) << usage.err;
+  EXPECT_NE(usage.err.find("cannot read stdin"), std::string::npos) << usage.err;
 }
 
 }  // namespace

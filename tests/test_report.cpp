@@ -454,6 +454,7 @@ TEST(Report, ContamPageOfRealBenchmarksInChromium) {
     EXPECT_NE(card.find(c.dir / "train.jsonl:" + std::to_string(c.train_line[top.first_train])),
               std::string::npos);
     EXPECT_GE(count(card, "<mark>"), 2u) << "the example and the training text highlighted";
+    EXPECT_NE(card.find("longest match"), std::string::npos);  // spans and ConTAM's signal
   }
 }
 

@@ -22,6 +22,9 @@
 
 namespace dupscan {
 
+struct ProbeTables;
+class ContamProbe;
+
 /// Which sketch: datasketch-compatible MinHash (spec.hpp), or OPH (fast_sketch.hpp).
 enum class SketchKind : std::uint8_t { compat, fast };
 
@@ -133,6 +136,9 @@ class Backend {
   /// Stage: the verification set (verification_set below) of every document of a batch, under
   /// the backend's shingles and sketch kind.
   virtual void verification_sets(const NormalizedBatch& batch, FlatSets& out) = 0;
+  /// Stage: contam's training-stream probe over `tables` (contam_probe.hpp); the CPU's unless the
+  /// backend has its own.
+  virtual std::unique_ptr<ContamProbe> contam_probe(std::shared_ptr<const ProbeTables> tables);
 };
 
 /// The reference backend: plain C++ on the calling thread (submit() does the work).

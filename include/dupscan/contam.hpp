@@ -24,7 +24,17 @@
  *  - W < m: not judged ("too short"), never dirty.
  *  - Coverage (Llama 2): the fraction of its W words inside at least one matched N-gram (or the
  *    whole-example match); subsets: clean (coverage < clean_below), not clean (>= clean_below),
- *    not dirty (< dirty_at), dirty (>= dirty_at).
+ *    not dirty (< dirty_at), dirty (>= dirty_at), with the benchmark's own thresholds where it has
+ *    them (Llama 3: a threshold per benchmark).
+ *  - Spans (contamination.jsonl's "matches"): the matched words of an example as spans, each a
+ *    stretch of words [eval_start, eval_end) found word for word in one training document,
+ *    starting at byte train_offset of its text. Matched n-grams of one document on one alignment
+ *    whose first words are consecutive form a run; runs are taken in input order (documents, then
+ *    the training word a run starts at), and each contributes the words no earlier run covered,
+ *    one span per uncovered stretch. So spans never overlap and together cover exactly the words
+ *    inside matched n-grams; a span's `ngrams` counts its run's matched n-grams that lie inside it.
+ *  - longest_match (ConTAM, Singh et al. 2024): the longest stretch of consecutive matched words
+ *    (words inside a matched n-gram of any document); it may join adjacent spans.
  *  - Near duplicates (reported beside, never folded into "dirty"): training windows of about the
  *    example's length whose MinHash LSH bands meet the example's, confirmed by the exact Jaccard of
  *    word 5-gram sets >= `near_threshold` (see the README).
@@ -32,6 +42,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +63,10 @@ struct EvalSpec {
   /// part holds no '/'. @throw UsageError on a malformed argument.
   static EvalSpec parse(std::string_view arg);
   std::string field_label() const;  ///< "question+answer"
+
+  /// This benchmark's coverage thresholds (--coverage-clean / --coverage-dirty NAME=F), when
+  /// they differ from the run's (Llama 3 chose one per benchmark).
+  std::optional<double> clean_below, dirty_at;
 };
 
 struct ContamConfig {
@@ -87,6 +102,17 @@ struct ContamConfig {
   std::size_t gpu_memory = 0;    ///< as DedupConfig::gpu_memory
   std::size_t batch_bytes = std::size_t{1} << 20;
 
+  /// The coverage thresholds of benchmark b: its own, else the run's.
+  double clean_below_of(std::size_t b) const { return evals[b].clean_below.value_or(clean_below); }
+  double dirty_at_of(std::size_t b) const { return evals[b].dirty_at.value_or(dirty_at); }
+
+  /**
+   * @brief Applies one --coverage-clean or --coverage-dirty value (`option` names which): "F" sets
+   * the run's threshold, "NAME=F" that of the benchmark NAME (an --eval given before).
+   * @throw UsageError for a malformed value or an unknown NAME.
+   */
+  void set_coverage_threshold(const std::string& option, std::string_view value);
+
   /// @throw UsageError naming the option when a value is out of range.
   void validate() const;
 };
@@ -102,7 +128,8 @@ struct ContamResult {
   std::vector<BenchmarkSummary> benchmarks;
   std::vector<InputSummary> train_inputs;
   std::string backend;
-  unsigned threads = 0;
+  unsigned threads = 0;  ///< per process
+  unsigned ranks = 1;    ///< processes of a distributed run (distributed.hpp)
   std::uint64_t train_documents = 0, train_text_bytes = 0, train_skipped = 0;
   std::uint64_t skipped_by_reason[kSkipReasonCount] = {};
   std::uint64_t eval_ngrams = 0;         ///< distinct n-grams indexed

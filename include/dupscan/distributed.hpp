@@ -1,7 +1,8 @@
 /**
  * @file distributed.hpp
- * @brief `dupscan dedup` over several processes (MPI ranks), with the same outputs, byte for
- * byte, as one process over the same inputs.
+ * @brief `dupscan dedup` and `dupscan contam` over several processes (MPI ranks), with the same
+ * outputs, byte for byte, as one process over the same inputs. (The design below is dedup's;
+ * contam's is at run_contam_distributed.)
  *
  * ## How the work is split
  *  - Inputs: whole files, contiguous in the order given, split so that every rank reads about the
@@ -40,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "dupscan/contam.hpp"
 #include "dupscan/dedup.hpp"
 
 namespace dupscan {
@@ -66,5 +68,20 @@ class Communicator {
  */
 DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
                                   const DedupObserver& observer = {});
+
+/**
+ * @brief run_contam over the ranks of `comm`, with the same outputs, byte for byte, as one
+ * process: each rank reads a share of the training files (as dedup splits them) and scans it
+ * against the benchmarks, which every rank reads; rank 0 merges the ranks' findings in rank order
+ * (verdicts, coverage, spans clipped again in input order, near duplicates, matched-document
+ * counts) and writes contamination.jsonl, clean/ and report.json; every rank writes its share of
+ * --write-decontaminated and removed.jsonl, cut with the n-gram counts of all ranks.
+ * report.json equals one process's but for timings_s (the slowest rank per stage) and "ranks".
+ * Not in a distributed run: stdin (usage error).
+ * @return on rank 0 the result of the whole run; on the others their own part.
+ * @throw as run_contam; an exception on one rank leaves the others waiting (see above).
+ */
+ContamResult run_contam_distributed(const ContamConfig& config, Communicator& comm,
+                                    const DedupObserver& observer = {});
 
 }  // namespace dupscan

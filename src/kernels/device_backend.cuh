@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "dupscan/backend.hpp"
+#include "dupscan/contam_probe.hpp"
 #include "dupscan/minhash.hpp"
 #include "platform.cuh"
 #include "sketch_items.cuh"
@@ -337,7 +338,12 @@ class DeviceBackend final : public Backend {
     release(i);
   }
 
+  /// contam_device.cuh: the probe on this backend's slots (it must not outlive the backend).
+  std::unique_ptr<ContamProbe> contam_probe(std::shared_ptr<const ProbeTables> tables) override;
+
  private:
+  friend class DeviceContamProbe;
+
   // Everything one batch in flight needs: its stream, staging, device buffers (kept and grown).
   struct Slot {
     explicit Slot(MemoryBudget* budget) : alloc(stream, budget), budget(budget) {}
@@ -756,3 +762,5 @@ class DeviceBackend final : public Backend {
 };
 
 }  // namespace dupscan::DUPSCAN_DEVICE_NS
+
+#include "contam_device.cuh"

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "dupscan/contam.hpp"
 #include "dupscan/dedup.hpp"
 
 namespace dupscan::cli {
@@ -30,7 +31,12 @@ void print_parse_error(const char* program, CLI::App& app, const CLI::ParseError
 double parse_share(const std::string& text, const char* option);
 /// "8G", "512M", "1000000": bytes (K, M, G, T are powers of 1024). @throw UsageError naming option.
 std::size_t parse_size(const std::string& text, const char* option);
-Command add_contam_command(CLI::App& app);
+/// How `contam` runs: run_contam by default; a distributed run passes its own (as DedupRunner).
+struct ContamRunner {
+  std::function<ContamResult(const ContamConfig&, const DedupObserver&)> run;
+  bool report = true;
+};
+Command add_contam_command(CLI::App& app, ContamRunner runner = {});
 Command add_index_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
 

@@ -20,7 +20,8 @@ measure it. Text is normalized as lm-eval's Janitor does (ASCII lowercase, ASCII
 deleted, split on whitespace). An example of >= N words (--ngram, 13) is dirty when any of its
 N-grams occurs in a training document; one of --min-ngram (8) to N-1 words when all of it does;
 shorter ones are not judged. Coverage is the fraction of an example's words inside matched
-N-grams (Llama 2's measure; its clean / not clean / not dirty / dirty subsets are reported).
+N-grams (Llama 2's measure; its clean / not clean / not dirty / dirty subsets are reported;
+--coverage-dirty NAME=F gives one benchmark its own threshold, as Llama 3 does).
 Near duplicates (MinHash LSH against training windows, exact Jaccard of word 5-grams >=
 --near-threshold) are reported beside the verdict, never folded into it. Every hash hit is
 confirmed on the words themselves.
@@ -35,8 +36,14 @@ more than --max-skipped of its records, fails the run (exit 1) saying which fiel
 
 Outputs in --output-dir (temporary files renamed into place when the run succeeded):
   contamination.jsonl  per example: {"benchmark", "id", "words", "judged", "dirty", "coverage",
-                       "matches": [{"train_id", "train_offset", "ngram"}], "more_matches",
+                       "longest_match", "train_docs", "matches": [{"train_id", "train_offset",
+                       "eval_start", "eval_end", "ngrams"}], "more_matches",
                        "near_duplicates": [{"train_id", "jaccard"}]}
+                       matches are spans: example words [eval_start, eval_end) found word for
+                       word in one training document (from byte train_offset of its text), each
+                       word in the first span that found it (documents in input order): spans
+                       never overlap and cover exactly the matched words; longest_match is the
+                       longest run of matched words (ConTAM), train_docs the documents matched
   clean/NAME.jsonl     the examples not dirty (too-short ones included), lines as read
   report.json          per benchmark: total, judged, too short, dirty, clean, dirty %, coverage
                        subsets; the training inputs; parameters; timings
@@ -55,7 +62,7 @@ Examples:
 
 struct ContamArgs {
   ContamConfig cfg;
-  std::vector<std::string> evals;
+  std::vector<std::string> evals, coverage_clean, coverage_dirty;
   std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0";
   bool no_near = false, quiet = false, no_progress = false, html = false;
 };
@@ -67,20 +74,31 @@ std::string coverage_header(const char* op, double share) {
   return b;
 }
 
+// True when some benchmark has coverage thresholds of its own.
+bool own_thresholds(const ContamConfig& cfg) {
+  for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
+    if (cfg.clean_below_of(b) != cfg.clean_below || cfg.dirty_at_of(b) != cfg.dirty_at) return true;
+  }
+  return false;
+}
+
 void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r) {
+  const bool own = own_thresholds(cfg);
+  const std::string ranks = r.ranks > 1 ? std::to_string(r.ranks) + " ranks x " : "";
   std::fprintf(out,
-               "dupscan contam: %s training documents (%s of text) in %.2f s, %s/s [%s, %u "
+               "dupscan contam: %s training documents (%s of text) in %.2f s, %s/s [%s, %s%u "
                "thread%s]; N=%u, min %u\n",
                group_digits(r.train_documents).c_str(),
                human_bytes(static_cast<double>(r.train_text_bytes)).c_str(), r.seconds_total,
                human_bytes(r.seconds_scan > 0 ? r.train_text_bytes / r.seconds_scan : 0).c_str(),
-               r.backend.c_str(), r.threads, r.threads == 1 ? "" : "s", cfg.ngram, cfg.min_ngram);
+               r.backend.c_str(), ranks.c_str(), r.threads, r.threads == 1 ? "" : "s", cfg.ngram,
+               cfg.min_ngram);
   std::fprintf(out, "  %-14s %7s %7s %9s %7s %7s %7s | %8s %9s %9s %7s | %5s\n", "benchmark",
                "total", "judged", "too short", "dirty", "clean", "dirty%",
-               coverage_header("<", cfg.clean_below).c_str(),
-               coverage_header(">=", cfg.clean_below).c_str(),
-               coverage_header("<", cfg.dirty_at).c_str(),
-               coverage_header(">=", cfg.dirty_at).c_str(), "near");
+               own ? "clean" : coverage_header("<", cfg.clean_below).c_str(),
+               own ? "not clean" : coverage_header(">=", cfg.clean_below).c_str(),
+               own ? "not dirty" : coverage_header("<", cfg.dirty_at).c_str(),
+               own ? "dirty" : coverage_header(">=", cfg.dirty_at).c_str(), "near");
   for (const BenchmarkSummary& b : r.benchmarks) {
     std::fprintf(
         out, "  %-14s %7llu %7llu %9llu %7llu %7llu %6.2f%% | %8llu %9llu %9llu %7llu | %5llu\n",
@@ -93,6 +111,15 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
         static_cast<unsigned long long>(b.llama_not_dirty),
         static_cast<unsigned long long>(b.llama_dirty),
         static_cast<unsigned long long>(b.near_duplicate_examples));
+  }
+  if (own) {
+    std::fprintf(out, "  coverage subsets:");
+    for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
+      std::fprintf(out, "%s %s clean %s, dirty %s", b ? ";" : "", cfg.evals[b].name.c_str(),
+                   coverage_header("<", cfg.clean_below_of(b)).c_str() + 3,
+                   coverage_header(">=", cfg.dirty_at_of(b)).c_str() + 3);
+    }
+    std::fprintf(out, "\n");
   }
   if (r.train_skipped) {
     std::fprintf(out, "  skipped training records: %s (bad lines; reasons in report.json)\n",
@@ -113,28 +140,34 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
   std::fprintf(out, "\n");
 }
 
-int run_contam_command(ContamArgs& a) {
+int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   ContamConfig cfg = a.cfg;
   for (const auto& e : a.evals)
     cfg.evals.push_back(EvalSpec::parse(e));
+  for (const auto& v : a.coverage_clean)
+    cfg.set_coverage_threshold("--coverage-clean", v);
+  for (const auto& v : a.coverage_dirty)
+    cfg.set_coverage_threshold("--coverage-dirty", v);
   cfg.near = !a.no_near;
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
   cfg.validate();
-  const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
+  const bool tty = runner.report && !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
-  const ContamResult r = run_contam(cfg, stderr_observer(bar, a.quiet));
+  DedupObserver obs = stderr_observer(bar, a.quiet);
+  if (!runner.report) obs.progress = nullptr;
+  const ContamResult r = runner.run ? runner.run(cfg, obs) : run_contam(cfg, obs);
   bar.clear();
   warn_unlisted_skips(r.train_skipped, a.quiet);
-  if (!a.quiet) print_table(stderr, cfg, r);
-  if (a.html) write_html_report(cfg.output_dir, a.quiet);
+  if (!a.quiet && runner.report) print_table(stderr, cfg, r);
+  if (a.html && runner.report) write_html_report(cfg.output_dir, a.quiet);
   return 0;
 }
 
 }  // namespace
 
-Command add_contam_command(CLI::App& app) {
+Command add_contam_command(CLI::App& app, ContamRunner runner) {
   auto a = std::make_shared<ContamArgs>();
   CLI::App* c = app.add_subcommand(
       "contam", "Find benchmark examples that occur in training data (GPT-3 / lm-eval / Llama 2)");
@@ -169,12 +202,13 @@ Command add_contam_command(CLI::App& app) {
   c->add_option("--min-ngram", a->cfg.min_ngram, "Shorter examples are not judged")
       ->capture_default_str()
       ->type_name("M");
-  c->add_option("--coverage-clean", a->cfg.clean_below, "Llama 2 'clean': coverage below")
-      ->capture_default_str()
-      ->type_name("F");
-  c->add_option("--coverage-dirty", a->cfg.dirty_at, "Llama 2 'dirty': coverage at least")
-      ->capture_default_str()
-      ->type_name("F");
+  c->add_option("--coverage-clean", a->coverage_clean,
+                "Llama 2 'clean': coverage below F (0.2); NAME=F for one benchmark (repeat)")
+      ->type_name("[NAME=]F");
+  c->add_option("--coverage-dirty", a->coverage_dirty,
+                "Llama 2 'dirty': coverage at least F (0.8); NAME=F for one benchmark, as "
+                "Llama 3 (repeat)")
+      ->type_name("[NAME=]F");
   c->add_option("--max-matches", a->cfg.max_matches, "Matches listed per example")
       ->capture_default_str()
       ->type_name("K");
@@ -223,7 +257,7 @@ Command add_contam_command(CLI::App& app) {
               "Also write DIR/report.html, a page of the findings (see dupscan report)");
   c->add_flag("-q,--quiet", a->quiet, "No progress, warnings or table on stderr");
   c->add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
-  return {c, [a] { return run_contam_command(*a); }};
+  return {c, [a, runner] { return run_contam_command(*a, runner); }};
 }
 
 }  // namespace dupscan::cli

@@ -1,6 +1,7 @@
-// dupscan-mpi: `dupscan dedup` over MPI ranks (distributed.hpp), with the same options and the
-// same outputs as one process. Launch it with mpirun or srun:
+// dupscan-mpi: `dupscan dedup` and `dupscan contam` over MPI ranks (distributed.hpp), with the
+// same options and the same outputs as one process. Launch it with mpirun or srun:
 //   mpirun -np 4 dupscan-mpi dedup shards/*.jsonl.zst -o out/
+//   mpirun -np 4 dupscan-mpi contam --train shards/*.jsonl.zst --eval gsm8k=gsm8k.jsonl -o out/
 // Rank 0 shows the progress and the summary and writes report.json; every rank reads its share
 // of the files and writes its share of the outputs into the shared output directory.
 #include <mpi.h>
@@ -38,10 +39,11 @@ int main(int argc, char** argv) {
   const int rank = comm.rank();
 
   CLI::App app{
-      "dupscan-mpi runs dupscan dedup over MPI ranks: each rank reads a share of the input files\n"
-      "(whole files, about equal bytes), band keys are exchanged by key, candidate pairs are\n"
-      "verified on the rank holding the documents, and the outputs are byte for byte those of\n"
-      "one 'dupscan dedup' over the same inputs. Launch with mpirun -np N or srun.",
+      "dupscan-mpi runs dupscan dedup and dupscan contam over MPI ranks: each rank reads a share\n"
+      "of the input files (whole files, about equal bytes). dedup: band keys are exchanged by\n"
+      "key, candidate pairs are verified on the rank holding the documents. contam: each rank\n"
+      "scans its share against the benchmarks, rank 0 merges the findings. The outputs are byte\n"
+      "for byte those of one process over the same inputs. Launch with mpirun -np N or srun.",
       "dupscan-mpi"};
   app.get_formatter()->column_width(28);
   app.set_version_flag("--version", std::string("dupscan-mpi ") + dupscan::version());
@@ -52,6 +54,12 @@ int main(int argc, char** argv) {
   };
   runner.report = rank == 0;
   const dupscan::cli::Command dedup = dupscan::cli::add_dedup_command(app, runner);
+  dupscan::cli::ContamRunner contam_runner;
+  contam_runner.run = [&comm](const dupscan::ContamConfig& cfg, const dupscan::DedupObserver& obs) {
+    return dupscan::run_contam_distributed(cfg, comm, obs);
+  };
+  contam_runner.report = rank == 0;
+  const dupscan::cli::Command contam = dupscan::cli::add_contam_command(app, contam_runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -72,14 +80,15 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGXFSZ, SIG_IGN);
   try {
-    dedup.run();
+    for (const dupscan::cli::Command* c : {&dedup, &contam}) {
+      if (c->app->parsed()) c->run();
+    }
   } catch (const dupscan::UsageError& e) {
     // Only the checks of the configuration, before any message, throw it: every rank does, at
     // the same point, so they can all leave in order. Say it once.
     if (rank == 0) {
-      std::fprintf(stderr,
-                   "dupscan-mpi: error: %s\nRun 'dupscan-mpi dedup --help' for the options.\n",
-                   e.what());
+      std::fprintf(stderr, "dupscan-mpi: error: %s\nRun 'dupscan-mpi %s --help' for the options.\n",
+                   e.what(), contam.app->parsed() ? "contam" : "dedup");
     }
     MPI_Finalize();
     return 2;

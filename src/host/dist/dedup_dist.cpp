@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "common/pack.hpp"
 #include "common/parallel.hpp"
 #include "common/radix_sort.hpp"
 #include "common/timing.hpp"
@@ -22,6 +23,8 @@
 #include "dedup/part.hpp"
 #include "dedup/report.hpp"
 #include "dedup/verify.hpp"
+#include "dist/partition.hpp"
+#include "dist/shared_file.hpp"
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
 #include "io/input_checks.hpp"
@@ -35,159 +38,7 @@ namespace {
 
 constexpr std::uint64_t kNone = UINT64_MAX;
 
-// ---- messages ----------------------------------------------------------------------------------
-
-class Packer {
- public:
-  template <class T>
-  void put(const T& v) {
-    static_assert(std::is_trivially_copyable<T>::value, "plain data only");
-    s_.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  void put(const std::pair<std::uint64_t, std::uint64_t>& v) {
-    put(v.first);
-    put(v.second);
-  }
-  void put_str(std::string_view v) {
-    put<std::uint64_t>(v.size());
-    s_.append(v);
-  }
-  std::string& str() { return s_; }
-
- private:
-  std::string s_;
-};
-
-class Unpacker {
- public:
-  explicit Unpacker(const std::string& s) : p_(s.data()), end_(s.data() + s.size()) {}
-  bool more() const { return p_ < end_; }
-  template <class T>
-  T get() {
-    static_assert(std::is_trivially_copyable<T>::value, "plain data only");
-    need(sizeof(T));
-    T v;
-    std::memcpy(&v, p_, sizeof v);
-    p_ += sizeof v;
-    return v;
-  }
-  std::pair<std::uint64_t, std::uint64_t> get_pair() {
-    const auto a = get<std::uint64_t>();
-    return {a, get<std::uint64_t>()};
-  }
-  std::string_view get_str() {
-    const auto n = get<std::uint64_t>();
-    need(n);
-    std::string_view v(p_, n);
-    p_ += n;
-    return v;
-  }
-
- private:
-  void need(std::uint64_t n) const {
-    if (static_cast<std::uint64_t>(end_ - p_) < n) throw Error("distributed run: short message");
-  }
-  const char* p_;
-  const char* end_;
-};
-
-std::vector<std::string> strings_of(std::vector<Packer>& out) {
-  std::vector<std::string> s(out.size());
-  for (std::size_t r = 0; r < out.size(); ++r)
-    s[r] = std::move(out[r].str());
-  return s;
-}
-
 using Pair = std::pair<std::uint64_t, std::uint64_t>;  // (u, v), u < v, global numbers
-
-// ---- outputs assembled from pieces ------------------------------------------------------------
-
-/**
- * One output file made of every rank's piece, in rank order, under a temporary name beside its
- * final path; rank 0 renames it with commit(). Constructing and write_piece are collective.
- */
-class SharedFile {
- public:
-  SharedFile(Communicator& comm, const std::string& path) : comm_(comm), path_(path) {
-    std::string tmp;
-    if (comm_.rank() == 0) {
-      tmp = io::temp_path(path_, "ranks");
-      const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (fd < 0) io::throw_errno("create output file", path_);
-      ::close(fd);
-      owned_ = true;
-    }
-    tmp_ = comm_.all_gather(tmp)[0];
-  }
-  ~SharedFile() {
-    if (owned_ && !committed_) ::unlink(tmp_.c_str());
-  }
-  SharedFile(const SharedFile&) = delete;
-  SharedFile& operator=(const SharedFile&) = delete;
-
-  /// This rank's piece: `bytes`, or (when `from_file` is set) the content of that file.
-  void write_piece(const std::string& bytes, const std::string& from_file = {}) {
-    std::uint64_t size = bytes.size();
-    int in = -1;
-    if (!from_file.empty()) {
-      in = ::open(from_file.c_str(), O_RDONLY | O_CLOEXEC);
-      if (in < 0) io::throw_errno("open", from_file);
-      struct stat st {};
-      ::fstat(in, &st);
-      size = static_cast<std::uint64_t>(st.st_size);
-    }
-    Packer p;
-    p.put(size);
-    const std::vector<std::string> sizes = comm_.all_gather(p.str());
-    std::uint64_t offset = 0;
-    for (int r = 0; r < comm_.rank(); ++r)
-      offset += Unpacker(sizes[r]).get<std::uint64_t>();
-    if (size > 0) {
-      const int fd = ::open(tmp_.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0) io::throw_errno("open output file", path_);
-      if (in < 0) {
-        write_at(fd, bytes.data(), bytes.size(), offset);
-      } else {
-        std::vector<char> buf(std::size_t{4} << 20);
-        for (std::uint64_t done = 0; done < size;) {
-          const std::size_t n =
-              static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size - done));
-          io::pread_exact(in, from_file, buf.data(), n, done);
-          write_at(fd, buf.data(), n, offset + done);
-          done += n;
-        }
-      }
-      if (::fsync(fd) != 0 || ::close(fd) != 0) io::throw_errno("write output file", path_);
-    }
-    if (in >= 0) ::close(in);
-    comm_.all_gather({});  // every piece is on disk
-  }
-
-  /// Rank 0: the complete file replaces `path`.
-  void commit() {
-    if (!owned_) return;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) io::throw_errno("rename output file", path_);
-    committed_ = true;
-  }
-
- private:
-  void write_at(int fd, const char* p, std::size_t n, std::uint64_t offset) {
-    while (n > 0) {
-      const ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        io::throw_errno("write output file", path_);
-      }
-      p += w;
-      n -= static_cast<std::size_t>(w);
-      offset += static_cast<std::uint64_t>(w);
-    }
-  }
-
-  Communicator& comm_;
-  std::string path_, tmp_;
-  bool owned_ = false, committed_ = false;
-};
 
 // ---- the engine --------------------------------------------------------------------------------
 
@@ -267,32 +118,7 @@ class DistEngine {
     }
   }
 
-  // Whole files, contiguous, about the same bytes per rank: file i goes to the rank in whose
-  // share (total / ranks, rounded up) its first byte falls.
-  void partition_inputs() {
-    const std::size_t n = cfg_.inputs.size();
-    std::vector<std::uint64_t> size(n);
-    std::uint64_t total = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      struct stat st {};
-      if (::stat(cfg_.inputs[i].c_str(), &st) != 0) io::throw_errno("open input", cfg_.inputs[i]);
-      size[i] = static_cast<std::uint64_t>(st.st_size);
-      total += size[i];
-    }
-    const std::uint64_t share = std::max<std::uint64_t>(1, (total + ranks_ - 1) / ranks_);
-    std::vector<int> owner(n, 0);
-    std::uint64_t start = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      owner[i] = static_cast<int>(std::min<std::uint64_t>(start / share, ranks_ - 1));
-      start += size[i];
-    }
-    first_.assign(ranks_ + 1, static_cast<std::uint32_t>(n));
-    for (int r = ranks_ - 1; r >= 0; --r) {
-      first_[r] = first_[r + 1];
-      while (first_[r] > 0 && owner[first_[r] - 1] >= r)
-        --first_[r];
-    }
-  }
+  void partition_inputs() { first_ = partition_files(cfg_.inputs, ranks_); }
 
   // Rank 0, before reading: the output directory can take files (else fail now, not after the
   // work). A directory made for the probe goes again at once: a rank that fails later ends the
@@ -952,19 +778,7 @@ class DistEngine {
 
   // This rank's kept records, as read, into a file beside the output (compressed by its name).
   std::string deduped_piece() {
-    const std::string& path = cfg_.write_deduped;
-    const auto slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-    std::string ext;
-    for (const char* e : {".gz", ".zst"}) {
-      if (name.size() > std::strlen(e) &&
-          name.compare(name.size() - std::strlen(e), std::string::npos, e) == 0)
-        ext = e;
-    }
-    // Named as a temporary file (io::temp_path): a run killed before removing it leaves nothing
-    // the next run into this directory keeps.
-    const std::string piece = io::temp_path(path, "rank" + std::to_string(me_) + ext);
+    const std::string piece = rank_piece_path(cfg_.write_deduped, me_);
     std::vector<std::uint32_t> kept;
     for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
       if (!removed(d)) kept.push_back(d);
@@ -1037,16 +851,7 @@ class DistEngine {
                      timings_.cluster, timings_.write, timings_.total}) {
       p.put(v);
     }
-    p.put<std::uint64_t>(part_.inputs.size());
-    for (const InputSummary& in : part_.inputs) {
-      p.put_str(in.path);
-      p.put_str(in.compression);
-      for (std::uint64_t v :
-           {in.bytes, in.text_bytes, in.lines, in.records, in.blank_lines, in.skipped}) {
-        p.put(v);
-      }
-      p.put_str(in.xxh3_64);
-    }
+    put_inputs(p, part_.inputs);
     const auto all = comm_.all_gather(p.str());
     res_.lsh = part_.lsh;
     res_.backend = part_.backend;
@@ -1074,18 +879,7 @@ class DistEngine {
            {&tm.read_sketch, &tm.exact, &tm.lsh, &tm.verify, &tm.cluster, &tm.write, &tm.total}) {
         *v = std::max(*v, u.get<double>());
       }
-      const auto inputs = u.get<std::uint64_t>();
-      for (std::uint64_t i = 0; i < inputs; ++i) {
-        InputSummary in;
-        in.path.assign(u.get_str());
-        in.compression.assign(u.get_str());
-        for (std::uint64_t* v :
-             {&in.bytes, &in.text_bytes, &in.lines, &in.records, &in.blank_lines, &in.skipped}) {
-          *v = u.get<std::uint64_t>();
-        }
-        in.xxh3_64.assign(u.get_str());
-        res_.inputs.push_back(std::move(in));
-      }
+      get_inputs(u, res_.inputs);
     }
     t.clusters = counts_.clusters;
     t.kept = t.documents - t.exact_duplicates - t.near_duplicates;

@@ -35,6 +35,12 @@ class OutputDir {
       if (!d.empty()) remove_stale_temporaries(d);
     }
   }
+  /// Creates a directory the run writes into later (say a subdirectory of the output), removed
+  /// again as prepare()'s are.
+  void make_dir(const std::string& dir) {
+    const auto made = make_dirs(dir);
+    created_.insert(created_.end(), made.begin(), made.end());
+  }
   /// Where spool files go: tmp_dir, or the output directory.
   const std::string& tmp_dir() const { return tmp_; }
   /// After a failed run (or once checked, when the run creates it later): the directories

@@ -17,7 +17,7 @@ constexpr std::size_t kCoverageBins = 20;
 constexpr std::uint32_t kContext = 200;
 /// Excerpts shown per training document (matches further apart than 2 x kContext are two).
 constexpr std::size_t kExcerpts = 3;
-/// Near duplicates: word 5-grams of the Janitor words (contam.cpp's kNearShingle).
+/// Near duplicates: word 5-grams of the Janitor words (contam/near_index.hpp's kNearShingle).
 constexpr std::size_t kNearN = 5;
 /// Training texts longer than this get only the listed matches highlighted (no search for more).
 constexpr std::size_t kMaxSearchBytes = std::size_t{8} << 20;
@@ -31,16 +31,17 @@ struct MatchSpan {
   std::uint64_t train_offset = 0;
   std::uint32_t eval_start = 0, eval_end = 0;
   std::uint32_t ngrams = 1;
-  /// Set when the format gives the matched words instead of their place in the example (see
-  /// locate_span): today's format.
+  /// Set when the line gives the matched words instead of their place in the example (see
+  /// locate_span): lines written before spans existed.
   std::string words;
 };
 
 /**
- * The matches of one contamination.jsonl line: the only place that knows their format. Today
- * each matched n-gram is one entry {"train_id", "train_offset", "ngram"} of "matches" (the
- * n-gram's words, which locate_span finds in the example); when the format gives spans with
- * eval_start / eval_end (in words), read them here and leave `words` empty.
+ * The matches of one contamination.jsonl line: the only place that knows their format. Each is a
+ * span {"train_id", "train_offset", "eval_start", "eval_end", "ngrams"} (words [eval_start,
+ * eval_end) of the example, from byte train_offset of the training text on); a line written before
+ * spans existed gives each matched n-gram as {"train_id", "train_offset", "ngram"} (its words,
+ * which locate_span finds in the example).
  */
 std::vector<MatchSpan> parse_matches(simdjson::dom::object row, const std::string& where) {
   std::vector<MatchSpan> out;
@@ -49,13 +50,23 @@ std::vector<MatchSpan> parse_matches(simdjson::dom::object row, const std::strin
   for (simdjson::dom::element m : matches) {
     MatchSpan s;
     simdjson::dom::element id;
-    std::string_view ngram;
-    if (m["train_id"].get(id) || m["train_offset"].get_uint64().get(s.train_offset) ||
-        m["ngram"].get_string().get(ngram)) {
-      throw Error(where + ": a match without train_id, train_offset and ngram");
+    if (m["train_id"].get(id) || m["train_offset"].get_uint64().get(s.train_offset)) {
+      throw Error(where + ": a match without train_id and train_offset");
     }
     s.train_id = simdjson::minify(id);
-    s.words = std::string(ngram);
+    std::uint64_t start = 0, end = 0, ngrams = 0;
+    std::string_view ngram;
+    if (!m["eval_start"].get_uint64().get(start) && !m["eval_end"].get_uint64().get(end) &&
+        !m["ngrams"].get_uint64().get(ngrams)) {
+      if (end > UINT32_MAX) throw Error(where + ": a match ending past word 2^32");
+      s.eval_start = static_cast<std::uint32_t>(start);
+      s.eval_end = static_cast<std::uint32_t>(end);
+      s.ngrams = static_cast<std::uint32_t>(ngrams);
+    } else if (!m["ngram"].get_string().get(ngram)) {
+      s.words = std::string(ngram);
+    } else {
+      throw Error(where + ": a match without eval_start, eval_end and ngrams");
+    }
     out.push_back(std::move(s));
   }
   return out;
@@ -85,6 +96,8 @@ struct NearRow {
 struct ExampleRow {
   std::string id;  // as JSON
   std::uint64_t words = 0, more = 0, order = 0;
+  std::uint64_t longest = 0;     // longest_match (0 in lines written before it existed)
+  std::uint64_t train_docs = 0;  // training documents matched (0: not given)
   bool dirty = false;
   double coverage = 0;
   std::vector<MatchSpan> spans;
@@ -283,6 +296,8 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
     if (!r.dirty && r.near.empty()) return;
     r.spans = parse_matches(o, where);
     if (o["more_matches"].get_uint64().get(r.more)) r.more = 0;
+    if (o["longest_match"].get_uint64().get(r.longest)) r.longest = 0;
+    if (o["train_docs"].get_uint64().get(r.train_docs)) r.train_docs = 0;
     if (r.dirty) {
       ++x.dirty;
       if (listed < opt.list) {
@@ -291,6 +306,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
         brief.id = r.id;
         brief.coverage = r.coverage;
         brief.more = r.spans.size() + r.more;  // (here: all its matches)
+        brief.longest = r.longest;
         x.listed.push_back(std::move(brief));
       }
     }
@@ -481,6 +497,10 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
     for (const char* k : {"total", "judged", "too_short", "dirty", "clean"})
       w.field(k, get_u64(b, k));
     w.field("dirty_pct", get_double(b, "dirty_pct"));
+    // The benchmark's own coverage thresholds (report.json names them since they may differ).
+    double own = 0;
+    w.field("clean_below", b["coverage_clean_below"].get_double().get(own) ? clean_below : own);
+    w.field("dirty_at", b["coverage_dirty_at"].get_double().get(own) ? dirty_at : own);
     w.key("llama").begin_object();
     for (const char* k : {"clean", "not_clean", "not_dirty", "dirty"})
       w.field(k, get_u64(b, std::string("llama2_coverage.") + k));
@@ -502,6 +522,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
       w.field("words", r.words);
       w.field("coverage", r.coverage);
       w.field("listed", static_cast<std::uint64_t>(r.spans.size()));
+      w.field("longest", r.longest);
       w.field("more", r.more);
       const FoundRecord* rec = docs.record(d);
       std::vector<MatchSpan> spans = r.spans;
@@ -516,7 +537,10 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
         for (MatchSpan& s : spans) {
           if (!locate_span(s, ew)) {
             throw Error("benchmark '" + x.path + "' changed since the run: example " + r.id +
-                        " no longer holds the matched words \"" + s.words + "\"");
+                        (s.words.empty()
+                             ? " has no words " + std::to_string(s.eval_start) + ".." +
+                                   std::to_string(s.eval_end)
+                             : " no longer holds the matched words \"" + s.words + "\""));
           }
           hl.push_back(janitor_range(ew, s.eval_start, s.eval_end - s.eval_start));
         }
@@ -576,7 +600,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
         w.key("hl");
         write_ranges(w, rec->text, docs.shown_bytes(d), hl);
       }
-      w.field("train_docs", static_cast<std::uint64_t>(order.size()));
+      w.field("train_docs", std::max<std::uint64_t>(order.size(), r.train_docs));
       w.key("trains").raw(tw_json.str());
       w.end_object();
     }
@@ -609,7 +633,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
         if (trec && rec) {
           ++texts;
           // The training window of the example's length class (a power of two of words, at
-          // least 16, half-overlapping: contam.cpp's windows) with the highest Jaccard.
+          // least 16, half-overlapping: contam_probe.hpp's windows) with the highest Jaccard.
           janitor_words(trec->text, tw);
           const std::vector<std::string_view> tg = five_grams(tw);
           std::size_t len = 16;
@@ -681,7 +705,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
 
     w.key("listed").begin_array();
     for (const ExampleRow& r : x.listed)
-      w.begin_array().value(id_display(r.id)).value(r.coverage).value(r.more).end_array();
+      w.begin_array().value(id_display(r.id)).value(r.coverage).value(r.longest).end_array();
     w.end_array();
     w.key("docs");
     docs.write(w);

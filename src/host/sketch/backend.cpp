@@ -5,6 +5,7 @@
 
 #include "dedup/exact_groups.hpp"
 #include "dedup/lsh_pairs.hpp"
+#include "dupscan/contam_probe.hpp"
 #include "dupscan/errors.hpp"
 #if defined(DUPSCAN_HAVE_CUDA) || defined(DUPSCAN_HAVE_CUDA_HOST)
 #include "device_api.hpp"
@@ -21,6 +22,10 @@ std::vector<std::uint64_t> Backend::candidate_pairs(const std::uint64_t* keys, s
                                                     const std::vector<std::uint32_t>& docs,
                                                     std::uint32_t first_new, unsigned threads) {
   return stages::lsh_candidate_pairs(keys, bands, docs, first_new, threads);
+}
+
+std::unique_ptr<ContamProbe> Backend::contam_probe(std::shared_ptr<const ProbeTables> tables) {
+  return make_cpu_contam_probe(std::move(tables));
 }
 
 bool have_cuda_backend() {

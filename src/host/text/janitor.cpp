@@ -1,6 +1,8 @@
 // lm-eval's Janitor normalization (contam.hpp), with the input position of every word.
 #include <array>
 
+#include "text/janitor.hpp"
+
 #include "dupscan/contam.hpp"
 #include "text/utf8.hpp"
 
@@ -31,16 +33,15 @@ bool unicode_space(char32_t c) {
 
 }  // namespace
 
-void janitor_words(std::string_view raw, JanitorWords& out) {
+void janitor_append(std::string_view raw, std::string& out_text, std::vector<std::uint32_t>& start,
+                    std::vector<std::uint32_t>& raw_begin, std::vector<std::uint32_t>& raw_end) {
   const std::size_t len = raw.size();
+  const std::size_t first = start.size();
   // The text is never longer than the input (a separator replaces at least one whitespace byte).
-  out.text.resize(len);
-  out.start.clear();
-  out.raw_begin.clear();
-  out.raw_end.clear();
-  char* text = out.text.data();
+  std::size_t w = out_text.size();
+  out_text.resize(w + len);
+  char* text = out_text.data();
   const auto* base = reinterpret_cast<const unsigned char*>(raw.data());
-  std::size_t w = 0;
   std::size_t i = 0;
   // One token (a run of non-whitespace) per outer iteration; the inner loop runs over its bytes,
   // where the branches are predictable (letters), instead of deciding each byte's role anew.
@@ -77,9 +78,9 @@ void janitor_words(std::string_view raw, JanitorWords& out) {
       }
       if (!has_word) {
         has_word = true;
-        if (!out.start.empty()) text[w++] = ' ';
-        out.start.push_back(static_cast<std::uint32_t>(w));
-        out.raw_begin.push_back(token);
+        if (start.size() > first) text[w++] = ' ';
+        start.push_back(static_cast<std::uint32_t>(w));
+        raw_begin.push_back(token);
       }
       if (b < 0x80) {
         text[w++] = kKinds.lower[b];
@@ -89,9 +90,17 @@ void janitor_words(std::string_view raw, JanitorWords& out) {
       }
       i += n;
     }
-    if (has_word) out.raw_end.push_back(static_cast<std::uint32_t>(i));
+    if (has_word) raw_end.push_back(static_cast<std::uint32_t>(i));
   }
-  out.text.resize(w);
+  out_text.resize(w);
+}
+
+void janitor_words(std::string_view raw, JanitorWords& out) {
+  out.text.clear();
+  out.start.clear();
+  out.raw_begin.clear();
+  out.raw_end.clear();
+  janitor_append(raw, out.text, out.start, out.raw_begin, out.raw_end);
 }
 
 }  // namespace dupscan

@@ -506,7 +506,9 @@
       card("removed", "Dirty examples", fmt(dirty), examples ? pct(dirty / examples, 2) + " of examples" : null),
       card("near", "With near duplicates", fmt(nearEx), "reported beside the verdict"),
       card("", "Training docs matched", fmt(hd.documents_matched), fmt(hd.matches) + " n-gram matches")));
-    var cols = ["benchmark", "total", "judged", "too short", "dirty", "clean", "dirty %", "cov < " + pct(data.clean_below, 0), "cov ≥ " + pct(data.clean_below, 0), "cov < " + pct(data.dirty_at, 0), "cov ≥ " + pct(data.dirty_at, 0), "near"];
+    var own = data.benchmarks.some(function (b) { return b.clean_below !== data.clean_below || b.dirty_at !== data.dirty_at; });
+    var cols = ["benchmark", "total", "judged", "too short", "dirty", "clean", "dirty %"].concat(own ? ["cov clean", "cov not clean", "cov not dirty", "cov dirty"] :
+      ["cov < " + pct(data.clean_below, 0), "cov ≥ " + pct(data.clean_below, 0), "cov < " + pct(data.dirty_at, 0), "cov ≥ " + pct(data.dirty_at, 0)], ["near"]);
     s.appendChild(h("div", { class: "table-wrap" }, h("table", { id: "benchmark-table" },
       h("thead", null, h("tr", null, cols.map(function (c, i) { return h("th", { class: i ? "num" : null, text: c }); }))),
       h("tbody", null, data.benchmarks.map(function (b) {
@@ -517,7 +519,9 @@
           h("td", { class: "num", text: b.dirty_pct.toFixed(2) + "%" }),
           [b.llama.clean, b.llama.not_clean, b.llama.not_dirty, b.llama.dirty, b.near_examples].map(function (x) { return h("td", { class: "num", text: fmt(x) }); }));
       })))));
-    s.appendChild(h("p", { class: "rule", text: "An example of at least the n-gram length is dirty when one of its n-grams occurs in a training document; coverage is the fraction of its words inside matched n-grams, and Llama 2's subsets split the judged examples by it. Near duplicates are found apart and never make an example dirty." }));
+    s.appendChild(h("p", { class: "rule", text: "An example of at least the n-gram length is dirty when one of its n-grams occurs in a training document; coverage is the fraction of its words inside matched n-grams, and Llama 2's subsets split the judged examples by it" +
+      (own ? " (each benchmark's thresholds: " + data.benchmarks.map(function (b) { return b.name + " clean < " + pct(b.clean_below, 0) + ", dirty ≥ " + pct(b.dirty_at, 0); }).join("; ") + ")" : "") +
+      ". Near duplicates are found apart and never make an example dirty." }));
     if (data.texts.note) s.appendChild(h("div", { class: "note", text: data.texts.note }));
     main.appendChild(s);
 
@@ -550,15 +554,15 @@
       card("", "Judged", fmt(b.judged)),
       card("removed", "Dirty", fmt(b.dirty), b.dirty_pct.toFixed(2) + "% of examples"),
       card("kept", "Clean", fmt(b.clean), "in clean/" + b.name + ".jsonl"),
-      card("", "Coverage ≥ " + pct(data.dirty_at, 0), fmt(b.llama.dirty), "Llama 2 “dirty”"),
-      card("", "Coverage < " + pct(data.clean_below, 0), fmt(b.llama.clean), "Llama 2 “clean”"),
+      card("", "Coverage ≥ " + pct(b.dirty_at, 0), fmt(b.llama.dirty), "Llama 2 “dirty”"),
+      card("", "Coverage < " + pct(b.clean_below, 0), fmt(b.llama.clean), "Llama 2 “clean”"),
       card("near", "Near duplicates", fmt(b.near_examples), "examples with one or more")));
     var cov = b.coverage, nb = cov.bins.length;
     var values = [cov.zero].concat(cov.bins);
     var colorOf = function (i) {
       if (i === 0) return "#b8c0ca";
       var x0 = (i - 1) / nb;
-      return x0 >= data.dirty_at - 1e-12 ? "#c2410c" : x0 >= data.clean_below - 1e-12 ? "#d69e2e" : "#2f855a";
+      return x0 >= b.dirty_at - 1e-12 ? "#c2410c" : x0 >= b.clean_below - 1e-12 ? "#d69e2e" : "#2f855a";
     };
     var covChart = bars({
       series: [{ name: "examples", color: "#2f855a", values: values }], log: true, countsOnTop: nb <= 24,
@@ -566,11 +570,11 @@
       xLabel: function (i) { if (i < 2) return null; var v = (i - 1) / nb; return Math.abs(v * 4 - Math.round(v * 4)) < 1e-9 ? pct(v, 0) : null; },
       catLabel: function (i) { return i === 0 ? "none" : null; },
       tip: function (i, sr) { return fmt(sr.values[i]) + " judged examples with coverage " + (i === 0 ? "0" : pct((i - 1) / nb, 0) + "–" + pct(i / nb, 0)); },
-      marks: [{ at: 1 + data.clean_below * nb, label: pct(data.clean_below, 0), color: "#2f855a" }, { at: 1 + data.dirty_at * nb, label: pct(data.dirty_at, 0), color: "#c2410c", left: true }],
+      marks: [{ at: 1 + b.clean_below * nb, label: pct(b.clean_below, 0), color: "#2f855a" }, { at: 1 + b.dirty_at * nb, label: pct(b.dirty_at, 0), color: "#c2410c", left: true }],
       xTitle: "coverage: fraction of an example's words inside matched n-grams", yTitle: "judged examples (log scale)"
     });
     s.appendChild(h("div", { class: "charts" }, chart("Coverage of " + b.name, "Judged examples by coverage; the first bar holds those with no match.", covChart,
-      legend([["no match", "#b8c0ca"], ["< " + pct(data.clean_below, 0) + " (clean)", "#2f855a"], ["between", "#d69e2e"], ["≥ " + pct(data.dirty_at, 0) + " (dirty)", "#c2410c"]]))));
+      legend([["no match", "#b8c0ca"], ["< " + pct(b.clean_below, 0) + " (clean)", "#2f855a"], ["between", "#d69e2e"], ["≥ " + pct(b.dirty_at, 0) + " (dirty)", "#c2410c"]]))));
 
     // dirty examples
     s.appendChild(h("h3", { style: "margin:22px 0 2px", text: "Dirty examples · " + b.dirty_shown.length + " of " + fmt(b.dirty_total) }));
@@ -589,7 +593,7 @@
           excerpts(t)));
       });
       if (e.train_docs > e.trains.length) right.appendChild(h("div", { class: "meta", text: "+ " + fmt(e.train_docs - e.trains.length) + " more training documents" }));
-      var matches = fmt(e.listed) + " matched n-gram" + (e.listed === 1 ? "" : "s") + (e.more ? " listed (+ " + fmt(e.more) + " not listed: --max-matches)" : "");
+      var matches = fmt(e.listed) + " matched span" + (e.listed === 1 ? "" : "s") + (e.more ? " listed (+ " + fmt(e.more) + " not listed: --max-matches)" : "") + (e.longest ? " · longest match " + fmt(e.longest) + " words" : "");
       var item = h("details", { class: "item", id: anchorId("ex-" + b.name, doc.id), "data-example": doc.id, open: ei < 6 },
         h("summary", null,
           h("span", { class: "title mono", text: doc.id }),
@@ -648,7 +652,7 @@
       tbody.appendChild(tr);
     });
     s.appendChild(h("div", { class: "table-wrap", style: "max-height:22em" }, h("table", { class: "dirty-table" },
-      h("thead", null, h("tr", null, h("th", { text: "example id" }), h("th", { class: "num", text: "coverage" }), h("th", { class: "num", text: "matches" }))), tbody)));
+      h("thead", null, h("tr", null, h("th", { text: "example id" }), h("th", { class: "num", text: "coverage" }), h("th", { class: "num", text: "longest match" }))), tbody)));
     return s;
   }
 

@@ -1,0 +1,202 @@
+#include "contam/decontaminate.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_map>
+
+#include "dupscan/errors.hpp"
+#include "io/record.hpp"
+#include "text/utf8.hpp"
+
+namespace dupscan::contam {
+namespace {
+
+// `obj` minified, with the string at `path` (from key `depth` on; its whole key first, as
+// find_field looks it up) replaced by `text`.
+void write_replacing(std::string& out, simdjson::dom::object obj, const FieldSpec::Path& path,
+                     std::size_t depth, std::string_view text) {
+  simdjson::dom::element whole;
+  const bool by_whole = depth == 0 && !obj.at_key(path.whole).get(whole);
+  const std::string& key = by_whole ? path.whole : path.keys[depth];
+  const bool last = by_whole || depth + 1 == path.keys.size();
+  out += '{';
+  bool first = true;
+  for (auto f : obj) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, f.key);
+    out += ':';
+    simdjson::dom::object inner;
+    if (f.key != key) {
+      out += simdjson::minify(f.value);
+    } else if (last) {
+      append_json_string(out, text);
+    } else if (!f.value.get_object().get(inner)) {
+      write_replacing(out, inner, path, depth + 1, text);
+    } else {
+      out += simdjson::minify(f.value);
+    }
+  }
+  out += '}';
+}
+
+class Cutter {
+ public:
+  Cutter(const ContamConfig& cfg, const Benchmarks& benchmarks, const NgramIndex& index,
+         const Findings& findings)
+      : cfg_(cfg),
+        benchmarks_(benchmarks),
+        index_(index),
+        findings_(findings),
+        field_(FieldSpec::parse(cfg.text_field, "--text-field")) {}
+
+  void cut_document(std::string_view rec, std::string_view text, std::vector<const Hit*>& cuts,
+                    std::uint32_t doc, const io::Sink& out, const io::Sink& removed) {
+    std::sort(cuts.begin(), cuts.end(),
+              [](const Hit* a, const Hit* b) { return a->raw_begin < b->raw_begin; });
+    // Code point index of byte offsets: starts[i] = byte offset of code point i.
+    std::vector<std::uint32_t> starts;
+    for (std::uint32_t i = 0; i < text.size(); ++i) {
+      if (utf8::is_lead(static_cast<unsigned char>(text[i]))) starts.push_back(i);
+    }
+    const auto chars = static_cast<std::uint32_t>(starts.size());
+    auto cp_of = [&](std::uint32_t byte) {
+      return static_cast<std::uint32_t>(std::upper_bound(starts.begin(), starts.end(), byte) -
+                                        starts.begin() - 1);
+    };
+    auto byte_of = [&](std::uint32_t cp) { return cp >= chars ? text.size() : starts[cp]; };
+    std::vector<std::pair<std::size_t, std::size_t>> pieces;  // byte ranges kept
+    const bool drop = cuts.size() > cfg_.max_cuts;
+    if (!drop) {
+      std::uint32_t splice = 0;  // code point where the next kept piece would start
+      for (const Hit* h : cuts) {
+        const std::uint32_t b = cp_of(h->raw_begin), e = cp_of(h->raw_end - 1) + 1;
+        const std::uint32_t from = b > cfg_.window ? b - cfg_.window : 0;
+        const std::uint32_t to = std::min(chars, e + cfg_.window);
+        if (from > splice && from - splice > cfg_.min_piece) {
+          pieces.emplace_back(byte_of(splice), byte_of(from));
+        }
+        splice = std::max(splice, to);
+      }
+      if (chars > splice && chars - splice > cfg_.min_piece) {
+        pieces.emplace_back(byte_of(splice), text.size());
+      }
+    }
+    // The kept pieces, each as the original record (minified) with its text replaced; plain
+    // text (--format text): each piece on a line of its own.
+    simdjson::dom::object obj;
+    const bool plain = cfg_.format == InputFormat::text;
+    if (!plain && !pieces.empty() && parser_.parse(rec.data(), rec.size()).get_object().get(obj)) {
+      throw Error("internal error: a training record no longer parses as an object");
+    }
+    for (std::size_t k = 0; k < pieces.size(); ++k) {
+      const std::string_view piece =
+          text.substr(pieces[k].first, pieces[k].second - pieces[k].first);
+      if (plain) {
+        line_.assign(piece);
+        line_ += '\n';
+        out(line_);
+        continue;
+      }
+      line_.clear();
+      write_replacing(line_, obj, field_.paths[0], 0, piece);
+      line_.pop_back();  // '}'
+      line_ += ",\"decontam_piece\":" + std::to_string(k) +
+               ",\"decontam_pieces\":" + std::to_string(pieces.size()) + "}\n";
+      out(line_);
+    }
+    if (pieces.empty()) {
+      ++dropped;
+    } else {
+      ++cut;
+    }
+    std::size_t kept_bytes = 0;
+    for (const auto& pc : pieces)
+      kept_bytes += pc.second - pc.first;
+    buf_.clear();
+    buf_ += "{\"train_id\":" + findings_.train_id(doc) + ",\"action\":";
+    buf_ += pieces.empty() ? "\"dropped\"" : "\"cut\"";
+    buf_ += ",\"reason\":";
+    buf_ += drop             ? "\"more than max_cuts matches\""
+            : pieces.empty() ? "\"no piece long enough\""
+                             : "null";
+    buf_ += ",\"pieces\":" + std::to_string(pieces.size());
+    buf_ += ",\"text_bytes\":" + std::to_string(text.size()) +
+            ",\"removed_bytes\":" + std::to_string(text.size() - kept_bytes) + ",\"matches\":[";
+    for (std::size_t i = 0; i < cuts.size(); ++i) {
+      const NgramEntry& en = index_.entry(cuts[i]->entry);
+      const EvalExample& ex = benchmarks_.examples[en.example];
+      if (i) buf_ += ',';
+      buf_ += "{\"benchmark\":";
+      append_json_string(buf_, cfg_.evals[ex.bench].name);
+      buf_ += ",\"eval_id\":" + ex.id_json +
+              ",\"train_offset\":" + std::to_string(cuts[i]->raw_begin) + ",\"ngram\":";
+      append_json_string(buf_, ex.words.span(en.pos, index_.length(en.example)));
+      buf_ += '}';
+    }
+    buf_ += "]}\n";
+    removed(buf_);
+  }
+
+  std::uint64_t cut = 0, dropped = 0;
+
+ private:
+  const ContamConfig& cfg_;
+  const Benchmarks& benchmarks_;
+  const NgramIndex& index_;
+  const Findings& findings_;
+  const FieldSpec field_;
+  simdjson::dom::parser parser_;
+  std::string line_, buf_;
+};
+
+}  // namespace
+
+void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& in,
+                          const Benchmarks& benchmarks, const NgramIndex& index,
+                          const Findings& findings, const std::vector<std::uint32_t>& group_docs,
+                          const io::Sink& out, const io::Sink& removed, std::uint64_t& cut,
+                          std::uint64_t& dropped) {
+  std::unordered_map<std::uint32_t, const DirtyDoc*> dirty;
+  for (const DirtyDoc& d : findings.dirty_docs())
+    dirty.emplace(d.doc, &d);
+  const std::vector<Locator>& locators = *in.locators;
+  std::vector<std::uint32_t> all(locators.size());
+  std::iota(all.begin(), all.end(), 0u);
+  RecordParser parser(cfg.text_field, cfg.id_field, cfg.format);
+  Cutter cutter(cfg, benchmarks, index, findings);
+  refetch(*in.sources, locators, all, kRefetchBytes, [&](FetchedBatch& b) {
+    check_interrupt();
+    for (const auto& it : b.items) {
+      const std::string_view rec = b.record(it);
+      const std::uint32_t doc = in.first_doc + it.doc;
+      const auto d = dirty.find(doc);
+      std::vector<const Hit*> cuts;
+      if (d != dirty.end()) {
+        for (const Hit& h : d->second->hits) {
+          if (group_docs[h.group] <= cfg.max_train_docs) cuts.push_back(&h);
+        }
+      }
+      if (cuts.empty()) {
+        out(rec);
+        out("\n");
+        continue;
+      }
+      std::string_view text;
+      std::string id, detail;
+      SkipReason reason{};
+      if (!parser.parse(rec.data(), rec.size(), text, id, reason, detail)) {
+        throw Error("input '" + in.display(locators[it.doc].input) +
+                    "' changed while dupscan was running (line " +
+                    std::to_string(locators[it.doc].line) + " no longer parses)");
+      }
+      cutter.cut_document(rec, text, cuts, doc, out, removed);
+    }
+  });
+  cut += cutter.cut;
+  dropped += cutter.dropped;
+}
+
+}  // namespace dupscan::contam

@@ -1,0 +1,46 @@
+// The decontaminated training corpus (--write-decontaminated) and removed.jsonl: lm-eval's Janitor
+// cut applied to every matched training document, the others copied as read.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "contam/benchmarks.hpp"
+#include "contam/findings.hpp"
+#include "contam/ngram_index.hpp"
+#include "io/io.hpp"
+#include "io/refetch.hpp"
+
+namespace dupscan::io {
+/// Where bytes go: a file, or this process's part of a shared one.
+using Sink = std::function<void(std::string_view)>;
+}  // namespace dupscan::io
+
+namespace dupscan::contam {
+
+struct DecontaminationInput {
+  const std::vector<RereadSource>* sources;  ///< the scanned inputs
+  const std::vector<Locator>* locators;      ///< every scanned document's
+  std::uint32_t first_doc = 0;               ///< number of locators[0]'s document
+  /// Input index -> display name, for messages.
+  std::function<std::string(std::uint32_t)> display;
+};
+
+/**
+ * @brief lm-eval's Janitor cut, in characters (code points) of the training text: each matched
+ * n-gram widened by --window on both sides is removed; pieces of --min-piece characters or fewer
+ * are dropped; a document with more than --max-cuts matched n-grams is dropped whole. N-grams
+ * matched in more than --max-train-docs documents (group_docs) are boilerplate and not cut. Every
+ * document of `in` goes to `out` (whole, cut into pieces, or not at all); each cut or dropped one
+ * gets a line in `removed`. Counts documents cut and dropped.
+ * @throw Error when an input changed since the scan.
+ */
+void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& in,
+                          const Benchmarks& benchmarks, const NgramIndex& index,
+                          const Findings& findings, const std::vector<std::uint32_t>& group_docs,
+                          const io::Sink& out, const io::Sink& removed, std::uint64_t& cut,
+                          std::uint64_t& dropped);
+
+}  // namespace dupscan::contam

@@ -1,0 +1,202 @@
+// dupscan contam in one process: the eval side becomes an n-gram index (and a near-duplicate
+// index); the training data streams through the shared pipeline and the backend's probe; the
+// findings become contamination.jsonl, clean/, report.json and, when asked, the decontaminated
+// corpus.
+#include <thread>
+
+#include "common/timing.hpp"
+#include "contam/benchmarks.hpp"
+#include "contam/decontaminate.hpp"
+#include "contam/engine.hpp"
+#include "contam/findings.hpp"
+#include "contam/near_index.hpp"
+#include "contam/ngram_index.hpp"
+#include "contam/outputs.hpp"
+#include "contam/scan.hpp"
+#include "dupscan/backend.hpp"
+#include "dupscan/contam.hpp"
+#include "dupscan/errors.hpp"
+#include "io/input_checks.hpp"
+#include "io/output_dir.hpp"
+
+namespace dupscan {
+namespace contam {
+
+BackendChoice make_contam_backend(const ContamConfig& cfg) {
+  SketchParams params;
+  params.kind = SketchKind::fast;
+  params.shingle = kNearShingle;
+  params.perms = make_permutations(kNearK, 1);  // the fast sketch takes only K from them
+  params.lsh = optimal_lsh_params(cfg.near_threshold, kNearK);
+  BackendOptions options;
+  options.gpu_memory = cfg.gpu_memory;
+  return make_backend(cfg.backend, params, options);
+}
+
+std::vector<NamedOutput> contam_outputs(const ContamConfig& cfg) {
+  const std::string dir = cfg.output_dir + "/";
+  std::vector<NamedOutput> outputs = {{cfg.write_decontaminated, "--write-decontaminated"},
+                                      {dir + "contamination.jsonl", "--output-dir"},
+                                      {dir + "report.json", "--output-dir"},
+                                      {dir + "removed.jsonl", "--output-dir"}};
+  for (const auto& e : cfg.evals)
+    outputs.push_back({dir + "clean/" + e.name + ".jsonl", "--output-dir"});
+  return outputs;
+}
+
+void check_contam_inputs(const ContamConfig& cfg) {
+  std::vector<std::string> all = cfg.train;
+  for (const auto& e : cfg.evals)
+    all.push_back(e.path);
+  check_inputs_readable(all);
+  check_inputs_distinct(cfg.train);
+  check_outputs_not_inputs(all, contam_outputs(cfg), cfg.in_place);
+}
+
+void EvalSide::build(const ContamConfig& cfg, Backend& backend) {
+  benchmarks = load_benchmarks(cfg);
+  index.build(benchmarks.examples, cfg.ngram, cfg.min_ngram);
+  auto tables = std::make_shared<ProbeTables>();
+  index.fill_tables(*tables);
+  if (cfg.near) {
+    near.build(benchmarks.examples, cfg.near_threshold);
+    near.fill_tables(*tables);
+  }
+  probe = backend.contam_probe(std::move(tables));
+}
+
+namespace {
+
+class Engine {
+ public:
+  Engine(const ContamConfig& cfg, const DedupObserver& obs) : cfg_(cfg), obs_(obs) {}
+
+  ContamResult run() {
+    const auto t_start = Clock::now();
+    cfg_.validate();
+    BackendChoice choice = make_contam_backend(cfg_);
+    backend_ = std::move(choice.backend);
+    res_.backend = backend_->name();
+    if (obs_.info) obs_.info(choice.note);
+    const unsigned threads =
+        cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
+    res_.threads = threads;
+    check_contam_inputs(cfg_);
+    auto t = Clock::now();
+    eval_.build(cfg_, *backend_);
+    res_.benchmarks = eval_.benchmarks.summaries;
+    res_.eval_ngrams = eval_.index.groups();
+    res_.seconds_index = seconds_since(t);
+    dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
+                  {cfg_.output_dir + "/clean", io::dir_of(cfg_.write_decontaminated)});
+    t = Clock::now();
+    const bool decon = !cfg_.write_decontaminated.empty();
+    findings_ = std::make_unique<Findings>(cfg_, eval_.benchmarks, eval_.index, decon);
+    ScanOptions so;
+    so.inputs = cfg_.train;
+    so.threads = threads;
+    so.tmp_dir = dirs_.tmp_dir();
+    so.keep_locators = decon;
+    scan_ = scan_training(cfg_, so, eval_.benchmarks, eval_.index,
+                          cfg_.near ? &eval_.near : nullptr, *eval_.probe, *findings_, obs_);
+    record_scan();
+    res_.seconds_scan = seconds_since(t);
+    write_outputs(t_start);
+    return res_;
+  }
+
+  /// After a failed run: the directories it created, if still empty, are removed again.
+  void remove_created_dirs() const noexcept { dirs_.remove_created(); }
+
+ private:
+  void record_scan() {
+    res_.train_inputs = scan_.inputs;
+    res_.train_documents = scan_.documents;
+    res_.train_text_bytes = scan_.text_bytes;
+    res_.hash_hits_rejected = scan_.rejected;
+    res_.train_skipped = scan_.skipped;
+    std::copy(std::begin(scan_.skipped_by_reason), std::end(scan_.skipped_by_reason),
+              std::begin(res_.skipped_by_reason));
+    res_.matches = findings_->matches;
+    res_.train_docs_matched = findings_->documents_matched;
+    for (std::uint32_t c : findings_->group_docs())
+      res_.boilerplate_ngrams += c > cfg_.max_train_docs;
+  }
+
+  void write_outputs(Clock::time_point t_start) {
+    const auto t_write = Clock::now();
+    const std::string dir = cfg_.output_dir + "/";
+    std::unique_ptr<io::OutputFile> decon;
+    std::unique_ptr<io::AtomicFile> removed;
+    if (!cfg_.write_decontaminated.empty()) {
+      decon = std::make_unique<io::OutputFile>(cfg_.write_decontaminated);
+      removed = std::make_unique<io::AtomicFile>(dir + "removed.jsonl");
+      DecontaminationInput in;
+      in.sources = &scan_.pipeline->sources();
+      in.locators = &scan_.locators;
+      in.display = [this](std::uint32_t i) { return scan_.pipeline->display(i); };
+      write_decontaminated(
+          cfg_, in, eval_.benchmarks, eval_.index, *findings_, findings_->group_docs(),
+          [&](std::string_view s) { decon->write(s); },
+          [&](std::string_view s) { removed->write(s); }, res_.decontaminated_cut,
+          res_.decontaminated_dropped);
+      decon->finish();
+      removed->finish();
+    }
+    dirs_.make_dir(dir + "clean");
+    io::AtomicFile contamination(dir + "contamination.jsonl");
+    std::vector<std::unique_ptr<io::AtomicFile>> clean;
+    for (const auto& b : cfg_.evals) {
+      clean.push_back(std::make_unique<io::AtomicFile>(dir + "clean/" + b.name + ".jsonl"));
+    }
+    write_examples(cfg_, eval_.benchmarks, *findings_, res_.benchmarks, contamination, clean);
+    contamination.finish();
+    for (auto& c : clean)
+      c->finish();
+    res_.outputs = {dir + "contamination.jsonl", dir + "report.json"};
+    for (const auto& b : cfg_.evals)
+      res_.outputs.push_back(dir + "clean/" + b.name + ".jsonl");
+    if (decon) {
+      res_.outputs.push_back(cfg_.write_decontaminated);
+      res_.outputs.push_back(dir + "removed.jsonl");
+    }
+    res_.seconds_write = seconds_since(t_write);
+    res_.seconds_total = seconds_since(t_start);
+    io::AtomicFile report(dir + "report.json");
+    report.write(report_json(cfg_, res_));
+    report.finish();
+    // Everything is complete on disk: only now do the outputs replace earlier ones.
+    if (decon) {
+      decon->commit();
+      removed->commit();
+    }
+    contamination.commit();
+    for (auto& c : clean)
+      c->commit();
+    report.commit();
+  }
+
+  const ContamConfig& cfg_;
+  const DedupObserver& obs_;
+  ContamResult res_;
+  std::unique_ptr<Backend> backend_;
+  io::OutputDir dirs_;
+  EvalSide eval_;
+  std::unique_ptr<Findings> findings_;
+  ScanResult scan_;
+};
+
+}  // namespace
+}  // namespace contam
+
+ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer) {
+  contam::Engine engine(config, observer);
+  try {
+    return engine.run();
+  } catch (...) {
+    engine.remove_created_dirs();
+    throw;
+  }
+}
+
+}  // namespace dupscan

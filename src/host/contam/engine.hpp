@@ -1,0 +1,37 @@
+// What the one-process contam engine and the distributed one (dist/contam_dist.cpp) share: the
+// backend, the input and output checks, and the eval side (benchmarks, indexes, probe).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "contam/benchmarks.hpp"
+#include "contam/near_index.hpp"
+#include "contam/ngram_index.hpp"
+#include "dupscan/backend.hpp"
+#include "dupscan/contam_probe.hpp"
+#include "io/input_checks.hpp"
+
+namespace dupscan::contam {
+
+/// The backend of --backend, set up for contam's near-duplicate sketches (fast, word:5, K = 64).
+BackendChoice make_contam_backend(const ContamConfig& cfg);
+
+/// Every output of a run, named by the option that set it.
+std::vector<NamedOutput> contam_outputs(const ContamConfig& cfg);
+
+/// Every input readable, no training file twice, no output replacing an input (as dedup).
+void check_contam_inputs(const ContamConfig& cfg);
+
+/// The benchmarks and what is built from them.
+struct EvalSide {
+  Benchmarks benchmarks;
+  NgramIndex index;
+  NearIndex near;  ///< built when cfg.near
+  std::unique_ptr<ContamProbe> probe;
+
+  /// @throw as load_benchmarks and NgramIndex::build.
+  void build(const ContamConfig& cfg, Backend& backend);
+};
+
+}  // namespace dupscan::contam

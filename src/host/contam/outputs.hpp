@@ -1,0 +1,30 @@
+// The outputs about the benchmarks: contamination.jsonl (one line per example), clean/NAME.jsonl
+// (the examples not dirty, as read) with the per-benchmark verdict counts, and report.json.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "contam/benchmarks.hpp"
+#include "contam/findings.hpp"
+#include "io/io.hpp"
+
+namespace dupscan::contam {
+
+/// The example's contamination.jsonl line (with its '\n') appended to `line`.
+void append_contamination_line(std::string& line, const ContamConfig& cfg, const EvalExample& ex,
+                               const ExampleFindings& f, const Findings& findings);
+
+/**
+ * @brief Writes every example's line to `contamination` and the examples not dirty to
+ * clean[benchmark], and counts the verdicts and coverage subsets into sums[benchmark].
+ */
+void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
+                    std::vector<BenchmarkSummary>& sums, io::AtomicFile& contamination,
+                    std::vector<std::unique_ptr<io::AtomicFile>>& clean);
+
+/// report.json of a run.
+std::string report_json(const ContamConfig& cfg, const ContamResult& res);
+
+}  // namespace dupscan::contam

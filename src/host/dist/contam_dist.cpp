@@ -1,0 +1,273 @@
+// run_contam_distributed (distributed.hpp): contam over the ranks of a Communicator, equal in every
+// output byte to one process. Rank r scans training files [first[r], first[r + 1]) with its
+// documents numbered from 0; they are documents base[r] + d of the whole run (the one-process
+// input order).
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+
+#include "common/pack.hpp"
+#include "common/timing.hpp"
+#include "contam/decontaminate.hpp"
+#include "contam/engine.hpp"
+#include "contam/findings.hpp"
+#include "contam/outputs.hpp"
+#include "contam/scan.hpp"
+#include "dist/partition.hpp"
+#include "dist/shared_file.hpp"
+#include "dupscan/distributed.hpp"
+#include "dupscan/errors.hpp"
+#include "io/io.hpp"
+#include "io/output_dir.hpp"
+
+namespace dupscan {
+namespace contam {
+namespace {
+
+class DistContamEngine {
+ public:
+  DistContamEngine(const ContamConfig& cfg, Communicator& comm, const DedupObserver& obs)
+      : cfg_(cfg), comm_(comm), obs_(obs), ranks_(comm.size()), me_(comm.rank()) {}
+
+  ContamResult run() {
+    const auto t_start = Clock::now();
+    cfg_.validate();
+    for (const std::string& path : cfg_.train) {
+      if (path == "-") throw UsageError("a distributed run cannot read stdin: give files");
+    }
+    BackendChoice choice = make_contam_backend(cfg_);
+    backend_ = std::move(choice.backend);
+    res_.backend = backend_->name();
+    if (obs_.info && me_ == 0) obs_.info(choice.note);
+    threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
+    res_.threads = threads_;
+    res_.ranks = static_cast<unsigned>(ranks_);
+    // As one process does, on every rank alike (a usage error then ends them all in order).
+    check_contam_inputs(cfg_);
+    first_ = partition_files(cfg_.train, ranks_);
+    if (me_ == 0) prepare_output_dir();
+
+    auto t = Clock::now();
+    eval_.build(cfg_, *backend_);
+    res_.benchmarks = eval_.benchmarks.summaries;
+    res_.eval_ngrams = eval_.index.groups();
+    res_.seconds_index = seconds_since(t);
+
+    t = Clock::now();
+    const bool decon = !cfg_.write_decontaminated.empty();
+    findings_ = std::make_unique<Findings>(cfg_, eval_.benchmarks, eval_.index, decon);
+    ScanOptions so;
+    so.inputs.assign(cfg_.train.begin() + first_[me_], cfg_.train.begin() + first_[me_ + 1]);
+    so.threads = threads_;
+    so.tmp_dir = cfg_.tmp_dir.empty() ? cfg_.output_dir : cfg_.tmp_dir;
+    so.keep_locators = decon;
+    scan_ = scan_training(cfg_, so, eval_.benchmarks, eval_.index,
+                          cfg_.near ? &eval_.near : nullptr, *eval_.probe, *findings_, obs_);
+    res_.seconds_scan = seconds_since(t);
+    number_documents();
+    sum_group_docs();
+
+    write_outputs(Clock::now(), t_start);
+    return res_;
+  }
+
+ private:
+  // Rank 0, before reading: the output directory can take files (else fail now, not after the
+  // work). A directory made for the probe goes again at once: a rank that fails later ends the
+  // run with MPI_Abort, which leaves no one to remove it; write_outputs makes it for good.
+  void prepare_output_dir() {
+    io::OutputDir dir;
+    dir.prepare(cfg_.output_dir, "",
+                {cfg_.output_dir + "/clean", io::dir_of(cfg_.write_decontaminated)});
+    dir.remove_created();
+  }
+
+  // base_[r]: the number of rank r's first document in the whole run.
+  void number_documents() {
+    Packer p;
+    p.put<std::uint64_t>(scan_.documents);
+    const auto all = comm_.all_gather(p.str());
+    base_.assign(ranks_ + 1, 0);
+    for (int r = 0; r < ranks_; ++r)
+      base_[r + 1] = base_[r] + Unpacker(all[r]).get<std::uint64_t>();
+    if (base_[ranks_] >= UINT32_MAX) {
+      throw Error("more than 4294967294 training documents in one run; split the input");
+    }
+  }
+
+  // The documents each n-gram group matched in, over all ranks (every rank cuts with them).
+  void sum_group_docs() {
+    const std::vector<std::uint32_t>& mine = findings_->group_docs();
+    Packer p;
+    std::vector<std::uint32_t> groups, counts;
+    for (std::uint32_t g = 0; g < mine.size(); ++g) {
+      if (mine[g]) {
+        groups.push_back(g);
+        counts.push_back(mine[g]);
+      }
+    }
+    p.put_array(groups.data(), groups.size());
+    p.put_array(counts.data(), counts.size());
+    std::vector<std::uint32_t> total(mine.size(), 0);
+    for (const std::string& s : comm_.all_gather(p.str())) {
+      Unpacker u(s);
+      u.get_array(groups);
+      u.get_array(counts);
+      for (std::size_t i = 0; i < groups.size(); ++i) {
+        if (groups[i] >= total.size()) throw Error("distributed run: a group out of range");
+        total[groups[i]] += counts[i];
+      }
+    }
+    group_docs_ = std::move(total);
+  }
+
+  void write_outputs(Clock::time_point t_write, Clock::time_point t_start) {
+    const std::string dir = cfg_.output_dir + "/";
+    if (me_ == 0) {
+      io::make_dirs(cfg_.output_dir);
+      io::make_dirs(dir + "clean");
+    }
+    comm_.all_gather({});  // the directories are there before any rank writes into them
+    std::unique_ptr<SharedFile> decon, removed;
+    if (!cfg_.write_decontaminated.empty()) {
+      // This rank's share into a piece beside the output, its removed.jsonl lines in memory.
+      const std::string piece = rank_piece_path(cfg_.write_decontaminated, me_);
+      struct Unlink {
+        const std::string& path;
+        ~Unlink() { ::unlink(path.c_str()); }
+      } unlink_piece{piece};
+      std::string removed_lines;
+      {
+        io::OutputFile out(piece);
+        DecontaminationInput in;
+        in.sources = &scan_.pipeline->sources();
+        in.locators = &scan_.locators;
+        in.display = [this](std::uint32_t i) { return scan_.pipeline->display(i); };
+        write_decontaminated(
+            cfg_, in, eval_.benchmarks, eval_.index, *findings_, group_docs_,
+            [&](std::string_view s) { out.write(s); },
+            [&](std::string_view s) { removed_lines.append(s); }, res_.decontaminated_cut,
+            res_.decontaminated_dropped);
+        out.commit();
+      }
+      decon = std::make_unique<SharedFile>(comm_, cfg_.write_decontaminated);
+      decon->write_piece({}, piece);
+      removed = std::make_unique<SharedFile>(comm_, dir + "removed.jsonl");
+      removed->write_piece(removed_lines);
+    }
+    // Every rank's findings to rank 0, merged there in rank order.
+    std::vector<std::string> send(ranks_);
+    send[0] = findings_->pack();
+    const std::vector<std::string> parts = comm_.all_to_all(send);
+    res_.seconds_write = seconds_since(t_write);
+    res_.seconds_total = seconds_since(t_start);
+    gather_result();
+    std::unique_ptr<io::AtomicFile> contamination, report;
+    std::vector<std::unique_ptr<io::AtomicFile>> clean;
+    if (me_ == 0) {
+      Findings all(cfg_, eval_.benchmarks, eval_.index, false);
+      for (int r = 0; r < ranks_; ++r)
+        all.merge(parts[r], base_[r]);
+      all.set_group_docs(group_docs_);
+      contamination = std::make_unique<io::AtomicFile>(dir + "contamination.jsonl");
+      for (const auto& b : cfg_.evals)
+        clean.push_back(std::make_unique<io::AtomicFile>(dir + "clean/" + b.name + ".jsonl"));
+      write_examples(cfg_, eval_.benchmarks, all, res_.benchmarks, *contamination, clean);
+      contamination->finish();
+      for (auto& c : clean)
+        c->finish();
+      res_.outputs = {dir + "contamination.jsonl", dir + "report.json"};
+      for (const auto& b : cfg_.evals)
+        res_.outputs.push_back(dir + "clean/" + b.name + ".jsonl");
+      if (decon) {
+        res_.outputs.push_back(cfg_.write_decontaminated);
+        res_.outputs.push_back(dir + "removed.jsonl");
+      }
+      report = std::make_unique<io::AtomicFile>(dir + "report.json");
+      report->write(report_json(cfg_, res_));
+      report->finish();
+    }
+    comm_.all_gather({});  // nothing failed anywhere: the outputs replace earlier ones
+    if (me_ == 0) {
+      if (decon) {
+        decon->commit();
+        removed->commit();
+      }
+      contamination->commit();
+      for (auto& c : clean)
+        c->commit();
+      report->commit();
+    }
+  }
+
+  // Rank 0: the counts of all ranks, every input, the slowest rank's time per stage. The others
+  // keep their own part.
+  void gather_result() {
+    Packer p;
+    for (std::uint64_t v :
+         {scan_.documents, scan_.text_bytes, scan_.rejected, scan_.skipped, findings_->matches,
+          findings_->documents_matched, res_.decontaminated_cut, res_.decontaminated_dropped}) {
+      p.put(v);
+    }
+    for (std::uint64_t v : scan_.skipped_by_reason)
+      p.put(v);
+    for (double v : {res_.seconds_index, res_.seconds_scan, res_.seconds_write, res_.seconds_total})
+      p.put(v);
+    put_inputs(p, scan_.inputs);
+    const auto all = comm_.all_gather(p.str());
+    if (me_ != 0) {
+      res_.train_inputs = scan_.inputs;
+      res_.train_documents = scan_.documents;
+      res_.train_text_bytes = scan_.text_bytes;
+      res_.train_skipped = scan_.skipped;
+      res_.hash_hits_rejected = scan_.rejected;
+      res_.matches = findings_->matches;
+      res_.train_docs_matched = findings_->documents_matched;
+      return;
+    }
+    ContamResult& t = res_;
+    t.decontaminated_cut = t.decontaminated_dropped = 0;
+    for (const std::string& s : all) {
+      Unpacker u(s);
+      for (std::uint64_t* v :
+           {&t.train_documents, &t.train_text_bytes, &t.hash_hits_rejected, &t.train_skipped,
+            &t.matches, &t.train_docs_matched, &t.decontaminated_cut, &t.decontaminated_dropped}) {
+        *v += u.get<std::uint64_t>();
+      }
+      for (std::uint64_t& v : t.skipped_by_reason)
+        v += u.get<std::uint64_t>();
+      for (double* v : {&t.seconds_index, &t.seconds_scan, &t.seconds_write, &t.seconds_total})
+        *v = std::max(*v, u.get<double>());
+      get_inputs(u, t.train_inputs);
+    }
+    for (std::uint32_t c : group_docs_)
+      t.boilerplate_ngrams += c > cfg_.max_train_docs;
+  }
+
+  const ContamConfig& cfg_;
+  Communicator& comm_;
+  const DedupObserver& obs_;
+  const int ranks_, me_;
+  unsigned threads_ = 1;
+  ContamResult res_;
+  std::unique_ptr<Backend> backend_;
+  EvalSide eval_;
+  std::unique_ptr<Findings> findings_;
+  ScanResult scan_;
+  std::vector<std::uint32_t> first_;       // rank r reads training files [first_[r], first_[r + 1])
+  std::vector<std::uint64_t> base_;        // rank r's documents are [base_[r], base_[r + 1])
+  std::vector<std::uint32_t> group_docs_;  // per n-gram group: documents matched, all ranks
+};
+
+}  // namespace
+}  // namespace contam
+
+ContamResult run_contam_distributed(const ContamConfig& config, Communicator& comm,
+                                    const DedupObserver& observer) {
+  contam::DistContamEngine engine(config, comm, observer);
+  return engine.run();
+}
+
+}  // namespace dupscan

@@ -1,0 +1,339 @@
+// The contam probe (contam_probe.hpp) on the CUDA backend: the same ProbeResult as the CPU probe,
+// bit for bit, with the batch's words found, hashed and probed on the device. Included at the end
+// of device_backend.cuh (it uses the backend's slots, staging and unit finder).
+//
+// One batch on the device:
+//   text + offsets -> words (DeviceBackend::find_units) -> unit hashes -> per word: seed filter,
+//   then each n-gram length's hash looked up in the sorted table of benchmark hashes (count, scan,
+//   write) -> candidates;
+//   per document: its word 5-gram values (filter bit each, scanned) -> per (document, class): its
+//   windows (scan) -> per window: the filter's verdict (copy_if) -> per passing window: its OPH
+//   bins, densified signature and band keys -> candidates, windows and keys back through pinned
+//   memory.
+#pragma once
+
+#include "contam_items.cuh"
+
+namespace dupscan::DUPSCAN_DEVICE_NS {
+
+class DeviceContamProbe final : public ContamProbe {
+ public:
+  DeviceContamProbe(DeviceBackend& backend, std::shared_ptr<const ProbeTables> tables)
+      : b_(backend), t_(std::move(tables)) {
+    if (b_.p_.shingle.kind != ShingleKind::word) {
+      throw Error("internal error: the contam probe needs a backend made for word shingles");
+    }
+    if (!t_->windows.empty() && t_->near_lsh.bands * t_->near_lsh.rows > t_->near_k) {
+      throw Error("internal error: the near-duplicate bands need more than near_k values");
+    }
+    b_.select_device();
+    auto copy = [&](auto& d, const auto& h) {
+      d = std::remove_reference_t<decltype(d)>(std::max<std::size_t>(h.size(), 1), stream_,
+                                               &b_.budget_);
+      to_device(d.get(), h.data(), h.size(), stream_);
+    };
+    try {
+      copy(seed_filter_, t_->seed_filter);
+      copy(lengths_, t_->lengths);
+      copy(hashes_, t_->hashes);
+      copy(windows_, t_->windows);
+      copy(near_filter_, t_->near_filter);
+      stream_.sync();
+    } catch (const OutOfDeviceMemory&) {
+      throw Error("the benchmarks' n-gram tables (" +
+                  std::to_string(
+                      8 * (t_->hashes.size() + t_->seed_filter.size() + t_->near_filter.size())) +
+                  " bytes) do not fit in the device memory" +
+                  (b_.budget_.cap() ? " budget (--gpu-memory)" : "") + "; use --backend cpu");
+    }
+    for (std::size_t i = 0; i < b_.slots_.size(); ++i)
+      slots_.push_back(std::make_unique<ProbeSlot>());
+  }
+
+  Ticket submit(const ProbeBatch& batch, ProbeResult& out) override {
+    b_.select_device();
+    const std::size_t i = b_.acquire();
+    try {
+      ProbeSlot& ps = *slots_[i];
+      ps.out = &out;
+      ps.done = false;
+      try {
+        enqueue(i, batch);
+      } catch (const OutOfDeviceMemory&) {
+        b_.recover(*b_.slots_[i]);
+        ps.release_buffers();
+        probe_split(i, batch, out);
+        ps.done = true;
+      }
+    } catch (...) {
+      b_.release(i);
+      throw;
+    }
+    return i + 1;
+  }
+
+  void wait(Ticket ticket) override {
+    b_.select_device();
+    const std::size_t i = static_cast<std::size_t>(ticket - 1);
+    try {
+      if (!slots_[i]->done) {
+        b_.slots_[i]->stream.sync();
+        deliver(*slots_[i]);
+      }
+    } catch (...) {
+      b_.release(i);
+      throw;
+    }
+    b_.release(i);
+  }
+
+  std::size_t batch_bytes() const override { return b_.batch_bytes(); }
+
+ private:
+  // What a batch in flight needs beside the backend slot's buffers (same index, held while the
+  // slot is).
+  struct ProbeSlot {
+    ProbeResult* out = nullptr;
+    bool done = false;
+    std::size_t candidates = 0, windows = 0;
+    std::uint32_t bands = 0;
+    PinnedBuffer<ProbeCandidate> h_cand;
+    PinnedBuffer<ProbeWindow> h_win;
+    PinnedBuffer<std::uint64_t> h_keys;
+    DeviceBuffer<std::uint32_t> d_unit_doc, d_count, d_value_off, d_value_doc, d_hits, d_pair_off,
+        d_pair_of, d_passing, d_sig;
+    DeviceBuffer<std::uint64_t> d_values, d_bins, d_keys;
+    DeviceBuffer<ProbeCandidate> d_cand;
+    DeviceBuffer<ProbeWindow> d_win;
+
+    void release_buffers() {
+      d_unit_doc.release();
+      d_count.release();
+      d_value_off.release();
+      d_value_doc.release();
+      d_hits.release();
+      d_pair_off.release();
+      d_pair_of.release();
+      d_passing.release();
+      d_sig.release();
+      d_values.release();
+      d_bins.release();
+      d_keys.release();
+      d_cand.release();
+      d_win.release();
+    }
+  };
+
+  // The number at [n] of an exclusive scan on the device.
+  template <class T>
+  static std::size_t last_of(const T* d, std::size_t n, const Stream& st) {
+    T v{};
+    to_host(&v, d + n, 1, st);
+    st.sync();
+    return static_cast<std::size_t>(v);
+  }
+
+  // Queues one batch's probe on slot i's stream (returns once its results are being copied back).
+  void enqueue(std::size_t i, const ProbeBatch& batch) {
+    DeviceBackend::Slot& s = *b_.slots_[i];
+    ProbeSlot& ps = *slots_[i];
+    const Stream& st = s.stream;
+    MemoryBudget* budget = s.budget;
+    ps.candidates = ps.windows = 0;
+    ps.bands = t_->near_lsh.bands;
+    const std::size_t n = batch.size(), bytes = batch.docs.text.size();
+    if (n == 0) return;
+    b_.upload(s, batch.docs);
+    const std::size_t units = b_.find_units(s, bytes, n);
+    if (units == 0) return;
+    if (units >= UINT32_MAX) throw OutOfDeviceMemory("batch of 2^32 words or more");
+    const kernels::TextView v = b_.view(s);
+    s.d_uh.reserve(units, st, budget);
+    for_each_index(units, items::UnitHashes{v, s.d_uh.get()}, st, s.alloc);
+    // Each word's document.
+    ps.d_unit_doc.reserve(units, st, budget);
+    thrust::upper_bound(policy(st, s.alloc), s.d_doc_unit.get(), s.d_doc_unit.get() + n + 1,
+                        thrust::counting_iterator<std::uint32_t>(0),
+                        thrust::counting_iterator<std::uint32_t>(static_cast<std::uint32_t>(units)),
+                        ps.d_unit_doc.get());
+    for_each_index(units, items::MinusOne{ps.d_unit_doc.get()}, st, s.alloc);
+
+    // Candidates: count per word, scan, write.
+    if (!t_->hashes.empty() && t_->seed_len > 0) {
+      const kernels::contam::SeedTables tables{seed_filter_.get(),
+                                               64 - t_->seed_bits,
+                                               t_->seed_len,
+                                               lengths_.get(),
+                                               static_cast<std::uint32_t>(t_->lengths.size()),
+                                               hashes_.get(),
+                                               t_->hashes.size()};
+      ps.d_count.reserve(units + 1, st, budget);
+      for_each_index(units + 1,
+                     kernels::contam::CountCandidates{tables, s.d_uh.get(), s.d_doc_unit.get(),
+                                                      ps.d_unit_doc.get(), units, ps.d_count.get()},
+                     st, s.alloc);
+      thrust::exclusive_scan(policy(st, s.alloc), ps.d_count.get(), ps.d_count.get() + units + 1,
+                             ps.d_count.get());
+      ps.candidates = last_of(ps.d_count.get(), units, st);
+      if (ps.candidates) {
+        ps.d_cand.reserve(ps.candidates, st, budget);
+        for_each_index(units,
+                       kernels::contam::WriteCandidates{tables, s.d_uh.get(), s.d_doc_unit.get(),
+                                                        ps.d_unit_doc.get(), ps.d_count.get(),
+                                                        ps.d_cand.get()},
+                       st, s.alloc);
+        ps.h_cand.reserve(ps.candidates);
+        to_host(ps.h_cand.get(), ps.d_cand.get(), ps.candidates, st);
+      }
+    }
+    if (!t_->windows.empty()) near_windows(s, ps, n);
+  }
+
+  // The near-duplicate windows of slot s's batch (its words and unit hashes on the device).
+  void near_windows(DeviceBackend::Slot& s, ProbeSlot& ps, std::size_t n) {
+    const Stream& st = s.stream;
+    MemoryBudget* budget = s.budget;
+    const std::uint32_t nn = t_->near_n, k = t_->near_k, bands = t_->near_lsh.bands,
+                        rows = t_->near_lsh.rows;
+    const auto classes = static_cast<std::uint32_t>(t_->windows.size());
+    // Values: per document their count, scanned; per value its document, value and filter bit.
+    ps.d_value_off.reserve(n + 1, st, budget);
+    for_each_index(
+        n + 1, kernels::contam::CountNearValues{s.d_doc_unit.get(), n, nn, ps.d_value_off.get()},
+        st, s.alloc);
+    thrust::exclusive_scan(policy(st, s.alloc), ps.d_value_off.get(), ps.d_value_off.get() + n + 1,
+                           ps.d_value_off.get());
+    const std::size_t total = last_of(ps.d_value_off.get(), n, st);
+    if (total == 0) return;
+    ps.d_value_doc.reserve(total, st, budget);
+    thrust::upper_bound(policy(st, s.alloc), ps.d_value_off.get(), ps.d_value_off.get() + n + 1,
+                        thrust::counting_iterator<std::uint32_t>(0),
+                        thrust::counting_iterator<std::uint32_t>(static_cast<std::uint32_t>(total)),
+                        ps.d_value_doc.get());
+    for_each_index(total, items::MinusOne{ps.d_value_doc.get()}, st, s.alloc);
+    ps.d_values.reserve(total, st, budget);
+    ps.d_hits.reserve(total + 1, st, budget);
+    for_each_index(
+        total + 1,
+        kernels::contam::NearValue{s.d_uh.get(), s.d_doc_unit.get(), ps.d_value_off.get(),
+                                   ps.d_value_doc.get(), nn, total, near_filter_.get(),
+                                   64 - t_->near_bits, ps.d_values.get(), ps.d_hits.get()},
+        st, s.alloc);
+    thrust::exclusive_scan(policy(st, s.alloc), ps.d_hits.get(), ps.d_hits.get() + total + 1,
+                           ps.d_hits.get());
+    // Windows: per (document, class) their count, scanned; per window its pair.
+    const std::size_t pairs = n * classes;
+    ps.d_pair_off.reserve(pairs + 1, st, budget);
+    for_each_index(pairs + 1,
+                   kernels::contam::CountWindows{s.d_doc_unit.get(), windows_.get(), classes, pairs,
+                                                 ps.d_pair_off.get()},
+                   st, s.alloc);
+    thrust::exclusive_scan(policy(st, s.alloc), ps.d_pair_off.get(),
+                           ps.d_pair_off.get() + pairs + 1, ps.d_pair_off.get());
+    const std::size_t all = last_of(ps.d_pair_off.get(), pairs, st);
+    if (all == 0) return;
+    ps.d_pair_of.reserve(all, st, budget);
+    thrust::upper_bound(policy(st, s.alloc), ps.d_pair_off.get(), ps.d_pair_off.get() + pairs + 1,
+                        thrust::counting_iterator<std::uint32_t>(0),
+                        thrust::counting_iterator<std::uint32_t>(static_cast<std::uint32_t>(all)),
+                        ps.d_pair_of.get());
+    for_each_index(all, items::MinusOne{ps.d_pair_of.get()}, st, s.alloc);
+    // The windows that pass the filter, in order.
+    ps.d_passing.reserve(all, st, budget);
+    const std::uint32_t* end = thrust::copy_if(
+        policy(st, s.alloc), thrust::counting_iterator<std::uint32_t>(0),
+        thrust::counting_iterator<std::uint32_t>(static_cast<std::uint32_t>(all)),
+        ps.d_passing.get(),
+        kernels::contam::WindowPasses{ps.d_pair_off.get(), ps.d_pair_of.get(), s.d_doc_unit.get(),
+                                      windows_.get(), classes, nn, ps.d_value_off.get(),
+                                      ps.d_hits.get(), t_->near_threshold});
+    ps.windows = static_cast<std::size_t>(end - ps.d_passing.get());
+    if (ps.windows == 0) return;
+    ps.d_win.reserve(ps.windows, st, budget);
+    ps.d_bins.reserve(ps.windows * k, st, budget);
+    ps.d_sig.reserve(ps.windows * k, st, budget);
+    ps.d_keys.reserve(ps.windows * bands, st, budget);
+    for_each_index(ps.windows,
+                   kernels::contam::SketchWindow{
+                       ps.d_passing.get(), ps.d_pair_off.get(), ps.d_pair_of.get(),
+                       s.d_doc_unit.get(), windows_.get(), classes, nn, ps.d_value_off.get(),
+                       ps.d_values.get(), k, ps.d_bins.get(), ps.d_sig.get(), ps.d_win.get()},
+                   st, s.alloc);
+    for_each_index(ps.windows * bands,
+                   kernels::contam::WindowBandKey{ps.d_sig.get(), k, bands, rows, ps.d_keys.get()},
+                   st, s.alloc);
+    ps.h_win.reserve(ps.windows);
+    ps.h_keys.reserve(ps.windows * bands);
+    to_host(ps.h_win.get(), ps.d_win.get(), ps.windows, st);
+    to_host(ps.h_keys.get(), ps.d_keys.get(), ps.windows * bands, st);
+  }
+
+  // Copies a finished batch from pinned memory to the caller's vectors.
+  static void deliver(ProbeSlot& ps) {
+    ProbeResult& out = *ps.out;
+    out.candidates.assign(ps.h_cand.get(), ps.h_cand.get() + ps.candidates);
+    out.windows.assign(ps.h_win.get(), ps.h_win.get() + ps.windows);
+    out.window_keys.assign(ps.h_keys.get(), ps.h_keys.get() + ps.windows * ps.bands);
+  }
+
+  // Documents [from, to) of a batch as a batch of their own.
+  static ProbeBatch slice(const ProbeBatch& b, std::size_t from, std::size_t to) {
+    ProbeBatch part;
+    const std::uint64_t base = b.docs.offsets[from];
+    for (std::size_t d = from; d < to; ++d) {
+      part.docs.add(b.docs.doc(d));
+      for (std::uint64_t w = b.doc_word[d]; w < b.doc_word[d + 1]; ++w)
+        part.word_start.push_back(static_cast<std::uint32_t>(b.word_start[w] - base));
+      part.doc_word.push_back(part.word_start.size());
+    }
+    return part;
+  }
+
+  // The batch did not fit: halves, each on its own (recursively), appended in order.
+  void probe_split(std::size_t i, const ProbeBatch& batch, ProbeResult& out) {
+    const std::size_t n = batch.size();
+    if (n <= 1) b_.throw_does_not_fit(batch.docs.text.size());
+    ProbeResult whole;
+    for (std::size_t part = 0; part < 2; ++part) {
+      const std::size_t from = part == 0 ? 0 : n / 2, to = part == 0 ? n / 2 : n;
+      const ProbeBatch half = slice(batch, from, to);
+      ProbeResult got;
+      slots_[i]->out = &got;
+      try {
+        enqueue(i, half);
+        b_.slots_[i]->stream.sync();
+        deliver(*slots_[i]);
+      } catch (const OutOfDeviceMemory&) {
+        b_.recover(*b_.slots_[i]);
+        slots_[i]->release_buffers();
+        probe_split(i, half, got);
+      }
+      for (ProbeCandidate c : got.candidates) {
+        c.doc += static_cast<std::uint32_t>(from);
+        whole.candidates.push_back(c);
+      }
+      for (ProbeWindow w : got.windows) {
+        w.doc += static_cast<std::uint32_t>(from);
+        whole.windows.push_back(w);
+      }
+      whole.window_keys.insert(whole.window_keys.end(), got.window_keys.begin(),
+                               got.window_keys.end());
+    }
+    slots_[i]->out = &out;
+    out = std::move(whole);
+  }
+
+  DeviceBackend& b_;
+  std::shared_ptr<const ProbeTables> t_;
+  Stream stream_;  // of the tables
+  DeviceBuffer<std::uint64_t> seed_filter_, hashes_, near_filter_;
+  DeviceBuffer<std::uint32_t> lengths_, windows_;
+  std::vector<std::unique_ptr<ProbeSlot>> slots_;
+};
+
+inline std::unique_ptr<ContamProbe> DeviceBackend::contam_probe(
+    std::shared_ptr<const ProbeTables> tables) {
+  return std::make_unique<DeviceContamProbe>(*this, std::move(tables));
+}
+
+}  // namespace dupscan::DUPSCAN_DEVICE_NS
