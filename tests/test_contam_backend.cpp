@@ -36,12 +36,12 @@ TEST(ContamProbe, CpuEqualsTheReference) {
 }
 
 TEST(ContamProbe, CudaHostEqualsCpu) {
-  if (!have_cuda_backend()) GTEST_SKIP() << "this build has no CUDA backend";
+  if (!have_cuda_host_backend()) GTEST_SKIP() << "this build has no cuda-host backend";
   test::expect_probe_equals_cpu("cuda-host", std::size_t{384} << 10);
 }
 
 TEST(ContamBackend, CudaHostOutputsEqualCpuOnPlantedCases) {
-  if (!have_cuda_backend()) GTEST_SKIP() << "this build has no CUDA backend";
+  if (!have_cuda_host_backend()) GTEST_SKIP() << "this build has no cuda-host backend";
   test::PlantedContam p;
   ContamConfig cfg = p.config();
   cfg.write_decontaminated = p.dir / "decon.jsonl";
@@ -54,7 +54,7 @@ TEST(ContamBackend, CudaHostOutputsEqualCpuOnPlantedCases) {
 }
 
 TEST(ContamBackend, CudaHostOutputsEqualCpuOnRealBenchmarks) {
-  if (!have_cuda_backend()) GTEST_SKIP() << "this build has no CUDA backend";
+  if (!have_cuda_host_backend()) GTEST_SKIP() << "this build has no cuda-host backend";
   test::TempDir dir;
   std::string gsm8k, humaneval, train;
   for (const std::string& line : test::example_lines()) {
@@ -85,8 +85,8 @@ TEST(ContamBackend, CudaHostOutputsEqualCpuOnRealBenchmarks) {
   EXPECT_GT(r.benchmarks[0].near_duplicate_examples, 20u);
 }
 
-TEST(ContamBackend, NoCudaBackendIsAUsageError) {
-  if (have_cuda_backend()) GTEST_SKIP() << "this build has the CUDA backend";
+TEST(ContamBackend, NoCudaHostBackendIsAUsageError) {
+  if (have_cuda_host_backend()) GTEST_SKIP() << "this build has the cuda-host backend";
   test::PlantedContam p;
   ContamConfig cfg = p.config();
   cfg.backend = "cuda-host";
