@@ -61,7 +61,8 @@ std::string EvalSpec::field_label() const {
 }
 
 void ContamConfig::validate() const {
-  expects_usage(!train.empty(), "no training input given: --train FILE...");
+  expects_usage(!train.empty() || !train_tables.empty(),
+                "no training input given: --train FILE...");
   expects_usage(std::count(train.begin(), train.end(), std::string("-")) <= 1,
                 "stdin (-) can be given only once");
   expects_usage(!evals.empty(), "no benchmark given: --eval NAME=PATH[:FIELD]");
@@ -615,15 +616,27 @@ class ContamEngine {
 
   void scan() {
     RecordPipeline::Options po;
-    po.inputs = cfg_.train;
+    OpenOptions oo;
+    oo.text_field = cfg_.text_field;
+    oo.id_field = cfg_.id_field;
+    oo.format = cfg_.format;
+    oo.spool_stdin = !cfg_.write_decontaminated.empty();
+    oo.tmp_dir = tmp_dir_;
+    po.documents = open_inputs(cfg_.train, cfg_.train_tables, oo);
+    for (const auto& d : po.documents) {
+      if (d->columnar() && !cfg_.write_decontaminated.empty()) {
+        throw UsageError("--write-decontaminated rewrites JSON records and cannot rewrite '" +
+                         d->display() + "', a Parquet file");
+      }
+    }
     po.threads = threads_;
     po.batch_bytes = cfg_.batch_bytes;
     po.spool_stdin = !cfg_.write_decontaminated.empty();
     po.tmp_dir = tmp_dir_;
-    std::vector<RecordParser> parsers;
-    parsers.reserve(threads_);
+    std::vector<DocReader> readers;
+    readers.reserve(threads_);
     for (unsigned i = 0; i < threads_; ++i)
-      parsers.emplace_back(cfg_.text_field, cfg_.id_field, cfg_.format);
+      readers.emplace_back(cfg_.text_field, cfg_.id_field, cfg_.format);
     SkipPolicy skips({cfg_.strict, cfg_.max_skipped, cfg_.format, {}}, obs_.warning);
     po.skips = &skips;
     pipeline_ = std::make_unique<RecordPipeline>(po);
@@ -634,27 +647,24 @@ class ContamEngine {
     Progress p;
     p.stage = "scan";
     pipeline_->run<ScanBatch>(
-        [&](unsigned worker, const io::RawBatch& raw) {
+        [&](unsigned worker, const DocBatch& raw) {
           ScanBatch r;
           r.input = raw.input;
           thread_local JanitorWords words;
           thread_local std::vector<std::uint64_t> u;
           thread_local std::vector<Hit> hits;
           thread_local std::vector<NearHit> near;
-          for_each_record(
-              raw, parsers[worker], r.blank,
-              [&](const io::LineRef& l, std::string_view text, std::string& id) {
-                if (keep_locators) {
-                  r.locators.push_back({l.stream_offset, l.line_no, raw.input,
-                                        static_cast<std::uint32_t>(l.length)});
-                }
+          for_each_document(
+              raw, 0, raw.records(), raw.input, readers[worker], r.blank,
+              [&](const Locator& l, std::string_view text, std::string& id) {
+                if (keep_locators) r.locators.push_back(l);
                 r.text_bytes += text.size();
                 janitor_words(text, words);
                 unit_hashes(words, u);
                 probe(words, u, hits, r.rejected);
                 if (cfg_.near) near_probe(words, near);
                 if (!hits.empty() || !near.empty()) {
-                  r.dirty.push_back({r.docs, std::move(id), l.line_no, hits, near});
+                  r.dirty.push_back({r.docs, std::move(id), l.line, hits, near});
                 }
                 ++r.docs;
               },
