@@ -270,7 +270,7 @@ class RowWriter : public ParquetRowWriter {
       std::vector<std::shared_ptr<arrow::Table>> runs;
       while (i < rows.size() && rows[i] < end) {
         std::size_t j = i + 1;
-        while (j < rows.size() && rows[j] == rows[j - 1] + 1)
+        while (j < rows.size() && rows[j] == rows[j - 1] + 1 && rows[j] < end)
           ++j;
         runs.push_back(table->Slice(rows[i] - start, static_cast<std::int64_t>(j - i)));
         i = j;
