@@ -18,6 +18,11 @@ does not):
   datasketch     MinHash (scheme="legacy", the spec's xxh64 hashfunc) + MinHashLSH, keep-first
                  streaming loop, on a prefix (it runs at ~1 MB/s).
   datasketch-sig datasketch signatures alone on pre-tokenized shingles.
+  dupscan-py     the dupscan Python package (pip install .) in a process of its own like the
+                 peers: dupscan.dedup(list of texts) and dupscan.signatures(texts) on the prefix,
+                 the texts in memory as the peers' are, 1 thread, best of 3. This is the fair
+                 comparison with the Python peers (same input, same process model, no JSONL
+                 read or output files); skipped when the package is not installed.
   rensa          R-MinHash + RMinHashLSH one-shot flags on pre-tokenized shingles, timed as rensa's
                  own benchmark times it (tokenizing not counted); rensa-rho likewise with its
                  rho sketch; rensa-sig its signatures alone. Best of 3 runs each (their first
@@ -383,11 +388,18 @@ def main():
                      % note})
 
     peer_rows = {}
-    for engine in ("datasketch", "datasketch-sig", "rensa", "rensa-rho", "rensa-sig"):
+    have_package = subprocess.run([py, "-c", "import dupscan"], capture_output=True).returncode == 0
+    engines = ["datasketch", "datasketch-sig", "rensa", "rensa-rho", "rensa-sig"]
+    if have_package:
+        engines += ["dupscan-py", "dupscan-py-sig"]
+    else:
+        print("the dupscan package is not installed (pip install .): no dupscan-py rows",
+              file=sys.stderr)
+    for engine in engines:
         kept = os.path.join(args.work, "kept-%s.txt" % engine)
         # rensa takes a fraction of a second on the prefix: best of 3, like dupscan's sketch
         # rows (best of 10); datasketch's runs take seconds and run once.
-        repeat = "3" if engine.startswith("rensa") else "1"
+        repeat = "3" if engine.startswith(("rensa", "dupscan")) else "1"
         secs, rss, out = Child.run([py, peers, engine, prefix, "--kept", kept, "--bands",
                                     str(args.bands), "--rows", str(args.rows), "--repeat", repeat])
         r = json.loads(out)
@@ -400,10 +412,14 @@ def main():
                         "rensa-rho": "prefix, rho sketch + one-shot LSH (tokens not timed), "
                                      "best of 3",
                         "rensa-sig": "prefix, R-MinHash signatures of prepared tokens, "
-                                     "best of 3"}[engine]}
+                                     "best of 3",
+                        "dupscan-py": "prefix, dupscan.dedup(list of str) in process, verified, "
+                                      "1 thread, best of 3",
+                        "dupscan-py-sig": "prefix, dupscan.signatures(list of str), shingling "
+                                          "included, 1 thread, best of 3"}[engine]}
         if "tokenize_seconds" in r:
             row["tokenize_seconds"] = r["tokenize_seconds"]
-        if os.path.exists(kept) and engine in ("datasketch", "rensa"):
+        if os.path.exists(kept) and engine in ("datasketch", "rensa", "dupscan-py"):
             row["kept_ids"] = kept
         rows.append(row)
         peer_rows[engine] = row
@@ -477,6 +493,22 @@ def main():
         "threads_%d_vs_1" % threads: by["dupscan --threads %d" % threads]["mb_per_s"] / one,
         **sratios,
     }
+    if "dupscan-py" in by:
+        # The package in process against the peers in process, on the same prefix.
+        py_one = by["dupscan-py"]["mb_per_s"]
+        ratios.update({
+            "package_dedup_vs_datasketch_loop": py_one / by["datasketch"]["mb_per_s"],
+            "package_dedup_vs_rensa_as_benchmarked": py_one / by["rensa"]["mb_per_s"],
+            "package_dedup_vs_rensa_with_tokenizing": py_one / (
+                by["rensa"]["mb"] / (by["rensa"]["seconds"] + by["rensa"]["tokenize_seconds"])),
+            "package_signatures_vs_rensa_rminhash": by["dupscan-py-sig"]["shingles_per_s"]
+            / by["rensa-sig"]["shingles_per_s"],
+            "package_dedup_vs_cli_prefix_1thread": py_one
+            / by["dupscan --threads 1 (prefix)"]["mb_per_s"],
+        })
+        with open(peer_rows["dupscan-py"]["kept_ids"]) as f:
+            agreement["kept_jaccard_package_vs_cli"] = jaccard(dupscan_kept,
+                                                               {l.strip() for l in f})
     result = {**info, "rows": rows, "ratios": ratios, "agreement": agreement,
               "accuracy": accuracy, "failures": failures}
 
