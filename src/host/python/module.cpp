@@ -69,6 +69,10 @@ DedupConfig dedup_config(const nb::dict& d) {
     member("--format", s, {"jsonl", "text"});
     c.format = parse_input_format(s);
   }
+  if (d.contains("scheme") && !d["scheme"].is_none() && !d.contains("scheme_for_signatures")) {
+    // DedupConfig has no scheme yet (dedup sketches with make_permutations' default).
+    throw UsageError("scheme: this dupscan's dedup has no --scheme yet");
+  }
   get(d, "threshold", c.threshold);
   get(d, "num_perm", c.num_perm);
   get(d, "seed", c.seed);
@@ -305,7 +309,11 @@ std::vector<std::string> contam(const nb::dict& settings, const std::vector<std:
 }
 
 // Signatures and band keys of a table's texts, one row each, in order.
-nb::tuple signatures(const Table& table, const nb::dict& settings) {
+nb::tuple signatures(const Table& table, const nb::dict& given) {
+  nb::dict settings;
+  for (auto item : given)
+    settings[item.first] = item.second;
+  settings["scheme_for_signatures"] = true;
   DedupConfig cfg = dedup_config(settings);
   std::string scheme_name = "affine32";
   get(settings, "scheme", scheme_name);
