@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import dupscan
-from conftest import CORPUS, read_jsonl, run_cli, write_jsonl
+from conftest import CORPUS, ROOT, read_jsonl, run_cli, write_jsonl
 
 
 def cli_dedup(inputs, out, *args):
@@ -106,14 +106,19 @@ def test_dataset_equals_cli(gsm8k_records, tmp_path):
 
 
 def test_readme_hugging_face_example(gsm8k_records):
+    """The README's example, as written there, on a Dataset made locally (no hub)."""
     datasets = pytest.importorskip("datasets")
-    ds = datasets.Dataset.from_pandas(
-        __import__("pandas").DataFrame({"text": [r["question"] for r in gsm8k_records[:3000]] * 2})
-    )
-    # The README's three lines:
-    keep = dupscan.dedup(ds, text="text").keep
-    ds = ds.select(np.flatnonzero(keep))
-    assert len(ds) == len(set(r["question"] for r in gsm8k_records[:3000]))
+    pd = pytest.importorskip("pandas")
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    section = readme[readme.index("## From Python"):]
+    code = section[section.index("```python\n") + 10:section.index("```", section.index("```python\n") + 10)]
+    assert "dupscan.dedup(ds, text=\"text\").keep" in code and len(code.strip().splitlines()) == 3
+    questions = [r["question"] for r in gsm8k_records[:3000]]
+    ns = {"ds": datasets.Dataset.from_pandas(pd.DataFrame({"text": questions * 2}))}
+    exec(code, ns)
+    assert len(ns["ds"]) == len(set(questions))
+    assert ns["ds"]["text"] == list(dict.fromkeys(questions))  # the first of each, in order
 
 
 def test_other_arrow_producers(corpus_table):
