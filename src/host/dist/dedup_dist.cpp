@@ -252,7 +252,13 @@ class DistEngine {
   void reject_unsupported() const {
     for (const std::string& path : cfg_.inputs) {
       if (path == "-") throw UsageError("a distributed run cannot read stdin: give files");
+      if (!cfg_.write_deduped.empty() && is_parquet_file(path)) {
+        throw UsageError(
+            "--write-deduped of Parquet inputs is not supported in a distributed "
+            "run yet; run dupscan dedup");
+      }
     }
+    if (!cfg_.tables.empty()) throw UsageError("a distributed run reads files, not tables");
     if (!cfg_.against.empty()) {
       throw UsageError("--against is not supported in a distributed run yet; run dupscan dedup");
     }
