@@ -1,6 +1,7 @@
 // The example corpus (examples/corpus.jsonl.gz) as lines, for the tests that split it into inputs.
 #pragma once
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -8,8 +9,14 @@
 
 namespace dupscan::test {
 
+/// examples/; DUPSCAN_EXAMPLES_DIR overrides it (the GPU pack runs the tests away from the tree).
+inline std::string examples_dir() {
+  const char* dir = std::getenv("DUPSCAN_EXAMPLES_DIR");
+  return dir ? dir : DUPSCAN_EXAMPLES;
+}
+
 inline std::vector<std::string> example_lines() {
-  auto src = io::open_source(std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz");
+  auto src = io::open_source(examples_dir() + "/corpus.jsonl.gz");
   io::LineReader reader(*src);
   io::RawBatch batch;
   std::vector<std::string> lines;

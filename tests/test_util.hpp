@@ -19,8 +19,11 @@
 
 namespace dupscan::test {
 
+/// tests/data/NAME; DUPSCAN_TEST_DATA_DIR overrides the directory (the GPU pack runs the tests
+/// away from the source tree).
 inline std::string test_data(const std::string& name) {
-  return std::string(DUPSCAN_TEST_DATA) + "/" + name;
+  const char* dir = std::getenv("DUPSCAN_TEST_DATA_DIR");
+  return std::string(dir ? dir : DUPSCAN_TEST_DATA) + "/" + name;
 }
 
 /// A fresh directory under $TMPDIR, removed with its content at scope exit.

@@ -116,6 +116,8 @@ class Backend {
   virtual Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) = 0;
   /// Waits for a submitted batch; rethrows what went wrong with it.
   virtual void wait(Ticket ticket) = 0;
+  /// The most device memory this backend has held at once, in bytes (0 for the CPU).
+  virtual std::size_t peak_device_bytes() const { return 0; }
   /// submit() then wait().
   void sketch(const NormalizedBatch& batch, SketchBatch& out, bool signatures = true) {
     wait(submit(batch, signatures, out));

@@ -1,7 +1,10 @@
 /**
  * @file fast_sketch.hpp
  * @brief `--sketch fast`: one-permutation hashing (OPH) with optimal densification, whose cost per
- * shingle does not grow with K. Both backends implement this header (DUPSCAN_HD).
+ * shingle does not grow with K. The formulas below are DUPSCAN_HD functions shared by the CPU and
+ * the CUDA backend; the CPU's incremental helpers (OphSketcher, the densify_by_* loops) are
+ * host-only, and the CUDA backend densifies bin by bin with the same rule
+ * (src/kernels/sketch_items.cuh's densify; tests/test_backend.cpp compares them).
  *
  * Not datasketch-compatible (the default sketch, spec.hpp, is). It estimates Jaccard the same
  * way -- the fraction of equal signature positions -- and feeds the same LSH bands (spec.hpp step

@@ -257,6 +257,9 @@ class DeviceBackend final : public Backend {
   std::size_t batch_bytes() const override {
     return o_.batch_bytes;
   }
+  std::size_t peak_device_bytes() const override {
+    return budget_.peak();
+  }
 
   Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) override {
     select_device();
@@ -745,7 +748,7 @@ class DeviceBackend final : public Backend {
   SketchParams p_;
   DeviceOptions o_;
   std::string detail_;
-  MemoryBudget budget_;
+  mutable MemoryBudget budget_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::mutex m_;
   std::condition_variable cv_;

@@ -117,17 +117,23 @@ class MemoryBudget {
                               " bytes exceeded (" + std::to_string(used_ + bytes) + " wanted)");
     }
     used_ += bytes;
+    peak_ = used_ > peak_ ? used_ : peak_;
   }
   void give(std::size_t bytes) {
     std::lock_guard<std::mutex> lock(m_);
     used_ -= bytes;
   }
   std::size_t cap() const { return cap_; }
+  /// The most held at once.
+  std::size_t peak() {
+    std::lock_guard<std::mutex> lock(m_);
+    return peak_;
+  }
 
  private:
   std::mutex m_;
   std::size_t cap_;
-  std::size_t used_ = 0;
+  std::size_t used_ = 0, peak_ = 0;
 };
 
 namespace detail {

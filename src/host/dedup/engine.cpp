@@ -175,6 +175,7 @@ class Engine {
       sig_out_ = std::make_unique<io::OutputFile>(cfg_.write_signatures);
     }
     PassOneOptions o;
+    o.lsh = res_.lsh;
     o.input_base = input_base_;
     o.spool_stdin = cfg_.verify || !cfg_.write_deduped.empty();
     o.tmp_dir = dirs_.tmp_dir();

@@ -32,6 +32,7 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   if (observer.info) observer.info(choice.note);
 
   PassOneOptions o;
+  o.lsh = part.lsh;
   o.input_base = first;
   o.display = [&](std::uint32_t input) {
     return cfg.inputs[input] == "-" ? std::string("<stdin>") : cfg.inputs[input];

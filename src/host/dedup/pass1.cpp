@@ -76,8 +76,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
                         const PassOneOptions& o, const DedupObserver& obs) {
   PassOne pass;
   DocTable& docs = pass.docs;
-  const LshParams lsh = cfg.resolved_lsh();
-  const std::uint32_t bands = lsh.bands, k = cfg.num_perm;
+  const std::uint32_t bands = o.lsh.bands, k = cfg.num_perm;
   const bool want_signatures = o.keep_signatures || o.signatures_out != nullptr;
   RecordPipeline::Options po;
   OpenOptions oo;
@@ -108,7 +107,9 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
       [&](unsigned w, const DocBatch& raw) {
         ResultBatch r;
         r.input = raw.input;
-        NormalizedBatch nb;
+        // One batch of normalized text per worker, reused (its memory stays mapped).
+        thread_local NormalizedBatch nb;
+        nb.clear();
         thread_local std::string norm;
         for_each_document(
             raw, 0, raw.records(), raw.input + o.input_base, readers[w], r.blank,

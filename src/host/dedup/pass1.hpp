@@ -17,6 +17,8 @@
 namespace dupscan {
 
 struct PassOneOptions {
+  /// The run's banding (DedupConfig::resolved_lsh(), which is not cheap: resolved once per run).
+  LshParams lsh;
   /// The run's inputs are numbered from here: an --against index's inputs come first.
   std::uint32_t input_base = 0;
   bool spool_stdin = false;  ///< keep a copy of stdin, to read it again later

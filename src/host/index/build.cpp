@@ -91,6 +91,7 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   Backend& backend = *choice.backend;
 
   PassOneOptions o;
+  o.lsh = lsh;
   o.input_base = input_base;
   o.hint_text_field = action == IndexAction::add ? cfg.text_field : std::string();
   o.display = [&](std::uint32_t input) { return cfg.inputs[input - input_base]; };
