@@ -116,8 +116,7 @@ int main(int argc, char** argv) {
       while (reader.next(raw, std::size_t{16} << 20)) {
         for (const io::LineRef& l : raw.lines) {
           const std::string_view line = raw.line(l);
-          if (is_blank(line) ||
-              !parser.parse(line.data(), line.size(), text, id, reason, detail)) {
+          if (is_blank(line) || !parser.parse(line.data(), line.size(), text, id, reason, detail)) {
             continue;
           }
           normalize(text, {}, norm);
