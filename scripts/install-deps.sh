@@ -6,6 +6,7 @@
 #                                      package's build and test dependencies (python/requirements.txt,
 #                                      from PyPI)
 #   scripts/install-deps.sh --bench    also the benchmark peers (datasketch, rensa) in .venv/ from PyPI
+#   scripts/install-deps.sh --no-python  Debian packages only (scripts/demo.sh, scripts/gpu-pack.sh)
 #
 # CUDA (nvcc, Thrust, CUB) is optional and never installed here: CMake builds the CUDA target when it
 # finds nvcc.
@@ -53,6 +54,8 @@ if ((${#missing[@]})); then
 else
   echo "install-deps: all Debian packages present" >&2
 fi
+
+[[ ${1:-} == --no-python ]] && exit 0
 
 # The project's virtual environment: the Python package is built (pip install . in
 # scripts/test.sh) and tested there; its pyarrow also gives the plain CMake build Parquet
