@@ -4,7 +4,7 @@
 # out/example/report.html, a page of what it found.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-"$here/scripts/install-deps.sh"
+"$here/scripts/install-deps.sh" --no-python
 # Only the dupscan command: the test suite and the CUDA targets are for scripts/test.sh.
 BUILD_TARGET=dupscan "$here/scripts/build.sh"
 build=${BUILD_DIR:-$here/build}

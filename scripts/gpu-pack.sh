@@ -16,11 +16,12 @@ if ! command -v nvcc >/dev/null && [[ -x /usr/local/cuda/bin/nvcc ]]; then
   export PATH=/usr/local/cuda/bin:$PATH
 fi
 command -v nvcc >/dev/null || { echo "gpu-pack: nvcc not found: the pack needs the CUDA build" >&2; exit 1; }
-"$here/scripts/install-deps.sh" >/dev/null
+# No Parquet in the pack: it would need pyarrow's libarrow beside the binaries.
+"$here/scripts/install-deps.sh" --no-python >/dev/null
 
 echo "gpu-pack: building in $build" >&2
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDUPSCAN_PORTABLE=ON \
-  -DDUPSCAN_CUDA_LINEINFO=ON -DDUPSCAN_MPI=OFF -DDUPSCAN_BUILD_TESTS=ON \
+  -DDUPSCAN_CUDA_LINEINFO=ON -DDUPSCAN_MPI=OFF -DDUPSCAN_BUILD_TESTS=ON -DDUPSCAN_PARQUET=OFF \
   -DCMAKE_CUDA_ARCHITECTURES="${PACK_CUDA_ARCH:-90}" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target dupscan dupscan_gpu_tests dupscan_bench_backend \
   dupscan_gen_corpus >/dev/null

@@ -2,15 +2,18 @@
 # Installs what dupscan needs to build and test, from Debian's packages only. Idempotent: packages
 # that are already installed are left alone and apt-get is not called at all when nothing is missing.
 #
-#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh            build + test dependencies, and .venv/ with the Python
+#                                      package's build and test dependencies (python/requirements.txt,
+#                                      from PyPI)
 #   scripts/install-deps.sh --bench    also the benchmark peers (datasketch, rensa) in .venv/ from PyPI
+#   scripts/install-deps.sh --no-python  Debian packages only (scripts/demo.sh, scripts/gpu-pack.sh)
 #
 # CUDA (nvcc, Thrust, CUB) is optional and never installed here: CMake builds the CUDA target when it
 # finds nvcc.
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config python3
+  build-essential cmake pkg-config python3 python3-venv python3-dev ninja-build
   libxxhash-dev libcli11-dev libgtest-dev libsimdjson-dev zlib1g-dev libzstd-dev
   clang-format
   # dupscan-mpi and its tests (mpirun -np 1/2/4): Open MPI
@@ -52,13 +55,25 @@ else
   echo "install-deps: all Debian packages present" >&2
 fi
 
+[[ ${1:-} == --no-python ]] && exit 0
+
+# The project's virtual environment: the Python package is built (pip install . in
+# scripts/test.sh) and tested there; its pyarrow also gives the plain CMake build Parquet
+# (cmake/find_arrow.cmake).
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ ! -x $here/.venv/bin/python ]]; then
+  python3 -m venv "$here/.venv" 2>/dev/null || {
+    apt_install python3-venv
+    python3 -m venv --clear "$here/.venv"
+  }
+fi
+pip=("$here/.venv/bin/python" -m pip install -q --disable-pip-version-check)
+if ! "${pip[@]}" --dry-run -r "$here/python/requirements.txt" 2>/dev/null | grep -q '^Would install'; then
+  echo "install-deps: all PyPI packages of python/requirements.txt present" >&2
+else
+  echo "install-deps: installing python/requirements.txt into .venv" >&2
+  "${pip[@]}" -r "$here/python/requirements.txt"
+fi
 if [[ ${1:-} == --bench ]]; then
-  here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  if [[ ! -x $here/.venv/bin/python ]]; then
-    python3 -m venv "$here/.venv" 2>/dev/null || {
-      apt_install python3-venv
-      python3 -m venv --clear "$here/.venv"
-    }
-  fi
-  "$here/.venv/bin/python" -m pip install -q --disable-pip-version-check -r "$here/bench/requirements.txt"
+  "${pip[@]}" -r "$here/bench/requirements.txt"
 fi

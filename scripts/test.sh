@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2 (and CI's): installs the dependencies, builds dupscan with its tests, checks the
-# formatting and runs the whole test suite. Tests labelled `gpu` run too; without a usable GPU they
+# formatting and runs the whole test suite, then builds the Python package (pip install .) and runs
+# its tests (pytest tests/python). Tests labelled `gpu` run too; without a usable GPU they
 # report themselves skipped, with the reason; the MPI and Chromium tests may not skip
 # (DUPSCAN_MPI_REQUIRED, DUPSCAN_CHROMIUM_REQUIRED).
 set -euo pipefail
@@ -14,3 +15,13 @@ export DUPSCAN_MPI_REQUIRED=${DUPSCAN_MPI_REQUIRED:-1}
 # ... and Chromium: the report's browser tests must run, not skip.
 export DUPSCAN_CHROMIUM_REQUIRED=${DUPSCAN_CHROMIUM_REQUIRED:-1}
 ctest --output-on-failure -j "$(nproc)"
+
+# The Python package: built from this checkout into .venv (scikit-build-core through the same
+# CMakeLists.txt, against the pinned build dependencies that install-deps.sh put there), then its
+# tests. Without the CUDA backend: the tests run on the CPU, and the build above compiled and
+# tested the CUDA code already (it would add a third to this build). The build reuses
+# build-python/ when it is there.
+cd "$here"
+"$here/.venv/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation \
+  -C cmake.define.DUPSCAN_CUDA=OFF "$here"
+HF_HUB_OFFLINE=1 "$here/.venv/bin/python" -m pytest -q -p no:cacheprovider "$here/tests/python"

@@ -70,7 +70,9 @@ struct EvalSpec {
 };
 
 struct ContamConfig {
-  std::vector<std::string> train;  ///< JSONL inputs as in dedup ("-" = stdin)
+  std::vector<std::string> train;  ///< JSONL inputs as in dedup ("-" = stdin), or Parquet files
+  /// Training tables in memory (the Python package), read after `train`.
+  std::vector<std::shared_ptr<const TableInput>> train_tables;
   std::vector<EvalSpec> evals;
   std::string output_dir;
   InputFormat format = InputFormat::jsonl;  ///< of the training inputs (benchmarks are JSONL)

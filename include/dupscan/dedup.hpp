@@ -30,6 +30,7 @@
 #include "dupscan/minhash.hpp"
 #include "dupscan/normalize.hpp"
 #include "dupscan/shingle.hpp"
+#include "dupscan/table_input.hpp"
 
 namespace dupscan {
 
@@ -50,7 +51,11 @@ InputFormat parse_input_format(const std::string& name);
 
 /// Everything `dupscan dedup` can be told. Plain data; validate() checks it once.
 struct DedupConfig {
-  std::vector<std::string> inputs;  ///< JSONL paths (.gz / .zst detected by content), "-" = stdin
+  /// JSONL or text paths (.gz / .zst detected by content), "-" = stdin, or Parquet files
+  /// (detected by content; with a build that has Apache Arrow).
+  std::vector<std::string> inputs;
+  /// Tables in memory (the Python package), read after `inputs`: their texts are not copied.
+  std::vector<std::shared_ptr<const TableInput>> tables;
   std::string output_dir;
   InputFormat format = InputFormat::jsonl;
   /// The field holding the text: a key, a nested path ("meta.body": key body of object meta) or
@@ -228,6 +233,23 @@ struct DedupObserver {
  * failures and interruption. Nothing is written to output_dir unless the run succeeds.
  */
 DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer = {});
+
+/// The outputs of a run kept in memory (the Python package): the bytes the files would hold.
+struct DedupOutputs {
+  std::string duplicates;  ///< duplicates.jsonl
+  std::string clusters;    ///< clusters.jsonl
+  std::string report;      ///< report.json
+  /// One flag per record of the inputs (documents and skipped records, not blank lines), in
+  /// input order: 1 when kept, 0 when removed as a duplicate or skipped as a bad record.
+  std::vector<std::uint8_t> keep;
+};
+
+/**
+ * @brief run_dedup with its outputs in `outputs` instead of files: config.output_dir is not
+ * needed, and write_deduped and write_signatures must be empty. @throw as run_dedup.
+ */
+DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer,
+                      DedupOutputs& outputs);
 
 enum class IndexAction : std::uint8_t {
   build,    ///< a new index of config.inputs (the directory must not hold one)

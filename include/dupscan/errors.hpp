@@ -43,5 +43,7 @@ void request_interrupt() noexcept;
 bool interrupt_requested() noexcept;
 /// Throws Interrupted if an interrupt was requested.
 void check_interrupt();
+/// Forgets a request (a library caller that goes on after an interrupted run: the Python package).
+void clear_interrupt() noexcept;
 
 }  // namespace dupscan

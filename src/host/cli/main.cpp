@@ -11,6 +11,9 @@
 #include "commands.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
+#ifdef DUPSCAN_HAVE_PARQUET
+#include "io/parquet_input.hpp"
+#endif
 
 namespace {
 
@@ -27,6 +30,9 @@ const char* kAbout =
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef DUPSCAN_HAVE_PARQUET
+  dupscan::register_parquet();
+#endif
   CLI::App app{kAbout, "dupscan"};
   app.get_formatter()->column_width(28);
   app.set_version_flag("--version", std::string("dupscan ") + dupscan::version());

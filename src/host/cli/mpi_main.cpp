@@ -15,6 +15,9 @@
 #include "dist/mpi_comm.hpp"
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
+#ifdef DUPSCAN_HAVE_PARQUET
+#include "io/parquet_input.hpp"
+#endif
 
 namespace {
 
@@ -33,6 +36,9 @@ void on_signal(int sig) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef DUPSCAN_HAVE_PARQUET
+  dupscan::register_parquet();
+#endif
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);  // only this thread calls MPI
   dupscan::MpiCommunicator comm(MPI_COMM_WORLD);

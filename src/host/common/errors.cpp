@@ -14,6 +14,9 @@ void request_interrupt() noexcept {
 bool interrupt_requested() noexcept {
   return interrupted.load(std::memory_order_relaxed);
 }
+void clear_interrupt() noexcept {
+  interrupted.store(false, std::memory_order_relaxed);
+}
 void check_interrupt() {
   if (interrupt_requested()) throw Interrupted("interrupted; no output was written");
 }

@@ -68,7 +68,8 @@ void ContamConfig::set_coverage_threshold(const std::string& option, std::string
 }
 
 void ContamConfig::validate() const {
-  expects_usage(!train.empty(), "no training input given: --train FILE...");
+  expects_usage(!train.empty() || !train_tables.empty(),
+                "no training input given: --train FILE...");
   expects_usage(std::count(train.begin(), train.end(), std::string("-")) <= 1,
                 "stdin (-) can be given only once");
   expects_usage(!evals.empty(), "no benchmark given: --eval NAME=PATH[:FIELD]");

@@ -167,7 +167,7 @@ void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& i
   std::iota(all.begin(), all.end(), 0u);
   RecordParser parser(cfg.text_field, cfg.id_field, cfg.format);
   Cutter cutter(cfg, benchmarks, index, findings);
-  refetch(*in.sources, locators, all, kRefetchBytes, [&](FetchedBatch& b) {
+  refetch(in.sources, locators, all, kRefetchBytes, [&](FetchedBatch& b) {
     check_interrupt();
     for (const auto& it : b.items) {
       const std::string_view rec = b.record(it);

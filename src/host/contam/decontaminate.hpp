@@ -21,7 +21,7 @@ using Sink = std::function<void(std::string_view)>;
 namespace dupscan::contam {
 
 struct DecontaminationInput {
-  const std::vector<RereadSource>* sources;  ///< the scanned inputs
+  std::vector<RereadSource> sources;  ///< the scanned inputs
   const std::vector<Locator>* locators;      ///< every scanned document's
   std::uint32_t first_doc = 0;               ///< number of locators[0]'s document
   /// Input index -> display name, for messages.

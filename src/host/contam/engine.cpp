@@ -132,7 +132,7 @@ class Engine {
       decon = std::make_unique<io::OutputFile>(cfg_.write_decontaminated);
       removed = std::make_unique<io::AtomicFile>(dir + "removed.jsonl");
       DecontaminationInput in;
-      in.sources = &scan_.pipeline->sources();
+      in.sources = scan_.pipeline->sources();
       in.locators = &scan_.locators;
       in.display = [this](std::uint32_t i) { return scan_.pipeline->display(i); };
       write_decontaminated(

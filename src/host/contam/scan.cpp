@@ -89,16 +89,28 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
                          const DedupObserver& obs) {
   ScanResult res;
   RecordPipeline::Options po;
-  po.inputs = o.inputs;
+  OpenOptions oo;
+  oo.text_field = cfg.text_field;
+  oo.id_field = cfg.id_field;
+  oo.format = cfg.format;
+  oo.spool_stdin = !cfg.write_decontaminated.empty();
+  oo.tmp_dir = o.tmp_dir;
+  po.documents = open_inputs(o.inputs, cfg.train_tables, oo);
+  for (const auto& d : po.documents) {
+    if (d->columnar() && !cfg.write_decontaminated.empty()) {
+      throw UsageError("--write-decontaminated rewrites JSON records and cannot rewrite '" +
+                       d->display() + "', a Parquet file");
+    }
+  }
   po.threads = o.threads;
   // The probe's batch when it wants larger ones than the reader's (a GPU).
   po.batch_bytes = std::max(cfg.batch_bytes, probe.batch_bytes());
   po.spool_stdin = !cfg.write_decontaminated.empty();
   po.tmp_dir = o.tmp_dir;
-  std::vector<RecordParser> parsers;
-  parsers.reserve(o.threads);
+  std::vector<DocReader> readers;
+  readers.reserve(o.threads);
   for (unsigned i = 0; i < o.threads; ++i)
-    parsers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
+    readers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
   SkipPolicy skips({cfg.strict, cfg.max_skipped, cfg.format, {}}, obs.warning);
   po.skips = &skips;
   res.pipeline = std::make_unique<RecordPipeline>(po);
@@ -108,18 +120,15 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
   Progress p;
   p.stage = "scan";
   pipeline.run<ScanBatch>(
-      [&](unsigned worker, const io::RawBatch& raw) {
+      [&](unsigned worker, const DocBatch& raw) {
         ScanBatch r;
         r.input = raw.input;
         thread_local Normalized n;
         n.clear(0);
-        for_each_record(
-            raw, parsers[worker], r.blank,
-            [&](const io::LineRef& l, std::string_view text, std::string& id) {
-              if (o.keep_locators) {
-                r.locators.push_back(
-                    {l.stream_offset, l.line_no, raw.input, static_cast<std::uint32_t>(l.length)});
-              }
+        for_each_document(
+            raw, 0, raw.records(), raw.input, readers[worker], r.blank,
+            [&](const Locator& l, std::string_view text, std::string& id) {
+              if (o.keep_locators) r.locators.push_back(l);
               r.text_bytes += text.size();
               if (!n.batch.docs.text.empty() &&
                   n.batch.docs.text.size() + text.size() >= UINT32_MAX) {
@@ -131,7 +140,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
               n.batch.doc_word.push_back(n.batch.word_start.size());
               n.ids += id;
               n.id_end.push_back(n.ids.size());
-              n.line.push_back(l.line_no);
+              n.line.push_back(l.line);
               ++r.docs;
               if (n.batch.docs.text.size() >= flush_bytes) {
                 probe_and_confirm(n, benchmarks, index, near, probe, r);
@@ -142,7 +151,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
         probe_and_confirm(n, benchmarks, index, near, probe, r);
         return r;
       },
-      [&](ScanBatch& r, const io::RawBatch& raw) {
+      [&](ScanBatch& r, const DocBatch& raw) {
         InputSummary& in = pipeline.summaries()[r.input];
         in.blank_lines += r.blank;
         for (const BadRecord& b : r.bad)

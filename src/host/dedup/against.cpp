@@ -87,7 +87,15 @@ AgainstIndex::AgainstIndex(const DedupConfig& cfg, LshParams lsh) {
   // Opening a segment reads it once for its checksum; nothing else is loaded now.
   for (std::size_t i = 0; i < manifest_.segments.size(); ++i)
     segments_.emplace_back(cfg.against, manifest_, i);
+  OpenOptions oo;
+  oo.text_field = cfg.text_field;
+  oo.id_field = cfg.id_field;
+  oo.format = cfg.format;
   for (const index::Input& in : manifest_.inputs) {
+    if (is_parquet_file(in.path)) {
+      documents_.push_back(open_file_input(in.path, oo));
+      continue;
+    }
     RereadSource rs;
     rs.path = in.path;
     rs.display = in.path;
@@ -96,7 +104,7 @@ AgainstIndex::AgainstIndex(const DedupConfig& cfg, LshParams lsh) {
       rs.size = in.size;
       rs.mtime_ns = in.mtime_ns;
     }
-    sources_.push_back(std::move(rs));
+    documents_.push_back(open_reread_input(rs));
   }
 }
 

@@ -12,6 +12,7 @@
 #include "dedup/doc_table.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/index.hpp"
+#include "io/documents.hpp"
 
 namespace dupscan {
 
@@ -36,8 +37,8 @@ class AgainstIndex {
   /// The index's inputs, numbered before the run's.
   std::uint32_t inputs() const { return static_cast<std::uint32_t>(manifest_.inputs.size()); }
   const index::Manifest& manifest() const { return manifest_; }
-  /// How to read the indexed files again, by input number.
-  const std::vector<RereadSource>& sources() const { return sources_; }
+  /// The indexed files, to read them again, by input number.
+  const DocumentInputs& documents() const { return documents_; }
 
   /**
    * @brief After pass 1 over the new inputs: prepends to `docs` the indexed documents that are,
@@ -49,7 +50,7 @@ class AgainstIndex {
  private:
   index::Manifest manifest_;
   std::vector<index::SegmentFile> segments_;
-  std::vector<RereadSource> sources_;
+  DocumentInputs documents_;
 };
 
 }  // namespace dupscan

@@ -45,7 +45,8 @@ InputFormat parse_input_format(const std::string& name) {
 }
 
 void DedupConfig::validate() const {
-  expects_usage(!inputs.empty(), "no input given: name one or more JSONL files, or - for stdin");
+  expects_usage(!inputs.empty() || !tables.empty(),
+                "no input given: name one or more JSONL files, or - for stdin");
   expects_usage(std::count(inputs.begin(), inputs.end(), std::string("-")) <= 1,
                 "stdin (-) can be given only once");
   expects_usage(!output_dir.empty(), "--output-dir is required");

@@ -24,6 +24,7 @@
 #include "io/input_checks.hpp"
 #include "io/io.hpp"
 #include "io/output_dir.hpp"
+#include "io/parquet_copy.hpp"
 
 namespace dupscan {
 namespace {
@@ -32,11 +33,21 @@ using stages::pair_key;
 
 class Engine {
  public:
-  Engine(const DedupConfig& cfg, const DedupObserver& obs) : cfg_(cfg), obs_(obs) {}
+  Engine(const DedupConfig& cfg, const DedupObserver& obs, DedupOutputs* memory)
+      : cfg_(cfg), obs_(obs), memory_(memory) {}
 
   DedupResult run() {
     const auto t_start = Clock::now();
-    cfg_.validate();
+    if (memory_) {
+      // Nothing is written: no output directory is needed, and no file can be asked for.
+      DedupConfig check = cfg_;
+      check.output_dir = "-";
+      check.validate();
+      expects_usage(cfg_.write_deduped.empty() && cfg_.write_signatures.empty(),
+                    "a run whose outputs stay in memory writes no files");
+    } else {
+      cfg_.validate();
+    }
     res_.lsh = cfg_.resolved_lsh();
     threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
     res_.threads = threads_;
@@ -47,9 +58,11 @@ class Engine {
       res_.indexed_documents = against_->manifest().documents;
       input_base_ = against_->inputs();
     }
-    dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
-                  {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped),
-                   cfg_.write_signatures.empty() ? "" : io::dir_of(cfg_.write_signatures)});
+    if (!memory_) {
+      dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
+                    {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped),
+                     cfg_.write_signatures.empty() ? "" : io::dir_of(cfg_.write_signatures)});
+    }
 
     auto t = Clock::now();
     pass1();
@@ -80,7 +93,12 @@ class Engine {
     cluster();
     res_.timings.cluster = seconds_since(t);
 
-    write_outputs(t_start);
+    if (memory_) {
+      keep_mask();
+      write_outputs_to_memory(t_start);
+    } else {
+      write_outputs(t_start);
+    }
     return res_;
   }
 
@@ -91,6 +109,23 @@ class Engine {
   // Fail before any work -- and before creating the output directory -- when an input is missing,
   // unreadable, a directory or given twice, or when an output would replace an input.
   void check_inputs() const {
+    if (!cfg_.write_deduped.empty()) {
+      // The deduplicated copy is of the inputs' kind: JSONL (text) records, or Parquet rows.
+      std::size_t parquet = 0;
+      for (const std::string& path : cfg_.inputs)
+        parquet += is_parquet_file(path) ? 1 : 0;
+      const bool named_parquet =
+          cfg_.write_deduped.size() >= 8 &&
+          cfg_.write_deduped.compare(cfg_.write_deduped.size() - 8, 8, ".parquet") == 0;
+      expects_usage(parquet == 0 || parquet == cfg_.inputs.size(),
+                    "--write-deduped copies the inputs' records, and they are Parquet and "
+                    "JSONL files: deduplicate them apart, or convert them to one kind");
+      expects_usage(parquet > 0 || !named_parquet,
+                    "--write-deduped '" + cfg_.write_deduped +
+                        "' names a Parquet file, and the inputs are JSONL: the copy would be "
+                        "JSONL; name it .jsonl (or give Parquet inputs)");
+      expects_usage(cfg_.tables.empty(), "--write-deduped copies files, not tables in memory");
+    }
     check_inputs_readable(cfg_.inputs);
     check_inputs_distinct(cfg_.inputs);
     const std::string dir = cfg_.output_dir + "/";
@@ -113,18 +148,20 @@ class Engine {
     if (obs_.info) obs_.info(choice.note);
   }
 
-  /// input: global numbering (the index's inputs first, then this run's).
+  /// input: global numbering (the index's inputs first, then this run's files and tables).
   std::string display_path(std::uint32_t input) const {
     if (input < input_base_) return against_->manifest().inputs[input].path;
-    const std::string& path = cfg_.inputs[input - input_base_];
+    const std::size_t i = input - input_base_;
+    if (i >= cfg_.inputs.size()) return cfg_.tables[i - cfg_.inputs.size()]->name();
+    const std::string& path = cfg_.inputs[i];
     return path == "-" ? "<stdin>" : path;
   }
 
-  // Sources of every input for refetch: the index's, then this run's.
-  std::vector<RereadSource> all_sources() const {
-    std::vector<RereadSource> all;
-    if (against_) all = against_->sources();
-    all.insert(all.end(), pass_.pipeline->sources().begin(), pass_.pipeline->sources().end());
+  // Every input, to read documents again: the index's, then this run's.
+  DocumentInputs all_inputs() const {
+    DocumentInputs all;
+    if (against_) all = against_->documents();
+    all.insert(all.end(), pass_.pipeline->documents().begin(), pass_.pipeline->documents().end());
     return all;
   }
 
@@ -142,6 +179,7 @@ class Engine {
     o.skip_seen_exact = cfg_.write_signatures.empty();
     o.signatures_out = sig_out_.get();
     o.display = [this](std::uint32_t input) { return display_path(input); };
+    if (memory_) o.records = &records_;
     pass_ = read_and_sketch(cfg_, *backend_, threads_, o, obs_);
     docs_ = std::move(pass_.docs);
     res_.inputs = pass_.inputs;
@@ -149,9 +187,7 @@ class Engine {
   }
 
   void fetch(const std::vector<std::uint32_t>& docs, const SetsConsumer& consume) {
-    fetch_sets(
-        all_sources(), docs_.loc, docs, cfg_, *backend_, threads_,
-        [this](std::uint32_t input) { return display_path(input); }, consume);
+    fetch_sets(all_inputs(), docs_.loc, docs, cfg_, *backend_, threads_, consume);
   }
 
   std::vector<double> jaccards(const std::vector<std::uint64_t>& pairs) {
@@ -228,19 +264,10 @@ class Engine {
     docs_.append_id(out, d, [&] { return display_path(docs_.loc[d].input); });
   }
 
-  void write_outputs(Clock::time_point t_start) {
-    const auto t_write = Clock::now();
-    const std::string dir = cfg_.output_dir + "/";
-    std::unique_ptr<io::OutputFile> deduped;
-    if (!cfg_.write_deduped.empty()) {
-      deduped = std::make_unique<io::OutputFile>(cfg_.write_deduped);
-      write_deduped(*deduped);
-      deduped->finish();
-    }
-    report_stage("write", 0, 0);
+  // duplicates.jsonl's lines to dup(line), then clusters.jsonl's to cluster(line).
+  template <class Dup, class Cluster>
+  void emit_lines(Dup&& dup, Cluster&& cluster) {
     const std::size_t n = docs_.size();
-    io::AtomicFile dups(dir + "duplicates.jsonl");
-    io::AtomicFile clusters(dir + "clusters.jsonl");
     std::string line, id, kept_id;
     for (std::uint32_t d = 0; d < n; ++d) {
       if (!clusters_.removed(d, n_index_)) continue;
@@ -253,7 +280,7 @@ class Engine {
       line.clear();
       append_duplicate_line(line, id, kept_id, clusters_.id[r], groups_.rep[d] == groups_.rep[kept],
                             jaccard_with_kept(d, kept));
-      dups.write(line);
+      dup(line);
     }
     // Members of each cluster in input order, clusters by id (= order of their first member).
     std::vector<std::uint32_t> count(res_.counts.clusters + 1, 0);
@@ -285,13 +312,35 @@ class Engine {
           append_id(out, members[i]);
         }
       });
-      clusters.write(line);
+      cluster(line);
     }
+  }
+
+  void write_outputs(Clock::time_point t_start) {
+    const auto t_write = Clock::now();
+    const std::string dir = cfg_.output_dir + "/";
+    std::unique_ptr<io::OutputFile> deduped;
+    std::unique_ptr<ParquetCopy> deduped_parquet;
+    if (!cfg_.write_deduped.empty()) {
+      if (!all_inputs().empty() && pass_.pipeline->documents().front()->parquet()) {
+        deduped_parquet = std::make_unique<ParquetCopy>(cfg_.write_deduped);
+        write_deduped_parquet(*deduped_parquet);
+      } else {
+        deduped = std::make_unique<io::OutputFile>(cfg_.write_deduped);
+        write_deduped(*deduped);
+        deduped->finish();
+      }
+    }
+    report_stage("write", 0, 0);
+    io::AtomicFile dups(dir + "duplicates.jsonl");
+    io::AtomicFile clusters(dir + "clusters.jsonl");
+    emit_lines([&](const std::string& line) { dups.write(line); },
+               [&](const std::string& line) { clusters.write(line); });
     dups.finish();
     clusters.finish();
 
     res_.outputs = {dir + "duplicates.jsonl", dir + "clusters.jsonl", dir + "report.json"};
-    if (deduped) res_.outputs.push_back(cfg_.write_deduped);
+    if (deduped || deduped_parquet) res_.outputs.push_back(cfg_.write_deduped);
     if (sig_out_) {
       sig_out_->finish();
       res_.outputs.push_back(cfg_.write_signatures);
@@ -303,28 +352,69 @@ class Engine {
     report.finish();
     // Everything is complete on disk: only now do the outputs replace earlier ones.
     if (deduped) deduped->commit();
+    if (deduped_parquet) deduped_parquet->commit();
     if (sig_out_) sig_out_->commit();
     dups.commit();
     clusters.commit();
     report.commit();
   }
 
-  void write_deduped(io::OutputFile& out) {
+  void write_outputs_to_memory(Clock::time_point t_start) {
+    const auto t_write = Clock::now();
+    report_stage("write", 0, 0);
+    emit_lines([&](const std::string& line) { memory_->duplicates += line; },
+               [&](const std::string& line) { memory_->clusters += line; });
+    res_.timings.write = seconds_since(t_write);
+    res_.timings.total = seconds_since(t_start);
+    memory_->report = report_json();
+  }
+
+  // One flag per record of the run's inputs, in input order: kept, or removed/skipped.
+  void keep_mask() {
+    memory_->keep.assign(records_.size(), 0);
+    for (std::size_t i = 0; i < records_.size(); ++i) {
+      if (records_[i] == kNoDocument) continue;
+      const std::uint32_t d = records_[i] + n_index_;
+      memory_->keep[i] = clusters_.removed(d, n_index_) ? 0 : 1;
+    }
+  }
+
+  std::vector<std::uint32_t> kept_documents() const {
     std::vector<std::uint32_t> kept_docs;
     kept_docs.reserve(docs_.size());
     for (std::uint32_t d = n_index_; d < docs_.size(); ++d) {
       if (!clusters_.removed(d, n_index_)) kept_docs.push_back(d);
     }
+    return kept_docs;
+  }
+
+  void write_deduped(io::OutputFile& out) {
+    const std::vector<std::uint32_t> kept_docs = kept_documents();
     std::uint64_t written = 0;
-    refetch(all_sources(), docs_.loc, kept_docs, kRefetchBytes, [&](FetchedBatch& batch) {
+    fetch_documents(all_inputs(), docs_.loc, kept_docs, kRefetchBytes, [&](DocBatch& batch) {
       check_interrupt();
-      for (const auto& it : batch.items) {
-        out.write(batch.record(it));
+      for (const io::LineRef& l : batch.lines) {
+        out.write(batch.line(l));
         out.write("\n");
       }
-      written += batch.items.size();
+      written += batch.lines.size();
       report_stage("write", written, kept_docs.size());
     });
+  }
+
+  // Parquet inputs: the kept rows of every input, all their columns, into one Parquet file.
+  void write_deduped_parquet(ParquetCopy& out) {
+    const std::vector<std::uint32_t> kept_docs = kept_documents();
+    std::vector<std::vector<std::int64_t>> rows(cfg_.inputs.size());
+    for (std::uint32_t d : kept_docs)
+      rows[docs_.loc[d].input - input_base_].push_back(
+          static_cast<std::int64_t>(docs_.loc[d].line));
+    for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) {
+      check_interrupt();
+      out.add(cfg_.inputs[i], rows[i]);
+      report_stage("write", i + 1, cfg_.inputs.size());
+    }
+    out.finish();
   }
 
   std::string report_json() const {
@@ -350,6 +440,8 @@ class Engine {
 
   const DedupConfig& cfg_;
   const DedupObserver& obs_;
+  DedupOutputs* memory_;                // outputs in memory instead of files, or null
+  std::vector<std::uint32_t> records_;  // memory_: document of each record (pass1.hpp)
   DedupResult res_;
   unsigned threads_ = 1;
   std::unique_ptr<Backend> backend_;
@@ -371,13 +463,20 @@ class Engine {
 }  // namespace
 
 DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer) {
-  Engine engine(config, observer);
+  Engine engine(config, observer, nullptr);
   try {
     return engine.run();
   } catch (...) {
     engine.remove_created_dirs();
     throw;
   }
+}
+
+DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer,
+                      DedupOutputs& outputs) {
+  outputs = DedupOutputs{};
+  Engine engine(config, observer, &outputs);
+  return engine.run();
 }
 
 }  // namespace dupscan

@@ -38,8 +38,11 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   part.docs = std::move(pass.docs);
   part.exact_rep = groups.rep;
   part.sources.resize(cfg.inputs.size());
-  std::copy(pass.pipeline->sources().begin(), pass.pipeline->sources().end(),
-            part.sources.begin() + first);
+  const std::vector<RereadSource> sources = pass.pipeline->sources();
+  std::copy(sources.begin(), sources.end(), part.sources.begin() + first);
+  part.documents.resize(cfg.inputs.size());
+  std::copy(pass.pipeline->documents().begin(), pass.pipeline->documents().end(),
+            part.documents.begin() + first);
   part.inputs = std::move(pass.inputs);
   part.counts = pass.counts;
   part.counts.keys_from_copy = groups.keys_from_copy;

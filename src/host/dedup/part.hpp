@@ -15,6 +15,7 @@
 #include "dedup/doc_table.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
+#include "io/documents.hpp"
 #include "io/record.hpp"
 #include "io/refetch.hpp"
 
@@ -34,6 +35,7 @@ struct Part {
   /// keys are the group's even when it was not the member that was sketched.
   std::vector<std::uint32_t> exact_rep;
   std::vector<RereadSource> sources;  ///< by input number, all of cfg.inputs (others empty)
+  DocumentInputs documents;           ///< by input number, all of cfg.inputs (others null)
   std::vector<InputSummary> inputs;   ///< the part's inputs
   /// documents, empty, skipped (by reason), text_bytes, sketch_skipped, keys_from_copy
   DedupCounts counts;

@@ -98,16 +98,22 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   // 64-bit signature values (SketchBatch::signatures64): the compat sketch with affine64.
   const bool wide = cfg.sketch == SketchKind::compat && cfg.scheme == Scheme::affine64;
   RecordPipeline::Options po;
-  po.inputs = cfg.inputs;
+  OpenOptions oo;
+  oo.text_field = cfg.text_field;
+  oo.id_field = cfg.id_field;
+  oo.format = cfg.format;
+  oo.spool_stdin = o.spool_stdin;
+  oo.tmp_dir = o.tmp_dir;
+  po.documents = open_inputs(cfg.inputs, cfg.tables, oo);
   po.threads = threads;
   // The backend's batch when it wants larger ones than the reader's (a GPU).
   po.batch_bytes = std::max(cfg.batch_bytes, backend.batch_bytes());
   po.spool_stdin = o.spool_stdin;
   po.tmp_dir = o.tmp_dir;
-  std::vector<RecordParser> parsers;
-  parsers.reserve(threads);
+  std::vector<DocReader> readers;
+  readers.reserve(threads);
   for (unsigned w = 0; w < threads; ++w)
-    parsers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
+    readers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
   SkipPolicy skips({cfg.strict, cfg.max_skipped, cfg.format, o.hint_text_field}, obs.warning);
   po.skips = &skips;
   pass.pipeline = std::make_unique<RecordPipeline>(po);
@@ -117,20 +123,19 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   Progress p;
   p.stage = "read";
   pass.pipeline->run<ResultBatch>(
-      [&](unsigned w, const io::RawBatch& raw) {
+      [&](unsigned w, const DocBatch& raw) {
         ResultBatch r;
         r.input = raw.input;
         // One batch of normalized text per worker, reused (its memory stays mapped).
         thread_local NormalizedBatch nb;
         nb.clear();
         thread_local std::string norm;
-        for_each_record(
-            raw, parsers[w], r.blank,
-            [&](const io::LineRef& l, std::string_view text, std::string& id) {
+        for_each_document(
+            raw, 0, raw.records(), raw.input + o.input_base, readers[w], r.blank,
+            [&](const Locator& l, std::string_view text, std::string& id) {
               normalize(text, cfg.normalize, norm);
               DocOut d;
-              d.loc = {l.stream_offset, l.line_no, raw.input + o.input_base,
-                       static_cast<std::uint32_t>(l.length)};
+              d.loc = l;
               d.text_len = text.size();
               d.empty = norm.empty();
               d.exact = d.empty ? XXH128_hash_t{0, 0} : XXH3_128bits(norm.data(), norm.size());
@@ -144,11 +149,22 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
         backend.sketch(nb, r.sketch, want_signatures);
         return r;
       },
-      [&](ResultBatch& r, const io::RawBatch& raw) {
+      [&](ResultBatch& r, const DocBatch& raw) {
         InputSummary& in = pass.pipeline->summaries()[r.input];
         in.blank_lines += r.blank;
         for (const BadRecord& b : r.bad)
           skips.skip(o.display(r.input + o.input_base), b, in);
+        if (o.records) {
+          // Documents and skipped records of the batch, merged by line (row) into input order.
+          std::size_t b = 0;
+          for (std::size_t i = 0; i < r.docs.size(); ++i) {
+            for (; b < r.bad.size() && r.bad[b].line < r.docs[i].loc.line; ++b)
+              o.records->push_back(kNoDocument);
+            o.records->push_back(static_cast<std::uint32_t>(docs.size() + i));
+          }
+          for (; b < r.bad.size(); ++b)
+            o.records->push_back(kNoDocument);
+        }
         for (std::size_t i = 0; i < r.docs.size(); ++i) {
           const DocOut& doc = r.docs[i];
           if (docs.size() >= UINT32_MAX) {

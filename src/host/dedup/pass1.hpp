@@ -35,7 +35,13 @@ struct PassOneOptions {
   io::OutputFile* signatures_out = nullptr;
   /// The display name of input i (global numbering), for messages and default ids.
   std::function<std::string(std::uint32_t)> display;
+  /// When set: for each record of the inputs (documents and skipped records; not blank lines),
+  /// in input order, its document number, or kNoDocument when it was skipped (the Python
+  /// package's keep mask).
+  std::vector<std::uint32_t>* records = nullptr;
 };
+
+constexpr std::uint32_t kNoDocument = UINT32_MAX;
 
 /// What pass 1 leaves.
 struct PassOne {
@@ -43,7 +49,7 @@ struct PassOne {
   std::vector<InputSummary> inputs;
   /// documents, empty, skipped (by reason), text_bytes, sketch_skipped
   DedupCounts counts;
-  /// Reads the inputs again (its sources()); owns the stdin spool while it lives.
+  /// Reads the inputs again (its documents()); owns the stdin spool while it lives.
   std::unique_ptr<RecordPipeline> pipeline;
 };
 

@@ -11,24 +11,22 @@
 
 namespace dupscan {
 
-void fetch_sets(const std::vector<RereadSource>& sources, const std::vector<Locator>& loc,
+void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
                 const std::vector<std::uint32_t>& docs, const DedupConfig& cfg, Backend& backend,
-                unsigned threads, const std::function<std::string(std::uint32_t)>& display,
-                const SetsConsumer& consume) {
-  std::vector<std::uint32_t> batch_docs;
-  refetch(sources, loc, docs, kRefetchBytes, [&](FetchedBatch& batch) {
+                unsigned threads, const SetsConsumer& consume) {
+  fetch_documents(inputs, loc, docs, kRefetchBytes, [&](DocBatch& batch) {
     check_interrupt();
-    const std::size_t m = batch.items.size();
+    const std::size_t m = batch.docs.size();
     // Ranges of records, each parsed, normalized and sketched by one task: about the backend's
     // batch, and at least four per thread so that threads stay busy on a small batch.
     std::uint64_t bytes = 0;
-    for (const auto& it : batch.items)
-      bytes += it.length;
+    for (std::uint32_t d : batch.docs)
+      bytes += loc[d].length;
     const std::uint64_t share = bytes / (4 * std::max(threads, 1u)) + 1;
     const std::uint64_t range_bytes = std::min<std::uint64_t>(backend.batch_bytes(), share);
     std::vector<std::size_t> range_begin{0};
     for (std::size_t i = 0, acc = 0; i < m; ++i) {
-      acc += batch.items[i].length;
+      acc += loc[batch.docs[i]].length;
       if (acc >= range_bytes && i + 1 < m) {
         range_begin.push_back(i + 1);
         acc = 0;
@@ -37,23 +35,29 @@ void fetch_sets(const std::vector<RereadSource>& sources, const std::vector<Loca
     range_begin.push_back(m);
     std::vector<FlatSets> sets(range_begin.size() - 1);
     parallel_for(sets.size(), threads, 1, [&](std::size_t r) {
-      thread_local RecordParser parser("", "");
-      parser.set_fields(cfg.text_field, cfg.id_field, cfg.format);
+      thread_local DocReader reader("", "", InputFormat::jsonl);
+      reader.parser.set_fields(cfg.text_field, cfg.id_field, cfg.format);
       thread_local std::string norm;
       NormalizedBatch nb;
-      std::string_view text;
-      std::string id, detail;
-      SkipReason reason{};
-      for (std::size_t i = range_begin[r]; i < range_begin[r + 1]; ++i) {
-        const auto& it = batch.items[i];
-        const std::string_view record = batch.record(it);
-        if (!parser.parse(record.data(), record.size(), text, id, reason, detail)) {
-          const Locator& l = loc[it.doc];
-          throw Error("input '" + display(l.input) + "' changed while dupscan was running (line " +
-                      std::to_string(l.line) + " no longer parses)");
-        }
-        normalize(text, cfg.normalize, norm);
-        nb.add(norm);
+      std::uint64_t blank = 0;
+      std::size_t got = 0;
+      for_each_document(
+          batch, range_begin[r], range_begin[r + 1], batch.input, reader, blank,
+          [&](const Locator&, std::string_view text, std::string&) {
+            normalize(text, cfg.normalize, norm);
+            nb.add(norm);
+            ++got;
+          },
+          [&](const BadRecord& b) {
+            const Locator& l = loc[batch.docs[range_begin[r] + got]];
+            throw Error("input '" + inputs[l.input]->display() +
+                        "' changed while dupscan was running (" + (b.row ? "row " : "line ") +
+                        std::to_string(l.line) + " no longer parses)");
+          });
+      if (blank != 0 || got != range_begin[r + 1] - range_begin[r]) {
+        const Locator& l = loc[batch.docs[range_begin[r]]];
+        throw Error("input '" + inputs[l.input]->display() +
+                    "' changed while dupscan was running; run again on a stable copy");
       }
       backend.verification_sets(nb, sets[r]);
     });
@@ -64,10 +68,7 @@ void fetch_sets(const std::vector<RereadSource>& sources, const std::vector<Loca
       for (std::size_t d = 1; d < s.offsets.size(); ++d)
         all.offsets.push_back(base + s.offsets[d]);
     }
-    batch_docs.clear();
-    for (const auto& it : batch.items)
-      batch_docs.push_back(it.doc);
-    consume(batch_docs, all);
+    consume(batch.docs, all);
   });
 }
 

@@ -11,6 +11,7 @@
 
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
+#include "io/documents.hpp"
 #include "io/refetch.hpp"
 
 namespace dupscan {
@@ -19,16 +20,14 @@ namespace dupscan {
 using SetsConsumer = std::function<void(const std::vector<std::uint32_t>& docs, const FlatSets&)>;
 
 /**
- * @brief Reads documents `docs` (ascending numbers into `loc`) again from `sources`, parses and
- * normalizes them on `threads` threads, and has the backend compute their verification sets;
- * calls `consume` once per batch of about kRefetchBytes of records.
- * @throw Error naming the input (display(input)) when a record no longer parses: the file
- * changed.
+ * @brief Reads documents `docs` (ascending numbers into `loc`) again from `inputs` (by
+ * Locator::input), parses and normalizes them on `threads` threads, and has the backend compute
+ * their verification sets; calls `consume` once per batch of about kRefetchBytes of records.
+ * @throw Error naming the input when a record no longer parses: the file changed.
  */
-void fetch_sets(const std::vector<RereadSource>& sources, const std::vector<Locator>& loc,
+void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
                 const std::vector<std::uint32_t>& docs, const DedupConfig& cfg, Backend& backend,
-                unsigned threads, const std::function<std::string(std::uint32_t)>& display,
-                const SetsConsumer& consume);
+                unsigned threads, const SetsConsumer& consume);
 
 /// Jaccard of two sorted, duplicate-free sets given as ranges; 0 when both are empty.
 double jaccard_of_sets(const std::uint64_t* a, std::size_t na, const std::uint64_t* b,

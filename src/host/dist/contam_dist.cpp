@@ -142,7 +142,7 @@ class DistContamEngine {
       {
         io::OutputFile out(piece);
         DecontaminationInput in;
-        in.sources = &scan_.pipeline->sources();
+        in.sources = scan_.pipeline->sources();
         in.locators = &scan_.locators;
         in.display = [this](std::uint32_t i) { return scan_.pipeline->display(i); };
         write_decontaminated(

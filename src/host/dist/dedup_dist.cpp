@@ -103,7 +103,13 @@ class DistEngine {
   void reject_unsupported() const {
     for (const std::string& path : cfg_.inputs) {
       if (path == "-") throw UsageError("a distributed run cannot read stdin: give files");
+      if (!cfg_.write_deduped.empty() && is_parquet_file(path)) {
+        throw UsageError(
+            "--write-deduped of Parquet inputs is not supported in a distributed "
+            "run yet; run dupscan dedup");
+      }
     }
+    if (!cfg_.tables.empty()) throw UsageError("a distributed run reads files, not tables");
     if (!cfg_.against.empty()) {
       throw UsageError("--against is not supported in a distributed run yet; run dupscan dedup");
     }
@@ -301,16 +307,14 @@ class DistEngine {
       const std::vector<std::uint32_t>& docs) {
     std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> sets;
     if (docs.empty()) return sets;
-    fetch_sets(
-        part_.sources, part_.docs.loc, docs, cfg_, *part_.sketcher, part_.threads,
-        [this](std::uint32_t input) { return display_.at(input); },
-        [&](const std::vector<std::uint32_t>& got, const FlatSets& flat) {
-          for (std::size_t i = 0; i < got.size(); ++i) {
-            sets.emplace(got[i],
-                         std::vector<std::uint64_t>(flat.values.begin() + flat.offsets[i],
-                                                    flat.values.begin() + flat.offsets[i + 1]));
-          }
-        });
+    fetch_sets(part_.documents, part_.docs.loc, docs, cfg_, *part_.sketcher, part_.threads,
+               [&](const std::vector<std::uint32_t>& got, const FlatSets& flat) {
+                 for (std::size_t i = 0; i < got.size(); ++i) {
+                   sets.emplace(got[i], std::vector<std::uint64_t>(
+                                            flat.values.begin() + flat.offsets[i],
+                                            flat.values.begin() + flat.offsets[i + 1]));
+                 }
+               });
     return sets;
   }
 

@@ -49,6 +49,9 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   const LshParams lsh = cfg.resolved_lsh();
   const unsigned threads =
       cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  expects_usage(cfg.tables.empty(),
+                "an index cannot hold tables in memory: it reads its inputs again later; save "
+                "them to files (Parquet or JSONL) first");
   for (const std::string& path : cfg.inputs) {
     if (path == "-") {
       throw UsageError(

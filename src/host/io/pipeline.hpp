@@ -19,6 +19,7 @@
 #include "common/parallel.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
+#include "io/documents.hpp"
 #include "io/io.hpp"
 #include "io/json_writer.hpp"
 #include "io/record.hpp"
@@ -43,7 +44,7 @@ class SkipPolicy {
   SkipPolicy(Options o, const std::function<void(const std::string&)>& warn) : o_(o), warn_(warn) {}
   /// Counts a bad record of `input` (its display name), or throws Error with --strict.
   void skip(const std::string& input, const BadRecord& b, InputSummary& summary) {
-    const std::string where = input + ":" + std::to_string(b.line);
+    const std::string where = input + (b.row ? ":row " : ":") + std::to_string(b.line);
     if (o_.strict) throw Error(where + ": " + b.detail + " (--strict)");
     ++skipped;
     ++by_reason[static_cast<int>(b.reason)];
@@ -80,7 +81,7 @@ class SkipPolicy {
                 : std::to_string(bad) + " of " + std::to_string(total) + " records skipped (" +
                       share + ")";
     msg += " (" + (counts[top] == bad ? std::string() : std::to_string(counts[top]) + " with ") +
-           b.detail + ", the first at line " + std::to_string(b.line) + ")";
+           b.detail + ", the first at " + (b.row ? "row " : "line ") + std::to_string(b.line) + ")";
     if (!b.fields.empty()) {
       msg += "; records have fields: " + b.fields;
       if (!o_.fixed_text_field.empty()) {
@@ -106,48 +107,12 @@ class SkipPolicy {
   BadRecord first_[kSkipReasonCount];                     // its first bad record of each reason
 };
 
-/**
- * Calls good(line, text, id_json) for each usable record of a batch and bad(BadRecord) for each
- * unusable one; counts blank lines into `blank`. `text` is valid until the next record.
- */
-template <class Good, class Bad>
-void for_each_record(const io::RawBatch& raw, RecordParser& parser, std::uint64_t& blank,
-                     Good&& good, Bad&& bad) {
-  std::string_view text;
-  std::string id, detail;
-  SkipReason reason{};
-  for (const io::LineRef& l : raw.lines) {
-    const std::string_view line = raw.line(l);
-    if (is_blank(line)) {
-      ++blank;
-      continue;
-    }
-    if (l.length > UINT32_MAX) {
-      BadRecord b;
-      b.line = l.line_no;
-      b.reason = SkipReason::record_too_large;
-      b.detail = "record larger than 4 GiB";
-      bad(std::move(b));
-      continue;
-    }
-    if (!parser.parse(line.data(), line.size(), text, id, reason, detail)) {
-      BadRecord b;
-      b.line = l.line_no;
-      b.reason = reason;
-      b.detail = detail;
-      parser.explain(line, b);
-      bad(std::move(b));
-      continue;
-    }
-    good(l, text, id);
-    if (line.size() > (std::size_t{64} << 20)) parser.trim();
-  }
-}
-
 class RecordPipeline {
  public:
   struct Options {
-    std::vector<std::string> inputs;  ///< paths, "-" = stdin
+    std::vector<std::string>
+        inputs;                ///< paths, "-" = stdin (line files), when `documents` is empty
+    DocumentInputs documents;  ///< the inputs, opened (documents.hpp)
     unsigned threads = 1;
     std::size_t batch_bytes = std::size_t{1} << 20;
     bool spool_stdin = false;  ///< keep a copy of stdin so that it can be read again
@@ -157,25 +122,31 @@ class RecordPipeline {
   };
 
   explicit RecordPipeline(Options o) : o_(std::move(o)) {
-    sources_.resize(o_.inputs.size());
-    summaries_.resize(o_.inputs.size());
-    for (std::size_t i = 0; i < o_.inputs.size(); ++i) {
-      summaries_[i].path = display(static_cast<std::uint32_t>(i));
-      sources_[i].display = summaries_[i].path;
+    if (o_.documents.empty()) {
+      OpenOptions oo;
+      oo.spool_stdin = o_.spool_stdin;
+      oo.tmp_dir = o_.tmp_dir;
+      for (const std::string& path : o_.inputs)
+        o_.documents.push_back(open_file_input(path, oo));
     }
-  }
-  ~RecordPipeline() {
-    if (!spool_path_.empty()) ::unlink(spool_path_.c_str());
+    summaries_.resize(o_.documents.size());
+    for (std::size_t i = 0; i < o_.documents.size(); ++i)
+      summaries_[i].path = o_.documents[i]->display();
   }
   RecordPipeline(const RecordPipeline&) = delete;
   RecordPipeline& operator=(const RecordPipeline&) = delete;
 
-  /// "<stdin>" for "-", else the path as given.
-  std::string display(std::uint32_t input) const {
-    return o_.inputs[input] == "-" ? "<stdin>" : o_.inputs[input];
+  /// "<stdin>" for "-", else the path as given (or the table's name).
+  std::string display(std::uint32_t input) const { return o_.documents[input]->display(); }
+  /// The inputs, to read them again once run() returned (the stdin spool stands in for stdin).
+  const DocumentInputs& documents() const { return o_.documents; }
+  /// How to read each line file again once run() returned (columnar inputs: an empty source).
+  std::vector<RereadSource> sources() const {
+    std::vector<RereadSource> s;
+    for (const auto& d : o_.documents)
+      s.push_back(d->reread_source() ? *d->reread_source() : RereadSource{});
+    return s;
   }
-  /// How to read each input again once run() returned (the stdin spool stands in for stdin).
-  const std::vector<RereadSource>& sources() const { return sources_; }
   /// Per input: the reader fills compression, bytes, text_bytes, lines, xxh3_64; the caller's
   /// collect fills the rest.
   std::vector<InputSummary>& summaries() { return summaries_; }
@@ -188,10 +159,10 @@ class RecordPipeline {
   template <class Result, class Process, class Collect>
   void run(Process&& process, Collect&& collect) {
     const std::size_t pool_size = 2 * static_cast<std::size_t>(o_.threads) + 2;
-    std::vector<io::RawBatch> pool(pool_size);
-    BlockingQueue<io::RawBatch*> free_q, work_q;
+    std::vector<DocBatch> pool(pool_size);
+    BlockingQueue<DocBatch*> free_q, work_q;
     struct Done {
-      io::RawBatch* raw;
+      DocBatch* raw;
       Result result;
     };
     BlockingQueue<Done> done_q;
@@ -213,7 +184,7 @@ class RecordPipeline {
       workers.emplace_back([&, w] {
         try {
           while (auto slot = work_q.pop()) {
-            io::RawBatch* raw = *slot;
+            DocBatch* raw = *slot;
             if (error.failed() || interrupt_requested()) {
               done_q.push(Done{raw, Result{}});
               continue;
@@ -259,7 +230,7 @@ class RecordPipeline {
       th.join();
     error.rethrow();
     check_interrupt();
-    for (; open_input < o_.inputs.size(); ++open_input)
+    for (; open_input < o_.documents.size(); ++open_input)
       input_done(open_input);
   }
 
@@ -268,32 +239,17 @@ class RecordPipeline {
     if (o_.skips) o_.skips->input_done(display(input), summaries_[input]);
   }
 
-  void read_inputs(BlockingQueue<io::RawBatch*>& free_q, BlockingQueue<io::RawBatch*>& work_q,
+  void read_inputs(BlockingQueue<DocBatch*>& free_q, BlockingQueue<DocBatch*>& work_q,
                    FirstError& error) {
     std::uint64_t seq = 0;
-    for (std::uint32_t i = 0; i < o_.inputs.size(); ++i) {
-      const std::string& path = o_.inputs[i];
-      RereadSource& rs = sources_[i];
-      rs.path = path;
-      rs.plain = io::is_plain_file(path);
-      stamp_source(rs);
-      auto src = io::open_source(path);
-      std::FILE* spool = nullptr;
-      if (path == "-" && o_.spool_stdin) {
-        // stdin cannot be read twice: keep a copy of its decompressed bytes for the later passes.
-        spool_path_ = io::temp_path(o_.tmp_dir + "/.dupscan-stdin-spool", "0");
-        spool = std::fopen(spool_path_.c_str(), "wb");
-        if (!spool) io::throw_errno("create spool file", spool_path_);
-        rs.path = spool_path_;
-        rs.plain = true;
-      }
-      io::LineReader reader(*src, spool, spool_path_);
+    for (std::uint32_t i = 0; i < o_.documents.size(); ++i) {
+      DocumentInput& input = *o_.documents[i];
       for (;;) {
         if (error.failed() || interrupt_requested()) break;
         auto slot = free_q.pop();
         if (!slot) break;
-        io::RawBatch* b = *slot;
-        if (!reader.next(*b, o_.batch_bytes)) {
+        DocBatch* b = *slot;
+        if (!input.next(*b, o_.batch_bytes)) {
           free_q.push(b);
           break;
         }
@@ -301,28 +257,15 @@ class RecordPipeline {
         b->seq = seq++;
         work_q.push(b);
       }
-      if (spool) {
-        const bool bad = std::fflush(spool) != 0;
-        std::fclose(spool);
-        if (bad) io::throw_errno("write spool file", spool_path_);
-        stamp_source(rs);
-      }
       // These fields are the reader's; the collector writes the others (records, skipped,
       // blank_lines) of the same struct, which are distinct memory locations.
-      InputSummary& s = summaries_[i];
-      s.compression = src->compression();
-      s.bytes = src->raw_bytes();
-      s.text_bytes = reader.bytes();
-      s.lines = reader.lines();
-      s.xxh3_64 = src->raw_checksum();
+      input.summarize(summaries_[i]);
       if (error.failed() || interrupt_requested()) return;
     }
   }
 
   Options o_;
-  std::vector<RereadSource> sources_;
   std::vector<InputSummary> summaries_;
-  std::string spool_path_;
 };
 
 /// The "inputs" array of report.json: one object per input, as the reader summarized it.

@@ -44,6 +44,7 @@ struct BadRecord {
   std::string fields, suggestion;
   std::string field;        ///< the text field (one of several joined) that was missing or not text
   bool plain_text = false;  ///< malformed JSON that does not begin like JSON: plain text?
+  bool row = false;         ///< `line` is the 0-based row of a Parquet file or table
 };
 
 class RecordParser {

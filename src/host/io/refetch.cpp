@@ -114,6 +114,18 @@ void stamp_source(RereadSource& source) {
   source.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
+void refetch_source(const RereadSource& source, const std::vector<Locator>& locators,
+                    const std::uint32_t* docs, std::size_t n, std::size_t batch_bytes,
+                    const std::function<void(FetchedBatch&)>& consume) {
+  Flusher out{{}, batch_bytes, consume};
+  if (source.plain) {
+    fetch_plain(source, locators, docs, n, out);
+  } else {
+    fetch_stream(source, locators, docs, n, out);
+  }
+  out.maybe_flush(true);
+}
+
 void refetch(const std::vector<RereadSource>& sources, const std::vector<Locator>& locators,
              const std::vector<std::uint32_t>& docs, std::size_t batch_bytes,
              const std::function<void(FetchedBatch&)>& consume) {

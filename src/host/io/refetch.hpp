@@ -54,6 +54,11 @@ void refetch(const std::vector<RereadSource>& sources, const std::vector<Locator
              const std::vector<std::uint32_t>& docs, std::size_t batch_bytes,
              const std::function<void(FetchedBatch&)>& consume);
 
+/// refetch of documents docs[0, n) that are all in one input, `source`.
+void refetch_source(const RereadSource& source, const std::vector<Locator>& locators,
+                    const std::uint32_t* docs, std::size_t n, std::size_t batch_bytes,
+                    const std::function<void(FetchedBatch&)>& consume);
+
 /// Fills size and mtime of a plain source from stat(); leaves them -1 otherwise.
 void stamp_source(RereadSource& source);
 

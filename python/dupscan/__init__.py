@@ -1,0 +1,559 @@
+"""dupscan from Python: near-duplicate documents and benchmark contamination in LLM training data.
+
+The C++ core does the work (MinHash + LSH, every candidate pair verified by exact Jaccard); this
+package hands it your data without copying the text: pyarrow tables and arrays, Hugging Face
+``datasets.Dataset``, polars and DuckDB results (anything with ``__arrow_c_stream__`` or
+``__arrow_c_array__``), pandas Series and DataFrames, lists of strings, and file paths (JSON
+Lines, ``.gz``, ``.zst``, Parquet).
+
+    >>> import dupscan, numpy as np
+    >>> keep = dupscan.dedup(ds, text="text").keep
+    >>> ds = ds.select(np.flatnonzero(keep))
+
+While the core runs the GIL is released (other Python threads go on) and Ctrl-C stops the run
+and raises ``KeyboardInterrupt``. Settings out of range raise ``ValueError`` with the command
+line's message; unreadable input raises ``dupscan.InputError`` naming the file, line or row.
+"""
+from __future__ import annotations
+
+import io as _io
+import json as _json
+import os as _os
+import shutil as _shutil
+import tempfile as _tempfile
+import warnings as _warnings
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as _np
+import pyarrow as _pa  # loads libarrow and libparquet before the module that links them
+import pyarrow.json as _pa_json
+
+from . import _dupscan
+
+__all__ = [
+    "dedup",
+    "signatures",
+    "band_keys",
+    "contam",
+    "Index",
+    "DedupResult",
+    "ContamResult",
+    "InputError",
+    "have_parquet",
+    "have_cuda",
+    "__version__",
+]
+
+
+class InputError(Exception):
+    """Input that cannot be used: a bad record (named by file:line or row), a missing or
+    mistyped column, an unreadable or changed file, too many skipped records."""
+
+
+_dupscan.set_input_error(InputError)
+__version__ = _dupscan.version()
+
+
+def have_parquet() -> bool:
+    """True when this build reads and writes Parquet (always, for ``pip install .``)."""
+    return _dupscan.have_parquet()
+
+
+def have_cuda() -> bool:
+    """True when this build has the CUDA backend (``pip install . -C
+    cmake.define.DUPSCAN_CUDA=ON`` on a machine with nvcc)."""
+    return _dupscan.have_cuda()
+
+
+# ---- inputs --------------------------------------------------------------------------------------
+
+
+def _is_path(x: Any) -> bool:
+    return isinstance(x, (str, bytes, _os.PathLike))
+
+
+def _hf_table(data: Any) -> Optional[_pa.Table]:
+    """The Arrow table of a Hugging Face ``datasets.Dataset`` (rows in the dataset's order)."""
+    if type(data).__module__.split(".")[0] != "datasets" or not hasattr(data, "with_format"):
+        return None
+    if getattr(data, "_indices", None) is None:
+        table = data.data  # datasets.table.Table, wrapping a pyarrow.Table: no copy
+        return getattr(table, "table", table)
+    # A selected or shuffled dataset: its rows in the dataset's order (a copy of those rows).
+    return data.with_format("arrow")[:]
+
+
+def _inputs(data: Any, what: str = "data") -> Tuple[List[str], list]:
+    """(paths, tables) for the core: files are read by it, tables handed over in place."""
+    if _is_path(data):
+        return [_os.fsdecode(data)], []
+    if isinstance(data, (list, tuple)) and data and all(
+        isinstance(x, _os.PathLike) for x in data
+    ):
+        return [_os.fsdecode(x) for x in data], []
+    table = _hf_table(data)
+    if table is not None:
+        return [], [_dupscan.table_from_stream(table.__arrow_c_stream__(), "<dataset>")]
+    if type(data).__module__.split(".")[0] == "pandas":
+        if hasattr(data, "to_frame"):  # a Series: its values are the texts
+            data = _pa.Array.from_pandas(data)
+        else:
+            data = _pa.Table.from_pandas(data, preserve_index=False)
+    if hasattr(data, "__arrow_c_stream__"):
+        return [], [_dupscan.table_from_stream(data.__arrow_c_stream__(), "<table>")]
+    if hasattr(data, "__arrow_c_array__"):
+        schema, array = data.__arrow_c_array__()
+        return [], [_dupscan.table_from_array(schema, array, "<array>")]
+    if isinstance(data, (list, tuple)) or (
+        isinstance(data, _np.ndarray) and data.dtype.kind in "OUS"
+    ):
+        if len(data) and not all(isinstance(x, str) for x in data):
+            bad = next(x for x in data if not isinstance(x, str))
+            raise TypeError(
+                f"dupscan: {what} as a list must hold str (texts), got {type(bad).__name__}"
+            )
+        array = _pa.array(list(data), type=_pa.large_string())
+        schema, arr = array.__arrow_c_array__()
+        return [], [_dupscan.table_from_array(schema, arr, "<list>")]
+    raise TypeError(
+        f"dupscan: {what} must be a path, a list of str, or Arrow data (pyarrow, datasets, "
+        f"polars, DuckDB, pandas), got {type(data).__module__}.{type(data).__qualname__}"
+    )
+
+
+def _settings(**kw: Any) -> Dict[str, Any]:
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def _check_types(**kw: Any) -> None:
+    """TypeError for a setting of the wrong type (before the core sees it)."""
+    kinds = {
+        "text": str,
+        "id": str,
+        "threshold": (int, float),
+        "num_perm": int,
+        "seed": int,
+        "scheme": str,
+        "sketch": str,
+        "shingle": str,
+        "keep": str,
+        "verify": bool,
+        "backend": str,
+        "threads": int,
+        "format": str,
+        "bands": int,
+        "rows": int,
+        "max_skipped": (int, float),
+    }
+    for k, v in kw.items():
+        want = kinds.get(k)
+        if v is None or want is None:
+            continue
+        if isinstance(v, bool) and want is not bool and bool not in (
+            want if isinstance(want, tuple) else (want,)
+        ):
+            raise TypeError(f"dupscan: {k} must be {_type_name(want)}, got bool")
+        if not isinstance(v, want):
+            raise TypeError(f"dupscan: {k} must be {_type_name(want)}, got {type(v).__name__}")
+
+
+def _type_name(t: Any) -> str:
+    if isinstance(t, tuple):
+        return " or ".join(x.__name__ for x in t)
+    return t.__name__
+
+
+def _read_jsonl(data: bytes, columns: Sequence[str]) -> _pa.Table:
+    if not data:
+        return _pa.table({c: _pa.array([], _pa.null()) for c in columns})
+    try:
+        return _pa_json.read_json(_io.BytesIO(data))
+    except _pa.ArrowInvalid:
+        # Ids of several JSON types (numbers and strings): each id as its JSON text.
+        rows = [_json.loads(line) for line in data.splitlines()]
+        for r in rows:
+            for k in ("id", "duplicate_of", "kept"):
+                if k in r:
+                    r[k] = _json.dumps(r[k])
+            if "members" in r:
+                r["members"] = [_json.dumps(m) for m in r["members"]]
+        return _pa.Table.from_pylist(rows)
+
+
+def _warn(messages: List[str]) -> None:
+    for m in messages:
+        _warnings.warn(m, stacklevel=3)
+
+
+# ---- dedup -----------------------------------------------------------------------------------------
+
+
+class DedupResult:
+    """What ``dedup`` found.
+
+    Attributes:
+        keep: numpy bool array, one per record of the input in input order (rows of a table,
+            records of a file): True for the documents to keep, False for duplicates (and for
+            records that could not be read, which ``--write-deduped`` leaves out too).
+        duplicates: pyarrow Table, one row per removed document, with the columns of
+            ``duplicates.jsonl``: id, duplicate_of, cluster, kind ("exact" or "near"), jaccard.
+        clusters: pyarrow Table, one row per cluster of two or more documents, with the columns
+            of ``clusters.jsonl``: cluster, kept, members.
+        report: dict, the ``report.json`` of the run (parameters, counts, timings).
+        warnings: the skipped-record warnings (also issued with ``warnings.warn``).
+
+    Ids are the id column's values (``id=``) or else the row numbers (tables, lists) or
+    ``"<file>:<line>"`` (JSONL files) and ``"<file>:<row>"`` (Parquet files), as the CLI writes
+    them.
+    """
+
+    def __init__(self, keep, duplicates: bytes, clusters: bytes, report: bytes, warnings):
+        self.keep = _np.asarray(keep).astype(bool)
+        self.duplicates_jsonl = duplicates
+        self.clusters_jsonl = clusters
+        self.report_json = report
+        self.duplicates = _read_jsonl(duplicates, ["id", "duplicate_of", "cluster", "kind", "jaccard"])
+        self.clusters = _read_jsonl(clusters, ["cluster", "kept", "members"])
+        self.report = _json.loads(report)
+        self.warnings = list(warnings)
+
+    def write(self, output_dir: str) -> None:
+        """Writes duplicates.jsonl, clusters.jsonl and report.json into ``output_dir``, byte for
+        byte what ``dupscan dedup -o output_dir`` writes for the same records."""
+        _os.makedirs(output_dir, exist_ok=True)
+        for name, data in (
+            ("duplicates.jsonl", self.duplicates_jsonl),
+            ("clusters.jsonl", self.clusters_jsonl),
+            ("report.json", self.report_json),
+        ):
+            with open(_os.path.join(output_dir, name), "wb") as f:
+                f.write(data)
+
+    def __repr__(self) -> str:
+        c = self.report.get("counts", {})
+        return (
+            f"DedupResult(documents={c.get('documents')}, kept={c.get('kept')}, "
+            f"exact_duplicates={c.get('exact_duplicates')}, "
+            f"near_duplicates={c.get('near_duplicates')}, clusters={c.get('clusters')})"
+        )
+
+
+def dedup(
+    data: Any,
+    *,
+    text: str = "text",
+    id: Optional[str] = None,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    scheme: Optional[str] = None,
+    sketch: str = "compat",
+    shingle: str = "word:5",
+    keep: str = "first",
+    verify: bool = True,
+    backend: str = "auto",
+    threads: Optional[int] = None,
+    progress: bool = False,
+    seed: int = 1,
+    bands: Optional[int] = None,
+    rows: Optional[int] = None,
+    format: str = "jsonl",
+    max_skipped: float = 0.1,
+    strict: bool = False,
+    against: Optional["Index"] = None,
+) -> DedupResult:
+    """Finds exact and near-duplicate documents, as ``dupscan dedup`` does.
+
+    Args:
+        data: the documents: a pyarrow Table / RecordBatch / Array / ChunkedArray, a Hugging
+            Face ``datasets.Dataset``, a polars DataFrame or Series, a DuckDB result, a pandas
+            Series or DataFrame, a list of str, or a path (str or ``os.PathLike``; JSONL, .gz,
+            .zst or Parquet) or a list of ``pathlib.Path``. Arrow data is read in place.
+        text: the text column (``--text-field``): a name, "a.b" for field b of struct column a,
+            "a+b" for columns joined by a newline. Ignored for a single column of texts.
+        id: the id column (``--id-field``); None: ids are row numbers (tables, lists) or
+            "<file>:<line>" (files).
+        threshold: Jaccard similarity at or above which two documents are near duplicates.
+        num_perm: MinHash permutations K.
+        scheme: datasketch's MinHash permutation scheme ("affine32", "affine64", "legacy"),
+            when this build has ``--scheme``; None: the command line's default.
+        sketch: "compat" (datasketch's MinHash) or "fast" (one-permutation hashing).
+        shingle: "word:N" or "char:N".
+        keep: which member of a cluster stays: "first" (in input order) or "longest".
+        verify: check every candidate pair by exact Jaccard (False: trust the MinHash estimate).
+        backend: "auto", "cpu", "cuda" or "cuda-host".
+        threads: worker threads (None: all cores).
+        progress: print the stage and counts on stderr while it runs.
+        seed, bands, rows, format, max_skipped, strict: as the command line's options.
+        against: an ``Index`` of earlier documents: duplicates of indexed documents are removed,
+            the indexed ones kept.
+
+    Returns:
+        DedupResult (``.keep``, ``.duplicates``, ``.clusters``, ``.report``).
+
+    Raises:
+        ValueError: a setting out of range (the command line's message).
+        TypeError: data or a setting of the wrong type.
+        InputError: input that cannot be read.
+        KeyboardInterrupt: Ctrl-C; the run stops and nothing is returned.
+    """
+    _check_types(
+        text=text, id=id, threshold=threshold, num_perm=num_perm, scheme=scheme, sketch=sketch,
+        shingle=shingle, keep=keep, verify=verify, backend=backend, threads=threads, seed=seed,
+        bands=bands, rows=rows, format=format, max_skipped=max_skipped,
+    )
+    if against is not None and not isinstance(against, Index):
+        raise TypeError(f"dupscan: against must be a dupscan.Index, got {type(against).__name__}")
+    paths, tables = _inputs(data)
+    settings = _settings(
+        text=text, id=id, threshold=float(threshold), num_perm=num_perm, scheme=scheme,
+        sketch=sketch, shingle=shingle, keep=keep, verify=verify, backend=backend,
+        threads=threads, seed=seed, bands=bands, rows=rows, format=format,
+        max_skipped=float(max_skipped), strict=strict,
+        against=against.path if against is not None else None,
+    )
+    out = _dupscan.dedup(settings, paths, tables, progress)
+    _warn(out[4])
+    return DedupResult(*out)
+
+
+# ---- signatures --------------------------------------------------------------------------------------
+
+
+def _sketch(texts, text, num_perm, seed, scheme, sketch, shingle, threshold, bands, rows,
+            backend, threads):
+    _check_types(text=text, num_perm=num_perm, seed=seed, scheme=scheme, sketch=sketch,
+                 shingle=shingle, threshold=threshold, bands=bands, rows=rows,
+                 backend=backend, threads=threads)
+    paths, tables = _inputs(texts, "texts")
+    if paths:
+        raise TypeError("dupscan: signatures take texts (a list of str or Arrow data), not paths")
+    settings = _settings(text=text, num_perm=num_perm, seed=seed, scheme=scheme, sketch=sketch,
+                         shingle=shingle, threshold=float(threshold), bands=bands, rows=rows,
+                         backend=backend, threads=threads)
+    return _dupscan.signatures(tables[0], settings)
+
+
+def signatures(
+    texts: Any,
+    *,
+    num_perm: int = 128,
+    seed: int = 1,
+    scheme: str = "affine32",
+    sketch: str = "compat",
+    shingle: str = "word:5",
+    text: str = "text",
+    backend: str = "auto",
+    threads: Optional[int] = None,
+) -> _np.ndarray:
+    """MinHash signatures of texts, one row each: a numpy array (n, num_perm) of uint32 (the
+    32-bit schemes and the fast sketch) or uint64 (affine64).
+
+    Each text is normalized and cut into shingles as ``dedup`` does; row i equals datasketch's
+    ``MinHash(num_perm, seed, scheme=scheme, hashfunc=h)`` updated with text i's shingles
+    (UTF-8), ``.hashvalues``, where h is the low 32 bits of XXH64 for affine32 and legacy and
+    the full XXH64 for affine64. A text without shingles (empty after normalization) has every
+    value at the maximum.
+    """
+    sig, _, _ = _sketch(texts, text, num_perm, seed, scheme, sketch, shingle, 0.8, None, None,
+                        backend, threads)
+    return sig
+
+
+def band_keys(
+    texts: Any,
+    *,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    bands: Optional[int] = None,
+    rows: Optional[int] = None,
+    seed: int = 1,
+    scheme: str = "affine32",
+    sketch: str = "compat",
+    shingle: str = "word:5",
+    text: str = "text",
+    backend: str = "auto",
+    threads: Optional[int] = None,
+) -> _np.ndarray:
+    """LSH band keys of texts, one row each: a numpy uint64 array (n, bands); bands x rows is
+    datasketch's optimum for threshold and num_perm unless given. Documents sharing a key in
+    some band are ``dedup``'s candidate pairs. A text without shingles has keys 0."""
+    _, keys, _ = _sketch(texts, text, num_perm, seed, scheme, sketch, shingle, threshold, bands,
+                         rows, backend, threads)
+    return keys
+
+
+# ---- index -------------------------------------------------------------------------------------------
+
+
+class Index:
+    """An index of documents seen before (``dupscan index``), on disk at ``path``.
+
+        idx = dupscan.Index.build("idx/", ["a.jsonl"], text="text")
+        idx.add(["b.jsonl"])
+        new = dupscan.dedup(table, against=idx).keep   # duplicates of indexed documents removed
+
+    An index reads its documents again when they are candidates, so it holds files (JSONL or
+    Parquet), not tables in memory; ``dedup(..., against=idx)`` takes any data.
+    """
+
+    def __init__(self, path: str):
+        self.path = _os.fsdecode(path)
+        if not _os.path.exists(_os.path.join(self.path, "index.json")):
+            raise InputError(f"'{self.path}' holds no dupscan index")
+
+    @staticmethod
+    def _files(files: Any) -> List[str]:
+        if _is_path(files):
+            return [_os.fsdecode(files)]
+        if isinstance(files, (list, tuple)) and all(_is_path(f) for f in files):
+            return [_os.fsdecode(f) for f in files]
+        raise TypeError("dupscan.Index: files must be a path or a list of paths")
+
+    @classmethod
+    def build(
+        cls,
+        path: str,
+        files: Any,
+        *,
+        text: str = "text",
+        id: str = "id",
+        threshold: float = 0.8,
+        num_perm: int = 128,
+        sketch: str = "compat",
+        shingle: str = "word:5",
+        seed: int = 1,
+        force: bool = False,
+        threads: Optional[int] = None,
+        progress: bool = False,
+    ) -> "Index":
+        """Builds an index of ``files`` at ``path`` (``force``: replacing one there)."""
+        _check_types(text=text, id=id, threshold=threshold, num_perm=num_perm, sketch=sketch,
+                     shingle=shingle, seed=seed, threads=threads)
+        settings = _settings(text=text, id=id, threshold=float(threshold), num_perm=num_perm,
+                             sketch=sketch, shingle=shingle, seed=seed, threads=threads)
+        out = _dupscan.index(settings, cls._files(files), "rebuild" if force else "build",
+                             _os.fsdecode(path), progress)
+        _warn(out[3])
+        return cls(path)
+
+    def add(self, files: Any, *, threads: Optional[int] = None, progress: bool = False) -> int:
+        """Adds ``files`` as a new segment; returns the number of documents added."""
+        out = _dupscan.index(_settings(threads=threads), self._files(files), "add", self.path,
+                             progress)
+        _warn(out[3])
+        return out[0]
+
+    @property
+    def manifest(self) -> dict:
+        with open(_os.path.join(self.path, "index.json")) as f:
+            return _json.load(f)
+
+    def __len__(self) -> int:
+        return int(self.manifest.get("documents", 0))
+
+    def __repr__(self) -> str:
+        return f"dupscan.Index({self.path!r}, documents={len(self)})"
+
+
+# ---- contam ------------------------------------------------------------------------------------------
+
+
+class ContamResult:
+    """What ``contam`` found.
+
+    Attributes:
+        examples: pyarrow Table, one row per benchmark example with a match, with the columns of
+            ``contamination.jsonl``.
+        benchmarks: pyarrow Table, one row per benchmark: the per-benchmark summary of
+            ``report.json``.
+        report: dict, the ``report.json`` of the run.
+        warnings: skipped-record warnings.
+    """
+
+    def __init__(self, output_dir: str, warnings):
+        with open(_os.path.join(output_dir, "contamination.jsonl"), "rb") as f:
+            self.contamination_jsonl = f.read()
+        with open(_os.path.join(output_dir, "report.json"), "rb") as f:
+            self.report_json = f.read()
+        self.report = _json.loads(self.report_json)
+        self.examples = _read_jsonl(self.contamination_jsonl, ["benchmark", "id"])
+        self.benchmarks = _pa.Table.from_pylist(self.report.get("benchmarks", []))
+        self.warnings = list(warnings)
+
+    def __repr__(self) -> str:
+        return f"ContamResult(benchmarks={self.benchmarks.num_rows}, examples={self.examples.num_rows})"
+
+
+def _benchmark_file(name: str, data: Any, text: str, id: Optional[str], tmp: str):
+    """(path, fields) of a benchmark: a file as given, or data written to a JSONL file."""
+    if _is_path(data):
+        return _os.fsdecode(data), text.split("+")
+    paths, tables = _inputs(data, f"benchmark {name!r}")
+    del tables
+    if isinstance(data, (list, tuple)):
+        rows = [{"text": t} for t in data]
+        fields = ["text"]
+    else:
+        table = _hf_table(data)
+        if table is None:
+            table = _pa.table(data) if not isinstance(data, _pa.Table) else data
+        if table.num_columns == 0:
+            raise TypeError(f"dupscan: benchmark {name!r} has no columns")
+        rows = table.to_pylist()
+        fields = text.split("+")
+    path = _os.path.join(tmp, f"benchmark-{len(_os.listdir(tmp))}.jsonl")
+    with open(path, "w", encoding="utf-8") as f:
+        for i, r in enumerate(rows):
+            if id is None or id not in r:
+                r = dict(r, id=i)
+            f.write(_json.dumps(r, ensure_ascii=False, default=str) + "\n")
+    return path, fields
+
+
+def contam(
+    train: Any,
+    benchmarks: Dict[str, Any],
+    *,
+    text: str = "text",
+    id: Optional[str] = None,
+    benchmark_text: str = "text",
+    benchmark_id: Optional[str] = None,
+    ngram: int = 13,
+    min_ngram: int = 8,
+    near: bool = True,
+    near_threshold: float = 0.5,
+    max_matches: int = 20,
+    backend: str = "auto",
+    threads: Optional[int] = None,
+    progress: bool = False,
+) -> ContamResult:
+    """Benchmark examples that leaked into training data, as ``dupscan contam`` finds them.
+
+    Args:
+        train: the training documents, as ``dedup``'s data.
+        benchmarks: name -> benchmark: a JSONL path (its ``benchmark_text`` field) or data
+            (a list of str, or a table with a ``benchmark_text`` column).
+        text, id: the training data's text and id columns (as ``dedup``).
+        benchmark_text: the benchmarks' text field(s) ("question+answer" joins two).
+        benchmark_id: the benchmarks' id field; None: "id" for files, the row number for data.
+        ngram, min_ngram, near, near_threshold, max_matches: as the command line's options.
+    """
+    if not isinstance(benchmarks, dict) or not benchmarks:
+        raise TypeError("dupscan.contam: benchmarks must be a non-empty dict name -> data")
+    paths, tables = _inputs(train, "train")
+    tmp = _tempfile.mkdtemp(prefix="dupscan-contam-")
+    try:
+        evals = []
+        for name, data in benchmarks.items():
+            path, fields = _benchmark_file(name, data, benchmark_text, benchmark_id,
+                                           _os.path.join(tmp))
+            evals.append([name, path] + fields)
+        out_dir = _os.path.join(tmp, "out")
+        settings = _settings(text=text, id=id, ngram=ngram, min_ngram=min_ngram, near=near,
+                             near_threshold=float(near_threshold), max_matches=max_matches,
+                             backend=backend, threads=threads, eval_id=benchmark_id or "id")
+        warnings = _dupscan.contam(settings, paths, tables, evals, out_dir, progress)
+        _warn(warnings)
+        return ContamResult(out_dir, warnings)
+    finally:
+        _shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,433 @@
+// dupscan._dupscan: the nanobind module under the Python package (python/dupscan/). It takes
+// Arrow PyCapsules (the Arrow C data / stream interface), file paths and plain settings, runs the
+// library's commands with the GIL released on a thread of their own -- the calling thread checks
+// for Ctrl-C meanwhile and turns it into request_interrupt() -- and hands back bytes and numpy
+// arrays. The Python layer (dupscan/__init__.py) turns those into pyarrow tables and results.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/shared_ptr.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "common/parallel.hpp"
+#include "dupscan/backend.hpp"
+#include "dupscan/contam.hpp"
+#include "dupscan/dedup.hpp"
+#include "dupscan/errors.hpp"
+#include "dupscan/normalize.hpp"
+#include "dupscan/table_input.hpp"
+#include "io/documents.hpp"
+#ifdef DUPSCAN_HAVE_PARQUET
+#include "io/parquet_input.hpp"
+#endif
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace dupscan::python {
+namespace {
+
+PyObject* input_error = nullptr;  // dupscan.InputError, set by the package at import
+
+// ---- settings from a dict ---------------------------------------------------------------------
+
+template <class T>
+bool get(const nb::dict& d, const char* key, T& out) {
+  if (!d.contains(key)) return false;
+  nb::object v = d[key];
+  if (v.is_none()) return false;
+  out = nb::cast<T>(v);
+  return true;
+}
+
+void member(const std::string& option, const std::string& value,
+            std::initializer_list<const char*> allowed) {
+  std::string names;
+  for (const char* a : allowed) {
+    if (value == a) return;
+    names += (names.empty() ? "" : ", ") + std::string(a);
+  }
+  throw UsageError(option + ": '" + value + "' not in {" + names + "}");
+}
+
+DedupConfig dedup_config(const nb::dict& d) {
+  DedupConfig c;
+  get(d, "text", c.text_field);
+  c.id_field.clear();
+  get(d, "id", c.id_field);
+  std::string s;
+  if (get(d, "format", s)) {
+    member("--format", s, {"jsonl", "text"});
+    c.format = parse_input_format(s);
+  }
+  if (d.contains("scheme") && !d["scheme"].is_none() && !d.contains("scheme_for_signatures")) {
+    // DedupConfig has no scheme yet (dedup sketches with make_permutations' default).
+    throw UsageError("scheme: this dupscan's dedup has no --scheme yet");
+  }
+  get(d, "threshold", c.threshold);
+  get(d, "num_perm", c.num_perm);
+  get(d, "seed", c.seed);
+  if (get(d, "sketch", s)) {
+    member("--sketch", s, {"compat", "fast"});
+    c.sketch = s == "fast" ? SketchKind::fast : SketchKind::compat;
+  }
+  if (get(d, "shingle", s)) c.shingle = ShingleSpec::parse(s);
+  if (get(d, "keep", s)) {
+    member("--keep", s, {"first", "longest"});
+    c.keep = s == "longest" ? KeepPolicy::longest : KeepPolicy::first;
+  }
+  get(d, "verify", c.verify);
+  if (get(d, "backend", s)) {
+    member("--backend", s, {"auto", "cpu", "cuda", "cuda-host"});
+    c.backend = s;
+  }
+  get(d, "threads", c.threads);
+  get(d, "strict", c.strict);
+  get(d, "max_skipped", c.max_skipped);
+  get(d, "against", c.against);
+  get(d, "output_dir", c.output_dir);
+  get(d, "tmp_dir", c.tmp_dir);
+  bool keep_case = false, keep_punct = false;
+  get(d, "keep_case", keep_case);
+  get(d, "keep_punct", keep_punct);
+  c.normalize.lowercase = !keep_case;
+  c.normalize.strip_punctuation = !keep_punct;
+  long long bands = 0, rows = 0;
+  const bool has_bands = get(d, "bands", bands), has_rows = get(d, "rows", rows);
+  if (has_bands != has_rows) {
+    throw UsageError("--bands and --rows go together: give both or neither");
+  }
+  if (has_bands) {
+    if (bands < 1) throw UsageError("--bands must be >= 1, got " + std::to_string(bands));
+    if (rows < 1) throw UsageError("--rows must be >= 1, got " + std::to_string(rows));
+    c.lsh = LshParams{static_cast<std::uint32_t>(bands), static_cast<std::uint32_t>(rows)};
+  }
+  return c;
+}
+
+// ---- running with the GIL released --------------------------------------------------------------
+
+struct Live {
+  std::mutex m;
+  Progress progress;
+  bool have = false;
+  std::vector<std::string> warnings;
+};
+
+/**
+ * Runs f() on a thread of its own while this thread, without the GIL, wakes every 50 ms to let
+ * Python handle signals: a KeyboardInterrupt asks the run to stop (request_interrupt), waits for
+ * it, and is raised here. f's exceptions are rethrown here (the translators below map them).
+ */
+template <class F>
+void run_released(F&& f, Live* live, bool progress) {
+  std::exception_ptr error;
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  clear_interrupt();
+  PyObject *type = nullptr, *value = nullptr, *trace = nullptr;
+  {
+    nb::gil_scoped_release release;
+    std::thread worker([&] {
+      try {
+        f();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lock(m);
+      done = true;
+      cv.notify_all();
+    });
+    std::string last;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(m);
+        if (cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; })) break;
+      }
+      nb::gil_scoped_acquire acquire;
+      if (type == nullptr && PyErr_CheckSignals() != 0) {
+        PyErr_Fetch(&type, &value, &trace);  // raised once the run has stopped
+        request_interrupt();
+      }
+      if (progress && live != nullptr) {
+        std::string line;
+        {
+          std::lock_guard<std::mutex> lock(live->m);
+          if (live->have) {
+            const Progress& p = live->progress;
+            line = std::string("dupscan: ") + p.stage + ": " + std::to_string(p.documents) +
+                   " documents";
+            if (p.total) line += ", " + std::to_string(p.done) + "/" + std::to_string(p.total);
+          }
+        }
+        if (!line.empty() && line != last) {
+          nb::module_::import_("sys").attr("stderr").attr("write")("\r" + line + "\x1b[K");
+          last = line;
+        }
+      }
+    }
+    worker.join();
+    if (progress && !last.empty()) {
+      nb::gil_scoped_acquire acquire;
+      nb::module_::import_("sys").attr("stderr").attr("write")("\n");
+    }
+  }
+  clear_interrupt();
+  if (type != nullptr) {
+    PyErr_Restore(type, value, trace);
+    throw nb::python_error();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+DedupObserver observer_of(Live& live) {
+  DedupObserver obs;
+  obs.progress = [&live](const Progress& p) {
+    std::lock_guard<std::mutex> lock(live.m);
+    live.progress = p;
+    live.have = true;
+  };
+  obs.warning = [&live](const std::string& w) {
+    std::lock_guard<std::mutex> lock(live.m);
+    live.warnings.push_back(w);
+  };
+  return obs;
+}
+
+// ---- inputs
+// ---------------------------------------------------------------------------------------
+
+template <class T>
+T* capsule_pointer(const nb::handle& capsule, const char* name) {
+  if (!PyCapsule_IsValid(capsule.ptr(), name)) {
+    throw nb::type_error((std::string("expected a PyCapsule named '") + name + "'").c_str());
+  }
+  return static_cast<T*>(PyCapsule_GetPointer(capsule.ptr(), name));
+}
+
+using Table = std::shared_ptr<const TableInput>;
+
+Table table_from_stream(const nb::handle& capsule, std::string name) {
+  auto* stream = capsule_pointer<ArrowArrayStream>(capsule, "arrow_array_stream");
+  nb::gil_scoped_release release;
+  return TableInput::from_stream(stream, std::move(name));
+}
+
+Table table_from_array(const nb::handle& schema, const nb::handle& array, std::string name) {
+  auto* s = capsule_pointer<ArrowSchema>(schema, "arrow_schema");
+  auto* a = capsule_pointer<ArrowArray>(array, "arrow_array");
+  return TableInput::from_array(s, a, std::move(name));
+}
+
+template <class T>
+nb::ndarray<nb::numpy, T> to_numpy(std::vector<T>&& v, std::initializer_list<std::size_t> shape) {
+  auto* heap = new std::vector<T>(std::move(v));
+  nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
+  return nb::ndarray<nb::numpy, T>(heap->data(), shape.size(), shape.begin(), owner);
+}
+
+nb::bytes to_bytes(const std::string& s) {
+  return nb::bytes(s.data(), s.size());
+}
+
+// ---- the commands -------------------------------------------------------------------------------
+
+nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
+                const std::vector<Table>& tables, bool progress) {
+  DedupConfig cfg = dedup_config(settings);
+  cfg.inputs = paths;
+  cfg.tables = tables;
+  DedupOutputs out;
+  Live live;
+  const DedupObserver obs = observer_of(live);
+  run_released([&] { run_dedup(cfg, obs, out); }, &live, progress);
+  const std::size_t n = out.keep.size();
+  return nb::make_tuple(to_numpy(std::move(out.keep), {n}), to_bytes(out.duplicates),
+                        to_bytes(out.clusters), to_bytes(out.report), live.warnings);
+}
+
+nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
+                const std::string& action, const std::string& dir, bool progress) {
+  DedupConfig cfg = dedup_config(settings);
+  if (!settings.contains("id")) cfg.id_field = "id";
+  cfg.inputs = paths;
+  member("action", action, {"build", "add", "rebuild"});
+  const IndexAction a = action == "build" ? IndexAction::build
+                        : action == "add" ? IndexAction::add
+                                          : IndexAction::rebuild;
+  IndexResult r;
+  Live live;
+  const DedupObserver obs = observer_of(live);
+  run_released([&] { r = run_index(cfg, a, dir, obs); }, &live, progress);
+  return nb::make_tuple(r.added, r.documents, r.segments, live.warnings);
+}
+
+std::vector<std::string> contam(const nb::dict& settings, const std::vector<std::string>& train,
+                                const std::vector<Table>& tables,
+                                const std::vector<std::vector<std::string>>& evals,
+                                const std::string& output_dir, bool progress) {
+  ContamConfig cfg;
+  cfg.train = train;
+  cfg.train_tables = tables;
+  cfg.output_dir = output_dir;
+  get(settings, "text", cfg.text_field);
+  cfg.id_field.clear();
+  get(settings, "id", cfg.id_field);
+  get(settings, "ngram", cfg.ngram);
+  get(settings, "min_ngram", cfg.min_ngram);
+  get(settings, "near", cfg.near);
+  get(settings, "near_threshold", cfg.near_threshold);
+  get(settings, "threads", cfg.threads);
+  get(settings, "max_matches", cfg.max_matches);
+  std::string s;
+  if (get(settings, "backend", s)) {
+    member("--backend", s, {"auto", "cpu", "cuda", "cuda-host"});
+    cfg.backend = s;
+  }
+  get(settings, "eval_id", cfg.eval_id_field);
+  for (const auto& e : evals) {
+    EvalSpec spec;
+    spec.name = e.at(0);
+    spec.path = e.at(1);
+    spec.fields.assign(e.begin() + 2, e.end());
+    cfg.evals.push_back(std::move(spec));
+  }
+  Live live;
+  const DedupObserver obs = observer_of(live);
+  run_released([&] { run_contam(cfg, obs); }, &live, progress);
+  return live.warnings;
+}
+
+// Signatures and band keys of a table's texts, one row each, in order.
+nb::tuple signatures(const Table& table, const nb::dict& given) {
+  nb::dict settings;
+  for (auto item : given)
+    settings[item.first] = item.second;
+  settings["scheme_for_signatures"] = true;
+  DedupConfig cfg = dedup_config(settings);
+  std::string scheme_name = "affine32";
+  get(settings, "scheme", scheme_name);
+  const auto scheme = parse_scheme(scheme_name);
+  if (!scheme) {
+    throw UsageError("--scheme: '" + scheme_name + "' not in {affine32, affine64, legacy}");
+  }
+  DedupConfig check = cfg;
+  check.output_dir = "-";
+  check.tables = {table};
+  check.validate();
+  SketchParams params;
+  params.kind = cfg.sketch;
+  params.shingle = cfg.shingle;
+  params.perms = make_permutations(cfg.num_perm, cfg.seed, *scheme);
+  params.lsh = cfg.resolved_lsh();
+  const bool wide = cfg.sketch == SketchKind::compat && *scheme == Scheme::affine64;
+  const std::size_t n = table->rows(), k = cfg.num_perm, bands = params.lsh.bands;
+  std::vector<std::uint32_t> sig32(wide ? 0 : n * k);
+  std::vector<std::uint64_t> sig64(wide ? n * k : 0), keys(n * bands);
+  std::vector<std::uint32_t> counts(n);
+  run_released(
+      [&] {
+        BackendChoice choice = make_backend(cfg.backend, params);
+        Backend& backend = *choice.backend;
+        OpenOptions oo;
+        oo.text_field = cfg.text_field;
+        oo.id_field = "";
+        auto input = open_table_input(table, oo);
+        std::vector<DocBatch> batches;
+        for (;;) {
+          DocBatch b;
+          if (!input->next(b, backend.batch_bytes())) break;
+          batches.push_back(std::move(b));
+        }
+        const unsigned threads =
+            cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+        parallel_for(batches.size(), threads, 1, [&](std::size_t i) {
+          check_interrupt();
+          const DocBatch& b = batches[i];
+          DocReader reader(cfg.text_field, "", cfg.format);
+          NormalizedBatch nb;
+          std::string norm;
+          std::uint64_t blank = 0;
+          for_each_document(
+              b, 0, b.records(), 0, reader, blank,
+              [&](const Locator&, std::string_view text, std::string&) {
+                normalize(text, cfg.normalize, norm);
+                nb.add(norm);
+              },
+              [&](const BadRecord& bad) {
+                throw Error(table->name() + ": row " + std::to_string(bad.line) + ": " +
+                            bad.detail);
+              });
+          SketchBatch out;
+          backend.sketch(nb, out, true);
+          const std::size_t first = b.first_row + static_cast<std::size_t>(b.row_begin);
+          const std::size_t m = nb.size();
+          if (wide) {
+            std::copy(out.signatures64.begin(), out.signatures64.begin() + m * k,
+                      sig64.begin() + first * k);
+          } else {
+            std::copy(out.signatures.begin(), out.signatures.begin() + m * k,
+                      sig32.begin() + first * k);
+          }
+          std::copy(out.band_keys.begin(), out.band_keys.begin() + m * bands,
+                    keys.begin() + first * bands);
+          std::copy(out.shingle_counts.begin(), out.shingle_counts.begin() + m,
+                    counts.begin() + first);
+        });
+      },
+      nullptr, false);
+  nb::object sig = wide ? nb::cast(to_numpy(std::move(sig64), {n, k}))
+                        : nb::cast(to_numpy(std::move(sig32), {n, k}));
+  return nb::make_tuple(sig, to_numpy(std::move(keys), {n, bands}),
+                        to_numpy(std::move(counts), {n}));
+}
+
+}  // namespace
+}  // namespace dupscan::python
+
+NB_MODULE(_dupscan, m) {
+  using namespace dupscan;
+  using namespace dupscan::python;
+#ifdef DUPSCAN_HAVE_PARQUET
+  register_parquet();
+#endif
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const Interrupted& e) {
+      PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
+    } catch (const UsageError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const Error& e) {
+      PyErr_SetString(input_error ? input_error : PyExc_RuntimeError, e.what());
+    }
+  });
+  m.def("set_input_error", [](nb::handle type) {
+    Py_XINCREF(type.ptr());
+    input_error = type.ptr();
+  });
+  nb::class_<TableInput>(m, "TableInput")
+      .def_prop_ro("rows", &TableInput::rows)
+      .def_prop_ro("name", &TableInput::name);
+  m.def("table_from_stream", &table_from_stream, "capsule"_a, "name"_a);
+  m.def("table_from_array", &table_from_array, "schema"_a, "array"_a, "name"_a);
+  m.def("dedup", &dupscan::python::dedup, "settings"_a, "paths"_a, "tables"_a, "progress"_a);
+  m.def("index", &dupscan::python::index, "settings"_a, "paths"_a, "action"_a, "dir"_a,
+        "progress"_a);
+  m.def("contam", &dupscan::python::contam, "settings"_a, "train"_a, "tables"_a, "evals"_a,
+        "output_dir"_a, "progress"_a);
+  m.def("signatures", &dupscan::python::signatures, "table"_a, "settings"_a);
+  m.def("version", [] { return std::string(dupscan::version()); });
+  m.def("have_parquet", [] { return have_parquet(); });
+  m.def("have_cuda", [] { return have_cuda_backend(); });
+}

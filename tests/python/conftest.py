@@ -1,0 +1,66 @@
+"""Fixtures of the Python package's tests: the example corpus, the real data beside the checkout
+(../shared/data), and the `dupscan` command that `pip install .` put beside this Python."""
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pyarrow as pa
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
+CORPUS = os.path.join(ROOT, "examples", "corpus.jsonl.gz")
+
+# No Hugging Face hub access in any test.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+def cli_path():
+    exe = os.path.join(os.path.dirname(sys.executable), "dupscan")
+    return exe if os.path.exists(exe) else shutil.which("dupscan")
+
+
+def run_cli(*args, check=True):
+    r = subprocess.run([cli_path(), *args], capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise AssertionError(f"dupscan {' '.join(args)} exited {r.returncode}:\n{r.stderr}")
+    return r
+
+
+def read_jsonl(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def corpus_records():
+    return read_jsonl(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def corpus_table(corpus_records):
+    return pa.Table.from_pylist(corpus_records)
+
+
+@pytest.fixture(scope="session")
+def gsm8k_records():
+    """GSM8K train and test questions from ../shared/data, with an integer id = row number."""
+    rows = []
+    for name in ("gsm8k_train.jsonl", "gsm8k_test.jsonl"):
+        path = os.path.join(SHARED, name)
+        if not os.path.exists(path):
+            pytest.skip(f"{path} is not there (../shared/data beside the checkout)")
+        rows += [{"question": r["question"], "answer": r["answer"]} for r in read_jsonl(path)]
+    return [dict(r, id=i) for i, r in enumerate(rows)]
+
+
+def write_jsonl(path, records):
+    with open(path, "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return path

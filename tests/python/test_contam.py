@@ -1,0 +1,45 @@
+"""dupscan.contam gives the CLI's contamination.jsonl for the same training records and benchmark."""
+import json
+import os
+
+import pyarrow as pa
+import pytest
+
+import dupscan
+from conftest import CORPUS, SHARED, run_cli
+
+
+@pytest.fixture(scope="module")
+def gsm8k_test():
+    path = os.path.join(SHARED, "gsm8k_test.jsonl")
+    if not os.path.exists(path):
+        pytest.skip(f"{path} is not there")
+    return path
+
+
+def cli_contam(train, bench, out):
+    run_cli("contam", "--train", train, "--eval", f"gsm8k={bench}:question", "-o", str(out),
+            "--threads", "2", "-q")
+    with open(os.path.join(out, "contamination.jsonl"), "rb") as f:
+        return f.read()
+
+
+def test_contam_equals_cli(corpus_table, gsm8k_test, tmp_path):
+    want = cli_contam(CORPUS, gsm8k_test, tmp_path / "cli")
+    assert want  # the example corpus holds GSM8K test items
+    for train in (CORPUS, corpus_table):
+        r = dupscan.contam(train, {"gsm8k": gsm8k_test}, id="id", benchmark_text="question",
+                           threads=2)
+        assert r.contamination_jsonl == want
+        assert r.examples.to_pylist() == [json.loads(line) for line in want.splitlines()]
+        assert r.benchmarks.column("name").to_pylist() == ["gsm8k"]
+
+
+def test_contam_benchmark_as_data(corpus_table, gsm8k_test):
+    questions = [json.loads(line)["question"] for line in open(gsm8k_test, encoding="utf-8")]
+    r = dupscan.contam(corpus_table, {"gsm8k": questions}, threads=2)
+    from_file = dupscan.contam(corpus_table, {"gsm8k": gsm8k_test}, benchmark_text="question",
+                               threads=2)
+    assert r.report["benchmarks"][0]["dirty"] == from_file.report["benchmarks"][0]["dirty"] > 0
+    with pytest.raises(TypeError, match="benchmarks must be a non-empty dict"):
+        dupscan.contam(corpus_table, [])

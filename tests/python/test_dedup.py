@@ -1,0 +1,212 @@
+"""dupscan.dedup on every kind of input gives the CLI's duplicates and clusters, byte for byte."""
+import json
+import os
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import dupscan
+from conftest import CORPUS, ROOT, read_jsonl, run_cli, write_jsonl
+
+
+def cli_dedup(inputs, out, *args):
+    run_cli("dedup", *inputs, "-o", str(out), "--threads", "2", "-q", *args)
+    with open(os.path.join(out, "duplicates.jsonl"), "rb") as f:
+        dups = f.read()
+    with open(os.path.join(out, "clusters.jsonl"), "rb") as f:
+        clusters = f.read()
+    return dups, clusters
+
+
+def assert_same(result, dups, clusters):
+    assert result.duplicates_jsonl == dups
+    assert result.clusters_jsonl == clusters
+    # ... and the tables are those files' rows.
+    assert result.duplicates.to_pylist() == [json.loads(line) for line in dups.splitlines()]
+    assert result.clusters.to_pylist() == [json.loads(line) for line in clusters.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def cli_corpus(tmp_path_factory):
+    return cli_dedup([CORPUS], tmp_path_factory.mktemp("cli"))
+
+
+def test_table_equals_cli(corpus_table, cli_corpus, tmp_path):
+    r = dupscan.dedup(corpus_table, text="text", id="id", threads=2)
+    assert_same(r, *cli_corpus)
+    assert r.duplicates.num_rows == 527  # as the README says of this corpus
+    # keep: one flag per row, False exactly for the removed ids.
+    removed = set(r.duplicates.column("id").to_pylist())
+    ids = corpus_table.column("id").to_pylist()
+    assert r.keep.dtype == np.bool_ and len(r.keep) == len(ids)
+    assert [i not in removed for i in ids] == r.keep.tolist()
+    r.write(tmp_path)
+    with open(tmp_path / "duplicates.jsonl", "rb") as f:
+        assert f.read() == cli_corpus[0]
+    assert r.report["counts"]["documents"] == corpus_table.num_rows
+
+
+def test_list_of_str_equals_cli(corpus_records, tmp_path):
+    texts = [r["text"] for r in corpus_records[:4000]]
+    path = write_jsonl(tmp_path / "texts.jsonl", [{"id": i, "text": t} for i, t in enumerate(texts)])
+    dups, clusters = cli_dedup([str(path)], tmp_path / "cli")
+    r = dupscan.dedup(texts, threads=2)
+    assert_same(r, dups, clusters)
+
+
+def test_parquet_equals_cli(corpus_table, cli_corpus, tmp_path):
+    path = tmp_path / "corpus.parquet"
+    pq.write_table(corpus_table, path, row_group_size=3000)  # several row groups
+    # The CLI on the Parquet file, the package on its path: both the JSONL run's bytes.
+    dups, clusters = cli_dedup([str(path)], tmp_path / "cli")
+    assert (dups, clusters) == cli_corpus
+    r = dupscan.dedup(path, id="id", threads=2)
+    assert_same(r, *cli_corpus)
+
+
+def test_parquet_default_ids_and_deduped_copy(corpus_table, tmp_path):
+    table = corpus_table.drop_columns(["id"])
+    path = tmp_path / "noid.parquet"
+    pq.write_table(table, path, row_group_size=5000)
+    out = tmp_path / "out"
+    run_cli("dedup", str(path), "-o", str(out), "-q", "--write-deduped", str(tmp_path / "kept.parquet"))
+    dups = read_jsonl(str(out / "duplicates.jsonl"))
+    # ids "<file>:<row>", rows 0-based
+    rows = sorted(int(d["id"].rsplit(":", 1)[1]) for d in dups)
+    assert all(d["id"].startswith(str(path) + ":") for d in dups)
+    kept = pq.read_table(tmp_path / "kept.parquet")
+    assert kept.schema == table.schema
+    mask = np.ones(table.num_rows, bool)
+    mask[rows] = False
+    assert kept.equals(table.filter(pa.array(mask)))
+
+
+def test_dataset_equals_cli(gsm8k_records, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict(
+        {k: [r[k] for r in gsm8k_records] for k in ("id", "question", "answer")}
+    )
+    path = write_jsonl(tmp_path / "gsm8k.jsonl", gsm8k_records)
+    dups, clusters = cli_dedup([str(path)], tmp_path / "cli", "--text-field", "question",
+                               "--threshold", "0.5")
+    r = dupscan.dedup(ds, text="question", id="id", threshold=0.5, threads=2)
+    assert_same(r, dups, clusters)
+    assert r.duplicates.num_rows >= 4  # GSM8K's own near duplicates (examples/README.md)
+    # A selected (index-mapped) dataset is read in its own row order: reversed, the same
+    # clusters (each now keeps its last member) and the ids of the rows as they come.
+    sub = ds.select(range(len(ds) - 1, -1, -1))
+    rs = dupscan.dedup(sub, text="question", id="id", threshold=0.5, threads=2)
+    members = lambda res: sorted(sorted(m) for m in res.clusters.column("members").to_pylist())
+    assert members(rs) == members(r)
+    for res, first in ((r, min), (rs, max)):  # ids are the original row numbers
+        for c in res.clusters.to_pylist():
+            assert c["kept"] == first(c["members"])
+
+
+def test_readme_hugging_face_example(gsm8k_records):
+    """The README's example, as written there, on a Dataset made locally (no hub)."""
+    datasets = pytest.importorskip("datasets")
+    pd = pytest.importorskip("pandas")
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    section = readme[readme.index("## From Python"):]
+    code = section[section.index("```python\n") + 10:section.index("```", section.index("```python\n") + 10)]
+    assert "dupscan.dedup(ds, text=\"text\").keep" in code and len(code.strip().splitlines()) == 3
+    questions = [r["question"] for r in gsm8k_records[:3000]]
+    ns = {"ds": datasets.Dataset.from_pandas(pd.DataFrame({"text": questions * 2}))}
+    exec(code, ns)
+    assert len(ns["ds"]) == len(set(questions))
+    assert ns["ds"]["text"] == list(dict.fromkeys(questions))  # the first of each, in order
+
+
+def test_other_arrow_producers(corpus_table):
+    base = dupscan.dedup(corpus_table, threads=2)
+    texts = corpus_table.column("text")
+    # A chunked column, a large_string array, string_view, a record batch
+    for data in (
+        texts,
+        pa.chunked_array([c for c in texts.cast(pa.large_string()).chunks]),
+        texts.combine_chunks().cast(pa.string_view()),
+        corpus_table.select(["text"]).to_batches()[0] if len(corpus_table.to_batches()) == 1 else texts,
+        pa.Table.from_batches(corpus_table.to_batches(max_chunksize=1000)),
+    ):
+        r = dupscan.dedup(data, threads=2)
+        assert r.duplicates_jsonl == base.duplicates_jsonl
+        assert (r.keep == base.keep).all()
+    pl = pytest.importorskip("polars")
+    r = dupscan.dedup(pl.from_arrow(corpus_table), threads=2)
+    assert r.duplicates_jsonl == base.duplicates_jsonl
+    r = dupscan.dedup(pl.from_arrow(corpus_table)["text"], threads=2)
+    assert r.duplicates_jsonl == base.duplicates_jsonl
+    pd = pytest.importorskip("pandas")
+    df = corpus_table.to_pandas()
+    assert dupscan.dedup(df["text"], threads=2).duplicates_jsonl == base.duplicates_jsonl
+    assert dupscan.dedup(df, threads=2).duplicates_jsonl == base.duplicates_jsonl
+    duckdb = pytest.importorskip("duckdb")
+    rel = duckdb.from_arrow(corpus_table)
+    assert dupscan.dedup(rel, threads=2).duplicates_jsonl == base.duplicates_jsonl
+
+
+def test_nested_and_joined_fields():
+    t = pa.table({
+        "meta": pa.array([{"body": "a b c d e f"}, {"body": "a b c d e f"}, {"body": "x y z"}]),
+        "title": ["t", "t", "u"],
+    })
+    r = dupscan.dedup(t, text="meta.body")
+    assert r.keep.tolist() == [True, False, True]
+    r = dupscan.dedup(t, text="title+meta.body")
+    assert r.keep.tolist() == [True, False, True]
+
+
+def test_null_texts_are_skipped_records():
+    t = pa.table({"text": ["one two three", None, "one two three"] + [f"doc {i} words here" for i in range(20)]})
+    with pytest.warns(UserWarning, match=r"<table>:row 1: text column is null"):
+        r = dupscan.dedup(t)
+    assert r.keep.tolist()[:3] == [True, False, False]
+    assert r.report["counts"]["skipped"] == 1
+
+
+def test_usage_errors_are_value_and_type_errors(corpus_table):
+    with pytest.raises(ValueError, match=r"--threshold must be in \(0, 1\]"):
+        dupscan.dedup(["a b"], threshold=1.5)
+    with pytest.raises(ValueError, match=r"--num-perm must be in \[1, 8192\]"):
+        dupscan.dedup(["a b"], num_perm=0)
+    with pytest.raises(ValueError, match="--keep: 'last' not in"):
+        dupscan.dedup(["a b"], keep="last")
+    with pytest.raises(ValueError, match="shingle"):
+        dupscan.dedup(["a b"], shingle="words:5")
+    with pytest.raises(TypeError, match="threshold must be int or float"):
+        dupscan.dedup(["a b"], threshold="0.8")
+    with pytest.raises(TypeError, match="data must be a path"):
+        dupscan.dedup(42)
+    with pytest.raises(TypeError, match="must hold str"):
+        dupscan.dedup(["a", 3])
+
+
+def test_input_errors_name_the_record(tmp_path, corpus_table):
+    with pytest.raises(dupscan.InputError, match=r"no column 'body' \(columns: id, source, text\)"):
+        dupscan.dedup(corpus_table, text="body")
+    with pytest.raises(dupscan.InputError, match="column 'id' is int64, not a string column"):
+        dupscan.dedup(pa.table({"id": [1, 2]}), text="id")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine words here"}\n{"text": oops}\n')
+    with pytest.raises(dupscan.InputError, match=r"bad.jsonl:2: malformed JSON"):
+        dupscan.dedup(bad, strict=True)
+    with pytest.raises(dupscan.InputError, match="cannot open input"):
+        dupscan.dedup(tmp_path / "missing.jsonl")
+
+
+def test_index_against(corpus_table, tmp_path):
+    first = tmp_path / "first.jsonl"
+    rows = corpus_table.slice(0, 6000).to_pylist()
+    write_jsonl(first, rows)
+    idx = dupscan.Index.build(tmp_path / "idx", first, text="text", id="id")
+    assert len(idx) == 6000
+    r = dupscan.dedup(corpus_table.slice(6000), id="id", against=idx, threads=2)
+    # The CLI against the same index, on the same records in JSONL:
+    second = write_jsonl(tmp_path / "second.jsonl", corpus_table.slice(6000).to_pylist())
+    dups, clusters = cli_dedup([str(second)], tmp_path / "cli", "--against", str(tmp_path / "idx"))
+    assert_same(r, dups, clusters)
+    assert r.duplicates.num_rows > 0
