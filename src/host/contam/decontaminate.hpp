@@ -21,9 +21,9 @@ using Sink = std::function<void(std::string_view)>;
 namespace dupscan::contam {
 
 struct DecontaminationInput {
-  std::vector<RereadSource> sources;  ///< the scanned inputs
-  const std::vector<Locator>* locators;      ///< every scanned document's
-  std::uint32_t first_doc = 0;               ///< number of locators[0]'s document
+  std::vector<RereadSource> sources;     ///< the scanned inputs
+  const std::vector<Locator>* locators;  ///< every scanned document's
+  std::uint32_t first_doc = 0;           ///< number of locators[0]'s document
   /// Input index -> display name, for messages.
   std::function<std::string(std::uint32_t)> display;
 };
