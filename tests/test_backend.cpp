@@ -266,6 +266,21 @@ TEST(Backend, CudaHostStagesEqualCpu) {
     test::expect_same_stages(*cpu, *dev, seed);
 }
 
+TEST(Backend, CudaHostStagesThatDoNotFitTheirBudgetFallBackToTheCpusBits) {
+  if (!have_cuda_host_backend())
+    GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
+  const SketchParams p = param_sets()[0].params;
+  auto cpu = make_cpu_backend(p);
+  // 4 KB cannot hold 5,000 documents' band keys or hashes: the stages run on the CPU, same bits.
+  auto tiny = cuda_host(p, 4096);
+  test::expect_same_stages(*cpu, *tiny, 4);
+  // After sketches filled the slots' buffers (which the stages release first), the same bits.
+  auto mid = cuda_host(p, std::size_t{1500} << 10);
+  const BackendCase c = test::real_text_case(600);
+  test::expect_same_sketches(*cpu, *mid, c, "1.5 MB budget");
+  test::expect_same_stages(*cpu, *mid, 5);
+}
+
 TEST(Backend, CudaHostSplitsABatchThatDoesNotFitItsMemoryBudget) {
   if (!have_cuda_host_backend())
     GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";

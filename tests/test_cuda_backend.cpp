@@ -120,7 +120,7 @@ TEST(CudaBackend, ConcurrentSubmitsFromManyThreadsEqualCpu) {
 
 // contam's probe on the GPU against the CPU's (random benchmarks and training text, several N, m
 // and thresholds, batches of one document, a memory budget that splits), and whole contam runs on
-// planted cases and on the example corpus's GSM8K and HumanEval records: every output the same
+// planted cases and on the example corpus against GSM8K: every output the same
 // bytes.
 TEST(CudaBackend, ContamProbeEqualsCpu) {
   DUPSCAN_REQUIRE_GPU();

@@ -50,6 +50,17 @@ class DeviceContamProbe final : public ContamProbe {
       slots_.push_back(std::make_unique<ProbeSlot>());
   }
 
+  // The tables are freed on stream_, the probes that read them ran on the slots' streams: a
+  // batch still in flight (a run that failed between submit and wait) must end first.
+  ~DeviceContamProbe() override {
+    for (const auto& slot : b_.slots_) {
+      try {
+        slot->stream.sync();
+      } catch (...) {  // an error of that batch was or will be reported by its wait()
+      }
+    }
+  }
+
   Ticket submit(const ProbeBatch& batch, ProbeResult& out) override {
     b_.select_device();
     const std::size_t i = b_.acquire();

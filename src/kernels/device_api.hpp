@@ -1,5 +1,6 @@
-// The CUDA backend as the rest of dupscan sees it: factories, no CUDA types. Built only when CMake
-// found nvcc (DUPSCAN_HAVE_CUDA); src/host/backend.cpp's make_backend calls these.
+// The CUDA backend as the rest of dupscan sees it: factories, no CUDA types, for both builds (the
+// GPU's with nvcc, DUPSCAN_HAVE_CUDA; cuda-host's with g++); src/host/sketch/backend.cpp's
+// make_backend calls these.
 #pragma once
 
 #include <memory>

@@ -308,21 +308,33 @@ class DeviceBackend final : public Backend {
       hi[d] = hashes[d].high64;
       lo[d] = hashes[d].low64;
     }
-    StageSlot st(&budget_);
-    exact_representatives_device(hi.data(), lo.data(), empty, n, rep, st.stream, st.alloc,
-                                 &budget_);
+    release_idle_slots();
+    try {
+      StageSlot st(&budget_);
+      exact_representatives_device(hi.data(), lo.data(), empty, n, rep, st.stream, st.alloc,
+                                   &budget_);
+    } catch (const OutOfDeviceMemory&) {
+      // Too many documents for the device: the CPU's stage gives the same representatives.
+      Backend::exact_representatives(hashes, empty, n, rep);
+    }
   }
 
   std::vector<std::uint64_t> candidate_pairs(const std::uint64_t* keys, std::uint32_t bands,
                                              const std::vector<std::uint32_t>& docs,
-                                             std::uint32_t first_new, unsigned) override {
+                                             std::uint32_t first_new, unsigned threads) override {
     select_device();
     std::size_t total = 0;
     for (std::uint32_t d : docs)
       total = std::max<std::size_t>(total, std::size_t{d} + 1);
-    StageSlot st(&budget_);
-    return lsh_candidate_pairs_device(keys, total, bands, docs, first_new, st.stream, st.alloc,
-                                      &budget_);
+    release_idle_slots();
+    try {
+      StageSlot st(&budget_);
+      return lsh_candidate_pairs_device(keys, total, bands, docs, first_new, st.stream, st.alloc,
+                                        &budget_);
+    } catch (const OutOfDeviceMemory&) {
+      // Too many band keys for the device: the CPU's stage gives the same pairs.
+      return Backend::candidate_pairs(keys, bands, docs, first_new, threads);
+    }
   }
 
   void verification_sets(const NormalizedBatch& batch, FlatSets& out) override {
@@ -421,6 +433,25 @@ class DeviceBackend final : public Backend {
       slots_[i]->busy = false;
     }
     cv_.notify_one();
+  }
+
+  // Before a stage run once per job (pass 1 is over): the sketch slots' buffers go back to the
+  // budget, so the stage may use the whole of it.
+  void release_idle_slots() {
+    std::vector<std::size_t> idle;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      for (std::size_t i = 0; i < slots_.size(); ++i) {
+        if (!slots_[i]->busy) {
+          slots_[i]->busy = true;
+          idle.push_back(i);
+        }
+      }
+    }
+    for (std::size_t i : idle) {
+      recover(*slots_[i]);
+      release(i);
+    }
   }
 
   // After an allocation failure: let the stream drain, give back what the slot holds.

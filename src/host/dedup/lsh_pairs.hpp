@@ -1,7 +1,7 @@
 // Stage: LSH candidate pairs (dedup.hpp step 3) over flat arrays. The one-process engine calls
 // lsh_candidate_pairs; the MPI engine sorts each band's entries on the key's owner rank and pairs
 // them with pair_with_bucket_heads; the CUDA backend has a device twin
-// (src/kernels/lsh_device.cuh) with the same contract, tested against this one.
+// (src/kernels/stages_device.cuh) with the same contract, tested against this one.
 #pragma once
 
 #include <cstddef>
