@@ -673,6 +673,15 @@ TEST(Report, ChangedOrMissingInputsAreErrorsAndNoTextsNeedsNone) {
   ASSERT_EQ(piped.exit_code, 0) << piped.err;
   EXPECT_NE(test::read_file(dir / "piped/report.html").find("read from stdin"), std::string::npos);
 
+  // The page never replaces an input or an output of the run.
+  for (const std::string& target : {in, out + "/report.json", out + "/duplicates.jsonl"}) {
+    const std::string before = test::read_file(target);
+    auto clash = test::run_dupscan("report " + shell_quote(out) + " -o " + shell_quote(target));
+    EXPECT_EQ(clash.exit_code, 2) << target;
+    EXPECT_NE(clash.err.find("would replace '" + target + "'"), std::string::npos) << clash.err;
+    EXPECT_EQ(test::read_file(target), before) << target;
+  }
+
   // Not a run's directory; bad options.
   auto none = test::run_dupscan("report " + shell_quote(dir / "nowhere"));
   EXPECT_EQ(none.exit_code, 1);

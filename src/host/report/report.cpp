@@ -298,6 +298,40 @@ std::string assemble(const detail::Page& page) {
   return html;
 }
 
+/// @throw UsageError when the page would replace the run's inputs (as report.json names them)
+/// or one of its output files.
+void check_page_replaces_nothing(simdjson::dom::element report, const std::string& dir,
+                                 const std::string& base, const std::string& page) {
+  std::vector<std::string> files;
+  auto add_paths = [&](simdjson::dom::element parent, const char* key) {
+    simdjson::dom::array a;
+    if (parent[key].get_array().get(a)) return;
+    for (simdjson::dom::element e : a) {
+      std::string_view path;
+      if (!e["path"].get_string().get(path) && path != "<stdin>" && path != "-") {
+        files.push_back(resolve_input(std::string(path), base));
+      }
+    }
+  };
+  add_paths(report, "inputs");
+  add_paths(report, "benchmarks");
+  simdjson::dom::element train;
+  if (!report["train"].get(train)) add_paths(train, "inputs");
+  for (const char* name : {"report.json", "duplicates.jsonl", "clusters.jsonl",
+                           "contamination.jsonl", "removed.jsonl"}) {
+    files.push_back(dir + "/" + name);
+  }
+  io::FileId out;
+  if (!io::file_id(page, out)) return;  // not there yet: it replaces nothing
+  for (const std::string& f : files) {
+    io::FileId in;
+    if (io::file_id(f, in) && in == out) {
+      throw UsageError("-o '" + page + "' would replace '" + f +
+                       "', an input or output of the run; write the page elsewhere");
+    }
+  }
+}
+
 }  // namespace
 
 ReportResult write_report(const ReportOptions& options) {
@@ -329,6 +363,7 @@ ReportResult write_report(const ReportOptions& options) {
   while (dir.size() > 1 && dir.back() == '/')
     dir.pop_back();
   res.path = options.output.empty() ? dir + "/report.html" : options.output;
+  check_page_replaces_nothing(report, dir, options.base, res.path);
   const std::string html = assemble(page);
   io::AtomicFile out(res.path);
   out.write(html);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "dupscan/errors.hpp"
+#include "io/documents.hpp"
 #include "io/io.hpp"
 #include "io/record.hpp"
 
@@ -61,6 +62,55 @@ class RecordReader {
   std::vector<RecordParser> parsers_;
 };
 
+/// find_records for a Parquet input: its rows through the Parquet DocumentInput (the run's own
+/// reader; ids from the id column, else "<path>:<row>" as pass 1 makes them).
+void find_parquet_records(const RecordedInput& in, const std::string& path,
+                          const RecordFormat& format,
+                          const std::unordered_set<std::string>& wanted,
+                          std::unordered_map<std::string, FoundRecord>& found) {
+  if (!in.xxh3_64.empty() && io::file_xxh3_64(path) != in.xxh3_64) {
+    throw Error("input '" + path + "' changed since the run wrote its outputs: its XXH3-64 " +
+                "differs from report.json's; the report would show other texts than the run saw");
+  }
+  OpenOptions o;
+  o.text_field.clear();
+  for (const std::string& f : format.text_fields)
+    o.text_field += (o.text_field.empty() ? "" : "+") + f;
+  o.id_field = format.id_field;
+  auto input = open_file_input(path, o);
+  DocReader reader(o.text_field, o.id_field, InputFormat::jsonl);
+  DocBatch batch;
+  std::uint64_t blank = 0;
+  std::string id;
+  while (input->next(batch, std::size_t{4} << 20)) {
+    check_interrupt();
+    for_each_document(
+        batch, 0, batch.records(), 0, reader, blank,
+        [&](const Locator& loc, std::string_view text, std::string& id_json) {
+          id.clear();
+          if (id_json.empty()) {
+            append_json_string(id, in.path + ":" + std::to_string(loc.line));
+          } else {
+            id = id_json;
+          }
+          if (!wanted.count(id)) return;
+          auto [it, fresh] = found.try_emplace(id);
+          if (!fresh) {
+            ++it->second.copies;
+            return;
+          }
+          it->second.text = std::string(text);
+          it->second.file = in.path;
+          it->second.line = loc.line;
+        },
+        [&](BadRecord&& b) {
+          if (format.bad_record_is_error) {
+            throw Error(in.path + ": row " + std::to_string(b.line) + ": " + b.detail);
+          }
+        });
+  }
+}
+
 }  // namespace
 
 std::unordered_map<std::string, FoundRecord> find_records(
@@ -85,6 +135,10 @@ std::unordered_map<std::string, FoundRecord> find_records(
       throw Error(changed + ": it holds " + std::to_string(st.st_size) +
                   " bytes, report.json says " + std::to_string(in.bytes) +
                   "; the report would show other texts than the run saw");
+    }
+    if (is_parquet_file(path)) {
+      find_parquet_records(in, path, format, wanted, found);
+      continue;
     }
     auto src = io::open_source(path);
     io::LineReader lines(*src);
