@@ -7,6 +7,9 @@
 #   2. runs dedup with --backend cpu and --backend cuda on the example corpus and on a ~2 GB
 #      generated corpus, for each MinHash scheme and the fast sketch, and compares every output
 #      file byte for byte (report.json less timings, backend and paths);
+#   2c. runs contam with --backend cpu and cuda on that corpus against GSM8K, HumanEval and a
+#      benchmark planted from the corpus, with and without the near search, compares the outputs
+#      and measures the training scan's GB/s;
 #   3. runs compute-sanitizer (memcheck, racecheck) on a small run;
 #   4. measures signatures + band keys GB/s and documents/s, end-to-end dedup GB/s of JSONL, and
 #      peak GPU memory;
@@ -129,7 +132,9 @@ for i in 0 1 2 3 4 5 6 7; do
   pids+=($!)
 done
 # The generators only: a plain `wait` would also wait for the tee behind this script's output.
-wait "${pids[@]}" || fail "dupscan_gen_corpus"
+for pid in "${pids[@]}"; do
+  wait "$pid" || fail "dupscan_gen_corpus (a part of the corpus is missing)"
+done
 echo "generated $(du -ch "$work"/corpus-*.jsonl | tail -1 | cut -f1) in $(since "$t0") s"
 for cfg in "${configs[@]}"; do
   name="corpus${cfg// /}"
@@ -139,6 +144,55 @@ for cfg in "${configs[@]}"; do
     [[ -f $work/$name/$be/report.json ]] && timing "dedup $be $cfg" "$work/$name/$be/report.json"
   done
   rm -rf "${work:?}/$name"
+done
+
+section "2c. contam: --backend cpu vs $dev, the ~2 GB corpus against three benchmarks"
+# Benchmarks: GSM8K's test questions and HumanEval's prompts (real data: few hits), and 2,000
+# documents of the corpus itself (every one dirty, so the probe's hit path is exercised).
+awk 'NR % 1000 == 0' "$work"/corpus-0.jsonl | head -n 2000 >"$work/planted-bench.jsonl"
+evals=(--eval "planted=$work/planted-bench.jsonl")
+[[ -f $here/data/gsm8k_test.jsonl ]] && evals+=(--eval "gsm8k=$here/data/gsm8k_test.jsonl:question")
+[[ -f $here/data/humaneval.jsonl.gz ]] && evals+=(--eval "humaneval=$here/data/humaneval.jsonl.gz:prompt")
+# contam_timing NAME REPORT: the training scan's seconds and GB/s of training JSONL.
+contam_timing() {
+  awk -v name="$1" '
+    /"inputs": \[/ {inputs = 1}
+    inputs && /"bytes":/ {gsub(/[^0-9]/, "", $2); bytes += $2}
+    /"scan":/ {gsub(/[^0-9.]/, "", $2); scan = $2}
+    /"total":/ && /\./ {gsub(/[^0-9.]/, "", $2); t = $2}
+    END {printf "%-34s scan %7.2f s  %7.3f GB/s of JSONL (total %.2f s)\n", name, scan,
+         bytes / scan / 1e9, t}' "$2"
+}
+for near in "" "--no-near"; do
+  ok=1
+  for be in cpu $dev; do
+    dir=$work/contam$near/$be
+    mkdir -p "$dir"
+    # shellcheck disable=SC2086
+    if ! "$bin/dupscan" contam --train "$work"/corpus-*.jsonl "${evals[@]}" -o "$dir" \
+      --backend "$be" --threads "$cores" -q $near; then
+      fail "contam $near --backend $be failed"
+      ok=0
+    fi
+  done
+  ((ok)) || continue
+  same=1
+  for f in $(cd "$work/contam$near/cpu" && find . -name '*.jsonl' | sort); do
+    if ! cmp -s "$work/contam$near/cpu/$f" "$work/contam$near/$dev/$f"; then
+      fail "contam $near: $f differs between cpu and $dev"
+      same=0
+    fi
+  done
+  if ! diff <(strip_report "$work/contam$near/cpu/report.json" "$work/contam$near/cpu") \
+    <(strip_report "$work/contam$near/$dev/report.json" "$work/contam$near/$dev") >/dev/null; then
+    fail "contam $near: report.json differs between cpu and $dev (beyond timings, backend, paths)"
+    same=0
+  fi
+  ((same)) && echo "same bytes: contam $near ($(wc -l <"$work/contam$near/cpu/contamination.jsonl") examples listed)"
+  for be in cpu $dev; do
+    contam_timing "contam $be $near" "$work/contam$near/$be/report.json"
+  done
+  rm -rf "${work:?}/contam$near"
 done
 
 section "3. compute-sanitizer on a small run"
