@@ -101,8 +101,8 @@ SimdPath active_simd_path();
 /**
  * @brief minhash_update on a chosen instruction set, for permutations of any scheme: the
  * permutations laid out once for the vector kernels (src/host/sketch/minhash_simd.cpp has
- * legacy's arithmetic, src/host/sketch/minhash_affine.cpp the affine schemes'). The avx512 path needs AVX-512 F
- * and DQ (as SimdPath::avx512 always does); avx2 needs AVX2.
+ * legacy's arithmetic, src/host/sketch/minhash_affine.cpp the affine schemes'). The avx512 path
+ * needs AVX-512 F and DQ (as SimdPath::avx512 always does); avx2 needs AVX2.
  *
  * Safe to call from several threads at once (const, no shared scratch).
  */

@@ -65,8 +65,7 @@ class RecordReader {
 /// find_records for a Parquet input: its rows through the Parquet DocumentInput (the run's own
 /// reader; ids from the id column, else "<path>:<row>" as pass 1 makes them).
 void find_parquet_records(const RecordedInput& in, const std::string& path,
-                          const RecordFormat& format,
-                          const std::unordered_set<std::string>& wanted,
+                          const RecordFormat& format, const std::unordered_set<std::string>& wanted,
                           std::unordered_map<std::string, FoundRecord>& found) {
   if (!in.xxh3_64.empty() && io::file_xxh3_64(path) != in.xxh3_64) {
     throw Error("input '" + path + "' changed since the run wrote its outputs: its XXH3-64 " +
