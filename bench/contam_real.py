@@ -72,10 +72,13 @@ def table(case, rep, rows, refs):
             cov, near, len(ref), "yes" if same else "NO: %s vs %s" % (got[:10], ref[:10])))
     for b in rep["benchmarks"]:
         for r in rows[b["name"]]:
-            if r["dirty"]:
+            if r["dirty"] and r["matches"]:
+                # A match is a span of the example's words (Janitor-normalized), [eval_start,
+                # eval_end), and the training document it occurs in.
                 m = r["matches"][0]
-                print("- %s %s (coverage %.2f): %s in %s" % (
-                    b["name"], r["id"], r["coverage"], json.dumps(m["ngram"]), m["train_id"]))
+                print("- %s %s (coverage %.2f, %d words): words %d-%d (%d n-grams) in %s" % (
+                    b["name"], r["id"], r["coverage"], r["words"], m["eval_start"],
+                    m["eval_end"], m["ngrams"], m["train_id"]))
     return ok
 
 

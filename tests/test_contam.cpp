@@ -3,6 +3,8 @@
 // decontamination cuts, boilerplate, near duplicates, determinism, and the CLI.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -487,6 +489,135 @@ TEST(Contam, JanitorNormalizationAndOffsets) {
   JanitorWords bad;
   janitor_words("ok \xff\xfe Ok", bad);  // ill-formed bytes are kept as they are
   EXPECT_EQ(bad.text, "ok \xff\xfe ok");
+}
+
+// --in-place lets --write-decontaminated replace a training input, and nothing else: every other
+// output is still checked against every input (training and benchmark), and the corpus against
+// the benchmarks. The error names both files, and nothing is replaced or created.
+TEST(Contam, InPlaceLetsOnlyTheDecontaminatedCorpusReplaceATrainingInput) {
+  Planted p;
+  const std::string train = test::read_file(p.dir / "train.jsonl");
+  const std::string eval = test::read_file(p.dir / "eval.jsonl");
+  const std::string out = p.dir / "out";
+  std::filesystem::create_directories(out + "/clean");
+  struct Case {
+    std::string train, eval, decon, option, victim;
+  };
+  const std::string t = p.dir / "train.jsonl", e = p.dir / "eval.jsonl", d = p.dir / "decon.jsonl";
+  const std::vector<Case> cases = {
+      {out + "/contamination.jsonl", e, "", "--output-dir", out + "/contamination.jsonl"},
+      {out + "/report.json", e, d, "--output-dir", out + "/report.json"},
+      {out + "/removed.jsonl", e, d, "--output-dir", out + "/removed.jsonl"},
+      {t, out + "/report.json", "", "--output-dir", out + "/report.json"},
+      {t, out + "/clean/bench.jsonl", d, "--output-dir", out + "/clean/bench.jsonl"},
+      {t, e, e, "--write-decontaminated", e},
+  };
+  for (const Case& c : cases) {
+    const bool train_victim = c.victim == c.train;
+    test::write_file(c.train, train);
+    test::write_file(c.eval, eval);
+    ContamConfig cfg;
+    cfg.train = {c.train};
+    cfg.evals = {EvalSpec::parse("bench=" + c.eval)};
+    cfg.output_dir = out;
+    cfg.write_decontaminated = c.decon;
+    cfg.in_place = true;
+    try {
+      run_contam(cfg);
+      ADD_FAILURE() << c.victim << " replaced an input";
+    } catch (const UsageError& err) {
+      const std::string m = err.what();
+      EXPECT_NE(m.find("input file is output file: " + c.option + " '" + c.victim +
+                       "' would replace the input '" + c.victim + "'; write it elsewhere"),
+                std::string::npos)
+          << m;
+      EXPECT_EQ(m.find("--in-place"), std::string::npos) << m;  // it would not help
+    }
+    EXPECT_EQ(test::read_file(c.victim), train_victim ? train : eval) << c.victim;
+    EXPECT_FALSE(test::file_exists(d));
+    if (c.train != t) std::remove(c.train.c_str());
+    if (c.eval != e) std::remove(c.eval.c_str());
+  }
+  EXPECT_EQ(test::list_dir(out), (std::vector<std::string>{"clean"}));
+
+  // The page of --html too (with --in-place or not).
+  test::write_file(out + "/report.html", train);
+  for (const char* in_place : {"", " --in-place"}) {
+    const auto r = test::run_dupscan("contam --train " + test::shell_quote(out + "/report.html") +
+                                     " --eval " + test::shell_quote("bench=" + e) + " -o " +
+                                     test::shell_quote(out) + " --html" + in_place);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("input file is output file: --html '" + out + "/report.html'"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(test::read_file(out + "/report.html"), train);
+  }
+
+  // What --in-place is for: the corpus replaces its training input once the run has succeeded.
+  ContamConfig cfg;
+  cfg.train = {t};
+  cfg.evals = {EvalSpec::parse("bench=" + e)};
+  cfg.output_dir = p.dir / "ok";
+  cfg.write_decontaminated = t;
+  try {
+    run_contam(cfg);
+    ADD_FAILURE() << "the training input replaced without --in-place";
+  } catch (const UsageError& err) {
+    EXPECT_NE(std::string(err.what()).find("give --in-place"), std::string::npos) << err.what();
+  }
+  EXPECT_EQ(test::read_file(t), train);
+  cfg.in_place = true;
+  const ContamResult r = run_contam(cfg);
+  EXPECT_GT(r.decontaminated_cut + r.decontaminated_dropped, 0u);
+  EXPECT_NE(test::read_file(t), train);
+  EXPECT_EQ(test::read_file(e), eval);
+}
+
+// A run that read no training document would call every example clean: it fails, naming the
+// training inputs, and so does a benchmark file without an example; nothing is written.
+TEST(Contam, NoTrainingDocumentOrNoBenchmarkExampleFailsTheRun) {
+  Planted p;
+  test::write_file(p.dir / "empty.jsonl", "");
+  test::write_file(p.dir / "blank.jsonl", "\n  \n\t\n");
+  ContamConfig cfg;
+  cfg.train = {p.dir / "empty.jsonl", p.dir / "blank.jsonl"};
+  cfg.evals = {EvalSpec::parse("bench=" + (p.dir / "eval.jsonl"))};
+  cfg.output_dir = p.dir / "out";
+  try {
+    run_contam(cfg);
+    ADD_FAILURE() << "a run without training documents succeeded";
+  } catch (const UsageError& e) {
+    ADD_FAILURE() << "a usage error: " << e.what();
+  } catch (const Error& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("no training document read from '" + (p.dir / "empty.jsonl") +
+                                   "', '" + (p.dir / "blank.jsonl") + "'"),
+        std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("--text-field"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(p.dir / "out"));
+  const auto cli =
+      test::run_dupscan("contam --train " + test::shell_quote(p.dir / "blank.jsonl") + " --eval " +
+                        test::shell_quote("bench=" + (p.dir / "eval.jsonl")) + " -o " +
+                        test::shell_quote(p.dir / "out"));
+  EXPECT_EQ(cli.exit_code, 1) << cli.err;
+  EXPECT_NE(cli.err.find("no training document read from"), std::string::npos) << cli.err;
+  EXPECT_FALSE(test::file_exists(p.dir / "out"));
+
+  // A benchmark file with nothing in it, beside one that has examples.
+  cfg.train = {p.dir / "train.jsonl"};
+  cfg.evals.push_back(EvalSpec::parse("none=" + (p.dir / "blank.jsonl")));
+  try {
+    run_contam(cfg);
+    ADD_FAILURE() << "a benchmark without examples was reported";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'" + (p.dir / "blank.jsonl") +
+                                         "' (--eval none): no benchmark example read"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(p.dir / "out"));
 }
 
 TEST(Contam, CliPrintsTheTableAndWritesEveryOutput) {

@@ -16,7 +16,9 @@
 
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
+#include "dupscan/table_input.hpp"
 #include "examples.hpp"
+#include "io/columns.hpp"
 #include "io/json_writer.hpp"
 #include "test_util.hpp"
 
@@ -397,7 +399,7 @@ void need_mpi() {
   GTEST_SKIP() << why;
 }
 
-test::RunResult mpirun(int ranks, const std::string& args) {
+test::RunResult mpirun(int ranks, const std::string& args, int timeout_s = 0) {
 #ifdef DUPSCAN_MPI_BIN
   // Open MPI refuses root unless told; CI runs as root in a container.
   ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
@@ -410,6 +412,8 @@ test::RunResult mpirun(int ranks, const std::string& args) {
     env = "ASAN_OPTIONS=" + test::shell_quote(std::string(asan) + ":detect_leaks=0") + " ";
   }
   test::TempDir io;
+  // A run that might hang (ranks waiting in a collective for one that left) ends after timeout_s.
+  if (timeout_s > 0) env += "timeout -k 10 " + std::to_string(timeout_s) + " ";
   const std::string cmd = env + "mpirun -np " + std::to_string(ranks) + " --oversubscribe " +
                           DUPSCAN_MPI_BIN + " " + args + " >" + (io / "out") + " 2>" +
                           (io / "err") + " </dev/null";
@@ -422,6 +426,7 @@ test::RunResult mpirun(int ranks, const std::string& args) {
 #else
   (void)ranks;
   (void)args;
+  (void)timeout_s;
   return {};
 #endif
 }
@@ -633,6 +638,74 @@ TEST(DistributedContam, SameBytesAsOneProcessOnOneToFourRanks) {
   expect_same_contam_outputs(c.dir / "few-one", c.dir / "few-four", "4 ranks, 2 files");
 }
 
+// What no rank can do alone fails on every rank before any collective, or from the whole run's
+// count: no training document anywhere (some ranks read none, the others only empty files),
+// tables in memory (every rank would read all of them), a Parquet training file with
+// --write-decontaminated (only the rank that opens it would find out).
+TEST(DistributedContam, NoTrainingDocumentTablesAndParquetCorpusFailOnEveryRank) {
+  ContamRanks c;
+  auto run = [&](const ContamConfig& cfg, int ranks) {
+    run_ranks_on_threads<ContamResult>(
+        ranks, [&](Communicator& comm) { return run_contam_distributed(cfg, comm); });
+  };
+  test::write_file(c.dir / "empty.jsonl", "");
+  test::write_file(c.dir / "blank.jsonl", "\n\n");
+  ContamConfig none = c.at(c.dir / "none");
+  none.train = {c.dir / "empty.jsonl", c.dir / "blank.jsonl"};
+  try {
+    run(none, 3);
+    ADD_FAILURE() << "a run without training documents succeeded";
+  } catch (const UsageError& e) {
+    ADD_FAILURE() << "a usage error: " << e.what();
+  } catch (const Error& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("no training document read from '" + (c.dir / "empty.jsonl") +
+                                   "', '" + (c.dir / "blank.jsonl") + "'"),
+        std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(c.dir / "none"));
+
+  ContamConfig tables = c.at(c.dir / "tables");
+  tables.write_decontaminated.clear();
+  static std::int32_t offsets[] = {0, 5};
+  static const char data[] = "hello";
+  static const void* buffers[] = {nullptr, offsets, data};
+  ArrowSchema schema{"u",    "text",  nullptr, ARROW_FLAG_NULLABLE,
+                     0,      nullptr, nullptr, [](ArrowSchema* s) { s->release = nullptr; },
+                     nullptr};
+  ArrowArray array{
+      1,      0, 0, 3, 0, buffers, nullptr, nullptr, [](ArrowArray* a) { a->release = nullptr; },
+      nullptr};
+  tables.train_tables = {TableInput::from_array(&schema, &array, "<table>")};
+  try {
+    run(tables, 2);
+    ADD_FAILURE() << "tables read by every rank";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("a distributed run reads files, not tables"),
+              std::string::npos)
+        << e.what();
+  }
+
+  // Not a Parquet file to read, only its magic: the check comes before any reading.
+  test::write_file(c.dir / "corpus.parquet", "PAR1 not really");
+  ContamConfig pq = c.at(c.dir / "pq");
+  pq.train = {c.train[0], c.dir / "corpus.parquet"};
+  for (int ranks : {1, 2}) {
+    try {
+      run(pq, ranks);
+      ADD_FAILURE() << "a Parquet file to rewrite";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("cannot rewrite '" + (c.dir / "corpus.parquet") +
+                                           "', a Parquet file"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_THROW(run_contam(pq), UsageError);
+  EXPECT_FALSE(test::file_exists(c.dir / "pq"));
+}
+
 TEST(DistributedMpi, ContamMpirunOneTwoFourRanksWriteWhatDupscanWrites) {
   need_mpi();
   ContamRanks c;
@@ -659,6 +732,19 @@ TEST(DistributedMpi, ContamMpirunOneTwoFourRanksWriteWhatDupscanWrites) {
                     " -o " + test::shell_quote(c.dir / "stdin"));
   EXPECT_EQ(usage.exit_code, 2) << usage.err;
   EXPECT_NE(usage.err.find("cannot read stdin"), std::string::npos) << usage.err;
+  // A Parquet training file with --write-decontaminated, on the second rank's share: every rank
+  // stops with the usage error (none waits for the one that would have found out).
+  test::write_file(c.dir / "corpus.parquet", "PAR1 not really");
+  const auto pq = mpirun(2,
+                         "contam --train " + test::shell_quote(c.train[0]) + " " +
+                             test::shell_quote(c.dir / "corpus.parquet") + " --eval " +
+                             test::shell_quote("g=" + (c.dir / "gsm8k.jsonl")) + " -o " +
+                             test::shell_quote(c.dir / "pq") + " --write-decontaminated " +
+                             test::shell_quote(c.dir / "pq.jsonl"),
+                         120);
+  EXPECT_EQ(pq.exit_code, 2) << pq.err;
+  EXPECT_NE(pq.err.find("', a Parquet file"), std::string::npos) << pq.err;
+  EXPECT_FALSE(test::file_exists(c.dir / "pq"));
 }
 
 }  // namespace

@@ -836,6 +836,15 @@ void output_is_input() {
       << t.err;
   EXPECT_EQ(test::read_file(dir / "c.jsonl"), content);
   // On purpose: the input is replaced by its deduplicated copy once the run has succeeded.
+  // --in-place is for the copy only: duplicates.jsonl would still replace an input.
+  ::mkdir((dir / "out2").c_str(), 0755);
+  test::write_file(dir / "out2/duplicates.jsonl", content);
+  const auto other = run_dupscan("dedup " + q(dir / "out2/duplicates.jsonl") + " -o " +
+                                 q(dir / "out2") + " --in-place");
+  EXPECT_EQ(other.exit_code, 2) << other.err;
+  EXPECT_NE(other.err.find("input file is output file: --output-dir"), std::string::npos)
+      << other.err;
+  EXPECT_EQ(test::read_file(dir / "out2/duplicates.jsonl"), content);
   const auto in_place = run_dupscan(run + " --in-place");
   ASSERT_EQ(in_place.exit_code, 0) << in_place.err;
   EXPECT_EQ(test::read_file(dir / "c.jsonl"), rec("a", kText) + "\n");
@@ -1129,8 +1138,9 @@ const Case kCases[] = {
     {"SameInputTwice", "the same file is given twice (or two paths to one file)",
      "exits 2 naming it, before doing anything", same_input_twice},
     {"OutputIsInput", "an output (`--write-deduped`, `--write-decontaminated`) names an input",
-     "exits 2: `input file is output file`, the input untouched; `--in-place` replaces the input "
-     "once the run has succeeded",
+     "exits 2: `input file is output file`, the input untouched; `--in-place` lets the copy "
+     "replace a (training) input once the run has succeeded, and no other output any input, nor "
+     "the copy a benchmark file",
      output_is_input},
     {"ByteOrderMark", "a file (plain or compressed) begins with a UTF-8 byte-order mark",
      "skips the mark: line 1 is read as usual", byte_order_mark},

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "contam/engine.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
 #include "progress.hpp"
@@ -153,6 +154,11 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
   cfg.validate();
+  // The page is written after the run: no input may be it (--in-place or not).
+  if (a.html) {
+    check_outputs_not_inputs(contam::contam_inputs(cfg),
+                             {{cfg.output_dir + "/report.html", "--html"}}, false);
+  }
   const bool tty = runner.report && !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
   DedupObserver obs = stderr_observer(bar, a.quiet);

@@ -87,6 +87,11 @@ Benchmarks load_benchmarks(const ContamConfig& cfg) {
         ++sum.examples;
       }
     }
+    // A benchmark with nothing in it would be reported clean.
+    if (sum.examples == 0) {
+      throw Error("'" + spec.path + "' (--eval " + spec.name +
+                  "): no benchmark example read: the file is empty or has only blank lines");
+    }
     out.summaries.push_back(sum);
   }
   return out;

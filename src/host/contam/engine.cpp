@@ -2,6 +2,8 @@
 // index); the training data streams through the shared pipeline and the backend's probe; the
 // findings become contamination.jsonl, clean/, report.json and, when asked, the decontaminated
 // corpus.
+#include <sys/stat.h>
+
 #include <thread>
 
 #include "common/timing.hpp"
@@ -16,6 +18,7 @@
 #include "dupscan/backend.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
+#include "io/documents.hpp"
 #include "io/input_checks.hpp"
 #include "io/output_dir.hpp"
 
@@ -35,8 +38,7 @@ BackendChoice make_contam_backend(const ContamConfig& cfg) {
 
 std::vector<NamedOutput> contam_outputs(const ContamConfig& cfg) {
   const std::string dir = cfg.output_dir + "/";
-  std::vector<NamedOutput> outputs = {{cfg.write_decontaminated, "--write-decontaminated"},
-                                      {dir + "contamination.jsonl", "--output-dir"},
+  std::vector<NamedOutput> outputs = {{dir + "contamination.jsonl", "--output-dir"},
                                       {dir + "report.json", "--output-dir"},
                                       {dir + "removed.jsonl", "--output-dir"}};
   for (const auto& e : cfg.evals)
@@ -44,13 +46,50 @@ std::vector<NamedOutput> contam_outputs(const ContamConfig& cfg) {
   return outputs;
 }
 
-void check_contam_inputs(const ContamConfig& cfg) {
+std::vector<std::string> contam_inputs(const ContamConfig& cfg) {
   std::vector<std::string> all = cfg.train;
   for (const auto& e : cfg.evals)
     all.push_back(e.path);
+  return all;
+}
+
+void check_contam_inputs(const ContamConfig& cfg) {
+  const std::vector<std::string> all = contam_inputs(cfg);
+  const std::vector<std::string> evals(all.begin() + cfg.train.size(), all.end());
   check_inputs_readable(all);
   check_inputs_distinct(cfg.train);
-  check_outputs_not_inputs(all, contam_outputs(cfg), cfg.in_place);
+  // --in-place lets the decontaminated corpus replace a training input, and nothing else: not a
+  // benchmark, and no other output any input.
+  check_outputs_not_inputs(cfg.train, {{cfg.write_decontaminated, "--write-decontaminated", true}},
+                           cfg.in_place);
+  check_outputs_not_inputs(evals, {{cfg.write_decontaminated, "--write-decontaminated"}}, false);
+  check_outputs_not_inputs(all, contam_outputs(cfg), false);
+  // Before any work (and on every rank alike, before any collective): the rank that opens the
+  // file would be the only one to fail.
+  if (!cfg.write_decontaminated.empty()) {
+    for (const std::string& path : cfg.train) {
+      struct stat st {};
+      // A regular file only: opening a named pipe to look would take its data.
+      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && is_parquet_file(path)) {
+        throw UsageError("--write-decontaminated rewrites JSON records and cannot rewrite '" +
+                         path + "', a Parquet file");
+      }
+    }
+  }
+}
+
+void check_read_training(const std::vector<std::string>& inputs, std::uint64_t documents) {
+  if (documents > 0) return;
+  std::string names;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (i == 4 && inputs.size() > 5) {
+      names += " and " + std::to_string(inputs.size() - i) + " more";
+      break;
+    }
+    names += (i ? ", '" : "'") + inputs[i] + "'";
+  }
+  throw Error("no training document read from " + names +
+              " (empty, or only blank lines); check the files and --text-field");
 }
 
 void EvalSide::build(const ContamConfig& cfg, Backend& backend) {
@@ -99,6 +138,10 @@ class Engine {
     so.keep_locators = decon;
     scan_ = scan_training(cfg_, so, eval_.benchmarks, eval_.index,
                           cfg_.near ? &eval_.near : nullptr, *eval_.probe, *findings_, obs_);
+    std::vector<std::string> names;
+    for (const InputSummary& in : scan_.inputs)
+      names.push_back(in.path);
+    check_read_training(names, scan_.documents);
     record_scan();
     res_.seconds_scan = seconds_since(t);
     write_outputs(t_start);

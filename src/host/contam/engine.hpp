@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "contam/benchmarks.hpp"
@@ -17,11 +18,21 @@ namespace dupscan::contam {
 /// The backend of --backend, set up for contam's near-duplicate sketches (fast, word:5, K = 64).
 BackendChoice make_contam_backend(const ContamConfig& cfg);
 
-/// Every output of a run, named by the option that set it.
+/// Every output of a run but the decontaminated corpus, named by the option that set it.
 std::vector<NamedOutput> contam_outputs(const ContamConfig& cfg);
 
-/// Every input readable, no training file twice, no output replacing an input (as dedup).
+/// The input files: the training files, then the benchmarks'.
+std::vector<std::string> contam_inputs(const ContamConfig& cfg);
+
+/// Every input readable, no training file twice, no output replacing an input (as dedup; with
+/// --in-place only --write-decontaminated may replace a training file), no Parquet training file
+/// with --write-decontaminated.
+/// @throw UsageError, on every rank alike.
 void check_contam_inputs(const ContamConfig& cfg);
+
+/// @throw Error naming the training inputs when the run read no training document (empty files,
+/// only blank lines): every example would be called clean. Decided on the whole run's count.
+void check_read_training(const std::vector<std::string>& inputs, std::uint64_t documents);
 
 /// The benchmarks and what is built from them.
 struct EvalSide {

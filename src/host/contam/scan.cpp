@@ -111,7 +111,10 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
   readers.reserve(o.threads);
   for (unsigned i = 0; i < o.threads; ++i)
     readers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
-  SkipPolicy skips({cfg.strict, cfg.max_skipped, cfg.format, {}}, obs.warning);
+  // Owned by the result, as the pipeline that points at it.
+  res.skips = std::make_unique<SkipPolicy>(
+      SkipPolicy::Options{cfg.strict, cfg.max_skipped, cfg.format, {}}, obs.warning);
+  SkipPolicy& skips = *res.skips;
   po.skips = &skips;
   res.pipeline = std::make_unique<RecordPipeline>(po);
   RecordPipeline& pipeline = *res.pipeline;
@@ -157,6 +160,9 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
         for (const BadRecord& b : r.bad)
           skips.skip(pipeline.display(r.input), b, in);
         const std::uint64_t base = o.first_doc + res.documents;
+        if (base + r.docs >= UINT32_MAX) {  // documents are numbered in 32 bits
+          throw Error("more than 4294967294 training documents in one run; split the input");
+        }
         for (std::size_t i = 0; i < r.found.size(); ++i) {
           DocFindings& d = r.found[i];
           d.doc = static_cast<std::uint32_t>(base + d.doc);

@@ -23,6 +23,7 @@ struct ScanOptions {
 };
 
 struct ScanResult {
+  std::unique_ptr<SkipPolicy> skips;         ///< the pipeline's (declared first: outlives it)
   std::unique_ptr<RecordPipeline> pipeline;  ///< reads the inputs again (sources())
   std::vector<Locator> locators;             ///< when kept
   std::vector<InputSummary> inputs;

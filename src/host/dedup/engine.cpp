@@ -130,7 +130,7 @@ class Engine {
     check_inputs_distinct(cfg_.inputs);
     const std::string dir = cfg_.output_dir + "/";
     check_outputs_not_inputs(cfg_.inputs,
-                             {{cfg_.write_deduped, "--write-deduped"},
+                             {{cfg_.write_deduped, "--write-deduped", true},
                               {cfg_.write_signatures, "--write-signatures"},
                               {dir + "duplicates.jsonl", "--output-dir"},
                               {dir + "clusters.jsonl", "--output-dir"},

@@ -37,6 +37,8 @@ class DistContamEngine {
     for (const std::string& path : cfg_.train) {
       if (path == "-") throw UsageError("a distributed run cannot read stdin: give files");
     }
+    // Every rank would read all of them.
+    if (!cfg_.train_tables.empty()) throw UsageError("a distributed run reads files, not tables");
     BackendChoice choice = make_contam_backend(cfg_);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
@@ -67,6 +69,7 @@ class DistContamEngine {
                           cfg_.near ? &eval_.near : nullptr, *eval_.probe, *findings_, obs_);
     res_.seconds_scan = seconds_since(t);
     number_documents();
+    check_read_training(cfg_.train, base_[ranks_]);  // the whole run's count: every rank alike
     sum_group_docs();
 
     write_outputs(Clock::now(), t_start);

@@ -63,7 +63,7 @@ class DistEngine {
     check_inputs_distinct(cfg_.inputs);
     const std::string dir = cfg_.output_dir + "/";
     check_outputs_not_inputs(cfg_.inputs,
-                             {{cfg_.write_deduped, "--write-deduped"},
+                             {{cfg_.write_deduped, "--write-deduped", true},
                               {dir + "duplicates.jsonl", "--output-dir"},
                               {dir + "clusters.jsonl", "--output-dir"},
                               {dir + "report.json", "--output-dir"}},

@@ -40,17 +40,18 @@ void check_inputs_distinct(const std::vector<std::string>& inputs) {
 
 void check_outputs_not_inputs(const std::vector<std::string>& inputs,
                               const std::vector<NamedOutput>& outputs, bool in_place) {
-  if (in_place) return;
   for (const NamedOutput& out : outputs) {
+    if (in_place && out.in_place_ok) continue;
     io::FileId o;
     if (out.path.empty() || !io::file_id(out.path, o)) continue;  // not there: no input
     for (const std::string& in : inputs) {
       io::FileId i;
       if (!io::file_id(in, i) || !(i == o)) continue;
       throw UsageError("input file is output file: " + out.option + " '" + out.path +
-                       "' would replace the input '" + in +
-                       "'; write it elsewhere, or give --in-place to replace the input once "
-                       "the run has succeeded");
+                       "' would replace the input '" + in + "'; write it elsewhere" +
+                       (out.in_place_ok ? ", or give --in-place to replace the input once the "
+                                          "run has succeeded"
+                                        : ""));
     }
   }
 }

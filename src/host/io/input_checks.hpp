@@ -19,10 +19,13 @@ void check_inputs_distinct(const std::vector<std::string>& inputs);
 struct NamedOutput {
   std::string path;
   std::string option;  ///< "--write-deduped", "--output-dir", ...
+  /// --in-place lets this output (the rewritten corpus) replace an input; no other output.
+  bool in_place_ok = false;
 };
 
-/// @throw UsageError ("input file is output file") when an output is one of the inputs, unless
-/// `in_place`: the input would be replaced by the output.
+/// @throw UsageError ("input file is output file") naming both when an output is one of the
+/// inputs. With `in_place` the outputs marked in_place_ok may replace an input; every other
+/// output is still checked.
 void check_outputs_not_inputs(const std::vector<std::string>& inputs,
                               const std::vector<NamedOutput>& outputs, bool in_place);
 
