@@ -21,6 +21,12 @@ does not):
                  loop, on a prefix (it runs at ~1-3 MB/s), for each scheme S: the same-scheme
                  peer of `dupscan --scheme S`.
   datasketch-sig S  datasketch signatures alone on pre-tokenized shingles, each scheme.
+  dupscan-py     the dupscan Python package (pip install .) in a process of its own like the
+                 peers: dupscan.dedup(list of texts) and dupscan.signatures(texts), default
+                 scheme, on the prefix, the texts in memory as the peers' are, 1 thread, best of
+                 3. The fair comparison with the Python peers (same input, same process model,
+                 no JSONL read or output files); left out, with a message, when the package is
+                 not installed in the Python that runs the peers.
   rensa          R-MinHash + RMinHashLSH one-shot flags on pre-tokenized shingles, timed as rensa's
                  own benchmark times it (tokenizing not counted); rensa-rho likewise with its
                  rho sketch; rensa-sig its signatures alone. Best of 3 runs each (their first
@@ -403,13 +409,20 @@ def main():
                  "note": "prefix, OPH signatures + band keys of normalized text, 1 thread"})
 
     peer_rows = {}
-    for engine, scheme in ([("datasketch", s) for s in SCHEMES] +
-                           [("rensa", None), ("rensa-rho", None), ("rensa-sig", None)]):
+    engines = ([("datasketch", s) for s in SCHEMES] +
+               [("rensa", None), ("rensa-rho", None), ("rensa-sig", None)])
+    have_package = subprocess.run([py, "-c", "import dupscan"], capture_output=True).returncode == 0
+    if have_package:
+        engines += [("dupscan-py", DEFAULT_SCHEME), ("dupscan-py-sig", DEFAULT_SCHEME)]
+    else:
+        print("the dupscan package is not installed in %s (pip install .): no dupscan-py rows"
+              % py, file=sys.stderr)
+    for engine, scheme in engines:
         name = "%s %s" % (engine, scheme) if scheme else engine
         kept = os.path.join(args.work, "kept-%s.txt" % name.replace(" ", "-"))
         # rensa takes a fraction of a second on the prefix: best of 3, like dupscan's sketch
         # rows (best of 10); datasketch's runs take seconds and run once.
-        repeat = "3" if engine.startswith("rensa") else "1"
+        repeat = "3" if engine.startswith(("rensa", "dupscan")) else "1"
         cmd = [py, peers, engine, prefix, "--kept", kept, "--bands", str(args.bands), "--rows",
                str(args.rows), "--repeat", repeat]
         if scheme:
@@ -425,11 +438,16 @@ def main():
                         "rensa-rho": "prefix, rho sketch + one-shot LSH (tokens not timed), "
                                      "best of 3",
                         "rensa-sig": "prefix, R-MinHash signatures of prepared tokens, "
-                                     "best of 3"}[engine]}
+                                     "best of 3",
+                        "dupscan-py": "prefix, dupscan.dedup(list of str) in process, verified, "
+                                      "1 thread, best of 3",
+                        "dupscan-py-sig": "prefix, dupscan.signatures(list of str), shingling "
+                                          "included, 1 thread, best of 3"}[engine]}
         for k in ("tokenize_seconds", "cpu_seconds", "tokenize_cpu_seconds"):
             if k in r:
                 row[k] = r[k]
-        if os.path.exists(kept) and (name == "datasketch " + DEFAULT_SCHEME or engine == "rensa"):
+        if os.path.exists(kept) and (name == "datasketch " + DEFAULT_SCHEME or
+                                     engine in ("rensa", "dupscan-py")):
             row["kept_ids"] = kept
         rows.append(row)
         peer_rows[name] = row
@@ -545,6 +563,23 @@ def main():
     ratios["fast_dedup_1thread_vs_rensa_with_tokenizing_cpu_time"] = (
         per_cpu("dupscan --sketch fast --threads 1") / (by["rensa"]["mb"] / (
             by["rensa"]["cpu_seconds"] + by["rensa"]["tokenize_cpu_seconds"])))
+    package = "dupscan-py %s" % DEFAULT_SCHEME
+    if package in by:
+        # The package in process against the peers in process, on the same prefix.
+        py_one = by[package]["mb_per_s"]
+        ratios.update({
+            "package_dedup_vs_datasketch_loop_%s" % DEFAULT_SCHEME: py_one / by[dd]["mb_per_s"],
+            "package_dedup_vs_rensa_as_benchmarked": py_one / by["rensa"]["mb_per_s"],
+            "package_dedup_vs_rensa_with_tokenizing": py_one / rensa_tok,
+            "package_signatures_vs_rensa_rminhash":
+            by["dupscan-py-sig %s" % DEFAULT_SCHEME]["shingles_per_s"]
+            / by["rensa-sig"]["shingles_per_s"],
+            "package_dedup_vs_cli_prefix_1thread": py_one
+            / by["dupscan --threads 1 (prefix)"]["mb_per_s"],
+        })
+        with open(peer_rows[package]["kept_ids"]) as f:
+            agreement["kept_jaccard_package_vs_cli"] = jaccard(dupscan_kept,
+                                                               {l.strip() for l in f})
     targets = [
         ("whole dedup, default scheme, vs datasketch's loop, its default scheme",
          "dedup_1thread_%s_vs_datasketch_loop_%s" % (DEFAULT_SCHEME, DEFAULT_SCHEME), 100.0),

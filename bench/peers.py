@@ -21,6 +21,12 @@ ENGINE:
   rensa-rho        the same with digest_matrix_from_token_sets_rho(probes=4), the sketch rensa's
                    benchmark uses when it exists.
   rensa-sig        R-MinHash signatures alone (digest_matrix_from_token_sets).
+  dupscan-py       the dupscan package in this process, as the peers run: dupscan.dedup(texts,
+                   scheme=--scheme) on the list of texts already in memory (normalize, shingle,
+                   MinHash, LSH with --bands x --rows, exact verification, clusters), 1 thread,
+                   best of --repeat.
+  dupscan-py-sig   dupscan.signatures(texts, scheme=--scheme) on the list, 1 thread: its texts
+                   are normalized and shingled inside (the peers' shingles are prepared).
   janitor          lm-eval's Janitor 13-gram contamination check, re-implemented in Python (the
                    lm_eval package pulls torch): --eval names the benchmark JSONL,
                    --eval-field its field (a+b: joined by a newline).
@@ -178,6 +184,29 @@ def run_rensa_sig(texts, args):
 # CPU seconds (time.process_time) of what an engine timed, reported beside the wall seconds.
 CPU = {}
 
+
+def run_dupscan_py(texts, args, signatures_only):
+    import dupscan
+    n = sum(len(shingles(t)) for t in texts)  # for shingles/s, as the peers count them
+    seconds, kept = None, None
+    for _ in range(args.repeat):  # best of --repeat, as for rensa
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        if signatures_only:
+            dupscan.signatures(texts, num_perm=args.num_perm, seed=args.seed, scheme=args.scheme,
+                               threads=1, backend="cpu")
+        else:
+            r = dupscan.dedup(texts, num_perm=args.num_perm, seed=args.seed, scheme=args.scheme,
+                              bands=args.bands, rows=args.rows, threshold=args.threshold,
+                              threads=1, backend="cpu")
+        dt = time.perf_counter() - t0
+        if seconds is None or dt < seconds:
+            CPU["cpu_seconds"] = time.process_time() - c0
+        seconds = dt if seconds is None else min(seconds, dt)
+        if not signatures_only:
+            kept = [i for i, k in enumerate(r.keep) if k]
+    return seconds, kept, n
+
 JANITOR_TABLE = None
 
 
@@ -245,7 +274,8 @@ def dump_signatures(texts, ids, args):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("engine", choices=["datasketch", "datasketch-sig", "rensa", "rensa-rho",
-                                       "rensa-sig", "dump", "janitor"])
+                                       "rensa-sig", "dupscan-py", "dupscan-py-sig", "dump",
+                                       "janitor"])
     ap.add_argument("corpus")
     ap.add_argument("--kept")
     ap.add_argument("--num-perm", type=int, default=128)
@@ -286,6 +316,8 @@ def main():
     elif args.engine in ("rensa", "rensa-rho"):
         seconds, kept, n, t_tok, flagged = run_rensa(texts, args, rho=args.engine == "rensa-rho")
         extra = {"tokenize_seconds": t_tok, "flagged": flagged}
+    elif args.engine in ("dupscan-py", "dupscan-py-sig"):
+        seconds, kept, n = run_dupscan_py(texts, args, args.engine == "dupscan-py-sig")
     else:
         seconds, kept, n = run_rensa_sig(texts, args)
     result.update({"seconds": seconds, "shingles": n, **extra, **CPU})
