@@ -125,6 +125,25 @@ def _settings(**kw: Any) -> Dict[str, Any]:
     return {k: v for k, v in kw.items() if v is not None}
 
 
+# The command line's option for each parameter that an index fixes (adopt_index_parameters).
+_INDEX_OPTIONS = {
+    "text": "--text-field", "id": "--id-field", "format": "--format", "sketch": "--sketch",
+    "scheme": "--scheme", "num_perm": "--num-perm", "seed": "--seed", "shingle": "--shingle",
+    "threshold": "--threshold", "bands": "--bands", "rows": "--rows",
+}
+
+
+def _given_options(function: Any, values: Dict[str, Any]) -> List[str]:
+    """The options set on purpose: the parameters of ``function`` whose value is not its default."""
+    import inspect
+
+    given = []
+    for name, p in inspect.signature(function).parameters.items():
+        if name in _INDEX_OPTIONS and values[name] != p.default:
+            given.append(_INDEX_OPTIONS[name])
+    return given
+
+
 def _check_types(**kw: Any) -> None:
     """TypeError for a setting of the wrong type (before the core sees it)."""
     kinds = {
@@ -274,8 +293,9 @@ def dedup(
             "<file>:<line>" (files).
         threshold: Jaccard similarity at or above which two documents are near duplicates.
         num_perm: MinHash permutations K.
-        scheme: datasketch's MinHash permutation scheme ("affine32", "affine64", "legacy"),
-            when this build has ``--scheme``; None: the command line's default.
+        scheme: datasketch's MinHash permutation scheme (``--scheme``): "affine32"
+            (datasketch's current MinHash), "affine64" or "legacy" (datasketch before 1.6);
+            None: "affine32", or the index's with ``against``.
         sketch: "compat" (datasketch's MinHash) or "fast" (one-permutation hashing).
         shingle: "word:N" or "char:N".
         keep: which member of a cluster stays: "first" (in input order) or "longest".
@@ -285,7 +305,8 @@ def dedup(
         progress: print the stage and counts on stderr while it runs.
         seed, bands, rows, format, max_skipped, strict: as the command line's options.
         against: an ``Index`` of earlier documents: duplicates of indexed documents are removed,
-            the indexed ones kept.
+            the indexed ones kept. Parameters left at their defaults are the index's (as
+            ``dupscan dedup --against`` does with options left out); those set must match it.
 
     Returns:
         DedupResult (``.keep``, ``.duplicates``, ``.clusters``, ``.report``).
@@ -311,6 +332,8 @@ def dedup(
         max_skipped=float(max_skipped), strict=strict,
         against=against.path if against is not None else None,
     )
+    if against is not None:
+        settings["given"] = _given_options(dedup, locals())
     out = _dupscan.dedup(settings, paths, tables, progress)
     _warn(out[4])
     return DedupResult(*out)
@@ -419,6 +442,7 @@ class Index:
         id: str = "id",
         threshold: float = 0.8,
         num_perm: int = 128,
+        scheme: str = "affine32",
         sketch: str = "compat",
         shingle: str = "word:5",
         seed: int = 1,
@@ -426,11 +450,13 @@ class Index:
         threads: Optional[int] = None,
         progress: bool = False,
     ) -> "Index":
-        """Builds an index of ``files`` at ``path`` (``force``: replacing one there)."""
-        _check_types(text=text, id=id, threshold=threshold, num_perm=num_perm, sketch=sketch,
-                     shingle=shingle, seed=seed, threads=threads)
+        """Builds an index of ``files`` at ``path`` (``force``: replacing one there), with
+        the parameters of ``dupscan index build`` (``scheme``: the compat sketch's)."""
+        _check_types(text=text, id=id, threshold=threshold, num_perm=num_perm, scheme=scheme,
+                     sketch=sketch, shingle=shingle, seed=seed, threads=threads)
         settings = _settings(text=text, id=id, threshold=float(threshold), num_perm=num_perm,
-                             sketch=sketch, shingle=shingle, seed=seed, threads=threads)
+                             scheme=scheme, sketch=sketch, shingle=shingle, seed=seed,
+                             threads=threads)
         out = _dupscan.index(settings, cls._files(files), "rebuild" if force else "build",
                              _os.fsdecode(path), progress)
         _warn(out[3])

@@ -36,7 +36,7 @@ def cli_corpus(tmp_path_factory):
 def test_table_equals_cli(corpus_table, cli_corpus, tmp_path):
     r = dupscan.dedup(corpus_table, text="text", id="id", threads=2)
     assert_same(r, *cli_corpus)
-    assert r.duplicates.num_rows == 527  # as the README says of this corpus
+    assert r.duplicates.num_rows == 530  # as the README says of this corpus
     # keep: one flag per row, False exactly for the removed ids.
     removed = set(r.duplicates.column("id").to_pylist())
     ids = corpus_table.column("id").to_pylist()
@@ -83,6 +83,30 @@ def test_parquet_default_ids_and_deduped_copy(corpus_table, tmp_path):
     assert kept.equals(table.filter(pa.array(mask)))
 
 
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_report_page_of_a_parquet_run_shows_its_texts(corpus_table, with_ids, tmp_path):
+    # --html (and dupscan report) read the documents again from the Parquet file, by row.
+    table = corpus_table.slice(0, 3000)
+    if not with_ids:
+        table = table.drop_columns(["id"])
+    path = tmp_path / "c.parquet"
+    pq.write_table(table, path, row_group_size=1000)
+    out = tmp_path / "out"
+    run_cli("dedup", str(path), "-o", str(out), "-q", "--html")
+    dups = read_jsonl(str(out / "duplicates.jsonl"))
+    assert dups
+    page = (out / "report.html").read_text(encoding="utf-8")
+    texts = dict(zip([str(i) for i in range(table.num_rows)], table.column("text").to_pylist()))
+    if with_ids:
+        texts = dict(zip(table.column("id").to_pylist(), table.column("text").to_pylist()))
+        first = texts[dups[0]["id"]]
+    else:
+        first = texts[dups[0]["id"].rsplit(":", 1)[1]]
+    # The page holds the texts as JSON strings: the duplicate's text begins there.
+    assert json.dumps(first[:40], ensure_ascii=False)[1:-1] in page
+    assert "shown without text" not in page
+
+
 def test_dataset_equals_cli(gsm8k_records, tmp_path):
     datasets = pytest.importorskip("datasets")
     ds = datasets.Dataset.from_dict(
@@ -93,7 +117,10 @@ def test_dataset_equals_cli(gsm8k_records, tmp_path):
                                "--threshold", "0.5")
     r = dupscan.dedup(ds, text="question", id="id", threshold=0.5, threads=2)
     assert_same(r, dups, clusters)
-    assert r.duplicates.num_rows >= 4  # GSM8K's own near duplicates (examples/README.md)
+    # GSM8K's own near duplicates (examples/README.md): the pair at Jaccard 0.93 among them.
+    pairs = set(zip(r.duplicates.column("id").to_pylist(),
+                    r.duplicates.column("duplicate_of").to_pylist()))
+    assert (6691, 2483) in pairs
     # A selected (index-mapped) dataset is read in its own row order: reversed, the same
     # clusters (each now keeps its last member) and the ids of the rows as they come.
     sub = ds.select(range(len(ds) - 1, -1, -1))
@@ -210,3 +237,38 @@ def test_index_against(corpus_table, tmp_path):
     dups, clusters = cli_dedup([str(second)], tmp_path / "cli", "--against", str(tmp_path / "idx"))
     assert_same(r, dups, clusters)
     assert r.duplicates.num_rows > 0
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "affine64", "legacy"])
+def test_each_scheme_equals_cli(corpus_table, scheme, tmp_path):
+    dups, clusters = cli_dedup([CORPUS], tmp_path / "cli", "--scheme", scheme)
+    r = dupscan.dedup(corpus_table, id="id", scheme=scheme, threads=2)
+    assert_same(r, dups, clusters)
+    assert r.report["parameters"]["scheme"] == scheme
+
+
+def test_scheme_is_checked():
+    with pytest.raises(ValueError, match=r"--scheme: 'affine16' not in \{affine32, affine64, legacy\}"):
+        dupscan.dedup(["a b c d e"], scheme="affine16")
+    with pytest.raises(TypeError):
+        dupscan.dedup(["a b c d e"], scheme=32)
+
+
+def test_index_parameters_are_adopted(corpus_table, tmp_path):
+    # An index of the legacy scheme at 0.7 with another text field name: dedup(against=...)
+    # takes them all from the index, as the command line does when the options are left out.
+    rows = [{"key": r["id"], "body": r["text"]} for r in corpus_table.slice(0, 6000).to_pylist()]
+    first = write_jsonl(tmp_path / "first.jsonl", rows)
+    idx = dupscan.Index.build(tmp_path / "idx", first, text="body", id="key", scheme="legacy",
+                              threshold=0.7)
+    assert idx.manifest["parameters"]["scheme"] == "legacy"
+    rest = [{"key": r["id"], "body": r["text"]} for r in corpus_table.slice(6000).to_pylist()]
+    second = write_jsonl(tmp_path / "second.jsonl", rest)
+    r = dupscan.dedup(second, against=idx, threads=2)
+    dups, clusters = cli_dedup([str(second)], tmp_path / "cli", "--against", str(tmp_path / "idx"))
+    assert_same(r, dups, clusters)
+    assert r.report["parameters"]["scheme"] == "legacy"
+    assert r.duplicates.num_rows > 0
+    # A parameter set on purpose must match the index.
+    with pytest.raises(ValueError, match=r"--scheme affine64 \(the index: legacy\)"):
+        dupscan.dedup(second, against=idx, scheme="affine64")

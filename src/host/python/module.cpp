@@ -69,9 +69,10 @@ DedupConfig dedup_config(const nb::dict& d) {
     member("--format", s, {"jsonl", "text"});
     c.format = parse_input_format(s);
   }
-  if (d.contains("scheme") && !d["scheme"].is_none() && !d.contains("scheme_for_signatures")) {
-    // DedupConfig has no scheme yet (dedup sketches with make_permutations' default).
-    throw UsageError("scheme: this dupscan's dedup has no --scheme yet");
+  if (get(d, "scheme", s)) {
+    const auto scheme = parse_scheme(s);
+    if (!scheme) throw UsageError("--scheme: '" + s + "' not in {affine32, affine64, legacy}");
+    c.scheme = *scheme;
   }
   get(d, "threshold", c.threshold);
   get(d, "num_perm", c.num_perm);
@@ -247,6 +248,10 @@ nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
   DedupConfig cfg = dedup_config(settings);
   cfg.inputs = paths;
   cfg.tables = tables;
+  // With an index: the parameters left at their defaults are the index's (as on the command line).
+  if (settings.contains("given")) {
+    adopt_index_parameters(cfg, nb::cast<std::vector<std::string>>(settings["given"]));
+  }
   DedupOutputs out;
   Live live;
   const DedupObserver obs = observer_of(live);
