@@ -6,15 +6,12 @@ import pyarrow as pa
 import pytest
 
 import dupscan
-from conftest import CORPUS, SHARED, run_cli
+from conftest import CORPUS, run_cli, shared_file
 
 
 @pytest.fixture(scope="module")
 def gsm8k_test():
-    path = os.path.join(SHARED, "gsm8k_test.jsonl")
-    if not os.path.exists(path):
-        pytest.skip(f"{path} is not there")
-    return path
+    return shared_file("gsm8k_test.jsonl")
 
 
 def cli_contam(train, bench, out):
