@@ -29,6 +29,11 @@ def test_contam_equals_cli(corpus_table, gsm8k_test, tmp_path):
                            threads=2)
         assert r.contamination_jsonl == want
         assert r.examples.to_pylist() == [json.loads(line) for line in want.splitlines()]
+        # Types from the file's layout, not from the rows (coverage 0 or 1 stays a float).
+        assert r.examples.schema.field("coverage").type == pa.float64()
+        assert r.examples.schema.field("id").type == pa.string()  # "<file>:<line>"
+        matches = r.examples.schema.field("matches").type.value_type
+        assert matches.field("train_id").type == pa.string()  # the corpus's string ids
         assert r.benchmarks.column("name").to_pylist() == ["gsm8k"]
 
 
