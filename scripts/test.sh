@@ -2,8 +2,9 @@
 # README command 2 (and CI's): installs the dependencies, builds dupscan with its tests, checks the
 # formatting and runs the whole test suite, then builds the Python package (pip install .) and runs
 # its tests (pytest tests/python). Tests labelled `gpu` run too; without a usable GPU they
-# report themselves skipped, with the reason; the MPI and Chromium tests may not skip
-# (DUPSCAN_MPI_REQUIRED, DUPSCAN_CHROMIUM_REQUIRED).
+# report themselves skipped, with the reason; the MPI and Chromium tests, and the Python tests
+# of ../shared/data, may not skip (DUPSCAN_MPI_REQUIRED, DUPSCAN_CHROMIUM_REQUIRED,
+# DUPSCAN_DATA_REQUIRED).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/install-deps.sh"
@@ -24,4 +25,7 @@ ctest --output-on-failure -j "$(nproc)"
 cd "$here"
 "$here/.venv/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation \
   -C cmake.define.DUPSCAN_CUDA=OFF "$here"
-HF_HUB_OFFLINE=1 "$here/.venv/bin/python" -m pytest -q -p no:cacheprovider "$here/tests/python"
+# The tests that read ../shared/data (GSM8K) must run, not skip (DUPSCAN_DATA_REQUIRED=0 lets
+# them skip where that directory is absent); -rs lists any skip with its reason.
+DUPSCAN_DATA_REQUIRED=${DUPSCAN_DATA_REQUIRED:-1} HF_HUB_OFFLINE=1 \
+  "$here/.venv/bin/python" -m pytest -q -rs -p no:cacheprovider "$here/tests/python"

@@ -1,10 +1,13 @@
 """dupscan from Python: near-duplicate documents and benchmark contamination in LLM training data.
 
 The C++ core does the work (MinHash + LSH, every candidate pair verified by exact Jaccard); this
-package hands it your data without copying the text: pyarrow tables and arrays, Hugging Face
-``datasets.Dataset``, polars and DuckDB results (anything with ``__arrow_c_stream__`` or
-``__arrow_c_array__``), pandas Series and DataFrames, lists of strings, and file paths (JSON
-Lines, ``.gz``, ``.zst``, Parquet).
+package hands it your data. Arrow data is read in place, without copying the text: pyarrow
+tables and arrays, Hugging Face ``datasets.Dataset`` (a selected or shuffled one: a copy of its
+rows, in its order), polars and DuckDB results (anything with ``__arrow_c_stream__`` or
+``__arrow_c_array__``). pandas Series and DataFrames go through ``pyarrow.Array.from_pandas``
+(no copy for pandas 3's Arrow-backed strings, a copy for object columns); a list of str is
+copied into one Arrow array. File paths (JSON Lines, ``.gz``, ``.zst``, Parquet) are read by the
+core as the command line reads them.
 
     >>> import dupscan, numpy as np
     >>> keep = dupscan.dedup(ds, text="text").keep
@@ -16,9 +19,9 @@ line's message; unreadable input raises ``dupscan.InputError`` naming the file, 
 """
 from __future__ import annotations
 
-import io as _io
 import json as _json
 import os as _os
+import secrets as _secrets
 import shutil as _shutil
 import tempfile as _tempfile
 import warnings as _warnings
@@ -26,7 +29,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as _np
 import pyarrow as _pa  # loads libarrow and libparquet before the module that links them
-import pyarrow.json as _pa_json
 
 from . import _dupscan
 
@@ -72,6 +74,18 @@ def _is_path(x: Any) -> bool:
     return isinstance(x, (str, bytes, _os.PathLike))
 
 
+def _path(x: Any) -> str:
+    """A path as the core takes it; "-" (the command line's stdin) is refused: in memory there is
+    no spool directory for it, and Python's stdin is data to read, not a file to name."""
+    p = _os.fsdecode(x)
+    if p == "-":
+        raise ValueError(
+            "dupscan: stdin ('-') is not an input from Python; pass a path or data "
+            "(sys.stdin.read().splitlines() for its lines)"
+        )
+    return p
+
+
 def _hf_table(data: Any) -> Optional[_pa.Table]:
     """The Arrow table of a Hugging Face ``datasets.Dataset`` (rows in the dataset's order)."""
     if type(data).__module__.split(".")[0] != "datasets" or not hasattr(data, "with_format"):
@@ -86,11 +100,11 @@ def _hf_table(data: Any) -> Optional[_pa.Table]:
 def _inputs(data: Any, what: str = "data") -> Tuple[List[str], list]:
     """(paths, tables) for the core: files are read by it, tables handed over in place."""
     if _is_path(data):
-        return [_os.fsdecode(data)], []
+        return [_path(data)], []
     if isinstance(data, (list, tuple)) and data and all(
         isinstance(x, _os.PathLike) for x in data
     ):
-        return [_os.fsdecode(x) for x in data], []
+        return [_path(x) for x in data], []
     table = _hf_table(data)
     if table is not None:
         return [], [_dupscan.table_from_stream(table.__arrow_c_stream__(), "<dataset>")]
@@ -182,21 +196,169 @@ def _type_name(t: Any) -> str:
     return t.__name__
 
 
-def _read_jsonl(data: bytes, columns: Sequence[str]) -> _pa.Table:
-    if not data:
-        return _pa.table({c: _pa.array([], _pa.null()) for c in columns})
+# The columns of the result files, with their types: an Arrow type, the name of a group of ids
+# (one type for all ids of a group, the type they have in the JSON), [spec] for a list, {name:
+# spec} for a struct. A column not named here is typed by pyarrow from its Python values.
+_DUPLICATES = {
+    "id": "id",
+    "duplicate_of": "id",
+    "cluster": _pa.int64(),
+    "kind": _pa.string(),
+    "jaccard": _pa.float64(),
+}
+_CLUSTERS = {"cluster": _pa.int64(), "kept": "id", "members": ["id"]}
+_CONTAMINATION = {
+    "benchmark": _pa.string(),
+    "id": "id",
+    "words": _pa.int64(),
+    "judged": _pa.bool_(),
+    "dirty": _pa.bool_(),
+    "coverage": _pa.float64(),
+    "longest_match": _pa.int64(),
+    "train_docs": _pa.int64(),
+    "matches": [
+        {
+            "train_id": "train_id",
+            "train_offset": _pa.int64(),
+            "eval_start": _pa.int64(),
+            "eval_end": _pa.int64(),
+            "ngrams": _pa.int64(),
+        }
+    ],
+    "more_matches": _pa.int64(),
+    "near_duplicates": [{"train_id": "train_id", "jaccard": _pa.float64()}],
+}
+_JSON = _pa.json_(_pa.string())
+
+
+def _walk_ids(value: Any, spec: Any, found: Dict[str, list]) -> None:
+    """Collects the ids in ``value`` (of type ``spec``) into found[group]."""
+    if value is None:
+        return
+    if isinstance(spec, str):
+        found.setdefault(spec, []).append(value)
+    elif isinstance(spec, list) and isinstance(value, list):
+        for v in value:
+            _walk_ids(v, spec[0], found)
+    elif isinstance(spec, dict) and isinstance(value, dict):
+        for k, sub in spec.items():
+            _walk_ids(value.get(k), sub, found)
+
+
+def _id_type(values: list) -> _pa.DataType:
+    """The Arrow type of a group of ids: the JSON type they all have (string, integer, number,
+    boolean); ids of mixed or composite JSON types are ``pyarrow.json_()`` values (each id's JSON
+    text, marked as JSON). A group without ids is of type null."""
+    kinds = {type(v) for v in values}
+    if not kinds:
+        return _pa.null()
+    if kinds == {str}:
+        return _pa.string()
+    if kinds == {bool}:
+        return _pa.bool_()
+    if kinds == {int}:
+        if all(-(1 << 63) <= v < (1 << 63) for v in values):
+            return _pa.int64()
+        if all(0 <= v < (1 << 64) for v in values):
+            return _pa.uint64()
+    elif kinds == {float}:
+        return _pa.float64()
+    return _JSON
+
+
+def _arrow_type(spec: Any, ids: Dict[str, _pa.DataType], storage: bool) -> _pa.DataType:
+    """The Arrow type of ``spec`` (``storage``: JSON ids as their string storage)."""
+    if isinstance(spec, str):
+        t = ids.get(spec, _pa.null())
+        return t.storage_type if storage and t == _JSON else t
+    if isinstance(spec, list):
+        return _pa.list_(_arrow_type(spec[0], ids, storage))
+    if isinstance(spec, dict):
+        return _pa.struct([(k, _arrow_type(v, ids, storage)) for k, v in spec.items()])
+    return spec
+
+
+def _json_ids(value: Any, spec: Any, ids: Dict[str, _pa.DataType]) -> Any:
+    """``value`` with the ids of JSON-typed groups as their JSON text."""
+    if value is None:
+        return None
+    if isinstance(spec, str):
+        return _json.dumps(value, ensure_ascii=False) if ids.get(spec) == _JSON else value
+    if isinstance(spec, list) and isinstance(value, list):
+        return [_json_ids(v, spec[0], ids) for v in value]
+    if isinstance(spec, dict) and isinstance(value, dict):
+        return {k: _json_ids(value.get(k), sub, ids) for k, sub in spec.items()}
+    return value
+
+
+def _read_jsonl(data: bytes, spec: Dict[str, Any]) -> _pa.Table:
+    """A result file (JSON Lines) as a table whose column types follow ``spec``, not the data:
+    the same columns and types for any rows (ids keep their JSON type; see ``_id_type``)."""
+    rows = [_json.loads(line) for line in data.splitlines() if line.strip()]
+    names = list(spec)
+    for r in rows:
+        for k in r:
+            if k not in spec and k not in names:
+                names.append(k)
+    found: Dict[str, list] = {}
+    for r in rows:
+        for k, sub in spec.items():
+            _walk_ids(r.get(k), sub, found)
+    groups = {g for sub in spec.values() for g in _groups(sub)}
+    ids = {g: _id_type(found.get(g, [])) for g in groups}
+    columns = []
+    for name in names:
+        if name not in spec:
+            columns.append(_pa.array([r.get(name) for r in rows]))
+            continue
+        sub = spec[name]
+        values = [_json_ids(r.get(name), sub, ids) for r in rows]
+        array = _pa.array(values, type=_arrow_type(sub, ids, storage=True))
+        final = _arrow_type(sub, ids, storage=False)
+        if array.type != final:
+            array = (
+                _pa.ExtensionArray.from_storage(final, array) if final == _JSON
+                else array.cast(final)
+            )
+        columns.append(array)
+    return _pa.Table.from_arrays(columns, names=names)
+
+
+def _groups(spec: Any) -> List[str]:
+    if isinstance(spec, str):
+        return [spec]
+    if isinstance(spec, list):
+        return _groups(spec[0])
+    if isinstance(spec, dict):
+        return [g for sub in spec.values() for g in _groups(sub)]
+    return []
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    """Writes ``path`` through a temporary file beside it, renamed into place once complete: a
+    reader sees the old file or the new one, never a part (the command line's io::AtomicFile)."""
+    directory, base = _os.path.split(path)
+    for _ in range(100):
+        tmp = _os.path.join(directory, f".{base}.{_os.getpid()}.{_secrets.token_hex(4)}.tmp")
+        try:  # mode 0666 less the umask, as open() would create the file
+            fd = _os.open(tmp, _os.O_WRONLY | _os.O_CREAT | _os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(f"dupscan: no free temporary name for {path!r}")
     try:
-        return _pa_json.read_json(_io.BytesIO(data))
-    except _pa.ArrowInvalid:
-        # Ids of several JSON types (numbers and strings): each id as its JSON text.
-        rows = [_json.loads(line) for line in data.splitlines()]
-        for r in rows:
-            for k in ("id", "duplicate_of", "kept"):
-                if k in r:
-                    r[k] = _json.dumps(r[k])
-            if "members" in r:
-                r["members"] = [_json.dumps(m) for m in r["members"]]
-        return _pa.Table.from_pylist(rows)
+        with _os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            _os.fsync(f.fileno())
+        _os.replace(tmp, path)
+    except BaseException:
+        try:
+            _os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _warn(messages: List[str]) -> None:
@@ -219,6 +381,11 @@ class DedupResult:
         clusters: pyarrow Table, one row per cluster of two or more documents, with the columns
             of ``clusters.jsonl``: cluster, kept, members.
         report: dict, the ``report.json`` of the run (parameters, counts, timings).
+
+    The tables' column types are fixed, not guessed from the rows: ids have the JSON type they
+    have in the files (string ids stay strings, integer ids int64), or ``pyarrow.json_()``
+    (each id's JSON text) when ids of several JSON types are mixed; cluster int64, jaccard
+    float64. Without ids (nothing found) the id columns are of type null.
         warnings: the skipped-record warnings (also issued with ``warnings.warn``).
 
     Ids are the id column's values (``id=``) or else the row numbers (tables, lists) or
@@ -231,8 +398,8 @@ class DedupResult:
         self.duplicates_jsonl = duplicates
         self.clusters_jsonl = clusters
         self.report_json = report
-        self.duplicates = _read_jsonl(duplicates, ["id", "duplicate_of", "cluster", "kind", "jaccard"])
-        self.clusters = _read_jsonl(clusters, ["cluster", "kept", "members"])
+        self.duplicates = _read_jsonl(duplicates, _DUPLICATES)
+        self.clusters = _read_jsonl(clusters, _CLUSTERS)
         self.report = _json.loads(report)
         self.warnings = list(warnings)
 
@@ -245,8 +412,7 @@ class DedupResult:
             ("clusters.jsonl", self.clusters_jsonl),
             ("report.json", self.report_json),
         ):
-            with open(_os.path.join(output_dir, name), "wb") as f:
-                f.write(data)
+            _write_atomic(_os.path.join(output_dir, name), data)
 
     def __repr__(self) -> str:
         c = self.report.get("counts", {})
@@ -293,9 +459,10 @@ def dedup(
             "<file>:<line>" (files).
         threshold: Jaccard similarity at or above which two documents are near duplicates.
         num_perm: MinHash permutations K.
-        scheme: datasketch's MinHash permutation scheme (``--scheme``): "affine32"
-            (datasketch's current MinHash), "affine64" or "legacy" (datasketch before 1.6);
-            None: "affine32", or the index's with ``against``.
+        scheme: datasketch's MinHash permutation scheme of the compat sketch (``--scheme``):
+            "affine32" (datasketch 2's default), "affine64" or "legacy" (datasketch before
+            2.0); None: "affine32", or the index's with ``against``. Given with sketch="fast"
+            (which has no permutations) it is a ValueError, as on the command line.
         sketch: "compat" (datasketch's MinHash) or "fast" (one-permutation hashing).
         shingle: "word:N" or "char:N".
         keep: which member of a cluster stays: "first" (in input order) or "longest".
@@ -361,7 +528,7 @@ def signatures(
     *,
     num_perm: int = 128,
     seed: int = 1,
-    scheme: str = "affine32",
+    scheme: Optional[str] = None,
     sketch: str = "compat",
     shingle: str = "word:5",
     text: str = "text",
@@ -374,8 +541,8 @@ def signatures(
     Each text is normalized and cut into shingles as ``dedup`` does; row i equals datasketch's
     ``MinHash(num_perm, seed, scheme=scheme, hashfunc=h)`` updated with text i's shingles
     (UTF-8), ``.hashvalues``, where h is the low 32 bits of XXH64 for affine32 and legacy and
-    the full XXH64 for affine64. A text without shingles (empty after normalization) has every
-    value at the maximum.
+    the full XXH64 for affine64 (scheme None: affine32; the fast sketch takes no scheme). A text
+    without shingles (empty after normalization) has every value at the maximum.
     """
     sig, _, _ = _sketch(texts, text, num_perm, seed, scheme, sketch, shingle, 0.8, None, None,
                         backend, threads)
@@ -390,7 +557,7 @@ def band_keys(
     bands: Optional[int] = None,
     rows: Optional[int] = None,
     seed: int = 1,
-    scheme: str = "affine32",
+    scheme: Optional[str] = None,
     sketch: str = "compat",
     shingle: str = "word:5",
     text: str = "text",
@@ -427,9 +594,9 @@ class Index:
     @staticmethod
     def _files(files: Any) -> List[str]:
         if _is_path(files):
-            return [_os.fsdecode(files)]
+            return [_path(files)]
         if isinstance(files, (list, tuple)) and all(_is_path(f) for f in files):
-            return [_os.fsdecode(f) for f in files]
+            return [_path(f) for f in files]
         raise TypeError("dupscan.Index: files must be a path or a list of paths")
 
     @classmethod
@@ -502,7 +669,7 @@ class ContamResult:
         with open(_os.path.join(output_dir, "report.json"), "rb") as f:
             self.report_json = f.read()
         self.report = _json.loads(self.report_json)
-        self.examples = _read_jsonl(self.contamination_jsonl, ["benchmark", "id"])
+        self.examples = _read_jsonl(self.contamination_jsonl, _CONTAMINATION)
         self.benchmarks = _pa.Table.from_pylist(self.report.get("benchmarks", []))
         self.warnings = list(warnings)
 
@@ -513,7 +680,7 @@ class ContamResult:
 def _benchmark_file(name: str, data: Any, text: str, id: Optional[str], tmp: str):
     """(path, fields) of a benchmark: a file as given, or data written to a JSONL file."""
     if _is_path(data):
-        return _os.fsdecode(data), text.split("+")
+        return _path(data), text.split("+")
     paths, tables = _inputs(data, f"benchmark {name!r}")
     del tables
     if isinstance(data, (list, tuple)):

@@ -14,6 +14,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
 CORPUS = os.path.join(ROOT, "examples", "corpus.jsonl.gz")
 
+# DUPSCAN_DATA_REQUIRED=1 (scripts/test.sh sets it): a missing ../shared/data fails the tests that
+# read it instead of skipping them.
+DATA_REQUIRED = os.environ.get("DUPSCAN_DATA_REQUIRED", "") not in ("", "0")
+
+
+def shared_file(name):
+    """The path of ../shared/data/NAME; skips the test when it is not there, or fails it under
+    DUPSCAN_DATA_REQUIRED=1."""
+    path = os.path.join(SHARED, name)
+    if not os.path.exists(path):
+        message = f"{path} is not there (../shared/data beside the checkout)"
+        if DATA_REQUIRED:
+            pytest.fail(message + " and DUPSCAN_DATA_REQUIRED is set", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
 # No Hugging Face hub access in any test.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -52,9 +69,7 @@ def gsm8k_records():
     """GSM8K train and test questions from ../shared/data, with an integer id = row number."""
     rows = []
     for name in ("gsm8k_train.jsonl", "gsm8k_test.jsonl"):
-        path = os.path.join(SHARED, name)
-        if not os.path.exists(path):
-            pytest.skip(f"{path} is not there (../shared/data beside the checkout)")
+        path = shared_file(name)
         rows += [{"question": r["question"], "answer": r["answer"]} for r in read_jsonl(path)]
     return [dict(r, id=i) for i, r in enumerate(rows)]
 

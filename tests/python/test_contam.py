@@ -6,15 +6,12 @@ import pyarrow as pa
 import pytest
 
 import dupscan
-from conftest import CORPUS, SHARED, run_cli
+from conftest import CORPUS, run_cli, shared_file
 
 
 @pytest.fixture(scope="module")
 def gsm8k_test():
-    path = os.path.join(SHARED, "gsm8k_test.jsonl")
-    if not os.path.exists(path):
-        pytest.skip(f"{path} is not there")
-    return path
+    return shared_file("gsm8k_test.jsonl")
 
 
 def cli_contam(train, bench, out):
@@ -32,6 +29,11 @@ def test_contam_equals_cli(corpus_table, gsm8k_test, tmp_path):
                            threads=2)
         assert r.contamination_jsonl == want
         assert r.examples.to_pylist() == [json.loads(line) for line in want.splitlines()]
+        # Types from the file's layout, not from the rows (coverage 0 or 1 stays a float).
+        assert r.examples.schema.field("coverage").type == pa.float64()
+        assert r.examples.schema.field("id").type == pa.string()  # "<file>:<line>"
+        matches = r.examples.schema.field("matches").type.value_type
+        assert matches.field("train_id").type == pa.string()  # the corpus's string ids
         assert r.benchmarks.column("name").to_pylist() == ["gsm8k"]
 
 

@@ -3,15 +3,14 @@ band_keys are the spec's (xxh64 of each band's values, seeded by the band)."""
 import importlib.util
 import os
 
+import datasketch
 import numpy as np
 import pyarrow as pa
 import pytest
+import xxhash
 
 import dupscan
 from conftest import ROOT
-
-datasketch = pytest.importorskip("datasketch")
-xxhash = pytest.importorskip("xxhash")
 
 # The specification's second reading (normalization, shingles, band keys) in plain Python.
 _spec = importlib.util.spec_from_file_location("gen_golden", os.path.join(ROOT, "scripts", "gen_golden.py"))

@@ -69,7 +69,8 @@ DedupConfig dedup_config(const nb::dict& d) {
     member("--format", s, {"jsonl", "text"});
     c.format = parse_input_format(s);
   }
-  if (get(d, "scheme", s)) {
+  const bool has_scheme = get(d, "scheme", s);
+  if (has_scheme) {
     const auto scheme = parse_scheme(s);
     if (!scheme) throw UsageError("--scheme: '" + s + "' not in {affine32, affine64, legacy}");
     c.scheme = *scheme;
@@ -80,6 +81,11 @@ DedupConfig dedup_config(const nb::dict& d) {
   if (get(d, "sketch", s)) {
     member("--sketch", s, {"compat", "fast"});
     c.sketch = s == "fast" ? SketchKind::fast : SketchKind::compat;
+  }
+  if (c.sketch == SketchKind::fast && has_scheme) {  // the command line's message (dedup_cmd.cpp)
+    throw UsageError(
+        "--scheme applies to --sketch compat only: the fast sketch has no permutations "
+        "(leave --scheme out, or use --sketch compat)");
   }
   if (get(d, "shingle", s)) c.shingle = ShingleSpec::parse(s);
   if (get(d, "keep", s)) {
@@ -110,6 +116,13 @@ DedupConfig dedup_config(const nb::dict& d) {
   if (has_bands) {
     if (bands < 1) throw UsageError("--bands must be >= 1, got " + std::to_string(bands));
     if (rows < 1) throw UsageError("--rows must be >= 1, got " + std::to_string(rows));
+    // As the command line checks them, before the values are narrowed to 32 bits (a band count
+    // of 2^32 + 1 would otherwise become 1).
+    const long long k = c.num_perm;
+    if (bands > k || rows > k || bands * rows > k) {
+      throw UsageError("--bands x --rows (" + std::to_string(bands) + " x " + std::to_string(rows) +
+                       ") must not exceed --num-perm (" + std::to_string(c.num_perm) + ")");
+    }
     c.lsh = LshParams{static_cast<std::uint32_t>(bands), static_cast<std::uint32_t>(rows)};
   }
   return c;
@@ -149,35 +162,52 @@ void run_released(F&& f, Live* live, bool progress) {
       done = true;
       cv.notify_all();
     });
+    // Nothing may leave this block while the worker is joinable (std::terminate): an error of
+    // this thread (sys.stderr.write raising, say) stops the run, waits for it, and is rethrown.
+    std::exception_ptr own;
     std::string last;
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(m);
-        if (cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; })) break;
-      }
-      nb::gil_scoped_acquire acquire;
-      if (type == nullptr && PyErr_CheckSignals() != 0) {
-        PyErr_Fetch(&type, &value, &trace);  // raised once the run has stopped
-        request_interrupt();
-      }
-      if (progress && live != nullptr) {
-        std::string line;
+    try {
+      for (;;) {
         {
-          std::lock_guard<std::mutex> lock(live->m);
-          if (live->have) {
-            const Progress& p = live->progress;
-            line = std::string("dupscan: ") + p.stage + ": " + std::to_string(p.documents) +
-                   " documents";
-            if (p.total) line += ", " + std::to_string(p.done) + "/" + std::to_string(p.total);
+          std::unique_lock<std::mutex> lock(m);
+          if (cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; })) break;
+        }
+        nb::gil_scoped_acquire acquire;
+        if (type == nullptr && PyErr_CheckSignals() != 0) {
+          PyErr_Fetch(&type, &value, &trace);  // raised once the run has stopped
+          request_interrupt();
+        }
+        if (progress && live != nullptr) {
+          std::string line;
+          {
+            std::lock_guard<std::mutex> lock(live->m);
+            if (live->have) {
+              const Progress& p = live->progress;
+              line = std::string("dupscan: ") + p.stage + ": " + std::to_string(p.documents) +
+                     " documents";
+              if (p.total) line += ", " + std::to_string(p.done) + "/" + std::to_string(p.total);
+            }
+          }
+          if (!line.empty() && line != last) {
+            last = line;
+            nb::module_::import_("sys").attr("stderr").attr("write")("\r" + line + "\x1b[K");
           }
         }
-        if (!line.empty() && line != last) {
-          nb::module_::import_("sys").attr("stderr").attr("write")("\r" + line + "\x1b[K");
-          last = line;
-        }
       }
+    } catch (...) {
+      own = std::current_exception();
+      request_interrupt();
     }
     worker.join();
+    if (own) {
+      nb::gil_scoped_acquire acquire;
+      Py_XDECREF(type);
+      Py_XDECREF(value);
+      Py_XDECREF(trace);
+      type = value = trace = nullptr;
+      clear_interrupt();
+      std::rethrow_exception(own);
+    }
     if (progress && !last.empty()) {
       nb::gil_scoped_acquire acquire;
       nb::module_::import_("sys").attr("stderr").attr("write")("\n");
@@ -314,18 +344,9 @@ std::vector<std::string> contam(const nb::dict& settings, const std::vector<std:
 }
 
 // Signatures and band keys of a table's texts, one row each, in order.
-nb::tuple signatures(const Table& table, const nb::dict& given) {
-  nb::dict settings;
-  for (auto item : given)
-    settings[item.first] = item.second;
-  settings["scheme_for_signatures"] = true;
+nb::tuple signatures(const Table& table, const nb::dict& settings) {
   DedupConfig cfg = dedup_config(settings);
-  std::string scheme_name = "affine32";
-  get(settings, "scheme", scheme_name);
-  const auto scheme = parse_scheme(scheme_name);
-  if (!scheme) {
-    throw UsageError("--scheme: '" + scheme_name + "' not in {affine32, affine64, legacy}");
-  }
+  const Scheme scheme = cfg.scheme;
   DedupConfig check = cfg;
   check.output_dir = "-";
   check.tables = {table};
@@ -333,9 +354,9 @@ nb::tuple signatures(const Table& table, const nb::dict& given) {
   SketchParams params;
   params.kind = cfg.sketch;
   params.shingle = cfg.shingle;
-  params.perms = make_permutations(cfg.num_perm, cfg.seed, *scheme);
+  params.perms = make_permutations(cfg.num_perm, cfg.seed, scheme);
   params.lsh = cfg.resolved_lsh();
-  const bool wide = cfg.sketch == SketchKind::compat && *scheme == Scheme::affine64;
+  const bool wide = cfg.sketch == SketchKind::compat && scheme == Scheme::affine64;
   const std::size_t n = table->rows(), k = cfg.num_perm, bands = params.lsh.bands;
   std::vector<std::uint32_t> sig32(wide ? 0 : n * k);
   std::vector<std::uint64_t> sig64(wide ? n * k : 0), keys(n * bands);
