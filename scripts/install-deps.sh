@@ -12,6 +12,9 @@
 # finds nvcc.
 set -euo pipefail
 
+# The sanitizer runtimes come with the Debian release's default clang (14 on Debian 12); the
+# apt lists name it, and 14 stands when they are not there yet.
+clang_major=$(apt-cache depends clang 2>/dev/null | grep -o ' clang-[0-9]*$' | head -1 | cut -d- -f2)
 packages=(
   build-essential cmake pkg-config python3 python3-venv python3-dev ninja-build
   libxxhash-dev libcli11-dev libgtest-dev libsimdjson-dev zlib1g-dev libzstd-dev
@@ -19,7 +22,7 @@ packages=(
   # dupscan-mpi and its tests (mpirun -np 1/2/4): Open MPI
   libopenmpi-dev openmpi-bin
   # scripts/fuzz.sh: clang's libFuzzer, AddressSanitizer and UBSan runtimes
-  clang libclang-rt-14-dev
+  clang "libclang-rt-${clang_major:-14}-dev"
   # the tests of `dupscan report` render its page in headless Chromium (24 packages, 124 MB to
   # download, 35 s to install on the 2-core development VM); fonts so screenshots show text
   chromium fonts-dejavu-core

@@ -77,7 +77,10 @@ DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
  * counts) and writes contamination.jsonl, clean/ and report.json; every rank writes its share of
  * --write-decontaminated and removed.jsonl, cut with the n-gram counts of all ranks.
  * report.json equals one process's but for timings_s (the slowest rank per stage) and "ranks".
- * Not in a distributed run: stdin (usage error).
+ * A compressed --write-decontaminated is one gzip member or zstd frame per rank: its decompressed
+ * bytes equal a one-process run's, its compressed bytes do not.
+ * Not in a distributed run: stdin, tables in memory, a Parquet corpus with --write-decontaminated
+ * (usage errors, on every rank before anything is read).
  * @return on rank 0 the result of the whole run; on the others their own part.
  * @throw as run_contam; an exception on one rank leaves the others waiting (see above).
  */
