@@ -149,7 +149,9 @@ done
 section "2c. contam: --backend cpu vs $dev, the ~2 GB corpus against three benchmarks"
 # Benchmarks: GSM8K's test questions and HumanEval's prompts (real data: few hits), and 2,000
 # documents of the corpus itself (every one dirty, so the probe's hit path is exercised).
-awk 'NR % 1000 == 0' "$work"/corpus-0.jsonl | head -n 2000 >"$work/planted-bench.jsonl"
+lines=$(wc -l <"$work/corpus-0.jsonl")
+awk -v k=$((lines / 2000 + 1)) 'NR % k == 0' "$work/corpus-0.jsonl" | head -n 2000 \
+  >"$work/planted-bench.jsonl"
 evals=(--eval "planted=$work/planted-bench.jsonl")
 [[ -f $here/data/gsm8k_test.jsonl ]] && evals+=(--eval "gsm8k=$here/data/gsm8k_test.jsonl:question")
 [[ -f $here/data/humaneval.jsonl.gz ]] && evals+=(--eval "humaneval=$here/data/humaneval.jsonl.gz:prompt")

@@ -54,7 +54,7 @@ for bin in "$pack/bin/"*; do
       linux-vdso.so.* | libc.so.* | libm.so.* | libdl.so.* | librt.so.* | libpthread.so.* | \
         libstdc++.so.* | libgcc_s.so.* | ld-linux*.so.* | /lib64/ld-linux*.so.*) ;;
       libsimdjson.so.*)
-        [[ $path == "$pack/lib/"* ]] || { echo "gpu-pack: $bin takes $name from $path" >&2; bad=1; } ;;
+        [[ $(realpath -m "$path") == "$pack/lib/"* ]] || { echo "gpu-pack: $bin takes $name from $path" >&2; bad=1; } ;;
       *) echo "gpu-pack: $(basename "$bin") needs $name ($path)" >&2; bad=1 ;;
     esac
   done < <(ldd "$bin" | sed 's/^[[:space:]]*//' | grep -v '^statically')
