@@ -32,11 +32,15 @@ std::unique_ptr<Backend> make_device_backend(const SketchParams& params,
   DUPSCAN_CUDA_TRY(cudaMemGetInfo(&free, &total));
   o.gpu_memory = options.gpu_memory;
   const std::size_t usable = o.gpu_memory ? std::min(o.gpu_memory, free) : free;
-  // A batch needs about 6x its text on the device (text, flags, units, chunk minima, signatures)
-  // and two are in flight: a sixteenth of the memory per batch, at most 64 MiB (a host-side
-  // pool of 2 x threads + 2 batches of JSONL is held too). To be tuned on the first GPU.
+  // A slot holds up to about 10x its batch's text on the device (text and flags, unit starts
+  // and ends at 4 bytes per text byte, each reserved with 1.5x headroom; unit hashes, chunk
+  // minima, signatures): the cuda-host build, whose allocations are these, peaked at 14 MB
+  // (affine32), 17 MB (affine64 with signatures) and 20 MB (fast) over two slots of 1 MiB
+  // batches of the example corpus (bench_backend, 2026-11-29). Two slots in flight: a 32nd of the
+  // memory per batch, at most 64 MiB (a host-side pool of 2 x threads + 2 batches of JSONL is
+  // held too). To be checked on the first GPU (gpu-pack/run.sh prints peak device bytes).
   o.batch_bytes = std::max<std::size_t>(std::size_t{1} << 20,
-                                        std::min<std::size_t>(std::size_t{64} << 20, usable / 16));
+                                        std::min<std::size_t>(std::size_t{64} << 20, usable / 32));
   o.slots = 2;
   char detail[256];
   std::snprintf(detail, sizeof detail, "GPU %d: %s (sm_%d%d, %.1f GiB, %.1f GiB free)", o.device,
