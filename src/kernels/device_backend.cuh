@@ -657,6 +657,11 @@ class DeviceBackend final : public Backend {
   }
 
   [[noreturn]] void throw_does_not_fit(std::size_t bytes) const {
+    if (bytes >= UINT32_MAX) {
+      throw Error("a document of " + std::to_string(bytes) +
+                  " bytes: the device path takes documents under 4 GiB (32-bit offsets); use "
+                  "--backend cpu");
+    }
     throw Error("a document of " + std::to_string(bytes) +
                 " bytes does not fit in the device memory" +
                 (budget_.cap() ? " budget (--gpu-memory)" : "") +
