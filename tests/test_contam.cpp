@@ -225,7 +225,7 @@ TEST(Contam, SpansMergeOverlappingNgramsAndEachWordGoesToItsFirstMatch) {
   cfg.max_matches = 1;
   cfg.write_decontaminated.clear();
   run_contam(cfg);
-  const Row& one = read_rows(dir / "out/contamination.jsonl").at("e");
+  const Row one = read_rows(dir / "out/contamination.jsonl").at("e");
   EXPECT_EQ(one.spans.size(), 1u);
   EXPECT_EQ(one.matches, 2u);
 }
