@@ -79,7 +79,8 @@ ignore = set(sys.argv[3].split())
 def strip(d, path=""):
     if isinstance(d, dict):
         return {k: strip(v, path + k + ".") for k, v in d.items()
-                if k not in ("timings_s", "outputs", "threads", "created", "mtime_ns", "seconds")
+                if k not in ("timings_s", "outputs", "threads", "created", "mtime_ns", "seconds",
+                             "canary", "backend_asked")
                 and (path + k) not in ignore}
     if isinstance(d, list):
         return [strip(v, path) for v in d]

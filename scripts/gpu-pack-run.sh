@@ -4,6 +4,8 @@
 # bash, coreutils, awk). Sized for about five minutes on one H100/H200 with 16 host cores (not yet
 # measured on one), it:
 #   1. runs the GPU tests (the CUDA backend against the CPU, bit for bit; a GPU is required);
+#   1b. prints the canary check's verdict and cost for every scheme and the fast sketch (contam's
+#      in step 2c);
 #   2. runs dedup with --backend cpu and --backend cuda on the example corpus and on a ~2 GB
 #      generated corpus, for each MinHash scheme and the fast sketch, and compares every output
 #      file byte for byte (report.json less timings, backend and paths);
@@ -71,8 +73,9 @@ fi
 
 # report.json without what may differ between backends and run directories.
 strip_report() {  # file dir
-  awk '/"timings_s": \{/ {skip = 1} skip && /\}/ {skip = 0; next} !skip' "$1" |
-    grep -v -E '"(backend|backend_note|peak_device_bytes|threads)":' | sed "s#$2#DIR#g"
+  awk '/"(timings_s|canary)": \{/ {skip = 1} skip && /\}/ {skip = 0; next} !skip' "$1" |
+    grep -v -E '"(backend|backend_asked|backend_note|peak_device_bytes|threads)":' |
+    sed "s#$2#DIR#g"
 }
 # run_pair NAME INPUT... -- ARGS: dedup with cpu and cuda into $work/NAME/{cpu,cuda}, compared.
 run_pair() {
@@ -117,6 +120,19 @@ timing() {
 }
 
 configs=("--scheme legacy" "--scheme affine32" "--scheme affine64" "--sketch fast")
+section "1b. the canary check: verdict and cost (built-in documents through $dev and the CPU)"
+for cfg in "${configs[@]}"; do
+  d=$work/canary${cfg// /}
+  # shellcheck disable=SC2086
+  if "$bin/dupscan" dedup "$here/data/examples/corpus.jsonl.gz" -o "$d" --backend "$dev" $cfg \
+    2>"$d.err" >/dev/null; then
+    echo "canary $cfg: $(grep -o 'canary [a-z]* in [0-9.]* ms' "$d.err" | head -1)"
+  else
+    fail "canary $cfg: $(tail -1 "$d.err")"
+  fi
+done
+# contam's canary (sketch + probe) is printed by step 2c.
+
 section "2a. example corpus: --backend cpu vs $dev, every scheme and the fast sketch"
 for cfg in "${configs[@]}"; do
   # shellcheck disable=SC2086
@@ -191,6 +207,8 @@ for near in "" "--no-near"; do
     same=0
   fi
   ((same)) && echo "same bytes: contam $near ($(wc -l <"$work/contam$near/cpu/contamination.jsonl") examples listed)"
+  echo "canary contam $near on $dev: $(tr -d ' \n' <"$work/contam$near/$dev/report.json" |
+    grep -o '"canary":{[^}]*}')"
   for be in cpu $dev; do
     contam_timing "contam $be $near" "$work/contam$near/$be/report.json"
   done

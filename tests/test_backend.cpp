@@ -6,6 +6,7 @@
 // shingle counts, verification sets, candidate pairs and exact groups, bit for bit. The GPU itself
 // is compared in tests/test_cuda_backend.cpp (label gpu).
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "backend_cases.hpp"
@@ -224,6 +225,16 @@ std::unique_ptr<Backend> cuda_host(const SketchParams& p, std::size_t gpu_memory
   return make_backend("cuda-host", p, o).backend;
 }
 
+// cuda-host with a budget that cannot hold a single document: the canary check (which needs to
+// sketch a few) would refuse it with the error pass 1 would give, so it is made without the
+// check, to test what the stages do with such a budget.
+std::unique_ptr<Backend> cuda_host_unchecked(const SketchParams& p, std::size_t gpu_memory) {
+  ::setenv("DUPSCAN_CANARY", "off", 1);
+  auto b = cuda_host(p, gpu_memory);
+  ::unsetenv("DUPSCAN_CANARY");
+  return b;
+}
+
 TEST(Backend, CudaHostEqualsCpu) {
   if (!have_cuda_host_backend())
     GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
@@ -272,7 +283,7 @@ TEST(Backend, CudaHostStagesThatDoNotFitTheirBudgetFallBackToTheCpusBits) {
   const SketchParams p = param_sets()[0].params;
   auto cpu = make_cpu_backend(p);
   // 4 KB cannot hold 5,000 documents' band keys or hashes: the stages run on the CPU, same bits.
-  auto tiny = cuda_host(p, 4096);
+  auto tiny = cuda_host_unchecked(p, 4096);
   test::expect_same_stages(*cpu, *tiny, 4);
   // After sketches filled the slots' buffers (which the stages release first), the same bits.
   auto mid = cuda_host(p, std::size_t{1500} << 10);
@@ -293,8 +304,17 @@ TEST(Backend, CudaHostSplitsABatchThatDoesNotFitItsMemoryBudget) {
     auto dev = cuda_host(params_named(name), std::size_t{1500} << 10);
     test::expect_same_sketches(*cpu, *dev, c, std::string(name) + ", 1.5 MB budget");
   }
-  // A budget that cannot hold one document is an error that says so.
-  auto tiny = cuda_host(p, 4096);
+  // A budget that cannot hold one document is an error that says so: at the canary check, and
+  // in the batch's own sketch.
+  try {
+    cuda_host(p, 4096);
+    FAIL() << "a 4 KB budget passed the canary check";
+  } catch (const DocumentTooLarge& e) {
+    EXPECT_NE(std::string(e.what()).find("does not fit in the device memory budget"),
+              std::string::npos)
+        << e.what();
+  }
+  auto tiny = cuda_host_unchecked(p, 4096);
   SketchBatch out;
   try {
     tiny->sketch(c.batch, out);

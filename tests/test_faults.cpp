@@ -394,6 +394,30 @@ void cuda_without_gpu() {
   EXPECT_FALSE(test::file_exists(dir / "out"));
 }
 
+// The device gives other bits than the CPU (a fault injected into cuda-host's candidate pairs,
+// DUPSCAN_TEST_DEVICE_FAULT; DUPSCAN_TEST_AUTO_DEVICE lets auto take cuda-host as its device).
+// tests/test_canary.cpp checks the bytes of every case.
+void device_fails_canary() {
+  if (!have_cuda_host_backend()) GTEST_SKIP() << "this build has no cuda-host backend";
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", rec("a", kText) + "\n" + rec("b", kText) + "\n");
+  const std::string args = "dedup " + q(dir / "in.jsonl") + " -o ";
+  ::setenv("DUPSCAN_TEST_DEVICE_FAULT", "pair", 1);
+  ::setenv("DUPSCAN_TEST_AUTO_DEVICE", "cuda-host", 1);
+  const auto fell = run_dupscan(args + q(dir / "auto"));
+  ::unsetenv("DUPSCAN_TEST_AUTO_DEVICE");
+  const auto named = run_dupscan(args + q(dir / "named") + " --backend cuda-host");
+  ::unsetenv("DUPSCAN_TEST_DEVICE_FAULT");
+  EXPECT_EQ(fell.exit_code, 0) << fell.err;
+  EXPECT_NE(fell.err.find("failed its canary check at candidate pairs"), std::string::npos)
+      << fell.err;
+  EXPECT_NE(test::read_file(dir / "auto/report.json").find("\"status\": \"failed\""),
+            std::string::npos);
+  EXPECT_EQ(named.exit_code, 1) << named.err;
+  EXPECT_NE(named.err.find("failed its canary check"), std::string::npos) << named.err;
+  EXPECT_FALSE(test::file_exists(dir / "named"));
+}
+
 void determinism() {
   test::TempDir dir;
   const std::string examples = std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz";
@@ -1097,6 +1121,13 @@ const Case kCases[] = {
      bad_usage},
     {"CudaWithoutGpu", "`--backend cuda` is asked for without a usable GPU",
      "exits 1 saying so (no silent fallback)", cuda_without_gpu},
+    {"DeviceFailsCanary",
+     "the GPU gives other bits than the CPU in the canary check before a run (built-in documents "
+     "through both, every stage the run uses)",
+     "with `--backend auto` runs on the CPU, saying in one line which stage differed and its "
+     "first differing value (and in report.json's `canary`); with `--backend cuda` exits 1 saying "
+     "so, writing nothing",
+     device_fails_canary},
     {"Determinism",
      "the same inputs are run again, with any `--threads`, or split into several files",
      "writes byte-identical duplicates, clusters and deduplicated copy, and the same counts and "

@@ -17,6 +17,7 @@
 
 #include <xxhash.h>
 
+#include "dupscan/errors.hpp"
 #include "dupscan/minhash.hpp"
 #include "dupscan/shingle.hpp"
 
@@ -24,6 +25,14 @@ namespace dupscan {
 
 struct ProbeTables;
 class ContamProbe;
+
+/// A document a device backend cannot take even alone: over its memory (or its --gpu-memory
+/// budget), or over the 4 GiB of its 32-bit offsets.
+class DocumentTooLarge : public Error {
+ public:
+  DocumentTooLarge(const std::string& what, std::size_t bytes) : Error(what), bytes(bytes) {}
+  std::size_t bytes;  ///< the document's normalized bytes
+};
 
 /// Which sketch: datasketch-compatible MinHash (spec.hpp), or OPH (fast_sketch.hpp).
 enum class SketchKind : std::uint8_t { compat, fast };
@@ -155,10 +164,35 @@ struct BackendOptions {
   int device = -1;
 };
 
+/**
+ * What the canary check found before a device backend was trusted (src/host/sketch/canary.hpp:
+ * built-in documents through the device and the CPU under the run's settings, every stage the
+ * run uses compared bit for bit).
+ */
+struct CanaryReport {
+  /// "passed"; "failed" (stage and difference say where); "off" (DUPSCAN_CANARY=off); "not run"
+  /// (the CPU backend: nothing to check).
+  std::string status = "not run";
+  std::string device;                ///< the backend checked ("cuda", "cuda-host"), if any
+  std::vector<std::string> checked;  ///< the stages compared, in order, up to a failed one
+  std::string stage;                 ///< failed: the first stage that differed
+  std::string difference;            ///< failed: its first differing value
+  /// What was left out, if anything: the canary's documents of this many bytes or more, which
+  /// the device cannot take under its memory budget (nor could it the run's); 0: none.
+  std::size_t left_out_from_bytes = 0;
+  double milliseconds = 0;  ///< the check's wall time (CPU reference included)
+
+  bool failed() const { return status == "failed"; }
+  /// "the cuda backend failed its canary check at <stage>: <difference>".
+  std::string failure() const;
+};
+
 /// make_backend's result: the backend, and one line saying which runs and why (for the CLI).
 struct BackendChoice {
   std::unique_ptr<Backend> backend;
   std::string note;
+  std::string asked;    ///< the name make_backend was given ("auto", "cpu", ...)
+  CanaryReport canary;  ///< the device's check (status "not run" on the CPU)
 };
 
 /// True when this build has the CUDA backend ("cuda": CMake found nvcc).
@@ -170,8 +204,15 @@ bool have_cuda_host_backend();
  * @brief The backend called `name`: "cpu"; "cuda" (the GPU); "cuda-host" (the CUDA backend's own
  * source compiled for the CPU with Thrust's host system: slow, for testing); "auto" (cuda when
  * this build has it and a GPU is usable, else cpu).
+ *
+ * A device backend is trusted only after the canary check (canary.hpp) has shown the CPU's bits
+ * under `params`, unless DUPSCAN_CANARY=off: when it fails, "auto" runs on the CPU (the note says
+ * why) and a device asked for by name is an Error. Test hooks, for tests only:
+ * DUPSCAN_TEST_AUTO_DEVICE=cuda-host lets "auto" take cuda-host where no GPU is usable (so that
+ * its fallback can be tested without one); DUPSCAN_TEST_DEVICE_FAULT (device_backend.cuh) breaks
+ * the device path on purpose.
  * @throw UsageError for an unknown name or one this build lacks; Error when "cuda" is asked for
- * and no GPU is usable (saying why).
+ * and no GPU is usable (saying why), or a device asked for by name fails its canary check.
  */
 BackendChoice make_backend(const std::string& name, const SketchParams& params,
                            const BackendOptions& options = {});

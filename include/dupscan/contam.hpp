@@ -129,9 +129,11 @@ struct BenchmarkSummary {
 struct ContamResult {
   std::vector<BenchmarkSummary> benchmarks;
   std::vector<InputSummary> train_inputs;
-  std::string backend;
-  unsigned threads = 0;  ///< per process
-  unsigned ranks = 1;    ///< processes of a distributed run (distributed.hpp)
+  std::string backend;        ///< the backend that ran ("cpu", "cuda", "cuda-host")
+  std::string backend_asked;  ///< ContamConfig::backend
+  CanaryReport canary;        ///< the device's canary checks: sketch, then probe (backend.hpp)
+  unsigned threads = 0;       ///< per process
+  unsigned ranks = 1;         ///< processes of a distributed run (distributed.hpp)
   std::uint64_t train_documents = 0, train_text_bytes = 0, train_skipped = 0;
   std::uint64_t skipped_by_reason[kSkipReasonCount] = {};
   std::uint64_t eval_ngrams = 0;         ///< distinct n-grams indexed

@@ -194,10 +194,12 @@ struct DedupTimings {
 
 struct DedupResult {
   LshParams lsh;
-  std::string backend;       ///< "cpu", "cuda" or "cuda-host"
-  std::string backend_note;  ///< which backend runs and why (make_backend's note)
-  unsigned threads = 0;      ///< worker threads (per process in a distributed run)
-  unsigned ranks = 1;        ///< processes of a distributed run (distributed.hpp); 1 otherwise
+  std::string backend;        ///< "cpu", "cuda" or "cuda-host"
+  std::string backend_note;   ///< which backend runs and why (make_backend's note)
+  std::string backend_asked;  ///< the backend asked for (DedupConfig::backend)
+  CanaryReport canary;        ///< the device's canary check (backend.hpp)
+  unsigned threads = 0;       ///< worker threads (per process in a distributed run)
+  unsigned ranks = 1;         ///< processes of a distributed run (distributed.hpp); 1 otherwise
   std::vector<InputSummary> inputs;
   DedupCounts counts;
   DedupTimings timings;

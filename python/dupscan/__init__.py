@@ -381,6 +381,9 @@ class DedupResult:
         clusters: pyarrow Table, one row per cluster of two or more documents, with the columns
             of ``clusters.jsonl``: cluster, kept, members.
         report: dict, the ``report.json`` of the run (parameters, counts, timings).
+        backend: the backend that ran ("cpu", "cuda", "cuda-host").
+        canary: dict, the canary check of the device before it was trusted (``report["canary"]``:
+            status "passed", "failed" with stage and difference, "off" or "not run").
 
     The tables' column types are fixed, not guessed from the rows: ids have the JSON type they
     have in the files (string ids stay strings, integer ids int64), or ``pyarrow.json_()``
@@ -401,6 +404,8 @@ class DedupResult:
         self.duplicates = _read_jsonl(duplicates, _DUPLICATES)
         self.clusters = _read_jsonl(clusters, _CLUSTERS)
         self.report = _json.loads(report)
+        self.backend = self.report.get("backend")
+        self.canary = self.report.get("canary")
         self.warnings = list(warnings)
 
     def write(self, output_dir: str) -> None:
@@ -660,6 +665,8 @@ class ContamResult:
         benchmarks: pyarrow Table, one row per benchmark: the per-benchmark summary of
             ``report.json``.
         report: dict, the ``report.json`` of the run.
+        backend: the backend that ran ("cpu", "cuda", "cuda-host").
+        canary: dict, the canary check of the device before it was trusted (``report["canary"]``).
         warnings: skipped-record warnings.
     """
 
@@ -671,6 +678,8 @@ class ContamResult:
         self.report = _json.loads(self.report_json)
         self.examples = _read_jsonl(self.contamination_jsonl, _CONTAMINATION)
         self.benchmarks = _pa.Table.from_pylist(self.report.get("benchmarks", []))
+        self.backend = self.report.get("backend")
+        self.canary = self.report.get("canary")
         self.warnings = list(warnings)
 
     def __repr__(self) -> str:

@@ -91,6 +91,7 @@ class DeviceContamProbe final : public ContamProbe {
         b_.slots_[i]->stream.sync();
         deliver(*slots_[i]);
       }
+      if (b_.fault_ == TestFault::probe) break_probe(*slots_[i]->out);
     } catch (...) {
       b_.release(i);
       throw;
@@ -99,6 +100,18 @@ class DeviceContamProbe final : public ContamProbe {
   }
 
   std::size_t batch_bytes() const override { return b_.batch_bytes(); }
+
+ private:
+  // The test hook's "probe" fault (TestFault, device_backend.cuh) on one delivered batch.
+  static void break_probe(ProbeResult& out) {
+    if (!out.candidates.empty()) {
+      out.candidates.erase(out.candidates.begin());
+    } else if (!out.windows.empty()) {
+      const std::size_t bands = out.window_keys.size() / out.windows.size();
+      out.windows.erase(out.windows.begin());
+      out.window_keys.erase(out.window_keys.begin(), out.window_keys.begin() + bands);
+    }
+  }
 
  private:
   // What a batch in flight needs beside the backend slot's buffers (same index, held while the

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -222,6 +223,33 @@ __global__ void oph_chunks_kernel(kernels::TextView v, const std::uint64_t* uh,
 #endif
 
 /// How make_backend set up this backend.
+/**
+ * Test hook, for tests only: DUPSCAN_TEST_DEVICE_FAULT breaks this backend's results on purpose,
+ * so that the canary check (src/host/sketch/canary.hpp) and what a run does on its failure can be
+ * tested without a faulty GPU. "signature": every sketched batch comes back with bit 0 of its
+ * first document's first band key and first signature value flipped; "pair": every candidate
+ * pairs stage loses its first pair; "probe": every contam probe batch loses its first candidate
+ * (or, without candidates, its first window).
+ */
+enum class TestFault { none, signature, pair, probe };
+
+inline TestFault test_fault_from_env() {
+  const char* v = std::getenv("DUPSCAN_TEST_DEVICE_FAULT");
+  if (!v) return TestFault::none;
+  const std::string f(v);
+  if (f == "signature") return TestFault::signature;
+  if (f == "pair") return TestFault::pair;
+  if (f == "probe") return TestFault::probe;
+  return TestFault::none;
+}
+
+// The "signature" fault on one delivered batch.
+inline void break_sketch(SketchBatch& out) {
+  if (!out.band_keys.empty()) out.band_keys[0] ^= 1;
+  if (!out.signatures.empty()) out.signatures[0] ^= 1;
+  if (!out.signatures64.empty()) out.signatures64[0] ^= 1;
+}
+
 struct DeviceOptions {
   std::size_t gpu_memory = 0;  ///< budget in bytes; 0: none beyond the device's
   int device = 0;
@@ -232,7 +260,11 @@ struct DeviceOptions {
 class DeviceBackend final : public Backend {
  public:
   DeviceBackend(const SketchParams& params, const DeviceOptions& o, std::string detail)
-      : p_(params), o_(o), detail_(std::move(detail)), budget_(o.gpu_memory) {
+      : p_(params),
+        o_(o),
+        detail_(std::move(detail)),
+        budget_(o.gpu_memory),
+        fault_(test_fault_from_env()) {
     select_device();
     for (unsigned i = 0; i < std::max(1u, o_.slots); ++i)
       slots_.push_back(std::make_unique<Slot>(&budget_));
@@ -293,6 +325,7 @@ class DeviceBackend final : public Backend {
         s.stream.sync();
         deliver(s);
       }
+      if (fault_ == TestFault::signature) break_sketch(*s.out);
     } catch (...) {
       release(i);
       throw;
@@ -329,8 +362,10 @@ class DeviceBackend final : public Backend {
     release_idle_slots();
     try {
       StageSlot st(&budget_);
-      return lsh_candidate_pairs_device(keys, total, bands, docs, first_new, st.stream, st.alloc,
-                                        &budget_);
+      std::vector<std::uint64_t> pairs = lsh_candidate_pairs_device(
+          keys, total, bands, docs, first_new, st.stream, st.alloc, &budget_);
+      if (fault_ == TestFault::pair && !pairs.empty()) pairs.erase(pairs.begin());
+      return pairs;
     } catch (const OutOfDeviceMemory&) {
       // Too many band keys for the device: the CPU's stage gives the same pairs.
       return Backend::candidate_pairs(keys, bands, docs, first_new, threads);
@@ -658,14 +693,16 @@ class DeviceBackend final : public Backend {
 
   [[noreturn]] void throw_does_not_fit(std::size_t bytes) const {
     if (bytes >= UINT32_MAX) {
-      throw Error("a document of " + std::to_string(bytes) +
-                  " bytes: the device path takes documents under 4 GiB (32-bit offsets); use "
-                  "--backend cpu");
+      throw DocumentTooLarge("a document of " + std::to_string(bytes) +
+                                 " bytes: the device path takes documents under 4 GiB (32-bit "
+                                 "offsets); use --backend cpu",
+                             bytes);
     }
-    throw Error("a document of " + std::to_string(bytes) +
-                " bytes does not fit in the device memory" +
-                (budget_.cap() ? " budget (--gpu-memory)" : "") +
-                "; give more with --gpu-memory or use --backend cpu");
+    throw DocumentTooLarge("a document of " + std::to_string(bytes) +
+                               " bytes does not fit in the device memory" +
+                               (budget_.cap() ? " budget (--gpu-memory)" : "") +
+                               "; give more with --gpu-memory or use --backend cpu",
+                           bytes);
   }
 
   // The batch did not fit: halves, each on its own (recursively), appended in order.
@@ -791,6 +828,7 @@ class DeviceBackend final : public Backend {
   DeviceOptions o_;
   std::string detail_;
   mutable MemoryBudget budget_;
+  TestFault fault_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::mutex m_;
   std::condition_variable cv_;

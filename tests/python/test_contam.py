@@ -45,3 +45,19 @@ def test_contam_benchmark_as_data(corpus_table, gsm8k_test):
     assert r.report["benchmarks"][0]["dirty"] == from_file.report["benchmarks"][0]["dirty"] > 0
     with pytest.raises(TypeError, match="benchmarks must be a non-empty dict"):
         dupscan.contam(corpus_table, [])
+
+
+def test_contam_result_says_which_backend_ran_and_its_canary(corpus_table, gsm8k_test):
+    """contam's result carries the backend and its canary check; on a device the probe's check
+    comes after the sketch's."""
+    questions = [json.loads(line)["question"] for line in open(gsm8k_test, encoding="utf-8")][:200]
+    train = corpus_table.slice(0, 2000)
+    cpu = dupscan.contam(train, {"gsm8k": questions}, threads=2, backend="cpu")
+    assert cpu.backend == "cpu" and cpu.canary["status"] == "not run"
+    if not dupscan._dupscan.have_cuda_host():
+        pytest.skip("this build has no cuda-host backend")
+    dev = dupscan.contam(train, {"gsm8k": questions}, threads=2, backend="cuda-host")
+    assert dev.backend == "cuda-host"
+    assert dev.canary["status"] == "passed"
+    assert dev.canary["checked"][-1] == "contam probe"
+    assert dev.contamination_jsonl == cpu.contamination_jsonl

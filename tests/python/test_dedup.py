@@ -272,3 +272,32 @@ def test_index_parameters_are_adopted(corpus_table, tmp_path):
     # A parameter set on purpose must match the index.
     with pytest.raises(ValueError, match=r"--scheme affine64 \(the index: legacy\)"):
         dupscan.dedup(second, against=idx, scheme="affine64")
+
+
+def test_result_says_which_backend_ran_and_what_its_canary_found(corpus_table, monkeypatch):
+    """The result carries report.json's backend and canary check: "not run" on the CPU; on a
+    device (cuda-host here) "passed", with the stages it compared; and with the device broken on
+    purpose (a test hook) under backend="auto", the CPU's results and the failure named."""
+    texts = corpus_table.column("text").slice(0, 2000)
+    cpu = dupscan.dedup(texts, backend="cpu", threads=2)
+    assert cpu.backend == "cpu"
+    assert cpu.canary["status"] == "not run"
+    assert cpu.report["backend_asked"] == "cpu"
+    if not dupscan._dupscan.have_cuda_host():
+        pytest.skip("this build has no cuda-host backend")
+    dev = dupscan.dedup(texts, backend="cuda-host", threads=2)
+    assert dev.backend == "cuda-host"
+    assert dev.canary["status"] == "passed"
+    assert dev.canary["checked"] == ["sketch", "verification sets", "exact groups",
+                                     "candidate pairs"]
+    assert dev.duplicates.equals(cpu.duplicates)
+    monkeypatch.setenv("DUPSCAN_TEST_DEVICE_FAULT", "pair")
+    monkeypatch.setenv("DUPSCAN_TEST_AUTO_DEVICE", "cuda-host")
+    fell = dupscan.dedup(texts, threads=2)
+    assert fell.backend == "cpu"
+    assert fell.canary["status"] == "failed"
+    assert fell.canary["stage"] == "candidate pairs"
+    assert fell.duplicates.equals(cpu.duplicates)
+    monkeypatch.delenv("DUPSCAN_TEST_AUTO_DEVICE")
+    with pytest.raises(dupscan.InputError, match="failed its canary check at candidate pairs"):
+        dupscan.dedup(texts, backend="cuda-host", threads=2)

@@ -8,6 +8,7 @@
 
 #include "common/timing.hpp"
 #include "contam/benchmarks.hpp"
+#include "contam/canary.hpp"
 #include "contam/decontaminate.hpp"
 #include "contam/engine.hpp"
 #include "contam/findings.hpp"
@@ -92,7 +93,7 @@ void check_read_training(const std::vector<std::string>& inputs, std::uint64_t d
               " (empty, or only blank lines); check the files and --text-field");
 }
 
-void EvalSide::build(const ContamConfig& cfg, Backend& backend) {
+void EvalSide::build(const ContamConfig& cfg, Backend& backend, const CanaryReport& sketch_canary) {
   benchmarks = load_benchmarks(cfg);
   index.build(benchmarks.examples, cfg.ngram, cfg.min_ngram);
   auto tables = std::make_shared<ProbeTables>();
@@ -101,7 +102,20 @@ void EvalSide::build(const ContamConfig& cfg, Backend& backend) {
     near.build(benchmarks.examples, cfg.near_threshold);
     near.fill_tables(*tables);
   }
-  probe = backend.contam_probe(std::move(tables));
+  std::shared_ptr<const ProbeTables> shared = std::move(tables);
+  probe = backend.contam_probe(shared);
+  canary = sketch_canary;
+  // The sketch's check ran (and passed) when the backend is a device: the probe's comes next.
+  if (canary.status != "passed") return;
+  check_probe(*probe, shared, benchmarks.examples, canary);
+  if (!canary.failed()) return;
+  if (cfg.backend != "auto") {
+    throw Error("--backend " + cfg.backend + ": " + canary.failure() +
+                "; its results cannot be trusted. Use --backend cpu, and please report this "
+                "with the GPU, driver and dupscan version");
+  }
+  probe = make_cpu_contam_probe(shared);
+  fallback_note = "backend: cpu; " + canary.failure() + ": running on the CPU";
 }
 
 namespace {
@@ -116,13 +130,19 @@ class Engine {
     BackendChoice choice = make_contam_backend(cfg_);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
+    res_.backend_asked = choice.asked;
     if (obs_.info) obs_.info(choice.note);
     const unsigned threads =
         cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
     res_.threads = threads;
     check_contam_inputs(cfg_);
     auto t = Clock::now();
-    eval_.build(cfg_, *backend_);
+    eval_.build(cfg_, *backend_, choice.canary);
+    res_.canary = eval_.canary;
+    if (!eval_.fallback_note.empty()) {
+      res_.backend = "cpu";
+      if (obs_.info) obs_.info(eval_.fallback_note);
+    }
     res_.benchmarks = eval_.benchmarks.summaries;
     res_.eval_ngrams = eval_.index.groups();
     res_.seconds_index = seconds_since(t);

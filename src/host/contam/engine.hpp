@@ -40,9 +40,20 @@ struct EvalSide {
   NgramIndex index;
   NearIndex near;  ///< built when cfg.near
   std::unique_ptr<ContamProbe> probe;
+  /// The backend's canary check (make_backend's), with the probe's added when the backend is a
+  /// device (contam/canary.hpp).
+  CanaryReport canary;
+  /// Set when the device's probe failed its canary check under --backend auto: the probe is the
+  /// CPU's, and this says why (the run's backend line).
+  std::string fallback_note;
 
-  /// @throw as load_benchmarks and NgramIndex::build.
-  void build(const ContamConfig& cfg, Backend& backend);
+  /**
+   * @brief Reads the benchmarks, builds the indexes and the backend's probe; a device's probe is
+   * trusted only after its canary check (unless DUPSCAN_CANARY=off or `choice` was not checked).
+   * @throw as load_benchmarks and NgramIndex::build; Error when the probe of a device asked for
+   * by name fails its canary check.
+   */
+  void build(const ContamConfig& cfg, Backend& backend, const CanaryReport& sketch_canary);
 };
 
 }  // namespace dupscan::contam

@@ -5,6 +5,7 @@
 #include "io/json_writer.hpp"
 #include "io/pipeline.hpp"
 #include "io/record.hpp"
+#include "sketch/canary.hpp"
 
 namespace dupscan::contam {
 
@@ -109,7 +110,7 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
     w.field("max_cuts", cfg.max_cuts);
   }
   w.end_object();
-  w.field("backend", res.backend);
+  canary::write_backend_json(w, res.backend, res.backend_asked, res.canary);
   w.field("threads", res.threads);
   w.field("ranks", res.ranks);
   w.key("benchmarks").begin_array();

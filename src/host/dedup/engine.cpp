@@ -145,6 +145,8 @@ class Engine {
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
     res_.backend_note = choice.note;
+    res_.backend_asked = choice.asked;
+    res_.canary = choice.canary;
     if (obs_.info) obs_.info(choice.note);
   }
 

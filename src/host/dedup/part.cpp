@@ -24,6 +24,8 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   part.sketcher = std::move(choice.backend);
   part.backend = part.sketcher->name();
   part.backend_note = choice.note;
+  part.backend_asked = choice.asked;
+  part.canary = choice.canary;
   if (observer.info) observer.info(choice.note);
 
   PassOneOptions o;

@@ -27,6 +27,8 @@ struct Part {
   LshParams lsh;
   std::string backend;  ///< its name
   std::string backend_note;
+  std::string backend_asked;
+  CanaryReport canary;
   /// The rank's backend, for the stages after pass 1 (verification sets).
   std::unique_ptr<Backend> sketcher;
   unsigned threads = 0;

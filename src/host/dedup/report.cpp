@@ -4,6 +4,7 @@
 #include "dupscan/normalize.hpp"
 #include "io/json_writer.hpp"
 #include "io/pipeline.hpp"
+#include "sketch/canary.hpp"
 
 namespace dupscan {
 namespace {
@@ -83,7 +84,7 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
     w.field("inputs", against->inputs);
     w.end_object();
   }
-  w.field("backend", res.backend);
+  canary::write_backend_json(w, res.backend, res.backend_asked, res.canary);
   w.field("threads", res.threads);
   w.field("ranks", res.ranks);
   w.key("inputs");

@@ -42,6 +42,7 @@ class DistContamEngine {
     BackendChoice choice = make_contam_backend(cfg_);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
+    res_.backend_asked = choice.asked;
     if (obs_.info && me_ == 0) obs_.info(choice.note);
     threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
     res_.threads = threads_;
@@ -52,7 +53,12 @@ class DistContamEngine {
     if (me_ == 0) prepare_output_dir();
 
     auto t = Clock::now();
-    eval_.build(cfg_, *backend_);
+    eval_.build(cfg_, *backend_, choice.canary);
+    res_.canary = eval_.canary;
+    if (!eval_.fallback_note.empty()) {
+      res_.backend = "cpu";
+      if (obs_.info && me_ == 0) obs_.info(eval_.fallback_note);
+    }
     res_.benchmarks = eval_.benchmarks.summaries;
     res_.eval_ngrams = eval_.index.groups();
     res_.seconds_index = seconds_since(t);

@@ -860,6 +860,8 @@ class DistEngine {
     res_.lsh = part_.lsh;
     res_.backend = part_.backend;
     res_.backend_note = part_.backend_note;
+    res_.backend_asked = part_.backend_asked;
+    res_.canary = part_.canary;
     res_.threads = part_.threads;
     res_.ranks = static_cast<unsigned>(ranks_);
     if (me_ != 0) {

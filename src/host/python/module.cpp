@@ -456,4 +456,5 @@ NB_MODULE(_dupscan, m) {
   m.def("version", [] { return std::string(dupscan::version()); });
   m.def("have_parquet", [] { return have_parquet(); });
   m.def("have_cuda", [] { return have_cuda_backend(); });
+  m.def("have_cuda_host", [] { return have_cuda_host_backend(); });
 }

@@ -1,12 +1,14 @@
 // The backends behind one factory, and the stages every backend inherits from the CPU.
 #include "dupscan/backend.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "dedup/exact_groups.hpp"
 #include "dedup/lsh_pairs.hpp"
 #include "dupscan/contam_probe.hpp"
 #include "dupscan/errors.hpp"
+#include "sketch/canary.hpp"
 #if defined(DUPSCAN_HAVE_CUDA) || defined(DUPSCAN_HAVE_CUDA_HOST)
 #include "device_api.hpp"
 #endif
@@ -46,6 +48,32 @@ bool have_cuda_host_backend() {
 
 namespace {
 
+// The canary check before a device backend is trusted (backend.hpp, make_backend): on a
+// difference "auto" runs on the CPU and a device asked for by name is an Error.
+void trust_device(BackendChoice& c, const SketchParams& params) {
+  c.canary.device = c.backend->name();
+  if (canary::disabled()) {
+    c.canary.status = "off";
+    c.note += "; canary check off (DUPSCAN_CANARY=off: results unchecked)";
+    return;
+  }
+  c.canary = canary::check_backend(*c.backend, params);
+  if (!c.canary.failed()) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", c.canary.milliseconds);
+    c.note += std::string("; canary passed in ") + ms + " ms";
+    return;
+  }
+  if (c.asked != "auto") {
+    throw Error("--backend " + c.asked + ": " + c.canary.failure() +
+                "; its results cannot be trusted. Use --backend cpu, and please report this "
+                "with the GPU, driver and dupscan version");
+  }
+  c.backend = make_cpu_backend(params);
+  c.note =
+      "backend: cpu (" + c.backend->detail() + "); " + c.canary.failure() + ": running on the CPU";
+}
+
 #if defined(DUPSCAN_HAVE_CUDA)
 // The process's rank among those on its node, as MPI launchers and Slurm tell it; -1 if none.
 int local_rank() {
@@ -56,11 +84,32 @@ int local_rank() {
 }
 #endif
 
+// The test hook DUPSCAN_TEST_AUTO_DEVICE=cuda-host: "auto" takes cuda-host as its device where
+// no GPU is usable, so that what auto does with a device (the canary, its fallback) is tested
+// without one. False when the hook is not set (or this build has no cuda-host).
+bool auto_takes_cuda_host(const SketchParams& params, const BackendOptions& options,
+                          BackendChoice& c) {
+  const char* hook = std::getenv("DUPSCAN_TEST_AUTO_DEVICE");
+  if (!hook || std::string(hook) != "cuda-host") return false;
+#if defined(DUPSCAN_HAVE_CUDA_HOST)
+  c.backend = cuda_host::make_device_backend(params, options);
+  c.note = "backend: cuda-host (" + c.backend->detail() + "; slow; DUPSCAN_TEST_AUTO_DEVICE)";
+  trust_device(c, params);
+  return true;
+#else
+  (void)params;
+  (void)options;
+  (void)c;
+  return false;
+#endif
+}
+
 }  // namespace
 
 BackendChoice make_backend(const std::string& name, const SketchParams& params,
                            const BackendOptions& options) {
   BackendChoice c;
+  c.asked = name;
   if (name == "cpu") {
     c.backend = make_cpu_backend(params);
     c.note = "backend: cpu (" + c.backend->detail() + ")";
@@ -73,6 +122,7 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
 #if defined(DUPSCAN_HAVE_CUDA_HOST)
     c.backend = cuda_host::make_device_backend(params, options);
     c.note = "backend: cuda-host (" + c.backend->detail() + "; slow)";
+    trust_device(c, params);
     return c;
 #else
     throw UsageError(
@@ -85,12 +135,14 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
   // CUDA error is real and propagates.
   std::string why;
   if (cuda::usable_device_count(&why) == 0 && name == "auto") {
+    if (auto_takes_cuda_host(params, options, c)) return c;
     c.backend = make_cpu_backend(params);
     c.note = "backend: cpu (" + c.backend->detail() + "); no usable GPU: " + why;
     return c;
   }
   c.backend = cuda::make_device_backend(params, options, local_rank());
   c.note = "backend: cuda (" + c.backend->detail() + ")";
+  trust_device(c, params);
   return c;
 #else
   if (name != "auto") {
@@ -98,6 +150,7 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
                      ": this build of dupscan has no CUDA backend (CMake found no nvcc); use "
                      "--backend cpu");
   }
+  if (auto_takes_cuda_host(params, options, c)) return c;
   c.backend = make_cpu_backend(params);
   c.note = "backend: cpu (" + c.backend->detail() + "); this build has no CUDA backend";
   return c;
