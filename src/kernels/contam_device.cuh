@@ -12,6 +12,8 @@
 //   memory.
 #pragma once
 
+#include <algorithm>
+
 #include "contam_items.cuh"
 
 namespace dupscan::DUPSCAN_DEVICE_NS {
@@ -88,7 +90,7 @@ class DeviceContamProbe final : public ContamProbe {
     const std::size_t i = static_cast<std::size_t>(ticket - 1);
     try {
       if (!slots_[i]->done) {
-        b_.slots_[i]->stream.sync();
+        b_.slots_[i]->stream.sync("a batch's contam probe");
         deliver(*slots_[i]);
       }
       if (b_.fault_ == TestFault::probe) break_probe(*slots_[i]->out);
@@ -100,6 +102,9 @@ class DeviceContamProbe final : public ContamProbe {
   }
 
   std::size_t batch_bytes() const override { return b_.batch_bytes(); }
+
+  // The most items per byte of a batch that one of its Thrust calls may count.
+  std::size_t items_per_byte() const { return std::max<std::size_t>(1, t_->windows.size()); }
 
  private:
   // The test hook's "probe" fault (TestFault, device_backend.cuh) on one delivered batch.
@@ -153,7 +158,7 @@ class DeviceContamProbe final : public ContamProbe {
   static std::size_t last_of(const T* d, std::size_t n, const Stream& st) {
     T v{};
     to_host(&v, d + n, 1, st);
-    st.sync();
+    st.sync("a contam probe batch's counts");
     return static_cast<std::size_t>(v);
   }
 
@@ -167,6 +172,11 @@ class DeviceContamProbe final : public ContamProbe {
     ps.bands = t_->near_lsh.bands;
     const std::size_t n = batch.size(), bytes = batch.docs.text.size();
     if (n == 0) return;
+    // Every Thrust call of a probe counts at most (bytes + 1) x the window classes items (words,
+    // values and windows per class are each at most a batch's bytes).
+    if ((std::max(bytes, n) + 1) * items_per_byte() > item_cap()) {
+      throw OutOfDeviceMemory("probe batch over the device calls' item cap");
+    }
     b_.upload(s, batch.docs);
     const std::size_t units = b_.find_units(s, bytes, n);
     if (units == 0) return;
@@ -316,7 +326,7 @@ class DeviceContamProbe final : public ContamProbe {
   // The batch did not fit: halves, each on its own (recursively), appended in order.
   void probe_split(std::size_t i, const ProbeBatch& batch, ProbeResult& out) {
     const std::size_t n = batch.size();
-    if (n <= 1) b_.throw_does_not_fit(batch.docs.text.size());
+    if (n <= 1) b_.throw_does_not_fit(batch.docs.text.size(), items_per_byte());
     ProbeResult whole;
     for (std::size_t part = 0; part < 2; ++part) {
       const std::size_t from = part == 0 ? 0 : n / 2, to = part == 0 ? n / 2 : n;
@@ -325,7 +335,7 @@ class DeviceContamProbe final : public ContamProbe {
       slots_[i]->out = &got;
       try {
         enqueue(i, half);
-        b_.slots_[i]->stream.sync();
+        b_.slots_[i]->stream.sync("half a batch's contam probe");
         deliver(*slots_[i]);
       } catch (const OutOfDeviceMemory&) {
         b_.recover(*b_.slots_[i]);

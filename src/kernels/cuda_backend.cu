@@ -17,7 +17,7 @@ std::unique_ptr<Backend> make_device_backend(const SketchParams& params,
   std::string why;
   const int count = usable_devices(&why);
   if (count == 0) {
-    throw Error("--backend cuda: no usable GPU (" + why + "); use --backend cpu");
+    throw Error("--backend cuda: " + why + "; use --backend cpu");
   }
   DeviceOptions o;
   o.device = options.device >= 0 ? options.device : (local_rank >= 0 ? local_rank % count : 0);

@@ -17,4 +17,8 @@ std::unique_ptr<Backend> make_device_backend(const SketchParams& params,
       params, o, "the CUDA backend's source on Thrust's host system (for testing)");
 }
 
+std::size_t device_item_cap() {
+  return item_cap();
+}
+
 }  // namespace dupscan::cuda_host

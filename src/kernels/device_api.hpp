@@ -3,6 +3,7 @@
 // make_backend calls these.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,9 @@ namespace cuda_host {
 /// The same backend's source compiled for the CPU (Thrust's host system): the testing backend.
 std::unique_ptr<Backend> make_device_backend(const SketchParams& params,
                                              const BackendOptions& options);
+/// The most items one of its Thrust calls takes (platform.cuh item_cap: the default, or the
+/// test hook DUPSCAN_TEST_DEVICE_ITEM_CAP).
+std::size_t device_item_cap();
 }  // namespace cuda_host
 
 }  // namespace dupscan

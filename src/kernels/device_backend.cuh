@@ -266,6 +266,14 @@ class DeviceBackend final : public Backend {
         budget_(o.gpu_memory),
         fault_(test_fault_from_env()) {
     select_device();
+#if defined(DUPSCAN_ON_GPU)
+    // cudaMallocAsync's pool keeps what it reserved: per-batch buffers are then not unmapped and
+    // mapped again at every synchronize (the budget above still bounds what the backend holds).
+    cudaMemPool_t pool = nullptr;
+    DUPSCAN_CUDA_TRY(cudaDeviceGetDefaultMemPool(&pool, o_.device));
+    std::uint64_t keep = UINT64_MAX;
+    DUPSCAN_CUDA_TRY(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep));
+#endif
     for (unsigned i = 0; i < std::max(1u, o_.slots); ++i)
       slots_.push_back(std::make_unique<Slot>(&budget_));
     Slot& s = *slots_.front();
@@ -276,6 +284,20 @@ class DeviceBackend final : public Backend {
     to_device(b_.get(), p_.perms.b.data(), k, s.stream);
     s.stream.sync();
   }
+
+  // A batch submitted and never waited for (an exception between submit and wait, a Python
+  // retry) may still run on its slot's stream and read a_ and b_, which are freed on slot 0's:
+  // every slot drains before anything is freed.
+  ~DeviceBackend() override {
+    for (const auto& slot : slots_) {
+      try {
+        slot->stream.sync();
+      } catch (...) {  // that batch's error was or would have been reported by its wait()
+      }
+    }
+  }
+  DeviceBackend(const DeviceBackend&) = delete;
+  DeviceBackend& operator=(const DeviceBackend&) = delete;
 
   std::string name() const override {
 #if defined(DUPSCAN_ON_GPU)
@@ -322,7 +344,7 @@ class DeviceBackend final : public Backend {
     Slot& s = *slots_[i];
     try {
       if (!s.done) {
-        s.stream.sync();
+        s.stream.sync("a batch's sketch (pass 1)");
         deliver(s);
       }
       if (fault_ == TestFault::signature) break_sketch(*s.out);
@@ -538,6 +560,10 @@ class DeviceBackend final : public Backend {
   void upload(Slot& s, const NormalizedBatch& batch) {
     const std::size_t bytes = batch.text.size(), n = batch.size();
     if (bytes >= UINT32_MAX) throw OutOfDeviceMemory("batch of 4 GiB or more");
+    // Every Thrust call of a batch counts at most max(bytes, documents) + 1 items.
+    if (std::max(bytes, n) + 1 > item_cap()) {
+      throw OutOfDeviceMemory("batch over the device calls' item cap");
+    }
     const Stream& st = s.stream;
     s.h_text.reserve(bytes + 1);
     s.h_off.reserve(n + 1);
@@ -570,7 +596,7 @@ class DeviceBackend final : public Backend {
                            s.d_chunks.get());
     std::uint32_t chunks = 0;
     to_host(&chunks, s.d_chunks.get() + n, 1, st);
-    st.sync();
+    st.sync("a batch's units and shingle counts (pass 1)");
     s.d_chunk_doc.reserve(std::max<std::size_t>(chunks, 1), st, s.budget);
     thrust::upper_bound(policy(st, s.alloc), s.d_chunks.get(), s.d_chunks.get() + n + 1,
                         thrust::counting_iterator<std::uint32_t>(0),
@@ -591,7 +617,7 @@ class DeviceBackend final : public Backend {
         oph_chunks_kernel<<<chunks, kBlockThreads, 0, st.get()>>>(
             v, s.d_uh.get(), s.d_chunk_doc.get(), s.d_chunks.get(), s.d_shingles.get(), k,
             s.d_bins.get());
-        DUPSCAN_CUDA_CHECK_LAUNCH();
+        DUPSCAN_CUDA_CHECK_LAUNCH("oph_chunks_kernel");
       }
 #else
       for_each_index(chunks,
@@ -663,7 +689,7 @@ class DeviceBackend final : public Backend {
     if (chunks) {
       minhash_chunks_kernel<<<chunks, kBlockThreads, 0, st.get()>>>(
           v, s.d_chunk_doc.get(), s.d_chunks.get(), s.d_shingles.get(), scheme, k, partial.get());
-      DUPSCAN_CUDA_CHECK_LAUNCH();
+      DUPSCAN_CUDA_CHECK_LAUNCH("minhash_chunks_kernel");
     }
 #else
     for_each_index(chunks,
@@ -691,7 +717,17 @@ class DeviceBackend final : public Backend {
     }
   }
 
-  [[noreturn]] void throw_does_not_fit(std::size_t bytes) const {
+  // `items_per_byte`: how many items per byte of text the batch's largest Thrust call may take
+  // (1 for sketches and sets, the window classes for contam's probe).
+  [[noreturn]] void throw_does_not_fit(std::size_t bytes, std::size_t items_per_byte = 1) const {
+    if ((bytes + 1) * items_per_byte > item_cap()) {
+      throw DocumentTooLarge("a document of " + std::to_string(bytes) +
+                                 " bytes: the device path takes documents under " +
+                                 std::to_string(item_cap() / items_per_byte) +
+                                 " bytes here (no device call counts more items than 32-bit "
+                                 "counts hold); use --backend cpu",
+                             bytes);
+    }
     if (bytes >= UINT32_MAX) {
       throw DocumentTooLarge("a document of " + std::to_string(bytes) +
                                  " bytes: the device path takes documents under 4 GiB (32-bit "
@@ -722,7 +758,7 @@ class DeviceBackend final : public Backend {
       s.out = &got;
       try {
         enqueue(s, half);
-        s.stream.sync();
+        s.stream.sync("half a batch's sketch (pass 1)");
         deliver(s);
       } catch (const OutOfDeviceMemory&) {
         recover(s);
@@ -789,7 +825,7 @@ class DeviceBackend final : public Backend {
                            s.d_shingle_off.get() + n + 1, s.d_shingle_off.get());
     std::uint64_t total = 0;
     to_host(&total, s.d_shingle_off.get() + n, 1, st);
-    st.sync();
+    st.sync("a batch's shingle counts (verification sets)");
     const std::uint64_t* uh = nullptr;
     if (p_.kind == SketchKind::fast) {
       s.d_uh.reserve(std::max<std::size_t>(units, 1), st, s.budget);
@@ -821,7 +857,7 @@ class DeviceBackend final : public Backend {
     out.values.resize(kept);
     to_host(out.values.data(), s.d_values.get(), kept, st);
     to_host(out.offsets.data(), s.d_shingle_off.get(), n + 1, st);
-    st.sync();
+    st.sync("a batch's verification sets");
   }
 
   SketchParams p_;

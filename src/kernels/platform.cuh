@@ -62,18 +62,44 @@ struct OutOfDeviceMemory : Error {
   using Error::Error;
 };
 
+/// The most items one Thrust or CUB call of this backend takes, by default: Thrust and CUB count
+/// the items of some algorithms in 32-bit ints (CCCL 3.0's thrust::unique: `using size_type =
+/// int`), so every call stays far below 2^31 and larger work is cut into calls of at most this
+/// many items (docs/architecture.md lists every call and its bound).
+constexpr std::size_t kDefaultItemCap = std::size_t{1} << 30;
+
+/// kDefaultItemCap, or the test hook DUPSCAN_TEST_DEVICE_ITEM_CAP (at least 64): a small cap
+/// forces every chunked path on small inputs, so that tests compare their bits with the CPU's.
+inline std::size_t item_cap() {
+  if (const char* v = std::getenv("DUPSCAN_TEST_DEVICE_ITEM_CAP")) {
+    const unsigned long long c = std::strtoull(v, nullptr, 10);
+    if (c >= 64 && c < kDefaultItemCap) return static_cast<std::size_t>(c);
+  }
+  return kDefaultItemCap;
+}
+
 #if defined(DUPSCAN_ON_GPU)
-[[noreturn]] inline void throw_cuda_error(cudaError_t err, const char* file, int line) {
+/// `during`: what was in flight when the error was found (a kernel's name, a stage), if known.
+[[noreturn]] inline void throw_cuda_error(cudaError_t err, const char* file, int line,
+                                          const char* during = nullptr) {
   std::string what = std::string(file) + ":" + std::to_string(line) + ": " + cudaGetErrorName(err) +
                      ": " + cudaGetErrorString(err);
+  if (during) what += " (during " + std::string(during) + ")";
   if (err == cudaErrorMemoryAllocation) {
     cudaGetLastError();  // clear the sticky-free error so that a smaller batch can try again
     throw OutOfDeviceMemory(what);
   }
   throw Error(what);
 }
-/// After every kernel launch.
-#define DUPSCAN_CUDA_CHECK_LAUNCH() DUPSCAN_CUDA_TRY(cudaGetLastError())
+/// After every kernel launch: a failed launch names the kernel.
+#define DUPSCAN_CUDA_CHECK_LAUNCH(kernel)                                              \
+  do {                                                                                 \
+    const cudaError_t dupscan_err_ = cudaGetLastError();                               \
+    if (dupscan_err_ != cudaSuccess) {                                                 \
+      ::dupscan::DUPSCAN_DEVICE_NS::throw_cuda_error(dupscan_err_, __FILE__, __LINE__, \
+                                                     "the launch of " kernel);         \
+    }                                                                                  \
+  } while (0)
 #endif
 
 /// A stream of work; on the host build every call completes before it returns.
@@ -89,12 +115,17 @@ class Stream {
   cudaStream_t get() const {
     return s_;
   }
-  void sync() const {
-    DUPSCAN_CUDA_TRY(cudaStreamSynchronize(s_));
+  /// Waits for the stream's work; an error found here (a fault of any kernel queued earlier)
+  /// names `stage`, the work that was in flight, when given.
+  void sync(const char* stage = nullptr) const {
+    const cudaError_t err = cudaStreamSynchronize(s_);
+    if (err != cudaSuccess) throw_cuda_error(err, __FILE__, __LINE__, stage);
   }
 #else
   Stream() = default;
-  void sync() const {}
+  void sync(const char* stage = nullptr) const {
+    (void)stage;
+  }
 #endif
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -239,11 +270,31 @@ class PinnedBuffer {
 
   void reserve(std::size_t n) {
     if (n <= n_) return;
+#if defined(DUPSCAN_ON_GPU)
+    if (p_) {
+      const cudaError_t err = cudaFreeHost(p_);
+      p_ = nullptr;
+      n_ = 0;
+      if (err != cudaSuccess) {
+        throw_cuda_error(err, __FILE__, __LINE__, "freeing a staging buffer to grow it");
+      }
+    }
+#else
     release();
+#endif
     const std::size_t want = n + n / 2;
 #if defined(DUPSCAN_ON_GPU)
+    // Page-locked host memory is the host's, not the device's: its failure is not an
+    // OutOfDeviceMemory (which would split the batch down to one document and blame the GPU).
     void* p = nullptr;
-    DUPSCAN_CUDA_TRY(cudaMallocHost(&p, want * sizeof(T)));
+    const cudaError_t err = cudaMallocHost(&p, want * sizeof(T));
+    if (err != cudaSuccess) {
+      cudaGetLastError();
+      throw Error("cannot allocate " + std::to_string(want * sizeof(T)) +
+                  " bytes of page-locked host memory for the GPU's staging (" +
+                  cudaGetErrorString(err) +
+                  "): the host is short of memory, or of locked memory (ulimit -l)");
+    }
     p_ = static_cast<T*>(p);
 #else
     p_ = static_cast<T*>(std::malloc(want * sizeof(T)));
@@ -258,7 +309,10 @@ class PinnedBuffer {
  private:
   void release() {
 #if defined(DUPSCAN_ON_GPU)
-    if (p_) cudaFreeHost(p_);
+    // From the destructor: a failed free (a sticky error of the context, after a device fault)
+    // cannot be thrown from here; it is left for the next CUDA call of the run to report.
+    // reserve() checks its own frees.
+    if (p_) (void)cudaFreeHost(p_);
 #else
     std::free(p_);
 #endif

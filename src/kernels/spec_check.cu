@@ -1,5 +1,6 @@
 #include <cuda_runtime.h>
 #include <sys/stat.h>
+#include <cstdlib>
 
 #include <string>
 #include <vector>
@@ -83,9 +84,33 @@ std::string cuda_version(int v) {
 // Why no device is usable. Without a driver the runtime reports cudaErrorInsufficientDriver, which
 // would send someone on a machine with no GPU at all to upgrade a driver: that case is named as
 // what it is, and the driver message kept for a driver that is there but too old.
+// The CUDA version the driver supports (0 when no driver, libcuda, is installed); the test hook
+// DUPSCAN_TEST_DRIVER_VERSION (e.g. 12040) stands in for the driver's answer.
+int driver_version() {
+  if (const char* v = std::getenv("DUPSCAN_TEST_DRIVER_VERSION")) return std::atoi(v);
+  int driver = 0;
+  cudaDriverGetVersion(&driver);
+  return driver;
+}
+
+// The driver is there but older than this build's runtime: what it supports, what is needed
+// (CUDA 13 needs the R580 driver branch), and the two ways out.
+std::string driver_too_old(int driver, int runtime) {
+  const std::string need = cuda_version(runtime);
+  const std::string branch =
+      runtime / 1000 == 13 ? " (NVIDIA driver R580 or newer)" : " (a newer NVIDIA driver)";
+  return "the NVIDIA driver is too old for this build of dupscan: it supports CUDA " +
+         cuda_version(driver) + ", and this build needs CUDA " + need + branch +
+         ". Either install NVIDIA's CUDA forward-compatibility package (cuda-compat-" +
+         std::to_string(runtime / 1000) + "-" + std::to_string(runtime % 1000 / 10) +
+         ") where NVIDIA supports it for this GPU and driver, or build dupscan from source with "
+         "this machine's CUDA " +
+         std::to_string(driver / 1000) + " toolkit (scripts/build.sh)";
+}
+
 std::string no_device_reason(cudaError_t err) {
-  int driver = 0, runtime = 0;
-  cudaDriverGetVersion(&driver);  // 0 when no driver (libcuda) is installed
+  const int driver = driver_version();
+  int runtime = 0;
   cudaRuntimeGetVersion(&runtime);
   struct stat st {};
   const bool nodes = ::stat("/dev/nvidiactl", &st) == 0 || ::stat("/dev/nvidia0", &st) == 0 ||
@@ -93,6 +118,7 @@ std::string no_device_reason(cudaError_t err) {
   if (err == cudaErrorNoDevice || driver == 0 || !nodes) {
     return "no usable NVIDIA GPU (no driver / no device)";
   }
+  if (driver < runtime) return driver_too_old(driver, runtime);
   return std::string(cudaGetErrorString(err)) + " (the driver supports CUDA " +
          cuda_version(driver) + ", this build needs " + cuda_version(runtime) + ")";
 }
@@ -104,6 +130,14 @@ unsigned blocks_for(std::size_t n, unsigned threads) {
 }  // namespace
 
 int usable_devices(std::string* why) {
+  // A driver older than the runtime is named as such before the runtime is asked anything.
+  const int driver = driver_version();
+  int runtime = 0;
+  cudaRuntimeGetVersion(&runtime);
+  if (driver > 0 && driver < runtime) {
+    if (why) *why = driver_too_old(driver, runtime);
+    return 0;
+  }
   int count = 0;
   const cudaError_t err = cudaGetDeviceCount(&count);
   if (err == cudaErrorNoDevice || err == cudaErrorInsufficientDriver) {

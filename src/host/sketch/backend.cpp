@@ -137,7 +137,8 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
   if (cuda::usable_device_count(&why) == 0 && name == "auto") {
     if (auto_takes_cuda_host(params, options, c)) return c;
     c.backend = make_cpu_backend(params);
-    c.note = "backend: cpu (" + c.backend->detail() + "); no usable GPU: " + why;
+    // why says it all: no GPU or driver, or a driver too old for this build (and what to do).
+    c.note = "backend: cpu (" + c.backend->detail() + "); " + why;
     return c;
   }
   c.backend = cuda::make_device_backend(params, options, local_rank());
