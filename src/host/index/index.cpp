@@ -92,34 +92,37 @@ bool ends_with(const std::string& s, std::string_view end) {
   return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
 }
 
-// Throws unless `text` carries a checksum that matches it, or is a manifest written before
-// manifests had one.
-void check_manifest_checksum(const std::string& path, const std::string& text,
-                             const simdjson::dom::element& root) {
-  const std::string why =
-      "fails its checksum: the index is corrupt (the manifest changed since "
-      "dupscan wrote it)";
-  std::string_view sum;
-  if (root["checksum"].get(sum)) {
-    // No checksum: an index written before manifests had one, read as before (unchecked: a
-    // changed byte there goes unnoticed, as it did then; the next add writes one). Those
-    // manifests end with the documents field; one that ends otherwise had a checksum field and
-    // lost its name to damage.
-    const auto at = text.rfind("\n  \"documents\": ");
-    const std::size_t digits = at == std::string::npos ? 0 : at + 16;
-    if (at == std::string::npos || !ends_with(text, kManifestEnd) ||
-        text.find_first_not_of("0123456789", digits) != text.size() - kManifestEnd.size()) {
-      bad_manifest(path, why);
-    }
-    return;
-  }
+constexpr char kCorrupt[] =
+    "fails its checksum: the index is corrupt (the manifest changed since dupscan wrote it)";
+
+// Before parsing, so that a damaged byte is reported as that even where it also breaks the JSON:
+// true when `text` ends with a checksum field as seal_manifest writes it (throws when the
+// checksum does not match), false when it has none there.
+bool check_sealed_manifest(const std::string& path, const std::string& text) {
   const std::size_t tail = kChecksumOpen.size() + 16 + kChecksumClose.size();
-  if (sum.size() != 16 || text.size() < tail || !ends_with(text, kChecksumClose) ||
+  if (text.size() < tail || !ends_with(text, kChecksumClose) ||
       text.compare(text.size() - tail, kChecksumOpen.size(), kChecksumOpen) != 0) {
-    bad_manifest(path, why);
+    return false;
   }
+  const std::string sum = text.substr(text.size() - tail + kChecksumOpen.size(), 16);
   const std::string body = text.substr(0, text.size() - tail) + std::string(kManifestEnd);
-  if (io::hex64(XXH3_64bits(body.data(), body.size())) != sum) bad_manifest(path, why);
+  if (io::hex64(XXH3_64bits(body.data(), body.size())) != sum) bad_manifest(path, kCorrupt);
+  return true;
+}
+
+// A manifest without a checksum where seal_manifest puts it: one written before manifests had a
+// checksum, read as before (unchecked: a changed byte there goes unnoticed, as it did then; the
+// next add writes a checksum). Those end with the documents field; a manifest that has a
+// checksum field elsewhere, or ends otherwise, lost its checksum's shape or name to damage.
+void check_unsealed_manifest(const std::string& path, const std::string& text,
+                             const simdjson::dom::element& root) {
+  std::string_view sum;
+  const auto at = text.rfind("\n  \"documents\": ");
+  const std::size_t digits = at == std::string::npos ? 0 : at + 16;
+  if (!root["checksum"].get(sum) || at == std::string::npos || !ends_with(text, kManifestEnd) ||
+      text.find_first_not_of("0123456789", digits) != text.size() - kManifestEnd.size()) {
+    bad_manifest(path, kCorrupt);
+  }
 }
 
 }  // namespace
@@ -163,11 +166,12 @@ Manifest read_manifest(const std::string& dir) {
                 "index build)");
   }
   const std::string text = read_whole(path);
+  const bool sealed = check_sealed_manifest(path, text);
   const simdjson::padded_string json(text);
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(json).get(root)) bad_manifest(path, "is not valid JSON");
-  check_manifest_checksum(path, text, root);
+  if (!sealed) check_unsealed_manifest(path, text, root);
   Manifest m;
   try {
     if (std::string_view(root["format"]) != "dupscan-index") bad_manifest(path, "is no index");
