@@ -255,7 +255,8 @@ Weekly workflow:
 Files: idx/index.json (manifest: parameters, inputs with size, mtime and checksum, segments with
 checksums) and one idx/segment-NNNNNN.bin per build or add (format in include/dupscan/index.hpp).
 An add writes its segment, then replaces the manifest atomically: a crash leaves the previous
-index valid.
+index valid. One run writes an index at a time (idx/.dupscan.lock): another build or add fails
+at once naming it, or waits for it with --wait.
 )";
 
 int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) {
