@@ -69,7 +69,10 @@ DirLock::DirLock(const std::string& dir, const std::string& what, const std::str
   for (;;) {
     int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     // Another user's lock file: a read-only descriptor can be locked too (flock needs no write).
-    if (fd < 0 && errno == EACCES) fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == EACCES) {
+      fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) errno = EACCES;  // the directory's, not the missing file's ENOENT
+    }
     if (fd < 0) throw_errno("open lock file", path_);
     while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       if (errno == EINTR) continue;
