@@ -1,14 +1,20 @@
 // What happens when things go wrong, end to end on the built binary. Each case here is one row of
 // README's "What happens when..." table; Faults.ReadmeTableMatchesTheseCases keeps the two equal.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
@@ -1059,6 +1065,180 @@ void killed_run_temporaries() {
   EXPECT_EQ(test::list_dir(out), want);
 }
 
+// ---- one writer per directory (issue 24) -----------------------------------------------------
+
+// Holds the lock a dupscan run takes on `dir` (dir_lock.hpp: an flock on DIR/.dupscan.lock), as
+// another run would, saying who it is in the file as a run does.
+class HeldLock {
+ public:
+  HeldLock(const std::string& dir, const std::string& who) {
+    ::mkdir(dir.c_str(), 0755);
+    fd_ = ::open((dir + "/.dupscan.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    EXPECT_GE(fd_, 0);
+    EXPECT_EQ(::flock(fd_, LOCK_EX | LOCK_NB), 0);
+    EXPECT_EQ(::ftruncate(fd_, 0), 0);
+    EXPECT_EQ(::pwrite(fd_, who.data(), who.size(), 0), static_cast<ssize_t>(who.size()));
+  }
+  ~HeldLock() { release(); }
+  // Leaves the file, as a run killed with SIGKILL does: the next run takes it as usual.
+  void release() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+const std::string kHolder = "pid 4242 on host elsewhere, started 2024-05-01T10:00:00Z";
+
+// ids "<prefix>N", texts distinct per prefix; the same texts under ids "probe-<prefix>N".
+std::string records(int n, const std::string& prefix, bool probe = false) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    out += rec((probe ? "probe-" : "") + prefix + std::to_string(i),
+               "record " + std::to_string(i) + " of the " + prefix +
+                   " batch, which says nothing much at all") +
+           "\n";
+  }
+  return out;
+}
+
+void index_concurrent_writers() {
+  test::TempDir dir;
+  const std::string idx = dir / "idx";
+  test::write_file(dir / "old.jsonl", records(50, "old"));
+  test::write_file(dir / "a.jsonl", records(3000, "a"));
+  test::write_file(dir / "b.jsonl", records(3000, "b"));
+  test::write_file(dir / "c.jsonl", records(50, "c"));
+  ASSERT_EQ(run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(idx)).exit_code, 0);
+  const std::string manifest = test::read_file(idx + "/index.json");
+  {
+    // Held by another run: add and build --force fail at once, naming it, and change nothing.
+    HeldLock held(idx, kHolder + "\n");
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto add = run_dupscan("index add " + q(dir / "c.jsonl") + " --index " + q(idx));
+    EXPECT_EQ(add.exit_code, 1) << add.err;
+    EXPECT_NE(add.err.find("the index '" + idx + "' is in use by another dupscan run (" + kHolder),
+              std::string::npos)
+        << add.err;
+    EXPECT_NE(add.err.find("--wait"), std::string::npos) << add.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20)) << "it waited";
+    const auto force =
+        run_dupscan("index build " + q(dir / "c.jsonl") + " --index " + q(idx) + " --force");
+    EXPECT_EQ(force.exit_code, 1) << force.err;
+    EXPECT_NE(force.err.find(kHolder), std::string::npos) << force.err;
+    EXPECT_EQ(test::read_file(idx + "/index.json"), manifest);
+    EXPECT_FALSE(test::file_exists(idx + "/segment-000001.bin"));
+    // A build into a new directory held by another run leaves it as it was.
+    HeldLock other(dir / "idx2", kHolder);
+    const auto build =
+        run_dupscan("index build " + q(dir / "c.jsonl") + " --index " + q(dir / "idx2"));
+    EXPECT_EQ(build.exit_code, 1) << build.err;
+    EXPECT_EQ(test::list_dir(dir / "idx2"), std::vector<std::string>{".dupscan.lock"});
+
+    // With --wait it waits for the holder, then adds.
+    std::atomic<bool> done{false};
+    test::RunResult waited;
+    std::thread t([&] {
+      waited = run_dupscan("index add " + q(dir / "c.jsonl") + " --index " + q(idx) + " --wait");
+      done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_FALSE(done) << "index add --wait did not wait: " << waited.err;
+    held.release();
+    t.join();
+    EXPECT_EQ(waited.exit_code, 0) << waited.err;
+    EXPECT_NE(waited.err.find("waiting for the index"), std::string::npos) << waited.err;
+  }
+  // Two adds at once, with --wait: both land, one after the other.
+  const auto both = test::run_shell(
+      "DUPSCAN index add " + q(dir / "a.jsonl") + " --index " + q(idx) + " --wait -q & a=$!; " +
+      "DUPSCAN index add " + q(dir / "b.jsonl") + " --index " + q(idx) + " --wait -q & b=$!; " +
+      "wait $a || exit 10; wait $b || exit 11");
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_NE(test::read_file(idx + "/index.json").find("segment-000003.bin"), std::string::npos);
+  // Every document of both is found: each probe is an exact copy of one indexed document.
+  test::write_file(dir / "probe.jsonl", records(3000, "a", true) + records(3000, "b", true) +
+                                            records(50, "c", true) + records(50, "old", true));
+  const auto r = run_dupscan("dedup " + q(dir / "probe.jsonl") + " --against " + q(idx) + " -o " +
+                             q(dir / "out"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::lines_of(test::read_file(dir / "out/duplicates.jsonl")).size(), 6100u);
+  // Nothing left beside the index: the lock file goes with the lock.
+  for (const std::string& n : test::list_dir(idx))
+    EXPECT_TRUE(n == "index.json" || n.rfind("segment-", 0) == 0) << n;
+}
+
+void index_manifest_damaged() {
+  test::TempDir dir;
+  test::write_file(dir / "old.jsonl", rec("a", kText) + "\n" + filler(20));
+  test::write_file(dir / "new.jsonl", rec("b", kText) + "\n");
+  ASSERT_EQ(
+      run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(dir / "idx")).exit_code,
+      0);
+  const std::string manifest = test::read_file(dir / "idx/index.json");
+  const std::string run = "dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx");
+  int n = 0;
+  // One byte each: a parameter's digit or letter, an input's size, a segment's count, the
+  // checksum itself, the checksum's name.
+  for (const char* field :
+       {"\"seed\": ", "\"num_perm\": ", "\"rows\": ", "\"shingle\": \"", "\"id_field\": \"",
+        "\"scheme\": \"", "\"size\": ", "\"documents\": ", "\"checksum\": \"", "\"checksum"}) {
+    std::string m = manifest;
+    const auto at = m.find(field);
+    ASSERT_NE(at, std::string::npos) << field;
+    // The value's first byte; for the bare name "\"checksum", the name's.
+    const std::string f = field;
+    char& c = m[f.back() == 'm' ? at + 1 : at + f.size()];
+    c = std::isdigit(static_cast<unsigned char>(c)) ? (c == '0' ? '1' : '0') : c == 'x' ? 'y' : 'x';
+    test::write_file(dir / "idx/index.json", m);
+    const std::string out = dir / ("out" + std::to_string(n++));
+    const auto r = run_dupscan(run + " -o " + q(out));
+    EXPECT_EQ(r.exit_code, 1) << field << ": " << r.err;
+    EXPECT_NE(r.err.find("idx/index.json' fails its checksum: the index is corrupt"),
+              std::string::npos)
+        << field << ": " << r.err;
+    EXPECT_FALSE(test::file_exists(out)) << field;
+  }
+  // A manifest written before manifests had a checksum is read as it was.
+  const std::string old = test::without_manifest_checksum(manifest);
+  ASSERT_NE(old, manifest);
+  test::write_file(dir / "idx/index.json", old);
+  const auto r = run_dupscan(run + " -o " + q(dir / "old-out"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(test::read_file(dir / "old-out/duplicates.jsonl").find("\"duplicate_of\":\"a\""),
+            std::string::npos);
+}
+
+void output_dir_in_use() {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", rec("a", kText) + "\n" + rec("b", kText) + "\n");
+  test::write_file(dir / "eval.jsonl", rec("e", kText) + "\n");
+  const std::string out = dir / "out";
+  HeldLock held(out, kHolder + "\n");
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto d = run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(out));
+  EXPECT_EQ(d.exit_code, 1) << d.err;
+  EXPECT_NE(
+      d.err.find("the output directory '" + out + "' is in use by another dupscan run (" + kHolder),
+      std::string::npos)
+      << d.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20)) << "it waited";
+  const auto c = run_dupscan("contam --train " + q(dir / "in.jsonl") + " --eval " +
+                             q("e=" + (dir / "eval.jsonl")) + " -o " + q(out));
+  EXPECT_EQ(c.exit_code, 1) << c.err;
+  EXPECT_NE(c.err.find(kHolder), std::string::npos) << c.err;
+  EXPECT_EQ(test::list_dir(out), std::vector<std::string>{".dupscan.lock"});
+  // Released (the file stays, as after a run killed with SIGKILL): the next run goes ahead and
+  // leaves only its outputs.
+  held.release();
+  const auto ok = run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(out));
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(test::list_dir(out),
+            (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "report.json"}));
+}
+
 struct Case {
   const char* name;
   const char* when;  // README: "When ..."
@@ -1192,6 +1372,19 @@ const Case kCases[] = {
      "exits 2 saying what it holds and how to go on (`index add`, `--force` to replace it, or "
      "remove it); an empty or damaged index is not kept for an add",
      index_build_over_index},
+    {"IndexConcurrentWriters", "two `index add` (or `build`) runs write one index at once",
+     "the second exits 1 at once naming the run that holds the index (pid, host, start time), "
+     "changing nothing; with `--wait` it waits for it, then adds: both land",
+     index_concurrent_writers},
+    {"IndexManifestDamaged", "a byte of an index's `index.json` changes (a parameter, a count)",
+     "exits 1: `index.json' fails its checksum: the index is corrupt`, writing nothing; a "
+     "manifest from before manifests had a checksum is read as before",
+     index_manifest_damaged},
+    {"OutputDirInUse",
+     "two runs (`dedup`, `contam`, `dupscan-mpi`) write one output directory at once",
+     "the second exits 1 at once naming the run that holds the directory (pid, host, start "
+     "time), writing nothing",
+     output_dir_in_use},
     {"KilledRunTemporaries", "a run was killed with SIGKILL and left temporary files",
      "the next run into that directory removes them (those of dupscan runs of this host that "
      "are gone), and nothing else",

@@ -274,11 +274,16 @@ struct IndexResult {
  * stores every document (location, id, exact hash, band keys) in the index at `dir`. For add,
  * the sketch parameters (scheme included), fields and normalization are the index's (config's
  * are ignored).
+ * One run writes an index at a time: the run holds a lock on `dir` (a flock on
+ * `dir/.dupscan.lock`, which says who holds it) from before it reads the manifest until the new
+ * manifest is in place. With `wait` false a second run fails at once; with `wait` true it waits
+ * (observer.info says for whom) and then appends to the index the first one left.
  * @throw UsageError for an invalid configuration, stdin as an input, an input already indexed,
- * build over an existing index; Error as run_dedup.
+ * build over an existing index; Error as run_dedup, and when another run holds the index's lock
+ * and `wait` is false (naming its pid, host and start time).
  */
 IndexResult run_index(const DedupConfig& config, IndexAction action, const std::string& dir,
-                      const DedupObserver& observer = {});
+                      const DedupObserver& observer = {}, bool wait = false);
 
 /// The dupscan version string, e.g. "0.1.0".
 const char* version() noexcept;

@@ -17,7 +17,14 @@
  *     "threshold": the --threshold it was built with (information only),
  *     "inputs": [{"path": absolute path, "size": bytes, "mtime_ns", "compression", "xxh3_64"}],
  *     "segments": [{"file": "segment-NNNNNN.bin", "documents", "bytes", "xxh3_64"}],
- *     "documents": the sum over segments}
+ *     "documents": the sum over segments,
+ *     "checksum": hex XXH3-64 of the manifest's bytes without this field}
+ *    The checksum is always the last field, written as `,\n  "checksum": "<16 hex>"\n}\n`; the
+ *    bytes it covers are the same text with that line removed ("documents" then last, the file
+ *    ending "\n}\n"). Checked on every open: a mismatch is an Error naming index.json. A
+ *    manifest without it was written before manifests had one and is read unchecked; the format
+ *    version stays 1, since a reader that does not know the field still reads the rest right.
+ *    The directory also holds `.dupscan.lock` while a run writes the index (run_index).
  *  - one `segment-NNNNNN.bin` per build or add, never rewritten. Little-endian:
  *      header   8 bytes "DSIDXSG1", u32 format version, u32 bands, u64 documents, u64 offset of
  *               the tables, u64 keyed documents (the non-empty ones)
@@ -115,8 +122,8 @@ struct Docs {
 /// True when `dir` holds an index.json.
 bool exists(const std::string& dir);
 
-/// @throw Error naming the file when the manifest is missing, unreadable, not an index of this
-/// format version, or names a scheme this dupscan does not know.
+/// @throw Error naming the file when the manifest is missing, unreadable, fails its checksum, not
+/// an index of this format version, or names a scheme this dupscan does not know.
 Manifest read_manifest(const std::string& dir);
 
 constexpr std::uint64_t kNone = ~std::uint64_t{0};

@@ -621,23 +621,28 @@ class Index:
         force: bool = False,
         threads: Optional[int] = None,
         progress: bool = False,
+        wait: bool = False,
     ) -> "Index":
         """Builds an index of ``files`` at ``path`` (``force``: replacing one there), with
-        the parameters of ``dupscan index build`` (``scheme``: the compat sketch's)."""
+        the parameters of ``dupscan index build`` (``scheme``: the compat sketch's). One run
+        writes an index at a time: another one writing it is an error naming it, or with
+        ``wait`` is waited for (``--wait``)."""
         _check_types(text=text, id=id, threshold=threshold, num_perm=num_perm, scheme=scheme,
                      sketch=sketch, shingle=shingle, seed=seed, threads=threads)
         settings = _settings(text=text, id=id, threshold=float(threshold), num_perm=num_perm,
                              scheme=scheme, sketch=sketch, shingle=shingle, seed=seed,
                              threads=threads)
         out = _dupscan.index(settings, cls._files(files), "rebuild" if force else "build",
-                             _os.fsdecode(path), progress)
+                             _os.fsdecode(path), progress, bool(wait))
         _warn(out[3])
         return cls(path)
 
-    def add(self, files: Any, *, threads: Optional[int] = None, progress: bool = False) -> int:
-        """Adds ``files`` as a new segment; returns the number of documents added."""
+    def add(self, files: Any, *, threads: Optional[int] = None, progress: bool = False,
+            wait: bool = False) -> int:
+        """Adds ``files`` as a new segment; returns the number of documents added (``wait``:
+        wait for another run writing the index, as ``build``)."""
         out = _dupscan.index(_settings(threads=threads), self._files(files), "add", self.path,
-                             progress)
+                             progress, bool(wait))
         _warn(out[3])
         return out[0]
 

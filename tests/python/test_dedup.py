@@ -239,6 +239,36 @@ def test_index_against(corpus_table, tmp_path):
     assert r.duplicates.num_rows > 0
 
 
+def test_index_writers_take_turns(tmp_path):
+    # One run writes an index at a time (the CLI's index add --wait): with its lock held
+    # elsewhere, add fails naming the holder, or with wait=True waits for it, then adds.
+    import fcntl
+    import threading
+    import time
+
+    def batch(name):
+        rows = [{"id": f"{name}{i}", "text": f"record {i} of batch {name}, which says little"}
+                for i in range(50)]
+        return write_jsonl(tmp_path / f"{name}.jsonl", rows)
+
+    idx = dupscan.Index.build(tmp_path / "idx", batch("a"))
+    b = batch("b")
+    added = []
+    with open(tmp_path / "idx" / ".dupscan.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.write("pid 4242 on host elsewhere, started now\n")
+        lock.flush()
+        with pytest.raises(dupscan.InputError, match="pid 4242 on host elsewhere"):
+            idx.add(b)
+        waiter = threading.Thread(target=lambda: added.append(idx.add(b, wait=True)))
+        waiter.start()
+        time.sleep(1.0)
+        assert waiter.is_alive(), "add(wait=True) did not wait"
+    waiter.join(timeout=60)
+    assert added == [50]
+    assert len(idx) == 100
+
+
 @pytest.mark.parametrize("scheme", ["affine32", "affine64", "legacy"])
 def test_each_scheme_equals_cli(corpus_table, scheme, tmp_path):
     dups, clusters = cli_dedup([CORPUS], tmp_path / "cli", "--scheme", scheme)

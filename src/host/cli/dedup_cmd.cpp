@@ -69,7 +69,7 @@ struct DedupArgs {
   long long bands = 0, rows = 0;
   std::string lsh_weights = "0.5,0.5";
   bool no_verify = false, keep_case = false, keep_punct = false, quiet = false;
-  bool no_progress = false, force = false, html = false;
+  bool no_progress = false, force = false, html = false, wait = false;
   /// The options that decide how documents are read and sketched, to tell which were given.
   std::vector<CLI::Option*> sketch_options;
 
@@ -255,7 +255,8 @@ Weekly workflow:
 Files: idx/index.json (manifest: parameters, inputs with size, mtime and checksum, segments with
 checksums) and one idx/segment-NNNNNN.bin per build or add (format in include/dupscan/index.hpp).
 An add writes its segment, then replaces the manifest atomically: a crash leaves the previous
-index valid.
+index valid. One run writes an index at a time (idx/.dupscan.lock): another build or add fails
+at once naming it, or waits for it with --wait.
 )";
 
 int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) {
@@ -266,7 +267,7 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) 
   if (action == IndexAction::build && a.force) action = IndexAction::rebuild;
   const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
   ProgressBar bar(tty);
-  const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet));
+  const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet), a.wait);
   bar.clear();
   warn_unlisted_skips(r.counts.skipped, a.quiet);
   if (!a.quiet) {
@@ -399,6 +400,8 @@ Command add_index_command(CLI::App& app) {
   add_run_options(build, *build_args);
   build->add_flag("--force", build_args->force,
                   "Replace the index DIR holds, once the new one is made");
+  build->add_flag("--wait", build_args->wait,
+                  "Wait for another run writing the index to finish (default: fail at once)");
   build->footer("\nThe sketch options are stored in the index; dedup --against needs the same.");
   CLI::App* add = index->add_subcommand(
       "add", "Append JSONL files to an index (with its parameters), e.g. the kept new documents");
@@ -406,6 +409,8 @@ Command add_index_command(CLI::App& app) {
       ->required()
       ->type_name("INPUT");
   add->add_option("--index", *dir, "Directory of the index")->required()->type_name("DIR");
+  add->add_flag("--wait", add_args->wait,
+                "Wait for another run writing the index to finish (default: fail at once)");
   add_run_options(add, *add_args);
   return {index, [=] {
             if (build->parsed()) return run_index_command(*build_args, IndexAction::build, *dir);

@@ -97,6 +97,9 @@ class DistEngine {
     return res_;
   }
 
+  // After a failure (on any rank): rank 0 releases the lock and removes the directory it made.
+  void remove_output_dir() const noexcept { out_dir_.remove_created(); }
+
  private:
   // ---- set-up ----------------------------------------------------------------------------------
 
@@ -127,13 +130,13 @@ class DistEngine {
   void partition_inputs() { first_ = partition_files(cfg_.inputs, ranks_); }
 
   // Rank 0, before reading: the output directory can take files (else fail now, not after the
-  // work). A directory made for the probe goes again at once: a rank that fails later ends the
-  // run with MPI_Abort, which leaves no one to remove it; write_outputs makes it for good.
+  // work), and is locked until the run ends: rank 0 writes what is shared (the others write
+  // pieces it joins), so its lock alone keeps a second run out, and no rank waits on another for
+  // it. A run that fails removes the directory if it made it (remove_output_dir); one ended by
+  // MPI_Abort leaves it, with the lock file in it (an flock on a leftover file is harmless).
   void prepare_output_dir() {
-    io::OutputDir dir;
-    dir.prepare(cfg_.output_dir, "",
-                {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped)});
-    dir.remove_created();
+    out_dir_.prepare(cfg_.output_dir, "",
+                     {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped)});
   }
 
   void number_documents() {
@@ -893,6 +896,7 @@ class DistEngine {
 
   const DedupConfig& cfg_;
   Communicator& comm_;
+  io::OutputDir out_dir_;  // rank 0: the output directory, locked for the run
   const DedupObserver& obs_;
   const int ranks_, me_;
   DedupResult res_;
@@ -922,7 +926,12 @@ class DistEngine {
 DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
                                   const DedupObserver& observer) {
   DistEngine engine(config, comm, observer);
-  return engine.run();
+  try {
+    return engine.run();
+  } catch (...) {
+    engine.remove_output_dir();
+    throw;
+  }
 }
 
 }  // namespace dupscan

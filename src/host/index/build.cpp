@@ -13,6 +13,7 @@
 #include "dupscan/errors.hpp"
 #include "dupscan/index.hpp"
 #include "dupscan/normalize.hpp"
+#include "io/dir_lock.hpp"
 #include "io/input_checks.hpp"
 #include "io/io.hpp"
 
@@ -146,10 +147,8 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   return r;
 }
 
-}  // namespace
-
-IndexResult run_index(const DedupConfig& config, IndexAction action, const std::string& dir,
-                      const DedupObserver& observer) {
+IndexResult locked_build_or_add(const DedupConfig& config, IndexAction action,
+                                const std::string& dir, const DedupObserver& observer) {
   DedupConfig cfg = config;
   cfg.output_dir = dir;  // nothing but the index is written
   if (action != IndexAction::add) return build_or_add(cfg, action, dir, {}, observer);
@@ -173,6 +172,33 @@ IndexResult run_index(const DedupConfig& config, IndexAction action, const std::
                      " tables, this dupscan has " + unicode_version() + "; rebuild the index");
   }
   return build_or_add(cfg, action, dir, m, observer);
+}
+
+}  // namespace
+
+IndexResult run_index(const DedupConfig& config, IndexAction action, const std::string& dir,
+                      const DedupObserver& observer, bool wait) {
+  // One writer at a time, from before the manifest is read (an add appends to what the previous
+  // writer left) until the new one is in place. Readers (dedup --against) take no lock: a
+  // manifest is replaced by a rename, and names only segments written before it.
+  if (action == IndexAction::add && !index::exists(dir)) index::read_manifest(dir);  // says why
+  const std::vector<std::string> created = io::make_dirs(dir);
+  io::DirLock lock;
+  try {
+    lock = io::DirLock(dir, "the index", "wait for it to finish, or pass --wait", wait,
+                       [&](const std::string& holder) {
+                         if (observer.info) {
+                           observer.info("waiting for the index '" + dir +
+                                         "', in use by another dupscan run (" + holder + ")");
+                         }
+                       });
+    return locked_build_or_add(config, action, dir, observer);
+  } catch (...) {
+    // Not left behind by a failed run: the lock file, then the directory if this run made it.
+    lock.release();
+    io::remove_created_dirs(created);
+    throw;
+  }
 }
 
 }  // namespace dupscan

@@ -73,6 +73,58 @@ std::string read_whole(const std::string& path) {
   throw Error("index manifest '" + path + "' " + why + "; rebuild the index (dupscan index build)");
 }
 
+// The manifest's checksum: its last field, `"checksum": "<hex XXH3-64>"`, of the bytes the
+// manifest has without that field (what a dupscan before checksums wrote: the same text, ending
+// "\n}\n" after the documents field). Written and checked as text, not as parsed JSON, so the
+// bytes checked are the bytes on disk.
+constexpr std::string_view kChecksumOpen = ",\n  \"checksum\": \"";
+constexpr std::string_view kChecksumClose = "\"\n}\n";
+constexpr std::string_view kManifestEnd = "\n}\n";
+
+std::string seal_manifest(const std::string& body) {
+  // body: the manifest without a checksum, ending "\n}\n".
+  const std::string head = body.substr(0, body.size() - kManifestEnd.size());
+  return head + std::string(kChecksumOpen) + io::hex64(XXH3_64bits(body.data(), body.size())) +
+         std::string(kChecksumClose);
+}
+
+bool ends_with(const std::string& s, std::string_view end) {
+  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+constexpr char kCorrupt[] =
+    "fails its checksum: the index is corrupt (the manifest changed since dupscan wrote it)";
+
+// Before parsing, so that a damaged byte is reported as that even where it also breaks the JSON:
+// true when `text` ends with a checksum field as seal_manifest writes it (throws when the
+// checksum does not match), false when it has none there.
+bool check_sealed_manifest(const std::string& path, const std::string& text) {
+  const std::size_t tail = kChecksumOpen.size() + 16 + kChecksumClose.size();
+  if (text.size() < tail || !ends_with(text, kChecksumClose) ||
+      text.compare(text.size() - tail, kChecksumOpen.size(), kChecksumOpen) != 0) {
+    return false;
+  }
+  const std::string sum = text.substr(text.size() - tail + kChecksumOpen.size(), 16);
+  const std::string body = text.substr(0, text.size() - tail) + std::string(kManifestEnd);
+  if (io::hex64(XXH3_64bits(body.data(), body.size())) != sum) bad_manifest(path, kCorrupt);
+  return true;
+}
+
+// A manifest without a checksum where seal_manifest puts it: one written before manifests had a
+// checksum, read as before (unchecked: a changed byte there goes unnoticed, as it did then; the
+// next add writes a checksum). Those end with the documents field; a manifest that has a
+// checksum field elsewhere, or ends otherwise, lost its checksum's shape or name to damage.
+void check_unsealed_manifest(const std::string& path, const std::string& text,
+                             const simdjson::dom::element& root) {
+  std::string_view sum;
+  const auto at = text.rfind("\n  \"documents\": ");
+  const std::size_t digits = at == std::string::npos ? 0 : at + 16;
+  if (!root["checksum"].get(sum) || at == std::string::npos || !ends_with(text, kManifestEnd) ||
+      text.find_first_not_of("0123456789", digits) != text.size() - kManifestEnd.size()) {
+    bad_manifest(path, kCorrupt);
+  }
+}
+
 }  // namespace
 
 std::string mismatch(const Params& a, const Params& b) {
@@ -113,10 +165,13 @@ Manifest read_manifest(const std::string& dir) {
     throw Error("'" + dir + "' is not a dupscan index (no index.json; make one with dupscan " +
                 "index build)");
   }
-  const simdjson::padded_string json(read_whole(path));
+  const std::string text = read_whole(path);
+  const bool sealed = check_sealed_manifest(path, text);
+  const simdjson::padded_string json(text);
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(json).get(root)) bad_manifest(path, "is not valid JSON");
+  if (!sealed) check_unsealed_manifest(path, text, root);
   Manifest m;
   try {
     if (std::string_view(root["format"]) != "dupscan-index") bad_manifest(path, "is no index");
@@ -555,7 +610,7 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   w.field("documents", m.documents);
   w.end_object();
   io::AtomicFile manifest(dir + "/index.json");
-  manifest.write(w.str() + "\n");
+  manifest.write(seal_manifest(w.str() + "\n"));
   manifest.commit();
 }
 

@@ -292,7 +292,7 @@ nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
 }
 
 nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
-                const std::string& action, const std::string& dir, bool progress) {
+                const std::string& action, const std::string& dir, bool progress, bool wait) {
   DedupConfig cfg = dedup_config(settings);
   if (!settings.contains("id")) cfg.id_field = "id";
   cfg.inputs = paths;
@@ -303,7 +303,7 @@ nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
   IndexResult r;
   Live live;
   const DedupObserver obs = observer_of(live);
-  run_released([&] { r = run_index(cfg, a, dir, obs); }, &live, progress);
+  run_released([&] { r = run_index(cfg, a, dir, obs, wait); }, &live, progress);
   return nb::make_tuple(r.added, r.documents, r.segments, live.warnings);
 }
 
@@ -449,7 +449,7 @@ NB_MODULE(_dupscan, m) {
   m.def("table_from_array", &table_from_array, "schema"_a, "array"_a, "name"_a);
   m.def("dedup", &dupscan::python::dedup, "settings"_a, "paths"_a, "tables"_a, "progress"_a);
   m.def("index", &dupscan::python::index, "settings"_a, "paths"_a, "action"_a, "dir"_a,
-        "progress"_a);
+        "progress"_a, "wait"_a = false);
   m.def("contam", &dupscan::python::contam, "settings"_a, "train"_a, "tables"_a, "evals"_a,
         "output_dir"_a, "progress"_a);
   m.def("signatures", &dupscan::python::signatures, "table"_a, "settings"_a);
