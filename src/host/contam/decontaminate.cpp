@@ -169,7 +169,8 @@ void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& i
   Cutter cutter(cfg, benchmarks, index, findings);
   // Every line, so that a record the scan skipped (it could not be read, so nothing says it is
   // contaminated) is copied through as it is rather than lost; blank lines are no records.
-  reread_lines(in.sources, 0, locators, all, kRefetchBytes,
+  reread_lines(in.sources, 0, static_cast<std::uint32_t>(in.sources.size()), locators, all,
+               kRefetchBytes,
                [&](const io::RawBatch& b, const std::vector<std::uint32_t>& line_docs) {
                  for (std::size_t k = 0; k < b.lines.size(); ++k) {
                    const std::string_view rec = b.line(b.lines[k]);

@@ -388,7 +388,8 @@ class Engine {
     std::vector<std::uint32_t> docs(docs_.size() - n_index_);
     std::iota(docs.begin(), docs.end(), n_index_);
     std::uint64_t done = 0;
-    reread_lines(sources, input_base_, docs_.loc, docs, kRefetchBytes,
+    reread_lines(sources, input_base_, static_cast<std::uint32_t>(sources.size()), docs_.loc, docs,
+                 kRefetchBytes,
                  [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
                    for (std::size_t k = 0; k < batch.lines.size(); ++k) {
                      const std::string_view line = batch.line(batch.lines[k]);

@@ -789,7 +789,7 @@ class DistEngine {
     std::vector<std::uint32_t> docs(part_.docs.size());
     std::iota(docs.begin(), docs.end(), 0u);
     io::OutputFile out(piece);
-    reread_lines(part_.sources, 0, part_.docs.loc, docs, kRefetchBytes,
+    reread_lines(part_.sources, first_[me_], first_[me_ + 1], part_.docs.loc, docs, kRefetchBytes,
                  [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
                    for (std::size_t k = 0; k < batch.lines.size(); ++k) {
                      const std::string_view line = batch.line(batch.lines[k]);

@@ -140,12 +140,12 @@ void reread_source_lines(
 }  // namespace
 
 void reread_lines(
-    const std::vector<RereadSource>& sources, std::uint32_t first_source,
+    const std::vector<RereadSource>& sources, std::uint32_t first_source, std::uint32_t end_source,
     const std::vector<Locator>& locators, const std::vector<std::uint32_t>& docs,
     std::size_t batch_bytes,
     const std::function<void(const io::RawBatch&, const std::vector<std::uint32_t>&)>& consume) {
   std::size_t i = 0;
-  for (std::uint32_t input = first_source; input < sources.size(); ++input) {
+  for (std::uint32_t input = first_source; input < end_source; ++input) {
     std::size_t j = i;
     while (j < docs.size() && locators[docs[j]].input == input)
       ++j;

@@ -65,7 +65,7 @@ void refetch_source(const RereadSource& source, const std::vector<Locator>& loca
 constexpr std::uint32_t kNotADocument = UINT32_MAX;
 
 /**
- * @brief Reads every line of sources [first_source, sources.size()) again, in order, and hands
+ * @brief Reads every line of sources [first_source, end_source) again, in order, and hands
  * them to `consume` in batches of about batch_bytes, with the document of each line
  * (line_docs[k] for batch.lines[k]): one of `docs`, or kNotADocument for the lines pass 1 did not
  * take (blank lines, skipped records). The outputs that copy an input (--write-deduped,
@@ -75,8 +75,8 @@ constexpr std::uint32_t kNotADocument = UINT32_MAX;
  * says) or cannot be read.
  */
 void reread_lines(const std::vector<RereadSource>& sources, std::uint32_t first_source,
-                  const std::vector<Locator>& locators, const std::vector<std::uint32_t>& docs,
-                  std::size_t batch_bytes,
+                  std::uint32_t end_source, const std::vector<Locator>& locators,
+                  const std::vector<std::uint32_t>& docs, std::size_t batch_bytes,
                   const std::function<void(const io::RawBatch& batch,
                                            const std::vector<std::uint32_t>& line_docs)>& consume);
 
