@@ -139,13 +139,19 @@ DedupResult run_on_threads(const DedupConfig& cfg, int ranks) {
 // The example corpus in `parts` files of about equal size (gzip, plain, zstd in turn), with an
 // empty file in the middle; planted copies lie up to a few hundred records after their
 // originals, so many pairs and clusters span two parts.
-std::vector<std::string> write_parts(const test::TempDir& dir, int parts) {
+// With bad_every > 0, a record that cannot be read (invalid UTF-8) follows every bad_every-th.
+std::vector<std::string> write_parts(const test::TempDir& dir, int parts,
+                                     std::size_t bad_every = 0) {
   const auto lines = test::example_lines();
   std::vector<std::string> paths;
   for (int p = 0; p < parts; ++p) {
     std::string text;
-    for (std::size_t i = lines.size() * p / parts; i < lines.size() * (p + 1) / parts; ++i)
+    for (std::size_t i = lines.size() * p / parts; i < lines.size() * (p + 1) / parts; ++i) {
       text += lines[i] + "\n";
+      if (bad_every && i % bad_every == 0) {
+        text += "{\"id\":\"bad" + std::to_string(i) + "\",\"text\":\"caf\xe9\"}\n";
+      }
+    }
     std::string path = dir / ("part" + std::to_string(p) + ".jsonl");
     if (p % 3 == 0) {
       path += ".gz";
@@ -226,6 +232,26 @@ TEST(Distributed, SameBytesAsOneProcessOnOneToFourRanks) {
     EXPECT_EQ(r.counts.near_duplicates, r1.counts.near_duplicates);
     EXPECT_EQ(r.counts.candidate_pairs, r1.counts.candidate_pairs);
     expect_same_outputs(one.output_dir, out, std::to_string(ranks) + " ranks");
+  }
+}
+
+// Records that cannot be read are copied into --write-deduped by every rank, as one process does.
+TEST(Distributed, SkippedRecordsPassThroughTheDeduplicatedCopy) {
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 4, 37);
+  const DedupResult r1 = run_dedup(config(inputs, dir / "one"));
+  ASSERT_GT(r1.counts.skipped, 50u);
+  EXPECT_EQ(r1.skipped_passed_through, r1.counts.skipped);
+  const std::string kept = test::read_file(dir / "one/kept.jsonl");
+  std::size_t bad = 0;
+  for (std::size_t at = 0; (at = kept.find("\"text\":\"caf\xe9\"", at)) != std::string::npos; ++at)
+    ++bad;
+  EXPECT_EQ(bad, r1.counts.skipped);
+  for (int ranks : {2, 3}) {
+    const std::string out = dir / ("ranks" + std::to_string(ranks));
+    const DedupResult r = run_on_threads(config(inputs, out), ranks);
+    EXPECT_EQ(r.skipped_passed_through, r1.counts.skipped);
+    expect_same_outputs(dir / "one", out, std::to_string(ranks) + " ranks, skipped records");
   }
 }
 

@@ -532,6 +532,115 @@ void contam_bad_training_record() {
   EXPECT_TRUE(test::list_dir(dir / "strict").empty());
 }
 
+// The records a run could not read (one of each kind of skip, one of them twice) among true
+// duplicates, a blank line and a CRLF line, with the ids of the duplicates.
+struct SkipCorpus {
+  std::vector<std::string> lines;  // as written, without '\n'
+  std::vector<bool> duplicate;     // lines[i] is a record dupscan should remove
+  std::size_t bad = 0;             // lines dupscan skips
+  std::string text() const {
+    std::string t;
+    for (const std::string& l : lines)
+      t += l + "\n";
+    return t;
+  }
+  // What the deduplicated copy holds: every line but blank ones and the duplicates, as written.
+  std::string kept() const {
+    std::string t;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (!duplicate[i] && !is_blank(lines[i])) t += lines[i] + "\n";
+    }
+    return t;
+  }
+};
+
+SkipCorpus skip_corpus() {
+  SkipCorpus c;
+  auto add = [&](const std::string& line, bool dup = false, bool bad = false) {
+    c.lines.push_back(line);
+    c.duplicate.push_back(dup);
+    c.bad += bad;
+  };
+  add(rec("a", kText));
+  add("{\"id\":\"u\",\"text\":\"caf\xe9 au lait\"}", false, true);        // invalid UTF-8
+  add(std::string("{\"id\":\"n\",\"text\":\"a\0b\"}", 23), false, true);  // raw NUL
+  add(rec("b", kText), true);
+  add("{\"id\":\"j\",\"text\": \"no end", false, true);  // malformed JSON
+  add("");
+  add("{\"id\":\"m\",\"body\":\"no text field\"}", false, true);
+  add("{\"id\":\"t\",\"text\":42}", false, true);
+  add("[1, 2, 3]", false, true);
+  add(rec("c", kText) + "\r", true);
+  add("{\"id\":\"u\",\"text\":\"caf\xe9 au lait\"}", false, true);  // the same bad line again
+  add(rec("d", "a record of its own, with a CRLF line end") + "\r");
+  for (const std::string& l : test::lines_of(filler(70)))
+    add(l);
+  return c;
+}
+
+std::vector<std::string> duplicate_ids(const std::string& dir) {
+  std::vector<std::string> ids;
+  simdjson::dom::parser p;
+  for (const std::string& l : test::lines_of(test::read_file(dir + "/duplicates.jsonl"))) {
+    ids.emplace_back(std::string_view(p.parse(l)["id"]));
+  }
+  return ids;
+}
+
+void skipped_records_in_copies() {
+  test::TempDir dir;
+  const SkipCorpus c = skip_corpus();
+  ASSERT_EQ(c.bad, 7u);
+  const std::string in = dir / "f.jsonl";
+  test::write_file(in, c.text());
+  // The copy as a file of its own, from a gzip input and from stdin, then replacing the input.
+  test::write_file(dir / "f.jsonl.gz", test::gzip_bytes(c.text()));
+  for (const std::string& from : {in, dir / "f.jsonl.gz", std::string("-")}) {
+    SCOPED_TRACE(from);
+    const auto r = run_dupscan(
+        "dedup " + q(from) + " -o " + q(dir / "o1") + " --write-deduped " + q(dir / "kept.jsonl"),
+        from == "-" ? in : "");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(test::read_file(dir / "kept.jsonl"), c.kept());
+  }
+  const auto r = run_dupscan("dedup " + q(in) + " -o " + q(dir / "out") + " --write-deduped " +
+                             q(in) + " --in-place");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::read_file(in), c.kept());
+  EXPECT_EQ(duplicate_ids(dir / "out"), (std::vector<std::string>{"b", "c"}));
+  EXPECT_NE(r.err.find("deduped copy      7 skipped records copied through unread"),
+            std::string::npos)
+      << r.err;
+  simdjson::dom::parser p;
+  std::string buf;
+  auto rep = report(p, dir / "out", buf);
+  EXPECT_EQ(std::uint64_t(rep["counts"]["skipped"]), c.bad) << buf;
+  EXPECT_EQ(std::uint64_t(rep["deduped"]["skipped_passed_through"]), c.bad) << buf;
+  // Without --write-deduped, report.json has no such section.
+  ASSERT_EQ(run_dupscan("dedup " + q(in) + " -o " + q(dir / "plain")).exit_code, 0);
+  EXPECT_EQ(test::read_file(dir / "plain/report.json").find("\"deduped\""), std::string::npos);
+
+  // contam: a contaminated record is dropped, the skipped ones are copied through.
+  test::TempDir cdir;
+  const std::string train = cdir / "train.jsonl";
+  test::write_file(train, c.text());
+  test::write_file(cdir / "eval.jsonl", rec("e", kText) + "\n");
+  const auto t =
+      run_dupscan("contam --train " + q(train) + " --eval " + q("b=" + (cdir / "eval.jsonl")) +
+                  " -o " + q(cdir / "out") + " --write-decontaminated " + q(train) + " --in-place");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  std::string want;
+  for (std::size_t i = 0; i < c.lines.size(); ++i) {
+    // kText's records (a, b, c) are shorter than --min-piece once cut: dropped whole.
+    if (i != 0 && !c.duplicate[i] && !is_blank(c.lines[i])) want += c.lines[i] + "\n";
+  }
+  EXPECT_EQ(test::read_file(train), want);
+  auto crep = report(p, cdir / "out", buf);
+  EXPECT_EQ(std::uint64_t(crep["decontaminated"]["documents_dropped"]), 3u) << buf;
+  EXPECT_EQ(std::uint64_t(crep["decontaminated"]["skipped_passed_through"]), c.bad) << buf;
+  EXPECT_NE(t.err.find("7 skipped records copied through unread"), std::string::npos) << t.err;
+}
+
 void index_damaged_or_stale() {
   test::TempDir dir;
   test::write_file(dir / "old.jsonl", rec("a", kText) + "\n");
@@ -1265,7 +1374,9 @@ const Case kCases[] = {
      "`\\n`",
      crlf_and_last_line},
     {"BlankLines", "lines are empty or only whitespace",
-     "ignores them without a warning and counts them as `blank_lines` per input", blank_lines},
+     "ignores them without a warning and counts them as `blank_lines` per input; they are no "
+     "records, and the copies (`--write-deduped`, `--write-decontaminated`) leave them out",
+     blank_lines},
     {"EmptyFile", "an input file (plain or compressed) is empty",
      "succeeds: 0 documents, empty duplicates and clusters", empty_file},
     {"EmptyDocuments", "a text is empty after normalization (\"\", \"!!!\")",
@@ -1319,6 +1430,14 @@ const Case kCases[] = {
     {"ContamBadTrainingRecord", "`contam`: a training record is bad",
      "treats it as `dedup` does: skipped, warned and counted, or fatal with `--strict`",
      contam_bad_training_record},
+    {"SkippedRecordsInCopies",
+     "records are skipped and `--write-deduped` / `--write-decontaminated` copies the input "
+     "(`--in-place` too)",
+     "copies each skipped record through byte for byte (it is no duplicate of anything read): "
+     "the copy lacks exactly the records of `duplicates.jsonl` (contam: the cut and dropped ones); "
+     "the summary and report.json (`deduped` / `decontaminated`: `skipped_passed_through`) say "
+     "how many",
+     skipped_records_in_copies},
     {"IndexDamagedOrStale",
      "`dedup --against`: the index is damaged, or a file it indexed has changed",
      "exits 1 naming the segment or the file, writing nothing (rebuild the index)",

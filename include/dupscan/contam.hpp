@@ -142,6 +142,8 @@ struct ContamResult {
   std::uint64_t hash_hits_rejected = 0;  ///< index hits whose words differed (hash collisions)
   std::uint64_t boilerplate_ngrams = 0;  ///< matched n-grams in > max_train_docs documents
   std::uint64_t decontaminated_cut = 0, decontaminated_dropped = 0;
+  /// --write-decontaminated: skipped training records copied through as they were.
+  std::uint64_t skipped_passed_through = 0;
   double seconds_index = 0, seconds_scan = 0, seconds_write = 0, seconds_total = 0;
   std::vector<std::string> outputs;
 };

@@ -205,6 +205,9 @@ struct DedupResult {
   DedupTimings timings;
   std::vector<std::string> outputs;     ///< files written
   std::uint64_t indexed_documents = 0;  ///< documents of the --against index
+  /// --write-deduped: skipped records (bad lines, Parquet rows without text) copied into the
+  /// deduplicated copy as they were, since nothing says they are duplicates.
+  std::uint64_t skipped_passed_through = 0;
 };
 
 /// Live progress of a run, for a progress bar.

@@ -87,6 +87,25 @@ def test_parquet_default_ids_and_deduped_copy(corpus_table, tmp_path):
     assert kept.equals(table.filter(pa.array(mask)))
 
 
+def test_parquet_deduped_copy_keeps_rows_without_text(tmp_path):
+    # Rows whose text is null or not UTF-8 are skipped, not duplicates: the copy keeps them.
+    texts = ["the same words in the same order, a record to be found twice"] * 2
+    texts += [None, "another record entirely, about something else", None]
+    texts += [f"filler row {i} with words of its own" for i in range(30)]
+    table = pa.table({"id": [str(i) for i in range(len(texts))], "text": texts})
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=7)
+    out = tmp_path / "out"
+    run_cli("dedup", str(path), "-o", str(out), "-q", "--write-deduped", str(tmp_path / "kept.parquet"))
+    assert [d["id"] for d in read_jsonl(str(out / "duplicates.jsonl"))] == ["1"]
+    kept = pq.read_table(tmp_path / "kept.parquet")
+    assert kept.equals(table.filter(pa.array([i != 1 for i in range(len(texts))])))
+    with open(out / "report.json") as f:
+        report = json.load(f)
+    assert report["counts"]["skipped"] == 2
+    assert report["deduped"]["skipped_passed_through"] == 2
+
+
 @pytest.mark.parametrize("with_ids", [True, False])
 def test_report_page_of_a_parquet_run_shows_its_texts(corpus_table, with_ids, tmp_path):
     # --html (and dupscan report) read the documents again from the Parquet file, by row.

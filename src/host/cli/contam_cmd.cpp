@@ -134,6 +134,10 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
     std::fprintf(out, "  decontaminated: %s documents cut, %s dropped\n",
                  group_digits(r.decontaminated_cut).c_str(),
                  group_digits(r.decontaminated_dropped).c_str());
+    if (r.skipped_passed_through) {
+      std::fprintf(out, "  decontaminated copy: %s skipped records copied through unread\n",
+                   group_digits(r.skipped_passed_through).c_str());
+    }
   }
   std::fprintf(out, "  outputs          ");
   for (const auto& o : r.outputs)

@@ -125,6 +125,10 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
     std::fprintf(out, "  skipped records   %s (bad lines; reasons in report.json)\n",
                  group_digits(c.skipped).c_str());
   }
+  if (r.skipped_passed_through) {
+    std::fprintf(out, "  deduped copy      %s skipped records copied through unread\n",
+                 group_digits(r.skipped_passed_through).c_str());
+  }
   const std::string sketch = cfg.sketch == SketchKind::fast
                                  ? std::string("fast sketch")
                                  : std::string("MinHash ") + scheme_name(cfg.scheme);

@@ -158,7 +158,7 @@ void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& i
                           const Benchmarks& benchmarks, const NgramIndex& index,
                           const Findings& findings, const std::vector<std::uint32_t>& group_docs,
                           const io::Sink& out, const io::Sink& removed, std::uint64_t& cut,
-                          std::uint64_t& dropped) {
+                          std::uint64_t& dropped, std::uint64_t& passed_through) {
   std::unordered_map<std::uint32_t, const DirtyDoc*> dirty;
   for (const DirtyDoc& d : findings.dirty_docs())
     dirty.emplace(d.doc, &d);
@@ -167,34 +167,45 @@ void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& i
   std::iota(all.begin(), all.end(), 0u);
   RecordParser parser(cfg.text_field, cfg.id_field, cfg.format);
   Cutter cutter(cfg, benchmarks, index, findings);
-  refetch(in.sources, locators, all, kRefetchBytes, [&](FetchedBatch& b) {
-    check_interrupt();
-    for (const auto& it : b.items) {
-      const std::string_view rec = b.record(it);
-      const std::uint32_t doc = in.first_doc + it.doc;
-      const auto d = dirty.find(doc);
-      std::vector<const Hit*> cuts;
-      if (d != dirty.end()) {
-        for (const Hit& h : d->second->hits) {
-          if (group_docs[h.group] <= cfg.max_train_docs) cuts.push_back(&h);
-        }
-      }
-      if (cuts.empty()) {
-        out(rec);
-        out("\n");
-        continue;
-      }
-      std::string_view text;
-      std::string id, detail;
-      SkipReason reason{};
-      if (!parser.parse(rec.data(), rec.size(), text, id, reason, detail)) {
-        throw Error("input '" + in.display(locators[it.doc].input) +
-                    "' changed while dupscan was running (line " +
-                    std::to_string(locators[it.doc].line) + " no longer parses)");
-      }
-      cutter.cut_document(rec, text, cuts, doc, out, removed);
-    }
-  });
+  // Every line, so that a record the scan skipped (it could not be read, so nothing says it is
+  // contaminated) is copied through as it is rather than lost; blank lines are no records.
+  reread_lines(in.sources, 0, static_cast<std::uint32_t>(in.sources.size()), locators, all,
+               kRefetchBytes,
+               [&](const io::RawBatch& b, const std::vector<std::uint32_t>& line_docs) {
+                 for (std::size_t k = 0; k < b.lines.size(); ++k) {
+                   const std::string_view rec = b.line(b.lines[k]);
+                   if (line_docs[k] == kNotADocument) {
+                     if (is_blank(rec)) continue;
+                     ++passed_through;
+                     out(rec);
+                     out("\n");
+                     continue;
+                   }
+                   const std::uint32_t local = line_docs[k];
+                   const std::uint32_t doc = in.first_doc + local;
+                   const auto d = dirty.find(doc);
+                   std::vector<const Hit*> cuts;
+                   if (d != dirty.end()) {
+                     for (const Hit& h : d->second->hits) {
+                       if (group_docs[h.group] <= cfg.max_train_docs) cuts.push_back(&h);
+                     }
+                   }
+                   if (cuts.empty()) {
+                     out(rec);
+                     out("\n");
+                     continue;
+                   }
+                   std::string_view text;
+                   std::string id, detail;
+                   SkipReason reason{};
+                   if (!parser.parse(rec.data(), rec.size(), text, id, reason, detail)) {
+                     throw Error("input '" + in.display(locators[local].input) +
+                                 "' changed while dupscan was running (line " +
+                                 std::to_string(locators[local].line) + " no longer parses)");
+                   }
+                   cutter.cut_document(rec, text, cuts, doc, out, removed);
+                 }
+               });
   cut += cutter.cut;
   dropped += cutter.dropped;
 }

@@ -1,5 +1,6 @@
 // The decontaminated training corpus (--write-decontaminated) and removed.jsonl: lm-eval's Janitor
-// cut applied to every matched training document, the others copied as read.
+// cut applied to every matched training document, the others (and the records the scan skipped)
+// copied as read.
 #pragma once
 
 #include <cstdint>
@@ -34,13 +35,15 @@ struct DecontaminationInput {
  * are dropped; a document with more than --max-cuts matched n-grams is dropped whole. N-grams
  * matched in more than --max-train-docs documents (group_docs) are boilerplate and not cut. Every
  * document of `in` goes to `out` (whole, cut into pieces, or not at all); each cut or dropped one
- * gets a line in `removed`. Counts documents cut and dropped.
+ * gets a line in `removed`. A record the scan skipped (bad JSON, no text field, invalid UTF-8)
+ * goes to `out` as it is, counted in passed_through; blank lines are left out. Counts documents
+ * cut and dropped.
  * @throw Error when an input changed since the scan.
  */
 void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& in,
                           const Benchmarks& benchmarks, const NgramIndex& index,
                           const Findings& findings, const std::vector<std::uint32_t>& group_docs,
                           const io::Sink& out, const io::Sink& removed, std::uint64_t& cut,
-                          std::uint64_t& dropped);
+                          std::uint64_t& dropped, std::uint64_t& passed_through);
 
 }  // namespace dupscan::contam

@@ -202,7 +202,7 @@ class Engine {
           cfg_, in, eval_.benchmarks, eval_.index, *findings_, findings_->group_docs(),
           [&](std::string_view s) { decon->write(s); },
           [&](std::string_view s) { removed->write(s); }, res_.decontaminated_cut,
-          res_.decontaminated_dropped);
+          res_.decontaminated_dropped, res_.skipped_passed_through);
       decon->finish();
       removed->finish();
     }

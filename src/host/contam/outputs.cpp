@@ -166,6 +166,7 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
     w.key("decontaminated").begin_object();
     w.field("documents_cut", res.decontaminated_cut);
     w.field("documents_dropped", res.decontaminated_dropped);
+    w.field("skipped_passed_through", res.skipped_passed_through);
     w.end_object();
   }
   w.key("timings_s").begin_object();

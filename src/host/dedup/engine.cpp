@@ -381,39 +381,62 @@ class Engine {
     }
   }
 
-  std::vector<std::uint32_t> kept_documents() const {
-    std::vector<std::uint32_t> kept_docs;
-    kept_docs.reserve(docs_.size());
-    for (std::uint32_t d = n_index_; d < docs_.size(); ++d) {
-      if (!clusters_.removed(d, n_index_)) kept_docs.push_back(d);
-    }
-    return kept_docs;
-  }
-
+  // Every line of this run's inputs but blank ones and those of removed documents, as read: a
+  // record pass 1 skipped is no duplicate of anything, so it is copied through, not lost.
   void write_deduped(io::OutputFile& out) {
-    const std::vector<std::uint32_t> kept_docs = kept_documents();
-    std::uint64_t written = 0;
-    fetch_documents(all_inputs(), docs_.loc, kept_docs, kRefetchBytes, [&](DocBatch& batch) {
-      check_interrupt();
-      for (const io::LineRef& l : batch.lines) {
-        out.write(batch.line(l));
-        out.write("\n");
-      }
-      written += batch.lines.size();
-      report_stage("write", written, kept_docs.size());
-    });
+    std::vector<RereadSource> sources(input_base_);
+    for (const RereadSource& s : pass_.pipeline->sources())
+      sources.push_back(s);
+    std::vector<std::uint32_t> docs(docs_.size() - n_index_);
+    std::iota(docs.begin(), docs.end(), n_index_);
+    std::uint64_t done = 0;
+    reread_lines(sources, input_base_, static_cast<std::uint32_t>(sources.size()), docs_.loc, docs,
+                 kRefetchBytes,
+                 [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
+                   for (std::size_t k = 0; k < batch.lines.size(); ++k) {
+                     const std::string_view line = batch.line(batch.lines[k]);
+                     const std::uint32_t d = line_docs[k];
+                     if (d != kNotADocument) {
+                       ++done;
+                       if (clusters_.removed(d, n_index_)) continue;
+                     } else if (is_blank(line)) {
+                       continue;
+                     } else {
+                       ++res_.skipped_passed_through;
+                     }
+                     out.write(line);
+                     out.write("\n");
+                   }
+                   report_stage("write", done, docs.size());
+                 });
   }
 
-  // Parquet inputs: the kept rows of every input, all their columns, into one Parquet file.
+  // Parquet inputs: every row of every input but those of removed documents, all their columns,
+  // into one Parquet file. Rows pass 1 skipped (text null or not UTF-8) are copied through.
   void write_deduped_parquet(ParquetCopy& out) {
-    const std::vector<std::uint32_t> kept_docs = kept_documents();
-    std::vector<std::vector<std::int64_t>> rows(cfg_.inputs.size());
-    for (std::uint32_t d : kept_docs)
-      rows[docs_.loc[d].input - input_base_].push_back(
-          static_cast<std::int64_t>(docs_.loc[d].line));
+    std::vector<std::vector<std::int64_t>> dropped(cfg_.inputs.size());
+    std::vector<std::uint64_t> docs_of(cfg_.inputs.size(), 0);
+    for (std::uint32_t d = n_index_; d < docs_.size(); ++d) {
+      const std::uint32_t i = docs_.loc[d].input - input_base_;
+      ++docs_of[i];
+      if (clusters_.removed(d, n_index_))
+        dropped[i].push_back(static_cast<std::int64_t>(docs_.loc[d].line));
+    }
+    std::vector<std::int64_t> rows;
     for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) {
       check_interrupt();
-      out.add(cfg_.inputs[i], rows[i]);
+      const auto total = static_cast<std::int64_t>(pass_.pipeline->summaries()[i].lines);
+      rows.clear();
+      std::size_t k = 0;
+      for (std::int64_t row = 0; row < total; ++row) {
+        if (k < dropped[i].size() && dropped[i][k] == row) {
+          ++k;
+          continue;
+        }
+        rows.push_back(row);
+      }
+      res_.skipped_passed_through += static_cast<std::uint64_t>(total) - docs_of[i];
+      out.add(cfg_.inputs[i], rows);
       report_stage("write", i + 1, cfg_.inputs.size());
     }
     out.finish();

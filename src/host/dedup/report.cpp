@@ -112,6 +112,11 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
   w.field("jaccard_extra_pairs", c.jaccard_extra_pairs);
   w.field("text_bytes", c.text_bytes);
   w.end_object();
+  if (!cfg.write_deduped.empty()) {
+    w.key("deduped").begin_object();
+    w.field("skipped_passed_through", res.skipped_passed_through);
+    w.end_object();
+  }
   const DedupTimings& t = res.timings;
   w.key("timings_s").begin_object();
   w.field("read_sketch", t.read_sketch);

@@ -161,7 +161,7 @@ class DistContamEngine {
             cfg_, in, eval_.benchmarks, eval_.index, *findings_, group_docs_,
             [&](std::string_view s) { out.write(s); },
             [&](std::string_view s) { removed_lines.append(s); }, res_.decontaminated_cut,
-            res_.decontaminated_dropped);
+            res_.decontaminated_dropped, res_.skipped_passed_through);
         out.commit();
       }
       decon = std::make_unique<SharedFile>(comm_, cfg_.write_decontaminated);
@@ -220,7 +220,8 @@ class DistContamEngine {
     Packer p;
     for (std::uint64_t v :
          {scan_.documents, scan_.text_bytes, scan_.rejected, scan_.skipped, findings_->matches,
-          findings_->documents_matched, res_.decontaminated_cut, res_.decontaminated_dropped}) {
+          findings_->documents_matched, res_.decontaminated_cut, res_.decontaminated_dropped,
+          res_.skipped_passed_through}) {
       p.put(v);
     }
     for (std::uint64_t v : scan_.skipped_by_reason)
@@ -240,12 +241,13 @@ class DistContamEngine {
       return;
     }
     ContamResult& t = res_;
-    t.decontaminated_cut = t.decontaminated_dropped = 0;
+    t.decontaminated_cut = t.decontaminated_dropped = t.skipped_passed_through = 0;
     for (const std::string& s : all) {
       Unpacker u(s);
       for (std::uint64_t* v :
            {&t.train_documents, &t.train_text_bytes, &t.hash_hits_rejected, &t.train_skipped,
-            &t.matches, &t.train_docs_matched, &t.decontaminated_cut, &t.decontaminated_dropped}) {
+            &t.matches, &t.train_docs_matched, &t.decontaminated_cut, &t.decontaminated_dropped,
+            &t.skipped_passed_through}) {
         *v += u.get<std::uint64_t>();
       }
       for (std::uint64_t& v : t.skipped_by_reason)

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <type_traits>
 #include <unordered_map>
 
@@ -783,21 +784,30 @@ class DistEngine {
     return lines;
   }
 
-  // This rank's kept records, as read, into a file beside the output (compressed by its name).
+  // This rank's inputs into a file beside the output (compressed by its name): every line but
+  // blank ones and those of removed documents, as read, so that skipped records are copied
+  // through (as the one-process engine's write_deduped).
   std::string deduped_piece() {
     const std::string piece = rank_piece_path(cfg_.write_deduped, me_);
-    std::vector<std::uint32_t> kept;
-    for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
-      if (!removed(d)) kept.push_back(d);
-    }
+    std::vector<std::uint32_t> docs(part_.docs.size());
+    std::iota(docs.begin(), docs.end(), 0u);
     io::OutputFile out(piece);
-    refetch(part_.sources, part_.docs.loc, kept, kRefetchBytes, [&](FetchedBatch& batch) {
-      check_interrupt();
-      for (const auto& it : batch.items) {
-        out.write(batch.record(it));
-        out.write("\n");
-      }
-    });
+    reread_lines(part_.sources, first_[me_], first_[me_ + 1], part_.docs.loc, docs, kRefetchBytes,
+                 [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
+                   for (std::size_t k = 0; k < batch.lines.size(); ++k) {
+                     const std::string_view line = batch.line(batch.lines[k]);
+                     const std::uint32_t d = line_docs[k];
+                     if (d != kNotADocument) {
+                       if (removed(d)) continue;
+                     } else if (is_blank(line)) {
+                       continue;
+                     } else {
+                       ++passed_through_;
+                     }
+                     out.write(line);
+                     out.write("\n");
+                   }
+                 });
     out.commit();
     return piece;
   }
@@ -849,7 +859,7 @@ class DistEngine {
          {c.documents, c.empty, c.skipped, c.text_bytes, c.sketch_skipped, c.keys_from_copy,
           counts_.lsh_documents, counts_.candidate_pairs, counts_.verified_pairs,
           counts_.rejected_pairs, counts_.jaccard_extra_pairs, counts_.exact_duplicates,
-          counts_.near_duplicates}) {
+          counts_.near_duplicates, passed_through_}) {
       p.put(v);
     }
     for (std::uint64_t v : c.skipped_by_reason)
@@ -870,6 +880,7 @@ class DistEngine {
     if (me_ != 0) {
       res_.inputs = part_.inputs;
       res_.counts = c;
+      res_.skipped_passed_through = passed_through_;
       return;
     }
     DedupCounts& t = res_.counts;
@@ -878,7 +889,8 @@ class DistEngine {
       for (std::uint64_t* v :
            {&t.documents, &t.empty, &t.skipped, &t.text_bytes, &t.sketch_skipped, &t.keys_from_copy,
             &t.lsh_documents, &t.candidate_pairs, &t.verified_pairs, &t.rejected_pairs,
-            &t.jaccard_extra_pairs, &t.exact_duplicates, &t.near_duplicates}) {
+            &t.jaccard_extra_pairs, &t.exact_duplicates, &t.near_duplicates,
+            &res_.skipped_passed_through}) {
         *v += u.get<std::uint64_t>();
       }
       for (std::uint64_t& v : t.skipped_by_reason)
@@ -902,6 +914,7 @@ class DistEngine {
   DedupResult res_;
   DedupTimings timings_;
   DedupCounts counts_;                // this rank's share of the counts computed after pass 1
+  std::uint64_t passed_through_ = 0;  // skipped records this rank copied into --write-deduped
   std::vector<std::uint32_t> first_;  // rank r reads inputs [first_[r], first_[r + 1])
   std::vector<std::uint64_t> base_;   // rank r holds documents [base_[r], base_[r + 1])
   std::uint64_t my_base_ = 0;

@@ -105,7 +105,55 @@ void fetch_stream(const RereadSource& s, const std::vector<Locator>& loc, const 
   }
 }
 
+[[noreturn]] void throw_changed(const RereadSource& s) {
+  throw Error("input '" + s.display +
+              "' changed while dupscan was running; run again on a stable copy");
+}
+
+// reread_lines of one source, whose documents are docs[0, n).
+void reread_source_lines(
+    const RereadSource& s, const std::vector<Locator>& loc, const std::uint32_t* docs,
+    std::size_t n, std::size_t batch_bytes,
+    const std::function<void(const io::RawBatch&, const std::vector<std::uint32_t>&)>& consume) {
+  check_unchanged(s);
+  auto src = io::open_source(s.path);
+  io::LineReader reader(*src);
+  io::RawBatch raw;
+  std::vector<std::uint32_t> line_docs;
+  std::size_t i = 0;
+  while (reader.next(raw, batch_bytes)) {
+    check_interrupt();
+    line_docs.assign(raw.lines.size(), kNotADocument);
+    for (std::size_t k = 0; k < raw.lines.size(); ++k) {
+      const io::LineRef& l = raw.lines[k];
+      if (i == n || l.stream_offset < loc[docs[i]].offset) continue;
+      if (l.stream_offset != loc[docs[i]].offset || l.length != loc[docs[i]].length) {
+        throw_changed(s);
+      }
+      line_docs[k] = docs[i++];
+    }
+    consume(raw, line_docs);
+  }
+  if (i != n) throw_changed(s);
+}
+
 }  // namespace
+
+void reread_lines(
+    const std::vector<RereadSource>& sources, std::uint32_t first_source, std::uint32_t end_source,
+    const std::vector<Locator>& locators, const std::vector<std::uint32_t>& docs,
+    std::size_t batch_bytes,
+    const std::function<void(const io::RawBatch&, const std::vector<std::uint32_t>&)>& consume) {
+  std::size_t i = 0;
+  for (std::uint32_t input = first_source; input < end_source; ++input) {
+    std::size_t j = i;
+    while (j < docs.size() && locators[docs[j]].input == input)
+      ++j;
+    reread_source_lines(sources[input], locators, docs.data() + i, j - i, batch_bytes, consume);
+    i = j;
+  }
+  if (i != docs.size()) throw Error("internal error: documents of no input read again");
+}
 
 void stamp_source(RereadSource& source) {
   struct stat st {};

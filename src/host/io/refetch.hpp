@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "io/io.hpp"
+
 namespace dupscan {
 
 /// Where a record is: input index, offset of its first byte in the decompressed stream, length
@@ -58,6 +60,25 @@ void refetch(const std::vector<RereadSource>& sources, const std::vector<Locator
 void refetch_source(const RereadSource& source, const std::vector<Locator>& locators,
                     const std::uint32_t* docs, std::size_t n, std::size_t batch_bytes,
                     const std::function<void(FetchedBatch&)>& consume);
+
+/// In reread_lines: a line that is none of the documents (a blank line, a skipped record).
+constexpr std::uint32_t kNotADocument = UINT32_MAX;
+
+/**
+ * @brief Reads every line of sources [first_source, end_source) again, in order, and hands
+ * them to `consume` in batches of about batch_bytes, with the document of each line
+ * (line_docs[k] for batch.lines[k]): one of `docs`, or kNotADocument for the lines pass 1 did not
+ * take (blank lines, skipped records). The outputs that copy an input (--write-deduped,
+ * --write-decontaminated) walk its lines this way, so that a record they cannot read is copied
+ * through rather than lost. `docs`: ascending, every document of those sources.
+ * @throw Error if an input changed since pass 1 (a document's line is not where its locator
+ * says) or cannot be read.
+ */
+void reread_lines(const std::vector<RereadSource>& sources, std::uint32_t first_source,
+                  std::uint32_t end_source, const std::vector<Locator>& locators,
+                  const std::vector<std::uint32_t>& docs, std::size_t batch_bytes,
+                  const std::function<void(const io::RawBatch& batch,
+                                           const std::vector<std::uint32_t>& line_docs)>& consume);
 
 /// Fills size and mtime of a plain source from stat(); leaves them -1 otherwise.
 void stamp_source(RereadSource& source);
