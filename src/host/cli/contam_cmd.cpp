@@ -66,6 +66,7 @@ struct ContamArgs {
   std::vector<std::string> evals, coverage_clean, coverage_dirty;
   std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0";
   bool no_near = false, quiet = false, no_progress = false, html = false;
+  CLI::Option* id_option = nullptr;
 };
 
 // "cov<20%": the Llama 2 subsets as the options set them.
@@ -113,6 +114,14 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
         static_cast<unsigned long long>(b.llama_dirty),
         static_cast<unsigned long long>(b.near_duplicate_examples));
   }
+  // Each example is in two of the four: they are Llama 2's subsets, not a partition.
+  std::fprintf(out,
+               "  (coverage columns: Llama 2's subsets, which overlap: %s within %s, %s within "
+               "%s)\n",
+               own ? "clean" : coverage_header("<", cfg.clean_below).c_str(),
+               own ? "not dirty" : coverage_header("<", cfg.dirty_at).c_str(),
+               own ? "dirty" : coverage_header(">=", cfg.dirty_at).c_str(),
+               own ? "not clean" : coverage_header(">=", cfg.clean_below).c_str());
   if (own) {
     std::fprintf(out, "  coverage subsets:");
     for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
@@ -143,6 +152,9 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
 
 int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   ContamConfig cfg = a.cfg;
+  cfg.output_dir = directory_option(cfg.output_dir);
+  // The default "id" is used where present; a field named on purpose must exist.
+  cfg.id_field_required = a.id_option != nullptr && a.id_option->count() > 0;
   for (const auto& e : a.evals)
     cfg.evals.push_back(EvalSpec::parse(e));
   for (const auto& v : a.coverage_clean)
@@ -165,7 +177,6 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   if (!runner.report) obs.progress = nullptr;
   const ContamResult r = runner.run ? runner.run(cfg, obs) : run_contam(cfg, obs);
   bar.clear();
-  warn_unlisted_skips(r.train_skipped, a.quiet);
   if (!a.quiet && runner.report) print_table(stderr, cfg, r);
   if (a.html && runner.report) write_html_report(cfg.output_dir, a.quiet);
   return 0;
@@ -196,9 +207,9 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
                 "JSON field of the training text: key, a.b (nested), a+b (joined)")
       ->capture_default_str()
       ->type_name("NAME");
-  c->add_option("--id-field", a->cfg.id_field, "JSON field of the training id")
-      ->capture_default_str()
-      ->type_name("NAME");
+  a->id_option = c->add_option("--id-field", a->cfg.id_field, "JSON field of the training id")
+                     ->capture_default_str()
+                     ->type_name("NAME");
   c->add_option("--eval-id-field", a->cfg.eval_id_field, "JSON field of the benchmark ids")
       ->capture_default_str()
       ->type_name("NAME");

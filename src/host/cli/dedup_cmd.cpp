@@ -90,6 +90,8 @@ struct DedupArgs {
 
 DedupConfig resolve(DedupArgs& a) {
   DedupConfig cfg = a.cfg;
+  cfg.output_dir = directory_option(cfg.output_dir);
+  cfg.id_field_required = a.given("--id-field");  // the default "id" is used where present
   cfg.shingle = ShingleSpec::parse(a.shingle);
   cfg.verify = !a.no_verify;
   cfg.sketch = a.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
@@ -152,7 +154,6 @@ int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
   if (!runner.report) obs.progress = nullptr;
   const DedupResult r = runner.run ? runner.run(cfg, obs) : run_dedup(cfg, obs);
   bar.clear();
-  warn_unlisted_skips(r.counts.skipped, a.quiet);
   if (!a.quiet && runner.report) print_summary(stderr, cfg, r);
   if (a.html && runner.report) write_html_report(cfg.output_dir, a.quiet);
   return 0;
@@ -258,7 +259,8 @@ An add writes its segment, then replaces the manifest atomically: a crash leaves
 index valid.
 )";
 
-int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) {
+int run_index_command(DedupArgs& a, IndexAction action, const std::string& given_dir) {
+  const std::string dir = directory_option(given_dir);
   a.cfg.output_dir = dir;  // what validate() checks; the index is the only output
   DedupConfig cfg = action == IndexAction::add ? a.cfg : resolve(a);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
@@ -268,7 +270,6 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) 
   ProgressBar bar(tty);
   const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet));
   bar.clear();
-  warn_unlisted_skips(r.counts.skipped, a.quiet);
   if (!a.quiet) {
     std::fprintf(stderr,
                  "dupscan index %s: %s documents indexed in %.2f s (%s empty, %s skipped "
@@ -317,6 +318,12 @@ std::size_t parse_size(const std::string& text, const char* option) {
                      " must be a size such as 8G, 512M or 1000000 (bytes), got '" + text + "'");
   }
   return static_cast<std::size_t>(v * scale);
+}
+
+std::string directory_option(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/')
+    dir.pop_back();
+  return dir;
 }
 
 double parse_share(const std::string& text, const char* option) {

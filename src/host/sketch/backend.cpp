@@ -1,6 +1,7 @@
 // The backends behind one factory, and the stages every backend inherits from the CPU.
 #include "dupscan/backend.hpp"
 
+#include <atomic>
 #include <cstdlib>
 
 #include "dedup/exact_groups.hpp"
@@ -63,7 +64,7 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
   BackendChoice c;
   if (name == "cpu") {
     c.backend = make_cpu_backend(params);
-    c.note = "backend: cpu (" + c.backend->detail() + ")";
+    c.note = "backend: cpu, " + c.backend->detail();
     return c;
   }
   if (name != "auto" && name != "cuda" && name != "cuda-host") {
@@ -86,7 +87,15 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
   std::string why;
   if (cuda::usable_device_count(&why) == 0 && name == "auto") {
     c.backend = make_cpu_backend(params);
-    c.note = "backend: cpu (" + c.backend->detail() + "); no usable GPU: " + why;
+    c.note = "backend: cpu, " + c.backend->detail();
+    // Said once per process (a library user runs many), and short: "no usable NVIDIA GPU (no
+    // driver / no device)" becomes "no usable GPU (no driver / no device)".
+    static std::atomic<bool> told{false};
+    if (!told.exchange(true)) {
+      const std::string prefix = "no usable NVIDIA GPU ";
+      if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+      c.note += "; no usable GPU" + (why.empty() || why[0] == '(' ? " " + why : ": " + why);
+    }
     return c;
   }
   c.backend = cuda::make_device_backend(params, options, local_rank());
@@ -99,7 +108,7 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
                      "--backend cpu");
   }
   c.backend = make_cpu_backend(params);
-  c.note = "backend: cpu (" + c.backend->detail() + "); this build has no CUDA backend";
+  c.note = "backend: cpu, " + c.backend->detail() + "; this build has no CUDA backend";
   return c;
 #endif
 }
