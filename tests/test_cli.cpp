@@ -31,6 +31,12 @@ TEST(Cli, VersionAndHelp) {
                         "clusters.jsonl", "report.json", "Exit status"}) {
     EXPECT_NE(dh.out.find(s), std::string::npos) << s;
   }
+  // Parquet is an input as JSONL is, and the help says whether this build reads it.
+  const auto ch = run_dupscan("contam --help");
+  for (const auto* help : {&dh, &ch}) {
+    EXPECT_NE(help->out.find("Parquet files, or -"), std::string::npos) << help->out;
+    EXPECT_NE(help->out.find("\nParquet: this build "), std::string::npos) << help->out;
+  }
 }
 
 TEST(Cli, UsageErrorsExitTwoAndSayWhatIsAllowed) {

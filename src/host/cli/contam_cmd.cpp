@@ -33,7 +33,8 @@ different names. Eval ids come from --eval-id-field, else "<path>:<line>". A ben
 that cannot be used is an error (exit 1): the tables must cover every example. A bad training
 record is skipped with a warning, but a training input of which no record could be used, or
 more than --max-skipped of its records, fails the run (exit 1) saying which fields it has.
---format text reads the training inputs as plain text, one document per line.
+Training inputs are JSON Lines or Parquet files (benchmarks are JSON Lines); --format text reads
+the training inputs as plain text, one document per line.
 
 Outputs in --output-dir (temporary files renamed into place when the run succeeded):
   contamination.jsonl  per example: {"benchmark", "id", "words", "judged", "dirty", "coverage",
@@ -188,8 +189,9 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
   auto a = std::make_shared<ContamArgs>();
   CLI::App* c = app.add_subcommand(
       "contam", "Find benchmark examples that occur in training data (GPT-3 / lm-eval / Llama 2)");
-  c->footer(kContamFooter);
-  c->add_option("--train", a->cfg.train, "Training JSONL files (.jsonl, .gz, .zst) or -")
+  c->footer(kContamFooter + parquet_note(" as training inputs (benchmarks are JSON Lines)"));
+  c->add_option("--train", a->cfg.train,
+                "Training JSONL files (.jsonl, .gz, .zst), Parquet files, or -")
       ->required()
       ->type_name("INPUT");
   c->add_option("--eval", a->evals, "A benchmark: NAME=PATH[:FIELD[+FIELD]] (repeat)")

@@ -8,16 +8,19 @@
 #include "commands.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
+#include "io/documents.hpp"
 #include "progress.hpp"
 
 namespace dupscan::cli {
 namespace {
 
 const char* kDedupFooter = R"(
-Inputs are JSON Lines, one record per line; gzip and zstd files are recognised by their content,
-'-' reads stdin. Each record needs a string field with the text (--text-field): a key, a nested
-path (meta.body) or fields joined by a newline (title+body). A record without an id field gets
-the id "<path>:<line>". --format text reads plain text instead: one document per line.
+Inputs are JSON Lines, one record per line, or Parquet files; gzip and zstd files are recognised
+by their content, and so is Parquet; '-' reads stdin. Each record needs a string field with the
+text (--text-field; a Parquet file's column): a key, a nested path (meta.body) or fields joined by
+a newline (title+body). A record without an id field gets the id "<path>:<line>" (a Parquet row
+"<path>:<row>"); an --id-field given must exist. --format text reads plain text instead: one
+document per line.
 A bad record is skipped with a warning; an input of which no record could be used, or more than
 --max-skipped of its records, fails the run (exit 1) saying which fields the records do have.
 With --against, the options not given are taken from the index.
@@ -320,6 +323,12 @@ std::size_t parse_size(const std::string& text, const char* option) {
   return static_cast<std::size_t>(v * scale);
 }
 
+std::string parquet_note(const std::string& use) {
+  return have_parquet() ? "\nParquet: this build reads Parquet files" + use + ".\n"
+                        : "\nParquet: this build has none (CMake found no Apache Arrow C++; see "
+                          "cmake/find_arrow.cmake): Parquet inputs are an error.\n";
+}
+
 std::string directory_option(std::string dir) {
   while (dir.size() > 1 && dir.back() == '/')
     dir.pop_back();
@@ -348,10 +357,14 @@ double parse_share(const std::string& text, const char* option) {
 
 Command add_dedup_command(CLI::App& app, DedupRunner runner) {
   auto a = std::make_shared<DedupArgs>();
-  CLI::App* dedup = app.add_subcommand(
-      "dedup", "Find exact and near-duplicate documents in JSONL corpora and list what to remove");
-  dedup->footer(kDedupFooter);
-  dedup->add_option("inputs", a->cfg.inputs, "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst) or -")
+  CLI::App* dedup = app.add_subcommand("dedup",
+                                       "Find exact and near-duplicate documents in JSONL or "
+                                       "Parquet corpora and list what to remove");
+  dedup->footer(kDedupFooter +
+                parquet_note(" (and --write-deduped writes one for Parquet inputs)"));
+  dedup
+      ->add_option("inputs", a->cfg.inputs,
+                   "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), Parquet files, or -")
       ->required()
       ->type_name("INPUT");
   dedup->add_option("-o,--output-dir", a->cfg.output_dir, "Directory for the outputs (created)")
@@ -395,8 +408,10 @@ Command add_index_command(CLI::App& app) {
   auto build_args = std::make_shared<DedupArgs>();
   auto add_args = std::make_shared<DedupArgs>();
   auto dir = std::make_shared<std::string>();
-  CLI::App* build = index->add_subcommand("build", "Index JSONL files (a new index)");
-  build->add_option("inputs", build_args->cfg.inputs, "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst)")
+  CLI::App* build = index->add_subcommand("build", "Index JSONL or Parquet files (a new index)");
+  build
+      ->add_option("inputs", build_args->cfg.inputs,
+                   "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst) or Parquet files")
       ->required()
       ->type_name("INPUT");
   build->add_option("--index", *dir, "Directory of the index (created)")
@@ -407,9 +422,11 @@ Command add_index_command(CLI::App& app) {
   build->add_flag("--force", build_args->force,
                   "Replace the index DIR holds, once the new one is made");
   build->footer("\nThe sketch options are stored in the index; dedup --against needs the same.");
-  CLI::App* add = index->add_subcommand(
-      "add", "Append JSONL files to an index (with its parameters), e.g. the kept new documents");
-  add->add_option("inputs", add_args->cfg.inputs, "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst)")
+  CLI::App* add = index->add_subcommand("add",
+                                        "Append JSONL or Parquet files to an index (with its "
+                                        "parameters), e.g. the kept new documents");
+  add->add_option("inputs", add_args->cfg.inputs,
+                  "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst) or Parquet files")
       ->required()
       ->type_name("INPUT");
   add->add_option("--index", *dir, "Directory of the index")->required()->type_name("DIR");
