@@ -283,6 +283,9 @@ def test_ids_follow_the_command_lines_rule(corpus_table, tmp_path):
     with pytest.raises(dupscan.InputError,
                        match=r"no record has the id field 'nope' \(records have fields: id, source, text\)"):
         dupscan.dedup(path, id="nope")
+    pq.write_table(corpus_table.slice(0, 100), tmp_path / "c.parquet")
+    with pytest.raises(dupscan.InputError, match=r"no id column 'nope' \(columns: id, source, text\)"):
+        dupscan.dedup(tmp_path / "c.parquet", id="nope")
     with pytest.raises(dupscan.InputError, match="no id column 'nope'"):
         dupscan.contam(corpus_table, {"b": ["some benchmark text of a few words"]}, id="nope")
 
