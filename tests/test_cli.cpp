@@ -31,6 +31,12 @@ TEST(Cli, VersionAndHelp) {
                         "clusters.jsonl", "report.json", "Exit status"}) {
     EXPECT_NE(dh.out.find(s), std::string::npos) << s;
   }
+  // Parquet is an input as JSONL is, and the help says whether this build reads it.
+  const auto ch = run_dupscan("contam --help");
+  for (const auto* help : {&dh, &ch}) {
+    EXPECT_NE(help->out.find("Parquet files, or -"), std::string::npos) << help->out;
+    EXPECT_NE(help->out.find("\nParquet: this build "), std::string::npos) << help->out;
+  }
 }
 
 TEST(Cli, UsageErrorsExitTwoAndSayWhatIsAllowed) {
@@ -62,6 +68,99 @@ TEST(Cli, UsageErrorsExitTwoAndSayWhatIsAllowed) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\n" << r.err;
   }
   EXPECT_FALSE(test::file_exists(dir / "out/report.json"));
+}
+
+// Lines of `text` that contain `needle`.
+std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
+  std::vector<std::string> out;
+  std::size_t p = 0;
+  while (p < text.size()) {
+    const std::size_t e = std::min(text.find('\n', p), text.size());
+    const std::string line = text.substr(p, e - p);
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+    p = e + 1;
+  }
+  return out;
+}
+
+// {id, source, text} records: the text is in "text", "source" is a short label, "id" an id.
+std::string labelled_records(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    out += "{\"id\":\"doc-" + std::to_string(100000 + i) +
+           "\",\"source\":\"web\",\"text\":\"the quick brown fox jumps over the lazy dog " +
+           std::to_string(i) + " and then runs far away into the woods\"}\n";
+  }
+  return out;
+}
+
+TEST(Cli, AWrongTextFieldSuggestsTheDefaultFieldNotALabel) {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", labelled_records(5));
+  const auto r = run_dupscan("dedup " + shell_quote(dir / "in.jsonl") + " --text-field body -o " +
+                             shell_quote(dir / "out"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("records have fields: id, source, text; use --text-field text"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(Cli, ForgottenFormatWarnsThreeTimesThenCountsThenFails) {
+  test::TempDir dir;
+  std::string text;
+  for (int i = 0; i < 60; ++i)
+    text += "plain line number " + std::to_string(i) + ", not JSON at all\n";
+  test::write_file(dir / "plain.txt", text);
+  const auto r =
+      run_dupscan("dedup " + shell_quote(dir / "plain.txt") + " -o " + shell_quote(dir / "out"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto skipped = lines_with(r.err, "; record skipped");
+  ASSERT_EQ(skipped.size(), 3u) << r.err;
+  for (const std::string& w : skipped) {
+    // One short line: simdjson's long explanation is cut.
+    EXPECT_LE(w.size() - (dir / "plain.txt").size(), 150u) << w;
+    EXPECT_NE(w.find("malformed JSON"), std::string::npos) << w;
+  }
+  const auto more = lines_with(r.err, "more records skipped");
+  ASSERT_EQ(more.size(), 1u) << r.err;
+  EXPECT_NE(more[0].find("... and 57 more records skipped"), std::string::npos) << more[0];
+  // The error that ends the run, as before, last.
+  const auto errors = lines_with(r.err, "dupscan: error: ");
+  ASSERT_EQ(errors.size(), 1u) << r.err;
+  EXPECT_NE(errors[0].find("use --format text"), std::string::npos) << errors[0];
+  EXPECT_EQ(r.err.rfind("dupscan: error: "), r.err.find("dupscan: error: "));
+  EXPECT_GT(r.err.find("dupscan: error: "), r.err.find("more records skipped"));
+}
+
+TEST(Cli, SummarySaysWhatWasReadAndCountsInGoodEnglish) {
+  test::TempDir dir;
+  test::write_file(dir / "in.txt",
+                   "one two three four five six seven eight nine ten eleven twelve\n"
+                   "one two three four five six seven eight nine ten eleven twelve thirteen\n"
+                   "something else entirely, with words of its very own here\n");
+  const auto r = run_dupscan("dedup " + shell_quote(dir / "in.txt") +
+                             " --format text --sketch fast --threshold 0.7 --backend cpu -o " +
+                             shell_quote(dir / "out") + "/");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(" 3 documents, 192 B of text, "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("0 exact, 1 near duplicate\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("backend: cpu, fast sketch (OPH)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("//"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find((dir / "out") + "/duplicates.jsonl"), std::string::npos) << r.err;
+}
+
+TEST(Cli, AnIdFieldNamedOnPurposeMustExist) {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", labelled_records(5));
+  const std::string in = shell_quote(dir / "in.jsonl");
+  const auto r = run_dupscan("dedup " + in + " --id-field nope -o " + shell_quote(dir / "out"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("no record has the id field 'nope' (records have fields: id, source, text)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(test::file_exists(dir / "out"));
+  // Left out, the default "id" is used where records have it (and "<path>:<line>" where not).
+  ASSERT_EQ(run_dupscan("dedup " + in + " -o " + shell_quote(dir / "out")).exit_code, 0);
 }
 
 TEST(Cli, MissingInputIsAnErrorThatWritesNothing) {

@@ -465,6 +465,20 @@ TEST(Contam, CoverageThresholdsPerBenchmarkAsLlama3) {
   EXPECT_NE(cli.err.find("coverage subsets: a clean <20%, dirty >=90%; b clean <20%, dirty >=50%"),
             std::string::npos)
       << cli.err;
+  // The four coverage columns are Llama 2's subsets, which overlap: the table says so.
+  EXPECT_NE(cli.err.find("(coverage columns: Llama 2's subsets, which overlap: clean within not "
+                         "dirty, dirty within not clean)"),
+            std::string::npos)
+      << cli.err;
+  const auto plain =
+      test::run_dupscan("contam --train " + test::shell_quote(p.dir / "train.jsonl") + " --eval " +
+                        test::shell_quote("a=" + (p.dir / "eval.jsonl")) + " --ngram 8 -o " +
+                        test::shell_quote(p.dir / "cli3"));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.err.find("(coverage columns: Llama 2's subsets, which overlap: cov<20% within "
+                           "cov<80%, cov>=80% within cov>=20%)"),
+            std::string::npos)
+      << plain.err;
   const auto unknown =
       test::run_dupscan("contam --train " + test::shell_quote(p.dir / "train.jsonl") + " --eval " +
                         test::shell_quote("a=" + (p.dir / "eval.jsonl")) +

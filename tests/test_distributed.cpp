@@ -384,8 +384,8 @@ TEST(Distributed, AnInputThatReadNothingFailsTheRun) {
   test::TempDir dir;
   auto inputs = write_parts(dir, 3);
   test::write_file(dir / "gsm.jsonl",
-                   "{\"question\":\"q one\",\"answer\":\"a\"}\n"
-                   "{\"question\":\"q two\",\"answer\":\"b\"}\n");
+                   "{\"question\":\"How many clips did she sell?\",\"answer\":\"a\"}\n"
+                   "{\"question\":\"How many eggs are left over?\",\"answer\":\"b\"}\n");
   inputs.push_back(dir / "gsm.jsonl");
   DedupConfig c = config(inputs, dir / "out");
   try {

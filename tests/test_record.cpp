@@ -84,15 +84,45 @@ TEST(Record, BadRecordsSayWhatTheyHold) {
     p.explain(line, b);
     return b;
   };
-  const BadRecord g = explain(R"({"question": "q?", "answer": "a"})");
+  const BadRecord g =
+      explain(R"({"question": "How many clips did Natalia sell?", "answer": "She sold 72."})");
   EXPECT_EQ(g.fields, "question, answer");
-  EXPECT_EQ(g.suggestion, "question");
+  EXPECT_EQ(g.suggestion, "question");  // the longest string
   EXPECT_EQ(g.field, "text");
   // The id is no text; a nested string is found when no top-level one is.
-  EXPECT_EQ(explain(R"({"id": "x", "n": 1, "doc": {"body": "b"}})").suggestion, "doc.body");
+  EXPECT_EQ(explain(R"({"id": "x", "n": 1, "doc": {"body": "a body long enough"}})").suggestion,
+            "doc.body");
   EXPECT_EQ(explain(R"({"text": 5, "n": 1})").suggestion, "");
   EXPECT_TRUE(explain("Plain words, no JSON here").plain_text);
   EXPECT_FALSE(explain("{\"text\": broken").plain_text);
+}
+
+TEST(Record, SuggestsTheDefaultFieldElseTheLongestText) {
+  auto suggest = [](const std::string& line, const char* field) {
+    RecordParser p(field, "id");
+    std::string padded = line + std::string(io::kPadding, ' ');
+    std::string_view text;
+    std::string id, detail;
+    BadRecord b;
+    EXPECT_FALSE(p.parse(padded.data(), line.size(), text, id, b.reason, detail));
+    p.explain(line, b);
+    return b.suggestion;
+  };
+  // The default field when the record has it, however short, before any other string.
+  EXPECT_EQ(
+      suggest(R"({"id": "doc-000000001", "source": "common crawl, 2023", "text": "t"})", "body"),
+      "text");
+  // Else the longest string; never an id-like field, however long, nor a short label.
+  EXPECT_EQ(suggest(R"({"uuid": "0a4e9a1c-8d7e-4c1e-9a55-5b8e1f2a3c4d", "lang": "en",)"
+                    R"( "title": "A short title here", "content": "The content, the longest one"})",
+                    "body"),
+            "content");
+  EXPECT_EQ(
+      suggest(R"({"doc_id": "0a4e9a1c-8d7e-4c1e-9a55-5b8e1f2a3c4d", "source": "wiki"})", "body"),
+      "");
+  // The field asked for is never the suggestion, even when it is "text" (not a string here).
+  EXPECT_EQ(suggest(R"({"text": 5, "source": "wiki"})", "text"), "");
+  EXPECT_EQ(suggest_text_field({{"url", 80}, {"summary", 40}, {"text_url", 90}}, {}), "summary");
 }
 
 TEST(Record, BlankLinesAndJsonStrings) {

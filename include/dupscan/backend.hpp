@@ -115,7 +115,8 @@ class Backend {
   virtual ~Backend() = default;
   /// "cpu", "cuda" or "cuda-host".
   virtual std::string name() const = 0;
-  /// What runs inside: the SIMD path on the CPU ("avx512"), the device on CUDA.
+  /// What runs inside: the sketch and its SIMD path on the CPU ("MinHash (avx512)", "fast sketch
+  /// (OPH)"), the device on CUDA.
   virtual std::string detail() const = 0;
   /// Normalized bytes per submitted batch the backend works best with.
   virtual std::size_t batch_bytes() const = 0;

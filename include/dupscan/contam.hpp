@@ -55,6 +55,10 @@ namespace dupscan {
 struct EvalSpec {
   std::string name;
   std::string path;
+  /// How messages and report.json name the file; empty: `path`. (The Python package writes a
+  /// benchmark given as data to a temporary file and names it "<NAME>".)
+  std::string display;
+  const std::string& shown() const { return display.empty() ? path : display; }
   /// Several fields are joined by '\n' into one text; each may be a nested path ("doc.question"),
   /// as DedupConfig::text_field.
   std::vector<std::string> fields{"text"};
@@ -78,6 +82,7 @@ struct ContamConfig {
   InputFormat format = InputFormat::jsonl;  ///< of the training inputs (benchmarks are JSONL)
   std::string text_field = "text";          ///< of the training records (paths and '+' as in dedup)
   std::string id_field = "id";              ///< of the training records
+  bool id_field_required = false;  ///< as DedupConfig::id_field_required, for the training inputs
   std::string eval_id_field = "id";
 
   std::uint32_t ngram = 13;           ///< N

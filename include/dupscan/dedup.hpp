@@ -63,6 +63,11 @@ struct DedupConfig {
   /// itself holds a '.' is matched whole first. Ignored with InputFormat::text.
   std::string text_field = "text";
   std::string id_field = "id";  ///< a key or nested path; ignored with InputFormat::text
+  /// id_field was named on purpose (--id-field given, Python's id=): an input that has no such
+  /// field is an error naming the fields it has (a table or Parquet file: when opened; JSON
+  /// Lines: when no record of an input had it). Otherwise the default "id" is used where a
+  /// record has one, and ids are "<path>:<line>" (row numbers for tables) where not.
+  bool id_field_required = false;
 
   NormalizeOptions normalize;
   ShingleSpec shingle;
@@ -165,6 +170,7 @@ struct InputSummary {
   std::uint64_t blank_lines = 0;  ///< lines holding only whitespace (not records, not warned about)
   std::uint64_t skipped = 0;      ///< bad records skipped
   std::string xxh3_64;            ///< hex XXH3-64 of the file's bytes as read (compressed)
+  std::uint64_t with_id = 0;      ///< documents that had an id (not in report.json)
 };
 
 struct DedupCounts {
@@ -219,14 +225,18 @@ struct Progress {
   std::uint64_t total = 0;      ///< ... of total (0 = unknown)
 };
 
-/// Skipped records beyond this many are counted but not passed to DedupObserver::warning.
-constexpr std::uint64_t kMaxSkipWarnings = 50;
+/// Skipped records of one input passed to DedupObserver::warning one by one; the rest of that
+/// input's are told in one line when the input is read ("<path>: ... and N more records skipped").
+constexpr std::uint64_t kMaxSkipWarnings = 3;
+/// The reason in a skipped-record warning is cut to this many characters (one line).
+constexpr std::size_t kMaxWarningReason = 120;
 
 /// Callbacks of a run; both may be empty. Called from the thread that called run_dedup.
 struct DedupObserver {
   std::function<void(const Progress&)> progress;
   /// One warning per skipped record ("path:line: reason"), in input order, for the first
-  /// kMaxSkipWarnings of them; report.json counts all of them by reason.
+  /// kMaxSkipWarnings of each input, then one line counting that input's others; report.json
+  /// counts all of them by reason.
   std::function<void(const std::string&)> warning;
   /// One line saying which backend runs (and why, with --backend auto), once per run.
   std::function<void(const std::string&)> info;

@@ -15,7 +15,9 @@ core as the command line reads them.
 
 While the core runs the GIL is released (other Python threads go on) and Ctrl-C stops the run
 and raises ``KeyboardInterrupt``. Settings out of range raise ``ValueError`` with the command
-line's message; unreadable input raises ``dupscan.InputError`` naming the file, line or row.
+line's message (options named as this package's keyword arguments: ``text="question"``, not
+``--text-field question``); unreadable input raises ``dupscan.InputError`` naming the file,
+line or row. ``bytes`` are neither a path nor texts: a ``TypeError``.
 """
 from __future__ import annotations
 
@@ -71,7 +73,58 @@ def have_cuda() -> bool:
 
 
 def _is_path(x: Any) -> bool:
-    return isinstance(x, (str, bytes, _os.PathLike))
+    return isinstance(x, (str, _os.PathLike))
+
+
+def _refuse_bytes(x: Any, what: str) -> None:
+    """bytes are neither a path nor texts here: a TypeError, not a guess."""
+    if isinstance(x, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"dupscan: {what} must not be bytes: pass a path as str or pathlib.Path, or texts "
+            f"as str (decode them first)"
+        )
+
+
+# The command line's options in the core's messages, as this package's keyword arguments.
+_KEYWORDS = {
+    "text-field": "text", "id-field": "id", "format": "format", "max-skipped": "max_skipped",
+    "shingle": "shingle", "num-perm": "num_perm", "threshold": "threshold", "seed": "seed",
+    "scheme": "scheme", "sketch": "sketch", "bands": "bands", "rows": "rows", "keep": "keep",
+    "backend": "backend", "threads": "threads", "lsh-weights": "lsh_weights",
+    "eval-id-field": "benchmark_id", "ngram": "ngram", "min-ngram": "min_ngram",
+    "near-threshold": "near_threshold", "max-matches": "max_matches",
+}
+
+
+def _keywords(message: str) -> str:
+    """A message of the core with the command line's options named as keyword arguments:
+    ``use --text-field question`` -> ``use text="question"``, ``--max-skipped 10%`` ->
+    ``max_skipped=0.1``, ``--shingle`` -> ``shingle``."""
+    import re
+
+    def value(m: "re.Match") -> str:
+        return f'{m.group(1)}{_KEYWORDS[m.group(2)]}="{m.group(3)}"'
+
+    message = re.sub(r"use --eval [^=\s]+=\S*:([^\s;,)]+)", r'use benchmark_text="\1"', message)
+    message = re.sub(r"(use |reads )--(text-field|id-field|format|eval-id-field|sketch|scheme|backend) ([^\s;,)'\"]+)",
+                     value, message)
+    message = re.sub(r"--max-skipped (\d+(?:\.\d+)?)%",
+                     lambda m: f"max_skipped={float(m.group(1)) / 100:g}", message)
+    message = re.sub(r"\(--eval ([^)\s]+)\)", r"(benchmark '\1')", message)
+    message = re.sub(r"--strict\b", "strict=True", message)
+    return re.sub(r"--([a-z][a-z-]*[a-z])\b",
+                  lambda m: _KEYWORDS.get(m.group(1), m.group(0)), message)
+
+
+def _core(function: Any, *args: Any) -> Any:
+    """Calls the core, its ValueError and InputError messages in this package's terms."""
+    try:
+        return function(*args)
+    except (ValueError, InputError) as e:
+        message = _keywords(str(e))
+        if message == str(e):
+            raise
+        raise type(e)(message) from None
 
 
 def _path(x: Any) -> str:
@@ -99,6 +152,7 @@ def _hf_table(data: Any) -> Optional[_pa.Table]:
 
 def _inputs(data: Any, what: str = "data") -> Tuple[List[str], list]:
     """(paths, tables) for the core: files are read by it, tables handed over in place."""
+    _refuse_bytes(data, what)
     if _is_path(data):
         return [_path(data)], []
     if isinstance(data, (list, tuple)) and data and all(
@@ -361,9 +415,11 @@ def _write_atomic(path: str, data: bytes) -> None:
         raise
 
 
-def _warn(messages: List[str]) -> None:
+def _warn(messages: List[str]) -> List[str]:
+    messages = [_keywords(m) for m in messages]
     for m in messages:
         _warnings.warn(m, stacklevel=3)
+    return messages
 
 
 # ---- dedup -----------------------------------------------------------------------------------------
@@ -460,8 +516,9 @@ def dedup(
             .zst or Parquet) or a list of ``pathlib.Path``. Arrow data is read in place.
         text: the text column (``--text-field``): a name, "a.b" for field b of struct column a,
             "a+b" for columns joined by a newline. Ignored for a single column of texts.
-        id: the id column (``--id-field``); None: ids are row numbers (tables, lists) or
-            "<file>:<line>" (files).
+        id: the id column (``--id-field``); None: as on the command line, the "id" field or
+            column where the data has one, else row numbers (tables, lists) or "<file>:<line>"
+            (files). A name given must exist: else ``InputError`` naming the columns there are.
         threshold: Jaccard similarity at or above which two documents are near duplicates.
         num_perm: MinHash permutations K.
         scheme: datasketch's MinHash permutation scheme of the compat sketch (``--scheme``):
@@ -506,8 +563,8 @@ def dedup(
     )
     if against is not None:
         settings["given"] = _given_options(dedup, locals())
-    out = _dupscan.dedup(settings, paths, tables, progress)
-    _warn(out[4])
+    out = list(_core(_dupscan.dedup, settings, paths, tables, progress))
+    out[4] = _warn(out[4])
     return DedupResult(*out)
 
 
@@ -525,7 +582,7 @@ def _sketch(texts, text, num_perm, seed, scheme, sketch, shingle, threshold, ban
     settings = _settings(text=text, num_perm=num_perm, seed=seed, scheme=scheme, sketch=sketch,
                          shingle=shingle, threshold=float(threshold), bands=bands, rows=rows,
                          backend=backend, threads=threads)
-    return _dupscan.signatures(tables[0], settings)
+    return _core(_dupscan.signatures, tables[0], settings)
 
 
 def signatures(
@@ -611,7 +668,7 @@ class Index:
         files: Any,
         *,
         text: str = "text",
-        id: str = "id",
+        id: Optional[str] = None,
         threshold: float = 0.8,
         num_perm: int = 128,
         scheme: str = "affine32",
@@ -632,8 +689,8 @@ class Index:
         settings = _settings(text=text, id=id, threshold=float(threshold), num_perm=num_perm,
                              scheme=scheme, sketch=sketch, shingle=shingle, seed=seed,
                              threads=threads)
-        out = _dupscan.index(settings, cls._files(files), "rebuild" if force else "build",
-                             _os.fsdecode(path), progress, bool(wait))
+        out = _core(_dupscan.index, settings, cls._files(files),
+                    "rebuild" if force else "build", _os.fsdecode(path), progress, bool(wait))
         _warn(out[3])
         return cls(path)
 
@@ -641,8 +698,8 @@ class Index:
             wait: bool = False) -> int:
         """Adds ``files`` as a new segment; returns the number of documents added (``wait``:
         wait for another run writing the index, as ``build``)."""
-        out = _dupscan.index(_settings(threads=threads), self._files(files), "add", self.path,
-                             progress, bool(wait))
+        out = _core(_dupscan.index, _settings(threads=threads), self._files(files), "add",
+                    self.path, progress, bool(wait))
         _warn(out[3])
         return out[0]
 
@@ -692,9 +749,11 @@ class ContamResult:
 
 
 def _benchmark_file(name: str, data: Any, text: str, id: Optional[str], tmp: str):
-    """(path, fields) of a benchmark: a file as given, or data written to a JSONL file."""
+    """(path, display, fields) of a benchmark: a file as given, or data written to a JSONL file
+    (named "<NAME>" in messages and the report: the file is gone when they are read)."""
+    _refuse_bytes(data, f"benchmark {name!r}")
     if _is_path(data):
-        return _path(data), text.split("+")
+        return _path(data), "", text.split("+")
     paths, tables = _inputs(data, f"benchmark {name!r}")
     del tables
     if isinstance(data, (list, tuple)):
@@ -706,15 +765,20 @@ def _benchmark_file(name: str, data: Any, text: str, id: Optional[str], tmp: str
             table = _pa.table(data) if not isinstance(data, _pa.Table) else data
         if table.num_columns == 0:
             raise TypeError(f"dupscan: benchmark {name!r} has no columns")
+        if id is not None and id not in table.column_names:
+            raise InputError(f"<{name}>: no id column {id!r} (columns: "
+                             f"{', '.join(table.column_names)}); name one of them, or leave "
+                             f"benchmark_id out for the \"id\" column or row numbers")
         rows = table.to_pylist()
         fields = text.split("+")
     path = _os.path.join(tmp, f"benchmark-{len(_os.listdir(tmp))}.jsonl")
     with open(path, "w", encoding="utf-8") as f:
+        key = "id" if id is None else id  # the command line's rule: "id" where there is one
         for i, r in enumerate(rows):
-            if id is None or id not in r:
-                r = dict(r, id=i)
+            if key not in r:
+                r = dict(r, **{key: i})
             f.write(_json.dumps(r, ensure_ascii=False, default=str) + "\n")
-    return path, fields
+    return path, f"<{name}>", fields
 
 
 def contam(
@@ -740,9 +804,11 @@ def contam(
         train: the training documents, as ``dedup``'s data.
         benchmarks: name -> benchmark: a JSONL path (its ``benchmark_text`` field) or data
             (a list of str, or a table with a ``benchmark_text`` column).
-        text, id: the training data's text and id columns (as ``dedup``).
+        text, id: the training data's text and id columns (as ``dedup``: id None is "id" where
+            the data has it).
         benchmark_text: the benchmarks' text field(s) ("question+answer" joins two).
-        benchmark_id: the benchmarks' id field; None: "id" for files, the row number for data.
+        benchmark_id: the benchmarks' id field; None: "id" where there is one (a file's field,
+            a table's column), else "<file>:<line>" for files and the row number for data.
         ngram, min_ngram, near, near_threshold, max_matches: as the command line's options.
     """
     if not isinstance(benchmarks, dict) or not benchmarks:
@@ -752,15 +818,15 @@ def contam(
     try:
         evals = []
         for name, data in benchmarks.items():
-            path, fields = _benchmark_file(name, data, benchmark_text, benchmark_id,
-                                           _os.path.join(tmp))
-            evals.append([name, path] + fields)
+            path, display, fields = _benchmark_file(name, data, benchmark_text, benchmark_id,
+                                                    _os.path.join(tmp))
+            evals.append([name, path, display] + fields)
         out_dir = _os.path.join(tmp, "out")
         settings = _settings(text=text, id=id, ngram=ngram, min_ngram=min_ngram, near=near,
                              near_threshold=float(near_threshold), max_matches=max_matches,
                              backend=backend, threads=threads, eval_id=benchmark_id or "id")
-        warnings = _dupscan.contam(settings, paths, tables, evals, out_dir, progress)
-        _warn(warnings)
+        warnings = _core(_dupscan.contam, settings, paths, tables, evals, out_dir, progress)
+        warnings = _warn(warnings)
         return ContamResult(out_dir, warnings)
     finally:
         _shutil.rmtree(tmp, ignore_errors=True)

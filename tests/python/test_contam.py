@@ -43,6 +43,10 @@ def test_contam_benchmark_as_data(corpus_table, gsm8k_test):
     from_file = dupscan.contam(corpus_table, {"gsm8k": gsm8k_test}, benchmark_text="question",
                                threads=2)
     assert r.report["benchmarks"][0]["dirty"] == from_file.report["benchmarks"][0]["dirty"] > 0
+    # Named by its name, not by the temporary file it was written to (gone by now).
+    assert r.report["benchmarks"][0]["path"] == "<gsm8k>"
+    with pytest.raises(dupscan.InputError, match=r"^'<empty>' \(benchmark 'empty'\): no benchmark"):
+        dupscan.contam(corpus_table, {"empty": []}, threads=2)
     with pytest.raises(TypeError, match="benchmarks must be a non-empty dict"):
         dupscan.contam(corpus_table, [])
 

@@ -171,25 +171,29 @@ def test_readme_hugging_face_example(gsm8k_records):
 
 
 def test_other_arrow_producers(corpus_table):
-    base = dupscan.dedup(corpus_table, threads=2)
+    base = dupscan.dedup(corpus_table, threads=2)  # ids: the "id" column
     texts = corpus_table.column("text")
+    rows = dupscan.dedup(texts, threads=2)  # a column of texts: ids are row numbers
+    assert (rows.keep == base.keep).all()
     # A chunked column, a large_string array, string_view, a record batch
     for data in (
         texts,
         pa.chunked_array([c for c in texts.cast(pa.large_string()).chunks]),
         texts.combine_chunks().cast(pa.string_view()),
         corpus_table.select(["text"]).to_batches()[0] if len(corpus_table.to_batches()) == 1 else texts,
-        pa.Table.from_batches(corpus_table.to_batches(max_chunksize=1000)),
     ):
         r = dupscan.dedup(data, threads=2)
-        assert r.duplicates_jsonl == base.duplicates_jsonl
+        assert r.duplicates_jsonl == rows.duplicates_jsonl
         assert (r.keep == base.keep).all()
+    r = dupscan.dedup(pa.Table.from_batches(corpus_table.to_batches(max_chunksize=1000)), threads=2)
+    assert r.duplicates_jsonl == base.duplicates_jsonl
+    assert (r.keep == base.keep).all()
     r = dupscan.dedup(pl.from_arrow(corpus_table), threads=2)
     assert r.duplicates_jsonl == base.duplicates_jsonl
     r = dupscan.dedup(pl.from_arrow(corpus_table)["text"], threads=2)
-    assert r.duplicates_jsonl == base.duplicates_jsonl
+    assert r.duplicates_jsonl == rows.duplicates_jsonl
     df = corpus_table.to_pandas()
-    assert dupscan.dedup(df["text"], threads=2).duplicates_jsonl == base.duplicates_jsonl
+    assert dupscan.dedup(df["text"], threads=2).duplicates_jsonl == rows.duplicates_jsonl
     assert dupscan.dedup(df, threads=2).duplicates_jsonl == base.duplicates_jsonl
     rel = duckdb.from_arrow(corpus_table)
     assert dupscan.dedup(rel, threads=2).duplicates_jsonl == base.duplicates_jsonl
@@ -215,11 +219,11 @@ def test_null_texts_are_skipped_records():
 
 
 def test_usage_errors_are_value_and_type_errors(corpus_table):
-    with pytest.raises(ValueError, match=r"--threshold must be in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"threshold must be in \(0, 1\]"):
         dupscan.dedup(["a b"], threshold=1.5)
-    with pytest.raises(ValueError, match=r"--num-perm must be in \[1, 8192\]"):
+    with pytest.raises(ValueError, match=r"num_perm must be in \[1, 8192\]"):
         dupscan.dedup(["a b"], num_perm=0)
-    with pytest.raises(ValueError, match="--keep: 'last' not in"):
+    with pytest.raises(ValueError, match="keep: 'last' not in"):
         dupscan.dedup(["a b"], keep="last")
     with pytest.raises(ValueError, match="shingle"):
         dupscan.dedup(["a b"], shingle="words:5")
@@ -242,6 +246,67 @@ def test_input_errors_name_the_record(tmp_path, corpus_table):
         dupscan.dedup(bad, strict=True)
     with pytest.raises(dupscan.InputError, match="cannot open input"):
         dupscan.dedup(tmp_path / "missing.jsonl")
+
+
+def test_messages_name_keyword_arguments(corpus_table, tmp_path):
+    # The records are {id, source, text}: the suggestion is the default field, as a keyword.
+    with pytest.raises(dupscan.InputError, match=r'\(columns: id, source, text\); use text="text"$'):
+        dupscan.dedup(corpus_table, text="body")
+    path = write_jsonl(tmp_path / "c.jsonl", corpus_table.slice(0, 50).to_pylist())
+    with pytest.raises(dupscan.InputError) as e:
+        dupscan.dedup(path, text="body")
+    assert 'records have fields: id, source, text; use text="text"' in str(e.value)
+    assert "--" not in str(e.value)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine words here"}\n' * 5 + '{"text": oops}\n' * 2)
+    with pytest.raises(dupscan.InputError, match=r"more than max_skipped=0\.1\b.*max_skipped"):
+        dupscan.dedup(bad)
+    with pytest.raises(ValueError, match=r"^shingle must be word:N or char:N"):
+        dupscan.dedup(["a b"], shingle="word:0")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("plain words, one document a line\n" * 10)
+    with pytest.raises(dupscan.InputError) as e:
+        dupscan.dedup(plain)
+    assert str(e.value).endswith('use format="text"')
+    # Three bad records one by one, each on one line, then one line counting the others.
+    plain.write_text('{"text": "some words"}\n' * 2 + "plain words, one document a line\n" * 10)
+    with pytest.warns(UserWarning) as seen:
+        r = dupscan.dedup(plain, max_skipped=1.0)
+    said = [str(w.message).replace(str(plain), "<f>") for w in seen]
+    assert len(said) == 4 and r.report["counts"]["skipped"] == 10, said
+    assert all(w.startswith(f"<f>:{i + 3}: malformed JSON (") for i, w in enumerate(said[:3])), said
+    assert all("\n" not in w and len(w) < 100 for w in said), said
+    assert said[3] == "<f>: ... and 7 more records skipped; report.json counts them by reason"
+    assert [w.replace(str(plain), "<f>") for w in r.warnings] == said
+
+
+def test_bytes_are_refused():
+    with pytest.raises(TypeError, match="must not be bytes"):
+        dupscan.dedup(b"corpus.jsonl")
+    with pytest.raises(TypeError, match="must not be bytes"):
+        dupscan.contam(["some training text"], {"b": b"bench.jsonl"})
+
+
+def test_ids_follow_the_command_lines_rule(corpus_table, tmp_path):
+    path = write_jsonl(tmp_path / "c.jsonl", corpus_table.to_pylist())
+    cli_dups, cli_clusters = cli_dedup([str(path)], tmp_path / "cli")
+    # Left out, id is the "id" field where there is one: the command line's ids, bytes and all.
+    r = dupscan.dedup(path, threads=2)
+    assert_same(r, cli_dups, cli_clusters)
+    assert r.report["parameters"]["id_field"] == "id"
+    assert set(r.duplicates.column("id").to_pylist()) <= set(corpus_table.column("id").to_pylist())
+    assert dupscan.dedup(corpus_table, threads=2).duplicates_jsonl == cli_dups
+    # Named on purpose, it must exist: an error naming what there is, never row numbers.
+    with pytest.raises(dupscan.InputError, match=r"no id column 'nope' \(columns: id, source, text\)"):
+        dupscan.dedup(corpus_table, id="nope")
+    with pytest.raises(dupscan.InputError,
+                       match=r"no record has the id field 'nope' \(records have fields: id, source, text\)"):
+        dupscan.dedup(path, id="nope")
+    pq.write_table(corpus_table.slice(0, 100), tmp_path / "c.parquet")
+    with pytest.raises(dupscan.InputError, match=r"no id column 'nope' \(columns: id, source, text\)"):
+        dupscan.dedup(tmp_path / "c.parquet", id="nope")
+    with pytest.raises(dupscan.InputError, match="no id column 'nope'"):
+        dupscan.contam(corpus_table, {"b": ["some benchmark text of a few words"]}, id="nope")
 
 
 def test_index_against(corpus_table, tmp_path):
@@ -297,7 +362,7 @@ def test_each_scheme_equals_cli(corpus_table, scheme, tmp_path):
 
 
 def test_scheme_is_checked():
-    with pytest.raises(ValueError, match=r"--scheme: 'affine16' not in \{affine32, affine64, legacy\}"):
+    with pytest.raises(ValueError, match=r"scheme: 'affine16' not in \{affine32, affine64, legacy\}"):
         dupscan.dedup(["a b c d e"], scheme="affine16")
     with pytest.raises(TypeError):
         dupscan.dedup(["a b c d e"], scheme=32)
@@ -319,7 +384,7 @@ def test_index_parameters_are_adopted(corpus_table, tmp_path):
     assert r.report["parameters"]["scheme"] == "legacy"
     assert r.duplicates.num_rows > 0
     # A parameter set on purpose must match the index.
-    with pytest.raises(ValueError, match=r"--scheme affine64 \(the index: legacy\)"):
+    with pytest.raises(ValueError, match=r"scheme affine64 \(the index: legacy\)"):
         dupscan.dedup(second, against=idx, scheme="affine64")
 
 

@@ -67,7 +67,7 @@ def test_a_cluster_line_over_3_mib():
 
 
 def test_stdin_is_refused(tmp_path):
-    for data in ("-", b"-", pathlib.Path("-"), [pathlib.Path("-")]):
+    for data in ("-", pathlib.Path("-"), [pathlib.Path("-")]):  # b"-": bytes are a TypeError
         with pytest.raises(ValueError, match=r"stdin \('-'\) is not an input from Python"):
             dupscan.dedup(data)
     with pytest.raises(ValueError, match="stdin"):
@@ -82,6 +82,8 @@ def test_settings_the_cli_refuses(tmp_path):
     cli = run_cli("dedup", str(path), "-o", str(tmp_path / "o"), "--sketch", "fast",
                   "--scheme", "affine32", check=False)
     assert cli.returncode != 0 and message in cli.stderr
+    # The same message, naming the package's keyword arguments.
+    message = r'^scheme applies to sketch compat only: .*\(leave scheme out, or use sketch="compat"\)$'
     with pytest.raises(ValueError, match=message):
         dupscan.dedup(TEXTS, sketch="fast", scheme="affine32")
     with pytest.raises(ValueError, match=message):
@@ -89,9 +91,9 @@ def test_settings_the_cli_refuses(tmp_path):
     assert dupscan.signatures(TEXTS, sketch="fast").shape == (4, 128)
     # Band counts beyond 32 bits are refused, not narrowed (2^32 + 1 would become 1).
     for bands, rows in ((2**32 + 1, 1), (1, 2**32 + 1), (2**32, 2**32)):
-        with pytest.raises(ValueError, match=r"must not exceed --num-perm \(128\)"):
+        with pytest.raises(ValueError, match=r"must not exceed num_perm \(128\)"):
             dupscan.dedup(TEXTS, bands=bands, rows=rows)
-        with pytest.raises(ValueError, match=r"must not exceed --num-perm \(128\)"):
+        with pytest.raises(ValueError, match=r"must not exceed num_perm \(128\)"):
             dupscan.band_keys(TEXTS, bands=bands, rows=rows)
 
 

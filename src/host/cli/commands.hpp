@@ -31,6 +31,11 @@ void print_parse_error(const char* program, CLI::App& app, const CLI::ParseError
 double parse_share(const std::string& text, const char* option);
 /// "8G", "512M", "1000000": bytes (K, M, G, T are powers of 1024). @throw UsageError naming option.
 std::size_t parse_size(const std::string& text, const char* option);
+/// The help's line saying whether this build reads Parquet (have_parquet()), and `use`: how.
+std::string parquet_note(const std::string& use);
+/// A directory option as files are named under it: "out/" and "out//" -> "out" ("/" stays), so
+/// that the outputs print as out/report.json, not out//report.json.
+std::string directory_option(std::string dir);
 /// How `contam` runs: run_contam by default; a distributed run passes its own (as DedupRunner).
 struct ContamRunner {
   std::function<ContamResult(const ContamConfig&, const DedupObserver&)> run;

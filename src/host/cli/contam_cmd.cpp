@@ -33,7 +33,8 @@ different names. Eval ids come from --eval-id-field, else "<path>:<line>". A ben
 that cannot be used is an error (exit 1): the tables must cover every example. A bad training
 record is skipped with a warning, but a training input of which no record could be used, or
 more than --max-skipped of its records, fails the run (exit 1) saying which fields it has.
---format text reads the training inputs as plain text, one document per line.
+Training inputs are JSON Lines or Parquet files (benchmarks are JSON Lines); --format text reads
+the training inputs as plain text, one document per line.
 
 Outputs in --output-dir (temporary files renamed into place when the run succeeded):
   contamination.jsonl  per example: {"benchmark", "id", "words", "judged", "dirty", "coverage",
@@ -66,6 +67,7 @@ struct ContamArgs {
   std::vector<std::string> evals, coverage_clean, coverage_dirty;
   std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0";
   bool no_near = false, quiet = false, no_progress = false, html = false;
+  CLI::Option* id_option = nullptr;
 };
 
 // "cov<20%": the Llama 2 subsets as the options set them.
@@ -113,6 +115,14 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
         static_cast<unsigned long long>(b.llama_dirty),
         static_cast<unsigned long long>(b.near_duplicate_examples));
   }
+  // Each example is in two of the four: they are Llama 2's subsets, not a partition.
+  std::fprintf(out,
+               "  (coverage columns: Llama 2's subsets, which overlap: %s within %s, %s within "
+               "%s)\n",
+               own ? "clean" : coverage_header("<", cfg.clean_below).c_str(),
+               own ? "not dirty" : coverage_header("<", cfg.dirty_at).c_str(),
+               own ? "dirty" : coverage_header(">=", cfg.dirty_at).c_str(),
+               own ? "not clean" : coverage_header(">=", cfg.clean_below).c_str());
   if (own) {
     std::fprintf(out, "  coverage subsets:");
     for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
@@ -147,6 +157,9 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
 
 int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   ContamConfig cfg = a.cfg;
+  cfg.output_dir = directory_option(cfg.output_dir);
+  // The default "id" is used where present; a field named on purpose must exist.
+  cfg.id_field_required = a.id_option != nullptr && a.id_option->count() > 0;
   for (const auto& e : a.evals)
     cfg.evals.push_back(EvalSpec::parse(e));
   for (const auto& v : a.coverage_clean)
@@ -169,7 +182,6 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   if (!runner.report) obs.progress = nullptr;
   const ContamResult r = runner.run ? runner.run(cfg, obs) : run_contam(cfg, obs);
   bar.clear();
-  warn_unlisted_skips(r.train_skipped, a.quiet);
   if (!a.quiet && runner.report) print_table(stderr, cfg, r);
   if (a.html && runner.report) write_html_report(cfg.output_dir, a.quiet);
   return 0;
@@ -181,8 +193,9 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
   auto a = std::make_shared<ContamArgs>();
   CLI::App* c = app.add_subcommand(
       "contam", "Find benchmark examples that occur in training data (GPT-3 / lm-eval / Llama 2)");
-  c->footer(kContamFooter);
-  c->add_option("--train", a->cfg.train, "Training JSONL files (.jsonl, .gz, .zst) or -")
+  c->footer(kContamFooter + parquet_note(" as training inputs (benchmarks are JSON Lines)"));
+  c->add_option("--train", a->cfg.train,
+                "Training JSONL files (.jsonl, .gz, .zst), Parquet files, or -")
       ->required()
       ->type_name("INPUT");
   c->add_option("--eval", a->evals, "A benchmark: NAME=PATH[:FIELD[+FIELD]] (repeat)")
@@ -200,9 +213,9 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
                 "JSON field of the training text: key, a.b (nested), a+b (joined)")
       ->capture_default_str()
       ->type_name("NAME");
-  c->add_option("--id-field", a->cfg.id_field, "JSON field of the training id")
-      ->capture_default_str()
-      ->type_name("NAME");
+  a->id_option = c->add_option("--id-field", a->cfg.id_field, "JSON field of the training id")
+                     ->capture_default_str()
+                     ->type_name("NAME");
   c->add_option("--eval-id-field", a->cfg.eval_id_field, "JSON field of the benchmark ids")
       ->capture_default_str()
       ->type_name("NAME");

@@ -8,16 +8,19 @@
 #include "commands.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
+#include "io/documents.hpp"
 #include "progress.hpp"
 
 namespace dupscan::cli {
 namespace {
 
 const char* kDedupFooter = R"(
-Inputs are JSON Lines, one record per line; gzip and zstd files are recognised by their content,
-'-' reads stdin. Each record needs a string field with the text (--text-field): a key, a nested
-path (meta.body) or fields joined by a newline (title+body). A record without an id field gets
-the id "<path>:<line>". --format text reads plain text instead: one document per line.
+Inputs are JSON Lines, one record per line, or Parquet files; gzip and zstd files are recognised
+by their content, and so is Parquet; '-' reads stdin. Each record needs a string field with the
+text (--text-field; a Parquet file's column): a key, a nested path (meta.body) or fields joined by
+a newline (title+body). A record without an id field gets the id "<path>:<line>" (a Parquet row
+"<path>:<row>"); an --id-field given must exist. --format text reads plain text instead: one
+document per line.
 A bad record is skipped with a warning; an input of which no record could be used, or more than
 --max-skipped of its records, fails the run (exit 1) saying which fields the records do have.
 With --against, the options not given are taken from the index.
@@ -90,6 +93,8 @@ struct DedupArgs {
 
 DedupConfig resolve(DedupArgs& a) {
   DedupConfig cfg = a.cfg;
+  cfg.output_dir = directory_option(cfg.output_dir);
+  cfg.id_field_required = a.given("--id-field");  // the default "id" is used where present
   cfg.shingle = ShingleSpec::parse(a.shingle);
   cfg.verify = !a.no_verify;
   cfg.sketch = a.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
@@ -152,7 +157,6 @@ int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
   if (!runner.report) obs.progress = nullptr;
   const DedupResult r = runner.run ? runner.run(cfg, obs) : run_dedup(cfg, obs);
   bar.clear();
-  warn_unlisted_skips(r.counts.skipped, a.quiet);
   if (!a.quiet && runner.report) print_summary(stderr, cfg, r);
   if (a.html && runner.report) write_html_report(cfg.output_dir, a.quiet);
   return 0;
@@ -259,7 +263,8 @@ index valid. One run writes an index at a time (idx/.dupscan.lock): another buil
 at once naming it, or waits for it with --wait.
 )";
 
-int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) {
+int run_index_command(DedupArgs& a, IndexAction action, const std::string& given_dir) {
+  const std::string dir = directory_option(given_dir);
   a.cfg.output_dir = dir;  // what validate() checks; the index is the only output
   DedupConfig cfg = action == IndexAction::add ? a.cfg : resolve(a);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
@@ -269,7 +274,6 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& dir) 
   ProgressBar bar(tty);
   const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet), a.wait);
   bar.clear();
-  warn_unlisted_skips(r.counts.skipped, a.quiet);
   if (!a.quiet) {
     std::fprintf(stderr,
                  "dupscan index %s: %s documents indexed in %.2f s (%s empty, %s skipped "
@@ -320,6 +324,18 @@ std::size_t parse_size(const std::string& text, const char* option) {
   return static_cast<std::size_t>(v * scale);
 }
 
+std::string parquet_note(const std::string& use) {
+  return have_parquet() ? "\nParquet: this build reads Parquet files" + use + ".\n"
+                        : "\nParquet: this build has none (CMake found no Apache Arrow C++; see "
+                          "cmake/find_arrow.cmake): Parquet inputs are an error.\n";
+}
+
+std::string directory_option(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/')
+    dir.pop_back();
+  return dir;
+}
+
 double parse_share(const std::string& text, const char* option) {
   std::string t = text;
   const bool percent = !t.empty() && t.back() == '%';
@@ -342,10 +358,14 @@ double parse_share(const std::string& text, const char* option) {
 
 Command add_dedup_command(CLI::App& app, DedupRunner runner) {
   auto a = std::make_shared<DedupArgs>();
-  CLI::App* dedup = app.add_subcommand(
-      "dedup", "Find exact and near-duplicate documents in JSONL corpora and list what to remove");
-  dedup->footer(kDedupFooter);
-  dedup->add_option("inputs", a->cfg.inputs, "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst) or -")
+  CLI::App* dedup = app.add_subcommand("dedup",
+                                       "Find exact and near-duplicate documents in JSONL or "
+                                       "Parquet corpora and list what to remove");
+  dedup->footer(kDedupFooter +
+                parquet_note(" (and --write-deduped writes one for Parquet inputs)"));
+  dedup
+      ->add_option("inputs", a->cfg.inputs,
+                   "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst), Parquet files, or -")
       ->required()
       ->type_name("INPUT");
   dedup->add_option("-o,--output-dir", a->cfg.output_dir, "Directory for the outputs (created)")
@@ -389,8 +409,10 @@ Command add_index_command(CLI::App& app) {
   auto build_args = std::make_shared<DedupArgs>();
   auto add_args = std::make_shared<DedupArgs>();
   auto dir = std::make_shared<std::string>();
-  CLI::App* build = index->add_subcommand("build", "Index JSONL files (a new index)");
-  build->add_option("inputs", build_args->cfg.inputs, "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst)")
+  CLI::App* build = index->add_subcommand("build", "Index JSONL or Parquet files (a new index)");
+  build
+      ->add_option("inputs", build_args->cfg.inputs,
+                   "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst) or Parquet files")
       ->required()
       ->type_name("INPUT");
   build->add_option("--index", *dir, "Directory of the index (created)")
@@ -403,9 +425,11 @@ Command add_index_command(CLI::App& app) {
   build->add_flag("--wait", build_args->wait,
                   "Wait for another run writing the index to finish (default: fail at once)");
   build->footer("\nThe sketch options are stored in the index; dedup --against needs the same.");
-  CLI::App* add = index->add_subcommand(
-      "add", "Append JSONL files to an index (with its parameters), e.g. the kept new documents");
-  add->add_option("inputs", add_args->cfg.inputs, "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst)")
+  CLI::App* add = index->add_subcommand("add",
+                                        "Append JSONL or Parquet files to an index (with its "
+                                        "parameters), e.g. the kept new documents");
+  add->add_option("inputs", add_args->cfg.inputs,
+                  "JSONL files (.jsonl, .jsonl.gz, .jsonl.zst) or Parquet files")
       ->required()
       ->type_name("INPUT");
   add->add_option("--index", *dir, "Directory of the index")->required()->type_name("DIR");

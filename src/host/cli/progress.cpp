@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "dupscan/minhash.hpp"
 
@@ -69,12 +70,6 @@ DedupObserver stderr_observer(ProgressBar& bar, bool quiet) {
   return obs;
 }
 
-void warn_unlisted_skips(std::uint64_t skipped, bool quiet) {
-  if (quiet || skipped <= kMaxSkipWarnings) return;
-  std::fprintf(stderr, "dupscan: warning: %llu more records skipped (report.json counts them)\n",
-               static_cast<unsigned long long>(skipped - kMaxSkipWarnings));
-}
-
 void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r) {
   const DedupCounts& c = r.counts;
   std::uint64_t bytes = 0, text_bytes = 0;
@@ -87,18 +82,31 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
   const double secs = r.timings.total;
   const std::uint64_t removed = c.exact_duplicates + c.near_duplicates;
   const double pct = c.documents ? 100.0 * removed / c.documents : 0.0;
-  std::string size = human_bytes(static_cast<double>(text_bytes)) + " of JSONL";
+  // What was read: JSON Lines, plain text (--format text) or Parquet, as the inputs were.
+  std::vector<std::string> kinds;
+  for (const auto& in : r.inputs) {
+    const std::string kind = in.compression == "parquet"       ? "Parquet"
+                             : in.compression == "arrow"       ? "Arrow"
+                             : cfg.format == InputFormat::text ? "text"
+                                                               : "JSONL";
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+  }
+  std::string of;
+  for (std::size_t i = 0; i < kinds.size(); ++i)
+    of += (i == 0 ? "" : i + 1 == kinds.size() ? " and " : ", ") + kinds[i];
+  std::string size = human_bytes(static_cast<double>(text_bytes)) + " of " +
+                     (of.empty() ? std::string("input") : of);
   if (compressed) size += " (" + human_bytes(static_cast<double>(bytes)) + " compressed)";
   std::fprintf(
-      out, "dupscan dedup: %s documents, %s, in %.2f s: %s/s, %s docs/s [%s, %s%u thread%s]\n",
-      group_digits(c.documents).c_str(), size.c_str(), secs,
+      out, "dupscan dedup: %s document%s, %s, in %.2f s: %s/s, %s docs/s [%s, %s%u thread%s]\n",
+      group_digits(c.documents).c_str(), c.documents == 1 ? "" : "s", size.c_str(), secs,
       human_bytes(secs > 0 ? text_bytes / secs : 0).c_str(),
       group_digits(static_cast<std::uint64_t>(secs > 0 ? c.documents / secs : 0)).c_str(),
       r.backend.c_str(), r.ranks > 1 ? (std::to_string(r.ranks) + " ranks x ").c_str() : "",
       r.threads, r.threads == 1 ? "" : "s");
-  std::fprintf(out, "  removed           %s (%.2f%%): %s exact, %s near duplicates\n",
+  std::fprintf(out, "  removed           %s (%.2f%%): %s exact, %s near duplicate%s\n",
                group_digits(removed).c_str(), pct, group_digits(c.exact_duplicates).c_str(),
-               group_digits(c.near_duplicates).c_str());
+               group_digits(c.near_duplicates).c_str(), c.near_duplicates == 1 ? "" : "s");
   std::fprintf(out, "  kept              %s\n", group_digits(c.kept).c_str());
   if (!cfg.against.empty()) {
     std::fprintf(out,

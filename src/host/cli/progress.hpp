@@ -29,8 +29,6 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
 /// What every reading command gives the library: progress to `bar`, each warning on stderr
 /// after clearing the bar (none when quiet). `bar` must outlive the observer.
 DedupObserver stderr_observer(ProgressBar& bar, bool quiet);
-/// After a run: how many skipped records went unwarned (beyond kMaxSkipWarnings), if any.
-void warn_unlisted_skips(std::uint64_t skipped, bool quiet);
 
 /// 1234567 -> "1,234,567".
 std::string group_digits(std::uint64_t v);

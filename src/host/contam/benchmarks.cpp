@@ -26,7 +26,7 @@ std::string eval_problem(const BadRecord& b, const EvalSpec& spec) {
       std::string m = "benchmark record without a string field \"" + b.field + "\"";
       if (!b.fields.empty()) m += "; records have fields: " + b.fields;
       if (!b.suggestion.empty()) {
-        m += "; use --eval " + spec.name + "=" + spec.path + ":" + b.suggestion;
+        m += "; use --eval " + spec.name + "=" + spec.shown() + ":" + b.suggestion;
       }
       return m;
     }
@@ -44,7 +44,7 @@ Benchmarks load_benchmarks(const ContamConfig& cfg) {
     const EvalSpec& spec = cfg.evals[b];
     BenchmarkSummary sum;
     sum.name = spec.name;
-    sum.path = spec.path;
+    sum.path = spec.shown();
     sum.fields = spec.field_label();
     // The shared record parser: fields joined by '\n' as they always were here.
     RecordParser parser(spec.field_label(), cfg.eval_id_field);
@@ -58,7 +58,7 @@ Benchmarks load_benchmarks(const ContamConfig& cfg) {
       for (const io::LineRef& l : batch.lines) {
         const std::string_view line = batch.line(l);
         if (is_blank(line)) continue;
-        const std::string where = spec.path + ":" + std::to_string(l.line_no);
+        const std::string where = spec.shown() + ":" + std::to_string(l.line_no);
         if (!parser.parse(line.data(), line.size(), text, id, reason, detail)) {
           BadRecord bad;
           bad.line = l.line_no;
@@ -73,7 +73,7 @@ Benchmarks load_benchmarks(const ContamConfig& cfg) {
         if (!id.empty()) {
           ex.id_json = std::move(id);
         } else {
-          append_json_string(ex.id_json, spec.path + ":" + std::to_string(l.line_no));
+          append_json_string(ex.id_json, spec.shown() + ":" + std::to_string(l.line_no));
         }
         janitor_words(text, ex.words);
         // Examples keep their words without slack and without input offsets (only training
@@ -89,7 +89,7 @@ Benchmarks load_benchmarks(const ContamConfig& cfg) {
     }
     // A benchmark with nothing in it would be reported clean.
     if (sum.examples == 0) {
-      throw Error("'" + spec.path + "' (--eval " + spec.name +
+      throw Error("'" + spec.shown() + "' (--eval " + spec.name +
                   "): no benchmark example read: the file is empty or has only blank lines");
     }
     out.summaries.push_back(sum);

@@ -35,6 +35,8 @@ struct ScanBatch {
   std::uint32_t docs = 0;
   std::uint64_t text_bytes = 0;
   std::uint64_t rejected = 0;
+  std::uint64_t with_id = 0;       // documents that had an id
+  std::string fields;              // the keys of the first record without an id
   std::vector<DocFindings> found;  // doc: index in the read batch
   std::vector<std::uint64_t> found_line;
   std::vector<Locator> locators;
@@ -92,6 +94,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
   OpenOptions oo;
   oo.text_field = cfg.text_field;
   oo.id_field = cfg.id_field;
+  oo.id_required = cfg.id_field_required;
   oo.format = cfg.format;
   oo.spool_stdin = !cfg.write_decontaminated.empty();
   oo.tmp_dir = o.tmp_dir;
@@ -113,7 +116,13 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
     readers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
   // Owned by the result, as the pipeline that points at it.
   res.skips = std::make_unique<SkipPolicy>(
-      SkipPolicy::Options{cfg.strict, cfg.max_skipped, cfg.format, {}}, obs.warning);
+      SkipPolicy::Options{
+          cfg.strict,
+          cfg.max_skipped,
+          cfg.format,
+          {},
+          cfg.id_field_required && cfg.format == InputFormat::jsonl ? cfg.id_field : std::string()},
+      obs.warning);
   SkipPolicy& skips = *res.skips;
   po.skips = &skips;
   res.pipeline = std::make_unique<RecordPipeline>(po);
@@ -141,6 +150,11 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
               janitor_append(text, n.batch.docs.text, n.batch.word_start, n.raw_begin, n.raw_end);
               n.batch.docs.offsets.push_back(n.batch.docs.text.size());
               n.batch.doc_word.push_back(n.batch.word_start.size());
+              if (!id.empty()) {
+                ++r.with_id;
+              } else if (!cfg.id_field.empty() && r.fields.empty()) {
+                r.fields = readers[worker].parser.keys();
+              }
               n.ids += id;
               n.id_end.push_back(n.ids.size());
               n.line.push_back(l.line);
@@ -159,6 +173,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
         in.blank_lines += r.blank;
         for (const BadRecord& b : r.bad)
           skips.skip(pipeline.display(r.input), b, in);
+        if (!r.fields.empty()) skips.record_fields(r.fields);
         const std::uint64_t base = o.first_doc + res.documents;
         if (base + r.docs >= UINT32_MAX) {  // documents are numbered in 32 bits
           throw Error("more than 4294967294 training documents in one run; split the input");
@@ -179,6 +194,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
         res.text_bytes += r.text_bytes;
         res.rejected += r.rejected;
         in.records += r.docs;
+        in.with_id += r.with_id;
         processed += raw.size;
         if (obs.progress) {
           p.documents = res.documents;

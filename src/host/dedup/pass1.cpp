@@ -50,6 +50,7 @@ struct ResultBatch {
   std::vector<BadRecord> bad;
   std::uint64_t blank = 0;
   SketchBatch sketch;
+  std::string fields;  // the keys of the first record without an id
 };
 
 }  // namespace
@@ -101,6 +102,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   OpenOptions oo;
   oo.text_field = cfg.text_field;
   oo.id_field = cfg.id_field;
+  oo.id_required = cfg.id_field_required;
   oo.format = cfg.format;
   oo.spool_stdin = o.spool_stdin;
   oo.tmp_dir = o.tmp_dir;
@@ -114,7 +116,10 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   readers.reserve(threads);
   for (unsigned w = 0; w < threads; ++w)
     readers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
-  SkipPolicy skips({cfg.strict, cfg.max_skipped, cfg.format, o.hint_text_field}, obs.warning);
+  SkipPolicy skips(
+      {cfg.strict, cfg.max_skipped, cfg.format, o.hint_text_field,
+       cfg.id_field_required && cfg.format == InputFormat::jsonl ? cfg.id_field : std::string()},
+      obs.warning);
   po.skips = &skips;
   pass.pipeline = std::make_unique<RecordPipeline>(po);
   SeenExact seen;
@@ -140,6 +145,9 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
               d.empty = norm.empty();
               d.exact = d.empty ? XXH128_hash_t{0, 0} : XXH3_128bits(norm.data(), norm.size());
               d.sketched = d.empty || !o.skip_seen_exact || seen.insert(d.exact);
+              if (id.empty() && !cfg.id_field.empty() && r.fields.empty()) {
+                r.fields = readers[w].parser.keys();
+              }
               d.id_json = std::move(id);
               nb.add(d.sketched ? std::string_view(norm) : std::string_view());
               r.docs.push_back(std::move(d));
@@ -154,6 +162,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
         in.blank_lines += r.blank;
         for (const BadRecord& b : r.bad)
           skips.skip(o.display(r.input + o.input_base), b, in);
+        if (!r.fields.empty()) skips.record_fields(r.fields);
         if (o.records) {
           // Documents and skipped records of the batch, merged by line (row) into input order.
           std::size_t b = 0;
@@ -189,6 +198,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
             }
             o.signatures_out->write(line);
           }
+          if (!doc.id_json.empty()) ++in.with_id;
           docs.loc.push_back(doc.loc);
           docs.ids += doc.id_json;
           docs.id_end.push_back(docs.ids.size());

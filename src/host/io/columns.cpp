@@ -197,7 +197,8 @@ std::string column_names(const ArrowSchema& schema) {
 }
 
 ColumnChunk make_column_chunk(std::shared_ptr<OwnedArray> owned, const std::string& text_field,
-                              const std::string& id_field, const std::string& what) {
+                              const std::string& id_field, const std::string& what,
+                              bool id_required) {
   const ArrowSchema& s = owned->schema();
   const ArrowArray& a = owned->array();
   ColumnChunk c;
@@ -223,16 +224,18 @@ ColumnChunk make_column_chunk(std::shared_ptr<OwnedArray> owned, const std::stri
     std::string problem;
     if (!find_child(s, a, path, cs, ca, off, problem)) {
       if (!problem.empty()) throw Error(what + ": " + problem);
-      std::string hint;
+      std::vector<FieldCandidate> candidates;
       for (std::int64_t i = 0; i < s.n_children; ++i) {
-        const char* f = s.children[i]->format;
-        if (format_is(f, "u") || format_is(f, "U") || format_is(f, "vu")) {
-          hint = std::string("; use --text-field ") + s.children[i]->name;
-          break;
-        }
+        ColumnView v;
+        if (!view_of(*s.children[i], *a.children[i], 0, v) || !v.is_string()) continue;
+        const double bytes = a.length > 0 ? static_cast<double>(v.text_bytes(0, a.length)) /
+                                                static_cast<double>(a.length)
+                                          : 0.0;
+        candidates.push_back({s.children[i]->name ? s.children[i]->name : "", bytes});
       }
+      const std::string hint = suggest_text_field(candidates, {path.whole, id_field});
       throw Error(what + ": no column '" + path.whole + "' (columns: " + column_names(s) + ")" +
-                  hint);
+                  (hint.empty() ? "" : "; use --text-field " + hint));
     }
     ColumnView v;
     if (!view_of(*cs, *ca, off, v) || !v.is_string()) {
@@ -255,6 +258,13 @@ ColumnChunk make_column_chunk(std::shared_ptr<OwnedArray> owned, const std::stri
                     arrow_type_name(cs->format) + ", not a string or integer column");
       }
       c.id = v;
+    } else if (id_required) {
+      throw Error(what + ": " +
+                  (!problem.empty()
+                       ? problem
+                       : "no id column '" + id.paths[0].whole + "' (columns: " + column_names(s) +
+                             "); name one of them, or leave the id field out for "
+                             "row numbers"));
     }
   }
   c.owners.push_back(std::move(owned));

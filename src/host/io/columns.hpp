@@ -169,11 +169,13 @@ struct ColumnChunk {
  * batch; field paths as in RecordParser: "a.b" nested, "a+b" joined) or, for a plain string
  * array, the array itself as the text. `what` names the input in messages.
  * @throw Error naming the input and column when a text column is missing or not a string column,
- * or the id column's type is not a string or integer type. A missing id column is no error: ids
- * are then the rows' numbers.
+ * or the id column's type is not a string or integer type. A missing id column is no error (ids
+ * are then the rows' numbers) unless `id_required` (an id field named on purpose): then it is an
+ * Error naming the columns there are.
  */
 ColumnChunk make_column_chunk(std::shared_ptr<OwnedArray> owned, const std::string& text_field,
-                              const std::string& id_field, const std::string& what);
+                              const std::string& id_field, const std::string& what,
+                              bool id_required = false);
 
 /// Top-level column names of a struct schema, ", "-separated (for messages).
 std::string column_names(const ArrowSchema& schema);

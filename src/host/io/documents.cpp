@@ -130,7 +130,7 @@ class MemoryInput : public DocumentInput {
     std::uint64_t row = 0;
     for (const auto& owned : table_->chunks()) {
       auto c = std::make_shared<io::ColumnChunk>(
-          io::make_column_chunk(owned, o.text_field, o.id_field, display_));
+          io::make_column_chunk(owned, o.text_field, o.id_field, display_, o.id_required));
       c->row_ids = true;
       starts_.push_back(row);
       row += static_cast<std::uint64_t>(c->rows);

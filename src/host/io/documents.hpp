@@ -88,6 +88,9 @@ using DocumentInputs = std::vector<std::shared_ptr<DocumentInput>>;
 struct OpenOptions {
   std::string text_field = "text";
   std::string id_field = "id";
+  /// id_field was named on purpose: a table or Parquet file without that column is an error
+  /// (the default "id" is used where there is one).
+  bool id_required = false;
   InputFormat format = InputFormat::jsonl;
   bool spool_stdin = false;  ///< keep a copy of stdin to read it again
   std::string tmp_dir;       ///< where that copy goes

@@ -56,7 +56,7 @@ void leaves_of(const parquet::arrow::SchemaField& f, std::vector<int>& out) {
 class ParquetInput : public DocumentInput {
  public:
   ParquetInput(const std::string& path, const OpenOptions& o)
-      : path_(path), text_field_(o.text_field), id_field_(o.id_field) {
+      : path_(path), text_field_(o.text_field), id_field_(o.id_field), id_required_(o.id_required) {
     display_ = path;
     stamp_.path = path;
     stamp_.display = path;
@@ -77,6 +77,13 @@ class ParquetInput : public DocumentInput {
           id_field_, "--id-field must be KEY[.KEY...][+KEY...], got '" + id_field_ + "'");
       const auto& p = id.paths.front();
       wanted.push_back(schema->GetFieldIndex(p.whole) >= 0 ? p.whole : p.keys.front());
+      if (id_required_ && schema->GetFieldIndex(wanted.back()) < 0) {
+        std::string names;
+        for (const auto& f : schema->fields())
+          names += (names.empty() ? "" : ", ") + f->name();
+        throw Error("'" + path + "': no id column '" + p.whole + "' (columns: " + names +
+                    "); name one of them, or leave the id field out for row numbers");
+      }
     }
     const auto& manifest = reader->manifest();
     for (int i = 0; i < schema->num_fields(); ++i) {
@@ -98,15 +105,30 @@ class ParquetInput : public DocumentInput {
     for (const auto& p : text.paths) {
       const std::string top = schema->GetFieldIndex(p.whole) >= 0 ? p.whole : p.keys.front();
       if (schema->GetFieldIndex(top) < 0) {
-        std::string names, hint;
-        for (const auto& f : schema->fields()) {
+        std::string names;
+        std::vector<FieldCandidate> candidates;
+        for (int i = 0; i < schema->num_fields(); ++i) {
+          const auto& f = schema->field(i);
           names += (names.empty() ? "" : ", ") + f->name();
-          if (hint.empty() && (f->type()->id() == arrow::Type::STRING ||
-                               f->type()->id() == arrow::Type::LARGE_STRING)) {
-            hint = "; use --text-field " + f->name();
+          if (f->type()->id() != arrow::Type::STRING &&
+              f->type()->id() != arrow::Type::LARGE_STRING) {
+            continue;
           }
+          // Its size in the metadata, per row: a label column (dictionary-encoded, short) is
+          // small, a text column large.
+          std::vector<int> leaves;
+          leaves_of(manifest.schema_fields[static_cast<std::size_t>(i)], leaves);
+          double size = 0;
+          for (int g = 0; g < md->num_row_groups(); ++g) {
+            for (int c : leaves)
+              size +=
+                  static_cast<double>(md->RowGroup(g)->ColumnChunk(c)->total_uncompressed_size());
+          }
+          candidates.push_back({f->name(), row > 0 ? size / static_cast<double>(row) : 0.0});
         }
-        throw Error("'" + path + "': no column '" + p.whole + "' (columns: " + names + ")" + hint);
+        const std::string hint = suggest_text_field(candidates, {p.whole, id_field_});
+        throw Error("'" + path + "': no column '" + p.whole + "' (columns: " + names + ")" +
+                    (hint.empty() ? "" : "; use --text-field " + hint));
       }
     }
     // Rows per record batch: about 1 MB of text, from the text column's size in the metadata.
@@ -218,11 +240,12 @@ class ParquetInput : public DocumentInput {
     check(arrow::ExportRecordBatch(rb, &array, &schema), "cannot export '" + path_ + "'");
     auto owned =
         std::make_shared<io::OwnedArray>(std::make_shared<io::OwnedSchema>(&schema), &array);
-    return std::make_shared<io::ColumnChunk>(
-        io::make_column_chunk(std::move(owned), text_field_, id_field_, "'" + path_ + "'"));
+    return std::make_shared<io::ColumnChunk>(io::make_column_chunk(
+        std::move(owned), text_field_, id_field_, "'" + path_ + "'", id_required_));
   }
 
   std::string path_, text_field_, id_field_;
+  bool id_required_ = false;
   RereadSource stamp_;
   std::vector<int> columns_;                // leaf columns read
   std::vector<std::uint64_t> group_start_;  // first row of each row group, then the row count

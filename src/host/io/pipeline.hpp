@@ -40,6 +40,9 @@ class SkipPolicy {
     InputFormat format = InputFormat::jsonl;
     /// The text field cannot be chosen (index add: the index's): the hint says which it is.
     std::string fixed_text_field;
+    /// An id field named on purpose (DedupConfig::id_field_required, JSON Lines): an input of
+    /// which no record had it fails (InputSummary::with_id counts those that did).
+    std::string required_id_field;
   };
   SkipPolicy(Options o, const std::function<void(const std::string&)>& warn) : o_(o), warn_(warn) {}
   /// Counts a bad record of `input` (its display name), or throws Error with --strict.
@@ -51,7 +54,34 @@ class SkipPolicy {
     ++summary.skipped;
     const int r = static_cast<int>(b.reason);
     if (input_by_reason_[r]++ == 0) first_[r] = b;
-    if (warn_ && skipped <= kMaxSkipWarnings) warn_(where + ": " + b.detail + "; record skipped");
+    if (warn_ && summary.skipped <= kMaxSkipWarnings) {
+      warn_(where + ": " + shorten(b.detail) + "; record skipped");
+    }
+  }
+
+  /// `detail` on one line of at most kMaxWarningReason characters (simdjson's messages are long).
+  static std::string shorten(const std::string& detail) {
+    std::string s = detail;
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    // "malformed JSON (The JSON document has an improper structure: missing or superfluous
+    // commas, ...)": simdjson's explanation after the colon is the same on every line.
+    const auto open = s.find(" ("), colon = s.find(": ", open == std::string::npos ? 0 : open);
+    if (open != std::string::npos && colon != std::string::npos && s.back() == ')') {
+      s = s.substr(0, colon) + ")";
+    }
+    if (s.size() <= kMaxWarningReason) return s;
+    std::size_t cut = s.rfind(' ', kMaxWarningReason - 3);
+    if (cut == std::string::npos || cut < kMaxWarningReason / 2) cut = kMaxWarningReason - 3;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+      --cut;  // not inside a UTF-8 character
+    s.resize(cut);
+    if (s.back() == ',' || s.back() == ':' || s.back() == ';') s.pop_back();
+    return s + "...";
+  }
+
+  /// The keys of a record of the input being read without the required id (for the message).
+  void record_fields(const std::string& keys) {
+    if (fields_.empty()) fields_ = keys;
   }
 
   /**
@@ -64,9 +94,25 @@ class SkipPolicy {
     std::uint64_t counts[kSkipReasonCount];
     std::copy(std::begin(input_by_reason_), std::end(input_by_reason_), std::begin(counts));
     std::fill(std::begin(input_by_reason_), std::end(input_by_reason_), 0);
+    const std::string fields = std::move(fields_);
+    fields_.clear();
+    if (!o_.required_id_field.empty() && summary.records > 0 && summary.with_id == 0) {
+      throw Error(
+          "'" + input + "': no record has the id field '" + o_.required_id_field + "'" +
+          (fields.empty() ? std::string() : " (records have fields: " + fields + ")") +
+          "; name one the records have, or leave the id field out for \"<path>:<line>\" ids");
+    }
     if (bad == 0) return;
     const bool none = summary.records == 0;
-    if (!none && static_cast<double>(bad) <= o_.max_skipped * static_cast<double>(total)) return;
+    const bool fails =
+        none || static_cast<double>(bad) > o_.max_skipped * static_cast<double>(total);
+    // The bad records not warned about one by one: one line (before the error, if any).
+    if (warn_ && bad > kMaxSkipWarnings) {
+      warn_(input + ": ... and " + std::to_string(bad - kMaxSkipWarnings) + " more record" +
+            (bad - kMaxSkipWarnings == 1 ? "" : "s") + " skipped" +
+            (fails ? std::string() : "; report.json counts them by reason"));
+    }
+    if (!fails) return;
     int top = 0;
     for (int r = 1; r < kSkipReasonCount; ++r) {
       if (counts[r] > counts[top]) top = r;
@@ -105,6 +151,7 @@ class SkipPolicy {
   const std::function<void(const std::string&)>& warn_;
   std::uint64_t input_by_reason_[kSkipReasonCount] = {};  // of the input being read
   BadRecord first_[kSkipReasonCount];                     // its first bad record of each reason
+  std::string fields_;  // its first record's keys, when the id field is required and missing
 };
 
 class RecordPipeline {

@@ -63,30 +63,56 @@ FieldSpec field_spec(const std::string& field, const char* option) {
       field, std::string(option) + " must be KEY[.KEY...][+KEY...], got '" + field + "'");
 }
 
-// A path below `obj` (depth-first, in key order) holding a non-empty string, other than `skip`.
-bool first_string(simdjson::dom::object obj, const std::string& prefix, const std::string& skip,
-                  int depth, std::string& out) {
+// The paths below `obj` (down to `depth` objects deep) holding a string, with its length.
+void string_fields(simdjson::dom::object obj, const std::string& prefix, int depth,
+                   std::vector<FieldCandidate>& out) {
   for (auto field : obj) {
     const std::string path = prefix + std::string(field.key);
-    if (path == skip) continue;
     std::string_view v;
-    if (!field.value.get_string().get(v) && !v.empty()) {
-      out = path;
-      return true;
-    }
-  }
-  if (depth == 0) return false;
-  for (auto field : obj) {
     simdjson::dom::object inner;
-    if (field.value.get_object().get(inner)) continue;
-    if (first_string(inner, prefix + std::string(field.key) + ".", skip, depth - 1, out)) {
-      return true;
+    if (!field.value.get_string().get(v)) {
+      out.push_back({path, static_cast<double>(v.size())});
+    } else if (depth > 0 && !field.value.get_object().get(inner)) {
+      string_fields(inner, path + ".", depth - 1, out);
     }
   }
-  return false;
+}
+
+// An id, a key, an address or a checksum: unique per record, never the text.
+bool id_like(const std::string& path) {
+  const std::string name =
+      path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+  std::string lower;
+  for (char c : name)
+    lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  static const char* const kNames[] = {"id",   "uuid", "guid", "key",    "url",   "uri",
+                                       "hash", "md5",  "sha1", "sha256", "digest"};
+  for (const char* n : kNames) {
+    if (lower == n) return true;
+  }
+  auto ends = [&](const char* suffix) {
+    const std::string s = suffix;
+    return lower.size() > s.size() && lower.compare(lower.size() - s.size(), s.size(), s) == 0;
+  };
+  return ends("_id") || ends("-id") || ends("_url") || ends("_hash") ||
+         (name.size() > 2 && name.compare(name.size() - 2, 2, "Id") == 0);
 }
 
 }  // namespace
+
+std::string suggest_text_field(const std::vector<FieldCandidate>& candidates,
+                               const std::vector<std::string>& exclude) {
+  const FieldCandidate* best = nullptr;
+  for (const FieldCandidate& c : candidates) {
+    if (std::find(exclude.begin(), exclude.end(), c.name) != exclude.end() || id_like(c.name)) {
+      continue;
+    }
+    if (c.name == "text") return c.name;  // the default, wherever it is and however short
+    if (c.bytes < kMinSuggestedTextBytes) continue;
+    if (best == nullptr || c.bytes > best->bytes) best = &c;
+  }
+  return best ? best->name : std::string();
+}
 
 RecordParser::RecordParser(std::string text_field, std::string id_field, InputFormat format)
     : text_field_(std::move(text_field)), id_field_(std::move(id_field)), format_(format) {
@@ -194,8 +220,22 @@ void RecordParser::explain(std::string_view line, BadRecord& b) {
     if (!b.fields.empty()) b.fields += ", ";
     b.fields += field.key;
   }
-  const std::string id = id_.paths.empty() ? std::string() : id_.paths[0].whole;
-  if (!first_string(obj, "", id, 2, b.suggestion)) b.suggestion.clear();
+  std::vector<FieldCandidate> candidates;
+  string_fields(obj, "", 2, candidates);
+  std::vector<std::string> exclude{b.field};
+  if (!id_.paths.empty()) exclude.push_back(id_.paths[0].whole);
+  b.suggestion = suggest_text_field(candidates, exclude);
+}
+
+std::string RecordParser::keys() const {
+  simdjson::dom::object obj;
+  std::string out;
+  if (!have_root_ || root_.get_object().get(obj)) return out;
+  for (auto field : obj) {
+    if (!out.empty()) out += ", ";
+    out += field.key;
+  }
+  return out;
 }
 
 void RecordParser::trim() {

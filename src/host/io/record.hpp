@@ -34,6 +34,25 @@ struct FieldSpec {
 bool find_field(simdjson::dom::object obj, const FieldSpec::Path& path,
                 simdjson::dom::element& out);
 
+/// A field a record (or a column a table) has, for the --text-field hint: its path and the
+/// bytes of its string (a column's: the mean per row).
+struct FieldCandidate {
+  std::string name;
+  double bytes = 0;
+};
+
+/// Strings shorter than this (a column's mean) are labels, not text: never suggested.
+constexpr double kMinSuggestedTextBytes = 16;
+
+/**
+ * @brief The text field to suggest when the one asked for is missing: "text" (the default) when
+ * it is a candidate, else the candidate with the longest strings -- never one of `exclude` (the
+ * field asked for, the id field), an id-like name (id, *_id, uuid, url, hash, ...) or a field of
+ * strings shorter than kMinSuggestedTextBytes. @return empty when none fits.
+ */
+std::string suggest_text_field(const std::vector<FieldCandidate>& candidates,
+                               const std::vector<std::string>& exclude);
+
 /// A record that could not be used, by line, with what it holds instead (for the hint).
 struct BadRecord {
   std::uint64_t line = 0;
@@ -63,6 +82,9 @@ class RecordParser {
 
   /// After parse() failed on `line`: fills b.fields, b.suggestion and b.plain_text.
   void explain(std::string_view line, BadRecord& b);
+
+  /// The top-level keys ("a, b") of the last line parsed, when it was a JSON object; else empty.
+  std::string keys() const;
 
   /// Changes the fields and format (cheap when they are the same).
   void set_fields(const std::string& text_field, const std::string& id_field,

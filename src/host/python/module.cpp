@@ -62,8 +62,8 @@ void member(const std::string& option, const std::string& value,
 DedupConfig dedup_config(const nb::dict& d) {
   DedupConfig c;
   get(d, "text", c.text_field);
-  c.id_field.clear();
-  get(d, "id", c.id_field);
+  // The command line's rule: "id" where the data has it; a field named on purpose must exist.
+  c.id_field_required = get(d, "id", c.id_field);
   std::string s;
   if (get(d, "format", s)) {
     member("--format", s, {"jsonl", "text"});
@@ -294,7 +294,6 @@ nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
 nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
                 const std::string& action, const std::string& dir, bool progress, bool wait) {
   DedupConfig cfg = dedup_config(settings);
-  if (!settings.contains("id")) cfg.id_field = "id";
   cfg.inputs = paths;
   member("action", action, {"build", "add", "rebuild"});
   const IndexAction a = action == "build" ? IndexAction::build
@@ -316,8 +315,7 @@ std::vector<std::string> contam(const nb::dict& settings, const std::vector<std:
   cfg.train_tables = tables;
   cfg.output_dir = output_dir;
   get(settings, "text", cfg.text_field);
-  cfg.id_field.clear();
-  get(settings, "id", cfg.id_field);
+  cfg.id_field_required = get(settings, "id", cfg.id_field);  // as dedup_config
   get(settings, "ngram", cfg.ngram);
   get(settings, "min_ngram", cfg.min_ngram);
   get(settings, "near", cfg.near);
@@ -330,11 +328,12 @@ std::vector<std::string> contam(const nb::dict& settings, const std::vector<std:
     cfg.backend = s;
   }
   get(settings, "eval_id", cfg.eval_id_field);
-  for (const auto& e : evals) {
+  for (const auto& e : evals) {  // [name, path, display, fields...]
     EvalSpec spec;
     spec.name = e.at(0);
     spec.path = e.at(1);
-    spec.fields.assign(e.begin() + 2, e.end());
+    spec.display = e.at(2);
+    spec.fields.assign(e.begin() + 3, e.end());
     cfg.evals.push_back(std::move(spec));
   }
   Live live;

@@ -1,6 +1,7 @@
 // The backends behind one factory, and the stages every backend inherits from the CPU.
 #include "dupscan/backend.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
@@ -71,7 +72,7 @@ void trust_device(BackendChoice& c, const SketchParams& params) {
   }
   c.backend = make_cpu_backend(params);
   c.note =
-      "backend: cpu (" + c.backend->detail() + "); " + c.canary.failure() + ": running on the CPU";
+      "backend: cpu, " + c.backend->detail() + "; " + c.canary.failure() + ": running on the CPU";
 }
 
 #if defined(DUPSCAN_HAVE_CUDA)
@@ -112,7 +113,7 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
   c.asked = name;
   if (name == "cpu") {
     c.backend = make_cpu_backend(params);
-    c.note = "backend: cpu (" + c.backend->detail() + ")";
+    c.note = "backend: cpu, " + c.backend->detail();
     return c;
   }
   if (name != "auto" && name != "cuda" && name != "cuda-host") {
@@ -137,8 +138,18 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
   if (cuda::usable_device_count(&why) == 0 && name == "auto") {
     if (auto_takes_cuda_host(params, options, c)) return c;
     c.backend = make_cpu_backend(params);
-    // why says it all: no GPU or driver, or a driver too old for this build (and what to do).
-    c.note = "backend: cpu (" + c.backend->detail() + "); " + why;
+    c.note = "backend: cpu, " + c.backend->detail();
+    // A driver too old for this build is said every time, with what to do. No GPU at all is said
+    // once per process (a library user runs many), and short: "no usable NVIDIA GPU (no driver /
+    // no device)" becomes "no usable GPU (no driver / no device)".
+    static std::atomic<bool> told{false};
+    if (why.rfind("the NVIDIA driver is too old", 0) == 0) {
+      c.note += "; " + why;
+    } else if (!told.exchange(true)) {
+      const std::string prefix = "no usable NVIDIA GPU ";
+      if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+      c.note += "; no usable GPU" + (why.empty() || why[0] == '(' ? " " + why : ": " + why);
+    }
     return c;
   }
   c.backend = cuda::make_device_backend(params, options, local_rank());
@@ -153,7 +164,7 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
   }
   if (auto_takes_cuda_host(params, options, c)) return c;
   c.backend = make_cpu_backend(params);
-  c.note = "backend: cpu (" + c.backend->detail() + "); this build has no CUDA backend";
+  c.note = "backend: cpu, " + c.backend->detail() + "; this build has no CUDA backend";
   return c;
 #endif
 }

@@ -18,7 +18,10 @@ class CpuBackend final : public Backend {
 
   std::string name() const override { return "cpu"; }
   std::string detail() const override {
-    return p_.kind == SketchKind::fast ? "oph" : simd_path_name(hasher_.path());
+    // What the run's summary says the CPU computes: the sketch, and the SIMD path of MinHash.
+    return p_.kind == SketchKind::fast
+               ? std::string("fast sketch (OPH)")
+               : std::string("MinHash (") + simd_path_name(hasher_.path()) + ")";
   }
   // The engine's read batches (1 MiB of JSONL) are sketched as they come.
   std::size_t batch_bytes() const override { return std::size_t{1} << 20; }
