@@ -430,8 +430,9 @@ class DedupResult:
 
     Attributes:
         keep: numpy bool array, one per record of the input in input order (rows of a table,
-            records of a file): True for the documents to keep, False for duplicates (and for
-            records that could not be read, which ``--write-deduped`` leaves out too).
+            records of a file): False for the duplicates removed, True for every other record --
+            records that could not be read too (a warning each), which the CLI's
+            ``--write-deduped`` copies through: selecting rows by ``keep`` loses no data.
         duplicates: pyarrow Table, one row per removed document, with the columns of
             ``duplicates.jsonl``: id, duplicate_of, cluster, kind ("exact" or "near"), jaccard.
         clusters: pyarrow Table, one row per cluster of two or more documents, with the columns

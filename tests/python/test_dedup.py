@@ -104,6 +104,10 @@ def test_parquet_deduped_copy_keeps_rows_without_text(tmp_path):
         report = json.load(f)
     assert report["counts"]["skipped"] == 2
     assert report["deduped"]["skipped_passed_through"] == 2
+    # The package's keep mask selects exactly the CLI's copy: skipped rows are kept.
+    with pytest.warns(UserWarning, match="text column is null"):
+        r = dupscan.dedup(table, id="id")
+    assert table.filter(pa.array(r.keep)).equals(kept)
 
 
 @pytest.mark.parametrize("with_ids", [True, False])
@@ -214,7 +218,9 @@ def test_null_texts_are_skipped_records():
     t = pa.table({"text": ["one two three", None, "one two three"] + [f"doc {i} words here" for i in range(20)]})
     with pytest.warns(UserWarning, match=r"<table>:row 1: text column is null"):
         r = dupscan.dedup(t)
-    assert r.keep.tolist()[:3] == [True, False, False]
+    # The null row is no duplicate of anything known: kept, as the CLI's --write-deduped copies
+    # a skipped record through; the third row is the first's copy.
+    assert r.keep.tolist()[:3] == [True, True, False]
     assert r.report["counts"]["skipped"] == 1
 
 

@@ -371,9 +371,11 @@ class Engine {
     memory_->report = report_json();
   }
 
-  // One flag per record of the run's inputs, in input order: kept, or removed/skipped.
+  // One flag per record of the run's inputs, in input order: 0 for the duplicates removed, 1 for
+  // every other record -- a record that could not be read too, as --write-deduped copies it
+  // through: it is a duplicate of nothing we know, and selecting by the mask must not lose it.
   void keep_mask() {
-    memory_->keep.assign(records_.size(), 0);
+    memory_->keep.assign(records_.size(), 1);
     for (std::size_t i = 0; i < records_.size(); ++i) {
       if (records_[i] == kNoDocument) continue;
       const std::uint32_t d = records_[i] + n_index_;
