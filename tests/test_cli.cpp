@@ -163,6 +163,44 @@ TEST(Cli, AnIdFieldNamedOnPurposeMustExist) {
   ASSERT_EQ(run_dupscan("dedup " + in + " -o " + shell_quote(dir / "out")).exit_code, 0);
 }
 
+// stderr is a file here, as in a batch job's log: plain progress lines every --progress-interval
+// seconds, with the stage, counts, rate, share done and ETA (a plain file's size is known),
+// elapsed time and resident memory -- never a terminal's escape codes; none with the default 30 s
+// on a short run, none with --no-progress.
+TEST(Cli, ProgressInALogIsPlainLinesAtAnInterval) {
+  test::TempDir dir;
+  auto src = io::open_source(std::string(DUPSCAN_EXAMPLES) + "/corpus.jsonl.gz");
+  std::string all, buf(1 << 20, '\0');
+  for (std::size_t n; (n = src->read(buf.data(), buf.size())) > 0;)
+    all.append(buf, 0, n);
+  test::write_file(dir / "in.jsonl", all + all + all);  // plain: its size is the read's total
+  const std::string in = test::shell_quote(dir / "in.jsonl");
+  const auto r = test::run_dupscan("dedup " + in + " -o " + test::shell_quote(dir / "a") +
+                                   " --threads 1 --progress-interval 0.02");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::size_t lines = 0;
+  for (const std::string& line : test::lines_of(r.err)) {
+    EXPECT_EQ(line.find('\033'), std::string::npos) << line;
+    EXPECT_EQ(line.find('\r'), std::string::npos) << line;
+    if (line.rfind("dupscan: progress: ", 0) != 0) continue;
+    ++lines;
+    EXPECT_NE(line.find(" elapsed"), std::string::npos) << line;
+    EXPECT_NE(line.find(", RSS "), std::string::npos) << line;
+    if (line.find("progress: read ") != std::string::npos) {
+      EXPECT_NE(line.find(" docs/s, "), std::string::npos) << line;
+      EXPECT_NE(line.find("%"), std::string::npos) << line;  // share of the plain file read
+    }
+  }
+  EXPECT_GE(lines, 2u) << r.err;
+  for (const char* quiet : {"", " --no-progress"}) {
+    const auto q = test::run_dupscan("dedup " + in + " -o " + test::shell_quote(dir / "b") +
+                                     " --threads 2" + quiet);
+    ASSERT_EQ(q.exit_code, 0) << q.err;
+    EXPECT_EQ(q.err.find("progress:"), std::string::npos) << q.err;
+  }
+  EXPECT_EQ(test::run_dupscan("dedup " + in + " -o x --progress-interval -1").exit_code, 2);
+}
+
 TEST(Cli, MissingInputIsAnErrorThatWritesNothing) {
   test::TempDir dir;
   test::write_file(dir / "in.jsonl", "{\"text\":\"a b c\"}\n");

@@ -27,7 +27,7 @@ import secrets as _secrets
 import shutil as _shutil
 import tempfile as _tempfile
 import warnings as _warnings
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as _np
 import pyarrow as _pa  # loads libarrow and libparquet before the module that links them
@@ -114,6 +114,18 @@ def _keywords(message: str) -> str:
     message = re.sub(r"--strict\b", "strict=True", message)
     return re.sub(r"--([a-z][a-z-]*[a-z])\b",
                   lambda m: _KEYWORDS.get(m.group(1), m.group(0)), message)
+
+
+def _progress(progress: Any) -> float:
+    """``progress=``: False (none), True (a live line on a terminal; in a log, a plain line every
+    30 s), or a number of seconds between the log's lines. The core takes the seconds (0: none)."""
+    if progress is None or progress is False:
+        return 0.0
+    if progress is True:
+        return 30.0
+    if isinstance(progress, (int, float)) and progress > 0:
+        return float(progress)
+    raise ValueError(f"progress must be True, False or a number of seconds > 0, not {progress!r}")
 
 
 def _core(function: Any, *args: Any) -> Any:
@@ -499,7 +511,7 @@ def dedup(
     verify: bool = True,
     backend: str = "auto",
     threads: Optional[int] = None,
-    progress: bool = False,
+    progress: Union[bool, float] = False,
     seed: int = 1,
     bands: Optional[int] = None,
     rows: Optional[int] = None,
@@ -532,7 +544,9 @@ def dedup(
         verify: check every candidate pair by exact Jaccard (False: trust the MinHash estimate).
         backend: "auto", "cpu", "cuda" or "cuda-host".
         threads: worker threads (None: all cores).
-        progress: print the stage and counts on stderr while it runs.
+        progress: progress on stderr while it runs: True for a live line on a terminal and, in a
+            log (stderr not a terminal), a plain line every 30 s with the stage, counts, rate,
+            ETA, elapsed time and resident memory; a number: seconds between the log's lines.
         seed, bands, rows, format, max_skipped, strict: as the command line's options.
         against: an ``Index`` of earlier documents: duplicates of indexed documents are removed,
             the indexed ones kept. Parameters left at their defaults are the index's (as
@@ -564,7 +578,7 @@ def dedup(
     )
     if against is not None:
         settings["given"] = _given_options(dedup, locals())
-    out = list(_core(_dupscan.dedup, settings, paths, tables, progress))
+    out = list(_core(_dupscan.dedup, settings, paths, tables, _progress(progress)))
     out[4] = _warn(out[4])
     return DedupResult(*out)
 
@@ -678,7 +692,7 @@ class Index:
         seed: int = 1,
         force: bool = False,
         threads: Optional[int] = None,
-        progress: bool = False,
+        progress: Union[bool, float] = False,
         wait: bool = False,
     ) -> "Index":
         """Builds an index of ``files`` at ``path`` (``force``: replacing one there), with
@@ -691,16 +705,17 @@ class Index:
                              scheme=scheme, sketch=sketch, shingle=shingle, seed=seed,
                              threads=threads)
         out = _core(_dupscan.index, settings, cls._files(files),
-                    "rebuild" if force else "build", _os.fsdecode(path), progress, bool(wait))
+                    "rebuild" if force else "build", _os.fsdecode(path), _progress(progress),
+                    bool(wait))
         _warn(out[3])
         return cls(path)
 
-    def add(self, files: Any, *, threads: Optional[int] = None, progress: bool = False,
+    def add(self, files: Any, *, threads: Optional[int] = None, progress: Union[bool, float] = False,
             wait: bool = False) -> int:
         """Adds ``files`` as a new segment; returns the number of documents added (``wait``:
         wait for another run writing the index, as ``build``)."""
         out = _core(_dupscan.index, _settings(threads=threads), self._files(files), "add",
-                    self.path, progress, bool(wait))
+                    self.path, _progress(progress), bool(wait))
         _warn(out[3])
         return out[0]
 
@@ -797,7 +812,7 @@ def contam(
     max_matches: int = 20,
     backend: str = "auto",
     threads: Optional[int] = None,
-    progress: bool = False,
+    progress: Union[bool, float] = False,
 ) -> ContamResult:
     """Benchmark examples that leaked into training data, as ``dupscan contam`` finds them.
 
@@ -826,7 +841,8 @@ def contam(
         settings = _settings(text=text, id=id, ngram=ngram, min_ngram=min_ngram, near=near,
                              near_threshold=float(near_threshold), max_matches=max_matches,
                              backend=backend, threads=threads, eval_id=benchmark_id or "id")
-        warnings = _core(_dupscan.contam, settings, paths, tables, evals, out_dir, progress)
+        warnings = _core(_dupscan.contam, settings, paths, tables, evals, out_dir,
+                         _progress(progress))
         warnings = _warn(warnings)
         return ContamResult(out_dir, warnings)
     finally:

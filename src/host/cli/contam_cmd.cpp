@@ -67,6 +67,7 @@ struct ContamArgs {
   std::vector<std::string> evals, coverage_clean, coverage_dirty;
   std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0";
   bool no_near = false, quiet = false, no_progress = false, html = false;
+  double progress_interval = 30;  ///< seconds between progress lines when stderr is no terminal
   CLI::Option* id_option = nullptr;
 };
 
@@ -176,8 +177,8 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
     check_outputs_not_inputs(contam::contam_inputs(cfg),
                              {{cfg.output_dir + "/report.html", "--html"}}, false);
   }
-  const bool tty = runner.report && !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
-  ProgressBar bar(tty);
+  ProgressBar bar =
+      ProgressBar::for_stderr(runner.report && !a.quiet && !a.no_progress, a.progress_interval);
   DedupObserver obs = stderr_observer(bar, a.quiet);
   if (!runner.report) obs.progress = nullptr;
   const ContamResult r = runner.run ? runner.run(cfg, obs) : run_contam(cfg, obs);
@@ -279,7 +280,13 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
   c->add_flag("--html", a->html,
               "Also write DIR/report.html, a page of the findings (see dupscan report)");
   c->add_flag("-q,--quiet", a->quiet, "No progress, warnings or table on stderr");
-  c->add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
+  c->add_flag("--no-progress", a->no_progress, "No progress line, on a terminal or in a log");
+  c->add_option("--progress-interval", a->progress_interval,
+                "When stderr is not a terminal (a batch job's log): a plain progress line every "
+                "this many seconds (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("SECONDS");
   return {c, [a, runner] { return run_contam_command(*a, runner); }};
 }
 

@@ -73,6 +73,7 @@ struct DedupArgs {
   std::string lsh_weights = "0.5,0.5";
   bool no_verify = false, keep_case = false, keep_punct = false, quiet = false;
   bool no_progress = false, force = false, html = false, wait = false;
+  double progress_interval = 30;  ///< seconds between progress lines when stderr is no terminal
   /// The options that decide how documents are read and sketched, to tell which were given.
   std::vector<CLI::Option*> sketch_options;
 
@@ -151,8 +152,8 @@ int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
     adopt_index_parameters(cfg, a.given_options());
     cfg.validate();
   }
-  const bool tty = runner.report && !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
-  ProgressBar bar(tty);
+  ProgressBar bar =
+      ProgressBar::for_stderr(runner.report && !a.quiet && !a.no_progress, a.progress_interval);
   DedupObserver obs = stderr_observer(bar, a.quiet);
   if (!runner.report) obs.progress = nullptr;
   const DedupResult r = runner.run ? runner.run(cfg, obs) : run_dedup(cfg, obs);
@@ -238,7 +239,13 @@ void add_run_options(CLI::App* cmd, DedupArgs& a) {
       ->capture_default_str()
       ->type_name("SHARE");
   cmd->add_flag("-q,--quiet", a.quiet, "No progress, warnings or summary on stderr");
-  cmd->add_flag("--no-progress", a.no_progress, "No progress bar even on a terminal");
+  cmd->add_flag("--no-progress", a.no_progress, "No progress line, on a terminal or in a log");
+  cmd->add_option("--progress-interval", a.progress_interval,
+                  "When stderr is not a terminal (a batch job's log): a plain progress line "
+                  "every this many seconds (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("SECONDS");
 }
 
 const char* kIndexFooter = R"(
@@ -270,8 +277,7 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& given
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
   if (action == IndexAction::build && a.force) action = IndexAction::rebuild;
-  const bool tty = !a.quiet && !a.no_progress && ::isatty(STDERR_FILENO);
-  ProgressBar bar(tty);
+  ProgressBar bar = ProgressBar::for_stderr(!a.quiet && !a.no_progress, a.progress_interval);
   const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet), a.wait);
   bar.clear();
   if (!a.quiet) {

@@ -1,52 +1,55 @@
 #include "progress.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "common/progress_text.hpp"
 #include "dupscan/minhash.hpp"
 
 namespace dupscan::cli {
 
 std::string group_digits(std::uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-    s.insert(static_cast<std::size_t>(i), ",");
-  return s;
+  return digits(v);
 }
 
 std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  int u = 0;
-  while (bytes >= 1000.0 && u < 4) {
-    bytes /= 1000.0;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-  return buf;
+  return bytes_text(bytes);
+}
+
+ProgressBar ProgressBar::for_stderr(bool enabled, double interval) {
+  if (!enabled) return ProgressBar(Mode::off);
+  if (::isatty(STDERR_FILENO)) return ProgressBar(Mode::live);
+  return ProgressBar(interval > 0 ? Mode::log : Mode::off, interval);
 }
 
 void ProgressBar::update(const Progress& p) {
-  if (!enabled_) return;
+  if (mode_ == Mode::off) return;
   const auto now = Clock::now();
-  if (drawn_ && now - last_ < std::chrono::milliseconds(200)) return;
+  if (stage_ != p.stage) {
+    stage_ = p.stage;
+    stage_start_ = now;
+  }
+  const auto since = std::chrono::duration<double>(now - last_).count();
+  if (mode_ == Mode::live ? drawn_ && since < 0.2 : since < interval_) return;
   last_ = now;
-  const double secs = std::chrono::duration<double>(now - start_).count();
-  const double rate = secs > 0 ? p.documents / secs : 0;
-  const double mbs = secs > 0 ? p.bytes / secs / 1e6 : 0;
-  if (std::string(p.stage) == "read" || std::string(p.stage) == "scan") {
-    std::fprintf(stderr, "\r\033[K  %-8s %s docs  %s  %.0f docs/s  %.1f MB/s", p.stage,
-                 group_digits(p.documents).c_str(),
-                 human_bytes(static_cast<double>(p.bytes)).c_str(), rate, mbs);
-  } else if (p.total) {
-    std::fprintf(stderr, "\r\033[K  %-8s %s / %s", p.stage, group_digits(p.done).c_str(),
-                 group_digits(p.total).c_str());
+  ProgressFigures f;
+  f.stage = p.stage;
+  f.documents = p.documents;
+  f.bytes = p.bytes;
+  f.done = p.done;
+  f.total = p.total;
+  f.elapsed = std::chrono::duration<double>(now - start_).count();
+  f.stage_elapsed = std::chrono::duration<double>(now - stage_start_).count();
+  if (mode_ == Mode::log) {
+    std::fprintf(stderr, "dupscan: progress: %s\n", progress_text(f, true).c_str());
   } else {
-    std::fprintf(stderr, "\r\033[K  %-8s", p.stage);
+    std::fprintf(stderr, "\r\033[K  %s", progress_text(f, false).c_str());
+    drawn_ = true;
   }
   std::fflush(stderr);
-  drawn_ = true;
 }
 
 void ProgressBar::clear() {

@@ -3,25 +3,37 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include "dupscan/dedup.hpp"
 
 namespace dupscan::cli {
 
+/**
+ * Progress on stderr: on a terminal a live line (redrawn at most 5 times a second, with the
+ * stage's ETA where its total is known); elsewhere -- a batch job's or CI's log -- a plain line
+ * every `interval` seconds ("dupscan: progress: ..."), never escape codes; nothing when off.
+ */
 class ProgressBar {
  public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled), start_(Clock::now()) {}
-  /// Redraws at most 5 times a second.
+  enum class Mode { off, live, log };
+  explicit ProgressBar(Mode mode, double interval = 30)
+      : mode_(mode), interval_(interval), start_(Clock::now()), last_(start_) {}
+  /// Mode::live on a terminal, Mode::log elsewhere (off when !enabled or interval <= 0 there).
+  static ProgressBar for_stderr(bool enabled, double interval);
   void update(const Progress& p);
-  /// Erases the line (before a warning or the summary).
+  /// Erases the live line (before a warning or the summary).
   void clear();
 
  private:
   using Clock = std::chrono::steady_clock;
-  bool enabled_;
+  Mode mode_;
+  double interval_;
   bool drawn_ = false;
   Clock::time_point start_;
-  Clock::time_point last_{};
+  Clock::time_point last_;
+  std::string stage_;
+  Clock::time_point stage_start_{};
 };
 
 void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "io/input_checks.hpp"
 #include "io/record.hpp"
 #include "text/janitor.hpp"
 
@@ -131,6 +132,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
   std::uint64_t processed = 0;
   Progress p;
   p.stage = "scan";
+  p.total = cfg.train_tables.empty() ? plain_input_bytes(o.inputs) : 0;
   pipeline.run<ScanBatch>(
       [&](unsigned worker, const DocBatch& raw) {
         ScanBatch r;
@@ -199,6 +201,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
         if (obs.progress) {
           p.documents = res.documents;
           p.bytes = processed;
+          p.done = std::min(processed, p.total);
           obs.progress(p);
         }
       });

@@ -8,6 +8,7 @@
 
 #include "common/timing.hpp"
 #include "dupscan/normalize.hpp"
+#include "io/input_checks.hpp"
 #include "io/record.hpp"
 
 namespace dupscan {
@@ -127,6 +128,8 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   std::string line;
   Progress p;
   p.stage = "read";
+  // Plain files: their bytes are the read's total (its share done and ETA on the progress line).
+  p.total = cfg.tables.empty() ? plain_input_bytes(cfg.inputs) : 0;
   pass.pipeline->run<ResultBatch>(
       [&](unsigned w, const DocBatch& raw) {
         ResultBatch r;
@@ -224,6 +227,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
         if (obs.progress) {
           p.documents = docs.size();
           p.bytes = processed_bytes;
+          p.done = std::min(processed_bytes, p.total);
           obs.progress(p);
         }
       });

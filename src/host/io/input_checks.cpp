@@ -1,5 +1,6 @@
 #include "io/input_checks.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +55,28 @@ void check_outputs_not_inputs(const std::vector<std::string>& inputs,
                                         : ""));
     }
   }
+}
+
+std::uint64_t plain_input_bytes(const std::vector<std::string>& inputs) {
+  std::uint64_t total = 0;
+  for (const std::string& path : inputs) {
+    if (path == "-") return 0;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    // Compressed (gzip, zstd) or Parquet ("PAR1"): the first bytes say.
+    unsigned char head[4] = {};
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    const ssize_t got = ::read(fd, head, sizeof head);
+    ::close(fd);
+    if (got >= 2 && head[0] == 0x1f && head[1] == 0x8b) return 0;
+    if (got == 4 && ((head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd) ||
+                     (head[0] == 'P' && head[1] == 'A' && head[2] == 'R' && head[3] == '1'))) {
+      return 0;
+    }
+    total += static_cast<std::uint64_t>(st.st_size);
+  }
+  return total;
 }
 
 }  // namespace dupscan

@@ -15,6 +15,11 @@ void check_inputs_readable(const std::vector<std::string>& inputs);
 /// paths to one file: same device and inode): each document would be its own exact duplicate.
 void check_inputs_distinct(const std::vector<std::string>& inputs);
 
+/// The bytes the inputs hold when every one is a plain (uncompressed) regular file, which a run
+/// reads as they are: the progress line's total; 0 when any is stdin, a pipe, compressed or
+/// Parquet (their decompressed size is not known ahead).
+std::uint64_t plain_input_bytes(const std::vector<std::string>& inputs);
+
 /// An output file and the option that names it, for messages.
 struct NamedOutput {
   std::string path;

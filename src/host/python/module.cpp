@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/parallel.hpp"
+#include "common/progress_text.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/dedup.hpp"
@@ -141,9 +142,11 @@ struct Live {
  * Runs f() on a thread of its own while this thread, without the GIL, wakes every 50 ms to let
  * Python handle signals: a KeyboardInterrupt asks the run to stop (request_interrupt), waits for
  * it, and is raised here. f's exceptions are rethrown here (the translators below map them).
+ * `progress` > 0: progress on sys.stderr -- a live line when it is a terminal, else a plain line
+ * every `progress` seconds (a log: no escape codes), as the CLI's --progress-interval.
  */
 template <class F>
-void run_released(F&& f, Live* live, bool progress) {
+void run_released(F&& f, Live* live, double progress) {
   std::exception_ptr error;
   std::mutex m;
   std::condition_variable cv;
@@ -166,6 +169,18 @@ void run_released(F&& f, Live* live, bool progress) {
     // this thread (sys.stderr.write raising, say) stops the run, waits for it, and is rethrown.
     std::exception_ptr own;
     std::string last;
+    bool tty = false;
+    if (progress > 0) {
+      nb::gil_scoped_acquire acquire;
+      try {
+        tty = nb::cast<bool>(nb::module_::import_("sys").attr("stderr").attr("isatty")());
+      } catch (...) {  // a stderr without isatty(): a log
+      }
+    }
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point start = Clock::now();
+    Clock::time_point last_log = start, stage_start = start;
+    std::string stage;
     try {
       for (;;) {
         {
@@ -177,20 +192,37 @@ void run_released(F&& f, Live* live, bool progress) {
           PyErr_Fetch(&type, &value, &trace);  // raised once the run has stopped
           request_interrupt();
         }
-        if (progress && live != nullptr) {
+        if (progress > 0 && live != nullptr) {
+          const Clock::time_point now = Clock::now();
+          const bool due = tty || std::chrono::duration<double>(now - last_log).count() >= progress;
           std::string line;
-          {
+          if (due) {
             std::lock_guard<std::mutex> lock(live->m);
             if (live->have) {
               const Progress& p = live->progress;
-              line = std::string("dupscan: ") + p.stage + ": " + std::to_string(p.documents) +
-                     " documents";
-              if (p.total) line += ", " + std::to_string(p.done) + "/" + std::to_string(p.total);
+              if (stage != p.stage) {
+                stage = p.stage;
+                stage_start = now;
+              }
+              ProgressFigures fig;
+              fig.stage = p.stage;
+              fig.documents = p.documents;
+              fig.bytes = p.bytes;
+              fig.done = p.done;
+              fig.total = p.total;
+              fig.elapsed = std::chrono::duration<double>(now - start).count();
+              fig.stage_elapsed = std::chrono::duration<double>(now - stage_start).count();
+              line = progress_text(fig, !tty);
             }
           }
-          if (!line.empty() && line != last) {
+          if (!line.empty() && tty && line != last) {
             last = line;
-            nb::module_::import_("sys").attr("stderr").attr("write")("\r" + line + "\x1b[K");
+            nb::module_::import_("sys").attr("stderr").attr("write")("\rdupscan: " + line +
+                                                                     "\x1b[K");
+          } else if (!line.empty() && !tty) {
+            last_log = now;
+            nb::module_::import_("sys").attr("stderr").attr("write")("dupscan: progress: " + line +
+                                                                     "\n");
           }
         }
       }
@@ -208,7 +240,7 @@ void run_released(F&& f, Live* live, bool progress) {
       clear_interrupt();
       std::rethrow_exception(own);
     }
-    if (progress && !last.empty()) {
+    if (tty && !last.empty()) {
       nb::gil_scoped_acquire acquire;
       nb::module_::import_("sys").attr("stderr").attr("write")("\n");
     }
@@ -274,7 +306,7 @@ nb::bytes to_bytes(const std::string& s) {
 // ---- the commands -------------------------------------------------------------------------------
 
 nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
-                const std::vector<Table>& tables, bool progress) {
+                const std::vector<Table>& tables, double progress) {
   DedupConfig cfg = dedup_config(settings);
   cfg.inputs = paths;
   cfg.tables = tables;
@@ -292,7 +324,7 @@ nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
 }
 
 nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
-                const std::string& action, const std::string& dir, bool progress, bool wait) {
+                const std::string& action, const std::string& dir, double progress, bool wait) {
   DedupConfig cfg = dedup_config(settings);
   cfg.inputs = paths;
   member("action", action, {"build", "add", "rebuild"});
@@ -309,7 +341,7 @@ nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
 std::vector<std::string> contam(const nb::dict& settings, const std::vector<std::string>& train,
                                 const std::vector<Table>& tables,
                                 const std::vector<std::vector<std::string>>& evals,
-                                const std::string& output_dir, bool progress) {
+                                const std::string& output_dir, double progress) {
   ContamConfig cfg;
   cfg.train = train;
   cfg.train_tables = tables;
@@ -410,7 +442,7 @@ nb::tuple signatures(const Table& table, const nb::dict& settings) {
                     counts.begin() + first);
         });
       },
-      nullptr, false);
+      nullptr, 0.0);
   nb::object sig = wide ? nb::cast(to_numpy(std::move(sig64), {n, k}))
                         : nb::cast(to_numpy(std::move(sig32), {n, k}));
   return nb::make_tuple(sig, to_numpy(std::move(keys), {n, bands}),

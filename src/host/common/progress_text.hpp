@@ -1,0 +1,35 @@
+// One progress line in words, the same for the CLI (a live line on a terminal, a plain line every
+// --progress-interval seconds in a log) and the Python package's progress=True.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace dupscan {
+
+/// What a progress line says: the stage and its counts (Progress of dedup.hpp, as plain numbers).
+struct ProgressFigures {
+  const char* stage = "";
+  std::uint64_t documents = 0, bytes = 0;  ///< read so far (read and scan stages)
+  std::uint64_t done = 0, total = 0;       ///< the stage's units (total 0: unknown)
+  double elapsed = 0;                      ///< seconds since the run started
+  double stage_elapsed = 0;                ///< seconds since this stage started
+};
+
+/**
+ * @brief "read 1,234,567 docs, 1.2 GB, 41,000 docs/s, 40.1 MB/s, 62% ETA 0:01:23" or "verify
+ * 12,345 / 45,000 (27%) ETA 0:00:40", then ", 0:12:34 elapsed, RSS 1.2 GB" when `with_time`.
+ */
+std::string progress_text(const ProgressFigures& f, bool with_time);
+
+/// The process's resident set in bytes (/proc/self/statm), 0 when unknown.
+std::uint64_t resident_bytes();
+
+/// 1234567 -> "1,234,567".
+std::string digits(std::uint64_t v);
+/// Bytes as "12.3 MB" (decimal units).
+std::string bytes_text(double bytes);
+/// Seconds as "0:01:23".
+std::string clock_text(double seconds);
+
+}  // namespace dupscan
