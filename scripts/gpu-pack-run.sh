@@ -279,7 +279,8 @@ sanitize() {
   shift 2
   local log=$out/sanitizer/$tool-$label.log extra=() rc t_run
   t_run=$(now)
-  [[ $tool == memcheck ]] && extra=(--leak-check full)
+  # Leaks are checked on the tests, which free everything; a CLI run may exit holding memory.
+  [[ $tool == memcheck && $label == stage-twins ]] && extra=(--leak-check full)
   if [[ $dev == cuda ]]; then
     timeout 60 compute-sanitizer --tool "$tool" "${extra[@]}" --error-exitcode 9 "$@" >"$log" 2>&1
   else
@@ -288,9 +289,12 @@ sanitize() {
   rc=$?
   local ours=0 theirs=0
   if [[ $tool == racecheck ]]; then
-    # A hazard report names the kernel and source of both accesses on its line and the next.
+    # A hazard report is a line naming it and the indented lines under it (the two accesses,
+    # each with its kernel and source line).
     read -r ours theirs < <(awk '
-      /Race reported|Potential .* hazard/ {n++; block[n] = $0; getline nxt; block[n] = block[n] nxt}
+      in_block && /^=========     / {block[n] = block[n] $0; next}
+      {in_block = 0}
+      /Race reported|Potential .* hazard/ {n++; block[n] = $0; in_block = 1}
       END {
         for (i = 1; i <= n; i++) {
           b = block[i]
@@ -475,9 +479,13 @@ cleanup() {
   local pid
   for pid in "${gen_pids[@]}"; do kill "$pid" 2>/dev/null; done
   rm -rf "$work"
+  # Lets tee write the last lines before the caller collects $OUT.
+  exec >&- 2>&-
+  wait "$tee_pid" 2>/dev/null
 }
 trap cleanup EXIT
 exec > >(tee -a "$report") 2>&1
+tee_pid=$!
 t_start=$(now)
 deadline=$(awk -v a="$t_start" -v d="$deadline_s" 'BEGIN {printf "%.0f", a + d}')
 rows=()
