@@ -169,7 +169,7 @@ step_tests() {
     tail -n 3 "$log"
   fi
   figure "$(grep -o -E '\[ *(PASSED|SKIPPED|FAILED) *\] [0-9]+ tests?' "$log" | tr -s ' []' ' ' |
-    sed 's/^ //' | paste -sd, -)"
+    sed 's/^ //' | paste -sd, - | sed 's/,/, /g')"
   return "$rc"
 }
 
@@ -517,6 +517,8 @@ run_step() {
   timeout -k 5 "$limit" "$self" --step "$name"
   rc=$?
   secs=$(since "$t0")
+  # A command cut off may still be saying so: its words before the verdict, not after it.
+  ((rc == 124 || rc == 137)) && sleep 1
   case $rc in
     0) verdict=PASS ;;
     3) verdict=SKIPPED ;;
