@@ -141,7 +141,7 @@ step_probe() {
     timeout 20 nvidia-smi --query-gpu="$q" --format=csv
     echo "(an idle link may show a lower PCIe generation: the throughput step samples it under load)"
     IFS=, read -r name _ driver mem _ sm_max _ _ gen gen_max width width_max _ <<<"$row"
-    figure "${name# }, driver${driver},${mem}, SM max${sm_max}, PCIe gen${gen}/${gen_max# } x${width# }/${width_max# } idle"
+    figure "${name# }, driver${driver},${mem}, SM max${sm_max}, PCIe gen${gen// /}/${gen_max// /} x${width// /}/${width_max// /} idle"
   else
     echo "(no nvidia-smi)"
     figure "no nvidia-smi"
@@ -205,7 +205,8 @@ step_throughput() {
   res=$("$bin/dupscan_bench_backend" "$work/corpus-0.jsonl" --backend null --threads "$cores" \
     --max-mb "$feed_mb" --repeat 2) || fail "bench_backend --backend null"
   echo "$res"
-  figure "feed $(json_num jsonl_mb_per_s_per_core "$res") MB/s/core"
+  figure "feed $(json_num jsonl_mb_per_s_per_core "$res") MB/s/core" \
+    "($(json_num cores_for_40_gb_per_s "$res") cores for 40 GB/s)"
 
   echo "-- signatures + band keys on $dev (bench_backend: $bench_mb MB of the corpus, K = 128, word:5," \
     "$cores threads, best of 3)"
@@ -310,7 +311,7 @@ sanitize() {
   [[ $tool == racecheck ]] && ((ours == 0 && theirs > 0)) && only_theirs=1
   if ((rc == 124 || rc == 137)); then
     fail "$name $label: ran past 60 s"
-  elif ((rc != 0 && !only_theirs)); then
+  elif ((ours > 0 || (rc != 0 && !only_theirs))); then
     fail "$name $label (exit $rc$( ((ours > 0)) && echo ", $ours hazard(s) in our kernels")): sanitizer/$tool-$label.log"
     grep -E 'Error|ERROR|Race|hazard|Leaked' "$log" | head -n 12
   elif ((theirs > 0)); then
@@ -328,7 +329,10 @@ step_sanitizer() {
     figure "no compute-sanitizer"
     return 3
   fi
-  [[ $dev != cuda ]] && echo "REHEARSAL: the sanitizer's commands run plainly on $dev"
+  if [[ $dev != cuda ]]; then
+    echo "REHEARSAL: the sanitizer's commands run plainly on $dev (compute-sanitizer here:" \
+      "$(command -v compute-sanitizer || echo "none: on a GPU this step would be skipped"))"
+  fi
   mkdir -p "$out/sanitizer"
   zcat "$here/data/examples/corpus.jsonl.gz" | head -n "$san_docs" >"$work/small.jsonl"
   # A small contam: the small corpus against its every 10th document and GSM8K's questions.
