@@ -502,7 +502,20 @@ summary() {
   local r
   for r in "${rows[@]}"; do printf '%s\n' "$r"; done
 }
-trap 'echo "gpu-check: interrupted"; summary; exit 143' TERM INT HUP
+# Stopped from outside: the running step is stopped too (timeout passes the signal on to it and
+# its commands), and what was measured so far is summed up.
+step_pid=""
+interrupted() {
+  if [[ -n $step_pid ]]; then
+    kill -TERM "$step_pid" 2>/dev/null
+    wait "$step_pid" 2>/dev/null
+    rows+=("$(printf '%-11s %-8s %8s  %s' "$step_name" STOPPED - "stopped from outside")")
+  fi
+  echo "gpu-check: interrupted"
+  summary
+  exit 143
+}
+trap interrupted TERM INT HUP
 
 # run_step NAME MAX_SECONDS: runs step_NAME under timeout (its maximum, or what is left before the
 # deadline when less), then adds its row to the summary.
@@ -518,8 +531,13 @@ run_step() {
   limit=$((max < left ? max : left))
   echo && echo "== $name ($(date -u +%H:%M:%S), at most $limit s)"
   t0=$(now)
-  timeout -k 5 "$limit" "$self" --step "$name"
+  # In the background, so that a signal to this script is handled while the step runs.
+  step_name=$name
+  timeout -k 5 "$limit" bash "$self" --step "$name" </dev/null &
+  step_pid=$!
+  wait "$step_pid"
   rc=$?
+  step_pid=""
   secs=$(since "$t0")
   # A command cut off may still be saying so: its words before the verdict, not after it.
   ((rc == 124 || rc == 137)) && sleep 1
