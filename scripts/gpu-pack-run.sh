@@ -563,8 +563,12 @@ fi
 date +%s.%N >"$work/corpus.t0"
 for i in 0 1 2 3 4 5 6 7; do
   (
-    if "$bin/dupscan_gen_corpus" --train "$here/data/examples/corpus.jsonl.gz" --size "$part_size" \
-      --seed $((11 + i)) --out "$work/corpus-$i.jsonl" --truth "$work/truth-$i.jsonl"; then
+    # A stop (cleanup's kill) reaches the generator too.
+    trap 'kill "$gen" 2>/dev/null' TERM
+    "$bin/dupscan_gen_corpus" --train "$here/data/examples/corpus.jsonl.gz" --size "$part_size" \
+      --seed $((11 + i)) --out "$work/corpus-$i.jsonl" --truth "$work/truth-$i.jsonl" &
+    gen=$!
+    if wait "$gen"; then
       date +%s.%N >"$work/corpus-$i.ok"
     else
       touch "$work/corpus-$i.failed"
