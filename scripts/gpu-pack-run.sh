@@ -131,8 +131,8 @@ step_probe() {
   echo "host: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $cores cores," \
     "$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
   if command -v nvidia-smi >/dev/null; then
-    nvidia-smi -q >"$out/nvidia-smi-q.txt" 2>&1 || true
-    nvidia-smi 2>&1 | grep -m1 'Driver Version' || true
+    timeout 20 nvidia-smi -q >"$out/nvidia-smi-q.txt" 2>&1 || true
+    timeout 20 nvidia-smi 2>&1 | grep -m1 "Driver Version" || true
     local q=name,pci.bus_id,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem
     q+=,clocks.max.mem,pcie.link.gen.current,pcie.link.gen.max,pcie.link.width.current
     q+=,pcie.link.width.max,power.limit,temperature.gpu,persistence_mode,mig.mode.current
