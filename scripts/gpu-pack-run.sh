@@ -482,6 +482,8 @@ gen_pids=()
 cleanup() {
   local pid
   for pid in "${gen_pids[@]}"; do kill "$pid" 2>/dev/null; done
+  # Their last words (a marker file) before the folder goes, not after.
+  for pid in "${gen_pids[@]}"; do wait "$pid" 2>/dev/null; done
   rm -rf "$work"
   # Lets tee write the last lines before the caller collects $OUT.
   exec >&- 2>&-
