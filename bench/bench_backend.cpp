@@ -5,16 +5,31 @@
 //       [--scheme affine32|affine64|legacy] [--num-perm 128] [--shingle word:5] [--threads 4]
 //       [--repeat 3] [--signatures] [--max-mb 0]
 //   dupscan_bench_backend --probe [--backend cuda]
+//   dupscan_bench_backend CORPUS --backend null [--threads 2] [--repeat 3] [--max-mb 0]
 //
 // The records' text fields are read and normalized first (not timed) and cut into batches of the
 // backend's batch size; then --threads threads submit them all (as pass 1's workers do), best of
 // --repeat. Band keys and shingle counts always come back, signatures with --signatures. Prints
 // one JSON object: GB/s of the records' text and of normalized text, documents/s, and the peak
 // device memory the backend held.
+//
+// --backend null measures the other side: the host's feed. A backend that sketches nothing (band
+// keys, shingle counts and signatures all zeros) takes 64 MiB batches (a large GPU's batch), and
+// what is timed is what pass 1's workers do before a device gets a batch: read the file, find
+// the lines, parse the JSON, normalize, hash the normalized text (XXH3-128, the exact pass) and
+// batch it. Each of --threads threads does all of it over the whole corpus (up to --max-mb) on
+// its own (read from the page cache after the first pass; decompression included for .gz/.zst).
+// It prints MB/s of JSONL per core two ways: over the wall time with every thread busy (what a
+// dedicated machine gives) and per CPU-second the threads used (fair on a shared machine), and
+// the cores 40 GB/s would take at the better of the two.
+#include <sys/resource.h>
+#include <xxhash.h>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,12 +49,93 @@ double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+/// CPU seconds (user + system) this process has used, all threads together.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+/// Sketches nothing: what the host's feed runs against when the device is infinitely fast.
+class NullBackend final : public Backend {
+ public:
+  explicit NullBackend(const SketchParams& params) : params_(params) {}
+  std::string name() const override { return "null"; }
+  std::string detail() const override { return "no sketch (zeros): the host feed only"; }
+  // A large GPU's batch (cuda_backend.cu: a 32nd of the usable memory, at most 64 MiB).
+  std::size_t batch_bytes() const override { return std::size_t{64} << 20; }
+  Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) override {
+    out.band_keys.assign(batch.size() * params_.lsh.bands, 0);
+    out.shingle_counts.assign(batch.size(), 0);
+    out.signatures.clear();
+    out.signatures64.clear();
+    if (signatures) out.signatures.assign(batch.size() * params_.num_perm(), 0);
+    return 0;
+  }
+  void wait(Ticket) override {}
+  void verification_sets(const NormalizedBatch& batch, FlatSets& out) override {
+    out.values.clear();
+    out.offsets.assign(batch.size() + 1, 0);
+  }
+
+ private:
+  SketchParams params_;
+};
+
+struct FeedCounts {
+  std::uint64_t docs = 0, text_bytes = 0, norm_bytes = 0, file_bytes = 0, batches = 0;
+};
+
+/// One worker's feed: read, parse, normalize, hash and batch `path` (up to max_bytes of text),
+/// each batch handed to `backend`. `nb` and `out` are the worker's own, kept from one repeat to
+/// the next (pass 1's workers keep theirs: their memory stays mapped).
+FeedCounts feed(const std::string& path, std::size_t max_bytes, Backend& backend, bool signatures,
+                NormalizedBatch& nb, SketchBatch& out) {
+  FeedCounts c;
+  auto src = io::open_source(path);
+  io::LineReader reader(*src);
+  io::RawBatch raw;
+  RecordParser parser("text", "");
+  std::string_view text;
+  std::string id, detail, norm;
+  SkipReason reason{};
+  nb.clear();
+  std::uint64_t exact_mix = 0;
+  auto flush = [&] {
+    backend.sketch(nb, out, signatures);
+    ++c.batches;
+    nb.clear();
+  };
+  while (reader.next(raw, std::size_t{16} << 20)) {
+    for (const io::LineRef& l : raw.lines) {
+      const std::string_view line = raw.line(l);
+      if (is_blank(line) || !parser.parse(line.data(), line.size(), text, id, reason, detail)) {
+        continue;
+      }
+      normalize(text, {}, norm);
+      exact_mix ^= XXH3_128bits(norm.data(), norm.size()).low64;
+      if (nb.text.size() + norm.size() > backend.batch_bytes() && nb.size() > 0) flush();
+      nb.add(norm);
+      ++c.docs;
+      c.text_bytes += text.size();
+      c.norm_bytes += norm.size();
+    }
+    if (max_bytes && c.text_bytes >= max_bytes) break;
+  }
+  if (nb.size() > 0) flush();
+  c.file_bytes = reader.bytes();
+  // Keeps the hashes from being optimized away.
+  if (exact_mix == 0x5eed) std::fprintf(stderr, " ");
+  return c;
+}
+
 int usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s CORPUS [--backend B] [--sketch compat|fast] [--scheme S] [--num-perm K] "
                "[--shingle word:N] [--threads T] [--repeat R] [--signatures] [--max-mb M]\n"
+               "       %s CORPUS --backend null [--threads T] [--repeat R] [--max-mb M]\n"
                "       %s --probe [--backend B]\n",
-               argv0, argv0);
+               argv0, argv0, argv0);
   return 2;
 }
 
@@ -94,6 +190,63 @@ int main(int argc, char** argv) {
     params.shingle = ShingleSpec::parse(shingle);
     params.perms = make_permutations(k, 1, *s);
     params.lsh = optimal_lsh_params(0.8, k);
+    if (backend_name == "null") {
+      if (path.empty()) return usage(argv[0]);
+      NullBackend null_backend(params);
+      std::vector<FeedCounts> counts(threads);
+      std::vector<NormalizedBatch> nbs(threads);
+      std::vector<SketchBatch> outs(threads);
+      double best = 1e300, best_cpu = 1e300;
+      for (int r = 0; r < repeat; ++r) {
+        std::vector<std::thread> pool;
+        std::exception_ptr error;
+        std::atomic<bool> failed{false};
+        const double t0 = now(), c0 = cpu_seconds();
+        for (unsigned t = 0; t < threads; ++t) {
+          pool.emplace_back([&, t] {
+            try {
+              counts[t] = feed(path, max_bytes, null_backend, signatures, nbs[t], outs[t]);
+            } catch (...) {
+              if (!failed.exchange(true)) error = std::current_exception();
+            }
+          });
+        }
+        for (auto& th : pool)
+          th.join();
+        if (error) std::rethrow_exception(error);
+        best = std::min(best, now() - t0);
+        best_cpu = std::min(best_cpu, cpu_seconds() - c0);
+      }
+      FeedCounts all;
+      for (const FeedCounts& c : counts) {
+        all.docs += c.docs;
+        all.text_bytes += c.text_bytes;
+        all.norm_bytes += c.norm_bytes;
+        all.file_bytes += c.file_bytes;
+        all.batches += c.batches;
+      }
+      // Per core: over the wall time with every thread busy (what a dedicated machine gives),
+      // and over the CPU time the threads used (what a shared one still measures fairly).
+      const double per_core = all.file_bytes / best / 1e6 / threads;
+      const double per_cpu_s = all.file_bytes / best_cpu / 1e6;
+      std::printf(
+          "{\"backend\":\"null\",\"detail\":\"%s\",\"threads\":%u,\"documents\":%llu,"
+          "\"jsonl_bytes\":%llu,\"text_bytes\":%llu,\"normalized_bytes\":%llu,\"batches\":%llu,"
+          "\"seconds\":%.4f,\"cpu_seconds\":%.4f,\"jsonl_mb_per_s\":%.1f,"
+          "\"jsonl_mb_per_s_per_core\":%.1f,\"jsonl_mb_per_cpu_s\":%.1f,"
+          "\"cores_for_40_gb_per_s\":%.0f}\n",
+          null_backend.detail().c_str(), threads, static_cast<unsigned long long>(all.docs),
+          static_cast<unsigned long long>(all.file_bytes),
+          static_cast<unsigned long long>(all.text_bytes),
+          static_cast<unsigned long long>(all.norm_bytes),
+          static_cast<unsigned long long>(all.batches), best, best_cpu, all.file_bytes / best / 1e6,
+          per_core, per_cpu_s, std::ceil(40e3 / std::max(per_core, per_cpu_s)));
+      std::fprintf(stderr,
+                   "bench_backend: host feed %.1f MB/s of JSONL per core (%u threads, %.1f MB/s "
+                   "per CPU-second): %.0f cores for 40 GB/s\n",
+                   per_core, threads, per_cpu_s, std::ceil(40e3 / std::max(per_core, per_cpu_s)));
+      return 0;
+    }
     BackendChoice choice = make_backend(backend_name, params);
     Backend& backend = *choice.backend;
     if (probe) {
