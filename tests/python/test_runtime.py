@@ -129,8 +129,8 @@ def test_ctrl_c_raises_keyboard_interrupt_and_the_next_run_works():
 
 
 def test_progress_errors_stop_the_run_cleanly():
-    """progress=True and a sys.stderr whose write raises: the error is raised from dedup (once
-    the run has stopped), not std::terminate."""
+    """progress=True and a sys.stderr (a terminal: the live line is written at once) whose write
+    raises: the error is raised from dedup (once the run has stopped), not std::terminate."""
     script = textwrap.dedent(
         f"""
         import sys
@@ -144,6 +144,8 @@ def test_progress_errors_stop_the_run_cleanly():
                 raise OSError("stderr is gone")
             def flush(self):
                 pass
+            def isatty(self):
+                return True
 
         real, sys.stderr = sys.stderr, Broken()
         try:
@@ -158,6 +160,33 @@ def test_progress_errors_stop_the_run_cleanly():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert out.returncode == 0, (out.returncode, out.stderr[-2000:])
     assert out.stdout.split("\n")[:2] == ["raised stderr is gone", "next [True, False]"], out.stdout
+
+
+def test_progress_in_a_log_is_plain_lines():
+    """A sys.stderr that is not a terminal (a log): progress=SECONDS writes a plain line at that
+    interval, with the stage, counts, elapsed time and resident memory, and no escape codes."""
+    script = textwrap.dedent(
+        f"""
+        import io, sys
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        from test_runtime import synthetic
+        import dupscan
+        texts = synthetic(8)
+        log, real = io.StringIO(), sys.stderr
+        sys.stderr = log
+        dupscan.dedup(texts, threads=1, num_perm=2048, progress=0.05)  # ~0.5 s
+        sys.stderr = real
+        print(log.getvalue())
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, (out.returncode, out.stderr[-2000:])
+    lines = [l for l in out.stdout.split("\n") if l.startswith("dupscan: progress: ")]
+    assert len(lines) >= 2, out.stdout
+    assert "\x1b" not in out.stdout and "\r" not in out.stdout
+    assert all(" elapsed" in l and ", RSS " in l for l in lines), lines
+    with pytest.raises(ValueError, match="progress must be"):
+        dupscan.dedup(["a b"], progress=-1)
 
 
 def test_text_is_not_copied(tmp_path):
