@@ -24,29 +24,7 @@
 namespace dupscan {
 namespace {
 
-// Sets an environment variable for the scope (and restores what was there).
-class EnvVar {
- public:
-  EnvVar(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) {
-      had_ = true;
-      old_ = old;
-    }
-    ::setenv(name, value, 1);
-  }
-  ~EnvVar() {
-    if (had_) {
-      ::setenv(name_, old_.c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  bool had_ = false;
-  std::string old_;
-};
+using test::EnvVar;
 
 SketchParams params_of(SketchKind kind, Scheme scheme, const char* shingle, std::uint32_t k = 128,
                        double threshold = 0.8) {

@@ -21,17 +21,7 @@
 namespace dupscan {
 namespace {
 
-// Sets an environment variable for the scope.
-class EnvVar {
- public:
-  EnvVar(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
-  ~EnvVar() { ::unsetenv(name_); }
-  EnvVar(const EnvVar&) = delete;
-  EnvVar& operator=(const EnvVar&) = delete;
-
- private:
-  const char* name_;
-};
+using test::EnvVar;
 
 SketchParams params(Scheme scheme, SketchKind kind = SketchKind::compat) {
   SketchParams p;

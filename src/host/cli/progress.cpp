@@ -35,14 +35,8 @@ void ProgressBar::update(const Progress& p) {
   const auto since = std::chrono::duration<double>(now - last_).count();
   if (mode_ == Mode::live ? drawn_ && since < 0.2 : since < interval_) return;
   last_ = now;
-  ProgressFigures f;
-  f.stage = p.stage;
-  f.documents = p.documents;
-  f.bytes = p.bytes;
-  f.done = p.done;
-  f.total = p.total;
-  f.elapsed = std::chrono::duration<double>(now - start_).count();
-  f.stage_elapsed = std::chrono::duration<double>(now - stage_start_).count();
+  const ProgressFigures f = figures_of(p, std::chrono::duration<double>(now - start_).count(),
+                                       std::chrono::duration<double>(now - stage_start_).count());
   if (mode_ == Mode::log) {
     std::fprintf(stderr, "dupscan: progress: %s\n", progress_text(f, true).c_str());
   } else {

@@ -16,6 +16,20 @@ struct ProgressFigures {
   double stage_elapsed = 0;                ///< seconds since this stage started
 };
 
+/// The figures of `p` (a dupscan::Progress, or anything with its fields) at these times.
+template <class P>
+ProgressFigures figures_of(const P& p, double elapsed, double stage_elapsed) {
+  ProgressFigures f;
+  f.stage = p.stage;
+  f.documents = p.documents;
+  f.bytes = p.bytes;
+  f.done = p.done;
+  f.total = p.total;
+  f.elapsed = elapsed;
+  f.stage_elapsed = stage_elapsed;
+  return f;
+}
+
 /**
  * @brief "read 1,234,567 docs, 1.2 GB, 41,000 docs/s, 40.1 MB/s, 62% ETA 0:01:23" or "verify
  * 12,345 / 45,000 (27%) ETA 0:00:40", then ", 0:12:34 elapsed, RSS 1.2 GB" when `with_time`.

@@ -204,15 +204,10 @@ void run_released(F&& f, Live* live, double progress) {
                 stage = p.stage;
                 stage_start = now;
               }
-              ProgressFigures fig;
-              fig.stage = p.stage;
-              fig.documents = p.documents;
-              fig.bytes = p.bytes;
-              fig.done = p.done;
-              fig.total = p.total;
-              fig.elapsed = std::chrono::duration<double>(now - start).count();
-              fig.stage_elapsed = std::chrono::duration<double>(now - stage_start).count();
-              line = progress_text(fig, !tty);
+              line = progress_text(
+                  figures_of(p, std::chrono::duration<double>(now - start).count(),
+                             std::chrono::duration<double>(now - stage_start).count()),
+                  !tty);
             }
           }
           if (!line.empty() && tty && line != last) {

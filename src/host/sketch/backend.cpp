@@ -85,6 +85,16 @@ int local_rank() {
 }
 #endif
 
+#if defined(DUPSCAN_HAVE_CUDA_HOST)
+// cuda-host into `c`, checked by the canary; `why` ends its note.
+void use_cuda_host(const SketchParams& params, const BackendOptions& options, const char* why,
+                   BackendChoice& c) {
+  c.backend = cuda_host::make_device_backend(params, options);
+  c.note = "backend: cuda-host (" + c.backend->detail() + "; " + why + ")";
+  trust_device(c, params);
+}
+#endif
+
 // The test hook DUPSCAN_TEST_AUTO_DEVICE=cuda-host: "auto" takes cuda-host as its device where
 // no GPU is usable, so that what auto does with a device (the canary, its fallback) is tested
 // without one. False when the hook is not set (or this build has no cuda-host).
@@ -93,9 +103,7 @@ bool auto_takes_cuda_host(const SketchParams& params, const BackendOptions& opti
   const char* hook = std::getenv("DUPSCAN_TEST_AUTO_DEVICE");
   if (!hook || std::string(hook) != "cuda-host") return false;
 #if defined(DUPSCAN_HAVE_CUDA_HOST)
-  c.backend = cuda_host::make_device_backend(params, options);
-  c.note = "backend: cuda-host (" + c.backend->detail() + "; slow; DUPSCAN_TEST_AUTO_DEVICE)";
-  trust_device(c, params);
+  use_cuda_host(params, options, "slow; DUPSCAN_TEST_AUTO_DEVICE", c);
   return true;
 #else
   (void)params;
@@ -121,9 +129,7 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
   }
   if (name == "cuda-host") {
 #if defined(DUPSCAN_HAVE_CUDA_HOST)
-    c.backend = cuda_host::make_device_backend(params, options);
-    c.note = "backend: cuda-host (" + c.backend->detail() + "; slow)";
-    trust_device(c, params);
+    use_cuda_host(params, options, "slow", c);
     return c;
 #else
     throw UsageError(
