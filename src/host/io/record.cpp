@@ -86,6 +86,128 @@ bool first_string(simdjson::dom::object obj, const std::string& prefix, const st
   return false;
 }
 
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view t) {
+  std::size_t i = 0;
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i >= t.size() || !is_digit(t[i])) return false;
+  if (t[i] == '0') {
+    ++i;
+  } else {
+    while (i < t.size() && is_digit(t[i]))
+      ++i;
+  }
+  if (i < t.size() && t[i] == '.') {
+    if (++i >= t.size() || !is_digit(t[i])) return false;
+    while (i < t.size() && is_digit(t[i]))
+      ++i;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (i >= t.size() || !is_digit(t[i])) return false;
+    while (i < t.size() && is_digit(t[i]))
+      ++i;
+  }
+  return i == t.size();
+}
+
+// `line` with every JSON number outside strings replaced by its index in `numbers`, which
+// receives the numbers' text: a record whose numbers simdjson cannot hold (a 30-digit integer,
+// 1e400) then parses, and a numeric id is found as it was written.
+void number_placeholders(std::string_view line, std::string& out,
+                         std::vector<std::string>& numbers) {
+  out.clear();
+  numbers.clear();
+  std::size_t i = 0;
+  while (i < line.size()) {
+    const char c = line[i];
+    if (c == '"') {
+      std::size_t j = i + 1;
+      while (j < line.size() && line[j] != '"')
+        j += line[j] == '\\' ? 2 : 1;
+      j = std::min(j + 1, line.size());
+      out.append(line.substr(i, j - i));
+      i = j;
+    } else if (c == '-' || is_digit(c)) {
+      std::size_t j = i + 1;
+      while (j < line.size() && (is_digit(line[j]) || line[j] == '.' || line[j] == 'e' ||
+                                 line[j] == 'E' || line[j] == '+' || line[j] == '-')) {
+        ++j;
+      }
+      const std::string_view t = line.substr(i, j - i);
+      if (is_json_number(t)) {
+        out += std::to_string(numbers.size());
+        numbers.emplace_back(t);
+      } else {
+        out.append(t);  // not a number: stays malformed
+      }
+      i = j;
+    } else {
+      out.push_back(c);
+      ++i;
+    }
+  }
+}
+
+// True when `e` is or holds a number that simdjson keeps as a double: its minified form would
+// not be its text (1E2 -> 100.0, 1.50 -> 1.5, -0 -> -0.0).
+bool holds_double(simdjson::dom::element e, int depth = 0) {
+  if (e.is_double()) return true;
+  if (depth > 64) return true;
+  simdjson::dom::array a;
+  if (!e.get_array().get(a)) {
+    for (auto x : a) {
+      if (holds_double(x, depth + 1)) return true;
+    }
+    return false;
+  }
+  simdjson::dom::object o;
+  if (!e.get_object().get(o)) {
+    for (auto f : o) {
+      if (holds_double(f.value, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+// `e` of a line parsed through number_placeholders, minified with its numbers as written.
+void write_with_numbers(std::string& out, simdjson::dom::element e,
+                        const std::vector<std::string>& numbers) {
+  std::uint64_t k = 0;
+  simdjson::dom::array a;
+  simdjson::dom::object o;
+  if (!e.get_uint64().get(k) && k < numbers.size()) {
+    out += numbers[k];
+  } else if (!e.get_array().get(a)) {
+    out += '[';
+    bool first = true;
+    for (auto x : a) {
+      if (!first) out += ',';
+      first = false;
+      write_with_numbers(out, x, numbers);
+    }
+    out += ']';
+  } else if (!e.get_object().get(o)) {
+    out += '{';
+    bool first = true;
+    for (auto f : o) {
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, f.key);
+      out += ':';
+      write_with_numbers(out, f.value, numbers);
+    }
+    out += '}';
+  } else {
+    out += simdjson::minify(e);
+  }
+}
+
 }  // namespace
 
 RecordParser::RecordParser(std::string text_field, std::string id_field, InputFormat format)
@@ -123,7 +245,24 @@ bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
     return true;
   }
   simdjson::dom::element root;
-  const auto err = parser_.parse(reinterpret_cast<const std::uint8_t*>(p), len, false).get(root);
+  auto err = parser_.parse(reinterpret_cast<const std::uint8_t*>(p), len, false).get(root);
+  bool placeheld = false;  // parsed with number_placeholders: numbers_ holds the numbers' text
+  auto reparse = [&] {
+    number_placeholders(std::string_view(p, len), placeheld_, numbers_);
+    placeheld = true;
+    err = parser_.parse(placeheld_).get(root);
+  };
+  // A number simdjson cannot hold as a 64-bit integer or a double is still JSON.
+  if (err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE) reparse();
+  if (!err && !id_.paths.empty()) {
+    // An id that holds a non-integer number is kept as written: read again with placeholders.
+    simdjson::dom::object o;
+    simdjson::dom::element e;
+    if (!placeheld && !root.get_object().get(o) && find_field(o, id_.paths[0], e) &&
+        holds_double(e)) {
+      reparse();
+    }
+  }
   if (err) {
     reason = err == simdjson::CAPACITY ? SkipReason::record_too_large : SkipReason::malformed_json;
     detail = std::string(reason == SkipReason::record_too_large ? "record too large"
@@ -171,7 +310,11 @@ bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
   id_json.clear();
   simdjson::dom::element id;
   if (!id_.paths.empty() && find_field(obj, id_.paths[0], id) && !id.is_null()) {
-    id_json = simdjson::minify(id);
+    if (placeheld) {
+      write_with_numbers(id_json, id, numbers_);
+    } else {
+      id_json = simdjson::minify(id);
+    }
   }
   return true;
 }

@@ -76,8 +76,10 @@ class RecordParser {
   std::string text_field_, id_field_;
   InputFormat format_;
   FieldSpec text_, id_;
-  std::string joined_;      // the text of several fields
-  std::size_t failed_ = 0;  // the text path that was missing or not a string
+  std::string joined_;                // the text of several fields
+  std::size_t failed_ = 0;            // the text path that was missing or not a string
+  std::string placeheld_;             // the line with its numbers replaced (number_placeholders)
+  std::vector<std::string> numbers_;  // their text
   simdjson::dom::element root_;
   bool have_root_ = false;  // root_ is the last line's, which parsed as JSON
 };

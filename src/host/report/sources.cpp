@@ -122,6 +122,7 @@ std::unordered_map<std::string, FoundRecord> find_records(
   for (const RecordedInput& in : inputs) {
     if (in.path == "<stdin>" || in.path == "-") continue;  // cannot be read again; see caller
     const std::string path = resolve_input(in.path, base);
+    if (io::reads_once(path)) continue;  // a pipe or device: read once, like stdin
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       throw Error("cannot read input '" + path + "' named in report.json: " + std::strerror(errno) +
