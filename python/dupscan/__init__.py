@@ -716,6 +716,7 @@ def contam(
     near: bool = True,
     near_threshold: float = 0.5,
     max_matches: int = 20,
+    boilerplate_docs: int = 10,
     backend: str = "auto",
     threads: Optional[int] = None,
     progress: bool = False,
@@ -730,6 +731,9 @@ def contam(
         benchmark_text: the benchmarks' text field(s) ("question+answer" joins two).
         benchmark_id: the benchmarks' id field; None: "id" for files, the row number for data.
         ngram, min_ngram, near, near_threshold, max_matches: as the command line's options.
+        boilerplate_docs: n-grams matched in more training documents than this are boilerplate
+            (lm-eval's rule; each benchmark's ``boilerplate_dirty`` counts the dirty examples
+            with one); 0: none is (``--boilerplate-docs``).
     """
     if not isinstance(benchmarks, dict) or not benchmarks:
         raise TypeError("dupscan.contam: benchmarks must be a non-empty dict name -> data")
@@ -744,7 +748,7 @@ def contam(
         out_dir = _os.path.join(tmp, "out")
         settings = _settings(text=text, id=id, ngram=ngram, min_ngram=min_ngram, near=near,
                              near_threshold=float(near_threshold), max_matches=max_matches,
-                             backend=backend, threads=threads, eval_id=benchmark_id or "id")
+                             boilerplate_docs=boilerplate_docs, backend=backend, threads=threads, eval_id=benchmark_id or "id")
         warnings = _dupscan.contam(settings, paths, tables, evals, out_dir, progress)
         _warn(warnings)
         return ContamResult(out_dir, warnings)

@@ -176,7 +176,7 @@ void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& i
       std::vector<const Hit*> cuts;
       if (d != dirty.end()) {
         for (const Hit& h : d->second->hits) {
-          if (group_docs[h.group] <= cfg.max_train_docs) cuts.push_back(&h);
+          if (!cfg.boilerplate(group_docs[h.group])) cuts.push_back(&h);
         }
       }
       if (cuts.empty()) {
