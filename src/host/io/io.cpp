@@ -294,6 +294,15 @@ void LineReader::tee_skip(std::size_t n) {
   }
 }
 
+void LineReader::push_line(RawBatch& batch, std::size_t begin, std::size_t length) {
+  const std::uint64_t offset = stream_pos_ + begin;
+  if (length > max_line_) {
+    batch.lines.push_back({begin, 0, ++line_no_, offset, length});  // read whole, yet too long
+  } else {
+    batch.lines.push_back({begin, length, ++line_no_, offset});
+  }
+}
+
 bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
   batch.lines.clear();
   std::vector<char>& data = batch.data;
@@ -311,7 +320,7 @@ bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
         break;
       }
       const std::size_t pos = static_cast<const char*>(nl) - data.data();
-      batch.lines.push_back({line_start, pos - line_start, ++line_no_, stream_pos_ + line_start});
+      push_line(batch, line_start, pos - line_start);
       line_start = scan = pos + 1;
       if (line_start >= target_bytes) break;  // the rest stays for the next batch
     }
@@ -330,8 +339,7 @@ bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
         stream_pos_ += skip_len_;  // data[line_start] is the stream's byte after the line
         skipping_ = false;
       } else if (line_start < size) {
-        batch.lines.push_back(
-            {line_start, size - line_start, ++line_no_, stream_pos_ + line_start});
+        push_line(batch, line_start, size - line_start);
         line_start = size;
       }
       break;

@@ -101,6 +101,7 @@ class LineReader {
   std::uint64_t skip_at_ = 0;   // its stream offset
 
   void tee(const char* p, std::size_t n);
+  void push_line(RawBatch& batch, std::size_t begin, std::size_t length);
   void tee_skip(std::size_t n);
 };
 
