@@ -1046,8 +1046,8 @@ void fifo_input() {
   const std::string fifo = dir / "in.fifo";
   // The writer writes every record and closes; `timeout` turns a hang into a failure.
   const auto r = test::run_shell("mkfifo " + q(fifo) + " || exit 99; cat " + q(dir / "data.jsonl") +
-                                 " >" + q(fifo) + " & w=$!; timeout 20 DUPSCAN dedup " + q(fifo) +
-                                 " -o " + q(dir / "out") + " --write-deduped " +
+                                 " >" + q(fifo) + " & w=$!; timeout -k 5 20 DUPSCAN dedup " +
+                                 q(fifo) + " -o " + q(dir / "out") + " --write-deduped " +
                                  q(dir / "kept.jsonl") + "; rc=$?; kill $w 2>/dev/null; exit $rc");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(test::read_file(dir / "kept.jsonl"), want_kept);
@@ -1058,7 +1058,7 @@ void fifo_input() {
             (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "report.json"}))
       << "the spool was left behind";
   // Process substitution (bash): a pipe named /dev/fd/N.
-  const auto p = test::run_shell("bash -c " + q("timeout 20 DUPSCAN dedup <(cat " +
+  const auto p = test::run_shell("bash -c " + q("timeout -k 5 20 DUPSCAN dedup <(cat " +
                                                 q(dir / "data.jsonl") + ") -o " + q(dir / "out2") +
                                                 " --write-deduped " + q(dir / "kept2.jsonl")));
   ASSERT_EQ(p.exit_code, 0) << p.err;
@@ -1105,11 +1105,11 @@ void record_too_large() {
   // the first are found where they are.
   test::write_file(dir / "good1.jsonl", filler(9, "g"));
   test::write_file(dir / "good2.jsonl", filler(9, "h"));
-  const auto z = test::run_shell("(cat " + q(dir / "good1.jsonl") +
-                                 "; head -c 50M /dev/zero; echo; cat " + q(dir / "good2.jsonl") +
-                                 "; head -c 50M /dev/zero) | /usr/bin/time -f 'maxrss_kb=%M' " +
-                                 "timeout 20 DUPSCAN dedup - --max-record-size 1M --threads 2 -o " +
-                                 q(dir / "zero") + " --write-deduped " + q(dir / "zero.jsonl"));
+  const auto z = test::run_shell(
+      "(cat " + q(dir / "good1.jsonl") + "; head -c 50M /dev/zero; echo; cat " +
+      q(dir / "good2.jsonl") + "; head -c 50M /dev/zero) | /usr/bin/time -f 'maxrss_kb=%M' " +
+      "timeout -k 5 20 DUPSCAN dedup - --max-record-size 1M --threads 2 -o " + q(dir / "zero") +
+      " --write-deduped " + q(dir / "zero.jsonl"));
   ASSERT_EQ(z.exit_code, 0) << z.err;
   EXPECT_NE(z.err.find("<stdin>:10: record too large (52428800 bytes"), std::string::npos) << z.err;
   EXPECT_NE(z.err.find("<stdin>:20: record too large (52428800 bytes"), std::string::npos) << z.err;
