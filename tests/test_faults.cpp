@@ -1171,9 +1171,11 @@ void contam_boilerplate() {
       "May. How many clips did Natalia sell altogether in April and May?";
   std::string train = filler(5, "t");
   for (int i = 0; i < 12; ++i) {
-    train += rec("copy" + std::to_string(i),
-                 std::string(300, 'a' + i % 26) + " " + example + " " + std::string(300, 'z')) +
-             "\n";
+    std::string copy = rec("copy" + std::to_string(i), std::string(600, 'a' + i % 26) + " " +
+                                                           example + " " + std::string(600, 'z'));
+    // A number simdjson cannot hold: the cut pieces keep it as written.
+    if (i == 0) copy.insert(copy.size() - 1, ",\"big\":1e400");
+    train += copy + "\n";
   }
   train += filler(5, "u");
   test::write_file(dir / "train.jsonl", train);
@@ -1195,7 +1197,7 @@ void contam_boilerplate() {
   EXPECT_EQ(std::uint64_t(rep["benchmarks"].at(0)["dirty"]), 1u) << buf;
   EXPECT_EQ(std::uint64_t(rep["benchmarks"].at(0)["boilerplate_dirty"]), 1u) << buf;
   const auto o = run_dupscan(args + q(dir / "decon0.jsonl") + " -o " + q(dir / "out0") +
-                             " --no-near --boilerplate-docs 0");
+                             " --no-near --boilerplate-docs 0 --max-cuts 100");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(o.err.find("boilerplate and are not cut"), std::string::npos) << o.err;
   simdjson::dom::parser p0;
@@ -1206,7 +1208,9 @@ void contam_boilerplate() {
             12u)
       << buf0;
   EXPECT_EQ(std::uint64_t(rep0["benchmarks"].at(0)["boilerplate_dirty"]), 0u) << buf0;
-  EXPECT_EQ(test::read_file(dir / "decon0.jsonl").find(example), std::string::npos);
+  const std::string cut = test::read_file(dir / "decon0.jsonl");
+  EXPECT_EQ(cut.find(example), std::string::npos);
+  EXPECT_NE(cut.find("\"big\":1e400,\"decontam_piece\":0"), std::string::npos) << cut;
 }
 
 struct Case {

@@ -175,21 +175,31 @@ bool holds_double(simdjson::dom::element e, int depth = 0) {
   return false;
 }
 
-// `e` of a line parsed through number_placeholders, minified with its numbers as written.
-void write_with_numbers(std::string& out, simdjson::dom::element e,
-                        const std::vector<std::string>& numbers) {
+}  // namespace
+
+bool is_number_error(simdjson::error_code err) {
+  return err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE;
+}
+
+simdjson::error_code NumberText::parse(simdjson::dom::parser& parser, std::string_view line,
+                                       simdjson::dom::element& root) {
+  number_placeholders(line, line_, numbers_);
+  return parser.parse(line_).get(root);
+}
+
+void NumberText::append(std::string& out, simdjson::dom::element e) const {
   std::uint64_t k = 0;
   simdjson::dom::array a;
   simdjson::dom::object o;
-  if (!e.get_uint64().get(k) && k < numbers.size()) {
-    out += numbers[k];
+  if (!e.get_uint64().get(k) && k < numbers_.size()) {
+    out += numbers_[k];
   } else if (!e.get_array().get(a)) {
     out += '[';
     bool first = true;
     for (auto x : a) {
       if (!first) out += ',';
       first = false;
-      write_with_numbers(out, x, numbers);
+      append(out, x);
     }
     out += ']';
   } else if (!e.get_object().get(o)) {
@@ -200,15 +210,13 @@ void write_with_numbers(std::string& out, simdjson::dom::element e,
       first = false;
       append_json_string(out, f.key);
       out += ':';
-      write_with_numbers(out, f.value, numbers);
+      append(out, f.value);
     }
     out += '}';
   } else {
     out += simdjson::minify(e);
   }
 }
-
-}  // namespace
 
 RecordParser::RecordParser(std::string text_field, std::string id_field, InputFormat format)
     : text_field_(std::move(text_field)), id_field_(std::move(id_field)), format_(format) {
@@ -248,12 +256,11 @@ bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
   auto err = parser_.parse(reinterpret_cast<const std::uint8_t*>(p), len, false).get(root);
   bool placeheld = false;  // parsed with number_placeholders: numbers_ holds the numbers' text
   auto reparse = [&] {
-    number_placeholders(std::string_view(p, len), placeheld_, numbers_);
     placeheld = true;
-    err = parser_.parse(placeheld_).get(root);
+    err = numbers_.parse(parser_, std::string_view(p, len), root);
   };
   // A number simdjson cannot hold as a 64-bit integer or a double is still JSON.
-  if (err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE) reparse();
+  if (is_number_error(err)) reparse();
   if (!err && !id_.paths.empty()) {
     // An id that holds a non-integer number is kept as written: read again with placeholders.
     simdjson::dom::object o;
@@ -311,7 +318,7 @@ bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
   simdjson::dom::element id;
   if (!id_.paths.empty() && find_field(obj, id_.paths[0], id) && !id.is_null()) {
     if (placeheld) {
-      write_with_numbers(id_json, id, numbers_);
+      numbers_.append(id_json, id);
     } else {
       id_json = simdjson::minify(id);
     }
