@@ -1159,6 +1159,12 @@ void ids_as_written() {
   EXPECT_EQ(r.err.find(warn, w + 1), std::string::npos) << "warned more than once: " << r.err;
   EXPECT_NE(r.err.find("in.jsonl:11 and " + (dir / "in.jsonl") + ":12"), std::string::npos)
       << r.err;
+  // The page reads those ids back, and finds their records.
+  const auto h = run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(dir / "html") + " --html");
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  const std::string page = test::read_file(dir / "html/report.html");
+  EXPECT_NE(page.find("123456789012345678901234567890"), std::string::npos);
+  EXPECT_NE(page.find("1e400"), std::string::npos);
 }
 
 // lm-eval's rule: an n-gram matched in more than 10 training documents is boilerplate, not cut.

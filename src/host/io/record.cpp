@@ -1,6 +1,9 @@
 #include "io/record.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 
 #include "dupscan/errors.hpp"
 
@@ -119,8 +122,26 @@ bool is_json_number(std::string_view t) {
 // `line` with every JSON number outside strings replaced by its index in `numbers`, which
 // receives the numbers' text: a record whose numbers simdjson cannot hold (a 30-digit integer,
 // 1e400) then parses, and a numeric id is found as it was written.
-void number_placeholders(std::string_view line, std::string& out,
-                         std::vector<std::string>& numbers) {
+// True when simdjson cannot hold the number: an integer outside int64/uint64, or a number that
+// overflows a double (1e400).
+bool unholdable(const std::string& t) {
+  errno = 0;
+  if (t.find_first_of(".eE") == std::string::npos) {
+    if (t[0] == '-') {
+      (void)std::strtoll(t.c_str(), nullptr, 10);
+    } else {
+      (void)std::strtoull(t.c_str(), nullptr, 10);
+    }
+    return errno == ERANGE;
+  }
+  return std::isinf(std::strtod(t.c_str(), nullptr));
+}
+
+// The placeholder of number k in NumberText's string mode: a string no real text holds.
+constexpr char kNumberMark[] = "\x01" "dupscan-number:";
+
+void number_placeholders(std::string_view line, std::string& out, std::vector<std::string>& numbers,
+                         bool only_unholdable) {
   out.clear();
   numbers.clear();
   std::size_t i = 0;
@@ -140,11 +161,16 @@ void number_placeholders(std::string_view line, std::string& out,
         ++j;
       }
       const std::string_view t = line.substr(i, j - i);
-      if (is_json_number(t)) {
+      if (!is_json_number(t)) {
+        out.append(t);  // not a number: stays malformed
+      } else if (!only_unholdable) {
         out += std::to_string(numbers.size());
         numbers.emplace_back(t);
+      } else if (unholdable(std::string(t))) {
+        out += "\"\\u0001dupscan-number:" + std::to_string(numbers.size()) + "\"";
+        numbers.emplace_back(t);
       } else {
-        out.append(t);  // not a number: stays malformed
+        out.append(t);
       }
       i = j;
     } else {
@@ -182,16 +208,24 @@ bool is_number_error(simdjson::error_code err) {
 }
 
 simdjson::error_code NumberText::parse(simdjson::dom::parser& parser, std::string_view line,
-                                       simdjson::dom::element& root) {
-  number_placeholders(line, line_, numbers_);
+                                       simdjson::dom::element& root, bool only_unholdable) {
+  marked_ = only_unholdable;
+  number_placeholders(line, line_, numbers_, only_unholdable);
   return parser.parse(line_).get(root);
 }
 
 void NumberText::append(std::string& out, simdjson::dom::element e) const {
   std::uint64_t k = 0;
+  std::string_view s;
   simdjson::dom::array a;
   simdjson::dom::object o;
-  if (!e.get_uint64().get(k) && k < numbers_.size()) {
+  const std::size_t mark = sizeof kNumberMark - 1;
+  if (!marked_ && !e.get_uint64().get(k) && k < numbers_.size()) {
+    out += numbers_[k];
+  } else if (marked_ && !e.get_string().get(s) && s.size() > mark &&
+             s.compare(0, mark, kNumberMark) == 0 &&
+             (k = std::strtoull(std::string(s.substr(mark)).c_str(), nullptr, 10)) <
+                 numbers_.size()) {
     out += numbers_[k];
   } else if (!e.get_array().get(a)) {
     out += '[';

@@ -54,15 +54,20 @@ struct BadRecord {
  */
 class NumberText {
  public:
-  /// @return simdjson's error for the line with its numbers replaced.
+  /**
+   * @return simdjson's error for the line with its numbers replaced: every number by its index
+   * (an integer), or with `only_unholdable` only those simdjson cannot hold, by a marked string
+   * (the other numbers, of an output file's counts and scores, keep their values).
+   */
   simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view line,
-                             simdjson::dom::element& root);
+                             simdjson::dom::element& root, bool only_unholdable = false);
   /// Appends `e`, an element of the last parse, minified with its numbers as written.
   void append(std::string& out, simdjson::dom::element e) const;
 
  private:
   std::string line_;                  // the line with placeholders
   std::vector<std::string> numbers_;  // the numbers' text
+  bool marked_ = false;               // only_unholdable: placeholders are marked strings
 };
 
 /// True for simdjson's errors about a number it cannot hold (NumberText parses such a line).

@@ -54,10 +54,17 @@ class RecordReader {
       if (i) text += '\n';
       text += part;
     }
+    if (!id_json.empty() && id_json[0] != '"') {
+      // A numeric id as the pages read it from duplicates.jsonl (simdjson::minify: 1E2 is
+      // 100.0), unless simdjson cannot hold it (1e400: json_text keeps it as written).
+      simdjson::dom::element e;
+      if (!id_parser_.parse(id_json).get(e)) id_json = simdjson::minify(e);
+    }
     return true;
   }
 
  private:
+  simdjson::dom::parser id_parser_;
   bool lines_;
   std::vector<RecordParser> parsers_;
 };
