@@ -138,7 +138,9 @@ bool unholdable(const std::string& t) {
 }
 
 // The placeholder of number k in NumberText's string mode: a string no real text holds.
-constexpr char kNumberMark[] = "\x01" "dupscan-number:";
+constexpr char kNumberMark[] =
+    "\x01"
+    "dupscan-number:";
 
 void number_placeholders(std::string_view line, std::string& out, std::vector<std::string>& numbers,
                          bool only_unholdable) {
