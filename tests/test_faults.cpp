@@ -1348,6 +1348,190 @@ void output_dir_in_use() {
             (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "report.json"}));
 }
 
+// A named pipe, or a process substitution (<(zcat ...), a /dev/fd/N pipe), is read once like
+// stdin: spooled for verification and the deduplicated copy. It once hung (a second open after
+// the writer had gone) or failed as "changed while dupscan was running".
+void fifo_input() {
+  test::TempDir dir;
+  const std::string data = rec("a", kText) + "\n" + rec("b", kText) + "\n" + filler(3);
+  test::write_file(dir / "data.jsonl", data);
+  const std::string want_kept = rec("a", kText) + "\n" + filler(3);
+  const std::string fifo = dir / "in.fifo";
+  // The writer writes every record and closes; `timeout` turns a hang into a failure.
+  const auto r = test::run_shell("mkfifo " + q(fifo) + " || exit 99; cat " + q(dir / "data.jsonl") +
+                                 " >" + q(fifo) + " & w=$!; timeout -k 5 20 DUPSCAN dedup " +
+                                 q(fifo) + " -o " + q(dir / "out") + " --write-deduped " +
+                                 q(dir / "kept.jsonl") + "; rc=$?; kill $w 2>/dev/null; exit $rc");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::read_file(dir / "kept.jsonl"), want_kept);
+  EXPECT_NE(
+      test::read_file(dir / "out/duplicates.jsonl").find("\"id\":\"b\",\"duplicate_of\":\"a\""),
+      std::string::npos);
+  EXPECT_EQ(test::list_dir(dir / "out"),
+            (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "report.json"}))
+      << "the spool was left behind";
+  // Process substitution (bash): a pipe named /dev/fd/N.
+  const auto p = test::run_shell("bash -c " + q("timeout -k 5 20 DUPSCAN dedup <(cat " +
+                                                q(dir / "data.jsonl") + ") -o " + q(dir / "out2") +
+                                                " --write-deduped " + q(dir / "kept2.jsonl")));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(test::read_file(dir / "kept2.jsonl"), want_kept);
+  // No writer ever comes: SIGTERM still stops it at once (it used to wait in open()).
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto s = test::run_shell("DUPSCAN dedup " + q(fifo) + " -o " + q(dir / "out3") + " 2>" +
+                                 q(dir / "err") + " & p=$!; (sleep 5; kill -KILL $p) & w=$!; " +
+                                 "sleep 0.5; kill -TERM $p; wait $p; rc=$?; kill $w; exit $rc");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(s.exit_code, 130) << test::read_file(dir / "err");
+  // An index reads its files again later: a pipe is refused before any work.
+  const auto i = run_dupscan("index build " + q(fifo) + " --index " + q(dir / "idx"));
+  EXPECT_EQ(i.exit_code, 2);
+  EXPECT_NE(i.err.find("cannot be read twice"), std::string::npos) << i.err;
+}
+
+// A record over --max-record-size (1 GiB by default) is a skipped bad record; the reader goes
+// on to the next newline without holding it, so a line that never ends cannot fill the memory.
+void record_too_large() {
+  test::TempDir dir;
+  const std::string big = rec("big", std::string(2000, 'x'));
+  test::write_file(dir / "in.jsonl",
+                   rec("a", kText) + "\n" + big + "\n" + rec("b", kText) + "\n" + filler(7));
+  const std::string args = "dedup " + q(dir / "in.jsonl") + " --max-record-size 1K -o ";
+  const auto r = run_dupscan(args + q(dir / "out") + " --write-deduped " + q(dir / "kept.jsonl"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("in.jsonl:2: record too large (" + std::to_string(big.size()) +
+                       " bytes, over --max-record-size)"),
+            std::string::npos)
+      << r.err;
+  simdjson::dom::parser p;
+  std::string buf;
+  auto rep = report(p, dir / "out", buf);
+  EXPECT_EQ(std::uint64_t(rep["counts"]["skipped_by_reason"]["record_too_large"]), 1u) << buf;
+  EXPECT_EQ(std::uint64_t(rep["counts"]["documents"]), 9u);
+  EXPECT_EQ(test::read_file(dir / "kept.jsonl"), rec("a", kText) + "\n" + filler(7));
+  const auto s = run_dupscan(args + q(dir / "strict") + " --strict");
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_NE(s.err.find("in.jsonl:2: record too large"), std::string::npos) << s.err;
+  EXPECT_EQ(run_dupscan(args + q(dir / "bad") + " --max-record-size 0").exit_code, 2);
+  // 50 MB of zeros without a newline, twice (one ended by '\n', one by the end of the stream),
+  // through stdin, which is spooled: skipped promptly, in bounded memory, and the records after
+  // the first are found where they are.
+  test::write_file(dir / "good1.jsonl", filler(9, "g"));
+  test::write_file(dir / "good2.jsonl", filler(9, "h"));
+  const auto z = test::run_shell(
+      "(cat " + q(dir / "good1.jsonl") + "; head -c 50M /dev/zero; echo; cat " +
+      q(dir / "good2.jsonl") + "; head -c 50M /dev/zero) | /usr/bin/time -f 'maxrss_kb=%M' " +
+      "timeout -k 5 20 DUPSCAN dedup - --max-record-size 1M --threads 2 -o " + q(dir / "zero") +
+      " --write-deduped " + q(dir / "zero.jsonl"));
+  ASSERT_EQ(z.exit_code, 0) << z.err;
+  EXPECT_NE(z.err.find("<stdin>:10: record too large (52428800 bytes"), std::string::npos) << z.err;
+  EXPECT_NE(z.err.find("<stdin>:20: record too large (52428800 bytes"), std::string::npos) << z.err;
+  EXPECT_EQ(test::read_file(dir / "zero.jsonl"), filler(9, "g") + filler(9, "h"));
+  const auto at = z.err.find("maxrss_kb=");
+  ASSERT_NE(at, std::string::npos) << z.err;
+  EXPECT_LT(std::stoull(z.err.substr(at + 10)), 100000u) << "the 50 MB lines were held";
+}
+
+// Ids are kept as their JSON text, whatever the number: simdjson cannot hold a 30-digit integer
+// or 1e400 (the record was "malformed JSON"), and rewrote 1E2 as 100.0. A repeated id is warned
+// about once and counted.
+void ids_as_written() {
+  test::TempDir dir;
+  const char* ids[] = {"123456789012345678901234567890",
+                       "1e400",
+                       "-9223372036854775809",
+                       "1E2",
+                       "1.50",
+                       "-0",
+                       "[1.0,\"x\"]",
+                       "7",
+                       "\"caf\\u00e9\""};
+  std::string in = rec("keep", kText) + "\n";
+  for (const char* id : ids)
+    in += std::string("{\"id\":") + id + ",\"text\":\"" + kText + "\"}\n";
+  in += rec("twice", "one text about ships") + "\n" + rec("twice", "another about trains") + "\n";
+  in += rec("twice", "and a third about planes") + "\n";
+  test::write_file(dir / "in.jsonl", in);
+  const auto r = run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(dir / "out"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string dups = test::read_file(dir / "out/duplicates.jsonl");
+  for (const char* id : ids) {
+    const std::string want = std::string(id) == "\"caf\\u00e9\"" ? "\"caf\xc3\xa9\"" : id;
+    EXPECT_NE(dups.find("{\"id\":" + want + ",\"duplicate_of\":\"keep\""), std::string::npos)
+        << id << "\n"
+        << dups;
+  }
+  simdjson::dom::parser p;
+  std::string buf;
+  auto rep = report(p, dir / "out", buf);
+  EXPECT_EQ(std::uint64_t(rep["counts"]["skipped"]), 0u) << r.err;
+  EXPECT_EQ(std::uint64_t(rep["counts"]["duplicate_ids"]), 2u) << buf;
+  const std::string warn = "have the id of an earlier one (first \"twice\" at ";
+  const auto w = r.err.find(warn);
+  ASSERT_NE(w, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(warn, w + 1), std::string::npos) << "warned more than once: " << r.err;
+  EXPECT_NE(r.err.find("in.jsonl:11 and " + (dir / "in.jsonl") + ":12"), std::string::npos)
+      << r.err;
+  // The page reads those ids back, and finds their records.
+  const auto h = run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(dir / "html") + " --html");
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  const std::string page = test::read_file(dir / "html/report.html");
+  EXPECT_NE(page.find("123456789012345678901234567890"), std::string::npos);
+  EXPECT_NE(page.find("1e400"), std::string::npos);
+}
+
+// lm-eval's rule: an n-gram matched in more than 10 training documents is boilerplate, not cut.
+// A benchmark copied into more documents than that is not cut either: said, counted, and
+// --boilerplate-docs 0 cuts it.
+void contam_boilerplate() {
+  test::TempDir dir;
+  const std::string example =
+      "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in "
+      "May. How many clips did Natalia sell altogether in April and May?";
+  std::string train = filler(5, "t");
+  for (int i = 0; i < 12; ++i) {
+    std::string copy = rec("copy" + std::to_string(i), std::string(600, 'a' + i % 26) + " " +
+                                                           example + " " + std::string(600, 'z'));
+    // A number simdjson cannot hold: the cut pieces keep it as written.
+    if (i == 0) copy.insert(copy.size() - 1, ",\"big\":1e400");
+    train += copy + "\n";
+  }
+  train += filler(5, "u");
+  test::write_file(dir / "train.jsonl", train);
+  test::write_file(dir / "eval.jsonl", rec("e1", example) + "\n" + rec("e2", kText) + "\n");
+  const std::string args = "contam --train " + q(dir / "train.jsonl") + " --eval " +
+                           q("gsm=" + (dir / "eval.jsonl")) + " --write-decontaminated ";
+  const auto r =
+      run_dupscan(args + q(dir / "decon.jsonl") + " -o " + q(dir / "out") + " --no-near");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::read_file(dir / "decon.jsonl"), train);
+  EXPECT_NE(r.err.find("warning: gsm: 1 of 1 dirty example matched n-grams found in more than 10 "
+                       "training documents"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--boilerplate-docs 0"), std::string::npos) << r.err;
+  simdjson::dom::parser p;
+  std::string buf;
+  auto rep = report(p, dir / "out", buf);
+  EXPECT_EQ(std::uint64_t(rep["benchmarks"].at(0)["dirty"]), 1u) << buf;
+  EXPECT_EQ(std::uint64_t(rep["benchmarks"].at(0)["boilerplate_dirty"]), 1u) << buf;
+  const auto o = run_dupscan(args + q(dir / "decon0.jsonl") + " -o " + q(dir / "out0") +
+                             " --no-near --boilerplate-docs 0 --max-cuts 100");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.err.find("boilerplate and are not cut"), std::string::npos) << o.err;
+  simdjson::dom::parser p0;
+  std::string buf0;
+  auto rep0 = report(p0, dir / "out0", buf0);
+  EXPECT_EQ(std::uint64_t(rep0["decontaminated"]["documents_cut"]) +
+                std::uint64_t(rep0["decontaminated"]["documents_dropped"]),
+            12u)
+      << buf0;
+  EXPECT_EQ(std::uint64_t(rep0["benchmarks"].at(0)["boilerplate_dirty"]), 0u) << buf0;
+  const std::string cut = test::read_file(dir / "decon0.jsonl");
+  EXPECT_EQ(cut.find(example), std::string::npos);
+  EXPECT_NE(cut.find("\"big\":1e400,\"decontam_piece\":0"), std::string::npos) << cut;
+}
+
 struct Case {
   const char* name;
   const char* when;  // README: "When ..."
@@ -1508,6 +1692,28 @@ const Case kCases[] = {
      "the next run into that directory removes them (those of dupscan runs of this host that "
      "are gone), and nothing else",
      killed_run_temporaries},
+    {"FifoInput", "an input is a named pipe, a device or a process substitution (`<(zcat f.gz)`)",
+     "reads it once, like stdin `-`, spooling it where it must be read again; a signal stops "
+     "it even while no writer has come; `index build` and `dupscan-mpi` refuse it (`cannot be "
+     "read twice`), as they refuse stdin",
+     fifo_input},
+    {"RecordTooLarge", "a record is longer than `--max-record-size` (1 GiB; `/dev/zero`)",
+     "skips it as `record_too_large` with file:line, reading on to the next newline without "
+     "holding it in memory (fatal with `--strict`)",
+     record_too_large},
+    {"IdsAsWritten",
+     "an id is a number simdjson cannot hold (`1e400`, 30 digits) or writes otherwise (`1E2`, "
+     "`1.50`, `-0`), or two records have one id",
+     "keeps each id as its JSON text in every output; warns once about repeated ids with the "
+     "first two lines and counts them (`counts.duplicate_ids`)",
+     ids_as_written},
+    {"ContamBoilerplate",
+     "`contam`: a benchmark's n-grams are each in more than `--boilerplate-docs` (10) "
+     "training documents",
+     "counts them as boilerplate (lm-eval's rule): dirty, but not cut; says so per benchmark "
+     "(`boilerplate_dirty`, a summary line, a warning with `--write-decontaminated`); "
+     "`--boilerplate-docs 0` cuts them",
+     contam_boilerplate},
 };
 
 // Test names and ctest lines show the case's name, not its bytes.

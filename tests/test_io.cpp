@@ -1,5 +1,7 @@
 // Readers (plain, gzip, zstd), line splitting, re-reading by location, and atomic outputs.
+#include <algorithm>
 #include <random>
+#include <tuple>
 
 #include "dupscan/errors.hpp"
 #include "io/io.hpp"
@@ -38,6 +40,46 @@ std::string sample_jsonl(int lines, unsigned seed) {
     s += "\"}\n";
   }
   return s;
+}
+
+// A line longer than max_line comes back as an oversize LineRef without its bytes, whatever
+// the batch size; the lines around it keep their numbers and offsets, and the spool (tee)
+// keeps every other byte at its stream offset (the long line is a hole).
+TEST(Io, LinesOverMaxLineAreSkippedUnheldAndTheSpoolKeepsOffsets) {
+  test::TempDir dir;
+  const std::string big(3 << 20, 'x');
+  const std::string content =
+      "short one\n" + big + "\nafter it\n" + std::string(100, 'y') + "\nlast" + big;
+  test::write_file(dir / "a.txt", content);
+  for (std::size_t batch_bytes : {std::size_t{16}, std::size_t{1} << 20, std::size_t{8} << 20}) {
+    auto src = io::open_source(dir / "a.txt");
+    std::FILE* spool = std::fopen((dir / "spool").c_str(), "wb");
+    ASSERT_NE(spool, nullptr);
+    io::LineReader reader(*src, spool, dir / "spool", 64);
+    io::RawBatch batch;
+    std::vector<std::tuple<std::string, std::uint64_t, std::uint64_t, std::uint64_t>> got;
+    std::size_t most = 0;
+    while (reader.next(batch, batch_bytes)) {
+      most = std::max(most, batch.data.size());
+      for (const auto& l : batch.lines) {
+        got.emplace_back(std::string(batch.line(l)), l.line_no, l.stream_offset, l.oversize);
+      }
+    }
+    std::fclose(spool);
+    using T = std::tuple<std::string, std::uint64_t, std::uint64_t, std::uint64_t>;
+    const std::uint64_t after = 10 + big.size() + 1;
+    const std::vector<T> want = {T{"short one", 1, 0, 0}, T{"", 2, 10, big.size()},
+                                 T{"after it", 3, after, 0}, T{"", 4, after + 9, 100},
+                                 T{"", 5, after + 9 + 101, 4 + big.size()}};
+    EXPECT_EQ(got, want) << batch_bytes;
+    EXPECT_LT(most, std::size_t{3} << 20) << "a long line was held";
+    EXPECT_EQ(reader.bytes(), content.size());
+    // The spool: every byte of the lines kept, at its offset (holes read as zeros).
+    const std::string s = test::read_file(dir / "spool");
+    ASSERT_GE(s.size(), after + 9 + 101);
+    EXPECT_EQ(s.substr(0, 10), "short one\n");
+    EXPECT_EQ(s.substr(after, 9), "after it\n");
+  }
 }
 
 TEST(Io, PlainGzipZstdGiveTheSameLinesAndOffsets) {

@@ -37,6 +37,25 @@ TEST(Record, TextAndIdAreExtracted) {
   EXPECT_TRUE(parse("{\"text\":\"x\"}\r").ok);  // CRLF line
 }
 
+// Ids are their JSON text whatever the number, and a record whose numbers simdjson cannot hold
+// is still a record; malformed numbers stay malformed.
+TEST(Record, NumericIdsAreKeptAsWritten) {
+  for (const char* id : {"123456789012345678901234567890", "1e400", "-9223372036854775809", "1E2",
+                         "1.50", "-0", "0.1e-5", "[1.0,{\"a\":-0}]", "18446744073709551615"}) {
+    const Parsed r = parse(std::string("{\"text\":\"x\",\"id\":") + id + "}");
+    ASSERT_TRUE(r.ok) << id;
+    EXPECT_EQ(r.id, id);
+  }
+  const Parsed other = parse(R"({"n": 1e400, "text": "y \"1.5\" z", "id": 2.50})");
+  ASSERT_TRUE(other.ok);
+  EXPECT_EQ(other.text, "y \"1.5\" z");
+  EXPECT_EQ(other.id, "2.50");
+  EXPECT_EQ(parse(R"({"text":"x","id":"a"})").id, "\"a\"");
+  EXPECT_EQ(parse(R"({"text":"x","id":01})").reason, SkipReason::malformed_json);
+  EXPECT_EQ(parse(R"({"text":"x","id":1.})").reason, SkipReason::malformed_json);
+  EXPECT_EQ(parse(R"({"text":"x","id":1e400,})").reason, SkipReason::malformed_json);
+}
+
 TEST(Record, BadRecordsHaveReasons) {
   EXPECT_EQ(parse(R"({"text": "unterminated)").reason, SkipReason::malformed_json);
   EXPECT_EQ(parse(R"({"text": "x"} trailing)").reason, SkipReason::malformed_json);

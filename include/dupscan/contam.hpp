@@ -85,12 +85,14 @@ struct ContamConfig {
   bool id_field_required = false;  ///< as DedupConfig::id_field_required, for the training inputs
   std::string eval_id_field = "id";
 
-  std::uint32_t ngram = 13;           ///< N
-  std::uint32_t min_ngram = 8;        ///< m
-  double clean_below = 0.2;           ///< Llama 2's "clean": coverage below this
-  double dirty_at = 0.8;              ///< Llama 2's "dirty": coverage at or above this
-  std::uint32_t max_matches = 20;     ///< matches listed per example (the rest counted)
-  std::uint32_t max_train_docs = 10;  ///< n-grams in more documents are boilerplate for cutting
+  std::uint32_t ngram = 13;        ///< N
+  std::uint32_t min_ngram = 8;     ///< m
+  double clean_below = 0.2;        ///< Llama 2's "clean": coverage below this
+  double dirty_at = 0.8;           ///< Llama 2's "dirty": coverage at or above this
+  std::uint32_t max_matches = 20;  ///< matches listed per example (the rest counted)
+  /// N-grams matched in more training documents than this are boilerplate: they count for dirty
+  /// and coverage but are not cut (lm-eval's rule). 0: none is (--boilerplate-docs 0).
+  std::uint32_t max_train_docs = 10;
 
   bool near = true;             ///< also look for near duplicates (MinHash LSH)
   double near_threshold = 0.5;  ///< exact Jaccard of word 5-gram sets to report one
@@ -103,11 +105,17 @@ struct ContamConfig {
   std::string tmp_dir;
   unsigned threads = 0;
   bool strict = false;
-  double max_skipped = 0.1;      ///< of a training input's records, as DedupConfig::max_skipped
+  double max_skipped = 0.1;  ///< of a training input's records, as DedupConfig::max_skipped
+  std::uint64_t max_record_size = kDefaultMaxRecordSize;  ///< as DedupConfig::max_record_size
   bool in_place = false;         ///< --write-decontaminated may replace a training input
   std::string backend = "auto";  ///< as DedupConfig::backend
   std::size_t gpu_memory = 0;    ///< as DedupConfig::gpu_memory
   std::size_t batch_bytes = std::size_t{1} << 20;
+
+  /// True when an n-gram matched in `docs` training documents is boilerplate (max_train_docs).
+  bool boilerplate(std::uint64_t docs) const {
+    return max_train_docs != 0 && docs > max_train_docs;
+  }
 
   /// The coverage thresholds of benchmark b: its own, else the run's.
   double clean_below_of(std::size_t b) const { return evals[b].clean_below.value_or(clean_below); }
@@ -129,6 +137,9 @@ struct BenchmarkSummary {
   std::uint64_t examples = 0, judged = 0, too_short = 0, dirty = 0, clean = 0;
   std::uint64_t llama_clean = 0, llama_not_clean = 0, llama_not_dirty = 0, llama_dirty = 0;
   std::uint64_t near_duplicate_examples = 0;  ///< examples with >= 1 near duplicate
+  /// Dirty examples with an n-gram matched in more than max_train_docs training documents: those
+  /// matches are boilerplate, not cut from the decontaminated corpus.
+  std::uint64_t boilerplate_dirty = 0;
 };
 
 struct ContamResult {

@@ -49,6 +49,10 @@ const char* input_format_name(InputFormat format);
 /// @throw UsageError unless `name` is "jsonl" or "text".
 InputFormat parse_input_format(const std::string& name);
 
+/// Records (lines) longer than this are skipped as record_too_large unless told otherwise
+/// (--max-record-size): a line that never ends (/dev/zero) must not fill the memory.
+constexpr std::uint64_t kDefaultMaxRecordSize = std::uint64_t{1} << 30;
+
 /// Everything `dupscan dedup` can be told. Plain data; validate() checks it once.
 struct DedupConfig {
   /// JSONL or text paths (.gz / .zst detected by content), "-" = stdin, or Parquet files
@@ -108,6 +112,9 @@ struct DedupConfig {
   /// and so is an input of which no record could be used (whatever this share), so that a wrong
   /// --text-field or --format never passes for a clean run. 1 allows any share.
   double max_skipped = 0.1;
+  /// A record (line) longer than this many bytes is a skipped bad record (record_too_large),
+  /// read past without being held in memory. At most 4 GiB - 1.
+  std::uint64_t max_record_size = kDefaultMaxRecordSize;
   /// An output (--write-deduped, ...) may replace one of the inputs; otherwise that is a usage
   /// error ("input file is output file"). The input is replaced only when the run succeeded.
   bool in_place = false;
@@ -191,6 +198,8 @@ struct DedupCounts {
   std::uint64_t rejected_pairs = 0;  ///< candidate pairs below the threshold
   std::uint64_t jaccard_extra_pairs = 0;  ///< pairs read again to report Jaccard with the kept doc
   std::uint64_t text_bytes = 0;           ///< bytes of text fields of all documents
+  /// Documents whose id (its JSON text) is that of an earlier document of the run
+  std::uint64_t duplicate_ids = 0;
 };
 
 struct DedupTimings {

@@ -810,6 +810,7 @@ def contam(
     near: bool = True,
     near_threshold: float = 0.5,
     max_matches: int = 20,
+    boilerplate_docs: int = 10,
     backend: str = "auto",
     threads: Optional[int] = None,
     progress: Union[bool, float] = False,
@@ -826,6 +827,9 @@ def contam(
         benchmark_id: the benchmarks' id field; None: "id" where there is one (a file's field,
             a table's column), else "<file>:<line>" for files and the row number for data.
         ngram, min_ngram, near, near_threshold, max_matches: as the command line's options.
+        boilerplate_docs: n-grams matched in more training documents than this are boilerplate
+            (lm-eval's rule; each benchmark's ``boilerplate_dirty`` counts the dirty examples
+            with one); 0: none is (``--boilerplate-docs``).
     """
     if not isinstance(benchmarks, dict) or not benchmarks:
         raise TypeError("dupscan.contam: benchmarks must be a non-empty dict name -> data")
@@ -840,7 +844,8 @@ def contam(
         out_dir = _os.path.join(tmp, "out")
         settings = _settings(text=text, id=id, ngram=ngram, min_ngram=min_ngram, near=near,
                              near_threshold=float(near_threshold), max_matches=max_matches,
-                             backend=backend, threads=threads, eval_id=benchmark_id or "id")
+                             boilerplate_docs=boilerplate_docs, backend=backend, threads=threads,
+                             eval_id=benchmark_id or "id")
         warnings = _core(_dupscan.contam, settings, paths, tables, evals, out_dir,
                          _progress(progress))
         warnings = _warn(warnings)

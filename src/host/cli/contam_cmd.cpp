@@ -65,7 +65,7 @@ Examples:
 struct ContamArgs {
   ContamConfig cfg;
   std::vector<std::string> evals, coverage_clean, coverage_dirty;
-  std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0";
+  std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0", max_record_size = "1G";
   bool no_near = false, quiet = false, no_progress = false, html = false;
   double progress_interval = 30;  ///< seconds between progress lines when stderr is no terminal
   CLI::Option* id_option = nullptr;
@@ -137,10 +137,20 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
     std::fprintf(out, "  skipped training records: %s (bad lines; reasons in report.json)\n",
                  group_digits(r.train_skipped).c_str());
   }
-  std::fprintf(
-      out, "  training documents with a match: %s; boilerplate n-grams (in > %u documents): %s\n",
-      group_digits(r.train_docs_matched).c_str(), cfg.max_train_docs,
-      group_digits(r.boilerplate_ngrams).c_str());
+  if (cfg.max_train_docs == 0) {
+    std::fprintf(out, "  training documents with a match: %s; boilerplate n-grams: none (off)\n",
+                 group_digits(r.train_docs_matched).c_str());
+  } else {
+    std::fprintf(
+        out, "  training documents with a match: %s; boilerplate n-grams (in > %u documents): %s\n",
+        group_digits(r.train_docs_matched).c_str(), cfg.max_train_docs,
+        group_digits(r.boilerplate_ngrams).c_str());
+  }
+  for (const BenchmarkSummary& b : r.benchmarks) {
+    if (b.boilerplate_dirty == 0) continue;
+    std::fprintf(out, "  %s: %s dirty examples matched boilerplate n-grams (not cut)\n",
+                 b.name.c_str(), group_digits(b.boilerplate_dirty).c_str());
+  }
   if (!cfg.write_decontaminated.empty()) {
     std::fprintf(out, "  decontaminated: %s documents cut, %s dropped\n",
                  group_digits(r.decontaminated_cut).c_str(),
@@ -171,6 +181,7 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
+  cfg.max_record_size = parse_size(a.max_record_size, "--max-record-size");
   cfg.validate();
   // The page is written after the run: no input may be it (--in-place or not).
   if (a.html) {
@@ -236,8 +247,8 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
   c->add_option("--max-matches", a->cfg.max_matches, "Matches listed per example")
       ->capture_default_str()
       ->type_name("K");
-  c->add_option("--max-train-docs", a->cfg.max_train_docs,
-                "N-grams in more documents are boilerplate")
+  c->add_option("--boilerplate-docs,--max-train-docs", a->cfg.max_train_docs,
+                "N-grams in more training documents are boilerplate, not cut (0 = none is)")
       ->capture_default_str()
       ->type_name("D");
   c->add_flag("--no-near", a->no_near, "Skip the near-duplicate (MinHash) search");
@@ -273,6 +284,10 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
                 "More bad records in a training input fail the run (10% or 0.1)")
       ->capture_default_str()
       ->type_name("SHARE");
+  c->add_option("--max-record-size", a->max_record_size,
+                "Longer training records (lines) are skipped as bad ones, unread (e.g. 1G)")
+      ->capture_default_str()
+      ->type_name("SIZE");
   c->add_flag("--in-place", a->cfg.in_place,
               "Let --write-decontaminated replace a training input (when the run succeeded)");
   c->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")

@@ -69,6 +69,7 @@ struct DedupArgs {
   std::string format = "jsonl";
   std::string max_skipped = "10%";
   std::string gpu_memory = "0";
+  std::string max_record_size = "1G";
   long long bands = 0, rows = 0;
   std::string lsh_weights = "0.5,0.5";
   bool no_verify = false, keep_case = false, keep_punct = false, quiet = false;
@@ -108,6 +109,7 @@ DedupConfig resolve(DedupArgs& a) {
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
+  cfg.max_record_size = parse_size(a.max_record_size, "--max-record-size");
   cfg.normalize.lowercase = !a.keep_case;
   cfg.normalize.strip_punctuation = !a.keep_punct;
   cfg.keep = a.keep == "longest" ? KeepPolicy::longest : KeepPolicy::first;
@@ -238,6 +240,10 @@ void add_run_options(CLI::App* cmd, DedupArgs& a) {
                   "More bad records in an input fail the run (10% or 0.1)")
       ->capture_default_str()
       ->type_name("SHARE");
+  cmd->add_option("--max-record-size", a.max_record_size,
+                  "Longer records (lines) are skipped as bad ones, unread (e.g. 1G, 64M)")
+      ->capture_default_str()
+      ->type_name("SIZE");
   cmd->add_flag("-q,--quiet", a.quiet, "No progress, warnings or summary on stderr");
   cmd->add_flag("--no-progress", a.no_progress, "No progress line, on a terminal or in a log");
   cmd->add_option("--progress-interval", a.progress_interval,
@@ -276,6 +282,7 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& given
   DedupConfig cfg = action == IndexAction::add ? a.cfg : resolve(a);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
+  cfg.max_record_size = parse_size(a.max_record_size, "--max-record-size");
   if (action == IndexAction::build && a.force) action = IndexAction::rebuild;
   ProgressBar bar = ProgressBar::for_stderr(!a.quiet && !a.no_progress, a.progress_interval);
   const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet), a.wait);

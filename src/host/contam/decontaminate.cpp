@@ -14,9 +14,17 @@ namespace dupscan::contam {
 namespace {
 
 // `obj` minified, with the string at `path` (from key `depth` on; its whole key first, as
-// find_field looks it up) replaced by `text`.
+// find_field looks it up) replaced by `text`. `numbers`: obj was parsed through it (a record with
+// numbers simdjson cannot hold), which writes them back as they were.
 void write_replacing(std::string& out, simdjson::dom::object obj, const FieldSpec::Path& path,
-                     std::size_t depth, std::string_view text) {
+                     std::size_t depth, std::string_view text, const NumberText* numbers) {
+  auto value = [&](simdjson::dom::element v) {
+    if (numbers) {
+      numbers->append(out, v);
+    } else {
+      out += simdjson::minify(v);
+    }
+  };
   simdjson::dom::element whole;
   const bool by_whole = depth == 0 && !obj.at_key(path.whole).get(whole);
   const std::string& key = by_whole ? path.whole : path.keys[depth];
@@ -30,13 +38,13 @@ void write_replacing(std::string& out, simdjson::dom::object obj, const FieldSpe
     out += ':';
     simdjson::dom::object inner;
     if (f.key != key) {
-      out += simdjson::minify(f.value);
+      value(f.value);
     } else if (last) {
       append_json_string(out, text);
     } else if (!f.value.get_object().get(inner)) {
-      write_replacing(out, inner, path, depth + 1, text);
+      write_replacing(out, inner, path, depth + 1, text, numbers);
     } else {
-      out += simdjson::minify(f.value);
+      value(f.value);
     }
   }
   out += '}';
@@ -88,8 +96,17 @@ class Cutter {
     // text (--format text): each piece on a line of its own.
     simdjson::dom::object obj;
     const bool plain = cfg_.format == InputFormat::text;
-    if (!plain && !pieces.empty() && parser_.parse(rec.data(), rec.size()).get_object().get(obj)) {
-      throw Error("internal error: a training record no longer parses as an object");
+    const NumberText* numbers = nullptr;
+    if (!plain && !pieces.empty()) {
+      simdjson::dom::element root;
+      auto err = parser_.parse(rec.data(), rec.size()).get(root);
+      if (is_number_error(err)) {
+        err = numbers_.parse(parser_, rec, root);
+        numbers = &numbers_;
+      }
+      if (err || root.get_object().get(obj)) {
+        throw Error("internal error: a training record no longer parses as an object");
+      }
     }
     for (std::size_t k = 0; k < pieces.size(); ++k) {
       const std::string_view piece =
@@ -101,7 +118,7 @@ class Cutter {
         continue;
       }
       line_.clear();
-      write_replacing(line_, obj, field_.paths[0], 0, piece);
+      write_replacing(line_, obj, field_.paths[0], 0, piece, numbers);
       line_.pop_back();  // '}'
       line_ += ",\"decontam_piece\":" + std::to_string(k) +
                ",\"decontam_pieces\":" + std::to_string(pieces.size()) + "}\n";
@@ -149,6 +166,7 @@ class Cutter {
   const Findings& findings_;
   const FieldSpec field_;
   simdjson::dom::parser parser_;
+  NumberText numbers_;
   std::string line_, buf_;
 };
 
@@ -172,6 +190,7 @@ void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& i
   reread_lines(in.sources, 0, static_cast<std::uint32_t>(in.sources.size()), locators, all,
                kRefetchBytes,
                [&](const io::RawBatch& b, const std::vector<std::uint32_t>& line_docs) {
+                 check_interrupt();
                  for (std::size_t k = 0; k < b.lines.size(); ++k) {
                    const std::string_view rec = b.line(b.lines[k]);
                    if (line_docs[k] == kNotADocument) {
@@ -187,7 +206,7 @@ void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& i
                    std::vector<const Hit*> cuts;
                    if (d != dirty.end()) {
                      for (const Hit& h : d->second->hits) {
-                       if (group_docs[h.group] <= cfg.max_train_docs) cuts.push_back(&h);
+                       if (!cfg.boilerplate(group_docs[h.group])) cuts.push_back(&h);
                      }
                    }
                    if (cuts.empty()) {

@@ -183,7 +183,7 @@ class Engine {
     res_.matches = findings_->matches;
     res_.train_docs_matched = findings_->documents_matched;
     for (std::uint32_t c : findings_->group_docs())
-      res_.boilerplate_ngrams += c > cfg_.max_train_docs;
+      res_.boilerplate_ngrams += cfg_.boilerplate(c);
   }
 
   void write_outputs(Clock::time_point t_start) {
@@ -213,6 +213,7 @@ class Engine {
       clean.push_back(std::make_unique<io::AtomicFile>(dir + "clean/" + b.name + ".jsonl"));
     }
     write_examples(cfg_, eval_.benchmarks, *findings_, res_.benchmarks, contamination, clean);
+    warn_boilerplate(cfg_, res_.benchmarks, obs_.warning);
     contamination.finish();
     for (auto& c : clean)
       c->finish();

@@ -210,4 +210,14 @@ void Findings::merge(const std::string& part, std::uint64_t doc_base) {
   }
 }
 
+std::vector<std::uint8_t> Findings::boilerplate_examples() const {
+  std::vector<std::uint8_t> out(examples_.size(), 0);
+  for (std::size_t g = 0; g < group_docs_.size() && g < index_.groups(); ++g) {
+    if (!cfg_.boilerplate(group_docs_[g])) continue;
+    for (std::uint32_t i = index_.group_begin(g); i < index_.group_begin(g + 1); ++i)
+      out[index_.entry(i).example] = 1;
+  }
+  return out;
+}
+
 }  // namespace dupscan::contam

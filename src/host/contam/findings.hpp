@@ -108,6 +108,8 @@ class Findings {
   const std::string& train_id(std::uint32_t doc) const { return train_ids_.at(doc); }
   /// Per n-gram group: training documents it matched in.
   const std::vector<std::uint32_t>& group_docs() const { return group_docs_; }
+  /// Per example: 1 when one of its n-grams matched in more than max_train_docs documents.
+  std::vector<std::uint8_t> boilerplate_examples() const;
   /// Matched documents with their hits, ascending (when kept).
   const std::vector<DirtyDoc>& dirty_docs() const { return dirty_; }
 

@@ -52,6 +52,8 @@ class NgramIndex {
   const NgramEntry& entry(std::size_t i) const { return entries_[i]; }
   /// Words of an example's n-grams: min(words, n), 0 when not judged.
   std::uint32_t length(std::uint32_t example) const { return len_[example]; }
+  /// The entries of group g: [group_begin(g), group_begin(g + 1)).
+  std::uint32_t group_begin(std::size_t g) const { return group_begin_[g]; }
   /// Distinct n-gram hashes.
   std::size_t groups() const { return group_begin_.empty() ? 0 : group_begin_.size() - 1; }
 

@@ -48,6 +48,7 @@ void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const
                     std::vector<BenchmarkSummary>& sums, io::AtomicFile& contamination,
                     std::vector<std::unique_ptr<io::AtomicFile>>& clean) {
   std::string line;
+  const std::vector<std::uint8_t> boilerplate = findings.boilerplate_examples();
   for (std::size_t e = 0; e < benchmarks.examples.size(); ++e) {
     const EvalExample& ex = benchmarks.examples[e];
     const ExampleFindings& f = findings.example(e);
@@ -70,6 +71,7 @@ void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const
     }
     if (f.dirty) {
       ++sum.dirty;
+      sum.boilerplate_dirty += boilerplate[e];
     } else {
       ++sum.clean;
       clean[ex.bench]->write(ex.raw_line);
@@ -79,6 +81,21 @@ void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const
     line.clear();
     append_contamination_line(line, cfg, ex, f, findings);
     contamination.write(line);
+  }
+}
+
+void warn_boilerplate(const ContamConfig& cfg, const std::vector<BenchmarkSummary>& sums,
+                      const std::function<void(const std::string&)>& warning) {
+  if (cfg.write_decontaminated.empty() || !warning) return;
+  for (const BenchmarkSummary& b : sums) {
+    if (b.boilerplate_dirty == 0) continue;
+    warning(b.name + ": " + std::to_string(b.boilerplate_dirty) + " of " + std::to_string(b.dirty) +
+            " dirty example" + (b.dirty == 1 ? "" : "s") + " matched n-grams found in more than " +
+            std::to_string(cfg.max_train_docs) +
+            " training documents, which count as boilerplate and are not cut from " +
+            cfg.write_decontaminated +
+            " (a benchmark copied that often is not boilerplate: --boilerplate-docs 0 cuts "
+            "them)");
   }
 }
 
@@ -137,6 +154,7 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
     w.field("dirty", b.llama_dirty);
     w.end_object();
     w.field("near_duplicate_examples", b.near_duplicate_examples);
+    w.field("boilerplate_dirty", b.boilerplate_dirty);
     w.end_object();
   }
   w.end_array();

@@ -2,6 +2,7 @@
 // (the examples not dirty, as read) with the per-benchmark verdict counts, and report.json.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,11 @@ void append_contamination_line(std::string& line, const ContamConfig& cfg, const
 void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
                     std::vector<BenchmarkSummary>& sums, io::AtomicFile& contamination,
                     std::vector<std::unique_ptr<io::AtomicFile>>& clean);
+
+/// With --write-decontaminated: a warning per benchmark whose dirty examples kept matches
+/// uncut as boilerplate (BenchmarkSummary::boilerplate_dirty), saying how to cut them.
+void warn_boilerplate(const ContamConfig& cfg, const std::vector<BenchmarkSummary>& sums,
+                      const std::function<void(const std::string&)>& warning);
 
 /// report.json of a run.
 std::string report_json(const ContamConfig& cfg, const ContamResult& res);

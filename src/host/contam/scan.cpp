@@ -99,6 +99,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
   oo.format = cfg.format;
   oo.spool_stdin = !cfg.write_decontaminated.empty();
   oo.tmp_dir = o.tmp_dir;
+  oo.max_record_size = cfg.max_record_size;
   po.documents = open_inputs(o.inputs, cfg.train_tables, oo);
   for (const auto& d : po.documents) {
     if (d->columnar() && !cfg.write_decontaminated.empty()) {

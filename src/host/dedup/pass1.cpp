@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "common/timing.hpp"
@@ -91,6 +92,58 @@ void append_signature_line(std::string& line, std::string_view id_json, std::uin
   append_signature_line_of(line, id_json, shingles, signature, k, band_keys, bands);
 }
 
+namespace {
+
+/**
+ * Documents whose id is an earlier document's (duplicates.jsonl's {"id":1,"duplicate_of":1} is
+ * then ambiguous), with one warning naming the first two lines that share an id. Costs 8 bytes
+ * (a 64-bit hash of the id's text) per document with an id while it runs, and a sort; two
+ * different ids of equal hash (about n^2 / 2^65 of them) would count as one.
+ */
+std::uint64_t count_duplicate_ids(const DocTable& docs, const PassOneOptions& o,
+                                  const DedupObserver& obs) {
+  auto id_of = [&](std::size_t d) {
+    const std::uint64_t begin = d == 0 ? 0 : docs.id_end[d - 1];
+    return std::string_view(docs.ids).substr(begin, docs.id_end[d] - begin);
+  };
+  std::vector<std::uint64_t> hashes;
+  for (std::size_t d = 0; d < docs.id_end.size(); ++d) {
+    const std::string_view id = id_of(d);
+    if (!id.empty()) hashes.push_back(XXH3_64bits(id.data(), id.size()));
+  }
+  std::sort(hashes.begin(), hashes.end());
+  std::uint64_t repeats = 0;
+  std::vector<std::uint64_t> repeated;  // hashes that occur more than once
+  for (std::size_t i = 1; i < hashes.size(); ++i) {
+    if (hashes[i] != hashes[i - 1]) continue;
+    ++repeats;
+    if (repeated.empty() || repeated.back() != hashes[i]) repeated.push_back(hashes[i]);
+  }
+  hashes = std::vector<std::uint64_t>();
+  if (repeats == 0 || !obs.warning) return repeats;
+  // The first document whose id was seen before, and that earlier one.
+  std::unordered_map<std::uint64_t, std::size_t> first;
+  for (std::size_t d = 0; d < docs.id_end.size(); ++d) {
+    const std::string_view id = id_of(d);
+    if (id.empty()) continue;
+    const std::uint64_t h = XXH3_64bits(id.data(), id.size());
+    if (!std::binary_search(repeated.begin(), repeated.end(), h)) continue;
+    const auto [it, fresh] = first.emplace(h, d);
+    if (fresh) continue;
+    auto where = [&](std::size_t doc) {
+      return o.display(docs.loc[doc].input) + ":" + std::to_string(docs.loc[doc].line);
+    };
+    obs.warning(std::to_string(repeats) + " document" + (repeats == 1 ? " has" : "s have") +
+                " the id of an earlier one (first " + std::string(id) + " at " + where(it->second) +
+                " and " + where(d) +
+                "): duplicates.jsonl names documents by id, so those lines are ambiguous");
+    break;
+  }
+  return repeats;
+}
+
+}  // namespace
+
 PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threads,
                         const PassOneOptions& o, const DedupObserver& obs) {
   PassOne pass;
@@ -107,6 +160,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   oo.format = cfg.format;
   oo.spool_stdin = o.spool_stdin;
   oo.tmp_dir = o.tmp_dir;
+  oo.max_record_size = cfg.max_record_size;
   po.documents = open_inputs(cfg.inputs, cfg.tables, oo);
   po.threads = threads;
   // The backend's batch when it wants larger ones than the reader's (a GPU).
@@ -236,6 +290,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   std::copy(std::begin(skips.by_reason), std::end(skips.by_reason),
             std::begin(pass.counts.skipped_by_reason));
   pass.counts.documents = docs.size();
+  pass.counts.duplicate_ids = count_duplicate_ids(docs, o, obs);
   return pass;
 }
 

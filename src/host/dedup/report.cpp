@@ -111,6 +111,7 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
   w.field("rejected_pairs", c.rejected_pairs);
   w.field("jaccard_extra_pairs", c.jaccard_extra_pairs);
   w.field("text_bytes", c.text_bytes);
+  w.field("duplicate_ids", c.duplicate_ids);
   w.end_object();
   if (!cfg.write_deduped.empty()) {
     w.key("deduped").begin_object();

@@ -36,6 +36,10 @@ class DistContamEngine {
     cfg_.validate();
     for (const std::string& path : cfg_.train) {
       if (path == "-") throw UsageError("a distributed run cannot read stdin: give files");
+      if (io::reads_once(path)) {
+        throw UsageError("a distributed run cannot read '" + path +
+                         "', a pipe or device that cannot be read twice: give files");
+      }
     }
     // Every rank would read all of them.
     if (!cfg_.train_tables.empty()) throw UsageError("a distributed run reads files, not tables");
@@ -187,6 +191,7 @@ class DistContamEngine {
       for (const auto& b : cfg_.evals)
         clean.push_back(std::make_unique<io::AtomicFile>(dir + "clean/" + b.name + ".jsonl"));
       write_examples(cfg_, eval_.benchmarks, all, res_.benchmarks, *contamination, clean);
+      warn_boilerplate(cfg_, res_.benchmarks, obs_.warning);
       contamination->finish();
       for (auto& c : clean)
         c->finish();
@@ -257,7 +262,7 @@ class DistContamEngine {
       get_inputs(u, t.train_inputs);
     }
     for (std::uint32_t c : group_docs_)
-      t.boilerplate_ngrams += c > cfg_.max_train_docs;
+      t.boilerplate_ngrams += cfg_.boilerplate(c);
   }
 
   const ContamConfig& cfg_;

@@ -107,6 +107,10 @@ class DistEngine {
   void reject_unsupported() const {
     for (const std::string& path : cfg_.inputs) {
       if (path == "-") throw UsageError("a distributed run cannot read stdin: give files");
+      if (io::reads_once(path)) {
+        throw UsageError("a distributed run cannot read '" + path +
+                         "', a pipe or device that cannot be read twice: give files");
+      }
       if (!cfg_.write_deduped.empty() && is_parquet_file(path)) {
         throw UsageError(
             "--write-deduped of Parquet inputs is not supported in a distributed "

@@ -59,6 +59,11 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
           "an index cannot hold stdin: it reads its inputs again later; save the "
           "data to a file first");
     }
+    if (io::reads_once(path)) {
+      throw UsageError("an index cannot hold '" + path +
+                       "', a pipe or device that cannot be read twice: it reads its inputs "
+                       "again later; save the data to a file first");
+    }
   }
   check_inputs_readable(cfg.inputs);
   check_inputs_distinct(cfg.inputs);

@@ -18,10 +18,14 @@ namespace {
 class LineInput : public DocumentInput {
  public:
   LineInput(const std::string& path, const OpenOptions& o)
-      : path_(path), spool_stdin_(path == "-" && o.spool_stdin), tmp_dir_(o.tmp_dir) {
+      : path_(path),
+        // A named pipe, a device or <(...) cannot be read again either: spooled like stdin.
+        spool_stdin_(io::reads_once(path) && o.spool_stdin),
+        tmp_dir_(o.tmp_dir) {
     display_ = path == "-" ? "<stdin>" : path;
     rs_.path = path;
     rs_.display = display_;
+    rs_.max_line = o.max_record_size;
   }
   /// For reading again only (an index's files): as pass 1 found them.
   explicit LineInput(const RereadSource& rs) : rs_(rs) { display_ = rs.display; }
@@ -83,7 +87,7 @@ class LineInput : public DocumentInput {
       rs_.path = spool_path_;
       rs_.plain = true;
     }
-    reader_ = std::make_unique<io::LineReader>(*src_, spool_, spool_path_);
+    reader_ = std::make_unique<io::LineReader>(*src_, spool_, spool_path_, rs_.max_line);
   }
 
   void finish() {
@@ -267,7 +271,9 @@ std::shared_ptr<const TableInput> TableInput::from_array(ArrowSchema* schema, Ar
 // ---- opening ------------------------------------------------------------------------------------
 
 bool is_parquet_file(const std::string& path) {
-  if (path == "-") return false;
+  // Only a regular file is looked into: opening a named pipe here would wait for its writer, and
+  // the bytes a device gives cannot be given again.
+  if (io::reads_once(path)) return false;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char m[4] = {};

@@ -92,8 +92,10 @@ struct OpenOptions {
   /// (the default "id" is used where there is one).
   bool id_required = false;
   InputFormat format = InputFormat::jsonl;
-  bool spool_stdin = false;  ///< keep a copy of stdin to read it again
+  bool spool_stdin = false;  ///< keep a copy of stdin (or a pipe, a device) to read it again
   std::string tmp_dir;       ///< where that copy goes
+  /// Lines longer than this are skipped as record_too_large without being held in memory.
+  std::uint64_t max_record_size = kDefaultMaxRecordSize;
 };
 
 /// True when the file at `path` is Parquet (it begins with "PAR1"); false for "-".
@@ -159,12 +161,19 @@ void for_each_document(const DocBatch& batch, std::size_t begin, std::size_t end
     for (std::size_t k = begin; k < end; ++k) {
       const io::LineRef& l = batch.lines[k];
       const std::string_view line = batch.line(l);
-      if (is_blank(line)) {
+      if (l.oversize == 0 && is_blank(line)) {
         ++blank;
         continue;
       }
       BadRecord b;
       b.line = l.line_no;
+      if (l.oversize != 0) {
+        b.reason = SkipReason::record_too_large;
+        b.detail =
+            "record too large (" + std::to_string(l.oversize) + " bytes, over --max-record-size)";
+        bad(std::move(b));
+        continue;
+      }
       if (l.length > UINT32_MAX) {
         b.reason = SkipReason::record_too_large;
         b.detail = "record larger than 4 GiB";

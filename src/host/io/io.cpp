@@ -45,8 +45,17 @@ class RawFile {
       struct stat st {};
       stream_ = ::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode);
     } else {
-      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      // O_NONBLOCK: opening a named pipe would otherwise wait, deaf to SIGINT and SIGTERM, until
+      // a writer comes; read_fd's poll then waits for data in slices. Reads block again after.
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
       if (fd_ < 0) throw_errno("open input", path);
+      const int flags = ::fcntl(fd_, F_GETFL);
+      if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        const int e = errno;
+        ::close(fd_);
+        errno = e;
+        throw_errno("open input", path);
+      }
       struct stat st {};
       if (::fstat(fd_, &st) != 0) throw_errno("stat input", path);
       if (S_ISDIR(st.st_mode)) {
@@ -250,6 +259,12 @@ std::unique_ptr<ByteSource> open_source(const std::string& path) {
   return std::make_unique<PlainSource>(std::move(raw));
 }
 
+bool reads_once(const std::string& path) {
+  if (path == "-") return true;
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 bool is_plain_file(const std::string& path) {
   if (path == "-") return false;
   struct stat st {};
@@ -264,8 +279,29 @@ bool is_plain_file(const std::string& path) {
   return true;
 }
 
-LineReader::LineReader(ByteSource& source, std::FILE* tee, std::string tee_path)
-    : src_(source), tee_(tee), tee_path_(std::move(tee_path)) {}
+LineReader::LineReader(ByteSource& source, std::FILE* tee, std::string tee_path,
+                       std::uint64_t max_line)
+    : src_(source), tee_(tee), tee_path_(std::move(tee_path)), max_line_(max_line) {}
+
+void LineReader::tee(const char* p, std::size_t n) {
+  if (tee_ && n > 0 && std::fwrite(p, 1, n, tee_) != n) throw_errno("write spool file", tee_path_);
+}
+
+void LineReader::tee_skip(std::size_t n) {
+  // A hole: the spool keeps the stream's offsets without the bytes (n is at most kRawChunk).
+  if (tee_ && n > 0 && std::fseek(tee_, static_cast<long>(n), SEEK_CUR) != 0) {
+    throw_errno("write spool file", tee_path_);
+  }
+}
+
+void LineReader::push_line(RawBatch& batch, std::size_t begin, std::size_t length) {
+  const std::uint64_t offset = stream_pos_ + begin;
+  if (length > max_line_) {
+    batch.lines.push_back({begin, 0, ++line_no_, offset, length});  // read whole, yet too long
+  } else {
+    batch.lines.push_back({begin, length, ++line_no_, offset});
+  }
+}
 
 bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
   batch.lines.clear();
@@ -284,15 +320,26 @@ bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
         break;
       }
       const std::size_t pos = static_cast<const char*>(nl) - data.data();
-      batch.lines.push_back({line_start, pos - line_start, ++line_no_, stream_pos_ + line_start});
+      push_line(batch, line_start, pos - line_start);
       line_start = scan = pos + 1;
       if (line_start >= target_bytes) break;  // the rest stays for the next batch
     }
     if (line_start >= target_bytes && !batch.lines.empty()) break;
+    if (!skipping_ && bom_checked_ && scan == size && size - line_start > max_line_) {
+      // The line being read is longer than allowed: drop what it holds and read on to its end
+      // without keeping it (a line that never ends -- /dev/zero -- must not fill the memory).
+      skipping_ = true;
+      skip_at_ = stream_pos_ + line_start;
+      skip_len_ = size - line_start;
+      size = scan = line_start;
+    }
     if (eof_) {
-      if (line_start < size) {
-        batch.lines.push_back(
-            {line_start, size - line_start, ++line_no_, stream_pos_ + line_start});
+      if (skipping_) {
+        batch.lines.push_back({line_start, 0, ++line_no_, skip_at_, skip_len_});
+        stream_pos_ += skip_len_;  // data[line_start] is the stream's byte after the line
+        skipping_ = false;
+      } else if (line_start < size) {
+        push_line(batch, line_start, size - line_start);
         line_start = size;
       }
       break;
@@ -302,11 +349,27 @@ bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
     // by another file's batch) must not read its whole capacity ahead, which the next batch would
     // then copy as carry -- megabytes copied per batch, and every pooled buffer growing.
     const std::size_t n = src_.read(data.data() + size, std::min(data.size() - size, kRawChunk));
-    if (n == 0) {
-      eof_ = true;
-    } else if (tee_ && std::fwrite(data.data() + size, 1, n, tee_) != n) {
-      throw_errno("write spool file", tee_path_);
+    if (n == 0) eof_ = true;
+    if (skipping_) {
+      char* got = data.data() + size;
+      const void* nl = std::memchr(got, '\n', n);
+      if (!nl) {
+        tee_skip(n);
+        skip_len_ += n;
+        continue;
+      }
+      const std::size_t k = static_cast<const char*>(nl) - got;
+      tee_skip(k);
+      tee(got + k, n - k);
+      skip_len_ += k;
+      batch.lines.push_back({line_start, 0, ++line_no_, skip_at_, skip_len_});
+      stream_pos_ += skip_len_ + 1;  // data[line_start] is now the byte after its '\n'
+      skipping_ = false;
+      std::memmove(got, got + k + 1, n - k - 1);
+      size += n - k - 1;
+      continue;
     }
+    tee(data.data() + size, n);
     size += n;
     if (!bom_checked_) {
       // A UTF-8 byte-order mark (EF BB BF) opening the stream is not part of line 1. Undecided

@@ -37,12 +37,22 @@ std::unique_ptr<ByteSource> open_source(const std::string& path);
 /// True when `path` is a regular uncompressed file that pread can address by offset.
 bool is_plain_file(const std::string& path);
 
+/**
+ * @brief True when `path` can be read only once, like stdin: "-", a named pipe (FIFO), a
+ * character device, a socket, or a process substitution (/dev/fd/N, a pipe). Such an input is
+ * spooled where it must be read again; false for a regular file and for a path that names nothing.
+ */
+bool reads_once(const std::string& path);
+
 /// One line of a RawBatch. Its bytes exclude the '\n' (a '\r' before it is kept).
 struct LineRef {
   std::uint64_t begin = 0;          ///< offset in RawBatch::data
   std::uint64_t length = 0;         ///< bytes
   std::uint64_t line_no = 0;        ///< 1-based
   std::uint64_t stream_offset = 0;  ///< offset of its first byte in the decompressed stream
+  /// Not 0: the line was longer than the reader's max_line, and this is its length; its bytes
+  /// were skipped, not kept (length is then 0).
+  std::uint64_t oversize = 0;
 };
 
 /// A run of whole lines of one input, padded for simdjson.
@@ -58,8 +68,16 @@ struct RawBatch {
 
 class LineReader {
  public:
-  /// `tee`, if not null, receives every decompressed byte (the stdin spool).
-  explicit LineReader(ByteSource& source, std::FILE* tee = nullptr, std::string tee_path = {});
+  /// No limit on a line's length.
+  static constexpr std::uint64_t kNoMaxLine = UINT64_MAX;
+  /**
+   * `tee`, if not null, receives every decompressed byte (the stdin spool), except those of lines
+   * longer than max_line, which it skips as a hole (a sparse file; offsets stay the stream's). A
+   * line longer than max_line is returned as a LineRef with `oversize` set and no bytes: the
+   * reader holds at most max_line bytes of it plus a read chunk.
+   */
+  explicit LineReader(ByteSource& source, std::FILE* tee = nullptr, std::string tee_path = {},
+                      std::uint64_t max_line = kNoMaxLine);
   /**
    * @brief Fills `batch` (cleared first) with whole lines until it holds at least target_bytes or
    * the stream ends. A last line without '\n' is a line. @return false when no line was left.
@@ -77,6 +95,14 @@ class LineReader {
   std::uint64_t stream_pos_ = 0;  // stream offset of carry_[0]
   bool eof_ = false;
   bool bom_checked_ = false;  // a UTF-8 byte-order mark opening the stream is skipped
+  std::uint64_t max_line_ = kNoMaxLine;
+  bool skipping_ = false;       // inside a line longer than max_line_: reading to its end
+  std::uint64_t skip_len_ = 0;  // its bytes so far
+  std::uint64_t skip_at_ = 0;   // its stream offset
+
+  void tee(const char* p, std::size_t n);
+  void push_line(RawBatch& batch, std::size_t begin, std::size_t length);
+  void tee_skip(std::size_t n);
 };
 
 /// Reads exactly n bytes at offset of a plain file into buf. @throw Error on failure.

@@ -1,6 +1,9 @@
 #include "io/record.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 
 #include "dupscan/errors.hpp"
 
@@ -98,6 +101,120 @@ bool id_like(const std::string& path) {
          (name.size() > 2 && name.compare(name.size() - 2, 2, "Id") == 0);
 }
 
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view t) {
+  std::size_t i = 0;
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i >= t.size() || !is_digit(t[i])) return false;
+  if (t[i] == '0') {
+    ++i;
+  } else {
+    while (i < t.size() && is_digit(t[i]))
+      ++i;
+  }
+  if (i < t.size() && t[i] == '.') {
+    if (++i >= t.size() || !is_digit(t[i])) return false;
+    while (i < t.size() && is_digit(t[i]))
+      ++i;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (i >= t.size() || !is_digit(t[i])) return false;
+    while (i < t.size() && is_digit(t[i]))
+      ++i;
+  }
+  return i == t.size();
+}
+
+// `line` with every JSON number outside strings replaced by its index in `numbers`, which
+// receives the numbers' text: a record whose numbers simdjson cannot hold (a 30-digit integer,
+// 1e400) then parses, and a numeric id is found as it was written.
+// True when simdjson cannot hold the number: an integer outside int64/uint64, or a number that
+// overflows a double (1e400).
+bool unholdable(const std::string& t) {
+  errno = 0;
+  if (t.find_first_of(".eE") == std::string::npos) {
+    if (t[0] == '-') {
+      (void)std::strtoll(t.c_str(), nullptr, 10);
+    } else {
+      (void)std::strtoull(t.c_str(), nullptr, 10);
+    }
+    return errno == ERANGE;
+  }
+  return std::isinf(std::strtod(t.c_str(), nullptr));
+}
+
+// The placeholder of number k in NumberText's string mode: a string no real text holds.
+constexpr char kNumberMark[] =
+    "\x01"
+    "dupscan-number:";
+
+void number_placeholders(std::string_view line, std::string& out, std::vector<std::string>& numbers,
+                         bool only_unholdable) {
+  out.clear();
+  numbers.clear();
+  std::size_t i = 0;
+  while (i < line.size()) {
+    const char c = line[i];
+    if (c == '"') {
+      std::size_t j = i + 1;
+      while (j < line.size() && line[j] != '"')
+        j += line[j] == '\\' ? 2 : 1;
+      j = std::min(j + 1, line.size());
+      out.append(line.substr(i, j - i));
+      i = j;
+    } else if (c == '-' || is_digit(c)) {
+      std::size_t j = i + 1;
+      while (j < line.size() && (is_digit(line[j]) || line[j] == '.' || line[j] == 'e' ||
+                                 line[j] == 'E' || line[j] == '+' || line[j] == '-')) {
+        ++j;
+      }
+      const std::string_view t = line.substr(i, j - i);
+      if (!is_json_number(t)) {
+        out.append(t);  // not a number: stays malformed
+      } else if (!only_unholdable) {
+        out += std::to_string(numbers.size());
+        numbers.emplace_back(t);
+      } else if (unholdable(std::string(t))) {
+        out += "\"\\u0001dupscan-number:" + std::to_string(numbers.size()) + "\"";
+        numbers.emplace_back(t);
+      } else {
+        out.append(t);
+      }
+      i = j;
+    } else {
+      out.push_back(c);
+      ++i;
+    }
+  }
+}
+
+// True when `e` is or holds a number that simdjson keeps as a double: its minified form would
+// not be its text (1E2 -> 100.0, 1.50 -> 1.5, -0 -> -0.0).
+bool holds_double(simdjson::dom::element e, int depth = 0) {
+  if (e.is_double()) return true;
+  if (depth > 64) return true;
+  simdjson::dom::array a;
+  if (!e.get_array().get(a)) {
+    for (auto x : a) {
+      if (holds_double(x, depth + 1)) return true;
+    }
+    return false;
+  }
+  simdjson::dom::object o;
+  if (!e.get_object().get(o)) {
+    for (auto f : o) {
+      if (holds_double(f.value, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string suggest_text_field(const std::vector<FieldCandidate>& candidates,
@@ -112,6 +229,55 @@ std::string suggest_text_field(const std::vector<FieldCandidate>& candidates,
     if (best == nullptr || c.bytes > best->bytes) best = &c;
   }
   return best ? best->name : std::string();
+}
+
+bool is_number_error(simdjson::error_code err) {
+  return err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE;
+}
+
+simdjson::error_code NumberText::parse(simdjson::dom::parser& parser, std::string_view line,
+                                       simdjson::dom::element& root, bool only_unholdable) {
+  marked_ = only_unholdable;
+  number_placeholders(line, line_, numbers_, only_unholdable);
+  return parser.parse(line_).get(root);
+}
+
+void NumberText::append(std::string& out, simdjson::dom::element e) const {
+  std::uint64_t k = 0;
+  std::string_view s;
+  simdjson::dom::array a;
+  simdjson::dom::object o;
+  const std::size_t mark = sizeof kNumberMark - 1;
+  if (!marked_ && !e.get_uint64().get(k) && k < numbers_.size()) {
+    out += numbers_[k];
+  } else if (marked_ && !e.get_string().get(s) && s.size() > mark &&
+             s.compare(0, mark, kNumberMark) == 0 &&
+             (k = std::strtoull(std::string(s.substr(mark)).c_str(), nullptr, 10)) <
+                 numbers_.size()) {
+    out += numbers_[k];
+  } else if (!e.get_array().get(a)) {
+    out += '[';
+    bool first = true;
+    for (auto x : a) {
+      if (!first) out += ',';
+      first = false;
+      append(out, x);
+    }
+    out += ']';
+  } else if (!e.get_object().get(o)) {
+    out += '{';
+    bool first = true;
+    for (auto f : o) {
+      if (!first) out += ',';
+      first = false;
+      append_json_string(out, f.key);
+      out += ':';
+      append(out, f.value);
+    }
+    out += '}';
+  } else {
+    out += simdjson::minify(e);
+  }
 }
 
 RecordParser::RecordParser(std::string text_field, std::string id_field, InputFormat format)
@@ -149,7 +315,23 @@ bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
     return true;
   }
   simdjson::dom::element root;
-  const auto err = parser_.parse(reinterpret_cast<const std::uint8_t*>(p), len, false).get(root);
+  auto err = parser_.parse(reinterpret_cast<const std::uint8_t*>(p), len, false).get(root);
+  bool placeheld = false;  // parsed with number_placeholders: numbers_ holds the numbers' text
+  auto reparse = [&] {
+    placeheld = true;
+    err = numbers_.parse(parser_, std::string_view(p, len), root);
+  };
+  // A number simdjson cannot hold as a 64-bit integer or a double is still JSON.
+  if (is_number_error(err)) reparse();
+  if (!err && !id_.paths.empty()) {
+    // An id that holds a non-integer number is kept as written: read again with placeholders.
+    simdjson::dom::object o;
+    simdjson::dom::element e;
+    if (!placeheld && !root.get_object().get(o) && find_field(o, id_.paths[0], e) &&
+        holds_double(e)) {
+      reparse();
+    }
+  }
   if (err) {
     reason = err == simdjson::CAPACITY ? SkipReason::record_too_large : SkipReason::malformed_json;
     detail = std::string(reason == SkipReason::record_too_large ? "record too large"
@@ -197,7 +379,11 @@ bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
   id_json.clear();
   simdjson::dom::element id;
   if (!id_.paths.empty() && find_field(obj, id_.paths[0], id) && !id.is_null()) {
-    id_json = simdjson::minify(id);
+    if (placeheld) {
+      numbers_.append(id_json, id);
+    } else {
+      id_json = simdjson::minify(id);
+    }
   }
   return true;
 }

@@ -66,6 +66,32 @@ struct BadRecord {
   bool row = false;         ///< `line` is the 0-based row of a Parquet file or table
 };
 
+/**
+ * A JSON line parsed with its numbers kept as written: simdjson cannot hold a 30-digit integer or
+ * 1e400 (its parse fails) and writes 1E2 as 100.0. parse() replaces every number by a placeholder
+ * (its index) first; append() writes an element of that parse back with the numbers' text.
+ */
+class NumberText {
+ public:
+  /**
+   * @return simdjson's error for the line with its numbers replaced: every number by its index
+   * (an integer), or with `only_unholdable` only those simdjson cannot hold, by a marked string
+   * (the other numbers, of an output file's counts and scores, keep their values).
+   */
+  simdjson::error_code parse(simdjson::dom::parser& parser, std::string_view line,
+                             simdjson::dom::element& root, bool only_unholdable = false);
+  /// Appends `e`, an element of the last parse, minified with its numbers as written.
+  void append(std::string& out, simdjson::dom::element e) const;
+
+ private:
+  std::string line_;                  // the line with placeholders
+  std::vector<std::string> numbers_;  // the numbers' text
+  bool marked_ = false;               // only_unholdable: placeholders are marked strings
+};
+
+/// True for simdjson's errors about a number it cannot hold (NumberText parses such a line).
+bool is_number_error(simdjson::error_code err);
+
 class RecordParser {
  public:
   RecordParser(std::string text_field, std::string id_field,
@@ -100,6 +126,7 @@ class RecordParser {
   FieldSpec text_, id_;
   std::string joined_;      // the text of several fields
   std::size_t failed_ = 0;  // the text path that was missing or not a string
+  NumberText numbers_;      // the last line's numbers, when parsed through it
   simdjson::dom::element root_;
   bool have_root_ = false;  // root_ is the last line's, which parsed as JSON
 };

@@ -78,7 +78,7 @@ void fetch_plain(const RereadSource& s, const std::vector<Locator>& loc, const s
 void fetch_stream(const RereadSource& s, const std::vector<Locator>& loc, const std::uint32_t* docs,
                   std::size_t n, Flusher& out) {
   auto src = io::open_source(s.path);
-  io::LineReader reader(*src);
+  io::LineReader reader(*src, nullptr, {}, s.max_line);
   io::RawBatch raw;
   std::size_t i = 0;
   while (i < n && reader.next(raw, std::size_t{4} << 20)) {

@@ -41,6 +41,8 @@ struct RereadSource {
   bool plain = false;      // uncompressed regular file: pread by offset
   std::int64_t size = -1;  // st_size when pass 1 opened it (plain files), to detect changes
   std::int64_t mtime_ns = -1;
+  /// Lines longer than this were skipped in pass 1 (never wanted): they are skipped unread again.
+  std::uint64_t max_line = UINT64_MAX;
 };
 
 /// Bytes of records read again per batch (verification, the deduplicated copy): large enough that

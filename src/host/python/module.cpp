@@ -349,6 +349,7 @@ std::vector<std::string> contam(const nb::dict& settings, const std::vector<std:
   get(settings, "near_threshold", cfg.near_threshold);
   get(settings, "threads", cfg.threads);
   get(settings, "max_matches", cfg.max_matches);
+  get(settings, "boilerplate_docs", cfg.max_train_docs);
   std::string s;
   if (get(settings, "backend", s)) {
     member("--backend", s, {"auto", "cpu", "cuda", "cuda-host"});

@@ -53,7 +53,7 @@ std::vector<MatchSpan> parse_matches(simdjson::dom::object row, const std::strin
     if (m["train_id"].get(id) || m["train_offset"].get_uint64().get(s.train_offset)) {
       throw Error(where + ": a match without train_id and train_offset");
     }
-    s.train_id = simdjson::minify(id);
+    s.train_id = json_text(id);
     std::uint64_t start = 0, end = 0, ngrams = 0;
     std::string_view ngram;
     if (!m["eval_start"].get_uint64().get(start) && !m["eval_end"].get_uint64().get(end) &&
@@ -270,7 +270,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
       throw Error(where + ": benchmark '" + std::string(bench) + "' is not in report.json");
     }
     Bench& x = benches[b->second];
-    r.id = simdjson::minify(id);
+    r.id = json_text(id);
     r.order = line;
     ++x.rows;
     if (judged) {
@@ -287,7 +287,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
       if (n["train_id"].get(tid) || n["jaccard"].get_double().get(nr.jaccard)) {
         throw Error(where + ": a near duplicate without train_id and jaccard");
       }
-      nr.train_id = simdjson::minify(tid);
+      nr.train_id = json_text(tid);
       r.near.push_back(std::move(nr));
     }
     std::stable_sort(r.near.begin(), r.near.end(),

@@ -46,8 +46,8 @@ Row read_row(simdjson::dom::object o, std::uint64_t line, const std::string& fil
     throw Error(file + ":" + std::to_string(line) +
                 ": not a duplicates.jsonl line (id, duplicate_of, cluster, kind, jaccard)");
   }
-  r.id = simdjson::minify(id);
-  r.dup_of = simdjson::minify(dup);
+  r.id = json_text(id);
+  r.dup_of = json_text(dup);
   r.exact = kind == "exact";
   r.order = line;
   return r;
@@ -125,10 +125,10 @@ Page dedup_page(const ReportOptions& opt, simdjson::dom::element rep,
     s.cluster = cluster;
     s.size = size;
     if (top.size() == opt.clusters && !bigger(s, top.front())) return;
-    s.kept = simdjson::minify(kept);
+    s.kept = json_text(kept);
     for (simdjson::dom::element m : members) {
       if (s.members.size() == kMemberIds) break;
-      s.members.push_back(simdjson::minify(m));
+      s.members.push_back(json_text(m));
     }
     top.push_back(std::move(s));
     std::push_heap(top.begin(), top.end(), bigger);

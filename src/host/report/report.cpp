@@ -81,22 +81,45 @@ simdjson::dom::array get_array(simdjson::dom::element e, std::string_view path) 
   return v;
 }
 
+namespace {
+// The line for_each_json_line is handing over, when it was parsed through NumberText.
+thread_local const NumberText* line_numbers = nullptr;
+}  // namespace
+
+std::string json_text(simdjson::dom::element e) {
+  if (line_numbers == nullptr) return simdjson::minify(e);
+  std::string out;
+  line_numbers->append(out, e);
+  return out;
+}
+
 void for_each_json_line(const std::string& path,
                         const std::function<void(simdjson::dom::object, std::uint64_t)>& f) {
   auto src = io::open_source(path);
   io::LineReader reader(*src);
   io::RawBatch batch;
   simdjson::dom::parser parser;
+  NumberText numbers;
+  struct Reset {
+    ~Reset() { line_numbers = nullptr; }
+  } reset;
   while (reader.next(batch, std::size_t{4} << 20)) {
     check_interrupt();
     for (const io::LineRef& l : batch.lines) {
       const std::string_view line = batch.line(l);
       if (is_blank(line)) continue;
+      simdjson::dom::element root;
       simdjson::dom::object obj;
-      const auto err =
+      auto err =
           parser.parse(reinterpret_cast<const std::uint8_t*>(line.data()), line.size(), false)
-              .get_object()
-              .get(obj);
+              .get(root);
+      line_numbers = nullptr;
+      if (is_number_error(err)) {
+        // An id that is a number simdjson cannot hold, as dupscan wrote it.
+        err = numbers.parse(parser, line, root, true);
+        line_numbers = &numbers;
+      }
+      if (!err) err = root.get_object().get(obj);
       if (err) {
         throw Error(path + ":" + std::to_string(l.line_no) + ": not a JSON object (" +
                     simdjson::error_message(err) + ")");

@@ -44,6 +44,10 @@ bool has(simdjson::dom::element e, std::string_view path);
 void for_each_json_line(const std::string& path,
                         const std::function<void(simdjson::dom::object, std::uint64_t)>& f);
 
+/// An element of the line for_each_json_line is handing over, minified, with the numbers that
+/// simdjson cannot hold (an id of 30 digits, 1e400) as the line has them.
+std::string json_text(simdjson::dom::element e);
+
 /// An id as report readers see it: a string id without its quotes, anything else as JSON.
 std::string id_display(std::string_view id_json);
 

@@ -54,10 +54,17 @@ class RecordReader {
       if (i) text += '\n';
       text += part;
     }
+    if (!id_json.empty() && id_json[0] != '"') {
+      // A numeric id as the pages read it from duplicates.jsonl (simdjson::minify: 1E2 is
+      // 100.0), unless simdjson cannot hold it (1e400: json_text keeps it as written).
+      simdjson::dom::element e;
+      if (!id_parser_.parse(id_json).get(e)) id_json = simdjson::minify(e);
+    }
     return true;
   }
 
  private:
+  simdjson::dom::parser id_parser_;
   bool lines_;
   std::vector<RecordParser> parsers_;
 };
@@ -122,6 +129,7 @@ std::unordered_map<std::string, FoundRecord> find_records(
   for (const RecordedInput& in : inputs) {
     if (in.path == "<stdin>" || in.path == "-") continue;  // cannot be read again; see caller
     const std::string path = resolve_input(in.path, base);
+    if (io::reads_once(path)) continue;  // a pipe or device: read once, like stdin
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
       throw Error("cannot read input '" + path + "' named in report.json: " + std::strerror(errno) +
