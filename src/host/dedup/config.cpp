@@ -51,6 +51,8 @@ void DedupConfig::validate() const {
                 "stdin (-) can be given only once");
   expects_usage(!output_dir.empty(), "--output-dir is required");
   expects_usage(!text_field.empty(), "--text-field must not be empty");
+  expects_usage(!verify_sources || !against.empty(),
+                "--verify-sources checks the files of an index: give --against DIR");
   RecordParser(text_field, id_field, format);  // @throw UsageError on a malformed field path
   expects_usage(max_skipped >= 0.0 && max_skipped <= 1.0,
                 "--max-skipped must be a share in [0, 1] or a percentage in [0%, 100%]");
