@@ -1556,6 +1556,11 @@ void signal_during_commit() {
     EXPECT_NE(test::read_file(dir / "out/report.json").find("run-b.jsonl"), std::string::npos);
     EXPECT_EQ(test::list_dir(dir / "out"),
               (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "report.json"}));
+    // After the commit (the summary, the --html page): not ignored either.
+    const auto late = run_with_fault(second + " --html", "sigterm@run-finished");
+    EXPECT_EQ(late.exit_code, 130) << late.err;
+    EXPECT_NE(late.err.find("interrupted after the commit point"), std::string::npos) << late.err;
+    EXPECT_TRUE(test::file_exists(dir / "out/report.html"));
   }
   for (const char* how : {"index build --force", "index add"}) {
     SCOPED_TRACE(how);
@@ -1777,7 +1782,8 @@ const Case kCases[] = {
      index_commit_crash},
     {"SignalDuringCommit", "SIGINT or SIGTERM arrives while a run commits its outputs or index",
      "before the commit point: rolls back, exits 130; after it: finishes the commit, says "
-     "`interrupted after the commit point: finishing the commit`, exits 130",
+     "`interrupted after the commit point: finishing the commit`, exits 130; later (the summary, "
+     "`--html`) it exits 130 too, saying the outputs are complete",
      signal_during_commit},
     {"IndexedFileEditedInPlace",
      "an indexed file is edited in place, its size kept and its mtime restored",
