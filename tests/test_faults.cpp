@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -1532,6 +1533,269 @@ void contam_boilerplate() {
   EXPECT_NE(cut.find("\"big\":1e400,\"decontam_piece\":0"), std::string::npos) << cut;
 }
 
+// ---- committing outputs (issue 24) ----------------------------------------------------------
+
+// A command line with "{D}" standing for the test's directory.
+std::string in_dir(std::string args, const std::string& dir) {
+  for (auto at = args.find("{D}"); at != std::string::npos; at = args.find("{D}", at))
+    args.replace(at, 3, dir);
+  return args;
+}
+
+test::RunResult run_with_fault(const std::string& args, const std::string& fault) {
+  ::setenv("DUPSCAN_TEST_FAULT", fault.c_str(), 1);
+  const auto r = run_dupscan(args);
+  ::unsetenv("DUPSCAN_TEST_FAULT");
+  return r;
+}
+
+// What `files` (relative to `dir`) hold: their bytes ("<absent>" when missing); a report.json by
+// the inputs it names (its timings differ from run to run), one of `inputs`.
+std::string state_of(const std::string& dir, const std::vector<std::string>& files,
+                     const std::vector<std::string>& inputs) {
+  std::string out;
+  for (const std::string& f : files) {
+    const std::string path = dir + "/" + f;
+    std::string bytes = test::file_exists(path) ? test::read_file(path) : "<absent>";
+    if (f.size() >= 11 && f.compare(f.size() - 11, 11, "report.json") == 0 && bytes != "<absent>") {
+      std::string names;
+      for (const std::string& in : inputs)
+        names += bytes.find(in) != std::string::npos ? in + " " : "";
+      bytes = "report of " + names;
+    }
+    out += f + ":\n" + bytes + "\n";
+  }
+  return out;
+}
+
+// The commit of one command: run `first`, then `second` killed (SIGKILL) at each of `points` in
+// its commit, then `recover` (a run into the same output directory that fails once it holds it,
+// finishing the commit of a killed run first). `files` must then be all as `first` left them, or
+// all as `second` leaves them on its own -- the latter once the journal was written.
+struct CommitCase {
+  std::function<void(const std::string&)> setup;  // writes the inputs into the directory
+  std::string first, second, recover;
+  std::vector<std::string> files, inputs;
+  int renames;  // the commit's renames: points commit-after-rename-1..renames
+};
+
+void expect_all_old_or_all_new(const CommitCase& c) {
+  std::string old_state, new_state;
+  {
+    test::TempDir ref;
+    c.setup(ref.path());
+    const auto a = run_dupscan(in_dir(c.first, ref.path()));
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    old_state = state_of(ref.path(), c.files, c.inputs);
+    const auto b = run_dupscan(in_dir(c.second, ref.path()));
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    new_state = state_of(ref.path(), c.files, c.inputs);
+    ASSERT_NE(old_state, new_state);
+  }
+  std::vector<std::string> points = {"commit-before-journal", "commit-after-journal"};
+  for (int k = 1; k <= c.renames; ++k)
+    points.push_back("commit-after-rename-" + std::to_string(k));
+  for (const std::string& point : points) {
+    SCOPED_TRACE(point + ": " + c.second);
+    test::TempDir dir;
+    c.setup(dir.path());
+    ASSERT_EQ(run_dupscan(in_dir(c.first, dir.path())).exit_code, 0);
+    const auto killed = run_with_fault(in_dir(c.second, dir.path()), point);
+    ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << killed.err;  // killed at that point
+    const auto next = run_dupscan(in_dir(c.recover, dir.path()));
+    EXPECT_EQ(next.exit_code, 1) << next.err;
+    const std::string state = state_of(dir.path(), c.files, c.inputs);
+    EXPECT_EQ(state, point == "commit-before-journal" ? old_state : new_state);
+    for (const std::string& name : test::list_dir(dir / "out"))
+      EXPECT_EQ(name.find(".dupscan"), std::string::npos) << name;  // no journal, temporary
+  }
+}
+
+void write_commit_inputs(const std::string& d) {
+  test::write_file(d + "/run-a.jsonl",
+                   rec("a0", kText) + "\n" + rec("a1", kText) + "\n" + filler(3, "a"));
+  test::write_file(d + "/run-b.jsonl", rec("b0", kText) + "\n" + rec("b1", kText + " again") +
+                                           "\n" + rec("b2", kText) + "\n" + filler(4, "b"));
+  test::write_file(d + "/bad.jsonl", rec("x", kText) + "\n{broken\n");
+  test::write_file(d + "/eval.jsonl", rec("e", kText) + "\n");
+}
+
+void commit_crash() {
+  const std::string dedup_recover = "dedup {D}/bad.jsonl --strict -o {D}/out";
+  // dedup --write-deduped: duplicates, clusters, report, the copy.
+  expect_all_old_or_all_new(
+      {write_commit_inputs,
+       "dedup {D}/run-a.jsonl -o {D}/out --write-deduped {D}/kept.jsonl",
+       "dedup {D}/run-b.jsonl -o {D}/out --write-deduped {D}/kept.jsonl",
+       dedup_recover,
+       {"out/duplicates.jsonl", "out/clusters.jsonl", "out/report.json", "kept.jsonl"},
+       {"run-a.jsonl", "run-b.jsonl"},
+       4});
+  // --in-place: the input is replaced only with the record of what it lost.
+  expect_all_old_or_all_new(
+      {write_commit_inputs,
+       "dedup {D}/run-a.jsonl -o {D}/out",
+       "dedup {D}/run-b.jsonl -o {D}/out --write-deduped {D}/run-b.jsonl --in-place",
+       dedup_recover,
+       {"out/duplicates.jsonl", "out/clusters.jsonl", "out/report.json", "run-b.jsonl"},
+       {"run-a.jsonl", "run-b.jsonl"},
+       4});
+  // contam --write-decontaminated: contamination, clean/b, removed, report, the copy.
+  expect_all_old_or_all_new(
+      {write_commit_inputs,
+       "contam --train {D}/run-a.jsonl --eval b={D}/eval.jsonl -o {D}/out "
+       "--write-decontaminated {D}/decon.jsonl",
+       "contam --train {D}/run-b.jsonl --eval b={D}/eval.jsonl -o {D}/out "
+       "--write-decontaminated {D}/decon.jsonl",
+       "contam --train {D}/bad.jsonl --eval b={D}/eval.jsonl --strict -o {D}/out",
+       {"out/contamination.jsonl", "out/clean/b.jsonl", "out/removed.jsonl", "out/report.json",
+        "decon.jsonl"},
+       {"run-a.jsonl", "run-b.jsonl"},
+       5});
+}
+
+// The index at {D}/idx as `dedup --against` sees it: the duplicates of a probe file.
+std::string index_seen(const std::string& d, const std::string& out) {
+  const auto r = run_dupscan("dedup " + q(d + "/probe.jsonl") + " --against " + q(d + "/idx") +
+                             " -o " + q(d + "/" + out));
+  if (r.exit_code != 0) return "dedup --against failed: " + r.err;
+  return test::read_file(d + "/" + out + "/duplicates.jsonl");
+}
+
+// `index build --force` and `index add` killed at each step: the index is the old one or the new
+// one, whole, at once (no next run needed).
+void index_commit_crash() {
+  auto setup = [](const std::string& d) {
+    test::write_file(d + "/old.jsonl", rec("o1", kText) + "\n" + filler(3, "o"));
+    test::write_file(d + "/new.jsonl", rec("n1", kText + " again") + "\n" + filler(3, "n"));
+    test::write_file(d + "/probe.jsonl",
+                     rec("p1", kText) + "\n" + rec("p2", kText + " again") + "\n");
+  };
+  const std::vector<std::pair<std::string, bool>> points = {{"index-append-before-manifest", false},
+                                                            {"index-before-manifest", false},
+                                                            {"index-after-manifest", true},
+                                                            {"index-before-cleanup", true}};
+  for (const char* how : {"index build --force", "index add"}) {
+    std::string old_seen, new_seen;
+    {
+      test::TempDir ref;
+      setup(ref.path());
+      ASSERT_EQ(run_dupscan("index build " + q(ref / "old.jsonl") + " --index " + q(ref / "idx"))
+                    .exit_code,
+                0);
+      old_seen = index_seen(ref.path(), "o1");
+      const auto b =
+          run_dupscan(std::string(how) + " " + q(ref / "new.jsonl") + " --index " + q(ref / "idx"));
+      ASSERT_EQ(b.exit_code, 0) << b.err;
+      new_seen = index_seen(ref.path(), "o2");
+      ASSERT_NE(old_seen, new_seen);
+    }
+    for (const auto& [point, is_new] : points) {
+      SCOPED_TRACE(std::string(how) + " killed at " + point);
+      test::TempDir dir;
+      setup(dir.path());
+      ASSERT_EQ(run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(dir / "idx"))
+                    .exit_code,
+                0);
+      const std::string manifest = test::read_file(dir / "idx/index.json");
+      const auto killed = run_with_fault(
+          std::string(how) + " " + q(dir / "new.jsonl") + " --index " + q(dir / "idx"), point);
+      EXPECT_TRUE(killed.exit_code == 128 + SIGKILL || killed.exit_code == 3) << killed.err;
+      if (!is_new) EXPECT_EQ(test::read_file(dir / "idx/index.json"), manifest);
+      EXPECT_EQ(index_seen(dir.path(), "seen"), is_new ? new_seen : old_seen);
+      // The next writer leaves the index's own segments only.
+      const auto again =
+          run_dupscan("index build --force " + q(dir / "old.jsonl") + " --index " + q(dir / "idx"));
+      ASSERT_EQ(again.exit_code, 0) << again.err;
+      EXPECT_EQ(test::list_dir(dir / "idx").size(), 2u);
+    }
+  }
+}
+
+// A signal during the commit: before the commit point the run rolls back, after it the run
+// finishes the commit and says so; exit 130 either way, never ignored.
+void signal_during_commit() {
+  const std::string said = "interrupted after the commit point: finishing the commit";
+  {
+    test::TempDir dir;
+    write_commit_inputs(dir.path());
+    const std::string second =
+        in_dir("dedup {D}/run-b.jsonl -o {D}/out --write-deduped {D}/kept.jsonl", dir.path());
+    ASSERT_EQ(run_dupscan(in_dir("dedup {D}/run-a.jsonl -o {D}/out --write-deduped "
+                                 "{D}/kept.jsonl",
+                                 dir.path()))
+                  .exit_code,
+              0);
+    const std::vector<std::string> files = {"out/duplicates.jsonl", "out/report.json",
+                                            "kept.jsonl"};
+    const std::vector<std::string> inputs = {"run-a.jsonl", "run-b.jsonl"};
+    const std::string old_state = state_of(dir.path(), files, inputs);
+    const auto before = run_with_fault(second, "sigterm@commit-before-journal");
+    EXPECT_EQ(before.exit_code, 130) << before.err;
+    EXPECT_EQ(before.err.find(said), std::string::npos) << before.err;
+    EXPECT_EQ(state_of(dir.path(), files, inputs), old_state);
+    const auto after = run_with_fault(second, "sigterm@commit-after-journal");
+    EXPECT_EQ(after.exit_code, 130) << after.err;
+    EXPECT_NE(after.err.find(said), std::string::npos) << after.err;
+    EXPECT_NE(test::read_file(dir / "out/report.json").find("run-b.jsonl"), std::string::npos);
+    EXPECT_EQ(test::list_dir(dir / "out"),
+              (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "report.json"}));
+    // After the commit (the summary, the --html page): not ignored either.
+    const auto late = run_with_fault(second + " --html", "sigterm@run-finished");
+    EXPECT_EQ(late.exit_code, 130) << late.err;
+    EXPECT_NE(late.err.find("interrupted after the commit point"), std::string::npos) << late.err;
+    EXPECT_TRUE(test::file_exists(dir / "out/report.html"));
+  }
+  for (const char* how : {"index build --force", "index add"}) {
+    SCOPED_TRACE(how);
+    test::TempDir dir;
+    test::write_file(dir / "old.jsonl", rec("o1", kText) + "\n");
+    test::write_file(dir / "new.jsonl", rec("n1", kText + " again") + "\n");
+    ASSERT_EQ(
+        run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(dir / "idx")).exit_code,
+        0);
+    const std::string manifest = test::read_file(dir / "idx/index.json");
+    const std::string second =
+        std::string(how) + " " + q(dir / "new.jsonl") + " --index " + q(dir / "idx");
+    const auto before = run_with_fault(second, "sigterm@index-before-manifest");
+    EXPECT_EQ(before.exit_code, 130) << before.err;
+    EXPECT_EQ(test::read_file(dir / "idx/index.json"), manifest);
+    const auto after = run_with_fault(second, "sigterm@index-after-manifest");
+    EXPECT_EQ(after.exit_code, 130) << after.err;
+    EXPECT_NE(after.err.find(said), std::string::npos) << after.err;
+    EXPECT_NE(test::read_file(dir / "idx/index.json").find("new.jsonl"), std::string::npos);
+  }
+}
+
+// An indexed file edited in place, its size kept and its mtime restored: size and mtime cannot
+// tell; --verify-sources checks every indexed file's checksum.
+void indexed_file_edited_in_place() {
+  test::TempDir dir;
+  write_old_and_new(dir, "text");
+  ASSERT_EQ(
+      run_dupscan("index build " + q(dir / "old.jsonl") + " --index " + q(dir / "idx")).exit_code,
+      0);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "old.jsonl").c_str(), &st), 0);
+  std::string old_docs = test::read_file(dir / "old.jsonl");
+  old_docs[old_docs.find("committee")] = 'C';
+  test::write_file(dir / "old.jsonl", old_docs);
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (dir / "old.jsonl").c_str(), times, 0), 0);
+  const std::string run = "dedup " + q(dir / "new.jsonl") + " --against " + q(dir / "idx") + " -o ";
+  const auto fast = run_dupscan(run + q(dir / "fast"));
+  EXPECT_EQ(fast.exit_code, 0) << fast.err;  // the default: size and mtime only
+  const auto checked = run_dupscan(run + q(dir / "checked") + " --verify-sources");
+  EXPECT_EQ(checked.exit_code, 1) << checked.err;
+  EXPECT_NE(checked.err.find("old.jsonl' changed since it was indexed (its checksum differs)"),
+            std::string::npos)
+      << checked.err;
+  EXPECT_FALSE(test::file_exists(dir / "checked"));
+  const auto alone =
+      run_dupscan("dedup " + q(dir / "new.jsonl") + " -o " + q(dir / "x") + " --verify-sources");
+  EXPECT_EQ(alone.exit_code, 2) << alone.err;
+}
+
 struct Case {
   const char* name;
   const char* when;  // README: "When ..."
@@ -1688,6 +1952,28 @@ const Case kCases[] = {
      "the second exits 1 at once naming the run that holds the directory (pid, host, start "
      "time), writing nothing",
      output_dir_in_use},
+    {"CommitCrash",
+     "a run (`dedup`, with `--write-deduped` or `--in-place`; `contam`) is killed while it "
+     "replaces earlier outputs with its own",
+     "writes a journal of its renames (`.dupscan-commit`) before the first; killed before it, the "
+     "earlier outputs stay; killed after it, the next run into that directory finishes the "
+     "renames first: all outputs of one run, never a mix; `--in-place` replaces the input last",
+     commit_crash},
+    {"IndexCommitCrash",
+     "`index build --force` or `index add` is killed at any point (disk full, SIGKILL)",
+     "the directory holds the old index or the new one, whole: `--force` builds the new one "
+     "beside the old, and removes the old segments only once the new manifest is in place",
+     index_commit_crash},
+    {"SignalDuringCommit", "SIGINT or SIGTERM arrives while a run commits its outputs or index",
+     "before the commit point: rolls back, exits 130; after it: finishes the commit, says "
+     "`interrupted after the commit point: finishing the commit`, exits 130; later (the summary, "
+     "`--html`) it exits 130 too, saying the outputs are complete",
+     signal_during_commit},
+    {"IndexedFileEditedInPlace",
+     "an indexed file is edited in place, its size kept and its mtime restored",
+     "is not noticed by default (size and mtime); `dedup --against --verify-sources` checks "
+     "every indexed file's checksum and exits 1 naming it",
+     indexed_file_edited_in_place},
     {"KilledRunTemporaries", "a run was killed with SIGKILL and left temporary files",
      "the next run into that directory removes them (those of dupscan runs of this host that "
      "are gone), and nothing else",

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "dupscan/errors.hpp"
+#include "io/commit.hpp"
 #include "io/io.hpp"
 #include "io/refetch.hpp"
 #include "test_util.hpp"
@@ -276,6 +277,36 @@ TEST(Io, RefetchReadsChosenRecordsFromPlainAndCompressedInputs) {
               refetch(sources, loc, docs, 1 << 20, [](FetchedBatch&) {});
             }).find("changed while dupscan was running"),
             std::string::npos);
+}
+
+// A journal left by a killed run: the temporaries still there are renamed (those already renamed
+// are not missed), the journal goes; a damaged one is an error naming it, and stays.
+TEST(Io, CommitJournalIsFinishedByTheNextRun) {
+  test::TempDir dir;
+  test::write_file(dir / "old", "old a");
+  test::write_file(dir / ".a.tmp", "new a");
+  test::write_file(dir / "b", "new b");  // renamed before the kill
+  const std::string a_tmp = dir / ".a.tmp", a = dir / "old", b_tmp = dir / ".b.tmp", b = dir / "b";
+  std::string journal = "dupscan-commit 1\n";
+  for (const auto& [t, f] : {std::pair{a_tmp, a}, std::pair{b_tmp, b}})
+    journal += std::to_string(t.size()) + " " + std::to_string(f.size()) + "\n" + t + f + "\n";
+  test::write_file(dir / ".dupscan-commit", journal + "end\n");
+  EXPECT_TRUE(io::recover_commit(dir.path()));
+  EXPECT_EQ(test::read_file(a), "new a");
+  EXPECT_EQ(test::read_file(b), "new b");
+  EXPECT_EQ(test::list_dir(dir.path()), (std::vector<std::string>{"b", "old"}));
+  EXPECT_FALSE(io::recover_commit(dir.path()));  // nothing to do
+
+  test::write_file(dir / ".dupscan-commit", journal);  // no "end": not written whole
+  try {
+    io::recover_commit(dir.path());
+    FAIL() << "a damaged journal was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(".dupscan-commit' of a killed run is damaged"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(test::file_exists(dir / ".dupscan-commit"));
 }
 
 }  // namespace

@@ -97,6 +97,10 @@ struct DedupConfig {
   /// indexed one are removed, the indexed ones are kept: they are never listed as removed nor
   /// written, and the counts are of the new documents. Its parameters must equal this run's.
   std::string against;
+  /// With `against`: check every indexed file's checksum (XXH3-64 of its bytes, kept in the
+  /// index) before use, not only its size and mtime. Catches a file edited in place whose size
+  /// stayed and whose mtime was restored; costs a read of every indexed file.
+  bool verify_sources = false;
 
   std::string write_deduped;  ///< path of the deduplicated copy of the input, or empty
   /// Path of a JSONL file with every document's signature and band keys, or empty:

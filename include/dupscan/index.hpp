@@ -52,7 +52,10 @@
  * change is an error naming the file). An append writes the new segment under its final name first,
  * then the new manifest to a temporary file that is renamed over the old one (fsync before each
  * rename): a crash at any point leaves the previous manifest, which names only complete segments; a
- * segment file no manifest names is ignored and overwritten by the next append.
+ * segment file no manifest names is ignored and overwritten by the next append. `index build
+ * --force` builds the new index beside the old one the same way (its segment under a number no
+ * file there has, then its manifest renamed over the old one) and removes the old segments only
+ * then: at every moment the directory holds the old index or the new one, whole.
  */
 #pragma once
 
@@ -167,20 +170,31 @@ class SegmentFile {
 /**
  * @throw Error naming the file when an indexed input is missing, differs in size from when it was
  * indexed, or differs in mtime and then in checksum. An input whose mtime alone changed (touch)
- * gets its new mtime in `m` (in memory: the manifest on disk is not rewritten).
+ * gets its new mtime in `m` (in memory: the manifest on disk is not rewritten). With `checksums`
+ * every input's checksum is checked, whatever its size and mtime say (`dedup --against
+ * --verify-sources`): a file edited in place with its size kept and its mtime restored is caught.
  */
-void check_inputs_unchanged(Manifest& m);
+void check_inputs_unchanged(Manifest& m, bool checksums = false);
 
 /// Removes the index at `dir`: its manifest first (the directory then holds no index), then its
 /// segment files. Other files are left.
 void remove(const std::string& dir);
 
+/// Removes the segment files in `dir` that `m` does not name (an index replaced by
+/// `index build --force`, or a killed append's orphan).
+void remove_unnamed_segments(const std::string& dir, const Manifest& m);
+
 /**
  * @brief Appends one segment holding `docs` (whose input numbers already count `m`'s earlier
  * inputs) and writes the manifest `m` (inputs, parameters; segments and documents are updated
  * here). Creates `dir` if needed. The segment is written as it is made, never held whole; its
- * sorted tables are made on up to `threads` threads.
+ * sorted tables are made on up to `threads` threads. The segment's number is one no segment of
+ * `m` has; with `beside_existing` (a new index replacing the one in `dir`: `m` has no segments
+ * yet) also one no segment file in `dir` has, so the old index stays whole until the new
+ * manifest replaces its own.
+ * @throw Interrupted when interrupted before the new manifest is in place (the old one stays).
  */
-void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads = 1);
+void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads = 1,
+            bool beside_existing = false);
 
 }  // namespace dupscan::index

@@ -395,6 +395,9 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
       ->add_option("--against", a->cfg.against,
                    "An index of earlier documents: remove new duplicates of them")
       ->type_name("DIR");
+  dedup->add_flag("--verify-sources", a->cfg.verify_sources,
+                  "With --against: checksum every indexed file before use (not only size and "
+                  "mtime)");
   dedup
       ->add_option("--write-deduped", a->cfg.write_deduped,
                    "Also write the kept records, as read, to FILE (.gz/.zst)")

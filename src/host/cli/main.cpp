@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
+#include "io/commit.hpp"
 #ifdef DUPSCAN_HAVE_PARQUET
 #include "io/parquet_input.hpp"
 #endif
@@ -72,7 +73,17 @@ int main(int argc, char** argv) {
   for (const auto& c : commands) {
     if (!c.app->parsed()) continue;
     try {
-      return c.run();
+      const int rc = c.run();
+      dupscan::io::fault_point("run-finished");
+      // A signal after the outputs were committed (the summary, the --html page) is not ignored:
+      // the run says what it left and exits 130.
+      if (rc == 0 && dupscan::interrupt_requested()) {
+        std::fprintf(stderr,
+                     "\ndupscan: interrupted after the commit point: the outputs of this run are "
+                     "complete and in place\n");
+        return 130;
+      }
+      return rc;
     } catch (const dupscan::UsageError& e) {
       std::fprintf(stderr, "dupscan: error: %s\nRun 'dupscan %s --help' for the options.\n",
                    e.what(), c.app->get_name().c_str());

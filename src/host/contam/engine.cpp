@@ -229,15 +229,17 @@ class Engine {
     io::AtomicFile report(dir + "report.json");
     report.write(report_json(cfg_, res_));
     report.finish();
-    // Everything is complete on disk: only now do the outputs replace earlier ones.
-    if (decon) {
-      decon->commit();
-      removed->commit();
-    }
-    contamination.commit();
+    // Everything is complete on disk: only now do the outputs replace earlier ones, in one step
+    // (io::Commit). The decontaminated copy goes last: with --in-place it replaces the input, and
+    // the record of what it lacks (removed.jsonl, report.json) is then in place already.
+    io::Commit commit(cfg_.output_dir);
+    commit.add(contamination.release(), contamination.path());
     for (auto& c : clean)
-      c->commit();
-    report.commit();
+      commit.add(c->release(), c->path());
+    if (removed) commit.add(removed->release(), removed->path());
+    commit.add(report.release(), report.path());
+    if (decon) commit.add(decon->release(), decon->path());
+    commit.run();
   }
 
   const ContamConfig& cfg_;

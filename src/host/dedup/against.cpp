@@ -82,7 +82,7 @@ AgainstIndex::AgainstIndex(const DedupConfig& cfg, LshParams lsh) {
                      "; it was built with --threshold " + t +
                      "); leave these options out to use the index's");
   }
-  index::check_inputs_unchanged(manifest_);
+  index::check_inputs_unchanged(manifest_, cfg.verify_sources);
   reject_indexed_inputs(manifest_, cfg.inputs);
   // Opening a segment reads it once for its checksum; nothing else is loaded now.
   for (std::size_t i = 0; i < manifest_.segments.size(); ++i)

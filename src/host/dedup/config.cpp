@@ -51,6 +51,8 @@ void DedupConfig::validate() const {
                 "stdin (-) can be given only once");
   expects_usage(!output_dir.empty(), "--output-dir is required");
   expects_usage(!text_field.empty(), "--text-field must not be empty");
+  expects_usage(!verify_sources || !against.empty(),
+                "--verify-sources checks the files of an index: give --against DIR");
   RecordParser(text_field, id_field, format);  // @throw UsageError on a malformed field path
   expects_usage(max_record_size >= 1 && max_record_size <= UINT32_MAX,
                 "--max-record-size must be between 1 byte and 4 GiB - 1 (4294967295 bytes), got " +

@@ -21,6 +21,7 @@
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
+#include "io/commit.hpp"
 #include "io/input_checks.hpp"
 #include "io/io.hpp"
 #include "io/output_dir.hpp"
@@ -352,13 +353,17 @@ class Engine {
     io::AtomicFile report(dir + "report.json");
     report.write(report_json());
     report.finish();
-    // Everything is complete on disk: only now do the outputs replace earlier ones.
-    if (deduped) deduped->commit();
-    if (deduped_parquet) deduped_parquet->commit();
-    if (sig_out_) sig_out_->commit();
-    dups.commit();
-    clusters.commit();
-    report.commit();
+    // Everything is complete on disk: only now do the outputs replace earlier ones, in one step
+    // (io::Commit). The deduplicated copy goes last: with --in-place it replaces the input, and
+    // the record of what it lacks (duplicates.jsonl, report.json) is then in place already.
+    io::Commit commit(cfg_.output_dir);
+    commit.add(dups.release(), dups.path());
+    commit.add(clusters.release(), clusters.path());
+    if (sig_out_) commit.add(sig_out_->release(), sig_out_->path());
+    commit.add(report.release(), report.path());
+    if (deduped) commit.add(deduped->release(), deduped->path());
+    if (deduped_parquet) commit.add(deduped_parquet->release(), cfg_.write_deduped);
+    commit.run();
   }
 
   void write_outputs_to_memory(Clock::time_point t_start) {

@@ -19,6 +19,7 @@
 #include "dist/shared_file.hpp"
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
+#include "io/commit.hpp"
 #include "io/io.hpp"
 #include "io/output_dir.hpp"
 
@@ -208,14 +209,15 @@ class DistContamEngine {
     }
     comm_.all_gather({});  // nothing failed anywhere: the outputs replace earlier ones
     if (me_ == 0) {
-      if (decon) {
-        decon->commit();
-        removed->commit();
-      }
-      contamination->commit();
+      // In one step (io::Commit), the decontaminated copy last (as in contam/engine.cpp).
+      io::Commit commit(cfg_.output_dir);
+      commit.add(contamination->release(), contamination->path());
       for (auto& c : clean)
-        c->commit();
-      report->commit();
+        commit.add(c->release(), c->path());
+      if (removed) commit.add(removed->release(), removed->path());
+      commit.add(report->release(), report->path());
+      if (decon) commit.add(decon->release(), decon->path());
+      commit.run();
     }
   }
 

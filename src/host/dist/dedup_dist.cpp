@@ -28,6 +28,7 @@
 #include "dist/shared_file.hpp"
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
+#include "io/commit.hpp"
 #include "io/input_checks.hpp"
 #include "io/io.hpp"
 #include "io/json_writer.hpp"
@@ -848,10 +849,14 @@ class DistEngine {
     }
     comm_.all_gather({});  // nothing failed anywhere: the outputs replace earlier ones
     if (me_ == 0) {
-      if (deduped) deduped->commit();
-      dups.commit();
-      clusters.commit();
-      report->commit();
+      // In one step (io::Commit), the deduplicated copy last (with --in-place it replaces the
+      // input, once the record of what it lacks is in place).
+      io::Commit commit(cfg_.output_dir);
+      commit.add(dups.release(), dups.path());
+      commit.add(clusters.release(), clusters.path());
+      commit.add(report->release(), report->path());
+      if (deduped) commit.add(deduped->release(), deduped->path());
+      commit.run();
     }
   }
 

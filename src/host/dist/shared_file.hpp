@@ -79,6 +79,15 @@ class SharedFile {
     comm_.all_gather({});  // every piece is on disk
   }
 
+  const std::string& path() const { return path_; }
+
+  /// Rank 0: hands the complete temporary file over (to an io::Commit), which renames or removes
+  /// it. @return its path.
+  std::string release() {
+    committed_ = true;
+    return tmp_;
+  }
+
   /// Rank 0: the complete file replaces `path`.
   void commit() {
     if (!owned_) return;

@@ -13,6 +13,7 @@
 #include "dupscan/errors.hpp"
 #include "dupscan/index.hpp"
 #include "dupscan/normalize.hpp"
+#include "io/commit.hpp"
 #include "io/dir_lock.hpp"
 #include "io/input_checks.hpp"
 #include "io/io.hpp"
@@ -135,10 +136,14 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
     out.ids += id;
     out.id_end.push_back(out.ids.size());
   }
-  // --force: the old index goes only now that the new one is made (a failure before this point
-  // leaves it as it was); a crash from here on leaves no index, never a mixed one.
-  if (action == IndexAction::rebuild) index::remove(dir);
-  index::append(dir, manifest, out, threads);
+  // --force: the new index is written beside the old one, whose manifest stays in place until the
+  // new one replaces it (a rename: the commit point); only then do the old segments go. A
+  // failure, a kill or a signal at any point leaves the old index or the new one, whole.
+  index::append(dir, manifest, out, threads, action == IndexAction::rebuild);
+  // The old index's segments, and any a killed append left: no manifest names them now.
+  io::fault_point("index-before-cleanup");
+  index::remove_unnamed_segments(dir, manifest);
+  if (interrupt_requested()) throw Interrupted(io::kInterruptedAfterCommit);
   IndexResult r;
   r.added = docs.size();
   r.documents = manifest.documents;

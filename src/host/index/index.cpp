@@ -17,6 +17,7 @@
 #include "common/parallel.hpp"
 #include "dupscan/errors.hpp"
 #include "dupscan/minhash.hpp"
+#include "io/commit.hpp"
 #include "io/io.hpp"
 #include "io/json_writer.hpp"
 
@@ -35,6 +36,29 @@ std::string segment_name(std::size_t n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "segment-%06zu.bin", n);
   return buf;
+}
+
+// The number of a segment-NNNNNN.bin name, as segment_name() makes them; false for other names.
+bool segment_number(const std::string& n, std::size_t& number) {
+  if (n.size() != 18 || n.compare(0, 8, "segment-") != 0 || n.compare(14, 4, ".bin") != 0 ||
+      n.find_first_not_of("0123456789", 8) != 14) {
+    return false;
+  }
+  number = static_cast<std::size_t>(std::stoull(n.substr(8, 6)));
+  return true;
+}
+
+// The segment files in `dir` (names only).
+std::vector<std::string> segment_files(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return names;
+  while (dirent* e = ::readdir(d)) {
+    std::size_t number = 0;
+    if (segment_number(e->d_name, number)) names.push_back(e->d_name);
+  }
+  ::closedir(d);
+  return names;
 }
 
 template <class T>
@@ -405,7 +429,7 @@ void SegmentFile::probe_exact(const std::vector<std::pair<std::uint64_t, std::ui
       first);
 }
 
-void check_inputs_unchanged(Manifest& m) {
+void check_inputs_unchanged(Manifest& m, bool checksums) {
   for (Input& in : m.inputs) {
     struct stat st {};
     if (::stat(in.path.c_str(), &st) != 0) {
@@ -414,7 +438,7 @@ void check_inputs_unchanged(Manifest& m) {
     }
     const std::int64_t mtime =
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    if (st.st_size == in.size && mtime == in.mtime_ns) continue;
+    if (st.st_size == in.size && mtime == in.mtime_ns && !checksums) continue;
     // Same size, other mtime: touched, copied with its times lost, or rewritten in place. Only
     // the bytes can tell.
     if (st.st_size == in.size && io::file_xxh3_64(in.path) == in.xxh3_64) {
@@ -432,24 +456,23 @@ void remove(const std::string& dir) {
   if (::unlink(manifest.c_str()) != 0 && errno != ENOENT) {
     io::throw_errno("remove index file", manifest);
   }
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return;
-  std::vector<std::string> segments;
-  while (dirent* e = ::readdir(d)) {
-    const std::string n = e->d_name;
-    // segment-NNNNNN.bin, as segment_name() makes them.
-    if (n.size() == 18 && n.compare(0, 8, "segment-") == 0 && n.compare(14, 4, ".bin") == 0 &&
-        n.find_first_not_of("0123456789", 8) == 14) {
-      segments.push_back(dir + "/" + n);
+  remove_unnamed_segments(dir, Manifest{});
+}
+
+void remove_unnamed_segments(const std::string& dir, const Manifest& m) {
+  for (const std::string& name : segment_files(dir)) {
+    bool named = false;
+    for (const Segment& s : m.segments)
+      named |= s.file == name;
+    const std::string path = dir + "/" + name;
+    if (!named && ::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      io::throw_errno("remove index file", path);
     }
-  }
-  ::closedir(d);
-  for (const std::string& path : segments) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) io::throw_errno("remove index file", path);
   }
 }
 
-void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads) {
+void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads,
+            bool beside_existing) {
   io::make_dirs(dir);
   const std::uint32_t bands = m.params.bands;
   const std::uint64_t n = docs.docs.size();
@@ -462,7 +485,18 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   const std::uint64_t tables = kHeader + n * (record + 8) + docs.ids.size();
 
   Segment s;
-  s.file = segment_name(m.segments.size());
+  // A number no segment of `m` has (and, beside an index being replaced, no segment file there):
+  // the files the manifest on disk names are never overwritten.
+  std::size_t next = m.segments.size(), number = 0;
+  for (const Segment& sg : m.segments) {
+    if (segment_number(sg.file, number)) next = std::max(next, number + 1);
+  }
+  if (beside_existing) {
+    for (const std::string& name : segment_files(dir)) {
+      if (segment_number(name, number)) next = std::max(next, number + 1);
+    }
+  }
+  s.file = segment_name(next);
   s.documents = n;
   io::AtomicFile seg(dir + "/" + s.file);
   XXH3_state_t* st = XXH3_createState();
@@ -470,6 +504,7 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   std::string buf;
   auto flush = [&](bool force) {
     if (!force && buf.size() < (std::size_t{1} << 20)) return;
+    check_interrupt();
     XXH3_64bits_update(st, buf.data(), buf.size());
     seg.write(buf);
     s.bytes += buf.size();
@@ -611,7 +646,11 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   w.end_object();
   io::AtomicFile manifest(dir + "/index.json");
   manifest.write(seal_manifest(w.str() + "\n"));
-  manifest.commit();
+  manifest.finish();
+  io::fault_point("index-before-manifest");
+  check_interrupt();  // the last point where the append rolls back: the old manifest stays
+  manifest.commit();  // the commit point
+  io::fault_point("index-after-manifest");
 }
 
 }  // namespace dupscan::index

@@ -378,4 +378,10 @@ void ParquetCopy::commit() {
   committed_ = true;
 }
 
+std::string ParquetCopy::release() {
+  finish();
+  committed_ = true;
+  return tmp_;
+}
+
 }  // namespace dupscan

@@ -538,6 +538,12 @@ void AtomicFile::commit() {
   }
 }
 
+std::string AtomicFile::release() {
+  finish();
+  committed_ = true;
+  return tmp_;
+}
+
 struct OutputFile::Codec {
   enum Kind { gzip, zstd } kind;
   z_stream zs{};
@@ -642,6 +648,11 @@ void OutputFile::finish() {
 void OutputFile::commit() {
   finish();
   file_.commit();
+}
+
+std::string OutputFile::release() {
+  finish();
+  return file_.release();
 }
 
 std::vector<std::string> make_dirs(const std::string& path) {

@@ -126,6 +126,9 @@ class AtomicFile {
   void finish();
   /// finish() if needed, then rename onto the final path.
   void commit();
+  /// finish() if needed, then hand the complete temporary file over (to an io::Commit, which
+  /// renames it or removes it): this object no longer removes it. @return its path.
+  std::string release();
   const std::string& path() const { return path_; }
 
  private:
@@ -152,6 +155,8 @@ class OutputFile {
   void write(std::string_view bytes);
   void finish();
   void commit();
+  /// As AtomicFile::release().
+  std::string release();
   const std::string& path() const { return file_.path(); }
 
  private:

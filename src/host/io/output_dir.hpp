@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "io/commit.hpp"
 #include "io/dir_lock.hpp"
 #include "io/io.hpp"
 
@@ -17,7 +18,8 @@ class OutputDir {
   /**
    * @brief Creates `dir` (and `tmp_dir` when not empty), writes and removes a probe file in
    * `dir`, locks `dir` until remove_created() or the end of this object, and removes stale
-   * temporaries from both and from `also` (other outputs' directories).
+   * temporaries from both and from `also` (other outputs' directories) -- after finishing the
+   * commit of a run killed past its commit point (recover_commit), whose journal names some.
    * @throw Error naming the directory that cannot be created or written, or naming the run that
    * holds its lock.
    */
@@ -31,6 +33,9 @@ class OutputDir {
     // After the probe: an unwritable directory is reported as such, not as a lock file error.
     lock_ = DirLock(dir, "the output directory",
                     "wait for it to finish, or choose another directory", false);
+    // Before anything else: a killed run's commit is finished, before its temporaries (which
+    // its journal names) look stale.
+    recover_commit(dir);
     tmp_ = tmp_dir.empty() ? dir : tmp_dir;
     if (!tmp_dir.empty()) {
       const auto made = make_dirs(tmp_dir);

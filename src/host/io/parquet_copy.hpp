@@ -33,6 +33,8 @@ class ParquetCopy {
   void add(const std::string& input, const std::vector<std::int64_t>& rows);
   void finish();  ///< the file is complete under its temporary name
   void commit();  ///< renamed to its name
+  /// finish(), then hand the temporary file over (to an io::Commit). @return its path.
+  std::string release();
 
  private:
   std::string path_, tmp_;
