@@ -268,7 +268,8 @@ struct DedupOutputs {
   std::string clusters;    ///< clusters.jsonl
   std::string report;      ///< report.json
   /// One flag per record of the inputs (documents and skipped records, not blank lines), in
-  /// input order: 1 when kept, 0 when removed as a duplicate or skipped as a bad record.
+  /// input order: 0 when removed as a duplicate, else 1 (a record skipped as bad too: it is a
+  /// duplicate of nothing known, and --write-deduped copies it through).
   std::vector<std::uint8_t> keep;
 };
 
