@@ -1409,25 +1409,37 @@ void record_too_large() {
   auto rep = report(p, dir / "out", buf);
   EXPECT_EQ(std::uint64_t(rep["counts"]["skipped_by_reason"]["record_too_large"]), 1u) << buf;
   EXPECT_EQ(std::uint64_t(rep["counts"]["documents"]), 9u);
-  EXPECT_EQ(test::read_file(dir / "kept.jsonl"), rec("a", kText) + "\n" + filler(7));
+  // A skipped record is no duplicate of anything known: the copy keeps it (only b goes).
+  EXPECT_EQ(test::read_file(dir / "kept.jsonl"), rec("a", kText) + "\n" + big + "\n" + filler(7));
   const auto s = run_dupscan(args + q(dir / "strict") + " --strict");
   EXPECT_EQ(s.exit_code, 1);
   EXPECT_NE(s.err.find("in.jsonl:2: record too large"), std::string::npos) << s.err;
   EXPECT_EQ(run_dupscan(args + q(dir / "bad") + " --max-record-size 0").exit_code, 2);
   // 50 MB of zeros without a newline, twice (one ended by '\n', one by the end of the stream),
-  // through stdin, which is spooled: skipped promptly, in bounded memory, and the records after
-  // the first are found where they are.
+  // through stdin, which is spooled: skipped promptly, in bounded memory (read and verified
+  // without holding them), and the records after the first are found where they are; copied
+  // through by --write-deduped (which holds one such record at a time while copying it).
   test::write_file(dir / "good1.jsonl", filler(9, "g"));
   test::write_file(dir / "good2.jsonl", filler(9, "h"));
-  const auto z = test::run_shell(
-      "(cat " + q(dir / "good1.jsonl") + "; head -c 50M /dev/zero; echo; cat " +
-      q(dir / "good2.jsonl") + "; head -c 50M /dev/zero) | /usr/bin/time -f 'maxrss_kb=%M' " +
-      "timeout -k 5 20 DUPSCAN dedup - --max-record-size 1M --threads 2 -o " + q(dir / "zero") +
-      " --write-deduped " + q(dir / "zero.jsonl"));
+  const std::string zeros_in = "(cat " + q(dir / "good1.jsonl") +
+                               "; head -c 50M /dev/zero; echo; cat " + q(dir / "good2.jsonl") +
+                               "; head -c 50M /dev/zero) | ";
+  const auto z = test::run_shell(zeros_in + "/usr/bin/time -f 'maxrss_kb=%M' " +
+                                 "timeout -k 5 20 DUPSCAN dedup - --max-record-size 1M "
+                                 "--threads 2 -o " +
+                                 q(dir / "zero-read"));
   ASSERT_EQ(z.exit_code, 0) << z.err;
+  const auto zc = test::run_shell(zeros_in +
+                                  "timeout -k 5 20 DUPSCAN dedup - --max-record-size "
+                                  "1M --threads 2 -o " +
+                                  q(dir / "zero") + " --write-deduped " + q(dir / "zero.jsonl"));
+  ASSERT_EQ(zc.exit_code, 0) << zc.err;
   EXPECT_NE(z.err.find("<stdin>:10: record too large (52428800 bytes"), std::string::npos) << z.err;
   EXPECT_NE(z.err.find("<stdin>:20: record too large (52428800 bytes"), std::string::npos) << z.err;
-  EXPECT_EQ(test::read_file(dir / "zero.jsonl"), filler(9, "g") + filler(9, "h"));
+  // Copied through as they came (the spool keeps their bytes, written in pieces, never held).
+  const std::string zeros(50 << 20, '\0');
+  EXPECT_TRUE(test::read_file(dir / "zero.jsonl") ==
+              filler(9, "g") + zeros + "\n" + filler(9, "h") + zeros + "\n");
   const auto at = z.err.find("maxrss_kb=");
   ASSERT_NE(at, std::string::npos) << z.err;
   EXPECT_LT(std::stoull(z.err.substr(at + 10)), 100000u) << "the 50 MB lines were held";
@@ -1985,7 +1997,8 @@ const Case kCases[] = {
      fifo_input},
     {"RecordTooLarge", "a record is longer than `--max-record-size` (1 GiB; `/dev/zero`)",
      "skips it as `record_too_large` with file:line, reading on to the next newline without "
-     "holding it in memory (fatal with `--strict`)",
+     "holding it in memory (fatal with `--strict`); `--write-deduped` copies it through as read, "
+     "like every skipped record",
      record_too_large},
     {"IdsAsWritten",
      "an id is a number simdjson cannot hold (`1e400`, 30 digits) or writes otherwise (`1E2`, "

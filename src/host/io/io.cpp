@@ -287,11 +287,10 @@ void LineReader::tee(const char* p, std::size_t n) {
   if (tee_ && n > 0 && std::fwrite(p, 1, n, tee_) != n) throw_errno("write spool file", tee_path_);
 }
 
-void LineReader::tee_skip(std::size_t n) {
-  // A hole: the spool keeps the stream's offsets without the bytes (n is at most kRawChunk).
-  if (tee_ && n > 0 && std::fseek(tee_, static_cast<long>(n), SEEK_CUR) != 0) {
-    throw_errno("write spool file", tee_path_);
-  }
+void LineReader::tee_skip(const char* p, std::size_t n) {
+  // The bytes of a record too long to hold go to the spool all the same (in pieces of at most
+  // kRawChunk, never held whole): --write-deduped copies a skipped record through as it was.
+  tee(p, n);
 }
 
 void LineReader::push_line(RawBatch& batch, std::size_t begin, std::size_t length) {
@@ -354,12 +353,12 @@ bool LineReader::next(RawBatch& batch, std::size_t target_bytes) {
       char* got = data.data() + size;
       const void* nl = std::memchr(got, '\n', n);
       if (!nl) {
-        tee_skip(n);
+        tee_skip(got, n);
         skip_len_ += n;
         continue;
       }
       const std::size_t k = static_cast<const char*>(nl) - got;
-      tee_skip(k);
+      tee_skip(got, k);
       tee(got + k, n - k);
       skip_len_ += k;
       batch.lines.push_back({line_start, 0, ++line_no_, skip_at_, skip_len_});

@@ -102,7 +102,7 @@ class LineReader {
 
   void tee(const char* p, std::size_t n);
   void push_line(RawBatch& batch, std::size_t begin, std::size_t length);
-  void tee_skip(std::size_t n);
+  void tee_skip(const char* p, std::size_t n);
 };
 
 /// Reads exactly n bytes at offset of a plain file into buf. @throw Error on failure.
