@@ -171,10 +171,10 @@ def test_progress_in_a_log_is_plain_lines():
         sys.path.insert(0, {os.path.dirname(__file__)!r})
         from test_runtime import synthetic
         import dupscan
-        texts = synthetic(8)
+        texts = synthetic(24)
         log, real = io.StringIO(), sys.stderr
         sys.stderr = log
-        dupscan.dedup(texts, threads=1, num_perm=2048, progress=0.05)  # ~0.5 s
+        dupscan.dedup(texts, threads=1, num_perm=2048, progress=0.01)  # ~1 s: a line a tick
         sys.stderr = real
         print(log.getvalue())
         """
