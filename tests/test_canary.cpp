@@ -171,6 +171,20 @@ TEST(Canary, DroppedPairIsFoundAtCandidatePairs) {
   }
 }
 
+TEST(Canary, ADeviceThatFailsOutrightIsAFailedCheck) {
+  REQUIRE_CUDA_HOST();
+  EnvVar fault("DUPSCAN_TEST_DEVICE_FAULT", "error");
+  const SketchParams p = params_of(SketchKind::compat, Scheme::affine32, "word:5");
+  EXPECT_THROW(make_backend("cuda-host", p), Error);
+  EnvVar device("DUPSCAN_TEST_AUTO_DEVICE", "cuda-host");
+  const BackendChoice c = make_backend("auto", p);
+  EXPECT_EQ(c.backend->name(), "cpu");
+  EXPECT_EQ(c.canary.status, "failed");
+  EXPECT_NE(c.note.find("failed its canary check at its device calls: injected device error"),
+            std::string::npos)
+      << c.note;
+}
+
 TEST(Canary, OffSkipsTheCheck) {
   REQUIRE_CUDA_HOST();
   EnvVar fault("DUPSCAN_TEST_DEVICE_FAULT", "signature");

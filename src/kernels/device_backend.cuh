@@ -229,9 +229,10 @@ __global__ void oph_chunks_kernel(kernels::TextView v, const std::uint64_t* uh,
  * tested without a faulty GPU. "signature": every sketched batch comes back with bit 0 of its
  * first document's first band key and first signature value flipped; "pair": every candidate
  * pairs stage loses its first pair; "probe": every contam probe batch loses its first candidate
- * (or, without candidates, its first window).
+ * (or, without candidates, its first window); "error": every sketched batch fails with an Error,
+ * as a device fault found at a synchronize would.
  */
-enum class TestFault { none, signature, pair, probe };
+enum class TestFault { none, signature, pair, probe, error };
 
 inline TestFault test_fault_from_env() {
   const char* v = std::getenv("DUPSCAN_TEST_DEVICE_FAULT");
@@ -240,6 +241,7 @@ inline TestFault test_fault_from_env() {
   if (f == "signature") return TestFault::signature;
   if (f == "pair") return TestFault::pair;
   if (f == "probe") return TestFault::probe;
+  if (f == "error") return TestFault::error;
   return TestFault::none;
 }
 
@@ -348,6 +350,8 @@ class DeviceBackend final : public Backend {
         deliver(s);
       }
       if (fault_ == TestFault::signature) break_sketch(*s.out);
+      if (fault_ == TestFault::error)
+        throw Error("injected device error (DUPSCAN_TEST_DEVICE_FAULT)");
     } catch (...) {
       release(i);
       throw;

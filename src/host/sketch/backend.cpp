@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 
 #include "dedup/exact_groups.hpp"
 #include "dedup/lsh_pairs.hpp"
@@ -58,7 +59,17 @@ void trust_device(BackendChoice& c, const SketchParams& params) {
     c.note += "; canary check off (DUPSCAN_CANARY=off: results unchecked)";
     return;
   }
-  c.canary = canary::check_backend(*c.backend, params);
+  try {
+    c.canary = canary::check_backend(*c.backend, params);
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const std::exception& e) {
+    // A device that fails outright (a CUDA or Thrust error in the check) is a failed check too:
+    // auto goes on on the CPU rather than dying on the device's first batch.
+    c.canary.status = "failed";
+    c.canary.stage = "its device calls";
+    c.canary.difference = e.what();
+  }
   if (!c.canary.failed()) {
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f", c.canary.milliseconds);
