@@ -63,6 +63,8 @@ void trust_device(BackendChoice& c, const SketchParams& params) {
     c.canary = canary::check_backend(*c.backend, params);
   } catch (const Interrupted&) {
     throw;
+  } catch (const DocumentTooLarge&) {
+    throw;  // a budget that holds none of its documents: the run's own error, not the device's
   } catch (const std::exception& e) {
     // A device that fails outright (a CUDA or Thrust error in the check) is a failed check too:
     // auto goes on on the CPU rather than dying on the device's first batch.
