@@ -1808,6 +1808,172 @@ void indexed_file_edited_in_place() {
   EXPECT_EQ(alone.exit_code, 2) << alone.err;
 }
 
+// ---- resuming a killed run (issue 25) ---------------------------------------------------------
+
+// Six inputs with exact and near duplicates across them, a bad record and blank lines, one
+// compressed: a resumed run must rebuild the exact groups and candidate pairs across the inputs
+// it loaded and those it read again.
+void write_resume_inputs(const std::string& d) {
+  const std::string near = kText + " and then some";
+  test::write_file(d + "/r1.jsonl", rec("a0", kText) + "\n" + filler(4, "one") + "\n");
+  test::write_file(d + "/r2.jsonl", rec("b0", kText) + "\n{broken\n" + filler(9, "two"));
+  test::write_file(d + "/r3.jsonl", "");
+  test::write_file(d + "/r4.jsonl.gz",
+                   test::gzip_bytes(rec("c0", near) + "\n" + filler(3, "one") + "\n"));
+  test::write_file(d + "/r5.jsonl", rec("d0", kText) + "\n" + rec("d1", near) + "\n");
+  test::write_file(d + "/r6.jsonl", filler(5, "six") + rec("e0", near + " twice") + "\n");
+}
+
+const char* const kResumeInputs =
+    "{D}/r1.jsonl {D}/r2.jsonl {D}/r3.jsonl {D}/r4.jsonl.gz {D}/r5.jsonl {D}/r6.jsonl";
+
+// What a run left: its outputs' bytes and report.json less its timings and "resume".
+std::string resume_state(const std::string& dir) {
+  std::string out;
+  for (const char* f : {"out/duplicates.jsonl", "out/clusters.jsonl", "kept.jsonl"}) {
+    const std::string path = dir + "/" + f;
+    out += std::string(f) + ":\n" + (test::file_exists(path) ? test::read_file(path) : "<absent>");
+  }
+  if (test::file_exists(dir + "/out/report.json")) {
+    simdjson::dom::parser p;
+    std::string buf;
+    auto rep = report(p, dir + "/out", buf);
+    for (const char* key : {"parameters", "inputs", "counts", "deduped", "outputs"})
+      out += std::string(key) + ": " + simdjson::minify(rep[key]) + "\n";
+  }
+  for (auto at = out.find(dir); at != std::string::npos; at = out.find(dir, at))
+    out.replace(at, dir.size(), "{D}");  // runs in other directories compare equal
+  return out;
+}
+
+void killed_run_resumes() {
+  for (const std::string options : {"", " --no-verify --scheme affine64", " --sketch fast"}) {
+    SCOPED_TRACE(options);
+    const std::string cmd = std::string("dedup ") + kResumeInputs + " -o {D}/out" + options +
+                            " --write-deduped {D}/kept.jsonl";
+    std::string expected;
+    {
+      test::TempDir ref;
+      write_resume_inputs(ref.path());
+      const auto r = run_dupscan(in_dir(cmd, ref.path()));
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      expected = resume_state(ref.path());
+      ASSERT_NE(expected.find("\"duplicate_of\":\"a0\""), std::string::npos) << expected;
+      EXPECT_FALSE(test::file_exists(ref / "out/.dupscan-work")) << "left after success";
+    }
+    // Killed (SIGKILL, as a preempted node) once input k is saved, then run again.
+    for (int k = 1; k <= 6; ++k) {
+      SCOPED_TRACE("killed after input " + std::to_string(k));
+      test::TempDir dir;
+      write_resume_inputs(dir.path());
+      const auto killed =
+          run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-" + std::to_string(k));
+      ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << killed.err;
+      EXPECT_FALSE(test::file_exists(dir / "out/duplicates.jsonl"));
+      const auto again = run_dupscan(in_dir(cmd, dir.path()));
+      ASSERT_EQ(again.exit_code, 0) << again.err;
+      EXPECT_NE(again.err.find("resuming: " + std::to_string(k) + " of 6 inputs already read"),
+                std::string::npos)
+          << again.err;
+      EXPECT_EQ(resume_state(dir.path()), expected);
+      EXPECT_FALSE(test::file_exists(dir / "out/.dupscan-work")) << "left after success";
+      simdjson::dom::parser p;
+      std::string buf;
+      auto rep = report(p, dir / "out", buf);
+      EXPECT_EQ(std::uint64_t(rep["resume"]["inputs_already_read"]), std::uint64_t(k)) << buf;
+      EXPECT_TRUE(bool(rep["resume"]["resumed"])) << buf;
+    }
+  }
+  const std::string cmd =
+      std::string("dedup ") + kResumeInputs + " -o {D}/out --write-deduped {D}/kept.jsonl";
+  test::TempDir ref;
+  write_resume_inputs(ref.path());
+  ASSERT_EQ(run_dupscan(in_dir(cmd, ref.path())).exit_code, 0);
+  const std::string expected = resume_state(ref.path());
+  {
+    // Killed twice (the second time while resuming), and a SIGTERM (exit 130): the same bytes.
+    test::TempDir dir;
+    write_resume_inputs(dir.path());
+    EXPECT_EQ(run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-2").exit_code,
+              128 + SIGKILL);
+    EXPECT_EQ(run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-4").exit_code,
+              128 + SIGKILL);
+    const auto term = run_with_fault(in_dir(cmd, dir.path()), "sigterm@resume-part-saved-5");
+    EXPECT_EQ(term.exit_code, 130) << term.err;
+    const auto again = run_dupscan(in_dir(cmd, dir.path()));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("resuming: 5 of 6 inputs"), std::string::npos) << again.err;
+    EXPECT_EQ(resume_state(dir.path()), expected);
+  }
+  {
+    // Another input, another option: refused, naming what changed; --restart starts over.
+    test::TempDir dir;
+    write_resume_inputs(dir.path());
+    EXPECT_EQ(run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-3").exit_code,
+              128 + SIGKILL);
+    const auto other = run_dupscan(in_dir(cmd + " --shingle word:3", dir.path()));
+    EXPECT_EQ(other.exit_code, 2) << other.err;
+    EXPECT_NE(other.err.find("shingle was word:5, is word:3"), std::string::npos) << other.err;
+    EXPECT_NE(other.err.find("--restart"), std::string::npos) << other.err;
+    test::write_file(dir / "r2.jsonl", rec("b0", kText) + "\n" + filler(9, "two"));
+    const auto changed = run_dupscan(in_dir(cmd, dir.path()));
+    EXPECT_EQ(changed.exit_code, 2) << changed.err;
+    EXPECT_NE(changed.err.find("input 2 was"), std::string::npos) << changed.err;
+    EXPECT_FALSE(test::file_exists(dir / "out/duplicates.jsonl"));
+    const auto restart = run_dupscan(in_dir(cmd + " --restart", dir.path()));
+    ASSERT_EQ(restart.exit_code, 0) << restart.err;
+    EXPECT_EQ(restart.err.find("resuming"), std::string::npos) << restart.err;
+    simdjson::dom::parser p;
+    std::string buf;
+    auto rep = report(p, dir / "out", buf);
+    EXPECT_EQ(std::uint64_t(rep["counts"]["skipped"]), 0u) << buf;  // the fixed r2 was read
+  }
+  {
+    // index build and index add: the same segments as uninterrupted runs.
+    const std::string build = std::string("index build ") + kResumeInputs + " --index {D}/idx";
+    const std::string add = "index add {D}/more.jsonl --index {D}/idx";
+    auto setup = [](const std::string& d) {
+      write_resume_inputs(d);
+      test::write_file(d + "/more.jsonl", rec("m0", kText) + "\n" + filler(3, "more"));
+    };
+    test::TempDir ref_idx;
+    setup(ref_idx.path());
+    ASSERT_EQ(run_dupscan(in_dir(build, ref_idx.path())).exit_code, 0);
+    ASSERT_EQ(run_dupscan(in_dir(add, ref_idx.path())).exit_code, 0);
+    test::TempDir dir;
+    setup(dir.path());
+    EXPECT_EQ(run_with_fault(in_dir(build, dir.path()), "resume-part-saved-3").exit_code,
+              128 + SIGKILL);
+    EXPECT_FALSE(test::file_exists(dir / "idx/index.json"));
+    const auto again = run_dupscan(in_dir(build, dir.path()));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("resuming: 3 of 6 inputs"), std::string::npos) << again.err;
+    EXPECT_EQ(run_with_fault(in_dir(add, dir.path()), "resume-part-saved-1").exit_code,
+              128 + SIGKILL);
+    const auto added = run_dupscan(in_dir(add, dir.path()));
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    EXPECT_NE(added.err.find("resuming: 1 of 1 input "), std::string::npos) << added.err;
+    for (const char* seg : {"/idx/segment-000000.bin", "/idx/segment-000001.bin"}) {
+      EXPECT_EQ(test::read_file(dir.path() + seg), test::read_file(ref_idx.path() + seg)) << seg;
+    }
+    EXPECT_FALSE(test::file_exists(dir / "idx/.dupscan-work"));
+  }
+  {
+    // stdin cannot be read again: no work directory, and report.json says why.
+    test::TempDir dir;
+    write_resume_inputs(dir.path());
+    const auto r = run_dupscan("dedup - -o " + q(dir / "out") + " < " + q(dir / "r1.jsonl"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    simdjson::dom::parser p;
+    std::string buf;
+    auto rep = report(p, dir / "out", buf);
+    EXPECT_TRUE(rep["resume"]["work_dir"].is_null()) << buf;
+    EXPECT_NE(std::string(std::string_view(rep["resume"]["why_not"])).find("<stdin>"),
+              std::string::npos)
+        << buf;
+  }
+}
+
 struct Case {
   const char* name;
   const char* when;  // README: "When ..."
@@ -2013,6 +2179,13 @@ const Case kCases[] = {
      "(`boilerplate_dirty`, a summary line, a warning with `--write-decontaminated`); "
      "`--boilerplate-docs 0` cuts them",
      contam_boilerplate},
+    {"KilledRunResumes",
+     "a `dedup` run is killed (SIGKILL, a preempted node) or interrupted before it finishes",
+     "the same command run again says `resuming: N of M inputs already read` (pass 1's results "
+     "are kept per finished input in `OUT/.dupscan-work`), reads only the rest and writes the "
+     "bytes an uninterrupted run writes; other inputs (size, mtime) or options are refused "
+     "naming what changed; `--restart` starts over",
+     killed_run_resumes},
 };
 
 // Test names and ctest lines show the case's name, not its bytes.

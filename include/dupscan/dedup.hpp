@@ -134,6 +134,16 @@ struct DedupConfig {
   /// partners' shingle sets held at once (a 4 KB document's set is ~6 KB: 2^18 pairs ~ 1.5 GB at
   /// most, far less when partners repeat or are local).
   std::size_t verify_round_pairs = std::size_t{1} << 18;
+  /// Where pass 1's results are kept per completed input, so that the same run started again
+  /// after a crash or kill reads only the inputs it had not finished (dedup/resume.hpp); empty:
+  /// "<output_dir>/.dupscan-work". Removed when the run succeeds. Runs that read stdin or a
+  /// pipe, tables in memory or --write-signatures do not resume (ResumeSummary::why_not).
+  std::string work_dir;
+  /// Discard what an earlier, interrupted run left in the work directory and start over.
+  bool restart = false;
+  /// Keep no work directory (--no-resume): saves its disk space (~140 bytes per document, ids
+  /// included) and writes, at the price of starting over after a crash.
+  bool resume = true;
 
   /// @throw UsageError naming the option when a value is out of range.
   void validate() const;
@@ -211,6 +221,14 @@ struct DedupTimings {
          total = 0;
 };
 
+/// Whether a run could resume, and whether it did (report.json's "resume").
+struct ResumeSummary {
+  std::string work_dir;             ///< where its progress was kept; empty when it was not
+  std::string why_not;              ///< why not, when it was not ("reads stdin")
+  std::uint32_t inputs = 0;         ///< inputs of the run
+  std::uint32_t inputs_loaded = 0;  ///< inputs an earlier, interrupted run had read
+};
+
 struct DedupResult {
   LshParams lsh;
   std::string backend;        ///< "cpu", "cuda" or "cuda-host"
@@ -227,6 +245,7 @@ struct DedupResult {
   /// --write-deduped: skipped records (bad lines, Parquet rows without text) copied into the
   /// deduplicated copy as they were, since nothing says they are duplicates.
   std::uint64_t skipped_passed_through = 0;
+  ResumeSummary resume;
 };
 
 /// Live progress of a run, for a progress bar.

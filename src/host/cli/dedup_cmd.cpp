@@ -31,6 +31,14 @@ Outputs in --output-dir (written to temporary files, renamed into place when the
   clusters.jsonl    one line per cluster of >= 2 documents: {"cluster", "kept", "members"}
   report.json       parameters, inputs (bytes, records, checksum), counts, timings, backend
 
+Long runs: pass 1 (reading and sketching, nearly all of a run's time) keeps its results per
+finished input file in a work directory (--work-dir, default DIR/.dupscan-work). After a crash,
+a kill or a preempted node, run the same command again: it says "resuming: N of M inputs
+already read", reads only the rest, and writes the same outputs an uninterrupted run would. A
+change of inputs (size, mtime), options or dupscan version is refused, naming what changed;
+--restart discards the interrupted run. The directory is removed when the run succeeds. Runs
+that read stdin, a pipe or --write-signatures do not resume.
+
 Bands x rows: by default datasketch's optimum for --threshold and --num-perm (9 x 13 for 0.8 and
 128), which weighs missed pairs and extra candidates equally: it finds ~40% of pairs at exactly
 Jaccard 0.8 and ~93% at 0.9. Verification makes extra candidates cheap, so for recall near the
@@ -154,6 +162,11 @@ int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
     adopt_index_parameters(cfg, a.given_options());
     cfg.validate();
   }
+  if (runner.run && (!cfg.work_dir.empty() || cfg.restart)) {
+    throw UsageError(
+        "a distributed run does not resume yet: leave out --work-dir and --restart (or run "
+        "dupscan dedup in one process)");
+  }
   ProgressBar bar =
       ProgressBar::for_stderr(runner.report && !a.quiet && !a.no_progress, a.progress_interval);
   DedupObserver obs = stderr_observer(bar, a.quiet);
@@ -244,6 +257,11 @@ void add_run_options(CLI::App* cmd, DedupArgs& a) {
                   "Longer records (lines) are skipped as bad ones, unread (e.g. 1G, 64M)")
       ->capture_default_str()
       ->type_name("SIZE");
+  cmd->add_flag("--restart", a.cfg.restart,
+                "Discard what an interrupted run left in the work directory; start over");
+  cmd->add_flag("!--no-resume", a.cfg.resume,
+                "Keep no work directory (no resuming after a crash; saves ~140 B/document of "
+                "disk)");
   cmd->add_flag("-q,--quiet", a.quiet, "No progress, warnings or summary on stderr");
   cmd->add_flag("--no-progress", a.no_progress, "No progress line, on a terminal or in a log");
   cmd->add_option("--progress-interval", a.progress_interval,
@@ -409,6 +427,11 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
                    "Also write every document's signature and band keys (JSONL)")
       ->type_name("FILE");
   add_run_options(dedup, *a);
+  dedup
+      ->add_option("--work-dir", a->cfg.work_dir,
+                   "Where progress is kept, to resume an interrupted run by running it again "
+                   "(default: DIR/.dupscan-work; removed when the run succeeds)")
+      ->type_name("DIR");
   dedup->add_flag("--html", a->html,
                   "Also write DIR/report.html, a page of the findings (see dupscan report)");
   dedup->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")

@@ -3,6 +3,8 @@
 // arrays -- pass 1 (pass1.hpp), --against (against.hpp), exact groups (exact_groups.hpp), LSH
 // candidate pairs (lsh_pairs.hpp, through the backend), verification (verify.hpp), clusters
 // (clusters.hpp) -- then writes the outputs (output_lines.hpp, report.hpp).
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <memory>
 #include <numeric>
@@ -17,6 +19,7 @@
 #include "dedup/output_lines.hpp"
 #include "dedup/pass1.hpp"
 #include "dedup/report.hpp"
+#include "dedup/resume.hpp"
 #include "dedup/verify.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
@@ -63,6 +66,7 @@ class Engine {
       dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
                     {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped),
                      cfg_.write_signatures.empty() ? "" : io::dir_of(cfg_.write_signatures)});
+      open_work_dir();
     }
 
     auto t = Clock::now();
@@ -104,7 +108,12 @@ class Engine {
   }
 
   /// After a failed run: the directories it created, if still empty, are removed again.
-  void remove_created_dirs() const noexcept { dirs_.remove_created(); }
+  void remove_created_dirs() noexcept {
+    // A work directory without a saved part holds nothing to resume: a run that failed at once
+    // (a wrong --text-field) leaves the output directory as it was.
+    if (work_ && !work_->holds_parts()) work_->remove();
+    dirs_.remove_created();
+  }
 
  private:
   // Fail before any work -- and before creating the output directory -- when an input is missing,
@@ -151,6 +160,34 @@ class Engine {
     if (obs_.info) obs_.info(choice.note);
   }
 
+  // The work directory of a run that can resume (resume.hpp): the inputs an earlier run of the
+  // same command completed are loaded from it instead of read.
+  void open_work_dir() {
+    ResumeSummary& r = res_.resume;
+    r.inputs = static_cast<std::uint32_t>(cfg_.inputs.size());
+    if (!cfg_.resume) {
+      r.why_not = "--no-resume";
+    } else if (!cfg_.write_signatures.empty()) {
+      r.why_not = "--write-signatures is written while the inputs are read";
+    } else if (!cfg_.tables.empty()) {
+      r.why_not = "it reads tables in memory";
+    }
+    for (const std::string& path : cfg_.inputs) {
+      struct stat st;
+      if (r.why_not.empty() &&
+          (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))) {
+        r.why_not = "it reads " + (path == "-" ? std::string("<stdin>") : path) +
+                    ", which is not a regular file";
+      }
+    }
+    if (!r.why_not.empty()) return;
+    r.work_dir = cfg_.work_dir.empty() ? cfg_.output_dir + "/.dupscan-work" : cfg_.work_dir;
+    work_ = std::make_unique<WorkDir>(
+        r.work_dir, WorkDir::dedup_identity(cfg_, res_.lsh, input_base_), cfg_.restart);
+    r.inputs_loaded = work_->parts_done();
+    if (r.inputs_loaded > 0 && obs_.info) obs_.info(work_->resuming_note());
+  }
+
   /// input: global numbering (the index's inputs first, then this run's files and tables).
   std::string display_path(std::uint32_t input) const {
     if (input < input_base_) return against_->manifest().inputs[input].path;
@@ -183,6 +220,7 @@ class Engine {
     o.signatures_out = sig_out_.get();
     o.display = [this](std::uint32_t input) { return display_path(input); };
     if (memory_) o.records = &records_;
+    o.work = work_.get();
     pass_ = read_and_sketch(cfg_, *backend_, threads_, o, obs_);
     docs_ = std::move(pass_.docs);
     res_.inputs = pass_.inputs;
@@ -363,6 +401,10 @@ class Engine {
     commit.add(report.release(), report.path());
     if (deduped) commit.add(deduped->release(), deduped->path());
     if (deduped_parquet) commit.add(deduped_parquet->release(), cfg_.write_deduped);
+    // The work directory goes just before the commit point: after it, the inputs may have been
+    // replaced (--in-place), and a run of the same command must not take them for changed ones.
+    check_interrupt();
+    if (work_) work_->remove();
     commit.run();
   }
 
@@ -480,8 +522,9 @@ class Engine {
   std::unique_ptr<io::OutputFile> sig_out_;
   io::OutputDir dirs_;
   std::unique_ptr<AgainstIndex> against_;
-  std::uint32_t n_index_ = 0;     // indexed documents, docs 0..n_index_-1
-  std::uint32_t input_base_ = 0;  // the index's inputs, numbered before this run's
+  std::unique_ptr<WorkDir> work_;  // a resumable run's (resume.hpp), or null
+  std::uint32_t n_index_ = 0;      // indexed documents, docs 0..n_index_-1
+  std::uint32_t input_base_ = 0;   // the index's inputs, numbered before this run's
 
   PassOne pass_;
   DocTable docs_;

@@ -176,9 +176,60 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
        cfg.id_field_required && cfg.format == InputFormat::jsonl ? cfg.id_field : std::string()},
       obs.warning);
   po.skips = &skips;
+  // A resumed run: the inputs an earlier run completed are loaded from its work directory.
+  const std::uint32_t loaded = o.work ? o.work->parts_done() : 0;
+  po.first_input = loaded;
+  std::size_t part_first_doc = 0;                   // the first document of the input being read
+  std::uint64_t part_skips[kSkipReasonCount] = {};  // skips.by_reason when it began
+  if (o.work) {
+    po.on_input_done = [&](std::uint32_t input) {
+      std::uint64_t skipped[kSkipReasonCount];
+      for (int r = 0; r < kSkipReasonCount; ++r)
+        skipped[r] = skips.by_reason[r] - part_skips[r];
+      o.work->save(input, docs, part_first_doc, pass.pipeline->summaries()[input], skipped, bands,
+                   k);
+      part_first_doc = docs.size();
+      std::copy(std::begin(skips.by_reason), std::end(skips.by_reason), std::begin(part_skips));
+    };
+  }
   pass.pipeline = std::make_unique<RecordPipeline>(po);
   SeenExact seen;
   std::uint64_t processed_bytes = 0;
+  for (std::uint32_t i = 0; i < loaded; ++i) {
+    check_interrupt();
+    InputPart part = o.work->load(i);
+    const DocTable& t = part.docs;
+    if (docs.size() + t.size() >= UINT32_MAX) {
+      throw Error("more than 4294967294 documents in one run; split the input");
+    }
+    const std::uint64_t id_base = docs.ids.size();
+    for (std::size_t d = 0; d < t.size(); ++d) {
+      docs.id_end.push_back(id_base + t.id_end[d]);
+      // Only the sketched ones: an exact copy whose sketched twin was in an input not saved is
+      // sketched when that input is read again (or a later copy is), as in any run.
+      if (t.sketched[d] && !t.empty[d]) seen.insert(t.exact[d]);
+      pass.counts.text_bytes += t.text_len[d];
+      if (t.empty[d]) ++pass.counts.empty;
+      if (!t.sketched[d]) ++pass.counts.sketch_skipped;
+    }
+    docs.loc.insert(docs.loc.end(), t.loc.begin(), t.loc.end());
+    docs.ids += t.ids;
+    docs.exact.insert(docs.exact.end(), t.exact.begin(), t.exact.end());
+    docs.text_len.insert(docs.text_len.end(), t.text_len.begin(), t.text_len.end());
+    docs.empty.insert(docs.empty.end(), t.empty.begin(), t.empty.end());
+    docs.sketched.insert(docs.sketched.end(), t.sketched.begin(), t.sketched.end());
+    docs.keys.insert(docs.keys.end(), t.keys.begin(), t.keys.end());
+    docs.sigs.insert(docs.sigs.end(), t.sigs.begin(), t.sigs.end());
+    docs.sigs64.insert(docs.sigs64.end(), t.sigs64.begin(), t.sigs64.end());
+    pass.pipeline->summaries()[i] = part.summary;
+    skips.skipped += part.summary.skipped;
+    for (int r = 0; r < kSkipReasonCount; ++r) {
+      skips.by_reason[r] += part.skipped_by_reason[r];
+      part_skips[r] = skips.by_reason[r];
+    }
+    processed_bytes += part.summary.text_bytes;
+  }
+  part_first_doc = docs.size();
   std::string line;
   Progress p;
   p.stage = "read";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dedup/doc_table.hpp"
+#include "dedup/resume.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
 #include "io/io.hpp"
@@ -39,6 +40,9 @@ struct PassOneOptions {
   /// in input order, its document number, or kNoDocument when it was skipped (the Python
   /// package's keep mask).
   std::vector<std::uint32_t>* records = nullptr;
+  /// When set: the inputs whose parts it holds are loaded, not read, and each input read is
+  /// saved there once complete (resume.hpp). Not with `records` nor `signatures_out`.
+  const WorkDir* work = nullptr;
 };
 
 constexpr std::uint32_t kNoDocument = UINT32_MAX;

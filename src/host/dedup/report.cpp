@@ -118,6 +118,17 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
     w.field("skipped_passed_through", res.skipped_passed_through);
     w.end_object();
   }
+  // Whether the run kept its progress to resume from, and whether it resumed.
+  w.key("resume").begin_object();
+  if (res.resume.work_dir.empty()) {
+    w.key("work_dir").null();
+    w.field("why_not", res.resume.why_not);
+  } else {
+    w.field("work_dir", res.resume.work_dir);
+    w.field("resumed", res.resume.inputs_loaded > 0);
+    w.field("inputs_already_read", res.resume.inputs_loaded);
+  }
+  w.end_object();
   const DedupTimings& t = res.timings;
   w.key("timings_s").begin_object();
   w.field("read_sketch", t.read_sketch);

@@ -8,6 +8,7 @@
 #include "dedup/against.hpp"
 #include "dedup/exact_groups.hpp"
 #include "dedup/pass1.hpp"
+#include "dedup/resume.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
@@ -97,7 +98,24 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   o.input_base = input_base;
   o.hint_text_field = action == IndexAction::add ? cfg.text_field : std::string();
   o.display = [&](std::uint32_t input) { return cfg.inputs[input - input_base]; };
-  PassOne pass = read_and_sketch(cfg, backend, threads, o, obs);
+  // Pass 1's results per finished input, in the index's directory, for a run of the same command
+  // after a crash (dedup/resume.hpp): an add records the index's size, which another add changes.
+  std::unique_ptr<WorkDir> work;
+  if (cfg.resume) {
+    WorkDir::Identity id = WorkDir::dedup_identity(
+        cfg, lsh, input_base, action == IndexAction::add ? "index add" : "index build");
+    id.emplace_back("index_documents", std::to_string(manifest.documents));
+    work = std::make_unique<WorkDir>(dir + "/.dupscan-work", std::move(id), cfg.restart);
+    if (work->parts_done() > 0 && obs.info) obs.info(work->resuming_note());
+    o.work = work.get();
+  }
+  PassOne pass;
+  try {
+    pass = read_and_sketch(cfg, backend, threads, o, obs);
+  } catch (...) {
+    if (work && !work->holds_parts()) work->remove();  // nothing to resume from
+    throw;
+  }
   DocTable& docs = pass.docs;
   const stages::ExactGroups groups = stages::group_exact_copies(docs, backend, lsh.bands, 0);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -139,6 +157,9 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   // --force: the new index is written beside the old one, whose manifest stays in place until the
   // new one replaces it (a rename: the commit point); only then do the old segments go. A
   // failure, a kill or a signal at any point leaves the old index or the new one, whole.
+  // Before the commit point: a run of the same command after it would add the inputs twice.
+  check_interrupt();
+  if (work) work->remove();
   index::append(dir, manifest, out, threads, action == IndexAction::rebuild);
   // The old index's segments, and any a killed append left: no manifest names them now.
   io::fault_point("index-before-cleanup");

@@ -166,6 +166,12 @@ class RecordPipeline {
     std::string tmp_dir;       ///< where the spool goes
     /// Told when each input's records are all collected (SkipPolicy::input_done), or null.
     SkipPolicy* skips = nullptr;
+    /// Inputs before this one are not read (a resumed run has their results already): their
+    /// summaries are the caller's to fill.
+    std::uint32_t first_input = 0;
+    /// Called on the collecting thread once each input read is collected whole and its skips
+    /// checked, in input order (a resumable run saves its part there), or empty.
+    std::function<void(std::uint32_t)> on_input_done;
   };
 
   explicit RecordPipeline(Options o) : o_(std::move(o)) {
@@ -245,7 +251,7 @@ class RecordPipeline {
       });
     }
 
-    std::uint32_t open_input = 0;  // inputs before it are collected whole
+    std::uint32_t open_input = o_.first_input;  // inputs before it are collected whole
     try {
       std::map<std::uint64_t, Done> pending;
       std::uint64_t next = 0;
@@ -284,12 +290,13 @@ class RecordPipeline {
  private:
   void input_done(std::uint32_t input) {
     if (o_.skips) o_.skips->input_done(display(input), summaries_[input]);
+    if (o_.on_input_done) o_.on_input_done(input);
   }
 
   void read_inputs(BlockingQueue<DocBatch*>& free_q, BlockingQueue<DocBatch*>& work_q,
                    FirstError& error) {
     std::uint64_t seq = 0;
-    for (std::uint32_t i = 0; i < o_.documents.size(); ++i) {
+    for (std::uint32_t i = o_.first_input; i < o_.documents.size(); ++i) {
       DocumentInput& input = *o_.documents[i];
       for (;;) {
         if (error.failed() || interrupt_requested()) break;

@@ -1,0 +1,357 @@
+#include "dedup/resume.hpp"
+
+#include <dirent.h>
+#include <simdjson.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <type_traits>
+
+#include "dupscan/backend.hpp"
+#include "dupscan/errors.hpp"
+#include "dupscan/minhash.hpp"
+#include "dupscan/normalize.hpp"
+#include "io/commit.hpp"
+#include "io/io.hpp"
+#include "io/json_writer.hpp"
+
+namespace dupscan {
+namespace {
+
+constexpr char kMagic[8] = {'D', 'S', 'P', 'A', 'R', 'T', '0', '1'};
+constexpr const char* kRunFile = "run.json";
+
+static_assert(std::is_trivially_copyable<Locator>::value && sizeof(Locator) == 24,
+              "parts hold Locators as bytes");
+static_assert(std::is_trivially_copyable<XXH128_hash_t>::value && sizeof(XXH128_hash_t) == 16,
+              "parts hold exact hashes as bytes");
+
+// Appends the bytes of a vector / a value to a part.
+template <class T>
+void put(std::string& out, const T* p, std::size_t n) {
+  out.append(reinterpret_cast<const char*>(p), n * sizeof(T));
+}
+template <class T>
+void put(std::string& out, T v) {
+  put(out, &v, 1);
+}
+void put_string(std::string& out, const std::string& s) {
+  put<std::uint64_t>(out, s.size());
+  out += s;
+}
+
+// Reads a part back, throwing on a short one.
+class Reader {
+ public:
+  Reader(const std::string& bytes, const std::string& path) : s_(bytes), path_(path) {}
+  template <class T>
+  T get() {
+    T v;
+    get(&v, 1);
+    return v;
+  }
+  template <class T>
+  void get(T* p, std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes / sizeof(T) != n || bytes > s_.size() - at_) throw Error(path_ + ": part truncated");
+    if (bytes) std::memcpy(p, s_.data() + at_, bytes);
+    at_ += bytes;
+  }
+  template <class T>
+  void get_vector(std::vector<T>& v, std::size_t n) {
+    if (n > (s_.size() - at_) / sizeof(T)) throw Error(path_ + ": part truncated");
+    v.resize(n);
+    get(v.data(), n);
+  }
+  std::string get_string() {
+    const auto n = get<std::uint64_t>();
+    if (n > s_.size() - at_) throw Error(path_ + ": part truncated");
+    std::string out = s_.substr(at_, n);
+    at_ += n;
+    return out;
+  }
+
+ private:
+  const std::string& s_;
+  const std::string& path_;
+  std::size_t at_ = 0;
+};
+
+bool read_whole(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return !in.bad();
+}
+
+// A part is whole when it begins with the magic and ends with the XXH3-64 of what precedes it.
+bool whole(const std::string& bytes) {
+  if (bytes.size() < sizeof kMagic + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    return false;
+  std::uint64_t sum = 0;
+  std::memcpy(&sum, bytes.data() + bytes.size() - 8, 8);
+  return XXH3_64bits(bytes.data(), bytes.size() - 8) == sum;
+}
+
+std::string identity_json(const WorkDir::Identity& id) {
+  JsonWriter w(2);
+  w.begin_object();
+  for (const auto& [name, value] : id)
+    w.field(name, value);
+  w.end_object();
+  return w.str() + "\n";
+}
+
+// run.json as (name, value) pairs; false when it is not such a file.
+bool parse_identity(const std::string& text, WorkDir::Identity& out) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(text).get(obj)) return false;
+  for (auto field : obj) {
+    std::string_view v;
+    if (field.value.get_string().get(v)) return false;
+    out.emplace_back(std::string(field.key), std::string(v));
+  }
+  return true;
+}
+
+// "input N" (1-based) -> N; 0 for the other names.
+std::uint32_t input_number(const std::string& name) {
+  if (name.compare(0, 6, "input ") != 0) return 0;
+  return static_cast<std::uint32_t>(std::strtoul(name.c_str() + 6, nullptr, 10));
+}
+
+// What differs between an earlier run's identity and this one's, for the refusal: the
+// parameters, and the inputs 1 .. `done` (read already; later ones are read again anyway).
+std::string differences(const WorkDir::Identity& was, const WorkDir::Identity& now,
+                        std::uint32_t done) {
+  std::string out;
+  int listed = 0;
+  auto add = [&](const std::string& s) {
+    if (listed++ < 4) out += (out.empty() ? "" : "; ") + s;
+  };
+  auto compared = [&](const std::string& name) {
+    return name != "inputs" && input_number(name) <= done;
+  };
+  for (const auto& [name, value] : now) {
+    if (!compared(name)) continue;
+    const std::string* before = nullptr;
+    for (const auto& p : was) {
+      if (p.first == name) before = &p.second;
+    }
+    if (!before) {
+      add(name + " is new (" + value + ")");
+    } else if (*before != value) {
+      add(name + " was " + *before + ", is " + value);
+    }
+  }
+  for (const auto& p : was) {
+    if (!compared(p.first)) continue;
+    bool there = false;
+    for (const auto& q : now)
+      there |= q.first == p.first;
+    if (!there) add(p.first + " is gone (was " + p.second + ")");
+  }
+  if (listed > 4) out += "; and " + std::to_string(listed - 4) + " more";
+  return out;
+}
+
+void remove_files(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != ".." && name != io::DirLock::kFileName) names.push_back(name);
+  }
+  closedir(d);
+  for (const std::string& name : names)
+    ::unlink((dir + "/" + name).c_str());
+}
+
+}  // namespace
+
+WorkDir::Identity WorkDir::dedup_identity(const DedupConfig& cfg, const LshParams& lsh,
+                                          std::uint32_t input_base, const std::string& command) {
+  Identity id;
+  id.emplace_back("dupscan_version", version());
+  id.emplace_back("command", command);
+  id.emplace_back("format", input_format_name(cfg.format));
+  id.emplace_back("text_field", cfg.text_field);
+  id.emplace_back("id_field", cfg.id_field + (cfg.id_field_required ? " (required)" : ""));
+  id.emplace_back("normalization", std::string(cfg.normalize.lowercase ? "lowercase" : "case") +
+                                       (cfg.normalize.strip_punctuation ? ", no punctuation" : "") +
+                                       ", Unicode " + unicode_version());
+  id.emplace_back("shingle", cfg.shingle.to_string());
+  id.emplace_back("sketch", sketch_kind_name(cfg.sketch));
+  id.emplace_back("scheme", cfg.sketch == SketchKind::fast ? "-" : scheme_name(cfg.scheme));
+  id.emplace_back("num_perm", std::to_string(cfg.num_perm));
+  id.emplace_back("seed", std::to_string(cfg.seed));
+  id.emplace_back("bands", std::to_string(lsh.bands) + " x " + std::to_string(lsh.rows));
+  id.emplace_back("signatures_kept", cfg.verify ? "no" : "yes");
+  id.emplace_back("max_record_size", std::to_string(cfg.max_record_size));
+  id.emplace_back("strict", cfg.strict ? "yes" : "no");
+  id.emplace_back("max_skipped", std::to_string(cfg.max_skipped));
+  id.emplace_back("against", cfg.against.empty() ? "-" : cfg.against);
+  id.emplace_back("inputs_before", std::to_string(input_base));
+  id.emplace_back("inputs", std::to_string(cfg.inputs.size()));
+  for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
+    struct stat st;
+    if (::stat(cfg.inputs[i].c_str(), &st) != 0) {
+      throw Error("cannot stat input '" + cfg.inputs[i] + "': " + std::strerror(errno));
+    }
+    const long long mtime_ns =
+        static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+    id.emplace_back("input " + std::to_string(i + 1),
+                    cfg.inputs[i] + ", " + std::to_string(st.st_size) + " bytes, mtime " +
+                        std::to_string(mtime_ns) + " ns");
+  }
+  return id;
+}
+
+WorkDir::WorkDir(std::string dir, Identity identity, bool restart)
+    : dir_(std::move(dir)), identity_(std::move(identity)) {
+  for (const auto& [name, value] : identity_) {
+    if (name == "inputs") inputs_ = static_cast<std::uint32_t>(std::stoul(value));
+  }
+  io::make_dirs(dir_);
+  lock_ = io::DirLock(dir_, "the work directory",
+                      "wait for it to finish, or give this run another --work-dir", false);
+  const std::string run = dir_ + "/" + kRunFile;
+  std::string text;
+  if (read_whole(run, text) && restart) {
+    remove_files(dir_);
+  } else if (!text.empty()) {
+    Identity was;
+    if (!parse_identity(text, was)) {
+      throw UsageError("the work directory " + dir_ + " holds a " + kRunFile +
+                       " that is not a dupscan run's: give another --work-dir, or pass "
+                       "--restart to discard what is there");
+    }
+    while (parts_done_ < inputs_ && part_whole(parts_done_))
+      ++parts_done_;
+    // Its parameters, and the inputs it read whole, must be this run's; the inputs it did not
+    // finish may have changed (fixed after a failed run): they are read again.
+    const std::string changed = differences(was, identity_, parts_done_);
+    if (!changed.empty()) {
+      throw UsageError("the work directory " + dir_ +
+                       " holds an interrupted run of other inputs or options (" + changed +
+                       "): run the same command to resume it, or pass --restart to discard it "
+                       "and start over");
+    }
+    if (was == identity_) return;
+  }
+  io::AtomicFile f(run);
+  f.write(identity_json(identity_));
+  f.commit();
+}
+
+std::string WorkDir::resuming_note() const {
+  return "resuming: " + std::to_string(parts_done_) + " of " + std::to_string(inputs_) + " input" +
+         (inputs_ == 1 ? "" : "s") + " already read by an interrupted run (" + dir_ +
+         "; --restart starts over)";
+}
+
+bool WorkDir::holds_parts() const {
+  return part_whole(0);
+}
+
+std::string WorkDir::part_path(std::uint32_t input) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "/input-%06u.part", input);
+  return dir_ + name;
+}
+
+bool WorkDir::part_whole(std::uint32_t input) const {
+  std::string bytes;
+  return read_whole(part_path(input), bytes) && whole(bytes);
+}
+
+void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_doc,
+                   const InputSummary& summary, const std::uint64_t* skipped_by_reason,
+                   std::uint32_t bands, std::uint32_t k) const {
+  const std::size_t n = docs.size() - first_doc;
+  const std::uint64_t id_begin = first_doc == 0 ? 0 : docs.id_end[first_doc - 1];
+  std::string out(kMagic, sizeof kMagic);
+  put<std::uint32_t>(out, input);
+  put<std::uint64_t>(out, n);
+  put<std::uint32_t>(out, bands);
+  put<std::uint32_t>(out, k);
+  put<std::uint8_t>(out, docs.sigs.empty() ? 0 : 1);
+  put<std::uint8_t>(out, docs.sigs64.empty() ? 0 : 1);
+  put(out, docs.loc.data() + first_doc, n);
+  for (std::size_t d = first_doc; d < docs.size(); ++d)
+    put<std::uint64_t>(out, docs.id_end[d] - id_begin);
+  put_string(out, docs.ids.substr(id_begin));
+  put(out, docs.exact.data() + first_doc, n);
+  put(out, docs.text_len.data() + first_doc, n);
+  put(out, docs.empty.data() + first_doc, n);
+  put(out, docs.sketched.data() + first_doc, n);
+  put(out, docs.keys.data() + first_doc * bands, n * bands);
+  if (!docs.sigs.empty()) put(out, docs.sigs.data() + first_doc * k, n * k);
+  if (!docs.sigs64.empty()) put(out, docs.sigs64.data() + first_doc * k, n * k);
+  put_string(out, summary.path);
+  put_string(out, summary.compression);
+  put_string(out, summary.xxh3_64);
+  for (std::uint64_t v : {summary.bytes, summary.text_bytes, summary.lines, summary.records,
+                          summary.blank_lines, summary.skipped, summary.with_id})
+    put<std::uint64_t>(out, v);
+  put(out, skipped_by_reason, kSkipReasonCount);
+  put<std::uint64_t>(out, XXH3_64bits(out.data(), out.size()));
+  io::AtomicFile f(part_path(input));
+  f.write(out);
+  f.commit();
+  io::fault_point("resume-part-saved-" + std::to_string(input + 1));
+}
+
+InputPart WorkDir::load(std::uint32_t input) const {
+  const std::string path = part_path(input);
+  std::string bytes;
+  if (!read_whole(path, bytes) || !whole(bytes)) {
+    throw Error(path + ": cannot read this part of the interrupted run (pass --restart)");
+  }
+  Reader r(bytes, path);
+  char magic[sizeof kMagic];
+  r.get(magic, sizeof magic);
+  InputPart part;
+  DocTable& docs = part.docs;
+  if (r.get<std::uint32_t>() != input) throw Error(path + ": part of another input");
+  const auto n = r.get<std::uint64_t>();
+  const auto bands = r.get<std::uint32_t>();
+  const auto k = r.get<std::uint32_t>();
+  const bool sigs = r.get<std::uint8_t>() != 0, sigs64 = r.get<std::uint8_t>() != 0;
+  r.get_vector(docs.loc, n);
+  r.get_vector(docs.id_end, n);
+  docs.ids = r.get_string();
+  r.get_vector(docs.exact, n);
+  r.get_vector(docs.text_len, n);
+  r.get_vector(docs.empty, n);
+  r.get_vector(docs.sketched, n);
+  r.get_vector(docs.keys, n * bands);
+  if (sigs) r.get_vector(docs.sigs, n * k);
+  if (sigs64) r.get_vector(docs.sigs64, n * k);
+  InputSummary& s = part.summary;
+  s.path = r.get_string();
+  s.compression = r.get_string();
+  s.xxh3_64 = r.get_string();
+  for (std::uint64_t* v :
+       {&s.bytes, &s.text_bytes, &s.lines, &s.records, &s.blank_lines, &s.skipped, &s.with_id})
+    *v = r.get<std::uint64_t>();
+  r.get(part.skipped_by_reason, kSkipReasonCount);
+  return part;
+}
+
+void WorkDir::remove() noexcept {
+  remove_files(dir_);
+  lock_.release();
+  ::rmdir(dir_.c_str());
+}
+
+}  // namespace dupscan

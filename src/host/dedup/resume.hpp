@@ -1,0 +1,91 @@
+// Resume: a dedup run keeps pass 1's results per completed input in a work directory, so that the
+// same command run again after a crash, a kill or a preemption reads only the inputs it had not
+// finished. Pass 1 (reading, normalizing, sketching) is nearly all of a run's time; the later
+// stages run again from its tables, and the outputs are byte-identical to an uninterrupted run's.
+//
+// The work directory holds `run.json` (what the run is: dupscan version, the parameters pass 1's
+// tables depend on, and each input's path, size and mtime) and one `input-NNNNNN.part` per
+// completed input (its DocTable rows, its InputSummary and skipped counts, with an XXH3-64 of
+// the whole part at its end), each written under a temporary name, fsynced and renamed. A run
+// finds it, checks that run.json is what it would write and loads the parts 0, 1, ... that are
+// whole; a run of other parameters, or whose inputs read whole have changed, is refused, naming
+// what changed (--restart discards the directory). The directory is removed when the run has
+// committed its outputs, or when a run fails before it saved a part (nothing to resume).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dedup/doc_table.hpp"
+#include "dupscan/dedup.hpp"
+#include "io/dir_lock.hpp"
+
+namespace dupscan {
+
+/// One input's results of pass 1, as saved and loaded.
+struct InputPart {
+  DocTable docs;  ///< its rows (Locator::input global; id_end from 0)
+  InputSummary summary;
+  std::uint64_t skipped_by_reason[kSkipReasonCount] = {};
+};
+
+class WorkDir {
+ public:
+  /// "what is being run": ordered (name, value) pairs, compared when a run resumes.
+  using Identity = std::vector<std::pair<std::string, std::string>>;
+
+  /**
+   * @brief The identity of a dedup run's pass 1: dupscan's version, the parameters its tables
+   * depend on (fields, format, normalization, shingles, sketch, scheme, K, seed, banding, whether
+   * signatures are kept, the --against index) and each input's path, size and mtime.
+   * @throw Error when an input cannot be stat'ed.
+   */
+  static Identity dedup_identity(const DedupConfig& cfg, const LshParams& lsh,
+                                 std::uint32_t input_base, const std::string& command = "dedup");
+
+  /**
+   * @brief Opens (creating it when absent) the work directory `dir` of a run of `identity`, and
+   * locks it. With `restart` an earlier run's files there are removed first.
+   * @throw UsageError when it holds an earlier run of another identity (naming what changed and
+   * --restart); Error when it cannot be created, written or locked.
+   */
+  WorkDir(std::string dir, Identity identity, bool restart);
+  WorkDir(const WorkDir&) = delete;
+  WorkDir& operator=(const WorkDir&) = delete;
+
+  const std::string& path() const { return dir_; }
+  /// Inputs 0 .. n-1 whose parts are there whole (a damaged part and those after it do not count).
+  std::uint32_t parts_done() const { return parts_done_; }
+  /// The inputs of the run.
+  std::uint32_t inputs() const { return inputs_; }
+
+  /// Part `input` (< parts_done()). @throw Error when it cannot be read.
+  InputPart load(std::uint32_t input) const;
+  /**
+   * @brief Saves input `input`'s part: rows [first_doc, docs.size()) of `docs` (sigs/sigs64 when
+   * kept), its summary and skipped counts. Durable when it returns.
+   */
+  void save(std::uint32_t input, const DocTable& docs, std::size_t first_doc,
+            const InputSummary& summary, const std::uint64_t* skipped_by_reason,
+            std::uint32_t bands, std::uint32_t k) const;
+  /// "resuming: 4 of 6 inputs already read by an interrupted run (DIR; --restart starts over)".
+  std::string resuming_note() const;
+  /// Whether a part is there to resume from (after a failed run: if not, remove()).
+  bool holds_parts() const;
+  /// After the run committed its outputs: removes the directory's files and the directory.
+  void remove() noexcept;
+
+ private:
+  std::string part_path(std::uint32_t input) const;
+  bool part_whole(std::uint32_t input) const;
+
+  std::string dir_;
+  Identity identity_;
+  std::uint32_t inputs_ = 0;
+  std::uint32_t parts_done_ = 0;
+  io::DirLock lock_;
+};
+
+}  // namespace dupscan
