@@ -291,7 +291,9 @@ Files: idx/index.json (manifest: parameters, inputs with size, mtime and checksu
 checksums) and one idx/segment-NNNNNN.bin per build or add (format in include/dupscan/index.hpp).
 An add writes its segment, then replaces the manifest atomically: a crash leaves the previous
 index valid. One run writes an index at a time (idx/.dupscan.lock): another build or add fails
-at once naming it, or waits for it with --wait.
+at once naming it, or waits for it with --wait. A build or add killed before it finishes keeps
+pass 1's results per finished input in idx/.dupscan-work: the same command run again resumes
+from them (--restart starts over, --no-resume keeps none).
 )";
 
 int run_index_command(DedupArgs& a, IndexAction action, const std::string& given_dir) {
