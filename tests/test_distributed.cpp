@@ -180,7 +180,8 @@ std::string comparable_report(const std::string& dir) {
   std::string out;
   for (auto field : doc.get_object()) {
     const std::string key(field.key);
-    if (key == "timings_s" || key == "ranks" || key == "outputs") continue;
+    // resume.work_dir names the output directory, as outputs do.
+    if (key == "timings_s" || key == "ranks" || key == "outputs" || key == "resume") continue;
     if (key == "counts") {
       for (auto c : field.value.get_object()) {
         const std::string k(c.key);
@@ -364,13 +365,23 @@ TEST(Distributed, BadRecordOnOneRankFailsTheRunAndKeepsEarlierOutputs) {
   run_on_threads(c, 3);
   const std::string before = test::read_file(dir / "out/duplicates.jsonl");
   const std::string kept_before = test::read_file(dir / "out/kept.jsonl");
-  test::write_file(dir / "part1.jsonl", test::read_file(dir / "part1.jsonl") + "{\"text\": 1}\n");
+  const std::string part1 = test::read_file(dir / "part1.jsonl");
+  test::write_file(dir / "part1.jsonl", part1 + "{\"text\": 1}\n");
   try {
     run_on_threads(c, 3);
     FAIL() << "a bad record with --strict must fail the run";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("part1.jsonl:"), std::string::npos) << e.what();
   }
+  EXPECT_EQ(test::read_file(dir / "out/duplicates.jsonl"), before);
+  EXPECT_EQ(test::read_file(dir / "out/kept.jsonl"), kept_before);
+  // Beside them, what the ranks had read (resume.hpp): the same run, once the input is fixed,
+  // goes on from it and writes what it wrote before.
+  EXPECT_EQ(test::list_dir(dir / "out"),
+            (std::vector<std::string>{".dupscan-work", "clusters.jsonl", "duplicates.jsonl",
+                                      "kept.jsonl", "report.json"}));
+  test::write_file(dir / "part1.jsonl", part1);
+  run_on_threads(c, 3);
   EXPECT_EQ(test::read_file(dir / "out/duplicates.jsonl"), before);
   EXPECT_EQ(test::read_file(dir / "out/kept.jsonl"), kept_before);
   EXPECT_EQ(test::list_dir(dir / "out"),
@@ -399,7 +410,8 @@ TEST(Distributed, AnInputThatReadNothingFailsTheRun) {
     EXPECT_NE(std::string(e.what()).find("use --text-field question"), std::string::npos)
         << e.what();
   }
-  EXPECT_FALSE(test::file_exists(dir / "out"));
+  // Nothing but what the other ranks read, to go on from once gsm.jsonl is fixed (resume.hpp).
+  EXPECT_EQ(test::list_dir(dir / "out"), (std::vector<std::string>{".dupscan-work"}));
 }
 
 // ---- dupscan-mpi under mpirun ----------------------------------------------------------------
@@ -518,6 +530,48 @@ TEST(DistributedMpi, MpirunFailuresExitNonZeroAndKeepEarlierOutputs) {
   EXPECT_EQ(test::read_file(out + "/duplicates.jsonl"), before);
 }
 
+// A rank killed (SIGKILL, a preempted node) ends the job; the same mpirun again resumes each
+// rank's pass 1 from its work directory and writes what one process writes. Another rank count
+// is refused (the inputs' split differs); --restart starts over.
+TEST(DistributedMpi, KilledRunResumesOnTheSameRanks) {
+  need_mpi();
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 5);
+  auto args = [&](const std::string& out) {
+    return "dedup " + quoted(inputs) + "-o " + test::shell_quote(out) +
+           " --threads 1 --write-deduped " + test::shell_quote(out + "/kept.jsonl");
+  };
+  const auto one = test::run_dupscan(args(dir / "one"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const std::string out = dir / "np2";
+  ::setenv("DUPSCAN_TEST_FAULT", "resume-part-saved-2", 1);
+  const auto killed = mpirun(2, args(out), 120);
+  ::unsetenv("DUPSCAN_TEST_FAULT");
+  EXPECT_NE(killed.exit_code, 0) << killed.err;
+  EXPECT_FALSE(test::file_exists(out + "/duplicates.jsonl"));
+  ASSERT_TRUE(test::file_exists(out + "/.dupscan-work/rank-0-of-2/input-000001.part"));
+  const auto four = mpirun(4, args(out), 120);
+  EXPECT_EQ(four.exit_code, 2) << four.err;
+  EXPECT_NE(four.err.find("holds an interrupted run of 2 ranks, this one has 4"), std::string::npos)
+      << four.err;
+  const auto again = mpirun(2, args(out), 120);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("resuming: 2 of"), std::string::npos) << again.err;
+  expect_same_outputs(dir / "one", out, "mpirun -np 2, killed and resumed");
+  // Each rank kills itself once it saved its second input, or is ended before by mpirun.
+  EXPECT_NE(test::read_file(out + "/report.json").find("\"resumed\": true"), std::string::npos)
+      << test::read_file(out + "/report.json");
+  // Killed on 2 ranks, restarted on 4.
+  const std::string out4 = dir / "np4";
+  ::setenv("DUPSCAN_TEST_FAULT", "resume-part-saved-1", 1);
+  EXPECT_NE(mpirun(2, args(out4), 120).exit_code, 0);
+  ::unsetenv("DUPSCAN_TEST_FAULT");
+  const auto restart = mpirun(4, args(out4) + " --restart", 120);
+  ASSERT_EQ(restart.exit_code, 0) << restart.err;
+  EXPECT_EQ(restart.err.find("resuming"), std::string::npos) << restart.err;
+  expect_same_outputs(dir / "one", out4, "mpirun -np 4 --restart after -np 2 was killed");
+}
+
 // ---- contam
 // --------------------------------------------------------------------------------------
 
@@ -609,7 +663,8 @@ std::string comparable_contam_report(const std::string& dir) {
   std::string out;
   for (auto field : test::parse_json(parser, text).get_object()) {
     const std::string key(field.key);
-    if (key == "timings_s" || key == "ranks" || key == "outputs") continue;
+    // resume.work_dir names the output directory, as outputs do.
+    if (key == "timings_s" || key == "ranks" || key == "outputs" || key == "resume") continue;
     out += key + "=" + simdjson::to_string(field.value) + "\n";
   }
   return out;

@@ -1929,6 +1929,31 @@ void killed_run_resumes() {
     EXPECT_EQ(std::uint64_t(rep["counts"]["skipped"]), 0u) << buf;  // the fixed r2 was read
   }
   {
+    // A run that fails on a bad input keeps what it read: fixed, the same command goes on from
+    // it; a run of other options discards it, saying so, where a killed run's would be refused.
+    test::TempDir dir;
+    write_resume_inputs(dir.path());
+    const std::string good5 = test::read_file(dir / "r5.jsonl");
+    test::write_file(dir / "r5.jsonl", "{\"body\":\"x\"}\n");
+    const auto failed = run_dupscan(in_dir(cmd, dir.path()));
+    EXPECT_EQ(failed.exit_code, 1) << failed.err;
+    EXPECT_NE(failed.err.find("no document read"), std::string::npos) << failed.err;
+    EXPECT_NE(failed.err.find("the inputs read before are kept in"), std::string::npos)
+        << failed.err;
+    test::write_file(dir / "r5.jsonl", good5);
+    const auto fixed = run_dupscan(in_dir(cmd, dir.path()));
+    ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+    EXPECT_NE(fixed.err.find("resuming: 4 of 6 inputs"), std::string::npos) << fixed.err;
+    EXPECT_EQ(resume_state(dir.path()), expected);
+    test::write_file(dir / "r5.jsonl", "{\"body\":\"x\"}\n");
+    EXPECT_EQ(run_dupscan(in_dir(cmd, dir.path())).exit_code, 1);
+    const auto other = run_dupscan(in_dir(cmd + " --shingle word:3", dir.path()));
+    EXPECT_EQ(other.exit_code, 1) << other.err;  // r5 is still bad
+    EXPECT_NE(other.err.find("discarded what a failed run of other inputs or options left"),
+              std::string::npos)
+        << other.err;
+  }
+  {
     // index build and index add: the same segments as uninterrupted runs.
     const std::string build = std::string("index build ") + kResumeInputs + " --index {D}/idx";
     const std::string add = "index add {D}/more.jsonl --index {D}/idx";

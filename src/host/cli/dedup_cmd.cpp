@@ -162,11 +162,6 @@ int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
     adopt_index_parameters(cfg, a.given_options());
     cfg.validate();
   }
-  if (runner.run && (!cfg.work_dir.empty() || cfg.restart)) {
-    throw UsageError(
-        "a distributed run does not resume yet: leave out --work-dir and --restart (or run "
-        "dupscan dedup in one process)");
-  }
   ProgressBar bar =
       ProgressBar::for_stderr(runner.report && !a.quiet && !a.no_progress, a.progress_interval);
   DedupObserver obs = stderr_observer(bar, a.quiet);

@@ -108,12 +108,22 @@ class Engine {
   }
 
   /// After a failed run: the directories it created, if still empty, are removed again.
-  void remove_created_dirs() noexcept {
-    // A work directory without a saved part holds nothing to resume: a run that failed at once
-    // (a wrong --text-field) leaves the output directory as it was.
-    if (work_ && !work_->holds_parts()) work_->remove();
+  /// `failed`: by an error, not a signal. @return the inputs kept to resume from (0: none).
+  std::uint32_t remove_created_dirs(bool failed) noexcept {
+    std::uint32_t kept = 0;
+    if (work_ && !work_->holds_parts()) {
+      // Nothing to resume: a run that failed at once (a wrong --text-field) leaves the output
+      // directory as it was.
+      work_->remove();
+    } else if (work_) {
+      kept = 1;
+      if (failed) work_->mark_failed();
+    }
     dirs_.remove_created();
+    return kept;
   }
+
+  const std::string& work_dir() const { return res_.resume.work_dir; }
 
  private:
   // Fail before any work -- and before creating the output directory -- when an input is missing,
@@ -185,6 +195,7 @@ class Engine {
     work_ = std::make_unique<WorkDir>(
         r.work_dir, WorkDir::dedup_identity(cfg_, res_.lsh, input_base_), cfg_.restart);
     r.inputs_loaded = work_->parts_done();
+    if (!work_->discarded().empty() && obs_.info) obs_.info(work_->discarded());
     if (r.inputs_loaded > 0 && obs_.info) obs_.info(work_->resuming_note());
   }
 
@@ -541,8 +552,21 @@ DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer) 
   Engine engine(config, observer, nullptr);
   try {
     return engine.run();
+  } catch (const Interrupted&) {
+    engine.remove_created_dirs(false);
+    throw;
+  } catch (const UsageError&) {
+    engine.remove_created_dirs(true);
+    throw;
+  } catch (const Error& e) {
+    // Bad input found late: what was read is kept, and the message says how to go on from it.
+    if (engine.remove_created_dirs(true) == 0) throw;
+    throw Error(std::string(e.what()) + " (the inputs read before are kept in " +
+                engine.work_dir() +
+                ": run the same command again once this is fixed to go on "
+                "from them)");
   } catch (...) {
-    engine.remove_created_dirs();
+    engine.remove_created_dirs(true);
     throw;
   }
 }

@@ -10,7 +10,7 @@
 namespace dupscan {
 
 Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
-               const DedupObserver& observer) {
+               const DedupObserver& observer, const WorkDir* work) {
   DedupConfig part_cfg = cfg;
   part_cfg.inputs.assign(cfg.inputs.begin() + first, cfg.inputs.begin() + first + count);
   check_inputs_readable(part_cfg.inputs);
@@ -34,6 +34,7 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   o.display = [&](std::uint32_t input) {
     return cfg.inputs[input] == "-" ? std::string("<stdin>") : cfg.inputs[input];
   };
+  o.work = work;
   PassOne pass = read_and_sketch(part_cfg, *part.sketcher, part.threads, o, observer);
   const stages::ExactGroups groups =
       stages::group_exact_copies(pass.docs, *part.sketcher, part.lsh.bands, cfg.num_perm);

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "dedup/doc_table.hpp"
+#include "dedup/resume.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
 #include "io/documents.hpp"
@@ -48,7 +49,8 @@ struct Part {
 
 /// `cfg` must have passed validate(); count may be 0 (a rank without files).
 /// @throw as run_dedup. The observer sees the part's progress and skipped records.
+/// `work`: the rank's work directory (resume.hpp), whose parts are loaded and saved, or null.
 Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
-               const DedupObserver& observer);
+               const DedupObserver& observer, const WorkDir* work = nullptr);
 
 }  // namespace dupscan

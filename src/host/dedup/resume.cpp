@@ -27,6 +27,7 @@ namespace {
 
 constexpr char kMagic[8] = {'D', 'S', 'P', 'A', 'R', 'T', '0', '1'};
 constexpr const char* kRunFile = "run.json";
+constexpr const char* kFailedFile = "failed";
 
 static_assert(std::is_trivially_copyable<Locator>::value && sizeof(Locator) == 24,
               "parts hold Locators as bytes");
@@ -221,9 +222,9 @@ WorkDir::WorkDir(std::string dir, Identity identity, bool restart)
   for (const auto& [name, value] : identity_) {
     if (name == "inputs") inputs_ = static_cast<std::uint32_t>(std::stoul(value));
   }
-  io::make_dirs(dir_);
-  lock_ = io::DirLock(dir_, "the work directory",
-                      "wait for it to finish, or give this run another --work-dir", false);
+  // Created by the first save(): a run that fails before it finishes an input leaves none.
+  struct stat st;
+  if (::stat(dir_.c_str(), &st) == 0) lock();
   const std::string run = dir_ + "/" + kRunFile;
   std::string text;
   if (read_whole(run, text) && restart) {
@@ -240,17 +241,46 @@ WorkDir::WorkDir(std::string dir, Identity identity, bool restart)
     // Its parameters, and the inputs it read whole, must be this run's; the inputs it did not
     // finish may have changed (fixed after a failed run): they are read again.
     const std::string changed = differences(was, identity_, parts_done_);
-    if (!changed.empty()) {
+    std::string ignored;
+    if (!changed.empty() && read_whole(dir_ + "/" + kFailedFile, ignored)) {
+      discarded_ = "discarded what a failed run of other inputs or options left in " + dir_ + " (" +
+                   changed + ")";
+      remove_files(dir_);
+      parts_done_ = 0;
+    } else if (!changed.empty()) {
       throw UsageError("the work directory " + dir_ +
                        " holds an interrupted run of other inputs or options (" + changed +
                        "): run the same command to resume it, or pass --restart to discard it "
                        "and start over");
     }
-    if (was == identity_) return;
+    ready_ = was == identity_;
   }
-  io::AtomicFile f(run);
+}
+
+void WorkDir::lock() const {
+  if (lock_.held()) return;
+  lock_ = io::DirLock(dir_, "the work directory",
+                      "wait for it to finish, or give this run another --work-dir", false);
+}
+
+void WorkDir::make_ready() const {
+  if (ready_) return;
+  io::make_dirs(dir_);
+  lock();
+  io::AtomicFile f(dir_ + "/" + kRunFile);
   f.write(identity_json(identity_));
   f.commit();
+  ready_ = true;
+}
+
+void WorkDir::mark_failed() const noexcept {
+  try {
+    io::AtomicFile f(dir_ + "/" + kFailedFile);
+    f.write("the run failed: a run of other options discards this directory\n");
+    f.commit();
+  } catch (...) {
+    // Without the mark a run of other options is refused, naming --restart: nothing is lost.
+  }
 }
 
 std::string WorkDir::resuming_note() const {
@@ -277,6 +307,7 @@ bool WorkDir::part_whole(std::uint32_t input) const {
 void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_doc,
                    const InputSummary& summary, const std::uint64_t* skipped_by_reason,
                    std::uint32_t bands, std::uint32_t k) const {
+  make_ready();
   const std::size_t n = docs.size() - first_doc;
   const std::uint64_t id_begin = first_doc == 0 ? 0 : docs.id_end[first_doc - 1];
   std::string out(kMagic, sizeof kMagic);

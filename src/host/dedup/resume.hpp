@@ -46,8 +46,8 @@ class WorkDir {
                                  std::uint32_t input_base, const std::string& command = "dedup");
 
   /**
-   * @brief Opens (creating it when absent) the work directory `dir` of a run of `identity`, and
-   * locks it. With `restart` an earlier run's files there are removed first.
+   * @brief Opens the work directory `dir` of a run of `identity` and locks it (or, when absent,
+   * creates it with the first save()). With `restart` an earlier run's files are removed first.
    * @throw UsageError when it holds an earlier run of another identity (naming what changed and
    * --restart); Error when it cannot be created, written or locked.
    */
@@ -74,18 +74,33 @@ class WorkDir {
   std::string resuming_note() const;
   /// Whether a part is there to resume from (after a failed run: if not, remove()).
   bool holds_parts() const;
+  /**
+   * @brief After a run that failed (bad input, I/O; not a kill or a signal): marks the directory
+   * so that a run of other options discards it with a note instead of refusing -- a run that
+   * stopped on a wrong --text-field is rerun with another one -- while a run of the same options
+   * (the bad input fixed) resumes from it.
+   */
+  void mark_failed() const noexcept;
+  /// Set when this run discarded what a failed run of other options left (the note to print).
+  const std::string& discarded() const { return discarded_; }
   /// After the run committed its outputs: removes the directory's files and the directory.
   void remove() noexcept;
 
  private:
   std::string part_path(std::uint32_t input) const;
   bool part_whole(std::uint32_t input) const;
+  void lock() const;
+  /// Before the first part: the directory exists, is locked and holds this run's run.json.
+  void make_ready() const;
 
   std::string dir_;
   Identity identity_;
   std::uint32_t inputs_ = 0;
   std::uint32_t parts_done_ = 0;
-  io::DirLock lock_;
+  std::string discarded_;
+  // save() is const to its callers (pass 1 only adds parts); the directory is made by the first.
+  mutable bool ready_ = false;  // the directory exists, locked, with this run's run.json
+  mutable io::DirLock lock_;
 };
 
 }  // namespace dupscan

@@ -1,6 +1,7 @@
 // run_dedup_distributed (distributed.hpp): dedup over the ranks of a Communicator, equal in every
 // output byte to one process. Documents are named by their global number g (the one-process
 // input order); rank r holds g in [base[r], base[r + 1]).
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "dedup/output_lines.hpp"
 #include "dedup/part.hpp"
 #include "dedup/report.hpp"
+#include "dedup/resume.hpp"
 #include "dedup/verify.hpp"
 #include "dist/partition.hpp"
 #include "dist/shared_file.hpp"
@@ -72,9 +74,10 @@ class DistEngine {
                              cfg_.in_place);
     partition_inputs();
     if (me_ == 0) prepare_output_dir();
+    open_work_dir();
 
     auto t = Clock::now();
-    part_ = read_part(cfg_, first_[me_], first_[me_ + 1] - first_[me_], obs_);
+    part_ = read_part(cfg_, first_[me_], first_[me_ + 1] - first_[me_], obs_, work_.get());
     number_documents();
     timings_.read_sketch = seconds_since(t);
 
@@ -99,8 +102,17 @@ class DistEngine {
     return res_;
   }
 
-  // After a failure (on any rank): rank 0 releases the lock and removes the directory it made.
-  void remove_output_dir() const noexcept { out_dir_.remove_created(); }
+  // After a failure (on any rank): a work directory without a part (nothing to resume) goes;
+  // rank 0 releases the lock and removes the directory it made.
+  void remove_output_dir(bool failed) noexcept {
+    if (work_ && !work_->holds_parts()) {
+      work_->remove();
+      ::rmdir(res_.resume.work_dir.c_str());  // when the other ranks' are gone too
+    } else if (work_ && failed) {
+      work_->mark_failed();
+    }
+    out_dir_.remove_created();
+  }
 
  private:
   // ---- set-up ----------------------------------------------------------------------------------
@@ -143,6 +155,87 @@ class DistEngine {
   void prepare_output_dir() {
     out_dir_.prepare(cfg_.output_dir, "",
                      {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped)});
+  }
+
+  // Each rank keeps its pass 1 in its own work directory, ROOT/rank-R-of-N (resume.hpp), ROOT
+  // being --work-dir or OUT/.dupscan-work; a run of the same command (and rank count) resumes
+  // from them. Whether a rank refuses (other options, a changed input of its share) is decided
+  // together, so that all ranks leave at the same point.
+  void open_work_dir() {
+    ResumeSummary& r = res_.resume;
+    r.inputs = static_cast<std::uint32_t>(cfg_.inputs.size());
+    if (!cfg_.resume) {
+      r.why_not = "--no-resume";
+      return;
+    }
+    const std::string root =
+        cfg_.work_dir.empty() ? cfg_.output_dir + "/.dupscan-work" : cfg_.work_dir;
+    char name[48];
+    std::snprintf(name, sizeof name, "rank-%d-of-%d", me_, ranks_);
+    std::string refusal;
+    try {
+      const std::string other = other_rank_count(root);
+      if (!other.empty() && !cfg_.restart) {
+        throw UsageError("the work directory " + root + " holds an interrupted run of " + other +
+                         ", this one has " + std::to_string(ranks_) +
+                         ": run it with that many ranks to resume it, or pass --restart to "
+                         "discard it and start over");
+      }
+      DedupConfig share = cfg_;
+      share.inputs.assign(cfg_.inputs.begin() + first_[me_], cfg_.inputs.begin() + first_[me_ + 1]);
+      work_ = std::make_unique<WorkDir>(
+          root + "/" + name,
+          WorkDir::dedup_identity(
+              share, cfg_.resolved_lsh(), first_[me_],
+              "dupscan-mpi dedup, rank " + std::to_string(me_) + " of " + std::to_string(ranks_)),
+          cfg_.restart);
+    } catch (const UsageError& e) {
+      refusal = e.what();
+    }
+    for (const std::string& m : comm_.all_gather(refusal)) {
+      if (!m.empty()) throw UsageError(m);
+    }
+    r.work_dir = root;
+    r.inputs_loaded = work_->parts_done();
+    if (!work_->discarded().empty() && obs_.info) obs_.info(work_->discarded());
+    if (r.inputs_loaded > 0 && obs_.info) obs_.info(work_->resuming_note());
+  }
+
+  // "a one-process dupscan dedup" or "N ranks" when ROOT holds another kind of run's work;
+  // empty when none. With --restart rank 0 removes it.
+  std::string other_rank_count(const std::string& root) const {
+    std::string other;
+    const std::string suffix = "-of-" + std::to_string(ranks_);
+    std::vector<std::string> stale;
+    for (const std::string& n : entries(root)) {
+      const bool ours = n.compare(0, 5, "rank-") == 0 && n.size() > suffix.size() &&
+                        n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
+      if (ours) continue;
+      if (n == "run.json") other = "a one-process dupscan dedup";
+      if (n.compare(0, 5, "rank-") == 0) other = n.substr(n.rfind("-of-") + 4) + " ranks";
+      stale.push_back(root + "/" + n);
+    }
+    if (cfg_.restart && me_ == 0) {
+      for (const std::string& path : stale) {
+        for (const std::string& f : entries(path))
+          ::unlink((path + "/" + f).c_str());
+        if (::rmdir(path.c_str()) != 0) ::unlink(path.c_str());
+      }
+    }
+    return other;
+  }
+
+  // The names in a directory but . and .. (none when it cannot be opened).
+  static std::vector<std::string> entries(const std::string& dir) {
+    std::vector<std::string> names;
+    if (DIR* d = opendir(dir.c_str())) {
+      while (dirent* e = readdir(d)) {
+        const std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+      }
+      closedir(d);
+    }
+    return names;
   }
 
   void number_documents() {
@@ -848,6 +941,11 @@ class DistEngine {
       report->finish();
     }
     comm_.all_gather({});  // nothing failed anywhere: the outputs replace earlier ones
+    // The work directories go just before the commit point (as in one process).
+    check_interrupt();
+    if (work_) work_->remove();
+    comm_.all_gather({});
+    if (me_ == 0 && work_) ::rmdir(res_.resume.work_dir.c_str());
     if (me_ == 0) {
       // In one step (io::Commit), the deduplicated copy last (with --in-place it replaces the
       // input, once the record of what it lacks is in place).
@@ -868,7 +966,7 @@ class DistEngine {
          {c.documents, c.empty, c.skipped, c.text_bytes, c.sketch_skipped, c.keys_from_copy,
           counts_.lsh_documents, counts_.candidate_pairs, counts_.verified_pairs,
           counts_.rejected_pairs, counts_.jaccard_extra_pairs, counts_.exact_duplicates,
-          counts_.near_duplicates, passed_through_}) {
+          counts_.near_duplicates, passed_through_, std::uint64_t{res_.resume.inputs_loaded}}) {
       p.put(v);
     }
     for (std::uint64_t v : c.skipped_by_reason)
@@ -893,13 +991,14 @@ class DistEngine {
       return;
     }
     DedupCounts& t = res_.counts;
+    std::uint64_t loaded = 0;  // inputs loaded from the ranks' work directories
     for (const std::string& s : all) {
       Unpacker u(s);
       for (std::uint64_t* v :
            {&t.documents, &t.empty, &t.skipped, &t.text_bytes, &t.sketch_skipped, &t.keys_from_copy,
             &t.lsh_documents, &t.candidate_pairs, &t.verified_pairs, &t.rejected_pairs,
             &t.jaccard_extra_pairs, &t.exact_duplicates, &t.near_duplicates,
-            &res_.skipped_passed_through}) {
+            &res_.skipped_passed_through, &loaded}) {
         *v += u.get<std::uint64_t>();
       }
       for (std::uint64_t& v : t.skipped_by_reason)
@@ -911,6 +1010,7 @@ class DistEngine {
       }
       get_inputs(u, res_.inputs);
     }
+    res_.resume.inputs_loaded = static_cast<std::uint32_t>(loaded);
     t.clusters = counts_.clusters;
     t.kept = t.documents - t.exact_duplicates - t.near_duplicates;
   }
@@ -928,6 +1028,7 @@ class DistEngine {
   std::vector<std::uint64_t> base_;   // rank r holds documents [base_[r], base_[r + 1])
   std::uint64_t my_base_ = 0;
   std::vector<std::string> display_;  // input names, by input number
+  std::unique_ptr<WorkDir> work_;     // this rank's work directory, or null (resume.hpp)
   Part part_;
   std::vector<std::uint64_t> rep_;       // per local doc: its exact group's earliest member
   std::vector<std::uint8_t> grouped_;    // per local doc: its exact group has other members
@@ -950,8 +1051,11 @@ DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
   DistEngine engine(config, comm, observer);
   try {
     return engine.run();
+  } catch (const Interrupted&) {
+    engine.remove_output_dir(false);
+    throw;
   } catch (...) {
-    engine.remove_output_dir();
+    engine.remove_output_dir(true);
     throw;
   }
 }

@@ -106,14 +106,19 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
         cfg, lsh, input_base, action == IndexAction::add ? "index add" : "index build");
     id.emplace_back("index_documents", std::to_string(manifest.documents));
     work = std::make_unique<WorkDir>(dir + "/.dupscan-work", std::move(id), cfg.restart);
+    if (!work->discarded().empty() && obs.info) obs.info(work->discarded());
     if (work->parts_done() > 0 && obs.info) obs.info(work->resuming_note());
     o.work = work.get();
   }
   PassOne pass;
   try {
     pass = read_and_sketch(cfg, backend, threads, o, obs);
-  } catch (...) {
+  } catch (const Interrupted&) {
     if (work && !work->holds_parts()) work->remove();  // nothing to resume from
+    throw;
+  } catch (...) {
+    if (work && !work->holds_parts()) work->remove();
+    if (work && work->holds_parts()) work->mark_failed();
     throw;
   }
   DocTable& docs = pass.docs;
