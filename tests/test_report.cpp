@@ -345,6 +345,20 @@ TEST(Report, DedupPageOfTheExampleCorpusInChromium) {
   EXPECT_NE(s.dom.substr(hits, 120).find("1 pair"), std::string::npos) << s.dom.substr(hits, 120);
 }
 
+// A near pair with one word changed: 200 words, word 100 "zebra" in one and "giraffe" in the
+// other (Jaccard 191/201 = 0.95 over word 5-grams), and a document unlike both.
+std::string one_word_apart() {
+  std::string words[2];
+  for (int d = 0; d < 2; ++d) {
+    for (int i = 0; i < 200; ++i) {
+      words[d] += i ? " " : "";
+      words[d] += i == 100 ? (d ? "giraffe" : "zebra") : "word" + std::to_string(i);
+    }
+  }
+  return "{\"id\":\"a\",\"text\":\"" + words[0] + "\"}\n{\"id\":\"b\",\"text\":\"" + words[1] +
+         "\"}\n{\"id\":\"c\",\"text\":\"nothing like the others at all\"}\n";
+}
+
 // ---- contam
 // ---------------------------------------------------------------------------------------
 
@@ -690,6 +704,41 @@ TEST(Report, ChangedOrMissingInputsAreErrorsAndNoTextsNeedsNone) {
   auto chars = test::run_dupscan("report " + shell_quote(out) + " --chars 5");
   EXPECT_EQ(chars.exit_code, 2);
   EXPECT_NE(chars.err.find("--chars"), std::string::npos) << chars.err;
+}
+
+// The outputs of a run over data in memory (Python's result.write(): report.json names the input
+// "<table>", compression "arrow"): no file to read the texts from. The report says what to do in
+// one line; --no-texts makes the page without texts.
+TEST(Report, DataThatWasInMemoryNeedsPythonOrNoTexts) {
+  TempDir dir;
+  test::write_file(dir / "in.jsonl", one_word_apart());
+  const std::string out = dir / "out";
+  ASSERT_EQ(test::run_dupscan("dedup " + shell_quote(dir / "in.jsonl") + " -o " + shell_quote(out) +
+                              " -q")
+                .exit_code,
+            0);
+  std::string rep = test::read_file(out + "/report.json");
+  const std::string path = "\"path\": \"" + (dir / "in.jsonl") + "\"";
+  ASSERT_NE(rep.find(path), std::string::npos) << rep;
+  rep.replace(rep.find(path), path.size(), "\"path\": \"<table>\"");
+  const std::string none = "\"compression\": \"none\"";
+  ASSERT_NE(rep.find(none), std::string::npos) << rep;
+  rep.replace(rep.find(none), none.size(), "\"compression\": \"arrow\"");
+  test::write_file(out + "/report.json", rep);
+
+  const auto bad = test::run_dupscan("report " + shell_quote(out));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(test::lines_of(bad.err).size(), 1u) << bad.err;
+  EXPECT_NE(bad.err.find("'<table>' was data in memory"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find(".report(\"page.html\")"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("--no-texts"), std::string::npos) << bad.err;
+  EXPECT_FALSE(test::file_exists(out + "/report.html"));
+
+  const auto ok = test::run_dupscan("report " + shell_quote(out) + " --no-texts");
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const std::string html = test::read_file(out + "/report.html");
+  EXPECT_NE(html.find("\"read\":false"), std::string::npos);
+  EXPECT_EQ(html.find("word99"), std::string::npos) << "a text on a page without texts";
 }
 
 TEST(Report, ContamReportNoticesAChangedBenchmark) {
