@@ -452,6 +452,15 @@ class RunReport(dict):
     def __call__(self, path: Union[str, "_os.PathLike[str]"], **options: Any) -> str:
         return self._write_page(path, **options)
 
+    # Copied or pickled, it is the plain dict (the page needs the result's data in memory).
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        import copy
+
+        return copy.deepcopy(dict(self), memo)
+
 
 class DedupResult:
     """What ``dedup`` found.

@@ -2,8 +2,10 @@
 --html`` makes of the same records read from a file; ``dupscan report`` on the ``.write()``
 directory of data in memory says what to do in one line, and makes a page without texts with
 ``--no-texts``."""
+import copy
 import json
 import os
+import pickle
 import re
 
 import pyarrow as pa
@@ -59,6 +61,8 @@ def test_report_of_a_table_is_the_cli_page_of_the_same_records(records, tmp_path
     page = tmp_path / "py.html"
     assert r.report(page) == os.fspath(page)
     assert r.report["counts"]["documents"] == len(records)  # still report.json as a dict
+    assert isinstance(r.report, dict) and copy.deepcopy(r.report) == r.report
+    assert pickle.loads(pickle.dumps(r.report)) == json.loads(r.report_json)
 
     cli_html, cli = page_data(tmp_path / "cli" / "report.html")
     py_html, py = page_data(page)
