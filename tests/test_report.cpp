@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -226,6 +227,16 @@ std::string tag_with(const std::string& dom, const std::string& a) {
   return dom.substr(open, dom.find('>', at) - open + 1);
 }
 
+// The texts of the <mark> elements of a rendered page, in order.
+std::vector<std::string> marks(const std::string& dom) {
+  std::vector<std::string> out;
+  for (auto at = dom.find("<mark>"); at != std::string::npos; at = dom.find("<mark>", at + 1)) {
+    const auto b = at + 6;
+    out.push_back(dom.substr(b, dom.find("</mark>", b) - b));
+  }
+  return out;
+}
+
 // ---- outputs, read the test's own way
 // -------------------------------------------------------------
 
@@ -328,11 +339,24 @@ TEST(Report, DedupPageOfTheExampleCorpusInChromium) {
   const auto from = run.err.find("dupscan dedup:");
   const auto to = run.err.find('\n', run.err.find("  outputs", from));
   EXPECT_EQ(summary, run.err.substr(from, to - from));
-  // Shared shingles highlighted, and every shown near pair's Jaccard recomputed equal.
-  EXPECT_GT(count(r.dom, "<mark>"), 200u);
+  // What differs highlighted (the default): pieces of text, never of white space at an end;
+  // every shown near pair's Jaccard recomputed equal.
+  const std::vector<std::string> diff = marks(r.dom);
+  EXPECT_GT(diff.size(), 50u);
+  for (const std::string& m : diff) {
+    ASSERT_FALSE(m.empty());
+    EXPECT_FALSE(std::isspace(static_cast<unsigned char>(m.front())) ||
+                 std::isspace(static_cast<unsigned char>(m.back())))
+        << "<mark>" << m << "</mark>";
+  }
   EXPECT_EQ(r.dom.find("<span class=\"warn\">"), std::string::npos)
       << "a recomputed Jaccard differs from duplicates.jsonl's";
   EXPECT_NE(r.dom.find("recomputed <b>"), std::string::npos);
+
+  // The shared shingles, through the toggle: most of each near pair's text.
+  const Rendered shared = render(file_url(page) + "#hl=shared", dir, 900);
+  expect_clean(shared, "dedup");
+  EXPECT_GT(count(shared.dom, "<mark>"), 200u);
 
   // The search: a link to #q=ID shows only what holds that id.
   const std::string id = sample[3].second;
@@ -343,6 +367,66 @@ TEST(Report, DedupPageOfTheExampleCorpusInChromium) {
   const auto hits = s.dom.find("id=\"search-hits\">");
   ASSERT_NE(hits, std::string::npos);
   EXPECT_NE(s.dom.substr(hits, 120).find("1 pair"), std::string::npos) << s.dom.substr(hits, 120);
+}
+
+// A near pair with one word changed: 200 words, word 100 "zebra" in one and "giraffe" in the
+// other (Jaccard 191/201 = 0.95 over word 5-grams), and a document unlike both.
+std::string one_word_apart() {
+  std::string words[2];
+  for (int d = 0; d < 2; ++d) {
+    for (int i = 0; i < 200; ++i) {
+      words[d] += i ? " " : "";
+      words[d] += i == 100 ? (d ? "giraffe" : "zebra") : "word" + std::to_string(i);
+    }
+  }
+  return "{\"id\":\"a\",\"text\":\"" + words[0] + "\"}\n{\"id\":\"b\",\"text\":\"" + words[1] +
+         "\"}\n{\"id\":\"c\",\"text\":\"nothing like the others at all\"}\n";
+}
+
+TEST(Report, DedupPairsHighlightTheirDifferencesUnlessToggledToShared) {
+  REQUIRE_CHROMIUM();
+  TempDir dir;
+  test::write_file(dir / "in.jsonl", one_word_apart());
+  const auto run = test::run_dupscan("dedup " + shell_quote(dir / "in.jsonl") + " -o " +
+                                     shell_quote(dir / "out") + " --html -q");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string page = dir / "out/report.html";
+
+  // By default: only the changed word, on both sides, in the cluster and in the pair sample.
+  const Rendered r = render(file_url(page), dir, 1200);
+  expect_clean(r, "dedup");
+  EXPECT_NE(r.dom.find(attr("data-pair", "b")), std::string::npos);
+  EXPECT_NE(r.dom.find("data-highlight=\"differences\""), std::string::npos);
+  const std::vector<std::string> diff = marks(r.dom);
+  EXPECT_EQ(diff, (std::vector<std::string>{"zebra", "giraffe", "zebra", "giraffe"}));
+
+  // Through the toggle (report.html#hl=shared clicks it): the shared shingles, the words before
+  // and after the changed one on each side.
+  const Rendered s = render(file_url(page) + "#hl=shared", dir, 1200);
+  expect_clean(s, "dedup");
+  EXPECT_NE(s.dom.find("data-highlight=\"shared\""), std::string::npos);
+  const std::vector<std::string> shared = marks(s.dom);
+  ASSERT_EQ(shared.size(), 8u);
+  std::string before, after;
+  for (int i = 0; i < 100; ++i)
+    before += (i ? " word" : "word") + std::to_string(i);
+  for (int i = 101; i < 200; ++i)
+    after += (i > 101 ? " word" : "word") + std::to_string(i);
+  for (std::size_t i = 0; i < shared.size(); i += 2) {
+    EXPECT_EQ(shared[i], before);
+    EXPECT_EQ(shared[i + 1], after);
+  }
+
+  // --no-texts: the pair and its ids, no text pane.
+  const auto nt = test::run_dupscan("report " + shell_quote(dir / "out") + " --no-texts -o " +
+                                    shell_quote(dir / "nt.html"));
+  ASSERT_EQ(nt.exit_code, 0) << nt.err;
+  const Rendered n = render(file_url(dir / "nt.html"), dir, 900);
+  expect_clean(n, "dedup");
+  EXPECT_NE(n.dom.find(attr("data-pair", "b")), std::string::npos);
+  EXPECT_EQ(n.dom.find("<pre class=\"text"), std::string::npos) << "a text pane";
+  EXPECT_EQ(n.dom.find("class=\"missing\""), std::string::npos) << "a pane saying why no text";
+  EXPECT_EQ(n.dom.find("id=\"hl-shared\""), std::string::npos) << "a toggle without texts";
 }
 
 // ---- contam
@@ -690,6 +774,41 @@ TEST(Report, ChangedOrMissingInputsAreErrorsAndNoTextsNeedsNone) {
   auto chars = test::run_dupscan("report " + shell_quote(out) + " --chars 5");
   EXPECT_EQ(chars.exit_code, 2);
   EXPECT_NE(chars.err.find("--chars"), std::string::npos) << chars.err;
+}
+
+// The outputs of a run over data in memory (Python's result.write(): report.json names the input
+// "<table>", compression "arrow"): no file to read the texts from. The report says what to do in
+// one line; --no-texts makes the page without texts.
+TEST(Report, DataThatWasInMemoryNeedsPythonOrNoTexts) {
+  TempDir dir;
+  test::write_file(dir / "in.jsonl", one_word_apart());
+  const std::string out = dir / "out";
+  ASSERT_EQ(test::run_dupscan("dedup " + shell_quote(dir / "in.jsonl") + " -o " + shell_quote(out) +
+                              " -q")
+                .exit_code,
+            0);
+  std::string rep = test::read_file(out + "/report.json");
+  const std::string path = "\"path\": \"" + (dir / "in.jsonl") + "\"";
+  ASSERT_NE(rep.find(path), std::string::npos) << rep;
+  rep.replace(rep.find(path), path.size(), "\"path\": \"<table>\"");
+  const std::string none = "\"compression\": \"none\"";
+  ASSERT_NE(rep.find(none), std::string::npos) << rep;
+  rep.replace(rep.find(none), none.size(), "\"compression\": \"arrow\"");
+  test::write_file(out + "/report.json", rep);
+
+  const auto bad = test::run_dupscan("report " + shell_quote(out));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(test::lines_of(bad.err).size(), 1u) << bad.err;
+  EXPECT_NE(bad.err.find("'<table>' was data in memory"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find(".report(\"page.html\")"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("--no-texts"), std::string::npos) << bad.err;
+  EXPECT_FALSE(test::file_exists(out + "/report.html"));
+
+  const auto ok = test::run_dupscan("report " + shell_quote(out) + " --no-texts");
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const std::string html = test::read_file(out + "/report.html");
+  EXPECT_NE(html.find("\"read\":false"), std::string::npos);
+  EXPECT_EQ(html.find("word99"), std::string::npos) << "a text on a page without texts";
 }
 
 TEST(Report, ContamReportNoticesAChangedBenchmark) {

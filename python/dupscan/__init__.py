@@ -42,6 +42,7 @@ __all__ = [
     "Index",
     "DedupResult",
     "ContamResult",
+    "RunReport",
     "InputError",
     "have_parquet",
     "have_cuda",
@@ -93,6 +94,8 @@ _KEYWORDS = {
     "backend": "backend", "threads": "threads", "lsh-weights": "lsh_weights",
     "eval-id-field": "benchmark_id", "ngram": "ngram", "min-ngram": "min_ngram",
     "near-threshold": "near_threshold", "max-matches": "max_matches",
+    "clusters": "clusters", "members": "members", "pairs": "pairs", "exact": "exact",
+    "list": "list", "chars": "chars",
 }
 
 
@@ -437,6 +440,28 @@ def _warn(messages: List[str]) -> List[str]:
 # ---- dedup -----------------------------------------------------------------------------------------
 
 
+class RunReport(dict):
+    """A result's ``report``: the run's ``report.json`` as a dict, and, called, the HTML page of
+    the result: ``result.report("page.html")`` writes it and returns its path (see
+    ``DedupResult._page`` for the options: ``texts``, ``clusters``, ``pairs``, ...)."""
+
+    def __init__(self, data: dict, page: Any):
+        super().__init__(data)
+        self._write_page = page
+
+    def __call__(self, path: Union[str, "_os.PathLike[str]"], **options: Any) -> str:
+        return self._write_page(path, **options)
+
+    # Copied or pickled, it is the plain dict (the page needs the result's data in memory).
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        import copy
+
+        return copy.deepcopy(dict(self), memo)
+
+
 class DedupResult:
     """What ``dedup`` found.
 
@@ -449,7 +474,9 @@ class DedupResult:
             ``duplicates.jsonl``: id, duplicate_of, cluster, kind ("exact" or "near"), jaccard.
         clusters: pyarrow Table, one row per cluster of two or more documents, with the columns
             of ``clusters.jsonl``: cluster, kept, members.
-        report: dict, the ``report.json`` of the run (parameters, counts, timings).
+        report: dict, the ``report.json`` of the run (parameters, counts, timings); called,
+            ``report("page.html")`` writes the run's HTML page (``dupscan report``'s page, with
+            the texts of the data in memory) and returns its path.
         backend: the backend that ran ("cpu", "cuda", "cuda-host").
         canary: dict, the canary check of the device before it was trusted (``report["canary"]``:
             status "passed", "failed" with stage and difference, "off" or "not run").
@@ -472,10 +499,14 @@ class DedupResult:
         self.report_json = report
         self.duplicates = _read_jsonl(duplicates, _DUPLICATES)
         self.clusters = _read_jsonl(clusters, _CLUSTERS)
-        self.report = _json.loads(report)
+        self.report = RunReport(_json.loads(report), self._page)
         self.backend = self.report.get("backend")
         self.canary = self.report.get("canary")
         self.warnings = list(warnings)
+        # The run's data, for .report(): its tables in memory (kept alive here) and the
+        # directory its relative paths were read from.
+        self._tables: list = []
+        self._base = _os.getcwd()
 
     def write(self, output_dir: str) -> None:
         """Writes duplicates.jsonl, clusters.jsonl and report.json into ``output_dir``, byte for
@@ -487,6 +518,49 @@ class DedupResult:
             ("report.json", self.report_json),
         ):
             _write_atomic(_os.path.join(output_dir, name), data)
+
+    def _page(
+        self,
+        path: Union[str, "_os.PathLike[str]"],
+        *,
+        texts: bool = True,
+        clusters: int = 25,
+        members: int = 4,
+        pairs: int = 40,
+        exact: int = 20,
+        list: int = 5000,
+        chars: int = 2000,
+        seed: int = 1,
+    ) -> str:
+        """``result.report(path)``: writes the HTML page of this result to ``path`` and returns
+        the path: the page
+        ``dupscan report`` makes of the outputs ``.write()`` writes (one self-contained file;
+        the same selections, texts, highlights and charts), with the texts read from the data
+        the result was made from -- tables, DataFrames and lists in memory (which this result
+        keeps a reference to), files as the command line reads them again (checked against the
+        run's checksums). ``dupscan report`` on a ``.write()`` directory of data in memory cannot
+        find those texts: this is the way to the page with texts.
+
+        Args:
+            texts: False: ids and numbers only, no text panes (``--no-texts``).
+            clusters, members, pairs, exact, list, chars, seed: as ``dupscan report``'s options
+                (largest clusters shown, removed members compared per cluster, near pairs in the
+                sample, groups of exact copies, ids in the searchable list, characters of a text
+                shown, seed of the near-pair sample).
+        """
+        output = _os.fsdecode(path)
+        settings = _settings(
+            name="DedupResult (Python)", by="DedupResult.report() in Python", texts=bool(texts),
+            clusters=clusters, members=members, pairs=pairs, exact=exact, list=list,
+            chars=chars, seed=seed,
+        )
+        with _tempfile.TemporaryDirectory(prefix="dupscan-report-") as tmp:
+            self.write(tmp)
+            cwd = _os.getcwd()
+            out = output if _os.path.isabs(output) else _os.path.join(cwd, output)
+            settings["base"] = self._base
+            written, _, _ = _core(_dupscan.report, tmp, out, self._tables, settings)
+        return output if written == out else written
 
     def __repr__(self) -> str:
         c = self.report.get("counts", {})
@@ -580,7 +654,9 @@ def dedup(
         settings["given"] = _given_options(dedup, locals())
     out = list(_core(_dupscan.dedup, settings, paths, tables, _progress(progress)))
     out[4] = _warn(out[4])
-    return DedupResult(*out)
+    result = DedupResult(*out)
+    result._tables = tables
+    return result
 
 
 # ---- signatures --------------------------------------------------------------------------------------

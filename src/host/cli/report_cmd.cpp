@@ -16,8 +16,11 @@ DIR is the output directory of a dedup or contam run. The page is one HTML file 
 disk without a network (CSS, JavaScript and SVG charts inline; its Content-Security-Policy forbids
 any request). The texts it shows are read again from the inputs report.json names, in one pass
 over each, whose size and XXH3-64 must equal the run's: a changed input is an error. Relative
-input paths are read from the current directory (--base DIR to change it); --no-texts shows ids
-and numbers only. Search by id in the page; report.html#q=ID opens it searched for ID.
+input paths are read from the current directory (--base DIR to change it). --no-texts makes a
+page without texts (ids, pairs, clusters, Jaccard; no text panes) from any output directory, one
+of data that was in memory (Python's result.write()) too; the page with texts of such a run is
+the Python result's .report("page.html"). Search by id in the page; report.html#q=ID opens it
+searched for ID.
 
 What it shows, bounded by the options whatever the size of the run:
   dedup   the summary, parameters and inputs; the Jaccard histogram of removed documents (exact
@@ -31,8 +34,10 @@ What it shows, bounded by the options whatever the size of the run:
           around each match (file, line, offset; --matches documents each); --near examples with
           near duplicates, apart (those the n-gram verdict did not make dirty first, then by
           Jaccard).
-Highlights: dedup marks the shingles a pair shares, contam the matched words, both on the text as
-it is in the input (computed on the normalized words and mapped back to the original characters).
+Highlights: dedup marks what differs between a pair (the words outside every shingle the two
+share; "highlight shared" at the top of the page, or report.html#hl=shared, marks the shared
+shingles instead), contam the matched words, both on the text as it is in the input (computed on
+the normalized words and mapped back to the original characters).
 
 Examples:
   dupscan report out/                      # writes out/report.html
@@ -112,7 +117,9 @@ Command add_report_command(CLI::App& app) {
       ->type_name("N");
   c->add_option("--base", o->base, "Directory the run's relative input paths are read from")
       ->type_name("DIR");
-  c->add_flag("--no-texts", *no_texts, "Do not read the inputs: ids and numbers only");
+  c->add_flag(
+      "--no-texts", *no_texts,
+      "Do not read the inputs: ids, pairs, clusters and numbers, no texts (any output directory)");
   c->add_flag("-q,--quiet", *quiet, "Print nothing on success");
   return {c, [o, quiet, no_texts] {
             o->texts = !*no_texts;

@@ -14,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -27,6 +29,8 @@
 #include "dupscan/normalize.hpp"
 #include "dupscan/table_input.hpp"
 #include "io/documents.hpp"
+#include "progress.hpp"  // src/host/cli: the terminal summary the CLI's pages carry
+#include "report/report.hpp"
 #ifdef DUPSCAN_HAVE_PARQUET
 #include "io/parquet_input.hpp"
 #endif
@@ -445,6 +449,48 @@ nb::tuple signatures(const Table& table, const nb::dict& settings) {
                         to_numpy(std::move(counts), {n}));
 }
 
+// The CLI's terminal summary of a dedup run (cli/progress.cpp), as `dupscan report` puts it on
+// the page: the page of a Python result is the page of the command line.
+std::string summary_text(const DedupConfig& cfg, const DedupResult& r) {
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* f = ::open_memstream(&buf, &len);
+  if (!f) return {};
+  cli::print_summary(f, cfg, r);
+  std::fclose(f);
+  std::string s(buf, len);
+  std::free(buf);
+  return s;
+}
+
+/**
+ * The HTML page of the outputs in `dir` (a result's .write()), written to `output`, its texts
+ * read from `tables` (the result's data in memory) and the run's files: `dupscan report`'s page.
+ * @return (path, bytes, texts shown).
+ */
+nb::tuple report(const std::string& dir, const std::string& output,
+                 const std::vector<Table>& tables, const nb::dict& settings) {
+  report::ReportOptions o;
+  o.dir = dir;
+  o.output = output;
+  o.tables = tables;
+  o.dedup_summary = summary_text;
+  get(settings, "name", o.name);
+  get(settings, "by", o.by);
+  get(settings, "base", o.base);
+  get(settings, "texts", o.texts);
+  get(settings, "clusters", o.clusters);
+  get(settings, "members", o.members);
+  get(settings, "pairs", o.pairs);
+  get(settings, "exact", o.exact);
+  get(settings, "list", o.list);
+  get(settings, "chars", o.chars);
+  get(settings, "seed", o.seed);
+  report::ReportResult r;
+  run_released([&] { r = report::write_report(o); }, nullptr, 0.0);
+  return nb::make_tuple(r.path, r.bytes, r.texts);
+}
+
 }  // namespace
 }  // namespace dupscan::python
 
@@ -480,6 +526,7 @@ NB_MODULE(_dupscan, m) {
   m.def("contam", &dupscan::python::contam, "settings"_a, "train"_a, "tables"_a, "evals"_a,
         "output_dir"_a, "progress"_a);
   m.def("signatures", &dupscan::python::signatures, "table"_a, "settings"_a);
+  m.def("report", &dupscan::python::report, "dir"_a, "output"_a, "tables"_a, "settings"_a);
   m.def("version", [] { return std::string(dupscan::version()); });
   m.def("have_parquet", [] { return have_parquet(); });
   m.def("have_cuda", [] { return have_cuda_backend(); });

@@ -392,7 +392,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
     fmt.text_fields = {get_string(rep, "parameters.text_field")};
     fmt.id_field = get_string(rep, "parameters.id_field");
     if (has(rep, "parameters.format")) fmt.format = get_string(rep, "parameters.format");
-    train = find_records(train_inputs, fmt, train_wanted, opt.base);
+    train = find_records(train_inputs, fmt, train_wanted, opt.base, opt.tables);
     verified = true;
     if (stdin_input) {
       note =
@@ -414,7 +414,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
   JsonWriter w(0);
   w.begin_object();
   w.field("command", "contam");
-  w.field("dir", opt.dir);
+  write_origin(w, opt);
   w.field("version", get_string(rep, "dupscan_version"));
   w.key("headline").begin_object();
   w.field("train_documents", get_u64(rep, "train.documents"));
@@ -716,7 +716,7 @@ Page contam_page(const ReportOptions& opt, simdjson::dom::element rep) {
   w.end_object();
 
   Page page;
-  page.title = "dupscan contam report: " + opt.dir;
+  page.title = "dupscan contam report: " + run_name(opt);
   page.data = w.str();
   page.texts = texts;
   return page;

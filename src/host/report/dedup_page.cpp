@@ -268,7 +268,8 @@ Page dedup_page(const ReportOptions& opt, simdjson::dom::element rep,
     fmt.text_fields = {cfg.text_field};
     fmt.id_field = cfg.id_field;
     if (has(rep, "parameters.format")) fmt.format = get_string(rep, "parameters.format");
-    auto found = find_records(recorded_inputs(get_array(rep, "inputs")), fmt, wanted, opt.base);
+    auto found =
+        find_records(recorded_inputs(get_array(rep, "inputs")), fmt, wanted, opt.base, opt.tables);
     verified = true;
     if (stdin_input) {
       note =
@@ -282,7 +283,7 @@ Page dedup_page(const ReportOptions& opt, simdjson::dom::element rep,
     } else {
       for (const std::string& id : ids) {
         if (!found.count(id)) {
-          throw Error("the document " + id + " of " + opt.dir +
+          throw Error("the document " + id + " of " + run_name(opt) +
                       " is in none of the inputs report.json names: the outputs are not of "
                       "these inputs");
         }
@@ -317,7 +318,7 @@ Page dedup_page(const ReportOptions& opt, simdjson::dom::element rep,
   JsonWriter w(0);
   w.begin_object();
   w.field("command", "dedup");
-  w.field("dir", opt.dir);
+  write_origin(w, opt);
   w.field("version", get_string(rep, "dupscan_version"));
   w.field("summary", opt.dedup_summary ? opt.dedup_summary(cfg, res) : std::string());
   w.key("headline").begin_object();
@@ -519,7 +520,7 @@ Page dedup_page(const ReportOptions& opt, simdjson::dom::element rep,
   w.end_object();
 
   Page page;
-  page.title = "dupscan dedup report: " + opt.dir;
+  page.title = "dupscan dedup report: " + run_name(opt);
   page.data = w.str();
   page.texts = docs.texts();
   return page;

@@ -145,6 +145,8 @@ std::vector<RecordedInput> recorded_inputs(simdjson::dom::array inputs) {
     r.path = get_string(in, "path");
     r.bytes = get_u64(in, "bytes");
     r.xxh3_64 = get_string(in, "xxh3_64");
+    if (has(in, "lines")) r.lines = get_u64(in, "lines");
+    r.in_memory = has(in, "compression") && get_string(in, "compression") == "arrow";
     out.push_back(std::move(r));
   }
   return out;

@@ -32,9 +32,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "dupscan/dedup.hpp"
+#include "dupscan/table_input.hpp"
 
 namespace dupscan::report {
 
@@ -43,6 +46,13 @@ struct ReportOptions {
   std::string output;  ///< the HTML file; empty: dir + "/report.html"
   std::string base;    ///< directory relative input paths are read from; empty: the current one
   bool texts = true;   ///< read the inputs for the texts (false: ids and numbers only)
+  /// The run's inputs that were tables in memory (a Python result's data), in the run's order:
+  /// their texts are read from these (report.json names them "<table>", "<list>", ...).
+  std::vector<std::shared_ptr<const TableInput>> tables;
+  /// What the page calls the run (title, header); empty: dir.
+  std::string name;
+  /// What wrote the page (its footer); empty: "dupscan report " + the name.
+  std::string by;
   std::uint32_t clusters = 25;  ///< dedup: largest clusters shown
   std::uint32_t members = 4;    ///< dedup: removed members with texts per cluster
   std::uint32_t pairs = 40;     ///< dedup: sampled near pairs

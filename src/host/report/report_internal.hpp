@@ -28,6 +28,17 @@ Page dedup_page(const ReportOptions& options, simdjson::dom::element report,
                 const std::string& report_text);
 Page contam_page(const ReportOptions& options, simdjson::dom::element report);
 
+/// What the page calls the run (options.name, else the directory).
+inline const std::string& run_name(const ReportOptions& o) {
+  return o.name.empty() ? o.dir : o.name;
+}
+/// Writes the fields every page has about where it comes from: "dir" (the run's name) and "by"
+/// (what wrote the page, for its footer).
+inline void write_origin(JsonWriter& w, const ReportOptions& o) {
+  w.field("dir", run_name(o));
+  w.field("by", o.by.empty() ? "dupscan report " + run_name(o) : o.by);
+}
+
 /// Reads `report` field `path` ("counts.documents") of a given type, or throws Error naming it.
 std::uint64_t get_u64(simdjson::dom::element e, std::string_view path);
 double get_double(simdjson::dom::element e, std::string_view path);

@@ -69,26 +69,17 @@ class RecordReader {
   std::vector<RecordParser> parsers_;
 };
 
-/// find_records for a Parquet input: its rows through the Parquet DocumentInput (the run's own
-/// reader; ids from the id column, else "<path>:<row>" as pass 1 makes them).
-void find_parquet_records(const RecordedInput& in, const std::string& path,
-                          const RecordFormat& format, const std::unordered_set<std::string>& wanted,
-                          std::unordered_map<std::string, FoundRecord>& found) {
-  if (!in.xxh3_64.empty() && io::file_xxh3_64(path) != in.xxh3_64) {
-    throw Error("input '" + path + "' changed since the run wrote its outputs: its XXH3-64 " +
-                "differs from report.json's; the report would show other texts than the run saw");
-  }
-  OpenOptions o;
-  o.text_field.clear();
-  for (const std::string& f : format.text_fields)
-    o.text_field += (o.text_field.empty() ? "" : "+") + f;
-  o.id_field = format.id_field;
-  auto input = open_file_input(path, o);
+/// find_records over the rows of a columnar input (a Parquet file, a table in memory) through
+/// its DocumentInput, the run's own reader: ids from the id column, else the row number (tables)
+/// or "<path>:<row>" (Parquet), as pass 1 makes them.
+void find_rows(const RecordedInput& in, DocumentInput& input, const OpenOptions& o,
+               const RecordFormat& format, const std::unordered_set<std::string>& wanted,
+               std::unordered_map<std::string, FoundRecord>& found) {
   DocReader reader(o.text_field, o.id_field, InputFormat::jsonl);
   DocBatch batch;
   std::uint64_t blank = 0;
   std::string id;
-  while (input->next(batch, std::size_t{4} << 20)) {
+  while (input.next(batch, std::size_t{4} << 20)) {
     check_interrupt();
     for_each_document(
         batch, 0, batch.records(), 0, reader, blank,
@@ -117,16 +108,70 @@ void find_parquet_records(const RecordedInput& in, const std::string& path,
   }
 }
 
+OpenOptions rows_options(const RecordFormat& format) {
+  OpenOptions o;
+  o.text_field.clear();
+  for (const std::string& f : format.text_fields)
+    o.text_field += (o.text_field.empty() ? "" : "+") + f;
+  o.id_field = format.id_field;
+  return o;
+}
+
+/// find_records for a Parquet input.
+void find_parquet_records(const RecordedInput& in, const std::string& path,
+                          const RecordFormat& format, const std::unordered_set<std::string>& wanted,
+                          std::unordered_map<std::string, FoundRecord>& found) {
+  if (!in.xxh3_64.empty() && io::file_xxh3_64(path) != in.xxh3_64) {
+    throw Error("input '" + path + "' changed since the run wrote its outputs: its XXH3-64 " +
+                "differs from report.json's; the report would show other texts than the run saw");
+  }
+  const OpenOptions o = rows_options(format);
+  auto input = open_file_input(path, o);
+  find_rows(in, *input, o, format, wanted, found);
+}
+
+/// find_records for a table in memory: the first of `tables` not used yet that has its name.
+void find_table_records(const RecordedInput& in,
+                        const std::vector<std::shared_ptr<const TableInput>>& tables,
+                        std::vector<bool>& used, const RecordFormat& format,
+                        const std::unordered_set<std::string>& wanted,
+                        std::unordered_map<std::string, FoundRecord>& found) {
+  std::size_t t = 0;
+  while (t < tables.size() && (used[t] || tables[t]->name() != in.path))
+    ++t;
+  if (t == tables.size()) {
+    throw Error("input '" + in.path +
+                "' was data in memory (a table, DataFrame or list given to dupscan in Python), "
+                "not a file, so its texts cannot be read again: make the page with the Python "
+                "result's .report(\"page.html\"), or pass --no-texts for a page without texts");
+  }
+  used[t] = true;
+  if (tables[t]->rows() != in.lines) {
+    throw Error("the table given for input '" + in.path + "' has " +
+                std::to_string(tables[t]->rows()) + " rows, report.json says the run read " +
+                std::to_string(in.lines) + ": not the run's data");
+  }
+  const OpenOptions o = rows_options(format);
+  auto input = open_table_input(tables[t], o);
+  find_rows(in, *input, o, format, wanted, found);
+}
+
 }  // namespace
 
 std::unordered_map<std::string, FoundRecord> find_records(
     const std::vector<RecordedInput>& inputs, const RecordFormat& format,
-    const std::unordered_set<std::string>& wanted, const std::string& base) {
+    const std::unordered_set<std::string>& wanted, const std::string& base,
+    const std::vector<std::shared_ptr<const TableInput>>& tables) {
   std::unordered_map<std::string, FoundRecord> found;
   if (wanted.empty()) return found;
   RecordReader reader(format);
   std::string text, id, why, path_id;
+  std::vector<bool> used(tables.size(), false);
   for (const RecordedInput& in : inputs) {
+    if (in.in_memory) {
+      find_table_records(in, tables, used, format, wanted, found);
+      continue;
+    }
     if (in.path == "<stdin>" || in.path == "-") continue;  // cannot be read again; see caller
     const std::string path = resolve_input(in.path, base);
     if (io::reads_once(path)) continue;  // a pipe or device: read once, like stdin

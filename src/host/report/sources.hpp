@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include "dupscan/table_input.hpp"
 
 namespace dupscan::report {
 
@@ -14,7 +17,11 @@ namespace dupscan::report {
 struct RecordedInput {
   std::string path;  ///< as the run named it ("<stdin>" for stdin)
   std::uint64_t bytes = 0;
-  std::string xxh3_64;  ///< empty: not recorded (nothing to verify)
+  std::string xxh3_64;      ///< empty: not recorded (nothing to verify)
+  std::uint64_t lines = 0;  ///< lines of a file, rows of a table
+  /// A table in memory (compression "arrow": Python's data), not a file: its texts are in the
+  /// caller's table, or nowhere.
+  bool in_memory = false;
 };
 
 /// A record found again.
@@ -37,16 +44,20 @@ struct RecordFormat {
 
 /**
  * @brief Reads `inputs` once each and returns the records whose id (as JSON: the id field
- * minified, else the string "<path>:<line>") is in `wanted`. The first record of an id is kept;
- * `copies` counts them all.
- * An input named "<stdin>" or "-" cannot be read again and is passed over.
+ * minified, else the string "<path>:<line>" for files and the row number for tables) is in
+ * `wanted`. The first record of an id is kept; `copies` counts them all.
+ * An input named "<stdin>" or "-" cannot be read again and is passed over. An input that was a
+ * table in memory is read from `tables`: the first one not used yet of its name (the run's
+ * tables, in the run's order: a Python result's data).
  * @param base directory that relative input paths are resolved against ("" = the current one)
  * @throw Error naming the input when it cannot be read or changed since the run (its size or
- * XXH3-64 differs from report.json's).
+ * XXH3-64 differs from report.json's), and, in one line saying what to do, for a table in memory
+ * that `tables` does not hold (or holds with another number of rows).
  */
 std::unordered_map<std::string, FoundRecord> find_records(
     const std::vector<RecordedInput>& inputs, const RecordFormat& format,
-    const std::unordered_set<std::string>& wanted, const std::string& base);
+    const std::unordered_set<std::string>& wanted, const std::string& base,
+    const std::vector<std::shared_ptr<const TableInput>>& tables = {});
 
 /// The path to open for an input named `path` by a run, given `base`.
 std::string resolve_input(const std::string& path, const std::string& base);

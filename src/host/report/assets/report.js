@@ -70,10 +70,51 @@
     if (cut) pre.appendChild(h("span", { class: "cut", text: "\n… " + cut }));
     return pre;
   }
+  function cutNote(doc) {
+    return doc.cut ? "cut after " + fmt(opts().chars) + " of " + fmt(doc.chars) + " characters" : null;
+  }
   function docText(doc, ranges) {
+    if (!data.texts.read) return null;  // --no-texts: ids and numbers, no text panes
     if (doc.missing !== undefined) return h("div", { class: "missing", text: "Text not shown: " + doc.missing + "." });
-    var cut = doc.cut ? "cut after " + fmt(opts().chars) + " of " + fmt(doc.chars) + " characters" : null;
-    return textBlock(doc.text, ranges, cut);
+    return textBlock(doc.text, ranges, cutNote(doc));
+  }
+
+  // dedup: what a pair's texts highlight. A near pair shares most of its text (at J >= 0.8 nearly
+  // all of it), so by default the page marks what differs -- the characters outside every shingle
+  // the two share -- and the "highlight shared" toggle marks the shared shingles instead.
+  var highlight = "differences";
+  var WORDY = /[\p{L}\p{N}]/u;
+  // The complement of `ranges` in `text`, without the white space at either end of a piece, and
+  // without pieces of white space and punctuation alone (the default normalization ignores them).
+  function differences(text, ranges) {
+    var out = [], at = 0;
+    function add(b, e) {
+      while (b < e && /\s/.test(text[b])) b++;
+      while (e > b && /\s/.test(text[e - 1])) e--;
+      if (b < e && WORDY.test(text.slice(b, e))) out.push(b, e);
+    }
+    for (var i = 0; i + 1 < ranges.length; i += 2) {
+      add(at, ranges[i]);
+      at = Math.max(at, ranges[i + 1]);
+    }
+    add(at, text.length);
+    return out;
+  }
+  // A document's text in a pair: highlighted as `highlight` says; setHighlight redraws it.
+  function pairText(doc, shared) {
+    if (!data.texts.read || doc.missing !== undefined || !shared) return docText(doc, []);
+    var pane = textBlock(doc.text, highlight === "shared" ? shared : differences(doc.text, shared), cutNote(doc));
+    pane.classList.add("pair-text");
+    pane.dupscanShared = shared;
+    pane.dupscanDoc = doc;
+    return pane;
+  }
+  function setHighlight(mode) {
+    highlight = mode;
+    document.body.setAttribute("data-highlight", mode);
+    Array.prototype.forEach.call(document.querySelectorAll("pre.pair-text"), function (pre) {
+      pre.replaceWith(pairText(pre.dupscanDoc, pre.dupscanShared));
+    });
   }
   function where(doc) {
     if (doc.file === undefined) return null;
@@ -232,10 +273,12 @@
     hitsEl = h("span", { class: "hits", id: "search-hits" });
     var mono = h("label", { class: "toggle", title: "Show texts in a monospace font (for code)" },
       h("input", { type: "checkbox", id: "mono", onchange: function (e) { document.body.classList.toggle("mono-text", e.target.checked); } }), "monospace");
+    var shared = kind === "dedup" && data.texts.read ? h("label", { class: "toggle", title: "Pairs: highlight the shingles the two texts share instead of what differs" },
+      h("input", { type: "checkbox", id: "hl-shared", onchange: function (e) { setHighlight(e.target.checked ? "shared" : "differences"); } }), "highlight shared") : null;
     var bar = h("div", { class: "topbar" },
       h("div", { class: "topbar-inner" },
         h("div", { class: "brand" }, h("h1", { text: "dupscan " + kind }), h("span", { class: "dir", title: data.dir, text: data.dir })),
-        h("div", { class: "search" }, input, hitsEl, mono)),
+        h("div", { class: "search" }, input, hitsEl, shared, mono)),
       h("nav", { class: "sections" }, navItems.map(function (it) {
         return h("a", { href: "#" + it[0] }, it[1], it[2] !== undefined ? h("span", { class: "count", text: it[2] }) : null);
       })));
@@ -300,11 +343,12 @@
     return s;
   }
   function footer() {
-    return h("footer", { class: "page" }, "Written by dupscan " + data.version + " (dupscan report " + data.dir + "). One file: it holds its styles, script, charts and data, and makes no network request.");
+    return h("footer", { class: "page" }, "Written by dupscan " + data.version + " (" + data.by + "). One file: it holds its styles, script, charts and data, and makes no network request.");
   }
 
   // ---- dedup -----------------------------------------------------------------------------------
 
+  var HIGHLIGHT_RULE = "Highlighted, on the texts as they are in the input: what differs (the words outside every shingle the two share; white space and punctuation alone are not marked), or, with “highlight shared” at the top, the shingles the two share.";
   function renderDedup() {
     var hd = data.headline, docs = data.docs, o = opts();
     var removedPct = hd.documents ? hd.removed / hd.documents : 0;
@@ -364,7 +408,7 @@
     // clusters
     s = section("clusters", "Largest clusters", data.clusters.shown.length + " of " + fmt(data.clusters.total));
     var nc = data.clusters.shown.length, allc = nc === data.clusters.total;
-    s.appendChild(h("p", { class: "rule", text: (allc ? "All " + fmt(nc) + " clusters, largest first." : "The " + fmt(nc) + " largest of the " + fmt(data.clusters.total) + " clusters (most members; ties: lower cluster number).") + " Each compares the kept document with its " + fmt(o.members) + " removed members of lowest Jaccard (ties: input order); the shingles the two share are highlighted on the text as it is in the input. Member lists stop at 50 ids." }));
+    s.appendChild(h("p", { class: "rule", text: (allc ? "All " + fmt(nc) + " clusters, largest first." : "The " + fmt(nc) + " largest of the " + fmt(data.clusters.total) + " clusters (most members; ties: lower cluster number).") + " Each compares the kept document with its " + fmt(o.members) + " removed members of lowest Jaccard (ties: input order). " + HIGHLIGHT_RULE + " Member lists stop at 50 ids." }));
     if (!data.clusters.shown.length) s.appendChild(h("div", { class: "empty", text: "No clusters: nothing was removed." }));
     data.clusters.shown.forEach(function (c, ci) {
       var kept = docs[c.kept];
@@ -404,7 +448,7 @@
     // sampled near pairs
     s = section("pairs", "Near pairs", data.pairs.shown.length + " of " + fmt(data.pairs.total));
     var np = data.pairs.shown.length;
-    s.appendChild(h("p", { class: "rule", text: (np === data.pairs.total ? "All " + fmt(np) + " removed near duplicates, each beside the document it duplicates, in the order of a seeded sample: " : "A sample of " + fmt(np) + " of the " + fmt(data.pairs.total) + " removed near duplicates, each beside the document it duplicates: ") + "the ones whose XXH64 of the removed id (seed " + o.seed + ") is smallest, so the same sample comes back every time (dupscan report --seed S draws another)." }));
+    s.appendChild(h("p", { class: "rule", text: (np === data.pairs.total ? "All " + fmt(np) + " removed near duplicates, each beside the document it duplicates, in the order of a seeded sample: " : "A sample of " + fmt(np) + " of the " + fmt(data.pairs.total) + " removed near duplicates, each beside the document it duplicates: ") + "the ones whose XXH64 of the removed id (seed " + o.seed + ") is smallest, so the same sample comes back every time (dupscan report --seed S draws another). " + HIGHLIGHT_RULE }));
     if (!data.pairs.shown.length) s.appendChild(h("div", { class: "empty", text: "No near duplicates." }));
     data.pairs.shown.forEach(function (p) {
       var item = h("div", { class: "item", "data-pair": docs[p.removed].id },
@@ -478,12 +522,12 @@
         same ? null : data.headline.verify ? h("span", { class: "warn", text: " (differs from duplicates.jsonl)" })
           : h("span", { text: " (exact; duplicates.jsonl has the MinHash estimate: --no-verify)" }));
     }
-    var shared = m.shared !== undefined ? " · " + fmt(m.shared) + " shared shingles highlighted" : "";
+    var shared = m.shared !== undefined ? " · " + fmt(m.shared) + " shared shingles" : "";
     return h("div", null,
       h("div", { class: "meta jacc", style: "margin-bottom:8px" }, "Jaccard ", h("b", { text: jac(m.jaccard) }), " (duplicates.jsonl)", check, shared),
       h("div", { class: "pair" },
-        h("div", { class: "doc" }, h("div", { class: "doc-head" }, h("span", { class: "tag kept", text: "kept" }), h("span", { class: "id", text: kept.id }), where(kept)), docText(kept, m.hk)),
-        h("div", { class: "doc" }, h("div", { class: "doc-head" }, h("span", { class: "tag " + (m.kind === "exact" ? "exact" : "near"), text: role }), h("span", { class: "id", text: other.id }), where(other)), docText(other, m.hr))));
+        h("div", { class: "doc" }, h("div", { class: "doc-head" }, h("span", { class: "tag kept", text: "kept" }), h("span", { class: "id", text: kept.id }), where(kept)), pairText(kept, m.hk)),
+        h("div", { class: "doc" }, h("div", { class: "doc-head" }, h("span", { class: "tag " + (m.kind === "exact" ? "exact" : "near"), text: role }), h("span", { class: "id", text: other.id }), where(other)), pairText(other, m.hr))));
   }
 
   // ---- contam ----------------------------------------------------------------------------------
@@ -658,6 +702,7 @@
 
   // ---- render ----------------------------------------------------------------------------------
 
+  if (data.command === "dedup") document.body.setAttribute("data-highlight", highlight);
   if (data.command === "dedup") renderDedup();
   else renderContam();
   app.appendChild(footer());
@@ -667,6 +712,9 @@
     document.getElementById("search").value = q;
     search(q);
   }
+  // report.html#hl=shared opens it with the shared shingles highlighted (through the toggle).
+  var hlToggle = document.getElementById("hl-shared");
+  if (location.hash === "#hl=shared" && hlToggle && !hlToggle.checked) hlToggle.click();
   document.documentElement.setAttribute("data-rendered", data.command);
   // Milliseconds from the start of navigation to the end of rendering (tests print it).
   document.documentElement.setAttribute("data-render-ms", String(Math.round(performance.now())));
