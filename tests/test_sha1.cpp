@@ -311,6 +311,13 @@ TEST(Sha1Cli, DefaultIsXxh64AndHelpNamesTheOption) {
   }
   const auto h = run_dupscan("dedup --help");
   EXPECT_NE(h.out.find("--shingle-hash sha1"), std::string::npos) << h.out;
+  // contam has none, and its help says why.
+  const auto c = run_dupscan("contam --help");
+  EXPECT_NE(c.out.find("contam takes no --scheme or\n--shingle-hash"), std::string::npos) << c.out;
+  const auto ca =
+      run_dupscan("contam --train " + shell_quote(corpus) + " --eval g=" + shell_quote(corpus) +
+                  " -o " + shell_quote(dir / "c") + " --shingle-hash sha1");
+  EXPECT_EQ(ca.exit_code, 2) << ca.err;
   const auto bad = run_dupscan("dedup " + shell_quote(corpus) + " -o " + shell_quote(dir / "b") +
                                " --shingle-hash md5");
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
