@@ -8,11 +8,16 @@
 // does per document. Then the same per permutation scheme (legacy, affine32, affine64; minhash.hpp)
 // and SIMD path: "minhash_scheme" rows time MinHasher alone on precomputed shingle hashes (32-bit,
 // 64-bit for affine64), "sketch_scheme" rows the CPU backend's sketch (shingle hashes of normalized
-// text + MinHasher + band keys, document by document; uint64 signatures for affine64). Prints one
-// JSON object per line, for bench/compare.py.
+// text + MinHasher + band keys, document by document; uint64 signatures for affine64). For
+// --shingle-hash sha1: "shingle_hash_fn" rows time one hash function over every shingle (xxh64;
+// sha1 on each SHA-1 path this CPU has: scalar, shani), and "sketch_scheme_sha1" rows the CPU
+// backend's sketch with SHA-1 shingle hashes, per scheme, on the fastest SIMD path (compare.py
+// sets them against the "sketch_scheme" rows of the same path). Prints one JSON object per line,
+// for bench/compare.py.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +29,7 @@
 #include "dupscan/spec.hpp"
 #include "io/io.hpp"
 #include "io/record.hpp"
+#include "sketch/sha1_shingles.hpp"
 
 using namespace dupscan;
 
@@ -140,6 +146,37 @@ int main(int argc, char** argv) {
       "\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f}\n",
       docs.size(), shingles, text_mb, t_hash, shingles / t_hash / 1e6, text_mb / t_hash);
 
+  // One hash function over every shingle (the enumeration included, the same for each).
+  {
+    std::vector<detail::Sha1Path> sha1_paths{detail::Sha1Path::scalar};
+    if (detail::sha_ni_supported()) sha1_paths.push_back(detail::Sha1Path::shani);
+    struct Fn {
+      std::string name, path;
+      std::function<std::uint64_t(const char*, std::size_t)> f;
+    };
+    std::vector<Fn> fns{
+        {"xxh64", "scalar", [](const char* s, std::size_t n) { return spec::xxh64(s, n, 0); }}};
+    for (detail::Sha1Path p : sha1_paths) {
+      fns.push_back({"sha1", detail::sha1_path_name(p),
+                     [p](const char* s, std::size_t n) { return detail::sha1_prefix64(s, n, p); }});
+    }
+    for (const Fn& fn : fns) {
+      std::uint64_t sink = 0;
+      const double t = best_of(repeat, [&] {
+        for (std::size_t d = 0; d < docs.size(); ++d) {
+          const auto doc = docs.doc(d);
+          for_each_shingle(doc.data(), doc.size(), shingle.kind, shingle.n,
+                           [&](const char* s, std::size_t n) { sink ^= fn.f(s, n); });
+        }
+      });
+      std::printf(
+          "{\"what\":\"shingle_hash_fn\",\"fn\":\"%s\",\"path\":\"%s\",\"seconds\":%.6f,"
+          "\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f,\"sink\":%u}\n",
+          fn.name.c_str(), fn.path.c_str(), t, shingles / t / 1e6, text_mb / t,
+          static_cast<unsigned>(sink & 1));
+    }
+  }
+
   const Permutations perms = make_permutations(k, 1);
   std::vector<std::uint32_t> sigs(docs.size() * k);
   for (SimdPath path : supported_simd_paths()) {
@@ -217,6 +254,18 @@ int main(int argc, char** argv) {
           "\"seconds\":%.6f,\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f,\"docs_per_s\":%.0f}\n",
           scheme_name(scheme), simd_path_name(path), k, t_all, shingles / t_all / 1e6,
           text_mb / t_all, docs.size() / t_all);
+      if (path != supported_simd_paths().back()) continue;
+      // The same with SHA-1 shingle hashes (--shingle-hash sha1), fastest SIMD path only.
+      params.shingle_hash = ShingleHash::sha1;
+      auto cpu_sha1 = make_cpu_backend(params);
+      const double t_sha1 = best_of(repeat, [&] { cpu_sha1->sketch(docs, out); });
+      std::printf(
+          "{\"what\":\"sketch_scheme_sha1\",\"scheme\":\"%s\",\"path\":\"%s\",\"sha1_path\":"
+          "\"%s\",\"num_perm\":%u,\"seconds\":%.6f,\"mshingles_per_s\":%.3f,\"mb_per_s\":%.2f,"
+          "\"docs_per_s\":%.0f}\n",
+          scheme_name(scheme), simd_path_name(path),
+          detail::sha1_path_name(detail::active_sha1_path()), k, t_sha1, shingles / t_sha1 / 1e6,
+          text_mb / t_sha1, docs.size() / t_sha1);
     }
   }
   {

@@ -58,6 +58,17 @@ bench_sketch's "sketch_scheme" rows) against datasketch's same scheme (datasketc
 rensa's R-MinHash signatures (rensa-sig), all in this run. --signatures-only runs just this part
 (and rensa-sig) on the prefix: a minute, without the end-to-end runs.
 
+--shingle-hash sha1 (datasketch's default construction, MinHash() with no hashfunc, hashes
+shingles with SHA-1): per scheme, dupscan's signatures with SHA-1 shingle hashes ("dupscan-sig S
+sha1", bench_sketch's "sketch_scheme_sha1" rows, SHA-NI where the CPU has it) against datasketch's
+default construction ("datasketch-sig S default", peers.py --hashfunc default), and the cost of
+sha1 against xxh64 in the same run: signatures per scheme (same SIMD path), one hash function over
+every shingle ("shingle_hash_fn": xxh64, SHA-1 scalar, SHA-1 SHA-NI), and (not with
+--signatures-only) whole dedup, one thread, on the corpus, against datasketch's keep-first loop with
+its default construction ("datasketch affine32 default"). Agreement: dupscan's --shingle-hash sha1
+signatures and --no-verify estimates must equal datasketch's default construction's, every scheme,
+on the prefix and the first documents of planted pairs (also with --signatures-only).
+
 Timings never fail the run.
 """
 import argparse
@@ -257,6 +268,94 @@ def scheme_rows(sketch, peer, prefix_bytes, prefix_docs):
                           "several runs"}
 
 
+def sha1_rows(sketch, peer, prefix_bytes, prefix_docs):
+    """--shingle-hash sha1: per scheme, dupscan's signatures with SHA-1 shingle hashes against
+    datasketch's default construction (no hashfunc: SHA-1) and against dupscan's own xxh64
+    signatures of the same SIMD path; one hash function over every shingle. Returns (rows,
+    ratios)."""
+    rows, ratios = [], {}
+    for fn in [r for r in sketch if r["what"] == "shingle_hash_fn"]:
+        rows.append({"engine": "dupscan shingle hash %s (%s)" % (fn["fn"], fn["path"]),
+                     "seconds": fn["seconds"], "mb": prefix_bytes / 1e6, "docs": prefix_docs,
+                     "peak_mb": None, "shingles_per_s": fn["mshingles_per_s"] * 1e6,
+                     "note": "prefix, one hash of every word 5-gram (enumeration included), "
+                     "1 thread"})
+    xx = [r for r in sketch if r["what"] == "shingle_hash_fn" and r["fn"] == "xxh64"]
+    for fn in [r for r in sketch if r["what"] == "shingle_hash_fn" and r["fn"] == "sha1"]:
+        ratios["sha1_%s_hash_cost_vs_xxh64" % fn["path"]] = (
+            xx[0]["mshingles_per_s"] / fn["mshingles_per_s"])
+    for scheme in SCHEMES:
+        sha1 = [r for r in sketch if r["what"] == "sketch_scheme_sha1" and r["scheme"] == scheme]
+        if not sha1:
+            continue  # a bench_sketch built before --shingle-hash
+        sha1 = sha1[-1]
+        xxh = [r for r in sketch if r["what"] == "sketch_scheme" and r["scheme"] == scheme
+               and r["path"] == sha1["path"]][-1]
+        ours = sha1["mshingles_per_s"] * 1e6
+        rows.append({"engine": "dupscan-sig %s sha1 (%s, %s)" % (scheme, sha1["path"],
+                                                               sha1["sha1_path"]),
+                     "seconds": sha1["seconds"], "mb": prefix_bytes / 1e6, "docs": prefix_docs,
+                     "peak_mb": None, "shingles_per_s": ours,
+                     "note": "prefix, SHA-1 shingle hashes + %s MinHash + band keys, 1 thread"
+                     % scheme})
+        ratios["%s_sha1_signatures_cost_vs_xxh64" % scheme] = (
+            xxh["mshingles_per_s"] * 1e6 / ours)
+        r = peer("datasketch-sig", scheme, "default")
+        rows.append({"engine": "datasketch-sig %s default" % scheme, "seconds": r["seconds"],
+                     "mb": prefix_bytes / 1e6, "docs": r["docs"], "peak_mb": None,
+                     "shingles_per_s": r["shingles"] / r["seconds"],
+                     "note": "prefix, MinHash(scheme=%r) with no hashfunc (SHA-1).update_batch "
+                     "of pre-tokenized shingles" % scheme})
+        ratios["%s_sha1_signatures_vs_datasketch_default_%s" % (scheme, scheme)] = (
+            ours / rows[-1]["shingles_per_s"])
+    return rows, ratios
+
+
+def sha1_agreement(dupscan, py, peers, work, inputs, band_args, failures):
+    """dupscan --shingle-hash sha1 --scheme S: signatures and --no-verify estimates against
+    datasketch's default construction (peers.py dump --hashfunc default), for every scheme, on
+    each (name, path) of `inputs`. Appends to `failures`; returns the counts per scheme."""
+    agreement = {}
+    for scheme in SCHEMES:
+        docs = same = near_n = near_same = 0
+        for name, inp in inputs:
+            sig_path = os.path.join(work, "%s-signatures-%s-sha1.jsonl" % (name, scheme))
+            nv = os.path.join(work, "out-%s-noverify-%s-sha1" % (name, scheme))
+            shutil.rmtree(nv, ignore_errors=True)
+            Child.run([dupscan, "dedup", inp, "-o", nv, "-q", "--write-signatures", sig_path,
+                       "--no-verify", "--threads", "1", "--scheme", scheme, "--shingle-hash",
+                       "sha1"] + band_args)
+            dump = os.path.join(work, "datasketch-%s-%s-default.jsonl" % (name, scheme))
+            Child.run([py, peers, "dump", inp, "--dump-signatures", "1000000000", "--dump", dump,
+                       "--scheme", scheme, "--hashfunc", "default"])
+            ours = {r["id"]: r for r in read_jsonl(sig_path)}
+            theirs = {r["id"]: r for r in read_jsonl(dump)}
+            mismatched = [i for i, t in theirs.items() if ours[i]["signature"] != t["signature"]
+                          or ours[i]["shingles"] != t["shingles"]]
+            if mismatched or len(ours) != len(theirs):
+                failures.append("%s sha1, %s: signatures differ from datasketch's default "
+                                "construction for %d of %d documents (first: %s)" % (
+                                    scheme, name, len(mismatched), len(theirs),
+                                    (mismatched or ["?"])[0]))
+            near = [d for d in read_jsonl(os.path.join(nv, "duplicates.jsonl"))
+                    if d["kind"] == "near"]
+            wrong = [d["id"] for d in near if d["jaccard"] != sum(
+                x == y for x, y in zip(theirs[d["id"]]["signature"],
+                                       theirs[d["duplicate_of"]]["signature"])) / 128.0]
+            if wrong:
+                failures.append("%s sha1, %s: --no-verify estimates differ from datasketch's "
+                                "default construction for %d of %d near duplicates" % (
+                                    scheme, name, len(wrong), len(near)))
+            docs += len(theirs)
+            same += len(theirs) - len(mismatched)
+            near_n += len(near)
+            near_same += len(near) - len(wrong)
+        agreement[scheme + "_sha1_vs_datasketch_default"] = {
+            "signatures_identical": "%d/%d" % (same, docs),
+            "no_verify_estimates_identical": "%d/%d" % (near_same, near_n)}
+    return agreement
+
+
 def print_rows(rows):
     print("| engine | MB of text | seconds | CPU s | MB/s | docs/s | M shingles/s | peak MB | "
           "what is timed |")
@@ -333,7 +432,7 @@ def main():
     rows = []
     failures = []
 
-    def peer(engine, scheme):
+    def peer(engine, scheme, hashfunc=None):
         # Best of 3 for rensa (as below); --signatures-only, whose rows are all it measures, takes
         # the best of 10 rensa runs and 3 datasketch runs (the development VMs are shared).
         repeat = (10 if engine.startswith("rensa") else 3) if args.signatures_only else (
@@ -341,24 +440,47 @@ def main():
         cmd = [py, peers, engine, prefix, "--repeat", str(repeat)]
         if scheme:
             cmd += ["--scheme", scheme]
+        if hashfunc:
+            cmd += ["--hashfunc", hashfunc]
         return json.loads(Child.run(cmd)[2])
 
+    band_args = ["--bands", str(args.bands), "--rows", str(args.rows)]
+    # Agreement runs on the prefix and on the first documents of planted pairs (the prefix holds
+    # few near duplicates: copies lie up to 5,000 documents after their originals).
+    sample = os.path.join(args.work, "pairs-sample-%s.jsonl" % tag)
+    with open(pairs_file, encoding="utf-8") as src, open(sample, "w", encoding="utf-8") as dst:
+        for i, line in enumerate(src):
+            if i >= AGREEMENT_PAIR_DOCS:
+                break
+            dst.write(line)
     if args.signatures_only:
         _, _, sk = Child.run([bench_sketch, prefix, "--repeat", "10"])
-        srows, sratios, rensa_row = scheme_rows([json.loads(l) for l in sk.splitlines()], peer,
-                                                prefix_bytes, prefix_docs)
+        sketch = [json.loads(l) for l in sk.splitlines()]
+        srows, sratios, rensa_row = scheme_rows(sketch, peer, prefix_bytes, prefix_docs)
+        hrows, hratios = sha1_rows(sketch, peer, prefix_bytes, prefix_docs)
+        srows += hrows
+        sratios.update(hratios)
+        failures = []
+        sagree = sha1_agreement(dupscan, py, peers, args.work,
+                                [("prefix", prefix), ("pairs", sample)], band_args, failures)
         m = info["machine"]
         print("\n# dupscan signatures per scheme, %s, %s (%d cores)" % (m["date"], m["cpu"],
                                                                        m["cores"]))
         print("prefix: %.1f MB of text, %d docs; K=128, word:5, seed 1; versions %s\n" % (
             prefix_bytes / 1e6, prefix_docs, json.dumps(info["versions"])))
         print_rows(srows + [rensa_row])
-        print("\nratios (throughput, same run):")
+        print("\nratios (throughput, same run; *_cost_vs_xxh64: how many times slower sha1 is):")
         for k, v in sratios.items():
             print("  %-45s %8.2f x" % (k, v))
+        print("\nagreement, --shingle-hash sha1 vs datasketch's default construction: %s"
+              % json.dumps(sagree))
         if args.json:
             with open(args.json, "w") as f:
-                json.dump({**info, "rows": srows + [rensa_row], "ratios": sratios}, f, indent=1)
+                json.dump({**info, "rows": srows + [rensa_row], "ratios": sratios,
+                           "agreement": sagree, "failures": failures}, f, indent=1)
+        if failures:
+            print("\nFAILED: " + "; ".join(failures))
+            return 1
         return 0
 
     def dedup(name, inp, out, extra, nbytes, ndocs, note):
@@ -368,7 +490,6 @@ def main():
                      "mb": nbytes / 1e6, "docs": ndocs, "peak_mb": rss, "note": note})
         return out
 
-    band_args = ["--bands", str(args.bands), "--rows", str(args.rows)]
     # ---- dupscan, whole corpus ------------------------------------------------------------
     one_thread = {}
     for scheme in SCHEMES:
@@ -379,6 +500,10 @@ def main():
             corpus_docs, "whole corpus, end to end" + (" (the default scheme)"
                                                        if scheme == DEFAULT_SCHEME else ""))
     d1 = one_thread[DEFAULT_SCHEME]
+    dedup("dupscan --threads 1 --shingle-hash sha1", corpus, os.path.join(args.work, "out-t1-sha1"),
+          band_args + ["--threads", "1", "--backend", "cpu", "--shingle-hash", "sha1"],
+          corpus_bytes, corpus_docs, "whole corpus, end to end, default scheme, SHA-1 shingle "
+          "hashes (datasketch's default construction)")
     dn = dedup("dupscan --threads %d" % threads, corpus, os.path.join(args.work, "out-tn"),
                band_args + ["--threads", str(threads), "--backend", "cpu"], corpus_bytes,
                corpus_docs, "whole corpus, end to end, default scheme")
@@ -409,7 +534,7 @@ def main():
                  "note": "prefix, OPH signatures + band keys of normalized text, 1 thread"})
 
     peer_rows = {}
-    engines = ([("datasketch", s) for s in SCHEMES] +
+    engines = ([("datasketch", s) for s in SCHEMES] + [("datasketch-default", DEFAULT_SCHEME)] +
                [("rensa", None), ("rensa-rho", None), ("rensa-sig", None)])
     have_package = subprocess.run([py, "-c", "import dupscan"], capture_output=True).returncode == 0
     if have_package:
@@ -423,8 +548,11 @@ def main():
         # rensa takes a fraction of a second on the prefix: best of 3, like dupscan's sketch
         # rows (best of 10); datasketch's runs take seconds and run once.
         repeat = "3" if engine.startswith(("rensa", "dupscan")) else "1"
-        cmd = [py, peers, engine, prefix, "--kept", kept, "--bands", str(args.bands), "--rows",
-               str(args.rows), "--repeat", repeat]
+        cmd = [py, peers, engine.replace("-default", ""), prefix, "--kept", kept, "--bands",
+               str(args.bands), "--rows", str(args.rows), "--repeat", repeat]
+        if engine == "datasketch-default":
+            cmd += ["--hashfunc", "default"]
+            name = "datasketch %s default" % scheme
         if scheme:
             cmd += ["--scheme", scheme]
         secs, rss, out = Child.run(cmd)
@@ -433,6 +561,8 @@ def main():
                "docs": r["docs"], "peak_mb": rss, "shingles_per_s": r["shingles"] / r["seconds"],
                "note": {"datasketch": "prefix, read+tokenize+MinHash(scheme=%r)+LSH loop"
                                       % scheme,
+                        "datasketch-default": "prefix, read+tokenize+MinHash(scheme=%r), no "
+                                              "hashfunc (SHA-1)+LSH loop" % scheme,
                         "rensa": "prefix, sketch + one-shot LSH (tokens prepared, not timed), "
                                  "best of 3",
                         "rensa-rho": "prefix, rho sketch + one-shot LSH (tokens not timed), "
@@ -454,16 +584,12 @@ def main():
 
     srows, sratios, _ = scheme_rows(sketch, peer, prefix_bytes, prefix_docs)
     rows.extend(srows)
+    hrows, hratios = sha1_rows(sketch, peer, prefix_bytes, prefix_docs)
+    rows.extend(hrows)
+    sratios.update(hratios)
 
     # ---- agreement, each scheme against datasketch's same scheme ----------------------------
-    # On the prefix, and on the first documents of planted pairs (the prefix holds few near
-    # duplicates: copies lie up to 5,000 documents after their originals).
-    sample = os.path.join(args.work, "pairs-sample-%s.jsonl" % tag)
-    with open(pairs_file, encoding="utf-8") as src, open(sample, "w", encoding="utf-8") as dst:
-        for i, line in enumerate(src):
-            if i >= AGREEMENT_PAIR_DOCS:
-                break
-            dst.write(line)
+    # On the prefix, and on the first documents of planted pairs (`sample`, above).
     agreement = {}
     for scheme in SCHEMES:
         docs = same = near_n = near_same = 0
@@ -500,6 +626,8 @@ def main():
             near_same += len(near) - len(wrong)
         agreement[scheme] = {"signatures_identical": "%d/%d" % (same, docs),
                              "no_verify_estimates_identical": "%d/%d" % (near_same, near_n)}
+    agreement.update(sha1_agreement(dupscan, py, peers, args.work,
+                                    [("prefix", prefix), ("pairs", sample)], band_args, failures))
     dupscan_kept = kept_ids(dp, prefix)
     for name in ("datasketch " + DEFAULT_SCHEME, "rensa"):
         with open(peer_rows[name]["kept_ids"]) as f:
@@ -551,6 +679,13 @@ def main():
         "fast_signatures_vs_rensa_rminhash": by["dupscan-sig fast"]["shingles_per_s"]
         / by["rensa-sig"]["shingles_per_s"],
         "threads_%d_vs_1" % threads: by["dupscan --threads %d" % threads]["mb_per_s"] / one,
+        # --shingle-hash sha1: how many times slower than xxh64, and against datasketch's loop
+        # with its default construction (SHA-1 too).
+        "dedup_1thread_sha1_cost_vs_xxh64": one
+        / by["dupscan --threads 1 --shingle-hash sha1"]["mb_per_s"],
+        "dedup_1thread_sha1_vs_datasketch_loop_default_%s" % DEFAULT_SCHEME:
+        by["dupscan --threads 1 --shingle-hash sha1"]["mb_per_s"]
+        / by["datasketch %s default" % DEFAULT_SCHEME]["mb_per_s"],
         **sratios,
     })
     # The same two end-to-end ratios per CPU second (user + system) instead of per wall second:
@@ -630,7 +765,8 @@ def main():
         print("\nFAILED: " + "; ".join(failures))
         return 1
     print("\nok: signatures and --no-verify estimates identical to datasketch's for every "
-          "scheme, outputs identical across thread counts")
+          "scheme (xxh64 hashfunc; and --shingle-hash sha1 against its default construction), "
+          "outputs identical across thread counts")
     return 0
 
 

@@ -3,11 +3,13 @@
 
     .venv/bin/python bench/peers.py ENGINE CORPUS.jsonl --kept KEPT.txt [--num-perm 128] [--seed 1]
         [--bands 16 --rows 8] [--threshold 0.8] [--scheme legacy|affine32|affine64]
-        [--dump-signatures N --dump FILE]
+        [--hashfunc xxh64|default] [--dump-signatures N --dump FILE]
 
 ENGINE:
   datasketch       read + tokenize + MinHash (--scheme, default legacy; the xxh64 hashfunc of
-                   dupscan's spec: its low 32 bits, all 64 for affine64)
+                   dupscan's spec: its low 32 bits, all 64 for affine64; --hashfunc default: no
+                   hashfunc given, datasketch's own SHA-1, what `dupscan --shingle-hash sha1`
+                   matches)
                    + MinHashLSH(params=(bands, rows)): each document queries the index and is a
                    duplicate if it finds an earlier one, else it is inserted (keep-first streaming
                    dedup). The whole loop is timed.
@@ -73,9 +75,17 @@ def hashfunc(b):
     return xxhash.xxh64_intdigest(b) & 0xFFFFFFFF
 
 
+# --hashfunc: "xxh64" (dupscan's default shingle hash) or "default" (none given to datasketch).
+HASHFUNC = "xxh64"
+
+
 def hashfunc_for(scheme):
     """dupscan's shingle hash for a datasketch scheme: the low 32 bits of XXH64 for legacy and
-    affine32, all 64 for affine64 (include/dupscan/spec.hpp steps 4-5)."""
+    affine32, all 64 for affine64 (include/dupscan/spec.hpp steps 4-5); with --hashfunc default,
+    None: MinHash() then hashes with its default, SHA-1 (sha1_hash32, sha1_hash64 for affine64),
+    which `dupscan --shingle-hash sha1` computes."""
+    if HASHFUNC == "default":
+        return None
     return xxhash.xxh64_intdigest if scheme == "affine64" else hashfunc
 
 
@@ -291,10 +301,15 @@ def main():
     ap.add_argument("--min-ngram", type=int, default=8)
     ap.add_argument("--scheme", choices=["legacy", "affine32", "affine64"], default="legacy",
                     help="datasketch engines and dump: datasketch's permutation scheme")
+    ap.add_argument("--hashfunc", choices=["xxh64", "default"], default="xxh64",
+                    help="datasketch engines and dump: the xxh64 hashfunc of dupscan's default "
+                    "shingle hash, or none (datasketch's default, SHA-1)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="rensa engines and datasketch-sig: time the sketch this many times, "
                     "report the fastest")
     args = ap.parse_args()
+    global HASHFUNC
+    HASHFUNC = args.hashfunc
 
     ids, texts = read_corpus(args.corpus)
     text_bytes = sum(len(t.encode()) for t in texts)

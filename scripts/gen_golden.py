@@ -9,13 +9,17 @@
             hashfunc=lambda b: xxhash.xxh64_intdigest(b) & 0xffffffff)
     MinHash(num_perm=K, seed=S, scheme="affine64", hashfunc=xxhash.xxh64_intdigest);
     fmix32 / fmix64 with datasketch's own finalizer (datasketch.minhash._fmix);
-  - LSH parameters with datasketch.MinHashLSH(threshold=T, num_perm=K).
+  - LSH parameters with datasketch.MinHashLSH(threshold=T, num_perm=K);
+  - for --shingle-hash sha1: datasketch's own sha1_hash32 / sha1_hash64 (hashlib's SHA-1) of
+    byte strings, and MinHash(num_perm=K, seed=S, scheme=SCHEME) as datasketch constructs it by
+    default -- no hashfunc -- for every scheme.
 
     .venv/bin/python scripts/gen_golden.py      # after scripts/install-deps.sh --bench
 
 Writes tests/data/golden_xxh64.json, golden_permutations.json, golden_sketches.jsonl (legacy),
 golden_affine.json (affine permutations, fmix vectors, 64-bit band keys), golden_sketches_affine.jsonl
-(affine32 and affine64 signatures and band keys), golden_fast_sketch.jsonl (the fast sketch, from a
+(affine32 and affine64 signatures and band keys), golden_sha1.json (SHA-1 shingle hashes, and
+every scheme's signatures with datasketch's default hashfunc), golden_fast_sketch.jsonl (the fast sketch, from a
 Python implementation of fast_sketch.hpp), golden_lsh_params.json, and for the end-to-end tests of
 the built binary (tests/test_scheme_cli.cpp) e2e_corpus.jsonl (real text from ../shared/data with
 planted copies) and golden_end_to_end.json (every scheme's signatures and MinHash estimates of
@@ -35,6 +39,7 @@ import datasketch
 import numpy as np
 import xxhash
 from datasketch import MinHash, MinHashLSH
+from datasketch.hashfunc import sha1_hash32, sha1_hash64
 from datasketch.lsh import _optimal_param
 from datasketch.minhash import _fmix
 
@@ -320,6 +325,7 @@ def main() -> None:
 
     write_affine(meta)
     write_end_to_end(meta)
+    write_sha1(meta)
 
     params = []
     for k in (8, 16, 32, 64, 100, 128, 200, 256):
@@ -527,6 +533,74 @@ def write_end_to_end(meta) -> None:
                    "chunk": E2E_CHUNK, "corpus": corpus,
                    "planted": [[p["id"], p["of"]] for p in planted if p["edit"] != "exact"],
                    "examples": examples}, f)
+
+
+# --- --shingle-hash sha1: datasketch's default construction (no hashfunc) ---------------------
+
+def default_minhash(scheme, sh, k=128, seed=1):
+    """MinHash as datasketch constructs it by default: no hashfunc (sha1_hash32, or sha1_hash64
+    for affine64); affine32 is also what no scheme= gives."""
+    m = MinHash(num_perm=k, seed=seed, scheme=scheme)
+    assert m.hashfunc is (sha1_hash64 if scheme == "affine64" else sha1_hash32)
+    if sh:
+        m.update_batch(sh)
+    return m
+
+
+def write_sha1(meta) -> None:
+    """golden_sha1.json: datasketch's sha1_hash32 / sha1_hash64 of random byte strings of every
+    length 0..200 and a few long ones (the SHA-1 block boundaries 55/56/63/64/119/120 among them);
+    every scheme's signatures and band keys of the sample texts under datasketch's default
+    construction; and, as golden_end_to_end.json's "corpus" does for XXH64, every scheme's
+    signatures of tests/data/e2e_corpus.jsonl with its MinHash.jaccard of every pair above 0."""
+    rnd = random.Random(1)
+    vec = []
+    for n in list(range(0, 201)) + [255, 256, 1000, 4096]:
+        data = bytes(rnd.randrange(256) for _ in range(n))
+        vec.append({"hex": data.hex(), "sha1_hash32": sha1_hash32(data),
+                    "sha1_hash64": str(sha1_hash64(data))})
+    sketches = []
+    seen = {}
+    for name, raw in sample_texts():
+        seen[name] = seen.get(name, 0) + 1
+        if name.startswith("random-") or seen[name] > 2:
+            continue
+        for (cname, kind, n, lower, strip, k, seed, bands, rows) in CONFIGS:
+            if cname not in ("default", "char9-k64-seed7") or (cname != "default" and name not in (
+                    "gsm8k", "wikitext", "greek", "cjk", "emoji", "one-word")):
+                continue
+            norm = normalize(raw, lower, strip)
+            sh = shingles(norm, kind, n)
+            rec = {"name": name, "config": cname, "shingle": "%s:%d" % (kind, n), "num_perm": k,
+                   "seed": seed, "bands": bands, "rows": rows, "normalized": norm,
+                   "shingle_count": len(sh)}
+            for scheme in SCHEMES:
+                sig = [int(x) for x in default_minhash(scheme, sh, k, seed).hashvalues]
+                keyfunc = band_keys64 if scheme == "affine64" else band_keys
+                rec[scheme] = {"signature": [str(x) for x in sig] if scheme == "affine64" else sig,
+                               "band_keys": [str(x) for x in keyfunc(sig, bands, rows)] if sh else []}
+            sketches.append(rec)
+    docs = e2e_corpus()
+    corpus = {}
+    for scheme in SCHEMES:
+        sk = []
+        for d in docs:
+            sh = shingles(normalize(d["text"].encode()), "word", 5)
+            sk.append((d["id"], len(sh), default_minhash(scheme, sh)))
+        pairs = []
+        for i in range(len(sk)):
+            for j in range(i + 1, len(sk)):
+                if sk[i][1] and sk[j][1]:
+                    est = sk[i][2].jaccard(sk[j][2])
+                    if est > 0:
+                        pairs.append([sk[i][0], sk[j][0], est])
+        corpus[scheme] = {
+            "documents": [{"id": i, "shingles": n, "signature": [int(x) for x in m.hashvalues]}
+                          for i, n, m in sk],
+            "jaccard": pairs}
+    with open(os.path.join(OUT, "golden_sha1.json"), "w") as f:
+        json.dump({"meta": meta, "vectors": vec, "sketches": sketches, "num_perm": 128, "seed": 1,
+                   "shingle": "word:5", "corpus": corpus}, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":

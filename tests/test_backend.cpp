@@ -1,6 +1,8 @@
 // Every backend this build has, over the same batches and every MinHash scheme (legacy, affine32,
-// affine64) and the fast sketch: the CPU backend against the plain reference of the spec
-// (for_each_shingle, spec::shingle_hash / spec::xxh64, each scheme's permutation formula one
+// affine64; each with XXH64 and with SHA-1 shingle hashes) and the fast sketch: the CPU backend
+// against the plain reference of the spec (for_each_shingle, spec::shingle_hash64 -- XXH64 or
+// the scalar SHA-1 of sha1.hpp, which the CPU computes with SHA-NI where it can and the CUDA
+// kernels compile --, each scheme's permutation formula one
 // permutation at a time, spec::band_key / band_key64, the fast sketch's formulas), and the CUDA
 // backend's host build (cuda-host) against the CPU -- signatures (32- and 64-bit), band keys,
 // shingle counts, verification sets, candidate pairs and exact groups, bit for bit. The GPU itself
@@ -30,13 +32,13 @@ void reference_sketch(std::string_view doc, const SketchParams& p, std::vector<s
   sig64.assign(wide ? k : 0, spec::max_hash64);
   keys.assign(p.lsh.bands, 0);
   if (p.kind == SketchKind::compat) {
-    // Step 4: XXH64 of each shingle's bytes; step 5: each permutation's formula on it.
+    // Step 4: XXH64 or SHA-1 of each shingle's bytes; step 5: each permutation's formula on it.
     count = 0;
     for_each_shingle(
         doc.data(), doc.size(), p.shingle.kind, p.shingle.n, [&](const char* s, std::size_t n) {
           ++count;
-          const std::uint64_t hv = spec::xxh64(s, n, 0);
-          const std::uint32_t hv32 = spec::shingle_hash(s, n);
+          const std::uint64_t hv = spec::shingle_hash64(s, n, p.shingle_hash);
+          const std::uint32_t hv32 = spec::shingle_hash(s, n, p.shingle_hash);
           for (std::uint32_t i = 0; i < k; ++i) {
             const std::uint64_t a = p.perms.a[i], b = p.perms.b[i];
             switch (p.perms.scheme) {
@@ -106,6 +108,12 @@ struct ParamSet {
   SketchParams params;
 };
 
+// `p` with SHA-1 shingle hashes (--shingle-hash sha1).
+SketchParams with_sha1(SketchParams p) {
+  p.shingle_hash = ShingleHash::sha1;
+  return p;
+}
+
 std::vector<ParamSet> param_sets() {
   return {
       {"compat word:5 K=128 9x13", test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13})},
@@ -132,6 +140,21 @@ std::vector<ParamSet> param_sets() {
       // The fast sketch ignores the scheme: 32-bit signatures from K alone.
       {"fast word:5 K=64 8x8 affine64 permutations",
        test::sketch_params(SketchKind::fast, "word:5", 64, {8, 8}, 1, Scheme::affine64)},
+      // --shingle-hash sha1, every scheme (shingles of several SHA-1 blocks among them).
+      {"sha1 legacy word:5 K=128 9x13",
+       with_sha1(test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13}))},
+      {"sha1 affine32 word:5 K=128 9x13",
+       with_sha1(
+           test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13}, 1, Scheme::affine32))},
+      {"sha1 affine32 char:9 K=64 8x8 seed 7",
+       with_sha1(
+           test::sketch_params(SketchKind::compat, "char:9", 64, {8, 8}, 7, Scheme::affine32))},
+      {"sha1 affine64 word:5 K=128 9x13",
+       with_sha1(
+           test::sketch_params(SketchKind::compat, "word:5", 128, {9, 13}, 1, Scheme::affine64))},
+      {"sha1 affine64 word:13 K=64 8x8 seed 3",
+       with_sha1(
+           test::sketch_params(SketchKind::compat, "word:13", 64, {8, 8}, 3, Scheme::affine64))},
   };
 }
 
@@ -240,7 +263,7 @@ TEST(Backend, CudaHostEqualsCpu) {
     GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
   const std::vector<BackendCase> cases = small_cases();
   // Real text: 4000 documents for legacy and the fast sketch, the first 1000 of them for each of
-  // the affine sets (there are seven; the test stays quick).
+  // the affine and SHA-1 sets (the test stays quick).
   const BackendCase real = test::real_text_case(4000), real_part = test::real_text_case(1000);
   for (const ParamSet& ps : param_sets()) {
     auto cpu = make_cpu_backend(ps.params);
@@ -249,7 +272,8 @@ TEST(Backend, CudaHostEqualsCpu) {
     for (const BackendCase& c : cases)
       test::expect_same_sketches(*cpu, *dev, c, ps.name);
     const bool affine =
-        ps.params.kind == SketchKind::compat && ps.params.perms.scheme != Scheme::legacy;
+        ps.params.kind == SketchKind::compat &&
+        (ps.params.perms.scheme != Scheme::legacy || ps.params.shingle_hash == ShingleHash::sha1);
     test::expect_same_sketches(*cpu, *dev, affine ? real_part : real, ps.name);
   }
 }
@@ -258,8 +282,8 @@ TEST(Backend, CudaHostEqualsCpuOnASixteenMegabyteDocument) {
   if (!have_cuda_host_backend())
     GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
   const BackendCase c = test::long_document_case(std::size_t{16} << 20);
-  for (const char* name :
-       {"compat word:5 K=128 9x13", "fast word:5 K=128 16x8", "affine64 word:5 K=128 9x13"}) {
+  for (const char* name : {"compat word:5 K=128 9x13", "fast word:5 K=128 16x8",
+                           "affine64 word:5 K=128 9x13", "sha1 affine32 word:5 K=128 9x13"}) {
     const SketchParams p = params_named(name);
     auto cpu = make_cpu_backend(p);
     auto dev = cuda_host(p);

@@ -45,6 +45,32 @@ TEST(CudaSpec, Xxh64InKernelEqualsLibxxhash) {
   }
 }
 
+// --shingle-hash sha1: the scalar SHA-1 of sha1.hpp in a kernel equals the host's on every
+// length 0..200 (the padding's one/two-block cut at 55/56, block ends 63/64, 119/120) and long
+// ones (the host's equals hashlib: tests/test_sha1.cpp).
+TEST(CudaSpec, Sha1InKernelEqualsHost) {
+  DUPSCAN_REQUIRE_GPU();
+  std::mt19937_64 rng(5);
+  std::string bytes;
+  std::vector<std::uint64_t> offsets{0};
+  std::vector<std::size_t> lengths;
+  for (std::size_t len = 0; len <= 200; ++len)
+    lengths.push_back(len);
+  for (std::size_t len : {255, 256, 1000, 4096, 65599})
+    lengths.push_back(len);
+  for (std::size_t len : lengths) {
+    for (std::size_t i = 0; i < len; ++i)
+      bytes.push_back(static_cast<char>(rng()));
+    offsets.push_back(bytes.size());
+  }
+  const auto got = cuda::sha1_on_device(bytes, offsets);
+  ASSERT_EQ(got.size(), lengths.size());
+  for (std::size_t i = 0; i < lengths.size(); ++i) {
+    EXPECT_EQ(got[i], spec::sha1_prefix64(bytes.data() + offsets[i], offsets[i + 1] - offsets[i]))
+        << "length " << lengths[i];
+  }
+}
+
 TEST(CudaSpec, MinHashAndBandKeysInKernelEqualHost) {
   DUPSCAN_REQUIRE_GPU();
   const Permutations perms = make_permutations(128, 1);

@@ -49,6 +49,9 @@ struct SketchParams {
   /// only their count and ignores the scheme.
   Permutations perms;
   LshParams lsh;  ///< bands * rows <= K
+  /// The compat sketch's shingle hash (spec.hpp step 4): XXH64 or SHA-1 (datasketch's default
+  /// hashfunc). The fast sketch has shingle values of its own and takes only xxh64 here.
+  ShingleHash shingle_hash = ShingleHash::xxh64;
 
   std::uint32_t num_perm() const { return static_cast<std::uint32_t>(perms.size()); }
 };
@@ -220,18 +223,19 @@ BackendChoice make_backend(const std::string& name, const SketchParams& params,
 
 /**
  * @brief The 32-bit hashes of every shingle of one normalized text, in order, repeats included
- * (what for_each_shingle enumerates, hashed by spec::shingle_hash), written to `out`.
+ * (what for_each_shingle enumerates, hashed by spec::shingle_hash under `hash`), written to `out`.
+ * SHA-1 takes the CPU's SHA extensions where it has them (sketch/sha1_shingles.hpp).
  */
 void shingle_hashes(std::string_view normalized, const ShingleSpec& shingle,
-                    std::vector<std::uint32_t>& out);
+                    std::vector<std::uint32_t>& out, ShingleHash hash = ShingleHash::xxh64);
 
 /**
- * @brief The full 64-bit XXH64 (seed 0) of every shingle of one normalized text, in order, repeats
- * included (the same enumeration as shingle_hashes): the hashes the affine64 scheme sketches
- * (spec.hpp steps 4-5), written to `out`.
+ * @brief The full 64-bit hash (spec::shingle_hash64: XXH64 seed 0, or SHA-1's first 8 bytes) of
+ * every shingle of one normalized text, in order, repeats included (the same enumeration as
+ * shingle_hashes): the hashes the affine64 scheme sketches (spec.hpp steps 4-5), written to `out`.
  */
 void shingle_hashes64(std::string_view normalized, const ShingleSpec& shingle,
-                      std::vector<std::uint64_t>& out);
+                      std::vector<std::uint64_t>& out, ShingleHash hash = ShingleHash::xxh64);
 
 /**
  * @brief The set verification compares (spec.hpp step 7, fast_sketch.hpp step 5): sorted,

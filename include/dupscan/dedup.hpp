@@ -52,6 +52,11 @@ InputFormat parse_input_format(const std::string& name);
 /// Records (lines) longer than this are skipped as record_too_large unless told otherwise
 /// (--max-record-size): a line that never ends (/dev/zero) must not fill the memory.
 constexpr std::uint64_t kDefaultMaxRecordSize = std::uint64_t{1} << 30;
+/// The usage error of `--shingle-hash` given with `--sketch fast` (the CLI, Python, validate()).
+constexpr const char* kShingleHashFastMessage =
+    "--shingle-hash applies to --sketch compat only: the fast sketch hashes its shingles its own "
+    "way (fast_sketch.hpp) and no datasketch MinHash matches it (leave --shingle-hash out, or "
+    "use --sketch compat)";
 
 /// Everything `dupscan dedup` can be told. Plain data; validate() checks it once.
 struct DedupConfig {
@@ -81,6 +86,10 @@ struct DedupConfig {
   /// scheme="legacy"), affine64 its 64-bit variant fed with the full XXH64. The fast sketch has
   /// no permutations and ignores it.
   Scheme scheme = Scheme::affine32;
+  /// The compat sketch's shingle hash (spec.hpp step 4, `--shingle-hash`): xxh64, or sha1, which
+  /// is what datasketch's MinHash() hashes with when given no hashfunc. The fast sketch has
+  /// shingle values of its own: sha1 with it is a usage error.
+  ShingleHash shingle_hash = ShingleHash::xxh64;
   std::uint32_t num_perm = 128;
   std::uint32_t seed = 1;
   double threshold = 0.8;
@@ -157,11 +166,13 @@ struct DedupConfig {
 
 /**
  * @brief `dedup --against`: every parameter of the index at config.against (text field, format,
- * sketch, scheme, K, seed, shingle, normalization, threshold, bands x rows) that the caller did
- * not set on purpose is taken from the index; those it did set must match the index. An index
- * whose manifest names no scheme was built before the schemes: legacy.
+ * sketch, scheme, shingle hash, K, seed, shingle, normalization, threshold, bands x rows) that
+ * the caller did not set on purpose is taken from the index; those it did set must match the
+ * index. An index whose manifest names no scheme was built before the schemes: legacy; one that
+ * names no shingle hash was built before --shingle-hash: xxh64.
  * @param given the options set on purpose, by name: "--text-field", "--id-field", "--format",
- * "--sketch", "--scheme", "--num-perm", "--seed", "--shingle", "--keep-case", "--keep-punct",
+ * "--sketch", "--scheme", "--shingle-hash", "--num-perm", "--seed", "--shingle", "--keep-case",
+ * "--keep-punct",
  * "--threshold", "--lsh-weights", "--bands", "--rows".
  * Fills config.from_index with the options taken. @throw UsageError listing every given option
  * that disagrees with the index, each with the index's value; Error when the index is unreadable.

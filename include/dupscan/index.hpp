@@ -8,12 +8,15 @@
  * A directory holding
  *  - `index.json`, the manifest:
  *    {"format": "dupscan-index", "version": 1,
- *     "parameters": {"sketch", "scheme", "num_perm", "seed", "bands", "rows", "shingle",
- *                    "lowercase", "strip_punctuation", "unicode", "text_field", "id_field",
- *                    "format"},
+ *     "parameters": {"sketch", "scheme", "shingle_hash", "num_perm", "seed", "bands", "rows",
+ *                    "shingle", "lowercase", "strip_punctuation", "unicode", "text_field",
+ *                    "id_field", "format"},
  *     ("scheme": the compat sketch's permutation scheme, "affine32", "affine64" or "legacy";
  *     absent for the fast sketch, which has none. A compat manifest without it was written
- *     before the schemes existed, when every index was legacy, and is read as legacy.)
+ *     before the schemes existed, when every index was legacy, and is read as legacy.
+ *     "shingle_hash": the compat sketch's shingle hash, "xxh64" or "sha1" (spec.hpp step 4);
+ *     absent for the fast sketch, and in a compat manifest written before --shingle-hash,
+ *     which is read as xxh64.)
  *     "threshold": the --threshold it was built with (information only),
  *     "inputs": [{"path": absolute path, "size": bytes, "mtime_ns", "compression", "xxh3_64"}],
  *     "segments": [{"file": "segment-NNNNNN.bin", "documents", "bytes", "xxh3_64"}],
@@ -73,6 +76,9 @@ struct Params {
   std::string sketch;  ///< "compat" or "fast"
   /// The compat sketch's scheme (minhash.hpp's scheme_name); empty for the fast sketch.
   std::string scheme;
+  /// The compat sketch's shingle hash (minhash.hpp's shingle_hash_name: "xxh64" or "sha1"); empty
+  /// for the fast sketch.
+  std::string shingle_hash;
   std::uint32_t num_perm = 0, seed = 0, bands = 0, rows = 0;
   std::string shingle;  ///< e.g. "word:5"
   bool lowercase = true, strip_punctuation = true;

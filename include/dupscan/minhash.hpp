@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dupscan/spec.hpp"
+
 namespace dupscan {
 
 /**
@@ -24,6 +26,10 @@ enum class Scheme : std::uint8_t { affine32, affine64, legacy };
 const char* scheme_name(Scheme scheme);
 /// The scheme named `name` (exactly scheme_name's spelling), or nothing.
 std::optional<Scheme> parse_scheme(std::string_view name);
+/// "xxh64" or "sha1" (`--shingle-hash`; spec.hpp step 4).
+const char* shingle_hash_name(ShingleHash hash);
+/// The shingle hash named `name` (exactly shingle_hash_name's spelling), or nothing.
+std::optional<ShingleHash> parse_shingle_hash(std::string_view name);
 /// Bytes per signature value: 8 for affine64 (uint64), else 4 (uint32).
 inline unsigned signature_width(Scheme scheme) {
   return scheme == Scheme::affine64 ? 8u : 4u;

@@ -16,8 +16,13 @@
  *  3. Shingles (shingle.hpp): byte ranges of the normalized text (`word:N`: N consecutive words
  * with their single separating spaces; `char:N`: N consecutive code points). A non-empty document
  * with fewer than N words (code points) has exactly one shingle: its whole normalized text.
- *  4. Shingle hash: `hv = XXH64(shingle bytes, seed 0)`; the 32-bit schemes (legacy, affine32)
- *     take its low 32 bits, `hv32 = (uint32) hv` (shingle_hash), affine64 takes all 64.
+ *  4. Shingle hash (`--shingle-hash`, ShingleHash): a 64-bit `hv` of the shingle's bytes,
+ *       xxh64 (the default):  hv = XXH64(shingle bytes, seed 0)
+ *       sha1:                 hv = the first 8 bytes of SHA-1(shingle bytes), little-endian
+ *                             (sha1.hpp; datasketch's sha1_hash64)
+ *     (shingle_hash64). The 32-bit schemes (legacy, affine32) take its low 32 bits,
+ *     `hv32 = (uint32) hv` (shingle_hash) -- for sha1 that is datasketch's sha1_hash32, the
+ *     digest's first 4 bytes little-endian; affine64 takes all 64.
  *  5. MinHash, K permutations (a_i, b_i) drawn from numpy's `RandomState(seed)` as datasketch 2.0
  *     draws them (minhash.hpp, make_permutations), in one of datasketch's three schemes:
  *
@@ -45,8 +50,10 @@
  *         sig[i]  = min over the document's shingles of h_i(hv),   the empty value with no shingle
  *
  *     equals `datasketch.MinHash(num_perm=K, seed=S, scheme=SCHEME, hashfunc=H).hashvalues` fed
- *     with the same shingles, where H is `lambda b: xxhash.xxh64_intdigest(b) & 0xffffffff` for
- *     legacy and affine32 and `xxhash.xxh64_intdigest` for affine64 (tests/data/golden_*).
+ *     with the same shingles, where for xxh64 H is `lambda b: xxhash.xxh64_intdigest(b) &
+ *     0xffffffff` for legacy and affine32 and `xxhash.xxh64_intdigest` for affine64
+ *     (tests/data/golden_*); for sha1 H is datasketch's default (no hashfunc given):
+ *     sha1_hash32 for legacy and affine32, sha1_hash64 for affine64 (tests/data/golden_sha1.json).
  *  6. LSH bands: B bands of R rows use sig[0 .. B*R) (datasketch's hashranges). Band j's key is
  *
  *         key_j = XXH64(little-endian bytes of sig[j*R], ..., sig[j*R + R - 1], seed = j)
@@ -55,7 +62,8 @@
  *     hashed with the band index as the seed, so equal values in different bands never share a
  *     key. Two documents are LSH candidates when they share key_j for some j.
  *  7. Verification: Jaccard |A n B| / |A u B| of the two documents' *sets* of 64-bit shingle
- *     hashes XXH64(shingle bytes, seed 0) (duplicates removed), computed in double precision; a
+ *     hashes XXH64(shingle bytes, seed 0) (duplicates removed, whatever the shingle hash of step
+ *     4: the sets are the same shingles either way), computed in double precision; a
  *     candidate pair is a near duplicate when the value is >= the threshold T, whatever the
  *     scheme. (64 bits, not the 32 the 32-bit schemes sketch: among a million one-shingle
  *     documents about a hundred pairs share a 32-bit hash; LSH may pair them, verification must
@@ -74,6 +82,15 @@
 #else
 #define DUPSCAN_HD
 #endif
+
+#include "dupscan/sha1.hpp"
+
+namespace dupscan {
+
+/// Step 4's shingle hash: XXH64 (seed 0; the default) or SHA-1 (datasketch's default hashfunc).
+enum class ShingleHash : std::uint8_t { xxh64, sha1 };
+
+}  // namespace dupscan
 
 namespace dupscan::spec {
 
@@ -192,9 +209,18 @@ DUPSCAN_HD inline std::uint64_t xxh64(const void* data, std::size_t len, std::ui
   return acc;
 }
 
-/// Step 4: the 32-bit hash of one shingle (its UTF-8 bytes).
-DUPSCAN_HD inline std::uint32_t shingle_hash(const void* bytes, std::size_t len) {
-  return static_cast<std::uint32_t>(xxh64(bytes, len, 0));
+/// Step 4: the 64-bit hash of one shingle (its UTF-8 bytes) under `hash`: XXH64 (seed 0), or
+/// the first 8 bytes of its SHA-1 read little-endian (datasketch's sha1_hash64).
+DUPSCAN_HD inline std::uint64_t shingle_hash64(const void* bytes, std::size_t len,
+                                               ShingleHash hash = ShingleHash::xxh64) {
+  return hash == ShingleHash::sha1 ? sha1_prefix64(bytes, len) : xxh64(bytes, len, 0);
+}
+
+/// Step 4: the 32-bit hash of one shingle, the low 32 bits of shingle_hash64 (for sha1:
+/// datasketch's sha1_hash32).
+DUPSCAN_HD inline std::uint32_t shingle_hash(const void* bytes, std::size_t len,
+                                             ShingleHash hash = ShingleHash::xxh64) {
+  return static_cast<std::uint32_t>(shingle_hash64(bytes, len, hash));
 }
 
 /// x mod (2^61 - 1) for any 64-bit x: 2^61 = 1 (mod p), so x = hi * 2^61 + lo = hi + lo (mod p),

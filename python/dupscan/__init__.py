@@ -90,7 +90,7 @@ def _refuse_bytes(x: Any, what: str) -> None:
 _KEYWORDS = {
     "text-field": "text", "id-field": "id", "format": "format", "max-skipped": "max_skipped",
     "shingle": "shingle", "num-perm": "num_perm", "threshold": "threshold", "seed": "seed",
-    "scheme": "scheme", "sketch": "sketch", "bands": "bands", "rows": "rows", "keep": "keep",
+    "scheme": "scheme", "shingle-hash": "shingle_hash", "sketch": "sketch", "bands": "bands", "rows": "rows", "keep": "keep",
     "backend": "backend", "threads": "threads", "lsh-weights": "lsh_weights",
     "eval-id-field": "benchmark_id", "ngram": "ngram", "min-ngram": "min_ngram",
     "near-threshold": "near_threshold", "max-matches": "max_matches",
@@ -109,7 +109,7 @@ def _keywords(message: str) -> str:
         return f'{m.group(1)}{_KEYWORDS[m.group(2)]}="{m.group(3)}"'
 
     message = re.sub(r"use --eval [^=\s]+=\S*:([^\s;,)]+)", r'use benchmark_text="\1"', message)
-    message = re.sub(r"(use |reads )--(text-field|id-field|format|eval-id-field|sketch|scheme|backend) ([^\s;,)'\"]+)",
+    message = re.sub(r"(use |reads )--(text-field|id-field|format|eval-id-field|sketch|scheme|shingle-hash|backend) ([^\s;,)'\"]+)",
                      value, message)
     message = re.sub(r"--max-skipped (\d+(?:\.\d+)?)%",
                      lambda m: f"max_skipped={float(m.group(1)) / 100:g}", message)
@@ -211,7 +211,7 @@ def _settings(**kw: Any) -> Dict[str, Any]:
 # The command line's option for each parameter that an index fixes (adopt_index_parameters).
 _INDEX_OPTIONS = {
     "text": "--text-field", "id": "--id-field", "format": "--format", "sketch": "--sketch",
-    "scheme": "--scheme", "num_perm": "--num-perm", "seed": "--seed", "shingle": "--shingle",
+    "scheme": "--scheme", "shingle_hash": "--shingle-hash", "num_perm": "--num-perm", "seed": "--seed", "shingle": "--shingle",
     "threshold": "--threshold", "bands": "--bands", "rows": "--rows",
 }
 
@@ -236,6 +236,7 @@ def _check_types(**kw: Any) -> None:
         "num_perm": int,
         "seed": int,
         "scheme": str,
+        "shingle_hash": str,
         "sketch": str,
         "shingle": str,
         "keep": str,
@@ -579,6 +580,7 @@ def dedup(
     threshold: float = 0.8,
     num_perm: int = 128,
     scheme: Optional[str] = None,
+    shingle_hash: Optional[str] = None,
     sketch: str = "compat",
     shingle: str = "word:5",
     keep: str = "first",
@@ -612,6 +614,10 @@ def dedup(
             "affine32" (datasketch 2's default), "affine64" or "legacy" (datasketch before
             2.0); None: "affine32", or the index's with ``against``. Given with sketch="fast"
             (which has no permutations) it is a ValueError, as on the command line.
+        shingle_hash: the hash of each shingle (``--shingle-hash``): "xxh64", or "sha1" --
+            what datasketch's ``MinHash()`` hashes with when given no ``hashfunc`` (use it to
+            match datasketch's default construction); None: "xxh64", or the index's with
+            ``against``. Given with sketch="fast" it is a ValueError, as on the command line.
         sketch: "compat" (datasketch's MinHash) or "fast" (one-permutation hashing).
         shingle: "word:N" or "char:N".
         keep: which member of a cluster stays: "first" (in input order) or "longest".
@@ -637,7 +643,7 @@ def dedup(
     """
     _check_types(
         text=text, id=id, threshold=threshold, num_perm=num_perm, scheme=scheme, sketch=sketch,
-        shingle=shingle, keep=keep, verify=verify, backend=backend, threads=threads, seed=seed,
+        shingle_hash=shingle_hash, shingle=shingle, keep=keep, verify=verify, backend=backend, threads=threads, seed=seed,
         bands=bands, rows=rows, format=format, max_skipped=max_skipped,
     )
     if against is not None and not isinstance(against, Index):
@@ -645,7 +651,7 @@ def dedup(
     paths, tables = _inputs(data)
     settings = _settings(
         text=text, id=id, threshold=float(threshold), num_perm=num_perm, scheme=scheme,
-        sketch=sketch, shingle=shingle, keep=keep, verify=verify, backend=backend,
+        shingle_hash=shingle_hash, sketch=sketch, shingle=shingle, keep=keep, verify=verify, backend=backend,
         threads=threads, seed=seed, bands=bands, rows=rows, format=format,
         max_skipped=float(max_skipped), strict=strict,
         against=against.path if against is not None else None,
@@ -663,15 +669,16 @@ def dedup(
 
 
 def _sketch(texts, text, num_perm, seed, scheme, sketch, shingle, threshold, bands, rows,
-            backend, threads):
+            backend, threads, shingle_hash=None):
     _check_types(text=text, num_perm=num_perm, seed=seed, scheme=scheme, sketch=sketch,
+                 shingle_hash=shingle_hash,
                  shingle=shingle, threshold=threshold, bands=bands, rows=rows,
                  backend=backend, threads=threads)
     paths, tables = _inputs(texts, "texts")
     if paths:
         raise TypeError("dupscan: signatures take texts (a list of str or Arrow data), not paths")
     settings = _settings(text=text, num_perm=num_perm, seed=seed, scheme=scheme, sketch=sketch,
-                         shingle=shingle, threshold=float(threshold), bands=bands, rows=rows,
+                         shingle_hash=shingle_hash, shingle=shingle, threshold=float(threshold), bands=bands, rows=rows,
                          backend=backend, threads=threads)
     return _core(_dupscan.signatures, tables[0], settings)
 
@@ -682,6 +689,7 @@ def signatures(
     num_perm: int = 128,
     seed: int = 1,
     scheme: Optional[str] = None,
+    shingle_hash: Optional[str] = None,
     sketch: str = "compat",
     shingle: str = "word:5",
     text: str = "text",
@@ -694,11 +702,14 @@ def signatures(
     Each text is normalized and cut into shingles as ``dedup`` does; row i equals datasketch's
     ``MinHash(num_perm, seed, scheme=scheme, hashfunc=h)`` updated with text i's shingles
     (UTF-8), ``.hashvalues``, where h is the low 32 bits of XXH64 for affine32 and legacy and
-    the full XXH64 for affine64 (scheme None: affine32; the fast sketch takes no scheme). A text
-    without shingles (empty after normalization) has every value at the maximum.
+    the full XXH64 for affine64 (scheme None: affine32; the fast sketch takes no scheme). With
+    ``shingle_hash="sha1"``, row i is datasketch's ``MinHash(num_perm, seed, scheme=scheme)``
+    as it constructs it by default, with no hashfunc (SHA-1: sha1_hash32, or sha1_hash64 for
+    affine64). A text without shingles (empty after normalization) has every value at the
+    maximum.
     """
     sig, _, _ = _sketch(texts, text, num_perm, seed, scheme, sketch, shingle, 0.8, None, None,
-                        backend, threads)
+                        backend, threads, shingle_hash)
     return sig
 
 
@@ -711,6 +722,7 @@ def band_keys(
     rows: Optional[int] = None,
     seed: int = 1,
     scheme: Optional[str] = None,
+    shingle_hash: Optional[str] = None,
     sketch: str = "compat",
     shingle: str = "word:5",
     text: str = "text",
@@ -721,7 +733,7 @@ def band_keys(
     datasketch's optimum for threshold and num_perm unless given. Documents sharing a key in
     some band are ``dedup``'s candidate pairs. A text without shingles has keys 0."""
     _, keys, _ = _sketch(texts, text, num_perm, seed, scheme, sketch, shingle, threshold, bands,
-                         rows, backend, threads)
+                         rows, backend, threads, shingle_hash)
     return keys
 
 
@@ -763,6 +775,7 @@ class Index:
         threshold: float = 0.8,
         num_perm: int = 128,
         scheme: str = "affine32",
+        shingle_hash: Optional[str] = None,
         sketch: str = "compat",
         shingle: str = "word:5",
         seed: int = 1,
@@ -772,14 +785,16 @@ class Index:
         wait: bool = False,
     ) -> "Index":
         """Builds an index of ``files`` at ``path`` (``force``: replacing one there), with
-        the parameters of ``dupscan index build`` (``scheme``: the compat sketch's). One run
+        the parameters of ``dupscan index build`` (``scheme``, ``shingle_hash``: the compat
+        sketch's; shingle_hash None is "xxh64"). One run
         writes an index at a time: another one writing it is an error naming it, or with
         ``wait`` is waited for (``--wait``)."""
         _check_types(text=text, id=id, threshold=threshold, num_perm=num_perm, scheme=scheme,
-                     sketch=sketch, shingle=shingle, seed=seed, threads=threads)
+                     shingle_hash=shingle_hash, sketch=sketch, shingle=shingle, seed=seed,
+                     threads=threads)
         settings = _settings(text=text, id=id, threshold=float(threshold), num_perm=num_perm,
-                             scheme=scheme, sketch=sketch, shingle=shingle, seed=seed,
-                             threads=threads)
+                             scheme=scheme, shingle_hash=shingle_hash, sketch=sketch,
+                             shingle=shingle, seed=seed, threads=threads)
         out = _core(_dupscan.index, settings, cls._files(files),
                     "rebuild" if force else "build", _os.fsdecode(path), _progress(progress),
                     bool(wait))

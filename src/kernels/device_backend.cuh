@@ -637,16 +637,16 @@ class DeviceBackend final : public Backend {
     } else {
       switch (p_.perms.scheme) {
         case Scheme::legacy:
-          minhash(s, v, chunks, kernels::LegacyScheme{a_.get(), b_.get()}, s.d_partial32,
-                  s.d_sig.get());
+          minhash(s, v, chunks, kernels::LegacyScheme{a_.get(), b_.get(), p_.shingle_hash},
+                  s.d_partial32, s.d_sig.get());
           break;
         case Scheme::affine32:
-          minhash(s, v, chunks, kernels::Affine32Scheme{a_.get(), b_.get()}, s.d_partial32,
-                  s.d_sig.get());
+          minhash(s, v, chunks, kernels::Affine32Scheme{a_.get(), b_.get(), p_.shingle_hash},
+                  s.d_partial32, s.d_sig.get());
           break;
         case Scheme::affine64:
-          minhash(s, v, chunks, kernels::Affine64Scheme{a_.get(), b_.get()}, s.d_partial64,
-                  s.d_sig64.get());
+          minhash(s, v, chunks, kernels::Affine64Scheme{a_.get(), b_.get(), p_.shingle_hash},
+                  s.d_partial64, s.d_sig64.get());
           break;
       }
     }

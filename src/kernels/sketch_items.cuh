@@ -124,8 +124,9 @@ struct LegacyScheme {
   const std::uint64_t* a;  ///< K multipliers (Permutations::a)
   const std::uint64_t* b;  ///< K offsets
 
-  DUPSCAN_HD static Hash hash(const unsigned char* p, std::size_t len) {
-    return spec::shingle_hash(p, len);
+  ShingleHash shingle_hash;  ///< step 4: XXH64 or SHA-1 (SketchParams::shingle_hash)
+  DUPSCAN_HD Hash hash(const unsigned char* p, std::size_t len) const {
+    return spec::shingle_hash(p, len, shingle_hash);
   }
   DUPSCAN_HD static Hash prepare(Hash h) { return h; }
   DUPSCAN_HD Perm perm(std::uint32_t i) const { return {a[i], b[i]}; }
@@ -143,8 +144,9 @@ struct Affine32Scheme {
   const std::uint64_t* a;  ///< K odd multipliers below 2^32 (Permutations::a)
   const std::uint64_t* b;  ///< K offsets below 2^32
 
-  DUPSCAN_HD static Hash hash(const unsigned char* p, std::size_t len) {
-    return spec::shingle_hash(p, len);
+  ShingleHash shingle_hash;  ///< step 4: XXH64 or SHA-1 (SketchParams::shingle_hash)
+  DUPSCAN_HD Hash hash(const unsigned char* p, std::size_t len) const {
+    return spec::shingle_hash(p, len, shingle_hash);
   }
   DUPSCAN_HD static Hash prepare(Hash h) { return spec::fmix32(h); }
   DUPSCAN_HD Perm perm(std::uint32_t i) const {
@@ -153,8 +155,8 @@ struct Affine32Scheme {
   DUPSCAN_HD static Value apply(const Perm& p, Hash m) { return spec::affine32_step(p.a, p.b, m); }
 };
 
-/// datasketch 2.0's affine64: the full 64-bit XXH64 of each shingle mixed once by fmix64, then
-/// a*m + b mod 2^64; 64-bit signature values.
+/// datasketch 2.0's affine64: the full 64-bit shingle hash (XXH64, or SHA-1's first 8 bytes) of
+/// each shingle mixed once by fmix64, then a*m + b mod 2^64; 64-bit signature values.
 struct Affine64Scheme {
   using Hash = std::uint64_t;
   using Value = std::uint64_t;
@@ -165,8 +167,9 @@ struct Affine64Scheme {
   const std::uint64_t* a;  ///< K odd multipliers (Permutations::a)
   const std::uint64_t* b;  ///< K offsets
 
-  DUPSCAN_HD static Hash hash(const unsigned char* p, std::size_t len) {
-    return spec::xxh64(p, len, 0);
+  ShingleHash shingle_hash;  ///< step 4: XXH64 or SHA-1 (SketchParams::shingle_hash)
+  DUPSCAN_HD Hash hash(const unsigned char* p, std::size_t len) const {
+    return spec::shingle_hash64(p, len, shingle_hash);
   }
   DUPSCAN_HD static Hash prepare(Hash h) { return spec::fmix64(h); }
   DUPSCAN_HD Perm perm(std::uint32_t i) const { return {a[i], b[i]}; }
@@ -217,7 +220,7 @@ DUPSCAN_HD void minhash_chunk(const Team& team, const TextView& v, const std::ui
     for (std::uint32_t s = team.rank(); s < tn; s += team.size()) {
       std::uint64_t b, e;
       shingle_range(v, d, first + t0 + s, b, e);
-      tile[s] = Scheme::prepare(Scheme::hash(v.text + b, e - b));
+      tile[s] = Scheme::prepare(scheme.hash(v.text + b, e - b));
     }
     team.sync();
     for (std::uint32_t i = team.rank(); i < k; i += team.size()) {

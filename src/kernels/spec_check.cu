@@ -56,6 +56,13 @@ __global__ void xxh64_kernel(const unsigned char* bytes, const std::uint64_t* of
   out[i] = spec::xxh64(bytes + offsets[i], offsets[i + 1] - offsets[i], seeds[i]);
 }
 
+__global__ void sha1_kernel(const unsigned char* bytes, const std::uint64_t* offsets, std::size_t n,
+                            std::uint64_t* out) {
+  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  out[i] = spec::sha1_prefix64(bytes + offsets[i], offsets[i + 1] - offsets[i]);
+}
+
 // One thread per permutation, each scanning all hashes: the plain reading of the spec.
 __global__ void minhash_kernel(const std::uint32_t* hashes, std::size_t count,
                                const std::uint64_t* a, const std::uint64_t* b, std::size_t k,
@@ -161,6 +168,20 @@ std::vector<std::uint64_t> xxh64_on_device(const std::string& bytes,
   if (n) {
     xxh64_kernel<<<blocks_for(n, 128), 128>>>(d_bytes.get(), d_offsets.get(), d_seeds.get(), n,
                                               d_out.get());
+    DUPSCAN_CUDA_TRY(cudaGetLastError());
+  }
+  return d_out.to_host();
+}
+
+std::vector<std::uint64_t> sha1_on_device(const std::string& bytes,
+                                          const std::vector<std::uint64_t>& offsets) {
+  const std::size_t n = offsets.empty() ? 0 : offsets.size() - 1;
+  std::vector<unsigned char> h_bytes(bytes.begin(), bytes.end());
+  h_bytes.push_back(0);  // never an empty allocation
+  DeviceBuffer<unsigned char> d_bytes(h_bytes);
+  DeviceBuffer<std::uint64_t> d_offsets(offsets), d_out(n);
+  if (n) {
+    sha1_kernel<<<blocks_for(n, 128), 128>>>(d_bytes.get(), d_offsets.get(), n, d_out.get());
     DUPSCAN_CUDA_TRY(cudaGetLastError());
   }
   return d_out.to_host();

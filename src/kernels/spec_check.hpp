@@ -21,6 +21,11 @@ std::vector<std::uint64_t> xxh64_on_device(const std::string& bytes,
                                            const std::vector<std::uint64_t>& offsets,
                                            const std::vector<std::uint64_t>& seeds);
 
+/// spec::sha1_prefix64(bytes[offsets[i], offsets[i+1])) for every i (datasketch's sha1_hash64;
+/// `--shingle-hash sha1`), computed in a kernel.
+std::vector<std::uint64_t> sha1_on_device(const std::string& bytes,
+                                          const std::vector<std::uint64_t>& offsets);
+
 /// spec::permute(a[i], b[i], hv) folded over `hashes` (a MinHash signature), in a kernel.
 std::vector<std::uint32_t> minhash_on_device(const std::vector<std::uint32_t>& hashes,
                                              const std::vector<std::uint64_t>& a,

@@ -25,7 +25,9 @@ N-grams (Llama 2's measure; its clean / not clean / not dirty / dirty subsets ar
 --coverage-dirty NAME=F gives one benchmark its own threshold, as Llama 3 does).
 Near duplicates (MinHash LSH against training windows, exact Jaccard of word 5-grams >=
 --near-threshold) are reported beside the verdict, never folded into it. Every hash hit is
-confirmed on the words themselves.
+confirmed on the words themselves. The N-gram probe and the near filter hash words with fixed
+functions of their own (the near filter is the fast sketch, OPH): contam takes no --scheme or
+--shingle-hash, which choose dedup's datasketch-compatible MinHash.
 
 --eval NAME=PATH[:FIELD]: a JSONL benchmark, the field to check (default text). FIELD1+FIELD2
 checks the fields joined by a newline as one text; to judge them separately give two --eval with

@@ -56,8 +56,13 @@ Signatures (--write-signatures, and the estimates of --no-verify) are datasketch
 shingles, K and seed, given its hashfunc = the low 32 bits of XXH64 (seed 0) -- all 64 bits for
 affine64: --scheme affine32 (the default) is MinHash(num_perm=K, seed=S) of datasketch 2.0;
 --scheme legacy is datasketch before 2.0, or 2.0 with scheme="legacy" (use it to match an
-existing pipeline); --scheme affine64 is scheme="affine64", with 64-bit values. --sketch fast
-has no permutations: --scheme is an error with it. Signature values are decimal JSON integers
+existing pipeline); --scheme affine64 is scheme="affine64", with 64-bit values. To match
+MinHash() as datasketch constructs it by default (no hashfunc: SHA-1, sha1_hash32, or
+sha1_hash64 for affine64), use --shingle-hash sha1 (slower to hash than xxh64; uses the CPU's
+SHA extensions where it has them). --sketch fast has no permutations and shingle values of its
+own: --scheme and --shingle-hash are errors with it (and dupscan contam takes neither: its
+n-gram probe and near filter hash words their own way). Verification compares sets of XXH64
+shingle hashes whatever --shingle-hash says. Signature values are decimal JSON integers
 (affine64's go up to 2^64 - 1: exact in Python, rounded above 2^53 by JavaScript's JSON.parse).
 
 Exit status: 0 success, 1 failure (bad input, I/O), 2 usage error, 130 interrupted.
@@ -74,6 +79,7 @@ struct DedupArgs {
   std::string keep = "first";
   std::string sketch = "compat";
   std::string scheme = "affine32";
+  std::string shingle_hash = "xxh64";
   std::string format = "jsonl";
   std::string max_skipped = "10%";
   std::string gpu_memory = "0";
@@ -113,6 +119,10 @@ DedupConfig resolve(DedupArgs& a) {
     throw UsageError(
         "--scheme applies to --sketch compat only: the fast sketch has no permutations "
         "(leave --scheme out, or use --sketch compat)");
+  }
+  cfg.shingle_hash = *parse_shingle_hash(a.shingle_hash);  // CLI11 checked the name
+  if (cfg.sketch == SketchKind::fast && a.given("--shingle-hash")) {
+    throw UsageError(kShingleHashFastMessage);
   }
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
@@ -204,6 +214,12 @@ void add_sketch_options(CLI::App* cmd, DedupArgs& a) {
                   ->capture_default_str()
                   ->check(CLI::IsMember({"affine32", "affine64", "legacy"}))
                   ->type_name("NAME"));
+  o.push_back(cmd->add_option("--shingle-hash", a.shingle_hash,
+                              "Hash of each shingle (compat sketch): xxh64, or sha1 -- "
+                              "datasketch's default hashfunc (MinHash() given none)")
+                  ->capture_default_str()
+                  ->check(CLI::IsMember({"xxh64", "sha1"}))
+                  ->type_name("NAME"));
   o.push_back(cmd->add_option("--threshold", a.cfg.threshold,
                               "Jaccard at or above which documents are duplicates")
                   ->capture_default_str()
@@ -271,10 +287,10 @@ const char* kIndexFooter = R"(
 An index keeps, per document, where it is (file, offset, line), its id, the exact hash of its
 normalized text and its LSH band keys -- never the text, which is read again from the indexed
 files when a candidate pair is verified: they must stay where they were, unchanged (checked).
-The parameters (format, fields, sketch, scheme, K, seed, bands x rows, shingle, normalization,
-threshold) are stored with it; dedup --against takes those it is not given from the index, and
-those given must match; index add uses the index's. An index made before dupscan had --scheme
-is a legacy one. A file touched after indexing (same size, other mtime) is checked by
+The parameters (format, fields, sketch, scheme, shingle hash, K, seed, bands x rows, shingle,
+normalization, threshold) are stored with it; dedup --against takes those it is not given from
+the index, and those given must match; index add uses the index's. An index made before dupscan
+had --scheme is a legacy one; one made before --shingle-hash is an xxh64 one. A file touched after indexing (same size, other mtime) is checked by
 its checksum; only a real change is an error. index build --force replaces an index.
 
 Weekly workflow:

@@ -134,9 +134,11 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
     std::fprintf(out, "  deduped copy      %s skipped records copied through unread\n",
                  group_digits(r.skipped_passed_through).c_str());
   }
-  const std::string sketch = cfg.sketch == SketchKind::fast
-                                 ? std::string("fast sketch")
-                                 : std::string("MinHash ") + scheme_name(cfg.scheme);
+  const std::string sketch =
+      cfg.sketch == SketchKind::fast
+          ? std::string("fast sketch")
+          : std::string("MinHash ") + scheme_name(cfg.scheme) +
+                (cfg.shingle_hash == ShingleHash::sha1 ? " (SHA-1 shingles)" : "");
   std::fprintf(out, "  parameters        %s, %s, K=%u, seed %u, %u bands x %u rows, threshold %g\n",
                cfg.shingle.to_string().c_str(), sketch.c_str(), cfg.num_perm, cfg.seed, r.lsh.bands,
                r.lsh.rows, cfg.threshold);

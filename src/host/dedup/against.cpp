@@ -29,7 +29,10 @@ std::string absolute(const std::string& path) {
 index::Params index_params_of(const DedupConfig& cfg, LshParams lsh) {
   index::Params p;
   p.sketch = sketch_kind_name(cfg.sketch);
-  if (cfg.sketch == SketchKind::compat) p.scheme = scheme_name(cfg.scheme);
+  if (cfg.sketch == SketchKind::compat) {
+    p.scheme = scheme_name(cfg.scheme);
+    p.shingle_hash = shingle_hash_name(cfg.shingle_hash);
+  }
   p.num_perm = cfg.num_perm;
   p.seed = cfg.seed;
   p.bands = lsh.bands;
@@ -242,6 +245,14 @@ void adopt_index_parameters(DedupConfig& cfg, const std::vector<std::string>& gi
           [&] { cfg.scheme = *parse_scheme(p.scheme); });
   } else if (p.scheme.empty() && is_given("--scheme")) {
     diffs.push_back(std::string("--scheme ") + scheme_name(cfg.scheme) +
+                    " (the index: none, it was built with --sketch fast)");
+  }
+  // The shingle hash, likewise (an index of the fast sketch names none).
+  if (!p.shingle_hash.empty() && cfg.sketch == SketchKind::compat) {
+    value("--shingle-hash", shingle_hash_name(cfg.shingle_hash), p.shingle_hash,
+          [&] { cfg.shingle_hash = *parse_shingle_hash(p.shingle_hash); });
+  } else if (p.shingle_hash.empty() && is_given("--shingle-hash")) {
+    diffs.push_back(std::string("--shingle-hash ") + shingle_hash_name(cfg.shingle_hash) +
                     " (the index: none, it was built with --sketch fast)");
   }
   value("--shingle", cfg.shingle.to_string(), p.shingle,

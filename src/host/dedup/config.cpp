@@ -62,6 +62,8 @@ void DedupConfig::validate() const {
   expects_usage(num_perm >= 1 && num_perm <= 8192, "--num-perm must be in [1, 8192]");
   expects_usage(threshold > 0.0 && threshold <= 1.0, "--threshold must be in (0, 1]");
   expects_usage(shingle.n >= 1 && shingle.n <= 1024, "--shingle N must be in [1, 1024]");
+  expects_usage(sketch == SketchKind::compat || shingle_hash == ShingleHash::xxh64,
+                kShingleHashFastMessage);
   if (lsh) {
     expects_usage(lsh->bands >= 1 && lsh->rows >= 1, "--bands and --rows must be >= 1");
     expects_usage(std::uint64_t{lsh->bands} * lsh->rows <= num_perm,
@@ -88,6 +90,7 @@ SketchParams DedupConfig::sketch_params(LshParams resolved) const {
   params.kind = sketch;
   params.shingle = shingle;
   params.perms = make_permutations(num_perm, seed, scheme);
+  if (sketch == SketchKind::compat) params.shingle_hash = shingle_hash;
   params.lsh = resolved;
   return params;
 }

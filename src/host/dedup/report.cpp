@@ -45,9 +45,21 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
   w.key("lsh_weights").begin_array().value(cfg.lsh_fp_weight).value(cfg.lsh_fn_weight).end_array();
   w.field("shingle", cfg.shingle.to_string());
   const bool fast = cfg.sketch == SketchKind::fast;
-  w.field("shingle_hash", fast ? "64-bit shingle values of fast_sketch.hpp (steps 1-2)"
-                          : cfg.scheme == Scheme::affine64 ? "XXH64(seed 0), all 64 bits"
-                                                           : "low 32 bits of XXH64(seed 0)");
+  const bool sha1 = cfg.shingle_hash == ShingleHash::sha1;
+  const bool wide = cfg.scheme == Scheme::affine64;
+  w.field("shingle_hash",
+          fast   ? "64-bit shingle values of fast_sketch.hpp (steps 1-2)"
+          : sha1 ? (wide ? "first 8 bytes of SHA-1, little-endian (datasketch's sha1_hash64)"
+                         : "first 4 bytes of SHA-1, little-endian (datasketch's sha1_hash32)")
+          : wide ? "XXH64(seed 0), all 64 bits"
+                 : "low 32 bits of XXH64(seed 0)");
+  // --shingle-hash by name (null for the fast sketch, which takes none).
+  w.key("shingle_hash_function");
+  if (fast) {
+    w.null();
+  } else {
+    w.value(shingle_hash_name(cfg.shingle_hash));
+  }
   w.field("sketch", sketch_kind_name(cfg.sketch));
   // The fast sketch has no permutations: --scheme does not apply to it (null).
   w.key("scheme");

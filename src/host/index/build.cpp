@@ -192,7 +192,10 @@ IndexResult locked_build_or_add(const DedupConfig& config, IndexAction action,
   const index::Manifest m = index::read_manifest(dir);
   cfg.sketch = m.params.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
   // read_manifest checked the name; a compat index without one is legacy, a fast one has none.
-  if (cfg.sketch == SketchKind::compat) cfg.scheme = *parse_scheme(m.params.scheme);
+  if (cfg.sketch == SketchKind::compat) {
+    cfg.scheme = *parse_scheme(m.params.scheme);
+    cfg.shingle_hash = *parse_shingle_hash(m.params.shingle_hash);  // checked, or xxh64
+  }
   cfg.num_perm = m.params.num_perm;
   cfg.seed = m.params.seed;
   cfg.lsh = LshParams{m.params.bands, m.params.rows};

@@ -163,6 +163,7 @@ std::string mismatch(const Params& a, const Params& b) {
   diff("sketch", a.sketch, b.sketch);
   auto scheme = [](const std::string& v) { return v.empty() ? std::string("none") : v; };
   diff("scheme", scheme(a.scheme), scheme(b.scheme));
+  diff("shingle_hash", scheme(a.shingle_hash), scheme(b.shingle_hash));
   diff("num_perm", num(a.num_perm), num(b.num_perm));
   diff("seed", num(a.seed), num(b.seed));
   diff("bands", num(a.bands), num(b.bands));
@@ -215,6 +216,17 @@ Manifest read_manifest(const std::string& dir) {
       }
     } else if (m.params.sketch != "fast") {
       m.params.scheme = scheme_name(Scheme::legacy);  // written before the schemes existed
+    }
+    std::string_view shingle_hash;
+    if (!p["shingle_hash"].get(shingle_hash)) {
+      m.params.shingle_hash = std::string(shingle_hash);
+      if (!parse_shingle_hash(shingle_hash)) {
+        bad_manifest(path, "names the shingle hash '" + m.params.shingle_hash +
+                               "', which this dupscan does not know (xxh64, sha1)");
+      }
+    } else if (m.params.sketch != "fast") {
+      // Written before --shingle-hash: every index hashed shingles with XXH64.
+      m.params.shingle_hash = shingle_hash_name(ShingleHash::xxh64);
     }
     m.params.num_perm = static_cast<std::uint32_t>(std::uint64_t(p["num_perm"]));
     m.params.seed = static_cast<std::uint32_t>(std::uint64_t(p["seed"]));
@@ -603,6 +615,7 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   w.key("parameters").begin_object();
   w.field("sketch", m.params.sketch);
   if (!m.params.scheme.empty()) w.field("scheme", m.params.scheme);
+  if (!m.params.shingle_hash.empty()) w.field("shingle_hash", m.params.shingle_hash);
   w.field("num_perm", m.params.num_perm);
   w.field("seed", m.params.seed);
   w.field("bands", m.params.bands);

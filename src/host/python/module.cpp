@@ -80,6 +80,12 @@ DedupConfig dedup_config(const nb::dict& d) {
     if (!scheme) throw UsageError("--scheme: '" + s + "' not in {affine32, affine64, legacy}");
     c.scheme = *scheme;
   }
+  const bool has_shingle_hash = get(d, "shingle_hash", s);
+  if (has_shingle_hash) {
+    const auto hash = parse_shingle_hash(s);
+    if (!hash) throw UsageError("--shingle-hash: '" + s + "' not in {xxh64, sha1}");
+    c.shingle_hash = *hash;
+  }
   get(d, "threshold", c.threshold);
   get(d, "num_perm", c.num_perm);
   get(d, "seed", c.seed);
@@ -92,6 +98,7 @@ DedupConfig dedup_config(const nb::dict& d) {
         "--scheme applies to --sketch compat only: the fast sketch has no permutations "
         "(leave --scheme out, or use --sketch compat)");
   }
+  if (c.sketch == SketchKind::fast && has_shingle_hash) throw UsageError(kShingleHashFastMessage);
   if (get(d, "shingle", s)) c.shingle = ShingleSpec::parse(s);
   if (get(d, "keep", s)) {
     member("--keep", s, {"first", "longest"});
@@ -387,6 +394,7 @@ nb::tuple signatures(const Table& table, const nb::dict& settings) {
   params.shingle = cfg.shingle;
   params.perms = make_permutations(cfg.num_perm, cfg.seed, scheme);
   params.lsh = cfg.resolved_lsh();
+  if (cfg.sketch == SketchKind::compat) params.shingle_hash = cfg.shingle_hash;
   const bool wide = cfg.sketch == SketchKind::compat && scheme == Scheme::affine64;
   const std::size_t n = table->rows(), k = cfg.num_perm, bands = params.lsh.bands;
   std::vector<std::uint32_t> sig32(wide ? 0 : n * k);

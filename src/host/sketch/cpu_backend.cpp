@@ -6,6 +6,7 @@
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
 #include "sketch/avx512.hpp"
+#include "sketch/sha1_shingles.hpp"
 #include "sketch/spaces.hpp"
 #include "sketch/xxh64_simd.hpp"
 
@@ -19,9 +20,13 @@ class CpuBackend final : public Backend {
   std::string name() const override { return "cpu"; }
   std::string detail() const override {
     // What the run's summary says the CPU computes: the sketch, and the SIMD path of MinHash.
-    return p_.kind == SketchKind::fast
-               ? std::string("fast sketch (OPH)")
-               : std::string("MinHash (") + simd_path_name(hasher_.path()) + ")";
+    if (p_.kind == SketchKind::fast) return "fast sketch (OPH)";
+    std::string d = std::string("MinHash (") + simd_path_name(hasher_.path()) + ")";
+    if (p_.shingle_hash == ShingleHash::sha1) {
+      d += std::string(", SHA-1 shingle hashes (") +
+           detail::sha1_path_name(detail::active_sha1_path()) + ")";
+    }
+    return d;
   }
   // The engine's read batches (1 MiB of JSONL) are sketched as they come.
   std::size_t batch_bytes() const override { return std::size_t{1} << 20; }
@@ -74,7 +79,7 @@ class CpuBackend final : public Backend {
       Value* sig = signatures ? sigs.data() + d * k : scratch.data();
       std::size_t count;
       if constexpr (std::is_same_v<Value, std::uint64_t>) {
-        shingle_hashes64(batch.doc(d), p_.shingle, hashes);
+        shingle_hashes64(batch.doc(d), p_.shingle, hashes, p_.shingle_hash);
         if (!signatures) std::fill(sig, sig + k, empty);
         hasher_.update64(hashes.data(), hashes.size(), sig);
         count = hashes.size();
@@ -83,7 +88,7 @@ class CpuBackend final : public Backend {
         count = fast_signature(batch.doc(d), p_.shingle, static_cast<std::uint32_t>(k), sig);
       } else {
         // Shingle hashes of one document go to a small scratch vector, then into the K minima.
-        shingle_hashes(batch.doc(d), p_.shingle, hashes);
+        shingle_hashes(batch.doc(d), p_.shingle, hashes, p_.shingle_hash);
         if (!signatures) std::fill(sig, sig + k, empty);
         hasher_.update(hashes.data(), hashes.size(), sig);
         count = hashes.size();
@@ -105,17 +110,23 @@ std::unique_ptr<Backend> make_cpu_backend(const SketchParams& params) {
 
 namespace {
 
-// Hashes every shingle of a normalized text with `hash(ptr, len)`, in for_each_shingle's order;
-// `hash` is XXH64 with seed 0 (T = uint64_t) or its low 32 bits (T = uint32_t). Word shingles come
-// from word starts found 64 bytes at a time (spaces.hpp; the two-pointer scan of for_each_shingle
-// mispredicts at every word end) and are hashed eight at a time where the CPU has AVX-512
-// (xxh64_simd.hpp), which gives the same values.
-template <class T, class Hash>
+// Hashes every shingle of a normalized text with `hash` (spec::shingle_hash64), in
+// for_each_shingle's order; T = uint64_t keeps all 64 bits, T = uint32_t the low 32 (step 4). Word
+// shingles come from word starts found 64 bytes at a time (spaces.hpp; the two-pointer scan of
+// for_each_shingle mispredicts at every word end) and are hashed eight at a time where the CPU has
+// AVX-512 (xxh64_simd.hpp), or with SHA-NI for sha1 (sha1_shingles.hpp): the same values.
+template <class T>
 void hash_shingles(std::string_view normalized, const ShingleSpec& shingle, std::vector<T>& out,
-                   Hash hash) {
+                   ShingleHash which) {
   out.clear();
   const char* text = normalized.data();
   const std::size_t len = normalized.size();
+  const detail::Sha1Path sha1_path =
+      which == ShingleHash::sha1 ? detail::active_sha1_path() : detail::Sha1Path::scalar;
+  auto hash = [&](const char* s, std::size_t n) {
+    return static_cast<T>(which == ShingleHash::sha1 ? detail::sha1_prefix64(s, n, sha1_path)
+                                                     : spec::xxh64(s, n, 0));
+  };
   if (shingle.kind != ShingleKind::word || len == 0) {
     for_each_shingle(text, len, shingle.kind, shingle.n,
                      [&](const char* s, std::size_t n) { out.push_back(hash(s, n)); });
@@ -131,16 +142,19 @@ void hash_shingles(std::string_view normalized, const ShingleSpec& shingle, std:
     return;
   }
   out.resize(words - n + 1);
-  detail::xxh64_word_shingles(text, ws, n, out.size(), out.data(), detail::avx512dq_default());
+  if (which == ShingleHash::sha1) {
+    detail::sha1_word_shingles(text, ws, n, out.size(), out.data(), sha1_path);
+  } else {
+    detail::xxh64_word_shingles(text, ws, n, out.size(), out.data(), detail::avx512dq_default());
+  }
   if (starts.size() > (std::size_t{64} << 20)) std::vector<std::size_t>().swap(starts);
 }
 
 }  // namespace
 
 void shingle_hashes(std::string_view normalized, const ShingleSpec& shingle,
-                    std::vector<std::uint32_t>& out) {
-  hash_shingles(normalized, shingle, out,
-                [](const char* s, std::size_t n) { return spec::shingle_hash(s, n); });
+                    std::vector<std::uint32_t>& out, ShingleHash hash) {
+  hash_shingles(normalized, shingle, out, hash);
 }
 
 void verification_set(std::string_view normalized, const ShingleSpec& shingle, SketchKind kind,
@@ -150,8 +164,7 @@ void verification_set(std::string_view normalized, const ShingleSpec& shingle, S
   } else {
     // Full 64-bit XXH64: with 32-bit hashes a million one-shingle documents would already hold
     // about a hundred colliding pairs, each "verified" at Jaccard 1.
-    hash_shingles(normalized, shingle, out,
-                  [](const char* s, std::size_t n) { return spec::xxh64(s, n, 0); });
+    hash_shingles(normalized, shingle, out, ShingleHash::xxh64);
   }
   sort_hashes(out);
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -162,9 +175,8 @@ const char* sketch_kind_name(SketchKind kind) {
 }
 
 void shingle_hashes64(std::string_view normalized, const ShingleSpec& shingle,
-                      std::vector<std::uint64_t>& out) {
-  hash_shingles(normalized, shingle, out,
-                [](const char* s, std::size_t n) { return spec::xxh64(s, n, 0); });
+                      std::vector<std::uint64_t>& out, ShingleHash hash) {
+  hash_shingles(normalized, shingle, out, hash);
 }
 
 }  // namespace dupscan

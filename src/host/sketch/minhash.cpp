@@ -98,6 +98,17 @@ std::optional<Scheme> parse_scheme(std::string_view name) {
   return std::nullopt;
 }
 
+const char* shingle_hash_name(ShingleHash hash) {
+  return hash == ShingleHash::sha1 ? "sha1" : "xxh64";
+}
+
+std::optional<ShingleHash> parse_shingle_hash(std::string_view name) {
+  for (ShingleHash h : {ShingleHash::xxh64, ShingleHash::sha1}) {
+    if (name == shingle_hash_name(h)) return h;
+  }
+  return std::nullopt;
+}
+
 Permutations make_permutations(std::uint32_t num_perm, std::uint32_t seed, Scheme scheme) {
   Permutations p;
   p.seed = seed;
