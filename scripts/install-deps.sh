@@ -75,6 +75,19 @@ pip=("$here/.venv/bin/python" -m pip install -q --disable-pip-version-check)
 # .venv is complete (a --dry-run check under -q prints nothing and once skipped a fresh venv).
 echo "install-deps: python/requirements.txt into .venv" >&2
 "${pip[@]}" -r "$here/python/requirements.txt"
+# scripts/test-wheel.sh installs the wheel of scripts/build-wheel.sh into a fresh venv without an
+# index: the wheel's run-time dependencies (numpy, pyarrow), as PyPI's binary wheels at the versions
+# pinned in python/requirements.txt, wait in .venv/wheelhouse (72 MB; downloaded once).
+wheelhouse=$here/.venv/wheelhouse
+runtime=($(grep -E '^(numpy|pyarrow)==' "$here/python/requirements.txt"))
+for r in "${runtime[@]}"; do
+  if ! compgen -G "$wheelhouse/${r%%==*}-${r##*==}-*.whl" >/dev/null; then
+    echo "install-deps: ${runtime[*]} wheels into .venv/wheelhouse" >&2
+    "$here/.venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
+      --only-binary=:all: -d "$wheelhouse" "${runtime[@]}"
+    break
+  fi
+done
 if [[ ${1:-} == --bench ]]; then
   "${pip[@]}" -r "$here/bench/requirements.txt"
 fi
