@@ -6,7 +6,8 @@
 #                                      /usr/local/cuda/bin), as `pip install .` does
 #   scripts/build-wheel.sh --cuda      the CUDA backend, or fail when there is no nvcc
 #   scripts/build-wheel.sh --no-cuda   without it (CI: scripts/test.sh)
-#   OUT_DIR=dir (default dist/)        where the repaired wheel goes
+#   OUT_DIR=dir                        where the repaired wheel goes: by default dist/cpu/ or
+#                                      dist/cuda/ (both wheels have the same name)
 #
 # It builds in .venv (scripts/install-deps.sh) with `pip wheel --no-build-isolation` against the
 # pinned build dependencies (python/requirements.txt), like `pip install .`, in
@@ -43,7 +44,6 @@ for arg in "$@"; do
   esac
 done
 py=$here/.venv/bin/python
-out=${OUT_DIR:-$here/dist}
 step() { printf 'build-wheel: [%4ds] %s\n' "$((SECONDS - start))" "$*" >&2; }
 
 for m in scikit_build_core nanobind pyarrow auditwheel; do
@@ -76,6 +76,7 @@ else
   step "building without the CUDA backend"
 fi
 build=$here/build-python/wheel-$flavour
+out=${OUT_DIR:-$here/dist/$flavour}
 raw=$build/raw-wheel
 rm -rf "$raw"
 mkdir -p "$raw" "$out"

@@ -35,12 +35,15 @@ venv=$tmp/venv
 # The same interpreter .venv was made from: the wheel is for its version (cp3XX).
 base=$("$dev" -c 'import sys; print(sys._base_executable)')
 dev_site=$("$dev" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+# Without pip of its own (ensurepip takes seconds): .venv's pip installs into it (pip --python).
 step "fresh venv from $base"
-"$base" -m venv "$venv"
+"$base" -m venv --without-pip "$venv"
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 
 tools=$tmp/tools
 mkdir "$tools"
+declare -A seen=()
+links=()
 for dir in /usr/local/bin /usr/bin /bin; do
   for f in "$dir"/*; do
     name=${f##*/}
@@ -51,9 +54,12 @@ for dir in /usr/local/bin /usr/bin /bin; do
         continue
         ;;
     esac
-    [[ -x $f && ! -e $tools/$name ]] && ln -s "$f" "$tools/$name"
+    [[ -x $f && -z ${seen[$name]:-} ]] || continue
+    seen[$name]=1
+    links+=("$f")
   done
 done
+ln -s -t "$tools" "${links[@]}"
 export PATH=$venv/bin:$tools
 export CC=/bin/false CXX=/bin/false CUDACXX=/bin/false CMAKE=/bin/false
 unset CPATH LIBRARY_PATH
@@ -66,8 +72,8 @@ done
 
 step "pip install ${whl#"$here"/} (+ numpy, pyarrow from ${wheelhouse#"$here"/}; no index, binaries only)"
 t0=$SECONDS
-"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-index --only-binary=:all: \
-  --find-links "$wheelhouse" "$whl"
+"$dev" -m pip --python "$venv/bin/python" install -q --disable-pip-version-check --no-index \
+  --only-binary=:all: --find-links "$wheelhouse" "$whl"
 step "installed in $((SECONDS - t0)) s"
 # The test-only dependencies from .venv, after the fresh venv's own packages.
 echo "$dev_site" >"$site/zz-dupscan-test-deps.pth"
