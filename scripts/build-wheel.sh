@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds dupscan's Python package as a binary wheel and repairs it to a manylinux tag, so that it
-# installs with `pip install dist/dupscan-*.whl` on a machine with no compiler.
+# installs with `pip install dist/cpu/dupscan-*.whl` (or dist/cuda/) on a machine with no compiler.
 #
 #   scripts/build-wheel.sh             the CUDA backend when nvcc is found (on PATH or in
 #                                      /usr/local/cuda/bin), as `pip install .` does

@@ -79,7 +79,7 @@ echo "install-deps: python/requirements.txt into .venv" >&2
 # index: the wheel's run-time dependencies (numpy, pyarrow), as PyPI's binary wheels at the versions
 # pinned in python/requirements.txt, wait in .venv/wheelhouse (72 MB; downloaded once).
 wheelhouse=$here/.venv/wheelhouse
-runtime=($(grep -E '^(numpy|pyarrow)==' "$here/python/requirements.txt"))
+mapfile -t runtime < <(grep -E '^(numpy|pyarrow)==' "$here/python/requirements.txt")
 for r in "${runtime[@]}"; do
   if ! compgen -G "$wheelhouse/${r%%==*}-${r##*==}-*.whl" >/dev/null; then
     echo "install-deps: ${runtime[*]} wheels into .venv/wheelhouse" >&2
