@@ -60,8 +60,8 @@ fi
 
 [[ ${1:-} == --no-python ]] && exit 0
 
-# The project's virtual environment: the Python package is built (pip install . in
-# scripts/test.sh) and tested there; its pyarrow also gives the plain CMake build Parquet
+# The project's virtual environment: the Python package's wheel is built there
+# (scripts/build-wheel.sh, from scripts/test.sh) and installed there for the benchmarks; its pyarrow also gives the plain CMake build Parquet
 # (cmake/find_arrow.cmake).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ ! -x $here/.venv/bin/python ]]; then
@@ -75,6 +75,19 @@ pip=("$here/.venv/bin/python" -m pip install -q --disable-pip-version-check)
 # .venv is complete (a --dry-run check under -q prints nothing and once skipped a fresh venv).
 echo "install-deps: python/requirements.txt into .venv" >&2
 "${pip[@]}" -r "$here/python/requirements.txt"
+# scripts/test-wheel.sh installs the wheel of scripts/build-wheel.sh into a fresh venv without an
+# index: the wheel's run-time dependencies (numpy, pyarrow), as PyPI's binary wheels at the versions
+# pinned in python/requirements.txt, wait in .venv/wheelhouse (72 MB; downloaded once).
+wheelhouse=$here/.venv/wheelhouse
+mapfile -t runtime < <(grep -E '^(numpy|pyarrow)==' "$here/python/requirements.txt")
+for r in "${runtime[@]}"; do
+  if ! compgen -G "$wheelhouse/${r%%==*}-${r##*==}-*.whl" >/dev/null; then
+    echo "install-deps: ${runtime[*]} wheels into .venv/wheelhouse" >&2
+    "$here/.venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
+      --only-binary=:all: -d "$wheelhouse" "${runtime[@]}"
+    break
+  fi
+done
 if [[ ${1:-} == --bench ]]; then
   "${pip[@]}" -r "$here/bench/requirements.txt"
 fi

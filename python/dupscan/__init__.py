@@ -65,8 +65,8 @@ def have_parquet() -> bool:
 
 
 def have_cuda() -> bool:
-    """True when this build has the CUDA backend (``pip install . -C
-    cmake.define.DUPSCAN_CUDA=ON`` on a machine with nvcc)."""
+    """True when this build has the CUDA backend (``pip install .`` or
+    ``scripts/build-wheel.sh`` on a machine with nvcc)."""
     return _dupscan.have_cuda()
 
 

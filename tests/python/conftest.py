@@ -1,5 +1,6 @@
 """Fixtures of the Python package's tests: the example corpus, the real data beside the checkout
-(../shared/data), and the `dupscan` command that `pip install .` put beside this Python."""
+(../shared/data), and the `dupscan` command that `pip install .` (or the wheel of
+scripts/build-wheel.sh) put beside this Python."""
 import gzip
 import json
 import os
@@ -30,6 +31,16 @@ def shared_file(name):
         pytest.skip(message)
     return path
 
+
+# scripts/test-wheel.sh runs these tests against a wheel installed in a fresh venv and names its
+# package folder: the dupscan imported must be that one, not one found elsewhere on sys.path.
+if os.environ.get("DUPSCAN_PACKAGE_DIR"):
+    import dupscan
+
+    _where = os.path.dirname(os.path.abspath(dupscan.__file__))
+    if os.path.realpath(_where) != os.path.realpath(os.environ["DUPSCAN_PACKAGE_DIR"]):
+        raise RuntimeError(f"dupscan imported from {_where}, not DUPSCAN_PACKAGE_DIR "
+                           f"{os.environ['DUPSCAN_PACKAGE_DIR']}")
 
 # No Hugging Face hub access in any test.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
