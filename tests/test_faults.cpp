@@ -1914,6 +1914,9 @@ void killed_run_resumes() {
     const auto other = run_dupscan(in_dir(cmd + " --shingle word:3", dir.path()));
     EXPECT_EQ(other.exit_code, 2) << other.err;
     EXPECT_NE(other.err.find("shingle was word:5, is word:3"), std::string::npos) << other.err;
+    const auto sha1 = run_dupscan(in_dir(cmd + " --shingle-hash sha1", dir.path()));
+    EXPECT_EQ(sha1.exit_code, 2) << sha1.err;
+    EXPECT_NE(sha1.err.find("shingle_hash was xxh64, is sha1"), std::string::npos) << sha1.err;
     EXPECT_NE(other.err.find("--restart"), std::string::npos) << other.err;
     test::write_file(dir / "r2.jsonl", rec("b0", kText) + "\n" + filler(9, "two"));
     const auto changed = run_dupscan(in_dir(cmd, dir.path()));

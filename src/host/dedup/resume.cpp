@@ -191,6 +191,7 @@ WorkDir::Identity WorkDir::dedup_identity(const DedupConfig& cfg, const LshParam
                                        (cfg.normalize.strip_punctuation ? ", no punctuation" : "") +
                                        ", Unicode " + unicode_version());
   id.emplace_back("shingle", cfg.shingle.to_string());
+  id.emplace_back("shingle_hash", shingle_hash_name(cfg.shingle_hash));
   id.emplace_back("sketch", sketch_kind_name(cfg.sketch));
   id.emplace_back("scheme", cfg.sketch == SketchKind::fast ? "-" : scheme_name(cfg.scheme));
   id.emplace_back("num_perm", std::to_string(cfg.num_perm));
