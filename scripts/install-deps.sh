@@ -61,8 +61,8 @@ fi
 [[ ${1:-} == --no-python ]] && exit 0
 
 # The project's virtual environment: the Python package's wheel is built there
-# (scripts/build-wheel.sh, from scripts/test.sh) and installed there for the benchmarks; its pyarrow also gives the plain CMake build Parquet
-# (cmake/find_arrow.cmake).
+# (scripts/build-wheel.sh, from scripts/test.sh) and installed there for the benchmarks; its
+# pyarrow also gives the plain CMake build Parquet (cmake/find_arrow.cmake).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ ! -x $here/.venv/bin/python ]]; then
   python3 -m venv "$here/.venv" 2>/dev/null || {
