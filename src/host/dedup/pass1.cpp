@@ -336,6 +336,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
           obs.progress(p);
         }
       });
+  if (o.work) o.work->flush();  // every input read is saved: a kill from here on loses none
   pass.inputs = pass.pipeline->summaries();
   pass.counts.skipped = skips.skipped;
   std::copy(std::begin(skips.by_reason), std::end(skips.by_reason),

@@ -291,6 +291,11 @@ std::string WorkDir::resuming_note() const {
 }
 
 bool WorkDir::holds_parts() const {
+  try {
+    flush();
+  } catch (...) {
+    // A part that could not be written is not there: the check below says what is.
+  }
   return part_whole(0);
 }
 
@@ -337,10 +342,60 @@ void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_
     put<std::uint64_t>(out, v);
   put(out, skipped_by_reason, kSkipReasonCount);
   put<std::uint64_t>(out, XXH3_64bits(out.data(), out.size()));
-  io::AtomicFile f(part_path(input));
-  f.write(out);
-  f.commit();
-  io::fault_point("resume-part-saved-" + std::to_string(input + 1));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (error_) std::rethrow_exception(error_);
+    queue_.emplace_back(input, std::move(out));
+    if (!writer_.joinable()) writer_ = std::thread([this] { write_parts(); });
+  }
+  cv_.notify_all();
+}
+
+void WorkDir::write_parts() const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopped
+    auto [input, bytes] = std::move(queue_.front());
+    queue_.pop_front();
+    if (error_ || interrupt_requested()) {
+      queue_.clear();  // a signal: the run stops, and the next one reads these inputs again
+      cv_.notify_all();
+      continue;
+    }
+    writing_ = true;
+    lock.unlock();
+    try {
+      io::AtomicFile f(part_path(input));
+      f.write(bytes);
+      f.commit();
+      io::fault_point("resume-part-saved-" + std::to_string(input + 1));
+    } catch (...) {
+      lock.lock();
+      error_ = std::current_exception();
+      writing_ = false;
+      cv_.notify_all();
+      continue;
+    }
+    lock.lock();
+    writing_ = false;
+    cv_.notify_all();
+  }
+}
+
+void WorkDir::flush() const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [&] { return queue_.empty() && !writing_; });
+  if (error_) std::rethrow_exception(error_);
+}
+
+WorkDir::~WorkDir() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
 }
 
 InputPart WorkDir::load(std::uint32_t input) const {
@@ -381,6 +436,11 @@ InputPart WorkDir::load(std::uint32_t input) const {
 }
 
 void WorkDir::remove() noexcept {
+  try {
+    flush();
+  } catch (...) {
+    // Removed anyway.
+  }
   remove_files(dir_);
   lock_.release();
   ::rmdir(dir_.c_str());

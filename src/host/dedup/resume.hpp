@@ -13,8 +13,13 @@
 // committed its outputs, or when a run fails before it saved a part (nothing to resume).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -52,6 +57,7 @@ class WorkDir {
    * --restart); Error when it cannot be created, written or locked.
    */
   WorkDir(std::string dir, Identity identity, bool restart);
+  ~WorkDir();
   WorkDir(const WorkDir&) = delete;
   WorkDir& operator=(const WorkDir&) = delete;
 
@@ -65,13 +71,17 @@ class WorkDir {
   InputPart load(std::uint32_t input) const;
   /**
    * @brief Saves input `input`'s part: rows [first_doc, docs.size()) of `docs` (sigs/sigs64 when
-   * kept), its summary and skipped counts. Durable when it returns.
+   * kept), its summary and skipped counts. The rows are copied now; a writer thread writes and
+   * fsyncs the parts in order, so that pass 1 does not wait for the disk (flush() does). After a
+   * signal, parts not yet written are dropped. @throw Error of an earlier part's write.
    */
   void save(std::uint32_t input, const DocTable& docs, std::size_t first_doc,
             const InputSummary& summary, const std::uint64_t* skipped_by_reason,
             std::uint32_t bands, std::uint32_t k) const;
   /// "resuming: 4 of 6 inputs already read by an interrupted run (DIR; --restart starts over)".
   std::string resuming_note() const;
+  /// Waits until every part saved is on disk. @throw Error when one could not be written.
+  void flush() const;
   /// Whether a part is there to resume from (after a failed run: if not, remove()).
   bool holds_parts() const;
   /**
@@ -101,6 +111,15 @@ class WorkDir {
   // save() is const to its callers (pass 1 only adds parts); the directory is made by the first.
   mutable bool ready_ = false;  // the directory exists, locked, with this run's run.json
   mutable io::DirLock lock_;
+  // The writer thread and its queue of serialized parts.
+  void write_parts() const;
+  mutable std::thread writer_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cv_;
+  mutable std::deque<std::pair<std::uint32_t, std::string>> queue_;
+  mutable bool writing_ = false;  // the writer holds a part taken from the queue
+  mutable bool stop_ = false;
+  mutable std::exception_ptr error_;
 };
 
 }  // namespace dupscan
