@@ -256,7 +256,8 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
       ->capture_default_str()
       ->type_name("T");
   c->add_option("--write-decontaminated", a->cfg.write_decontaminated,
-                "Write the training corpus with matches cut out")
+                "Write the training corpus with matches cut out: JSONL (.gz/.zst) or, named "
+                ".parquet, Parquet")
       ->type_name("FILE");
   c->add_option("--window", a->cfg.window, "Characters cut each side of a match")
       ->capture_default_str()

@@ -400,7 +400,8 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
                   "mtime)");
   dedup
       ->add_option("--write-deduped", a->cfg.write_deduped,
-                   "Also write the kept records, as read, to FILE (.gz/.zst)")
+                   "Also write the kept records to FILE: JSONL (.gz/.zst) or, named .parquet, "
+                   "Parquet (converted from the inputs' kind where it differs)")
       ->type_name("FILE");
   dedup->add_flag("--in-place", a->cfg.in_place,
                   "Let --write-deduped replace an input (when the run succeeded)");

@@ -22,6 +22,7 @@
 #include "io/documents.hpp"
 #include "io/input_checks.hpp"
 #include "io/output_dir.hpp"
+#include "io/parquet_copy.hpp"
 
 namespace dupscan {
 namespace contam {
@@ -76,6 +77,9 @@ void check_contam_inputs(const ContamConfig& cfg) {
                          path + "', a Parquet file");
       }
     }
+    // The copy's name decides its format: JSON Lines (plain, .gz, .zst) or Parquet (.parquet).
+    check_record_copy(cfg.write_decontaminated, "--write-decontaminated", cfg.train, cfg.format,
+                      cfg.in_place);
   }
 }
 
@@ -189,10 +193,12 @@ class Engine {
   void write_outputs(Clock::time_point t_start) {
     const auto t_write = Clock::now();
     const std::string dir = cfg_.output_dir + "/";
-    std::unique_ptr<io::OutputFile> decon;
+    std::unique_ptr<RecordCopy> decon;
     std::unique_ptr<io::AtomicFile> removed;
     if (!cfg_.write_decontaminated.empty()) {
-      decon = std::make_unique<io::OutputFile>(cfg_.write_decontaminated);
+      decon = std::make_unique<RecordCopy>(
+          cfg_.write_decontaminated, false, cfg_.text_field,
+          copy_is_parquet(cfg_.write_decontaminated, cfg_.train, cfg_.in_place));
       removed = std::make_unique<io::AtomicFile>(dir + "removed.jsonl");
       DecontaminationInput in;
       in.sources = scan_.pipeline->sources();
@@ -203,7 +209,12 @@ class Engine {
           [&](std::string_view s) { decon->write(s); },
           [&](std::string_view s) { removed->write(s); }, res_.decontaminated_cut,
           res_.decontaminated_dropped, res_.skipped_passed_through);
-      decon->finish();
+      const std::uint64_t left_out = decon->finish();
+      if (left_out > 0 && obs_.warning) {
+        obs_.warning(std::to_string(left_out) + " record(s) copied through unread (not JSON " +
+                     "objects) have no place in the Parquet copy '" + cfg_.write_decontaminated +
+                     "' and were left out; name it .jsonl to keep them");
+      }
       removed->finish();
     }
     dirs_.make_dir(dir + "clean");

@@ -22,6 +22,7 @@
 #include "io/commit.hpp"
 #include "io/io.hpp"
 #include "io/output_dir.hpp"
+#include "io/parquet_copy.hpp"
 
 namespace dupscan {
 namespace contam {
@@ -53,6 +54,12 @@ class DistContamEngine {
     res_.threads = threads_;
     res_.ranks = static_cast<unsigned>(ranks_);
     // As one process does, on every rank alike (a usage error then ends them all in order).
+    if (!cfg_.write_decontaminated.empty() &&
+        copy_is_parquet(cfg_.write_decontaminated, cfg_.train, cfg_.in_place)) {
+      throw UsageError("--write-decontaminated '" + cfg_.write_decontaminated +
+                       "' names a Parquet file, and a distributed run writes JSON Lines copies "
+                       "only: name it .jsonl (.gz, .zst), or run dupscan contam");
+    }
     check_contam_inputs(cfg_);
     first_ = partition_files(cfg_.train, ranks_);
     if (me_ == 0) prepare_output_dir();

@@ -33,6 +33,7 @@
 #include "io/io.hpp"
 #include "io/json_writer.hpp"
 #include "io/output_dir.hpp"
+#include "io/parquet_copy.hpp"
 #include "io/record.hpp"
 
 namespace dupscan {
@@ -117,6 +118,12 @@ class DistEngine {
             "--write-deduped of Parquet inputs is not supported in a distributed "
             "run yet; run dupscan dedup");
       }
+    }
+    if (!cfg_.write_deduped.empty() &&
+        copy_is_parquet(cfg_.write_deduped, cfg_.inputs, cfg_.in_place)) {
+      throw UsageError("--write-deduped '" + cfg_.write_deduped +
+                       "' names a Parquet file, and a distributed run writes JSON Lines copies "
+                       "only: name it .jsonl (.gz, .zst), or run dupscan dedup");
     }
     if (!cfg_.tables.empty()) throw UsageError("a distributed run reads files, not tables");
     if (!cfg_.against.empty()) {
