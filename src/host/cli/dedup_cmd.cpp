@@ -148,6 +148,8 @@ DedupConfig resolve(DedupArgs& a) {
 
 int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
   DedupConfig cfg = resolve(a);
+  cfg.html = a.html;
+  cfg.force = a.force;
   // One process: the options not given come from the --against index (a distributed run rejects
   // --against on its own).
   if (!cfg.against.empty() && !runner.run) {
@@ -412,6 +414,9 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
   add_run_options(dedup, *a);
   dedup->add_flag("--html", a->html,
                   "Also write DIR/report.html, a page of the findings (see dupscan report)");
+  dedup->add_flag("--force", a->force,
+                  "Write into an output directory that holds files no dupscan run wrote (left "
+                  "alone)");
   dedup->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
       ->type_name("DIR");
 

@@ -60,6 +60,7 @@ class Engine {
       input_base_ = against_->inputs();
     }
     if (!memory_) {
+      dirs_.claim(own_paths(), cfg_.force);
       dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
                     {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped),
                      cfg_.write_signatures.empty() ? "" : io::dir_of(cfg_.write_signatures)});
@@ -127,6 +128,20 @@ class Engine {
                               {dir + "clusters.jsonl", "--output-dir"},
                               {dir + "report.json", "--output-dir"}},
                              cfg_.in_place);
+    // Files no dupscan run wrote in the output directory: refused now, before any work.
+    if (!memory_) io::check_output_dir_is_ours(cfg_.output_dir, own_paths(), cfg_.force);
+  }
+
+  // The paths this run names: its inputs and outputs (not foreign to its output directory).
+  std::vector<std::string> own_paths() const {
+    std::vector<std::string> own = cfg_.inputs;
+    const std::string dir = cfg_.output_dir + "/";
+    for (const std::string& p :
+         {cfg_.write_deduped, cfg_.write_signatures, cfg_.tmp_dir, dir + "duplicates.jsonl",
+          dir + "clusters.jsonl", dir + "report.json"}) {
+      if (!p.empty()) own.push_back(p);
+    }
+    return own;
   }
 
   void setup_backend() {
@@ -347,6 +362,11 @@ class Engine {
     }
     res_.timings.write = seconds_since(t_write);
     res_.timings.total = seconds_since(t_start);
+    {
+      std::vector<std::string> files = res_.outputs;
+      if (cfg_.html) files.push_back(dir + "report.html");
+      res_.output_dir_files = dirs_.files_listed(files, cfg_.inputs);
+    }
     io::AtomicFile report(dir + "report.json");
     report.write(report_json());
     report.finish();
@@ -359,6 +379,11 @@ class Engine {
     if (sig_out_) commit.add(sig_out_->release(), sig_out_->path());
     commit.add(report.release(), report.path());
     if (deduped) commit.add(deduped->release(), deduped->path());
+    // The earlier run's outputs this one does not write go in the same step (not its inputs).
+    std::vector<std::string> keep = res_.outputs;
+    keep.insert(keep.end(), cfg_.inputs.begin(), cfg_.inputs.end());
+    if (!cfg_.tmp_dir.empty()) keep.push_back(cfg_.tmp_dir);
+    dirs_.remove_earlier(commit, keep);
     commit.run();
   }
 
@@ -369,6 +394,8 @@ class Engine {
                [&](const std::string& line) { memory_->clusters += line; });
     res_.timings.write = seconds_since(t_write);
     res_.timings.total = seconds_since(t_start);
+    // What DedupOutputs' files are when written out (Python's DedupResult.write).
+    res_.output_dir_files = {"clusters.jsonl", "duplicates.jsonl", "report.json"};
     memory_->report = report_json();
   }
 
