@@ -132,6 +132,24 @@ def test_jsonl_input_to_parquet_copy(tmp_path):
         assert got["extra"] == w.get("extra")
 
 
+def test_jsonl_to_parquet_with_a_nested_text_field_and_nothing_kept(tmp_path):
+    # The text column is the nested field's top-level one (no column named "meta.body").
+    records = [{"id": i, "meta": {"body": t}} for i, t in enumerate(texts(6))]
+    path = write_jsonl(tmp_path / "nested.jsonl", records)
+    dedup([str(path)], tmp_path / "out", "--text-field", "meta.body", "--write-deduped",
+          str(tmp_path / "kept.parquet"))
+    kept = pq.read_table(tmp_path / "kept.parquet")
+    assert kept.schema.names == ["id", "meta"]
+    assert [json.loads(str(m)) for m in kept.column("meta").to_pylist()] == [
+        r["meta"] for r in records if r["id"] not in (1, 4)]
+    # No records at all: one string column, the text field's.
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    dedup([str(empty)], tmp_path / "out2", "--write-deduped", str(tmp_path / "none.parquet"))
+    none = pq.read_table(tmp_path / "none.parquet")
+    assert none.num_rows == 0 and none.schema == pa.schema([("text", pa.string())])
+
+
 def test_parquet_column_without_json_form_is_a_usage_error_before_any_work(tmp_path):
     table = mixed_table().append_column("clock", pa.array([1000 * i for i in range(12)],
                                                           pa.time64("us")))

@@ -811,8 +811,11 @@ class JsonRowsWriter : public JsonParquetWriter {
       io::throw_errno("write", spool_path_);
     }
     spool_ = nullptr;
+    // The text field's column, when no record had it: a top-level name only (a nested path's
+    // first key, if some record had it, is its column already).
     const std::string text = FieldSpec::split(text_field_, "--text-field").front();
-    if (!text.empty() && index_.find(text) == index_.end()) {
+    const std::string top = text.substr(0, text.find('.'));
+    if (!text.empty() && index_.find(text) == index_.end() && index_.find(top) == index_.end()) {
       index_.emplace(text, columns_.size());
       columns_.push_back({text, JsonKind::string});
     }
