@@ -1175,6 +1175,123 @@ void killed_run_temporaries() {
   EXPECT_EQ(test::list_dir(out), want);
 }
 
+// The copies' format is their name's (parquet_copy.hpp): JSON Lines records into a .parquet
+// copy, that Parquet file back into JSON Lines (plain and compressed), and what cannot be done
+// refused before any work.
+void copy_format_by_name() {
+  test::TempDir dir;
+  const std::string extra =
+      "{\"id\":\"n\",\"text\":\"a record with more fields than the others have\",\"score\":1.5}";
+  test::write_file(dir / "in.jsonl",
+                   rec("a", kText) + "\n" + rec("b", kText) + "\n" + filler(3) + extra + "\n");
+  const auto to_parquet = run_dupscan("dedup " + q(dir / "in.jsonl") + " -o " + q(dir / "out") +
+                                      " --write-deduped " + q(dir / "kept.parquet"));
+  ASSERT_EQ(to_parquet.exit_code, 0) << to_parquet.err;
+  ASSERT_EQ(test::read_file(dir / "kept.parquet").substr(0, 4), "PAR1");
+  // Back to JSON Lines: one object per kept row, the columns in the order the records first had
+  // them, a field a record lacked null; .gz and .zst by the name.
+  std::string want;
+  for (const std::string& line : test::lines_of(rec("a", kText) + "\n" + filler(3))) {
+    want += line.substr(0, line.size() - 1) + ",\"score\":null}\n";
+  }
+  want += extra + "\n";
+  for (const char* name : {"back.jsonl", "back.jsonl.gz", "back.jsonl.zst"}) {
+    SCOPED_TRACE(name);
+    const auto back = run_dupscan("dedup " + q(dir / "kept.parquet") + " --id-field id -o " +
+                                  q(dir / "out2") + " --write-deduped " + q(dir / name));
+    ASSERT_EQ(back.exit_code, 0) << back.err;
+    const auto plain = test::run_shell(
+        std::string(name).find(".gz") != std::string::npos    ? "gzip -dc " + q(dir / name)
+        : std::string(name).find(".zst") != std::string::npos ? "zstd -dcq " + q(dir / name)
+                                                              : "cat " + q(dir / name));
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    EXPECT_EQ(plain.out, want);
+  }
+  // Plain text lines have no fields to make columns of: refused before any work.
+  test::write_file(dir / "lines.txt", kText + "\n" + kText + "\n");
+  const auto text = run_dupscan("dedup " + q(dir / "lines.txt") + " --format text -o " +
+                                q(dir / "out3") + " --write-deduped " + q(dir / "t.parquet"));
+  EXPECT_EQ(text.exit_code, 2) << text.err;
+  EXPECT_NE(text.err.find("plain text lines, which have no fields"), std::string::npos) << text.err;
+  EXPECT_FALSE(test::file_exists(dir / "out3"));
+  EXPECT_FALSE(test::file_exists(dir / "t.parquet"));
+}
+
+std::vector<std::string> visible(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const std::string& n : names)
+    if (n[0] != '.') out.push_back(n);
+  return out;
+}
+
+// An output directory holds the outputs of one run, as its report.json lists them: a new run
+// removes those of the earlier one it does not write again (report.html, contam's files after a
+// dedup), and refuses a directory with files no dupscan run wrote unless --force.
+void output_dir_reuse() {
+  test::TempDir dir;
+  test::write_file(dir / "in.jsonl", rec("a", kText) + "\n" + rec("b", kText) + "\n" + filler(3));
+  test::write_file(dir / "eval.jsonl", rec("e", kText) + "\n");
+  const std::string out = dir / "out", in = q(dir / "in.jsonl");
+  const std::vector<std::string> dedup_files = {"clusters.jsonl", "duplicates.jsonl",
+                                                "report.json"};
+  const auto html = run_dupscan("dedup " + in + " -o " + q(out) + " --html -q");
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  ASSERT_TRUE(test::file_exists(out + "/report.html"));
+  {
+    simdjson::dom::parser p;
+    std::string buf;
+    std::vector<std::string> listed;
+    for (simdjson::dom::element f : report(p, out, buf)["output_dir_files"].get_array())
+      listed.emplace_back(std::string_view(f.get_string()));
+    EXPECT_EQ(listed, (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "report.html",
+                                                "report.json"}));
+  }
+  // Other options, no --html: the page of the first run's findings goes.
+  const auto second = run_dupscan("dedup " + in + " -o " + q(out) + " --threshold 0.9 -q");
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(visible(test::list_dir(out)), dedup_files);
+  // contam, then dedup, into one directory: each leaves only its own.
+  const auto contam =
+      run_dupscan("contam --train " + in + " --eval " + q("e=" + (dir / "eval.jsonl")) + " -o " +
+                  q(out) + " --write-decontaminated " + q(out + "/decon.jsonl") + " -q");
+  ASSERT_EQ(contam.exit_code, 0) << contam.err;
+  EXPECT_EQ(visible(test::list_dir(out)),
+            (std::vector<std::string>{"clean", "contamination.jsonl", "decon.jsonl",
+                                      "removed.jsonl", "report.json"}));
+  // The decontaminated copy is the next run's input: kept, and still dupscan's after it.
+  const auto of_copy = run_dupscan("dedup " + q(out + "/decon.jsonl") + " -o " + q(out) + " -q");
+  ASSERT_EQ(of_copy.exit_code, 0) << of_copy.err;
+  EXPECT_EQ(visible(test::list_dir(out)),
+            (std::vector<std::string>{"clusters.jsonl", "decon.jsonl", "duplicates.jsonl",
+                                      "report.json"}));
+  ASSERT_EQ(run_dupscan("dedup " + in + " -o " + q(out) + " -q").exit_code, 0);
+  EXPECT_EQ(visible(test::list_dir(out)), dedup_files);
+  // A file no dupscan run wrote: refused before any work (the outputs untouched), by both
+  // commands; --force writes beside it and leaves it alone. Hidden files do not count.
+  test::write_file(out + "/notes.txt", "mine");
+  test::write_file(out + "/.hidden", "mine too");
+  const std::string before = test::read_file(out + "/report.json");
+  const auto refused = run_dupscan("dedup " + in + " -o " + q(out) + " --threshold 0.7");
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("the output directory '" + out +
+                             "' holds files no dupscan run wrote: 'notes.txt'"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("give --force to write there anyway"), std::string::npos);
+  const auto refused_c = run_dupscan("contam --train " + in + " --eval " +
+                                     q("e=" + (dir / "eval.jsonl")) + " -o " + q(out));
+  EXPECT_EQ(refused_c.exit_code, 2) << refused_c.err;
+  EXPECT_EQ(test::read_file(out + "/report.json"), before);
+  const auto forced = run_dupscan("dedup " + in + " -o " + q(out) + " --threshold 0.7 --force -q");
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(test::read_file(out + "/notes.txt"), "mine");
+  EXPECT_NE(test::read_file(out + "/report.json"), before);
+  // An empty directory, or one holding only hidden files, is taken as it is.
+  ASSERT_EQ(::mkdir((dir / "fresh").c_str(), 0755), 0);
+  test::write_file(dir / "fresh/.keep", "");
+  EXPECT_EQ(run_dupscan("dedup " + in + " -o " + q(dir / "fresh") + " -q").exit_code, 0);
+}
+
 // ---- one writer per directory (issue 24) -----------------------------------------------------
 
 // Holds the lock a dupscan run takes on `dir` (dir_lock.hpp: an flock on DIR/.dupscan.lock), as
@@ -1588,7 +1705,8 @@ struct CommitCase {
   std::function<void(const std::string&)> setup;  // writes the inputs into the directory
   std::string first, second, recover;
   std::vector<std::string> files, inputs;
-  int renames;  // the commit's renames: points commit-after-rename-1..renames
+  int renames;      // the commit's renames: points commit-after-rename-1..renames
+  int removes = 0;  // the earlier outputs it removes: points commit-after-remove-1..removes
 };
 
 void expect_all_old_or_all_new(const CommitCase& c) {
@@ -1607,6 +1725,8 @@ void expect_all_old_or_all_new(const CommitCase& c) {
   std::vector<std::string> points = {"commit-before-journal", "commit-after-journal"};
   for (int k = 1; k <= c.renames; ++k)
     points.push_back("commit-after-rename-" + std::to_string(k));
+  for (int k = 1; k <= c.removes; ++k)
+    points.push_back("commit-after-remove-" + std::to_string(k));
   for (const std::string& point : points) {
     SCOPED_TRACE(point + ": " + c.second);
     test::TempDir dir;
@@ -1664,6 +1784,17 @@ void commit_crash() {
         "decon.jsonl"},
        {"run-a.jsonl", "run-b.jsonl"},
        5});
+  // contam, then dedup, into one directory: the renames, then contam's outputs removed
+  // (contamination.jsonl, clean/b.jsonl, clean/) in the same step.
+  expect_all_old_or_all_new({write_commit_inputs,
+                             "contam --train {D}/run-a.jsonl --eval b={D}/eval.jsonl -o {D}/out",
+                             "dedup {D}/run-b.jsonl -o {D}/out",
+                             dedup_recover,
+                             {"out/duplicates.jsonl", "out/clusters.jsonl", "out/report.json",
+                              "out/contamination.jsonl", "out/clean/b.jsonl"},
+                             {"run-a.jsonl", "run-b.jsonl"},
+                             3,
+                             3});
 }
 
 // The index at {D}/idx as `dedup --against` sees it: the duplicates of a probe file.
@@ -2163,8 +2294,24 @@ const Case kCases[] = {
      "replaces earlier outputs with its own",
      "writes a journal of its renames (`.dupscan-commit`) before the first; killed before it, the "
      "earlier outputs stay; killed after it, the next run into that directory finishes the "
-     "renames first: all outputs of one run, never a mix; `--in-place` replaces the input last",
+     "renames (and the removal of the earlier run's other outputs) first: all outputs of one "
+     "run, never a mix; `--in-place` replaces the input last",
      commit_crash},
+    {"OutputDirReuse",
+     "an output directory holds an earlier run's outputs (another command, other options, a "
+     "`report.html`), or files no dupscan run wrote",
+     "removes the earlier run's outputs that the new one does not write (those its report.json "
+     "lists in `output_dir_files`, and `report.html`) in the new run's commit, keeping its own "
+     "inputs; files no dupscan run wrote make it exit 2 before any work, naming a few, unless "
+     "`--force` (they are left alone); hidden files do not count",
+     output_dir_reuse},
+    {"CopyFormatByName",
+     "a copy's name and the inputs' kind differ (`data.parquet` with `--write-deduped "
+     "kept.jsonl`, JSONL with `kept.parquet`)",
+     "converts: the name decides the format ([Parquet](#parquet)); a Parquet column with no JSON "
+     "form, plain text lines into `.parquet`, or Parquet and line inputs in one copy exit 2 "
+     "before any work, naming the column or the problem and what to do",
+     copy_format_by_name},
     {"IndexCommitCrash",
      "`index build --force` or `index add` is killed at any point (disk full, SIGKILL)",
      "the directory holds the old index or the new one, whole: `--force` builds the new one "

@@ -108,6 +108,8 @@ struct ContamConfig {
   double max_skipped = 0.1;  ///< of a training input's records, as DedupConfig::max_skipped
   std::uint64_t max_record_size = kDefaultMaxRecordSize;  ///< as DedupConfig::max_record_size
   bool in_place = false;         ///< --write-decontaminated may replace a training input
+  bool force = false;            ///< as DedupConfig::force
+  bool html = false;             ///< as DedupConfig::html
   std::string backend = "auto";  ///< as DedupConfig::backend
   std::size_t gpu_memory = 0;    ///< as DedupConfig::gpu_memory
   std::size_t batch_bytes = std::size_t{1} << 20;
@@ -162,6 +164,7 @@ struct ContamResult {
   std::uint64_t skipped_passed_through = 0;
   double seconds_index = 0, seconds_scan = 0, seconds_write = 0, seconds_total = 0;
   std::vector<std::string> outputs;
+  std::vector<std::string> output_dir_files;  ///< as DedupResult::output_dir_files
 };
 
 /**

@@ -131,6 +131,11 @@ struct DedupConfig {
   /// An output (--write-deduped, ...) may replace one of the inputs; otherwise that is a usage
   /// error ("input file is output file"). The input is replaced only when the run succeeded.
   bool in_place = false;
+  /// --force: write into an output directory that holds files no dupscan run wrote (they are
+  /// left alone); otherwise that is a usage error before any work.
+  bool force = false;
+  /// The CLI writes DIR/report.html after the run (--html): report.json lists it.
+  bool html = false;
   /// Set by adopt_index_parameters: the options taken from the --against index, as they would be
   /// written ("--text-field question"); report.json and the summary list them.
   std::vector<std::string> from_index;
@@ -251,7 +256,11 @@ struct DedupResult {
   std::vector<InputSummary> inputs;
   DedupCounts counts;
   DedupTimings timings;
-  std::vector<std::string> outputs;     ///< files written
+  std::vector<std::string> outputs;  ///< files written
+  /// Everything the run leaves in its output directory, relative to it, directories ending in
+  /// '/' (report.json's output_dir_files): what the next run there removes if it does not
+  /// write it again.
+  std::vector<std::string> output_dir_files;
   std::uint64_t indexed_documents = 0;  ///< documents of the --against index
   /// --write-deduped: skipped records (bad lines, Parquet rows without text) copied into the
   /// deduplicated copy as they were, since nothing says they are duplicates.

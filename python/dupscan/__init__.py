@@ -25,6 +25,7 @@ import json as _json
 import os as _os
 import secrets as _secrets
 import shutil as _shutil
+import socket as _socket
 import tempfile as _tempfile
 import warnings as _warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -431,6 +432,163 @@ def _write_atomic(path: str, data: bytes) -> None:
         raise
 
 
+# ---- output directories: one run's outputs, replaced in one step (the CLI's io/commit.cpp) ------
+
+_FIXED_OUTPUTS = ("duplicates.jsonl", "clusters.jsonl", "contamination.jsonl", "removed.jsonl",
+                  "report.json", "report.html")
+_JOURNAL = ".dupscan-commit"
+
+
+def _write_temporary(path: str, data: bytes) -> str:
+    """``data`` in a complete, fsynced temporary file beside ``path`` named as the command line
+    names its temporaries (a later run removes it as stale once this process is gone)."""
+    directory, base = _os.path.split(path)
+    host = _socket.gethostname().replace(".", "_").replace("/", "_") or "localhost"
+    for _ in range(100):
+        tmp = _os.path.join(directory, f".{base}.dupscan-tmp.{host}.{_os.getpid()}."
+                                       f"py{_secrets.token_hex(4)}")
+        try:
+            fd = _os.open(tmp, _os.O_WRONLY | _os.O_CREAT | _os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(f"dupscan: no free temporary name for {path!r}")
+    try:
+        with _os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            _os.fsync(f.fileno())
+    except BaseException:
+        _os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _sync_dir(directory: str) -> None:
+    fd = _os.open(directory or ".", _os.O_RDONLY)
+    try:
+        _os.fsync(fd)
+    finally:
+        _os.close(fd)
+
+
+def _do_steps(steps) -> None:
+    for tmp, path in steps:
+        if tmp:
+            if _os.path.exists(tmp):
+                _os.replace(tmp, path)
+                _sync_dir(_os.path.dirname(path))
+        elif path.endswith("/"):
+            try:
+                _os.rmdir(path[:-1])
+            except (FileNotFoundError, OSError):
+                pass  # gone, or not empty (files no dupscan run wrote stay)
+        else:
+            try:
+                _os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+
+def _commit(output_dir: str, renames, removes) -> None:
+    """The journal (the commit point), the renames, the removals, the journal removed."""
+    steps = [(_os.path.abspath(t), _os.path.abspath(p)) for t, p in renames]
+    steps += [("", _os.path.abspath(p) + ("/" if p.endswith("/") else "")) for p in removes]
+    text = b"dupscan-commit 2\n"
+    for tmp, path in steps:
+        t, p = _os.fsencode(tmp), _os.fsencode(path)
+        text += b"%d %d\n" % (len(t), len(p)) + t + p + b"\n"
+    text += b"end\n"
+    journal = _os.path.join(output_dir, _JOURNAL)
+    tmp = _write_temporary(journal, text)
+    _os.replace(tmp, journal)
+    _sync_dir(output_dir)
+    _do_steps(steps)
+    _os.unlink(journal)
+    _sync_dir(output_dir)
+
+
+def _finish_commit(output_dir: str) -> None:
+    """Finishes the commit of a run killed after its commit point (io::recover_commit)."""
+    journal = _os.path.join(output_dir, _JOURNAL)
+    if not _os.path.exists(journal):
+        return
+    with open(journal, "rb") as f:
+        text = f.read()
+    bad = FileExistsError(f"dupscan: the commit journal {journal!r} of a killed run is damaged; "
+                          f"check the outputs in {output_dir!r} and remove it")
+    if not (text.startswith(b"dupscan-commit 2\n") or text.startswith(b"dupscan-commit 1\n")):
+        raise bad
+    at, steps = 17, []
+    while text[at:] != b"end\n":
+        nl = text.find(b"\n", at)
+        if nl < 0:
+            raise bad
+        try:
+            a, b = (int(x) for x in text[at:nl].split(b" "))
+        except ValueError:
+            raise bad from None
+        at = nl + 1
+        if b == 0 or len(text) < at + a + b + 1 or text[at + a + b:at + a + b + 1] != b"\n":
+            raise bad
+        steps.append((_os.fsdecode(text[at:at + a]), _os.fsdecode(text[at + a:at + a + b])))
+        at += a + b + 1
+    _do_steps(steps)
+    _os.unlink(journal)
+
+
+def _earlier_outputs(output_dir: str) -> List[str]:
+    """What earlier dupscan runs left in ``output_dir`` (io::earlier_outputs): the names the last
+    report.json lists, and the files dupscan writes under fixed names."""
+    names = set()
+    path = _os.path.join(output_dir, "report.json")
+    if _os.path.exists(path):
+        with open(path, "rb") as f:
+            report = _json.loads(f.read())
+        listed = report.get("output_dir_files")
+        if listed is None:  # a report.json of an older dupscan: its outputs in the directory
+            real = _os.path.realpath(output_dir)
+            listed = []
+            for p in report.get("outputs", []):
+                rel = _os.path.relpath(_os.path.realpath(p), real)
+                if not rel.startswith(".."):
+                    parts = rel.split(_os.sep)
+                    listed += ["/".join(parts[:i]) + "/" for i in range(1, len(parts))] + [rel]
+        names.update(n for n in listed if n and not n.startswith("/") and ".." not in n)
+    names.update(n for n in _FIXED_OUTPUTS if _os.path.exists(_os.path.join(output_dir, n)))
+    return sorted(names)
+
+
+def _check_ours(output_dir: str, earlier: List[str], own) -> None:
+    """FileExistsError when ``output_dir`` holds files no dupscan run wrote
+    (io::check_output_dir_is_ours)."""
+    ours = set(earlier) | set(own)
+    foreign, todo = [], [""]
+    while todo:
+        sub = todo.pop()
+        for e in sorted(_os.listdir(_os.path.join(output_dir, sub))):
+            is_dir = _os.path.isdir(_os.path.join(output_dir, sub, e)) and not _os.path.islink(
+                _os.path.join(output_dir, sub, e))
+            name = sub + e + ("/" if is_dir else "")
+            if e.startswith("."):  # hidden: dupscan's lock and temporaries, .nfs*, ...
+                continue
+            if name not in ours:
+                foreign.append(name)
+            elif is_dir and name in earlier:
+                todo.append(name)
+    if foreign:
+        foreign.sort()
+        shown = ", ".join(repr(n) for n in foreign[:5])
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        raise FileExistsError(
+            f"dupscan: the output directory {output_dir!r} holds files no dupscan run wrote: "
+            f"{shown}{more}. Writing replaces the outputs of the earlier run there and removes "
+            f"those not written again, so it writes only into an empty directory or one of "
+            f"dupscan's: choose another directory, or give force=True to write there anyway "
+            f"(files no dupscan run wrote are left alone)")
+
+
 def _warn(messages: List[str]) -> List[str]:
     messages = [_keywords(m) for m in messages]
     for m in messages:
@@ -509,16 +667,42 @@ class DedupResult:
         self._tables: list = []
         self._base = _os.getcwd()
 
-    def write(self, output_dir: str) -> None:
+    def write(self, output_dir: str, force: bool = False) -> None:
         """Writes duplicates.jsonl, clusters.jsonl and report.json into ``output_dir``, byte for
-        byte what ``dupscan dedup -o output_dir`` writes for the same records."""
+        byte what ``dupscan dedup -o output_dir`` writes for the same records.
+
+        As the command line, the directory then holds this result's files only: the outputs of
+        an earlier dupscan run there (those its report.json lists, report.html among them) are
+        removed in the same step as these replace theirs (the command line's commit journal,
+        ``.dupscan-commit``, which the next run finishes if this one is killed). A directory
+        that holds files no dupscan run wrote raises FileExistsError naming some, unless
+        ``force=True``: then they are left alone."""
         _os.makedirs(output_dir, exist_ok=True)
-        for name, data in (
-            ("duplicates.jsonl", self.duplicates_jsonl),
-            ("clusters.jsonl", self.clusters_jsonl),
-            ("report.json", self.report_json),
-        ):
-            _write_atomic(_os.path.join(output_dir, name), data)
+        _finish_commit(output_dir)
+        files = {
+            "duplicates.jsonl": self.duplicates_jsonl,
+            "clusters.jsonl": self.clusters_jsonl,
+            "report.json": self.report_json,
+        }
+        earlier = _earlier_outputs(output_dir)
+        if not force:
+            _check_ours(output_dir, earlier, set(files))
+        renames = []
+        try:
+            for name, data in files.items():
+                path = _os.path.join(output_dir, name)
+                renames.append((_write_temporary(path, data), path))
+            removes = [n for n in earlier if n != "report.json" and
+                       (n == "report.html" or n not in files)]
+            removes.sort(key=lambda n: (n.endswith("/"), -len(n)))  # files, then deepest dirs
+            _commit(output_dir, renames, [_os.path.join(output_dir, n) for n in removes])
+        except BaseException:
+            for tmp, _ in renames:
+                try:
+                    _os.unlink(tmp)
+                except OSError:
+                    pass
+            raise
 
     def _page(
         self,

@@ -48,6 +48,9 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 
 def cli_path():
+    # DUPSCAN_CLI: a dupscan built apart (build/dupscan) for the tests that only run the command.
+    if os.environ.get("DUPSCAN_CLI"):
+        return os.environ["DUPSCAN_CLI"]
     exe = os.path.join(os.path.dirname(sys.executable), "dupscan")
     return exe if os.path.exists(exe) else shutil.which("dupscan")
 

@@ -121,3 +121,27 @@ def test_write_replaces_files_atomically(tmp_path):
     assert (out / "report.json").read_bytes() == r.report_json
     # ... and no temporary file is left behind.
     assert sorted(os.listdir(out)) == ["clusters.jsonl", "duplicates.jsonl", "report.json"]
+
+
+def test_write_leaves_only_this_result_and_refuses_foreign_files(tmp_path):
+    # As the command line: an earlier run's outputs there go (contam's, a report page), in one
+    # step; files no dupscan run wrote refuse the directory unless force=True (left alone).
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "clean").mkdir()
+    (out / "clean" / "b.jsonl").write_bytes(b"")
+    (out / "contamination.jsonl").write_bytes(b"")
+    (out / "report.html").write_bytes(b"<html>")
+    (out / "report.json").write_text(json.dumps(
+        {"output_dir_files": ["clean/", "clean/b.jsonl", "contamination.jsonl", "report.json"]}))
+    r = dupscan.dedup(TEXTS)
+    r.write(str(out))
+    assert sorted(os.listdir(out)) == ["clusters.jsonl", "duplicates.jsonl", "report.json"]
+    (out / "notes.txt").write_bytes(b"mine")
+    (out / ".hidden").write_bytes(b"")
+    with pytest.raises(FileExistsError, match="holds files no dupscan run wrote: 'notes.txt'"):
+        r.write(str(out))
+    r.write(str(out), force=True)
+    assert (out / "notes.txt").read_bytes() == b"mine"
+    assert sorted(os.listdir(out)) == [".hidden", "clusters.jsonl", "duplicates.jsonl",
+                                       "notes.txt", "report.json"]

@@ -68,7 +68,7 @@ struct ContamArgs {
   ContamConfig cfg;
   std::vector<std::string> evals, coverage_clean, coverage_dirty;
   std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0", max_record_size = "1G";
-  bool no_near = false, quiet = false, no_progress = false, html = false;
+  bool no_near = false, quiet = false, no_progress = false, html = false, force = false;
   double progress_interval = 30;  ///< seconds between progress lines when stderr is no terminal
   CLI::Option* id_option = nullptr;
 };
@@ -184,6 +184,8 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
   cfg.max_record_size = parse_size(a.max_record_size, "--max-record-size");
+  cfg.html = a.html;
+  cfg.force = a.force;
   cfg.validate();
   // The page is written after the run: no input may be it (--in-place or not).
   if (a.html) {
@@ -258,7 +260,8 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
       ->capture_default_str()
       ->type_name("T");
   c->add_option("--write-decontaminated", a->cfg.write_decontaminated,
-                "Write the training corpus with matches cut out")
+                "Write the training corpus with matches cut out: JSONL (.gz/.zst) or, named "
+                ".parquet, Parquet")
       ->type_name("FILE");
   c->add_option("--window", a->cfg.window, "Characters cut each side of a match")
       ->capture_default_str()
@@ -296,6 +299,9 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
       ->type_name("DIR");
   c->add_flag("--html", a->html,
               "Also write DIR/report.html, a page of the findings (see dupscan report)");
+  c->add_flag("--force", a->force,
+              "Write into an output directory that holds files no dupscan run wrote (left "
+              "alone)");
   c->add_flag("-q,--quiet", a->quiet, "No progress, warnings or table on stderr");
   c->add_flag("--no-progress", a->no_progress, "No progress line, on a terminal or in a log");
   c->add_option("--progress-interval", a->progress_interval,

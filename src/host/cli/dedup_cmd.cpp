@@ -166,6 +166,8 @@ DedupConfig resolve(DedupArgs& a) {
 
 int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
   DedupConfig cfg = resolve(a);
+  cfg.html = a.html;
+  cfg.force = a.force;
   // One process: the options not given come from the --against index (a distributed run rejects
   // --against on its own).
   if (!cfg.against.empty() && !runner.run) {
@@ -431,7 +433,8 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
                   "mtime)");
   dedup
       ->add_option("--write-deduped", a->cfg.write_deduped,
-                   "Also write the kept records, as read, to FILE (.gz/.zst)")
+                   "Also write the kept records to FILE: JSONL (.gz/.zst) or, named .parquet, "
+                   "Parquet (converted from the inputs' kind where it differs)")
       ->type_name("FILE");
   dedup->add_flag("--in-place", a->cfg.in_place,
                   "Let --write-deduped replace an input (when the run succeeded)");
@@ -447,6 +450,9 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
       ->type_name("DIR");
   dedup->add_flag("--html", a->html,
                   "Also write DIR/report.html, a page of the findings (see dupscan report)");
+  dedup->add_flag("--force", a->force,
+                  "Write into an output directory that holds files no dupscan run wrote (left "
+                  "alone)");
   dedup->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
       ->type_name("DIR");
 

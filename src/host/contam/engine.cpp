@@ -19,9 +19,11 @@
 #include "dupscan/backend.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
+#include "io/commit.hpp"
 #include "io/documents.hpp"
 #include "io/input_checks.hpp"
 #include "io/output_dir.hpp"
+#include "io/parquet_copy.hpp"
 
 namespace dupscan {
 namespace contam {
@@ -76,7 +78,41 @@ void check_contam_inputs(const ContamConfig& cfg) {
                          path + "', a Parquet file");
       }
     }
+    // The copy's name decides its format: JSON Lines (plain, .gz, .zst) or Parquet (.parquet).
+    check_record_copy(cfg.write_decontaminated, "--write-decontaminated", cfg.train, cfg.format,
+                      cfg.in_place);
   }
+  // Files no dupscan run wrote in the output directory: refused now, before any work.
+  io::check_output_dir_is_ours(cfg.output_dir, contam_own_paths(cfg), cfg.force);
+}
+
+std::vector<std::string> contam_own_paths(const ContamConfig& cfg) {
+  std::vector<std::string> own = contam_inputs(cfg);
+  for (const NamedOutput& o : contam_outputs(cfg))
+    own.push_back(o.path);
+  for (const std::string& p : {cfg.write_decontaminated, cfg.tmp_dir}) {
+    if (!p.empty()) own.push_back(p);
+  }
+  return own;
+}
+
+std::vector<std::string> contam_output_dir_files(const ContamConfig& cfg,
+                                                 const std::vector<std::string>& outputs,
+                                                 const io::OutputDir& dir) {
+  std::vector<std::string> files = outputs;
+  files.push_back(cfg.output_dir + "/clean");  // a directory: "clean/"
+  if (cfg.html) files.push_back(cfg.output_dir + "/report.html");
+  return dir.files_listed(files, contam_inputs(cfg));
+}
+
+std::vector<std::string> contam_kept_paths(const ContamConfig& cfg,
+                                           const std::vector<std::string>& outputs) {
+  std::vector<std::string> keep = outputs;
+  const auto inputs = contam_inputs(cfg);
+  keep.insert(keep.end(), inputs.begin(), inputs.end());
+  keep.push_back(cfg.output_dir + "/clean");
+  if (!cfg.tmp_dir.empty()) keep.push_back(cfg.tmp_dir);
+  return keep;
 }
 
 void check_read_training(const std::vector<std::string>& inputs, std::uint64_t documents) {
@@ -146,6 +182,7 @@ class Engine {
     res_.benchmarks = eval_.benchmarks.summaries;
     res_.eval_ngrams = eval_.index.groups();
     res_.seconds_index = seconds_since(t);
+    dirs_.claim(contam_own_paths(cfg_), cfg_.force);
     dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
                   {cfg_.output_dir + "/clean", io::dir_of(cfg_.write_decontaminated)});
     t = Clock::now();
@@ -189,10 +226,12 @@ class Engine {
   void write_outputs(Clock::time_point t_start) {
     const auto t_write = Clock::now();
     const std::string dir = cfg_.output_dir + "/";
-    std::unique_ptr<io::OutputFile> decon;
+    std::unique_ptr<RecordCopy> decon;
     std::unique_ptr<io::AtomicFile> removed;
     if (!cfg_.write_decontaminated.empty()) {
-      decon = std::make_unique<io::OutputFile>(cfg_.write_decontaminated);
+      decon = std::make_unique<RecordCopy>(
+          cfg_.write_decontaminated, false, cfg_.text_field,
+          copy_is_parquet(cfg_.write_decontaminated, cfg_.train, cfg_.in_place));
       removed = std::make_unique<io::AtomicFile>(dir + "removed.jsonl");
       DecontaminationInput in;
       in.sources = scan_.pipeline->sources();
@@ -203,7 +242,12 @@ class Engine {
           [&](std::string_view s) { decon->write(s); },
           [&](std::string_view s) { removed->write(s); }, res_.decontaminated_cut,
           res_.decontaminated_dropped, res_.skipped_passed_through);
-      decon->finish();
+      const std::uint64_t left_out = decon->finish();
+      if (left_out > 0 && obs_.warning) {
+        obs_.warning(std::to_string(left_out) + " record(s) copied through unread (not JSON " +
+                     "objects) have no place in the Parquet copy '" + cfg_.write_decontaminated +
+                     "' and were left out; name it .jsonl to keep them");
+      }
       removed->finish();
     }
     dirs_.make_dir(dir + "clean");
@@ -226,6 +270,7 @@ class Engine {
     }
     res_.seconds_write = seconds_since(t_write);
     res_.seconds_total = seconds_since(t_start);
+    res_.output_dir_files = contam_output_dir_files(cfg_, res_.outputs, dirs_);
     io::AtomicFile report(dir + "report.json");
     report.write(report_json(cfg_, res_));
     report.finish();
@@ -239,6 +284,8 @@ class Engine {
     if (removed) commit.add(removed->release(), removed->path());
     commit.add(report.release(), report.path());
     if (decon) commit.add(decon->release(), decon->path());
+    // The earlier run's outputs this one does not write go in the same step (not its inputs).
+    dirs_.remove_earlier(commit, contam_kept_paths(cfg_, res_.outputs));
     commit.run();
   }
 

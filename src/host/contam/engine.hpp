@@ -12,6 +12,7 @@
 #include "dupscan/backend.hpp"
 #include "dupscan/contam_probe.hpp"
 #include "io/input_checks.hpp"
+#include "io/output_dir.hpp"
 
 namespace dupscan::contam {
 
@@ -29,6 +30,17 @@ std::vector<std::string> contam_inputs(const ContamConfig& cfg);
 /// with --write-decontaminated.
 /// @throw UsageError, on every rank alike.
 void check_contam_inputs(const ContamConfig& cfg);
+
+/// The paths a contam run names (inputs, outputs, --tmp-dir): not foreign to its output directory.
+std::vector<std::string> contam_own_paths(const ContamConfig& cfg);
+/// report.json's output_dir_files of a run that wrote `outputs` (clean/ and, with --html,
+/// report.html too).
+std::vector<std::string> contam_output_dir_files(const ContamConfig& cfg,
+                                                 const std::vector<std::string>& outputs,
+                                                 const io::OutputDir& dir);
+/// What the commit keeps of the earlier run's outputs: `outputs`, the inputs, clean/, --tmp-dir.
+std::vector<std::string> contam_kept_paths(const ContamConfig& cfg,
+                                           const std::vector<std::string>& outputs);
 
 /// @throw Error naming the training inputs when the run read no training document (empty files,
 /// only blank lines): every example would be called clean. Decided on the whole run's count.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "io/commit.hpp"
 #include "io/json_writer.hpp"
 #include "io/pipeline.hpp"
 #include "io/record.hpp"
@@ -195,6 +196,10 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
   w.end_object();
   w.key("outputs").begin_array();
   for (const auto& o : res.outputs)
+    w.value(o);
+  w.end_array();
+  w.key(io::kOutputDirFilesKey).begin_array();
+  for (const auto& o : res.output_dir_files)
     w.value(o);
   w.end_array();
   w.end_object();

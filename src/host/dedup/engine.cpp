@@ -63,6 +63,7 @@ class Engine {
       input_base_ = against_->inputs();
     }
     if (!memory_) {
+      dirs_.claim(own_paths(), cfg_.force);
       dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
                     {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped),
                      cfg_.write_signatures.empty() ? "" : io::dir_of(cfg_.write_signatures)});
@@ -130,24 +131,14 @@ class Engine {
   // unreadable, a directory or given twice, or when an output would replace an input.
   void check_inputs() const {
     if (!cfg_.write_deduped.empty()) {
-      // The deduplicated copy is of the inputs' kind: JSONL (text) records, or Parquet rows.
-      std::size_t parquet = 0;
-      for (const std::string& path : cfg_.inputs)
-        parquet += is_parquet_file(path) ? 1 : 0;
-      const bool named_parquet =
-          cfg_.write_deduped.size() >= 8 &&
-          cfg_.write_deduped.compare(cfg_.write_deduped.size() - 8, 8, ".parquet") == 0;
-      expects_usage(parquet == 0 || parquet == cfg_.inputs.size(),
-                    "--write-deduped copies the inputs' records, and they are Parquet and "
-                    "JSONL files: deduplicate them apart, or convert them to one kind");
-      expects_usage(parquet > 0 || !named_parquet,
-                    "--write-deduped '" + cfg_.write_deduped +
-                        "' names a Parquet file, and the inputs are JSONL: the copy would be "
-                        "JSONL; name it .jsonl (or give Parquet inputs)");
       expects_usage(cfg_.tables.empty(), "--write-deduped copies files, not tables in memory");
     }
     check_inputs_readable(cfg_.inputs);
     check_inputs_distinct(cfg_.inputs);
+    // The copy's name decides its format (JSON Lines or Parquet): it must be able to hold the
+    // inputs' records, checked now, before any work.
+    check_record_copy(cfg_.write_deduped, "--write-deduped", cfg_.inputs, cfg_.format,
+                      cfg_.in_place);
     const std::string dir = cfg_.output_dir + "/";
     check_outputs_not_inputs(cfg_.inputs,
                              {{cfg_.write_deduped, "--write-deduped", true},
@@ -156,6 +147,20 @@ class Engine {
                               {dir + "clusters.jsonl", "--output-dir"},
                               {dir + "report.json", "--output-dir"}},
                              cfg_.in_place);
+    // Files no dupscan run wrote in the output directory: refused now, before any work.
+    if (!memory_) io::check_output_dir_is_ours(cfg_.output_dir, own_paths(), cfg_.force);
+  }
+
+  // The paths this run names: its inputs and outputs (not foreign to its output directory).
+  std::vector<std::string> own_paths() const {
+    std::vector<std::string> own = cfg_.inputs;
+    const std::string dir = cfg_.output_dir + "/";
+    for (const std::string& p :
+         {cfg_.write_deduped, cfg_.write_signatures, cfg_.tmp_dir, dir + "duplicates.jsonl",
+          dir + "clusters.jsonl", dir + "report.json"}) {
+      if (!p.empty()) own.push_back(p);
+    }
+    return own;
   }
 
   void setup_backend() {
@@ -371,16 +376,23 @@ class Engine {
   void write_outputs(Clock::time_point t_start) {
     const auto t_write = Clock::now();
     const std::string dir = cfg_.output_dir + "/";
-    std::unique_ptr<io::OutputFile> deduped;
-    std::unique_ptr<ParquetCopy> deduped_parquet;
+    std::unique_ptr<RecordCopy> deduped;
     if (!cfg_.write_deduped.empty()) {
-      if (!all_inputs().empty() && pass_.pipeline->documents().front()->parquet()) {
-        deduped_parquet = std::make_unique<ParquetCopy>(cfg_.write_deduped);
-        write_deduped_parquet(*deduped_parquet);
+      const bool parquet_in =
+          !pass_.pipeline->documents().empty() && pass_.pipeline->documents().front()->parquet();
+      deduped = std::make_unique<RecordCopy>(
+          cfg_.write_deduped, parquet_in, cfg_.text_field,
+          copy_is_parquet(cfg_.write_deduped, cfg_.inputs, cfg_.in_place));
+      if (parquet_in) {
+        write_deduped_parquet(*deduped);
       } else {
-        deduped = std::make_unique<io::OutputFile>(cfg_.write_deduped);
         write_deduped(*deduped);
-        deduped->finish();
+      }
+      const std::uint64_t left_out = deduped->finish();
+      if (left_out > 0 && obs_.warning) {
+        obs_.warning(std::to_string(left_out) + " record(s) copied through unread (not JSON " +
+                     "objects) have no place in the Parquet copy '" + cfg_.write_deduped +
+                     "' and were left out; name it .jsonl to keep them");
       }
     }
     report_stage("write", 0, 0);
@@ -392,13 +404,18 @@ class Engine {
     clusters.finish();
 
     res_.outputs = {dir + "duplicates.jsonl", dir + "clusters.jsonl", dir + "report.json"};
-    if (deduped || deduped_parquet) res_.outputs.push_back(cfg_.write_deduped);
+    if (deduped) res_.outputs.push_back(cfg_.write_deduped);
     if (sig_out_) {
       sig_out_->finish();
       res_.outputs.push_back(cfg_.write_signatures);
     }
     res_.timings.write = seconds_since(t_write);
     res_.timings.total = seconds_since(t_start);
+    {
+      std::vector<std::string> files = res_.outputs;
+      if (cfg_.html) files.push_back(dir + "report.html");
+      res_.output_dir_files = dirs_.files_listed(files, cfg_.inputs);
+    }
     io::AtomicFile report(dir + "report.json");
     report.write(report_json());
     report.finish();
@@ -411,7 +428,11 @@ class Engine {
     if (sig_out_) commit.add(sig_out_->release(), sig_out_->path());
     commit.add(report.release(), report.path());
     if (deduped) commit.add(deduped->release(), deduped->path());
-    if (deduped_parquet) commit.add(deduped_parquet->release(), cfg_.write_deduped);
+    // The earlier run's outputs this one does not write go in the same step (not its inputs).
+    std::vector<std::string> keep = res_.outputs;
+    keep.insert(keep.end(), cfg_.inputs.begin(), cfg_.inputs.end());
+    if (!cfg_.tmp_dir.empty()) keep.push_back(cfg_.tmp_dir);
+    dirs_.remove_earlier(commit, keep);
     // The work directory goes just before the commit point: after it, the inputs may have been
     // replaced (--in-place), and a run of the same command must not take them for changed ones.
     check_interrupt();
@@ -426,6 +447,8 @@ class Engine {
                [&](const std::string& line) { memory_->clusters += line; });
     res_.timings.write = seconds_since(t_write);
     res_.timings.total = seconds_since(t_start);
+    // What DedupOutputs' files are when written out (Python's DedupResult.write).
+    res_.output_dir_files = {"clusters.jsonl", "duplicates.jsonl", "report.json"};
     memory_->report = report_json();
   }
 
@@ -443,7 +466,7 @@ class Engine {
 
   // Every line of this run's inputs but blank ones and those of removed documents, as read: a
   // record pass 1 skipped is no duplicate of anything, so it is copied through, not lost.
-  void write_deduped(io::OutputFile& out) {
+  void write_deduped(RecordCopy& out) {
     std::vector<RereadSource> sources(input_base_);
     for (const RereadSource& s : pass_.pipeline->sources())
       sources.push_back(s);
@@ -472,8 +495,9 @@ class Engine {
   }
 
   // Parquet inputs: every row of every input but those of removed documents, all their columns,
-  // into one Parquet file. Rows pass 1 skipped (text null or not UTF-8) are copied through.
-  void write_deduped_parquet(ParquetCopy& out) {
+  // into one Parquet file (or as JSON objects into a JSON Lines copy). Rows pass 1 skipped (text
+  // null or not UTF-8) are copied through.
+  void write_deduped_parquet(RecordCopy& out) {
     std::vector<std::vector<std::int64_t>> dropped(cfg_.inputs.size());
     std::vector<std::uint64_t> docs_of(cfg_.inputs.size(), 0);
     for (std::uint32_t d = n_index_; d < docs_.size(); ++d) {
@@ -496,10 +520,9 @@ class Engine {
         rows.push_back(row);
       }
       res_.skipped_passed_through += static_cast<std::uint64_t>(total) - docs_of[i];
-      out.add(cfg_.inputs[i], rows);
+      out.add_rows(cfg_.inputs[i], rows);
       report_stage("write", i + 1, cfg_.inputs.size());
     }
-    out.finish();
   }
 
   std::string report_json() const {

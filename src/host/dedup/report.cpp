@@ -2,6 +2,7 @@
 #include "dedup/report.hpp"
 
 #include "dupscan/normalize.hpp"
+#include "io/commit.hpp"
 #include "io/json_writer.hpp"
 #include "io/pipeline.hpp"
 #include "sketch/canary.hpp"
@@ -154,6 +155,10 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
   w.end_object();
   w.key("outputs").begin_array();
   for (const auto& o : res.outputs)
+    w.value(o);
+  w.end_array();
+  w.key(io::kOutputDirFilesKey).begin_array();
+  for (const auto& o : res.output_dir_files)
     w.value(o);
   w.end_array();
   w.end_object();

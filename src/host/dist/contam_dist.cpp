@@ -22,6 +22,7 @@
 #include "io/commit.hpp"
 #include "io/io.hpp"
 #include "io/output_dir.hpp"
+#include "io/parquet_copy.hpp"
 
 namespace dupscan {
 namespace contam {
@@ -53,6 +54,12 @@ class DistContamEngine {
     res_.threads = threads_;
     res_.ranks = static_cast<unsigned>(ranks_);
     // As one process does, on every rank alike (a usage error then ends them all in order).
+    if (!cfg_.write_decontaminated.empty() &&
+        copy_is_parquet(cfg_.write_decontaminated, cfg_.train, cfg_.in_place)) {
+      throw UsageError("--write-decontaminated '" + cfg_.write_decontaminated +
+                       "' names a Parquet file, and a distributed run writes JSON Lines copies "
+                       "only: name it .jsonl (.gz, .zst), or run dupscan contam");
+    }
     check_contam_inputs(cfg_);
     first_ = partition_files(cfg_.train, ranks_);
     if (me_ == 0) prepare_output_dir();
@@ -97,6 +104,7 @@ class DistContamEngine {
   // it. A run that fails removes the directory if it made it (remove_output_dir); one ended by
   // MPI_Abort leaves it, with the lock file in it (an flock on a leftover file is harmless).
   void prepare_output_dir() {
+    out_dir_.claim(contam_own_paths(cfg_), cfg_.force);
     out_dir_.prepare(cfg_.output_dir, "",
                      {cfg_.output_dir + "/clean", io::dir_of(cfg_.write_decontaminated)});
   }
@@ -204,6 +212,7 @@ class DistContamEngine {
         res_.outputs.push_back(dir + "removed.jsonl");
       }
       report = std::make_unique<io::AtomicFile>(dir + "report.json");
+      res_.output_dir_files = contam_output_dir_files(cfg_, res_.outputs, out_dir_);
       report->write(report_json(cfg_, res_));
       report->finish();
     }
@@ -217,6 +226,7 @@ class DistContamEngine {
       if (removed) commit.add(removed->release(), removed->path());
       commit.add(report->release(), report->path());
       if (decon) commit.add(decon->release(), decon->path());
+      out_dir_.remove_earlier(commit, contam_kept_paths(cfg_, res_.outputs));
       commit.run();
     }
   }

@@ -35,6 +35,7 @@
 #include "io/io.hpp"
 #include "io/json_writer.hpp"
 #include "io/output_dir.hpp"
+#include "io/parquet_copy.hpp"
 #include "io/record.hpp"
 
 namespace dupscan {
@@ -72,6 +73,8 @@ class DistEngine {
                               {dir + "clusters.jsonl", "--output-dir"},
                               {dir + "report.json", "--output-dir"}},
                              cfg_.in_place);
+    // As one process: files no dupscan run wrote in the output directory are refused now.
+    io::check_output_dir_is_ours(cfg_.output_dir, own_paths(), cfg_.force);
     partition_inputs();
     if (me_ == 0) prepare_output_dir();
     open_work_dir();
@@ -130,6 +133,12 @@ class DistEngine {
             "run yet; run dupscan dedup");
       }
     }
+    if (!cfg_.write_deduped.empty() &&
+        copy_is_parquet(cfg_.write_deduped, cfg_.inputs, cfg_.in_place)) {
+      throw UsageError("--write-deduped '" + cfg_.write_deduped +
+                       "' names a Parquet file, and a distributed run writes JSON Lines copies "
+                       "only: name it .jsonl (.gz, .zst), or run dupscan dedup");
+    }
     if (!cfg_.tables.empty()) throw UsageError("a distributed run reads files, not tables");
     if (!cfg_.against.empty()) {
       throw UsageError("--against is not supported in a distributed run yet; run dupscan dedup");
@@ -152,7 +161,19 @@ class DistEngine {
   // pieces it joins), so its lock alone keeps a second run out, and no rank waits on another for
   // it. A run that fails removes the directory if it made it (remove_output_dir); one ended by
   // MPI_Abort leaves it, with the lock file in it (an flock on a leftover file is harmless).
+  // The paths this run names: its inputs and outputs (not foreign to its output directory).
+  std::vector<std::string> own_paths() const {
+    std::vector<std::string> own = cfg_.inputs;
+    const std::string dir = cfg_.output_dir + "/";
+    for (const std::string& p : {cfg_.write_deduped, dir + "duplicates.jsonl",
+                                 dir + "clusters.jsonl", dir + "report.json"}) {
+      if (!p.empty()) own.push_back(p);
+    }
+    return own;
+  }
+
   void prepare_output_dir() {
+    out_dir_.claim(own_paths(), cfg_.force);
     out_dir_.prepare(cfg_.output_dir, "",
                      {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped)});
   }
@@ -936,6 +957,11 @@ class DistEngine {
     if (me_ == 0) {
       res_.outputs = {dir + "duplicates.jsonl", dir + "clusters.jsonl", dir + "report.json"};
       if (deduped) res_.outputs.push_back(cfg_.write_deduped);
+      {
+        std::vector<std::string> files = res_.outputs;
+        if (cfg_.html) files.push_back(dir + "report.html");
+        res_.output_dir_files = out_dir_.files_listed(files, cfg_.inputs);
+      }
       report = std::make_unique<io::AtomicFile>(dir + "report.json");
       report->write(report_json(cfg_, res_, nullptr));
       report->finish();
@@ -954,6 +980,9 @@ class DistEngine {
       commit.add(clusters.release(), clusters.path());
       commit.add(report->release(), report->path());
       if (deduped) commit.add(deduped->release(), deduped->path());
+      std::vector<std::string> keep = res_.outputs;
+      keep.insert(keep.end(), cfg_.inputs.begin(), cfg_.inputs.end());
+      out_dir_.remove_earlier(commit, keep);
       commit.run();
     }
   }

@@ -344,7 +344,12 @@ void fetch_documents(const DocumentInputs& inputs, const std::vector<Locator>& l
 namespace dupscan {
 namespace {
 ParquetRowWriterFactory row_writer_factory = nullptr;
+ParquetJsonHooks json_hooks;
 }  // namespace
+
+void set_parquet_json_hooks(const ParquetJsonHooks& hooks) {
+  json_hooks = hooks;
+}
 
 void set_parquet_row_writer(ParquetRowWriterFactory factory) {
   row_writer_factory = factory;
@@ -381,6 +386,143 @@ void ParquetCopy::commit() {
 std::string ParquetCopy::release() {
   finish();
   committed_ = true;
+  return tmp_;
+}
+
+// ---- copies in the format of their name -------------------------------------------------------
+
+bool names_parquet(const std::string& path) {
+  static constexpr std::string_view kExt = ".parquet";
+  return path.size() > kExt.size() &&
+         path.compare(path.size() - kExt.size(), kExt.size(), kExt.data()) == 0;
+}
+
+bool copy_is_parquet(const std::string& out, const std::vector<std::string>& inputs,
+                     const bool in_place) {
+  io::FileId out_id;
+  if (in_place && io::file_id(out, out_id)) {
+    for (const std::string& path : inputs) {
+      io::FileId id;
+      if (io::file_id(path, id) && id == out_id) return is_parquet_file(path);
+    }
+  }
+  return names_parquet(out);
+}
+
+void check_record_copy(const std::string& out, const std::string& option,
+                       const std::vector<std::string>& inputs, const InputFormat format,
+                       const bool in_place) {
+  if (out.empty()) return;
+  std::size_t parquet = 0;
+  for (const std::string& path : inputs)
+    parquet += is_parquet_file(path) ? 1 : 0;
+  expects_usage(parquet == 0 || parquet == inputs.size(),
+                option + " copies the inputs' records into one file, and they are Parquet and " +
+                    "line files: run them apart, or convert them to one kind");
+  const bool parquet_out = copy_is_parquet(out, inputs, in_place);
+  if (parquet > 0 && !parquet_out) {
+    expects_usage(json_hooks.json_problem != nullptr,
+                  option + " '" + out + "': this dupscan cannot write Parquet rows as JSON");
+    for (const std::string& path : inputs) {
+      const std::string problem = json_hooks.json_problem(path);
+      expects_usage(
+          problem.empty(),
+          option + " '" + out +
+              "' is JSON Lines (its name does not end in .parquet), "
+              "and " +
+              problem + " of '" + path + "' has no JSON form: name the copy " +
+              "NAME.parquet to keep the rows as Parquet, or drop that column from the input");
+    }
+  }
+  if (parquet == 0 && parquet_out) {
+    expects_usage(format != InputFormat::text,
+                  option + " '" + out + "' names a Parquet file, and the inputs are read as " +
+                      "plain text lines, which have no fields to make columns of: name the " +
+                      "copy .txt (or .jsonl), or read JSON Lines");
+    expects_usage(json_hooks.json_writer != nullptr,
+                  option + " '" + out + "' names a Parquet file, and this dupscan was built " +
+                      "without Parquet support: name the copy .jsonl (or install dupscan with " +
+                      "Parquet, see the README)");
+  }
+}
+
+RecordCopy::RecordCopy(std::string path, const bool parquet_inputs, const std::string& text_field,
+                       const bool parquet_out)
+    : path_(std::move(path)), parquet_out_(parquet_out) {
+  if (parquet_inputs && parquet_out_) {
+    rows_ = std::make_unique<ParquetCopy>(path_);
+  } else if (parquet_out_) {
+    if (json_hooks.json_writer == nullptr) {
+      throw Error("cannot write '" + path_ + "': this dupscan was built without Parquet support");
+    }
+    tmp_ = io::temp_path(path_, "0");
+    json_rows_ = json_hooks.json_writer(tmp_, text_field);
+  } else {
+    if (parquet_inputs && json_hooks.rows_as_json == nullptr) {
+      throw Error("cannot write '" + path_ + "': this dupscan was built without Parquet support");
+    }
+    lines_ = std::make_unique<io::OutputFile>(path_);
+  }
+}
+
+RecordCopy::~RecordCopy() {
+  json_rows_.reset();  // closes its files before the temporary is removed
+  if (!tmp_.empty() && !released_) ::unlink(tmp_.c_str());
+}
+
+void RecordCopy::write(std::string_view bytes) {
+  if (lines_) {
+    lines_->write(bytes);
+    return;
+  }
+  if (!json_rows_) throw Error("cannot write lines of text into '" + path_ + "'");
+  while (!bytes.empty()) {
+    const auto nl = bytes.find('\n');
+    if (nl == std::string_view::npos) {
+      partial_.append(bytes);
+      return;
+    }
+    if (partial_.empty()) {
+      json_rows_->add_line(bytes.substr(0, nl));
+    } else {
+      partial_.append(bytes.substr(0, nl));
+      json_rows_->add_line(partial_);
+      partial_.clear();
+    }
+    bytes.remove_prefix(nl + 1);
+  }
+}
+
+void RecordCopy::add_rows(const std::string& input, const std::vector<std::int64_t>& rows) {
+  if (rows_) {
+    rows_->add(input, rows);
+  } else if (lines_) {
+    json_hooks.rows_as_json(input, rows, [this](std::string_view s) { lines_->write(s); });
+  } else {
+    throw Error("cannot write Parquet rows into '" + path_ + "'");
+  }
+}
+
+std::uint64_t RecordCopy::finish() {
+  if (finished_) return left_out_;
+  if (lines_) lines_->finish();
+  if (rows_) rows_->finish();
+  if (json_rows_) {
+    if (!partial_.empty()) {
+      json_rows_->add_line(partial_);
+      partial_.clear();
+    }
+    left_out_ = json_rows_->close();
+  }
+  finished_ = true;
+  return left_out_;
+}
+
+std::string RecordCopy::release() {
+  finish();
+  released_ = true;
+  if (lines_) return lines_->release();
+  if (rows_) return rows_->release();
   return tmp_;
 }
 
