@@ -2006,6 +2006,9 @@ void killed_run_resumes() {
       EXPECT_NE(again.err.find("resuming: " + std::to_string(k) + " of 6 inputs already read"),
                 std::string::npos)
           << again.err;
+      EXPECT_NE(again.err.find("resumed           " + std::to_string(k) + " of 6 inputs loaded"),
+                std::string::npos)
+          << again.err;  // the summary says so
       EXPECT_EQ(resume_state(dir.path()), expected);
       EXPECT_FALSE(test::file_exists(dir / "out/.dupscan-work")) << "left after success";
       simdjson::dom::parser p;

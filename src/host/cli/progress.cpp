@@ -105,6 +105,13 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
                group_digits(removed).c_str(), pct, group_digits(c.exact_duplicates).c_str(),
                group_digits(c.near_duplicates).c_str(), c.near_duplicates == 1 ? "" : "s");
   std::fprintf(out, "  kept              %s\n", group_digits(c.kept).c_str());
+  if (r.resume.inputs_loaded > 0) {
+    // The rate above counts the loaded inputs' bytes, not the time an earlier run spent on them.
+    std::fprintf(out,
+                 "  resumed           %u of %u inputs loaded from %s, read by an interrupted "
+                 "run (the rate above counts their bytes, not their time)\n",
+                 r.resume.inputs_loaded, r.resume.inputs, r.resume.work_dir.c_str());
+  }
   if (!cfg.against.empty()) {
     std::fprintf(out,
                  "  against index     %s: %s documents (kept; only new documents are removed)\n",
