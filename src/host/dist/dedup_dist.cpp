@@ -156,11 +156,6 @@ class DistEngine {
 
   void partition_inputs() { first_ = partition_files(cfg_.inputs, ranks_); }
 
-  // Rank 0, before reading: the output directory can take files (else fail now, not after the
-  // work), and is locked until the run ends: rank 0 writes what is shared (the others write
-  // pieces it joins), so its lock alone keeps a second run out, and no rank waits on another for
-  // it. A run that fails removes the directory if it made it (remove_output_dir); one ended by
-  // MPI_Abort leaves it, with the lock file in it (an flock on a leftover file is harmless).
   // The paths this run names: its inputs and outputs (not foreign to its output directory).
   std::vector<std::string> own_paths() const {
     std::vector<std::string> own = cfg_.inputs;
@@ -172,6 +167,11 @@ class DistEngine {
     return own;
   }
 
+  // Rank 0, before reading: the output directory can take files (else fail now, not after the
+  // work), and is locked until the run ends: rank 0 writes what is shared (the others write
+  // pieces it joins), so its lock alone keeps a second run out, and no rank waits on another for
+  // it. A run that fails removes the directory if it made it (remove_output_dir); one ended by
+  // MPI_Abort leaves it, with the lock file in it (an flock on a leftover file is harmless).
   void prepare_output_dir() {
     out_dir_.claim(own_paths(), cfg_.force);
     out_dir_.prepare(cfg_.output_dir, "",
