@@ -109,15 +109,15 @@ class Engine {
   }
 
   /// After a failed run: the directories it created, if still empty, are removed again.
-  /// `failed`: by an error, not a signal. @return the inputs kept to resume from (0: none).
-  std::uint32_t remove_created_dirs(bool failed) noexcept {
-    std::uint32_t kept = 0;
+  /// `failed`: by an error, not a signal. @return whether inputs read are kept to resume from.
+  bool remove_created_dirs(bool failed) noexcept {
+    bool kept = false;
     if (work_ && !work_->holds_parts()) {
       // Nothing to resume: a run that failed at once (a wrong --text-field) leaves the output
       // directory as it was.
       work_->remove();
     } else if (work_) {
-      kept = 1;
+      kept = true;
       if (failed) work_->mark_failed();
     }
     dirs_.remove_created();
@@ -156,8 +156,8 @@ class Engine {
     std::vector<std::string> own = cfg_.inputs;
     const std::string dir = cfg_.output_dir + "/";
     for (const std::string& p :
-         {cfg_.write_deduped, cfg_.write_signatures, cfg_.tmp_dir, dir + "duplicates.jsonl",
-          dir + "clusters.jsonl", dir + "report.json"}) {
+         {cfg_.write_deduped, cfg_.write_signatures, cfg_.tmp_dir, cfg_.work_dir,
+          dir + "duplicates.jsonl", dir + "clusters.jsonl", dir + "report.json"}) {
       if (!p.empty()) own.push_back(p);
     }
     return own;
@@ -583,7 +583,7 @@ DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer) 
     throw;
   } catch (const Error& e) {
     // Bad input found late: what was read is kept, and the message says how to go on from it.
-    if (engine.remove_created_dirs(true) == 0) throw;
+    if (!engine.remove_created_dirs(true)) throw;
     throw Error(std::string(e.what()) + " (the inputs read before are kept in " +
                 engine.work_dir() +
                 ": run the same command again once this is fixed to go on "
