@@ -3,8 +3,6 @@
 // arrays -- pass 1 (pass1.hpp), --against (against.hpp), exact groups (exact_groups.hpp), LSH
 // candidate pairs (lsh_pairs.hpp, through the backend), verification (verify.hpp), clusters
 // (clusters.hpp) -- then writes the outputs (output_lines.hpp, report.hpp).
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <memory>
 #include <numeric>
@@ -188,11 +186,9 @@ class Engine {
       r.why_not = "it reads tables in memory";
     }
     for (const std::string& path : cfg_.inputs) {
-      struct stat st;
-      if (r.why_not.empty() &&
-          (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))) {
+      if (r.why_not.empty() && io::reads_once(path)) {
         r.why_not = "it reads " + (path == "-" ? std::string("<stdin>") : path) +
-                    ", which is not a regular file";
+                    ", which can be read only once";
       }
     }
     if (!r.why_not.empty()) return;

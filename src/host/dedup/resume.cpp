@@ -165,16 +165,9 @@ std::string differences(const WorkDir::Identity& was, const WorkDir::Identity& n
 }
 
 void remove_files(const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (!d) return;
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    const std::string name = e->d_name;
-    if (name != "." && name != ".." && name != io::DirLock::kFileName) names.push_back(name);
+  for (const std::string& name : WorkDir::entries(dir)) {
+    if (name != io::DirLock::kFileName) ::unlink((dir + "/" + name).c_str());
   }
-  closedir(d);
-  for (const std::string& name : names)
-    ::unlink((dir + "/" + name).c_str());
 }
 
 }  // namespace
@@ -282,6 +275,24 @@ void WorkDir::mark_failed() const noexcept {
   } catch (...) {
     // Without the mark a run of other options is refused, naming --restart: nothing is lost.
   }
+}
+
+std::vector<std::string> WorkDir::entries(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      const std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(n);
+    }
+    closedir(d);
+  }
+  return names;
+}
+
+void WorkDir::discard(const std::string& dir) noexcept {
+  for (const std::string& name : entries(dir))
+    ::unlink((dir + "/" + name).c_str());
+  ::rmdir(dir.c_str());
 }
 
 std::string WorkDir::resuming_note() const {

@@ -78,6 +78,11 @@ class WorkDir {
   void save(std::uint32_t input, const DocTable& docs, std::size_t first_doc,
             const InputSummary& summary, const std::uint64_t* skipped_by_reason,
             std::uint32_t bands, std::uint32_t k) const;
+  /// The names in directory `dir` but . and .. (none when it cannot be opened).
+  static std::vector<std::string> entries(const std::string& dir);
+  /// Removes an earlier run's work directory `dir` (its files, lock included, and itself),
+  /// without taking its lock: for a run that holds the directory above it (--restart).
+  static void discard(const std::string& dir) noexcept;
   /// "resuming: 4 of 6 inputs already read by an interrupted run (DIR; --restart starts over)".
   std::string resuming_note() const;
   /// Waits until every part saved is on disk. @throw Error when one could not be written.

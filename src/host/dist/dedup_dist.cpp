@@ -1,7 +1,6 @@
 // run_dedup_distributed (distributed.hpp): dedup over the ranks of a Communicator, equal in every
 // output byte to one process. Documents are named by their global number g (the one-process
 // input order); rank r holds g in [base[r], base[r + 1]).
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -228,7 +227,7 @@ class DistEngine {
     std::string other;
     const std::string suffix = "-of-" + std::to_string(ranks_);
     std::vector<std::string> stale;
-    for (const std::string& n : entries(root)) {
+    for (const std::string& n : WorkDir::entries(root)) {
       const bool ours = n.compare(0, 5, "rank-") == 0 && n.size() > suffix.size() &&
                         n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
       if (ours) continue;
@@ -238,25 +237,11 @@ class DistEngine {
     }
     if (cfg_.restart && me_ == 0) {
       for (const std::string& path : stale) {
-        for (const std::string& f : entries(path))
-          ::unlink((path + "/" + f).c_str());
-        if (::rmdir(path.c_str()) != 0) ::unlink(path.c_str());
+        WorkDir::discard(path);  // another rank count's directory
+        ::unlink(path.c_str());  // or a file: a one-process run's run.json, its parts
       }
     }
     return other;
-  }
-
-  // The names in a directory but . and .. (none when it cannot be opened).
-  static std::vector<std::string> entries(const std::string& dir) {
-    std::vector<std::string> names;
-    if (DIR* d = opendir(dir.c_str())) {
-      while (dirent* e = readdir(d)) {
-        const std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
-      }
-      closedir(d);
-    }
-    return names;
   }
 
   void number_documents() {
