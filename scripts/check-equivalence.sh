@@ -80,7 +80,7 @@ def strip(d, path=""):
     if isinstance(d, dict):
         return {k: strip(v, path + k + ".") for k, v in d.items()
                 if k not in ("timings_s", "outputs", "threads", "created", "mtime_ns", "seconds",
-                             "canary", "backend_asked")
+                             "canary", "backend_asked", "memory")
                 and (path + k) not in ignore}
     if isinstance(d, list):
         return [strip(v, path) for v in d]

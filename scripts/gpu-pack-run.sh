@@ -69,7 +69,7 @@ json_num() { grep -o "\"$1\":[0-9.e+-]*" <<<"$2" | head -1 | cut -d: -f2; }
 
 # report.json without what may differ between backends and run directories.
 strip_report() { # file dir
-  awk '/"(timings_s|canary)": \{/ {skip = 1} skip && /\}/ {skip = 0; next} !skip' "$1" |
+  awk '/"(timings_s|canary|memory)": \{/ {skip = 1} skip && /\}/ {skip = 0; next} !skip' "$1" |
     grep -v -E '"(backend|backend_asked|backend_note|peak_device_bytes|threads)":' |
     sed "s#$2#DIR#g"
 }

@@ -181,7 +181,9 @@ std::string comparable_report(const std::string& dir) {
   for (auto field : doc.get_object()) {
     const std::string key(field.key);
     // resume.work_dir names the output directory, as outputs do.
-    if (key == "timings_s" || key == "ranks" || key == "outputs" || key == "resume") continue;
+    if (key == "timings_s" || key == "ranks" || key == "outputs" || key == "resume" ||
+        key == "memory")
+      continue;
     if (key == "counts") {
       for (auto c : field.value.get_object()) {
         const std::string k(c.key);
@@ -664,7 +666,9 @@ std::string comparable_contam_report(const std::string& dir) {
   for (auto field : test::parse_json(parser, text).get_object()) {
     const std::string key(field.key);
     // resume.work_dir names the output directory, as outputs do.
-    if (key == "timings_s" || key == "ranks" || key == "outputs" || key == "resume") continue;
+    if (key == "timings_s" || key == "ranks" || key == "outputs" || key == "resume" ||
+        key == "memory")
+      continue;
     out += key + "=" + simdjson::to_string(field.value) + "\n";
   }
   return out;

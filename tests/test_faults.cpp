@@ -1986,8 +1986,13 @@ std::string resume_state(const std::string& dir) {
 }
 
 void killed_run_resumes() {
-  for (const std::string options : {"", " --no-verify --scheme affine64", " --sketch fast"}) {
+  for (const std::string options :
+       {"", " --no-verify --scheme affine64", " --sketch fast", " --memory 64M"}) {
     SCOPED_TRACE(options);
+    // --memory: band keys spilled to disk past 800 bytes, 11 documents' keys: more than any one
+    // input holds, so that each input is saved whole before its keys go (the window counts the
+    // keys of inputs loaded from the work directory too).
+    if (options == " --memory 64M") ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "800", 1);
     const std::string cmd = std::string("dedup ") + kResumeInputs + " -o {D}/out" + options +
                             " --write-deduped {D}/kept.jsonl";
     std::string expected;
@@ -2024,7 +2029,11 @@ void killed_run_resumes() {
       auto rep = report(p, dir / "out", buf);
       EXPECT_EQ(std::uint64_t(rep["resume"]["inputs_already_read"]), std::uint64_t(k)) << buf;
       EXPECT_TRUE(bool(rep["resume"]["resumed"])) << buf;
+      if (options == " --memory 64M") {
+        EXPECT_GT(std::uint64_t(rep["memory"]["spilled_bytes"]), 0u) << buf;
+      }
     }
+    ::unsetenv("DUPSCAN_TEST_SPILL_WINDOW");
   }
   const std::string cmd =
       std::string("dedup ") + kResumeInputs + " -o {D}/out --write-deduped {D}/kept.jsonl";

@@ -155,6 +155,11 @@ struct DedupConfig {
   std::string work_dir;
   /// Discard what an earlier, interrupted run left in the work directory and start over.
   bool restart = false;
+  /// --memory: bytes the run should stay under (0: no limit). Pass 1's band keys over a share of
+  /// it are spilled to disk as sorted runs, merged by the LSH stage (dedup/key_spill.hpp), and
+  /// the texts remembered to sketch each only once are bounded. The per-document table (~70 B
+  /// and the id) stays in memory. At least kMinMemory.
+  std::size_t memory = 0;
   /// Keep no work directory (--no-resume): saves its disk space (~140 bytes per document, ids
   /// included) and writes, at the price of starting over after a crash.
   bool resume = true;
@@ -245,6 +250,18 @@ struct ResumeSummary {
   std::uint32_t inputs_loaded = 0;  ///< inputs an earlier, interrupted run had read
 };
 
+/// The smallest --memory: below it the process's own code and buffers would not fit.
+constexpr std::size_t kMinMemory = std::size_t{64} << 20;
+
+/// What the run held and spilled (report.json's "memory").
+struct MemorySummary {
+  std::uint64_t budget = 0;         ///< --memory; 0: none
+  std::uint64_t peak_resident = 0;  ///< the process's peak resident set, bytes
+  std::uint64_t spilled_bytes = 0;  ///< band keys written to disk under the budget
+  std::uint64_t spill_runs = 0;     ///< sorted runs of them (one per band each)
+  std::string note;                 ///< what the budget did not bound, when anything
+};
+
 struct DedupResult {
   LshParams lsh;
   std::string backend;        ///< "cpu", "cuda" or "cuda-host"
@@ -266,6 +283,7 @@ struct DedupResult {
   /// deduplicated copy as they were, since nothing says they are duplicates.
   std::uint64_t skipped_passed_through = 0;
   ResumeSummary resume;
+  MemorySummary memory;
 };
 
 /// Live progress of a run, for a progress bar.

@@ -83,6 +83,7 @@ struct DedupArgs {
   std::string format = "jsonl";
   std::string max_skipped = "10%";
   std::string gpu_memory = "0";
+  std::string memory = "0";
   std::string max_record_size = "1G";
   long long bands = 0, rows = 0;
   std::string lsh_weights = "0.5,0.5";
@@ -127,6 +128,7 @@ DedupConfig resolve(DedupArgs& a) {
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
+  cfg.memory = parse_size(a.memory, "--memory");
   cfg.max_record_size = parse_size(a.max_record_size, "--max-record-size");
   cfg.normalize.lowercase = !a.keep_case;
   cfg.normalize.strip_punctuation = !a.keep_punct;
@@ -453,8 +455,17 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
   dedup->add_flag("--force", a->force,
                   "Write into an output directory that holds files no dupscan run wrote (left "
                   "alone)");
-  dedup->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
+  dedup
+      ->add_option("--tmp-dir", a->cfg.tmp_dir,
+                   "Where stdin is spooled and --memory spills (default: output dir)")
       ->type_name("DIR");
+  dedup
+      ->add_option("--memory", a->memory,
+                   "Spill pass 1's band keys to disk past a quarter of SIZE and bound the texts "
+                   "remembered (e.g. 4G; at least 64M; 0 = no limit). The per-document table "
+                   "(~70 B + id) stays in memory")
+      ->capture_default_str()
+      ->type_name("SIZE");
 
   return {dedup, [a, runner] { return run_dedup_command(*a, runner); }};
 }

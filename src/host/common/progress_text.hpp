@@ -38,6 +38,8 @@ std::string progress_text(const ProgressFigures& f, bool with_time);
 
 /// The process's resident set in bytes (/proc/self/statm), 0 when unknown.
 std::uint64_t resident_bytes();
+/// The most the process's resident set has been so far, in bytes (getrusage), 0 when unknown.
+std::uint64_t peak_resident_bytes();
 
 /// 1234567 -> "1,234,567".
 std::string digits(std::uint64_t v);

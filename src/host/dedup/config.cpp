@@ -57,6 +57,10 @@ void DedupConfig::validate() const {
   expects_usage(max_record_size >= 1 && max_record_size <= UINT32_MAX,
                 "--max-record-size must be between 1 byte and 4 GiB - 1 (4294967295 bytes), got " +
                     std::to_string(max_record_size));
+  expects_usage(memory == 0 || memory >= kMinMemory,
+                "--memory " + std::to_string(memory) +
+                    " bytes is below the minimum of 64M: the "
+                    "process itself needs that much; give --memory 64M or more");
   expects_usage(max_skipped >= 0.0 && max_skipped <= 1.0,
                 "--max-skipped must be a share in [0, 1] or a percentage in [0%, 100%]");
   expects_usage(num_perm >= 1 && num_perm <= 8192, "--num-perm must be in [1, 8192]");

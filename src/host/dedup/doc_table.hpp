@@ -22,7 +22,9 @@ struct DocTable {
   std::vector<std::uint64_t> text_len;
   std::vector<std::uint8_t> empty;
   std::vector<std::uint8_t> sketched;  // 0: an exact copy of an earlier-sketched text
-  std::vector<std::uint64_t> keys;     // bands per doc
+  std::vector<std::uint64_t> keys;     // bands per doc, of the docs from keys_first on
+  // Documents before it have their keys on disk (key_spill.hpp, --memory); 0 otherwise.
+  std::size_t keys_first = 0;
   // K per doc, only without verification: sigs for the 32-bit sketches (legacy, affine32, fast),
   // sigs64 for affine64; the other one stays empty.
   std::vector<std::uint32_t> sigs;

@@ -3,16 +3,21 @@
 // arrays -- pass 1 (pass1.hpp), --against (against.hpp), exact groups (exact_groups.hpp), LSH
 // candidate pairs (lsh_pairs.hpp, through the backend), verification (verify.hpp), clusters
 // (clusters.hpp) -- then writes the outputs (output_lines.hpp, report.hpp).
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
 
+#include "common/progress_text.hpp"
 #include "common/timing.hpp"
 #include "dedup/against.hpp"
 #include "dedup/clusters.hpp"
 #include "dedup/exact_groups.hpp"
+#include "dedup/key_spill.hpp"
 #include "dedup/lsh_pairs.hpp"
 #include "dedup/output_lines.hpp"
 #include "dedup/pass1.hpp"
@@ -84,8 +89,18 @@ class Engine {
 
     t = Clock::now();
     report_stage("lsh", 0, res_.lsh.bands);
-    pairs_ = backend_->candidate_pairs(docs_.keys.data(), res_.lsh.bands, groups_.lsh_docs,
-                                       n_index_, threads_);
+    if (spill_ && spill_->spilled()) {
+      // The keys are on disk: each band's sorted runs merged (key_spill.hpp), on the CPU.
+      pairs_ = spill_->candidate_pairs(groups_.rep, docs_.empty, docs_.sketched, threads_);
+    } else {
+      pairs_ = backend_->candidate_pairs(docs_.keys.data(), res_.lsh.bands, groups_.lsh_docs,
+                                         n_index_, threads_);
+    }
+    if (spill_) {
+      res_.memory.spilled_bytes = spill_->bytes_written();
+      res_.memory.spill_runs = spill_->runs();
+      spill_.reset();  // its files are not needed any more
+    }
     res_.counts.candidate_pairs = pairs_.size();
     res_.timings.lsh = seconds_since(t);
 
@@ -233,10 +248,39 @@ class Engine {
     o.display = [this](std::uint32_t input) { return display_path(input); };
     if (memory_) o.records = &records_;
     o.work = work_.get();
+    open_spill(o);
     pass_ = read_and_sketch(cfg_, *backend_, threads_, o, obs_);
     docs_ = std::move(pass_.docs);
+    if (spill_) spill_->finish(docs_);
     res_.inputs = pass_.inputs;
     res_.counts = pass_.counts;
+  }
+
+  // --memory: pass 1's band keys go to disk past a quarter of the budget, and the texts it
+  // remembers to sketch each only once are bounded to an eighth of it (at ~64 B each).
+  void open_spill(PassOneOptions& o) {
+    MemorySummary& m = res_.memory;
+    m.budget = cfg_.memory;
+    // What a killed run under --memory left in the output directory.
+    if (!memory_) WorkDir::discard(cfg_.output_dir + "/.dupscan-spill");
+    if (cfg_.memory == 0) return;
+    o.seen_exact_cap = std::max<std::size_t>(cfg_.memory / 8 / 64, 1);
+    if (against_) {
+      m.note = "band keys are not spilled with --against (they stay in memory)";
+    } else if (memory_) {
+      m.note = "band keys are not spilled in a run whose outputs stay in memory";
+    } else if (!cfg_.verify) {
+      m.note = "the signatures kept for --no-verify (K values per document) stay in memory";
+    }
+    if (against_ || memory_) return;
+    std::size_t window = cfg_.memory / 4;
+    // Tests force the spill's paths on small inputs (many runs, cascaded merges).
+    if (const char* w = std::getenv("DUPSCAN_TEST_SPILL_WINDOW")) window = std::stoull(w);
+    const std::string dir = cfg_.tmp_dir.empty()
+                                ? cfg_.output_dir + "/.dupscan-spill"
+                                : cfg_.tmp_dir + "/dupscan-spill-" + std::to_string(::getpid());
+    spill_ = std::make_unique<KeySpill>(dir, res_.lsh.bands, window);
+    o.spill = spill_.get();
   }
 
   void fetch(const std::vector<std::uint32_t>& docs, const SetsConsumer& consume) {
@@ -407,6 +451,7 @@ class Engine {
     }
     res_.timings.write = seconds_since(t_write);
     res_.timings.total = seconds_since(t_start);
+    res_.memory.peak_resident = peak_resident_bytes();
     {
       std::vector<std::string> files = res_.outputs;
       if (cfg_.html) files.push_back(dir + "report.html");
@@ -443,6 +488,7 @@ class Engine {
                [&](const std::string& line) { memory_->clusters += line; });
     res_.timings.write = seconds_since(t_write);
     res_.timings.total = seconds_since(t_start);
+    res_.memory.peak_resident = peak_resident_bytes();
     // What DedupOutputs' files are when written out (Python's DedupResult.write).
     res_.output_dir_files = {"clusters.jsonl", "duplicates.jsonl", "report.json"};
     memory_->report = report_json();
@@ -552,9 +598,10 @@ class Engine {
   std::unique_ptr<io::OutputFile> sig_out_;
   io::OutputDir dirs_;
   std::unique_ptr<AgainstIndex> against_;
-  std::unique_ptr<WorkDir> work_;  // a resumable run's (resume.hpp), or null
-  std::uint32_t n_index_ = 0;      // indexed documents, docs 0..n_index_-1
-  std::uint32_t input_base_ = 0;   // the index's inputs, numbered before this run's
+  std::unique_ptr<WorkDir> work_;    // a resumable run's (resume.hpp), or null
+  std::unique_ptr<KeySpill> spill_;  // --memory's spilled band keys, until the LSH stage
+  std::uint32_t n_index_ = 0;        // indexed documents, docs 0..n_index_-1
+  std::uint32_t input_base_ = 0;     // the index's inputs, numbered before this run's
 
   PassOne pass_;
   DocTable docs_;

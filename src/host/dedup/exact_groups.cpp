@@ -44,14 +44,19 @@ ExactGroups group_exact_copies(DocTable& docs, Backend& backend, std::uint32_t b
     }
   }
   const bool sigs = !docs.sigs.empty(), sigs64 = !docs.sigs64.empty();
+  // Keys spilled to disk (key_spill.hpp) are not copied: the spill's LSH counts a group's
+  // sketched members for its first.
+  const bool keys = docs.keys_first == 0 && docs.keys.size() == n * std::size_t{bands};
   for (std::uint32_t d = 0; d < n; ++d) {
     if (docs.empty[d] || g.rep[d] != d) continue;
     g.lsh_docs.push_back(d);
     if (docs.sketched[d]) continue;
     const std::uint32_t from = sketched_member[d];
     ++g.keys_from_copy;
-    std::copy_n(docs.keys.begin() + std::size_t{from} * bands, bands,
-                docs.keys.begin() + std::size_t{d} * bands);
+    if (keys) {
+      std::copy_n(docs.keys.begin() + std::size_t{from} * bands, bands,
+                  docs.keys.begin() + std::size_t{d} * bands);
+    }
     if (sigs) {
       std::copy_n(docs.sigs.begin() + std::size_t{from} * k, k,
                   docs.sigs.begin() + std::size_t{d} * k);

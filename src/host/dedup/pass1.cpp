@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -21,14 +22,22 @@ namespace {
 // them), and the outputs do not depend on which one that was.
 class SeenExact {
  public:
-  /// True when h was not in the set (and now is).
+  /// At most `cap` texts are remembered (--memory); past it, one not remembered counts as new.
+  explicit SeenExact(std::size_t cap) : cap_(cap) {}
+  /// True when h was not in the set (and now is, unless the set is full).
   bool insert(const XXH128_hash_t& h) {
     Shard& s = shards_[h.low64 % kShards];
+    const auto key = std::make_pair(h.low64, h.high64);
     std::lock_guard<std::mutex> lock(s.m);
-    return s.set.insert(std::make_pair(h.low64, h.high64)).second;
+    if (size_.load(std::memory_order_relaxed) >= cap_) return s.set.count(key) == 0;
+    const bool added = s.set.insert(key).second;
+    if (added) size_.fetch_add(1, std::memory_order_relaxed);
+    return added;
   }
 
  private:
+  std::size_t cap_;
+  std::atomic<std::size_t> size_{0};
   struct Shard {
     std::mutex m;
     std::unordered_set<std::pair<std::uint64_t, std::uint64_t>, PairHash> set;
@@ -181,19 +190,31 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   po.first_input = loaded;
   std::size_t part_first_doc = 0;                   // the first document of the input being read
   std::uint64_t part_skips[kSkipReasonCount] = {};  // skips.by_reason when it began
+  // Parts are saved while the keys of each input are held (see PassOneOptions::spill).
+  bool saving = o.work != nullptr;
   if (o.work) {
     po.on_input_done = [&](std::uint32_t input) {
       std::uint64_t skipped[kSkipReasonCount];
       for (int r = 0; r < kSkipReasonCount; ++r)
         skipped[r] = skips.by_reason[r] - part_skips[r];
-      o.work->save(input, docs, part_first_doc, pass.pipeline->summaries()[input], skipped, bands,
-                   k);
+      if (saving && part_first_doc < docs.keys_first) {
+        saving = false;
+        if (obs.info) {
+          obs.info("resume: " + o.display(input + o.input_base) +
+                   " is kept no further for resuming (its band keys outgrew --memory before it "
+                   "ended): after a crash, it and the inputs after it are read again");
+        }
+      }
+      if (saving) {
+        o.work->save(input, docs, part_first_doc, pass.pipeline->summaries()[input], skipped, bands,
+                     k);
+      }
       part_first_doc = docs.size();
       std::copy(std::begin(skips.by_reason), std::end(skips.by_reason), std::begin(part_skips));
     };
   }
   pass.pipeline = std::make_unique<RecordPipeline>(po);
-  SeenExact seen;
+  SeenExact seen(o.seen_exact_cap);
   std::uint64_t processed_bytes = 0;
   for (std::uint32_t i = 0; i < loaded; ++i) {
     check_interrupt();
@@ -221,6 +242,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
     docs.keys.insert(docs.keys.end(), t.keys.begin(), t.keys.end());
     docs.sigs.insert(docs.sigs.end(), t.sigs.begin(), t.sigs.end());
     docs.sigs64.insert(docs.sigs64.end(), t.sigs64.begin(), t.sigs64.end());
+    if (o.spill && o.spill->over(docs)) o.spill->spill(docs, docs.size());
     pass.pipeline->summaries()[i] = part.summary;
     skips.skipped += part.summary.skipped;
     for (int r = 0; r < kSkipReasonCount; ++r) {
@@ -326,6 +348,11 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
         } else if (o.keep_signatures) {
           docs.sigs.insert(docs.sigs.end(), r.sketch.signatures.begin(),
                            r.sketch.signatures.begin() + r.docs.size() * k);
+        }
+        if (o.spill && o.spill->over(docs)) {
+          // The inputs saved already first; the one being read too when it alone is over.
+          o.spill->spill(docs, saving ? part_first_doc : docs.size());
+          if (o.spill->over(docs)) o.spill->spill(docs, docs.size());
         }
         in.records += r.docs.size();
         processed_bytes += raw.size;

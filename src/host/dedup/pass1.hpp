@@ -3,12 +3,14 @@
 // build/add and every rank of a distributed run (through read_part) call it.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "dedup/doc_table.hpp"
+#include "dedup/key_spill.hpp"
 #include "dedup/resume.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
@@ -43,6 +45,13 @@ struct PassOneOptions {
   /// When set: the inputs whose parts it holds are loaded, not read, and each input read is
   /// saved there once complete (resume.hpp). Not with `records` nor `signatures_out`.
   const WorkDir* work = nullptr;
+  /// --memory: band keys over the spill's window go to disk (key_spill.hpp). With `work`, the
+  /// keys of the input being read are kept until its part is saved, unless that input alone
+  /// outgrows the window: then it and the inputs after it are not saved (said to `observer`).
+  KeySpill* spill = nullptr;
+  /// --memory: the texts remembered to sketch each only once are at most this many; past it a
+  /// text not remembered is sketched again (the same keys: only work, never a result, changes).
+  std::size_t seen_exact_cap = SIZE_MAX;
 };
 
 constexpr std::uint32_t kNoDocument = UINT32_MAX;

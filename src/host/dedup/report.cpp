@@ -142,6 +142,20 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
     w.field("inputs_already_read", res.resume.inputs_loaded);
   }
   w.end_object();
+  if (res.memory.peak_resident > 0) {
+    // What the run held (the peak resident set) and, under --memory, what it spilled.
+    w.key("memory").begin_object();
+    if (res.memory.budget) {
+      w.field("budget_bytes", res.memory.budget);
+    } else {
+      w.key("budget_bytes").null();
+    }
+    w.field("peak_resident_bytes", res.memory.peak_resident);
+    w.field("spilled_bytes", res.memory.spilled_bytes);
+    w.field("spill_runs", res.memory.spill_runs);
+    if (!res.memory.note.empty()) w.field("note", res.memory.note);
+    w.end_object();
+  }
   const DedupTimings& t = res.timings;
   w.key("timings_s").begin_object();
   w.field("read_sketch", t.read_sketch);

@@ -324,6 +324,9 @@ bool WorkDir::part_whole(std::uint32_t input) const {
 void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_doc,
                    const InputSummary& summary, const std::uint64_t* skipped_by_reason,
                    std::uint32_t bands, std::uint32_t k) const {
+  if (first_doc < docs.keys_first) {
+    throw Error("internal: an input's part saved after its band keys were spilled");
+  }
   make_ready();
   const std::size_t n = docs.size() - first_doc;
   const std::uint64_t id_begin = first_doc == 0 ? 0 : docs.id_end[first_doc - 1];
@@ -342,7 +345,7 @@ void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_
   put(out, docs.text_len.data() + first_doc, n);
   put(out, docs.empty.data() + first_doc, n);
   put(out, docs.sketched.data() + first_doc, n);
-  put(out, docs.keys.data() + first_doc * bands, n * bands);
+  put(out, docs.keys.data() + (first_doc - docs.keys_first) * bands, n * bands);
   if (!docs.sigs.empty()) put(out, docs.sigs.data() + first_doc * k, n * k);
   if (!docs.sigs64.empty()) put(out, docs.sigs64.data() + first_doc * k, n * k);
   put_string(out, summary.path);

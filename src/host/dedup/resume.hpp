@@ -71,7 +71,8 @@ class WorkDir {
   InputPart load(std::uint32_t input) const;
   /**
    * @brief Saves input `input`'s part: rows [first_doc, docs.size()) of `docs` (sigs/sigs64 when
-   * kept), its summary and skipped counts. The rows are copied now; a writer thread writes and
+   * kept; its keys still held: first_doc >= docs.keys_first), its summary and skipped counts.
+   * The rows are copied now; a writer thread writes and
    * fsyncs the parts in order, so that pass 1 does not wait for the disk (flush() does). After a
    * signal, parts not yet written are dropped. @throw Error of an earlier part's write.
    */

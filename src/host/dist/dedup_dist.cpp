@@ -139,6 +139,11 @@ class DistEngine {
                        "only: name it .jsonl (.gz, .zst), or run dupscan dedup");
     }
     if (!cfg_.tables.empty()) throw UsageError("a distributed run reads files, not tables");
+    if (cfg_.memory != 0) {
+      throw UsageError(
+          "--memory is not supported in a distributed run yet (each rank holds its share's "
+          "tables, ~190 B per document): run more ranks, or dupscan dedup --memory");
+    }
     if (!cfg_.against.empty()) {
       throw UsageError("--against is not supported in a distributed run yet; run dupscan dedup");
     }

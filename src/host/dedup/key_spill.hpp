@@ -1,0 +1,74 @@
+// Pass 1's band keys under a memory budget (--memory): when the keys kept in DocTable::keys
+// outgrow their share of the budget, each band's entries (key, document) of the rows held are
+// sorted and written to disk as a run, and the rows are dropped from memory. The LSH stage then
+// merges each band's runs (a k-way merge, in cascades of at most kMaxFanIn runs) and pairs the
+// members of each bucket as stages::lsh_candidate_pairs does from memory: the same pairs, bit for
+// bit (tested against it), with memory bounded by the runs' read buffers instead of 16 bytes per
+// document per band being sorted, and no 8 bytes per band per document kept until the end.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dedup/doc_table.hpp"
+
+namespace dupscan {
+
+class KeySpill {
+ public:
+  /// Runs merged at once; more are merged in cascades (so that open files stay few). Tests
+  /// force the cascades on a few runs with DUPSCAN_TEST_SPILL_FAN_IN (at least 2).
+  static constexpr std::size_t kMaxFanIn = 64;
+
+  /**
+   * @brief Spills to `dir` (created now, removed with its files by the destructor; a directory
+   * left there by a killed run is emptied first) once more than `window_bytes` of keys are held.
+   */
+  KeySpill(std::string dir, std::uint32_t bands, std::size_t window_bytes);
+  ~KeySpill();
+  KeySpill(const KeySpill&) = delete;
+  KeySpill& operator=(const KeySpill&) = delete;
+
+  /// Whether the keys held in `docs` are over the window.
+  bool over(const DocTable& docs) const;
+  /**
+   * @brief Writes the keys of rows [docs.keys_first, until) -- the documents sketched and not
+   * empty -- as one run per band and drops those rows from docs.keys (docs.keys_first = until).
+   * @throw Error when a run cannot be written (naming the file: a full disk says so).
+   */
+  void spill(DocTable& docs, std::size_t until);
+  /// After pass 1: when anything was spilled, the rest is too (every key is then on disk).
+  void finish(DocTable& docs);
+  /// Whether any key was written to disk (the LSH stage then reads them from there).
+  bool spilled() const { return runs_ > 0; }
+
+  /**
+   * @brief The candidate pairs of the run, as stages::lsh_candidate_pairs gives them for the
+   * documents that are not empty and the first of their exact group (`rep[d] == d`): each
+   * spilled entry of document d counts for rep[d] (every member of an exact group has the
+   * group's keys). `empty` and `sketched` are pass 1's flags. Sorted, without repeats.
+   */
+  std::vector<std::uint64_t> candidate_pairs(const std::vector<std::uint32_t>& rep,
+                                             const std::vector<std::uint8_t>& empty,
+                                             const std::vector<std::uint8_t>& sketched,
+                                             unsigned threads);
+
+  std::uint64_t bytes_written() const { return bytes_written_; }
+  std::uint64_t runs() const { return runs_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string run_path(std::uint32_t band, std::size_t run) const;
+
+  std::string dir_;
+  std::uint32_t bands_;
+  std::size_t window_bytes_;
+  std::size_t fan_in_ = kMaxFanIn;
+  std::vector<std::vector<std::string>> band_runs_;  // per band, its run files in order
+  std::uint64_t runs_ = 0;
+  std::uint64_t bytes_written_ = 0;
+  std::size_t next_name_ = 0;
+};
+
+}  // namespace dupscan

@@ -1,0 +1,210 @@
+// --memory (issue 25): band keys spilled to disk as sorted runs and merged by the LSH stage
+// (dedup/key_spill.hpp) give the pairs and the outputs of a run that keeps them in memory, bit for
+// bit. Tiny windows (DUPSCAN_TEST_SPILL_WINDOW) and fan-ins (DUPSCAN_TEST_SPILL_FAN_IN) force
+// every path -- many runs, cascaded merges, a resumed run -- on small inputs.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dedup/doc_table.hpp"
+#include "dedup/key_spill.hpp"
+#include "dedup/lsh_pairs.hpp"
+#include "examples.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+// Sets an environment variable for the life of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+// A pass's table as the spill sees it: exact groups (rep), empty documents, members not sketched
+// (an exact copy of a text sketched earlier, or the first of a group whose later member a faster
+// worker sketched), and keys drawn from few values so that buckets hold several documents.
+// `group_keys` holds every document's group keys (what the engine's in-memory path uses after
+// group_exact_copies); docs.keys holds them only where sketched, garbage elsewhere.
+struct Table {
+  DocTable docs;
+  std::vector<std::uint32_t> rep;
+  std::vector<std::uint64_t> group_keys;
+};
+
+Table random_table(std::uint32_t n, std::uint32_t bands, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  Table t;
+  t.rep.resize(n);
+  t.docs.empty.resize(n);
+  t.docs.sketched.resize(n);
+  t.group_keys.resize(std::size_t{n} * bands);
+  for (std::uint32_t d = 0; d < n; ++d) {
+    const bool copy = d > 0 && rng() % 4 == 0;
+    t.rep[d] = copy ? t.rep[rng() % d] : d;
+    t.docs.empty[d] = copy ? t.docs.empty[t.rep[d]] : rng() % 17 == 0;
+    t.docs.sketched[d] = !copy || rng() % 3 == 0;
+    // A later member sketched: now and then the first of the group was not.
+    if (copy && t.docs.sketched[d] && rng() % 2 == 0) t.docs.sketched[t.rep[d]] = 0;
+    for (std::uint32_t j = 0; j < bands; ++j) {
+      std::mt19937_64 key_rng(std::uint64_t{t.rep[d]} * 131 + j);
+      t.group_keys[std::size_t{d} * bands + j] = key_rng() % (n / 3 + 1) + j * 1000003ull;
+    }
+  }
+  t.docs.keys = t.group_keys;
+  for (std::uint32_t d = 0; d < n; ++d) {
+    if (t.docs.sketched[d]) continue;
+    for (std::uint32_t j = 0; j < bands; ++j)
+      t.docs.keys[std::size_t{d} * bands + j] = rng();  // never read
+  }
+  return t;
+}
+
+// What the engine does without a spill: the first member of each group that is not empty, with
+// the group's keys, through stages::lsh_candidate_pairs.
+std::vector<std::uint64_t> in_memory_pairs(const Table& t, std::uint32_t bands) {
+  std::vector<std::uint32_t> docs;
+  for (std::uint32_t d = 0; d < t.rep.size(); ++d) {
+    if (t.rep[d] == d && !t.docs.empty[d]) docs.push_back(d);
+  }
+  return stages::lsh_candidate_pairs(t.group_keys.data(), bands, docs, 0, 2);
+}
+
+TEST(MemorySpill, PairsEqualTheInMemoryStage) {
+  const std::uint32_t bands = 5;
+  for (unsigned seed : {1u, 2u, 3u}) {
+    for (std::size_t window : {std::size_t{64}, std::size_t{4096}, std::size_t{1} << 30}) {
+      for (const char* fan_in : {"2", "64"}) {
+        SCOPED_TRACE("seed " + std::to_string(seed) + " window " + std::to_string(window) +
+                     " fan-in " + fan_in);
+        ScopedEnv env("DUPSCAN_TEST_SPILL_FAN_IN", fan_in);
+        Table t = random_table(3000, bands, seed);
+        const std::vector<std::uint64_t> expected = in_memory_pairs(t, bands);
+        ASSERT_GT(expected.size(), 100u) << "buckets too small to test anything";
+        test::TempDir dir;
+        KeySpill spill(dir / "spill", bands, window);
+        // Fed as pass 1 does: rows appended in batches, spilled when over the window.
+        DocTable fed;
+        fed.empty = t.docs.empty;
+        fed.sketched = t.docs.sketched;
+        const std::size_t batch = 97;
+        for (std::size_t d = 0; d < t.rep.size(); d += batch) {
+          const std::size_t end = std::min(t.rep.size(), d + batch);
+          fed.keys.insert(fed.keys.end(), t.docs.keys.begin() + d * bands,
+                          t.docs.keys.begin() + end * bands);
+          fed.loc.resize(end);  // size() is the rows fed so far
+          if (spill.over(fed)) spill.spill(fed, end);
+        }
+        spill.finish(fed);
+        EXPECT_TRUE(fed.keys.empty());
+        if (window < 4096) {
+          EXPECT_GT(spill.runs(), 20u);
+        }
+        if (!spill.spilled()) {
+          // Nothing spilled: the engine then uses the in-memory stage (the window held it all).
+          EXPECT_EQ(window, std::size_t{1} << 30);
+          continue;
+        }
+        EXPECT_EQ(spill.candidate_pairs(t.rep, t.docs.empty, t.docs.sketched, 2), expected);
+      }
+    }
+  }
+}
+
+// Runs `args` on the example corpus split in three inputs into `out`; returns the run's result.
+test::RunResult dedup_into(const std::string& inputs, const std::string& out,
+                           const std::string& args) {
+  return test::run_dupscan("dedup " + inputs + " -o " + test::shell_quote(out) + " " + args +
+                           " --write-deduped " + test::shell_quote(out + "/kept.jsonl"));
+}
+
+std::string counts_of(const std::string& dir) {
+  simdjson::dom::parser p;
+  const std::string text = test::read_file(dir + "/report.json");
+  std::string out;
+  for (auto field : test::parse_json(p, text)["counts"].get_object()) {
+    out += std::string(field.key) + "=" + simdjson::to_string(field.value) + "\n";
+  }
+  return out;
+}
+
+TEST(MemorySpill, OutputsEqualTheUnboundedRun) {
+  test::TempDir dir;
+  // Three inputs, so that runs hold documents of several inputs and a resumed run's parts.
+  const std::vector<std::string> lines = test::example_lines();
+  std::string parts[3];
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    parts[i % 3] += lines[i] + "\n";
+  std::string inputs;
+  for (int i = 0; i < 3; ++i) {
+    const std::string path = dir / ("part" + std::to_string(i) + ".jsonl");
+    test::write_file(path, parts[i]);
+    inputs += test::shell_quote(path) + " ";
+  }
+  for (const std::string options : {"", "--scheme legacy", "--scheme affine64 --no-verify",
+                                    "--sketch fast", "--keep longest --shingle-hash sha1"}) {
+    SCOPED_TRACE(options);
+    const std::string ref = dir / "ref", spilled = dir / "spilled";
+    ASSERT_EQ(dedup_into(inputs, ref, options).exit_code, 0);
+    test::RunResult r;
+    {
+      // ~9 documents' keys per window: a run per batch of every input, cascades of 3.
+      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+      ScopedEnv fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "3");
+      r = dedup_into(inputs, spilled, options + " --memory 64M");
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* f : {"duplicates.jsonl", "clusters.jsonl", "kept.jsonl"}) {
+      EXPECT_EQ(test::read_file(spilled + "/" + f), test::read_file(ref + "/" + f)) << f;
+    }
+    EXPECT_EQ(counts_of(spilled), counts_of(ref));
+    EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill")) << "spill left after the run";
+    simdjson::dom::parser p;
+    const std::string text = test::read_file(spilled + "/report.json");
+    auto mem = test::parse_json(p, text)["memory"];
+    EXPECT_EQ(std::uint64_t(mem["budget_bytes"]), std::uint64_t{64} << 20) << text;
+    EXPECT_GT(std::uint64_t(mem["spilled_bytes"]), 12850u * 12) << text;
+    EXPECT_GT(std::uint64_t(mem["spill_runs"]), 3u) << text;
+    EXPECT_GT(std::uint64_t(mem["peak_resident_bytes"]), 1u << 20) << text;
+    test::run_shell("rm -rf " + test::shell_quote(ref) + " " + test::shell_quote(spilled));
+  }
+}
+
+TEST(MemorySpill, BudgetBelowTheMinimumIsAUsageError) {
+  test::TempDir dir;
+  const auto r =
+      test::run_dupscan("dedup " + test::shell_quote(test::examples_dir() + "/planted.jsonl") +
+                        " -o " + test::shell_quote(dir / "out") + " --memory 10M");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("below the minimum of 64M"), std::string::npos) << r.err;
+  EXPECT_FALSE(test::file_exists(dir / "out")) << "a refused run creates nothing";
+}
+
+TEST(MemorySpill, AKilledSpillIsClearedByTheNextRun) {
+  test::TempDir dir;
+  const std::string out = dir / "out";
+  // What a run under --memory killed mid-way leaves: its spill directory.
+  ASSERT_EQ(
+      test::run_shell("mkdir -p " + test::shell_quote(out + "/.dupscan-spill") + " && echo x > " +
+                      test::shell_quote(out + "/.dupscan-spill/band-0-run-0"))
+          .exit_code,
+      0);
+  const auto r =
+      test::run_dupscan("dedup " + test::shell_quote(test::examples_dir() + "/corpus.jsonl.gz") +
+                        " -o " + test::shell_quote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(test::file_exists(out + "/.dupscan-spill"));
+}
+
+}  // namespace
+}  // namespace dupscan
