@@ -293,6 +293,7 @@ struct Progress {
   std::uint64_t bytes = 0;      ///< bytes of JSONL (decompressed) processed so far
   std::uint64_t done = 0;       ///< stage progress: units done ...
   std::uint64_t total = 0;      ///< ... of total (0 = unknown)
+  std::uint64_t spilled = 0;    ///< bytes written to disk under --memory so far
 };
 
 /// Skipped records of one input passed to DedupObserver::warning one by one; the rest of that

@@ -154,6 +154,18 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
       100 * candidate_probability(cfg.threshold, r.lsh), cfg.threshold,
       100 * candidate_probability(std::min(1.0, cfg.threshold + 0.1), r.lsh),
       std::min(1.0, cfg.threshold + 0.1));
+  if (const MemorySummary& m = r.memory; m.peak_resident) {
+    std::string budget = "no --memory limit";
+    if (m.budget) {
+      budget = "--memory " + bytes_text(static_cast<double>(m.budget)) + ": " +
+               (m.spilled_bytes ? bytes_text(static_cast<double>(m.spilled_bytes)) +
+                                      " of band keys spilled in " + group_digits(m.spill_runs) +
+                                      " runs"
+                                : std::string("nothing spilled"));
+    }
+    std::fprintf(out, "  memory            peak %s resident (%s)\n",
+                 bytes_text(static_cast<double>(m.peak_resident)).c_str(), budget.c_str());
+  }
   std::fprintf(out, "  outputs          ");
   for (const auto& o : r.outputs)
     std::fprintf(out, " %s", o.c_str());

@@ -76,6 +76,7 @@ std::string progress_text(const ProgressFigures& f, bool with_time) {
   if (with_time) {
     s += ", " + clock_text(f.elapsed) + " elapsed";
     if (const std::uint64_t rss = resident_bytes()) s += ", RSS " + bytes_text(rss);
+    if (f.spilled) s += ", spilled " + bytes_text(static_cast<double>(f.spilled));
   }
   return s;
 }

@@ -14,6 +14,7 @@ struct ProgressFigures {
   std::uint64_t done = 0, total = 0;       ///< the stage's units (total 0: unknown)
   double elapsed = 0;                      ///< seconds since the run started
   double stage_elapsed = 0;                ///< seconds since this stage started
+  std::uint64_t spilled = 0;               ///< bytes spilled to disk so far (--memory)
 };
 
 /// The figures of `p` (a dupscan::Progress, or anything with its fields) at these times.
@@ -27,12 +28,14 @@ ProgressFigures figures_of(const P& p, double elapsed, double stage_elapsed) {
   f.total = p.total;
   f.elapsed = elapsed;
   f.stage_elapsed = stage_elapsed;
+  f.spilled = p.spilled;
   return f;
 }
 
 /**
  * @brief "read 1,234,567 docs, 1.2 GB, 41,000 docs/s, 40.1 MB/s, 62% ETA 0:01:23" or "verify
- * 12,345 / 45,000 (27%) ETA 0:00:40", then ", 0:12:34 elapsed, RSS 1.2 GB" when `with_time`.
+ * 12,345 / 45,000 (27%) ETA 0:00:40", then ", 0:12:34 elapsed, RSS 1.2 GB" when `with_time`
+ * (and ", spilled 3.4 GB" once a --memory run has spilled).
  */
 std::string progress_text(const ProgressFigures& f, bool with_time);
 

@@ -585,6 +585,7 @@ class Engine {
     p.documents = docs_.size();
     p.done = done;
     p.total = total;
+    p.spilled = spill_ ? spill_->bytes_written() : res_.memory.spilled_bytes;
     obs_.progress(p);
   }
 

@@ -359,6 +359,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
         if (obs.progress) {
           p.documents = docs.size();
           p.bytes = processed_bytes;
+          p.spilled = o.spill ? o.spill->bytes_written() : 0;
           p.done = std::min(processed_bytes, p.total);
           obs.progress(p);
         }
