@@ -106,7 +106,8 @@ struct FlatSets {
  * thread (several threads submit at once); the CUDA backend copies the batch into its pinned
  * staging buffers and queues all of it on one of its slots' streams without waiting for the
  * device (sizes come from bounds the host knows; wait() waits for the slot's event), so several
- * threads' batches overlap on its slots rather than within one thread. Pass 1's workers call sketch() (submit + wait).
+ * threads' batches overlap on its slots rather than within one thread. Pass 1's workers call
+ * sketch() (submit + wait).
  *
  * The stages after pass 1 have CPU implementations (src/host/dedup/) that a backend may replace
  * by a device twin with the same contract; every backend gives the same bits as the CPU.
