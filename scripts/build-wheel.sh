@@ -68,7 +68,7 @@ fi
 if [[ $cuda == on ]]; then
   flavour=cuda
   defines=(-C cmake.define.DUPSCAN_CUDA=ON -C "cmake.define.CMAKE_CUDA_COMPILER=$nvcc")
-  step "building with the CUDA backend ($nvcc; architectures 80-real;90 unless" \
+  step "building with the CUDA backend ($nvcc; architectures 80-real;89-real;90 unless" \
     "CMAKE_CUDA_ARCHITECTURES says otherwise)"
 else
   flavour=cpu

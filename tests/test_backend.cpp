@@ -9,7 +9,9 @@
 // is compared in tests/test_cuda_backend.cpp (label gpu).
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
+#include <thread>
 
 #include "backend_cases.hpp"
 #include "dupscan/errors.hpp"
@@ -288,6 +290,104 @@ TEST(Backend, CudaHostEqualsCpuOnASixteenMegabyteDocument) {
     auto cpu = make_cpu_backend(p);
     auto dev = cuda_host(p);
     test::expect_same_sketches(*cpu, *dev, c, name);
+  }
+}
+
+// The CUDA backend sizes its unit and chunk buffers and grids from bounds it computes from a
+// batch's offsets (no count is read back in the middle of a batch); cuda-host checks every
+// device-side count against its bound and throws past it. Documents where the bounds are met
+// exactly: single-letter words one space apart ((len + 1) / 2 words), single-byte characters,
+// whole and part chunks of 2048 shingles, empty documents. The bounds are a batch's sums, so
+// each document is also a batch of its own (where no other one's slack hides a bound too small).
+TEST(Backend, CudaHostBoundsHoldWhereTheyAreTight) {
+  if (!have_cuda_host_backend())
+    GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
+  BackendCase c{"tight bounds", {}};
+  for (std::size_t n : {1, 2, 2047, 2048, 2049, 4096, 4100})
+    c.batch.add(test::words(n, 1));
+  for (std::size_t n : {1, 2048, 2049, 4096, 6144})
+    c.batch.add(std::string(n, 'x'));
+  c.batch.add("");
+  std::vector<BackendCase> cases{c};
+  for (std::size_t d = 0; d < c.batch.size(); ++d) {
+    cases.push_back({"tight bounds, document " + std::to_string(d) + " alone", {}});
+    cases.back().batch.add(c.batch.doc(d));
+  }
+  for (const char* name :
+       {"compat word:1 K=17 3x5 seed 42", "compat word:5 K=128 9x13", "fast word:3 K=1 1x1",
+        "fast char:5 K=256 32x8", "affine64 char:3 K=200 10x20 seed 5",
+        "affine32 word:1 K=17 3x5 seed 42"}) {
+    const SketchParams p = params_named(name);
+    auto cpu = make_cpu_backend(p);
+    auto dev = cuda_host(p);
+    for (const BackendCase& one : cases)
+      test::expect_same_sketches(*cpu, *dev, one, name);
+  }
+}
+
+// Several batches in flight on the backend's slots at once (four from one thread: it has at
+// least four), collected in any order, and more threads than slots each submitting its own
+// batches: every batch gets its own bits, the CPU's. A slot that shared a buffer with another, or
+// a ticket that named the wrong slot, would hand a batch another's results. Also under a small
+// item cap, where batches are split on their slot.
+TEST(Backend, CudaHostBatchesInFlightInAnyCompletionOrderEqualCpu) {
+  if (!have_cuda_host_backend())
+    GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
+  const BackendCase real = test::real_text_case(1200);
+  for (const char* cap : {static_cast<const char*>(nullptr), "4096"}) {
+    std::unique_ptr<test::EnvVar> env;
+    if (cap) env = std::make_unique<test::EnvVar>("DUPSCAN_TEST_DEVICE_ITEM_CAP", cap);
+    // Four different batches of different sizes: parts of the corpus (documents under 3,600
+    // bytes), and without the cap the boundary case (whose longest document is over it); with
+    // the cap batch 2 stays empty (a batch of no documents in flight).
+    std::vector<NormalizedBatch> batches(4);
+    for (std::size_t d = 0; d < real.batch.size(); ++d)
+      batches[d % 7 < 4 ? 0 : d % 7 < 6 ? 1 : cap ? 3 : 2].add(real.batch.doc(d));
+    if (!cap) batches[3] = test::boundary_case().batch;
+    for (const char* name : {"compat word:5 K=128 9x13", "fast word:5 K=128 16x8",
+                             "affine64 char:9 K=64 8x8 seed 7"}) {
+      SCOPED_TRACE(std::string(name) + (cap ? ", item cap 4096" : ""));
+      const SketchParams p = params_named(name);
+      auto cpu = make_cpu_backend(p);
+      auto dev = cuda_host(p);
+      std::vector<SketchBatch> want(batches.size());
+      for (std::size_t i = 0; i < batches.size(); ++i)
+        cpu->sketch(batches[i], want[i], i % 2 == 0);
+      const auto same = [&](const SketchBatch& got, std::size_t i) {
+        return got.band_keys == want[i].band_keys && got.shingle_counts == want[i].shingle_counts &&
+               got.signatures == want[i].signatures && got.signatures64 == want[i].signatures64;
+      };
+      for (const std::vector<std::size_t>& order :
+           {std::vector<std::size_t>{3, 2, 1, 0}, {1, 3, 0, 2}, {0, 1, 2, 3}}) {
+        std::vector<SketchBatch> got(batches.size());
+        std::vector<Backend::Ticket> tickets(batches.size());
+        for (std::size_t i = 0; i < batches.size(); ++i)
+          tickets[i] = dev->submit(batches[i], i % 2 == 0, got[i]);
+        for (std::size_t i : order)
+          dev->wait(tickets[i]);
+        for (std::size_t i = 0; i < batches.size(); ++i)
+          EXPECT_TRUE(same(got[i], i)) << "batch " << i << ", collected in order " << order[0]
+                                       << order[1] << order[2] << order[3];
+      }
+      // Six threads on four slots, three batches each.
+      std::vector<int> ok(6, 0);
+      std::vector<std::thread> threads;
+      for (std::size_t t = 0; t < ok.size(); ++t) {
+        threads.emplace_back([&, t] {
+          for (int r = 0; r < 3; ++r) {
+            const std::size_t i = (t + static_cast<std::size_t>(r)) % batches.size();
+            SketchBatch got;
+            dev->sketch(batches[i], got, i % 2 == 0);
+            if (!same(got, i)) return;
+          }
+          ok[t] = 1;
+        });
+      }
+      for (auto& th : threads)
+        th.join();
+      for (std::size_t t = 0; t < ok.size(); ++t)
+        EXPECT_EQ(ok[t], 1) << "thread " << t;
+    }
   }
 }
 

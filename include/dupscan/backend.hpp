@@ -104,9 +104,10 @@ struct FlatSets {
  * one; the caller collects it with wait() (in input order), so that the next batches are
  * prepared while the backend works. The CPU backend does the work inside submit(), on the calling
  * thread (several threads submit at once); the CUDA backend copies the batch into its pinned
- * staging buffers and runs it on one of its streams (it waits for the stream where a size must
- * come back before the next step, e.g. the number of units), so several threads' batches overlap
- * on its slots rather than within one thread. Pass 1's workers call sketch() (submit + wait).
+ * staging buffers and queues all of it on one of its slots' streams without waiting for the
+ * device (sizes come from bounds the host knows; wait() waits for the slot's event), so several
+ * threads' batches overlap on its slots rather than within one thread. Pass 1's workers call
+ * sketch() (submit + wait).
  *
  * The stages after pass 1 have CPU implementations (src/host/dedup/) that a backend may replace
  * by a device twin with the same contract; every backend gives the same bits as the CPU.

@@ -183,7 +183,7 @@ class DeviceContamProbe final : public ContamProbe {
     if (units >= UINT32_MAX) throw OutOfDeviceMemory("batch of 2^32 words or more");
     const kernels::TextView v = b_.view(s);
     s.d_uh.reserve(units, st, budget);
-    for_each_index(units, items::UnitHashes{v, s.d_uh.get()}, st, s.alloc);
+    for_each_index(units, items::UnitHashes{v, s.d_count.get(), s.d_uh.get()}, st, s.alloc);
     // Each word's document.
     ps.d_unit_doc.reserve(units, st, budget);
     thrust::upper_bound(policy(st, s.alloc), s.d_doc_unit.get(), s.d_doc_unit.get() + n + 1,

@@ -36,12 +36,17 @@ std::unique_ptr<Backend> make_device_backend(const SketchParams& params,
   // and ends at 4 bytes per text byte, each reserved with 1.5x headroom; unit hashes, chunk
   // minima, signatures): the cuda-host build, whose allocations are these, peaked at 14 MB
   // (affine32), 17 MB (affine64 with signatures) and 20 MB (fast) over two slots of 1 MiB
-  // batches of the example corpus (bench_backend, 2026-11-29). Two slots in flight: a 32nd of the
-  // memory per batch, at most 64 MiB (a host-side pool of 2 x threads + 2 batches of JSONL is
-  // held too). To be checked on the first GPU (gpu-pack/run.sh prints peak device bytes).
+  // batches of the example corpus (bench_backend, 2026-11-29). Since then unit and chunk
+  // buffers are sized from host-known bounds (no count read back mid-batch; for words, one in
+  // two bytes): less for unit starts (they took the bytes), more for word ends, the fast
+  // sketch's unit hashes and long documents' chunk minima (docs/architecture.md).
+  // DeviceOptions::kDefaultSlots (4) slots in flight: a 64th of the memory per batch, at most 64
+  // MiB (a host-side pool of 2 x threads + 2 batches of JSONL is held too). To be checked on the
+  // first GPU (gpu-pack/run.sh prints peak device bytes); a batch that does not fit is split, never
+  // fatal.
   o.batch_bytes = std::max<std::size_t>(std::size_t{1} << 20,
-                                        std::min<std::size_t>(std::size_t{64} << 20, usable / 32));
-  o.slots = 2;
+                                        std::min<std::size_t>(std::size_t{64} << 20, usable / 64));
+  o.slots = DeviceOptions::kDefaultSlots;
   char detail[256];
   std::snprintf(detail, sizeof detail, "GPU %d: %s (sm_%d%d, %.1f GiB, %.1f GiB free)", o.device,
                 prop.name, prop.major, prop.minor, total / 1073741824.0, free / 1073741824.0);

@@ -12,7 +12,7 @@ std::unique_ptr<Backend> make_device_backend(const SketchParams& params,
   DeviceOptions o;
   o.gpu_memory = options.gpu_memory;
   o.batch_bytes = std::size_t{1} << 20;
-  o.slots = 2;
+  o.slots = DeviceOptions::kDefaultSlots;
   return std::make_unique<DeviceBackend>(
       params, o, "the CUDA backend's source on Thrust's host system (for testing)");
 }

@@ -29,6 +29,7 @@
 #define DUPSCAN_ON_GPU 1
 #include <cuda_runtime.h>
 #include <thrust/system/cuda/execution_policy.h>
+#include <cub/device/device_select.cuh>
 #else
 #include <thrust/system/cpp/execution_policy.h>
 #endif
@@ -133,6 +134,50 @@ class Stream {
  private:
 #if defined(DUPSCAN_ON_GPU)
   cudaStream_t s_ = nullptr;
+#endif
+};
+
+/// Marks a point in a stream's work: the host waits for a batch by its event, not its stream.
+/// On the host build the work is done when it is queued, so an event is always complete.
+class Event {
+ public:
+#if defined(DUPSCAN_ON_GPU)
+  Event() {
+    DUPSCAN_CUDA_TRY(cudaEventCreateWithFlags(&e_, cudaEventDisableTiming));
+  }
+  ~Event() {
+    if (e_) cudaEventDestroy(e_);
+  }
+  /// Marks the end of the work queued on `s` so far.
+  void record(const Stream& s) {
+    DUPSCAN_CUDA_TRY(cudaEventRecord(e_, s.get()));
+  }
+  /// Whether the marked work is done (never blocks); a fault in it throws, naming `stage`.
+  bool ready(const char* stage = nullptr) const {
+    const cudaError_t err = cudaEventQuery(e_);
+    if (err == cudaErrorNotReady) return false;
+    if (err != cudaSuccess) throw_cuda_error(err, __FILE__, __LINE__, stage);
+    return true;
+  }
+  /// Waits for the marked work; an error found here names `stage`, when given.
+  void sync(const char* stage = nullptr) const {
+    const cudaError_t err = cudaEventSynchronize(e_);
+    if (err != cudaSuccess) throw_cuda_error(err, __FILE__, __LINE__, stage);
+  }
+#else
+  Event() = default;
+  void record(const Stream&) {}
+  bool ready(const char* = nullptr) const {
+    return true;
+  }
+  void sync(const char* = nullptr) const {}
+#endif
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
+ private:
+#if defined(DUPSCAN_ON_GPU)
+  cudaEvent_t e_ = nullptr;
 #endif
 };
 
@@ -404,6 +449,43 @@ inline auto policy(const Stream&, TempAllocator&) {
   return thrust::cpp::par;
 }
 #endif
+
+/**
+ * copy_if over the indices [first, first + n) whose count stays on the device: out[0, *d_count)
+ * are the i with pred(i), in order. Nothing is read back (thrust::copy_if returns its end, so it
+ * waits for the device; CUB's DeviceSelect writes the count to device memory instead), so later
+ * work sized by a bound the host knows can be queued behind it. n < 2^31 (item_cap()); indices
+ * below 2^32.
+ */
+template <class Pred>
+void select_indices(std::uint32_t first, std::size_t n, std::uint32_t* out, std::uint32_t* d_count,
+                    Pred pred, const Stream& s, TempAllocator& alloc) {
+#if defined(DUPSCAN_ON_GPU)
+  if (n == 0) {
+    DUPSCAN_CUDA_TRY(cudaMemsetAsync(d_count, 0, sizeof *d_count, s.get()));
+    return;
+  }
+  const thrust::counting_iterator<std::uint32_t> in(first);
+  const int items = static_cast<int>(n);
+  std::size_t temp_bytes = 0;
+  DUPSCAN_CUDA_TRY(
+      cub::DeviceSelect::If(nullptr, temp_bytes, in, out, d_count, items, pred, s.get()));
+  char* temp = alloc.allocate(static_cast<std::ptrdiff_t>(temp_bytes > 0 ? temp_bytes : 1));
+  const cudaError_t err =
+      cub::DeviceSelect::If(temp, temp_bytes, in, out, d_count, items, pred, s.get());
+  alloc.deallocate(temp, temp_bytes);
+  if (err != cudaSuccess) throw_cuda_error(err, __FILE__, __LINE__, "a select (copy_if)");
+#else
+  (void)s;
+  (void)alloc;
+  std::uint32_t count = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint32_t i = first + static_cast<std::uint32_t>(j);
+    if (pred(i)) out[count++] = i;
+  }
+  *d_count = count;
+#endif
+}
 
 /// Calls f(i) for i in [0, n): one GPU thread per item, or a loop on the host.
 template <class F>
