@@ -1,4 +1,6 @@
 // Readers (plain, gzip, zstd), line splitting, re-reading by location, and atomic outputs.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <random>
 #include <tuple>
@@ -222,6 +224,34 @@ TEST(Io, AtomicFileAppearsOnlyOnCommitAndLeavesOldContentOtherwise) {
   EXPECT_EQ(test::read_file(dir / "out.txt").size(), 3u << 20);
   // No temporary file is left behind.
   EXPECT_EQ(std::system(("test $(ls -A " + dir.path() + " | wc -l) -eq 1").c_str()), 0);
+}
+
+// An output named after a pipe, device or directory is refused before anything is written: renamed
+// over, /dev/null would become a plain file for the whole machine (it did, under a bench tool).
+TEST(Io, AtomicFileRefusesWhatIsNotARegularFile) {
+  test::TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0644), 0);
+  for (const std::string path : {dir / "fifo", dir.path(), std::string("/dev/null")}) {
+    SCOPED_TRACE(path);
+    try {
+      io::OutputFile f(path);
+      ADD_FAILURE() << "accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("is not a regular file"), std::string::npos)
+          << e.what();
+    }
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "fifo").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  // The command says so, with exit 2.
+  const auto r = test::run_dupscan("dedup " + test::test_data("e2e_corpus.jsonl") + " -o " +
+                                   test::shell_quote(dir / "out") + " --write-deduped " +
+                                   test::shell_quote(dir / "fifo"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is not a regular file"), std::string::npos) << r.err;
 }
 
 TEST(Io, CompressedOutputRoundTrips) {

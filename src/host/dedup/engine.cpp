@@ -85,6 +85,7 @@ class Engine {
     groups_ = stages::group_exact_copies(docs_, *backend_, res_.lsh.bands, cfg_.num_perm);
     res_.counts.keys_from_copy = groups_.keys_from_copy;
     res_.counts.lsh_documents = groups_.lsh_docs.size();
+    std::vector<XXH128_hash_t>().swap(docs_.exact);  // no later stage reads them
     res_.timings.exact = seconds_since(t);
 
     t = Clock::now();
@@ -101,6 +102,10 @@ class Engine {
       res_.memory.spill_runs = spill_->runs();
       spill_.reset();  // its files are not needed any more
     }
+    // Nor the keys and who was sketched, once the pairs are found (the later stages' memory).
+    std::vector<std::uint64_t>().swap(docs_.keys);
+    std::vector<std::uint8_t>().swap(docs_.sketched);
+    std::vector<std::uint32_t>().swap(groups_.lsh_docs);
     res_.counts.candidate_pairs = pairs_.size();
     res_.timings.lsh = seconds_since(t);
 

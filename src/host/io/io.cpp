@@ -478,6 +478,15 @@ std::size_t remove_stale_temporaries(const std::string& dir) {
 }
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  // Renamed over, a device or a pipe would be replaced by a plain file -- /dev/null among them,
+  // for everyone on the machine when run as root.
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    throw UsageError("'" + path_ +
+                     "' is not a regular file (a directory, device or pipe): dupscan writes each "
+                     "output under a temporary name and renames it into place when the run "
+                     "succeeds, which would replace it; name a file");
+  }
   tmp_ = temp_path(path_, std::to_string(tmp_counter.fetch_add(1)));
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) throw_errno("create output file", path_);

@@ -110,7 +110,8 @@ void pread_exact(int fd, const std::string& path, char* buf, std::size_t n, std:
 
 /**
  * A file written under a temporary name in the destination's directory; commit() flushes, fsyncs
- * and renames it to its name. Destroyed uncommitted, it removes the temporary file, so a failed
+ * and renames it to its name (so the name must not be a directory, device or pipe:
+ * UsageError). Destroyed uncommitted, it removes the temporary file, so a failed
  * run never leaves a partial output nor touches an earlier one.
  */
 class AtomicFile {
