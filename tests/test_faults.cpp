@@ -2132,7 +2132,8 @@ void killed_run_resumes() {
     // stdin cannot be read again: no work directory, and report.json says why.
     test::TempDir dir;
     write_resume_inputs(dir.path());
-    const auto r = run_dupscan("dedup - -o " + q(dir / "out") + " < " + q(dir / "r1.jsonl"));
+    // (run_dupscan's stdin_file: a "<" in the arguments would be undone by its own "</dev/null")
+    const auto r = run_dupscan("dedup - -o " + q(dir / "out"), q(dir / "r1.jsonl"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     simdjson::dom::parser p;
     std::string buf;
@@ -2141,6 +2142,7 @@ void killed_run_resumes() {
     EXPECT_NE(std::string(std::string_view(rep["resume"]["why_not"])).find("<stdin>"),
               std::string::npos)
         << buf;
+    EXPECT_EQ(std::uint64_t(rep["counts"]["documents"]), 5u) << buf;  // it read r1
   }
 }
 
