@@ -2141,7 +2141,8 @@ void killed_run_resumes() {
     // stdin cannot be read again: no work directory, and report.json says why.
     test::TempDir dir;
     write_resume_inputs(dir.path());
-    const auto r = run_dupscan("dedup - -o " + q(dir / "out") + " < " + q(dir / "r1.jsonl"));
+    // (run_dupscan's stdin_file: a "<" in the arguments would be undone by its own "</dev/null")
+    const auto r = run_dupscan("dedup - -o " + q(dir / "out"), q(dir / "r1.jsonl"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     simdjson::dom::parser p;
     std::string buf;
@@ -2150,6 +2151,241 @@ void killed_run_resumes() {
     EXPECT_NE(std::string(std::string_view(rep["resume"]["why_not"])).find("<stdin>"),
               std::string::npos)
         << buf;
+    EXPECT_EQ(std::uint64_t(rep["counts"]["documents"]), 5u) << buf;  // it read r1
+  }
+}
+
+// contam: the scan's findings kept per finished training input. The benchmark: an example
+// every input with kText matches, one whole short example (r2's filler), a near duplicate of
+// the longer text in r4-r6, and a clean one.
+void write_contam_eval(const std::string& d) {
+  test::write_file(
+      d + "/eval.jsonl",
+      rec("e1", kText) + "\n" + rec("e2", "filler record 2 about nothing in particular two") +
+          "\n" + rec("e3", kText + " and then some more, on another day") + "\n" +
+          rec("e4", "an example no training document holds at all, not a word") + "\n");
+}
+
+const char* const kContamResume =
+    "contam --train {D}/r1.jsonl {D}/r2.jsonl {D}/r3.jsonl {D}/r4.jsonl.gz {D}/r5.jsonl "
+    "{D}/r6.jsonl --eval gsm={D}/eval.jsonl -o {D}/out --write-decontaminated {D}/decon.jsonl "
+    "--ngram 8 --min-ngram 5";
+
+// What a contam run left: its outputs' bytes and report.json less its timings and "resume".
+std::string contam_resume_state(const std::string& dir) {
+  std::string out;
+  for (const char* f :
+       {"out/contamination.jsonl", "out/clean/gsm.jsonl", "out/removed.jsonl", "decon.jsonl"}) {
+    const std::string path = dir + "/" + f;
+    out += std::string(f) + ":\n" + (test::file_exists(path) ? test::read_file(path) : "<absent>");
+  }
+  if (test::file_exists(dir + "/out/report.json")) {
+    simdjson::dom::parser p;
+    std::string buf;
+    auto rep = report(p, dir + "/out", buf);
+    for (auto field : simdjson::dom::object(rep)) {
+      if (field.key == "timings_s" || field.key == "resume") continue;
+      out += std::string(field.key) + ": " + simdjson::minify(field.value) + "\n";
+    }
+  }
+  for (auto at = out.find(dir); at != std::string::npos; at = out.find(dir, at))
+    out.replace(at, dir.size(), "{D}");  // runs in other directories compare equal
+  return out;
+}
+
+void killed_contam_resumes() {
+  auto setup = [](const std::string& d) {
+    write_resume_inputs(d);
+    write_contam_eval(d);
+  };
+  for (const std::string options : {"", " --no-near --threads 1"}) {
+    SCOPED_TRACE(options);
+    const std::string cmd = kContamResume + options;
+    std::string expected;
+    {
+      test::TempDir ref;
+      setup(ref.path());
+      const auto r = run_dupscan(in_dir(cmd, ref.path()));
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      expected = contam_resume_state(ref.path());
+      // What the runs must agree on is there: matches in several inputs, a skipped record.
+      for (const char* want : {"\"id\":\"e1\"", "\"train_id\":\"d0\"", "\"train_id\":\"b0\"",
+                               "\"malformed_json\":1", "\"documents_cut\":"}) {
+        ASSERT_NE(expected.find(want), std::string::npos) << want << "\n" << expected;
+      }
+      if (options.empty()) {
+        ASSERT_NE(expected.find("\"near_duplicates\":[{"), std::string::npos) << expected;
+      }
+      EXPECT_FALSE(test::file_exists(ref / "out/.dupscan-work")) << "left after success";
+    }
+    // Killed (SIGKILL, as a preempted node) once training input k is saved, then run again.
+    for (int k = 1; k <= 6; ++k) {
+      SCOPED_TRACE("killed after input " + std::to_string(k));
+      test::TempDir dir;
+      setup(dir.path());
+      const auto killed =
+          run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-" + std::to_string(k));
+      ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << killed.err;
+      EXPECT_FALSE(test::file_exists(dir / "out/contamination.jsonl"));
+      EXPECT_TRUE(test::file_exists(dir / "out/.dupscan-work/run.json"));
+      const auto again = run_dupscan(in_dir(cmd, dir.path()));
+      ASSERT_EQ(again.exit_code, 0) << again.err;
+      EXPECT_NE(again.err.find("resuming: " + std::to_string(k) + " of 6 inputs already read"),
+                std::string::npos)
+          << again.err;
+      EXPECT_NE(again.err.find("resumed: " + std::to_string(k) + " of 6 training inputs loaded"),
+                std::string::npos)
+          << again.err;  // the summary says so
+      // r2's bad record was warned about by the run that read it, not by one that loaded it.
+      EXPECT_EQ(again.err.find("r2.jsonl:2: ") == std::string::npos, k >= 2) << again.err;
+      EXPECT_EQ(contam_resume_state(dir.path()), expected);
+      EXPECT_FALSE(test::file_exists(dir / "out/.dupscan-work")) << "left after success";
+      simdjson::dom::parser p;
+      std::string buf;
+      auto rep = report(p, dir / "out", buf);
+      EXPECT_EQ(std::uint64_t(rep["resume"]["inputs_already_read"]), std::uint64_t(k)) << buf;
+      EXPECT_TRUE(bool(rep["resume"]["resumed"])) << buf;
+    }
+  }
+  const std::string cmd = kContamResume;
+  test::TempDir ref;
+  setup(ref.path());
+  ASSERT_EQ(run_dupscan(in_dir(cmd, ref.path())).exit_code, 0);
+  const std::string expected = contam_resume_state(ref.path());
+  {
+    // Killed twice (the second time while resuming), and a SIGTERM (exit 130): the same bytes.
+    test::TempDir dir;
+    setup(dir.path());
+    EXPECT_EQ(run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-2").exit_code,
+              128 + SIGKILL);
+    EXPECT_EQ(run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-4").exit_code,
+              128 + SIGKILL);
+    const auto term = run_with_fault(in_dir(cmd, dir.path()), "sigterm@resume-part-saved-5");
+    EXPECT_EQ(term.exit_code, 130) << term.err;
+    const auto again = run_dupscan(in_dir(cmd, dir.path()));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("resuming: 5 of 6 inputs"), std::string::npos) << again.err;
+    EXPECT_EQ(contam_resume_state(dir.path()), expected);
+  }
+  {
+    // What the findings do not depend on may change: a resumed run with other coverage
+    // thresholds writes what an uninterrupted run with them writes.
+    const std::string other = cmd + " --coverage-dirty 0.5 --max-matches 1";
+    test::TempDir ref2;
+    setup(ref2.path());
+    ASSERT_EQ(run_dupscan(in_dir(other, ref2.path())).exit_code, 0);
+    test::TempDir dir;
+    setup(dir.path());
+    EXPECT_EQ(run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-5").exit_code,
+              128 + SIGKILL);
+    const auto again = run_dupscan(in_dir(other, dir.path()));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("resuming: 5 of 6 inputs"), std::string::npos) << again.err;
+    EXPECT_EQ(contam_resume_state(dir.path()), contam_resume_state(ref2.path()));
+    EXPECT_NE(contam_resume_state(dir.path()), expected);
+  }
+  {
+    // Another option, benchmark or training input: refused, naming what changed; --restart
+    // starts over.
+    test::TempDir dir;
+    setup(dir.path());
+    EXPECT_EQ(run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-3").exit_code,
+              128 + SIGKILL);
+    std::string nine = cmd;
+    nine.replace(nine.find("--ngram 8"), 9, "--ngram 9");
+    const auto ngram = run_dupscan(in_dir(nine, dir.path()));
+    EXPECT_EQ(ngram.exit_code, 2) << ngram.err;
+    EXPECT_NE(ngram.err.find("ngram was 8, is 9"), std::string::npos) << ngram.err;
+    EXPECT_NE(ngram.err.find("--restart"), std::string::npos) << ngram.err;
+    const auto near = run_dupscan(in_dir(cmd + " --near-threshold 0.7", dir.path()));
+    EXPECT_EQ(near.exit_code, 2) << near.err;
+    EXPECT_NE(near.err.find("near was Jaccard >= 0.5, is Jaccard >= 0.7"), std::string::npos)
+        << near.err;
+    std::string no_copy = cmd;
+    no_copy.erase(no_copy.find(" --write-decontaminated"), 39);
+    ASSERT_EQ(no_copy.find("decon"), std::string::npos) << no_copy;
+    const auto copy = run_dupscan(in_dir(no_copy, dir.path()));
+    EXPECT_EQ(copy.exit_code, 2) << copy.err;
+    EXPECT_NE(copy.err.find("locators_kept was yes, is no"), std::string::npos) << copy.err;
+    const auto field = run_dupscan(in_dir(cmd + " --text-field body", dir.path()));
+    EXPECT_EQ(field.exit_code, 2) << field.err;
+    EXPECT_NE(field.err.find("text_field was text, is body"), std::string::npos) << field.err;
+    const std::string eval = test::read_file(dir / "eval.jsonl");
+    test::write_file(dir / "eval.jsonl", eval + rec("e5", "one more example") + "\n");
+    const auto bench = run_dupscan(in_dir(cmd, dir.path()));
+    EXPECT_EQ(bench.exit_code, 2) << bench.err;
+    EXPECT_NE(bench.err.find("benchmark 1 was gsm="), std::string::npos) << bench.err;
+    test::write_file(dir / "eval.jsonl", eval);
+    test::write_file(dir / "r2.jsonl", rec("b0", kText) + "\n" + filler(9, "two"));
+    const auto changed = run_dupscan(in_dir(cmd, dir.path()));
+    EXPECT_EQ(changed.exit_code, 2) << changed.err;
+    EXPECT_NE(changed.err.find("input 2 was"), std::string::npos) << changed.err;
+    EXPECT_FALSE(test::file_exists(dir / "out/contamination.jsonl"));
+    EXPECT_TRUE(test::file_exists(dir / "out/.dupscan-work/input-000002.part"));
+    const auto restart = run_dupscan(in_dir(cmd + " --restart", dir.path()));
+    ASSERT_EQ(restart.exit_code, 0) << restart.err;
+    EXPECT_EQ(restart.err.find("resuming"), std::string::npos) << restart.err;
+    simdjson::dom::parser p;
+    std::string buf;
+    auto rep = report(p, dir / "out", buf);
+    EXPECT_EQ(std::uint64_t(rep["train"]["skipped"]), 0u) << buf;  // the fixed r2 was read
+    EXPECT_FALSE(bool(rep["resume"]["resumed"])) << buf;
+  }
+  {
+    // A run that fails on a bad training input keeps what it read: fixed, the same command goes
+    // on from it.
+    test::TempDir dir;
+    setup(dir.path());
+    const std::string good5 = test::read_file(dir / "r5.jsonl");
+    test::write_file(dir / "r5.jsonl", "{\"body\":\"x\"}\n");
+    const auto failed = run_dupscan(in_dir(cmd, dir.path()));
+    EXPECT_EQ(failed.exit_code, 1) << failed.err;
+    EXPECT_NE(failed.err.find("no document read"), std::string::npos) << failed.err;
+    EXPECT_NE(failed.err.find("the inputs read before are kept in"), std::string::npos)
+        << failed.err;
+    test::write_file(dir / "r5.jsonl", good5);
+    const auto fixed = run_dupscan(in_dir(cmd, dir.path()));
+    ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+    EXPECT_NE(fixed.err.find("resuming: 4 of 6 inputs"), std::string::npos) << fixed.err;
+    EXPECT_EQ(contam_resume_state(dir.path()), expected);
+  }
+  {
+    // --no-resume keeps no work directory; --work-dir puts it elsewhere.
+    test::TempDir dir;
+    setup(dir.path());
+    EXPECT_EQ(
+        run_with_fault(in_dir(cmd + " --no-resume", dir.path()), "resume-part-saved-1").exit_code,
+        0);
+    EXPECT_EQ(contam_resume_state(dir.path()), expected);
+    EXPECT_EQ(run_with_fault(in_dir(cmd + " --work-dir {D}/wd", dir.path()), "resume-part-saved-2")
+                  .exit_code,
+              128 + SIGKILL);
+    EXPECT_TRUE(test::file_exists(dir / "wd/input-000001.part"));
+    const auto again = run_dupscan(in_dir(cmd + " --work-dir {D}/wd", dir.path()));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("resuming: 2 of 6 inputs already read by an interrupted run (" +
+                             (dir / "wd")),
+              std::string::npos)
+        << again.err;
+    EXPECT_FALSE(test::file_exists(dir / "wd"));
+    EXPECT_EQ(contam_resume_state(dir.path()), expected);
+  }
+  {
+    // stdin cannot be read again: no work directory, and report.json says why.
+    test::TempDir dir;
+    setup(dir.path());
+    const auto r = run_dupscan(
+        "contam --train - --eval " + q("gsm=" + (dir / "eval.jsonl")) + " -o " + q(dir / "out"),
+        q(dir / "r1.jsonl"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    simdjson::dom::parser p;
+    std::string buf;
+    auto rep = report(p, dir / "out", buf);
+    EXPECT_TRUE(rep["resume"]["work_dir"].is_null()) << buf;
+    EXPECT_EQ(std::string(std::string_view(rep["resume"]["why_not"])),
+              "it reads <stdin>, which can be read only once")
+        << buf;
+    EXPECT_EQ(std::uint64_t(rep["train"]["documents"]), 5u) << buf;  // it read r1
   }
 }
 
@@ -2381,6 +2617,12 @@ const Case kCases[] = {
      "bytes an uninterrupted run writes; other inputs (size, mtime) or options are refused "
      "naming what changed; `--restart` starts over",
      killed_run_resumes},
+    {"KilledContamResumes", "a `contam` run is killed or interrupted before it finishes",
+     "the same: the same command run again resumes (what each finished training input matched "
+     "is kept in `OUT/.dupscan-work`) and writes the bytes an uninterrupted run writes; other "
+     "training inputs, benchmarks or options the findings depend on are refused naming what "
+     "changed; `--restart` starts over",
+     killed_contam_resumes},
 };
 
 // Test names and ctest lines show the case's name, not its bytes.

@@ -113,6 +113,13 @@ struct ContamConfig {
   std::string backend = "auto";  ///< as DedupConfig::backend
   std::size_t gpu_memory = 0;    ///< as DedupConfig::gpu_memory
   std::size_t batch_bytes = std::size_t{1} << 20;
+  /// Where the training scan's findings are kept per finished training input, so that the same
+  /// run started again after a crash or kill reads only the inputs it had not finished
+  /// (contam/scan.hpp); empty: "<output_dir>/.dupscan-work". Removed when the run succeeds. Runs
+  /// that read stdin or a pipe, or tables in memory, do not resume (ResumeSummary::why_not).
+  std::string work_dir;
+  bool restart = false;  ///< as DedupConfig::restart
+  bool resume = true;    ///< as DedupConfig::resume (--no-resume)
 
   /// True when an n-gram matched in `docs` training documents is boilerplate (max_train_docs).
   bool boilerplate(std::uint64_t docs) const {
@@ -165,6 +172,7 @@ struct ContamResult {
   double seconds_index = 0, seconds_scan = 0, seconds_write = 0, seconds_total = 0;
   std::vector<std::string> outputs;
   std::vector<std::string> output_dir_files;  ///< as DedupResult::output_dir_files
+  ResumeSummary resume;                       ///< inputs: the training inputs
 };
 
 /**

@@ -56,6 +56,14 @@ characters each side (lm-eval's Janitor); pieces of --min-piece characters or fe
 documents with more than --max-cuts matches dropped whole; N-grams matched in more than
 --max-train-docs documents are boilerplate and not cut. removed.jsonl says what went.
 
+Long runs: the scan of the training data keeps what each finished training input file matched
+in a work directory (--work-dir, default DIR/.dupscan-work). After a crash, a kill or a
+preempted node, run the same command again: it says "resuming: N of M inputs already read",
+reads only the rest, and writes the same outputs an uninterrupted run would. A change of
+training inputs (size, mtime), benchmarks, options or dupscan version is refused, naming what
+changed; --restart discards the interrupted run. The directory is removed when the run
+succeeds. Runs that read stdin or a pipe do not resume.
+
 Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
 
 Examples:
@@ -162,6 +170,13 @@ void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r)
                    group_digits(r.skipped_passed_through).c_str());
     }
   }
+  if (r.resume.inputs_loaded > 0) {
+    // The rate above counts the loaded inputs' bytes, not the time an earlier run spent on them.
+    std::fprintf(out,
+                 "  resumed: %u of %u training inputs loaded from %s, read by an interrupted run "
+                 "(the rate above counts their bytes, not their time)\n",
+                 r.resume.inputs_loaded, r.resume.inputs, r.resume.work_dir.c_str());
+  }
   std::fprintf(out, "  outputs          ");
   for (const auto& o : r.outputs)
     std::fprintf(out, " %s", o.c_str());
@@ -196,6 +211,11 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
       ProgressBar::for_stderr(runner.report && !a.quiet && !a.no_progress, a.progress_interval);
   DedupObserver obs = stderr_observer(bar, a.quiet);
   if (!runner.report) obs.progress = nullptr;
+  if (runner.run && (!cfg.work_dir.empty() || cfg.restart)) {
+    throw UsageError(
+        "a distributed contam run does not resume yet: leave out --work-dir and --restart (or "
+        "run dupscan contam in one process)");
+  }
   const ContamResult r = runner.run ? runner.run(cfg, obs) : run_contam(cfg, obs);
   bar.clear();
   if (!a.quiet && runner.report) print_table(stderr, cfg, r);
@@ -297,6 +317,14 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
               "Let --write-decontaminated replace a training input (when the run succeeded)");
   c->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
       ->type_name("DIR");
+  c->add_option("--work-dir", a->cfg.work_dir,
+                "Where progress is kept, to resume an interrupted run by running it again "
+                "(default: DIR/.dupscan-work; removed when the run succeeds)")
+      ->type_name("DIR");
+  c->add_flag("--restart", a->cfg.restart,
+              "Discard what an interrupted run left in the work directory; start over");
+  c->add_flag("!--no-resume", a->cfg.resume,
+              "Keep no work directory (no resuming after a crash; saves its disk space)");
   c->add_flag("--html", a->html,
               "Also write DIR/report.html, a page of the findings (see dupscan report)");
   c->add_flag("--force", a->force,

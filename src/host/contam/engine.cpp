@@ -1,7 +1,8 @@
 // dupscan contam in one process: the eval side becomes an n-gram index (and a near-duplicate
 // index); the training data streams through the shared pipeline and the backend's probe; the
 // findings become contamination.jsonl, clean/, report.json and, when asked, the decontaminated
-// corpus.
+// corpus. A run that can resume keeps the scan's findings per finished training input in a work
+// directory (contam/scan.hpp, dedup/resume.hpp).
 #include <sys/stat.h>
 
 #include <thread>
@@ -22,6 +23,7 @@
 #include "io/commit.hpp"
 #include "io/documents.hpp"
 #include "io/input_checks.hpp"
+#include "io/io.hpp"
 #include "io/output_dir.hpp"
 #include "io/parquet_copy.hpp"
 
@@ -90,7 +92,7 @@ std::vector<std::string> contam_own_paths(const ContamConfig& cfg) {
   std::vector<std::string> own = contam_inputs(cfg);
   for (const NamedOutput& o : contam_outputs(cfg))
     own.push_back(o.path);
-  for (const std::string& p : {cfg.write_decontaminated, cfg.tmp_dir}) {
+  for (const std::string& p : {cfg.write_decontaminated, cfg.tmp_dir, cfg.work_dir}) {
     if (!p.empty()) own.push_back(p);
   }
   return own;
@@ -185,6 +187,7 @@ class Engine {
     dirs_.claim(contam_own_paths(cfg_), cfg_.force);
     dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
                   {cfg_.output_dir + "/clean", io::dir_of(cfg_.write_decontaminated)});
+    open_work_dir();
     t = Clock::now();
     const bool decon = !cfg_.write_decontaminated.empty();
     findings_ = std::make_unique<Findings>(cfg_, eval_.benchmarks, eval_.index, decon);
@@ -193,11 +196,18 @@ class Engine {
     so.threads = threads;
     so.tmp_dir = dirs_.tmp_dir();
     so.keep_locators = decon;
+    so.work = work_.get();
     scan_ = scan_training(cfg_, so, eval_.benchmarks, eval_.index,
                           cfg_.near ? &eval_.near : nullptr, *eval_.probe, *findings_, obs_);
     std::vector<std::string> names;
     for (const InputSummary& in : scan_.inputs)
       names.push_back(in.path);
+    if (scan_.documents == 0 && work_) {
+      // Nothing read, nothing to resume from: the failure below leaves the output directory as
+      // it was.
+      work_->remove();
+      work_.reset();
+    }
     check_read_training(names, scan_.documents);
     record_scan();
     res_.seconds_scan = seconds_since(t);
@@ -206,9 +216,47 @@ class Engine {
   }
 
   /// After a failed run: the directories it created, if still empty, are removed again.
-  void remove_created_dirs() const noexcept { dirs_.remove_created(); }
+  /// `failed`: by an error, not a signal. @return whether inputs read are kept to resume from.
+  bool remove_created_dirs(bool failed) noexcept {
+    bool kept = false;
+    if (work_ && !work_->holds_parts()) {
+      // Nothing to resume: a run that failed at once leaves the output directory as it was.
+      work_->remove();
+    } else if (work_) {
+      kept = true;
+      if (failed) work_->mark_failed();
+    }
+    dirs_.remove_created();
+    return kept;
+  }
+
+  const std::string& work_dir() const { return res_.resume.work_dir; }
 
  private:
+  // The work directory of a run that can resume (dedup/resume.hpp): the training inputs an
+  // earlier run of the same command finished are loaded from it instead of read.
+  void open_work_dir() {
+    ResumeSummary& r = res_.resume;
+    r.inputs = static_cast<std::uint32_t>(cfg_.train.size() + cfg_.train_tables.size());
+    if (!cfg_.resume) {
+      r.why_not = "--no-resume";
+    } else if (!cfg_.train_tables.empty()) {
+      r.why_not = "it reads tables in memory";
+    }
+    for (const std::string& path : cfg_.train) {
+      if (r.why_not.empty() && io::reads_once(path)) {
+        r.why_not = "it reads " + (path == "-" ? std::string("<stdin>") : path) +
+                    ", which can be read only once";
+      }
+    }
+    if (!r.why_not.empty()) return;
+    r.work_dir = cfg_.work_dir.empty() ? cfg_.output_dir + "/.dupscan-work" : cfg_.work_dir;
+    work_ = std::make_unique<WorkDir>(r.work_dir, scan_identity(cfg_), cfg_.restart);
+    r.inputs_loaded = work_->parts_done();
+    if (!work_->discarded().empty() && obs_.info) obs_.info(work_->discarded());
+    if (r.inputs_loaded > 0 && obs_.info) obs_.info(work_->resuming_note());
+  }
+
   void record_scan() {
     res_.train_inputs = scan_.inputs;
     res_.train_documents = scan_.documents;
@@ -286,6 +334,10 @@ class Engine {
     if (decon) commit.add(decon->release(), decon->path());
     // The earlier run's outputs this one does not write go in the same step (not its inputs).
     dirs_.remove_earlier(commit, contam_kept_paths(cfg_, res_.outputs));
+    // The work directory goes just before the commit point: after it, a training input may have
+    // been replaced (--in-place), and a run of the same command must not take it for a changed one.
+    check_interrupt();
+    if (work_) work_->remove();
     commit.run();
   }
 
@@ -295,6 +347,7 @@ class Engine {
   std::unique_ptr<Backend> backend_;
   io::OutputDir dirs_;
   EvalSide eval_;
+  std::unique_ptr<WorkDir> work_;  // a resumable run's, or null
   std::unique_ptr<Findings> findings_;
   ScanResult scan_;
 };
@@ -306,8 +359,20 @@ ContamResult run_contam(const ContamConfig& config, const DedupObserver& observe
   contam::Engine engine(config, observer);
   try {
     return engine.run();
+  } catch (const Interrupted&) {
+    engine.remove_created_dirs(false);
+    throw;
+  } catch (const UsageError&) {
+    engine.remove_created_dirs(true);
+    throw;
+  } catch (const Error& e) {
+    // Bad input found late: what was read is kept, and the message says how to go on from it.
+    if (!engine.remove_created_dirs(true)) throw;
+    throw Error(std::string(e.what()) + " (the inputs read before are kept in " +
+                engine.work_dir() +
+                ": run the same command again once this is fixed to go on from them)");
   } catch (...) {
-    engine.remove_created_dirs();
+    engine.remove_created_dirs(true);
     throw;
   }
 }

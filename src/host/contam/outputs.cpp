@@ -188,6 +188,17 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
     w.field("skipped_passed_through", res.skipped_passed_through);
     w.end_object();
   }
+  // Whether the run kept its progress to resume from, and whether it resumed (as dedup's).
+  w.key("resume").begin_object();
+  if (res.resume.work_dir.empty()) {
+    w.key("work_dir").null();
+    w.field("why_not", res.resume.why_not);
+  } else {
+    w.field("work_dir", res.resume.work_dir);
+    w.field("resumed", res.resume.inputs_loaded > 0);
+    w.field("inputs_already_read", res.resume.inputs_loaded);
+  }
+  w.end_object();
   w.key("timings_s").begin_object();
   w.field("index", res.seconds_index);
   w.field("scan", res.seconds_scan);

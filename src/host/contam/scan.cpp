@@ -1,7 +1,15 @@
 #include "contam/scan.hpp"
 
-#include <algorithm>
+#include <xxhash.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <type_traits>
+
+#include "common/pack.hpp"
+#include "dupscan/errors.hpp"
 #include "io/input_checks.hpp"
 #include "io/record.hpp"
 #include "text/janitor.hpp"
@@ -84,7 +92,147 @@ void probe_and_confirm(Normalized& n, const Benchmarks& benchmarks, const NgramI
   }
 }
 
+// ---- a training input's part in the work directory --------------------------------------------
+
+static_assert(std::is_trivially_copyable<Hit>::value && sizeof(Hit) == 20, "parts hold Hits");
+static_assert(std::is_trivially_copyable<Locator>::value && sizeof(Locator) == 24,
+              "parts hold Locators");
+
+// What one training input contributed to the scan: its documents' findings as Findings::add
+// takes them (numbered, ids filled), packed back to back, and its counts.
+struct InputPart {
+  Packer found;  // per document with a finding: put_findings()
+  std::uint64_t found_docs = 0, documents = 0, text_bytes = 0, rejected = 0;
+  std::uint64_t skips_before[kSkipReasonCount] = {};  // SkipPolicy::by_reason when it began
+  std::vector<Locator> locators;                      // when kept
+
+  void clear(const SkipPolicy& skips) {
+    found.str().clear();
+    found_docs = documents = text_bytes = rejected = 0;
+    std::copy(std::begin(skips.by_reason), std::end(skips.by_reason), std::begin(skips_before));
+    locators.clear();
+  }
+};
+
+void put_findings(Packer& p, const DocFindings& d) {
+  p.put(d.doc);
+  p.put_str(d.id_json);
+  p.put_array(d.hits.data(), d.hits.size());
+  p.put<std::uint64_t>(d.runs.size());
+  for (const Span& s : d.runs) {
+    for (std::uint32_t v : {s.example, s.doc, s.eval_start, s.eval_end, s.first_ngram, s.last_ngram,
+                            s.ngram_len, s.train_word})
+      p.put(v);
+    p.put_array(s.train_offset.data(), s.train_offset.size());
+  }
+  p.put<std::uint64_t>(d.near.size());
+  for (const NearHit& n : d.near) {
+    p.put(n.example);
+    p.put(n.jaccard);
+  }
+}
+
+DocFindings get_findings(Unpacker& u) {
+  DocFindings d;
+  d.doc = u.get<std::uint32_t>();
+  d.id_json.assign(u.get_str());
+  u.get_array(d.hits);
+  d.runs.resize(u.get<std::uint64_t>());
+  for (Span& s : d.runs) {
+    for (std::uint32_t* v : {&s.example, &s.doc, &s.eval_start, &s.eval_end, &s.first_ngram,
+                             &s.last_ngram, &s.ngram_len, &s.train_word})
+      *v = u.get<std::uint32_t>();
+    u.get_array(s.train_offset);
+  }
+  d.near.resize(u.get<std::uint64_t>());
+  for (NearHit& n : d.near) {
+    n.example = u.get<std::uint32_t>();
+    n.jaccard = u.get<double>();
+  }
+  return d;
+}
+
+// The part of a finished input: its summary, skipped counts by reason, counts, findings and
+// Locators.
+std::string pack_part(InputPart& part, const InputSummary& in,
+                      const std::uint64_t* skipped_by_reason) {
+  Packer p;
+  for (const std::string* v : {&in.path, &in.compression, &in.xxh3_64})
+    p.put_str(*v);
+  for (std::uint64_t v :
+       {in.bytes, in.text_bytes, in.lines, in.records, in.blank_lines, in.skipped, in.with_id})
+    p.put(v);
+  p.put_array(skipped_by_reason, kSkipReasonCount);
+  for (std::uint64_t v : {part.documents, part.text_bytes, part.rejected, part.found_docs})
+    p.put(v);
+  p.put_str(part.found.str());
+  p.put_array(part.locators.data(), part.locators.size());
+  return std::move(p.str());
+}
+
+// Identity values: a double in the fewest digits that read back as it, a flag.
+std::string number(double v) {
+  char b[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(b, sizeof b, "%.*g", digits, v);
+    if (std::strtod(b, nullptr) == v) break;
+  }
+  return b;
+}
+const char* yes_no(bool v) {
+  return v ? "yes" : "no";
+}
+
+// "N bytes, xxh3 H" of a benchmark's file.
+std::string content_identity(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_64bits_reset(st);
+  std::uint64_t bytes = 0;
+  char buf[1 << 16];
+  while (in) {
+    in.read(buf, sizeof buf);
+    XXH3_64bits_update(st, buf, static_cast<std::size_t>(in.gcount()));
+    bytes += static_cast<std::uint64_t>(in.gcount());
+  }
+  const bool bad = in.bad() || !in.eof();
+  const XXH64_hash_t h = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  if (bad) throw Error("cannot read benchmark '" + path + "'");
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::to_string(bytes) + " bytes, xxh3 " + hex;
+}
+
 }  // namespace
+
+WorkDir::Identity scan_identity(const ContamConfig& cfg) {
+  WorkDir::Identity id;
+  id.emplace_back("dupscan_version", version());
+  id.emplace_back("command", "contam");
+  id.emplace_back("format", input_format_name(cfg.format));
+  id.emplace_back("text_field", cfg.text_field);
+  id.emplace_back("id_field", cfg.id_field + (cfg.id_field_required ? " (required)" : ""));
+  id.emplace_back("normalization", "lm-eval Janitor");
+  id.emplace_back("ngram", std::to_string(cfg.ngram));
+  id.emplace_back("min_ngram", std::to_string(cfg.min_ngram));
+  id.emplace_back("near", cfg.near ? "Jaccard >= " + number(cfg.near_threshold) : "no");
+  id.emplace_back("max_record_size", std::to_string(cfg.max_record_size));
+  id.emplace_back("strict", yes_no(cfg.strict));
+  id.emplace_back("max_skipped", number(cfg.max_skipped));
+  id.emplace_back("locators_kept", yes_no(!cfg.write_decontaminated.empty()));
+  id.emplace_back("benchmarks", std::to_string(cfg.evals.size()));
+  for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
+    const EvalSpec& e = cfg.evals[b];
+    id.emplace_back(
+        "benchmark " + std::to_string(b + 1),
+        e.name + "=" + e.shown() + ":" + e.field_label() + ", " + content_identity(e.path));
+  }
+  id.emplace_back("inputs", std::to_string(cfg.train.size()));
+  for (std::size_t i = 0; i < cfg.train.size(); ++i)
+    id.emplace_back("input " + std::to_string(i + 1), WorkDir::file_identity(cfg.train[i]));
+  return id;
+}
 
 ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
                          const Benchmarks& benchmarks, const NgramIndex& index,
@@ -127,10 +275,56 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
       obs.warning);
   SkipPolicy& skips = *res.skips;
   po.skips = &skips;
+  // A resumed run: the inputs an earlier run finished are loaded from its work directory.
+  const std::uint32_t loaded = o.work ? o.work->parts_done() : 0;
+  po.first_input = loaded;
+  InputPart part;  // what the input being read contributed, saved when it is done
+  if (o.work) {
+    po.on_input_done = [&](std::uint32_t input) {
+      std::uint64_t skipped[kSkipReasonCount];
+      for (int r = 0; r < kSkipReasonCount; ++r)
+        skipped[r] = skips.by_reason[r] - part.skips_before[r];
+      o.work->save_payload(input, pack_part(part, res.pipeline->summaries()[input], skipped));
+      part.clear(skips);
+    };
+  }
   res.pipeline = std::make_unique<RecordPipeline>(po);
   RecordPipeline& pipeline = *res.pipeline;
   const std::size_t flush_bytes = probe.batch_bytes();
   std::uint64_t processed = 0;
+  for (std::uint32_t i = 0; i < loaded; ++i) {
+    check_interrupt();
+    const std::string bytes = o.work->load_payload(i);
+    Unpacker u(bytes);
+    InputSummary& in = pipeline.summaries()[i];
+    for (std::string* v : {&in.path, &in.compression, &in.xxh3_64})
+      v->assign(u.get_str());
+    for (std::uint64_t* v : {&in.bytes, &in.text_bytes, &in.lines, &in.records, &in.blank_lines,
+                             &in.skipped, &in.with_id})
+      *v = u.get<std::uint64_t>();
+    std::vector<std::uint64_t> skipped;
+    u.get_array(skipped);
+    if (skipped.size() != kSkipReasonCount) throw Error("a part of another dupscan version");
+    skips.skipped += in.skipped;
+    for (int r = 0; r < kSkipReasonCount; ++r)
+      skips.by_reason[r] += skipped[r];
+    const auto documents = u.get<std::uint64_t>();
+    res.text_bytes += u.get<std::uint64_t>();
+    res.rejected += u.get<std::uint64_t>();
+    const auto found_docs = u.get<std::uint64_t>();
+    const std::string found(u.get_str());
+    Unpacker f(found);
+    for (std::uint64_t k = 0; k < found_docs; ++k)
+      findings.add(get_findings(f));
+    if (o.keep_locators) {
+      std::vector<Locator> locators;
+      u.get_array(locators);
+      res.locators.insert(res.locators.end(), locators.begin(), locators.end());
+    }
+    res.documents += documents;
+    processed += in.text_bytes;
+  }
+  part.clear(skips);
   Progress p;
   p.stage = "scan";
   p.total = cfg.train_tables.empty() ? plain_input_bytes(o.inputs) : 0;
@@ -188,14 +382,23 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
             append_json_string(d.id_json,
                                pipeline.display(r.input) + ":" + std::to_string(r.found_line[i]));
           }
+          if (o.work) {
+            put_findings(part.found, d);
+            ++part.found_docs;
+          }
           findings.add(std::move(d));
         }
         if (o.keep_locators) {
           res.locators.insert(res.locators.end(), r.locators.begin(), r.locators.end());
+          if (o.work)
+            part.locators.insert(part.locators.end(), r.locators.begin(), r.locators.end());
         }
         res.documents += r.docs;
         res.text_bytes += r.text_bytes;
         res.rejected += r.rejected;
+        part.documents += r.docs;
+        part.text_bytes += r.text_bytes;
+        part.rejected += r.rejected;
         in.records += r.docs;
         in.with_id += r.with_id;
         processed += raw.size;

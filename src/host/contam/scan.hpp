@@ -2,6 +2,14 @@
 // pipeline's workers, probed in batches by the backend's ContamProbe, its candidates confirmed on
 // the words and its near-duplicate windows matched; the documents' findings are gathered in
 // input order into a Findings.
+//
+// Resume (dedup/resume.hpp's work directory): with ScanOptions::work, each training input's part
+// is saved once the input is read whole -- the findings of its documents as Findings::add takes
+// them, its InputSummary, skipped counts, document and byte counts (and Locators, when kept) --
+// and a resumed run adds the parts an earlier run saved, in input order, before it reads on
+// from the next input: Findings::add of the same documents in the same order, so the same
+// results. A part depends on what scan_identity() names, nothing else: coverage thresholds,
+// --max-matches, --boilerplate-docs and the cuts are applied later and may differ on resume.
 #pragma once
 
 #include <memory>
@@ -9,6 +17,7 @@
 #include <vector>
 
 #include "contam/findings.hpp"
+#include "dedup/resume.hpp"
 #include "dupscan/contam_probe.hpp"
 #include "io/pipeline.hpp"
 
@@ -20,6 +29,8 @@ struct ScanOptions {
   unsigned threads = 1;
   std::string tmp_dir;         ///< where stdin is spooled
   bool keep_locators = false;  ///< every document's Locator (to write the corpus again)
+  /// Where each finished input's part is saved, and those of an earlier run loaded; or null.
+  const WorkDir* work = nullptr;
 };
 
 struct ScanResult {
@@ -30,6 +41,15 @@ struct ScanResult {
   std::uint64_t documents = 0, text_bytes = 0, rejected = 0, skipped = 0;
   std::uint64_t skipped_by_reason[kSkipReasonCount] = {};
 };
+
+/**
+ * @brief The identity of a run's training scan (WorkDir): dupscan's version, the options its
+ * findings depend on (format, fields, n-gram settings, near threshold, skip rules, whether
+ * Locators are kept), each benchmark (name, fields, and its bytes' size and XXH3-64: a
+ * benchmark given as data is a new temporary file each time) and each training input's path,
+ * size and mtime. @throw Error when a file cannot be read.
+ */
+WorkDir::Identity scan_identity(const ContamConfig& cfg);
 
 /// @throw Error for bad training input (as dedup), I/O failures and interruption.
 ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& options,

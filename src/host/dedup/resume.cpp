@@ -197,18 +197,20 @@ WorkDir::Identity WorkDir::dedup_identity(const DedupConfig& cfg, const LshParam
   id.emplace_back("against", cfg.against.empty() ? "-" : cfg.against);
   id.emplace_back("inputs_before", std::to_string(input_base));
   id.emplace_back("inputs", std::to_string(cfg.inputs.size()));
-  for (std::size_t i = 0; i < cfg.inputs.size(); ++i) {
-    struct stat st;
-    if (::stat(cfg.inputs[i].c_str(), &st) != 0) {
-      throw Error("cannot stat input '" + cfg.inputs[i] + "': " + std::strerror(errno));
-    }
-    const long long mtime_ns =
-        static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-    id.emplace_back("input " + std::to_string(i + 1),
-                    cfg.inputs[i] + ", " + std::to_string(st.st_size) + " bytes, mtime " +
-                        std::to_string(mtime_ns) + " ns");
-  }
+  for (std::size_t i = 0; i < cfg.inputs.size(); ++i)
+    id.emplace_back("input " + std::to_string(i + 1), file_identity(cfg.inputs[i]));
   return id;
+}
+
+std::string WorkDir::file_identity(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error("cannot stat input '" + path + "': " + std::strerror(errno));
+  }
+  const long long mtime_ns =
+      static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  return path + ", " + std::to_string(st.st_size) + " bytes, mtime " + std::to_string(mtime_ns) +
+         " ns";
 }
 
 WorkDir::WorkDir(std::string dir, Identity identity, bool restart)
@@ -355,6 +357,18 @@ void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_
                           summary.blank_lines, summary.skipped, summary.with_id})
     put<std::uint64_t>(out, v);
   put(out, skipped_by_reason, kSkipReasonCount);
+  enqueue(input, std::move(out));
+}
+
+void WorkDir::save_payload(std::uint32_t input, std::string payload) const {
+  make_ready();
+  std::string out(kMagic, sizeof kMagic);
+  put<std::uint32_t>(out, input);
+  out += payload;
+  enqueue(input, std::move(out));
+}
+
+void WorkDir::enqueue(std::uint32_t input, std::string out) const {
   put<std::uint64_t>(out, XXH3_64bits(out.data(), out.size()));
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -412,12 +426,31 @@ WorkDir::~WorkDir() {
   if (writer_.joinable()) writer_.join();
 }
 
-InputPart WorkDir::load(std::uint32_t input) const {
+std::string WorkDir::read_part(std::uint32_t input) const {
   const std::string path = part_path(input);
   std::string bytes;
   if (!read_whole(path, bytes) || !whole(bytes)) {
     throw Error(path + ": cannot read this part of the interrupted run (pass --restart)");
   }
+  return bytes;
+}
+
+std::string WorkDir::load_payload(std::uint32_t input) const {
+  const std::string path = part_path(input);
+  const std::string bytes = read_part(input);
+  Reader r(bytes, path);
+  char magic[sizeof kMagic];
+  r.get(magic, sizeof magic);
+  if (r.get<std::uint32_t>() != input) throw Error(path + ": part of another input");
+  // What follows the input's number, less the checksum.
+  const std::size_t begin = sizeof kMagic + sizeof(std::uint32_t);
+  if (bytes.size() < begin + 8) throw Error(path + ": part truncated");
+  return bytes.substr(begin, bytes.size() - 8 - begin);
+}
+
+InputPart WorkDir::load(std::uint32_t input) const {
+  const std::string path = part_path(input);
+  const std::string bytes = read_part(input);
   Reader r(bytes, path);
   char magic[sizeof kMagic];
   r.get(magic, sizeof magic);

@@ -11,6 +11,10 @@
 // whole; a run of other parameters, or whose inputs read whole have changed, is refused, naming
 // what changed (--restart discards the directory). The directory is removed when the run has
 // committed its outputs, or when a run fails before it saved a part (nothing to resume).
+//
+// Another command keeps parts of its own format the same way (`dupscan contam`: the scan's
+// findings per training input, contam/scan.hpp): save_payload() / load_payload() write and read
+// opaque bytes, in the same files with the same checks.
 #pragma once
 
 #include <condition_variable>
@@ -49,6 +53,9 @@ class WorkDir {
    */
   static Identity dedup_identity(const DedupConfig& cfg, const LshParams& lsh,
                                  std::uint32_t input_base, const std::string& command = "dedup");
+  /// "PATH, N bytes, mtime T ns": how an identity names a file. @throw Error when it cannot be
+  /// stat'ed.
+  static std::string file_identity(const std::string& path);
 
   /**
    * @brief Opens the work directory `dir` of a run of `identity` and locks it (or, when absent,
@@ -79,6 +86,15 @@ class WorkDir {
   void save(std::uint32_t input, const DocTable& docs, std::size_t first_doc,
             const InputSummary& summary, const std::uint64_t* skipped_by_reason,
             std::uint32_t bands, std::uint32_t k) const;
+  /**
+   * @brief Saves input `input`'s part as `payload`, bytes of the caller's own format (another
+   * command's part: contam's), written as save() writes a part: by the writer thread, fsynced,
+   * renamed, with its checksum. @throw Error of an earlier part's write.
+   */
+  void save_payload(std::uint32_t input, std::string payload) const;
+  /// The payload of part `input` (< parts_done()) that save_payload() saved.
+  /// @throw Error when it cannot be read.
+  std::string load_payload(std::uint32_t input) const;
   /// The names in directory `dir` but . and .. (none when it cannot be opened).
   static std::vector<std::string> entries(const std::string& dir);
   /// Removes an earlier run's work directory `dir` (its files, lock included, and itself),
@@ -106,6 +122,10 @@ class WorkDir {
   std::string part_path(std::uint32_t input) const;
   bool part_whole(std::uint32_t input) const;
   void lock() const;
+  /// Queues a part's bytes (the magic and its fields; the checksum is added) for the writer.
+  void enqueue(std::uint32_t input, std::string bytes) const;
+  /// The bytes of whole part `input`. @throw Error when it cannot be read.
+  std::string read_part(std::uint32_t input) const;
   /// Before the first part: the directory exists, is locked and holds this run's run.json.
   void make_ready() const;
 

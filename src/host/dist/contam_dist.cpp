@@ -53,6 +53,8 @@ class DistContamEngine {
     threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
     res_.threads = threads_;
     res_.ranks = static_cast<unsigned>(ranks_);
+    res_.resume.inputs = static_cast<std::uint32_t>(cfg_.train.size());
+    res_.resume.why_not = "a distributed contam run does not resume yet";
     // As one process does, on every rank alike (a usage error then ends them all in order).
     if (!cfg_.write_decontaminated.empty() &&
         copy_is_parquet(cfg_.write_decontaminated, cfg_.train, cfg_.in_place)) {
