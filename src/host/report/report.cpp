@@ -474,6 +474,15 @@ void read_dedup_run(const std::string& report_json, DedupConfig& cfg, DedupResul
   c.rejected_pairs = get_u64(rep, "counts.rejected_pairs");
   c.jaccard_extra_pairs = get_u64(rep, "counts.jaccard_extra_pairs");
   c.text_bytes = get_u64(rep, "counts.text_bytes");
+  if (has(rep, "memory")) {  // since --memory (a report written before has none)
+    MemorySummary& m = r.memory;
+    m.budget = has(rep, "memory.budget_bytes") && !at_path(rep, "memory.budget_bytes").is_null()
+                   ? get_u64(rep, "memory.budget_bytes")
+                   : 0;
+    m.peak_resident = get_u64(rep, "memory.peak_resident_bytes");
+    m.spilled_bytes = get_u64(rep, "memory.spilled_bytes");
+    m.spill_runs = get_u64(rep, "memory.spill_runs");
+  }
   DedupTimings& t = r.timings;
   t.read_sketch = get_double(rep, "timings_s.read_sketch");
   t.exact = get_double(rep, "timings_s.exact");
