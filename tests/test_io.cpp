@@ -237,8 +237,7 @@ TEST(Io, AtomicFileRefusesWhatIsNotARegularFile) {
       io::OutputFile f(path);
       ADD_FAILURE() << "accepted";
     } catch (const UsageError& e) {
-      EXPECT_NE(std::string(e.what()).find("is not a regular file"), std::string::npos)
-          << e.what();
+      EXPECT_NE(std::string(e.what()).find("is not a regular file"), std::string::npos) << e.what();
     }
   }
   struct stat st {};

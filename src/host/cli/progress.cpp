@@ -157,11 +157,11 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
   if (const MemorySummary& m = r.memory; m.peak_resident) {
     std::string budget = "no --memory limit";
     if (m.budget) {
-      budget = "--memory " + bytes_text(static_cast<double>(m.budget)) + ": " +
-               (m.spilled_bytes ? bytes_text(static_cast<double>(m.spilled_bytes)) +
-                                      " of band keys spilled in " + group_digits(m.spill_runs) +
-                                      " runs"
-                                : std::string("nothing spilled"));
+      budget =
+          "--memory " + bytes_text(static_cast<double>(m.budget)) + ": " +
+          (m.spilled_bytes ? bytes_text(static_cast<double>(m.spilled_bytes)) +
+                                 " of band keys spilled in " + group_digits(m.spill_runs) + " runs"
+                           : std::string("nothing spilled"));
     }
     std::fprintf(out, "  memory            peak %s resident (%s)\n",
                  bytes_text(static_cast<double>(m.peak_resident)).c_str(), budget.c_str());
