@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "common/avx512.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/minhash.hpp"
 #include "dupscan/spec.hpp"
-#include "sketch/avx512.hpp"
 #include "sketch/fast_values_simd.hpp"
 #include "sketch/spaces.hpp"
 #include "sketch/xxh64_simd.hpp"

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
+#include "dupscan/run.hpp"
 
 namespace dupscan {
 

@@ -13,11 +13,7 @@
 #include "contam/ngram_index.hpp"
 #include "io/io.hpp"
 #include "io/refetch.hpp"
-
-namespace dupscan::io {
-/// Where bytes go: a file, or this process's part of a shared one.
-using Sink = std::function<void(std::string_view)>;
-}  // namespace dupscan::io
+#include "io/sink.hpp"
 
 namespace dupscan::contam {
 

@@ -16,34 +16,6 @@ const char* version() noexcept {
   return DUPSCAN_VERSION;
 }
 
-const char* skip_reason_name(SkipReason reason) {
-  switch (reason) {
-    case SkipReason::malformed_json:
-      return "malformed_json";
-    case SkipReason::not_an_object:
-      return "not_an_object";
-    case SkipReason::missing_text_field:
-      return "missing_text_field";
-    case SkipReason::text_not_string:
-      return "text_not_string";
-    case SkipReason::invalid_utf8:
-      return "invalid_utf8";
-    case SkipReason::record_too_large:
-      return "record_too_large";
-  }
-  return "unknown";
-}
-
-const char* input_format_name(InputFormat format) {
-  return format == InputFormat::text ? "text" : "jsonl";
-}
-
-InputFormat parse_input_format(const std::string& name) {
-  if (name == "jsonl") return InputFormat::jsonl;
-  if (name == "text") return InputFormat::text;
-  throw UsageError("--format must be jsonl or text, got '" + name + "'");
-}
-
 void DedupConfig::validate() const {
   expects_usage(!inputs.empty() || !tables.empty(),
                 "no input given: name one or more JSONL files, or - for stdin");

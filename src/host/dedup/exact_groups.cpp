@@ -70,3 +70,13 @@ ExactGroups group_exact_copies(DocTable& docs, Backend& backend, std::uint32_t b
 }
 
 }  // namespace dupscan::stages
+
+namespace dupscan {
+
+// The CPU stage every backend inherits (a device backend overrides it with its twin).
+void Backend::exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empty,
+                                    std::size_t n, std::uint32_t* rep) {
+  stages::exact_representatives(hashes, empty, n, rep);
+}
+
+}  // namespace dupscan

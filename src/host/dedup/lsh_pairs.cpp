@@ -4,6 +4,7 @@
 
 #include "common/parallel.hpp"
 #include "common/radix_sort.hpp"
+#include "dupscan/backend.hpp"
 
 namespace dupscan::stages {
 
@@ -39,3 +40,14 @@ std::vector<std::uint64_t> lsh_candidate_pairs(const std::uint64_t* keys, std::u
 }
 
 }  // namespace dupscan::stages
+
+namespace dupscan {
+
+// The CPU stage every backend inherits (a device backend overrides it with its twin).
+std::vector<std::uint64_t> Backend::candidate_pairs(const std::uint64_t* keys, std::uint32_t bands,
+                                                    const std::vector<std::uint32_t>& docs,
+                                                    std::uint32_t first_new, unsigned threads) {
+  return stages::lsh_candidate_pairs(keys, bands, docs, first_new, threads);
+}
+
+}  // namespace dupscan

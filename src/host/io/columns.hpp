@@ -58,7 +58,7 @@ struct ArrowArrayStream {
 }
 #endif
 
-#include "dupscan/dedup.hpp"
+#include "dupscan/run.hpp"
 
 namespace dupscan::io {
 

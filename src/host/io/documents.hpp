@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dupscan/dedup.hpp"
+#include "dupscan/run.hpp"
 #include "dupscan/table_input.hpp"
 #include "io/columns.hpp"
 #include "io/io.hpp"

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dupscan/dedup.hpp"
+#include "dupscan/run.hpp"
 #include "io/io.hpp"
 
 namespace dupscan {

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "common/parallel.hpp"
-#include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
+#include "dupscan/run.hpp"
 #include "io/documents.hpp"
 #include "io/io.hpp"
 #include "io/json_writer.hpp"

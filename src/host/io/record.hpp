@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dupscan/dedup.hpp"
+#include "dupscan/run.hpp"
 
 namespace dupscan {
 

@@ -1,4 +1,5 @@
-// The backends behind one factory, and the stages every backend inherits from the CPU.
+// The backends behind one factory. The stages every backend inherits from the CPU are defined
+// beside those stages (dedup/exact_groups.cpp, dedup/lsh_pairs.cpp), which this layer does not see.
 #include "dupscan/backend.hpp"
 
 #include <atomic>
@@ -6,8 +7,6 @@
 #include <cstdlib>
 #include <exception>
 
-#include "dedup/exact_groups.hpp"
-#include "dedup/lsh_pairs.hpp"
 #include "dupscan/contam_probe.hpp"
 #include "dupscan/errors.hpp"
 #include "sketch/canary.hpp"
@@ -16,17 +15,6 @@
 #endif
 
 namespace dupscan {
-
-void Backend::exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empty,
-                                    std::size_t n, std::uint32_t* rep) {
-  stages::exact_representatives(hashes, empty, n, rep);
-}
-
-std::vector<std::uint64_t> Backend::candidate_pairs(const std::uint64_t* keys, std::uint32_t bands,
-                                                    const std::vector<std::uint32_t>& docs,
-                                                    std::uint32_t first_new, unsigned threads) {
-  return stages::lsh_candidate_pairs(keys, bands, docs, first_new, threads);
-}
 
 std::unique_ptr<ContamProbe> Backend::contam_probe(std::shared_ptr<const ProbeTables> tables) {
   return make_cpu_contam_probe(std::move(tables));

@@ -1,11 +1,11 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "common/avx512.hpp"
 #include "common/radix_sort.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
-#include "sketch/avx512.hpp"
 #include "sketch/sha1_shingles.hpp"
 #include "sketch/spaces.hpp"
 #include "sketch/xxh64_simd.hpp"

@@ -12,7 +12,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "sketch/avx512.hpp"
+#include "common/avx512.hpp"
 #include "sketch/fast_values_simd.hpp"
 #include "sketch/spaces.hpp"
 #include "text/utf8.hpp"

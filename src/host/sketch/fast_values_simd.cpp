@@ -7,8 +7,8 @@
 
 #include <immintrin.h>
 
+#include "common/avx512.hpp"
 #include "dupscan/fast_sketch.hpp"
-#include "sketch/avx512.hpp"
 
 namespace dupscan::detail {
 namespace {

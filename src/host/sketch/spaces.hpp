@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "sketch/avx512.hpp"
+#include "common/avx512.hpp"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

@@ -13,8 +13,8 @@
 
 #include <immintrin.h>
 
+#include "common/avx512.hpp"
 #include "dupscan/spec.hpp"
-#include "sketch/avx512.hpp"
 
 namespace dupscan::detail {
 namespace {

@@ -1,9 +1,9 @@
-// lm-eval's Janitor normalization (contam.hpp), with the input position of every word.
+// lm-eval's Janitor normalization (dupscan/janitor.hpp), with the input position of every word.
 #include <array>
 
 #include "text/janitor.hpp"
 
-#include "dupscan/contam.hpp"
+#include "dupscan/janitor.hpp"
 #include "text/utf8.hpp"
 
 namespace dupscan {

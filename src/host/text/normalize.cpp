@@ -10,7 +10,7 @@
 #include <immintrin.h>
 #endif
 
-#include "sketch/avx512.hpp"
+#include "common/avx512.hpp"
 #include "text/normalize_internal.hpp"
 #include "text/utf8.hpp"
 
