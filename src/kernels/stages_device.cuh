@@ -60,15 +60,8 @@ struct IsPair {
   DUPSCAN_HD bool operator()(std::uint64_t p) const { return p != ~std::uint64_t{0}; }
 };
 
-struct Iota {
-  std::uint32_t* out;
-  DUPSCAN_HD void operator()(std::size_t i) const { out[i] = static_cast<std::uint32_t>(i); }
-};
-
 // rep[doc[i]] = doc[head[i]] (entries sorted by (high, low), documents ascending within).
 struct ScatterRep {
-  const std::uint64_t* hi;
-  const std::uint64_t* lo;
   const std::uint32_t* doc;
   const std::uint32_t* head;
   std::uint32_t* rep;
@@ -276,9 +269,7 @@ inline void exact_representatives_device(const std::uint64_t* high, const std::u
     for_each_index(m, items::ExactStart{d_hi.get(), d_lo.get(), d_head.get()}, s, alloc);
     thrust::inclusive_scan(policy(s, alloc), d_head.get(), d_head.get() + m, d_head.get(),
                            items::MaxOp{});
-    for_each_index(
-        m, items::ScatterRep{d_hi.get(), d_lo.get(), d_doc.get(), d_head.get(), d_rep.get()}, s,
-        alloc);
+    for_each_index(m, items::ScatterRep{d_doc.get(), d_head.get(), d_rep.get()}, s, alloc);
   }
   to_host(rep, d_rep.get(), n, s);
   s.sync("exact groups");
