@@ -1,7 +1,9 @@
 // Stage: clusters (dedup.hpp step 5) over flat arrays, for one process: union-find over the exact
 // groups and the verified pairs, then the kept member of each cluster by the keep policy. The
-// distributed engine joins clusters across ranks with its own union-find and keeps members by the
-// same rule, better_kept.
+// distributed engine (dist/dedup_dist.cpp) does not call cluster_documents: it finds the
+// components of the verified pairs across ranks by hooking and pointer jumping over labels kept
+// on the rank of each document (join_edges), which end as each component's smallest document --
+// the root this union-find picks -- and keeps members by the same rule, better_kept.
 #pragma once
 
 #include <cstdint>

@@ -120,8 +120,8 @@ DocumentInputs open_inputs(const std::vector<std::string>& paths,
                            const std::vector<std::shared_ptr<const TableInput>>& tables,
                            const OpenOptions& o);
 
-/// Opening Parquet files: set by register_parquet_inputs() (dupscan_parquet) in the programs
-/// that link Apache Arrow; null otherwise.
+/// Opening Parquet files: set by register_parquet() (parquet_input.hpp, dupscan_parquet) in the
+/// programs that link Apache Arrow; null otherwise.
 using ParquetOpener = std::shared_ptr<DocumentInput> (*)(const std::string& path,
                                                          const OpenOptions& o);
 void set_parquet_opener(ParquetOpener opener);

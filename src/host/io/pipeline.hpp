@@ -1,5 +1,6 @@
-// The streaming skeleton every command shares: one thread reads the inputs in batches of whole
-// lines, `threads` workers process the batches, and the calling thread collects each batch's
+// The streaming skeleton every command shares: one thread reads the inputs in batches
+// (DocBatch: whole lines of a line file, or rows of an Arrow chunk for Parquet files and tables
+// in memory), `threads` workers process the batches, and the calling thread collects each batch's
 // result in input order -- so results never depend on the thread count. Memory is bounded: a
 // fixed pool of batches circulates, a batch returning to the pool only once collected.
 #pragma once

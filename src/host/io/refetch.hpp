@@ -13,8 +13,10 @@
 
 namespace dupscan {
 
-/// Where a record is: input index, offset of its first byte in the decompressed stream, length
-/// (without '\n') and 1-based line number.
+/// Where a record is. Line files: input index, offset of its first byte in the decompressed
+/// stream, length (without '\n') and 1-based line number. Columnar inputs (Parquet files, tables
+/// in memory; documents.hpp): offset and line both hold the record's 0-based row number in its
+/// input, and length is its text's length in bytes (the joined text for several text fields).
 struct Locator {
   std::uint64_t offset = 0;
   std::uint64_t line = 0;
