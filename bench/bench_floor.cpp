@@ -5,7 +5,7 @@
 // Without hardware counters (the VMs this runs on often have none), cycles are inferred from time:
 // the clock is measured as a chain of dependent 64-bit adds (one per cycle on every x86 core of
 // the last decade), and each kernel's inner step -- the per-(hash, register) instructions of
-// src/host/minhash_affine.cpp and minhash_simd.cpp, in assembly, with a, b and the minima in
+// src/host/sketch/minhash_affine.cpp and minhash_simd.cpp, in assembly, with a, b and the minima in
 // registers and no memory access -- is timed in a loop over a fresh value per iteration. What that
 // loop costs per hash for K permutations is the floor the real kernels (which also load hashes, mix
 // them and loop over chunks) can approach; the real kernel (MinHasher's avx512 path) is timed

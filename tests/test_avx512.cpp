@@ -1,14 +1,15 @@
 // The AVX-512 kernels of the host against their scalar references. The shingle hasher
-// (src/host/xxh64_simd.hpp) gives spec::xxh64's bits over word lengths that put shingles on every
-// side of XXH64's 32-byte stripe and its 8-, 4- and 1-byte tails, shingle counts that leave every
-// remainder of 8, and both output widths. The fast sketch's unit hashes and shingle values
-// (src/host/fast_values_simd.hpp) equal fast::word_hash and the polynomial of its step 2, and the
-// word starts (src/host/spaces_avx512.cpp) the text's words. Each kernel's test is skipped,
-// visibly, on CPUs without AVX-512 DQ (BW and VBMI2 for the word starts); the last shingle test
-// goes through the public entry points and runs everywhere. Every kernel also runs on text that
-// ends right before an unreadable page. The affine MinHash kernels (src/host/minhash_affine.cpp,
-// AVX-512 and AVX2 alike) read hashes and read and write a signature that each end there, with K
-// and hash counts that leave every remainder of the register widths.
+// (src/host/sketch/xxh64_simd.hpp) gives spec::xxh64's bits over word lengths that put shingles
+// on every side of XXH64's 32-byte stripe and its 8-, 4- and 1-byte tails, shingle counts that
+// leave every remainder of 8, and both output widths. The fast sketch's unit hashes and shingle
+// values (src/host/sketch/fast_values_simd.hpp) equal fast::word_hash and the polynomial of its
+// step 2, and the word starts (src/host/sketch/spaces_avx512.cpp) the text's words. Each kernel's
+// test is skipped, visibly, on CPUs without AVX-512 DQ (BW and VBMI2 for the word starts); the
+// last shingle test goes through the public entry points and runs everywhere. Every kernel also
+// runs on text that ends right before an unreadable page. The affine MinHash kernels
+// (src/host/sketch/minhash_affine.cpp, AVX-512 and AVX2 alike) read hashes and read and write a
+// signature that each end there, with K and hash counts that leave every remainder of the
+// register widths.
 #include <sys/mman.h>
 #include <unistd.h>
 

@@ -1,6 +1,7 @@
-// The 64-byte space scan (src/host/spaces.hpp) against a byte loop, and both sketches' word-shingle
-// paths that use it against the reference enumeration, on texts whose spacing stresses the scan:
-// 32 spaces per 64 bytes, words longer than a block, and lengths around the block size.
+// The 64-byte space scan (src/host/sketch/spaces.hpp) against a byte loop, and both sketches'
+// word-shingle paths that use it against the reference enumeration, on texts whose spacing
+// stresses the scan: 32 spaces per 64 bytes, words longer than a block, and lengths around the
+// block size.
 #include <random>
 
 #include "dupscan/backend.hpp"

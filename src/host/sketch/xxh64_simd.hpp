@@ -1,6 +1,6 @@
 // XXH64 of many word shingles at once (spec.hpp steps 4 and 7): eight shingles per AVX-512
 // register where the CPU has AVX-512 F and DQ, one at a time otherwise. Both paths give the bits
-// of spec::xxh64 (tests/test_xxh64_simd.cpp and the fuzzer compare them).
+// of spec::xxh64 (tests/test_avx512.cpp and the fuzzer compare them).
 #pragma once
 
 #include <cstddef>
