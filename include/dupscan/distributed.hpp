@@ -32,7 +32,9 @@
  * and two counters of work done, sketch_skipped and keys_from_copy: a rank sketches the first
  * copy of a text it holds even when another rank holds an earlier one.
  *
- * Not in a distributed run (usage errors): stdin, --against, --write-signatures, --no-verify.
+ * Not in a distributed run (usage errors): stdin, pipes and devices (read twice), tables in
+ * memory, --against, --write-signatures, --no-verify, --memory, and --write-deduped of Parquet
+ * inputs or to a Parquet file.
  * A compressed --write-deduped is one gzip member or zstd frame per rank: its decompressed bytes
  * equal a one-process run's, its compressed bytes do not.
  */
