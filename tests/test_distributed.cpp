@@ -355,6 +355,10 @@ TEST(Distributed, UnsupportedOptionsAreUsageErrors) {
   c = config(inputs, dir / "out");
   c.write_signatures = dir / "sigs.jsonl";
   EXPECT_THROW(run_on_threads(c, 2), UsageError);
+  // --memory is refused, not ignored: a rank would hold its share's tables whatever it said.
+  c = config(inputs, dir / "out");
+  c.memory = std::size_t{1} << 30;
+  EXPECT_THROW(run_on_threads(c, 2), UsageError);
 }
 
 // A bad record on one rank (--strict) fails the whole run, naming file and line; the outputs of
