@@ -218,14 +218,7 @@ class Engine {
   /// After a failed run: the directories it created, if still empty, are removed again.
   /// `failed`: by an error, not a signal. @return whether inputs read are kept to resume from.
   bool remove_created_dirs(bool failed) noexcept {
-    bool kept = false;
-    if (work_ && !work_->holds_parts()) {
-      // Nothing to resume: a run that failed at once leaves the output directory as it was.
-      work_->remove();
-    } else if (work_) {
-      kept = true;
-      if (failed) work_->mark_failed();
-    }
+    const bool kept = work_ && work_->keep_after_failure(failed);
     dirs_.remove_created();
     return kept;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dedup/resume.hpp"
 #include "io/commit.hpp"
 #include "io/json_writer.hpp"
 #include "io/pipeline.hpp"
@@ -189,16 +190,7 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
     w.end_object();
   }
   // Whether the run kept its progress to resume from, and whether it resumed (as dedup's).
-  w.key("resume").begin_object();
-  if (res.resume.work_dir.empty()) {
-    w.key("work_dir").null();
-    w.field("why_not", res.resume.why_not);
-  } else {
-    w.field("work_dir", res.resume.work_dir);
-    w.field("resumed", res.resume.inputs_loaded > 0);
-    w.field("inputs_already_read", res.resume.inputs_loaded);
-  }
-  w.end_object();
+  write_resume_json(w, res.resume);
   w.key("timings_s").begin_object();
   w.field("index", res.seconds_index);
   w.field("scan", res.seconds_scan);

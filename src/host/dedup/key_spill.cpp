@@ -225,18 +225,7 @@ std::vector<std::uint64_t> KeySpill::candidate_pairs(const std::vector<std::uint
     });
     pair_bucket();
   });
-  std::size_t total = 0;
-  for (const auto& v : per_band)
-    total += v.size();
-  std::vector<std::uint64_t> pairs;
-  pairs.reserve(total);
-  for (auto& v : per_band) {
-    pairs.insert(pairs.end(), v.begin(), v.end());
-    std::vector<std::uint64_t>().swap(v);
-  }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-  return pairs;
+  return stages::merge_band_pairs(per_band);
 }
 
 }  // namespace dupscan

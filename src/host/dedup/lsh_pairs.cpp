@@ -25,6 +25,10 @@ std::vector<std::uint64_t> lsh_candidate_pairs(const std::uint64_t* keys, std::u
                              if (member >= first_new) out.push_back(pair_key(first, member));
                            });
   });
+  return merge_band_pairs(per_band);
+}
+
+std::vector<std::uint64_t> merge_band_pairs(std::vector<std::vector<std::uint64_t>>& per_band) {
   std::size_t total = 0;
   for (const auto& v : per_band)
     total += v.size();

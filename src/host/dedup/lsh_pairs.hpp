@@ -34,6 +34,9 @@ inline std::uint64_t pair_key(std::uint32_t u, std::uint32_t v) {
   return (std::uint64_t{u} << 32) | v;
 }
 
+/// Every band's pairs (pair_key values) as one sorted list without repeats; frees per_band.
+std::vector<std::uint64_t> merge_band_pairs(std::vector<std::vector<std::uint64_t>>& per_band);
+
 /**
  * @brief Candidate pairs of the LSH documents `docs` (ascending document numbers).
  *

@@ -1,6 +1,7 @@
 // report.json of a dedup run, written by the one-process and the distributed engine alike.
 #include "dedup/report.hpp"
 
+#include "dedup/resume.hpp"
 #include "dupscan/normalize.hpp"
 #include "io/commit.hpp"
 #include "io/json_writer.hpp"
@@ -132,16 +133,7 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
     w.end_object();
   }
   // Whether the run kept its progress to resume from, and whether it resumed.
-  w.key("resume").begin_object();
-  if (res.resume.work_dir.empty()) {
-    w.key("work_dir").null();
-    w.field("why_not", res.resume.why_not);
-  } else {
-    w.field("work_dir", res.resume.work_dir);
-    w.field("resumed", res.resume.inputs_loaded > 0);
-    w.field("inputs_already_read", res.resume.inputs_loaded);
-  }
-  w.end_object();
+  write_resume_json(w, res.resume);
   if (res.memory.peak_resident > 0) {
     // What the run held (the peak resident set) and, under --memory, what it spilled.
     w.key("memory").begin_object();

@@ -493,4 +493,26 @@ void WorkDir::remove() noexcept {
   ::rmdir(dir_.c_str());
 }
 
+bool WorkDir::keep_after_failure(bool failed) noexcept {
+  if (!holds_parts()) {
+    remove();
+    return false;
+  }
+  if (failed) mark_failed();
+  return true;
+}
+
+void write_resume_json(JsonWriter& w, const ResumeSummary& r) {
+  w.key("resume").begin_object();
+  if (r.work_dir.empty()) {
+    w.key("work_dir").null();
+    w.field("why_not", r.why_not);
+  } else {
+    w.field("work_dir", r.work_dir);
+    w.field("resumed", r.inputs_loaded > 0);
+    w.field("inputs_already_read", r.inputs_loaded);
+  }
+  w.end_object();
+}
+
 }  // namespace dupscan

@@ -30,6 +30,7 @@
 #include "dedup/doc_table.hpp"
 #include "dupscan/dedup.hpp"
 #include "io/dir_lock.hpp"
+#include "io/json_writer.hpp"
 
 namespace dupscan {
 
@@ -113,6 +114,13 @@ class WorkDir {
    * (the bad input fixed) resumes from it.
    */
   void mark_failed() const noexcept;
+  /**
+   * @brief After a run that stopped (`failed`: by an error, not a kill or a signal): when no
+   * part is there (a run that failed at once, on a wrong --text-field) removes the directory and
+   * returns false, so that the output directory is left as it was; else keeps it, marked failed
+   * when `failed`, and returns true (the inputs read are kept to resume from).
+   */
+  bool keep_after_failure(bool failed) noexcept;
   /// Set when this run discarded what a failed run of other options left (the note to print).
   const std::string& discarded() const { return discarded_; }
   /// After the run committed its outputs: removes the directory's files and the directory.
@@ -147,5 +155,9 @@ class WorkDir {
   mutable bool stop_ = false;
   mutable std::exception_ptr error_;
 };
+
+/// report.json's "resume" object of `r` (dedup's and contam's): where the work directory was
+/// and how many inputs were loaded from it, or why there was none.
+void write_resume_json(JsonWriter& w, const ResumeSummary& r);
 
 }  // namespace dupscan

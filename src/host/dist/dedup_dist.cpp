@@ -107,11 +107,8 @@ class DistEngine {
   // After a failure (on any rank): a work directory without a part (nothing to resume) goes;
   // rank 0 releases the lock and removes the directory it made.
   void remove_output_dir(bool failed) noexcept {
-    if (work_ && !work_->holds_parts()) {
-      work_->remove();
+    if (work_ && !work_->keep_after_failure(failed)) {
       ::rmdir(res_.resume.work_dir.c_str());  // when the other ranks' are gone too
-    } else if (work_ && failed) {
-      work_->mark_failed();
     }
     out_dir_.remove_created();
   }

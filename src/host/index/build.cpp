@@ -114,11 +114,10 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   try {
     pass = read_and_sketch(cfg, backend, threads, o, obs);
   } catch (const Interrupted&) {
-    if (work && !work->holds_parts()) work->remove();  // nothing to resume from
+    if (work) work->keep_after_failure(false);  // removed when there is nothing to resume from
     throw;
   } catch (...) {
-    if (work && !work->holds_parts()) work->remove();
-    if (work && work->holds_parts()) work->mark_failed();
+    if (work) work->keep_after_failure(true);
     throw;
   }
   DocTable& docs = pass.docs;
