@@ -258,8 +258,6 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
   po.threads = o.threads;
   // The probe's batch when it wants larger ones than the reader's (a GPU).
   po.batch_bytes = std::max(cfg.batch_bytes, probe.batch_bytes());
-  po.spool_stdin = !cfg.write_decontaminated.empty();
-  po.tmp_dir = o.tmp_dir;
   std::vector<DocReader> readers;
   readers.reserve(o.threads);
   for (unsigned i = 0; i < o.threads; ++i)

@@ -174,8 +174,6 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   po.threads = threads;
   // The backend's batch when it wants larger ones than the reader's (a GPU).
   po.batch_bytes = std::max(cfg.batch_bytes, backend.batch_bytes());
-  po.spool_stdin = o.spool_stdin;
-  po.tmp_dir = o.tmp_dir;
   std::vector<DocReader> readers;
   readers.reserve(threads);
   for (unsigned w = 0; w < threads; ++w)
