@@ -29,8 +29,8 @@ while (($#)); do
   esac
 done
 new_args=${NEW_ARGS:-}
-# The index directory an --against run names differs by side.
-IGNORE_REPORT_KEYS="against.index ${IGNORE_REPORT_KEYS:-}"
+# The index directory an --against run names, and the work directory, differ by side.
+IGNORE_REPORT_KEYS="against.index resume.work_dir ${IGNORE_REPORT_KEYS:-}"
 work=$here/bench/work/equivalence
 base_src=$work/base-src
 mkdir -p "$work"

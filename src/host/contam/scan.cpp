@@ -234,6 +234,10 @@ WorkDir::Identity scan_identity(const ContamConfig& cfg) {
   return id;
 }
 
+// Long: the pipeline's set-up, the resume hook and the per-batch process and collect lambdas
+// share its locals. Issue 28 reshapes it (item 1 gives it a read spec in place of the whole
+// configuration; item 4 shares its pipeline set-up with pass 1's read_and_sketch), and it is cut
+// into parts there rather than twice.
 ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
                          const Benchmarks& benchmarks, const NgramIndex& index,
                          const NearIndex* near, ContamProbe& probe, Findings& findings,
@@ -258,8 +262,6 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
   po.threads = o.threads;
   // The probe's batch when it wants larger ones than the reader's (a GPU).
   po.batch_bytes = std::max(cfg.batch_bytes, probe.batch_bytes());
-  po.spool_stdin = !cfg.write_decontaminated.empty();
-  po.tmp_dir = o.tmp_dir;
   std::vector<DocReader> readers;
   readers.reserve(o.threads);
   for (unsigned i = 0; i < o.threads; ++i)

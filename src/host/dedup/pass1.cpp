@@ -153,6 +153,10 @@ std::uint64_t count_duplicate_ids(const DocTable& docs, const PassOneOptions& o,
 
 }  // namespace
 
+// Long: the pipeline's set-up, the resume hook and the per-batch process and collect lambdas
+// share its locals. Issue 28 reshapes it (item 1 moves the work that is not pass 1's out of it --
+// the signature lines, the keep mask, the display; item 4 shares its pipeline set-up with
+// scan_training), and it is cut into parts there rather than twice.
 PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threads,
                         const PassOneOptions& o, const DedupObserver& obs) {
   PassOne pass;
@@ -174,8 +178,6 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   po.threads = threads;
   // The backend's batch when it wants larger ones than the reader's (a GPU).
   po.batch_bytes = std::max(cfg.batch_bytes, backend.batch_bytes());
-  po.spool_stdin = o.spool_stdin;
-  po.tmp_dir = o.tmp_dir;
   std::vector<DocReader> readers;
   readers.reserve(threads);
   for (unsigned w = 0; w < threads; ++w)

@@ -158,13 +158,9 @@ class SkipPolicy {
 class RecordPipeline {
  public:
   struct Options {
-    std::vector<std::string>
-        inputs;                ///< paths, "-" = stdin (line files), when `documents` is empty
     DocumentInputs documents;  ///< the inputs, opened (documents.hpp)
     unsigned threads = 1;
     std::size_t batch_bytes = std::size_t{1} << 20;
-    bool spool_stdin = false;  ///< keep a copy of stdin so that it can be read again
-    std::string tmp_dir;       ///< where the spool goes
     /// Told when each input's records are all collected (SkipPolicy::input_done), or null.
     SkipPolicy* skips = nullptr;
     /// Inputs before this one are not read (a resumed run has their results already): their
@@ -176,13 +172,6 @@ class RecordPipeline {
   };
 
   explicit RecordPipeline(Options o) : o_(std::move(o)) {
-    if (o_.documents.empty()) {
-      OpenOptions oo;
-      oo.spool_stdin = o_.spool_stdin;
-      oo.tmp_dir = o_.tmp_dir;
-      for (const std::string& path : o_.inputs)
-        o_.documents.push_back(open_file_input(path, oo));
-    }
     summaries_.resize(o_.documents.size());
     for (std::size_t i = 0; i < o_.documents.size(); ++i)
       summaries_[i].path = o_.documents[i]->display();
