@@ -231,23 +231,14 @@ class Engine {
   void open_work_dir() {
     ResumeSummary& r = res_.resume;
     r.inputs = static_cast<std::uint32_t>(cfg_.train.size() + cfg_.train_tables.size());
-    if (!cfg_.resume) {
-      r.why_not = "--no-resume";
-    } else if (!cfg_.train_tables.empty()) {
-      r.why_not = "it reads tables in memory";
-    }
-    for (const std::string& path : cfg_.train) {
-      if (r.why_not.empty() && io::reads_once(path)) {
-        r.why_not = "it reads " + (path == "-" ? std::string("<stdin>") : path) +
-                    ", which can be read only once";
-      }
-    }
+    r.why_not = why_no_resume(!cfg_.resume                 ? "--no-resume"
+                              : !cfg_.train_tables.empty() ? "it reads tables in memory"
+                                                           : "",
+                              cfg_.train);
     if (!r.why_not.empty()) return;
-    r.work_dir = cfg_.work_dir.empty() ? cfg_.output_dir + "/.dupscan-work" : cfg_.work_dir;
-    work_ = std::make_unique<WorkDir>(r.work_dir, scan_identity(cfg_), cfg_.restart);
-    r.inputs_loaded = work_->parts_done();
-    if (!work_->discarded().empty() && obs_.info) obs_.info(work_->discarded());
-    if (r.inputs_loaded > 0 && obs_.info) obs_.info(work_->resuming_note());
+    work_ =
+        WorkDir::open(r, cfg_.work_dir.empty() ? cfg_.output_dir + "/.dupscan-work" : cfg_.work_dir,
+                      scan_identity(cfg_), cfg_.restart, obs_);
   }
 
   void record_scan() {

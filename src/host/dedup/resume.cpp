@@ -515,4 +515,25 @@ void write_resume_json(JsonWriter& w, const ResumeSummary& r) {
   w.end_object();
 }
 
+std::unique_ptr<WorkDir> WorkDir::open(ResumeSummary& r, std::string dir, Identity identity,
+                                       bool restart, const RunObserver& observer) {
+  r.work_dir = dir;
+  auto work = std::make_unique<WorkDir>(std::move(dir), std::move(identity), restart);
+  r.inputs_loaded = work->parts_done();
+  if (!work->discarded().empty() && observer.info) observer.info(work->discarded());
+  if (r.inputs_loaded > 0 && observer.info) observer.info(work->resuming_note());
+  return work;
+}
+
+std::string why_no_resume(const std::string& blocker, const std::vector<std::string>& inputs) {
+  if (!blocker.empty()) return blocker;
+  for (const std::string& path : inputs) {
+    if (io::reads_once(path)) {
+      return "it reads " + (path == "-" ? std::string("<stdin>") : path) +
+             ", which can be read only once";
+    }
+  }
+  return "";
+}
+
 }  // namespace dupscan

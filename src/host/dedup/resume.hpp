@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -65,6 +66,13 @@ class WorkDir {
    * --restart); Error when it cannot be created, written or locked.
    */
   WorkDir(std::string dir, Identity identity, bool restart);
+  /**
+   * @brief The work directory `dir` of a command's run (dedup, index, contam): opened as the
+   * constructor does, with `r` filled in (work_dir, inputs_loaded) and the notes of a discarded
+   * or resumed earlier run told to `observer`.
+   */
+  static std::unique_ptr<WorkDir> open(ResumeSummary& r, std::string dir, Identity identity,
+                                       bool restart, const RunObserver& observer);
   ~WorkDir();
   WorkDir(const WorkDir&) = delete;
   WorkDir& operator=(const WorkDir&) = delete;
@@ -155,6 +163,11 @@ class WorkDir {
   mutable bool stop_ = false;
   mutable std::exception_ptr error_;
 };
+
+/// Why a run of `inputs` keeps no work directory, "" when it can: `blocker` when not empty (an
+/// option's reason: "--no-resume"), else the first input that can be read only once (stdin, a
+/// pipe).
+std::string why_no_resume(const std::string& blocker, const std::vector<std::string>& inputs);
 
 /// report.json's "resume" object of `r` (dedup's and contam's): where the work directory was
 /// and how many inputs were loaded from it, or why there was none.

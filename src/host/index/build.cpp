@@ -105,9 +105,8 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
     WorkDir::Identity id = WorkDir::dedup_identity(
         cfg, lsh, input_base, action == IndexAction::add ? "index add" : "index build");
     id.emplace_back("index_documents", std::to_string(manifest.documents));
-    work = std::make_unique<WorkDir>(dir + "/.dupscan-work", std::move(id), cfg.restart);
-    if (!work->discarded().empty() && obs.info) obs.info(work->discarded());
-    if (work->parts_done() > 0 && obs.info) obs.info(work->resuming_note());
+    ResumeSummary resumed;  // an index run reports none: its notes say it
+    work = WorkDir::open(resumed, dir + "/.dupscan-work", std::move(id), cfg.restart, obs);
     o.work = work.get();
   }
   PassOne pass;
