@@ -341,24 +341,7 @@ class Engine {
 
 ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer) {
   contam::Engine engine(config, observer);
-  try {
-    return engine.run();
-  } catch (const Interrupted&) {
-    engine.remove_created_dirs(false);
-    throw;
-  } catch (const UsageError&) {
-    engine.remove_created_dirs(true);
-    throw;
-  } catch (const Error& e) {
-    // Bad input found late: what was read is kept, and the message says how to go on from it.
-    if (!engine.remove_created_dirs(true)) throw;
-    throw Error(std::string(e.what()) + " (the inputs read before are kept in " +
-                engine.work_dir() +
-                ": run the same command again once this is fixed to go on from them)");
-  } catch (...) {
-    engine.remove_created_dirs(true);
-    throw;
-  }
+  return run_keeping_work(engine);
 }
 
 }  // namespace dupscan

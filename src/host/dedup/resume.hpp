@@ -30,6 +30,7 @@
 
 #include "dedup/doc_table.hpp"
 #include "dupscan/dedup.hpp"
+#include "dupscan/errors.hpp"
 #include "io/dir_lock.hpp"
 #include "io/json_writer.hpp"
 
@@ -172,5 +173,33 @@ std::string why_no_resume(const std::string& blocker, const std::vector<std::str
 /// report.json's "resume" object of `r` (dedup's and contam's): where the work directory was
 /// and how many inputs were loaded from it, or why there was none.
 void write_resume_json(JsonWriter& w, const ResumeSummary& r);
+
+/**
+ * @brief engine.run() with what a stopped run leaves (dedup's and contam's engines): after a kill
+ * or signal (Interrupted) the work directory stays as it is; after an error the created
+ * directories are removed and the work directory is kept, marked failed, when it holds inputs
+ * read (engine.remove_created_dirs(failed) says whether), and then the message of bad input found
+ * late says how to go on from them (engine.work_dir()).
+ */
+template <class Engine>
+auto run_keeping_work(Engine& engine) -> decltype(engine.run()) {
+  try {
+    return engine.run();
+  } catch (const Interrupted&) {
+    engine.remove_created_dirs(false);
+    throw;
+  } catch (const UsageError&) {
+    engine.remove_created_dirs(true);
+    throw;
+  } catch (const Error& e) {
+    if (!engine.remove_created_dirs(true)) throw;
+    throw Error(std::string(e.what()) + " (the inputs read before are kept in " +
+                engine.work_dir() +
+                ": run the same command again once this is fixed to go on from them)");
+  } catch (...) {
+    engine.remove_created_dirs(true);
+    throw;
+  }
+}
 
 }  // namespace dupscan
