@@ -1,4 +1,5 @@
-// Small threading helpers: a blocking queue and a parallel-for over a fixed number of threads.
+// Small threading helpers: a blocking queue, a parallel-for over a fixed number of threads, and
+// the thread count a run's `threads` setting asks for.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +14,12 @@
 #include <vector>
 
 namespace dupscan {
+
+/// The worker threads a run takes: `asked` (a configuration's `threads`, --threads), or every
+/// hardware thread when it is 0 (at least 1 where the count is unknown).
+inline unsigned worker_threads(unsigned asked) {
+  return asked ? asked : std::max(1u, std::thread::hardware_concurrency());
+}
 
 /// Multi-producer multi-consumer queue; pop() returns nullopt once closed and drained.
 template <class T>

@@ -5,8 +5,7 @@
 // directory (contam/scan.hpp, dedup/resume.hpp).
 #include <sys/stat.h>
 
-#include <thread>
-
+#include "common/parallel.hpp"
 #include "common/timing.hpp"
 #include "contam/benchmarks.hpp"
 #include "contam/canary.hpp"
@@ -170,8 +169,7 @@ class Engine {
     res_.backend = backend_->name();
     res_.backend_asked = choice.asked;
     if (obs_.info) obs_.info(choice.note);
-    const unsigned threads =
-        cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned threads = worker_threads(cfg_.threads);
     res_.threads = threads;
     check_contam_inputs(cfg_);
     auto t = Clock::now();

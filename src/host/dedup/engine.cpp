@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <memory>
 #include <numeric>
-#include <thread>
 #include <unordered_map>
 
+#include "common/parallel.hpp"
 #include "common/progress_text.hpp"
 #include "common/timing.hpp"
 #include "dedup/against.hpp"
@@ -56,7 +56,7 @@ class Engine {
       cfg_.validate();
     }
     res_.lsh = cfg_.resolved_lsh();
-    threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads_ = worker_threads(cfg_.threads);
     res_.threads = threads_;
     check_inputs();
     setup_backend();

@@ -1,8 +1,8 @@
 #include "dedup/part.hpp"
 
 #include <algorithm>
-#include <thread>
 
+#include "common/parallel.hpp"
 #include "dedup/exact_groups.hpp"
 #include "dedup/pass1.hpp"
 #include "io/input_checks.hpp"
@@ -17,7 +17,7 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   check_inputs_distinct(part_cfg.inputs);
   Part part;
   part.lsh = cfg.resolved_lsh();
-  part.threads = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  part.threads = worker_threads(cfg.threads);
   BackendOptions options;
   options.gpu_memory = cfg.gpu_memory;
   BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(part.lsh), options);

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <memory>
-#include <thread>
 
 #include "common/pack.hpp"
+#include "common/parallel.hpp"
 #include "common/timing.hpp"
 #include "contam/decontaminate.hpp"
 #include "contam/engine.hpp"
@@ -50,7 +50,7 @@ class DistContamEngine {
     res_.backend = backend_->name();
     res_.backend_asked = choice.asked;
     if (obs_.info && me_ == 0) obs_.info(choice.note);
-    threads_ = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads_ = worker_threads(cfg_.threads);
     res_.threads = threads_;
     res_.ranks = static_cast<unsigned>(ranks_);
     res_.resume.inputs = static_cast<std::uint32_t>(cfg_.train.size());

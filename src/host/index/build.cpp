@@ -2,8 +2,8 @@
 // them (src/host/dedup/), then every document -- location, id, exact hash, band keys -- into a new
 // segment of the index (index.cpp's format).
 #include <algorithm>
-#include <thread>
 
+#include "common/parallel.hpp"
 #include "common/timing.hpp"
 #include "dedup/against.hpp"
 #include "dedup/exact_groups.hpp"
@@ -50,8 +50,7 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   const auto t_start = Clock::now();
   cfg.validate();
   const LshParams lsh = cfg.resolved_lsh();
-  const unsigned threads =
-      cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = worker_threads(cfg.threads);
   expects_usage(cfg.tables.empty(),
                 "an index cannot hold tables in memory: it reads its inputs again later; save "
                 "them to files (Parquet or JSONL) first");

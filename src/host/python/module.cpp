@@ -414,8 +414,7 @@ nb::tuple signatures(const Table& table, const nb::dict& settings) {
           if (!input->next(b, backend.batch_bytes())) break;
           batches.push_back(std::move(b));
         }
-        const unsigned threads =
-            cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+        const unsigned threads = worker_threads(cfg.threads);
         parallel_for(batches.size(), threads, 1, [&](std::size_t i) {
           check_interrupt();
           const DocBatch& b = batches[i];
