@@ -1,5 +1,6 @@
 // run_dedup as a library call: outputs, clusters, policies, determinism, failures.
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -48,6 +49,53 @@ DedupConfig config_for(const test::TempDir& dir, std::vector<std::string> inputs
 }
 
 void expect_small_corpus(const test::TempDir& dir, const DedupResult& r, Scheme scheme);
+
+// The checks the CLI, the Python package and validate() share (lsh_option, check_sketch_options).
+TEST(Dedup, ExplicitBandsAndRowsAreCheckedBeforeNarrowing) {
+  auto message = [](std::optional<long long> b, std::optional<long long> r) -> std::string {
+    try {
+      lsh_option(b, r, 128);
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_FALSE(lsh_option(std::nullopt, std::nullopt, 128).has_value());
+  const auto lsh = lsh_option(16, 8, 128);
+  ASSERT_TRUE(lsh.has_value());
+  EXPECT_EQ(lsh->bands, 16u);
+  EXPECT_EQ(lsh->rows, 8u);
+  EXPECT_EQ(message(0, 4), "--bands must be >= 1, got 0");
+  EXPECT_EQ(message(std::nullopt, -1), "--rows must be >= 1, got -1");
+  EXPECT_EQ(message(20, std::nullopt), "--bands and --rows go together: give both or neither");
+  EXPECT_EQ(message(20, 10), "--bands x --rows (20 x 10) must not exceed --num-perm (128)");
+  // 2^32 + 1 would be 1 in 32 bits; 2^32 x 2^32 would overflow 64.
+  const long long big = (1LL << 32) + 1;
+  EXPECT_NE(message(big, 1).find("must not exceed --num-perm (128)"), std::string::npos);
+  EXPECT_NE(message(1LL << 32, 1LL << 32).find("must not exceed"), std::string::npos);
+  DedupConfig cfg;
+  cfg.inputs = {"in.jsonl"};
+  cfg.output_dir = "out";
+  cfg.lsh = LshParams{0, 4};
+  EXPECT_THROW(cfg.validate(), UsageError);
+}
+
+TEST(Dedup, SchemeAndShingleHashGoWithTheCompatSketchOnly) {
+  EXPECT_NO_THROW(check_sketch_options(SketchKind::compat, true, true));
+  EXPECT_NO_THROW(check_sketch_options(SketchKind::fast, false, false));
+  try {
+    check_sketch_options(SketchKind::fast, true, false);
+    ADD_FAILURE() << "--scheme with --sketch fast passed";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), kSchemeFastMessage);
+  }
+  try {
+    check_sketch_options(SketchKind::fast, false, true);
+    ADD_FAILURE() << "--shingle-hash with --sketch fast passed";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), kShingleHashFastMessage);
+  }
+}
 
 TEST(Dedup, SmallCorpusExactNearEmptyAndUnrelated) {
   test::TempDir dir;

@@ -40,11 +40,35 @@ enum class KeepPolicy : std::uint8_t {
   longest,  ///< the member with the longest text (bytes of the text field); ties: the earliest
 };
 
-/// The usage error of `--shingle-hash` given with `--sketch fast` (the CLI, Python, validate()).
+/// The usage error of `--shingle-hash` given with `--sketch fast` (check_sketch_options,
+/// validate()).
 constexpr const char* kShingleHashFastMessage =
     "--shingle-hash applies to --sketch compat only: the fast sketch hashes its shingles its own "
     "way (fast_sketch.hpp) and no datasketch MinHash matches it (leave --shingle-hash out, or "
     "use --sketch compat)";
+
+/// The usage error of `--scheme` given with `--sketch fast` (check_sketch_options).
+constexpr const char* kSchemeFastMessage =
+    "--scheme applies to --sketch compat only: the fast sketch has no permutations (leave "
+    "--scheme out, or use --sketch compat)";
+
+/**
+ * @brief The sketch options a caller set on purpose, checked together as the CLI and the Python
+ * package take them: `--scheme` or `--shingle-hash` with `--sketch fast` is an error (validate()
+ * sees only the values, and cannot tell a default from a choice).
+ * @throw UsageError (kSchemeFastMessage, kShingleHashFastMessage).
+ */
+void check_sketch_options(SketchKind sketch, bool scheme_given, bool shingle_hash_given);
+
+/**
+ * @brief Explicit bands x rows from `--bands` and `--rows` as given (nullopt: not given), checked
+ * before they are narrowed to 32 bits (a band count of 2^32 + 1 would otherwise become 1): each
+ * at least 1, both or neither, their product at most `num_perm`. The CLI, the Python package and
+ * validate() check with it.
+ * @return nullopt when neither is given. @throw UsageError naming the option.
+ */
+std::optional<LshParams> lsh_option(std::optional<long long> bands, std::optional<long long> rows,
+                                    std::uint32_t num_perm);
 
 /// Everything `dupscan dedup` can be told. Plain data; validate() checks it once.
 struct DedupConfig {

@@ -85,16 +85,9 @@ DedupConfig resolve(DedupArgs& a) {
   cfg.shingle = ShingleSpec::parse(a.shingle);
   cfg.verify = !a.no_verify;
   cfg.sketch = a.sketch == "fast" ? SketchKind::fast : SketchKind::compat;
-  cfg.scheme = *parse_scheme(a.scheme);  // CLI11 checked the name
-  if (cfg.sketch == SketchKind::fast && a.given("--scheme")) {
-    throw UsageError(
-        "--scheme applies to --sketch compat only: the fast sketch has no permutations "
-        "(leave --scheme out, or use --sketch compat)");
-  }
+  cfg.scheme = *parse_scheme(a.scheme);                    // CLI11 checked the name
   cfg.shingle_hash = *parse_shingle_hash(a.shingle_hash);  // CLI11 checked the name
-  if (cfg.sketch == SketchKind::fast && a.given("--shingle-hash")) {
-    throw UsageError(kShingleHashFastMessage);
-  }
+  check_sketch_options(cfg.sketch, a.given("--scheme"), a.given("--shingle-hash"));
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
@@ -103,21 +96,9 @@ DedupConfig resolve(DedupArgs& a) {
   cfg.normalize.lowercase = !a.keep_case;
   cfg.normalize.strip_punctuation = !a.keep_punct;
   cfg.keep = a.keep == "longest" ? KeepPolicy::longest : KeepPolicy::first;
-  const bool bands = a.given("--bands"), rows = a.given("--rows");
-  if (bands && a.bands < 1) {
-    throw UsageError("--bands must be >= 1, got " + std::to_string(a.bands));
-  }
-  if (rows && a.rows < 1) throw UsageError("--rows must be >= 1, got " + std::to_string(a.rows));
-  if (bands != rows) throw UsageError("--bands and --rows go together: give both or neither");
-  if (bands) {
-    const long long k = cfg.num_perm;
-    if (a.bands > k || a.rows > k || a.bands * a.rows > k) {
-      throw UsageError("--bands x --rows (" + std::to_string(a.bands) + " x " +
-                       std::to_string(a.rows) + ") must not exceed --num-perm (" +
-                       std::to_string(cfg.num_perm) + ")");
-    }
-    cfg.lsh = LshParams{static_cast<std::uint32_t>(a.bands), static_cast<std::uint32_t>(a.rows)};
-  }
+  cfg.lsh =
+      lsh_option(a.given("--bands") ? std::optional<long long>(a.bands) : std::nullopt,
+                 a.given("--rows") ? std::optional<long long>(a.rows) : std::nullopt, cfg.num_perm);
   {
     const std::string& w = a.lsh_weights;
     const auto comma = w.find(',');

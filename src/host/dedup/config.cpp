@@ -16,6 +16,28 @@ const char* version() noexcept {
   return DUPSCAN_VERSION;
 }
 
+void check_sketch_options(SketchKind sketch, bool scheme_given, bool shingle_hash_given) {
+  if (sketch != SketchKind::fast) return;
+  expects_usage(!scheme_given, kSchemeFastMessage);
+  expects_usage(!shingle_hash_given, kShingleHashFastMessage);
+}
+
+std::optional<LshParams> lsh_option(std::optional<long long> bands, std::optional<long long> rows,
+                                    std::uint32_t num_perm) {
+  if (bands && *bands < 1) throw UsageError("--bands must be >= 1, got " + std::to_string(*bands));
+  if (rows && *rows < 1) throw UsageError("--rows must be >= 1, got " + std::to_string(*rows));
+  expects_usage(bands.has_value() == rows.has_value(),
+                "--bands and --rows go together: give both or neither");
+  if (!bands) return std::nullopt;
+  const long long k = num_perm;
+  // Each bounded first: the product of two values above K could overflow.
+  if (*bands > k || *rows > k || *bands * *rows > k) {
+    throw UsageError("--bands x --rows (" + std::to_string(*bands) + " x " + std::to_string(*rows) +
+                     ") must not exceed --num-perm (" + std::to_string(num_perm) + ")");
+  }
+  return LshParams{static_cast<std::uint32_t>(*bands), static_cast<std::uint32_t>(*rows)};
+}
+
 void DedupConfig::validate() const {
   expects_usage(!inputs.empty() || !tables.empty(),
                 "no input given: name one or more JSONL files, or - for stdin");
@@ -40,13 +62,7 @@ void DedupConfig::validate() const {
   expects_usage(shingle.n >= 1 && shingle.n <= 1024, "--shingle N must be in [1, 1024]");
   expects_usage(sketch == SketchKind::compat || shingle_hash == ShingleHash::xxh64,
                 kShingleHashFastMessage);
-  if (lsh) {
-    expects_usage(lsh->bands >= 1 && lsh->rows >= 1, "--bands and --rows must be >= 1");
-    expects_usage(std::uint64_t{lsh->bands} * lsh->rows <= num_perm,
-                  "--bands x --rows (" + std::to_string(lsh->bands) + " x " +
-                      std::to_string(lsh->rows) + ") must not exceed --num-perm (" +
-                      std::to_string(num_perm) + ")");
-  }
+  if (lsh) lsh_option(lsh->bands, lsh->rows, num_perm);
   expects_usage(lsh_fp_weight >= 0.0 && lsh_fn_weight >= 0.0 &&
                     std::fabs(lsh_fp_weight + lsh_fn_weight - 1.0) < 1e-9,
                 "--lsh-weights FP,FN must be two non-negative numbers that sum to 1");

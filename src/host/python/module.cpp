@@ -93,12 +93,7 @@ DedupConfig dedup_config(const nb::dict& d) {
     member("--sketch", s, {"compat", "fast"});
     c.sketch = s == "fast" ? SketchKind::fast : SketchKind::compat;
   }
-  if (c.sketch == SketchKind::fast && has_scheme) {  // the command line's message (dedup_cmd.cpp)
-    throw UsageError(
-        "--scheme applies to --sketch compat only: the fast sketch has no permutations "
-        "(leave --scheme out, or use --sketch compat)");
-  }
-  if (c.sketch == SketchKind::fast && has_shingle_hash) throw UsageError(kShingleHashFastMessage);
+  check_sketch_options(c.sketch, has_scheme, has_shingle_hash);
   if (get(d, "shingle", s)) c.shingle = ShingleSpec::parse(s);
   if (get(d, "keep", s)) {
     member("--keep", s, {"first", "longest"});
@@ -122,21 +117,8 @@ DedupConfig dedup_config(const nb::dict& d) {
   c.normalize.strip_punctuation = !keep_punct;
   long long bands = 0, rows = 0;
   const bool has_bands = get(d, "bands", bands), has_rows = get(d, "rows", rows);
-  if (has_bands != has_rows) {
-    throw UsageError("--bands and --rows go together: give both or neither");
-  }
-  if (has_bands) {
-    if (bands < 1) throw UsageError("--bands must be >= 1, got " + std::to_string(bands));
-    if (rows < 1) throw UsageError("--rows must be >= 1, got " + std::to_string(rows));
-    // As the command line checks them, before the values are narrowed to 32 bits (a band count
-    // of 2^32 + 1 would otherwise become 1).
-    const long long k = c.num_perm;
-    if (bands > k || rows > k || bands * rows > k) {
-      throw UsageError("--bands x --rows (" + std::to_string(bands) + " x " + std::to_string(rows) +
-                       ") must not exceed --num-perm (" + std::to_string(c.num_perm) + ")");
-    }
-    c.lsh = LshParams{static_cast<std::uint32_t>(bands), static_cast<std::uint32_t>(rows)};
-  }
+  c.lsh = lsh_option(has_bands ? std::optional<long long>(bands) : std::nullopt,
+                     has_rows ? std::optional<long long>(rows) : std::nullopt, c.num_perm);
   return c;
 }
 
