@@ -155,6 +155,14 @@ TEST(Sketch, JaccardOfHashSets) {
   EXPECT_EQ(b.size(), 1u);  // a set: repeats removed
 }
 
+TEST(Sketch, JaccardOfRangesIsTheJaccardOfVectors) {
+  const std::vector<std::uint64_t> a = {1, 3, 5, 7}, b = {3, 4, 5, 8, 9};
+  EXPECT_DOUBLE_EQ(jaccard(a.data(), a.size(), b.data(), b.size()), 2.0 / 7.0);
+  EXPECT_DOUBLE_EQ(jaccard(a.data(), a.size(), b.data(), b.size()), jaccard(a, b));
+  EXPECT_DOUBLE_EQ(jaccard(a.data(), 0, b.data(), 0), 0.0);
+  EXPECT_DOUBLE_EQ(jaccard(a.data(), 2, a.data(), 4), 0.5);  // a prefix of a set
+}
+
 TEST(Sketch, EstimateJaccardCountsEqualPositions) {
   const std::uint32_t a[4] = {1, 2, 3, 4}, b[4] = {1, 0, 3, 0};
   EXPECT_DOUBLE_EQ(estimate_jaccard(a, b, 4), 0.5);

@@ -246,11 +246,13 @@ void shingle_hashes64(std::string_view normalized, const ShingleSpec& shingle,
 void verification_set(std::string_view normalized, const ShingleSpec& shingle, SketchKind kind,
                       std::vector<std::uint64_t>& out);
 
-/// @brief Jaccard similarity of two sorted, duplicate-free sets; 0 when both are empty.
+/// @brief Jaccard similarity of two sorted, duplicate-free sets given as ranges (`na` values at
+/// `a`, `nb` at `b`); 0 when both are empty. What verification computes, in one process and
+/// across MPI ranks.
 template <class T>
-double jaccard(const std::vector<T>& a, const std::vector<T>& b) {
+double jaccard(const T* a, std::size_t na, const T* b, std::size_t nb) {
   std::size_t i = 0, j = 0, inter = 0;
-  while (i < a.size() && j < b.size()) {
+  while (i < na && j < nb) {
     if (a[i] < b[j]) {
       ++i;
     } else if (b[j] < a[i]) {
@@ -261,8 +263,14 @@ double jaccard(const std::vector<T>& a, const std::vector<T>& b) {
       ++j;
     }
   }
-  const std::size_t uni = a.size() + b.size() - inter;
+  const std::size_t uni = na + nb - inter;
   return uni == 0 ? 0.0 : static_cast<double>(inter) / static_cast<double>(uni);
+}
+
+/// @brief Jaccard similarity of two sorted, duplicate-free sets; 0 when both are empty.
+template <class T>
+double jaccard(const std::vector<T>& a, const std::vector<T>& b) {
+  return jaccard(a.data(), a.size(), b.data(), b.size());
 }
 
 }  // namespace dupscan

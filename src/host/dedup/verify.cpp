@@ -72,24 +72,6 @@ void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
   });
 }
 
-double jaccard_of_sets(const std::uint64_t* a, std::size_t na, const std::uint64_t* b,
-                       std::size_t nb) {
-  std::size_t i = 0, j = 0, inter = 0;
-  while (i < na && j < nb) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++inter;
-      ++i;
-      ++j;
-    }
-  }
-  const std::size_t uni = na + nb - inter;
-  return uni == 0 ? 0.0 : static_cast<double>(inter) / static_cast<double>(uni);
-}
-
 std::vector<double> jaccard_of_pairs(
     const std::vector<std::uint64_t>& pairs, unsigned threads,
     const std::function<void(const std::vector<std::uint32_t>&, const SetsConsumer&)>& fetch,
@@ -148,7 +130,7 @@ std::vector<double> jaccard_of_pairs(
       const std::size_t pi = by_v[next_pair + i];
       const Range a = set_of(static_cast<std::uint32_t>(pairs[pi] >> 32));
       const Range b = set_of(static_cast<std::uint32_t>(pairs[pi]));
-      result[pi] = jaccard_of_sets(a.p, a.n, b.p, b.n);
+      result[pi] = jaccard(a.p, a.n, b.p, b.n);
     });
     next_pair = end_pair;
     // Keep the sets still needed by later partners; drop those whose last partner is done.

@@ -29,10 +29,6 @@ void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
                 const std::vector<std::uint32_t>& docs, const DedupConfig& cfg, Backend& backend,
                 unsigned threads, const SetsConsumer& consume);
 
-/// Jaccard of two sorted, duplicate-free sets given as ranges; 0 when both are empty.
-double jaccard_of_sets(const std::uint64_t* a, std::size_t na, const std::uint64_t* b,
-                       std::size_t nb);
-
 /**
  * @brief The exact Jaccard of each pair (u << 32 | v, u < v; any order) with the sets that
  * `fetch(docs, consume)` delivers (fetch_sets with the run's inputs). Documents are visited in
