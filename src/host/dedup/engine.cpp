@@ -23,12 +23,11 @@
 #include "dedup/pass1.hpp"
 #include "dedup/report.hpp"
 #include "dedup/resume.hpp"
+#include "dedup/run_setup.hpp"
 #include "dedup/verify.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
-#include "io/commit.hpp"
-#include "io/input_checks.hpp"
 #include "io/io.hpp"
 #include "io/output_dir.hpp"
 #include "io/parquet_copy.hpp"
@@ -58,7 +57,8 @@ class Engine {
     res_.lsh = cfg_.resolved_lsh();
     threads_ = worker_threads(cfg_.threads);
     res_.threads = threads_;
-    check_inputs();
+    // Before any work, and before the output directory is made.
+    check_dedup_paths(cfg_, !memory_);
     setup_backend();
     if (!cfg_.against.empty()) {
       against_ = std::make_unique<AgainstIndex>(cfg_, res_.lsh);
@@ -66,7 +66,7 @@ class Engine {
       input_base_ = against_->inputs();
     }
     if (!memory_) {
-      dirs_.claim(own_paths(), cfg_.force);
+      dirs_.claim(dedup_own_paths(cfg_), cfg_.force);
       dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
                     {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped),
                      cfg_.write_signatures.empty() ? "" : io::dir_of(cfg_.write_signatures)});
@@ -137,52 +137,13 @@ class Engine {
   const std::string& work_dir() const { return res_.resume.work_dir; }
 
  private:
-  // Fail before any work -- and before creating the output directory -- when an input is missing,
-  // unreadable, a directory or given twice, or when an output would replace an input.
-  void check_inputs() const {
-    if (!cfg_.write_deduped.empty()) {
-      expects_usage(cfg_.tables.empty(), "--write-deduped copies files, not tables in memory");
-    }
-    check_inputs_readable(cfg_.inputs);
-    check_inputs_distinct(cfg_.inputs);
-    // The copy's name decides its format (JSON Lines or Parquet): it must be able to hold the
-    // inputs' records, checked now, before any work.
-    check_record_copy(cfg_.write_deduped, "--write-deduped", cfg_.inputs, cfg_.format,
-                      cfg_.in_place);
-    const std::string dir = cfg_.output_dir + "/";
-    check_outputs_not_inputs(cfg_.inputs,
-                             {{cfg_.write_deduped, "--write-deduped", true},
-                              {cfg_.write_signatures, "--write-signatures"},
-                              {dir + "duplicates.jsonl", "--output-dir"},
-                              {dir + "clusters.jsonl", "--output-dir"},
-                              {dir + "report.json", "--output-dir"}},
-                             cfg_.in_place);
-    // Files no dupscan run wrote in the output directory: refused now, before any work.
-    if (!memory_) io::check_output_dir_is_ours(cfg_.output_dir, own_paths(), cfg_.force);
-  }
-
-  // The paths this run names: its inputs and outputs (not foreign to its output directory).
-  std::vector<std::string> own_paths() const {
-    std::vector<std::string> own = cfg_.inputs;
-    const std::string dir = cfg_.output_dir + "/";
-    for (const std::string& p :
-         {cfg_.write_deduped, cfg_.write_signatures, cfg_.tmp_dir, cfg_.work_dir,
-          dir + "duplicates.jsonl", dir + "clusters.jsonl", dir + "report.json"}) {
-      if (!p.empty()) own.push_back(p);
-    }
-    return own;
-  }
-
   void setup_backend() {
-    BackendOptions options;
-    options.gpu_memory = cfg_.gpu_memory;
-    BackendChoice choice = make_backend(cfg_.backend, cfg_.sketch_params(res_.lsh), options);
+    BackendChoice choice = make_dedup_backend(cfg_, res_.lsh, obs_);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
     res_.backend_note = choice.note;
     res_.backend_asked = choice.asked;
     res_.canary = choice.canary;
-    if (obs_.info) obs_.info(choice.note);
   }
 
   // The work directory of a run that can resume (resume.hpp): the inputs an earlier run of the
@@ -309,24 +270,18 @@ class Engine {
     std::vector<std::uint64_t> missing;
     for (std::uint32_t d = 0; d < docs_.size(); ++d) {
       if (!clusters_.removed(d, n_index_)) continue;
-      const std::uint32_t a = rep[d], b = rep[clusters_.kept[clusters_.root[d]]];
-      if (a == b) {
-        ++res_.counts.exact_duplicates;
-        continue;
-      }
-      ++res_.counts.near_duplicates;
-      if (cfg_.verify && !known_jaccard_.count(pair_key(std::min(a, b), std::max(a, b)))) {
-        missing.push_back(pair_key(std::min(a, b), std::max(a, b)));
-      }
+      tally_removed(rep[d], rep[clusters_.kept[clusters_.root[d]]], res_.counts,
+                    [&](std::uint32_t a, std::uint32_t b) {
+                      if (cfg_.verify && !known_jaccard_.count(pair_key(a, b))) {
+                        missing.push_back(pair_key(a, b));
+                      }
+                    });
     }
     res_.counts.kept =
         res_.counts.documents - res_.counts.exact_duplicates - res_.counts.near_duplicates;
-    std::sort(missing.begin(), missing.end());
-    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
-    res_.counts.jaccard_extra_pairs = missing.size();
-    const std::vector<double> j = jaccards(missing);
-    for (std::size_t i = 0; i < missing.size(); ++i)
-      known_jaccard_.emplace(missing[i], j[i]);
+    res_.counts.jaccard_extra_pairs = add_kept_jaccards(
+        std::move(missing), known_jaccard_,
+        [this](const std::vector<std::uint64_t>& pairs) { return jaccards(pairs); });
   }
 
   double jaccard_with_kept(std::uint32_t d, std::uint32_t kept) const {
@@ -447,25 +402,18 @@ class Engine {
     io::AtomicFile report(dir + "report.json");
     report.write(report_json());
     report.finish();
-    // Everything is complete on disk: only now do the outputs replace earlier ones, in one step
-    // (io::Commit). The deduplicated copy goes last: with --in-place it replaces the input, and
-    // the record of what it lacks (duplicates.jsonl, report.json) is then in place already.
-    io::Commit commit(cfg_.output_dir);
-    commit.add(dups.release(), dups.path());
-    commit.add(clusters.release(), clusters.path());
-    if (sig_out_) commit.add(sig_out_->release(), sig_out_->path());
-    commit.add(report.release(), report.path());
-    if (deduped) commit.add(deduped->release(), deduped->path());
-    // The earlier run's outputs this one does not write go in the same step (not its inputs).
-    std::vector<std::string> keep = res_.outputs;
-    keep.insert(keep.end(), cfg_.inputs.begin(), cfg_.inputs.end());
-    if (!cfg_.tmp_dir.empty()) keep.push_back(cfg_.tmp_dir);
-    dirs_.remove_earlier(commit, keep);
+    // Everything is complete on disk: only now do the outputs replace earlier ones.
+    std::vector<StagedOutput> staged = {{dups.release(), dups.path()},
+                                        {clusters.release(), clusters.path()}};
+    if (sig_out_) staged.push_back({sig_out_->release(), sig_out_->path()});
+    staged.push_back({report.release(), report.path()});
+    if (deduped) staged.push_back({deduped->release(), deduped->path()});
     // The work directory goes just before the commit point: after it, the inputs may have been
     // replaced (--in-place), and a run of the same command must not take them for changed ones.
-    check_interrupt();
-    if (work_) work_->remove();
-    commit.run();
+    commit_dedup_outputs(cfg_, dirs_, res_.outputs, staged, [this] {
+      check_interrupt();
+      if (work_) work_->remove();
+    });
   }
 
   void write_outputs_to_memory(Clock::time_point t_start) {

@@ -5,6 +5,7 @@
 #include "common/parallel.hpp"
 #include "dedup/exact_groups.hpp"
 #include "dedup/pass1.hpp"
+#include "dedup/run_setup.hpp"
 #include "io/input_checks.hpp"
 
 namespace dupscan {
@@ -18,15 +19,12 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   Part part;
   part.lsh = cfg.resolved_lsh();
   part.threads = worker_threads(cfg.threads);
-  BackendOptions options;
-  options.gpu_memory = cfg.gpu_memory;
-  BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(part.lsh), options);
+  BackendChoice choice = make_dedup_backend(cfg, part.lsh, observer);
   part.sketcher = std::move(choice.backend);
   part.backend = part.sketcher->name();
   part.backend_note = choice.note;
   part.backend_asked = choice.asked;
   part.canary = choice.canary;
-  if (observer.info) observer.info(choice.note);
 
   PassOneOptions o;
   o.lsh = part.lsh;

@@ -24,13 +24,12 @@
 #include "dedup/part.hpp"
 #include "dedup/report.hpp"
 #include "dedup/resume.hpp"
+#include "dedup/run_setup.hpp"
 #include "dedup/verify.hpp"
 #include "dist/partition.hpp"
 #include "dist/shared_file.hpp"
 #include "dupscan/distributed.hpp"
 #include "dupscan/errors.hpp"
-#include "io/commit.hpp"
-#include "io/input_checks.hpp"
 #include "io/io.hpp"
 #include "io/json_writer.hpp"
 #include "io/output_dir.hpp"
@@ -63,23 +62,14 @@ class DistEngine {
     cfg_.validate();
     reject_unsupported();
     // As one process does, on every rank alike (a usage error then ends them all in order).
-    check_inputs_readable(cfg_.inputs);
-    check_inputs_distinct(cfg_.inputs);
-    const std::string dir = cfg_.output_dir + "/";
-    check_outputs_not_inputs(cfg_.inputs,
-                             {{cfg_.write_deduped, "--write-deduped", true},
-                              {dir + "duplicates.jsonl", "--output-dir"},
-                              {dir + "clusters.jsonl", "--output-dir"},
-                              {dir + "report.json", "--output-dir"}},
-                             cfg_.in_place);
-    // As one process: files no dupscan run wrote in the output directory are refused now.
-    io::check_output_dir_is_ours(cfg_.output_dir, own_paths(), cfg_.force);
+    check_dedup_paths(cfg_, true);
     partition_inputs();
     if (me_ == 0) prepare_output_dir();
     open_work_dir();
 
     auto t = Clock::now();
     part_ = read_part(cfg_, first_[me_], first_[me_ + 1] - first_[me_], obs_, work_.get());
+    counts_ = part_.counts;  // the later stages add theirs
     number_documents();
     timings_.read_sketch = seconds_since(t);
 
@@ -157,24 +147,13 @@ class DistEngine {
 
   void partition_inputs() { first_ = partition_files(cfg_.inputs, ranks_); }
 
-  // The paths this run names: its inputs and outputs (not foreign to its output directory).
-  std::vector<std::string> own_paths() const {
-    std::vector<std::string> own = cfg_.inputs;
-    const std::string dir = cfg_.output_dir + "/";
-    for (const std::string& p : {cfg_.write_deduped, dir + "duplicates.jsonl",
-                                 dir + "clusters.jsonl", dir + "report.json"}) {
-      if (!p.empty()) own.push_back(p);
-    }
-    return own;
-  }
-
   // Rank 0, before reading: the output directory can take files (else fail now, not after the
   // work), and is locked until the run ends: rank 0 writes what is shared (the others write
   // pieces it joins), so its lock alone keeps a second run out, and no rank waits on another for
   // it. A run that fails removes the directory if it made it (remove_output_dir); one ended by
   // MPI_Abort leaves it, with the lock file in it (an flock on a leftover file is harmless).
   void prepare_output_dir() {
-    out_dir_.claim(own_paths(), cfg_.force);
+    out_dir_.claim(dedup_own_paths(cfg_), cfg_.force);
     out_dir_.prepare(cfg_.output_dir, "",
                      {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped)});
   }
@@ -792,14 +771,8 @@ class DistEngine {
     std::vector<Packer> ask(ranks_);
     for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
       if (!removed(d)) continue;
-      const Cluster& c = *cluster_of(d);
-      if (rep_[d] == c.kept_rep) {
-        ++counts_.exact_duplicates;
-        continue;
-      }
-      ++counts_.near_duplicates;
-      const Pair p(std::min(rep_[d], c.kept_rep), std::max(rep_[d], c.kept_rep));
-      ask[rank_of(p.second)].put(p);
+      tally_removed(rep_[d], cluster_of(d)->kept_rep, counts_,
+                    [&](std::uint64_t a, std::uint64_t b) { ask[rank_of(b)].put(Pair(a, b)); });
     }
     const auto asked = comm_.all_to_all(strings_of(ask));
     std::vector<Pair> missing;
@@ -810,12 +783,9 @@ class DistEngine {
         if (!known_.count(p)) missing.push_back(p);
       }
     }
-    std::sort(missing.begin(), missing.end());
-    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
-    counts_.jaccard_extra_pairs = missing.size();
-    const std::vector<double> j = jaccards_in_rounds(missing);
-    for (std::size_t i = 0; i < missing.size(); ++i)
-      known_.emplace(missing[i], j[i]);
+    counts_.jaccard_extra_pairs = add_kept_jaccards(
+        std::move(missing), known_,
+        [this](const std::vector<Pair>& pairs) { return jaccards_in_rounds(pairs); });
     std::vector<Packer> answer(ranks_);
     for (int r = 0; r < ranks_; ++r) {
       Unpacker u(asked[r]);
@@ -960,36 +930,46 @@ class DistEngine {
     comm_.all_gather({});
     if (me_ == 0 && work_) ::rmdir(res_.resume.work_dir.c_str());
     if (me_ == 0) {
-      // In one step (io::Commit), the deduplicated copy last (with --in-place it replaces the
-      // input, once the record of what it lacks is in place).
-      io::Commit commit(cfg_.output_dir);
-      commit.add(dups.release(), dups.path());
-      commit.add(clusters.release(), clusters.path());
-      commit.add(report->release(), report->path());
-      if (deduped) commit.add(deduped->release(), deduped->path());
-      std::vector<std::string> keep = res_.outputs;
-      keep.insert(keep.end(), cfg_.inputs.begin(), cfg_.inputs.end());
-      out_dir_.remove_earlier(commit, keep);
-      commit.run();
+      std::vector<StagedOutput> staged = {{dups.release(), dups.path()},
+                                          {clusters.release(), clusters.path()},
+                                          {report->release(), report->path()}};
+      if (deduped) staged.push_back({deduped->release(), deduped->path()});
+      commit_dedup_outputs(cfg_, out_dir_, res_.outputs, staged, nullptr);
     }
+  }
+
+  // The counts rank 0 adds up, in the one order they are packed and unpacked in.
+  static std::vector<std::uint64_t*> summed(DedupCounts& c, std::uint64_t& passed_through,
+                                            std::uint64_t& inputs_loaded) {
+    std::vector<std::uint64_t*> v;
+    for (std::uint64_t* f :
+         {&c.documents, &c.empty, &c.skipped, &c.text_bytes, &c.sketch_skipped, &c.keys_from_copy,
+          &c.lsh_documents, &c.candidate_pairs, &c.verified_pairs, &c.rejected_pairs,
+          &c.jaccard_extra_pairs, &c.exact_duplicates, &c.near_duplicates, &passed_through,
+          &inputs_loaded}) {
+      v.push_back(f);
+    }
+    for (std::uint64_t& r : c.skipped_by_reason)
+      v.push_back(&r);
+    return v;
+  }
+  // The stage times of which rank 0 reports the slowest rank's, likewise.
+  static std::vector<double*> slowest(DedupTimings& t) {
+    return {&t.read_sketch, &t.exact, &t.lsh, &t.verify, &t.cluster, &t.write, &t.total};
   }
 
   // Rank 0: counts of all ranks, every input, the slowest rank's time per stage.
   void gather_result() {
     const DedupCounts& c = part_.counts;
     Packer p;
-    for (std::uint64_t v :
-         {c.documents, c.empty, c.skipped, c.text_bytes, c.sketch_skipped, c.keys_from_copy,
-          counts_.lsh_documents, counts_.candidate_pairs, counts_.verified_pairs,
-          counts_.rejected_pairs, counts_.jaccard_extra_pairs, counts_.exact_duplicates,
-          counts_.near_duplicates, passed_through_, std::uint64_t{res_.resume.inputs_loaded}}) {
-      p.put(v);
-    }
-    for (std::uint64_t v : c.skipped_by_reason)
-      p.put(v);
-    for (double v : {timings_.read_sketch, timings_.exact, timings_.lsh, timings_.verify,
-                     timings_.cluster, timings_.write, timings_.total}) {
-      p.put(v);
+    {
+      DedupCounts mine = counts_;  // pass 1's counts (part_.counts) and the later stages'
+      std::uint64_t passed = passed_through_, loaded = res_.resume.inputs_loaded;
+      for (const std::uint64_t* v : summed(mine, passed, loaded))
+        p.put(*v);
+      DedupTimings times = timings_;
+      for (const double* v : slowest(times))
+        p.put(*v);
     }
     put_inputs(p, part_.inputs);
     const auto all = comm_.all_gather(p.str());
@@ -1010,20 +990,10 @@ class DistEngine {
     std::uint64_t loaded = 0;  // inputs loaded from the ranks' work directories
     for (const std::string& s : all) {
       Unpacker u(s);
-      for (std::uint64_t* v :
-           {&t.documents, &t.empty, &t.skipped, &t.text_bytes, &t.sketch_skipped, &t.keys_from_copy,
-            &t.lsh_documents, &t.candidate_pairs, &t.verified_pairs, &t.rejected_pairs,
-            &t.jaccard_extra_pairs, &t.exact_duplicates, &t.near_duplicates,
-            &res_.skipped_passed_through, &loaded}) {
+      for (std::uint64_t* v : summed(t, res_.skipped_passed_through, loaded))
         *v += u.get<std::uint64_t>();
-      }
-      for (std::uint64_t& v : t.skipped_by_reason)
-        v += u.get<std::uint64_t>();
-      DedupTimings& tm = res_.timings;
-      for (double* v :
-           {&tm.read_sketch, &tm.exact, &tm.lsh, &tm.verify, &tm.cluster, &tm.write, &tm.total}) {
+      for (double* v : slowest(res_.timings))
         *v = std::max(*v, u.get<double>());
-      }
       get_inputs(u, res_.inputs);
     }
     res_.resume.inputs_loaded = static_cast<std::uint32_t>(loaded);
@@ -1038,7 +1008,7 @@ class DistEngine {
   const int ranks_, me_;
   DedupResult res_;
   DedupTimings timings_;
-  DedupCounts counts_;                // this rank's share of the counts computed after pass 1
+  DedupCounts counts_;  // this rank's counts: pass 1's (part_.counts), then the later stages'
   std::uint64_t passed_through_ = 0;  // skipped records this rank copied into --write-deduped
   std::vector<std::uint32_t> first_;  // rank r reads inputs [first_[r], first_[r + 1])
   std::vector<std::uint64_t> base_;   // rank r holds documents [base_[r], base_[r + 1])

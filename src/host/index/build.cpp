@@ -9,6 +9,7 @@
 #include "dedup/exact_groups.hpp"
 #include "dedup/pass1.hpp"
 #include "dedup/resume.hpp"
+#include "dedup/run_setup.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
@@ -86,10 +87,7 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   for (std::size_t i = 0; i < inputs.size(); ++i)
     inputs[i] = stamp_input(cfg.inputs[i]);
 
-  BackendOptions options;
-  options.gpu_memory = cfg.gpu_memory;
-  BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(lsh), options);
-  if (obs.info) obs.info(choice.note);
+  BackendChoice choice = make_dedup_backend(cfg, lsh, obs);
   Backend& backend = *choice.backend;
 
   PassOneOptions o;

@@ -22,6 +22,7 @@
 
 #include "common/parallel.hpp"
 #include "common/progress_text.hpp"
+#include "dedup/run_setup.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/dedup.hpp"
@@ -371,20 +372,15 @@ nb::tuple signatures(const Table& table, const nb::dict& settings) {
   check.output_dir = "-";
   check.tables = {table};
   check.validate();
-  SketchParams params;
-  params.kind = cfg.sketch;
-  params.shingle = cfg.shingle;
-  params.perms = make_permutations(cfg.num_perm, cfg.seed, scheme);
-  params.lsh = cfg.resolved_lsh();
-  if (cfg.sketch == SketchKind::compat) params.shingle_hash = cfg.shingle_hash;
+  const LshParams lsh = cfg.resolved_lsh();
   const bool wide = cfg.sketch == SketchKind::compat && scheme == Scheme::affine64;
-  const std::size_t n = table->rows(), k = cfg.num_perm, bands = params.lsh.bands;
+  const std::size_t n = table->rows(), k = cfg.num_perm, bands = lsh.bands;
   std::vector<std::uint32_t> sig32(wide ? 0 : n * k);
   std::vector<std::uint64_t> sig64(wide ? n * k : 0), keys(n * bands);
   std::vector<std::uint32_t> counts(n);
   run_released(
       [&] {
-        BackendChoice choice = make_backend(cfg.backend, params);
+        BackendChoice choice = make_dedup_backend(cfg, lsh, DedupObserver{});
         Backend& backend = *choice.backend;
         OpenOptions oo;
         oo.text_field = cfg.text_field;
