@@ -131,7 +131,8 @@ void check_read_training(const std::vector<std::string>& inputs, std::uint64_t d
               " (empty, or only blank lines); check the files and --text-field");
 }
 
-void EvalSide::build(const ContamConfig& cfg, Backend& backend, const CanaryReport& sketch_canary) {
+void EvalSide::build(const ContamConfig& cfg, ProbeFactory& backend,
+                     const CanaryReport& sketch_canary) {
   benchmarks = load_benchmarks(cfg);
   index.build(benchmarks.examples, cfg.ngram, cfg.min_ngram);
   auto tables = std::make_shared<ProbeTables>();

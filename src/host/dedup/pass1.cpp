@@ -127,7 +127,7 @@ PassOneSpec pass_one_spec(const DedupConfig& cfg) {
 
 // Long: the pipeline's set-up, the resume hook and the per-batch process and collect lambdas
 // share its locals.
-PassOne read_and_sketch(const PassOneSpec& spec, Backend& backend, unsigned threads,
+PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned threads,
                         const PassOneOptions& o, const DedupObserver& obs) {
   PassOne pass;
   DocTable& docs = pass.docs;

@@ -102,7 +102,7 @@ struct PassOne {
 
 /// @throw as run_dedup. Progress and skipped-record warnings go to `observer`; inputs are named
 /// as the pipeline names them (RecordPipeline::display).
-PassOne read_and_sketch(const PassOneSpec& spec, Backend& backend, unsigned threads,
+PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned threads,
                         const PassOneOptions& options, const DedupObserver& observer);
 
 }  // namespace dupscan

@@ -13,7 +13,7 @@ namespace dupscan {
 
 void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
                 const std::vector<std::uint32_t>& docs, const ReadSpec& read,
-                const NormalizeOptions& normalization, Backend& backend, unsigned threads,
+                const NormalizeOptions& normalization, Sketcher& backend, unsigned threads,
                 const SetsConsumer& consume) {
   fetch_documents(inputs, loc, docs, kRefetchBytes, [&](DocBatch& batch) {
     check_interrupt();

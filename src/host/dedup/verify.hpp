@@ -31,7 +31,7 @@ using SetsConsumer = std::function<void(const std::vector<std::uint32_t>& docs, 
  */
 void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
                 const std::vector<std::uint32_t>& docs, const ReadSpec& read,
-                const NormalizeOptions& normalization, Backend& backend, unsigned threads,
+                const NormalizeOptions& normalization, Sketcher& backend, unsigned threads,
                 const SetsConsumer& consume);
 
 /// Jaccard of two sorted, duplicate-free sets given as ranges; 0 when both are empty.
