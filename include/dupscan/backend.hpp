@@ -98,7 +98,7 @@ struct FlatSets {
 };
 
 /**
- * What turns normalized text into sketches, and runs the stages a device can take over.
+ * What turns normalized text into sketches (spec.hpp steps 3-7): pass 1 and verification use it.
  *
  * Pass 1 is asynchronous: the host threads read, parse and normalize batches and submit() each
  * one; the caller collects it with wait() (in input order), so that the next batches are
@@ -108,15 +108,12 @@ struct FlatSets {
  * device (sizes come from bounds the host knows; wait() waits for the slot's event), so several
  * threads' batches overlap on its slots rather than within one thread. Pass 1's workers call
  * sketch() (submit + wait).
- *
- * The stages after pass 1 have CPU implementations (src/host/dedup/) that a backend may replace
- * by a device twin with the same contract; every backend gives the same bits as the CPU.
  */
-class Backend {
+class Sketcher {
  public:
   using Ticket = std::uint64_t;
 
-  virtual ~Backend() = default;
+  virtual ~Sketcher() = default;
   /// "cpu", "cuda" or "cuda-host".
   virtual std::string name() const = 0;
   /// What runs inside: the sketch and its SIMD path on the CPU ("MinHash (avx512)", "fast sketch
@@ -141,7 +138,19 @@ class Backend {
   void sketch(const NormalizedBatch& batch, SketchBatch& out, bool signatures = true) {
     wait(submit(batch, signatures, out));
   }
+  /// Stage: the verification set (verification_set below) of every document of a batch, under
+  /// the backend's shingles and sketch kind.
+  virtual void verification_sets(const NormalizedBatch& batch, FlatSets& out) = 0;
+};
 
+/**
+ * The stages after pass 1 that a device may run itself. Their CPU implementations are the
+ * defaults, defined beside the stages (src/host/dedup/exact_groups.cpp, lsh_pairs.cpp); a device
+ * twin has the same contract and gives the same bits.
+ */
+class DedupStages {
+ public:
+  virtual ~DedupStages() = default;
   /// Stage: exact representatives (src/host/dedup/exact_groups.hpp).
   virtual void exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empty,
                                      std::size_t n, std::uint32_t* rep);
@@ -149,13 +158,22 @@ class Backend {
   virtual std::vector<std::uint64_t> candidate_pairs(const std::uint64_t* keys, std::uint32_t bands,
                                                      const std::vector<std::uint32_t>& docs,
                                                      std::uint32_t first_new, unsigned threads);
-  /// Stage: the verification set (verification_set below) of every document of a batch, under
-  /// the backend's shingles and sketch kind.
-  virtual void verification_sets(const NormalizedBatch& batch, FlatSets& out) = 0;
-  /// Stage: contam's training-stream probe over `tables` (contam_probe.hpp); the CPU's unless the
-  /// backend has its own.
+};
+
+/// Makes contam's training-stream probe (contam_probe.hpp): the CPU's unless a device has its own.
+class ProbeFactory {
+ public:
+  virtual ~ProbeFactory() = default;
+  /// A probe over `tables`, sharing this backend's device (when it has one).
   virtual std::unique_ptr<ContamProbe> contam_probe(std::shared_ptr<const ProbeTables> tables);
 };
+
+/**
+ * A backend, as make_backend makes it: a Sketcher, the DedupStages and a ProbeFactory on one
+ * device (or the CPU). Each stage takes only the part it uses: pass 1 and verification a
+ * Sketcher, the exact-group and LSH stages DedupStages, contam's scan a ProbeFactory.
+ */
+class Backend : public Sketcher, public DedupStages, public ProbeFactory {};
 
 /// The reference backend: plain C++ on the calling thread (submit() does the work).
 std::unique_ptr<Backend> make_cpu_backend(const SketchParams& params);

@@ -453,7 +453,7 @@ class DeviceBackend final : public Backend {
                                    &budget_);
     } catch (const OutOfDeviceMemory&) {
       // Too many documents for the device: the CPU's stage gives the same representatives.
-      Backend::exact_representatives(hashes, empty, n, rep);
+      DedupStages::exact_representatives(hashes, empty, n, rep);
     }
   }
 
@@ -473,7 +473,7 @@ class DeviceBackend final : public Backend {
       return pairs;
     } catch (const OutOfDeviceMemory&) {
       // Too many band keys for the device: the CPU's stage gives the same pairs.
-      return Backend::candidate_pairs(keys, bands, docs, first_new, threads);
+      return DedupStages::candidate_pairs(keys, bands, docs, first_new, threads);
     }
   }
 

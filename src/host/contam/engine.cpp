@@ -130,7 +130,8 @@ void check_read_training(const std::vector<std::string>& inputs, std::uint64_t d
               " (empty, or only blank lines); check the files and --text-field");
 }
 
-void EvalSide::build(const ContamConfig& cfg, Backend& backend, const CanaryReport& sketch_canary) {
+void EvalSide::build(const ContamConfig& cfg, ProbeFactory& backend,
+                     const CanaryReport& sketch_canary) {
   benchmarks = load_benchmarks(cfg);
   index.build(benchmarks.examples, cfg.ngram, cfg.min_ngram);
   auto tables = std::make_shared<ProbeTables>();
@@ -190,13 +191,15 @@ class Engine {
     const bool decon = !cfg_.write_decontaminated.empty();
     findings_ = std::make_unique<Findings>(cfg_, eval_.benchmarks, eval_.index, decon);
     ScanOptions so;
+    so.read = training_read_spec(cfg_);
     so.inputs = cfg_.train;
+    so.tables = cfg_.train_tables;
     so.threads = threads;
     so.tmp_dir = dirs_.tmp_dir();
     so.keep_locators = decon;
     so.work = work_.get();
-    scan_ = scan_training(cfg_, so, eval_.benchmarks, eval_.index,
-                          cfg_.near ? &eval_.near : nullptr, *eval_.probe, *findings_, obs_);
+    scan_ = scan_training(so, eval_.benchmarks, eval_.index, cfg_.near ? &eval_.near : nullptr,
+                          *eval_.probe, *findings_, obs_);
     std::vector<std::string> names;
     for (const InputSummary& in : scan_.inputs)
       names.push_back(in.path);
@@ -286,7 +289,8 @@ class Engine {
     for (const auto& b : cfg_.evals) {
       clean.push_back(std::make_unique<io::AtomicFile>(dir + "clean/" + b.name + ".jsonl"));
     }
-    write_examples(cfg_, eval_.benchmarks, *findings_, res_.benchmarks, contamination, clean);
+    tally_examples(cfg_, eval_.benchmarks, *findings_, res_.benchmarks);
+    write_examples(cfg_, eval_.benchmarks, *findings_, contamination, clean);
     warn_boilerplate(cfg_, res_.benchmarks, obs_.warning);
     contamination.finish();
     for (auto& c : clean)

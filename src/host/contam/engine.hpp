@@ -65,7 +65,7 @@ struct EvalSide {
    * @throw as load_benchmarks and NgramIndex::build; Error when the probe of a device asked for
    * by name fails its canary check.
    */
-  void build(const ContamConfig& cfg, Backend& backend, const CanaryReport& sketch_canary);
+  void build(const ContamConfig& cfg, ProbeFactory& backend, const CanaryReport& sketch_canary);
 };
 
 }  // namespace dupscan::contam

@@ -46,10 +46,8 @@ void append_contamination_line(std::string& line, const ContamConfig& cfg, const
   line += "]}\n";
 }
 
-void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
-                    std::vector<BenchmarkSummary>& sums, io::AtomicFile& contamination,
-                    std::vector<std::unique_ptr<io::AtomicFile>>& clean) {
-  std::string line;
+void tally_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
+                    std::vector<BenchmarkSummary>& sums) {
   const std::vector<std::uint8_t> boilerplate = findings.boilerplate_examples();
   for (std::size_t e = 0; e < benchmarks.examples.size(); ++e) {
     const EvalExample& ex = benchmarks.examples[e];
@@ -76,10 +74,22 @@ void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const
       sum.boilerplate_dirty += boilerplate[e];
     } else {
       ++sum.clean;
+    }
+    if (!f.near.empty()) ++sum.near_duplicate_examples;
+  }
+}
+
+void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
+                    io::AtomicFile& contamination,
+                    std::vector<std::unique_ptr<io::AtomicFile>>& clean) {
+  std::string line;
+  for (std::size_t e = 0; e < benchmarks.examples.size(); ++e) {
+    const EvalExample& ex = benchmarks.examples[e];
+    const ExampleFindings& f = findings.example(e);
+    if (!f.dirty) {
       clean[ex.bench]->write(ex.raw_line);
       clean[ex.bench]->write("\n");
     }
-    if (!f.near.empty()) ++sum.near_duplicate_examples;
     line.clear();
     append_contamination_line(line, cfg, ex, f, findings);
     contamination.write(line);

@@ -17,12 +17,14 @@ namespace dupscan::contam {
 void append_contamination_line(std::string& line, const ContamConfig& cfg, const EvalExample& ex,
                                const ExampleFindings& f, const Findings& findings);
 
-/**
- * @brief Writes every example's line to `contamination` and the examples not dirty to
- * clean[benchmark], and counts the verdicts and coverage subsets into sums[benchmark].
- */
+/// Counts every example's verdicts and coverage subsets into sums[its benchmark].
+void tally_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
+                    std::vector<BenchmarkSummary>& sums);
+
+/// Writes every example's line to `contamination` and the examples not dirty to
+/// clean[benchmark].
 void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
-                    std::vector<BenchmarkSummary>& sums, io::AtomicFile& contamination,
+                    io::AtomicFile& contamination,
                     std::vector<std::unique_ptr<io::AtomicFile>>& clean);
 
 /// With --write-decontaminated: a warning per benchmark whose dirty examples kept matches

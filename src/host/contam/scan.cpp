@@ -234,49 +234,43 @@ WorkDir::Identity scan_identity(const ContamConfig& cfg) {
   return id;
 }
 
+ReadSpec training_read_spec(const ContamConfig& cfg) {
+  ReadSpec r;
+  r.format = cfg.format;
+  r.text_field = cfg.text_field;
+  r.id_field = cfg.id_field;
+  r.id_field_required = cfg.id_field_required;
+  r.strict = cfg.strict;
+  r.max_skipped = cfg.max_skipped;
+  r.max_record_size = cfg.max_record_size;
+  r.batch_bytes = cfg.batch_bytes;
+  return r;
+}
+
 // Long: the pipeline's set-up, the resume hook and the per-batch process and collect lambdas
-// share its locals. Issue 28 reshapes it (item 1 gives it a read spec in place of the whole
-// configuration; item 4 shares its pipeline set-up with pass 1's read_and_sketch), and it is cut
-// into parts there rather than twice.
-ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
-                         const Benchmarks& benchmarks, const NgramIndex& index,
-                         const NearIndex* near, ContamProbe& probe, Findings& findings,
-                         const DedupObserver& obs) {
+// share its locals.
+ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
+                         const NgramIndex& index, const NearIndex* near, ContamProbe& probe,
+                         Findings& findings, const DedupObserver& obs) {
   ScanResult res;
-  RecordPipeline::Options po;
-  OpenOptions oo;
-  oo.text_field = cfg.text_field;
-  oo.id_field = cfg.id_field;
-  oo.id_required = cfg.id_field_required;
-  oo.format = cfg.format;
-  oo.spool_stdin = !cfg.write_decontaminated.empty();
-  oo.tmp_dir = o.tmp_dir;
-  oo.max_record_size = cfg.max_record_size;
-  po.documents = open_inputs(o.inputs, cfg.train_tables, oo);
+  ReadSetup setup;
+  setup.threads = o.threads;
+  // The probe's batch when it wants larger ones than the reader's (a GPU).
+  setup.stage_batch_bytes = probe.batch_bytes();
+  setup.spool_stdin = o.keep_locators;
+  setup.tmp_dir = o.tmp_dir;
+  StageReading reading = set_up_reading(o.read, o.inputs, o.tables, setup, obs.warning);
+  RecordPipeline::Options& po = reading.options;
   for (const auto& d : po.documents) {
-    if (d->columnar() && !cfg.write_decontaminated.empty()) {
+    if (d->columnar() && o.keep_locators) {
       throw UsageError("--write-decontaminated rewrites JSON records and cannot rewrite '" +
                        d->display() + "', a Parquet file");
     }
   }
-  po.threads = o.threads;
-  // The probe's batch when it wants larger ones than the reader's (a GPU).
-  po.batch_bytes = std::max(cfg.batch_bytes, probe.batch_bytes());
-  std::vector<DocReader> readers;
-  readers.reserve(o.threads);
-  for (unsigned i = 0; i < o.threads; ++i)
-    readers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
+  std::vector<DocReader>& readers = reading.readers;
   // Owned by the result, as the pipeline that points at it.
-  res.skips = std::make_unique<SkipPolicy>(
-      SkipPolicy::Options{
-          cfg.strict,
-          cfg.max_skipped,
-          cfg.format,
-          {},
-          cfg.id_field_required && cfg.format == InputFormat::jsonl ? cfg.id_field : std::string()},
-      obs.warning);
+  res.skips = std::move(reading.skips);
   SkipPolicy& skips = *res.skips;
-  po.skips = &skips;
   // A resumed run: the inputs an earlier run finished are loaded from its work directory.
   const std::uint32_t loaded = o.work ? o.work->parts_done() : 0;
   po.first_input = loaded;
@@ -329,7 +323,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
   part.clear(skips);
   Progress p;
   p.stage = "scan";
-  p.total = cfg.train_tables.empty() ? plain_input_bytes(o.inputs) : 0;
+  p.total = o.tables.empty() ? plain_input_bytes(o.inputs) : 0;
   pipeline.run<ScanBatch>(
       [&](unsigned worker, const DocBatch& raw) {
         ScanBatch r;
@@ -351,7 +345,7 @@ ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& o,
               n.batch.doc_word.push_back(n.batch.word_start.size());
               if (!id.empty()) {
                 ++r.with_id;
-              } else if (!cfg.id_field.empty() && r.fields.empty()) {
+              } else if (!o.read.id_field.empty() && r.fields.empty()) {
                 r.fields = readers[worker].parser.keys();
               }
               n.ids += id;

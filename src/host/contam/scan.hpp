@@ -20,15 +20,20 @@
 #include "dedup/resume.hpp"
 #include "dupscan/contam_probe.hpp"
 #include "io/pipeline.hpp"
+#include "io/read_spec.hpp"
 
 namespace dupscan::contam {
 
 struct ScanOptions {
+  ReadSpec read;                    ///< how training records are read (training_read_spec)
   std::vector<std::string> inputs;  ///< the training inputs to read (a rank's share)
-  std::uint32_t first_doc = 0;      ///< number of the first document read
+  std::vector<std::shared_ptr<const TableInput>> tables;  ///< read after `inputs`
+  std::uint32_t first_doc = 0;                            ///< number of the first document read
   unsigned threads = 1;
-  std::string tmp_dir;         ///< where stdin is spooled
-  bool keep_locators = false;  ///< every document's Locator (to write the corpus again)
+  std::string tmp_dir;  ///< where stdin is spooled
+  /// Every document's Locator, to write the corpus again (--write-decontaminated): stdin is then
+  /// spooled, and a Parquet input refused.
+  bool keep_locators = false;
   /// Where each finished input's part is saved, and those of an earlier run loaded; or null.
   const WorkDir* work = nullptr;
 };
@@ -51,10 +56,12 @@ struct ScanResult {
  */
 WorkDir::Identity scan_identity(const ContamConfig& cfg);
 
+/// How `contam` reads its training records: its format, fields, skip rules and batch size.
+ReadSpec training_read_spec(const ContamConfig& cfg);
+
 /// @throw Error for bad training input (as dedup), I/O failures and interruption.
-ScanResult scan_training(const ContamConfig& cfg, const ScanOptions& options,
-                         const Benchmarks& benchmarks, const NgramIndex& index,
-                         const NearIndex* near, ContamProbe& probe, Findings& findings,
-                         const DedupObserver& observer);
+ScanResult scan_training(const ScanOptions& options, const Benchmarks& benchmarks,
+                         const NgramIndex& index, const NearIndex* near, ContamProbe& probe,
+                         Findings& findings, const DedupObserver& observer);
 
 }  // namespace dupscan::contam

@@ -52,4 +52,24 @@ Clusters cluster_documents(std::size_t n, const std::vector<std::uint64_t>& edge
   return c;
 }
 
+ClusterMembers cluster_members(const Clusters& clusters) {
+  ClusterMembers m;
+  m.begin.assign(clusters.count + 1, 0);
+  auto number = [&](std::uint32_t d) {
+    const std::uint32_t r = clusters.root[d];
+    return r == kNoCluster ? kNoCluster : clusters.id[r];
+  };
+  const auto n = static_cast<std::uint32_t>(clusters.root.size());
+  for (std::uint32_t d = 0; d < n; ++d) {
+    if (number(d) != kNoCluster) ++m.begin[number(d) + 1];
+  }
+  std::partial_sum(m.begin.begin(), m.begin.end(), m.begin.begin());
+  m.members.resize(m.begin.back());
+  std::vector<std::uint32_t> fill(m.begin.begin(), m.begin.end() - 1);
+  for (std::uint32_t d = 0; d < n; ++d) {
+    if (number(d) != kNoCluster) m.members[fill[number(d)]++] = d;
+  }
+  return m;
+}
+
 }  // namespace dupscan::stages

@@ -52,4 +52,14 @@ Clusters cluster_documents(std::size_t n, const std::vector<std::uint64_t>& edge
                            const std::vector<std::uint64_t>& text_len, std::uint32_t first_new,
                            KeepPolicy keep);
 
+/// The members of each numbered cluster: cluster c's are members[begin[c], begin[c + 1]), in
+/// input order.
+struct ClusterMembers {
+  std::vector<std::uint32_t> begin;  ///< clusters.count + 1 offsets
+  std::vector<std::uint32_t> members;
+};
+
+/// Every numbered cluster's members (a counting sort of the documents by cluster number).
+ClusterMembers cluster_members(const Clusters& clusters);
+
 }  // namespace dupscan::stages

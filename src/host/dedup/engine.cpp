@@ -192,16 +192,60 @@ class Engine {
     o.keep_signatures = !cfg_.verify;
     // --write-signatures wants every document's own signature.
     o.skip_seen_exact = cfg_.write_signatures.empty();
-    o.signatures_out = sig_out_.get();
-    o.display = [this](std::uint32_t input) { return display_path(input); };
-    if (memory_) o.records = &records_;
+    o.signatures = sig_out_ != nullptr;
+    if (sig_out_ || memory_) {
+      o.on_batch = [this](const PassOneBatch& b, std::size_t first_doc) {
+        if (sig_out_) write_signature_lines(b);
+        if (memory_) note_records(b, first_doc);
+      };
+    }
     o.work = work_.get();
     open_spill(o);
-    pass_ = read_and_sketch(cfg_, *backend_, threads_, o, obs_);
+    pass_ = read_and_sketch(pass_one_spec(cfg_), *backend_, threads_, o, obs_);
     docs_ = std::move(pass_.docs);
     if (spill_) spill_->finish(docs_);
     res_.inputs = pass_.inputs;
     res_.counts = pass_.counts;
+  }
+
+  // --write-signatures: the lines of a batch of pass 1, in input order.
+  void write_signature_lines(const PassOneBatch& b) {
+    const std::uint32_t bands = res_.lsh.bands, k = cfg_.num_perm;
+    const bool wide = cfg_.sketch == SketchKind::compat && cfg_.scheme == Scheme::affine64;
+    std::string line, id;
+    for (std::size_t i = 0; i < b.docs.size(); ++i) {
+      const PassOneDoc& doc = b.docs[i];
+      id = doc.id_json;
+      if (id.empty()) {
+        append_json_string(
+            id, display_path(b.input + input_base_) + ":" + std::to_string(doc.loc.line));
+      }
+      line.clear();
+      const std::uint64_t* keys = b.sketch.band_keys.data() + i * bands;
+      const std::uint32_t shingles = b.sketch.shingle_counts[i];
+      const std::uint32_t doc_bands = doc.empty ? 0 : bands;
+      if (wide) {
+        append_signature_line(line, id, shingles, b.sketch.signatures64.data() + i * k, k, keys,
+                              doc_bands);
+      } else {
+        append_signature_line(line, id, shingles, b.sketch.signatures.data() + i * k, k, keys,
+                              doc_bands);
+      }
+      sig_out_->write(line);
+    }
+  }
+
+  // The Python package's keep mask: for each record of a batch (documents and skipped records;
+  // not blank lines), in input order, its document number, or kSkippedRecord.
+  void note_records(const PassOneBatch& b, std::size_t first_doc) {
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < b.docs.size(); ++i) {
+      for (; bad < b.bad.size() && b.bad[bad].line < b.docs[i].loc.line; ++bad)
+        records_.push_back(kSkippedRecord);
+      records_.push_back(static_cast<std::uint32_t>(first_doc + i));
+    }
+    for (; bad < b.bad.size(); ++bad)
+      records_.push_back(kSkippedRecord);
   }
 
   // --memory: pass 1's band keys go to disk past a quarter of the budget, and the texts it
@@ -232,7 +276,8 @@ class Engine {
   }
 
   void fetch(const std::vector<std::uint32_t>& docs, const SetsConsumer& consume) {
-    fetch_sets(all_inputs(), docs_.loc, docs, cfg_, *backend_, threads_, consume);
+    fetch_sets(all_inputs(), docs_.loc, docs, dedup_read_spec(cfg_), cfg_.normalize, *backend_,
+               threads_, consume);
   }
 
   std::vector<double> jaccards(const std::vector<std::uint64_t>& pairs) {
@@ -322,33 +367,15 @@ class Engine {
       dup(line);
     }
     // Members of each cluster in input order, clusters by id (= order of their first member).
-    std::vector<std::uint32_t> count(res_.counts.clusters + 1, 0);
-    for (std::uint32_t d = 0; d < n; ++d) {
-      const std::uint32_t r = clusters_.root[d];
-      if (r != stages::kNoCluster && clusters_.id[r] != stages::kNoCluster) {
-        ++count[clusters_.id[r] + 1];
-      }
-    }
-    std::partial_sum(count.begin(), count.end(), count.begin());
-    std::vector<std::uint32_t> members(count.back());
-    {
-      std::vector<std::uint32_t> fill(count.begin(), count.end() - 1);
-      for (std::uint32_t d = 0; d < n; ++d) {
-        const std::uint32_t r = clusters_.root[d];
-        if (r != stages::kNoCluster && clusters_.id[r] != stages::kNoCluster) {
-          members[fill[clusters_.id[r]]++] = d;
-        }
-      }
-    }
-    for (std::uint32_t c = 0; c < res_.counts.clusters; ++c) {
-      const std::uint32_t first = members[count[c]];
+    const stages::ClusterMembers m = stages::cluster_members(clusters_);
+    for (std::uint32_t c = 0; c < clusters_.count; ++c) {
       kept_id.clear();
-      append_id(kept_id, clusters_.kept[clusters_.root[first]]);
+      append_id(kept_id, clusters_.kept[clusters_.root[m.members[m.begin[c]]]]);
       line.clear();
       append_cluster_line(line, c, kept_id, [&](std::string& out) {
-        for (std::uint32_t i = count[c]; i < count[c + 1]; ++i) {
-          if (i != count[c]) out += ',';
-          append_id(out, members[i]);
+        for (std::uint32_t i = m.begin[c]; i < m.begin[c + 1]; ++i) {
+          if (i != m.begin[c]) out += ',';
+          append_id(out, m.members[i]);
         }
       });
       cluster(line);
@@ -435,7 +462,7 @@ class Engine {
   void keep_mask() {
     memory_->keep.assign(records_.size(), 1);
     for (std::size_t i = 0; i < records_.size(); ++i) {
-      if (records_[i] == kNoDocument) continue;
+      if (records_[i] == kSkippedRecord) continue;
       const std::uint32_t d = records_[i] + n_index_;
       memory_->keep[i] = clusters_.removed(d, n_index_) ? 0 : 1;
     }
@@ -526,8 +553,9 @@ class Engine {
 
   const DedupConfig& cfg_;
   const DedupObserver& obs_;
-  DedupOutputs* memory_;                // outputs in memory instead of files, or null
-  std::vector<std::uint32_t> records_;  // memory_: document of each record (pass1.hpp)
+  DedupOutputs* memory_;  // outputs in memory instead of files, or null
+  static constexpr std::uint32_t kSkippedRecord = UINT32_MAX;
+  std::vector<std::uint32_t> records_;  // memory_: document of each record (note_records)
   DedupResult res_;
   unsigned threads_ = 1;
   std::unique_ptr<Backend> backend_;

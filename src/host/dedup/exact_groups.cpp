@@ -29,7 +29,7 @@ void exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empt
   }
 }
 
-ExactGroups group_exact_copies(DocTable& docs, Backend& backend, std::uint32_t bands,
+ExactGroups group_exact_copies(DocTable& docs, DedupStages& backend, std::uint32_t bands,
                                std::uint32_t k) {
   const std::size_t n = docs.size();
   ExactGroups g;
@@ -74,8 +74,8 @@ ExactGroups group_exact_copies(DocTable& docs, Backend& backend, std::uint32_t b
 namespace dupscan {
 
 // The CPU stage every backend inherits (a device backend overrides it with its twin).
-void Backend::exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empty,
-                                    std::size_t n, std::uint32_t* rep) {
+void DedupStages::exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empty,
+                                        std::size_t n, std::uint32_t* rep) {
   stages::exact_representatives(hashes, empty, n, rep);
 }
 

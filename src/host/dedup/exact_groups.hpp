@@ -36,7 +36,7 @@ struct ExactGroups {
  * docs.sigs or docs.sigs64 holds signatures of K values, the signature -- of its group's earliest
  * sketched member, which are the same bits.
  */
-ExactGroups group_exact_copies(DocTable& docs, Backend& backend, std::uint32_t bands,
+ExactGroups group_exact_copies(DocTable& docs, DedupStages& backend, std::uint32_t bands,
                                std::uint32_t k);
 
 }  // namespace dupscan::stages

@@ -48,9 +48,10 @@ std::vector<std::uint64_t> merge_band_pairs(std::vector<std::vector<std::uint64_
 namespace dupscan {
 
 // The CPU stage every backend inherits (a device backend overrides it with its twin).
-std::vector<std::uint64_t> Backend::candidate_pairs(const std::uint64_t* keys, std::uint32_t bands,
-                                                    const std::vector<std::uint32_t>& docs,
-                                                    std::uint32_t first_new, unsigned threads) {
+std::vector<std::uint64_t> DedupStages::candidate_pairs(const std::uint64_t* keys,
+                                                        std::uint32_t bands,
+                                                        const std::vector<std::uint32_t>& docs,
+                                                        std::uint32_t first_new, unsigned threads) {
   return stages::lsh_candidate_pairs(keys, bands, docs, first_new, threads);
 }
 

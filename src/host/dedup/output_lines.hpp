@@ -1,5 +1,6 @@
 // The lines of dedup's outputs, written by the one-process and the distributed engine alike
-// (their outputs are equal byte for byte): duplicates.jsonl and clusters.jsonl.
+// (their outputs are equal byte for byte): duplicates.jsonl and clusters.jsonl; and the lines of
+// --write-signatures.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,28 @@ void append_cluster_line(std::string& line, std::uint32_t cluster, std::string_v
   line += kept_json;
   line += ",\"members\":[";
   members(line);
+  line += "]}\n";
+}
+
+/// One --write-signatures line: {"id", "shingles", "signature": [K], "band_keys": [bands]},
+/// every value a decimal JSON integer (DedupConfig::write_signatures); Value is std::uint32_t,
+/// or std::uint64_t for affine64.
+template <class Value>
+void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
+                           const Value* signature, std::uint32_t k, const std::uint64_t* band_keys,
+                           std::uint32_t bands) {
+  line += "{\"id\":";
+  line += id_json;
+  line += ",\"shingles\":" + std::to_string(shingles) + ",\"signature\":[";
+  for (std::uint32_t i = 0; i < k; ++i) {
+    if (i) line += ',';
+    line += std::to_string(signature[i]);
+  }
+  line += "],\"band_keys\":[";
+  for (std::uint32_t j = 0; j < bands; ++j) {
+    if (j) line += ',';
+    line += std::to_string(band_keys[j]);
+  }
   line += "]}\n";
 }
 

@@ -29,11 +29,9 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   PassOneOptions o;
   o.lsh = part.lsh;
   o.input_base = first;
-  o.display = [&](std::uint32_t input) {
-    return cfg.inputs[input] == "-" ? std::string("<stdin>") : cfg.inputs[input];
-  };
   o.work = work;
-  PassOne pass = read_and_sketch(part_cfg, *part.sketcher, part.threads, o, observer);
+  PassOne pass =
+      read_and_sketch(pass_one_spec(part_cfg), *part.sketcher, part.threads, o, observer);
   const stages::ExactGroups groups =
       stages::group_exact_copies(pass.docs, *part.sketcher, part.lsh.bands, cfg.num_perm);
   part.docs = std::move(pass.docs);

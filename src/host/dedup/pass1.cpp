@@ -46,60 +46,7 @@ class SeenExact {
   Shard shards_[kShards];
 };
 
-struct DocOut {
-  Locator loc;
-  std::uint64_t text_len;
-  XXH128_hash_t exact;
-  bool empty;
-  bool sketched;
-  std::string id_json;
-};
-
-struct ResultBatch {
-  std::uint32_t input = 0;
-  std::vector<DocOut> docs;
-  std::vector<BadRecord> bad;
-  std::uint64_t blank = 0;
-  SketchBatch sketch;
-  std::string fields;  // the keys of the first record without an id
-};
-
 }  // namespace
-
-namespace {
-
-template <class Value>
-void append_signature_line_of(std::string& line, std::string_view id_json, std::uint32_t shingles,
-                              const Value* signature, std::uint32_t k,
-                              const std::uint64_t* band_keys, std::uint32_t bands) {
-  line += "{\"id\":";
-  line += id_json;
-  line += ",\"shingles\":" + std::to_string(shingles) + ",\"signature\":[";
-  for (std::uint32_t i = 0; i < k; ++i) {
-    if (i) line += ',';
-    line += std::to_string(signature[i]);
-  }
-  line += "],\"band_keys\":[";
-  for (std::uint32_t j = 0; j < bands; ++j) {
-    if (j) line += ',';
-    line += std::to_string(band_keys[j]);
-  }
-  line += "]}\n";
-}
-
-}  // namespace
-
-void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
-                           const std::uint32_t* signature, std::uint32_t k,
-                           const std::uint64_t* band_keys, std::uint32_t bands) {
-  append_signature_line_of(line, id_json, shingles, signature, k, band_keys, bands);
-}
-
-void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
-                           const std::uint64_t* signature, std::uint32_t k,
-                           const std::uint64_t* band_keys, std::uint32_t bands) {
-  append_signature_line_of(line, id_json, shingles, signature, k, band_keys, bands);
-}
 
 namespace {
 
@@ -109,8 +56,8 @@ namespace {
  * (a 64-bit hash of the id's text) per document with an id while it runs, and a sort; two
  * different ids of equal hash (about n^2 / 2^65 of them) would count as one.
  */
-std::uint64_t count_duplicate_ids(const DocTable& docs, const PassOneOptions& o,
-                                  const DedupObserver& obs) {
+std::uint64_t count_duplicate_ids(const DocTable& docs, const RecordPipeline& pipeline,
+                                  std::uint32_t input_base, const DedupObserver& obs) {
   auto id_of = [&](std::size_t d) {
     const std::uint64_t begin = d == 0 ? 0 : docs.id_end[d - 1];
     return std::string_view(docs.ids).substr(begin, docs.id_end[d] - begin);
@@ -140,7 +87,8 @@ std::uint64_t count_duplicate_ids(const DocTable& docs, const PassOneOptions& o,
     const auto [it, fresh] = first.emplace(h, d);
     if (fresh) continue;
     auto where = [&](std::size_t doc) {
-      return o.display(docs.loc[doc].input) + ":" + std::to_string(docs.loc[doc].line);
+      return pipeline.display(docs.loc[doc].input - input_base) + ":" +
+             std::to_string(docs.loc[doc].line);
     };
     obs.warning(std::to_string(repeats) + " document" + (repeats == 1 ? " has" : "s have") +
                 " the id of an earlier one (first " + std::string(id) + " at " + where(it->second) +
@@ -153,40 +101,50 @@ std::uint64_t count_duplicate_ids(const DocTable& docs, const PassOneOptions& o,
 
 }  // namespace
 
+ReadSpec dedup_read_spec(const DedupConfig& cfg) {
+  ReadSpec r;
+  r.format = cfg.format;
+  r.text_field = cfg.text_field;
+  r.id_field = cfg.id_field;
+  r.id_field_required = cfg.id_field_required;
+  r.strict = cfg.strict;
+  r.max_skipped = cfg.max_skipped;
+  r.max_record_size = cfg.max_record_size;
+  r.batch_bytes = cfg.batch_bytes;
+  return r;
+}
+
+PassOneSpec pass_one_spec(const DedupConfig& cfg) {
+  PassOneSpec s;
+  s.read = dedup_read_spec(cfg);
+  s.normalize = cfg.normalize;
+  s.inputs = cfg.inputs;
+  s.tables = cfg.tables;
+  s.num_perm = cfg.num_perm;
+  s.wide = cfg.sketch == SketchKind::compat && cfg.scheme == Scheme::affine64;
+  return s;
+}
+
 // Long: the pipeline's set-up, the resume hook and the per-batch process and collect lambdas
-// share its locals. Issue 28 reshapes it (item 1 moves the work that is not pass 1's out of it --
-// the signature lines, the keep mask, the display; item 4 shares its pipeline set-up with
-// scan_training), and it is cut into parts there rather than twice.
-PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threads,
+// share its locals.
+PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned threads,
                         const PassOneOptions& o, const DedupObserver& obs) {
   PassOne pass;
   DocTable& docs = pass.docs;
-  const std::uint32_t bands = o.lsh.bands, k = cfg.num_perm;
-  const bool want_signatures = o.keep_signatures || o.signatures_out != nullptr;
-  // 64-bit signature values (SketchBatch::signatures64): the compat sketch with affine64.
-  const bool wide = cfg.sketch == SketchKind::compat && cfg.scheme == Scheme::affine64;
-  RecordPipeline::Options po;
-  OpenOptions oo;
-  oo.text_field = cfg.text_field;
-  oo.id_field = cfg.id_field;
-  oo.id_required = cfg.id_field_required;
-  oo.format = cfg.format;
-  oo.spool_stdin = o.spool_stdin;
-  oo.tmp_dir = o.tmp_dir;
-  oo.max_record_size = cfg.max_record_size;
-  po.documents = open_inputs(cfg.inputs, cfg.tables, oo);
-  po.threads = threads;
+  const std::uint32_t bands = o.lsh.bands, k = spec.num_perm;
+  const bool want_signatures = o.keep_signatures || o.signatures;
+  ReadSetup setup;
+  setup.threads = threads;
   // The backend's batch when it wants larger ones than the reader's (a GPU).
-  po.batch_bytes = std::max(cfg.batch_bytes, backend.batch_bytes());
-  std::vector<DocReader> readers;
-  readers.reserve(threads);
-  for (unsigned w = 0; w < threads; ++w)
-    readers.emplace_back(cfg.text_field, cfg.id_field, cfg.format);
-  SkipPolicy skips(
-      {cfg.strict, cfg.max_skipped, cfg.format, o.hint_text_field,
-       cfg.id_field_required && cfg.format == InputFormat::jsonl ? cfg.id_field : std::string()},
-      obs.warning);
-  po.skips = &skips;
+  setup.stage_batch_bytes = backend.batch_bytes();
+  setup.spool_stdin = o.spool_stdin;
+  setup.tmp_dir = o.tmp_dir;
+  setup.fixed_text_field = o.hint_text_field;
+  StageReading reading = set_up_reading(spec.read, spec.inputs, spec.tables, setup, obs.warning);
+  RecordPipeline::Options& po = reading.options;
+  std::vector<DocReader>& readers = reading.readers;
+  SkipPolicy& skips = *reading.skips;
+  auto display = [&](std::uint32_t input) { return pass.pipeline->display(input); };
   // A resumed run: the inputs an earlier run completed are loaded from its work directory.
   const std::uint32_t loaded = o.work ? o.work->parts_done() : 0;
   po.first_input = loaded;
@@ -202,7 +160,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
       if (saving && part_first_doc < docs.keys_first) {
         saving = false;
         if (obs.info) {
-          obs.info("resume: " + o.display(input + o.input_base) +
+          obs.info("resume: " + display(input) +
                    " is kept no further for resuming (its band keys outgrew --memory before it "
                    "ended): after a crash, it and the inputs after it are read again");
         }
@@ -254,14 +212,13 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
     processed_bytes += part.summary.text_bytes;
   }
   part_first_doc = docs.size();
-  std::string line;
   Progress p;
   p.stage = "read";
   // Plain files: their bytes are the read's total (its share done and ETA on the progress line).
-  p.total = cfg.tables.empty() ? plain_input_bytes(cfg.inputs) : 0;
-  pass.pipeline->run<ResultBatch>(
+  p.total = spec.tables.empty() ? plain_input_bytes(spec.inputs) : 0;
+  pass.pipeline->run<PassOneBatch>(
       [&](unsigned w, const DocBatch& raw) {
-        ResultBatch r;
+        PassOneBatch r;
         r.input = raw.input;
         // One batch of normalized text per worker, reused (its memory stays mapped).
         thread_local NormalizedBatch nb;
@@ -270,14 +227,14 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
         for_each_document(
             raw, 0, raw.records(), raw.input + o.input_base, readers[w], r.blank,
             [&](const Locator& l, std::string_view text, std::string& id) {
-              normalize(text, cfg.normalize, norm);
-              DocOut d;
+              normalize(text, spec.normalize, norm);
+              PassOneDoc d;
               d.loc = l;
               d.text_len = text.size();
               d.empty = norm.empty();
               d.exact = d.empty ? XXH128_hash_t{0, 0} : XXH3_128bits(norm.data(), norm.size());
               d.sketched = d.empty || !o.skip_seen_exact || seen.insert(d.exact);
-              if (id.empty() && !cfg.id_field.empty() && r.fields.empty()) {
+              if (id.empty() && !spec.read.id_field.empty() && r.fields.empty()) {
                 r.fields = readers[w].parser.keys();
               }
               d.id_json = std::move(id);
@@ -289,47 +246,18 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
         backend.sketch(nb, r.sketch, want_signatures);
         return r;
       },
-      [&](ResultBatch& r, const DocBatch& raw) {
+      [&](PassOneBatch& r, const DocBatch& raw) {
         InputSummary& in = pass.pipeline->summaries()[r.input];
         in.blank_lines += r.blank;
         for (const BadRecord& b : r.bad)
-          skips.skip(o.display(r.input + o.input_base), b, in);
+          skips.skip(display(r.input), b, in);
         if (!r.fields.empty()) skips.record_fields(r.fields);
-        if (o.records) {
-          // Documents and skipped records of the batch, merged by line (row) into input order.
-          std::size_t b = 0;
-          for (std::size_t i = 0; i < r.docs.size(); ++i) {
-            for (; b < r.bad.size() && r.bad[b].line < r.docs[i].loc.line; ++b)
-              o.records->push_back(kNoDocument);
-            o.records->push_back(static_cast<std::uint32_t>(docs.size() + i));
-          }
-          for (; b < r.bad.size(); ++b)
-            o.records->push_back(kNoDocument);
+        if (docs.size() + r.docs.size() >= UINT32_MAX) {
+          throw Error("more than 4294967294 documents in one run; split the input");
         }
+        if (o.on_batch) o.on_batch(r, docs.size());
         for (std::size_t i = 0; i < r.docs.size(); ++i) {
-          const DocOut& doc = r.docs[i];
-          if (docs.size() >= UINT32_MAX) {
-            throw Error("more than 4294967294 documents in one run; split the input");
-          }
-          if (o.signatures_out) {
-            std::string id = doc.id_json;
-            if (id.empty()) {
-              append_json_string(
-                  id, o.display(r.input + o.input_base) + ":" + std::to_string(doc.loc.line));
-            }
-            line.clear();
-            const std::uint64_t* keys = r.sketch.band_keys.data() + i * bands;
-            const std::uint32_t shingles = r.sketch.shingle_counts[i];
-            const std::uint32_t doc_bands = doc.empty ? 0 : bands;
-            if (wide) {
-              append_signature_line(line, id, shingles, r.sketch.signatures64.data() + i * k, k,
-                                    keys, doc_bands);
-            } else {
-              append_signature_line(line, id, shingles, r.sketch.signatures.data() + i * k, k, keys,
-                                    doc_bands);
-            }
-            o.signatures_out->write(line);
-          }
+          const PassOneDoc& doc = r.docs[i];
           if (!doc.id_json.empty()) ++in.with_id;
           docs.loc.push_back(doc.loc);
           docs.ids += doc.id_json;
@@ -344,7 +272,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
         }
         docs.keys.insert(docs.keys.end(), r.sketch.band_keys.begin(),
                          r.sketch.band_keys.begin() + r.docs.size() * bands);
-        if (o.keep_signatures && wide) {
+        if (o.keep_signatures && spec.wide) {
           docs.sigs64.insert(docs.sigs64.end(), r.sketch.signatures64.begin(),
                              r.sketch.signatures64.begin() + r.docs.size() * k);
         } else if (o.keep_signatures) {
@@ -372,7 +300,7 @@ PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threa
   std::copy(std::begin(skips.by_reason), std::end(skips.by_reason),
             std::begin(pass.counts.skipped_by_reason));
   pass.counts.documents = docs.size();
-  pass.counts.duplicate_ids = count_duplicate_ids(docs, o, obs);
+  pass.counts.duplicate_ids = count_duplicate_ids(docs, *pass.pipeline, o.input_base, obs);
   return pass;
 }
 

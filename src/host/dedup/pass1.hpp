@@ -1,6 +1,8 @@
 // Stage: pass 1 of dedup (dedup.hpp step 1). Every input is streamed once -- parsed, normalized,
 // exact-hashed, and sketched by the backend -- into a DocTable. The one-process engine, index
-// build/add and every rank of a distributed run (through read_part) call it.
+// build/add and every rank of a distributed run (through read_part) call it, with what it reads
+// and how (PassOneSpec) and what it keeps (PassOneOptions); what a runner does besides with each
+// batch (--write-signatures, the Python package's keep mask) it does in on_batch.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +16,46 @@
 #include "dedup/resume.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
-#include "io/io.hpp"
+#include "dupscan/normalize.hpp"
 #include "io/pipeline.hpp"
+#include "io/read_spec.hpp"
 
 namespace dupscan {
+
+/// What pass 1 reads and how, and the shape of what it sketches.
+struct PassOneSpec {
+  ReadSpec read;
+  NormalizeOptions normalize;
+  std::vector<std::string> inputs;                        ///< files, "-" = stdin
+  std::vector<std::shared_ptr<const TableInput>> tables;  ///< read after `inputs`
+  std::uint32_t num_perm = 128;                           ///< K: signature values per document
+  bool wide = false;  ///< 64-bit signature values (the compat sketch with affine64)
+};
+
+/// How `dedup` and `index` read records: format, fields, skip rules, batch size.
+ReadSpec dedup_read_spec(const DedupConfig& cfg);
+/// `dedup`'s and `index`'s PassOneSpec: its read options, normalization, inputs and sketch.
+PassOneSpec pass_one_spec(const DedupConfig& cfg);
+
+/// One document of a collected batch.
+struct PassOneDoc {
+  Locator loc;
+  std::uint64_t text_len;
+  XXH128_hash_t exact;
+  bool empty;
+  bool sketched;
+  std::string id_json;  ///< empty: the record had no id
+};
+
+/// One batch of pass 1 as the workers leave it: its documents, bad records and sketches.
+struct PassOneBatch {
+  std::uint32_t input = 0;  ///< the pipeline's number of its input (PassOneOptions::input_base on)
+  std::vector<PassOneDoc> docs;
+  std::vector<BadRecord> bad;  ///< in line (row) order
+  std::uint64_t blank = 0;
+  SketchBatch sketch;  ///< band keys, shingle counts; signatures with PassOneOptions::signatures
+  std::string fields;  ///< the keys of the first record without an id
+};
 
 struct PassOneOptions {
   /// The run's banding (DedupConfig::resolved_lsh(), which is not cheap: resolved once per run).
@@ -29,21 +67,19 @@ struct PassOneOptions {
   /// Keep every document's signature in DocTable::sigs, or DocTable::sigs64 for affine64
   /// (--no-verify's Jaccard estimates).
   bool keep_signatures = false;
+  /// Have the backend compute signatures (for on_batch) even when they are not kept.
+  bool signatures = false;
   /// A document whose normalized text was sketched already is not sketched again (its exact
   /// group's keys are copied later); false when every document's own signature is written.
   bool skip_seen_exact = true;
   /// index add: the read-nothing hint names the index's text field.
   std::string hint_text_field;
-  /// --write-signatures: each document's line, in input order.
-  io::OutputFile* signatures_out = nullptr;
-  /// The display name of input i (global numbering), for messages and default ids.
-  std::function<std::string(std::uint32_t)> display;
-  /// When set: for each record of the inputs (documents and skipped records; not blank lines),
-  /// in input order, its document number, or kNoDocument when it was skipped (the Python
-  /// package's keep mask).
-  std::vector<std::uint32_t>* records = nullptr;
+  /// Called on the collecting thread with each batch read, in input order, before its documents
+  /// join the table: `first_doc` is the number of its first document. Not with `work` (a loaded
+  /// input's batches are not seen again).
+  std::function<void(const PassOneBatch&, std::size_t first_doc)> on_batch;
   /// When set: the inputs whose parts it holds are loaded, not read, and each input read is
-  /// saved there once complete (resume.hpp). Not with `records` nor `signatures_out`.
+  /// saved there once complete (resume.hpp).
   const WorkDir* work = nullptr;
   /// --memory: band keys over the spill's window go to disk (key_spill.hpp). With `work`, the
   /// keys of the input being read are kept until its part is saved, unless that input alone
@@ -53,8 +89,6 @@ struct PassOneOptions {
   /// text not remembered is sketched again (the same keys: only work, never a result, changes).
   std::size_t seen_exact_cap = SIZE_MAX;
 };
-
-constexpr std::uint32_t kNoDocument = UINT32_MAX;
 
 /// What pass 1 leaves.
 struct PassOne {
@@ -66,18 +100,9 @@ struct PassOne {
   std::unique_ptr<RecordPipeline> pipeline;
 };
 
-/// @throw as run_dedup. Progress and skipped-record warnings go to `observer`.
-PassOne read_and_sketch(const DedupConfig& cfg, Backend& backend, unsigned threads,
+/// @throw as run_dedup. Progress and skipped-record warnings go to `observer`; inputs are named
+/// as the pipeline names them (RecordPipeline::display).
+PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned threads,
                         const PassOneOptions& options, const DedupObserver& observer);
-
-/// One --write-signatures line: {"id", "shingles", "signature": [K], "band_keys": [bands]},
-/// every value a decimal JSON integer (DedupConfig::write_signatures).
-void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
-                           const std::uint32_t* signature, std::uint32_t k,
-                           const std::uint64_t* band_keys, std::uint32_t bands);
-/// The same with 64-bit signature values (affine64).
-void append_signature_line(std::string& line, std::string_view id_json, std::uint32_t shingles,
-                           const std::uint64_t* signature, std::uint32_t k,
-                           const std::uint64_t* band_keys, std::uint32_t bands);
 
 }  // namespace dupscan

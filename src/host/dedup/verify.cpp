@@ -12,8 +12,9 @@
 namespace dupscan {
 
 void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
-                const std::vector<std::uint32_t>& docs, const DedupConfig& cfg, Backend& backend,
-                unsigned threads, const SetsConsumer& consume) {
+                const std::vector<std::uint32_t>& docs, const ReadSpec& read,
+                const NormalizeOptions& normalization, Sketcher& backend, unsigned threads,
+                const SetsConsumer& consume) {
   fetch_documents(inputs, loc, docs, kRefetchBytes, [&](DocBatch& batch) {
     check_interrupt();
     const std::size_t m = batch.docs.size();
@@ -36,7 +37,7 @@ void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
     std::vector<FlatSets> sets(range_begin.size() - 1);
     parallel_for(sets.size(), threads, 1, [&](std::size_t r) {
       thread_local DocReader reader("", "", InputFormat::jsonl);
-      reader.parser.set_fields(cfg.text_field, cfg.id_field, cfg.format);
+      reader.parser.set_fields(read.text_field, read.id_field, read.format);
       thread_local std::string norm;
       NormalizedBatch nb;
       std::uint64_t blank = 0;
@@ -44,7 +45,7 @@ void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
       for_each_document(
           batch, range_begin[r], range_begin[r + 1], batch.input, reader, blank,
           [&](const Locator&, std::string_view text, std::string&) {
-            normalize(text, cfg.normalize, norm);
+            normalize(text, normalization, norm);
             nb.add(norm);
             ++got;
           },

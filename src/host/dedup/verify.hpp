@@ -11,7 +11,9 @@
 
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
+#include "dupscan/normalize.hpp"
 #include "io/documents.hpp"
+#include "io/read_spec.hpp"
 #include "io/refetch.hpp"
 
 namespace dupscan {
@@ -21,13 +23,16 @@ using SetsConsumer = std::function<void(const std::vector<std::uint32_t>& docs, 
 
 /**
  * @brief Reads documents `docs` (ascending numbers into `loc`) again from `inputs` (by
- * Locator::input), parses and normalizes them on `threads` threads, and has the backend compute
+ * Locator::input), parses them as `read` says and normalizes them as `normalization` says on
+ * `threads` threads (as pass 1 did: dedup_read_spec and the run's NormalizeOptions), and has the
+ * backend compute
  * their verification sets; calls `consume` once per batch of about kRefetchBytes of records.
  * @throw Error naming the input when a record no longer parses: the file changed.
  */
 void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
-                const std::vector<std::uint32_t>& docs, const DedupConfig& cfg, Backend& backend,
-                unsigned threads, const SetsConsumer& consume);
+                const std::vector<std::uint32_t>& docs, const ReadSpec& read,
+                const NormalizeOptions& normalization, Sketcher& backend, unsigned threads,
+                const SetsConsumer& consume);
 
 /**
  * @brief The exact Jaccard of each pair (u << 32 | v, u < v; any order) with the sets that

@@ -81,12 +81,13 @@ class DistContamEngine {
     const bool decon = !cfg_.write_decontaminated.empty();
     findings_ = std::make_unique<Findings>(cfg_, eval_.benchmarks, eval_.index, decon);
     ScanOptions so;
+    so.read = training_read_spec(cfg_);
     so.inputs.assign(cfg_.train.begin() + first_[me_], cfg_.train.begin() + first_[me_ + 1]);
     so.threads = threads_;
     so.tmp_dir = cfg_.tmp_dir.empty() ? cfg_.output_dir : cfg_.tmp_dir;
     so.keep_locators = decon;
-    scan_ = scan_training(cfg_, so, eval_.benchmarks, eval_.index,
-                          cfg_.near ? &eval_.near : nullptr, *eval_.probe, *findings_, obs_);
+    scan_ = scan_training(so, eval_.benchmarks, eval_.index, cfg_.near ? &eval_.near : nullptr,
+                          *eval_.probe, *findings_, obs_);
     res_.seconds_scan = seconds_since(t);
     number_documents();
     check_read_training(cfg_.train, base_[ranks_]);  // the whole run's count: every rank alike
@@ -201,7 +202,8 @@ class DistContamEngine {
       contamination = std::make_unique<io::AtomicFile>(dir + "contamination.jsonl");
       for (const auto& b : cfg_.evals)
         clean.push_back(std::make_unique<io::AtomicFile>(dir + "clean/" + b.name + ".jsonl"));
-      write_examples(cfg_, eval_.benchmarks, all, res_.benchmarks, *contamination, clean);
+      tally_examples(cfg_, eval_.benchmarks, all, res_.benchmarks);
+      write_examples(cfg_, eval_.benchmarks, all, *contamination, clean);
       warn_boilerplate(cfg_, res_.benchmarks, obs_.warning);
       contamination->finish();
       for (auto& c : clean)

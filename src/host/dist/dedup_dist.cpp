@@ -22,6 +22,7 @@
 #include "dedup/lsh_pairs.hpp"
 #include "dedup/output_lines.hpp"
 #include "dedup/part.hpp"
+#include "dedup/pass1.hpp"
 #include "dedup/report.hpp"
 #include "dedup/resume.hpp"
 #include "dedup/run_setup.hpp"
@@ -396,7 +397,8 @@ class DistEngine {
       const std::vector<std::uint32_t>& docs) {
     std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> sets;
     if (docs.empty()) return sets;
-    fetch_sets(part_.documents, part_.docs.loc, docs, cfg_, *part_.sketcher, part_.threads,
+    fetch_sets(part_.documents, part_.docs.loc, docs, dedup_read_spec(cfg_), cfg_.normalize,
+               *part_.sketcher, part_.threads,
                [&](const std::vector<std::uint32_t>& got, const FlatSets& flat) {
                  for (std::size_t i = 0; i < got.size(); ++i) {
                    sets.emplace(got[i], std::vector<std::uint64_t>(

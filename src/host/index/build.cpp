@@ -94,7 +94,6 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   o.lsh = lsh;
   o.input_base = input_base;
   o.hint_text_field = action == IndexAction::add ? cfg.text_field : std::string();
-  o.display = [&](std::uint32_t input) { return cfg.inputs[input - input_base]; };
   // Pass 1's results per finished input, in the index's directory, for a run of the same command
   // after a crash (dedup/resume.hpp): an add records the index's size, which another add changes.
   std::unique_ptr<WorkDir> work;
@@ -108,7 +107,7 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   }
   PassOne pass;
   try {
-    pass = read_and_sketch(cfg, backend, threads, o, obs);
+    pass = read_and_sketch(pass_one_spec(cfg), backend, threads, o, obs);
   } catch (const Interrupted&) {
     if (work) work->keep_after_failure(false);  // removed when there is nothing to resume from
     throw;
@@ -150,7 +149,7 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
                   out.keys.begin() + std::size_t{d} * bands);
     }
     id.clear();
-    docs.append_id(id, d, [&] { return o.display(docs.loc[d].input); });
+    docs.append_id(id, d, [&] { return cfg.inputs[docs.loc[d].input - input_base]; });
     out.ids += id;
     out.id_end.push_back(out.ids.size());
   }

@@ -16,7 +16,7 @@
 
 namespace dupscan {
 
-std::unique_ptr<ContamProbe> Backend::contam_probe(std::shared_ptr<const ProbeTables> tables) {
+std::unique_ptr<ContamProbe> ProbeFactory::contam_probe(std::shared_ptr<const ProbeTables> tables) {
   return make_cpu_contam_probe(std::move(tables));
 }
 

@@ -180,11 +180,11 @@ NormalizedBatch slice(const NormalizedBatch& b, std::size_t first, std::size_t l
 }
 
 // Sketches of both halves of `docs`, submitted together (two batches in flight), concatenated.
-SketchBatch sketch_halves(Backend& be, const NormalizedBatch& a, const NormalizedBatch& b,
+SketchBatch sketch_halves(Sketcher& be, const NormalizedBatch& a, const NormalizedBatch& b,
                           bool signatures) {
   SketchBatch ra, rb;
-  const Backend::Ticket ta = be.submit(a, signatures, ra);
-  Backend::Ticket tb = 0;
+  const Sketcher::Ticket ta = be.submit(a, signatures, ra);
+  Sketcher::Ticket tb = 0;
   try {
     tb = be.submit(b, signatures, rb);
   } catch (...) {
