@@ -19,6 +19,8 @@ packages=(
   build-essential cmake pkg-config python3 python3-venv python3-dev ninja-build
   libxxhash-dev libcli11-dev libgtest-dev libsimdjson-dev zlib1g-dev libzstd-dev
   clang-format
+  # scripts/check-function-length.py: function extents from Universal Ctags
+  universal-ctags
   # dupscan-mpi and its tests (mpirun -np 1/2/4): Open MPI
   libopenmpi-dev openmpi-bin
   # scripts/fuzz.sh: clang's libFuzzer, AddressSanitizer and UBSan runtimes

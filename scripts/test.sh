@@ -12,6 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/build.sh"
 "$here/scripts/check-format.sh"
 python3 "$here/scripts/check-layers.py"
+python3 "$here/scripts/check-function-length.py"
 cd "${BUILD_DIR:-$here/build}"
 # install-deps.sh installed Open MPI: the mpirun tests must run, not skip.
 export DUPSCAN_MPI_REQUIRED=${DUPSCAN_MPI_REQUIRED:-1}

@@ -4,6 +4,7 @@
 // every path -- many runs, cascaded merges, a resumed run -- on small inputs.
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <random>
@@ -204,6 +205,41 @@ TEST(MemorySpill, AKilledSpillIsClearedByTheNextRun) {
                         " -o " + test::shell_quote(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(test::file_exists(out + "/.dupscan-spill"));
+}
+
+// Under --tmp-dir (which runs may share) a spill is named by host and process: the next run there
+// removes one whose process is gone, and leaves a live process's alone.
+TEST(MemorySpill, AKilledSpillUnderTmpDirIsClearedByTheNextRun) {
+  test::TempDir dir;
+  const std::string tmp = dir / "tmp";
+  char h[256] = {};
+  ASSERT_EQ(::gethostname(h, sizeof h - 1), 0);
+  std::string host = h;
+  for (char& c : host) {
+    if (c == '/' || c == '.') c = '_';
+  }
+  // A process that is gone: a shell that printed its pid and ended.
+  const std::string dead = test::run_shell("sh -c 'echo $$'").out;
+  const std::string gone =
+      tmp + "/.dupscan-spill.dupscan-tmp." + host + "." + dead.substr(0, dead.find('\n')) + ".keys";
+  const std::string live =
+      tmp + "/.dupscan-spill.dupscan-tmp." + host + "." + std::to_string(::getpid()) + ".keys";
+  for (const std::string& d : {gone, live}) {
+    ASSERT_EQ(test::run_shell("mkdir -p " + test::shell_quote(d) + " && echo x > " +
+                              test::shell_quote(d + "/band-0-run-0"))
+                  .exit_code,
+              0);
+  }
+  ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+  const auto r = test::run_dupscan(
+      "dedup " + test::shell_quote(test::examples_dir() + "/corpus.jsonl.gz") + " -o " +
+      test::shell_quote(dir / "out") + " --memory 64M --tmp-dir " + test::shell_quote(tmp));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(test::file_exists(gone)) << "the spill of a process that is gone was left";
+  EXPECT_TRUE(test::file_exists(live + "/band-0-run-0")) << "a live process's spill was removed";
+  EXPECT_EQ(test::run_shell("ls -A " + test::shell_quote(tmp)).out,
+            ".dupscan-spill.dupscan-tmp." + host + "." + std::to_string(::getpid()) + ".keys\n")
+      << "this run's own spill was left";
 }
 
 }  // namespace

@@ -96,6 +96,7 @@ bool own_thresholds(const ContamConfig& cfg) {
   return false;
 }
 
+// Long: the summary's table and the lines under it, one fprintf each, in printed order.
 void print_table(std::FILE* out, const ContamConfig& cfg, const ContamResult& r) {
   const bool own = own_thresholds(cfg);
   const std::string ranks = r.ranks > 1 ? std::to_string(r.ranks) + " ranks x " : "";
@@ -225,6 +226,7 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
 
 }  // namespace
 
+// Long: the command's option list, one add_option each, in --help's order.
 Command add_contam_command(CLI::App& app, ContamRunner runner) {
   auto a = std::make_shared<ContamArgs>();
   CLI::App* c = app.add_subcommand(

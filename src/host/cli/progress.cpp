@@ -67,6 +67,7 @@ DedupObserver stderr_observer(ProgressBar& bar, bool quiet) {
   return obs;
 }
 
+// Long: the summary's lines, one fprintf each, in the order they are printed.
 void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r) {
   const DedupCounts& c = r.counts;
   std::uint64_t bytes = 0, text_bytes = 0;

@@ -60,6 +60,8 @@ class Cutter {
         findings_(findings),
         field_(FieldSpec::parse(cfg.text_field, "--text-field")) {}
 
+  // Long: one walk over a document's cuts, whose byte and code point offsets, context windows
+  // and the record rewritten share its locals.
   void cut_document(std::string_view rec, std::string_view text, std::vector<const Hit*>& cuts,
                     std::uint32_t doc, const io::Sink& out, const io::Sink& removed) {
     std::sort(cuts.begin(), cuts.end(),

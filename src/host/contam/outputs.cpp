@@ -111,6 +111,7 @@ void warn_boilerplate(const ContamConfig& cfg, const std::vector<BenchmarkSummar
   }
 }
 
+// Long: report.json's fields, one writer call each, in the file's order.
 std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
   JsonWriter w(2);
   w.begin_object();

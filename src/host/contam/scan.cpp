@@ -235,16 +235,7 @@ WorkDir::Identity scan_identity(const ContamConfig& cfg) {
 }
 
 ReadSpec training_read_spec(const ContamConfig& cfg) {
-  ReadSpec r;
-  r.format = cfg.format;
-  r.text_field = cfg.text_field;
-  r.id_field = cfg.id_field;
-  r.id_field_required = cfg.id_field_required;
-  r.strict = cfg.strict;
-  r.max_skipped = cfg.max_skipped;
-  r.max_record_size = cfg.max_record_size;
-  r.batch_bytes = cfg.batch_bytes;
-  return r;
+  return read_spec_of(cfg);
 }
 
 // Long: the pipeline's set-up, the resume hook and the per-batch process and collect lambdas

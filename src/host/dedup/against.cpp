@@ -111,6 +111,8 @@ AgainstIndex::AgainstIndex(const DedupConfig& cfg, LshParams lsh) {
   }
 }
 
+// Long: the merge of the new documents' sorted hashes and keys with each segment's tables,
+// then the referenced indexed rows put before the new ones: steps that share those arrays.
 std::uint32_t AgainstIndex::prepend_referenced(DocTable& docs, std::uint32_t bands,
                                                unsigned threads) const {
   const std::size_t n_new = docs.size();
@@ -199,6 +201,8 @@ std::uint32_t AgainstIndex::prepend_referenced(DocTable& docs, std::uint32_t ban
   return static_cast<std::uint32_t>(r);
 }
 
+// Long: one take-or-compare step per parameter of the manifest, in its order, all sharing the
+// lists of what was taken and what differs.
 void adopt_index_parameters(DedupConfig& cfg, const std::vector<std::string>& given_options) {
   if (cfg.against.empty()) return;
   const std::set<std::string> given(given_options.begin(), given_options.end());

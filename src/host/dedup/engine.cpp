@@ -268,9 +268,11 @@ class Engine {
     std::size_t window = cfg_.memory / 4;
     // Tests force the spill's paths on small inputs (many runs, cascaded merges).
     if (const char* w = std::getenv("DUPSCAN_TEST_SPILL_WINDOW")) window = std::stoull(w);
+    // Under --tmp-dir, which runs may share: named by host and process, as a temporary file,
+    // so that the next run there removes what a killed one left (io::remove_stale_temporaries).
     const std::string dir = cfg_.tmp_dir.empty()
                                 ? cfg_.output_dir + "/.dupscan-spill"
-                                : cfg_.tmp_dir + "/dupscan-spill-" + std::to_string(::getpid());
+                                : io::temp_path(cfg_.tmp_dir + "/dupscan-spill", "keys");
     spill_ = std::make_unique<KeySpill>(dir, res_.lsh.bands, window);
     o.spill = spill_.get();
   }

@@ -102,16 +102,7 @@ std::uint64_t count_duplicate_ids(const DocTable& docs, const RecordPipeline& pi
 }  // namespace
 
 ReadSpec dedup_read_spec(const DedupConfig& cfg) {
-  ReadSpec r;
-  r.format = cfg.format;
-  r.text_field = cfg.text_field;
-  r.id_field = cfg.id_field;
-  r.id_field_required = cfg.id_field_required;
-  r.strict = cfg.strict;
-  r.max_skipped = cfg.max_skipped;
-  r.max_record_size = cfg.max_record_size;
-  r.batch_bytes = cfg.batch_bytes;
-  return r;
+  return read_spec_of(cfg);
 }
 
 PassOneSpec pass_one_spec(const DedupConfig& cfg) {

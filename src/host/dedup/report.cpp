@@ -30,6 +30,7 @@ const char* minhash_description(const DedupConfig& cfg) {
 
 }  // namespace
 
+// Long: report.json's fields, one writer call each, in the file's order.
 std::string report_json(const DedupConfig& cfg, const DedupResult& res,
                         const AgainstSummary* against) {
   JsonWriter w(2);

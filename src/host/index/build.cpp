@@ -46,6 +46,9 @@ namespace {
                    "the directory");
 }
 
+// Long: an index run's one sequence -- checks, the manifest, pass 1 with its work directory,
+// the exact groups, the segment and the commit -- whose steps share the manifest, the inputs'
+// stamps and the work directory.
 IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::string& dir,
                          index::Manifest manifest, const DedupObserver& obs) {
   const auto t_start = Clock::now();

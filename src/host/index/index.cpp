@@ -183,6 +183,8 @@ bool exists(const std::string& dir) {
   return ::stat((dir + "/index.json").c_str(), &st) == 0;
 }
 
+// Long: index.json's fields read and checked one by one, in the file's order, each check
+// naming its field.
 Manifest read_manifest(const std::string& dir) {
   const std::string path = dir + "/index.json";
   struct stat st {};
@@ -483,6 +485,9 @@ void remove_unnamed_segments(const std::string& dir, const Manifest& m) {
   }
 }
 
+// Long: one segment written start to end -- records, ids, then the exact and band tables made
+// `threads` at a time and written in order through one buffer and checksum -- then the manifest
+// renamed into place: the commit sequence, in one place, with its crash points.
 void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads,
             bool beside_existing) {
   io::make_dirs(dir);

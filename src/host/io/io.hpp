@@ -178,8 +178,9 @@ std::string temp_path(const std::string& path, const std::string& tag);
 
 /**
  * @brief Removes the temporary files of dupscan runs of this host that are no longer alive (a run
- * killed with SIGKILL cannot remove its own) from directory `dir`; leaves every other file,
- * and those of live processes. @return how many were removed.
+ * killed with SIGKILL cannot remove its own) from directory `dir`, and temporary directories
+ * named the same way with their files (dedup's key spill under --tmp-dir); leaves every other
+ * file, and those of live processes. @return how many were removed.
  */
 std::size_t remove_stale_temporaries(const std::string& dir);
 

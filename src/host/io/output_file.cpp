@@ -76,8 +76,21 @@ std::size_t remove_stale_temporaries(const std::string& dir) {
   }
   ::closedir(d);
   std::size_t removed = 0;
-  for (const std::string& path : stale)
-    removed += ::unlink(path.c_str()) == 0;
+  for (const std::string& path : stale) {
+    if (::unlink(path.c_str()) == 0) {
+      ++removed;
+    } else if (errno == EISDIR || errno == EPERM) {
+      // A temporary directory (dedup's key spill under --tmp-dir): flat, its files first.
+      if (DIR* sub = ::opendir(path.c_str())) {
+        while (dirent* e = ::readdir(sub)) {
+          const std::string n = e->d_name;
+          if (n != "." && n != "..") ::unlink((path + "/" + n).c_str());
+        }
+        ::closedir(sub);
+      }
+      removed += ::rmdir(path.c_str()) == 0;
+    }
+  }
   return removed;
 }
 

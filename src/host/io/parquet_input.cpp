@@ -63,6 +63,8 @@ void leaves_of(const parquet::arrow::SchemaField& f, std::vector<int>& out) {
 
 class ParquetInput : public DocumentInput {
  public:
+  // Long: opening checks every named column against the file's schema and metadata before any
+  // work (id, text, their types, the rows per batch), one step after the other on one reader.
   ParquetInput(const std::string& path, const OpenOptions& o)
       : path_(path), text_field_(o.text_field), id_field_(o.id_field), id_required_(o.id_required) {
     display_ = path;
@@ -537,6 +539,7 @@ std::string_view string_at(const arrow::Array& a, std::int64_t i) {
   }
 }
 
+// Long: one switch over Arrow's type ids, a case per type, each a few lines.
 void append_json_value(std::string& out, const arrow::Array& a, const std::int64_t i) {
   using arrow::Type;
   if (a.IsNull(i)) {
@@ -805,6 +808,9 @@ class JsonRowsWriter : public JsonParquetWriter {
     }
   }
 
+  // Long: the spool closed, the schema made from every row seen (the text field's column added
+  // when no record had it), then the Parquet file written from the spool in record batches, as
+  // one step after the other over the same columns.
   std::uint64_t close() override {
     if (std::fclose(spool_) != 0) {
       spool_ = nullptr;

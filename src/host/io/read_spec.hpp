@@ -33,6 +33,21 @@ struct ReadSpec {
   std::size_t batch_bytes = std::size_t{1} << 20;  ///< bytes per work unit (at least)
 };
 
+/// The ReadSpec of a command's configuration (DedupConfig, ContamConfig: the same field names).
+template <class Config>
+ReadSpec read_spec_of(const Config& cfg) {
+  ReadSpec r;
+  r.format = cfg.format;
+  r.text_field = cfg.text_field;
+  r.id_field = cfg.id_field;
+  r.id_field_required = cfg.id_field_required;
+  r.strict = cfg.strict;
+  r.max_skipped = cfg.max_skipped;
+  r.max_record_size = cfg.max_record_size;
+  r.batch_bytes = cfg.batch_bytes;
+  return r;
+}
+
 /// Where a stage's reading differs from one stage to another.
 struct ReadSetup {
   unsigned threads = 1;

@@ -299,6 +299,8 @@ void RecordParser::set_fields(const std::string& text_field, const std::string& 
   }
 }
 
+// Long: the checks of one record in the order their reasons take precedence (UTF-8, JSON, an
+// object, the text field, its type, the id), each a return of its SkipReason.
 bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
                          std::string& id_json, SkipReason& reason, std::string& detail) {
   have_root_ = false;

@@ -80,14 +80,8 @@ void write_run(JsonWriter& w, simdjson::dom::element rep, const ContamPageModel&
   w.field("boilerplate", get_u64(rep, "index.boilerplate_ngrams"));
   w.end_object();
   w.key("parameters").begin_array();
-  auto param = [&](const char* k, const std::string& v) {
-    w.begin_array().value(k).value(v).end_array();
-  };
-  auto num = [](double v) {
-    std::string s;
-    append_double(s, v);
-    return s;
-  };
+  auto param = [&](const char* k, const std::string& v) { parameter_row(w, k, v); };
+  auto num = number_text;
   const std::uint64_t ngram = m.ngram;
   param("n-gram", std::to_string(ngram) + " words (examples of " +
                       std::to_string(get_u64(rep, "parameters.min_ngram")) + "–" +

@@ -63,14 +63,8 @@ void write_parameters(JsonWriter& w, simdjson::dom::element rep, const DedupPage
   const DedupConfig& cfg = m.cfg;
   const DedupResult& res = m.res;
   w.key("parameters").begin_array();
-  auto param = [&](const char* k, const std::string& v) {
-    w.begin_array().value(k).value(v).end_array();
-  };
-  auto num = [](double v) {
-    std::string s;
-    append_double(s, v);
-    return s;
-  };
+  auto param = [&](const char* k, const std::string& v) { parameter_row(w, k, v); };
+  auto num = number_text;
   param("threshold", num(cfg.threshold));
   param("shingle", cfg.shingle.to_string());
   std::string sketch = sketch_kind_name(cfg.sketch);

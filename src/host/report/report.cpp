@@ -399,6 +399,7 @@ ReportResult write_report(const ReportOptions& options) {
   return res;
 }
 
+// Long: report.json's fields read one by one into the run, in the file's order.
 void read_dedup_run(const std::string& report_json, DedupConfig& cfg, DedupResult& r) {
   using namespace detail;
   simdjson::dom::parser parser;

@@ -103,6 +103,18 @@ class DocTable {
 void write_ranges(JsonWriter& w, std::string_view text, std::size_t shown,
                   std::vector<Range> ranges);
 
+/// One row of a page's parameters table: [name, value].
+inline void parameter_row(JsonWriter& w, const char* name, const std::string& value) {
+  w.begin_array().value(name).value(value).end_array();
+}
+
+/// A number as report.json writes it (the shortest text that reads back as it).
+inline std::string number_text(double v) {
+  std::string s;
+  append_double(s, v);
+  return s;
+}
+
 /// Histogram of values in [0, 1] with `bins` equal bins (1.0 falls in the last).
 inline std::size_t bin_of(double v, std::size_t bins) {
   if (!(v > 0)) return 0;
