@@ -57,7 +57,6 @@ class Engine {
     res_.lsh = cfg_.resolved_lsh();
     threads_ = worker_threads(cfg_.threads);
     res_.threads = threads_;
-    // Before any work, and before the output directory is made.
     check_dedup_paths(cfg_, !memory_);
     setup_backend();
     if (!cfg_.against.empty()) {
