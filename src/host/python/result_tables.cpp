@@ -1,5 +1,6 @@
 #include "result_tables.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
@@ -154,6 +155,7 @@ void for_each_member(std::string_view text, F&& f) {
     f(key.substr(1, key.size() - 2), c.value());
   } while (c.eat(','));
   c.expect('}');
+  if (!c.at_end()) bad("more than one value", text);
 }
 
 /// Calls f(element) for each element of the array `text`.
@@ -346,13 +348,24 @@ struct IdGroup {
 
 using Groups = std::vector<IdGroup>;
 
-/// The members of the object `text` in the order of `s.fields` (empty: missing).
-std::vector<std::string_view> fields_of(std::string_view text, const Spec& s) {
-  std::vector<std::string_view> values(s.fields.size());
+// The most fields a table or struct of result_tables.hpp has (contamination.jsonl's 11).
+constexpr std::size_t kMaxFields = 16;
+using Fields = std::array<std::string_view, kMaxFields>;
+
+/// The members of the object `text` in the order of `s.fields` (empty: missing). The engines
+/// write them in that order: each key is looked for where the last one was found, then
+/// everywhere.
+Fields fields_of(std::string_view text, const Spec& s) {
+  if (s.fields.size() > kMaxFields) bad("a table of too many fields", text);
+  Fields values{};
+  std::size_t next = 0;
   for_each_member(text, [&](std::string_view key, std::string_view v) {
-    for (std::size_t f = 0; f < s.fields.size(); ++f) {
+    const std::size_t n = s.fields.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t f = (next + k) % n;
       if (s.fields[f].name == key) {
         values[f] = v;
+        next = f + 1;
         return;
       }
     }
@@ -367,8 +380,8 @@ void see_ids(std::string_view v, const Spec& s, Groups& groups) {
   } else if (s.type == Type::list && v != "null") {
     for_each_element(v, [&](std::string_view e) { see_ids(e, s.fields[0], groups); });
   } else if (s.type == Type::struct_ && v != "null") {
-    const std::vector<std::string_view> values = fields_of(v, s);
-    for (std::size_t f = 0; f < values.size(); ++f) {
+    const Fields values = fields_of(v, s);
+    for (std::size_t f = 0; f < s.fields.size(); ++f) {
       if (!values[f].empty()) see_ids(values[f], s.fields[f], groups);
     }
   }
@@ -417,16 +430,20 @@ void append(std::string_view v, const Spec& s, ArrowColumn& c, std::string& text
       c.append_float64(float64_of(v));
       break;
     case Type::utf8:
-      unescape(v, text);
-      c.append_utf8(text);
+      if (v.size() >= 2 && v.front() == '"' && v.find('\\') == std::string_view::npos) {
+        c.append_utf8(v.substr(1, v.size() - 2));  // nothing escaped: the text as it is
+      } else {
+        unescape(v, text);
+        c.append_utf8(text);
+      }
       break;
     case Type::list:
       for_each_element(v, [&](std::string_view e) { append(e, s.fields[0], c.children[0], text); });
       c.end_nested();
       break;
     case Type::struct_: {
-      const std::vector<std::string_view> values = fields_of(v, s);
-      for (std::size_t f = 0; f < values.size(); ++f) {
+      const Fields values = fields_of(v, s);
+      for (std::size_t f = 0; f < s.fields.size(); ++f) {
         append(values[f], s.fields[f], c.children[f], text);
       }
       c.end_nested();
@@ -467,10 +484,7 @@ void result_table(ResultTable table, std::string_view jsonl, ArrowArrayStream* o
       bytes = 0;
     }
     bytes += line.size() + 1;
-    Cursor c(line);
-    const std::string_view row = c.value();
-    if (!c.at_end()) bad("more than one value", line);
-    append(row, spec, batches.back(), text);
+    append(line, spec, batches.back(), text);
   });
   export_stream(column_of(spec, groups), std::move(batches), out);
 }
