@@ -13,6 +13,16 @@ the wheel installs, same compiler flags as the module; reading and parsing its J
 its work), alternately, best of --repeat each, same thread count. Both must write the same
 duplicates and clusters (the run fails otherwise).
 
+Contam: --contam-examples documents of the corpus (every 10th from the start, so each is found)
+become a benchmark file; `dupscan.contam(table, {"sample": file}, id="id")` is timed against
+`dupscan contam --train corpus.jsonl --eval sample=file`, alternately, best of --repeat each.
+Both must write the same contamination.jsonl (the run fails otherwise). 0: skipped.
+
+Results: --results-docs short documents, each text twice (half the documents are duplicates, one
+cluster of two per text), so that building the result tables (duplicates, clusters, the keep
+mask) is a large part of the run: `dupscan.dedup(table, id="id")` against `dupscan dedup` on the
+same rows as JSONL, best of --repeat each, same outputs. 0: skipped.
+
 Memory: a table of --memory-gb GB of distinct synthetic documents (a large_string column built
 in place) is deduplicated in a child process; its peak RSS (ru_maxrss) before and after the run
 says what the run added: a copy of the text would add the text's size.
@@ -40,6 +50,8 @@ def main():
     ap.add_argument("--size", default="256M")
     ap.add_argument("--memory-gb", type=float, default=1.0)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--contam-examples", type=int, default=2000)
+    ap.add_argument("--results-docs", type=int, default=400000)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work"))
@@ -87,6 +99,12 @@ def main():
     print("outputs identical: duplicates %d, clusters %d" % (
         r.duplicates.num_rows, r.clusters.num_rows))
 
+    if args.contam_examples > 0:
+        bench_contam(args, cli, corpus, table)
+
+    if args.results_docs > 0:
+        bench_results(args, cli)
+
     if args.memory_gb > 0:
         script = textwrap.dedent(
             f"""
@@ -111,6 +129,83 @@ def main():
               "%.0f MB after it: the run added %.0f MB (%.1f%% of the text), %.1f s" % (
                   nbytes / 1e9, docs, base / 1e6, peak / 1e6, (peak - base) / 1e6,
                   100 * (peak - base) / nbytes, float(out[4])))
+
+
+def bench_results(args, cli):
+    import pyarrow as pa
+
+    import dupscan
+
+    n = args.results_docs // 2 * 2
+    # Each text twice: rows i and i + n / 2.
+    texts = ["text %d of the many short documents of this table" % (i % (n // 2))
+             for i in range(n)]
+    ids = ["doc-%08d" % i for i in range(n)]
+    table = pa.table({"id": ids, "text": texts})
+    path = os.path.join(args.work, "pyresults-%d.jsonl" % n)
+    if not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as f:
+            for i, t in zip(ids, texts):
+                f.write(json.dumps({"id": i, "text": t}) + "\n")
+    t_py, t_cli = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.repeat):
+            start = time.perf_counter()
+            r = dupscan.dedup(table, id="id", threads=args.threads)
+            t_py.append(time.perf_counter() - start)
+            out = os.path.join(tmp, "cli")
+            start = time.perf_counter()
+            subprocess.run([cli, "dedup", path, "-o", out, "-q", "--threads", str(args.threads)],
+                           check=True)
+            t_cli.append(time.perf_counter() - start)
+            with open(os.path.join(out, "duplicates.jsonl"), "rb") as f:
+                if f.read() != r.duplicates_jsonl:
+                    raise SystemExit("FAIL: duplicates differ between the package and the CLI")
+    py, cl = min(t_py), min(t_cli)
+    print("results: %d documents, %d duplicates, %d clusters" % (
+        n, r.duplicates.num_rows, r.clusters.num_rows))
+    print("dupscan.dedup(pyarrow.Table)  %.2f s  (runs: %s)" % (
+        py, ", ".join("%.2f" % t for t in t_py)))
+    print("dupscan dedup table.jsonl     %.2f s  (runs: %s)" % (
+        cl, ", ".join("%.2f" % t for t in t_cli)))
+    print("package / CLI time: %.3f (%.1f%% %s)" % (py / cl, abs(py / cl - 1) * 100,
+                                                   "faster" if py < cl else "slower"))
+
+
+def bench_contam(args, cli, corpus, table):
+    import dupscan
+
+    sample = os.path.join(args.work, "pysample-%s-%d.jsonl" % (args.size, args.contam_examples))
+    if not os.path.exists(sample):
+        rows = table.slice(0, args.contam_examples * 10).to_pylist()[::10]
+        with open(sample, "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps({"id": r["id"], "text": r["text"]}) + "\n")
+    t_py, t_cli = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.repeat):
+            start = time.perf_counter()
+            r = dupscan.contam(table, {"sample": sample}, id="id", threads=args.threads)
+            t_py.append(time.perf_counter() - start)
+            out = os.path.join(tmp, "cli")
+            start = time.perf_counter()
+            subprocess.run([cli, "contam", "--train", corpus, "--eval", "sample=" + sample,
+                            "-o", out, "-q", "--no-resume", "--threads", str(args.threads)],
+                           check=True)
+            t_cli.append(time.perf_counter() - start)
+            with open(os.path.join(out, "contamination.jsonl"), "rb") as f:
+                if f.read() != r.contamination_jsonl:
+                    raise SystemExit("FAIL: contamination.jsonl differs between the package and "
+                                     "the CLI")
+    py, cl = min(t_py), min(t_cli)
+    print("dupscan.contam(pyarrow.Table)  %.2f s  (runs: %s)" % (
+        py, ", ".join("%.2f" % t for t in t_py)))
+    print("dupscan contam corpus.jsonl    %.2f s  (runs: %s)" % (
+        cl, ", ".join("%.2f" % t for t in t_cli)))
+    print("package / CLI time: %.3f (%.1f%% %s)" % (py / cl, abs(py / cl - 1) * 100,
+                                                   "faster" if py < cl else "slower"))
+    print("outputs identical: %d examples found of %d" % (r.examples.num_rows,
+                                                         args.contam_examples))
 
 
 if __name__ == "__main__":

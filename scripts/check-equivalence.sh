@@ -36,8 +36,16 @@ base_src=$work/base-src
 mkdir -p "$work"
 
 echo "check-equivalence: building $base_rev in $base_src" >&2
-if [[ -d $base_src ]]; then git -C "$here" worktree remove --force "$base_src"; fi
-git -C "$here" worktree add --detach "$base_src" "$base_rev" >/dev/null
+# The same revision's worktree and build are kept from an earlier check, so that checking again
+# against one base rebuilds only this tree.
+base_commit=$(git -C "$here" rev-parse "$base_rev^{commit}")
+if [[ -d $base_src && $(git -C "$base_src" rev-parse HEAD 2>/dev/null) != "$base_commit" ]]; then
+  git -C "$here" worktree remove --force "$base_src"
+fi
+if [[ ! -d $base_src ]]; then
+  git -C "$here" worktree prune
+  git -C "$here" worktree add --detach "$base_src" "$base_commit" >/dev/null
+fi
 cmake -S "$base_src" -B "$base_src/build" -DCMAKE_BUILD_TYPE=Release -DDUPSCAN_BUILD_TESTS=OFF \
   >/dev/null
 cmake --build "$base_src/build" -j "$(nproc)" --target dupscan dupscan_gen_corpus >/dev/null
@@ -196,7 +204,8 @@ check contam-corpus dupscan contam --train "$corpus" "$example" --threads 2 \
 check contam-ngram8 dupscan contam --train "$example" "$corpus" --threads 2 --ngram 8 --min-ngram 8 --no-near \
   --eval "gsm8k=$shared/gsm8k_test.jsonl:question" -o "{out}/o"
 
-git -C "$here" worktree remove --force "$base_src"
+# The base's worktree and build stay for the next check against it (removed when another base
+# is checked); `git worktree remove --force bench/work/equivalence/base-src` removes them.
 if [[ $failed != 0 ]]; then
   echo "check-equivalence: outputs differ from $base_rev (listed above)" >&2
   exit 1

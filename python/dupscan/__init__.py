@@ -267,142 +267,38 @@ def _type_name(t: Any) -> str:
     return t.__name__
 
 
-# The columns of the result files, with their types: an Arrow type, the name of a group of ids
-# (one type for all ids of a group, the type they have in the JSON), [spec] for a list, {name:
-# spec} for a struct. A column not named here is typed by pyarrow from its Python values.
-_DUPLICATES = {
-    "id": "id",
-    "duplicate_of": "id",
-    "cluster": _pa.int64(),
-    "kind": _pa.string(),
-    "jaccard": _pa.float64(),
-}
-_CLUSTERS = {"cluster": _pa.int64(), "kept": "id", "members": ["id"]}
-_CONTAMINATION = {
-    "benchmark": _pa.string(),
-    "id": "id",
-    "words": _pa.int64(),
-    "judged": _pa.bool_(),
-    "dirty": _pa.bool_(),
-    "coverage": _pa.float64(),
-    "longest_match": _pa.int64(),
-    "train_docs": _pa.int64(),
-    "matches": [
-        {
-            "train_id": "train_id",
-            "train_offset": _pa.int64(),
-            "eval_start": _pa.int64(),
-            "eval_end": _pa.int64(),
-            "ngrams": _pa.int64(),
-        }
-    ],
-    "more_matches": _pa.int64(),
-    "near_duplicates": [{"train_id": "train_id", "jaccard": _pa.float64()}],
-}
-_JSON = _pa.json_(_pa.string())
+class _ArrowStream:
+    """A stream of record batches from the core (an ``arrow_array_stream`` PyCapsule), for
+    pyarrow to import through the Arrow PyCapsule protocol (once: the capsule is moved out)."""
+
+    __slots__ = ("_capsule",)
+
+    def __init__(self, capsule: Any):
+        self._capsule = capsule
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        capsule, self._capsule = self._capsule, None
+        return capsule
 
 
-def _walk_ids(value: Any, spec: Any, found: Dict[str, list]) -> None:
-    """Collects the ids in ``value`` (of type ``spec``) into found[group]."""
-    if value is None:
-        return
-    if isinstance(spec, str):
-        found.setdefault(spec, []).append(value)
-    elif isinstance(spec, list) and isinstance(value, list):
-        for v in value:
-            _walk_ids(v, spec[0], found)
-    elif isinstance(spec, dict) and isinstance(value, dict):
-        for k, sub in spec.items():
-            _walk_ids(value.get(k), sub, found)
+class _ArrowArray:
+    """An array from the core (``arrow_schema`` and ``arrow_array`` PyCapsules), as
+    ``_ArrowStream``."""
+
+    __slots__ = ("_capsules",)
+
+    def __init__(self, capsules: Any):
+        self._capsules = capsules
+
+    def __arrow_c_array__(self, requested_schema: Any = None) -> Any:
+        capsules, self._capsules = self._capsules, None
+        return capsules
 
 
-def _id_type(values: list) -> _pa.DataType:
-    """The Arrow type of a group of ids: the JSON type they all have (string, integer, number,
-    boolean); ids of mixed or composite JSON types are ``pyarrow.json_()`` values (each id's JSON
-    text, marked as JSON). A group without ids is of type null."""
-    kinds = {type(v) for v in values}
-    if not kinds:
-        return _pa.null()
-    if kinds == {str}:
-        return _pa.string()
-    if kinds == {bool}:
-        return _pa.bool_()
-    if kinds == {int}:
-        if all(-(1 << 63) <= v < (1 << 63) for v in values):
-            return _pa.int64()
-        if all(0 <= v < (1 << 64) for v in values):
-            return _pa.uint64()
-    elif kinds == {float}:
-        return _pa.float64()
-    return _JSON
-
-
-def _arrow_type(spec: Any, ids: Dict[str, _pa.DataType], storage: bool) -> _pa.DataType:
-    """The Arrow type of ``spec`` (``storage``: JSON ids as their string storage)."""
-    if isinstance(spec, str):
-        t = ids.get(spec, _pa.null())
-        return t.storage_type if storage and t == _JSON else t
-    if isinstance(spec, list):
-        return _pa.list_(_arrow_type(spec[0], ids, storage))
-    if isinstance(spec, dict):
-        return _pa.struct([(k, _arrow_type(v, ids, storage)) for k, v in spec.items()])
-    return spec
-
-
-def _json_ids(value: Any, spec: Any, ids: Dict[str, _pa.DataType]) -> Any:
-    """``value`` with the ids of JSON-typed groups as their JSON text."""
-    if value is None:
-        return None
-    if isinstance(spec, str):
-        return _json.dumps(value, ensure_ascii=False) if ids.get(spec) == _JSON else value
-    if isinstance(spec, list) and isinstance(value, list):
-        return [_json_ids(v, spec[0], ids) for v in value]
-    if isinstance(spec, dict) and isinstance(value, dict):
-        return {k: _json_ids(value.get(k), sub, ids) for k, sub in spec.items()}
-    return value
-
-
-def _read_jsonl(data: bytes, spec: Dict[str, Any]) -> _pa.Table:
-    """A result file (JSON Lines) as a table whose column types follow ``spec``, not the data:
-    the same columns and types for any rows (ids keep their JSON type; see ``_id_type``)."""
-    rows = [_json.loads(line) for line in data.splitlines() if line.strip()]
-    names = list(spec)
-    for r in rows:
-        for k in r:
-            if k not in spec and k not in names:
-                names.append(k)
-    found: Dict[str, list] = {}
-    for r in rows:
-        for k, sub in spec.items():
-            _walk_ids(r.get(k), sub, found)
-    groups = {g for sub in spec.values() for g in _groups(sub)}
-    ids = {g: _id_type(found.get(g, [])) for g in groups}
-    columns = []
-    for name in names:
-        if name not in spec:
-            columns.append(_pa.array([r.get(name) for r in rows]))
-            continue
-        sub = spec[name]
-        values = [_json_ids(r.get(name), sub, ids) for r in rows]
-        array = _pa.array(values, type=_arrow_type(sub, ids, storage=True))
-        final = _arrow_type(sub, ids, storage=False)
-        if array.type != final:
-            array = (
-                _pa.ExtensionArray.from_storage(final, array) if final == _JSON
-                else array.cast(final)
-            )
-        columns.append(array)
-    return _pa.Table.from_arrays(columns, names=names)
-
-
-def _groups(spec: Any) -> List[str]:
-    if isinstance(spec, str):
-        return [spec]
-    if isinstance(spec, list):
-        return _groups(spec[0])
-    if isinstance(spec, dict):
-        return [g for sub in spec.values() for g in _groups(sub)]
-    return []
+def _table(capsule: Any) -> _pa.Table:
+    """A result table the core built (src/host/python/result_tables.hpp): the rows of its output
+    file, with column types fixed by the table, not guessed from the rows."""
+    return _pa.table(_ArrowStream(capsule))
 
 
 def _write_atomic(path: str, data: bytes) -> None:
@@ -641,9 +537,12 @@ class DedupResult:
             status "passed", "failed" with stage and difference, "off" or "not run").
 
     The tables' column types are fixed, not guessed from the rows: ids have the JSON type they
-    have in the files (string ids stay strings, integer ids int64), or ``pyarrow.json_()``
-    (each id's JSON text) when ids of several JSON types are mixed; cluster int64, jaccard
-    float64. Without ids (nothing found) the id columns are of type null.
+    have in the files (string ids stay strings, integer ids int64, or uint64 when some need 64
+    bits unsigned), or ``pyarrow.json_()`` (each id's JSON text as the files write it) when ids
+    of several JSON types are mixed, are arrays or objects, or are integers beyond 64 bits;
+    cluster int64, jaccard float64. Without ids (nothing found) the id columns are of type null.
+    The core builds the tables (Arrow arrays through the C data interface); they are not parsed
+    from the files' bytes in Python.
         warnings: the skipped-record warnings (also issued with ``warnings.warn``).
 
     Ids are the id column's values (``id=``) or else the row numbers (tables, lists) or
@@ -651,13 +550,14 @@ class DedupResult:
     them.
     """
 
-    def __init__(self, keep, duplicates: bytes, clusters: bytes, report: bytes, warnings):
-        self.keep = _np.asarray(keep).astype(bool)
-        self.duplicates_jsonl = duplicates
-        self.clusters_jsonl = clusters
+    def __init__(self, keep, duplicates, clusters, duplicates_jsonl: bytes, clusters_jsonl: bytes,
+                 report: bytes, warnings):
+        self.keep = _pa.array(_ArrowArray(keep)).to_numpy(zero_copy_only=False)
+        self.duplicates_jsonl = duplicates_jsonl
+        self.clusters_jsonl = clusters_jsonl
         self.report_json = report
-        self.duplicates = _read_jsonl(duplicates, _DUPLICATES)
-        self.clusters = _read_jsonl(clusters, _CLUSTERS)
+        self.duplicates = _table(duplicates)
+        self.clusters = _table(clusters)
         self.report = RunReport(_json.loads(report), self._page)
         self.backend = self.report.get("backend")
         self.canary = self.report.get("canary")
@@ -843,7 +743,7 @@ def dedup(
     if against is not None:
         settings["given"] = _given_options(dedup, locals())
     out = list(_core(_dupscan.dedup, settings, paths, tables, _progress(progress)))
-    out[4] = _warn(out[4])
+    out[6] = _warn(out[6])
     result = DedupResult(*out)
     result._tables = tables
     return result
@@ -1023,13 +923,11 @@ class ContamResult:
         warnings: skipped-record warnings.
     """
 
-    def __init__(self, output_dir: str, warnings):
-        with open(_os.path.join(output_dir, "contamination.jsonl"), "rb") as f:
-            self.contamination_jsonl = f.read()
-        with open(_os.path.join(output_dir, "report.json"), "rb") as f:
-            self.report_json = f.read()
+    def __init__(self, examples, contamination_jsonl: bytes, report: bytes, warnings):
+        self.contamination_jsonl = contamination_jsonl
+        self.report_json = report
         self.report = _json.loads(self.report_json)
-        self.examples = _read_jsonl(self.contamination_jsonl, _CONTAMINATION)
+        self.examples = _table(examples)
         self.benchmarks = _pa.Table.from_pylist(self.report.get("benchmarks", []))
         self.backend = self.report.get("backend")
         self.canary = self.report.get("canary")
@@ -1121,9 +1019,9 @@ def contam(
                              near_threshold=float(near_threshold), max_matches=max_matches,
                              boilerplate_docs=boilerplate_docs, backend=backend, threads=threads,
                              eval_id=benchmark_id or "id")
-        warnings = _core(_dupscan.contam, settings, paths, tables, evals, out_dir,
-                         _progress(progress))
+        examples, contamination, report, warnings = _core(
+            _dupscan.contam, settings, paths, tables, evals, out_dir, _progress(progress))
         warnings = _warn(warnings)
-        return ContamResult(out_dir, warnings)
+        return ContamResult(examples, contamination, report, warnings)
     finally:
         _shutil.rmtree(tmp, ignore_errors=True)

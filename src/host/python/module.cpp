@@ -1,8 +1,9 @@
 // dupscan._dupscan: the nanobind module under the Python package (python/dupscan/). It takes
 // Arrow PyCapsules (the Arrow C data / stream interface), file paths and plain settings, runs the
 // library's commands with the GIL released on a thread of their own -- the calling thread checks
-// for Ctrl-C meanwhile and turns it into request_interrupt() -- and hands back bytes and numpy
-// arrays. The Python layer (dupscan/__init__.py) turns those into pyarrow tables and results.
+// for Ctrl-C meanwhile and turns it into request_interrupt() -- and hands back results as Arrow
+// PyCapsules (the C data interface, filled here: arrow_out.hpp, result_tables.hpp), numpy arrays
+// and bytes. The Python layer (dupscan/__init__.py) imports the capsules with pyarrow.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/pair.h>
@@ -17,9 +18,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "arrow_out.hpp"
 #include "common/parallel.hpp"
 #include "common/progress_text.hpp"
 #include "dedup/run_setup.hpp"
@@ -32,6 +35,7 @@
 #include "io/documents.hpp"
 #include "progress.hpp"  // src/host/cli: the terminal summary the CLI's pages carry
 #include "report/report.hpp"
+#include "result_tables.hpp"
 #ifdef DUPSCAN_HAVE_PARQUET
 #include "io/parquet_input.hpp"
 #endif
@@ -292,6 +296,73 @@ nb::bytes to_bytes(const std::string& s) {
   return nb::bytes(s.data(), s.size());
 }
 
+// ---- results as Arrow PyCapsules (the Arrow PyCapsule protocol)
+// -----------------------------------
+
+// A capsule's destructor: releases the struct unless a consumer moved it out (release = null).
+template <class T>
+void free_arrow(PyObject* capsule, const char* name) {
+  auto* p = static_cast<T*>(PyCapsule_GetPointer(capsule, name));
+  if (p == nullptr) {
+    PyErr_Clear();
+    return;
+  }
+  if (p->release != nullptr) p->release(p);
+  delete p;
+}
+
+template <class T>
+nb::object arrow_capsule(std::unique_ptr<T> p, const char* name, PyCapsule_Destructor free) {
+  PyObject* c = PyCapsule_New(p.get(), name, free);
+  if (c == nullptr) throw nb::python_error();
+  p.release();  // the capsule's from here
+  return nb::steal(c);
+}
+
+/// A stream of record batches, filled (without the GIL) by fill(ArrowArrayStream*).
+struct StreamOut {
+  std::unique_ptr<ArrowArrayStream> stream = std::make_unique<ArrowArrayStream>();
+  StreamOut() { stream->release = nullptr; }
+
+  nb::object capsule() {
+    return arrow_capsule(std::move(stream), "arrow_array_stream", [](PyObject* c) {
+      free_arrow<ArrowArrayStream>(c, "arrow_array_stream");
+    });
+  }
+  ~StreamOut() {
+    if (stream && stream->release) stream->release(stream.get());
+  }
+};
+
+/// (schema, array) capsules of one Arrow array, as __arrow_c_array__ returns them.
+nb::tuple array_capsules(ArrowColumn&& column) {
+  auto schema = std::make_unique<ArrowSchema>();
+  auto array = std::make_unique<ArrowArray>();
+  export_column(std::move(column), schema.get(), array.get());
+  nb::object s = arrow_capsule(std::move(schema), "arrow_schema",
+                               [](PyObject* c) { free_arrow<ArrowSchema>(c, "arrow_schema"); });
+  nb::object a = arrow_capsule(std::move(array), "arrow_array",
+                               [](PyObject* c) { free_arrow<ArrowArray>(c, "arrow_array"); });
+  return nb::make_tuple(s, a);
+}
+
+/// The keep mask (one byte a record, 0 or 1) as an Arrow bool array.
+ArrowColumn keep_column(const std::vector<std::uint8_t>& keep) {
+  ArrowColumn c("keep", ArrowColumn::Type::boolean);
+  c.values.assign((keep.size() + 7) / 8, 0);
+  for (std::size_t i = 0; i < keep.size(); ++i) {
+    if (keep[i]) c.values[i / 8] = static_cast<std::uint8_t>(c.values[i / 8] | (1u << (i % 8)));
+  }
+  c.length = static_cast<std::int64_t>(keep.size());
+  return c;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
 // ---- the commands -------------------------------------------------------------------------------
 
 nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
@@ -304,12 +375,21 @@ nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
     adopt_index_parameters(cfg, nb::cast<std::vector<std::string>>(settings["given"]));
   }
   DedupOutputs out;
+  StreamOut duplicates, clusters;
+  ArrowColumn keep;
   Live live;
   const DedupObserver obs = observer_of(live);
-  run_released([&] { run_dedup(cfg, obs, out); }, &live, progress);
-  const std::size_t n = out.keep.size();
-  return nb::make_tuple(to_numpy(std::move(out.keep), {n}), to_bytes(out.duplicates),
-                        to_bytes(out.clusters), to_bytes(out.report), live.warnings);
+  run_released(
+      [&] {
+        run_dedup(cfg, obs, out);
+        result_table(ResultTable::duplicates, out.duplicates, duplicates.stream.get());
+        result_table(ResultTable::clusters, out.clusters, clusters.stream.get());
+        keep = keep_column(out.keep);
+      },
+      &live, progress);
+  return nb::make_tuple(array_capsules(std::move(keep)), duplicates.capsule(), clusters.capsule(),
+                        to_bytes(out.duplicates), to_bytes(out.clusters), to_bytes(out.report),
+                        live.warnings);
 }
 
 nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
@@ -327,10 +407,10 @@ nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
   return nb::make_tuple(r.added, r.documents, r.segments, live.warnings);
 }
 
-std::vector<std::string> contam(const nb::dict& settings, const std::vector<std::string>& train,
-                                const std::vector<Table>& tables,
-                                const std::vector<std::vector<std::string>>& evals,
-                                const std::string& output_dir, double progress) {
+nb::tuple contam(const nb::dict& settings, const std::vector<std::string>& train,
+                 const std::vector<Table>& tables,
+                 const std::vector<std::vector<std::string>>& evals, const std::string& output_dir,
+                 double progress) {
   ContamConfig cfg;
   cfg.train = train;
   cfg.train_tables = tables;
@@ -360,8 +440,18 @@ std::vector<std::string> contam(const nb::dict& settings, const std::vector<std:
   }
   Live live;
   const DedupObserver obs = observer_of(live);
-  run_released([&] { run_contam(cfg, obs); }, &live, progress);
-  return live.warnings;
+  std::string contamination, report_json;
+  StreamOut examples;
+  run_released(
+      [&] {
+        run_contam(cfg, obs);
+        contamination = read_file(output_dir + "/contamination.jsonl");
+        report_json = read_file(output_dir + "/report.json");
+        result_table(ResultTable::contamination, contamination, examples.stream.get());
+      },
+      &live, progress);
+  return nb::make_tuple(examples.capsule(), to_bytes(contamination), to_bytes(report_json),
+                        live.warnings);
 }
 
 // Signatures and band keys of a table's texts, one row each, in order.
