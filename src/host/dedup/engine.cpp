@@ -44,6 +44,47 @@ class Engine {
 
   DedupResult run() {
     const auto t_start = Clock::now();
+    prepare();
+
+    auto t = Clock::now();
+    pass1();
+    res_.timings.read_sketch = seconds_since(t);
+
+    t = Clock::now();
+    if (against_) n_index_ = against_->prepend_referenced(docs_, res_.lsh.bands, threads_);
+    res_.timings.index = seconds_since(t);
+
+    t = Clock::now();
+    groups_ = stages::group_exact_copies(docs_, *backend_, res_.lsh.bands, cfg_.num_perm);
+    res_.counts.keys_from_copy = groups_.keys_from_copy;
+    res_.counts.lsh_documents = groups_.lsh_docs.size();
+    std::vector<XXH128_hash_t>().swap(docs_.exact);  // no later stage reads them
+    res_.timings.exact = seconds_since(t);
+
+    t = Clock::now();
+    find_pairs();
+    res_.timings.lsh = seconds_since(t);
+
+    t = Clock::now();
+    verify_candidates();
+    res_.timings.verify = seconds_since(t);
+
+    t = Clock::now();
+    cluster();
+    res_.timings.cluster = seconds_since(t);
+
+    if (memory_) {
+      keep_mask();
+      write_outputs_to_memory(t_start);
+    } else {
+      write_outputs(t_start);
+    }
+    return res_;
+  }
+
+  // Before any input is read: the configuration checked, the backend made, the index opened,
+  // the output directory claimed and the work directory opened.
+  void prepare() {
     if (memory_) {
       // Nothing is written: no output directory is needed, and no file can be asked for.
       DedupConfig check = cfg_;
@@ -71,23 +112,10 @@ class Engine {
                      cfg_.write_signatures.empty() ? "" : io::dir_of(cfg_.write_signatures)});
       open_work_dir();
     }
+  }
 
-    auto t = Clock::now();
-    pass1();
-    res_.timings.read_sketch = seconds_since(t);
-
-    t = Clock::now();
-    if (against_) n_index_ = against_->prepend_referenced(docs_, res_.lsh.bands, threads_);
-    res_.timings.index = seconds_since(t);
-
-    t = Clock::now();
-    groups_ = stages::group_exact_copies(docs_, *backend_, res_.lsh.bands, cfg_.num_perm);
-    res_.counts.keys_from_copy = groups_.keys_from_copy;
-    res_.counts.lsh_documents = groups_.lsh_docs.size();
-    std::vector<XXH128_hash_t>().swap(docs_.exact);  // no later stage reads them
-    res_.timings.exact = seconds_since(t);
-
-    t = Clock::now();
+  // The LSH stage: from the spill's runs when the keys went to disk, else by the backend.
+  void find_pairs() {
     report_stage("lsh", 0, res_.lsh.bands);
     if (spill_ && spill_->spilled()) {
       // The keys are on disk: each band's sorted runs merged (key_spill.hpp), on the CPU.
@@ -106,23 +134,6 @@ class Engine {
     std::vector<std::uint8_t>().swap(docs_.sketched);
     std::vector<std::uint32_t>().swap(groups_.lsh_docs);
     res_.counts.candidate_pairs = pairs_.size();
-    res_.timings.lsh = seconds_since(t);
-
-    t = Clock::now();
-    verify_candidates();
-    res_.timings.verify = seconds_since(t);
-
-    t = Clock::now();
-    cluster();
-    res_.timings.cluster = seconds_since(t);
-
-    if (memory_) {
-      keep_mask();
-      write_outputs_to_memory(t_start);
-    } else {
-      write_outputs(t_start);
-    }
-    return res_;
   }
 
   /// After a failed run: the directories it created, if still empty, are removed again.

@@ -151,6 +151,36 @@ class DistContamEngine {
     group_docs_ = std::move(total);
   }
 
+  // --write-decontaminated: this rank's share into a piece beside the output (its removed.jsonl
+  // lines in memory), then both shared files written in rank order.
+  void write_decontaminated_share(std::unique_ptr<SharedFile>& decon,
+                                  std::unique_ptr<SharedFile>& removed) {
+    const std::string dir = cfg_.output_dir + "/";
+    const std::string piece = rank_piece_path(cfg_.write_decontaminated, me_);
+    struct Unlink {
+      const std::string& path;
+      ~Unlink() { ::unlink(path.c_str()); }
+    } unlink_piece{piece};
+    std::string removed_lines;
+    {
+      io::OutputFile out(piece);
+      DecontaminationInput in;
+      in.sources = scan_.pipeline->sources();
+      in.locators = &scan_.locators;
+      in.display = [this](std::uint32_t i) { return scan_.pipeline->display(i); };
+      write_decontaminated(
+          cfg_, in, eval_.benchmarks, eval_.index, *findings_, group_docs_,
+          [&](std::string_view s) { out.write(s); },
+          [&](std::string_view s) { removed_lines.append(s); }, res_.decontaminated_cut,
+          res_.decontaminated_dropped, res_.skipped_passed_through);
+      out.commit();
+    }
+    decon = std::make_unique<SharedFile>(comm_, cfg_.write_decontaminated);
+    decon->write_piece({}, piece);
+    removed = std::make_unique<SharedFile>(comm_, dir + "removed.jsonl");
+    removed->write_piece(removed_lines);
+  }
+
   void write_outputs(Clock::time_point t_write, Clock::time_point t_start) {
     const std::string dir = cfg_.output_dir + "/";
     if (me_ == 0) {
@@ -159,32 +189,7 @@ class DistContamEngine {
     }
     comm_.all_gather({});  // the directories are there before any rank writes into them
     std::unique_ptr<SharedFile> decon, removed;
-    if (!cfg_.write_decontaminated.empty()) {
-      // This rank's share into a piece beside the output, its removed.jsonl lines in memory.
-      const std::string piece = rank_piece_path(cfg_.write_decontaminated, me_);
-      struct Unlink {
-        const std::string& path;
-        ~Unlink() { ::unlink(path.c_str()); }
-      } unlink_piece{piece};
-      std::string removed_lines;
-      {
-        io::OutputFile out(piece);
-        DecontaminationInput in;
-        in.sources = scan_.pipeline->sources();
-        in.locators = &scan_.locators;
-        in.display = [this](std::uint32_t i) { return scan_.pipeline->display(i); };
-        write_decontaminated(
-            cfg_, in, eval_.benchmarks, eval_.index, *findings_, group_docs_,
-            [&](std::string_view s) { out.write(s); },
-            [&](std::string_view s) { removed_lines.append(s); }, res_.decontaminated_cut,
-            res_.decontaminated_dropped, res_.skipped_passed_through);
-        out.commit();
-      }
-      decon = std::make_unique<SharedFile>(comm_, cfg_.write_decontaminated);
-      decon->write_piece({}, piece);
-      removed = std::make_unique<SharedFile>(comm_, dir + "removed.jsonl");
-      removed->write_piece(removed_lines);
-    }
+    if (!cfg_.write_decontaminated.empty()) write_decontaminated_share(decon, removed);
     // Every rank's findings to rank 0, merged there in rank order.
     std::vector<std::string> send(ranks_);
     send[0] = findings_->pack();

@@ -638,6 +638,24 @@ class DistEngine {
   void cluster() {
     stage("cluster");
     join_edges();
+    number_clusters(merge_candidates(root_candidates()));
+    jaccard_with_kept();
+  }
+
+  // A cluster's members on one rank, and the best kept candidate among them.
+  struct Agg {
+    std::uint64_t count = 0, best_len = 0, best = kNone, best_rep = 0;
+  };
+  // A cluster's members on every rank, on the rank that holds its root.
+  struct Merged {
+    Agg agg;
+    std::string best_id;
+    std::vector<int> from;
+  };
+
+  // Each document's cluster root (root_), and per root the members here and their best kept
+  // candidate.
+  std::unordered_map<std::uint64_t, Agg> root_candidates() {
     const DocTable& docs = part_.docs;
     const std::size_t n = docs.size();
     root_.assign(n, kNone);
@@ -648,10 +666,6 @@ class DistEngine {
       if (!docs.empty[d] && grouped_[d]) firsts.push_back(rep_[d]);
     }
     const auto group_label = labels_of(std::move(firsts));
-    // Per root: members here, and the best kept candidate among them.
-    struct Agg {
-      std::uint64_t count = 0, best_len = 0, best = kNone, best_rep = 0;
-    };
     std::unordered_map<std::uint64_t, Agg> mine;
     for (std::uint32_t d = 0; d < n; ++d) {
       if (docs.empty[d]) continue;
@@ -674,6 +688,12 @@ class DistEngine {
         a.best_rep = rep_[d];
       }
     }
+    return mine;
+  }
+
+  // Every rank's candidates sent to the rank of their root, merged there.
+  std::map<std::uint64_t, Merged> merge_candidates(
+      const std::unordered_map<std::uint64_t, Agg>& mine) {
     std::vector<Packer> out(ranks_);
     std::string id;
     for (const auto& [root, a] : mine) {
@@ -687,12 +707,7 @@ class DistEngine {
       part_.append_id(id, local(a.best), display_);
       p.put_str(id);
     }
-    // Roots held here: merge the parts, number the clusters of >= 2 members in root order.
-    struct Merged {
-      Agg agg;
-      std::string best_id;
-      std::vector<int> from;
-    };
+    // Roots held here: the parts of every rank merged.
     std::map<std::uint64_t, Merged> merged;
     const auto in = comm_.all_to_all(strings_of(out));
     for (int r = 0; r < ranks_; ++r) {
@@ -716,6 +731,12 @@ class DistEngine {
         m.from.push_back(r);
       }
     }
+    return merged;
+  }
+
+  // The clusters of >= 2 members numbered in root order across ranks, and each rank told the
+  // number, kept member and kept id of the clusters it has members of (clusters_).
+  void number_clusters(const std::map<std::uint64_t, Merged>& merged) {
     std::uint64_t numbered = 0;
     for (const auto& [root, m] : merged)
       numbered += m.agg.count >= 2;
@@ -753,7 +774,6 @@ class DistEngine {
         clusters_.emplace(root, std::move(c));
       }
     }
-    jaccard_with_kept();
   }
 
   const Cluster* cluster_of(std::uint32_t d) const {
