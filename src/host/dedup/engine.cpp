@@ -71,6 +71,7 @@ class Engine {
 
     t = Clock::now();
     cluster();
+    kept_jaccards();
     res_.timings.cluster = seconds_since(t);
 
     if (memory_) {
@@ -316,28 +317,32 @@ class Engine {
     res_.counts.rejected_pairs = pairs_.size() - edges_.size();
   }
 
+  // Clusters, and the verdict of each removed document; the near duplicates' pairs with their
+  // kept members that verification did not see go to missing_kept_.
   void cluster() {
     report_stage("cluster", 0, 0);
     clusters_ = stages::cluster_documents(docs_.size(), edges_, groups_.rep, docs_.empty,
                                           docs_.text_len, n_index_, cfg_.keep);
     res_.counts.clusters = clusters_.count;
-    // Jaccard of each removed member with its kept document, where verification did not compute
-    // it (members joined through others).
     const auto& rep = groups_.rep;
-    std::vector<std::uint64_t> missing;
     for (std::uint32_t d = 0; d < docs_.size(); ++d) {
       if (!clusters_.removed(d, n_index_)) continue;
       tally_removed(rep[d], rep[clusters_.kept[clusters_.root[d]]], res_.counts,
                     [&](std::uint32_t a, std::uint32_t b) {
                       if (cfg_.verify && !known_jaccard_.count(pair_key(a, b))) {
-                        missing.push_back(pair_key(a, b));
+                        missing_kept_.push_back(pair_key(a, b));
                       }
                     });
     }
     res_.counts.kept =
         res_.counts.documents - res_.counts.exact_duplicates - res_.counts.near_duplicates;
+  }
+
+  // Jaccard of each removed member with its kept document, where verification did not compute
+  // it (members joined through others): those documents read again.
+  void kept_jaccards() {
     res_.counts.jaccard_extra_pairs = add_kept_jaccards(
-        std::move(missing), known_jaccard_,
+        std::move(missing_kept_), known_jaccard_,
         [this](const std::vector<std::uint64_t>& pairs) { return jaccards(pairs); });
   }
 
@@ -582,8 +587,9 @@ class Engine {
   PassOne pass_;
   DocTable docs_;
   stages::ExactGroups groups_;
-  std::vector<std::uint64_t> pairs_;  // candidate pairs u << 32 | v, u < v, sorted
-  std::vector<std::uint64_t> edges_;  // verified pairs
+  std::vector<std::uint64_t> pairs_;         // candidate pairs u << 32 | v, u < v, sorted
+  std::vector<std::uint64_t> edges_;         // verified pairs
+  std::vector<std::uint64_t> missing_kept_;  // cluster(): pairs for kept_jaccards()
   std::unordered_map<std::uint64_t, double> known_jaccard_;
   stages::Clusters clusters_;
 };
