@@ -2,7 +2,8 @@
 // index); the training data streams through the shared pipeline and the backend's probe; the
 // findings become contamination.jsonl, clean/, report.json and, when asked, the decontaminated
 // corpus. A run that can resume keeps the scan's findings per finished training input in a work
-// directory (contam/scan.hpp, dedup/resume.hpp).
+// directory (contam/scan.hpp, dedup/resume.hpp). A run in memory (ContamOutputs, the Python
+// package's) gives the outputs' bytes instead: no output or work directory, no commit.
 #include <sys/stat.h>
 
 #include <algorithm>
