@@ -277,6 +277,58 @@ TEST(Contam, OutputsDoNotDependOnThreadsOrBatches) {
   }
 }
 
+// The run in memory (the Python package's) gives the files' bytes, with its benchmark given as
+// bytes too; no output directory is made and no work directory is kept.
+TEST(Contam, OutputsInMemoryAreTheFilesBytes) {
+  Planted p;
+  ContamConfig cfg = p.config();
+  cfg.evals.push_back(EvalSpec::parse("again=" + (p.dir / "eval.jsonl")));
+  cfg.evals.back().display = "<again>";
+  run_contam(cfg);
+  const std::string report = test::read_file(p.dir / "out/report.json");
+  EXPECT_NE(report.find("\"path\": \"<again>\""), std::string::npos);
+
+  ContamConfig mem = cfg;
+  mem.output_dir = p.dir / "mem";
+  mem.evals.back().path.clear();
+  mem.evals.back().data =
+      std::make_shared<const std::string>(test::read_file(p.dir / "eval.jsonl"));
+  ContamOutputs out;
+  const ContamResult r = run_contam(mem, {}, out);
+  EXPECT_FALSE(test::file_exists(p.dir / "mem"));
+  EXPECT_EQ(out.contamination, test::read_file(p.dir / "out/contamination.jsonl"));
+  ASSERT_EQ(out.clean.size(), 2u);
+  EXPECT_FALSE(out.clean[1].empty());
+  EXPECT_EQ(out.clean[0], test::read_file(p.dir / "out/clean/bench.jsonl"));
+  EXPECT_EQ(out.clean[1], test::read_file(p.dir / "out/clean/again.jsonl"));
+  EXPECT_EQ(r.resume.why_not, "its outputs stay in memory");
+  EXPECT_NE(out.report.find("\"why_not\": \"its outputs stay in memory\""), std::string::npos);
+  EXPECT_NE(out.report.find("\"path\": \"<again>\""), std::string::npos);
+  const std::vector<std::string> files = {"clean/", "clean/again.jsonl", "clean/bench.jsonl",
+                                          "contamination.jsonl", "report.json"};
+  EXPECT_EQ(r.output_dir_files, files);
+  // report.json's counts are the file run's.
+  auto counts = [](const std::string& json) {
+    const std::size_t from = json.find("\"benchmarks\"");
+    return json.substr(from, json.find("\"index\"") - from);
+  };
+  EXPECT_EQ(counts(out.report), counts(report));
+
+  // A bad record of a benchmark given as bytes is named by its display name and line.
+  mem.evals.back().data = std::make_shared<const std::string>("{\"text\": \"a b\"}\nnot json\n");
+  try {
+    run_contam(mem, {}, out);
+    ADD_FAILURE() << "a bad benchmark record was read";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("<again>:2: malformed JSON"), std::string::npos)
+        << e.what();
+  }
+  // Nothing is written: no decontaminated copy.
+  mem = cfg;
+  mem.write_decontaminated = p.dir / "decon.jsonl";
+  EXPECT_THROW(run_contam(mem, {}, out), UsageError);
+}
+
 TEST(Contam, DecontaminatedCorpusCutsWindowsDropsDirtyDocumentsKeepsBoilerplate) {
   test::TempDir dir;
   const auto ex = example_words("q", 20);

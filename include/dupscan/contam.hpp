@@ -42,6 +42,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,8 +57,12 @@ namespace dupscan {
 struct EvalSpec {
   std::string name;
   std::string path;
-  /// How messages and report.json name the file; empty: `path`. (The Python package writes a
-  /// benchmark given as data to a temporary file and names it "<NAME>".)
+  /// The benchmark's JSON Lines bytes, when given in memory (the Python package writes a
+  /// benchmark given as data this way): read in place of `path`, which is then empty and no
+  /// input file of the run.
+  std::shared_ptr<const std::string> data;
+  /// How messages and report.json name the benchmark; empty: `path`. (The Python package names
+  /// a benchmark given as data "<NAME>".)
   std::string display;
   const std::string& shown() const { return display.empty() ? path : display; }
   /// Several fields are joined by '\n' into one text; each may be a nested path ("doc.question"),
@@ -183,5 +188,20 @@ struct ContamResult {
  * and interruption.
  */
 ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer = {});
+
+/// The outputs of a run kept in memory (the Python package): the bytes the files would hold.
+struct ContamOutputs {
+  std::string contamination;       ///< contamination.jsonl
+  std::vector<std::string> clean;  ///< clean/NAME.jsonl, one per benchmark in config.evals' order
+  std::string report;              ///< report.json
+};
+
+/**
+ * @brief run_contam with its outputs in `outputs` instead of files: config.output_dir is not
+ * needed, write_decontaminated must be empty (so there is no removed.jsonl), and the run does
+ * not resume (no work directory). @throw as run_contam.
+ */
+ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer,
+                        ContamOutputs& outputs);
 
 }  // namespace dupscan

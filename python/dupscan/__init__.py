@@ -24,7 +24,6 @@ from __future__ import annotations
 import json as _json
 import os as _os
 import secrets as _secrets
-import shutil as _shutil
 import socket as _socket
 import tempfile as _tempfile
 import warnings as _warnings
@@ -937,9 +936,9 @@ class ContamResult:
         return f"ContamResult(benchmarks={self.benchmarks.num_rows}, examples={self.examples.num_rows})"
 
 
-def _benchmark_file(name: str, data: Any, text: str, id: Optional[str], tmp: str):
-    """(path, display, fields) of a benchmark: a file as given, or data written to a JSONL file
-    (named "<NAME>" in messages and the report: the file is gone when they are read)."""
+def _benchmark(name: str, data: Any, text: str, id: Optional[str]):
+    """(path or bytes, display, fields) of a benchmark: a file as given, or data as the JSON Lines
+    bytes a file of it would hold (named "<NAME>" in messages and the report)."""
     _refuse_bytes(data, f"benchmark {name!r}")
     if _is_path(data):
         return _path(data), "", text.split("+")
@@ -960,14 +959,13 @@ def _benchmark_file(name: str, data: Any, text: str, id: Optional[str], tmp: str
                              f"benchmark_id out for the \"id\" column or row numbers")
         rows = table.to_pylist()
         fields = text.split("+")
-    path = _os.path.join(tmp, f"benchmark-{len(_os.listdir(tmp))}.jsonl")
-    with open(path, "w", encoding="utf-8") as f:
-        key = "id" if id is None else id  # the command line's rule: "id" where there is one
-        for i, r in enumerate(rows):
-            if key not in r:
-                r = dict(r, **{key: i})
-            f.write(_json.dumps(r, ensure_ascii=False, default=str) + "\n")
-    return path, f"<{name}>", fields
+    key = "id" if id is None else id  # the command line's rule: "id" where there is one
+    lines = []
+    for i, r in enumerate(rows):
+        if key not in r:
+            r = dict(r, **{key: i})
+        lines.append(_json.dumps(r, ensure_ascii=False, default=str) + "\n")
+    return "".join(lines).encode("utf-8"), f"<{name}>", fields
 
 
 def contam(
@@ -1007,21 +1005,15 @@ def contam(
     if not isinstance(benchmarks, dict) or not benchmarks:
         raise TypeError("dupscan.contam: benchmarks must be a non-empty dict name -> data")
     paths, tables = _inputs(train, "train")
-    tmp = _tempfile.mkdtemp(prefix="dupscan-contam-")
-    try:
-        evals = []
-        for name, data in benchmarks.items():
-            path, display, fields = _benchmark_file(name, data, benchmark_text, benchmark_id,
-                                                    _os.path.join(tmp))
-            evals.append([name, path, display] + fields)
-        out_dir = _os.path.join(tmp, "out")
-        settings = _settings(text=text, id=id, ngram=ngram, min_ngram=min_ngram, near=near,
-                             near_threshold=float(near_threshold), max_matches=max_matches,
-                             boilerplate_docs=boilerplate_docs, backend=backend, threads=threads,
-                             eval_id=benchmark_id or "id")
-        examples, contamination, report, warnings = _core(
-            _dupscan.contam, settings, paths, tables, evals, out_dir, _progress(progress))
-        warnings = _warn(warnings)
-        return ContamResult(examples, contamination, report, warnings)
-    finally:
-        _shutil.rmtree(tmp, ignore_errors=True)
+    evals = []
+    for name, data in benchmarks.items():
+        source, display, fields = _benchmark(name, data, benchmark_text, benchmark_id)
+        evals.append([name, source, display] + fields)
+    settings = _settings(text=text, id=id, ngram=ngram, min_ngram=min_ngram, near=near,
+                         near_threshold=float(near_threshold), max_matches=max_matches,
+                         boilerplate_docs=boilerplate_docs, backend=backend, threads=threads,
+                         eval_id=benchmark_id or "id")
+    examples, contamination, report, warnings = _core(
+        _dupscan.contam, settings, paths, tables, evals, _progress(progress))
+    warnings = _warn(warnings)
+    return ContamResult(examples, contamination, report, warnings)

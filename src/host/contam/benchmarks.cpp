@@ -1,5 +1,11 @@
 #include "contam/benchmarks.hpp"
 
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
 #include "dupscan/errors.hpp"
 #include "io/io.hpp"
 #include "io/pipeline.hpp"
@@ -7,6 +13,31 @@
 
 namespace dupscan::contam {
 namespace {
+
+// A benchmark given as bytes (EvalSpec::data), read by the same line reader as a file: the same
+// lines, so the same examples and the same raw lines in clean/NAME.jsonl.
+class BytesSource final : public io::ByteSource {
+ public:
+  explicit BytesSource(const std::string& bytes) : bytes_(bytes) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    n = std::min(n, bytes_.size() - pos_);
+    std::memcpy(buf, bytes_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  const char* compression() const override { return "none"; }
+  std::uint64_t raw_bytes() const override { return pos_; }
+  std::string raw_checksum() const override {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx",
+                  static_cast<unsigned long long>(XXH3_64bits(bytes_.data(), pos_)));
+    return hex;
+  }
+
+ private:
+  const std::string& bytes_;
+  std::size_t pos_ = 0;
+};
 
 // A benchmark record that cannot be used, as an error message: what is wrong and what to do.
 std::string eval_problem(const BadRecord& b, const EvalSpec& spec) {
@@ -48,7 +79,12 @@ Benchmarks load_benchmarks(const ContamConfig& cfg) {
     sum.fields = spec.field_label();
     // The shared record parser: fields joined by '\n' as they always were here.
     RecordParser parser(spec.field_label(), cfg.eval_id_field);
-    auto src = io::open_source(spec.path);
+    std::unique_ptr<io::ByteSource> src;
+    if (spec.data) {
+      src = std::make_unique<BytesSource>(*spec.data);
+    } else {
+      src = io::open_source(spec.path);
+    }
     io::LineReader reader(*src);
     io::RawBatch batch;
     std::string_view text;

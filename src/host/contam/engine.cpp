@@ -2,8 +2,11 @@
 // index); the training data streams through the shared pipeline and the backend's probe; the
 // findings become contamination.jsonl, clean/, report.json and, when asked, the decontaminated
 // corpus. A run that can resume keeps the scan's findings per finished training input in a work
-// directory (contam/scan.hpp, dedup/resume.hpp).
+// directory (contam/scan.hpp, dedup/resume.hpp). A run in memory (ContamOutputs, the Python
+// package's) gives the outputs' bytes instead: no output or work directory, no commit.
 #include <sys/stat.h>
+
+#include <algorithm>
 
 #include "common/parallel.hpp"
 #include "common/timing.hpp"
@@ -52,8 +55,9 @@ std::vector<NamedOutput> contam_outputs(const ContamConfig& cfg) {
 
 std::vector<std::string> contam_inputs(const ContamConfig& cfg) {
   std::vector<std::string> all = cfg.train;
-  for (const auto& e : cfg.evals)
-    all.push_back(e.path);
+  for (const auto& e : cfg.evals) {
+    if (!e.data) all.push_back(e.path);  // a benchmark given as bytes is no file
+  }
   return all;
 }
 
@@ -160,11 +164,12 @@ namespace {
 
 class Engine {
  public:
-  Engine(const ContamConfig& cfg, const DedupObserver& obs) : cfg_(cfg), obs_(obs) {}
+  Engine(const ContamConfig& cfg, const DedupObserver& obs, ContamOutputs* memory)
+      : cfg_(cfg), obs_(obs), memory_(memory) {}
 
   ContamResult run() {
     const auto t_start = Clock::now();
-    cfg_.validate();
+    validate();
     BackendChoice choice = make_contam_backend(cfg_);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
@@ -172,7 +177,7 @@ class Engine {
     if (obs_.info) obs_.info(choice.note);
     const unsigned threads = worker_threads(cfg_.threads);
     res_.threads = threads;
-    check_contam_inputs(cfg_);
+    check_inputs();
     auto t = Clock::now();
     eval_.build(cfg_, *backend_, choice.canary);
     res_.canary = eval_.canary;
@@ -183,9 +188,11 @@ class Engine {
     res_.benchmarks = eval_.benchmarks.summaries;
     res_.eval_ngrams = eval_.index.groups();
     res_.seconds_index = seconds_since(t);
-    dirs_.claim(contam_own_paths(cfg_), cfg_.force);
-    dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
-                  {cfg_.output_dir + "/clean", io::dir_of(cfg_.write_decontaminated)});
+    if (!memory_) {
+      dirs_.claim(contam_own_paths(cfg_), cfg_.force);
+      dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
+                    {cfg_.output_dir + "/clean", io::dir_of(cfg_.write_decontaminated)});
+    }
     open_work_dir();
     t = Clock::now();
     const bool decon = !cfg_.write_decontaminated.empty();
@@ -212,7 +219,11 @@ class Engine {
     check_read_training(names, scan_.documents);
     record_scan();
     res_.seconds_scan = seconds_since(t);
-    write_outputs(t_start);
+    if (memory_) {
+      write_outputs_to_memory(t_start);
+    } else {
+      write_outputs(t_start);
+    }
     return res_;
   }
 
@@ -227,6 +238,29 @@ class Engine {
   const std::string& work_dir() const { return res_.resume.work_dir; }
 
  private:
+  void validate() const {
+    if (!memory_) {
+      cfg_.validate();
+      return;
+    }
+    // Nothing is written: no output directory is needed, and no file can be asked for.
+    ContamConfig check = cfg_;
+    check.output_dir = "-";
+    check.validate();
+    expects_usage(cfg_.write_decontaminated.empty(),
+                  "a run whose outputs stay in memory writes no files");
+  }
+
+  // Before any work: the inputs (and, writing files, the outputs and the output directory).
+  void check_inputs() const {
+    if (!memory_) {
+      check_contam_inputs(cfg_);
+      return;
+    }
+    check_inputs_readable(contam_inputs(cfg_));
+    check_inputs_distinct(cfg_.train);
+  }
+
   // The work directory of a run that can resume (dedup/resume.hpp): the training inputs an
   // earlier run of the same command finished are loaded from it instead of read.
   void open_work_dir() {
@@ -234,6 +268,7 @@ class Engine {
     r.inputs = static_cast<std::uint32_t>(cfg_.train.size() + cfg_.train_tables.size());
     r.why_not = why_no_resume(!cfg_.resume                 ? "--no-resume"
                               : !cfg_.train_tables.empty() ? "it reads tables in memory"
+                              : memory_                    ? "its outputs stay in memory"
                                                            : "",
                               cfg_.train);
     if (!r.why_not.empty()) return;
@@ -327,8 +362,31 @@ class Engine {
     commit.run();
   }
 
+  // ContamOutputs: the files' bytes, without an output directory or a commit.
+  void write_outputs_to_memory(Clock::time_point t_start) {
+    const auto t_write = Clock::now();
+    ContamOutputs& out = *memory_;
+    out.clean.assign(cfg_.evals.size(), std::string());
+    std::vector<io::Sink> clean;
+    for (std::string& c : out.clean)
+      clean.push_back([&c](std::string_view s) { c += s; });
+    tally_examples(cfg_, eval_.benchmarks, *findings_, res_.benchmarks);
+    write_examples(
+        cfg_, eval_.benchmarks, *findings_, [&out](std::string_view s) { out.contamination += s; },
+        clean);
+    res_.seconds_write = seconds_since(t_write);
+    res_.seconds_total = seconds_since(t_start);
+    // What ContamOutputs' files are when written out (as dedup's run in memory names its own).
+    res_.output_dir_files = {"clean/", "contamination.jsonl", "report.json"};
+    for (const auto& b : cfg_.evals)
+      res_.output_dir_files.push_back("clean/" + b.name + ".jsonl");
+    std::sort(res_.output_dir_files.begin(), res_.output_dir_files.end());
+    out.report = report_json(cfg_, res_);
+  }
+
   const ContamConfig& cfg_;
   const DedupObserver& obs_;
+  ContamOutputs* memory_;  // outputs in memory instead of files, or null
   ContamResult res_;
   std::unique_ptr<Backend> backend_;
   io::OutputDir dirs_;
@@ -342,8 +400,15 @@ class Engine {
 }  // namespace contam
 
 ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer) {
-  contam::Engine engine(config, observer);
+  contam::Engine engine(config, observer, nullptr);
   return run_keeping_work(engine);
+}
+
+ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer,
+                        ContamOutputs& outputs) {
+  outputs = ContamOutputs{};
+  contam::Engine engine(config, observer, &outputs);
+  return engine.run();
 }
 
 }  // namespace dupscan

@@ -80,20 +80,29 @@ void tally_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const
 }
 
 void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
-                    io::AtomicFile& contamination,
-                    std::vector<std::unique_ptr<io::AtomicFile>>& clean) {
+                    const io::Sink& contamination, const std::vector<io::Sink>& clean) {
   std::string line;
   for (std::size_t e = 0; e < benchmarks.examples.size(); ++e) {
     const EvalExample& ex = benchmarks.examples[e];
     const ExampleFindings& f = findings.example(e);
     if (!f.dirty) {
-      clean[ex.bench]->write(ex.raw_line);
-      clean[ex.bench]->write("\n");
+      clean[ex.bench](ex.raw_line);
+      clean[ex.bench]("\n");
     }
     line.clear();
     append_contamination_line(line, cfg, ex, f, findings);
-    contamination.write(line);
+    contamination(line);
   }
+}
+
+void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
+                    io::AtomicFile& contamination,
+                    std::vector<std::unique_ptr<io::AtomicFile>>& clean) {
+  std::vector<io::Sink> to_clean;
+  for (auto& c : clean)
+    to_clean.push_back([&c](std::string_view s) { c->write(s); });
+  write_examples(
+      cfg, benchmarks, findings, [&](std::string_view s) { contamination.write(s); }, to_clean);
 }
 
 void warn_boilerplate(const ContamConfig& cfg, const std::vector<BenchmarkSummary>& sums,

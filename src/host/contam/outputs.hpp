@@ -10,6 +10,7 @@
 #include "contam/benchmarks.hpp"
 #include "contam/findings.hpp"
 #include "io/io.hpp"
+#include "io/sink.hpp"
 
 namespace dupscan::contam {
 
@@ -21,8 +22,11 @@ void append_contamination_line(std::string& line, const ContamConfig& cfg, const
 void tally_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
                     std::vector<BenchmarkSummary>& sums);
 
-/// Writes every example's line to `contamination` and the examples not dirty to
-/// clean[benchmark].
+/// Writes every example's line to `contamination` and the examples not dirty (each its line as
+/// read, and '\n') to clean[benchmark].
+void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
+                    const io::Sink& contamination, const std::vector<io::Sink>& clean);
+/// write_examples into files.
 void write_examples(const ContamConfig& cfg, const Benchmarks& benchmarks, const Findings& findings,
                     io::AtomicFile& contamination,
                     std::vector<std::unique_ptr<io::AtomicFile>>& clean);

@@ -183,6 +183,18 @@ const char* yes_no(bool v) {
   return v ? "yes" : "no";
 }
 
+// "N bytes, xxh3 H": a benchmark's content.
+std::string identity_text(std::uint64_t bytes, XXH64_hash_t h) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::to_string(bytes) + " bytes, xxh3 " + hex;
+}
+
+// A benchmark given as bytes (EvalSpec::data): as content_identity of a file holding them.
+std::string bytes_identity(const std::string& bytes) {
+  return identity_text(bytes.size(), XXH3_64bits(bytes.data(), bytes.size()));
+}
+
 // "N bytes, xxh3 H" of a benchmark's file.
 std::string content_identity(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -199,9 +211,7 @@ std::string content_identity(const std::string& path) {
   const XXH64_hash_t h = XXH3_64bits_digest(st);
   XXH3_freeState(st);
   if (bad) throw Error("cannot read benchmark '" + path + "'");
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return std::to_string(bytes) + " bytes, xxh3 " + hex;
+  return identity_text(bytes, h);
 }
 
 }  // namespace
@@ -224,9 +234,9 @@ WorkDir::Identity scan_identity(const ContamConfig& cfg) {
   id.emplace_back("benchmarks", std::to_string(cfg.evals.size()));
   for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
     const EvalSpec& e = cfg.evals[b];
-    id.emplace_back(
-        "benchmark " + std::to_string(b + 1),
-        e.name + "=" + e.shown() + ":" + e.field_label() + ", " + content_identity(e.path));
+    id.emplace_back("benchmark " + std::to_string(b + 1),
+                    e.name + "=" + e.shown() + ":" + e.field_label() + ", " +
+                        (e.data ? bytes_identity(*e.data) : content_identity(e.path)));
   }
   id.emplace_back("inputs", std::to_string(cfg.train.size()));
   for (std::size_t i = 0; i < cfg.train.size(); ++i)

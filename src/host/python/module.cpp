@@ -18,7 +18,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -357,12 +356,6 @@ ArrowColumn keep_column(const std::vector<std::uint8_t>& keep) {
   return c;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error("cannot read " + path);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
 // ---- the commands -------------------------------------------------------------------------------
 
 nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
@@ -407,14 +400,29 @@ nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
   return nb::make_tuple(r.added, r.documents, r.segments, live.warnings);
 }
 
+// A benchmark: [name, its JSONL path or its JSON Lines bytes, display name, fields...].
+EvalSpec eval_spec(nb::handle item) {
+  const auto e = nb::borrow<nb::list>(item);
+  EvalSpec spec;
+  spec.name = nb::cast<std::string>(e[0]);
+  if (nb::isinstance<nb::bytes>(e[1])) {
+    const auto data = nb::borrow<nb::bytes>(e[1]);
+    spec.data = std::make_shared<const std::string>(data.c_str(), data.size());
+  } else {
+    spec.path = nb::cast<std::string>(e[1]);
+  }
+  spec.display = nb::cast<std::string>(e[2]);
+  spec.fields.clear();
+  for (std::size_t i = 3; i < e.size(); ++i)
+    spec.fields.push_back(nb::cast<std::string>(e[i]));
+  return spec;
+}
+
 nb::tuple contam(const nb::dict& settings, const std::vector<std::string>& train,
-                 const std::vector<Table>& tables,
-                 const std::vector<std::vector<std::string>>& evals, const std::string& output_dir,
-                 double progress) {
+                 const std::vector<Table>& tables, const nb::list& evals, double progress) {
   ContamConfig cfg;
   cfg.train = train;
   cfg.train_tables = tables;
-  cfg.output_dir = output_dir;
   get(settings, "text", cfg.text_field);
   cfg.id_field_required = get(settings, "id", cfg.id_field);  // as dedup_config
   get(settings, "ngram", cfg.ngram);
@@ -430,27 +438,19 @@ nb::tuple contam(const nb::dict& settings, const std::vector<std::string>& train
     cfg.backend = s;
   }
   get(settings, "eval_id", cfg.eval_id_field);
-  for (const auto& e : evals) {  // [name, path, display, fields...]
-    EvalSpec spec;
-    spec.name = e.at(0);
-    spec.path = e.at(1);
-    spec.display = e.at(2);
-    spec.fields.assign(e.begin() + 3, e.end());
-    cfg.evals.push_back(std::move(spec));
-  }
+  for (nb::handle e : evals)
+    cfg.evals.push_back(eval_spec(e));
   Live live;
   const DedupObserver obs = observer_of(live);
-  std::string contamination, report_json;
+  ContamOutputs out;
   StreamOut examples;
   run_released(
       [&] {
-        run_contam(cfg, obs);
-        contamination = read_file(output_dir + "/contamination.jsonl");
-        report_json = read_file(output_dir + "/report.json");
-        result_table(ResultTable::contamination, contamination, examples.stream.get());
+        run_contam(cfg, obs, out);
+        result_table(ResultTable::contamination, out.contamination, examples.stream.get());
       },
       &live, progress);
-  return nb::make_tuple(examples.capsule(), to_bytes(contamination), to_bytes(report_json),
+  return nb::make_tuple(examples.capsule(), to_bytes(out.contamination), to_bytes(out.report),
                         live.warnings);
 }
 
@@ -599,7 +599,7 @@ NB_MODULE(_dupscan, m) {
   m.def("index", &dupscan::python::index, "settings"_a, "paths"_a, "action"_a, "dir"_a,
         "progress"_a, "wait"_a = false);
   m.def("contam", &dupscan::python::contam, "settings"_a, "train"_a, "tables"_a, "evals"_a,
-        "output_dir"_a, "progress"_a);
+        "progress"_a);
   m.def("signatures", &dupscan::python::signatures, "table"_a, "settings"_a);
   m.def("report", &dupscan::python::report, "dir"_a, "output"_a, "tables"_a, "settings"_a);
   m.def("version", [] { return std::string(dupscan::version()); });
