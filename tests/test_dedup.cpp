@@ -228,7 +228,7 @@ TEST(Dedup, BadRecordsAreSkippedAndCountedOrFatalWithStrict) {
                                          record("b", kBase));
   DedupConfig cfg = config_for(dir, {dir / "in.jsonl"});
   std::vector<std::string> warnings;
-  DedupObserver obs;
+  RunObserver obs;
   obs.warning = [&](const std::string& w) { warnings.push_back(w); };
   // 5 of 7 records skipped is more than the default 10%: an error naming the most common reason.
   try {

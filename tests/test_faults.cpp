@@ -475,7 +475,7 @@ void input_changes() {
   DedupConfig cfg;
   cfg.inputs = {dir / "in.jsonl"};
   cfg.output_dir = dir / "out";
-  DedupObserver obs;
+  RunObserver obs;
   bool touched = false;
   obs.progress = [&](const Progress& p) {
     if (!touched && std::string(p.stage) == "lsh") {  // between reading and verification

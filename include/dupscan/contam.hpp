@@ -187,7 +187,7 @@ struct ContamResult {
  * input (an eval record that cannot be used is always an error, naming file:line), I/O failures
  * and interruption.
  */
-ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer = {});
+ContamResult run_contam(const ContamConfig& config, const RunObserver& observer = {});
 
 /// The outputs of a run kept in memory (the Python package): the bytes the files would hold.
 struct ContamOutputs {
@@ -201,7 +201,7 @@ struct ContamOutputs {
  * needed, write_decontaminated must be empty (so there is no removed.jsonl), and the run does
  * not resume (no work directory). @throw as run_contam.
  */
-ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer,
+ContamResult run_contam(const ContamConfig& config, const RunObserver& observer,
                         ContamOutputs& outputs);
 
 }  // namespace dupscan

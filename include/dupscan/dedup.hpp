@@ -272,7 +272,7 @@ struct DedupResult {
   MemorySummary memory;
 };
 
-/// The callbacks of a run: RunObserver (run.hpp), which contam and index runs take too.
+/// The name RunObserver (run.hpp) had before every command took it; kept for library users.
 using DedupObserver = RunObserver;
 
 /**
@@ -280,7 +280,7 @@ using DedupObserver = RunObserver;
  * @throw UsageError for an invalid configuration; Error for bad input (with path and line), I/O
  * failures and interruption. Nothing is written to output_dir unless the run succeeds.
  */
-DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer = {});
+DedupResult run_dedup(const DedupConfig& config, const RunObserver& observer = {});
 
 /// The outputs of a run kept in memory (the Python package): the bytes the files would hold.
 struct DedupOutputs {
@@ -297,7 +297,7 @@ struct DedupOutputs {
  * @brief run_dedup with its outputs in `outputs` instead of files: config.output_dir is not
  * needed, and write_deduped and write_signatures must be empty. @throw as run_dedup.
  */
-DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer,
+DedupResult run_dedup(const DedupConfig& config, const RunObserver& observer,
                       DedupOutputs& outputs);
 
 enum class IndexAction : std::uint8_t {
@@ -330,7 +330,7 @@ struct IndexResult {
  * and `wait` is false (naming its pid, host and start time).
  */
 IndexResult run_index(const DedupConfig& config, IndexAction action, const std::string& dir,
-                      const DedupObserver& observer = {}, bool wait = false);
+                      const RunObserver& observer = {}, bool wait = false);
 
 /// The dupscan version string, e.g. "0.1.0".
 const char* version() noexcept;

@@ -69,7 +69,7 @@ class Communicator {
  * a collective: the caller must abort them all (MPI_Abort), which is what dupscan-mpi does.
  */
 DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
-                                  const DedupObserver& observer = {});
+                                  const RunObserver& observer = {});
 
 /**
  * @brief run_contam over the ranks of `comm`, with the same outputs, byte for byte, as one
@@ -87,6 +87,6 @@ DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
  * @throw as run_contam; an exception on one rank leaves the others waiting (see above).
  */
 ContamResult run_contam_distributed(const ContamConfig& config, Communicator& comm,
-                                    const DedupObserver& observer = {});
+                                    const RunObserver& observer = {});
 
 }  // namespace dupscan

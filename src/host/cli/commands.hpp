@@ -19,7 +19,7 @@ struct Command {
 /// How `dedup` runs: run_dedup by default; a distributed run passes its own, and its ranks other
 /// than 0 keep the progress bar and the summary to themselves (report = false).
 struct DedupRunner {
-  std::function<DedupResult(const DedupConfig&, const DedupObserver&)> run;
+  std::function<DedupResult(const DedupConfig&, const RunObserver&)> run;
   bool report = true;
 };
 
@@ -38,7 +38,7 @@ std::string parquet_note(const std::string& use);
 std::string directory_option(std::string dir);
 /// How `contam` runs: run_contam by default; a distributed run passes its own (as DedupRunner).
 struct ContamRunner {
-  std::function<ContamResult(const ContamConfig&, const DedupObserver&)> run;
+  std::function<ContamResult(const ContamConfig&, const RunObserver&)> run;
   bool report = true;
 };
 Command add_contam_command(CLI::App& app, ContamRunner runner = {});

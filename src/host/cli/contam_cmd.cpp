@@ -210,7 +210,7 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   }
   ProgressBar bar =
       ProgressBar::for_stderr(runner.report && !a.quiet && !a.no_progress, a.progress_interval);
-  DedupObserver obs = stderr_observer(bar, a.quiet);
+  RunObserver obs = stderr_observer(bar, a.quiet);
   if (!runner.report) obs.progress = nullptr;
   if (runner.run && (!cfg.work_dir.empty() || cfg.restart)) {
     throw UsageError(

@@ -131,7 +131,7 @@ int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
   }
   ProgressBar bar =
       ProgressBar::for_stderr(runner.report && !a.quiet && !a.no_progress, a.progress_interval);
-  DedupObserver obs = stderr_observer(bar, a.quiet);
+  RunObserver obs = stderr_observer(bar, a.quiet);
   if (!runner.report) obs.progress = nullptr;
   const DedupResult r = runner.run ? runner.run(cfg, obs) : run_dedup(cfg, obs);
   bar.clear();

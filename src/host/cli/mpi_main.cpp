@@ -55,13 +55,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("dupscan-mpi ") + dupscan::version());
   app.require_subcommand(1);
   dupscan::cli::DedupRunner runner;
-  runner.run = [&comm](const dupscan::DedupConfig& cfg, const dupscan::DedupObserver& obs) {
+  runner.run = [&comm](const dupscan::DedupConfig& cfg, const dupscan::RunObserver& obs) {
     return dupscan::run_dedup_distributed(cfg, comm, obs);
   };
   runner.report = rank == 0;
   const dupscan::cli::Command dedup = dupscan::cli::add_dedup_command(app, runner);
   dupscan::cli::ContamRunner contam_runner;
-  contam_runner.run = [&comm](const dupscan::ContamConfig& cfg, const dupscan::DedupObserver& obs) {
+  contam_runner.run = [&comm](const dupscan::ContamConfig& cfg, const dupscan::RunObserver& obs) {
     return dupscan::run_contam_distributed(cfg, comm, obs);
   };
   contam_runner.report = rank == 0;

@@ -53,8 +53,8 @@ void ProgressBar::clear() {
   drawn_ = false;
 }
 
-DedupObserver stderr_observer(ProgressBar& bar, bool quiet) {
-  DedupObserver obs;
+RunObserver stderr_observer(ProgressBar& bar, bool quiet) {
+  RunObserver obs;
   obs.progress = [&bar](const Progress& p) { bar.update(p); };
   obs.warning = [&bar, quiet](const std::string& w) {
     bar.clear();

@@ -40,7 +40,7 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
 
 /// What every reading command gives the library: progress to `bar`, each warning on stderr
 /// after clearing the bar (none when quiet). `bar` must outlive the observer.
-DedupObserver stderr_observer(ProgressBar& bar, bool quiet);
+RunObserver stderr_observer(ProgressBar& bar, bool quiet);
 
 /// 1234567 -> "1,234,567".
 std::string group_digits(std::uint64_t v);

@@ -164,7 +164,7 @@ namespace {
 
 class Engine {
  public:
-  Engine(const ContamConfig& cfg, const DedupObserver& obs, ContamOutputs* memory)
+  Engine(const ContamConfig& cfg, const RunObserver& obs, ContamOutputs* memory)
       : cfg_(cfg), obs_(obs), memory_(memory) {}
 
   ContamResult run() {
@@ -385,7 +385,7 @@ class Engine {
   }
 
   const ContamConfig& cfg_;
-  const DedupObserver& obs_;
+  const RunObserver& obs_;
   ContamOutputs* memory_;  // outputs in memory instead of files, or null
   ContamResult res_;
   std::unique_ptr<Backend> backend_;
@@ -399,12 +399,12 @@ class Engine {
 }  // namespace
 }  // namespace contam
 
-ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer) {
+ContamResult run_contam(const ContamConfig& config, const RunObserver& observer) {
   contam::Engine engine(config, observer, nullptr);
   return run_keeping_work(engine);
 }
 
-ContamResult run_contam(const ContamConfig& config, const DedupObserver& observer,
+ContamResult run_contam(const ContamConfig& config, const RunObserver& observer,
                         ContamOutputs& outputs) {
   outputs = ContamOutputs{};
   contam::Engine engine(config, observer, &outputs);

@@ -252,7 +252,7 @@ ReadSpec training_read_spec(const ContamConfig& cfg) {
 // share its locals.
 ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
                          const NgramIndex& index, const NearIndex* near, ContamProbe& probe,
-                         Findings& findings, const DedupObserver& obs) {
+                         Findings& findings, const RunObserver& obs) {
   ScanResult res;
   ReadSetup setup;
   setup.threads = o.threads;

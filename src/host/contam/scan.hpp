@@ -62,6 +62,6 @@ ReadSpec training_read_spec(const ContamConfig& cfg);
 /// @throw Error for bad training input (as dedup), I/O failures and interruption.
 ScanResult scan_training(const ScanOptions& options, const Benchmarks& benchmarks,
                          const NgramIndex& index, const NearIndex* near, ContamProbe& probe,
-                         Findings& findings, const DedupObserver& observer);
+                         Findings& findings, const RunObserver& observer);
 
 }  // namespace dupscan::contam

@@ -39,7 +39,7 @@ using stages::pair_key;
 
 class Engine {
  public:
-  Engine(const DedupConfig& cfg, const DedupObserver& obs, DedupOutputs* memory)
+  Engine(const DedupConfig& cfg, const RunObserver& obs, DedupOutputs* memory)
       : cfg_(cfg), obs_(obs), memory_(memory) {}
 
   DedupResult run() {
@@ -569,7 +569,7 @@ class Engine {
   }
 
   const DedupConfig& cfg_;
-  const DedupObserver& obs_;
+  const RunObserver& obs_;
   DedupOutputs* memory_;  // outputs in memory instead of files, or null
   static constexpr std::uint32_t kSkippedRecord = UINT32_MAX;
   std::vector<std::uint32_t> records_;  // memory_: document of each record (note_records)
@@ -596,12 +596,12 @@ class Engine {
 
 }  // namespace
 
-DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer) {
+DedupResult run_dedup(const DedupConfig& config, const RunObserver& observer) {
   Engine engine(config, observer, nullptr);
   return run_keeping_work(engine);
 }
 
-DedupResult run_dedup(const DedupConfig& config, const DedupObserver& observer,
+DedupResult run_dedup(const DedupConfig& config, const RunObserver& observer,
                       DedupOutputs& outputs) {
   outputs = DedupOutputs{};
   Engine engine(config, observer, &outputs);

@@ -11,7 +11,7 @@
 namespace dupscan {
 
 Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
-               const DedupObserver& observer, const WorkDir* work) {
+               const RunObserver& observer, const WorkDir* work) {
   DedupConfig part_cfg = cfg;
   part_cfg.inputs.assign(cfg.inputs.begin() + first, cfg.inputs.begin() + first + count);
   check_inputs_readable(part_cfg.inputs);

@@ -51,6 +51,6 @@ struct Part {
 /// @throw as run_dedup. The observer sees the part's progress and skipped records.
 /// `work`: the rank's work directory (resume.hpp), whose parts are loaded and saved, or null.
 Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
-               const DedupObserver& observer, const WorkDir* work = nullptr);
+               const RunObserver& observer, const WorkDir* work = nullptr);
 
 }  // namespace dupscan

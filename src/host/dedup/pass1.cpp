@@ -57,7 +57,7 @@ namespace {
  * different ids of equal hash (about n^2 / 2^65 of them) would count as one.
  */
 std::uint64_t count_duplicate_ids(const DocTable& docs, const RecordPipeline& pipeline,
-                                  std::uint32_t input_base, const DedupObserver& obs) {
+                                  std::uint32_t input_base, const RunObserver& obs) {
   auto id_of = [&](std::size_t d) {
     const std::uint64_t begin = d == 0 ? 0 : docs.id_end[d - 1];
     return std::string_view(docs.ids).substr(begin, docs.id_end[d] - begin);
@@ -119,7 +119,7 @@ PassOneSpec pass_one_spec(const DedupConfig& cfg) {
 // Long: the pipeline's set-up, the resume hook and the per-batch process and collect lambdas
 // share its locals.
 PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned threads,
-                        const PassOneOptions& o, const DedupObserver& obs) {
+                        const PassOneOptions& o, const RunObserver& obs) {
   PassOne pass;
   DocTable& docs = pass.docs;
   const std::uint32_t bands = o.lsh.bands, k = spec.num_perm;

@@ -103,6 +103,6 @@ struct PassOne {
 /// @throw as run_dedup. Progress and skipped-record warnings go to `observer`; inputs are named
 /// as the pipeline names them (RecordPipeline::display).
 PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned threads,
-                        const PassOneOptions& options, const DedupObserver& observer);
+                        const PassOneOptions& options, const RunObserver& observer);
 
 }  // namespace dupscan

@@ -7,7 +7,7 @@
 namespace dupscan {
 
 BackendChoice make_dedup_backend(const DedupConfig& cfg, LshParams lsh,
-                                 const DedupObserver& observer) {
+                                 const RunObserver& observer) {
   BackendOptions options;
   options.gpu_memory = cfg.gpu_memory;
   BackendChoice choice = make_backend(cfg.backend, cfg.sketch_params(lsh), options);

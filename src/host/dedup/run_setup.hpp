@@ -20,7 +20,7 @@ namespace dupscan {
 /// cfg.sketch_params(lsh); its note (which backend runs, and why) told through observer.info.
 /// @throw as make_backend.
 BackendChoice make_dedup_backend(const DedupConfig& cfg, LshParams lsh,
-                                 const DedupObserver& observer);
+                                 const RunObserver& observer);
 
 /// The paths a dedup run names, its inputs and outputs: not foreign to its output directory
 /// (io::check_output_dir_is_ours, io::OutputDir::claim).

@@ -30,7 +30,7 @@ namespace {
 
 class DistContamEngine {
  public:
-  DistContamEngine(const ContamConfig& cfg, Communicator& comm, const DedupObserver& obs)
+  DistContamEngine(const ContamConfig& cfg, Communicator& comm, const RunObserver& obs)
       : cfg_(cfg), comm_(comm), obs_(obs), ranks_(comm.size()), me_(comm.rank()) {}
 
   ContamResult run() {
@@ -289,7 +289,7 @@ class DistContamEngine {
   const ContamConfig& cfg_;
   Communicator& comm_;
   io::OutputDir out_dir_;  // rank 0: the output directory, locked for the run
-  const DedupObserver& obs_;
+  const RunObserver& obs_;
   const int ranks_, me_;
   unsigned threads_ = 1;
   ContamResult res_;
@@ -306,7 +306,7 @@ class DistContamEngine {
 }  // namespace contam
 
 ContamResult run_contam_distributed(const ContamConfig& config, Communicator& comm,
-                                    const DedupObserver& observer) {
+                                    const RunObserver& observer) {
   contam::DistContamEngine engine(config, comm, observer);
   try {
     return engine.run();

@@ -55,7 +55,7 @@ struct Cluster {
 
 class DistEngine {
  public:
-  DistEngine(const DedupConfig& cfg, Communicator& comm, const DedupObserver& obs)
+  DistEngine(const DedupConfig& cfg, Communicator& comm, const RunObserver& obs)
       : cfg_(cfg), comm_(comm), obs_(obs), ranks_(comm.size()), me_(comm.rank()) {}
 
   DedupResult run() {
@@ -1026,7 +1026,7 @@ class DistEngine {
   const DedupConfig& cfg_;
   Communicator& comm_;
   io::OutputDir out_dir_;  // rank 0: the output directory, locked for the run
-  const DedupObserver& obs_;
+  const RunObserver& obs_;
   const int ranks_, me_;
   DedupResult res_;
   DedupTimings timings_;
@@ -1055,7 +1055,7 @@ class DistEngine {
 }  // namespace
 
 DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
-                                  const DedupObserver& observer) {
+                                  const RunObserver& observer) {
   DistEngine engine(config, comm, observer);
   try {
     return engine.run();

@@ -50,7 +50,7 @@ namespace {
 // the exact groups, the segment and the commit -- whose steps share the manifest, the inputs'
 // stamps and the work directory.
 IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::string& dir,
-                         index::Manifest manifest, const DedupObserver& obs) {
+                         index::Manifest manifest, const RunObserver& obs) {
   const auto t_start = Clock::now();
   cfg.validate();
   const LshParams lsh = cfg.resolved_lsh();
@@ -181,7 +181,7 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
 }
 
 IndexResult locked_build_or_add(const DedupConfig& config, IndexAction action,
-                                const std::string& dir, const DedupObserver& observer) {
+                                const std::string& dir, const RunObserver& observer) {
   DedupConfig cfg = config;
   cfg.output_dir = dir;  // nothing but the index is written
   if (action != IndexAction::add) return build_or_add(cfg, action, dir, {}, observer);
@@ -213,7 +213,7 @@ IndexResult locked_build_or_add(const DedupConfig& config, IndexAction action,
 }  // namespace
 
 IndexResult run_index(const DedupConfig& config, IndexAction action, const std::string& dir,
-                      const DedupObserver& observer, bool wait) {
+                      const RunObserver& observer, bool wait) {
   // One writer at a time, from before the manifest is read (an add appends to what the previous
   // writer left) until the new one is in place. Readers (dedup --against) take no lock: a
   // manifest is replaced by a rename, and names only segments written before it.

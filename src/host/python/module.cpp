@@ -245,8 +245,8 @@ void run_released(F&& f, Live* live, double progress) {
   if (error) std::rethrow_exception(error);
 }
 
-DedupObserver observer_of(Live& live) {
-  DedupObserver obs;
+RunObserver observer_of(Live& live) {
+  RunObserver obs;
   obs.progress = [&live](const Progress& p) {
     std::lock_guard<std::mutex> lock(live.m);
     live.progress = p;
@@ -371,7 +371,7 @@ nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
   StreamOut duplicates, clusters;
   ArrowColumn keep;
   Live live;
-  const DedupObserver obs = observer_of(live);
+  const RunObserver obs = observer_of(live);
   run_released(
       [&] {
         run_dedup(cfg, obs, out);
@@ -395,7 +395,7 @@ nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
                                           : IndexAction::rebuild;
   IndexResult r;
   Live live;
-  const DedupObserver obs = observer_of(live);
+  const RunObserver obs = observer_of(live);
   run_released([&] { r = run_index(cfg, a, dir, obs, wait); }, &live, progress);
   return nb::make_tuple(r.added, r.documents, r.segments, live.warnings);
 }
@@ -441,7 +441,7 @@ nb::tuple contam(const nb::dict& settings, const std::vector<std::string>& train
   for (nb::handle e : evals)
     cfg.evals.push_back(eval_spec(e));
   Live live;
-  const DedupObserver obs = observer_of(live);
+  const RunObserver obs = observer_of(live);
   ContamOutputs out;
   StreamOut examples;
   run_released(
@@ -470,7 +470,7 @@ nb::tuple signatures(const Table& table, const nb::dict& settings) {
   std::vector<std::uint32_t> counts(n);
   run_released(
       [&] {
-        BackendChoice choice = make_dedup_backend(cfg, lsh, DedupObserver{});
+        BackendChoice choice = make_dedup_backend(cfg, lsh, RunObserver{});
         Backend& backend = *choice.backend;
         OpenOptions oo;
         oo.text_field = cfg.text_field;
