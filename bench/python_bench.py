@@ -74,28 +74,11 @@ def main():
     print("corpus: %s, %d documents, %.1f MB of text, %d threads" % (
         os.path.relpath(corpus, ROOT), table.num_rows, text_mb, args.threads))
 
-    t_py, t_cli = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(args.repeat):
-            start = time.perf_counter()
-            r = dupscan.dedup(table, id="id", threads=args.threads)
-            t_py.append(time.perf_counter() - start)
-            out = os.path.join(tmp, "cli")
-            start = time.perf_counter()
-            subprocess.run([cli, "dedup", corpus, "-o", out, "-q", "--threads",
-                            str(args.threads)], check=True)
-            t_cli.append(time.perf_counter() - start)
-            with open(os.path.join(out, "duplicates.jsonl"), "rb") as f:
-                if f.read() != r.duplicates_jsonl:
-                    raise SystemExit("FAIL: duplicates differ between the package and the CLI")
-            with open(os.path.join(out, "clusters.jsonl"), "rb") as f:
-                if f.read() != r.clusters_jsonl:
-                    raise SystemExit("FAIL: clusters differ between the package and the CLI")
-    py, cl = min(t_py), min(t_cli)
-    print("dupscan.dedup(pyarrow.Table)  %.2f s  (runs: %s)" % (py, ", ".join("%.2f" % t for t in t_py)))
-    print("dupscan dedup corpus.jsonl    %.2f s  (runs: %s)" % (cl, ", ".join("%.2f" % t for t in t_cli)))
-    print("package / CLI time: %.3f (%.1f%% %s)" % (py / cl, abs(py / cl - 1) * 100,
-                                                   "faster" if py < cl else "slower"))
+    r = time_against_cli(
+        args, lambda: dupscan.dedup(table, id="id", threads=args.threads),
+        [cli, "dedup", corpus, "-q", "--threads", str(args.threads)],
+        {"duplicates.jsonl": "duplicates_jsonl", "clusters.jsonl": "clusters_jsonl"},
+        "dupscan.dedup(pyarrow.Table) ", "dupscan dedup corpus.jsonl   ")
     print("outputs identical: duplicates %d, clusters %d" % (
         r.duplicates.num_rows, r.clusters.num_rows))
 
@@ -131,6 +114,33 @@ def main():
                   100 * (peak - base) / nbytes, float(out[4])))
 
 
+def time_against_cli(args, run_package, cli_argv, same, package_label, cli_label):
+    """Runs the package (run_package()) and the CLI (cli_argv and -o DIR) in turn, args.repeat
+    times each; fails unless every file of `same` (file name -> the package result's attribute
+    holding its bytes) is equal on both sides; prints the best times and their ratio. Returns
+    the package's result."""
+    t_py, t_cli = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "cli")
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            r = run_package()
+            t_py.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            subprocess.run(cli_argv + ["-o", out], check=True)
+            t_cli.append(time.perf_counter() - start)
+            for name, attr in same.items():
+                with open(os.path.join(out, name), "rb") as f:
+                    if f.read() != getattr(r, attr):
+                        raise SystemExit("FAIL: %s differs between the package and the CLI" % name)
+    py, cl = min(t_py), min(t_cli)
+    print("%s  %.2f s  (runs: %s)" % (package_label, py, ", ".join("%.2f" % t for t in t_py)))
+    print("%s  %.2f s  (runs: %s)" % (cli_label, cl, ", ".join("%.2f" % t for t in t_cli)))
+    print("package / CLI time: %.3f (%.1f%% %s)" % (py / cl, abs(py / cl - 1) * 100,
+                                                   "faster" if py < cl else "slower"))
+    return r
+
+
 def bench_results(args, cli):
     import pyarrow as pa
 
@@ -147,29 +157,13 @@ def bench_results(args, cli):
         with open(path, "w", encoding="utf-8") as f:
             for i, t in zip(ids, texts):
                 f.write(json.dumps({"id": i, "text": t}) + "\n")
-    t_py, t_cli = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(args.repeat):
-            start = time.perf_counter()
-            r = dupscan.dedup(table, id="id", threads=args.threads)
-            t_py.append(time.perf_counter() - start)
-            out = os.path.join(tmp, "cli")
-            start = time.perf_counter()
-            subprocess.run([cli, "dedup", path, "-o", out, "-q", "--threads", str(args.threads)],
-                           check=True)
-            t_cli.append(time.perf_counter() - start)
-            with open(os.path.join(out, "duplicates.jsonl"), "rb") as f:
-                if f.read() != r.duplicates_jsonl:
-                    raise SystemExit("FAIL: duplicates differ between the package and the CLI")
-    py, cl = min(t_py), min(t_cli)
+    r = time_against_cli(
+        args, lambda: dupscan.dedup(table, id="id", threads=args.threads),
+        [cli, "dedup", path, "-q", "--threads", str(args.threads)],
+        {"duplicates.jsonl": "duplicates_jsonl"},
+        "dupscan.dedup(pyarrow.Table) ", "dupscan dedup table.jsonl    ")
     print("results: %d documents, %d duplicates, %d clusters" % (
         n, r.duplicates.num_rows, r.clusters.num_rows))
-    print("dupscan.dedup(pyarrow.Table)  %.2f s  (runs: %s)" % (
-        py, ", ".join("%.2f" % t for t in t_py)))
-    print("dupscan dedup table.jsonl     %.2f s  (runs: %s)" % (
-        cl, ", ".join("%.2f" % t for t in t_cli)))
-    print("package / CLI time: %.3f (%.1f%% %s)" % (py / cl, abs(py / cl - 1) * 100,
-                                                   "faster" if py < cl else "slower"))
 
 
 def bench_contam(args, cli, corpus, table):
@@ -181,29 +175,12 @@ def bench_contam(args, cli, corpus, table):
         with open(sample, "w", encoding="utf-8") as f:
             for r in rows:
                 f.write(json.dumps({"id": r["id"], "text": r["text"]}) + "\n")
-    t_py, t_cli = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(args.repeat):
-            start = time.perf_counter()
-            r = dupscan.contam(table, {"sample": sample}, id="id", threads=args.threads)
-            t_py.append(time.perf_counter() - start)
-            out = os.path.join(tmp, "cli")
-            start = time.perf_counter()
-            subprocess.run([cli, "contam", "--train", corpus, "--eval", "sample=" + sample,
-                            "-o", out, "-q", "--no-resume", "--threads", str(args.threads)],
-                           check=True)
-            t_cli.append(time.perf_counter() - start)
-            with open(os.path.join(out, "contamination.jsonl"), "rb") as f:
-                if f.read() != r.contamination_jsonl:
-                    raise SystemExit("FAIL: contamination.jsonl differs between the package and "
-                                     "the CLI")
-    py, cl = min(t_py), min(t_cli)
-    print("dupscan.contam(pyarrow.Table)  %.2f s  (runs: %s)" % (
-        py, ", ".join("%.2f" % t for t in t_py)))
-    print("dupscan contam corpus.jsonl    %.2f s  (runs: %s)" % (
-        cl, ", ".join("%.2f" % t for t in t_cli)))
-    print("package / CLI time: %.3f (%.1f%% %s)" % (py / cl, abs(py / cl - 1) * 100,
-                                                   "faster" if py < cl else "slower"))
+    r = time_against_cli(
+        args, lambda: dupscan.contam(table, {"sample": sample}, id="id", threads=args.threads),
+        [cli, "contam", "--train", corpus, "--eval", "sample=" + sample, "-q", "--no-resume",
+         "--threads", str(args.threads)],
+        {"contamination.jsonl": "contamination_jsonl"},
+        "dupscan.contam(pyarrow.Table)", "dupscan contam corpus.jsonl  ")
     print("outputs identical: %d examples found of %d" % (r.examples.num_rows,
                                                          args.contam_examples))
 
