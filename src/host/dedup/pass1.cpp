@@ -6,48 +6,14 @@
 #include <atomic>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "common/timing.hpp"
+#include "dedup/seen_exact.hpp"
 #include "dupscan/normalize.hpp"
 #include "io/input_checks.hpp"
 #include "io/record.hpp"
 
 namespace dupscan {
-namespace {
-
-// Exact hashes seen so far in pass 1, shared by the workers. A document whose normalized text was
-// already seen is not sketched: every member of an exact group has the same signature, so the
-// group's LSH keys can come from whichever member was sketched first (group_exact_copies copies
-// them), and the outputs do not depend on which one that was.
-class SeenExact {
- public:
-  /// At most `cap` texts are remembered (--memory); past it, one not remembered counts as new.
-  explicit SeenExact(std::size_t cap) : cap_(cap) {}
-  /// True when h was not in the set (and now is, unless the set is full).
-  bool insert(const XXH128_hash_t& h) {
-    Shard& s = shards_[h.low64 % kShards];
-    const auto key = std::make_pair(h.low64, h.high64);
-    std::lock_guard<std::mutex> lock(s.m);
-    if (size_.load(std::memory_order_relaxed) >= cap_) return s.set.count(key) == 0;
-    const bool added = s.set.insert(key).second;
-    if (added) size_.fetch_add(1, std::memory_order_relaxed);
-    return added;
-  }
-
- private:
-  std::size_t cap_;
-  std::atomic<std::size_t> size_{0};
-  struct Shard {
-    std::mutex m;
-    std::unordered_set<std::pair<std::uint64_t, std::uint64_t>, PairHash> set;
-  };
-  static constexpr std::size_t kShards = 64;  // enough that workers rarely wait on each other
-  Shard shards_[kShards];
-};
-
-}  // namespace
-
 namespace {
 
 /**
@@ -167,32 +133,24 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
   pass.pipeline = std::make_unique<RecordPipeline>(po);
   SeenExact seen(o.seen_exact_cap);
   std::uint64_t processed_bytes = 0;
+  std::vector<XXH128_hash_t> loaded_exact;  // a loaded part's sketched documents'
   for (std::uint32_t i = 0; i < loaded; ++i) {
     check_interrupt();
-    InputPart part = o.work->load(i);
-    const DocTable& t = part.docs;
-    if (docs.size() + t.size() >= UINT32_MAX) {
+    const std::size_t first = docs.size();
+    const InputPart part = o.work->load(i, docs);
+    if (docs.size() >= UINT32_MAX) {
       throw Error("more than 4294967294 documents in one run; split the input");
     }
-    const std::uint64_t id_base = docs.ids.size();
-    for (std::size_t d = 0; d < t.size(); ++d) {
-      docs.id_end.push_back(id_base + t.id_end[d]);
+    loaded_exact.clear();
+    for (std::size_t d = first; d < docs.size(); ++d) {
       // Only the sketched ones: an exact copy whose sketched twin was in an input not saved is
       // sketched when that input is read again (or a later copy is), as in any run.
-      if (t.sketched[d] && !t.empty[d]) seen.insert(t.exact[d]);
-      pass.counts.text_bytes += t.text_len[d];
-      if (t.empty[d]) ++pass.counts.empty;
-      if (!t.sketched[d]) ++pass.counts.sketch_skipped;
+      if (docs.sketched[d] && !docs.empty[d]) loaded_exact.push_back(docs.exact[d]);
+      pass.counts.text_bytes += docs.text_len[d];
+      if (docs.empty[d]) ++pass.counts.empty;
+      if (!docs.sketched[d]) ++pass.counts.sketch_skipped;
     }
-    docs.loc.insert(docs.loc.end(), t.loc.begin(), t.loc.end());
-    docs.ids += t.ids;
-    docs.exact.insert(docs.exact.end(), t.exact.begin(), t.exact.end());
-    docs.text_len.insert(docs.text_len.end(), t.text_len.begin(), t.text_len.end());
-    docs.empty.insert(docs.empty.end(), t.empty.begin(), t.empty.end());
-    docs.sketched.insert(docs.sketched.end(), t.sketched.begin(), t.sketched.end());
-    docs.keys.insert(docs.keys.end(), t.keys.begin(), t.keys.end());
-    docs.sigs.insert(docs.sigs.end(), t.sigs.begin(), t.sigs.end());
-    docs.sigs64.insert(docs.sigs64.end(), t.sigs64.begin(), t.sigs64.end());
+    seen.fill(loaded_exact);
     if (o.spill && o.spill->over(docs)) o.spill->spill(docs, docs.size());
     pass.pipeline->summaries()[i] = part.summary;
     skips.skipped += part.summary.skipped;

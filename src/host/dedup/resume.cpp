@@ -1,17 +1,17 @@
 #include "dedup/resume.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <simdjson.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <type_traits>
 
 #include "dupscan/backend.hpp"
@@ -65,11 +65,13 @@ class Reader {
     if (bytes) std::memcpy(p, s_.data() + at_, bytes);
     at_ += bytes;
   }
+  /// n values appended to v.
   template <class T>
-  void get_vector(std::vector<T>& v, std::size_t n) {
+  void append_vector(std::vector<T>& v, std::size_t n) {
     if (n > (s_.size() - at_) / sizeof(T)) throw Error(path_ + ": part truncated");
-    v.resize(n);
-    get(v.data(), n);
+    const T* p = reinterpret_cast<const T*>(s_.data() + at_);
+    v.insert(v.end(), p, p + n);
+    at_ += n * sizeof(T);
   }
   std::string get_string() {
     const auto n = get<std::uint64_t>();
@@ -85,11 +87,24 @@ class Reader {
   std::size_t at_ = 0;
 };
 
+// A file's bytes, read with one read() after another into a string sized from fstat (a part is
+// ~100 B per document: a stream iterator's byte at a time was a tenth of a resumed pass).
 bool read_whole(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !in.bad();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool ok = ::fstat(fd, &st) == 0;
+  if (ok) out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t at = 0;
+  while (ok && at < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + at, out.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // shorter than fstat said: the check of its checksum fails
+    at += static_cast<std::size_t>(n);
+  }
+  out.resize(at);
+  ::close(fd);
+  return ok;
 }
 
 // A part is whole when it begins with the magic and ends with the XXH3-64 of what precedes it.
@@ -99,6 +114,46 @@ bool whole(const std::string& bytes) {
   std::uint64_t sum = 0;
   std::memcpy(&sum, bytes.data() + bytes.size() - 8, 8);
   return XXH3_64bits(bytes.data(), bytes.size() - 8) == sum;
+}
+
+// whole() of the file at `path`, read in pieces of 4 MiB: how a resumed run finds the parts it
+// can load, without holding each in memory once more before it loads it.
+bool file_whole(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof kMagic + 8)) {
+    ::close(fd);
+    return false;
+  }
+  const auto body = static_cast<std::uint64_t>(st.st_size) - 8;  // what the checksum covers
+  std::string buf(std::size_t{4} << 20, '\0');
+  XXH3_state_t* state = XXH3_createState();
+  bool ok = state != nullptr && XXH3_64bits_reset(state) == XXH_OK;
+  std::uint64_t at = 0;
+  char tail[8];
+  std::size_t tail_have = 0;
+  while (ok) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ok = false;
+    if (n <= 0) break;
+    const auto got = static_cast<std::uint64_t>(n);
+    if (at == 0 && std::memcmp(buf.data(), kMagic, std::min<std::size_t>(n, sizeof kMagic)) != 0)
+      ok = false;
+    const std::uint64_t hashed = at >= body ? 0 : std::min(got, body - at);
+    if (hashed) XXH3_64bits_update(state, buf.data(), hashed);
+    for (std::uint64_t i = hashed; i < got && tail_have < 8; ++i)
+      tail[tail_have++] = buf[i];
+    at += got;
+  }
+  ::close(fd);
+  std::uint64_t sum = 0;
+  std::memcpy(&sum, tail, 8);
+  ok = ok && at == static_cast<std::uint64_t>(st.st_size) && tail_have == 8 &&
+       XXH3_64bits_digest(state) == sum;
+  XXH3_freeState(state);
+  return ok;
 }
 
 std::string identity_json(const WorkDir::Identity& id) {
@@ -319,8 +374,7 @@ std::string WorkDir::part_path(std::uint32_t input) const {
 }
 
 bool WorkDir::part_whole(std::uint32_t input) const {
-  std::string bytes;
-  return read_whole(part_path(input), bytes) && whole(bytes);
+  return file_whole(part_path(input));
 }
 
 void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_doc,
@@ -448,29 +502,32 @@ std::string WorkDir::load_payload(std::uint32_t input) const {
   return bytes.substr(begin, bytes.size() - 8 - begin);
 }
 
-InputPart WorkDir::load(std::uint32_t input) const {
+InputPart WorkDir::load(std::uint32_t input, DocTable& docs) const {
   const std::string path = part_path(input);
   const std::string bytes = read_part(input);
   Reader r(bytes, path);
   char magic[sizeof kMagic];
   r.get(magic, sizeof magic);
   InputPart part;
-  DocTable& docs = part.docs;
   if (r.get<std::uint32_t>() != input) throw Error(path + ": part of another input");
   const auto n = r.get<std::uint64_t>();
   const auto bands = r.get<std::uint32_t>();
   const auto k = r.get<std::uint32_t>();
   const bool sigs = r.get<std::uint8_t>() != 0, sigs64 = r.get<std::uint8_t>() != 0;
-  r.get_vector(docs.loc, n);
-  r.get_vector(docs.id_end, n);
-  docs.ids = r.get_string();
-  r.get_vector(docs.exact, n);
-  r.get_vector(docs.text_len, n);
-  r.get_vector(docs.empty, n);
-  r.get_vector(docs.sketched, n);
-  r.get_vector(docs.keys, n * bands);
-  if (sigs) r.get_vector(docs.sigs, n * k);
-  if (sigs64) r.get_vector(docs.sigs64, n * k);
+  r.append_vector(docs.loc, n);
+  const std::size_t first_end = docs.id_end.size();
+  const std::uint64_t id_base = docs.ids.size();
+  r.append_vector(docs.id_end, n);
+  for (std::size_t d = first_end; d < docs.id_end.size(); ++d)
+    docs.id_end[d] += id_base;
+  docs.ids += r.get_string();
+  r.append_vector(docs.exact, n);
+  r.append_vector(docs.text_len, n);
+  r.append_vector(docs.empty, n);
+  r.append_vector(docs.sketched, n);
+  r.append_vector(docs.keys, n * bands);
+  if (sigs) r.append_vector(docs.sigs, n * k);
+  if (sigs64) r.append_vector(docs.sigs64, n * k);
   InputSummary& s = part.summary;
   s.path = r.get_string();
   s.compression = r.get_string();

@@ -36,9 +36,8 @@
 
 namespace dupscan {
 
-/// One input's results of pass 1, as saved and loaded.
+/// What one input's part holds besides its documents' rows.
 struct InputPart {
-  DocTable docs;  ///< its rows (Locator::input global; id_end from 0)
   InputSummary summary;
   std::uint64_t skipped_by_reason[kSkipReasonCount] = {};
 };
@@ -84,8 +83,13 @@ class WorkDir {
   /// The inputs of the run.
   std::uint32_t inputs() const { return inputs_; }
 
-  /// Part `input` (< parts_done()). @throw Error when it cannot be read.
-  InputPart load(std::uint32_t input) const;
+  /**
+   * @brief Part `input` (< parts_done()): its documents' rows appended to `docs` (ids after
+   * docs.ids, id ends shifted to match; Locator::input global), straight from the part's bytes.
+   * On a throw, `docs` may hold some of the rows.
+   * @throw Error when it cannot be read.
+   */
+  InputPart load(std::uint32_t input, DocTable& docs) const;
   /**
    * @brief Saves input `input`'s part: rows [first_doc, docs.size()) of `docs` (sigs/sigs64 when
    * kept; its keys still held: first_doc >= docs.keys_first), its summary and skipped counts.
