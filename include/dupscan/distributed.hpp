@@ -81,8 +81,10 @@ DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
  * report.json equals one process's but for timings_s (the slowest rank per stage) and "ranks".
  * A compressed --write-decontaminated is one gzip member or zstd frame per rank: its decompressed
  * bytes equal a one-process run's, its compressed bytes do not.
- * Not in a distributed run: stdin, tables in memory, a Parquet corpus with --write-decontaminated
- * (usage errors, on every rank before anything is read).
+ * A Parquet corpus is cut as its rows' JSON objects, as in one process (its columns checked on
+ * every rank before anything is read).
+ * Not in a distributed run: stdin, tables in memory, a Parquet --write-decontaminated (usage
+ * errors, on every rank before anything is read).
  * @return on rank 0 the result of the whole run; on the others their own part.
  * @throw as run_contam; an exception on one rank leaves the others waiting (see above).
  */
