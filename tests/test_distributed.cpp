@@ -362,6 +362,73 @@ TEST(Distributed, UnsupportedOptionsAreUsageErrors) {
   EXPECT_THROW(run_on_threads(c, 2), UsageError);
 }
 
+#ifdef DUPSCAN_HAVE_PARQUET
+// The example corpus in `parts` Parquet files (its records as rows, the same columns in each),
+// each with a row whose text is null (skipped by pass 1, kept in the copies).
+std::vector<std::string> write_parquet_parts(const test::TempDir& dir, int parts) {
+  const auto lines = test::example_lines();
+  std::vector<std::string> paths;
+  for (int p = 0; p < parts; ++p) {
+    std::vector<std::string> rows(lines.begin() + lines.size() * p / parts,
+                                  lines.begin() + lines.size() * (p + 1) / parts);
+    rows.insert(rows.begin() + 3,
+                "{\"id\":\"null" + std::to_string(p) + "\",\"source\":\"none\",\"text\":null}");
+    paths.push_back(dir / ("part" + std::to_string(p) + ".parquet"));
+    test::write_parquet(paths.back(), rows);
+  }
+  return paths;
+}
+
+// --write-deduped of Parquet inputs: their kept rows as JSON objects into a JSON Lines copy (each
+// rank its share's), or as rows into a Parquet copy (rank 0 from every input's kept rows): on 1,
+// 2 and 3 ranks the same bytes as one process, the null-text rows passed through.
+TEST(Distributed, ParquetInputsCopiedAsOneProcessCopiesThem) {
+  test::TempDir dir;
+  const auto inputs = write_parquet_parts(dir, 4);
+  const DedupResult r1 = run_dedup(config(inputs, dir / "one"));
+  ASSERT_GT(r1.counts.exact_duplicates + r1.counts.near_duplicates, 100u);
+  EXPECT_EQ(r1.skipped_passed_through, 4u);
+  DedupConfig pq1 = config(inputs, dir / "one-pq");
+  pq1.write_deduped = dir / "one-pq/kept.parquet";
+  run_dedup(pq1);
+  const std::string kept = test::read_file(dir / "one/kept.jsonl");
+  const std::size_t rows = test::lines_of(kept).size();
+  ASSERT_EQ(test::parquet_rows(pq1.write_deduped, rows + 1).size(), rows);
+  for (int ranks : {1, 2, 3}) {
+    const std::string out = dir / ("ranks" + std::to_string(ranks));
+    const DedupResult r = run_on_threads(config(inputs, out), ranks);
+    EXPECT_EQ(r.skipped_passed_through, 4u);
+    expect_same_outputs(dir / "one", out, std::to_string(ranks) + " ranks, Parquet inputs");
+    DedupConfig pq = config(inputs, out + "-pq");
+    pq.write_deduped = out + "-pq/kept.parquet";
+    const DedupResult rp = run_on_threads(pq, ranks);
+    EXPECT_EQ(rp.skipped_passed_through, 4u);
+    EXPECT_TRUE(test::read_file(pq.write_deduped) == test::read_file(pq1.write_deduped))
+        << ranks << " ranks: the Parquet copy differs";
+    EXPECT_EQ(test::parquet_rows(pq.write_deduped, rows + 1),
+              test::parquet_rows(pq1.write_deduped, rows + 1));
+    EXPECT_EQ(test::read_file(out + "-pq/duplicates.jsonl"),
+              test::read_file(dir / "one-pq/duplicates.jsonl"));
+    EXPECT_EQ(test::list_dir(out + "-pq"),
+              (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "kept.parquet",
+                                        "report.json"}));
+  }
+  // A Parquet copy of line files stays one process's: refused before any work.
+  const auto lines = write_parts(dir, 2);
+  DedupConfig c = config(lines, dir / "lines");
+  c.write_deduped = dir / "lines/kept.parquet";
+  try {
+    run_on_threads(c, 2);
+    ADD_FAILURE() << "a Parquet copy of line files";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("copies line files into JSON Lines only"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(dir / "lines"));
+}
+#endif
+
 // A bad record on one rank (--strict) fails the whole run, naming file and line; the outputs of
 // an earlier run stay as they were.
 TEST(Distributed, BadRecordOnOneRankFailsTheRunAndKeepsEarlierOutputs) {
@@ -513,6 +580,34 @@ TEST(DistributedMpi, MpirunOneTwoFourRanksWriteWhatDupscanWrites) {
   EXPECT_NE(test::read_file(dir / "np2-legacy/report.json").find("\"scheme\": \"legacy\""),
             std::string::npos);
 }
+
+#ifdef DUPSCAN_HAVE_PARQUET
+// Parquet inputs under mpirun -np 2: the JSON Lines copy and the Parquet copy are dupscan's.
+TEST(DistributedMpi, MpirunCopiesParquetInputsAsDupscanDoes) {
+  need_mpi();
+  test::TempDir dir;
+  const std::string in = quoted(write_parquet_parts(dir, 3));
+  for (const char* name : {"kept.jsonl", "kept.parquet"}) {
+    SCOPED_TRACE(name);
+    auto args = [&](const std::string& out) {
+      return "dedup " + in + "-o " + test::shell_quote(out) + " --threads 1 --write-deduped " +
+             test::shell_quote(out + "/" + name);
+    };
+    const std::string one = dir / ("one-" + std::string(name)),
+                      two = dir / ("np2-" + std::string(name));
+    const auto r1 = test::run_dupscan(args(one));
+    ASSERT_EQ(r1.exit_code, 0) << r1.err;
+    const auto r2 = mpirun(2, args(two), 120);
+    ASSERT_EQ(r2.exit_code, 0) << r2.err;
+    for (const char* f : {"duplicates.jsonl", "clusters.jsonl", name}) {
+      EXPECT_TRUE(test::read_file(one + "/" + f) == test::read_file(two + "/" + f)) << f;
+    }
+    EXPECT_EQ(comparable_report(one), comparable_report(two));
+  }
+  EXPECT_EQ(test::parquet_rows(dir / "np2-kept.parquet/kept.parquet", 1u << 20).size(),
+            test::lines_of(test::read_file(dir / "one-kept.jsonl/kept.jsonl")).size());
+}
+#endif
 
 TEST(DistributedMpi, MpirunFailuresExitNonZeroAndKeepEarlierOutputs) {
   need_mpi();
