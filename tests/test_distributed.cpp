@@ -883,7 +883,8 @@ TEST(DistributedContam, NoTrainingDocumentTablesAndUnreadableParquetCorpusFailOn
   register_parquet();
   const std::string says = "cannot read Parquet file '" + (c.dir / "other.parquet") + "'";
 #else
-  const std::string says = "this dupscan cannot write Parquet rows as JSON";
+  const std::string says =
+      "cannot write the Parquet rows of '" + (c.dir / "other.parquet") + "' as JSON";
 #endif
   for (int ranks : {1, 2}) {
     try {

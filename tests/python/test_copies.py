@@ -247,4 +247,5 @@ def test_contam_parquet_column_without_json_form_is_a_usage_error_before_any_wor
                     "--write-decontaminated", str(tmp_path / name), check=False)
         assert r.returncode == 2, r.stderr
         assert "column 'clock' (time64[us])" in r.stderr and str(path) in r.stderr
+        assert "NAME.parquet" not in r.stderr  # a Parquet copy would not help: not suggested
         assert not out.exists() and not (tmp_path / name).exists()

@@ -73,13 +73,14 @@ void check_contam_inputs(const ContamConfig& cfg) {
   // Before any work (and on every rank alike, before any collective): the rank that opens the
   // file would be the only one to fail.
   if (!cfg.write_decontaminated.empty()) {
+    // Parquet rows are cut as JSON objects, whatever the copy's format: every column needs a
+    // JSON form (checked first: check_record_copy's message for a JSON Lines copy would suggest
+    // a .parquet name, which does not help here).
+    check_rows_as_json(cfg.train, "--write-decontaminated '" + cfg.write_decontaminated +
+                                      "' cuts Parquet rows as JSON objects");
     // The copy's name decides its format: JSON Lines (plain, .gz, .zst) or Parquet (.parquet).
     check_record_copy(cfg.write_decontaminated, "--write-decontaminated", cfg.train, cfg.format,
                       cfg.in_place);
-    // Parquet rows are cut as JSON objects, whatever the copy's format: every column needs a
-    // JSON form (a JSON Lines copy's check above has said so already, in its words).
-    check_rows_as_json(cfg.train, "--write-decontaminated '" + cfg.write_decontaminated +
-                                      "' rewrites Parquet rows as JSON objects");
   }
   // Files no dupscan run wrote in the output directory: refused now, before any work.
   io::check_output_dir_is_ours(cfg.output_dir, contam_own_paths(cfg), cfg.force);
