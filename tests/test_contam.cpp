@@ -13,6 +13,7 @@
 #include "dupscan/errors.hpp"
 #include "examples.hpp"
 #include "io/record.hpp"
+#include "parquet_util.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -685,6 +686,86 @@ TEST(Contam, NoTrainingDocumentOrNoBenchmarkExampleFailsTheRun) {
   }
   EXPECT_FALSE(test::file_exists(p.dir / "out"));
 }
+
+#ifdef DUPSCAN_HAVE_PARQUET
+// --write-decontaminated of a Parquet training input: each row is cut as the same record of a
+// JSON Lines file is. The example corpus's GSM8K test problems against the rest of it (planted
+// copies, whole and edited: documents cut and dropped), plus a row whose text is null (skipped
+// by the scan, copied through), in both forms; the JSON Lines form is the Parquet rows as JSON
+// objects, so that both hold the same records. The copies of both, as JSON Lines, and their
+// removed.jsonl are the same bytes; a Parquet copy of either reads back as the same rows, and so
+// does the Parquet input replaced by its copy (--in-place).
+TEST(Contam, DecontaminatedParquetInputIsCutAsItsJsonLines) {
+  test::TempDir dir;
+  std::string bench;
+  std::vector<std::string> train;
+  for (const std::string& line : test::example_lines()) {
+    const bool is_bench = line.find("\"id\": \"gsm8k-test-") != std::string::npos &&
+                          line.find('~') == std::string::npos;
+    if (is_bench) {
+      bench += line + "\n";
+    } else {
+      train.push_back(line);
+    }
+  }
+  train.insert(train.begin() + 7, R"({"id":"no-text","source":"none","text":null})");
+  test::write_file(dir / "gsm8k.jsonl", bench);
+  test::write_parquet(dir / "train.parquet", train);
+  const std::vector<std::string> rows = test::parquet_rows(dir / "train.parquet", train.size() + 1);
+  ASSERT_EQ(rows.size(), train.size());
+  std::string jsonl;
+  for (const std::string& r : rows)
+    jsonl += r + "\n";
+  test::write_file(dir / "train.jsonl", jsonl);
+
+  auto q = [](const std::string& s) { return test::shell_quote(s); };
+  auto contam = [&](const std::string& train_path, const std::string& out, const std::string& copy,
+                    const std::string& more = "") {
+    const auto r = test::run_dupscan("contam --train " + q(train_path) + " --eval " +
+                                     q("gsm8k=" + (dir / "gsm8k.jsonl")) + " -o " + q(out) +
+                                     " --threads 2 -q --write-decontaminated " + q(copy) + more);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  };
+  contam(dir / "train.jsonl", dir / "from_jsonl", dir / "from_jsonl.jsonl");
+  contam(dir / "train.parquet", dir / "from_parquet", dir / "from_parquet.jsonl");
+  const std::string want = test::read_file(dir / "from_jsonl.jsonl");
+  EXPECT_EQ(test::read_file(dir / "from_parquet.jsonl"), want);
+  const std::string removed = test::read_file(dir / "from_jsonl/removed.jsonl");
+  EXPECT_EQ(test::read_file(dir / "from_parquet/removed.jsonl"), removed);
+  EXPECT_NE(removed.find("\"action\":\"cut\""), std::string::npos);
+  EXPECT_NE(removed.find("\"action\":\"dropped\""), std::string::npos);
+  EXPECT_NE(want.find("\"decontam_pieces\":"), std::string::npos);
+  EXPECT_NE(want.find(R"({"id":"no-text","source":"none","text":null})"), std::string::npos);
+  simdjson::dom::parser parser;
+  for (const char* out : {"from_jsonl", "from_parquet"}) {
+    auto rep = test::parse_json(parser, test::read_file(dir / (std::string(out) + "/report.json")));
+    EXPECT_EQ(std::uint64_t(rep["decontaminated"]["skipped_passed_through"]), 1u) << out;
+  }
+
+  // Parquet copies: of the Parquet input, of the JSON Lines one, and the Parquet input replaced
+  // by its own (--in-place). Read back, a row the cut left whole has the piece columns null.
+  contam(dir / "train.parquet", dir / "pq_pq", dir / "pq.parquet");
+  contam(dir / "train.jsonl", dir / "jsonl_pq", dir / "jsonl.parquet");
+  ASSERT_EQ(std::system(("cp " + q(dir / "train.parquet") + " " + q(dir / "self.parquet")).c_str()),
+            0);
+  contam(dir / "self.parquet", dir / "self", dir / "self.parquet", " --in-place");
+  const std::vector<std::string> want_lines = test::lines_of(want);
+  const std::vector<std::string> back =
+      test::parquet_rows(dir / "pq.parquet", want_lines.size() + 1);
+  ASSERT_EQ(back.size(), want_lines.size());
+  const std::string whole = R"(,"decontam_piece":null,"decontam_pieces":null})";
+  for (std::size_t i = 0; i < back.size(); ++i) {
+    std::string row = back[i];
+    if (row.size() > whole.size() &&
+        row.compare(row.size() - whole.size(), whole.size(), whole) == 0)
+      row.replace(row.size() - whole.size(), whole.size(), "}");
+    ASSERT_EQ(row, want_lines[i]) << "record " << i;
+  }
+  EXPECT_EQ(test::parquet_rows(dir / "jsonl.parquet", want_lines.size() + 1), back);
+  EXPECT_EQ(test::parquet_rows(dir / "self.parquet", want_lines.size() + 1), back);
+  EXPECT_EQ(test::read_file(dir / "self/removed.jsonl"), removed);
+}
+#endif
 
 TEST(Contam, CliPrintsTheTableAndWritesEveryOutput) {
   Planted p;

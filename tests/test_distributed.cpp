@@ -20,6 +20,7 @@
 #include "examples.hpp"
 #include "io/columns.hpp"
 #include "io/json_writer.hpp"
+#include "parquet_util.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -361,6 +362,73 @@ TEST(Distributed, UnsupportedOptionsAreUsageErrors) {
   EXPECT_THROW(run_on_threads(c, 2), UsageError);
 }
 
+#ifdef DUPSCAN_HAVE_PARQUET
+// The example corpus in `parts` Parquet files (its records as rows, the same columns in each),
+// each with a row whose text is null (skipped by pass 1, kept in the copies).
+std::vector<std::string> write_parquet_parts(const test::TempDir& dir, int parts) {
+  const auto lines = test::example_lines();
+  std::vector<std::string> paths;
+  for (int p = 0; p < parts; ++p) {
+    std::vector<std::string> rows(lines.begin() + lines.size() * p / parts,
+                                  lines.begin() + lines.size() * (p + 1) / parts);
+    rows.insert(rows.begin() + 3,
+                "{\"id\":\"null" + std::to_string(p) + "\",\"source\":\"none\",\"text\":null}");
+    paths.push_back(dir / ("part" + std::to_string(p) + ".parquet"));
+    test::write_parquet(paths.back(), rows);
+  }
+  return paths;
+}
+
+// --write-deduped of Parquet inputs: their kept rows as JSON objects into a JSON Lines copy (each
+// rank its share's), or as rows into a Parquet copy (rank 0 from every input's kept rows): on 1,
+// 2 and 3 ranks the same bytes as one process, the null-text rows passed through.
+TEST(Distributed, ParquetInputsCopiedAsOneProcessCopiesThem) {
+  test::TempDir dir;
+  const auto inputs = write_parquet_parts(dir, 4);
+  const DedupResult r1 = run_dedup(config(inputs, dir / "one"));
+  ASSERT_GT(r1.counts.exact_duplicates + r1.counts.near_duplicates, 100u);
+  EXPECT_EQ(r1.skipped_passed_through, 4u);
+  DedupConfig pq1 = config(inputs, dir / "one-pq");
+  pq1.write_deduped = dir / "one-pq/kept.parquet";
+  run_dedup(pq1);
+  const std::string kept = test::read_file(dir / "one/kept.jsonl");
+  const std::size_t rows = test::lines_of(kept).size();
+  ASSERT_EQ(test::parquet_rows(pq1.write_deduped, rows + 1).size(), rows);
+  for (int ranks : {1, 2, 3}) {
+    const std::string out = dir / ("ranks" + std::to_string(ranks));
+    const DedupResult r = run_on_threads(config(inputs, out), ranks);
+    EXPECT_EQ(r.skipped_passed_through, 4u);
+    expect_same_outputs(dir / "one", out, std::to_string(ranks) + " ranks, Parquet inputs");
+    DedupConfig pq = config(inputs, out + "-pq");
+    pq.write_deduped = out + "-pq/kept.parquet";
+    const DedupResult rp = run_on_threads(pq, ranks);
+    EXPECT_EQ(rp.skipped_passed_through, 4u);
+    EXPECT_TRUE(test::read_file(pq.write_deduped) == test::read_file(pq1.write_deduped))
+        << ranks << " ranks: the Parquet copy differs";
+    EXPECT_EQ(test::parquet_rows(pq.write_deduped, rows + 1),
+              test::parquet_rows(pq1.write_deduped, rows + 1));
+    EXPECT_EQ(test::read_file(out + "-pq/duplicates.jsonl"),
+              test::read_file(dir / "one-pq/duplicates.jsonl"));
+    EXPECT_EQ(test::list_dir(out + "-pq"),
+              (std::vector<std::string>{"clusters.jsonl", "duplicates.jsonl", "kept.parquet",
+                                        "report.json"}));
+  }
+  // A Parquet copy of line files stays one process's: refused before any work.
+  const auto lines = write_parts(dir, 2);
+  DedupConfig c = config(lines, dir / "lines");
+  c.write_deduped = dir / "lines/kept.parquet";
+  try {
+    run_on_threads(c, 2);
+    ADD_FAILURE() << "a Parquet copy of line files";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("copies line files into JSON Lines only"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(dir / "lines"));
+}
+#endif
+
 // A bad record on one rank (--strict) fails the whole run, naming file and line; the outputs of
 // an earlier run stay as they were.
 TEST(Distributed, BadRecordOnOneRankFailsTheRunAndKeepsEarlierOutputs) {
@@ -512,6 +580,34 @@ TEST(DistributedMpi, MpirunOneTwoFourRanksWriteWhatDupscanWrites) {
   EXPECT_NE(test::read_file(dir / "np2-legacy/report.json").find("\"scheme\": \"legacy\""),
             std::string::npos);
 }
+
+#ifdef DUPSCAN_HAVE_PARQUET
+// Parquet inputs under mpirun -np 2: the JSON Lines copy and the Parquet copy are dupscan's.
+TEST(DistributedMpi, MpirunCopiesParquetInputsAsDupscanDoes) {
+  need_mpi();
+  test::TempDir dir;
+  const std::string in = quoted(write_parquet_parts(dir, 3));
+  for (const char* name : {"kept.jsonl", "kept.parquet"}) {
+    SCOPED_TRACE(name);
+    auto args = [&](const std::string& out) {
+      return "dedup " + in + "-o " + test::shell_quote(out) + " --threads 1 --write-deduped " +
+             test::shell_quote(out + "/" + name);
+    };
+    const std::string one = dir / ("one-" + std::string(name)),
+                      two = dir / ("np2-" + std::string(name));
+    const auto r1 = test::run_dupscan(args(one));
+    ASSERT_EQ(r1.exit_code, 0) << r1.err;
+    const auto r2 = mpirun(2, args(two), 120);
+    ASSERT_EQ(r2.exit_code, 0) << r2.err;
+    for (const char* f : {"duplicates.jsonl", "clusters.jsonl", name}) {
+      EXPECT_TRUE(test::read_file(one + "/" + f) == test::read_file(two + "/" + f)) << f;
+    }
+    EXPECT_EQ(comparable_report(one), comparable_report(two));
+  }
+  EXPECT_EQ(test::parquet_rows(dir / "np2-kept.parquet/kept.parquet", 1u << 20).size(),
+            test::lines_of(test::read_file(dir / "one-kept.jsonl/kept.jsonl")).size());
+}
+#endif
 
 TEST(DistributedMpi, MpirunFailuresExitNonZeroAndKeepEarlierOutputs) {
   need_mpi();
@@ -729,9 +825,10 @@ TEST(DistributedContam, SameBytesAsOneProcessOnOneToFourRanks) {
 
 // What no rank can do alone fails on every rank before any collective, or from the whole run's
 // count: no training document anywhere (some ranks read none, the others only empty files),
-// tables in memory (every rank would read all of them), a Parquet training file with
-// --write-decontaminated (only the rank that opens it would find out).
-TEST(DistributedContam, NoTrainingDocumentTablesAndParquetCorpusFailOnEveryRank) {
+// tables in memory (every rank would read all of them), a Parquet training file that cannot be
+// read with --write-decontaminated (its columns are checked up front, on every rank: only the
+// rank that reads it would find out otherwise).
+TEST(DistributedContam, NoTrainingDocumentTablesAndUnreadableParquetCorpusFailOnEveryRank) {
   ContamRanks c;
   auto run = [&](const ContamConfig& cfg, int ranks) {
     run_ranks_on_threads<ContamResult>(
@@ -776,24 +873,87 @@ TEST(DistributedContam, NoTrainingDocumentTablesAndParquetCorpusFailOnEveryRank)
         << e.what();
   }
 
-  // Not a Parquet file to read, only its magic: the check comes before any reading.
+  // Not a Parquet file to read, only its magic: the check comes before any reading. (Both
+  // training files are "Parquet": a copy of Parquet and line files together is refused first.)
   test::write_file(c.dir / "corpus.parquet", "PAR1 not really");
+  test::write_file(c.dir / "other.parquet", "PAR1 not really either");
   ContamConfig pq = c.at(c.dir / "pq");
-  pq.train = {c.train[0], c.dir / "corpus.parquet"};
+  pq.train = {c.dir / "other.parquet", c.dir / "corpus.parquet"};
+#ifdef DUPSCAN_HAVE_PARQUET
+  register_parquet();
+  const std::string says = "cannot read Parquet file '" + (c.dir / "other.parquet") + "'";
+#else
+  const std::string says =
+      "cannot write the Parquet rows of '" + (c.dir / "other.parquet") + "' as JSON";
+#endif
   for (int ranks : {1, 2}) {
     try {
       run(pq, ranks);
-      ADD_FAILURE() << "a Parquet file to rewrite";
-    } catch (const UsageError& e) {
-      EXPECT_NE(std::string(e.what()).find("cannot rewrite '" + (c.dir / "corpus.parquet") +
-                                           "', a Parquet file"),
-                std::string::npos)
-          << e.what();
+      ADD_FAILURE() << "an unreadable Parquet file to rewrite";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
     }
   }
-  EXPECT_THROW(run_contam(pq), UsageError);
+  EXPECT_THROW(run_contam(pq), Error);
   EXPECT_FALSE(test::file_exists(c.dir / "pq"));
 }
+
+#ifdef DUPSCAN_HAVE_PARQUET
+// The training files as Parquet (each line file's records as the rows of one, the null-text row
+// of one skipped and copied through), and the same records as JSON Lines (the rows as JSON
+// objects): on 1, 2 and 4 ranks --write-decontaminated of the Parquet files is what one process
+// writes, byte for byte, and what it writes for the JSON Lines.
+struct ParquetContamRanks : ContamRanks {
+  ParquetContamRanks() {
+    std::vector<std::string> parquet, jsonl;
+    for (std::size_t f = 0; f < train.size(); ++f) {
+      std::string text = test::read_file(train[f]);
+      if (train[f].size() > 3 && train[f].compare(train[f].size() - 3, 3, ".gz") == 0) {
+        const auto r = test::run_shell("gzip -dc " + test::shell_quote(train[f]));
+        text = r.out;
+      }
+      std::vector<std::string> lines = test::lines_of(text);
+      if (f == 2) lines.insert(lines.begin() + 1, R"({"id":"null","text":null})");
+      const std::string base = dir / ("pq" + std::to_string(f));
+      test::write_parquet(base + ".parquet", lines);
+      std::string json;
+      for (const std::string& row : test::parquet_rows(base + ".parquet", lines.size() + 1))
+        json += row + "\n";
+      test::write_file(base + ".jsonl", json);
+      parquet.push_back(base + ".parquet");
+      jsonl.push_back(base + ".jsonl");
+    }
+    train = parquet;
+    cfg.train = parquet;
+    json_train = jsonl;
+  }
+  std::vector<std::string> json_train;
+};
+
+TEST(DistributedContam, ParquetTrainingFilesDecontaminatedAsOneProcessDoes) {
+  ParquetContamRanks c;
+  ContamConfig json = c.at(c.dir / "json");
+  json.train = c.json_train;
+  const ContamResult rj = run_contam(json);
+  const ContamResult r1 = run_contam(c.at(c.dir / "one"));
+  EXPECT_GT(r1.decontaminated_cut, 0u);
+  EXPECT_EQ(r1.skipped_passed_through, 1u);
+  EXPECT_EQ(r1.decontaminated_cut, rj.decontaminated_cut);
+  EXPECT_EQ(r1.decontaminated_dropped, rj.decontaminated_dropped);
+  for (const char* f : {"decon.jsonl", "removed.jsonl", "contamination.jsonl"}) {
+    EXPECT_TRUE(test::read_file(c.dir / (std::string("json/") + f)) ==
+                test::read_file(c.dir / (std::string("one/") + f)))
+        << f;
+  }
+  for (int ranks : {1, 2, 4}) {
+    const std::string out = c.dir / ("ranks" + std::to_string(ranks));
+    const ContamConfig cfg = c.at(out);
+    run_ranks_on_threads<ContamResult>(
+        ranks, [&](Communicator& comm) { return run_contam_distributed(cfg, comm); });
+    expect_same_contam_outputs(c.dir / "one", out, std::to_string(ranks) + " ranks, Parquet");
+  }
+}
+#endif
 
 TEST(DistributedMpi, ContamMpirunOneTwoFourRanksWriteWhatDupscanWrites) {
   need_mpi();
@@ -821,19 +981,22 @@ TEST(DistributedMpi, ContamMpirunOneTwoFourRanksWriteWhatDupscanWrites) {
                     " -o " + test::shell_quote(c.dir / "stdin"));
   EXPECT_EQ(usage.exit_code, 2) << usage.err;
   EXPECT_NE(usage.err.find("cannot read stdin"), std::string::npos) << usage.err;
-  // A Parquet training file with --write-decontaminated, on the second rank's share: every rank
-  // stops with the usage error (none waits for the one that would have found out).
-  test::write_file(c.dir / "corpus.parquet", "PAR1 not really");
-  const auto pq = mpirun(2,
-                         "contam --train " + test::shell_quote(c.train[0]) + " " +
-                             test::shell_quote(c.dir / "corpus.parquet") + " --eval " +
-                             test::shell_quote("g=" + (c.dir / "gsm8k.jsonl")) + " -o " +
-                             test::shell_quote(c.dir / "pq") + " --write-decontaminated " +
-                             test::shell_quote(c.dir / "pq.jsonl"),
-                         120);
-  EXPECT_EQ(pq.exit_code, 2) << pq.err;
-  EXPECT_NE(pq.err.find("', a Parquet file"), std::string::npos) << pq.err;
-  EXPECT_FALSE(test::file_exists(c.dir / "pq"));
+#ifdef DUPSCAN_HAVE_PARQUET
+  // Parquet training files with --write-decontaminated: at 2 ranks, what dupscan contam writes.
+  ParquetContamRanks p;
+  auto pq_args = [&](const std::string& out) {
+    return "contam --train " + quoted(p.train) + "--eval " +
+           test::shell_quote("gsm8k=" + (p.dir / "gsm8k.jsonl")) + " --eval " +
+           test::shell_quote("humaneval=" + (p.dir / "humaneval.jsonl")) +
+           " --max-matches 3 --threads 1 -q -o " + test::shell_quote(out) +
+           " --write-decontaminated " + test::shell_quote(out + "/decon.jsonl");
+  };
+  const auto pq_one = test::run_dupscan(pq_args(p.dir / "one"));
+  ASSERT_EQ(pq_one.exit_code, 0) << pq_one.err;
+  const auto pq = mpirun(2, pq_args(p.dir / "np2"), 120);
+  ASSERT_EQ(pq.exit_code, 0) << pq.err;
+  expect_same_contam_outputs(p.dir / "one", p.dir / "np2", "mpirun -np 2, Parquet");
+#endif
 }
 
 }  // namespace

@@ -24,17 +24,20 @@
  *    which counts them, picks the kept member (--keep) and numbers the clusters in the order of
  *    their first members.
  *  - Outputs: every rank writes its own lines (duplicates: its removed documents; clusters: the
- *    clusters it numbered; --write-deduped: its kept records) at its offset in one temporary file
- *    per output in the shared output directory; rank 0 renames them when all are complete, and
- *    writes report.json with the counts of all ranks.
+ *    clusters it numbered; --write-deduped: its kept records, a Parquet input's kept rows as JSON
+ *    objects) at its offset in one temporary file per output in the shared output directory;
+ *    rank 0 renames them when all are complete, and writes report.json with the counts of all
+ *    ranks. A Parquet --write-deduped of Parquet inputs is rank 0's alone: a Parquet file cannot
+ *    be joined from pieces, so it copies the kept rows of every input (the removed rows gathered
+ *    from their ranks) as one process does.
  *
  * report.json equals a one-process run's but for timings_s (the slowest rank per stage), "ranks",
  * and two counters of work done, sketch_skipped and keys_from_copy: a rank sketches the first
  * copy of a text it holds even when another rank holds an earlier one.
  *
  * Not in a distributed run (usage errors): stdin, pipes and devices (read twice), tables in
- * memory, --against, --write-signatures, --no-verify, --memory, and --write-deduped of Parquet
- * inputs or to a Parquet file.
+ * memory, --against, --write-signatures, --no-verify, --memory, and a Parquet --write-deduped of
+ * line files.
  * A compressed --write-deduped is one gzip member or zstd frame per rank: its decompressed bytes
  * equal a one-process run's, its compressed bytes do not.
  */
@@ -81,8 +84,10 @@ DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
  * report.json equals one process's but for timings_s (the slowest rank per stage) and "ranks".
  * A compressed --write-decontaminated is one gzip member or zstd frame per rank: its decompressed
  * bytes equal a one-process run's, its compressed bytes do not.
- * Not in a distributed run: stdin, tables in memory, a Parquet corpus with --write-decontaminated
- * (usage errors, on every rank before anything is read).
+ * A Parquet corpus is cut as its rows' JSON objects, as in one process (its columns checked on
+ * every rank before anything is read).
+ * Not in a distributed run: stdin, tables in memory, a Parquet --write-decontaminated (usage
+ * errors, on every rank before anything is read).
  * @return on rank 0 the result of the whole run; on the others their own part.
  * @throw as run_contam; an exception on one rank leaves the others waiting (see above).
  */

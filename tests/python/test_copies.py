@@ -206,3 +206,46 @@ def test_contam_decontaminated_copy_as_parquet(tmp_path):
     assert got.num_rows == len(want) > 0
     assert got.column("text").to_pylist() == [r["text"] for r in want]
     assert got.column("id").to_pylist() == [r["id"] for r in want]
+
+
+def test_contam_parquet_training_rows_are_cut_as_their_json_objects(tmp_path):
+    # A Parquet training file of mixed columns, one row holding an eval example: the copy is the
+    # rows as JSON objects, the matched one cut away (dropped: no piece long enough), the others
+    # whole; named .parquet, the same records as rows.
+    question = ("Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning "
+                "and bakes muffins for her friends every day with four.")
+    table = mixed_table()
+    texts_ = table.column("text").to_pylist()
+    texts_[5] = question
+    table = table.set_column(table.schema.get_field_index("text"), "text", pa.array(texts_))
+    path = tmp_path / "train.parquet"
+    pq.write_table(table, path)
+    bench = write_jsonl(tmp_path / "bench.jsonl", [{"id": "q", "question": question}])
+    for name in ("clean.jsonl", "clean.parquet"):
+        run_cli("contam", "--train", str(path), "--eval", f"b={bench}:question", "-o",
+                str(tmp_path / name.replace(".", "_")), "-q", "--write-decontaminated",
+                str(tmp_path / name))
+    want = [as_json(r) for r in table.to_pylist() if r["id"] != 5]
+    assert read_lines(tmp_path / "clean.jsonl") == want
+    removed = read_lines(tmp_path / "clean_jsonl" / "removed.jsonl")
+    assert [(r["train_id"], r["action"]) for r in removed] == [(5, "dropped")]
+    got = pq.read_table(tmp_path / "clean.parquet")
+    assert got.column("text").to_pylist() == [r["text"] for r in want]
+    assert got.column("id").to_pylist() == [r["id"] for r in want]
+
+
+def test_contam_parquet_column_without_json_form_is_a_usage_error_before_any_work(tmp_path):
+    table = mixed_table().append_column("clock", pa.array([1000 * i for i in range(12)],
+                                                          pa.time64("us")))
+    path = tmp_path / "data.parquet"
+    pq.write_table(table, path)
+    bench = write_jsonl(tmp_path / "bench.jsonl", [{"id": 1, "text": SAME}])
+    # The rows are cut as JSON objects whatever the copy's format: refused for both.
+    for name in ("clean.jsonl", "clean.parquet"):
+        out = tmp_path / name.replace(".", "_")
+        r = run_cli("contam", "--train", str(path), "--eval", f"b={bench}", "-o", str(out), "-q",
+                    "--write-decontaminated", str(tmp_path / name), check=False)
+        assert r.returncode == 2, r.stderr
+        assert "column 'clock' (time64[us])" in r.stderr and str(path) in r.stderr
+        assert "NAME.parquet" not in r.stderr  # a Parquet copy would not help: not suggested
+        assert not out.exists() and not (tmp_path / name).exists()

@@ -54,7 +54,9 @@ Outputs in --output-dir (temporary files renamed into place when the run succeed
 With --write-decontaminated FILE, the training corpus minus every matched N-gram and --window
 characters each side (lm-eval's Janitor); pieces of --min-piece characters or fewer are dropped,
 documents with more than --max-cuts matches dropped whole; N-grams matched in more than
---max-train-docs documents are boilerplate and not cut. removed.jsonl says what went.
+--max-train-docs documents are boilerplate and not cut. removed.jsonl says what went. Parquet
+training rows are cut as their JSON objects (every column needs a JSON form), as a JSON Lines
+file of the same records would be.
 
 Long runs: the scan of the training data keeps what each finished training input file matched
 in a work directory (--work-dir, default DIR/.dupscan-work). After a crash, a kill or a

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "dupscan/errors.hpp"
+#include "io/parquet_copy.hpp"
 #include "io/record.hpp"
 #include "text/utf8.hpp"
 
@@ -62,8 +63,9 @@ class Cutter {
 
   // Long: one walk over a document's cuts, whose byte and code point offsets, context windows
   // and the record rewritten share its locals.
+  // `plain`: a line of plain text (--format text), not a JSON object.
   void cut_document(std::string_view rec, std::string_view text, std::vector<const Hit*>& cuts,
-                    std::uint32_t doc, const io::Sink& out, const io::Sink& removed) {
+                    std::uint32_t doc, bool plain, const io::Sink& out, const io::Sink& removed) {
     std::sort(cuts.begin(), cuts.end(),
               [](const Hit* a, const Hit* b) { return a->raw_begin < b->raw_begin; });
     // Code point index of byte offsets: starts[i] = byte offset of code point i.
@@ -97,7 +99,6 @@ class Cutter {
     // The kept pieces, each as the original record (minified) with its text replaced; plain
     // text (--format text): each piece on a line of its own.
     simdjson::dom::object obj;
-    const bool plain = cfg_.format == InputFormat::text;
     const NumberText* numbers = nullptr;
     if (!plain && !pieces.empty()) {
       simdjson::dom::element root;
@@ -172,63 +173,165 @@ class Cutter {
   std::string line_, buf_;
 };
 
+// Every record of the inputs, one at a time, to `out`: cut (Cutter) when a match of its document
+// is to go, else as read.
+class Rewriter {
+ public:
+  Rewriter(const ContamConfig& cfg, const DecontaminationInput& in, const Benchmarks& benchmarks,
+           const NgramIndex& index, const Findings& findings,
+           const std::vector<std::uint32_t>& group_docs, const io::Sink& out,
+           const io::Sink& removed)
+      : cfg_(cfg),
+        in_(in),
+        group_docs_(group_docs),
+        out_(out),
+        removed_(removed),
+        lines_(cfg.text_field, cfg.id_field, cfg.format),
+        rows_(cfg.text_field, cfg.id_field, InputFormat::jsonl),
+        cutter_(cfg, benchmarks, index, findings) {
+    for (const DirtyDoc& d : findings.dirty_docs())
+      dirty_.emplace(d.doc, &d);
+  }
+
+  // The lines of line files [first, end): every line, so that a record the scan skipped (it could
+  // not be read, so nothing says it is contaminated) is copied through as it is rather than lost;
+  // blank lines are no records.
+  void line_files(std::uint32_t first, std::uint32_t end, const std::vector<std::uint32_t>& docs) {
+    reread_lines(in_.sources, first, end, *in_.locators, docs, kRefetchBytes,
+                 [&](const io::RawBatch& b, const std::vector<std::uint32_t>& line_docs) {
+                   check_interrupt();
+                   for (std::size_t k = 0; k < b.lines.size(); ++k) {
+                     const std::string_view rec = b.line(b.lines[k]);
+                     if (line_docs[k] == kNotADocument && is_blank(rec)) continue;
+                     record(rec, line_docs[k], false);
+                   }
+                 });
+  }
+
+  // Every row of the Parquet input `input` as a JSON object; its documents are locators
+  // [*next, ...) of that input, by row (Locator::line).
+  void parquet_rows(std::uint32_t input, std::size_t& next) {
+    const std::vector<Locator>& loc = *in_.locators;
+    std::vector<std::int64_t> rows(in_.rows[input]);
+    std::iota(rows.begin(), rows.end(), std::int64_t{0});
+    std::uint64_t row = 0;
+    rows_as_json_lines(in_.parquet[input], rows, [&](std::string_view line) {
+      if ((row & 4095) == 0) check_interrupt();
+      if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+      std::uint32_t local = kNotADocument;
+      if (next < loc.size() && loc[next].input == input && loc[next].line == row) {
+        local = static_cast<std::uint32_t>(next++);
+      }
+      record(line, local, true);
+      ++row;
+    });
+    if (row != in_.rows[input] || (next < loc.size() && loc[next].input == input)) {
+      throw Error("input '" + in_.display(input) +
+                  "' changed while dupscan was running (it no longer has the rows it had)");
+    }
+  }
+
+  std::uint64_t passed_through = 0;
+  Cutter& cutter() { return cutter_; }
+
+ private:
+  // One record: `local` is its document (an index into the locators) or kNotADocument (a record
+  // the scan skipped: copied through). `row`: a Parquet row as a JSON object.
+  void record(std::string_view rec, std::uint32_t local, bool row) {
+    if (local == kNotADocument) {
+      ++passed_through;
+      out_(rec);
+      out_("\n");
+      return;
+    }
+    const std::uint32_t doc = in_.first_doc + local;
+    const auto d = dirty_.find(doc);
+    cuts_.clear();
+    if (d != dirty_.end()) {
+      for (const Hit& h : d->second->hits) {
+        if (!cfg_.boilerplate(group_docs_[h.group])) cuts_.push_back(&h);
+      }
+    }
+    if (cuts_.empty()) {
+      out_(rec);
+      out_("\n");
+      return;
+    }
+    std::string_view text;
+    SkipReason reason{};
+    const Locator& l = (*in_.locators)[local];
+    RecordParser& parser = row ? rows_ : lines_;
+    // A row's text must be the one the scan read (its length is in the locator): the matches'
+    // offsets are in it.
+    if (!parser.parse(rec.data(), rec.size(), text, id_, reason, detail_) ||
+        (row && text.size() != l.length)) {
+      throw Error("input '" + in_.display(l.input) + "' changed while dupscan was running (" +
+                  (row ? "row " + std::to_string(l.line) + " no longer has the text it had"
+                       : "line " + std::to_string(l.line) + " no longer parses") +
+                  ")");
+    }
+    cutter_.cut_document(rec, text, cuts_, doc, !row && cfg_.format == InputFormat::text, out_,
+                         removed_);
+  }
+
+  const ContamConfig& cfg_;
+  const DecontaminationInput& in_;
+  const std::vector<std::uint32_t>& group_docs_;
+  const io::Sink& out_;
+  const io::Sink& removed_;
+  std::unordered_map<std::uint32_t, const DirtyDoc*> dirty_;
+  RecordParser lines_;  // records of line files, in --format
+  RecordParser rows_;   // Parquet rows, JSON objects whatever --format says
+  Cutter cutter_;
+  std::vector<const Hit*> cuts_;
+  std::string id_, detail_;
+};
+
 }  // namespace
+
+DecontaminationInput decontamination_input(RecordPipeline& pipeline,
+                                           const std::vector<Locator>& locators) {
+  DecontaminationInput in;
+  in.sources = pipeline.sources();
+  for (std::size_t i = 0; i < pipeline.documents().size(); ++i) {
+    const auto& d = pipeline.documents()[i];
+    in.parquet.push_back(d->parquet() ? d->display() : std::string());
+    in.rows.push_back(pipeline.summaries()[i].lines);
+  }
+  in.locators = &locators;
+  in.display = [&pipeline](std::uint32_t i) { return pipeline.display(i); };
+  return in;
+}
 
 void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& in,
                           const Benchmarks& benchmarks, const NgramIndex& index,
                           const Findings& findings, const std::vector<std::uint32_t>& group_docs,
                           const io::Sink& out, const io::Sink& removed, std::uint64_t& cut,
                           std::uint64_t& dropped, std::uint64_t& passed_through) {
-  std::unordered_map<std::uint32_t, const DirtyDoc*> dirty;
-  for (const DirtyDoc& d : findings.dirty_docs())
-    dirty.emplace(d.doc, &d);
   const std::vector<Locator>& locators = *in.locators;
-  std::vector<std::uint32_t> all(locators.size());
-  std::iota(all.begin(), all.end(), 0u);
-  RecordParser parser(cfg.text_field, cfg.id_field, cfg.format);
-  Cutter cutter(cfg, benchmarks, index, findings);
-  // Every line, so that a record the scan skipped (it could not be read, so nothing says it is
-  // contaminated) is copied through as it is rather than lost; blank lines are no records.
-  reread_lines(in.sources, 0, static_cast<std::uint32_t>(in.sources.size()), locators, all,
-               kRefetchBytes,
-               [&](const io::RawBatch& b, const std::vector<std::uint32_t>& line_docs) {
-                 check_interrupt();
-                 for (std::size_t k = 0; k < b.lines.size(); ++k) {
-                   const std::string_view rec = b.line(b.lines[k]);
-                   if (line_docs[k] == kNotADocument) {
-                     if (is_blank(rec)) continue;
-                     ++passed_through;
-                     out(rec);
-                     out("\n");
-                     continue;
-                   }
-                   const std::uint32_t local = line_docs[k];
-                   const std::uint32_t doc = in.first_doc + local;
-                   const auto d = dirty.find(doc);
-                   std::vector<const Hit*> cuts;
-                   if (d != dirty.end()) {
-                     for (const Hit& h : d->second->hits) {
-                       if (!cfg.boilerplate(group_docs[h.group])) cuts.push_back(&h);
-                     }
-                   }
-                   if (cuts.empty()) {
-                     out(rec);
-                     out("\n");
-                     continue;
-                   }
-                   std::string_view text;
-                   std::string id, detail;
-                   SkipReason reason{};
-                   if (!parser.parse(rec.data(), rec.size(), text, id, reason, detail)) {
-                     throw Error("input '" + in.display(locators[local].input) +
-                                 "' changed while dupscan was running (line " +
-                                 std::to_string(locators[local].line) + " no longer parses)");
-                   }
-                   cutter.cut_document(rec, text, cuts, doc, out, removed);
-                 }
-               });
-  cut += cutter.cut;
-  dropped += cutter.dropped;
+  Rewriter rewriter(cfg, in, benchmarks, index, findings, group_docs, out, removed);
+  const auto inputs = static_cast<std::uint32_t>(in.sources.size());
+  std::size_t next = 0;  // the first locator of input i
+  std::uint32_t i = 0;
+  while (i < inputs) {
+    if (i < in.parquet.size() && !in.parquet[i].empty()) {
+      rewriter.parquet_rows(i, next);
+      ++i;
+      continue;
+    }
+    // A run of line files, read again in one walk.
+    std::uint32_t end = i;
+    while (end < inputs && (end >= in.parquet.size() || in.parquet[end].empty()))
+      ++end;
+    std::vector<std::uint32_t> docs;
+    while (next < locators.size() && locators[next].input < end)
+      docs.push_back(static_cast<std::uint32_t>(next++));
+    rewriter.line_files(i, end, docs);
+    i = end;
+  }
+  cut += rewriter.cutter().cut;
+  dropped += rewriter.cutter().dropped;
+  passed_through += rewriter.passed_through;
 }
 
 }  // namespace dupscan::contam

@@ -12,18 +12,28 @@
 #include "contam/findings.hpp"
 #include "contam/ngram_index.hpp"
 #include "io/io.hpp"
+#include "io/pipeline.hpp"
 #include "io/refetch.hpp"
 #include "io/sink.hpp"
 
 namespace dupscan::contam {
 
 struct DecontaminationInput {
-  std::vector<RereadSource> sources;     ///< the scanned inputs
+  std::vector<RereadSource> sources;  ///< the scanned line files (empty for Parquet inputs)
+  /// Per input: the path of a Parquet file, whose rows are read again as JSON objects
+  /// (rows_as_json_lines) and cut as JSON records are; empty for a line file.
+  std::vector<std::string> parquet;
+  /// Per input: the rows pass 1 read (InputSummary::lines), for Parquet inputs.
+  std::vector<std::uint64_t> rows;
   const std::vector<Locator>* locators;  ///< every scanned document's
   std::uint32_t first_doc = 0;           ///< number of locators[0]'s document
   /// Input index -> display name, for messages.
   std::function<std::string(std::uint32_t)> display;
 };
+
+/// The inputs of a scan (its pipeline, with pass 1's summaries) and its documents' locators.
+DecontaminationInput decontamination_input(RecordPipeline& pipeline,
+                                           const std::vector<Locator>& locators);
 
 /**
  * @brief lm-eval's Janitor cut, in characters (code points) of the training text: each matched
@@ -33,7 +43,9 @@ struct DecontaminationInput {
  * document of `in` goes to `out` (whole, cut into pieces, or not at all); each cut or dropped one
  * gets a line in `removed`. A record the scan skipped (bad JSON, no text field, invalid UTF-8)
  * goes to `out` as it is, counted in passed_through; blank lines are left out. Counts documents
- * cut and dropped.
+ * cut and dropped. A Parquet input's rows go as JSON objects (rows_as_json_lines), each cut or
+ * copied as the same record of a JSON Lines file would be (a row whose text is null or not
+ * UTF-8, which the scan skipped, is copied through).
  * @throw Error when an input changed since the scan.
  */
 void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& in,

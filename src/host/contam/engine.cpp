@@ -4,8 +4,6 @@
 // corpus. A run that can resume keeps the scan's findings per finished training input in a work
 // directory (contam/scan.hpp, dedup/resume.hpp). A run in memory (ContamOutputs, the Python
 // package's) gives the outputs' bytes instead: no output or work directory, no commit.
-#include <sys/stat.h>
-
 #include <algorithm>
 
 #include "common/parallel.hpp"
@@ -75,14 +73,11 @@ void check_contam_inputs(const ContamConfig& cfg) {
   // Before any work (and on every rank alike, before any collective): the rank that opens the
   // file would be the only one to fail.
   if (!cfg.write_decontaminated.empty()) {
-    for (const std::string& path : cfg.train) {
-      struct stat st {};
-      // A regular file only: opening a named pipe to look would take its data.
-      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && is_parquet_file(path)) {
-        throw UsageError("--write-decontaminated rewrites JSON records and cannot rewrite '" +
-                         path + "', a Parquet file");
-      }
-    }
+    // Parquet rows are cut as JSON objects, whatever the copy's format: every column needs a
+    // JSON form (checked first: check_record_copy's message for a JSON Lines copy would suggest
+    // a .parquet name, which does not help here).
+    check_rows_as_json(cfg.train, "--write-decontaminated '" + cfg.write_decontaminated +
+                                      "' cuts Parquet rows as JSON objects");
     // The copy's name decides its format: JSON Lines (plain, .gz, .zst) or Parquet (.parquet).
     check_record_copy(cfg.write_decontaminated, "--write-decontaminated", cfg.train, cfg.format,
                       cfg.in_place);
@@ -301,10 +296,7 @@ class Engine {
           cfg_.write_decontaminated, false, cfg_.text_field,
           copy_is_parquet(cfg_.write_decontaminated, cfg_.train, cfg_.in_place));
       removed = std::make_unique<io::AtomicFile>(dir + "removed.jsonl");
-      DecontaminationInput in;
-      in.sources = scan_.pipeline->sources();
-      in.locators = &scan_.locators;
-      in.display = [this](std::uint32_t i) { return scan_.pipeline->display(i); };
+      const DecontaminationInput in = decontamination_input(*scan_.pipeline, scan_.locators);
       write_decontaminated(
           cfg_, in, eval_.benchmarks, eval_.index, *findings_, findings_->group_docs(),
           [&](std::string_view s) { decon->write(s); },

@@ -263,9 +263,12 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
   StageReading reading = set_up_reading(o.read, o.inputs, o.tables, setup, obs.warning);
   RecordPipeline::Options& po = reading.options;
   for (const auto& d : po.documents) {
-    if (d->columnar() && o.keep_locators) {
-      throw UsageError("--write-decontaminated rewrites JSON records and cannot rewrite '" +
-                       d->display() + "', a Parquet file");
+    // Parquet files are read again by row (decontaminate.hpp); a table in memory is no file.
+    if (d->columnar() && !d->parquet() && o.keep_locators) {
+      throw UsageError(
+          "--write-decontaminated rewrites the records of files and cannot rewrite "
+          "the table '" +
+          d->display() + "'");
     }
   }
   std::vector<DocReader>& readers = reading.readers;

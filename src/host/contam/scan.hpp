@@ -32,7 +32,7 @@ struct ScanOptions {
   unsigned threads = 1;
   std::string tmp_dir;  ///< where stdin is spooled
   /// Every document's Locator, to write the corpus again (--write-decontaminated): stdin is then
-  /// spooled, and a Parquet input refused.
+  /// spooled, and a table in memory refused.
   bool keep_locators = false;
   /// Where each finished input's part is saved, and those of an earlier run loaded; or null.
   const WorkDir* work = nullptr;

@@ -164,10 +164,7 @@ class DistContamEngine {
     std::string removed_lines;
     {
       io::OutputFile out(piece);
-      DecontaminationInput in;
-      in.sources = scan_.pipeline->sources();
-      in.locators = &scan_.locators;
-      in.display = [this](std::uint32_t i) { return scan_.pipeline->display(i); };
+      const DecontaminationInput in = decontamination_input(*scan_.pipeline, scan_.locators);
       write_decontaminated(
           cfg_, in, eval_.benchmarks, eval_.index, *findings_, group_docs_,
           [&](std::string_view s) { out.write(s); },

@@ -114,17 +114,15 @@ class DistEngine {
         throw UsageError("a distributed run cannot read '" + path +
                          "', a pipe or device that cannot be read twice: give files");
       }
-      if (!cfg_.write_deduped.empty() && is_parquet_file(path)) {
-        throw UsageError(
-            "--write-deduped of Parquet inputs is not supported in a distributed "
-            "run yet; run dupscan dedup");
-      }
     }
+    // Parquet inputs are copied as Parquet rows (parquet_copy) or JSON objects (deduped_piece);
+    // line files as lines, into JSON Lines only (each rank's piece is part of one file).
     if (!cfg_.write_deduped.empty() &&
-        copy_is_parquet(cfg_.write_deduped, cfg_.inputs, cfg_.in_place)) {
+        copy_is_parquet(cfg_.write_deduped, cfg_.inputs, cfg_.in_place) &&
+        !std::any_of(cfg_.inputs.begin(), cfg_.inputs.end(), is_parquet_file)) {
       throw UsageError("--write-deduped '" + cfg_.write_deduped +
-                       "' names a Parquet file, and a distributed run writes JSON Lines copies "
-                       "only: name it .jsonl (.gz, .zst), or run dupscan dedup");
+                       "' names a Parquet file, and a distributed run copies line files into "
+                       "JSON Lines only: name it .jsonl (.gz, .zst), or run dupscan dedup");
     }
     if (!cfg_.tables.empty()) throw UsageError("a distributed run reads files, not tables");
     if (cfg_.memory != 0) {
@@ -884,12 +882,24 @@ class DistEngine {
 
   // This rank's inputs into a file beside the output (compressed by its name): every line but
   // blank ones and those of removed documents, as read, so that skipped records are copied
-  // through (as the one-process engine's write_deduped).
+  // through (as the one-process engine's write_deduped); Parquet inputs' kept rows as JSON
+  // objects (as its write_deduped_parquet into a JSON Lines copy).
   std::string deduped_piece() {
     const std::string piece = rank_piece_path(cfg_.write_deduped, me_);
+    io::OutputFile out(piece);
+    if (parquet_inputs()) {
+      const std::vector<RowsOfInput> mine = rows_of_my_inputs();
+      std::vector<std::int64_t> rows;
+      for (std::uint32_t i = first_[me_]; i < first_[me_ + 1]; ++i) {
+        check_interrupt();
+        kept_rows(mine[i - first_[me_]], rows);
+        rows_as_json_lines(cfg_.inputs[i], rows, [&](std::string_view s) { out.write(s); });
+      }
+      out.commit();
+      return piece;
+    }
     std::vector<std::uint32_t> docs(part_.docs.size());
     std::iota(docs.begin(), docs.end(), 0u);
-    io::OutputFile out(piece);
     reread_lines(part_.sources, first_[me_], first_[me_ + 1], part_.docs.loc, docs, kRefetchBytes,
                  [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
                    for (std::size_t k = 0; k < batch.lines.size(); ++k) {
@@ -910,13 +920,90 @@ class DistEngine {
     return piece;
   }
 
+  // The inputs are Parquet files (check_record_copy has refused Parquet and line files together).
+  bool parquet_inputs() const { return !cfg_.inputs.empty() && is_parquet_file(cfg_.inputs[0]); }
+
+  // A Parquet input's rows: how many pass 1 read, and those of its removed documents (ascending).
+  struct RowsOfInput {
+    std::uint64_t total = 0;
+    std::vector<std::int64_t> removed;
+  };
+
+  // Per input of this rank: its rows, the removed ones marked. Counts the rows pass 1 skipped
+  // (text null or not UTF-8), which the copy keeps, as passed through.
+  std::vector<RowsOfInput> rows_of_my_inputs() {
+    const std::uint32_t first = first_[me_];
+    std::vector<RowsOfInput> mine(first_[me_ + 1] - first);
+    std::vector<std::uint64_t> docs_of(mine.size(), 0);
+    for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
+      const Locator& l = part_.docs.loc[d];
+      ++docs_of[l.input - first];
+      if (removed(d)) mine[l.input - first].removed.push_back(static_cast<std::int64_t>(l.line));
+    }
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+      mine[i].total = part_.inputs[i].lines;
+      passed_through_ += mine[i].total - docs_of[i];
+    }
+    return mine;
+  }
+
+  // Every row of `in` but the removed ones, into `rows`.
+  static void kept_rows(const RowsOfInput& in, std::vector<std::int64_t>& rows) {
+    rows.clear();
+    std::size_t k = 0;
+    for (std::int64_t row = 0; row < static_cast<std::int64_t>(in.total); ++row) {
+      if (k < in.removed.size() && in.removed[k] == row) {
+        ++k;
+        continue;
+      }
+      rows.push_back(row);
+    }
+  }
+
+  // A Parquet copy of Parquet inputs, written by rank 0 alone from the kept rows of every input
+  // (the removed rows of each gathered from the rank that read it). Why not pieces, as for JSON
+  // Lines: a Parquet file is row groups and one footer describing them all, so pieces cannot be
+  // joined by appending bytes, and joining them as Parquet would decode and encode every row
+  // again. Rank 0 copies the row groups' rows once, with the one-process engine's writer
+  // (ParquetRowWriter), in input order: the same file. It reads every input, which the ranks see
+  // on the shared file system the output is written to; the other ranks wait in the collective
+  // after it. @return rank 0's copy, complete under its temporary name; null on the other ranks.
+  std::unique_ptr<RecordCopy> parquet_copy() {
+    Packer p;
+    for (const RowsOfInput& in : rows_of_my_inputs()) {
+      p.put<std::uint64_t>(in.total);
+      p.put_array(in.removed.data(), in.removed.size());
+    }
+    const std::vector<std::string> all = comm_.all_gather(p.str());
+    if (me_ != 0) return nullptr;
+    auto copy = std::make_unique<RecordCopy>(cfg_.write_deduped, true, cfg_.text_field, true);
+    std::vector<std::int64_t> rows;
+    for (int r = 0; r < ranks_; ++r) {
+      Unpacker u(all[r]);
+      for (std::uint32_t i = first_[r]; i < first_[r + 1]; ++i) {
+        check_interrupt();
+        RowsOfInput in;
+        in.total = u.get<std::uint64_t>();
+        u.get_array(in.removed);
+        kept_rows(in, rows);
+        copy->add_rows(cfg_.inputs[i], rows);
+      }
+    }
+    copy->finish();
+    return copy;
+  }
+
   void write_outputs(Clock::time_point t_write, Clock::time_point t_start) {
     stage("write");
     const std::string dir = cfg_.output_dir + "/";
     if (me_ == 0) io::make_dirs(cfg_.output_dir);
     comm_.all_gather({});  // the directory is there before any rank writes into it
     std::unique_ptr<SharedFile> deduped;
-    if (!cfg_.write_deduped.empty()) {
+    std::unique_ptr<RecordCopy> deduped_parquet;  // rank 0's, of Parquet inputs
+    if (!cfg_.write_deduped.empty() &&
+        copy_is_parquet(cfg_.write_deduped, cfg_.inputs, cfg_.in_place)) {
+      deduped_parquet = parquet_copy();
+    } else if (!cfg_.write_deduped.empty()) {
       const std::string piece = deduped_piece();
       struct Unlink {
         const std::string& path;
@@ -935,7 +1022,7 @@ class DistEngine {
     std::unique_ptr<io::AtomicFile> report;
     if (me_ == 0) {
       res_.outputs = {dir + "duplicates.jsonl", dir + "clusters.jsonl", dir + "report.json"};
-      if (deduped) res_.outputs.push_back(cfg_.write_deduped);
+      if (!cfg_.write_deduped.empty()) res_.outputs.push_back(cfg_.write_deduped);
       {
         std::vector<std::string> files = res_.outputs;
         if (cfg_.html) files.push_back(dir + "report.html");
@@ -956,6 +1043,7 @@ class DistEngine {
                                           {clusters.release(), clusters.path()},
                                           {report->release(), report->path()}};
       if (deduped) staged.push_back({deduped->release(), deduped->path()});
+      if (deduped_parquet) staged.push_back({deduped_parquet->release(), deduped_parquet->path()});
       commit_dedup_outputs(cfg_, out_dir_, res_.outputs, staged, nullptr);
     }
   }

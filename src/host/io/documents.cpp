@@ -351,6 +351,27 @@ void set_parquet_json_hooks(const ParquetJsonHooks& hooks) {
   json_hooks = hooks;
 }
 
+void rows_as_json_lines(const std::string& input, const std::vector<std::int64_t>& rows,
+                        const std::function<void(std::string_view)>& out) {
+  if (json_hooks.rows_as_json == nullptr) {
+    throw Error("cannot read '" + input +
+                "' again: this dupscan was built without Parquet support");
+  }
+  json_hooks.rows_as_json(input, rows, out);
+}
+
+void check_rows_as_json(const std::vector<std::string>& inputs, const std::string& what) {
+  for (const std::string& path : inputs) {
+    if (!is_parquet_file(path)) continue;
+    expects_usage(
+        json_hooks.json_problem != nullptr,
+        what + ", and this dupscan cannot write the Parquet rows of '" + path + "' as JSON");
+    const std::string problem = json_hooks.json_problem(path);
+    expects_usage(problem.empty(), what + ", and " + problem + " of '" + path +
+                                       "' has no JSON form: drop that column from the input");
+  }
+}
+
 void set_parquet_row_writer(ParquetRowWriterFactory factory) {
   row_writer_factory = factory;
 }

@@ -57,6 +57,21 @@ struct ParquetJsonHooks {
 };
 void set_parquet_json_hooks(const ParquetJsonHooks& hooks);
 
+/// ParquetJsonHooks::rows_as_json: rows `rows` (ascending) of the Parquet file `input` as JSON
+/// objects, each with its '\n', to `out`. @throw Error when this build has no Parquet support.
+void rows_as_json_lines(const std::string& input, const std::vector<std::int64_t>& rows,
+                        const std::function<void(std::string_view)>& out);
+
+/**
+ * @brief Checks, before any work, that every column of the Parquet files among `inputs` has a
+ * JSON form (ParquetJsonHooks::json_problem), for an output that reads their rows as JSON
+ * objects whatever its own format. `what` begins the message ("--write-decontaminated 'x'
+ * rewrites ...").
+ * @throw UsageError naming the file and the column, or when this build cannot write Parquet
+ * rows as JSON.
+ */
+void check_rows_as_json(const std::vector<std::string>& inputs, const std::string& what);
+
 class ParquetCopy {
  public:
   /// @throw Error when this build has no Parquet support.
