@@ -31,14 +31,9 @@ namespace dupscan {
 namespace contam {
 
 BackendChoice make_contam_backend(const ContamConfig& cfg) {
-  SketchParams params;
-  params.kind = SketchKind::fast;
-  params.shingle = kNearShingle;
-  params.perms = make_permutations(kNearK, 1);  // the fast sketch takes only K from them
-  params.lsh = optimal_lsh_params(cfg.near_threshold, kNearK);
   BackendOptions options;
   options.gpu_memory = cfg.gpu_memory;
-  return make_backend(cfg.backend, params, options);
+  return make_backend(cfg.backend, near_sketch_params(cfg.near_threshold), options);
 }
 
 std::vector<NamedOutput> contam_outputs(const ContamConfig& cfg) {

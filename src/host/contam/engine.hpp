@@ -16,7 +16,8 @@
 
 namespace dupscan::contam {
 
-/// The backend of --backend, set up for contam's near-duplicate sketches (fast, word:5, K = 64).
+/// The backend of --backend under near_sketch_params(): contam uses its probe (ProbeFactory), whose
+/// window sketches the canary checks on a device.
 BackendChoice make_contam_backend(const ContamConfig& cfg);
 
 /// Every output of a run but the decontaminated corpus, named by the option that set it.

@@ -8,6 +8,15 @@
 
 namespace dupscan::contam {
 
+SketchParams near_sketch_params(double threshold) {
+  SketchParams params;
+  params.kind = SketchKind::fast;
+  params.shingle = kNearShingle;
+  params.perms = make_permutations(kNearK, 1);
+  params.lsh = optimal_lsh_params(threshold, kNearK);
+  return params;
+}
+
 std::uint32_t NearIndex::window_words(std::size_t words) {
   std::uint32_t l = 16;
   while (l < words)
@@ -17,7 +26,7 @@ std::uint32_t NearIndex::window_words(std::size_t words) {
 
 void NearIndex::build(const std::vector<EvalExample>& examples, double threshold) {
   threshold_ = threshold;
-  lsh_ = optimal_lsh_params(threshold, kNearK);
+  lsh_ = near_sketch_params(threshold).lsh;
   sets_.resize(examples.size());
   std::vector<std::uint64_t> near_values;
   std::vector<std::uint64_t> values;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "contam/benchmarks.hpp"
+#include "dupscan/backend.hpp"
 #include "dupscan/contam_probe.hpp"
 #include "dupscan/shingle.hpp"
 
@@ -19,6 +20,15 @@ namespace dupscan::contam {
 /// sketched and densified; the estimate only picks candidates, which the exact Jaccard confirms.
 constexpr std::uint32_t kNearK = 64;
 constexpr ShingleSpec kNearShingle{ShingleKind::word, 5};
+
+/**
+ * @brief The near-duplicate sketch as a backend's SketchParams: the fast sketch (OPH) of word
+ * 5-grams with kNearK bins, banded for `threshold`. The probe sketches the training windows with
+ * it, and the canary checks a device's sketch under it before contam trusts the device; the CPU
+ * index (NearIndex::build) sketches the examples with the same K, shingles and bands. The fast
+ * sketch draws no permutations: `perms` holds kNearK of them only because K is their count.
+ */
+SketchParams near_sketch_params(double threshold);
 
 /// A near duplicate found in one training document: the best Jaccard over its windows.
 struct NearHit {
