@@ -1,0 +1,186 @@
+// A run killed with SIGKILL at random moments -- not only at the fault points test_faults.cpp
+// names -- and run again each time, as a preempted node's job is: whatever moment the kill hits
+// (reading, sketching, saving a part, spilling keys, the LSH stage, verification, the commit),
+// the run that finally completes writes the bytes of a run never interrupted, and after every
+// kill the outputs are all there (the kill came after the commit) or none is.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <xxhash.h>
+
+#include "io/record.hpp"
+#include "test_util.hpp"
+
+namespace dupscan {
+namespace {
+
+using test::shell_quote;
+
+// Inputs of `files` x `docs` documents of 40 words drawn from a vocabulary, with near copies
+// (a few words changed) and exact copies of earlier documents, within and across files: every
+// stage has work, and enough of it (~1 s at one thread) that kills land inside the run.
+std::vector<std::string> write_inputs(const std::string& dir, int files, int docs) {
+  std::mt19937_64 rng(20261206);
+  std::vector<std::string> words;
+  for (int i = 0; i < 3000; ++i)
+    words.push_back("w" + std::to_string(i * 7919 % 100003));
+  std::vector<std::string> texts;
+  std::vector<std::string> paths;
+  for (int f = 0; f < files; ++f) {
+    std::string out;
+    for (int d = 0; d < docs; ++d) {
+      std::string text;
+      const std::uint64_t kind = rng() % 10;
+      if (kind == 0 && !texts.empty()) {
+        text = texts[rng() % texts.size()];  // an exact copy
+      } else if (kind <= 2 && !texts.empty()) {
+        text = texts[rng() % texts.size()];
+        const std::size_t at = rng() % (text.size() / 2);
+        text.replace(at, 3, words[rng() % words.size()]);  // a near copy
+      } else {
+        for (int k = 0; k < 40; ++k)
+          text += (k ? " " : "") + words[rng() % words.size()];
+      }
+      texts.push_back(text);
+      std::string line =
+          "{\"id\":\"f" + std::to_string(f) + "-" + std::to_string(d) + "\",\"text\":";
+      append_json_string(line, text);
+      out += line + "}\n";
+    }
+    paths.push_back(dir + "/in-" + std::to_string(f) + ".jsonl");
+    test::write_file(paths.back(), out);
+  }
+  return paths;
+}
+
+const std::vector<std::string> kOutputs = {"out/duplicates.jsonl", "out/clusters.jsonl",
+                                           "out/report.json", "kept.jsonl"};
+
+// The outputs as short text, so that a difference prints readably: each file's size and XXH3
+// ("<absent>" for a missing one); report.json by its counts (its timings and resume notes differ
+// from run to run).
+std::string outputs_of(const std::string& dir) {
+  std::string state;
+  for (const std::string& f : kOutputs) {
+    const std::string path = dir + "/" + f;
+    std::string what = "<absent>";
+    if (test::file_exists(path)) {
+      const std::string bytes = test::read_file(path);
+      if (f == "out/report.json") {
+        simdjson::dom::parser p;
+        const auto rep = test::parse_json(p, bytes);
+        what = simdjson::minify(rep["counts"]) + simdjson::minify(rep["deduped"]);
+      } else {
+        char sum[64];
+        std::snprintf(sum, sizeof sum, "%zu bytes, xxh3 %016llx", bytes.size(),
+                      static_cast<unsigned long long>(XXH3_64bits(bytes.data(), bytes.size())));
+        what = sum;
+      }
+    }
+    state += f + ": " + what + "\n";
+  }
+  return state;
+}
+
+// Runs `cmd` (sh -c, which execs it) and kills it with SIGKILL `seconds` after it started,
+// unless it ended before. Returns its exit code, or 128 + the signal that ended it. Waits until
+// the process is gone (its locks released): a preempted job's next run starts after that.
+int run_killed_at(const std::string& cmd, double seconds) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  int status = 0;
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (std::chrono::steady_clock::now() >= until) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(RandomKills, DedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
+  test::TempDir dir;
+  const std::vector<std::string> inputs = write_inputs(dir.path(), 8, 12000);
+  // --memory with a small spill window (DUPSCAN_TEST_SPILL_WINDOW, bytes of band keys held):
+  // keys go to disk every ~2 inputs, so that kills land in spills and merges too, while each
+  // input is saved whole before its keys go (a part is what a resumed run loads).
+  ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "4000000", 1);
+  std::string cmd = std::string(DUPSCAN_BIN) + " dedup";
+  for (const std::string& in : inputs)
+    cmd += " " + shell_quote(in);
+  cmd += " -o " + shell_quote(dir / "out") + " --write-deduped " + shell_quote(dir / "kept.jsonl") +
+         " --threads 1 --memory 64M --no-progress 2>" + shell_quote(dir / "err") + " </dev/null";
+
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << test::read_file(dir / "err");
+  const double whole = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::string expected = outputs_of(dir.path());
+  ASSERT_EQ(expected.find("<absent>"), std::string::npos) << expected;
+  ASSERT_NE(test::read_file(dir / "out/duplicates.jsonl").find("duplicate_of"), std::string::npos);
+  simdjson::dom::parser p;
+  const std::string rep = test::read_file(dir / "out/report.json");
+  ASSERT_GT(std::uint64_t(test::parse_json(p, rep)["memory"]["spilled_bytes"]), 0u) << rep;
+  std::filesystem::remove_all(dir / "out");
+  std::filesystem::remove_all(dir / "kept.jsonl");
+
+  // Ten kills, each at a moment drawn from the first 70 % of the whole run's length (a resumed run
+  // is shorter: later moments would mostly miss it); a run the kill missed (it had finished) must
+  // have written the expected bytes, and the next starts from nothing.
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> moment(0.02, 0.7 * whole);
+  int landed = 0, resumed = 0;
+  for (int kill = 0; kill < 10; ++kill) {
+    const double at = moment(rng);
+    SCOPED_TRACE("kill " + std::to_string(kill) + " after " + std::to_string(at) + " s");
+    const int code = run_killed_at(cmd, at);
+    const std::string err = test::read_file(dir / "err");
+    if (err.find("resuming:") != std::string::npos) ++resumed;
+    const std::string state = outputs_of(dir.path());
+    if (code == 0) {  // finished before the kill
+      EXPECT_EQ(state, expected);
+      std::filesystem::remove_all(dir / "out");
+      std::filesystem::remove_all(dir / "kept.jsonl");
+      continue;
+    }
+    ASSERT_EQ(code, 128 + 9) << err;  // killed, and by nothing else
+    ++landed;
+    // All or nothing: a kill after the commit left the whole outputs, one before it none.
+    std::string none;
+    for (const std::string& f : kOutputs)
+      none += f + ": <absent>\n";
+    EXPECT_TRUE(state == none || state == expected) << state;
+  }
+  ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "4000000", 1);
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << test::read_file(dir / "err");
+  ::unsetenv("DUPSCAN_TEST_SPILL_WINDOW");
+  EXPECT_EQ(outputs_of(dir.path()), expected);
+  EXPECT_FALSE(test::file_exists(dir / "out/.dupscan-work")) << "left after success";
+  // The kills must have tested something: kills landed inside runs, and runs resumed (typically
+  // 6-10 and 2-6 of 10; the bounds leave room for a loaded machine's timing).
+  EXPECT_GE(landed, 4);
+  EXPECT_GE(resumed, 1);
+  std::fprintf(stderr, "whole run %.2f s; %d of 10 kills landed; %d runs resumed\n", whole, landed,
+               resumed);
+}
+
+}  // namespace
+}  // namespace dupscan
