@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dupscan/choices.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
 #include "io/record.hpp"
@@ -14,6 +15,10 @@ namespace dupscan {
 
 const char* version() noexcept {
   return DUPSCAN_VERSION;
+}
+
+Choices keep_choices() {
+  return {"first", "longest"};
 }
 
 void check_sketch_options(SketchKind sketch, bool scheme_given, bool shingle_hash_given) {

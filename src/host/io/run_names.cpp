@@ -1,4 +1,5 @@
 // The names of run.hpp's input formats and skip reasons, as the CLI and report.json use them.
+#include "dupscan/choices.hpp"
 #include "dupscan/errors.hpp"
 #include "dupscan/run.hpp"
 
@@ -24,6 +25,10 @@ const char* skip_reason_name(SkipReason reason) {
 
 const char* input_format_name(InputFormat format) {
   return format == InputFormat::text ? "text" : "jsonl";
+}
+
+Choices input_format_choices() {
+  return {input_format_name(InputFormat::jsonl), input_format_name(InputFormat::text)};
 }
 
 InputFormat parse_input_format(const std::string& name) {

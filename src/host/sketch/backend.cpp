@@ -1,6 +1,7 @@
 // The backends behind one factory. The stages every backend inherits from the CPU are defined
 // beside those stages (dedup/exact_groups.cpp, dedup/lsh_pairs.cpp), which this layer does not see.
 #include "dupscan/backend.hpp"
+#include "dupscan/choices.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -115,6 +116,10 @@ bool auto_takes_cuda_host(const SketchParams& params, const BackendOptions& opti
 }
 
 }  // namespace
+
+Choices backend_choices() {
+  return {"auto", "cpu", "cuda", "cuda-host"};
+}
 
 BackendChoice make_backend(const std::string& name, const SketchParams& params,
                            const BackendOptions& options) {
