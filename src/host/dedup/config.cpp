@@ -73,9 +73,7 @@ void DedupConfig::validate() const {
                 "--lsh-weights FP,FN must be two non-negative numbers that sum to 1");
   expects_usage(batch_bytes >= 1, "batch_bytes must be >= 1");
   expects_usage(threads <= 1024, "--threads must be in [0, 1024]");
-  expects_usage(
-      backend == "auto" || backend == "cpu" || backend == "cuda" || backend == "cuda-host",
-      "--backend must be auto, cpu, cuda or cuda-host");
+  expect_choice("--backend", backend, backend_choices());
 }
 
 LshParams DedupConfig::resolved_lsh() const {

@@ -32,9 +32,8 @@ Choices input_format_choices() {
 }
 
 InputFormat parse_input_format(const std::string& name) {
-  if (name == "jsonl") return InputFormat::jsonl;
-  if (name == "text") return InputFormat::text;
-  throw UsageError("--format must be jsonl or text, got '" + name + "'");
+  expect_choice("--format", name, input_format_choices());
+  return name == input_format_name(InputFormat::text) ? InputFormat::text : InputFormat::jsonl;
 }
 
 }  // namespace dupscan

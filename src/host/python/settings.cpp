@@ -36,8 +36,7 @@ const std::string& chosen(const char* option, const std::string& value, const Ch
 
 // The sketch's options: choices and counts.
 void sketch_settings(const DedupSettings& s, DedupConfig& c) {
-  if (s.format)
-    c.format = parse_input_format(chosen("--format", *s.format, input_format_choices()));
+  if (s.format) c.format = parse_input_format(*s.format);  // expect_choice's message
   if (s.scheme) c.scheme = *parse_scheme(chosen("--scheme", *s.scheme, scheme_choices()));
   if (s.shingle_hash) {
     c.shingle_hash =

@@ -123,15 +123,13 @@ Choices backend_choices() {
 
 BackendChoice make_backend(const std::string& name, const SketchParams& params,
                            const BackendOptions& options) {
+  expect_choice("--backend", name, backend_choices());
   BackendChoice c;
   c.asked = name;
   if (name == "cpu") {
     c.backend = make_cpu_backend(params);
     c.note = "backend: cpu, " + c.backend->detail();
     return c;
-  }
-  if (name != "auto" && name != "cuda" && name != "cuda-host") {
-    throw UsageError("--backend must be auto, cpu, cuda or cuda-host, not '" + name + "'");
   }
   if (name == "cuda-host") {
 #if defined(DUPSCAN_HAVE_CUDA_HOST)
