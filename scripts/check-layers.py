@@ -5,7 +5,7 @@
 
 Layers, lowest first (a file may include its own layer and those below):
   0 types    include/dupscan/ headers of plain types and maths (spec, errors, shingle, minhash,
-             fast_sketch, normalize, janitor, run, table_input, sha1)
+             fast_sketch, normalize, janitor, run, table_input, sha1, choices)
   1 common   src/host/common
   2 text     src/host/text
   3 io       src/host/io

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "dupscan/choices.hpp"
+#include "dupscan/errors.hpp"
 #include "dupscan/normalize.hpp"
 #include "dupscan/shingle.hpp"
 #include "io/io.hpp"
@@ -36,6 +38,42 @@ TEST(Cli, VersionAndHelp) {
   for (const auto* help : {&dh, &ch}) {
     EXPECT_NE(help->out.find("Parquet files, or -"), std::string::npos) << help->out;
     EXPECT_NE(help->out.find("\nParquet: this build "), std::string::npos) << help->out;
+  }
+}
+
+// The choices --help lists are the library's lists (choices.hpp), which the Python package's
+// messages list too (expect_choice; tests/python/test_settings.py compares the two).
+TEST(Cli, HelpListsTheLibrarysChoices) {
+  const auto join = [](const Choices& c) {
+    std::string s;
+    for (const std::string& name : c)
+      s += (s.empty() ? "" : ",") + name;
+    return "{" + s + "}";
+  };
+  const auto dh = run_dupscan("dedup --help");
+  const auto ih = run_dupscan("index build --help");
+  const auto ch = run_dupscan("contam --help");
+  const std::pair<std::string, Choices> dedup[] = {{"--format FORMAT:", input_format_choices()},
+                                                   {"--scheme NAME:", scheme_choices()},
+                                                   {"--shingle-hash NAME:", shingle_hash_choices()},
+                                                   {"--sketch KIND:", sketch_choices()},
+                                                   {"--keep POLICY:", keep_choices()},
+                                                   {"--backend NAME:", backend_choices()}};
+  for (const auto& [option, choices] : dedup) {
+    EXPECT_NE(dh.out.find(option + join(choices)), std::string::npos) << option << dh.out;
+    if (option.rfind("--keep", 0) != 0) {
+      EXPECT_NE(ih.out.find(option + join(choices)), std::string::npos) << option << ih.out;
+    }
+  }
+  for (const auto& [option, choices] : {dedup[0], dedup[5]}) {
+    EXPECT_NE(ch.out.find(option + join(choices)), std::string::npos) << option << ch.out;
+  }
+  EXPECT_NO_THROW(expect_choice("--scheme", "legacy", scheme_choices()));
+  try {
+    expect_choice("--scheme", "affine16", scheme_choices());
+    ADD_FAILURE() << "no UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--scheme: 'affine16' not in {affine32, affine64, legacy}");
   }
 }
 

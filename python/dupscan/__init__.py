@@ -94,6 +94,7 @@ _KEYWORDS = {
     "backend": "backend", "threads": "threads", "lsh-weights": "lsh_weights",
     "eval-id-field": "benchmark_id", "ngram": "ngram", "min-ngram": "min_ngram",
     "near-threshold": "near_threshold", "max-matches": "max_matches",
+    "boilerplate-docs": "boilerplate_docs",
     "clusters": "clusters", "members": "members", "pairs": "pairs", "exact": "exact",
     "list": "list", "chars": "chars",
 }
@@ -204,8 +205,27 @@ def _inputs(data: Any, what: str = "data") -> Tuple[List[str], list]:
     )
 
 
-def _settings(**kw: Any) -> Dict[str, Any]:
-    return {k: v for k, v in kw.items() if v is not None}
+def _settings(kind: Any, **kw: Any) -> Any:
+    """The core's typed settings (``_dupscan.DedupSettings``, ``ContamSettings`` or
+    ``ReportSettings``) from keyword arguments; None: not given. Each field has a type (its
+    ``field_types``: "str", "int", "int or float", "bool"), so a value of another type is a
+    TypeError naming the keyword; so is a bool where a number goes (Python's bool is an int).
+    The core checks the values (choices, ranges) with the command line's parsers."""
+    settings = kind()
+    for name, value in kw.items():
+        if value is None:
+            continue
+        want = kind.field_types[name]
+        if isinstance(value, bool) and want != "bool":
+            raise TypeError(f"dupscan: {name} must be {want}, got bool")
+        try:
+            setattr(settings, name, value)
+        except TypeError:
+            if want == "int" and isinstance(value, int):  # beyond 64 bits
+                raise ValueError(f"dupscan: {name} {value} is out of range") from None
+            raise TypeError(
+                f"dupscan: {name} must be {want}, got {type(value).__name__}") from None
+    return settings
 
 
 # The command line's option for each parameter that an index fixes (adopt_index_parameters).
@@ -225,45 +245,6 @@ def _given_options(function: Any, values: Dict[str, Any]) -> List[str]:
         if name in _INDEX_OPTIONS and values[name] != p.default:
             given.append(_INDEX_OPTIONS[name])
     return given
-
-
-def _check_types(**kw: Any) -> None:
-    """TypeError for a setting of the wrong type (before the core sees it)."""
-    kinds = {
-        "text": str,
-        "id": str,
-        "threshold": (int, float),
-        "num_perm": int,
-        "seed": int,
-        "scheme": str,
-        "shingle_hash": str,
-        "sketch": str,
-        "shingle": str,
-        "keep": str,
-        "verify": bool,
-        "backend": str,
-        "threads": int,
-        "format": str,
-        "bands": int,
-        "rows": int,
-        "max_skipped": (int, float),
-    }
-    for k, v in kw.items():
-        want = kinds.get(k)
-        if v is None or want is None:
-            continue
-        if isinstance(v, bool) and want is not bool and bool not in (
-            want if isinstance(want, tuple) else (want,)
-        ):
-            raise TypeError(f"dupscan: {k} must be {_type_name(want)}, got bool")
-        if not isinstance(v, want):
-            raise TypeError(f"dupscan: {k} must be {_type_name(want)}, got {type(v).__name__}")
-
-
-def _type_name(t: Any) -> str:
-    if isinstance(t, tuple):
-        return " or ".join(x.__name__ for x in t)
-    return t.__name__
 
 
 class _ArrowStream:
@@ -634,15 +615,15 @@ class DedupResult:
         """
         output = _os.fsdecode(path)
         settings = _settings(
-            name="DedupResult (Python)", by="DedupResult.report() in Python", texts=bool(texts),
-            clusters=clusters, members=members, pairs=pairs, exact=exact, list=list,
-            chars=chars, seed=seed,
+            _dupscan.ReportSettings, name="DedupResult (Python)",
+            by="DedupResult.report() in Python", texts=bool(texts), clusters=clusters,
+            members=members, pairs=pairs, exact=exact, list=list, chars=chars, seed=seed,
         )
         with _tempfile.TemporaryDirectory(prefix="dupscan-report-") as tmp:
             self.write(tmp)
             cwd = _os.getcwd()
             out = output if _os.path.isabs(output) else _os.path.join(cwd, output)
-            settings["base"] = self._base
+            settings.base = self._base
             written, _, _ = _core(_dupscan.report, tmp, out, self._tables, settings)
         return output if written == out else written
 
@@ -724,23 +705,18 @@ def dedup(
         InputError: input that cannot be read.
         KeyboardInterrupt: Ctrl-C; the run stops and nothing is returned.
     """
-    _check_types(
-        text=text, id=id, threshold=threshold, num_perm=num_perm, scheme=scheme, sketch=sketch,
-        shingle_hash=shingle_hash, shingle=shingle, keep=keep, verify=verify, backend=backend, threads=threads, seed=seed,
-        bands=bands, rows=rows, format=format, max_skipped=max_skipped,
-    )
     if against is not None and not isinstance(against, Index):
         raise TypeError(f"dupscan: against must be a dupscan.Index, got {type(against).__name__}")
-    paths, tables = _inputs(data)
     settings = _settings(
-        text=text, id=id, threshold=float(threshold), num_perm=num_perm, scheme=scheme,
-        shingle_hash=shingle_hash, sketch=sketch, shingle=shingle, keep=keep, verify=verify, backend=backend,
-        threads=threads, seed=seed, bands=bands, rows=rows, format=format,
-        max_skipped=float(max_skipped), strict=strict,
+        _dupscan.DedupSettings, text=text, id=id, threshold=threshold, num_perm=num_perm,
+        scheme=scheme, shingle_hash=shingle_hash, sketch=sketch, shingle=shingle, keep=keep,
+        verify=verify, backend=backend, threads=threads, seed=seed, bands=bands, rows=rows,
+        format=format, max_skipped=max_skipped, strict=strict,
         against=against.path if against is not None else None,
     )
     if against is not None:
-        settings["given"] = _given_options(dedup, locals())
+        settings.given = _given_options(dedup, locals())
+    paths, tables = _inputs(data)
     out = list(_core(_dupscan.dedup, settings, paths, tables, _progress(progress)))
     out[6] = _warn(out[6])
     result = DedupResult(*out)
@@ -753,16 +729,13 @@ def dedup(
 
 def _sketch(texts, text, num_perm, seed, scheme, sketch, shingle, threshold, bands, rows,
             backend, threads, shingle_hash=None):
-    _check_types(text=text, num_perm=num_perm, seed=seed, scheme=scheme, sketch=sketch,
-                 shingle_hash=shingle_hash,
-                 shingle=shingle, threshold=threshold, bands=bands, rows=rows,
-                 backend=backend, threads=threads)
+    settings = _settings(_dupscan.DedupSettings, text=text, num_perm=num_perm, seed=seed,
+                         scheme=scheme, sketch=sketch, shingle_hash=shingle_hash, shingle=shingle,
+                         threshold=threshold, bands=bands, rows=rows, backend=backend,
+                         threads=threads)
     paths, tables = _inputs(texts, "texts")
     if paths:
         raise TypeError("dupscan: signatures take texts (a list of str or Arrow data), not paths")
-    settings = _settings(text=text, num_perm=num_perm, seed=seed, scheme=scheme, sketch=sketch,
-                         shingle_hash=shingle_hash, shingle=shingle, threshold=float(threshold), bands=bands, rows=rows,
-                         backend=backend, threads=threads)
     return _core(_dupscan.signatures, tables[0], settings)
 
 
@@ -872,12 +845,9 @@ class Index:
         sketch's; shingle_hash None is "xxh64"). One run
         writes an index at a time: another one writing it is an error naming it, or with
         ``wait`` is waited for (``--wait``)."""
-        _check_types(text=text, id=id, threshold=threshold, num_perm=num_perm, scheme=scheme,
-                     shingle_hash=shingle_hash, sketch=sketch, shingle=shingle, seed=seed,
-                     threads=threads)
-        settings = _settings(text=text, id=id, threshold=float(threshold), num_perm=num_perm,
-                             scheme=scheme, shingle_hash=shingle_hash, sketch=sketch,
-                             shingle=shingle, seed=seed, threads=threads)
+        settings = _settings(_dupscan.DedupSettings, text=text, id=id, threshold=threshold,
+                             num_perm=num_perm, scheme=scheme, shingle_hash=shingle_hash,
+                             sketch=sketch, shingle=shingle, seed=seed, threads=threads)
         out = _core(_dupscan.index, settings, cls._files(files),
                     "rebuild" if force else "build", _os.fsdecode(path), _progress(progress),
                     bool(wait))
@@ -888,7 +858,8 @@ class Index:
             wait: bool = False) -> int:
         """Adds ``files`` as a new segment; returns the number of documents added (``wait``:
         wait for another run writing the index, as ``build``)."""
-        out = _core(_dupscan.index, _settings(threads=threads), self._files(files), "add",
+        out = _core(_dupscan.index, _settings(_dupscan.DedupSettings, threads=threads),
+                    self._files(files), "add",
                     self.path, _progress(progress), bool(wait))
         _warn(out[3])
         return out[0]
@@ -1004,15 +975,15 @@ def contam(
     """
     if not isinstance(benchmarks, dict) or not benchmarks:
         raise TypeError("dupscan.contam: benchmarks must be a non-empty dict name -> data")
+    settings = _settings(_dupscan.ContamSettings, text=text, id=id, benchmark_id=benchmark_id,
+                         ngram=ngram, min_ngram=min_ngram, near=near,
+                         near_threshold=near_threshold, max_matches=max_matches,
+                         boilerplate_docs=boilerplate_docs, backend=backend, threads=threads)
     paths, tables = _inputs(train, "train")
     evals = []
     for name, data in benchmarks.items():
         source, display, fields = _benchmark(name, data, benchmark_text, benchmark_id)
         evals.append([name, source, display] + fields)
-    settings = _settings(text=text, id=id, ngram=ngram, min_ngram=min_ngram, near=near,
-                         near_threshold=float(near_threshold), max_matches=max_matches,
-                         boilerplate_docs=boilerplate_docs, backend=backend, threads=threads,
-                         eval_id=benchmark_id or "id")
     examples, contamination, report, warnings = _core(
         _dupscan.contam, settings, paths, tables, evals, _progress(progress))
     warnings = _warn(warnings)

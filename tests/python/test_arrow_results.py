@@ -129,7 +129,7 @@ def test_capsules_not_imported_are_released():
     # The core's structs freed by their capsules when nobody imports them (no leak, no crash),
     # and imported once only (the Arrow PyCapsule protocol moves them out).
     for _ in range(3):
-        out = _dupscan.dedup({}, [], [_dupscan.table_from_array(
+        out = _dupscan.dedup(_dupscan.DedupSettings(), [], [_dupscan.table_from_array(
             *pa.array(TEXTS, pa.large_string()).__arrow_c_array__(), "<t>")], 0.0)
         assert len(out) == 7
         del out

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "contam/engine.hpp"
+#include "dupscan/choices.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
 #include "progress.hpp"
@@ -247,7 +248,7 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
   c->add_option("--format", a->format,
                 "Training inputs: jsonl (JSON Lines) or text (one document per line)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"jsonl", "text"}))
+      ->check(CLI::IsMember(input_format_choices()))
       ->type_name("FORMAT");
   c->add_option("--text-field", a->cfg.text_field,
                 "JSON field of the training text: key, a.b (nested), a+b (joined)")
@@ -302,7 +303,7 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
   c->add_option("--backend", a->cfg.backend, "auto, cpu, cuda, or cuda-host (testing)")
       ->capture_default_str()
       ->envname("DUPSCAN_BACKEND")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda", "cuda-host"}))
+      ->check(CLI::IsMember(backend_choices()))
       ->type_name("NAME");
   c->add_option("--gpu-memory", a->gpu_memory,
                 "Device memory the CUDA backend may use (e.g. 40G; 0 = what is free)")

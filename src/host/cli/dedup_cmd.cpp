@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "dedup_args.hpp"
+#include "dupscan/choices.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
 #include "io/documents.hpp"
@@ -147,7 +148,7 @@ void add_sketch_options(CLI::App* cmd, DedupArgs& a) {
   o.push_back(cmd->add_option("--format", a.format,
                               "jsonl: JSON Lines records; text: one document per line")
                   ->capture_default_str()
-                  ->check(CLI::IsMember({"jsonl", "text"}))
+                  ->check(CLI::IsMember(input_format_choices()))
                   ->type_name("FORMAT"));
   o.push_back(cmd->add_option("--text-field", a.cfg.text_field,
                               "JSON field of the text: key, a.b (nested), a+b (joined)")
@@ -163,19 +164,19 @@ void add_sketch_options(CLI::App* cmd, DedupArgs& a) {
   o.push_back(cmd->add_option("--sketch", a.sketch,
                               "compat: datasketch's MinHash; fast: one-permutation hashing")
                   ->capture_default_str()
-                  ->check(CLI::IsMember({"compat", "fast"}))
+                  ->check(CLI::IsMember(sketch_choices()))
                   ->type_name("KIND"));
   o.push_back(cmd->add_option("--scheme", a.scheme,
                               "datasketch's scheme: affine32 (its 2.0 default), affine64, "
                               "legacy (datasketch < 2.0)")
                   ->capture_default_str()
-                  ->check(CLI::IsMember({"affine32", "affine64", "legacy"}))
+                  ->check(CLI::IsMember(scheme_choices()))
                   ->type_name("NAME"));
   o.push_back(cmd->add_option("--shingle-hash", a.shingle_hash,
                               "Hash of each shingle (compat sketch): xxh64, or sha1 -- "
                               "datasketch's default hashfunc (MinHash() given none)")
                   ->capture_default_str()
-                  ->check(CLI::IsMember({"xxh64", "sha1"}))
+                  ->check(CLI::IsMember(shingle_hash_choices()))
                   ->type_name("NAME"));
   o.push_back(cmd->add_option("--threshold", a.cfg.threshold,
                               "Jaccard at or above which documents are duplicates")
@@ -209,7 +210,7 @@ void add_run_options(CLI::App* cmd, DedupArgs& a) {
   cmd->add_option("--backend", a.cfg.backend, "auto, cpu, cuda, or cuda-host (testing)")
       ->capture_default_str()
       ->envname("DUPSCAN_BACKEND")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda", "cuda-host"}))
+      ->check(CLI::IsMember(backend_choices()))
       ->type_name("NAME");
   cmd->add_option("--gpu-memory", a.gpu_memory,
                   "Device memory the CUDA backend may use (e.g. 40G; 0 = what is free)")
@@ -326,7 +327,7 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
                   "Accept LSH candidates unchecked (MinHash estimates)");
   dedup->add_option("--keep", a->keep, "Cluster member kept: first in input, or longest text")
       ->capture_default_str()
-      ->check(CLI::IsMember({"first", "longest"}))
+      ->check(CLI::IsMember(keep_choices()))
       ->type_name("POLICY");
   dedup
       ->add_option("--against", a->cfg.against,

@@ -1,6 +1,9 @@
 #include "dupscan/errors.hpp"
 
+#include <algorithm>
 #include <atomic>
+
+#include "dupscan/choices.hpp"
 
 namespace dupscan {
 namespace {
@@ -19,6 +22,14 @@ void clear_interrupt() noexcept {
 }
 void check_interrupt() {
   if (interrupt_requested()) throw Interrupted("interrupted; no output was written");
+}
+
+void expect_choice(const std::string& option, const std::string& value, const Choices& choices) {
+  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+  std::string names;
+  for (const std::string& c : choices)
+    names += (names.empty() ? "" : ", ") + c;
+  throw UsageError(option + ": '" + value + "' not in {" + names + "}");
 }
 
 }  // namespace dupscan

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "dupscan/choices.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
 #include "io/record.hpp"
@@ -111,9 +112,7 @@ void ContamConfig::validate() const {
                 "cut text replaces that field");
   expects_usage(near_threshold > 0 && near_threshold <= 1, "--near-threshold must be in (0, 1]");
   expects_usage(threads <= 1024, "--threads must be in [0, 1024]");
-  expects_usage(
-      backend == "auto" || backend == "cpu" || backend == "cuda" || backend == "cuda-host",
-      "--backend must be auto, cpu, cuda or cuda-host");
+  expect_choice("--backend", backend, backend_choices());
   expects_usage(batch_bytes >= 1, "batch_bytes must be >= 1");
 }
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dupscan/choices.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
 #include "io/record.hpp"
@@ -14,6 +15,10 @@ namespace dupscan {
 
 const char* version() noexcept {
   return DUPSCAN_VERSION;
+}
+
+Choices keep_choices() {
+  return {"first", "longest"};
 }
 
 void check_sketch_options(SketchKind sketch, bool scheme_given, bool shingle_hash_given) {
@@ -68,9 +73,7 @@ void DedupConfig::validate() const {
                 "--lsh-weights FP,FN must be two non-negative numbers that sum to 1");
   expects_usage(batch_bytes >= 1, "batch_bytes must be >= 1");
   expects_usage(threads <= 1024, "--threads must be in [0, 1024]");
-  expects_usage(
-      backend == "auto" || backend == "cpu" || backend == "cuda" || backend == "cuda-host",
-      "--backend must be auto, cpu, cuda or cuda-host");
+  expect_choice("--backend", backend, backend_choices());
 }
 
 LshParams DedupConfig::resolved_lsh() const {

@@ -1,4 +1,5 @@
 // The names of run.hpp's input formats and skip reasons, as the CLI and report.json use them.
+#include "dupscan/choices.hpp"
 #include "dupscan/errors.hpp"
 #include "dupscan/run.hpp"
 
@@ -26,10 +27,13 @@ const char* input_format_name(InputFormat format) {
   return format == InputFormat::text ? "text" : "jsonl";
 }
 
+Choices input_format_choices() {
+  return {input_format_name(InputFormat::jsonl), input_format_name(InputFormat::text)};
+}
+
 InputFormat parse_input_format(const std::string& name) {
-  if (name == "jsonl") return InputFormat::jsonl;
-  if (name == "text") return InputFormat::text;
-  throw UsageError("--format must be jsonl or text, got '" + name + "'");
+  expect_choice("--format", name, input_format_choices());
+  return name == input_format_name(InputFormat::text) ? InputFormat::text : InputFormat::jsonl;
 }
 
 }  // namespace dupscan

@@ -1,9 +1,10 @@
 // dupscan._dupscan: the nanobind module under the Python package (python/dupscan/). It takes
-// Arrow PyCapsules (the Arrow C data / stream interface), file paths and plain settings, runs the
-// library's commands with the GIL released on a thread of their own -- the calling thread checks
-// for Ctrl-C meanwhile and turns it into request_interrupt() -- and hands back results as Arrow
-// PyCapsules (the C data interface, filled here: arrow_out.hpp, result_tables.hpp), numpy arrays
-// and bytes. The Python layer (dupscan/__init__.py) imports the capsules with pyarrow.
+// Arrow PyCapsules (the Arrow C data / stream interface), file paths and typed settings
+// (settings.hpp), runs the library's commands with the GIL released on a thread of their own --
+// the calling thread checks for Ctrl-C meanwhile and turns it into request_interrupt() -- and
+// hands back results as Arrow PyCapsules (the C data interface, filled here: arrow_out.hpp,
+// result_tables.hpp), numpy arrays and bytes. The Python layer (dupscan/__init__.py) imports the
+// capsules with pyarrow.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/pair.h>
@@ -26,6 +27,7 @@
 #include "common/progress_text.hpp"
 #include "dedup/run_setup.hpp"
 #include "dupscan/backend.hpp"
+#include "dupscan/choices.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/errors.hpp"
@@ -35,6 +37,7 @@
 #include "progress.hpp"  // src/host/cli: the terminal summary the CLI's pages carry
 #include "report/report.hpp"
 #include "result_tables.hpp"
+#include "settings.hpp"
 #ifdef DUPSCAN_HAVE_PARQUET
 #include "io/parquet_input.hpp"
 #endif
@@ -46,85 +49,6 @@ namespace dupscan::python {
 namespace {
 
 PyObject* input_error = nullptr;  // dupscan.InputError, set by the package at import
-
-// ---- settings from a dict ---------------------------------------------------------------------
-
-template <class T>
-bool get(const nb::dict& d, const char* key, T& out) {
-  if (!d.contains(key)) return false;
-  nb::object v = d[key];
-  if (v.is_none()) return false;
-  out = nb::cast<T>(v);
-  return true;
-}
-
-void member(const std::string& option, const std::string& value,
-            std::initializer_list<const char*> allowed) {
-  std::string names;
-  for (const char* a : allowed) {
-    if (value == a) return;
-    names += (names.empty() ? "" : ", ") + std::string(a);
-  }
-  throw UsageError(option + ": '" + value + "' not in {" + names + "}");
-}
-
-DedupConfig dedup_config(const nb::dict& d) {
-  DedupConfig c;
-  get(d, "text", c.text_field);
-  // The command line's rule: "id" where the data has it; a field named on purpose must exist.
-  c.id_field_required = get(d, "id", c.id_field);
-  std::string s;
-  if (get(d, "format", s)) {
-    member("--format", s, {"jsonl", "text"});
-    c.format = parse_input_format(s);
-  }
-  const bool has_scheme = get(d, "scheme", s);
-  if (has_scheme) {
-    const auto scheme = parse_scheme(s);
-    if (!scheme) throw UsageError("--scheme: '" + s + "' not in {affine32, affine64, legacy}");
-    c.scheme = *scheme;
-  }
-  const bool has_shingle_hash = get(d, "shingle_hash", s);
-  if (has_shingle_hash) {
-    const auto hash = parse_shingle_hash(s);
-    if (!hash) throw UsageError("--shingle-hash: '" + s + "' not in {xxh64, sha1}");
-    c.shingle_hash = *hash;
-  }
-  get(d, "threshold", c.threshold);
-  get(d, "num_perm", c.num_perm);
-  get(d, "seed", c.seed);
-  if (get(d, "sketch", s)) {
-    member("--sketch", s, {"compat", "fast"});
-    c.sketch = s == "fast" ? SketchKind::fast : SketchKind::compat;
-  }
-  check_sketch_options(c.sketch, has_scheme, has_shingle_hash);
-  if (get(d, "shingle", s)) c.shingle = ShingleSpec::parse(s);
-  if (get(d, "keep", s)) {
-    member("--keep", s, {"first", "longest"});
-    c.keep = s == "longest" ? KeepPolicy::longest : KeepPolicy::first;
-  }
-  get(d, "verify", c.verify);
-  if (get(d, "backend", s)) {
-    member("--backend", s, {"auto", "cpu", "cuda", "cuda-host"});
-    c.backend = s;
-  }
-  get(d, "threads", c.threads);
-  get(d, "strict", c.strict);
-  get(d, "max_skipped", c.max_skipped);
-  get(d, "against", c.against);
-  get(d, "output_dir", c.output_dir);
-  get(d, "tmp_dir", c.tmp_dir);
-  bool keep_case = false, keep_punct = false;
-  get(d, "keep_case", keep_case);
-  get(d, "keep_punct", keep_punct);
-  c.normalize.lowercase = !keep_case;
-  c.normalize.strip_punctuation = !keep_punct;
-  long long bands = 0, rows = 0;
-  const bool has_bands = get(d, "bands", bands), has_rows = get(d, "rows", rows);
-  c.lsh = lsh_option(has_bands ? std::optional<long long>(bands) : std::nullopt,
-                     has_rows ? std::optional<long long>(rows) : std::nullopt, c.num_perm);
-  return c;
-}
 
 // ---- running with the GIL released --------------------------------------------------------------
 
@@ -358,15 +282,13 @@ ArrowColumn keep_column(const std::vector<std::uint8_t>& keep) {
 
 // ---- the commands -------------------------------------------------------------------------------
 
-nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
+nb::tuple dedup(const DedupSettings& settings, const std::vector<std::string>& paths,
                 const std::vector<Table>& tables, double progress) {
   DedupConfig cfg = dedup_config(settings);
   cfg.inputs = paths;
   cfg.tables = tables;
   // With an index: the parameters left at their defaults are the index's (as on the command line).
-  if (settings.contains("given")) {
-    adopt_index_parameters(cfg, nb::cast<std::vector<std::string>>(settings["given"]));
-  }
+  if (!cfg.against.empty()) adopt_index_parameters(cfg, settings.given);
   DedupOutputs out;
   StreamOut duplicates, clusters;
   ArrowColumn keep;
@@ -385,11 +307,11 @@ nb::tuple dedup(const nb::dict& settings, const std::vector<std::string>& paths,
                         live.warnings);
 }
 
-nb::tuple index(const nb::dict& settings, const std::vector<std::string>& paths,
+nb::tuple index(const DedupSettings& settings, const std::vector<std::string>& paths,
                 const std::string& action, const std::string& dir, double progress, bool wait) {
   DedupConfig cfg = dedup_config(settings);
   cfg.inputs = paths;
-  member("action", action, {"build", "add", "rebuild"});
+  expect_choice("action", action, {"build", "add", "rebuild"});
   const IndexAction a = action == "build" ? IndexAction::build
                         : action == "add" ? IndexAction::add
                                           : IndexAction::rebuild;
@@ -418,26 +340,11 @@ EvalSpec eval_spec(nb::handle item) {
   return spec;
 }
 
-nb::tuple contam(const nb::dict& settings, const std::vector<std::string>& train,
+nb::tuple contam(const ContamSettings& settings, const std::vector<std::string>& train,
                  const std::vector<Table>& tables, const nb::list& evals, double progress) {
-  ContamConfig cfg;
+  ContamConfig cfg = contam_config(settings);
   cfg.train = train;
   cfg.train_tables = tables;
-  get(settings, "text", cfg.text_field);
-  cfg.id_field_required = get(settings, "id", cfg.id_field);  // as dedup_config
-  get(settings, "ngram", cfg.ngram);
-  get(settings, "min_ngram", cfg.min_ngram);
-  get(settings, "near", cfg.near);
-  get(settings, "near_threshold", cfg.near_threshold);
-  get(settings, "threads", cfg.threads);
-  get(settings, "max_matches", cfg.max_matches);
-  get(settings, "boilerplate_docs", cfg.max_train_docs);
-  std::string s;
-  if (get(settings, "backend", s)) {
-    member("--backend", s, {"auto", "cpu", "cuda", "cuda-host"});
-    cfg.backend = s;
-  }
-  get(settings, "eval_id", cfg.eval_id_field);
   for (nb::handle e : evals)
     cfg.evals.push_back(eval_spec(e));
   Live live;
@@ -455,7 +362,7 @@ nb::tuple contam(const nb::dict& settings, const std::vector<std::string>& train
 }
 
 // Signatures and band keys of a table's texts, one row each, in order.
-nb::tuple signatures(const Table& table, const nb::dict& settings) {
+nb::tuple signatures(const Table& table, const DedupSettings& settings) {
   DedupConfig cfg = dedup_config(settings);
   const Scheme scheme = cfg.scheme;
   DedupConfig check = cfg;
@@ -544,23 +451,12 @@ std::string summary_text(const DedupConfig& cfg, const DedupResult& r) {
  * @return (path, bytes, texts shown).
  */
 nb::tuple report(const std::string& dir, const std::string& output,
-                 const std::vector<Table>& tables, const nb::dict& settings) {
-  report::ReportOptions o;
+                 const std::vector<Table>& tables, const ReportSettings& settings) {
+  report::ReportOptions o = report_options(settings);
   o.dir = dir;
   o.output = output;
   o.tables = tables;
   o.dedup_summary = summary_text;
-  get(settings, "name", o.name);
-  get(settings, "by", o.by);
-  get(settings, "base", o.base);
-  get(settings, "texts", o.texts);
-  get(settings, "clusters", o.clusters);
-  get(settings, "members", o.members);
-  get(settings, "pairs", o.pairs);
-  get(settings, "exact", o.exact);
-  get(settings, "list", o.list);
-  get(settings, "chars", o.chars);
-  get(settings, "seed", o.seed);
   report::ReportResult r;
   run_released([&] { r = report::write_report(o); }, nullptr, 0.0);
   return nb::make_tuple(r.path, r.bytes, r.texts);
@@ -590,6 +486,7 @@ NB_MODULE(_dupscan, m) {
     Py_XINCREF(type.ptr());
     input_error = type.ptr();
   });
+  bind_settings(m);
   nb::class_<TableInput>(m, "TableInput")
       .def_prop_ro("rows", &TableInput::rows)
       .def_prop_ro("name", &TableInput::name);

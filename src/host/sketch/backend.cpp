@@ -1,6 +1,7 @@
 // The backends behind one factory. The stages every backend inherits from the CPU are defined
 // beside those stages (dedup/exact_groups.cpp, dedup/lsh_pairs.cpp), which this layer does not see.
 #include "dupscan/backend.hpp"
+#include "dupscan/choices.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -116,17 +117,19 @@ bool auto_takes_cuda_host(const SketchParams& params, const BackendOptions& opti
 
 }  // namespace
 
+Choices backend_choices() {
+  return {"auto", "cpu", "cuda", "cuda-host"};
+}
+
 BackendChoice make_backend(const std::string& name, const SketchParams& params,
                            const BackendOptions& options) {
+  expect_choice("--backend", name, backend_choices());
   BackendChoice c;
   c.asked = name;
   if (name == "cpu") {
     c.backend = make_cpu_backend(params);
     c.note = "backend: cpu, " + c.backend->detail();
     return c;
-  }
-  if (name != "auto" && name != "cuda" && name != "cuda-host") {
-    throw UsageError("--backend must be auto, cpu, cuda or cuda-host, not '" + name + "'");
   }
   if (name == "cuda-host") {
 #if defined(DUPSCAN_HAVE_CUDA_HOST)

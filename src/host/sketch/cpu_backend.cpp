@@ -4,6 +4,7 @@
 #include "common/avx512.hpp"
 #include "common/radix_sort.hpp"
 #include "dupscan/backend.hpp"
+#include "dupscan/choices.hpp"
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/spec.hpp"
 #include "sketch/sha1_shingles.hpp"
@@ -172,6 +173,10 @@ void verification_set(std::string_view normalized, const ShingleSpec& shingle, S
 
 const char* sketch_kind_name(SketchKind kind) {
   return kind == SketchKind::fast ? "fast" : "compat";
+}
+
+Choices sketch_choices() {
+  return {sketch_kind_name(SketchKind::compat), sketch_kind_name(SketchKind::fast)};
 }
 
 void shingle_hashes64(std::string_view normalized, const ShingleSpec& shingle,

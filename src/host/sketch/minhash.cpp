@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "dupscan/choices.hpp"
 #include "dupscan/spec.hpp"
 
 namespace dupscan {
@@ -107,6 +108,15 @@ std::optional<ShingleHash> parse_shingle_hash(std::string_view name) {
     if (name == shingle_hash_name(h)) return h;
   }
   return std::nullopt;
+}
+
+Choices scheme_choices() {
+  return {scheme_name(Scheme::affine32), scheme_name(Scheme::affine64),
+          scheme_name(Scheme::legacy)};
+}
+
+Choices shingle_hash_choices() {
+  return {shingle_hash_name(ShingleHash::xxh64), shingle_hash_name(ShingleHash::sha1)};
 }
 
 Permutations make_permutations(std::uint32_t num_perm, std::uint32_t seed, Scheme scheme) {
