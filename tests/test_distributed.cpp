@@ -20,6 +20,7 @@
 #include "examples.hpp"
 #include "io/columns.hpp"
 #include "io/json_writer.hpp"
+#include "mpi_util.hpp"
 #include "parquet_util.hpp"
 #include "test_util.hpp"
 
@@ -490,58 +491,8 @@ TEST(Distributed, AnInputThatReadNothingFailsTheRun) {
 
 // ---- dupscan-mpi under mpirun ----------------------------------------------------------------
 
-#ifdef DUPSCAN_MPI_BIN
-bool have_mpirun() {
-  return std::system("command -v mpirun >/dev/null 2>&1") == 0;
-}
-#endif
-
-void need_mpi() {
-#ifdef DUPSCAN_MPI_BIN
-  if (have_mpirun()) return;
-  const char* why = "mpirun is not on PATH";
-#else
-  const char* why =
-      "dupscan-mpi was not built (CMake found no MPI: apt-get install libopenmpi-dev)";
-#endif
-  const char* required = std::getenv("DUPSCAN_MPI_REQUIRED");
-  if (required && std::string(required) == "1") {
-    FAIL() << why << " and DUPSCAN_MPI_REQUIRED=1";
-  }
-  GTEST_SKIP() << why;
-}
-
-test::RunResult mpirun(int ranks, const std::string& args, int timeout_s = 0) {
-#ifdef DUPSCAN_MPI_BIN
-  // Open MPI refuses root unless told; CI runs as root in a container.
-  ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-  ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-  // Open MPI never frees some of its own allocations (libmpi and its plugins); under the
-  // sanitizer build the ranks skip the leak check. The engine's memory is leak-checked by the
-  // in-process tests above.
-  std::string env;
-  if (const char* asan = std::getenv("ASAN_OPTIONS")) {
-    env = "ASAN_OPTIONS=" + test::shell_quote(std::string(asan) + ":detect_leaks=0") + " ";
-  }
-  test::TempDir io;
-  // A run that might hang (ranks waiting in a collective for one that left) ends after timeout_s.
-  if (timeout_s > 0) env += "timeout -k 10 " + std::to_string(timeout_s) + " ";
-  const std::string cmd = env + "mpirun -np " + std::to_string(ranks) + " --oversubscribe " +
-                          DUPSCAN_MPI_BIN + " " + args + " >" + (io / "out") + " 2>" +
-                          (io / "err") + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  test::RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = test::read_file(io / "out");
-  r.err = test::read_file(io / "err");
-  return r;
-#else
-  (void)ranks;
-  (void)args;
-  (void)timeout_s;
-  return {};
-#endif
-}
+using test::mpirun;
+using test::need_mpi;
 
 std::string quoted(const std::vector<std::string>& paths) {
   std::string s;

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
@@ -20,6 +22,7 @@
 #include <xxhash.h>
 
 #include "io/record.hpp"
+#include "mpi_util.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -93,12 +96,37 @@ std::string outputs_of(const std::string& dir) {
   return state;
 }
 
-// Runs `cmd` (sh -c, which execs it) and kills it with SIGKILL `seconds` after it started,
-// unless it ended before. Returns its exit code, or 128 + the signal that ended it. Waits until
-// the process is gone (its locks released): a preempted job's next run starts after that.
-int run_killed_at(const std::string& cmd, double seconds) {
+// Every process whose command line mentions `dir` (but this one), killed with SIGKILL, until none
+// is left: what a preemption does to a job's processes -- mpirun and its ranks alike, whichever
+// process group a rank is in.
+void kill_all_mentioning(const std::string& dir) {
+  for (int round = 0; round < 500; ++round) {
+    int found = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = e.path().filename();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      const pid_t pid = static_cast<pid_t>(std::stol(name));
+      if (pid == ::getpid()) continue;
+      std::ifstream in(e.path() / "cmdline", std::ios::binary);
+      const std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+      if (cmdline.find(dir) == std::string::npos) continue;
+      ++found;
+      ::kill(pid, SIGKILL);
+    }
+    if (found == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "processes of " << dir << " outlived SIGKILL for 5 s";
+}
+
+// Runs `cmd` (sh -c, which execs it, in a process group of its own) and kills it with SIGKILL
+// `seconds` after it started, unless it ended before -- its whole group, and every process that
+// mentions `dir`. Returns its exit code, or 128 + the signal that ended it. Returns once every
+// one of those processes is gone (their locks released): a preempted job's next run starts after.
+int run_killed_at(const std::string& cmd, double seconds, const std::string& dir) {
   const pid_t pid = ::fork();
   if (pid == 0) {
+    ::setpgid(0, 0);
     ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -108,13 +136,86 @@ int run_killed_at(const std::string& cmd, double seconds) {
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
     if (std::chrono::steady_clock::now() >= until) {
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);
       ::waitpid(pid, &status, 0);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  kill_all_mentioning(dir);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// `cmd` (writing `dir`/out, `dir`/kept.jsonl and its stderr to `dir`/err) run once whole, then
+// killed at ten random moments and run again each time, then run to its end: the final bytes are
+// the whole run's, and after every kill the outputs are all there or none is (or the commit
+// journal is there, and the outputs renamed so far are this run's).
+void killed_ten_times_resumes(const std::string& cmd, const std::string& dir) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << test::read_file(dir + "/err");
+  const double whole = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::string expected = outputs_of(dir);
+  ASSERT_EQ(expected.find("<absent>"), std::string::npos) << expected;
+  ASSERT_NE(test::read_file(dir + "/out/duplicates.jsonl").find("duplicate_of"), std::string::npos);
+  std::filesystem::remove_all(dir + "/out");
+  std::filesystem::remove_all(dir + "/kept.jsonl");
+
+  // Ten kills, each at a moment drawn from the first 70 % of the whole run's length (a resumed run
+  // is shorter: later moments would mostly miss it); a run the kill missed (it had finished) must
+  // have written the expected bytes, and the next starts from nothing.
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> moment(0.02, 0.7 * whole);
+  std::string none;
+  for (const std::string& f : kOutputs)
+    none += f + ": <absent>\n";
+  int landed = 0, resumed = 0, in_commit = 0;
+  for (int kill = 0; kill < 10; ++kill) {
+    const double at = moment(rng);
+    SCOPED_TRACE("kill " + std::to_string(kill) + " after " + std::to_string(at) + " s");
+    const int code = run_killed_at(cmd, at, dir);
+    const std::string err = test::read_file(dir + "/err");
+    if (err.find("resuming:") != std::string::npos) ++resumed;
+    const std::string state = outputs_of(dir);
+    if (code == 0) {  // finished before the kill
+      EXPECT_EQ(state, expected);
+      std::filesystem::remove_all(dir + "/out");
+      std::filesystem::remove_all(dir + "/kept.jsonl");
+      continue;
+    }
+    ASSERT_EQ(code, 128 + SIGKILL) << err;  // killed, and by nothing else
+    ++landed;
+    // All or nothing: a kill before the commit point left no output, one after the renames all
+    // of them; one between left the commit journal, and the outputs renamed so far are this
+    // run's (the next run into the directory finishes the renames before anything else).
+    if (test::file_exists(dir + "/out/.dupscan-commit")) {
+      ++in_commit;
+      const std::vector<std::string> got = test::lines_of(state), want = test::lines_of(expected);
+      ASSERT_EQ(got.size(), want.size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        EXPECT_TRUE(got[i] == want[i] || got[i].find("<absent>") != std::string::npos) << got[i];
+      }
+    } else {
+      EXPECT_TRUE(state == none || state == expected) << state;
+    }
+  }
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << test::read_file(dir + "/err");
+  EXPECT_EQ(outputs_of(dir), expected);
+  EXPECT_FALSE(test::file_exists(dir + "/out/.dupscan-work")) << "left after success";
+  EXPECT_FALSE(test::file_exists(dir + "/out/.dupscan-commit")) << "left after success";
+  // The kills must have tested something: kills landed inside runs, and runs resumed (typically
+  // 6-10 and 2-6 of 10; the bounds leave room for a loaded machine's timing).
+  EXPECT_GE(landed, 4);
+  EXPECT_GE(resumed, 1);
+  std::fprintf(stderr,
+               "whole run %.2f s; %d of 10 kills landed (%d inside the commit); %d runs resumed\n",
+               whole, landed, in_commit, resumed);
+}
+
+std::string quoted(const std::vector<std::string>& paths) {
+  std::string s;
+  for (const std::string& p : paths)
+    s += " " + shell_quote(p);
+  return s;
 }
 
 TEST(RandomKills, DedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
@@ -124,62 +225,28 @@ TEST(RandomKills, DedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
   // keys go to disk every ~2 inputs, so that kills land in spills and merges too, while each
   // input is saved whole before its keys go (a part is what a resumed run loads).
   ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "4000000", 1);
-  std::string cmd = std::string(DUPSCAN_BIN) + " dedup";
-  for (const std::string& in : inputs)
-    cmd += " " + shell_quote(in);
-  cmd += " -o " + shell_quote(dir / "out") + " --write-deduped " + shell_quote(dir / "kept.jsonl") +
-         " --threads 1 --memory 64M --no-progress 2>" + shell_quote(dir / "err") + " </dev/null";
-
-  const auto t0 = std::chrono::steady_clock::now();
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << test::read_file(dir / "err");
-  const double whole = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const std::string expected = outputs_of(dir.path());
-  ASSERT_EQ(expected.find("<absent>"), std::string::npos) << expected;
-  ASSERT_NE(test::read_file(dir / "out/duplicates.jsonl").find("duplicate_of"), std::string::npos);
+  const std::string cmd =
+      std::string(DUPSCAN_BIN) + " dedup" + quoted(inputs) + " -o " + shell_quote(dir / "out") +
+      " --write-deduped " + shell_quote(dir / "kept.jsonl") +
+      " --threads 1 --memory 64M --no-progress 2>" + shell_quote(dir / "err") + " </dev/null";
+  killed_ten_times_resumes(cmd, dir.path());
+  ::unsetenv("DUPSCAN_TEST_SPILL_WINDOW");
   simdjson::dom::parser p;
   const std::string rep = test::read_file(dir / "out/report.json");
-  ASSERT_GT(std::uint64_t(test::parse_json(p, rep)["memory"]["spilled_bytes"]), 0u) << rep;
-  std::filesystem::remove_all(dir / "out");
-  std::filesystem::remove_all(dir / "kept.jsonl");
+  EXPECT_GT(std::uint64_t(test::parse_json(p, rep)["memory"]["spilled_bytes"]), 0u) << rep;
+}
 
-  // Ten kills, each at a moment drawn from the first 70 % of the whole run's length (a resumed run
-  // is shorter: later moments would mostly miss it); a run the kill missed (it had finished) must
-  // have written the expected bytes, and the next starts from nothing.
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> moment(0.02, 0.7 * whole);
-  int landed = 0, resumed = 0;
-  for (int kill = 0; kill < 10; ++kill) {
-    const double at = moment(rng);
-    SCOPED_TRACE("kill " + std::to_string(kill) + " after " + std::to_string(at) + " s");
-    const int code = run_killed_at(cmd, at);
-    const std::string err = test::read_file(dir / "err");
-    if (err.find("resuming:") != std::string::npos) ++resumed;
-    const std::string state = outputs_of(dir.path());
-    if (code == 0) {  // finished before the kill
-      EXPECT_EQ(state, expected);
-      std::filesystem::remove_all(dir / "out");
-      std::filesystem::remove_all(dir / "kept.jsonl");
-      continue;
-    }
-    ASSERT_EQ(code, 128 + 9) << err;  // killed, and by nothing else
-    ++landed;
-    // All or nothing: a kill after the commit left the whole outputs, one before it none.
-    std::string none;
-    for (const std::string& f : kOutputs)
-      none += f + ": <absent>\n";
-    EXPECT_TRUE(state == none || state == expected) << state;
-  }
-  ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "4000000", 1);
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << test::read_file(dir / "err");
-  ::unsetenv("DUPSCAN_TEST_SPILL_WINDOW");
-  EXPECT_EQ(outputs_of(dir.path()), expected);
-  EXPECT_FALSE(test::file_exists(dir / "out/.dupscan-work")) << "left after success";
-  // The kills must have tested something: kills landed inside runs, and runs resumed (typically
-  // 6-10 and 2-6 of 10; the bounds leave room for a loaded machine's timing).
-  EXPECT_GE(landed, 4);
-  EXPECT_GE(resumed, 1);
-  std::fprintf(stderr, "whole run %.2f s; %d of 10 kills landed; %d runs resumed\n", whole, landed,
-               resumed);
+// The same on two ranks: each kill takes mpirun and both ranks at once, as a preempted job's.
+TEST(RandomKills, MpiDedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
+  test::need_mpi();
+  if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
+  test::TempDir dir;
+  const std::vector<std::string> inputs = write_inputs(dir.path(), 8, 12000);
+  const std::string cmd = test::mpirun_command(2) + "dedup" + quoted(inputs) + " -o " +
+                          shell_quote(dir / "out") + " --write-deduped " +
+                          shell_quote(dir / "kept.jsonl") + " --threads 1 --no-progress 2>" +
+                          shell_quote(dir / "err") + " </dev/null";
+  killed_ten_times_resumes(cmd, dir.path());
 }
 
 }  // namespace
