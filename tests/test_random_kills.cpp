@@ -67,23 +67,27 @@ std::vector<std::string> write_inputs(const std::string& dir, int files, int doc
   return paths;
 }
 
-const std::vector<std::string> kOutputs = {"out/duplicates.jsonl", "out/clusters.jsonl",
-                                           "out/report.json", "kept.jsonl"};
+const std::vector<std::string> kDedupOutputs = {"out/duplicates.jsonl", "out/clusters.jsonl",
+                                                "out/report.json", "kept.jsonl"};
 
-// The outputs as short text, so that a difference prints readably: each file's size and XXH3
-// ("<absent>" for a missing one); report.json by its counts (its timings and resume notes differ
-// from run to run).
-std::string outputs_of(const std::string& dir) {
+// The outputs `files` as short text, so that a difference prints readably: each file's size and
+// XXH3 ("<absent>" for a missing one); report.json by its fields but those that differ from run
+// to run (timings, the resume note, resident memory, the canary's time).
+std::string outputs_of(const std::string& dir, const std::vector<std::string>& files) {
   std::string state;
-  for (const std::string& f : kOutputs) {
+  for (const std::string& f : files) {
     const std::string path = dir + "/" + f;
     std::string what = "<absent>";
     if (test::file_exists(path)) {
       const std::string bytes = test::read_file(path);
       if (f == "out/report.json") {
         simdjson::dom::parser p;
-        const auto rep = test::parse_json(p, bytes);
-        what = simdjson::minify(rep["counts"]) + simdjson::minify(rep["deduped"]);
+        what.clear();
+        for (auto field : test::parse_json(p, bytes).get_object()) {
+          const std::string key(field.key);
+          if (key == "timings_s" || key == "resume" || key == "memory" || key == "canary") continue;
+          what += key + "=" + simdjson::minify(field.value) + " ";
+        }
       } else {
         char sum[64];
         std::snprintf(sum, sizeof sum, "%zu bytes, xxh3 %016llx", bytes.size(),
@@ -150,15 +154,19 @@ int run_killed_at(const std::string& cmd, double seconds, const std::string& dir
 // killed at ten random moments and run again each time, then run to its end: the final bytes are
 // the whole run's, and after every kill the outputs are all there or none is (or the commit
 // journal is there, and the outputs renamed so far are this run's).
-void killed_ten_times_resumes(const std::string& cmd, const std::string& dir) {
+void killed_ten_times_resumes(const std::string& cmd, const std::string& dir,
+                              const std::vector<std::string>& outputs) {
+  auto remove_outputs = [&] {
+    std::filesystem::remove_all(dir + "/out");
+    for (const std::string& f : outputs)
+      std::filesystem::remove_all(dir + "/" + f);
+  };
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_EQ(std::system(cmd.c_str()), 0) << test::read_file(dir + "/err");
   const double whole = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const std::string expected = outputs_of(dir);
+  const std::string expected = outputs_of(dir, outputs);
   ASSERT_EQ(expected.find("<absent>"), std::string::npos) << expected;
-  ASSERT_NE(test::read_file(dir + "/out/duplicates.jsonl").find("duplicate_of"), std::string::npos);
-  std::filesystem::remove_all(dir + "/out");
-  std::filesystem::remove_all(dir + "/kept.jsonl");
+  remove_outputs();
 
   // Ten kills, each at a moment drawn from the first 70 % of the whole run's length (a resumed run
   // is shorter: later moments would mostly miss it); a run the kill missed (it had finished) must
@@ -166,7 +174,7 @@ void killed_ten_times_resumes(const std::string& cmd, const std::string& dir) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> moment(0.02, 0.7 * whole);
   std::string none;
-  for (const std::string& f : kOutputs)
+  for (const std::string& f : outputs)
     none += f + ": <absent>\n";
   int landed = 0, resumed = 0, in_commit = 0;
   for (int kill = 0; kill < 10; ++kill) {
@@ -175,11 +183,10 @@ void killed_ten_times_resumes(const std::string& cmd, const std::string& dir) {
     const int code = run_killed_at(cmd, at, dir);
     const std::string err = test::read_file(dir + "/err");
     if (err.find("resuming:") != std::string::npos) ++resumed;
-    const std::string state = outputs_of(dir);
+    const std::string state = outputs_of(dir, outputs);
     if (code == 0) {  // finished before the kill
       EXPECT_EQ(state, expected);
-      std::filesystem::remove_all(dir + "/out");
-      std::filesystem::remove_all(dir + "/kept.jsonl");
+      remove_outputs();
       continue;
     }
     ASSERT_EQ(code, 128 + SIGKILL) << err;  // killed, and by nothing else
@@ -199,7 +206,7 @@ void killed_ten_times_resumes(const std::string& cmd, const std::string& dir) {
     }
   }
   ASSERT_EQ(std::system(cmd.c_str()), 0) << test::read_file(dir + "/err");
-  EXPECT_EQ(outputs_of(dir), expected);
+  EXPECT_EQ(outputs_of(dir, outputs), expected);
   EXPECT_FALSE(test::file_exists(dir + "/out/.dupscan-work")) << "left after success";
   EXPECT_FALSE(test::file_exists(dir + "/out/.dupscan-commit")) << "left after success";
   // The kills must have tested something: kills landed inside runs, and runs resumed (typically
@@ -229,8 +236,9 @@ TEST(RandomKills, DedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
       std::string(DUPSCAN_BIN) + " dedup" + quoted(inputs) + " -o " + shell_quote(dir / "out") +
       " --write-deduped " + shell_quote(dir / "kept.jsonl") +
       " --threads 1 --memory 64M --no-progress 2>" + shell_quote(dir / "err") + " </dev/null";
-  killed_ten_times_resumes(cmd, dir.path());
+  killed_ten_times_resumes(cmd, dir.path(), kDedupOutputs);
   ::unsetenv("DUPSCAN_TEST_SPILL_WINDOW");
+  ASSERT_NE(test::read_file(dir / "out/duplicates.jsonl").find("duplicate_of"), std::string::npos);
   simdjson::dom::parser p;
   const std::string rep = test::read_file(dir / "out/report.json");
   EXPECT_GT(std::uint64_t(test::parse_json(p, rep)["memory"]["spilled_bytes"]), 0u) << rep;
@@ -246,7 +254,32 @@ TEST(RandomKills, MpiDedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
                           shell_quote(dir / "out") + " --write-deduped " +
                           shell_quote(dir / "kept.jsonl") + " --threads 1 --no-progress 2>" +
                           shell_quote(dir / "err") + " </dev/null";
-  killed_ten_times_resumes(cmd, dir.path());
+  killed_ten_times_resumes(cmd, dir.path(), kDedupOutputs);
+  ASSERT_NE(test::read_file(dir / "out/duplicates.jsonl").find("duplicate_of"), std::string::npos);
+}
+
+// contam, which resumes per training input: a benchmark of some training texts (a few words
+// changed in some), the findings and the decontaminated copy after each kill as uninterrupted.
+TEST(RandomKills, ContamKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
+  test::TempDir dir;
+  const std::vector<std::string> inputs = write_inputs(dir.path(), 8, 12000);
+  std::string bench;
+  const std::vector<std::string> lines = test::lines_of(test::read_file(inputs[3]));
+  for (std::size_t i = 0; i < 60; ++i) {
+    std::string text = lines[i * 97].substr(lines[i * 97].find("\"text\":") + 7);
+    text.pop_back();  // the record's '}'
+    bench += "{\"id\":" + std::to_string(i) + ",\"text\":" + text + "}\n";
+  }
+  test::write_file(dir / "bench.jsonl", bench);
+  const std::string cmd =
+      std::string(DUPSCAN_BIN) + " contam --eval b=" + shell_quote(dir / "bench.jsonl") +
+      " --train" + quoted(inputs) + " -o " + shell_quote(dir / "out") + " --write-decontaminated " +
+      shell_quote(dir / "kept.jsonl") + " --threads 1 --no-progress 2>" + shell_quote(dir / "err") +
+      " </dev/null";
+  killed_ten_times_resumes(cmd, dir.path(),
+                           {"out/contamination.jsonl", "out/removed.jsonl", "out/clean/b.jsonl",
+                            "out/report.json", "kept.jsonl"});
+  EXPECT_NE(test::read_file(dir / "out/removed.jsonl").find("\"train_id\""), std::string::npos);
 }
 
 }  // namespace
