@@ -304,14 +304,19 @@ void RecordParser::set_fields(const std::string& text_field, const std::string& 
 bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
                          std::string& id_json, SkipReason& reason, std::string& detail) {
   have_root_ = false;
-  // UTF-8 first, separately: simdjson's error for a line that is both ill-formed UTF-8 and bad
-  // JSON may differ between its CPU kernels, and the reason must not depend on the machine.
-  if (!simdjson::validate_utf8(p, len)) {
+  // Ill-formed UTF-8 is the first reason, whatever else is wrong with the line: checked apart from
+  // the JSON (simdjson's error for a line that is both ill-formed UTF-8 and bad JSON may differ
+  // between its CPU kernels, and the reason must not depend on the machine). For JSON only when
+  // the parse failed: simdjson validates every byte of a document it parses, so a line it parsed
+  // is well-formed UTF-8 (checking it again was ~4 % of the host feed on short documents).
+  auto ill_formed = [&] {
+    if (simdjson::validate_utf8(p, len)) return false;
     reason = SkipReason::invalid_utf8;
     detail = "invalid UTF-8";
-    return false;
-  }
+    return true;
+  };
   if (format_ == InputFormat::text) {
+    if (ill_formed()) return false;
     text = std::string_view(p, len > 0 && p[len - 1] == '\r' ? len - 1 : len);
     id_json.clear();
     return true;
@@ -335,6 +340,7 @@ bool RecordParser::parse(const char* p, std::size_t len, std::string_view& text,
     }
   }
   if (err) {
+    if (ill_formed()) return false;
     reason = err == simdjson::CAPACITY ? SkipReason::record_too_large : SkipReason::malformed_json;
     detail = std::string(reason == SkipReason::record_too_large ? "record too large"
                                                                 : "malformed JSON") +
