@@ -65,6 +65,12 @@ TEST(Record, BadRecordsHaveReasons) {
   EXPECT_EQ(parse(R"({"text": 12})").reason, SkipReason::text_not_string);
   EXPECT_EQ(parse(R"({"text": null})").reason, SkipReason::text_not_string);
   EXPECT_EQ(parse("{\"text\": \"bad \xff byte\"}").reason, SkipReason::invalid_utf8);
+  // Ill-formed UTF-8 is the reason whatever else is wrong: bad JSON, JSON not an object, a
+  // number simdjson cannot hold (parsed again with placeholders), a text that is no string.
+  EXPECT_EQ(parse("{\"text\": \"bad \xff unterminated").reason, SkipReason::invalid_utf8);
+  EXPECT_EQ(parse("[\"\xc3\x28\"]").reason, SkipReason::invalid_utf8);
+  EXPECT_EQ(parse("{\"text\": \"\xed\xa0\x80\", \"n\": 1e400}").reason, SkipReason::invalid_utf8);
+  EXPECT_EQ(parse("{\"text\": 1, \"x\": \"\xf8\"}").reason, SkipReason::invalid_utf8);
   EXPECT_TRUE(parse(R"({"text": ""})").ok);  // an empty text is a document (reported empty)
 }
 
