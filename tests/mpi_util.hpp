@@ -55,16 +55,9 @@ inline std::string mpirun_command(int ranks) {
 /// `args` on `ranks` ranks; a `timeout_s` > 0 ends a run that hangs (ranks waiting in a
 /// collective for one that left).
 inline RunResult mpirun(int ranks, const std::string& args, int timeout_s = 0) {
-  TempDir io;
-  const std::string cmd =
-      (timeout_s > 0 ? "timeout -k 10 " + std::to_string(timeout_s) + " " : "") +
-      mpirun_command(ranks) + args + " >" + (io / "out") + " 2>" + (io / "err") + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_file(io / "out");
-  r.err = read_file(io / "err");
-  return r;
+  return run_captured((timeout_s > 0 ? "timeout -k 10 " + std::to_string(timeout_s) + " " : "") +
+                          mpirun_command(ranks) + args,
+                      "</dev/null");
 }
 
 }  // namespace dupscan::test

@@ -136,12 +136,11 @@ inline std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-/// Runs the built dupscan with `args` (already shell-quoted where needed), optional stdin file.
-inline RunResult run_dupscan(const std::string& args, const std::string& stdin_file = "") {
+/// Runs `cmd` (sh -c) with its stdout and stderr captured and `stdin_redirect` (e.g. "</dev/null").
+inline RunResult run_captured(const std::string& cmd, const std::string& stdin_redirect) {
   TempDir io;
-  const std::string cmd = std::string(DUPSCAN_BIN) + " " + args + " >" + (io / "out") + " 2>" +
-                          (io / "err") + (stdin_file.empty() ? " </dev/null" : " <" + stdin_file);
-  const int status = std::system(cmd.c_str());
+  const std::string full = cmd + " >" + (io / "out") + " 2>" + (io / "err") + " " + stdin_redirect;
+  const int status = std::system(full.c_str());
   RunResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = read_file(io / "out");
@@ -149,20 +148,18 @@ inline RunResult run_dupscan(const std::string& args, const std::string& stdin_f
   return r;
 }
 
+/// Runs the built dupscan with `args` (already shell-quoted where needed), optional stdin file.
+inline RunResult run_dupscan(const std::string& args, const std::string& stdin_file = "") {
+  return run_captured(std::string(DUPSCAN_BIN) + " " + args,
+                      stdin_file.empty() ? "</dev/null" : "<" + stdin_file);
+}
+
 /// Runs a shell script (sh -c) with DUPSCAN standing for the built binary.
 inline RunResult run_shell(std::string script) {
-  TempDir io;
   for (std::size_t at; (at = script.find("DUPSCAN")) != std::string::npos;) {
     script.replace(at, 7, DUPSCAN_BIN);
   }
-  const std::string cmd =
-      "sh -c " + shell_quote(script) + " >" + (io / "out") + " 2>" + (io / "err") + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_file(io / "out");
-  r.err = read_file(io / "err");
-  return r;
+  return run_captured("sh -c " + shell_quote(script), "</dev/null");
 }
 
 /// An index manifest (index.json) as a dupscan from before manifests had a checksum wrote it:
