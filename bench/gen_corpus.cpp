@@ -8,7 +8,8 @@
 // punctuation, so that a plain `[a-z0-9]+` tokenizer (what the Python peers use) and dupscan's
 // normalization cut the same words. Document lengths follow a mixture (--lengths mixed): 40% short
 // (20-200 words, chat turns), 50% medium (200-2,000 words), 10% long (2,000-15,000 words, pages
-// up to ~100 KB); --lengths short makes them all short (many documents per GB).
+// up to ~100 KB); --lengths short makes them all short (many documents per GB), --lengths tiny
+// 8-30 words (~150 bytes a record: a hundred million documents in ~15 GB, the scale tests').
 //
 // Planted copies of earlier documents (drawn from the last 20,000 originals) are emitted a random
 // number of documents later:
@@ -289,8 +290,8 @@ int main(int argc, char** argv) {
       exact_rate = std::stod(val());
     } else if (a == "--lengths") {
       lengths = val();
-      if (lengths != "mixed" && lengths != "short") {
-        std::fprintf(stderr, "gen_corpus: --lengths is mixed or short\n");
+      if (lengths != "mixed" && lengths != "short" && lengths != "tiny") {
+        std::fprintf(stderr, "gen_corpus: --lengths is mixed, short or tiny\n");
         return 2;
       }
     } else if (a == "--near-rate") {
@@ -307,7 +308,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: gen_corpus --train FILE... --size N[K|M|G] --out FILE --truth FILE "
-                   "[--seed S] [--lengths mixed|short] [--exact-rate R] [--near-rate R] "
+                   "[--seed S] [--lengths mixed|short|tiny] [--exact-rate R] [--near-rate R] "
                    "[--edit-rates a,b,...]\n");
       return 2;
     }
@@ -373,9 +374,10 @@ int main(int argc, char** argv) {
       pending.erase(pending.begin());
     }
     const double u = rng.uniform();
-    const std::size_t words = u < 0.4 || lengths == "short" ? 20 + rng.below(181)
-                              : u < 0.9                     ? 200 + rng.below(1801)
-                                                            : 2000 + rng.below(13001);
+    const std::size_t words = lengths == "tiny"               ? 8 + rng.below(23)
+                              : u < 0.4 || lengths == "short" ? 20 + rng.below(181)
+                              : u < 0.9                       ? 200 + rng.below(1801)
+                                                              : 2000 + rng.below(13001);
     std::string text;
     model.generate(rng, words, text);
     char idbuf[32];
