@@ -104,13 +104,13 @@ struct InputPart {
   Packer found;  // per document with a finding: put_findings()
   std::uint64_t found_docs = 0, documents = 0, text_bytes = 0, rejected = 0;
   std::uint64_t skips_before[kSkipReasonCount] = {};  // SkipPolicy::by_reason when it began
-  std::vector<Locator> locators;                      // when kept
+  std::uint64_t first_locator = 0;  // its first document's in ScanResult::locators, when kept
 
-  void clear(const SkipPolicy& skips) {
+  void clear(const SkipPolicy& skips, const LocatorSpill* locators) {
     found.str().clear();
     found_docs = documents = text_bytes = rejected = 0;
     std::copy(std::begin(skips.by_reason), std::end(skips.by_reason), std::begin(skips_before));
-    locators.clear();
+    first_locator = locators ? locators->size() : 0;
   }
 };
 
@@ -153,9 +153,9 @@ DocFindings get_findings(Unpacker& u) {
 }
 
 // The part of a finished input: its summary, skipped counts by reason, counts, findings and
-// Locators.
+// Locators (read back from `locators`, where they may have been spilled; or none).
 std::string pack_part(InputPart& part, const InputSummary& in,
-                      const std::uint64_t* skipped_by_reason) {
+                      const std::uint64_t* skipped_by_reason, const LocatorSpill* locators) {
   Packer p;
   for (const std::string* v : {&in.path, &in.compression, &in.xxh3_64})
     p.put_str(*v);
@@ -166,7 +166,9 @@ std::string pack_part(InputPart& part, const InputSummary& in,
   for (std::uint64_t v : {part.documents, part.text_bytes, part.rejected, part.found_docs})
     p.put(v);
   p.put_str(part.found.str());
-  p.put_array(part.locators.data(), part.locators.size());
+  const std::uint64_t end = locators ? locators->size() : 0;
+  p.put<std::uint64_t>(end - part.first_locator);
+  if (locators) locators->append_bytes(part.first_locator, end, p.str());
   return std::move(p.str());
 }
 
@@ -275,6 +277,12 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
   // Owned by the result, as the pipeline that points at it.
   res.skips = std::move(reading.skips);
   SkipPolicy& skips = *res.skips;
+  if (o.keep_locators) {
+    res.locators = o.spill_dir.empty()
+                       ? std::make_unique<LocatorSpill>()
+                       : std::make_unique<LocatorSpill>(o.spill_dir, o.spill_window);
+  }
+  LocatorSpill* locators = res.locators.get();
   // A resumed run: the inputs an earlier run finished are loaded from its work directory.
   const std::uint32_t loaded = o.work ? o.work->parts_done() : 0;
   po.first_input = loaded;
@@ -284,8 +292,9 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
       std::uint64_t skipped[kSkipReasonCount];
       for (int r = 0; r < kSkipReasonCount; ++r)
         skipped[r] = skips.by_reason[r] - part.skips_before[r];
-      o.work->save_payload(input, pack_part(part, res.pipeline->summaries()[input], skipped));
-      part.clear(skips);
+      o.work->save_payload(input,
+                           pack_part(part, res.pipeline->summaries()[input], skipped, locators));
+      part.clear(skips, locators);
     };
   }
   res.pipeline = std::make_unique<RecordPipeline>(po);
@@ -316,15 +325,14 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
     Unpacker f(found);
     for (std::uint64_t k = 0; k < found_docs; ++k)
       findings.add(get_findings(f));
-    if (o.keep_locators) {
-      std::vector<Locator> locators;
-      u.get_array(locators);
-      res.locators.insert(res.locators.end(), locators.begin(), locators.end());
+    if (locators) {
+      const std::string_view loc = u.get_array_bytes<Locator>();
+      locators->add_bytes(loc.data(), loc.size() / sizeof(Locator));
     }
     res.documents += documents;
     processed += in.text_bytes;
   }
-  part.clear(skips);
+  part.clear(skips, locators);
   Progress p;
   p.stage = "scan";
   p.total = o.tables.empty() ? plain_input_bytes(o.inputs) : 0;
@@ -388,11 +396,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
           }
           findings.add(std::move(d));
         }
-        if (o.keep_locators) {
-          res.locators.insert(res.locators.end(), r.locators.begin(), r.locators.end());
-          if (o.work)
-            part.locators.insert(part.locators.end(), r.locators.begin(), r.locators.end());
-        }
+        if (locators) locators->add(r.locators.data(), r.locators.size());
         res.documents += r.docs;
         res.text_bytes += r.text_bytes;
         res.rejected += r.rejected;
@@ -405,6 +409,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
         if (obs.progress) {
           p.documents = res.documents;
           p.bytes = processed;
+          p.spilled = locators ? locators->bytes_written() : 0;
           p.done = std::min(processed, p.total);
           obs.progress(p);
         }

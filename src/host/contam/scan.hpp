@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "contam/findings.hpp"
+#include "contam/locator_spill.hpp"
 #include "dedup/resume.hpp"
 #include "dupscan/contam_probe.hpp"
 #include "io/pipeline.hpp"
@@ -34,6 +35,10 @@ struct ScanOptions {
   /// Every document's Locator, to write the corpus again (--write-decontaminated): stdin is then
   /// spooled, and a table in memory refused.
   bool keep_locators = false;
+  /// With keep_locators under --memory: where the Locators past `spill_window` bytes are
+  /// written (LocatorSpill); empty: all are held in memory.
+  std::string spill_dir;
+  std::size_t spill_window = 0;
   /// Where each finished input's part is saved, and those of an earlier run loaded; or null.
   const WorkDir* work = nullptr;
 };
@@ -41,7 +46,7 @@ struct ScanOptions {
 struct ScanResult {
   std::unique_ptr<SkipPolicy> skips;         ///< the pipeline's (declared first: outlives it)
   std::unique_ptr<RecordPipeline> pipeline;  ///< reads the inputs again (sources())
-  std::vector<Locator> locators;             ///< when kept
+  std::unique_ptr<LocatorSpill> locators;    ///< when kept (in memory or spilled)
   std::vector<InputSummary> inputs;
   std::uint64_t documents = 0, text_bytes = 0, rejected = 0, skipped = 0;
   std::uint64_t skipped_by_reason[kSkipReasonCount] = {};
