@@ -2199,11 +2199,11 @@ void killed_contam_resumes() {
     write_resume_inputs(d);
     write_contam_eval(d);
   };
-  for (const std::string options : {"", " --no-near --threads 1", " --memory 64M"}) {
+  for (const std::string options : {"", " --no-near --threads 1", " --memory 128M"}) {
     SCOPED_TRACE(options);
     // --memory: the Locators spilled past 3 of them, in the middle of every input (the parts
     // read back from the spill file, a resumed run's loaded ones spilled again).
-    if (options == " --memory 64M") ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "72", 1);
+    if (options == " --memory 128M") ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "72", 1);
     const std::string cmd = kContamResume + options;
     std::string expected;
     {
@@ -2249,7 +2249,7 @@ void killed_contam_resumes() {
       auto rep = report(p, dir / "out", buf);
       EXPECT_EQ(std::uint64_t(rep["resume"]["inputs_already_read"]), std::uint64_t(k)) << buf;
       EXPECT_TRUE(bool(rep["resume"]["resumed"])) << buf;
-      if (options == " --memory 64M") {
+      if (options == " --memory 128M") {
         EXPECT_GT(std::uint64_t(rep["memory"]["spilled_bytes"]), 0u) << buf;
         EXPECT_FALSE(test::file_exists(dir / "out/.dupscan-spill")) << "spill left";
       }

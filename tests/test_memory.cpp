@@ -308,7 +308,10 @@ TEST(MemorySpill, ContamOutputsEqualTheUnboundedRun) {
   ASSERT_NE(expected.find("\"action\":\"cut\""), std::string::npos) << "nothing cut";
   ASSERT_NE(expected.find("{not json"), std::string::npos) << "the bad record copied through";
   for (const std::string window : {"24", "480", "100000"}) {
-    for (const std::string options : {"--threads 2", "--threads 1 --tmp-dir {T}"}) {
+    // A run that can resume spills into its work directory's file (written at each input's
+    // end too); one that cannot, into OUT/.dupscan-spill or under --tmp-dir.
+    for (const std::string options :
+         {"--threads 2", "--threads 2 --no-resume", "--threads 1 --no-resume --tmp-dir {T}"}) {
       SCOPED_TRACE(window + " " + options);
       const std::string tmp = c.dir / "tmp";
       std::string args = options;
@@ -319,11 +322,12 @@ TEST(MemorySpill, ContamOutputsEqualTheUnboundedRun) {
       {
         // 1, 20 or ~4,000 Locators per window: a spill per document, per batch, or a few.
         ScopedEnv w("DUPSCAN_TEST_SPILL_WINDOW", window);
-        r = c.run("spilled", args + " --memory 64M");
+        r = c.run("spilled", args + " --memory 128M");
       }
       ASSERT_EQ(r.exit_code, 0) << r.err;
       EXPECT_EQ(c.outputs("spilled"), expected);
       EXPECT_FALSE(test::file_exists(c.dir / "spilled/.dupscan-spill")) << "spill left";
+      EXPECT_FALSE(test::file_exists(c.dir / "spilled/.dupscan-work")) << "work dir left";
       if (test::file_exists(tmp)) {
         EXPECT_EQ(test::run_shell("ls -A " + test::shell_quote(tmp)).out, "") << "spill left";
       }
@@ -332,7 +336,7 @@ TEST(MemorySpill, ContamOutputsEqualTheUnboundedRun) {
       auto rep = test::parse_json(p, text);
       auto mem = rep["memory"];
       const std::uint64_t docs = rep["train"]["documents"];
-      EXPECT_EQ(std::uint64_t(mem["budget_bytes"]), std::uint64_t{64} << 20) << text;
+      EXPECT_EQ(std::uint64_t(mem["budget_bytes"]), std::uint64_t{128} << 20) << text;
       EXPECT_GT(std::uint64_t(mem["spilled_bytes"]), 0u) << text;
       EXPECT_LE(std::uint64_t(mem["spilled_bytes"]), docs * 24) << text;
       EXPECT_GE(std::uint64_t(mem["spill_runs"]), docs * 24 / (std::stoull(window) + 24)) << text;
@@ -344,7 +348,7 @@ TEST(MemorySpill, ContamOutputsEqualTheUnboundedRun) {
   // Without --write-decontaminated nothing grows per document: nothing is spilled.
   const auto r = test::run_dupscan("contam --train" + c.train + " --eval " +
                                    test::shell_quote("b=" + (c.dir / "eval.jsonl")) + " -o " +
-                                   test::shell_quote(c.dir / "plain") + " -q --memory 64M");
+                                   test::shell_quote(c.dir / "plain") + " -q --memory 128M");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(test::read_file(c.dir / "plain/contamination.jsonl"),
             test::read_file(c.dir / "ref/contamination.jsonl"));
@@ -358,7 +362,7 @@ TEST(MemorySpill, ContamBudgetBelowTheMinimumIsAUsageError) {
   const auto low = c.run("out", "--memory 10M");
   EXPECT_EQ(low.exit_code, 2) << low.err;
   EXPECT_NE(low.err.find("below the minimum of 64M"), std::string::npos) << low.err;
-  // Above 64M, below what the pipeline's batches of 256 workers take (4 x 1 MiB each): the
+  // Above 64M, below what the pipeline's batches of 256 workers take (16 x 1 MiB each): the
   // minimum named is this run's.
   const auto busy = c.run("out", "--memory 100M --threads 256");
   EXPECT_EQ(busy.exit_code, 2) << busy.err;
@@ -394,7 +398,7 @@ TEST(MemorySpill, AKilledContamSpillIsClearedByTheNextRun) {
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_FALSE(test::file_exists(out + "/.dupscan-spill"));
   ScopedEnv w("DUPSCAN_TEST_SPILL_WINDOW", "480");
-  const auto second = c.run("out", "--memory 64M --tmp-dir " + test::shell_quote(tmp));
+  const auto second = c.run("out", "--memory 128M --no-resume --tmp-dir " + test::shell_quote(tmp));
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_FALSE(test::file_exists(gone)) << "the spill of a process that is gone was left";
   EXPECT_EQ(test::run_shell("ls -A " + test::shell_quote(tmp)).out, "") << "this run's was left";

@@ -121,10 +121,11 @@ struct ContamConfig {
   std::size_t batch_bytes = std::size_t{1} << 20;
   /// --memory: bytes the run should stay under (0: no limit). With --write-decontaminated, the
   /// training documents' Locators (24 B each, kept to read the corpus again) past a share of it
-  /// are written to a file under tmp_dir (else the output directory) and read back in pieces
-  /// (contam/locator_spill.hpp). At least kMinMemory, and at least what the benchmarks' indexes
-  /// and the pipeline's batches take (checked once the benchmarks are read: a UsageError naming
-  /// the minimum). The findings of matched training documents stay in memory.
+  /// are written to a file -- the work directory's, else one under tmp_dir (else the output
+  /// directory) -- and read back in pieces (contam/locator_spill.hpp). At least kMinMemory, and at
+  /// least what the benchmarks' indexes and the pipeline's batches take (checked once the
+  /// benchmarks are read: a UsageError naming the minimum). The findings of matched training
+  /// documents stay in memory.
   std::size_t memory = 0;
   /// Where the training scan's findings are kept per finished training input, so that the same
   /// run started again after a crash or kill reads only the inputs it had not finished
@@ -187,7 +188,8 @@ struct ContamResult {
   std::vector<std::string> output_dir_files;  ///< as DedupResult::output_dir_files
   ResumeSummary resume;                       ///< inputs: the training inputs
   /// What the run held and spilled (report.json's "memory", as dedup's): spilled_bytes and
-  /// spill_runs count the Locators written under --memory and the times they were.
+  /// spill_runs count the Locators written to a file (past --memory's window, and in a run that
+  /// can resume at each training input's end) and the times they were.
   MemorySummary memory;
 };
 

@@ -67,15 +67,6 @@ class Unpacker {
     p_ += n;
     return v;
   }
-  /// What put_array packed, in place: the bytes of its values (unaligned: copy them out).
-  template <class T>
-  std::string_view get_array_bytes() {
-    const auto n = get<std::uint64_t>();
-    need(n * sizeof(T));
-    std::string_view v(p_, n * sizeof(T));
-    p_ += n * sizeof(T);
-    return v;
-  }
   /// What put_array packed, into `out`.
   template <class T>
   void get_array(std::vector<T>& out) {

@@ -1,6 +1,7 @@
 #include "contam/locator_spill.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,7 +9,6 @@
 #include <cstring>
 #include <type_traits>
 
-#include "dedup/resume.hpp"
 #include "dupscan/errors.hpp"
 #include "io/io.hpp"
 
@@ -66,9 +66,40 @@ class LocatorSpill::Reader : public DocCursor {
 };
 
 LocatorSpill::LocatorSpill(std::string dir, std::size_t window_bytes)
-    : dir_(std::move(dir)), path_(dir_ + "/locators"), window_(window_bytes) {
+    : dir_(std::move(dir)), window_(window_bytes) {
   WorkDir::discard(dir_);  // what a killed run left (the run holds its output directory's lock)
   held_.reserve(window_ / sizeof(Locator) + 1);
+}
+
+LocatorSpill::LocatorSpill(const WorkDir& work, const std::string& name, std::size_t window_bytes,
+                           std::uint64_t kept)
+    : work_(&work), name_(name), window_(window_bytes) {
+  held_.reserve(window_ / sizeof(Locator) + 1);
+  if (kept == 0) return;  // the file is made (with the directory) by the first spill
+  open_file(O_RDWR | O_CLOEXEC);
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) fail("cannot read", path_, errno);
+  if (static_cast<std::uint64_t>(st.st_size) < kept * sizeof(Locator)) {
+    throw Error("the work directory's " + path_ + " holds fewer locations than its parts say (" +
+                std::to_string(st.st_size / sizeof(Locator)) + " < " + std::to_string(kept) +
+                "): pass --restart to start over");
+  }
+  if (::ftruncate(fd_, static_cast<off_t>(kept * sizeof(Locator))) != 0) {
+    fail("cannot write", path_, errno);
+  }
+  spilled_ = kept;
+}
+
+void LocatorSpill::open_file(int flags) {
+  path_ = work_ ? work_->own_file(name_) : dir_ + "/locators";
+  if (!work_) io::make_dirs(dir_);
+  fd_ = ::open(path_.c_str(), flags, 0600);
+  if (fd_ < 0) fail("cannot create the spill file", path_, errno);
+}
+
+void LocatorSpill::flush() {
+  if (!held_.empty()) spill();
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) fail("cannot write the spill file", path_, errno);
 }
 
 LocatorSpill::~LocatorSpill() {
@@ -94,11 +125,7 @@ void LocatorSpill::add_bytes(const char* bytes, std::size_t n) {
 }
 
 void LocatorSpill::spill() {
-  if (fd_ < 0) {
-    io::make_dirs(dir_);
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd_ < 0) fail("cannot create the spill file", path_, errno);
-  }
+  if (fd_ < 0) open_file(O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC);
   const char* p = reinterpret_cast<const char*>(held_.data());
   std::size_t left = held_.size() * sizeof(Locator);
   off_t at = static_cast<off_t>(spilled_ * sizeof(Locator));
@@ -117,20 +144,6 @@ void LocatorSpill::spill() {
 
 void LocatorSpill::read_at(std::uint64_t first, std::uint64_t n, char* out) const {
   io::pread_exact(fd_, path_, out, n * sizeof(Locator), first * sizeof(Locator));
-}
-
-void LocatorSpill::append_bytes(std::uint64_t first, std::uint64_t end, std::string& out) const {
-  if (first < spilled_) {
-    const std::uint64_t n = std::min(end, spilled_) - first;
-    const std::size_t base = out.size();
-    out.resize(base + n * sizeof(Locator));
-    read_at(first, n, &out[base]);
-    first += n;
-  }
-  if (first < end) {
-    out.append(reinterpret_cast<const char*>(held_.data() + (first - spilled_)),
-               (end - first) * sizeof(Locator));
-  }
 }
 
 std::unique_ptr<DocCursor> LocatorSpill::read(std::uint32_t first) const {

@@ -153,7 +153,7 @@ DocFindings get_findings(Unpacker& u) {
 }
 
 // The part of a finished input: its summary, skipped counts by reason, counts, findings and
-// Locators (read back from `locators`, where they may have been spilled; or none).
+// how many Locators it has (they are in the work directory's file: LocatorSpill).
 std::string pack_part(InputPart& part, const InputSummary& in,
                       const std::uint64_t* skipped_by_reason, const LocatorSpill* locators) {
   Packer p;
@@ -166,9 +166,7 @@ std::string pack_part(InputPart& part, const InputSummary& in,
   for (std::uint64_t v : {part.documents, part.text_bytes, part.rejected, part.found_docs})
     p.put(v);
   p.put_str(part.found.str());
-  const std::uint64_t end = locators ? locators->size() : 0;
-  p.put<std::uint64_t>(end - part.first_locator);
-  if (locators) locators->append_bytes(part.first_locator, end, p.str());
+  p.put<std::uint64_t>(locators ? locators->size() - part.first_locator : 0);
   return std::move(p.str());
 }
 
@@ -233,6 +231,8 @@ WorkDir::Identity scan_identity(const ContamConfig& cfg) {
   id.emplace_back("strict", yes_no(cfg.strict));
   id.emplace_back("max_skipped", number(cfg.max_skipped));
   id.emplace_back("locators_kept", yes_no(!cfg.write_decontaminated.empty()));
+  // Since --memory: a part counts its Locators, which are in the file "locators" beside it.
+  if (!cfg.write_decontaminated.empty()) id.emplace_back("locators", "in the file locators");
   id.emplace_back("benchmarks", std::to_string(cfg.evals.size()));
   for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
     const EvalSpec& e = cfg.evals[b];
@@ -277,12 +277,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
   // Owned by the result, as the pipeline that points at it.
   res.skips = std::move(reading.skips);
   SkipPolicy& skips = *res.skips;
-  if (o.keep_locators) {
-    res.locators = o.spill_dir.empty()
-                       ? std::make_unique<LocatorSpill>()
-                       : std::make_unique<LocatorSpill>(o.spill_dir, o.spill_window);
-  }
-  LocatorSpill* locators = res.locators.get();
+  LocatorSpill* locators = nullptr;  // when kept: made once the loaded parts are counted
   // A resumed run: the inputs an earlier run finished are loaded from its work directory.
   const std::uint32_t loaded = o.work ? o.work->parts_done() : 0;
   po.first_input = loaded;
@@ -292,6 +287,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
       std::uint64_t skipped[kSkipReasonCount];
       for (int r = 0; r < kSkipReasonCount; ++r)
         skipped[r] = skips.by_reason[r] - part.skips_before[r];
+      if (locators) locators->flush();  // on disk before the part that counts them
       o.work->save_payload(input,
                            pack_part(part, res.pipeline->summaries()[input], skipped, locators));
       part.clear(skips, locators);
@@ -301,6 +297,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
   RecordPipeline& pipeline = *res.pipeline;
   const std::size_t flush_bytes = probe.batch_bytes();
   std::uint64_t processed = 0;
+  std::uint64_t kept = 0;  // Locators of the loaded parts, in the work directory's file
   for (std::uint32_t i = 0; i < loaded; ++i) {
     check_interrupt();
     const std::string bytes = o.work->load_payload(i);
@@ -325,12 +322,16 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
     Unpacker f(found);
     for (std::uint64_t k = 0; k < found_docs; ++k)
       findings.add(get_findings(f));
-    if (locators) {
-      const std::string_view loc = u.get_array_bytes<Locator>();
-      locators->add_bytes(loc.data(), loc.size() / sizeof(Locator));
-    }
+    kept += u.get<std::uint64_t>();
     res.documents += documents;
     processed += in.text_bytes;
+  }
+  if (o.keep_locators) {
+    res.locators =
+        o.work ? std::make_unique<LocatorSpill>(*o.work, "locators", o.spill_window, kept)
+        : o.spill_dir.empty() ? std::make_unique<LocatorSpill>()
+                              : std::make_unique<LocatorSpill>(o.spill_dir, o.spill_window);
+    locators = res.locators.get();
   }
   part.clear(skips, locators);
   Progress p;
