@@ -187,9 +187,9 @@ struct ContamResult {
   std::vector<std::string> outputs;
   std::vector<std::string> output_dir_files;  ///< as DedupResult::output_dir_files
   ResumeSummary resume;                       ///< inputs: the training inputs
-  /// What the run held and spilled (report.json's "memory", as dedup's): spilled_bytes and
-  /// spill_runs count the Locators written to a file (past --memory's window, and in a run that
-  /// can resume at each training input's end) and the times they were.
+  /// What the run held and spilled (report.json's "memory", as dedup's): under --memory,
+  /// spilled_bytes and spill_runs count the Locators written to a file and the times they were
+  /// (past the window, and in a run that can resume at each training input's end too).
   MemorySummary memory;
 };
 

@@ -340,7 +340,7 @@ class Engine {
     res_.train_skipped = scan_.skipped;
     std::copy(std::begin(scan_.skipped_by_reason), std::end(scan_.skipped_by_reason),
               std::begin(res_.skipped_by_reason));
-    if (scan_.locators) {
+    if (scan_.locators && cfg_.memory) {  // (a resumable run writes them at each input's end)
       res_.memory.spilled_bytes = scan_.locators->bytes_written();
       res_.memory.spill_runs = scan_.locators->spills();
     }

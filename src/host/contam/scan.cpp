@@ -410,7 +410,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
         if (obs.progress) {
           p.documents = res.documents;
           p.bytes = processed;
-          p.spilled = locators ? locators->bytes_written() : 0;
+          p.spilled = locators && o.spill_window ? locators->bytes_written() : 0;  // --memory
           p.done = std::min(processed, p.total);
           obs.progress(p);
         }
