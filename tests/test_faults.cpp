@@ -2262,6 +2262,23 @@ void killed_contam_resumes() {
   ASSERT_EQ(run_dupscan(in_dir(cmd, ref.path())).exit_code, 0);
   const std::string expected = contam_resume_state(ref.path());
   {
+    // The Locators are in the work directory's file, written before each part: a file cut
+    // short (a damaged disk, a hand) is refused, naming --restart, rather than read.
+    test::TempDir dir;
+    setup(dir.path());
+    EXPECT_EQ(run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-3").exit_code,
+              128 + SIGKILL);
+    ASSERT_EQ(::truncate((dir / "out/.dupscan-work/locators").c_str(), 24), 0);
+    const auto short_file = run_dupscan(in_dir(cmd, dir.path()));
+    EXPECT_EQ(short_file.exit_code, 1) << short_file.err;
+    EXPECT_NE(short_file.err.find("holds fewer locations than its parts say"), std::string::npos)
+        << short_file.err;
+    EXPECT_NE(short_file.err.find("--restart"), std::string::npos) << short_file.err;
+    const auto restart = run_dupscan(in_dir(cmd + " --restart", dir.path()));
+    ASSERT_EQ(restart.exit_code, 0) << restart.err;
+    EXPECT_EQ(contam_resume_state(dir.path()), expected);
+  }
+  {
     // Killed twice (the second time while resuming), and a SIGTERM (exit 130): the same bytes.
     test::TempDir dir;
     setup(dir.path());
