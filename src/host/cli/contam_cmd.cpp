@@ -65,9 +65,11 @@ reads only the rest, and writes the same outputs an uninterrupted run would. A c
 training inputs (size, mtime), benchmarks, options or dupscan version is refused, naming what
 changed; --restart discards the interrupted run. The directory is removed when the run
 succeeds. Runs that read stdin or a pipe do not resume. --write-decontaminated keeps every
-training document's location (24 B) to read the corpus again: with --memory SIZE those past a
-share of SIZE go to a file under --tmp-dir (default: DIR) and are read back in pieces, so that
-the resident set stays near SIZE (report.json's "memory" says what was spilled).
+training document's location (24 B) to read the corpus again: a run that can resume writes
+them to its work directory at the end of each input, and with --memory SIZE those past a share
+of SIZE go to a file (the work directory's, else one under --tmp-dir, default DIR) and are read
+back in pieces, so that the resident set stays near SIZE (report.json's "memory" says what was
+spilled).
 
 Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
 
