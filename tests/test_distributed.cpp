@@ -824,6 +824,19 @@ TEST(DistributedContam, NoTrainingDocumentTablesAndUnreadableParquetCorpusFailOn
         << e.what();
   }
 
+  // --memory is refused, not ignored: each rank would keep its share's Locators whatever it said.
+  ContamConfig budget = c.at(c.dir / "budget");
+  budget.memory = std::size_t{1} << 30;
+  try {
+    run(budget, 2);
+    ADD_FAILURE() << "--memory ignored";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("--memory is not supported in a distributed contam run"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(test::file_exists(c.dir / "budget"));
+
   // Not a Parquet file to read, only its magic: the check comes before any reading. (Both
   // training files are "Parquet": a copy of Parquet and line files together is refused first.)
   test::write_file(c.dir / "corpus.parquet", "PAR1 not really");

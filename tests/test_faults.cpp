@@ -2184,7 +2184,8 @@ std::string contam_resume_state(const std::string& dir) {
     std::string buf;
     auto rep = report(p, dir + "/out", buf);
     for (auto field : simdjson::dom::object(rep)) {
-      if (field.key == "timings_s" || field.key == "resume") continue;
+      // memory: the peak resident set (and what a run under --memory spilled) differ.
+      if (field.key == "timings_s" || field.key == "resume" || field.key == "memory") continue;
       out += std::string(field.key) + ": " + simdjson::minify(field.value) + "\n";
     }
   }
@@ -2198,8 +2199,11 @@ void killed_contam_resumes() {
     write_resume_inputs(d);
     write_contam_eval(d);
   };
-  for (const std::string options : {"", " --no-near --threads 1"}) {
+  for (const std::string options : {"", " --no-near --threads 1", " --memory 128M"}) {
     SCOPED_TRACE(options);
+    // --memory: the Locators spilled past 3 of them, in the middle of every input (the parts
+    // read back from the spill file, a resumed run's loaded ones spilled again).
+    if (options == " --memory 128M") ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "72", 1);
     const std::string cmd = kContamResume + options;
     std::string expected;
     {
@@ -2245,13 +2249,35 @@ void killed_contam_resumes() {
       auto rep = report(p, dir / "out", buf);
       EXPECT_EQ(std::uint64_t(rep["resume"]["inputs_already_read"]), std::uint64_t(k)) << buf;
       EXPECT_TRUE(bool(rep["resume"]["resumed"])) << buf;
+      if (options == " --memory 128M") {
+        EXPECT_GT(std::uint64_t(rep["memory"]["spilled_bytes"]), 0u) << buf;
+        EXPECT_FALSE(test::file_exists(dir / "out/.dupscan-spill")) << "spill left";
+      }
     }
+    ::unsetenv("DUPSCAN_TEST_SPILL_WINDOW");
   }
   const std::string cmd = kContamResume;
   test::TempDir ref;
   setup(ref.path());
   ASSERT_EQ(run_dupscan(in_dir(cmd, ref.path())).exit_code, 0);
   const std::string expected = contam_resume_state(ref.path());
+  {
+    // The Locators are in the work directory's file, written before each part: a file cut
+    // short (a damaged disk, a hand) is refused, naming --restart, rather than read.
+    test::TempDir dir;
+    setup(dir.path());
+    EXPECT_EQ(run_with_fault(in_dir(cmd, dir.path()), "resume-part-saved-3").exit_code,
+              128 + SIGKILL);
+    ASSERT_EQ(::truncate((dir / "out/.dupscan-work/locators").c_str(), 24), 0);
+    const auto short_file = run_dupscan(in_dir(cmd, dir.path()));
+    EXPECT_EQ(short_file.exit_code, 1) << short_file.err;
+    EXPECT_NE(short_file.err.find("holds fewer locations than its parts say"), std::string::npos)
+        << short_file.err;
+    EXPECT_NE(short_file.err.find("--restart"), std::string::npos) << short_file.err;
+    const auto restart = run_dupscan(in_dir(cmd + " --restart", dir.path()));
+    ASSERT_EQ(restart.exit_code, 0) << restart.err;
+    EXPECT_EQ(contam_resume_state(dir.path()), expected);
+  }
   {
     // Killed twice (the second time while resuming), and a SIGTERM (exit 130): the same bytes.
     test::TempDir dir;

@@ -15,6 +15,7 @@
 #include "dedup/key_spill.hpp"
 #include "dedup/lsh_pairs.hpp"
 #include "examples.hpp"
+#include "io/record.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -240,6 +241,167 @@ TEST(MemorySpill, AKilledSpillUnderTmpDirIsClearedByTheNextRun) {
   EXPECT_EQ(test::run_shell("ls -A " + test::shell_quote(tmp)).out,
             ".dupscan-spill.dupscan-tmp." + host + "." + std::to_string(::getpid()) + ".keys\n")
       << "this run's own spill was left";
+}
+
+// contam --memory (contam/locator_spill.hpp): the Locators --write-decontaminated keeps are
+// spilled past a window and read back in pieces; every output is the unbounded run's, byte for
+// byte. The training inputs: the example corpus in three parts (a bad record in the second);
+// the benchmark: 30 words from the middle of every 37th record of it (whole records when
+// shorter), so that matches are cut and dropped in every part.
+struct ContamSpillCase {
+  test::TempDir dir;
+  std::string train;
+
+  ContamSpillCase() {
+    const std::vector<std::string> lines = test::example_lines();
+    std::string parts[3], eval;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      parts[i % 3] += lines[i] + "\n";
+      if (i % 37 == 0) eval += middle_words(i, lines[i]);
+    }
+    parts[1] += "{not json\n";
+    for (int i = 0; i < 3; ++i) {
+      const std::string path = dir / ("part" + std::to_string(i) + ".jsonl");
+      test::write_file(path, parts[i]);
+      train += " " + test::shell_quote(path);
+    }
+    test::write_file(dir / "eval.jsonl", eval);
+  }
+  // {"id": "e<i>", "text": words 20-49 of the record's text}.
+  static std::string middle_words(std::size_t i, const std::string& line) {
+    simdjson::dom::parser p;
+    const std::string text = test::str(test::parse_json(p, line)["text"]);
+    std::size_t from = 0, to = text.size(), words = 0;
+    for (std::size_t k = 0; k < text.size(); ++k) {
+      if (text[k] != ' ') continue;
+      if (++words == 20) from = k + 1;
+      if (words == 50) {
+        to = k;
+        break;
+      }
+    }
+    std::string rec = "{\"id\":\"e" + std::to_string(i) + "\",\"text\":";
+    append_json_string(rec, text.substr(from, to - from));
+    return rec + "}\n";
+  }
+  // Runs contam into dir/NAME (its decontaminated copy dir/NAME.jsonl) with `args`.
+  test::RunResult run(const std::string& name, const std::string& args) const {
+    return test::run_dupscan("contam --train" + train + " --eval " +
+                             test::shell_quote("b=" + (dir / "eval.jsonl")) + " -o " +
+                             test::shell_quote(dir / name) + " --write-decontaminated " +
+                             test::shell_quote(dir / (name + ".jsonl")) + " -q " + args);
+  }
+  std::string outputs(const std::string& name) const {
+    std::string out;
+    for (const std::string f : {name + "/contamination.jsonl", name + "/removed.jsonl",
+                                name + "/clean/b.jsonl", name + ".jsonl"}) {
+      out += f.substr(name.size()) + ":\n" + test::read_file(dir / f);
+    }
+    return out;
+  }
+};
+
+TEST(MemorySpill, ContamOutputsEqualTheUnboundedRun) {
+  ContamSpillCase c;
+  ASSERT_EQ(c.run("ref", "--threads 2").exit_code, 0);
+  const std::string expected = c.outputs("ref");
+  ASSERT_NE(expected.find("\"action\":\"cut\""), std::string::npos) << "nothing cut";
+  ASSERT_NE(expected.find("{not json"), std::string::npos) << "the bad record copied through";
+  for (const std::string window : {"24", "480", "100000"}) {
+    // A run that can resume spills into its work directory's file (written at each input's
+    // end too); one that cannot, into OUT/.dupscan-spill or under --tmp-dir.
+    for (const std::string options :
+         {"--threads 2", "--threads 2 --no-resume", "--threads 1 --no-resume --tmp-dir {T}"}) {
+      SCOPED_TRACE(window + " " + options);
+      const std::string tmp = c.dir / "tmp";
+      std::string args = options;
+      if (args.find("{T}") != std::string::npos) {
+        args.replace(args.find("{T}"), 3, test::shell_quote(tmp));
+      }
+      test::RunResult r;
+      {
+        // 1, 20 or ~4,000 Locators per window: a spill per document, per batch, or a few.
+        ScopedEnv w("DUPSCAN_TEST_SPILL_WINDOW", window);
+        r = c.run("spilled", args + " --memory 128M");
+      }
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      EXPECT_EQ(c.outputs("spilled"), expected);
+      EXPECT_FALSE(test::file_exists(c.dir / "spilled/.dupscan-spill")) << "spill left";
+      EXPECT_FALSE(test::file_exists(c.dir / "spilled/.dupscan-work")) << "work dir left";
+      if (test::file_exists(tmp)) {
+        EXPECT_EQ(test::run_shell("ls -A " + test::shell_quote(tmp)).out, "") << "spill left";
+      }
+      simdjson::dom::parser p;
+      const std::string text = test::read_file(c.dir / "spilled/report.json");
+      auto rep = test::parse_json(p, text);
+      auto mem = rep["memory"];
+      const std::uint64_t docs = rep["train"]["documents"];
+      EXPECT_EQ(std::uint64_t(mem["budget_bytes"]), std::uint64_t{128} << 20) << text;
+      EXPECT_GT(std::uint64_t(mem["spilled_bytes"]), 0u) << text;
+      EXPECT_LE(std::uint64_t(mem["spilled_bytes"]), docs * 24) << text;
+      EXPECT_GE(std::uint64_t(mem["spill_runs"]), docs * 24 / (std::stoull(window) + 24)) << text;
+      EXPECT_GT(std::uint64_t(mem["peak_resident_bytes"]), 1u << 20) << text;
+      test::run_shell("rm -rf " + test::shell_quote(c.dir / "spilled") + " " +
+                      test::shell_quote(tmp));
+    }
+  }
+  // Without --write-decontaminated nothing grows per document: nothing is spilled.
+  const auto r = test::run_dupscan("contam --train" + c.train + " --eval " +
+                                   test::shell_quote("b=" + (c.dir / "eval.jsonl")) + " -o " +
+                                   test::shell_quote(c.dir / "plain") + " -q --memory 128M");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::read_file(c.dir / "plain/contamination.jsonl"),
+            test::read_file(c.dir / "ref/contamination.jsonl"));
+  simdjson::dom::parser p;
+  const std::string text = test::read_file(c.dir / "plain/report.json");
+  EXPECT_EQ(std::uint64_t(test::parse_json(p, text)["memory"]["spilled_bytes"]), 0u) << text;
+}
+
+TEST(MemorySpill, ContamBudgetBelowTheMinimumIsAUsageError) {
+  ContamSpillCase c;
+  const auto low = c.run("out", "--memory 10M");
+  EXPECT_EQ(low.exit_code, 2) << low.err;
+  EXPECT_NE(low.err.find("below the minimum of 64M"), std::string::npos) << low.err;
+  // Above 64M, below what the pipeline's batches of 256 workers take (16 x 1 MiB each): the
+  // minimum named is this run's.
+  const auto busy = c.run("out", "--memory 100M --threads 256");
+  EXPECT_EQ(busy.exit_code, 2) << busy.err;
+  const auto at = busy.err.find("below the minimum of ");
+  ASSERT_NE(at, std::string::npos) << busy.err;
+  EXPECT_GE(std::stoull(busy.err.substr(at + 21)), 1024u) << busy.err;
+  EXPECT_NE(busy.err.find("256 thread(s)"), std::string::npos) << busy.err;
+  EXPECT_FALSE(test::file_exists(c.dir / "out")) << "a refused run creates nothing";
+  EXPECT_FALSE(test::file_exists(c.dir / "out.jsonl"));
+}
+
+TEST(MemorySpill, AKilledContamSpillIsClearedByTheNextRun) {
+  ContamSpillCase c;
+  const std::string out = c.dir / "out", tmp = c.dir / "tmp";
+  char h[256] = {};
+  ASSERT_EQ(::gethostname(h, sizeof h - 1), 0);
+  std::string host = h;
+  for (char& ch : host) {
+    if (ch == '/' || ch == '.') ch = '_';
+  }
+  // What runs under --memory killed mid-way leave: the spill in the output directory, and one
+  // under --tmp-dir of a process that is gone.
+  const std::string dead = test::run_shell("sh -c 'echo $$'").out;
+  const std::string gone = tmp + "/.dupscan-spill.dupscan-tmp." + host + "." +
+                           dead.substr(0, dead.find('\n')) + ".locators";
+  for (const std::string& d : {out + "/.dupscan-spill", gone}) {
+    ASSERT_EQ(test::run_shell("mkdir -p " + test::shell_quote(d) + " && echo x > " +
+                              test::shell_quote(d + "/locators"))
+                  .exit_code,
+              0);
+  }
+  const auto first = c.run("out", "");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_FALSE(test::file_exists(out + "/.dupscan-spill"));
+  ScopedEnv w("DUPSCAN_TEST_SPILL_WINDOW", "480");
+  const auto second = c.run("out", "--memory 128M --no-resume --tmp-dir " + test::shell_quote(tmp));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_FALSE(test::file_exists(gone)) << "the spill of a process that is gone was left";
+  EXPECT_EQ(test::run_shell("ls -A " + test::shell_quote(tmp)).out, "") << "this run's was left";
 }
 
 }  // namespace

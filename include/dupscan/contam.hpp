@@ -119,6 +119,14 @@ struct ContamConfig {
   std::string backend = "auto";  ///< as DedupConfig::backend
   std::size_t gpu_memory = 0;    ///< as DedupConfig::gpu_memory
   std::size_t batch_bytes = std::size_t{1} << 20;
+  /// --memory: bytes the run should stay under (0: no limit). With --write-decontaminated, the
+  /// training documents' Locators (24 B each, kept to read the corpus again) past a share of it
+  /// are written to a file -- the work directory's, else one under tmp_dir (else the output
+  /// directory) -- and read back in pieces (contam/locator_spill.hpp). At least kMinMemory, and at
+  /// least what the benchmarks' indexes and the pipeline's batches take (checked once the
+  /// benchmarks are read: a UsageError naming the minimum). The findings of matched training
+  /// documents stay in memory.
+  std::size_t memory = 0;
   /// Where the training scan's findings are kept per finished training input, so that the same
   /// run started again after a crash or kill reads only the inputs it had not finished
   /// (contam/scan.hpp); empty: "<output_dir>/.dupscan-work". Removed when the run succeeds. Runs
@@ -179,6 +187,10 @@ struct ContamResult {
   std::vector<std::string> outputs;
   std::vector<std::string> output_dir_files;  ///< as DedupResult::output_dir_files
   ResumeSummary resume;                       ///< inputs: the training inputs
+  /// What the run held and spilled (report.json's "memory", as dedup's): under --memory,
+  /// spilled_bytes and spill_runs count the Locators written to a file and the times they were
+  /// (past the window, and in a run that can resume at each training input's end too).
+  MemorySummary memory;
 };
 
 /**

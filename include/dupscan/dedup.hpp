@@ -239,6 +239,13 @@ struct ResumeSummary {
 /// The smallest --memory: below it the process's own code and buffers would not fit.
 constexpr std::size_t kMinMemory = std::size_t{64} << 20;
 
+/**
+ * @brief The check of a --memory value (dedup's, contam's): 0 (no limit) or at least `minimum`.
+ * @throw UsageError naming the minimum (in MiB, rounded up) and `why` it is needed.
+ */
+void check_memory_budget(std::size_t memory, std::size_t minimum = kMinMemory,
+                         const std::string& why = "the process itself needs that much");
+
 /// What the run held and spilled (report.json's "memory").
 struct MemorySummary {
   std::uint64_t budget = 0;         ///< --memory; 0: none

@@ -31,6 +31,13 @@ void print_parse_error(const char* program, CLI::App& app, const CLI::ParseError
 double parse_share(const std::string& text, const char* option);
 /// "8G", "512M", "1000000": bytes (K, M, G, T are powers of 1024). @throw UsageError naming option.
 std::size_t parse_size(const std::string& text, const char* option);
+/// --memory SIZE (dedup's and contam's), parsed by parse_size(value, "--memory"): `what` says
+/// what the budget does, `after` what it leaves (each command's words), around the shared part
+/// (an example, the minimum, 0 = no limit).
+CLI::Option* add_memory_option(CLI::App* cmd, std::string& value, const std::string& what,
+                               const std::string& after);
+/// --tmp-dir DIR (dedup's and contam's): where stdin is spooled and --memory spills.
+CLI::Option* add_tmp_dir_option(CLI::App* cmd, std::string& dir);
 /// The help's line saying whether this build reads Parquet (have_parquet()), and `use`: how.
 std::string parquet_note(const std::string& use);
 /// A directory option as files are named under it: "out/" and "out//" -> "out" ("/" stays), so

@@ -65,7 +65,12 @@ preempted node, run the same command again: it says "resuming: N of M inputs alr
 reads only the rest, and writes the same outputs an uninterrupted run would. A change of
 training inputs (size, mtime), benchmarks, options or dupscan version is refused, naming what
 changed; --restart discards the interrupted run. The directory is removed when the run
-succeeds. Runs that read stdin or a pipe do not resume.
+succeeds. Runs that read stdin or a pipe do not resume. --write-decontaminated keeps every
+training document's location (24 B) to read the corpus again: a run that can resume writes
+them to its work directory at the end of each input, and with --memory SIZE those past a share
+of SIZE go to a file (the work directory's, else one under --tmp-dir, default DIR) and are read
+back in pieces, so that the resident set stays near SIZE (report.json's "memory" says what was
+spilled).
 
 Exit status: 0 success, 1 failure, 2 usage error, 130 interrupted.
 
@@ -79,6 +84,7 @@ struct ContamArgs {
   ContamConfig cfg;
   std::vector<std::string> evals, coverage_clean, coverage_dirty;
   std::string format = "jsonl", max_skipped = "10%", gpu_memory = "0", max_record_size = "1G";
+  std::string memory = "0";
   bool no_near = false, quiet = false, no_progress = false, html = false, force = false;
   double progress_interval = 30;  ///< seconds between progress lines when stderr is no terminal
   CLI::Option* id_option = nullptr;
@@ -202,6 +208,7 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
   cfg.format = parse_input_format(a.format);
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
+  cfg.memory = parse_size(a.memory, "--memory");
   cfg.max_record_size = parse_size(a.max_record_size, "--max-record-size");
   cfg.html = a.html;
   cfg.force = a.force;
@@ -320,8 +327,12 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
       ->type_name("SIZE");
   c->add_flag("--in-place", a->cfg.in_place,
               "Let --write-decontaminated replace a training input (when the run succeeded)");
-  c->add_option("--tmp-dir", a->cfg.tmp_dir, "Where stdin is spooled (default: output dir)")
-      ->type_name("DIR");
+  add_tmp_dir_option(c, a->cfg.tmp_dir);
+  add_memory_option(c, a->memory,
+                    "Write the training documents' locations that --write-decontaminated keeps "
+                    "(24 B each) to disk past a share of SIZE",
+                    "; the minimum grows with the benchmarks' indexes and --threads. The matched "
+                    "documents' findings stay in memory");
   c->add_option("--work-dir", a->cfg.work_dir,
                 "Where progress is kept, to resume an interrupted run by running it again "
                 "(default: DIR/.dupscan-work; removed when the run succeeds)")

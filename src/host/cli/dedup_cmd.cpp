@@ -275,6 +275,20 @@ std::size_t parse_size(const std::string& text, const char* option) {
   return static_cast<std::size_t>(v * scale);
 }
 
+CLI::Option* add_memory_option(CLI::App* cmd, std::string& value, const std::string& what,
+                               const std::string& after) {
+  return cmd->add_option("--memory", value, what + " (e.g. 4G; at least 64M; 0 = no limit)" + after)
+      ->capture_default_str()
+      ->type_name("SIZE");
+}
+
+CLI::Option* add_tmp_dir_option(CLI::App* cmd, std::string& dir) {
+  return cmd
+      ->add_option("--tmp-dir", dir,
+                   "Where stdin is spooled and --memory spills (default: output dir)")
+      ->type_name("DIR");
+}
+
 std::string parquet_note(const std::string& use) {
   return have_parquet() ? "\nParquet: this build reads Parquet files" + use + ".\n"
                         : "\nParquet: this build has none (CMake found no Apache Arrow C++; see "
@@ -358,17 +372,11 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
   dedup->add_flag("--force", a->force,
                   "Write into an output directory that holds files no dupscan run wrote (left "
                   "alone)");
-  dedup
-      ->add_option("--tmp-dir", a->cfg.tmp_dir,
-                   "Where stdin is spooled and --memory spills (default: output dir)")
-      ->type_name("DIR");
-  dedup
-      ->add_option("--memory", a->memory,
-                   "Spill pass 1's band keys to disk past a quarter of SIZE and bound the texts "
-                   "remembered (e.g. 4G; at least 64M; 0 = no limit). The per-document table "
-                   "(~70 B + id) stays in memory")
-      ->capture_default_str()
-      ->type_name("SIZE");
+  add_tmp_dir_option(dedup, a->cfg.tmp_dir);
+  add_memory_option(
+      dedup, a->memory,
+      "Spill pass 1's band keys to disk past a quarter of SIZE and bound the texts remembered",
+      ". The per-document table (~70 B + id) stays in memory");
 
   return {dedup, [a, runner] { return run_dedup_command(*a, runner); }};
 }

@@ -81,6 +81,7 @@ void ContamConfig::validate() const {
                     "two --eval share the name '" + evals[i].name + "'");
     }
   }
+  check_memory_budget(memory);  // the benchmarks' share is checked once they are read
   expects_usage(ngram >= 1 && ngram <= 64, "--ngram must be in [1, 64]");
   expects_usage(min_ngram >= 1 && min_ngram <= ngram, "--min-ngram must be in [1, --ngram]");
   for (std::size_t b = 0; b <= evals.size(); ++b) {

@@ -196,36 +196,44 @@ class Rewriter {
   // The lines of line files [first, end): every line, so that a record the scan skipped (it could
   // not be read, so nothing says it is contaminated) is copied through as it is rather than lost;
   // blank lines are no records.
-  void line_files(std::uint32_t first, std::uint32_t end, const std::vector<std::uint32_t>& docs) {
-    reread_lines(in_.sources, first, end, *in_.locators, docs, kRefetchBytes,
+  // `docs`: the documents of these files and those after, in order.
+  void line_files(std::uint32_t first, std::uint32_t end, DocCursor& docs) {
+    reread_lines(in_.sources, first, end, docs, kRefetchBytes,
                  [&](const io::RawBatch& b, const std::vector<std::uint32_t>& line_docs) {
                    check_interrupt();
                    for (std::size_t k = 0; k < b.lines.size(); ++k) {
-                     const std::string_view rec = b.line(b.lines[k]);
+                     const io::LineRef& l = b.lines[k];
+                     const std::string_view rec = b.line(l);
                      if (line_docs[k] == kNotADocument && is_blank(rec)) continue;
-                     record(rec, line_docs[k], false);
+                     const Locator loc{l.stream_offset, l.line_no, b.input,
+                                       static_cast<std::uint32_t>(l.length)};
+                     record(rec, line_docs[k], &loc, false);
                    }
                  });
   }
 
-  // Every row of the Parquet input `input` as a JSON object; its documents are locators
-  // [*next, ...) of that input, by row (Locator::line).
-  void parquet_rows(std::uint32_t input, std::size_t& next) {
-    const std::vector<Locator>& loc = *in_.locators;
+  // Every row of the Parquet input `input` as a JSON object; its documents are the next ones of
+  // `docs` of that input, by row (Locator::line).
+  void parquet_rows(std::uint32_t input, DocCursor& docs) {
     std::vector<std::int64_t> rows(in_.rows[input]);
     std::iota(rows.begin(), rows.end(), std::int64_t{0});
     std::uint64_t row = 0;
     rows_as_json_lines(in_.parquet[input], rows, [&](std::string_view line) {
       if ((row & 4095) == 0) check_interrupt();
       if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-      std::uint32_t local = kNotADocument;
-      if (next < loc.size() && loc[next].input == input && loc[next].line == row) {
-        local = static_cast<std::uint32_t>(next++);
+      std::uint32_t doc = kNotADocument;
+      const Locator* l = docs.peek();
+      Locator here;
+      if (l && l->input == input && l->line == row) {
+        doc = docs.doc();
+        here = *l;
+        docs.advance();
       }
-      record(line, local, true);
+      record(line, doc, &here, true);
       ++row;
     });
-    if (row != in_.rows[input] || (next < loc.size() && loc[next].input == input)) {
+    const Locator* left = docs.peek();
+    if (row != in_.rows[input] || (left && left->input == input)) {
       throw Error("input '" + in_.display(input) +
                   "' changed while dupscan was running (it no longer has the rows it had)");
     }
@@ -235,16 +243,15 @@ class Rewriter {
   Cutter& cutter() { return cutter_; }
 
  private:
-  // One record: `local` is its document (an index into the locators) or kNotADocument (a record
-  // the scan skipped: copied through). `row`: a Parquet row as a JSON object.
-  void record(std::string_view rec, std::uint32_t local, bool row) {
-    if (local == kNotADocument) {
+  // One record: `doc` is its document's number or kNotADocument (a record the scan skipped:
+  // copied through), `l` its Locator. `row`: a Parquet row as a JSON object.
+  void record(std::string_view rec, std::uint32_t doc, const Locator* l, bool row) {
+    if (doc == kNotADocument) {
       ++passed_through;
       out_(rec);
       out_("\n");
       return;
     }
-    const std::uint32_t doc = in_.first_doc + local;
     const auto d = dirty_.find(doc);
     cuts_.clear();
     if (d != dirty_.end()) {
@@ -259,15 +266,14 @@ class Rewriter {
     }
     std::string_view text;
     SkipReason reason{};
-    const Locator& l = (*in_.locators)[local];
     RecordParser& parser = row ? rows_ : lines_;
     // A row's text must be the one the scan read (its length is in the locator): the matches'
     // offsets are in it.
     if (!parser.parse(rec.data(), rec.size(), text, id_, reason, detail_) ||
-        (row && text.size() != l.length)) {
-      throw Error("input '" + in_.display(l.input) + "' changed while dupscan was running (" +
-                  (row ? "row " + std::to_string(l.line) + " no longer has the text it had"
-                       : "line " + std::to_string(l.line) + " no longer parses") +
+        (row && text.size() != l->length)) {
+      throw Error("input '" + in_.display(l->input) + "' changed while dupscan was running (" +
+                  (row ? "row " + std::to_string(l->line) + " no longer has the text it had"
+                       : "line " + std::to_string(l->line) + " no longer parses") +
                   ")");
     }
     cutter_.cut_document(rec, text, cuts_, doc, !row && cfg_.format == InputFormat::text, out_,
@@ -289,8 +295,7 @@ class Rewriter {
 
 }  // namespace
 
-DecontaminationInput decontamination_input(RecordPipeline& pipeline,
-                                           const std::vector<Locator>& locators) {
+DecontaminationInput decontamination_input(RecordPipeline& pipeline, const LocatorSpill& locators) {
   DecontaminationInput in;
   in.sources = pipeline.sources();
   for (std::size_t i = 0; i < pipeline.documents().size(); ++i) {
@@ -308,14 +313,14 @@ void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& i
                           const Findings& findings, const std::vector<std::uint32_t>& group_docs,
                           const io::Sink& out, const io::Sink& removed, std::uint64_t& cut,
                           std::uint64_t& dropped, std::uint64_t& passed_through) {
-  const std::vector<Locator>& locators = *in.locators;
   Rewriter rewriter(cfg, in, benchmarks, index, findings, group_docs, out, removed);
   const auto inputs = static_cast<std::uint32_t>(in.sources.size());
-  std::size_t next = 0;  // the first locator of input i
+  // Every document in order, numbered from first_doc: a piece at a time where spilled.
+  const std::unique_ptr<DocCursor> docs = in.locators->read(in.first_doc);
   std::uint32_t i = 0;
   while (i < inputs) {
     if (i < in.parquet.size() && !in.parquet[i].empty()) {
-      rewriter.parquet_rows(i, next);
+      rewriter.parquet_rows(i, *docs);
       ++i;
       continue;
     }
@@ -323,12 +328,10 @@ void write_decontaminated(const ContamConfig& cfg, const DecontaminationInput& i
     std::uint32_t end = i;
     while (end < inputs && (end >= in.parquet.size() || in.parquet[end].empty()))
       ++end;
-    std::vector<std::uint32_t> docs;
-    while (next < locators.size() && locators[next].input < end)
-      docs.push_back(static_cast<std::uint32_t>(next++));
-    rewriter.line_files(i, end, docs);
+    rewriter.line_files(i, end, *docs);
     i = end;
   }
+  if (docs->peek()) throw Error("internal error: documents of no input read again");
   cut += rewriter.cutter().cut;
   dropped += rewriter.cutter().dropped;
   passed_through += rewriter.passed_through;

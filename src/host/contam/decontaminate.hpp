@@ -10,6 +10,7 @@
 
 #include "contam/benchmarks.hpp"
 #include "contam/findings.hpp"
+#include "contam/locator_spill.hpp"
 #include "contam/ngram_index.hpp"
 #include "io/io.hpp"
 #include "io/pipeline.hpp"
@@ -25,15 +26,15 @@ struct DecontaminationInput {
   std::vector<std::string> parquet;
   /// Per input: the rows pass 1 read (InputSummary::lines), for Parquet inputs.
   std::vector<std::uint64_t> rows;
-  const std::vector<Locator>* locators;  ///< every scanned document's
-  std::uint32_t first_doc = 0;           ///< number of locators[0]'s document
+  /// Every scanned document's, in order (read back a piece at a time where they were spilled).
+  const LocatorSpill* locators = nullptr;
+  std::uint32_t first_doc = 0;  ///< number of the first Locator's document
   /// Input index -> display name, for messages.
   std::function<std::string(std::uint32_t)> display;
 };
 
 /// The inputs of a scan (its pipeline, with pass 1's summaries) and its documents' locators.
-DecontaminationInput decontamination_input(RecordPipeline& pipeline,
-                                           const std::vector<Locator>& locators);
+DecontaminationInput decontamination_input(RecordPipeline& pipeline, const LocatorSpill& locators);
 
 /**
  * @brief lm-eval's Janitor cut, in characters (code points) of the training text: each matched

@@ -5,8 +5,10 @@
 // directory (contam/scan.hpp, dedup/resume.hpp). A run in memory (ContamOutputs, the Python
 // package's) gives the outputs' bytes instead: no output or work directory, no commit.
 #include <algorithm>
+#include <cstdlib>
 
 #include "common/parallel.hpp"
+#include "common/progress_text.hpp"
 #include "common/timing.hpp"
 #include "contam/benchmarks.hpp"
 #include "contam/canary.hpp"
@@ -124,6 +126,44 @@ void check_read_training(const std::vector<std::string>& inputs, std::uint64_t d
               " (empty, or only blank lines); check the files and --text-field");
 }
 
+std::size_t contam_minimum_memory(const ContamConfig& cfg, unsigned threads,
+                                  const ContamProbe& probe) {
+  // Batch sizes of memory per worker: the batches read and waiting to be collected, their
+  // normalized copies, the probe's buffers and what the allocator keeps of them. Measured: a
+  // 2-thread scan of 2.5 M short documents (1.5 GB) peaks ~50 MB above the process with its
+  // indexes built, at 1 MiB batches.
+  constexpr std::size_t kBatchesPerThread = 16;
+  const std::size_t batches =
+      kBatchesPerThread * threads * std::max(cfg.batch_bytes, probe.batch_bytes());
+  // The decontaminated copy reads the corpus again a batch at a time (kRefetchBytes), into a
+  // batch of lines as large.
+  const std::size_t copy = cfg.write_decontaminated.empty() ? 0 : 2 * kRefetchBytes;
+  return std::max<std::size_t>(kMinMemory, resident_bytes() + batches + copy);
+}
+
+std::size_t check_contam_memory(const ContamConfig& cfg, unsigned threads,
+                                const ContamProbe& probe) {
+  if (cfg.memory == 0) return 0;
+  const std::size_t minimum = contam_minimum_memory(cfg, threads, probe);
+  check_memory_budget(cfg.memory, minimum,
+                      "the process with the benchmarks' indexes built, the pipeline's batches "
+                      "of " +
+                          std::to_string(threads) + " thread(s)" +
+                          (cfg.write_decontaminated.empty() ? "" : " and the copy's read buffers") +
+                          " need that much");
+  return minimum;
+}
+
+std::size_t contam_spill_window(std::size_t memory, std::size_t minimum) {
+  // Half of what the minimum leaves: the Locators held, and as much again for the pieces read
+  // back and what grows beside them (the findings of matched documents); at least 1 MiB.
+  constexpr std::size_t kLeastWindow = std::size_t{1} << 20;
+  std::size_t window = std::max(kLeastWindow, memory > minimum ? (memory - minimum) / 2 : 0);
+  // Tests force the spill on small inputs (dedup's knob, in bytes of Locators here).
+  if (const char* w = std::getenv("DUPSCAN_TEST_SPILL_WINDOW")) window = std::stoull(w);
+  return window;
+}
+
 void EvalSide::build(const ContamConfig& cfg, ProbeFactory& backend,
                      const CanaryReport& sketch_canary) {
   benchmarks = load_benchmarks(cfg);
@@ -178,6 +218,8 @@ class Engine {
     res_.benchmarks = eval_.benchmarks.summaries;
     res_.eval_ngrams = eval_.index.groups();
     res_.seconds_index = seconds_since(t);
+    // Before anything is created: a budget the benchmarks leave no room in is refused.
+    min_memory_ = check_contam_memory(cfg_, threads, *eval_.probe);
     if (!memory_) {
       dirs_.claim(contam_own_paths(cfg_), cfg_.force);
       dirs_.prepare(cfg_.output_dir, cfg_.tmp_dir,
@@ -195,6 +237,7 @@ class Engine {
     so.tmp_dir = dirs_.tmp_dir();
     so.keep_locators = decon;
     so.work = work_.get();
+    open_spill(so);
     scan_ = scan_training(so, eval_.benchmarks, eval_.index, cfg_.near ? &eval_.near : nullptr,
                           *eval_.probe, *findings_, obs_);
     std::vector<std::string> names;
@@ -267,6 +310,23 @@ class Engine {
                       scan_identity(cfg_), cfg_.restart, obs_);
   }
 
+  // --memory: the Locators kept for --write-decontaminated go to a file past their share of the
+  // budget (contam_spill_window). Under --tmp-dir, which runs may share, the spill is named by
+  // host and process as a temporary file, so that the next run there removes what a killed one
+  // left (io::remove_stale_temporaries); in the output directory, the next run removes it here.
+  void open_spill(ScanOptions& so) {
+    MemorySummary& m = res_.memory;
+    m.budget = cfg_.memory;
+    if (!memory_) WorkDir::discard(cfg_.output_dir + "/.dupscan-spill");
+    if (cfg_.memory == 0) return;
+    m.note = "the findings of matched training documents (ids and matches) stay in memory";
+    if (!so.keep_locators || memory_) return;
+    so.spill_dir = cfg_.tmp_dir.empty()
+                       ? cfg_.output_dir + "/.dupscan-spill"
+                       : io::temp_path(cfg_.tmp_dir + "/dupscan-spill", "locators");
+    so.spill_window = contam_spill_window(cfg_.memory, min_memory_);
+  }
+
   void record_scan() {
     res_.train_inputs = scan_.inputs;
     res_.train_documents = scan_.documents;
@@ -275,6 +335,10 @@ class Engine {
     res_.train_skipped = scan_.skipped;
     std::copy(std::begin(scan_.skipped_by_reason), std::end(scan_.skipped_by_reason),
               std::begin(res_.skipped_by_reason));
+    if (scan_.locators && cfg_.memory) {  // (a resumable run writes them at each input's end)
+      res_.memory.spilled_bytes = scan_.locators->bytes_written();
+      res_.memory.spill_runs = scan_.locators->spills();
+    }
     res_.matches = findings_->matches;
     res_.train_docs_matched = findings_->documents_matched;
     for (std::uint32_t c : findings_->group_docs())
@@ -291,7 +355,7 @@ class Engine {
           cfg_.write_decontaminated, false, cfg_.text_field,
           copy_is_parquet(cfg_.write_decontaminated, cfg_.train, cfg_.in_place));
       removed = std::make_unique<io::AtomicFile>(dir + "removed.jsonl");
-      const DecontaminationInput in = decontamination_input(*scan_.pipeline, scan_.locators);
+      const DecontaminationInput in = decontamination_input(*scan_.pipeline, *scan_.locators);
       write_decontaminated(
           cfg_, in, eval_.benchmarks, eval_.index, *findings_, findings_->group_docs(),
           [&](std::string_view s) { decon->write(s); },
@@ -327,6 +391,7 @@ class Engine {
     res_.seconds_write = seconds_since(t_write);
     res_.seconds_total = seconds_since(t_start);
     res_.output_dir_files = contam_output_dir_files(cfg_, res_.outputs, dirs_);
+    res_.memory.peak_resident = peak_resident_bytes();
     io::AtomicFile report(dir + "report.json");
     report.write(report_json(cfg_, res_));
     report.finish();
@@ -368,6 +433,7 @@ class Engine {
     for (const auto& b : cfg_.evals)
       res_.output_dir_files.push_back("clean/" + b.name + ".jsonl");
     std::sort(res_.output_dir_files.begin(), res_.output_dir_files.end());
+    res_.memory.peak_resident = peak_resident_bytes();
     out.report = report_json(cfg_, res_);
   }
 
@@ -379,6 +445,7 @@ class Engine {
   io::OutputDir dirs_;
   EvalSide eval_;
   std::unique_ptr<WorkDir> work_;  // a resumable run's, or null
+  std::size_t min_memory_ = 0;     // the least --memory of this run (check_contam_memory)
   std::unique_ptr<Findings> findings_;
   ScanResult scan_;
 };

@@ -47,6 +47,18 @@ std::vector<std::string> contam_kept_paths(const ContamConfig& cfg,
 /// only blank lines): every example would be called clean. Decided on the whole run's count.
 void check_read_training(const std::vector<std::string>& inputs, std::uint64_t documents);
 
+/// The least --memory of a run once its benchmarks' indexes are built: the process as it is now
+/// (its resident set) and the pipeline's batches of `threads` workers, at least kMinMemory.
+std::size_t contam_minimum_memory(const ContamConfig& cfg, unsigned threads,
+                                  const ContamProbe& probe);
+/// The minimum when --memory is given (0 when not). @throw UsageError naming the minimum when
+/// --memory is below it.
+std::size_t check_contam_memory(const ContamConfig& cfg, unsigned threads,
+                                const ContamProbe& probe);
+/// --memory's share for the Locators kept for --write-decontaminated (LocatorSpill's window),
+/// given the run's minimum.
+std::size_t contam_spill_window(std::size_t memory, std::size_t minimum);
+
 /// The benchmarks and what is built from them.
 struct EvalSide {
   Benchmarks benchmarks;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dedup/report.hpp"
 #include "dedup/resume.hpp"
 #include "io/commit.hpp"
 #include "io/json_writer.hpp"
@@ -211,6 +212,7 @@ std::string report_json(const ContamConfig& cfg, const ContamResult& res) {
   }
   // Whether the run kept its progress to resume from, and whether it resumed (as dedup's).
   write_resume_json(w, res.resume);
+  write_memory_json(w, res.memory);
   w.key("timings_s").begin_object();
   w.field("index", res.seconds_index);
   w.field("scan", res.seconds_scan);

@@ -104,13 +104,13 @@ struct InputPart {
   Packer found;  // per document with a finding: put_findings()
   std::uint64_t found_docs = 0, documents = 0, text_bytes = 0, rejected = 0;
   std::uint64_t skips_before[kSkipReasonCount] = {};  // SkipPolicy::by_reason when it began
-  std::vector<Locator> locators;                      // when kept
+  std::uint64_t first_locator = 0;  // its first document's in ScanResult::locators, when kept
 
-  void clear(const SkipPolicy& skips) {
+  void clear(const SkipPolicy& skips, const LocatorSpill* locators) {
     found.str().clear();
     found_docs = documents = text_bytes = rejected = 0;
     std::copy(std::begin(skips.by_reason), std::end(skips.by_reason), std::begin(skips_before));
-    locators.clear();
+    first_locator = locators ? locators->size() : 0;
   }
 };
 
@@ -153,9 +153,9 @@ DocFindings get_findings(Unpacker& u) {
 }
 
 // The part of a finished input: its summary, skipped counts by reason, counts, findings and
-// Locators.
+// how many Locators it has (they are in the work directory's file: LocatorSpill).
 std::string pack_part(InputPart& part, const InputSummary& in,
-                      const std::uint64_t* skipped_by_reason) {
+                      const std::uint64_t* skipped_by_reason, const LocatorSpill* locators) {
   Packer p;
   for (const std::string* v : {&in.path, &in.compression, &in.xxh3_64})
     p.put_str(*v);
@@ -166,7 +166,7 @@ std::string pack_part(InputPart& part, const InputSummary& in,
   for (std::uint64_t v : {part.documents, part.text_bytes, part.rejected, part.found_docs})
     p.put(v);
   p.put_str(part.found.str());
-  p.put_array(part.locators.data(), part.locators.size());
+  p.put<std::uint64_t>(locators ? locators->size() - part.first_locator : 0);
   return std::move(p.str());
 }
 
@@ -231,6 +231,8 @@ WorkDir::Identity scan_identity(const ContamConfig& cfg) {
   id.emplace_back("strict", yes_no(cfg.strict));
   id.emplace_back("max_skipped", number(cfg.max_skipped));
   id.emplace_back("locators_kept", yes_no(!cfg.write_decontaminated.empty()));
+  // Since --memory: a part counts its Locators, which are in the file "locators" beside it.
+  if (!cfg.write_decontaminated.empty()) id.emplace_back("locators", "in the file locators");
   id.emplace_back("benchmarks", std::to_string(cfg.evals.size()));
   for (std::size_t b = 0; b < cfg.evals.size(); ++b) {
     const EvalSpec& e = cfg.evals[b];
@@ -275,6 +277,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
   // Owned by the result, as the pipeline that points at it.
   res.skips = std::move(reading.skips);
   SkipPolicy& skips = *res.skips;
+  LocatorSpill* locators = nullptr;  // when kept: made once the loaded parts are counted
   // A resumed run: the inputs an earlier run finished are loaded from its work directory.
   const std::uint32_t loaded = o.work ? o.work->parts_done() : 0;
   po.first_input = loaded;
@@ -284,14 +287,17 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
       std::uint64_t skipped[kSkipReasonCount];
       for (int r = 0; r < kSkipReasonCount; ++r)
         skipped[r] = skips.by_reason[r] - part.skips_before[r];
-      o.work->save_payload(input, pack_part(part, res.pipeline->summaries()[input], skipped));
-      part.clear(skips);
+      if (locators) locators->flush();  // on disk before the part that counts them
+      o.work->save_payload(input,
+                           pack_part(part, res.pipeline->summaries()[input], skipped, locators));
+      part.clear(skips, locators);
     };
   }
   res.pipeline = std::make_unique<RecordPipeline>(po);
   RecordPipeline& pipeline = *res.pipeline;
   const std::size_t flush_bytes = probe.batch_bytes();
   std::uint64_t processed = 0;
+  std::uint64_t kept = 0;  // Locators of the loaded parts, in the work directory's file
   for (std::uint32_t i = 0; i < loaded; ++i) {
     check_interrupt();
     const std::string bytes = o.work->load_payload(i);
@@ -316,15 +322,18 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
     Unpacker f(found);
     for (std::uint64_t k = 0; k < found_docs; ++k)
       findings.add(get_findings(f));
-    if (o.keep_locators) {
-      std::vector<Locator> locators;
-      u.get_array(locators);
-      res.locators.insert(res.locators.end(), locators.begin(), locators.end());
-    }
+    kept += u.get<std::uint64_t>();
     res.documents += documents;
     processed += in.text_bytes;
   }
-  part.clear(skips);
+  if (o.keep_locators) {
+    res.locators =
+        o.work ? std::make_unique<LocatorSpill>(*o.work, "locators", o.spill_window, kept)
+        : o.spill_dir.empty() ? std::make_unique<LocatorSpill>()
+                              : std::make_unique<LocatorSpill>(o.spill_dir, o.spill_window);
+    locators = res.locators.get();
+  }
+  part.clear(skips, locators);
   Progress p;
   p.stage = "scan";
   p.total = o.tables.empty() ? plain_input_bytes(o.inputs) : 0;
@@ -388,11 +397,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
           }
           findings.add(std::move(d));
         }
-        if (o.keep_locators) {
-          res.locators.insert(res.locators.end(), r.locators.begin(), r.locators.end());
-          if (o.work)
-            part.locators.insert(part.locators.end(), r.locators.begin(), r.locators.end());
-        }
+        if (locators) locators->add(r.locators.data(), r.locators.size());
         res.documents += r.docs;
         res.text_bytes += r.text_bytes;
         res.rejected += r.rejected;
@@ -405,6 +410,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
         if (obs.progress) {
           p.documents = res.documents;
           p.bytes = processed;
+          p.spilled = locators && o.spill_window ? locators->bytes_written() : 0;  // --memory
           p.done = std::min(processed, p.total);
           obs.progress(p);
         }

@@ -5,7 +5,8 @@
 //
 // Resume (dedup/resume.hpp's work directory): with ScanOptions::work, each training input's part
 // is saved once the input is read whole -- the findings of its documents as Findings::add takes
-// them, its InputSummary, skipped counts, document and byte counts (and Locators, when kept) --
+// them, its InputSummary, skipped counts, document and byte counts (and, when Locators are kept,
+// how many: they are written to the work directory's file "locators" before the part) --
 // and a resumed run adds the parts an earlier run saved, in input order, before it reads on
 // from the next input: Findings::add of the same documents in the same order, so the same
 // results. A part depends on what scan_identity() names, nothing else: coverage thresholds,
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "contam/findings.hpp"
+#include "contam/locator_spill.hpp"
 #include "dedup/resume.hpp"
 #include "dupscan/contam_probe.hpp"
 #include "io/pipeline.hpp"
@@ -34,6 +36,11 @@ struct ScanOptions {
   /// Every document's Locator, to write the corpus again (--write-decontaminated): stdin is then
   /// spooled, and a table in memory refused.
   bool keep_locators = false;
+  /// With keep_locators under --memory: the Locators past `spill_window` bytes are written to
+  /// the work directory's file, or without one to a file in `spill_dir` (LocatorSpill); empty
+  /// and without a work directory: all are held in memory.
+  std::string spill_dir;
+  std::size_t spill_window = 0;
   /// Where each finished input's part is saved, and those of an earlier run loaded; or null.
   const WorkDir* work = nullptr;
 };
@@ -41,7 +48,7 @@ struct ScanOptions {
 struct ScanResult {
   std::unique_ptr<SkipPolicy> skips;         ///< the pipeline's (declared first: outlives it)
   std::unique_ptr<RecordPipeline> pipeline;  ///< reads the inputs again (sources())
-  std::vector<Locator> locators;             ///< when kept
+  std::unique_ptr<LocatorSpill> locators;    ///< when kept (in memory or spilled)
   std::vector<InputSummary> inputs;
   std::uint64_t documents = 0, text_bytes = 0, rejected = 0, skipped = 0;
   std::uint64_t skipped_by_reason[kSkipReasonCount] = {};

@@ -43,6 +43,13 @@ std::optional<LshParams> lsh_option(std::optional<long long> bands, std::optiona
   return LshParams{static_cast<std::uint32_t>(*bands), static_cast<std::uint32_t>(*rows)};
 }
 
+void check_memory_budget(std::size_t memory, std::size_t minimum, const std::string& why) {
+  const std::string mib = std::to_string((minimum + (std::size_t{1} << 20) - 1) >> 20) + "M";
+  expects_usage(memory == 0 || memory >= minimum,
+                "--memory " + std::to_string(memory) + " bytes is below the minimum of " + mib +
+                    ": " + why + "; give --memory " + mib + " or more");
+}
+
 void DedupConfig::validate() const {
   expects_usage(!inputs.empty() || !tables.empty(),
                 "no input given: name one or more JSONL files, or - for stdin");
@@ -56,10 +63,7 @@ void DedupConfig::validate() const {
   expects_usage(max_record_size >= 1 && max_record_size <= UINT32_MAX,
                 "--max-record-size must be between 1 byte and 4 GiB - 1 (4294967295 bytes), got " +
                     std::to_string(max_record_size));
-  expects_usage(memory == 0 || memory >= kMinMemory,
-                "--memory " + std::to_string(memory) +
-                    " bytes is below the minimum of 64M: the "
-                    "process itself needs that much; give --memory 64M or more");
+  check_memory_budget(memory);
   expects_usage(max_skipped >= 0.0 && max_skipped <= 1.0,
                 "--max-skipped must be a share in [0, 1] or a percentage in [0%, 100%]");
   expects_usage(num_perm >= 1 && num_perm <= 8192, "--num-perm must be in [1, 8192]");

@@ -30,6 +30,22 @@ const char* minhash_description(const DedupConfig& cfg) {
 
 }  // namespace
 
+void write_memory_json(JsonWriter& w, const MemorySummary& m) {
+  if (m.peak_resident == 0) return;
+  // What the run held (the peak resident set) and, under --memory, what it spilled.
+  w.key("memory").begin_object();
+  if (m.budget) {
+    w.field("budget_bytes", m.budget);
+  } else {
+    w.key("budget_bytes").null();
+  }
+  w.field("peak_resident_bytes", m.peak_resident);
+  w.field("spilled_bytes", m.spilled_bytes);
+  w.field("spill_runs", m.spill_runs);
+  if (!m.note.empty()) w.field("note", m.note);
+  w.end_object();
+}
+
 // Long: report.json's fields, one writer call each, in the file's order.
 std::string report_json(const DedupConfig& cfg, const DedupResult& res,
                         const AgainstSummary* against) {
@@ -135,20 +151,7 @@ std::string report_json(const DedupConfig& cfg, const DedupResult& res,
   }
   // Whether the run kept its progress to resume from, and whether it resumed.
   write_resume_json(w, res.resume);
-  if (res.memory.peak_resident > 0) {
-    // What the run held (the peak resident set) and, under --memory, what it spilled.
-    w.key("memory").begin_object();
-    if (res.memory.budget) {
-      w.field("budget_bytes", res.memory.budget);
-    } else {
-      w.key("budget_bytes").null();
-    }
-    w.field("peak_resident_bytes", res.memory.peak_resident);
-    w.field("spilled_bytes", res.memory.spilled_bytes);
-    w.field("spill_runs", res.memory.spill_runs);
-    if (!res.memory.note.empty()) w.field("note", res.memory.note);
-    w.end_object();
-  }
+  write_memory_json(w, res.memory);
   const DedupTimings& t = res.timings;
   w.key("timings_s").begin_object();
   w.field("read_sketch", t.read_sketch);

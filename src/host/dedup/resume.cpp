@@ -324,6 +324,11 @@ void WorkDir::make_ready() const {
   ready_ = true;
 }
 
+std::string WorkDir::own_file(const std::string& name) const {
+  make_ready();
+  return dir_ + "/" + name;
+}
+
 void WorkDir::mark_failed() const noexcept {
   try {
     io::AtomicFile f(dir_ + "/" + kFailedFile);

@@ -109,6 +109,12 @@ class WorkDir {
   /// The payload of part `input` (< parts_done()) that save_payload() saved.
   /// @throw Error when it cannot be read.
   std::string load_payload(std::uint32_t input) const;
+  /**
+   * @brief The path of a file of the command's own beside the parts, `name` (contam's spilled
+   * Locators): the directory is made ready first (created, locked, with run.json), as by the
+   * first part; the file is removed with the directory. @throw Error when it cannot be made.
+   */
+  std::string own_file(const std::string& name) const;
   /// The names in directory `dir` but . and .. (none when it cannot be opened).
   static std::vector<std::string> entries(const std::string& dir);
   /// Removes an earlier run's work directory `dir` (its files, lock included, and itself),

@@ -45,6 +45,12 @@ class DistContamEngine {
     }
     // Every rank would read all of them.
     if (!cfg_.train_tables.empty()) throw UsageError("a distributed run reads files, not tables");
+    if (cfg_.memory != 0) {
+      throw UsageError(
+          "--memory is not supported in a distributed contam run yet (each rank keeps its "
+          "share's Locators for --write-decontaminated, 24 B per document): run more ranks, or "
+          "dupscan contam --memory");
+    }
     BackendChoice choice = make_contam_backend(cfg_);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
@@ -164,7 +170,7 @@ class DistContamEngine {
     std::string removed_lines;
     {
       io::OutputFile out(piece);
-      const DecontaminationInput in = decontamination_input(*scan_.pipeline, scan_.locators);
+      const DecontaminationInput in = decontamination_input(*scan_.pipeline, *scan_.locators);
       write_decontaminated(
           cfg_, in, eval_.benchmarks, eval_.index, *findings_, group_docs_,
           [&](std::string_view s) { out.write(s); },

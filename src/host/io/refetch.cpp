@@ -110,49 +110,70 @@ void fetch_stream(const RereadSource& s, const std::vector<Locator>& loc, const 
               "' changed while dupscan was running; run again on a stable copy");
 }
 
-// reread_lines of one source, whose documents are docs[0, n).
+// reread_lines of source `input`, whose documents are those `docs` hands out next.
 void reread_source_lines(
-    const RereadSource& s, const std::vector<Locator>& loc, const std::uint32_t* docs,
-    std::size_t n, std::size_t batch_bytes,
+    const RereadSource& s, std::uint32_t input, DocCursor& docs, std::size_t batch_bytes,
     const std::function<void(const io::RawBatch&, const std::vector<std::uint32_t>&)>& consume) {
   check_unchanged(s);
   auto src = io::open_source(s.path);
   io::LineReader reader(*src);
   io::RawBatch raw;
   std::vector<std::uint32_t> line_docs;
-  std::size_t i = 0;
+  const Locator* next = docs.peek();
   while (reader.next(raw, batch_bytes)) {
     check_interrupt();
+    raw.input = input;
     line_docs.assign(raw.lines.size(), kNotADocument);
     for (std::size_t k = 0; k < raw.lines.size(); ++k) {
       const io::LineRef& l = raw.lines[k];
-      if (i == n || l.stream_offset < loc[docs[i]].offset) continue;
-      if (l.stream_offset != loc[docs[i]].offset || l.length != loc[docs[i]].length) {
-        throw_changed(s);
-      }
-      line_docs[k] = docs[i++];
+      if (!next || next->input != input || l.stream_offset < next->offset) continue;
+      if (l.stream_offset != next->offset || l.length != next->length) throw_changed(s);
+      line_docs[k] = docs.doc();
+      docs.advance();
+      next = docs.peek();
     }
     consume(raw, line_docs);
   }
-  if (i != n) throw_changed(s);
+  if (next && next->input == input) throw_changed(s);
 }
 
+// The documents docs[0, n) of `locators`.
+class DocList : public DocCursor {
+ public:
+  DocList(const std::vector<Locator>& locators, const std::vector<std::uint32_t>& docs)
+      : loc_(locators), docs_(docs) {}
+  const Locator* peek() override { return i_ < docs_.size() ? &loc_[docs_[i_]] : nullptr; }
+  std::uint32_t doc() const override { return docs_[i_]; }
+  void advance() override { ++i_; }
+
+ private:
+  const std::vector<Locator>& loc_;
+  const std::vector<std::uint32_t>& docs_;
+  std::size_t i_ = 0;
+};
+
 }  // namespace
+
+void reread_lines(
+    const std::vector<RereadSource>& sources, std::uint32_t first_source, std::uint32_t end_source,
+    DocCursor& docs, std::size_t batch_bytes,
+    const std::function<void(const io::RawBatch&, const std::vector<std::uint32_t>&)>& consume) {
+  for (std::uint32_t input = first_source; input < end_source; ++input)
+    reread_source_lines(sources[input], input, docs, batch_bytes, consume);
+  const Locator* left = docs.peek();
+  if (left && left->input < end_source) {
+    throw Error("internal error: documents of no input read again");
+  }
+}
 
 void reread_lines(
     const std::vector<RereadSource>& sources, std::uint32_t first_source, std::uint32_t end_source,
     const std::vector<Locator>& locators, const std::vector<std::uint32_t>& docs,
     std::size_t batch_bytes,
     const std::function<void(const io::RawBatch&, const std::vector<std::uint32_t>&)>& consume) {
-  std::size_t i = 0;
-  for (std::uint32_t input = first_source; input < end_source; ++input) {
-    std::size_t j = i;
-    while (j < docs.size() && locators[docs[j]].input == input)
-      ++j;
-    reread_source_lines(sources[input], locators, docs.data() + i, j - i, batch_bytes, consume);
-    i = j;
-  }
-  if (i != docs.size()) throw Error("internal error: documents of no input read again");
+  DocList list(locators, docs);
+  reread_lines(sources, first_source, end_source, list, batch_bytes, consume);
+  if (list.peek()) throw Error("internal error: documents of no input read again");
 }
 
 void stamp_source(RereadSource& source) {

@@ -84,6 +84,27 @@ void reread_lines(const std::vector<RereadSource>& sources, std::uint32_t first_
                   const std::function<void(const io::RawBatch& batch,
                                            const std::vector<std::uint32_t>& line_docs)>& consume);
 
+/// The documents reread_lines walks to, in order of their locations: each its number (what
+/// line_docs holds for its line) and its Locator. A list of them in memory, or a file of Locators
+/// read back in pieces (contam's --memory spill).
+class DocCursor {
+ public:
+  virtual ~DocCursor() = default;
+  /// The next document's Locator, not taken yet; null at the end. Valid until advance().
+  virtual const Locator* peek() = 0;
+  /// The next document's number.
+  virtual std::uint32_t doc() const = 0;
+  /// Takes the next document.
+  virtual void advance() = 0;
+};
+
+/// reread_lines of the documents `docs` hands out (every document of those sources, in order);
+/// each batch's `input` is the index of the source its lines are of.
+void reread_lines(const std::vector<RereadSource>& sources, std::uint32_t first_source,
+                  std::uint32_t end_source, DocCursor& docs, std::size_t batch_bytes,
+                  const std::function<void(const io::RawBatch& batch,
+                                           const std::vector<std::uint32_t>& line_docs)>& consume);
+
 /// Fills size and mtime of a plain source from stat(); leaves them -1 otherwise.
 void stamp_source(RereadSource& source);
 
