@@ -1,5 +1,7 @@
 // The built dupscan binary end to end: help, usage errors, failures, stdin, and the example
 // corpus against its planted ground truth.
+#include <sys/stat.h>
+
 #include <cmath>
 #include <map>
 #include <set>
@@ -237,6 +239,33 @@ TEST(Cli, ProgressInALogIsPlainLinesAtAnInterval) {
     EXPECT_EQ(q.err.find("progress:"), std::string::npos) << q.err;
   }
   EXPECT_EQ(test::run_dupscan("dedup " + in + " -o x --progress-interval -1").exit_code, 2);
+}
+
+// A log does not go quiet while a stage reports nothing new: here the second input is a named
+// pipe whose writer waits 1.5 s, so that no batch arrives; lines keep coming at the interval, the
+// last figures with the time of now. None after the run (the summary is the last line).
+TEST(Cli, ProgressInALogKeepsComingWhileAStageReportsNothing) {
+  test::TempDir dir;
+  std::string first;
+  for (int i = 0; i < 2000; ++i)
+    first += "{\"text\":\"document number " + std::to_string(i) + " of the first input\"}\n";
+  test::write_file(dir / "first.jsonl", first);
+  ASSERT_EQ(::mkfifo((dir / "pipe").c_str(), 0600), 0);
+  const auto r = test::run_shell("(sleep 1.5; echo '{\"text\":\"late\"}' > " +
+                                 test::shell_quote(dir / "pipe") + ") & DUPSCAN dedup " +
+                                 test::shell_quote(dir / "first.jsonl") + " " +
+                                 test::shell_quote(dir / "pipe") + " -o " +
+                                 test::shell_quote(dir / "out") + " --progress-interval 0.2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::size_t waiting = 0;
+  for (const std::string& line : test::lines_of(r.err)) {
+    if (line.rfind("dupscan: progress: read 2,000 docs", 0) == 0) ++waiting;
+  }
+  // ~7 lines over the 1.5 s wait at 0.2 s; before the heartbeat there was one.
+  EXPECT_GE(waiting, 4u) << r.err;
+  const std::size_t summary = r.err.find("dupscan dedup:");
+  ASSERT_NE(summary, std::string::npos) << r.err;
+  EXPECT_LT(r.err.rfind("dupscan: progress: "), summary) << r.err;
 }
 
 TEST(Cli, MissingInputIsAnErrorThatWritesNothing) {

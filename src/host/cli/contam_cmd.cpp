@@ -228,7 +228,7 @@ int run_contam_command(ContamArgs& a, const ContamRunner& runner) {
         "run dupscan contam in one process)");
   }
   const ContamResult r = runner.run ? runner.run(cfg, obs) : run_contam(cfg, obs);
-  bar.clear();
+  bar.finish();
   if (!a.quiet && runner.report) print_table(stderr, cfg, r);
   if (a.html && runner.report) write_html_report(cfg.output_dir, a.quiet);
   return 0;

@@ -135,7 +135,7 @@ int run_dedup_command(DedupArgs& a, const DedupRunner& runner) {
   RunObserver obs = stderr_observer(bar, a.quiet);
   if (!runner.report) obs.progress = nullptr;
   const DedupResult r = runner.run ? runner.run(cfg, obs) : run_dedup(cfg, obs);
-  bar.clear();
+  bar.finish();
   if (!a.quiet && runner.report) print_summary(stderr, cfg, r);
   if (a.html && runner.report) write_html_report(cfg.output_dir, a.quiet);
   return 0;

@@ -46,7 +46,7 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& given
   if (action == IndexAction::build && a.force) action = IndexAction::rebuild;
   ProgressBar bar = ProgressBar::for_stderr(!a.quiet && !a.no_progress, a.progress_interval);
   const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet), a.wait);
-  bar.clear();
+  bar.finish();
   if (!a.quiet) {
     std::fprintf(stderr,
                  "dupscan index %s: %s documents indexed in %.2f s (%s empty, %s skipped "

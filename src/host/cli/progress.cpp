@@ -25,15 +25,38 @@ ProgressBar ProgressBar::for_stderr(bool enabled, double interval) {
   return ProgressBar(interval > 0 ? Mode::log : Mode::off, interval);
 }
 
+ProgressBar::~ProgressBar() {
+  finish();
+}
+
+void ProgressBar::finish() {
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (beat_.joinable()) beat_.join();
+  clear();
+}
+
 void ProgressBar::update(const Progress& p) {
   if (mode_ == Mode::off) return;
+  std::lock_guard<std::mutex> lock(m_);
+  if (stop_) return;
   const auto now = Clock::now();
   if (stage_ != p.stage) {
     stage_ = p.stage;
     stage_start_ = now;
   }
+  latest_ = p;
+  have_ = true;
+  if (mode_ == Mode::log && !beat_.joinable()) beat_ = std::thread([this] { heartbeat(); });
   const auto since = std::chrono::duration<double>(now - last_).count();
   if (mode_ == Mode::live ? drawn_ && since < 0.2 : since < interval_) return;
+  print(p, now);
+}
+
+void ProgressBar::print(const Progress& p, Clock::time_point now) {
   last_ = now;
   const ProgressFigures f = figures_of(p, std::chrono::duration<double>(now - start_).count(),
                                        std::chrono::duration<double>(now - stage_start_).count());
@@ -46,7 +69,20 @@ void ProgressBar::update(const Progress& p) {
   std::fflush(stderr);
 }
 
+void ProgressBar::heartbeat() {
+  std::unique_lock<std::mutex> lock(m_);
+  const auto period =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_));
+  while (!stop_) {
+    cv_.wait_until(lock, last_ + period, [&] { return stop_; });
+    if (stop_) break;
+    const auto now = Clock::now();
+    if (have_ && now - last_ >= period) print(latest_, now);
+  }
+}
+
 void ProgressBar::clear() {
+  std::lock_guard<std::mutex> lock(m_);
   if (!drawn_) return;
   std::fprintf(stderr, "\r\033[K");
   std::fflush(stderr);
