@@ -65,12 +65,13 @@ class Reader {
     if (bytes) std::memcpy(p, s_.data() + at_, bytes);
     at_ += bytes;
   }
-  /// n values appended to v.
+  /// n values appended to v (copied as bytes: a part's values are not aligned for T).
   template <class T>
   void append_vector(std::vector<T>& v, std::size_t n) {
     if (n > (s_.size() - at_) / sizeof(T)) throw Error(path_ + ": part truncated");
-    const T* p = reinterpret_cast<const T*>(s_.data() + at_);
-    v.insert(v.end(), p, p + n);
+    const std::size_t old = v.size();
+    v.resize(old + n);
+    if (n) std::memcpy(v.data() + old, s_.data() + at_, n * sizeof(T));
     at_ += n * sizeof(T);
   }
   std::string get_string() {
