@@ -16,6 +16,7 @@
 #include "dedup/lsh_pairs.hpp"
 #include "examples.hpp"
 #include "io/record.hpp"
+#include "parquet_util.hpp"
 #include "test_util.hpp"
 
 namespace dupscan {
@@ -171,6 +172,7 @@ TEST(MemorySpill, OutputsEqualTheUnboundedRun) {
     }
     EXPECT_EQ(counts_of(spilled), counts_of(ref));
     EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill")) << "spill left after the run";
+    EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill-docs")) << "spill left";
     simdjson::dom::parser p;
     const std::string text = test::read_file(spilled + "/report.json");
     auto mem = test::parse_json(p, text)["memory"];
@@ -179,6 +181,87 @@ TEST(MemorySpill, OutputsEqualTheUnboundedRun) {
     EXPECT_GT(std::uint64_t(mem["spill_runs"]), 3u) << text;
     EXPECT_GT(std::uint64_t(mem["peak_resident_bytes"]), 1u << 20) << text;
     test::run_shell("rm -rf " + test::shell_quote(ref) + " " + test::shell_quote(spilled));
+  }
+}
+
+// The per-document table on disk (dedup/doc_spill.hpp): Locators, ids and lengths spilled with
+// the keys are read back for every line that names a document -- ids of their own, the
+// "NAME:line" of documents without one, the warning about repeated ids -- and for the copies,
+// JSON Lines and Parquet.
+TEST(MemorySpill, DocumentTableOnDiskGivesTheSameLines) {
+  test::TempDir dir;
+  std::vector<std::string> lines = test::example_lines();
+  std::vector<std::string> part[3];
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    part[i % 3].push_back(lines[i]);
+  // Part 1 without ids; part 2 repeats 40 of part 0's records (their ids with them).
+  for (std::string& l : part[1]) {
+    const std::size_t at = l.find("\"id\"");
+    ASSERT_NE(at, std::string::npos) << l;
+    l.replace(at, 4, "\"no\"");
+  }
+  part[2].insert(part[2].begin() + 100, part[0].begin() + 7, part[0].begin() + 47);
+  for (const bool parquet : {false, true}) {
+#ifndef DUPSCAN_HAVE_PARQUET
+    if (parquet) continue;
+#endif
+    SCOPED_TRACE(parquet ? "parquet" : "jsonl");
+    std::string inputs;
+    const char* ext = parquet ? ".parquet" : ".jsonl";
+    for (int i = 0; i < 3; ++i) {
+      const std::string path = dir / ("in" + std::to_string(i) + ext);
+      if (parquet) {
+#ifdef DUPSCAN_HAVE_PARQUET
+        test::write_parquet(path, part[i]);
+#endif
+      } else {
+        std::string text;
+        for (const std::string& l : part[i])
+          text += l + "\n";
+        test::write_file(path, text);
+      }
+      inputs += test::shell_quote(path) + " ";
+    }
+    for (const std::string options : {"", "--keep longest"}) {
+      SCOPED_TRACE(options);
+      const std::string ref = dir / "ref", spilled = dir / "spilled";
+      // Parquet inputs of other columns (part 1 has no id): their rows as JSON objects.
+      auto run = [&](const std::string& out) {
+        return test::run_dupscan("dedup " + inputs + " -o " + test::shell_quote(out) + " " +
+                                 options + " --write-deduped " +
+                                 test::shell_quote(out + "/kept.jsonl") +
+                                 (out == spilled ? " --memory 64M" : ""));
+      };
+      const test::RunResult a = run(ref);
+      ASSERT_EQ(a.exit_code, 0) << a.err;
+      test::RunResult b;
+      {
+        ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+        b = run(spilled);
+      }
+      ASSERT_EQ(b.exit_code, 0) << b.err;
+      for (const char* f : {"duplicates.jsonl", "clusters.jsonl", "kept.jsonl"}) {
+        EXPECT_EQ(test::read_file(spilled + "/" + f), test::read_file(ref + "/" + f)) << f;
+      }
+      // Lines without their own id are named by input and line; the repeated ids are warned of,
+      // naming the same two records.
+      EXPECT_NE(test::read_file(ref + "/duplicates.jsonl").find(std::string("in1") + ext + ":"),
+                std::string::npos);
+      auto warning = [](const std::string& err) {
+        const std::size_t at = err.find("the id of an earlier one");
+        return at == std::string::npos ? std::string() : err.substr(at, err.find('\n', at) - at);
+      };
+      EXPECT_NE(warning(a.err), "") << a.err;
+      EXPECT_EQ(warning(b.err), warning(a.err));
+      EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill-docs")) << "spill left";
+      simdjson::dom::parser p;
+      const std::string text = test::read_file(spilled + "/report.json");
+      // Every document's row went to disk (so the lines above were read back from there).
+      EXPECT_EQ(std::uint64_t(test::parse_json(p, text)["memory"]["documents_on_disk"]),
+                lines.size() + 40)
+          << text;
+      test::run_shell("rm -rf " + test::shell_quote(ref) + " " + test::shell_quote(spilled));
+    }
   }
 }
 
@@ -196,16 +279,18 @@ TEST(MemorySpill, AKilledSpillIsClearedByTheNextRun) {
   test::TempDir dir;
   const std::string out = dir / "out";
   // What a run under --memory killed mid-way leaves: its spill directory.
-  ASSERT_EQ(
-      test::run_shell("mkdir -p " + test::shell_quote(out + "/.dupscan-spill") + " && echo x > " +
-                      test::shell_quote(out + "/.dupscan-spill/band-0-run-0"))
-          .exit_code,
-      0);
+  ASSERT_EQ(test::run_shell("mkdir -p " + test::shell_quote(out + "/.dupscan-spill") + " " +
+                            test::shell_quote(out + "/.dupscan-spill-docs") + " && echo x > " +
+                            test::shell_quote(out + "/.dupscan-spill/band-0-run-0") +
+                            " && echo x > " + test::shell_quote(out + "/.dupscan-spill-docs/ids"))
+                .exit_code,
+            0);
   const auto r =
       test::run_dupscan("dedup " + test::shell_quote(test::examples_dir() + "/corpus.jsonl.gz") +
                         " -o " + test::shell_quote(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(test::file_exists(out + "/.dupscan-spill"));
+  EXPECT_FALSE(test::file_exists(out + "/.dupscan-spill-docs"));
 }
 
 // Under --tmp-dir (which runs may share) a spill is named by host and process: the next run there
@@ -243,7 +328,7 @@ TEST(MemorySpill, AKilledSpillUnderTmpDirIsClearedByTheNextRun) {
       << "this run's own spill was left";
 }
 
-// contam --memory (contam/locator_spill.hpp): the Locators --write-decontaminated keeps are
+// contam --memory (dedup/locator_spill.hpp): the Locators --write-decontaminated keeps are
 // spilled past a window and read back in pieces; every output is the unbounded run's, byte for
 // byte. The training inputs: the example corpus in three parts (a bad record in the second);
 // the benchmark: 30 words from the middle of every 37th record of it (whole records when

@@ -250,9 +250,11 @@ void check_memory_budget(std::size_t memory, std::size_t minimum = kMinMemory,
 struct MemorySummary {
   std::uint64_t budget = 0;         ///< --memory; 0: none
   std::uint64_t peak_resident = 0;  ///< the process's peak resident set, bytes
-  std::uint64_t spilled_bytes = 0;  ///< band keys written to disk under the budget
+  std::uint64_t spilled_bytes = 0;  ///< band keys (and documents' rows) written to disk
   std::uint64_t spill_runs = 0;     ///< sorted runs of them (one per band each)
-  std::string note;                 ///< what the budget did not bound, when anything
+  /// Documents whose Locator, id and text length went to disk with their keys (doc_spill.hpp)
+  std::uint64_t documents_on_disk = 0;
+  std::string note;  ///< what the budget did not bound, when anything
 };
 
 struct DedupResult {

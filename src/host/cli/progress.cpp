@@ -196,9 +196,16 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
     if (m.budget) {
       budget =
           "--memory " + bytes_text(static_cast<double>(m.budget)) + ": " +
-          (m.spilled_bytes ? bytes_text(static_cast<double>(m.spilled_bytes)) +
-                                 " of band keys spilled in " + group_digits(m.spill_runs) + " runs"
-                           : std::string("nothing spilled"));
+          (m.spilled_bytes
+               ? bytes_text(static_cast<double>(m.spilled_bytes)) + " spilled (band keys in " +
+                     group_digits(m.spill_runs) + " runs" +
+                     (m.documents_on_disk
+                          ? ", the table of " + group_digits(m.documents_on_disk) + " documents"
+                          : std::string()) +
+                     ")"
+               : std::string("nothing spilled"));
+      // Said, not hidden: what a budget does not bound (docs/scaling.md) grows past it.
+      if (m.peak_resident > m.budget) budget += "; OVER the budget: see docs/scaling.md";
     }
     std::fprintf(out, "  memory            peak %s resident (%s)\n",
                  bytes_text(static_cast<double>(m.peak_resident)).c_str(), budget.c_str());

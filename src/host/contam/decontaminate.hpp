@@ -10,8 +10,8 @@
 
 #include "contam/benchmarks.hpp"
 #include "contam/findings.hpp"
-#include "contam/locator_spill.hpp"
 #include "contam/ngram_index.hpp"
+#include "dedup/locator_spill.hpp"
 #include "io/io.hpp"
 #include "io/pipeline.hpp"
 #include "io/refetch.hpp"

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "contam/findings.hpp"
-#include "contam/locator_spill.hpp"
+#include "dedup/locator_spill.hpp"
 #include "dedup/resume.hpp"
 #include "dupscan/contam_probe.hpp"
 #include "io/pipeline.hpp"

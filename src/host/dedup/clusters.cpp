@@ -36,6 +36,10 @@ Clusters cluster_documents(std::size_t n, const std::vector<std::uint64_t>& edge
     ++size[c.root[d]];
     if (d >= first_new) has_new[c.root[d]] = 1;
   }
+  // The lengths only where the policy compares them (text_len may be empty otherwise).
+  auto len = [&](std::uint32_t d) -> std::uint64_t {
+    return keep == KeepPolicy::longest ? text_len[d] : 0;
+  };
   c.kept.assign(n, kNoCluster);
   c.id.assign(n, kNoCluster);
   for (std::uint32_t d = 0; d < n; ++d) {
@@ -45,7 +49,7 @@ Clusters cluster_documents(std::size_t n, const std::vector<std::uint64_t>& edge
       c.id[r] = c.count++;
       c.kept[r] = d;  // an indexed document when the cluster has one: they come first
     } else if ((d < first_new || c.kept[r] >= first_new) &&  // an indexed one stays kept
-               better_kept(keep, text_len[d], d, text_len[c.kept[r]], c.kept[r])) {
+               better_kept(keep, len(d), d, len(c.kept[r]), c.kept[r])) {
       c.kept[r] = d;
     }
   }

@@ -44,7 +44,8 @@ struct Clusters {
 /**
  * @brief The clusters of n documents joined by their exact groups (rep[d], exact_representatives)
  * and by `edges` (verified pairs u << 32 | v). Empty documents are in none. The result does not
- * depend on the order of `edges`.
+ * depend on the order of `edges`. `text_len` (each document's) is read only for
+ * KeepPolicy::longest, and may be empty otherwise.
  */
 Clusters cluster_documents(std::size_t n, const std::vector<std::uint64_t>& edges,
                            const std::vector<std::uint32_t>& rep,

@@ -16,6 +16,7 @@
 #include "common/timing.hpp"
 #include "dedup/against.hpp"
 #include "dedup/clusters.hpp"
+#include "dedup/doc_spill.hpp"
 #include "dedup/exact_groups.hpp"
 #include "dedup/key_spill.hpp"
 #include "dedup/lsh_pairs.hpp"
@@ -126,7 +127,8 @@ class Engine {
                                          n_index_, threads_);
     }
     if (spill_) {
-      res_.memory.spilled_bytes = spill_->bytes_written();
+      res_.memory.spilled_bytes = spill_->bytes_written() + doc_spill_->bytes_written();
+      res_.memory.documents_on_disk = docs_spilled() ? docs_.size() : 0;
       res_.memory.spill_runs = spill_->runs();
       spill_.reset();  // its files are not needed any more
     }
@@ -215,6 +217,7 @@ class Engine {
     pass_ = read_and_sketch(pass_one_spec(cfg_), *backend_, threads_, o, obs_);
     docs_ = std::move(pass_.docs);
     if (spill_) spill_->finish(docs_);
+    if (doc_spill_) doc_spill_->finish(docs_);
     res_.inputs = pass_.inputs;
     res_.counts = pass_.counts;
   }
@@ -265,7 +268,10 @@ class Engine {
     MemorySummary& m = res_.memory;
     m.budget = cfg_.memory;
     // What a killed run under --memory left in the output directory.
-    if (!memory_) WorkDir::discard(cfg_.output_dir + "/.dupscan-spill");
+    if (!memory_) {
+      WorkDir::discard(cfg_.output_dir + "/.dupscan-spill");
+      WorkDir::discard(cfg_.output_dir + "/.dupscan-spill-docs");
+    }
     if (cfg_.memory == 0) return;
     o.seen_exact_cap = std::max<std::size_t>(cfg_.memory / 8 / 64, 1);
     if (against_) {
@@ -286,11 +292,33 @@ class Engine {
                                 : io::temp_path(cfg_.tmp_dir + "/dupscan-spill", "keys");
     spill_ = std::make_unique<KeySpill>(dir, res_.lsh.bands, window);
     o.spill = spill_.get();
+    // With the keys, the same documents' Locators, ids and lengths (doc_spill.hpp).
+    doc_spill_ = std::make_unique<DocSpill>(
+        cfg_.tmp_dir.empty() ? cfg_.output_dir + "/.dupscan-spill-docs"
+                             : io::temp_path(cfg_.tmp_dir + "/dupscan-spill", "docs"));
+    o.doc_spill = doc_spill_.get();
   }
 
+  /// Whether the Locators, ids and lengths are on disk (doc_spill.hpp), not in docs_.
+  bool docs_spilled() const { return doc_spill_ && doc_spill_->spilled(); }
+
   void fetch(const std::vector<std::uint32_t>& docs, const SetsConsumer& consume) {
-    fetch_sets(all_inputs(), docs_.loc, docs, dedup_read_spec(cfg_), cfg_.normalize, *backend_,
-               threads_, consume);
+    if (!docs_spilled()) {
+      fetch_sets(all_inputs(), docs_.loc, docs, dedup_read_spec(cfg_), cfg_.normalize, *backend_,
+                 threads_, consume);
+      return;
+    }
+    // The Locators of these documents only, read back in order; row i is docs[i].
+    const std::vector<Locator> loc = doc_spill_->locators_of(docs);
+    std::vector<std::uint32_t> rows(docs.size()), got;
+    std::iota(rows.begin(), rows.end(), 0);
+    fetch_sets(all_inputs(), loc, rows, dedup_read_spec(cfg_), cfg_.normalize, *backend_, threads_,
+               [&](const std::vector<std::uint32_t>& batch, const FlatSets& sets) {
+                 got.clear();
+                 for (std::uint32_t r : batch)
+                   got.push_back(docs[r]);
+                 consume(got, sets);
+               });
   }
 
   std::vector<double> jaccards(const std::vector<std::uint64_t>& pairs) {
@@ -321,8 +349,14 @@ class Engine {
   // kept members that verification did not see go to missing_kept_.
   void cluster() {
     report_stage("cluster", 0, 0);
+    // The lengths only where the keep policy compares them.
+    std::vector<std::uint64_t> spilled_len;
+    if (docs_spilled() && cfg_.keep == KeepPolicy::longest) {
+      spilled_len = doc_spill_->text_lengths();
+    }
     clusters_ = stages::cluster_documents(docs_.size(), edges_, groups_.rep, docs_.empty,
-                                          docs_.text_len, n_index_, cfg_.keep);
+                                          docs_spilled() ? spilled_len : docs_.text_len, n_index_,
+                                          cfg_.keep);
     res_.counts.clusters = clusters_.count;
     const auto& rep = groups_.rep;
     for (std::uint32_t d = 0; d < docs_.size(); ++d) {
@@ -362,12 +396,30 @@ class Engine {
   }
 
   void append_id(std::string& out, std::uint32_t d) const {
-    docs_.append_id(out, d, [&] { return display_path(docs_.loc[d].input); });
+    if (!docs_spilled()) {
+      docs_.append_id(out, d, [&] { return display_path(docs_.loc[d].input); });
+      return;
+    }
+    const auto row = static_cast<std::uint32_t>(
+        std::lower_bound(clustered_.begin(), clustered_.end(), d) - clustered_.begin());
+    clustered_ids_.append_id(out, row, [&] { return display_path(clustered_ids_.loc[row].input); });
+  }
+
+  // Spilled: the ids and Locators of the documents of the numbered clusters, the only ones the
+  // lines name, read back (clustered_ids_ row i: document clustered_[i]).
+  void read_clustered_ids() {
+    if (!docs_spilled()) return;
+    for (std::uint32_t d = 0; d < docs_.size(); ++d) {
+      const std::uint32_t r = clusters_.root[d];
+      if (r != stages::kNoCluster && clusters_.id[r] != stages::kNoCluster) clustered_.push_back(d);
+    }
+    clustered_ids_ = doc_spill_->ids_of(clustered_);
   }
 
   // duplicates.jsonl's lines to dup(line), then clusters.jsonl's to cluster(line).
   template <class Dup, class Cluster>
   void emit_lines(Dup&& dup, Cluster&& cluster) {
+    read_clustered_ids();
     const std::size_t n = docs_.size();
     std::string line, id, kept_id;
     for (std::uint32_t d = 0; d < n; ++d) {
@@ -491,28 +543,39 @@ class Engine {
     std::vector<RereadSource> sources(input_base_);
     for (const RereadSource& s : pass_.pipeline->sources())
       sources.push_back(s);
-    std::vector<std::uint32_t> docs(docs_.size() - n_index_);
-    std::iota(docs.begin(), docs.end(), n_index_);
+    std::vector<std::uint32_t> docs;
+    std::unique_ptr<DocCursor> spilled;  // or every Locator, read back in order
+    if (docs_spilled()) {
+      spilled = doc_spill_->locators();
+    } else {
+      docs.resize(docs_.size() - n_index_);
+      std::iota(docs.begin(), docs.end(), n_index_);
+    }
+    const std::size_t total = docs_.size() - n_index_;
     std::uint64_t done = 0;
-    reread_lines(sources, input_base_, static_cast<std::uint32_t>(sources.size()), docs_.loc, docs,
-                 kRefetchBytes,
-                 [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
-                   for (std::size_t k = 0; k < batch.lines.size(); ++k) {
-                     const std::string_view line = batch.line(batch.lines[k]);
-                     const std::uint32_t d = line_docs[k];
-                     if (d != kNotADocument) {
-                       ++done;
-                       if (clusters_.removed(d, n_index_)) continue;
-                     } else if (is_blank(line)) {
-                       continue;
-                     } else {
-                       ++res_.skipped_passed_through;
-                     }
-                     out.write(line);
-                     out.write("\n");
-                   }
-                   report_stage("write", done, docs.size());
-                 });
+    auto copy = [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
+      for (std::size_t k = 0; k < batch.lines.size(); ++k) {
+        const std::string_view line = batch.line(batch.lines[k]);
+        const std::uint32_t d = line_docs[k];
+        if (d != kNotADocument) {
+          ++done;
+          if (clusters_.removed(d, n_index_)) continue;
+        } else if (is_blank(line)) {
+          continue;
+        } else {
+          ++res_.skipped_passed_through;
+        }
+        out.write(line);
+        out.write("\n");
+      }
+      report_stage("write", done, total);
+    };
+    const auto end = static_cast<std::uint32_t>(sources.size());
+    if (spilled) {
+      reread_lines(sources, input_base_, end, *spilled, kRefetchBytes, copy);
+    } else {
+      reread_lines(sources, input_base_, end, docs_.loc, docs, kRefetchBytes, copy);
+    }
   }
 
   // Parquet inputs: every row of every input but those of removed documents, all their columns,
@@ -521,11 +584,17 @@ class Engine {
   void write_deduped_parquet(RecordCopy& out) {
     std::vector<std::vector<std::int64_t>> dropped(cfg_.inputs.size());
     std::vector<std::uint64_t> docs_of(cfg_.inputs.size(), 0);
-    for (std::uint32_t d = n_index_; d < docs_.size(); ++d) {
-      const std::uint32_t i = docs_.loc[d].input - input_base_;
+    auto note = [&](std::uint32_t d, const Locator& l) {
+      const std::uint32_t i = l.input - input_base_;
       ++docs_of[i];
-      if (clusters_.removed(d, n_index_))
-        dropped[i].push_back(static_cast<std::int64_t>(docs_.loc[d].line));
+      if (clusters_.removed(d, n_index_)) dropped[i].push_back(static_cast<std::int64_t>(l.line));
+    };
+    if (docs_spilled()) {
+      for (auto c = doc_spill_->locators(); c->peek(); c->advance())
+        note(c->doc(), *c->peek());
+    } else {
+      for (std::uint32_t d = n_index_; d < docs_.size(); ++d)
+        note(d, docs_.loc[d]);
     }
     std::vector<std::int64_t> rows;
     for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) {
@@ -579,10 +648,13 @@ class Engine {
   std::unique_ptr<io::OutputFile> sig_out_;
   io::OutputDir dirs_;
   std::unique_ptr<AgainstIndex> against_;
-  std::unique_ptr<WorkDir> work_;    // a resumable run's (resume.hpp), or null
-  std::unique_ptr<KeySpill> spill_;  // --memory's spilled band keys, until the LSH stage
-  std::uint32_t n_index_ = 0;        // indexed documents, docs 0..n_index_-1
-  std::uint32_t input_base_ = 0;     // the index's inputs, numbered before this run's
+  std::unique_ptr<WorkDir> work_;         // a resumable run's (resume.hpp), or null
+  std::unique_ptr<KeySpill> spill_;       // --memory's spilled band keys, until the LSH stage
+  std::unique_ptr<DocSpill> doc_spill_;   // --memory's spilled Locators, ids and lengths
+  std::vector<std::uint32_t> clustered_;  // spilled: read_clustered_ids()
+  DocTable clustered_ids_;
+  std::uint32_t n_index_ = 0;     // indexed documents, docs 0..n_index_-1
+  std::uint32_t input_base_ = 0;  // the index's inputs, numbered before this run's
 
   PassOne pass_;
   DocTable docs_;

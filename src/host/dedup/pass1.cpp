@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 
 #include "common/timing.hpp"
@@ -20,19 +22,24 @@ namespace {
  * Documents whose id is an earlier document's (duplicates.jsonl's {"id":1,"duplicate_of":1} is
  * then ambiguous), with one warning naming the first two lines that share an id. Costs 8 bytes
  * (a 64-bit hash of the id's text) per document with an id while it runs, and a sort; two
- * different ids of equal hash (about n^2 / 2^65 of them) would count as one.
+ * different ids of equal hash (about n^2 / 2^65 of them) would count as one. The ids of the
+ * rows `spilled` holds are read back from its files.
  */
-std::uint64_t count_duplicate_ids(const DocTable& docs, const RecordPipeline& pipeline,
-                                  std::uint32_t input_base, const RunObserver& obs) {
-  auto id_of = [&](std::size_t d) {
-    const std::uint64_t begin = d == 0 ? 0 : docs.id_end[d - 1];
-    return std::string_view(docs.ids).substr(begin, docs.id_end[d] - begin);
+std::uint64_t count_duplicate_ids(const DocTable& docs, const DocSpill* spilled,
+                                  const RecordPipeline& pipeline, std::uint32_t input_base,
+                                  const RunObserver& obs) {
+  auto for_each_id = [&](const std::function<void(std::uint32_t, std::string_view)>& fn) {
+    if (spilled) spilled->for_each_id(fn);
+    for (std::size_t i = 0; i < docs.id_end.size(); ++i) {
+      const std::uint64_t begin = i == 0 ? docs.ids_first : docs.id_end[i - 1];
+      fn(static_cast<std::uint32_t>(docs.cold_first + i),
+         std::string_view(docs.ids).substr(begin - docs.ids_first, docs.id_end[i] - begin));
+    }
   };
   std::vector<std::uint64_t> hashes;
-  for (std::size_t d = 0; d < docs.id_end.size(); ++d) {
-    const std::string_view id = id_of(d);
+  for_each_id([&](std::uint32_t, std::string_view id) {
     if (!id.empty()) hashes.push_back(XXH3_64bits(id.data(), id.size()));
-  }
+  });
   std::sort(hashes.begin(), hashes.end());
   std::uint64_t repeats = 0;
   std::vector<std::uint64_t> repeated;  // hashes that occur more than once
@@ -44,25 +51,36 @@ std::uint64_t count_duplicate_ids(const DocTable& docs, const RecordPipeline& pi
   hashes = std::vector<std::uint64_t>();
   if (repeats == 0 || !obs.warning) return repeats;
   // The first document whose id was seen before, and that earlier one.
-  std::unordered_map<std::uint64_t, std::size_t> first;
-  for (std::size_t d = 0; d < docs.id_end.size(); ++d) {
-    const std::string_view id = id_of(d);
-    if (id.empty()) continue;
+  std::unordered_map<std::uint64_t, std::uint32_t> first;
+  std::uint32_t earlier = 0, later = 0;
+  std::string id_text;
+  for_each_id([&](std::uint32_t d, std::string_view id) {
+    if (id.empty() || !id_text.empty()) return;
     const std::uint64_t h = XXH3_64bits(id.data(), id.size());
-    if (!std::binary_search(repeated.begin(), repeated.end(), h)) continue;
+    if (!std::binary_search(repeated.begin(), repeated.end(), h)) return;
     const auto [it, fresh] = first.emplace(h, d);
-    if (fresh) continue;
-    auto where = [&](std::size_t doc) {
-      return pipeline.display(docs.loc[doc].input - input_base) + ":" +
-             std::to_string(docs.loc[doc].line);
-    };
-    obs.warning(std::to_string(repeats) + " document" + (repeats == 1 ? " has" : "s have") +
-                " the id of an earlier one (first " + std::string(id) + " at " + where(it->second) +
-                " and " + where(d) +
-                "): duplicates.jsonl names documents by id, so those lines are ambiguous");
-    break;
-  }
+    if (fresh) return;
+    earlier = it->second;
+    later = d;
+    id_text = id;
+  });
+  auto where = [&](std::uint32_t doc) {
+    const Locator l =
+        doc >= docs.cold_first ? docs.loc[doc - docs.cold_first] : spilled->locator(doc);
+    return pipeline.display(l.input - input_base) + ":" + std::to_string(l.line);
+  };
+  obs.warning(std::to_string(repeats) + " document" + (repeats == 1 ? " has" : "s have") +
+              " the id of an earlier one (first " + id_text + " at " + where(earlier) + " and " +
+              where(later) +
+              "): duplicates.jsonl names documents by id, so those lines are ambiguous");
   return repeats;
+}
+
+// The rows of documents before `until` to disk: their band keys, and their Locators, ids and
+// lengths when those are spilled too.
+void spill(const PassOneOptions& o, DocTable& docs, std::size_t until) {
+  o.spill->spill(docs, until);
+  if (o.doc_spill) o.doc_spill->spill(docs, until);
 }
 
 }  // namespace
@@ -146,12 +164,12 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
       // Only the sketched ones: an exact copy whose sketched twin was in an input not saved is
       // sketched when that input is read again (or a later copy is), as in any run.
       if (docs.sketched[d] && !docs.empty[d]) loaded_exact.push_back(docs.exact[d]);
-      pass.counts.text_bytes += docs.text_len[d];
+      pass.counts.text_bytes += docs.text_len[d - docs.cold_first];
       if (docs.empty[d]) ++pass.counts.empty;
       if (!docs.sketched[d]) ++pass.counts.sketch_skipped;
     }
     seen.fill(loaded_exact);
-    if (o.spill && o.spill->over(docs)) o.spill->spill(docs, docs.size());
+    if (o.spill && o.spill->over(docs)) spill(o, docs, docs.size());
     pass.pipeline->summaries()[i] = part.summary;
     skips.skipped += part.summary.skipped;
     for (int r = 0; r < kSkipReasonCount; ++r) {
@@ -210,7 +228,7 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
           if (!doc.id_json.empty()) ++in.with_id;
           docs.loc.push_back(doc.loc);
           docs.ids += doc.id_json;
-          docs.id_end.push_back(docs.ids.size());
+          docs.id_end.push_back(docs.id_bytes());
           docs.exact.push_back(doc.exact);
           docs.text_len.push_back(doc.text_len);
           docs.empty.push_back(doc.empty);
@@ -230,8 +248,8 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
         }
         if (o.spill && o.spill->over(docs)) {
           // The inputs saved already first; the one being read too when it alone is over.
-          o.spill->spill(docs, saving ? part_first_doc : docs.size());
-          if (o.spill->over(docs)) o.spill->spill(docs, docs.size());
+          spill(o, docs, saving ? part_first_doc : docs.size());
+          if (o.spill->over(docs)) spill(o, docs, docs.size());
         }
         in.records += r.docs.size();
         processed_bytes += raw.size;
@@ -249,7 +267,8 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
   std::copy(std::begin(skips.by_reason), std::end(skips.by_reason),
             std::begin(pass.counts.skipped_by_reason));
   pass.counts.documents = docs.size();
-  pass.counts.duplicate_ids = count_duplicate_ids(docs, *pass.pipeline, o.input_base, obs);
+  pass.counts.duplicate_ids =
+      count_duplicate_ids(docs, o.doc_spill, *pass.pipeline, o.input_base, obs);
   return pass;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dedup/doc_spill.hpp"
 #include "dedup/doc_table.hpp"
 #include "dedup/key_spill.hpp"
 #include "dedup/resume.hpp"
@@ -85,6 +86,9 @@ struct PassOneOptions {
   /// keys of the input being read are kept until its part is saved, unless that input alone
   /// outgrows the window: then it and the inputs after it are not saved (said to `observer`).
   KeySpill* spill = nullptr;
+  /// --memory, with `spill`: the same rows' Locators, ids and text lengths go to disk whenever
+  /// the keys do (doc_spill.hpp).
+  DocSpill* doc_spill = nullptr;
   /// --memory: the texts remembered to sketch each only once are at most this many; past it a
   /// text not remembered is sketched again (the same keys: only work, never a result, changes).
   std::size_t seen_exact_cap = SIZE_MAX;

@@ -42,6 +42,7 @@ void write_memory_json(JsonWriter& w, const MemorySummary& m) {
   w.field("peak_resident_bytes", m.peak_resident);
   w.field("spilled_bytes", m.spilled_bytes);
   w.field("spill_runs", m.spill_runs);
+  w.field("documents_on_disk", m.documents_on_disk);
   if (!m.note.empty()) w.field("note", m.note);
   w.end_object();
 }

@@ -386,12 +386,13 @@ bool WorkDir::part_whole(std::uint32_t input) const {
 void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_doc,
                    const InputSummary& summary, const std::uint64_t* skipped_by_reason,
                    std::uint32_t bands, std::uint32_t k) const {
-  if (first_doc < docs.keys_first) {
+  if (first_doc < docs.keys_first || first_doc < docs.cold_first) {
     throw Error("internal: an input's part saved after its band keys were spilled");
   }
   make_ready();
   const std::size_t n = docs.size() - first_doc;
-  const std::uint64_t id_begin = first_doc == 0 ? 0 : docs.id_end[first_doc - 1];
+  const std::size_t held = first_doc - docs.cold_first;  // its first row in loc, id_end, text_len
+  const std::uint64_t id_begin = held == 0 ? docs.ids_first : docs.id_end[held - 1];
   std::string out(kMagic, sizeof kMagic);
   put<std::uint32_t>(out, input);
   put<std::uint64_t>(out, n);
@@ -399,12 +400,12 @@ void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_
   put<std::uint32_t>(out, k);
   put<std::uint8_t>(out, docs.sigs.empty() ? 0 : 1);
   put<std::uint8_t>(out, docs.sigs64.empty() ? 0 : 1);
-  put(out, docs.loc.data() + first_doc, n);
-  for (std::size_t d = first_doc; d < docs.size(); ++d)
-    put<std::uint64_t>(out, docs.id_end[d] - id_begin);
-  put_string(out, docs.ids.substr(id_begin));
+  put(out, docs.loc.data() + held, n);
+  for (std::size_t i = held; i < docs.id_end.size(); ++i)
+    put<std::uint64_t>(out, docs.id_end[i] - id_begin);
+  put_string(out, docs.ids.substr(id_begin - docs.ids_first));
   put(out, docs.exact.data() + first_doc, n);
-  put(out, docs.text_len.data() + first_doc, n);
+  put(out, docs.text_len.data() + held, n);
   put(out, docs.empty.data() + first_doc, n);
   put(out, docs.sketched.data() + first_doc, n);
   put(out, docs.keys.data() + (first_doc - docs.keys_first) * bands, n * bands);
@@ -522,7 +523,7 @@ InputPart WorkDir::load(std::uint32_t input, DocTable& docs) const {
   const bool sigs = r.get<std::uint8_t>() != 0, sigs64 = r.get<std::uint8_t>() != 0;
   r.append_vector(docs.loc, n);
   const std::size_t first_end = docs.id_end.size();
-  const std::uint64_t id_base = docs.ids.size();
+  const std::uint64_t id_base = docs.id_bytes();
   r.append_vector(docs.id_end, n);
   for (std::size_t d = first_end; d < docs.id_end.size(); ++d)
     docs.id_end[d] += id_base;

@@ -181,4 +181,21 @@ void pread_exact(int fd, const std::string& path, char* buf, std::size_t n, std:
   }
 }
 
+void pwrite_all(int fd, const std::string& path, const char* buf, std::size_t n,
+                std::uint64_t offset) {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd, buf, n, static_cast<off_t>(offset));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const int err = w < 0 ? errno : EIO;
+      std::string msg = "cannot write the spill file " + path + ": " + std::strerror(err);
+      if (err == ENOSPC) msg += " (the disk is full: give --tmp-dir a folder with more space)";
+      throw Error(msg);
+    }
+    buf += w;
+    n -= static_cast<std::size_t>(w);
+    offset += static_cast<std::uint64_t>(w);
+  }
+}
+
 }  // namespace dupscan::io

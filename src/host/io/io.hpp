@@ -108,6 +108,11 @@ class LineReader {
 /// Reads exactly n bytes at offset of a plain file into buf. @throw Error on failure.
 void pread_exact(int fd, const std::string& path, char* buf, std::size_t n, std::uint64_t offset);
 
+/// Writes exactly n bytes at offset of a spill file. @throw Error naming the file (a full disk
+/// says so, with what to do).
+void pwrite_all(int fd, const std::string& path, const char* buf, std::size_t n,
+                std::uint64_t offset);
+
 /**
  * A file written under a temporary name in the destination's directory; commit() flushes, fsyncs
  * and renames it to its name (so the name must not be a directory, device or pipe:

@@ -483,6 +483,9 @@ void read_dedup_run(const std::string& report_json, DedupConfig& cfg, DedupResul
     m.peak_resident = get_u64(rep, "memory.peak_resident_bytes");
     m.spilled_bytes = get_u64(rep, "memory.spilled_bytes");
     m.spill_runs = get_u64(rep, "memory.spill_runs");
+    if (has(rep, "memory.documents_on_disk")) {
+      m.documents_on_disk = get_u64(rep, "memory.documents_on_disk");
+    }
   }
   DedupTimings& t = r.timings;
   t.read_sketch = get_double(rep, "timings_s.read_sketch");

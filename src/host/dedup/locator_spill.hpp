@@ -5,6 +5,7 @@
 // a budget every Locator stays in memory, reserved once per doubling as any vector -- except in
 // a run that can resume, whose Locators go to a file of its work directory at the end of each
 // training input, before the input's part is saved (the part records only how many it has).
+// dedup's per-document table on disk (doc_spill.hpp) keeps its Locators in one too.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,7 @@
 #include "dedup/resume.hpp"
 #include "io/refetch.hpp"
 
-namespace dupscan::contam {
+namespace dupscan {
 
 class LocatorSpill {
  public:
@@ -72,4 +73,4 @@ class LocatorSpill {
   std::uint64_t spills_ = 0;
 };
 
-}  // namespace dupscan::contam
+}  // namespace dupscan

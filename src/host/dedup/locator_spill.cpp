@@ -1,4 +1,4 @@
-#include "contam/locator_spill.hpp"
+#include "dedup/locator_spill.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include "dupscan/errors.hpp"
 #include "io/io.hpp"
 
-namespace dupscan::contam {
+namespace dupscan {
 namespace {
 
 static_assert(std::is_trivially_copyable<Locator>::value && sizeof(Locator) == 24,
@@ -126,17 +126,8 @@ void LocatorSpill::add_bytes(const char* bytes, std::size_t n) {
 
 void LocatorSpill::spill() {
   if (fd_ < 0) open_file(O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC);
-  const char* p = reinterpret_cast<const char*>(held_.data());
-  std::size_t left = held_.size() * sizeof(Locator);
-  off_t at = static_cast<off_t>(spilled_ * sizeof(Locator));
-  while (left > 0) {
-    const ssize_t w = ::pwrite(fd_, p, left, at);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) fail("cannot write the spill file", path_, w < 0 ? errno : EIO);
-    p += w;
-    at += w;
-    left -= static_cast<std::size_t>(w);
-  }
+  io::pwrite_all(fd_, path_, reinterpret_cast<const char*>(held_.data()),
+                 held_.size() * sizeof(Locator), spilled_ * sizeof(Locator));
   spilled_ += held_.size();
   held_.clear();  // the capacity stays: the next window
   ++spills_;
@@ -150,4 +141,4 @@ std::unique_ptr<DocCursor> LocatorSpill::read(std::uint32_t first) const {
   return std::make_unique<Reader>(*this, first);
 }
 
-}  // namespace dupscan::contam
+}  // namespace dupscan

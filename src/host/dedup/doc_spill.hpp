@@ -1,0 +1,78 @@
+// Pass 1's per-document columns under a memory budget (--memory): where each document is
+// (Locator), its id and its text's length -- about 45 bytes a document plus its id, the largest
+// share of what a run held until its end. Whenever the band keys are spilled (key_spill.hpp),
+// the same rows of these columns are appended to files in document order and dropped from the
+// DocTable, and after pass 1 the rest follows, so that the later stages hold only the flat
+// arrays they compute on (exact hashes, flags, representatives, clusters). They read the columns
+// back in document order, for the documents they need: verification the Locators of the
+// candidates, the outputs the ids of the clustered documents, the deduplicated copy every
+// Locator, a piece at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dedup/doc_table.hpp"
+#include "dedup/locator_spill.hpp"
+
+namespace dupscan {
+
+class DocSpill {
+ public:
+  /// Spills to `dir` (created with the first spill; emptied first of what a killed run left,
+  /// removed with its files by the destructor).
+  explicit DocSpill(std::string dir);
+  ~DocSpill();
+  DocSpill(const DocSpill&) = delete;
+  DocSpill& operator=(const DocSpill&) = delete;
+
+  /**
+   * @brief Appends rows [docs.cold_first, until) of loc, id_end, ids and text_len to the files
+   * and drops them from `docs` (docs.cold_first = until).
+   * @throw Error when a file cannot be written (naming it: a full disk says so).
+   */
+  void spill(DocTable& docs, std::size_t until);
+  /// After pass 1: when anything was spilled, the rest is too (every row is then on disk).
+  void finish(DocTable& docs);
+  /// Whether any row was written to disk.
+  bool spilled() const { return rows_ > 0; }
+  std::uint64_t bytes_written() const;
+
+  /// Every spilled document's Locator in order (then none: finish() spills them all).
+  std::unique_ptr<DocCursor> locators() const { return loc_.read(0); }
+  /// The Locators of documents `docs` (ascending, spilled), in that order.
+  std::vector<Locator> locators_of(const std::vector<std::uint32_t>& docs) const;
+  /// Document d's Locator (spilled): one read, for messages.
+  Locator locator(std::uint32_t d) const;
+  /// Every spilled document's text length, in order.
+  std::vector<std::uint64_t> text_lengths() const;
+  /// fn(d, id) for each spilled document d in order; id is empty when it had none.
+  void for_each_id(const std::function<void(std::uint32_t, std::string_view)>& fn) const;
+  /**
+   * @brief The rows of documents `docs` (ascending, spilled) as a DocTable of their Locators and
+   * ids (row i: docs[i]), for DocTable::append_id.
+   */
+  DocTable ids_of(const std::vector<std::uint32_t>& docs) const;
+
+ private:
+  struct File {
+    std::string path;
+    int fd = -1;
+    std::uint64_t size = 0;
+    void append(const char* p, std::size_t n);
+    void read(std::uint64_t at, std::size_t n, char* out) const;
+  };
+  template <class T>
+  void read_rows(const File& f, std::uint64_t first, std::size_t n, std::vector<T>& out) const;
+
+  std::string dir_;
+  LocatorSpill loc_;  // its file, locators, is in dir_ too
+  File id_end_, ids_, text_len_;
+  std::uint64_t rows_ = 0;
+};
+
+}  // namespace dupscan
