@@ -1989,10 +1989,10 @@ void killed_run_resumes() {
   for (const std::string options :
        {"", " --no-verify --scheme affine64", " --sketch fast", " --memory 64M"}) {
     SCOPED_TRACE(options);
-    // --memory: band keys spilled to disk past 800 bytes, 11 documents' keys: more than any one
-    // input holds, so that each input is saved whole before its keys go (the window counts the
-    // keys of inputs loaded from the work directory too).
-    if (options == " --memory 64M") ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "800", 1);
+    // --memory: band keys and rows spilled to disk past 1500 bytes, ~11 documents' keys and
+    // rows (~136 bytes each): more than any one input holds, so that each input is saved whole
+    // before its keys go (the window counts those of inputs loaded from the work directory too).
+    if (options == " --memory 64M") ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "1500", 1);
     const std::string cmd = std::string("dedup ") + kResumeInputs + " -o {D}/out" + options +
                             " --write-deduped {D}/kept.jsonl";
     std::string expected;

@@ -5,8 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <numeric>
+#include <utility>
 
+#include "dedup/key_spill.hpp"
+#include "dedup/sorted_runs.hpp"
 #include "dupscan/errors.hpp"
 #include "io/io.hpp"
 
@@ -15,6 +20,23 @@ namespace {
 
 /// Rows read back at once.
 constexpr std::size_t kReadRows = std::size_t{1} << 16;
+
+// An exact hash's run entry: (high, low) of the hash, then the document -- the order of
+// stages::exact_representatives. 20 bytes on disk.
+struct ExactCodec {
+  using Entry = std::pair<std::pair<std::uint64_t, std::uint64_t>, std::uint32_t>;
+  static constexpr std::size_t kBytes = 20;
+  static void put(char* b, const Entry& e) {
+    std::memcpy(b, &e.first.first, 8);
+    std::memcpy(b + 8, &e.first.second, 8);
+    std::memcpy(b + 16, &e.second, 4);
+  }
+  static void get(const char* b, Entry& e) {
+    std::memcpy(&e.first.first, b, 8);
+    std::memcpy(&e.first.second, b + 8, 8);
+    std::memcpy(&e.second, b + 16, 4);
+  }
+};
 
 }  // namespace
 
@@ -33,10 +55,14 @@ void DocSpill::File::read(std::uint64_t at, std::size_t n, char* out) const {
   if (n > 0) io::pread_exact(fd, path, out, n, at);
 }
 
-DocSpill::DocSpill(std::string dir) : dir_(std::move(dir)), loc_(dir_, 0) {
+DocSpill::DocSpill(std::string dir)
+    : dir_(std::move(dir)), loc_(dir_, 0), fan_in_(KeySpill::kMaxFanIn) {
   id_end_.path = dir_ + "/id_end";
   ids_.path = dir_ + "/ids";
   text_len_.path = dir_ + "/text_len";
+  if (const char* f = std::getenv("DUPSCAN_TEST_SPILL_FAN_IN")) {
+    fan_in_ = std::max<std::size_t>(2, std::strtoull(f, nullptr, 10));
+  }
 }
 
 DocSpill::~DocSpill() {
@@ -46,7 +72,7 @@ DocSpill::~DocSpill() {
 }
 
 std::uint64_t DocSpill::bytes_written() const {
-  return loc_.bytes_written() + id_end_.size + ids_.size + text_len_.size;
+  return loc_.bytes_written() + id_end_.size + ids_.size + text_len_.size + exact_bytes_;
 }
 
 void DocSpill::spill(DocTable& docs, std::size_t until) {
@@ -58,6 +84,21 @@ void DocSpill::spill(DocTable& docs, std::size_t until) {
   id_end_.append(reinterpret_cast<const char*>(docs.id_end.data()), n * sizeof(std::uint64_t));
   ids_.append(docs.ids.data(), id_end - docs.ids_first);
   text_len_.append(reinterpret_cast<const char*>(docs.text_len.data()), n * sizeof(std::uint64_t));
+  // The exact hashes of the documents that are not empty, as a run sorted by (hash, document).
+  std::vector<ExactCodec::Entry> entries;
+  entries.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t d = docs.cold_first + i;
+    if (docs.empty[d]) continue;
+    entries.push_back({{docs.exact[i].high64, docs.exact[i].low64}, static_cast<std::uint32_t>(d)});
+  }
+  std::sort(entries.begin(), entries.end());
+  exact_runs_.push_back(dir_ + "/exact-run-" + std::to_string(exact_runs_.size()));
+  sorted_runs::RunWriter<ExactCodec> w(exact_runs_.back());
+  for (const ExactCodec::Entry& e : entries)
+    w.add(e);
+  exact_bytes_ += w.close();
+  docs.exact.erase(docs.exact.begin(), docs.exact.begin() + n);
   docs.loc.erase(docs.loc.begin(), docs.loc.begin() + n);
   docs.id_end.erase(docs.id_end.begin(), docs.id_end.begin() + n);
   docs.ids.erase(0, id_end - docs.ids_first);
@@ -75,6 +116,7 @@ void DocSpill::finish(DocTable& docs) {
   std::vector<std::uint64_t>().swap(docs.id_end);
   std::string().swap(docs.ids);
   std::vector<std::uint64_t>().swap(docs.text_len);
+  std::vector<XXH128_hash_t>().swap(docs.exact);
 }
 
 template <class T>
@@ -140,6 +182,48 @@ DocTable DocSpill::ids_of(const std::vector<std::uint32_t>& docs) const {
     ++k;
   });
   return t;
+}
+
+stages::ExactGroups DocSpill::exact_groups(DocTable& docs, std::uint32_t k) {
+  const std::size_t n = docs.size();
+  stages::ExactGroups g;
+  g.rep.resize(n);
+  std::iota(g.rep.begin(), g.rep.end(), 0u);
+  sorted_runs::cascade_runs<ExactCodec>(exact_runs_, fan_in_, [&](std::size_t left) {
+    return dir_ + "/exact-merged-" + std::to_string(left);
+  });
+  // Each group in document order: its first is the representative; its earliest sketched
+  // member lends it the signature when it was not sketched itself.
+  const bool sigs = !docs.sigs.empty(), sigs64 = !docs.sigs64.empty();
+  ExactCodec::Entry group{};       // the group's hash and first document
+  bool any = false, lent = false;  // lent: the first has its signature (its own, or lent)
+  sorted_runs::merge_runs<ExactCodec>(exact_runs_, [&](const ExactCodec::Entry& e) {
+    const std::uint32_t d = e.second;
+    if (!any || e.first != group.first) {
+      any = true;
+      group = e;
+      lent = docs.sketched[d] != 0;
+      return;
+    }
+    const std::uint32_t first = group.second;
+    g.rep[d] = first;
+    if (lent || !docs.sketched[d]) return;
+    lent = true;
+    if (sigs) {
+      std::copy_n(docs.sigs.begin() + std::size_t{d} * k, k,
+                  docs.sigs.begin() + std::size_t{first} * k);
+    }
+    if (sigs64) {
+      std::copy_n(docs.sigs64.begin() + std::size_t{d} * k, k,
+                  docs.sigs64.begin() + std::size_t{first} * k);
+    }
+  });
+  for (std::uint32_t d = 0; d < n; ++d) {
+    if (docs.empty[d] || g.rep[d] != d) continue;
+    g.lsh_docs.push_back(d);
+    if (!docs.sketched[d]) ++g.keys_from_copy;
+  }
+  return g;
 }
 
 }  // namespace dupscan

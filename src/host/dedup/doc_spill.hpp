@@ -1,12 +1,13 @@
 // Pass 1's per-document columns under a memory budget (--memory): where each document is
-// (Locator), its id and its text's length -- about 45 bytes a document plus its id, the largest
-// share of what a run held until its end. Whenever the band keys are spilled (key_spill.hpp),
-// the same rows of these columns are appended to files in document order and dropped from the
-// DocTable, and after pass 1 the rest follows, so that the later stages hold only the flat
-// arrays they compute on (exact hashes, flags, representatives, clusters). They read the columns
-// back in document order, for the documents they need: verification the Locators of the
-// candidates, the outputs the ids of the clustered documents, the deduplicated copy every
-// Locator, a piece at a time.
+// (Locator), its id, its exact hash and its text's length -- about 60 bytes a document plus its
+// id, the largest share of what a run held until its end. Whenever the band keys are spilled
+// (key_spill.hpp), the same rows of these columns go to disk and are dropped from the DocTable,
+// and after pass 1 the rest follows, so that the later stages hold only the flat arrays they
+// compute on (flags, representatives, clusters). The exact hashes go as sorted runs, and the
+// exact groups come from their merge (exact_groups()); the other columns are appended to files
+// in document order and read back in that order for the documents a stage needs: verification
+// the Locators of the candidates, the outputs the ids of the clustered documents, the
+// deduplicated copy every Locator, a piece at a time.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "dedup/doc_table.hpp"
+#include "dedup/exact_groups.hpp"
 #include "dedup/locator_spill.hpp"
 
 namespace dupscan {
@@ -40,6 +42,8 @@ class DocSpill {
   void finish(DocTable& docs);
   /// Whether any row was written to disk.
   bool spilled() const { return rows_ > 0; }
+  /// Rows written to disk (documents 0 to rows() - 1).
+  std::uint64_t rows() const { return rows_; }
   std::uint64_t bytes_written() const;
 
   /// Every spilled document's Locator in order (then none: finish() spills them all).
@@ -57,6 +61,12 @@ class DocSpill {
    * ids (row i: docs[i]), for DocTable::append_id.
    */
   DocTable ids_of(const std::vector<std::uint32_t>& docs) const;
+  /**
+   * @brief After finish(): stages::group_exact_copies of `docs` from the merge of the exact
+   * hashes' runs -- the same representatives, LSH documents and count, and the same signatures
+   * copied when docs.sigs or docs.sigs64 holds them (K = k values each); keys are on disk.
+   */
+  stages::ExactGroups exact_groups(DocTable& docs, std::uint32_t k);
 
  private:
   struct File {
@@ -72,6 +82,9 @@ class DocSpill {
   std::string dir_;
   LocatorSpill loc_;  // its file, locators, is in dir_ too
   File id_end_, ids_, text_len_;
+  std::vector<std::string> exact_runs_;  // in the order written
+  std::uint64_t exact_bytes_ = 0;
+  std::size_t fan_in_;
   std::uint64_t rows_ = 0;
 };
 

@@ -15,8 +15,8 @@ namespace dupscan {
 
 // Everything kept per document between the passes: a few hundred bytes, never text.
 struct DocTable {
-  // loc, id_end, ids and text_len hold the documents from cold_first on: those before it are on
-  // disk (doc_spill.hpp, --memory); 0 otherwise. id_end stays numbered over all the id text,
+  // loc, id_end, ids, exact and text_len hold the documents from cold_first on: those before it
+  // are on disk (doc_spill.hpp, --memory); 0 otherwise. id_end stays numbered over all the id text,
   // of which ids holds the bytes from ids_first on.
   std::vector<Locator> loc;
   std::vector<std::uint64_t> id_end;  // id of doc i: ids[id_end[i-1], id_end[i]); empty: default

@@ -56,7 +56,10 @@ class Engine {
     res_.timings.index = seconds_since(t);
 
     t = Clock::now();
-    groups_ = stages::group_exact_copies(docs_, *backend_, res_.lsh.bands, cfg_.num_perm);
+    // From the exact hashes' runs when they are on disk (doc_spill.hpp), on the CPU.
+    groups_ = docs_spilled()
+                  ? doc_spill_->exact_groups(docs_, cfg_.num_perm)
+                  : stages::group_exact_copies(docs_, *backend_, res_.lsh.bands, cfg_.num_perm);
     res_.counts.keys_from_copy = groups_.keys_from_copy;
     res_.counts.lsh_documents = groups_.lsh_docs.size();
     std::vector<XXH128_hash_t>().swap(docs_.exact);  // no later stage reads them
@@ -633,7 +636,8 @@ class Engine {
     p.documents = docs_.size();
     p.done = done;
     p.total = total;
-    p.spilled = spill_ ? spill_->bytes_written() : res_.memory.spilled_bytes;
+    p.spilled =
+        spill_ ? spill_->bytes_written() + doc_spill_->bytes_written() : res_.memory.spilled_bytes;
     obs_.progress(p);
   }
 

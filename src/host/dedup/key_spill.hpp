@@ -30,8 +30,9 @@ class KeySpill {
   KeySpill(const KeySpill&) = delete;
   KeySpill& operator=(const KeySpill&) = delete;
 
-  /// Whether the keys held in `docs` are over the window.
-  bool over(const DocTable& docs) const;
+  /// Whether the keys held in `docs` -- and the rows of its other columns held, when those are
+  /// spilled with them (`with_rows`: doc_spill.hpp) -- are over the window.
+  bool over(const DocTable& docs, bool with_rows = false) const;
   /**
    * @brief Writes the keys of rows [docs.keys_first, until) -- the documents sketched and not
    * empty -- as one run per band and drops those rows from docs.keys (docs.keys_first = until).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <string_view>
@@ -23,11 +24,12 @@ namespace {
  * then ambiguous), with one warning naming the first two lines that share an id. Costs 8 bytes
  * (a 64-bit hash of the id's text) per document with an id while it runs, and a sort; two
  * different ids of equal hash (about n^2 / 2^65 of them) would count as one. The ids of the
- * rows `spilled` holds are read back from its files.
+ * rows `spilled` holds are read back from its files. At most `max_hashes` hashes are held: past
+ * that, the ids are read once per share of the hashes' range (equal ids fall in one share).
  */
 std::uint64_t count_duplicate_ids(const DocTable& docs, const DocSpill* spilled,
                                   const RecordPipeline& pipeline, std::uint32_t input_base,
-                                  const RunObserver& obs) {
+                                  std::size_t max_hashes, const RunObserver& obs) {
   auto for_each_id = [&](const std::function<void(std::uint32_t, std::string_view)>& fn) {
     if (spilled) spilled->for_each_id(fn);
     for (std::size_t i = 0; i < docs.id_end.size(); ++i) {
@@ -36,19 +38,30 @@ std::uint64_t count_duplicate_ids(const DocTable& docs, const DocSpill* spilled,
          std::string_view(docs.ids).substr(begin - docs.ids_first, docs.id_end[i] - begin));
     }
   };
-  std::vector<std::uint64_t> hashes;
-  for_each_id([&](std::uint32_t, std::string_view id) {
-    if (!id.empty()) hashes.push_back(XXH3_64bits(id.data(), id.size()));
-  });
-  std::sort(hashes.begin(), hashes.end());
+  std::uint64_t with_id = 0;
+  for (std::size_t i = 0; i < docs.id_end.size(); ++i)
+    with_id += docs.id_end[i] != (i == 0 ? docs.ids_first : docs.id_end[i - 1]);
+  if (spilled) with_id += spilled->rows();  // at most that many more
+  const std::uint64_t shares = std::max<std::uint64_t>(1, (with_id + max_hashes - 1) / max_hashes);
   std::uint64_t repeats = 0;
   std::vector<std::uint64_t> repeated;  // hashes that occur more than once
-  for (std::size_t i = 1; i < hashes.size(); ++i) {
-    if (hashes[i] != hashes[i - 1]) continue;
-    ++repeats;
-    if (repeated.empty() || repeated.back() != hashes[i]) repeated.push_back(hashes[i]);
+  std::vector<std::uint64_t> hashes;
+  for (std::uint64_t share = 0; share < shares; ++share) {
+    hashes.clear();
+    for_each_id([&](std::uint32_t, std::string_view id) {
+      if (id.empty()) return;
+      const std::uint64_t h = XXH3_64bits(id.data(), id.size());
+      if (h % shares == share) hashes.push_back(h);
+    });
+    std::sort(hashes.begin(), hashes.end());
+    for (std::size_t i = 1; i < hashes.size(); ++i) {
+      if (hashes[i] != hashes[i - 1]) continue;
+      ++repeats;
+      if (repeated.empty() || repeated.back() != hashes[i]) repeated.push_back(hashes[i]);
+    }
   }
   hashes = std::vector<std::uint64_t>();
+  std::sort(repeated.begin(), repeated.end());
   if (repeats == 0 || !obs.warning) return repeats;
   // The first document whose id was seen before, and that earlier one.
   std::unordered_map<std::uint64_t, std::uint32_t> first;
@@ -74,6 +87,11 @@ std::uint64_t count_duplicate_ids(const DocTable& docs, const DocSpill* spilled,
               where(later) +
               "): duplicates.jsonl names documents by id, so those lines are ambiguous");
   return repeats;
+}
+
+// Whether what the spill bounds is over its window.
+bool over_window(const PassOneOptions& o, const DocTable& docs) {
+  return o.spill && o.spill->over(docs, o.doc_spill != nullptr);
 }
 
 // The rows of documents before `until` to disk: their band keys, and their Locators, ids and
@@ -163,13 +181,15 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
     for (std::size_t d = first; d < docs.size(); ++d) {
       // Only the sketched ones: an exact copy whose sketched twin was in an input not saved is
       // sketched when that input is read again (or a later copy is), as in any run.
-      if (docs.sketched[d] && !docs.empty[d]) loaded_exact.push_back(docs.exact[d]);
+      if (docs.sketched[d] && !docs.empty[d]) {
+        loaded_exact.push_back(docs.exact[d - docs.cold_first]);
+      }
       pass.counts.text_bytes += docs.text_len[d - docs.cold_first];
       if (docs.empty[d]) ++pass.counts.empty;
       if (!docs.sketched[d]) ++pass.counts.sketch_skipped;
     }
     seen.fill(loaded_exact);
-    if (o.spill && o.spill->over(docs)) spill(o, docs, docs.size());
+    if (over_window(o, docs)) spill(o, docs, docs.size());
     pass.pipeline->summaries()[i] = part.summary;
     skips.skipped += part.summary.skipped;
     for (int r = 0; r < kSkipReasonCount; ++r) {
@@ -246,17 +266,18 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
           docs.sigs.insert(docs.sigs.end(), r.sketch.signatures.begin(),
                            r.sketch.signatures.begin() + r.docs.size() * k);
         }
-        if (o.spill && o.spill->over(docs)) {
+        if (over_window(o, docs)) {
           // The inputs saved already first; the one being read too when it alone is over.
           spill(o, docs, saving ? part_first_doc : docs.size());
-          if (o.spill->over(docs)) spill(o, docs, docs.size());
+          if (over_window(o, docs)) spill(o, docs, docs.size());
         }
         in.records += r.docs.size();
         processed_bytes += raw.size;
         if (obs.progress) {
           p.documents = docs.size();
           p.bytes = processed_bytes;
-          p.spilled = o.spill ? o.spill->bytes_written() : 0;
+          p.spilled = (o.spill ? o.spill->bytes_written() : 0) +
+                      (o.doc_spill ? o.doc_spill->bytes_written() : 0);
           p.done = std::min(processed_bytes, p.total);
           obs.progress(p);
         }
@@ -267,8 +288,12 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
   std::copy(std::begin(skips.by_reason), std::end(skips.by_reason),
             std::begin(pass.counts.skipped_by_reason));
   pass.counts.documents = docs.size();
+  // The ids' hashes in as much memory as the texts remembered (8 bytes each, not ~64); tests
+  // force several shares on small inputs.
+  std::size_t max_hashes = o.seen_exact_cap == SIZE_MAX ? SIZE_MAX : o.seen_exact_cap * 8;
+  if (const char* c = std::getenv("DUPSCAN_TEST_ID_HASHES")) max_hashes = std::stoull(c);
   pass.counts.duplicate_ids =
-      count_duplicate_ids(docs, o.doc_spill, *pass.pipeline, o.input_base, obs);
+      count_duplicate_ids(docs, o.doc_spill, *pass.pipeline, o.input_base, max_hashes, obs);
   return pass;
 }
 

@@ -404,7 +404,7 @@ void WorkDir::save(std::uint32_t input, const DocTable& docs, std::size_t first_
   for (std::size_t i = held; i < docs.id_end.size(); ++i)
     put<std::uint64_t>(out, docs.id_end[i] - id_begin);
   put_string(out, docs.ids.substr(id_begin - docs.ids_first));
-  put(out, docs.exact.data() + first_doc, n);
+  put(out, docs.exact.data() + held, n);
   put(out, docs.text_len.data() + held, n);
   put(out, docs.empty.data() + first_doc, n);
   put(out, docs.sketched.data() + first_doc, n);
