@@ -49,7 +49,8 @@ const char* kIndexMemoryHelp =
     "made, and hold no whole table";
 const char* kIndexMemoryAfter =
     ". Every document is sketched (exact copies too); the manifest naming the segments is "
-    "written once at the end";
+    "written once at the end. An index run needs a little more than 64M: a segment of 4096 "
+    "documents (the error names the minimum)";
 
 int run_index_command(DedupArgs& a, IndexAction action, const std::string& given_dir) {
   const std::string dir = directory_option(given_dir);
