@@ -423,6 +423,22 @@ TEST(Index, KilledBetweenSegmentsLeavesThePreviousIndexWhole) {
   EXPECT_GT(n, 3u);
   EXPECT_EQ(segment_files_in(dir / "idx2"), n) << "a segment no manifest names was left";
   EXPECT_EQ(against_outputs(dir, dir / "idx2", "again"), want);
+
+  // index build --force under --memory, killed between its segments (written beside the old
+  // index's): the old index, whole; run again, the new one, and only its segments.
+  const std::string force = "index build " + q(dir / "old-a.jsonl.gz") + " " +
+                            q(dir / "old-b.jsonl") + " --force --index " + q(dir / "idx2") +
+                            " --memory 100M";
+  const std::string manifest2 = test::read_file(dir / "idx2/index.json");
+  EXPECT_EQ(run_segmented(force, "index-after-segment").exit_code, 128 + SIGKILL);
+  EXPECT_EQ(test::read_file(dir / "idx2/index.json"), manifest2);
+  EXPECT_EQ(against_outputs(dir, dir / "idx2", "forced-killed"), want);
+  const auto forced = run_segmented(force);
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  const std::size_t m = segments_of(dir / "idx2");
+  EXPECT_EQ(m, (test::example_lines().size() * 6 / 10 + kSegmentDocs - 1) / kSegmentDocs);
+  EXPECT_EQ(segment_files_in(dir / "idx2"), m) << "a segment no manifest names was left";
+  EXPECT_EQ(against_outputs(dir, dir / "idx2", "forced"), want);
 }
 
 TEST(Index, DamagedOrStaleIndexesAreErrorsNamingTheFile) {
