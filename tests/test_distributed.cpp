@@ -503,6 +503,7 @@ std::string quoted(const std::vector<std::string>& paths) {
 
 TEST(DistributedMpi, MpirunOneTwoFourRanksWriteWhatDupscanWrites) {
   need_mpi();
+  if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const auto inputs = write_parts(dir, 5);
   const std::string in = quoted(inputs);
@@ -536,6 +537,7 @@ TEST(DistributedMpi, MpirunOneTwoFourRanksWriteWhatDupscanWrites) {
 // Parquet inputs under mpirun -np 2: the JSON Lines copy and the Parquet copy are dupscan's.
 TEST(DistributedMpi, MpirunCopiesParquetInputsAsDupscanDoes) {
   need_mpi();
+  if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const std::string in = quoted(write_parquet_parts(dir, 3));
   for (const char* name : {"kept.jsonl", "kept.parquet"}) {
@@ -562,6 +564,7 @@ TEST(DistributedMpi, MpirunCopiesParquetInputsAsDupscanDoes) {
 
 TEST(DistributedMpi, MpirunFailuresExitNonZeroAndKeepEarlierOutputs) {
   need_mpi();
+  if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const auto inputs = write_parts(dir, 5);
   const std::string out = dir / "out";
@@ -588,6 +591,7 @@ TEST(DistributedMpi, MpirunFailuresExitNonZeroAndKeepEarlierOutputs) {
 // is refused (the inputs' split differs); --restart starts over.
 TEST(DistributedMpi, KilledRunResumesOnTheSameRanks) {
   need_mpi();
+  if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const auto inputs = write_parts(dir, 5);
   auto args = [&](const std::string& out) {
@@ -921,6 +925,7 @@ TEST(DistributedContam, ParquetTrainingFilesDecontaminatedAsOneProcessDoes) {
 
 TEST(DistributedMpi, ContamMpirunOneTwoFourRanksWriteWhatDupscanWrites) {
   need_mpi();
+  if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   ContamRanks c;
   auto args = [&](const std::string& out) {
     return "contam --train " + quoted(c.train) + "--eval " +

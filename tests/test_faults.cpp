@@ -2138,6 +2138,37 @@ void killed_run_resumes() {
     EXPECT_FALSE(test::file_exists(dir / "idx/.dupscan-work"));
   }
   {
+    // index build under --memory, in segments of 11 documents (no input has more, so each is
+    // saved whole before its rows go into a segment): killed once input 3 is saved, then run
+    // again, it writes the segments an uninterrupted run writes -- cut at the same documents,
+    // some of them loaded from the work directory.
+    const std::string build =
+        std::string("index build ") + kResumeInputs + " --index {D}/idx --memory 100M";
+    ::setenv("DUPSCAN_TEST_INDEX_SEGMENT_DOCS", "11", 1);
+    test::TempDir ref_idx;
+    write_resume_inputs(ref_idx.path());
+    const auto ref = run_dupscan(in_dir(build, ref_idx.path()));
+    ASSERT_EQ(ref.exit_code, 0) << ref.err;
+    EXPECT_NE(ref.err.find("written as 3 new segments"), std::string::npos) << ref.err;
+    test::TempDir dir;
+    write_resume_inputs(dir.path());
+    EXPECT_EQ(run_with_fault(in_dir(build, dir.path()), "resume-part-saved-3").exit_code,
+              128 + SIGKILL);
+    EXPECT_FALSE(test::file_exists(dir / "idx/index.json"));
+    const auto again = run_dupscan(in_dir(build, dir.path()));
+    ::unsetenv("DUPSCAN_TEST_INDEX_SEGMENT_DOCS");
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("resuming: 3 of 6 inputs"), std::string::npos) << again.err;
+    for (const char* seg :
+         {"/idx/segment-000000.bin", "/idx/segment-000001.bin", "/idx/segment-000002.bin"}) {
+      ASSERT_TRUE(test::file_exists(dir.path() + seg)) << seg;
+      EXPECT_TRUE(test::read_file(dir.path() + seg) == test::read_file(ref_idx.path() + seg))
+          << seg << " differs from the uninterrupted run's";
+    }
+    EXPECT_FALSE(test::file_exists(dir / "idx/segment-000003.bin"));
+    EXPECT_FALSE(test::file_exists(dir / "idx/.dupscan-work"));
+  }
+  {
     // stdin cannot be read again: no work directory, and report.json says why.
     test::TempDir dir;
     write_resume_inputs(dir.path());

@@ -3,6 +3,9 @@
 // changed indexes. All through the built binary.
 #include <simdjson.h>
 
+#include <csignal>
+#include <cstring>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -232,6 +235,210 @@ TEST(Index, CrashDuringAnAppendLeavesThePreviousIndexValid) {
   simdjson::dom::parser parser;
   const std::string m = test::read_file(dir / "idx/index.json");
   EXPECT_EQ(simdjson::dom::array(test::parse_json(parser, m)["segments"]).size(), 2u);
+}
+
+// --memory: the new documents in several segments. Tests force small ones (the budget alone would
+// put the example corpus in one).
+constexpr std::size_t kSegmentDocs = 997;  // not a divisor of an input's size: segments span inputs
+
+std::size_t segments_of(const std::string& idx) {
+  simdjson::dom::parser parser;
+  const std::string m = test::read_file(idx + "/index.json");
+  return simdjson::dom::array(test::parse_json(parser, m)["segments"]).size();
+}
+
+// The records (location, exact hash, flags, band keys) of `idx`'s segments from `first` on, in
+// order, and their ids: what the documents are, however they are cut into segments.
+std::string records_of(const std::string& idx, std::size_t first = 0) {
+  simdjson::dom::parser parser;
+  auto m = test::parse_json(parser, test::read_file(idx + "/index.json"));
+  const std::uint64_t bands = m["parameters"]["bands"];
+  std::string records, ids;
+  std::size_t i = 0;
+  for (auto sg : simdjson::dom::array(m["segments"])) {
+    if (i++ < first) continue;
+    const std::string seg = test::read_file(idx + "/" + test::str(sg["file"]));
+    std::uint64_t n = 0, tables = 0;
+    std::memcpy(&n, seg.data() + 16, 8);
+    std::memcpy(&tables, seg.data() + 24, 8);
+    const std::size_t record = 56 + 8 * bands, ends = 40 + n * record;
+    records += seg.substr(40, n * record);
+    ids += seg.substr(ends + 8 * n, tables - ends - 8 * n);
+  }
+  return records + "\nids:\n" + ids;
+}
+
+// What dedup --against `idx` writes for new.jsonl: duplicates.jsonl and clusters.jsonl.
+std::string against_outputs(const test::TempDir& dir, const std::string& idx,
+                            const std::string& out) {
+  const auto r =
+      run_dupscan("dedup " + q(dir / "new.jsonl") + " --against " + q(idx) + " -o " + q(dir / out));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return "duplicates:\n" + test::read_file(dir / out + "/duplicates.jsonl") + "clusters:\n" +
+         test::read_file(dir / out + "/clusters.jsonl");
+}
+
+// Runs `args` with DUPSCAN_TEST_INDEX_SEGMENT_DOCS (and `fault` as DUPSCAN_TEST_FAULT) set.
+test::RunResult run_segmented(const std::string& args, const std::string& fault = "") {
+  ::setenv("DUPSCAN_TEST_INDEX_SEGMENT_DOCS", std::to_string(kSegmentDocs).c_str(), 1);
+  if (!fault.empty()) ::setenv("DUPSCAN_TEST_FAULT", fault.c_str(), 1);
+  const auto r = run_dupscan(args);
+  ::unsetenv("DUPSCAN_TEST_INDEX_SEGMENT_DOCS");
+  ::unsetenv("DUPSCAN_TEST_FAULT");
+  return r;
+}
+
+// Exact copies among the old documents (equal text: equal normalized text) that lie in different
+// segments of kSegmentDocs: the case where a copy's keys cannot come from its group's first.
+std::size_t exact_copies_across_segments() {
+  const std::vector<std::string> lines = test::example_lines();
+  simdjson::dom::parser parser;
+  std::map<std::string, std::size_t> first;
+  std::size_t across = 0;
+  for (std::size_t i = 0; i < lines.size() * 6 / 10; ++i) {
+    const auto [it, fresh] =
+        first.emplace(test::str(test::parse_json(parser, lines[i])["text"]), i);
+    across += !fresh && it->second / kSegmentDocs != i / kSegmentDocs;
+  }
+  return across;
+}
+
+TEST(Index, MemoryBoundedSegmentsAnswerAsOneSegment) {
+  ASSERT_GT(exact_copies_across_segments(), 0u) << "no exact copy spans segments: the test is moot";
+  for (const std::string sketch : {"", " --scheme affine64", " --sketch fast"}) {
+    SCOPED_TRACE("sketch options:" + sketch);
+    test::TempDir dir;
+    const Split s = split_examples(dir);
+    const std::string inputs = q(dir / "old-a.jsonl.gz") + " " + q(dir / "old-b.jsonl");
+    const auto one = run_dupscan("index build " + inputs + " --index " + q(dir / "one") + sketch);
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    EXPECT_NE(one.err.find("written as 1 new segment;"), std::string::npos) << one.err;
+    const auto many = run_segmented("index build " + inputs + " --index " + q(dir / "many") +
+                                    " --memory 512M" + sketch);
+    ASSERT_EQ(many.exit_code, 0) << many.err;
+    const std::size_t n = (s.old_ids.size() + kSegmentDocs - 1) / kSegmentDocs;
+    ASSERT_GT(n, 1u);
+    EXPECT_EQ(segments_of(dir / "many"), n);
+    EXPECT_NE(many.err.find("written as " + std::to_string(n) +
+                            " new segments of at most 997 "
+                            "documents (--memory)"),
+              std::string::npos)
+        << many.err;
+    const std::string want = against_outputs(dir, dir / "one", "a-one");
+    ASSERT_NE(want.find("\"kind\":\"exact\""), std::string::npos) << "no exact duplicate found";
+    ASSERT_NE(want.find("\"kind\":\"near\""), std::string::npos) << "no near duplicate found";
+    EXPECT_EQ(against_outputs(dir, dir / "many", "a-many"), want);
+    // The records, in order, are the same bytes (exact copies' band keys included): only the
+    // cut into segments differs.
+    EXPECT_TRUE(records_of(dir / "many") == records_of(dir / "one")) << "the records differ";
+    simdjson::dom::parser parser;
+    auto m = test::parse_json(parser, test::read_file(dir / "many/index.json"));
+    EXPECT_EQ(std::uint64_t(m["documents"]), s.old_ids.size());
+  }
+}
+
+TEST(Index, MemoryBoundedAddAnswersAsAnUnboundedOne) {
+  for (const std::string sketch : {"", " --sketch fast"}) {
+    SCOPED_TRACE("sketch options:" + sketch);
+    test::TempDir dir;
+    split_examples(dir);
+    for (const char* idx : {"one", "many"}) {
+      const auto b = run_dupscan("index build " + q(dir / "old-a.jsonl.gz") + " --index " +
+                                 q(dir / idx) + sketch);
+      ASSERT_EQ(b.exit_code, 0) << b.err;
+    }
+    const auto one =
+        run_dupscan("index add " + q(dir / "old-b.jsonl") + " --index " + q(dir / "one"));
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    const auto many = run_segmented("index add " + q(dir / "old-b.jsonl") + " --index " +
+                                    q(dir / "many") + " --memory 100M");
+    ASSERT_EQ(many.exit_code, 0) << many.err;
+    // old-b alone outgrows a segment: its rows go before it ends, so it is not kept to resume.
+    EXPECT_NE(many.err.find("old-b.jsonl is kept no further for resuming"), std::string::npos)
+        << many.err;
+    EXPECT_EQ(segments_of(dir / "one"), 2u);
+    EXPECT_GT(segments_of(dir / "many"), 3u);
+    EXPECT_TRUE(records_of(dir / "many", 1) == records_of(dir / "one", 1)) << "the records differ";
+    EXPECT_EQ(against_outputs(dir, dir / "many", "a-many"),
+              against_outputs(dir, dir / "one", "a-one"));
+  }
+}
+
+TEST(Index, MemoryBelowTheIndexMinimumIsAUsageError) {
+  test::TempDir dir;
+  split_examples(dir);
+  const auto r = run_dupscan("index build " + q(dir / "old-b.jsonl") + " --index " +
+                             q(dir / "idx") + " --memory 65M");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--memory 68157440 bytes is below the minimum of"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("an index run makes segments of at least 4096 documents"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(test::file_exists(dir / "idx"));
+}
+
+// The segment files in `idx`.
+std::size_t segment_files_in(const std::string& idx) {
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(idx))
+    n += e.path().filename().string().rfind("segment-", 0) == 0;
+  return n;
+}
+
+// A kill between the segments of a bounded add, or after them before the manifest, or a SIGTERM:
+// the old index, whole; the same add again completes it (the killed runs' segments overwritten
+// or removed).
+TEST(Index, KilledBetweenSegmentsLeavesThePreviousIndexWhole) {
+  test::TempDir dir;
+  split_examples(dir);
+  build_index(dir);  // old-a and old-b in one segment
+  const std::string want = against_outputs(dir, dir / "idx", "want");
+  ASSERT_EQ(run_dupscan("index build " + q(dir / "old-a.jsonl.gz") + " --index " + q(dir / "idx2"))
+                .exit_code,
+            0);
+  const std::string manifest = test::read_file(dir / "idx2/index.json");
+  const std::string before = against_outputs(dir, dir / "idx2", "before");
+  ASSERT_NE(before, want);
+  const std::string add =
+      "index add " + q(dir / "old-b.jsonl") + " --index " + q(dir / "idx2") + " --memory 100M";
+  struct Point {
+    const char* fault;
+    int exit_code;
+  };
+  for (const Point p :
+       {Point{"index-after-segment", 128 + SIGKILL}, Point{"index-append-before-manifest", 3},
+        Point{"sigterm@index-after-segment", 130}}) {
+    SCOPED_TRACE(p.fault);
+    const auto killed = run_segmented(add, p.fault);
+    EXPECT_EQ(killed.exit_code, p.exit_code) << killed.err;
+    EXPECT_EQ(test::read_file(dir / "idx2/index.json"), manifest);
+    EXPECT_EQ(against_outputs(dir, dir / "idx2", "after"), before);
+    // Killed, the run leaves its segments to the next one; stopped by a signal, it removes them.
+    const bool signal = std::string(p.fault).rfind("sigterm@", 0) == 0;
+    EXPECT_EQ(test::file_exists(dir / "idx2/segment-000001.bin"), !signal);
+  }
+  const auto done = run_segmented(add);
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  const std::size_t n = segments_of(dir / "idx2");
+  EXPECT_GT(n, 3u);
+  EXPECT_EQ(segment_files_in(dir / "idx2"), n) << "a segment no manifest names was left";
+  EXPECT_EQ(against_outputs(dir, dir / "idx2", "again"), want);
+
+  // index build --force under --memory, killed between its segments (written beside the old
+  // index's): the old index, whole; run again, the new one, and only its segments.
+  const std::string force = "index build " + q(dir / "old-a.jsonl.gz") + " " +
+                            q(dir / "old-b.jsonl") + " --force --index " + q(dir / "idx2") +
+                            " --memory 100M";
+  const std::string manifest2 = test::read_file(dir / "idx2/index.json");
+  EXPECT_EQ(run_segmented(force, "index-after-segment").exit_code, 128 + SIGKILL);
+  EXPECT_EQ(test::read_file(dir / "idx2/index.json"), manifest2);
+  EXPECT_EQ(against_outputs(dir, dir / "idx2", "forced-killed"), want);
+  const auto forced = run_segmented(force);
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  const std::size_t m = segments_of(dir / "idx2");
+  EXPECT_EQ(m, (test::example_lines().size() * 6 / 10 + kSegmentDocs - 1) / kSegmentDocs);
+  EXPECT_EQ(segment_files_in(dir / "idx2"), m) << "a segment no manifest names was left";
+  EXPECT_EQ(against_outputs(dir, dir / "idx2", "forced"), want);
 }
 
 TEST(Index, DamagedOrStaleIndexesAreErrorsNamingTheFile) {

@@ -170,7 +170,9 @@ struct DedupConfig {
   /// --memory: bytes the run should stay under (0: no limit). Pass 1's band keys over a share of
   /// it are spilled to disk as sorted runs, merged by the LSH stage (dedup/key_spill.hpp), and
   /// the texts remembered to sketch each only once are bounded. The per-document table (~70 B
-  /// and the id) stays in memory. At least kMinMemory.
+  /// and the id) stays in memory. At least kMinMemory. index build/add: the new documents go
+  /// into segments of as many documents as the budget holds while one is made, every document
+  /// sketched (exact copies too), and no whole table is held (run_index).
   std::size_t memory = 0;
   /// Keep no work directory (--no-resume): saves its disk space (~140 bytes per document, ids
   /// included) and writes, at the price of starting over after a crash.
@@ -316,9 +318,11 @@ enum class IndexAction : std::uint8_t {
 };
 
 struct IndexResult {
-  std::uint64_t added = 0;      ///< documents written by this run
-  std::uint64_t documents = 0;  ///< documents in the index now
-  std::size_t segments = 0;     ///< segments in the index now
+  std::uint64_t added = 0;              ///< documents written by this run
+  std::uint64_t documents = 0;          ///< documents in the index now
+  std::size_t segments = 0;             ///< segments in the index now
+  std::size_t segments_written = 0;     ///< segments this run wrote (several under --memory)
+  std::uint64_t segment_documents = 0;  ///< --memory: most documents per segment; 0: no limit
   LshParams lsh;
   std::vector<InputSummary> inputs;
   DedupCounts counts;  ///< documents, empty, skipped (by reason), text_bytes

@@ -28,7 +28,9 @@
  *    manifest without it was written before manifests had one and is read unchecked; the format
  *    version stays 1, since a reader that does not know the field still reads the rest right.
  *    The directory also holds `.dupscan.lock` while a run writes the index (run_index).
- *  - one `segment-NNNNNN.bin` per build or add, never rewritten. Little-endian:
+ *  - one `segment-NNNNNN.bin` per build or add (several under `--memory`, each of at most the
+ *    documents the budget lets one run hold while it makes a segment), never rewritten.
+ *    Little-endian:
  *      header   8 bytes "DSIDXSG1", u32 format version, u32 bands, u64 documents, u64 offset of
  *               the tables, u64 keyed documents (the non-empty ones)
  *      records  documents x (56 + 8 x bands) bytes: u64 offset of the record in its input's
@@ -55,7 +57,9 @@
  * change is an error naming the file). An append writes the new segment under its final name first,
  * then the new manifest to a temporary file that is renamed over the old one (fsync before each
  * rename): a crash at any point leaves the previous manifest, which names only complete segments; a
- * segment file no manifest names is ignored and overwritten by the next append. `index build
+ * segment file no manifest names is ignored and overwritten by the next append. Under `--memory` an
+ * add writes its segments one after the other as pass 1 fills them, and the manifest naming them
+ * all once at the end: the commit point is still that one rename. `index build
  * --force` builds the new index beside the old one the same way (its segment under a number no
  * file there has, then its manifest renamed over the old one) and removes the old segments only
  * then: at every moment the directory holds the old index or the new one, whole.
@@ -191,13 +195,32 @@ void remove(const std::string& dir);
 void remove_unnamed_segments(const std::string& dir, const Manifest& m);
 
 /**
- * @brief Appends one segment holding `docs` (whose input numbers already count `m`'s earlier
- * inputs) and writes the manifest `m` (inputs, parameters; segments and documents are updated
- * here). Creates `dir` if needed. The segment is written as it is made, never held whole; its
- * sorted tables are made on up to `threads` threads. The segment's number is one no segment of
- * `m` has; with `beside_existing` (a new index replacing the one in `dir`: `m` has no segments
- * yet) also one no segment file in `dir` has, so the old index stays whole until the new
- * manifest replaces its own.
+ * @brief Writes one segment holding `docs` (whose input numbers already count `m`'s earlier
+ * inputs) under its final name and adds it to `m` (segments, documents) in memory: the manifest
+ * on disk is not touched, so no reader sees the segment until commit_manifest() writes a manifest
+ * naming it. Creates `dir` if needed. The segment's number is one no segment of `m` has (those
+ * this run wrote before included); with `beside_existing` also one no segment file in `dir` has.
+ * Its sorted tables are made on up to `threads` threads.
+ * @throw Interrupted when interrupted (the segment file is not left under its final name).
+ */
+void write_segment(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads = 1,
+                   bool beside_existing = false);
+
+/**
+ * @brief Writes the manifest `m` to a temporary file and renames it over `dir`'s index.json: the
+ * commit point of a build or add, however many segments it wrote before.
+ * @throw Interrupted when interrupted before the rename (the old manifest stays).
+ */
+void commit_manifest(const std::string& dir, const Manifest& m);
+
+/**
+ * @brief write_segment() then commit_manifest(): appends one segment holding `docs` (whose input
+ * numbers already count `m`'s earlier inputs) and writes the manifest `m` (inputs, parameters;
+ * segments and documents are updated here). Creates `dir` if needed. The segment is written as it
+ * is made, never held whole; its sorted tables are made on up to `threads` threads. The segment's
+ * number is one no segment of `m` has; with `beside_existing` (a new index replacing the one in
+ * `dir`: `m` has no segments yet) also one no segment file in `dir` has, so the old index stays
+ * whole until the new manifest replaces its own.
  * @throw Interrupted when interrupted before the new manifest is in place (the old one stays).
  */
 void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads = 1,

@@ -28,13 +28,29 @@ Weekly workflow:
   dupscan index add new.kept.jsonl --index idx/                  # the kept new documents
 
 Files: idx/index.json (manifest: parameters, inputs with size, mtime and checksum, segments with
-checksums) and one idx/segment-NNNNNN.bin per build or add (format in include/dupscan/index.hpp).
+checksums) and one idx/segment-NNNNNN.bin per build or add, several under --memory (format in
+include/dupscan/index.hpp).
 An add writes its segment, then replaces the manifest atomically: a crash leaves the previous
 index valid. One run writes an index at a time (idx/.dupscan.lock): another build or add fails
 at once naming it, or waits for it with --wait. A build or add killed before it finishes keeps
 pass 1's results per finished input in idx/.dupscan-work: the same command run again resumes
 from them (--restart starts over, --no-resume keeps none).
+
+Memory: without --memory a run holds every new document's row (~70 B + id + 8 B per band) and
+the segment's copy of it until the segment is written. With --memory SIZE the new documents go
+into several segments, each written as soon as pass 1 has filled it, and the manifest naming
+them all is written once at the end (a kill before it leaves the previous index, whole); the
+same command resumes from idx/.dupscan-work as without. dedup --against reads many segments as
+it reads one: the results are the same.
 )";
+
+const char* kIndexMemoryHelp =
+    "Write the new documents as several segments, each of as many as fit in SIZE while it is "
+    "made, and hold no whole table";
+const char* kIndexMemoryAfter =
+    ". Every document is sketched (exact copies too); the manifest naming the segments is "
+    "written once at the end. An index run needs a little more than 64M: a segment of 4096 "
+    "documents (the error names the minimum)";
 
 int run_index_command(DedupArgs& a, IndexAction action, const std::string& given_dir) {
   const std::string dir = directory_option(given_dir);
@@ -43,17 +59,24 @@ int run_index_command(DedupArgs& a, IndexAction action, const std::string& given
   cfg.max_skipped = parse_share(a.max_skipped, "--max-skipped");
   cfg.gpu_memory = parse_size(a.gpu_memory, "--gpu-memory");
   cfg.max_record_size = parse_size(a.max_record_size, "--max-record-size");
+  cfg.memory = parse_size(a.memory, "--memory");
   if (action == IndexAction::build && a.force) action = IndexAction::rebuild;
   ProgressBar bar = ProgressBar::for_stderr(!a.quiet && !a.no_progress, a.progress_interval);
   const IndexResult r = run_index(cfg, action, dir, stderr_observer(bar, a.quiet), a.wait);
   bar.finish();
   if (!a.quiet) {
+    const std::string limit =
+        r.segment_documents == 0
+            ? std::string()
+            : " of at most " + group_digits(r.segment_documents) + " documents (--memory)";
     std::fprintf(stderr,
                  "dupscan index %s: %s documents indexed in %.2f s (%s empty, %s skipped "
-                 "records); %s holds %s documents in %zu segment%s, %u bands x %u rows\n",
+                 "records), written as %zu new segment%s%s; %s holds %s documents in %zu "
+                 "segment%s, %u bands x %u rows\n",
                  action == IndexAction::add ? "add" : "build", group_digits(r.added).c_str(),
                  r.seconds, group_digits(r.counts.empty).c_str(),
-                 group_digits(r.counts.skipped).c_str(), dir.c_str(),
+                 group_digits(r.counts.skipped).c_str(), r.segments_written,
+                 r.segments_written == 1 ? "" : "s", limit.c_str(), dir.c_str(),
                  group_digits(r.documents).c_str(), r.segments, r.segments == 1 ? "" : "s",
                  r.lsh.bands, r.lsh.rows);
   }
@@ -85,6 +108,7 @@ Command add_index_command(CLI::App& app) {
                   "Replace the index DIR holds, once the new one is made");
   build->add_flag("--wait", build_args->wait,
                   "Wait for another run writing the index to finish (default: fail at once)");
+  add_memory_option(build, build_args->memory, kIndexMemoryHelp, kIndexMemoryAfter);
   build->footer("\nThe sketch options are stored in the index; dedup --against needs the same.");
   CLI::App* add = index->add_subcommand("add",
                                         "Append JSONL or Parquet files to an index (with its "
@@ -96,6 +120,7 @@ Command add_index_command(CLI::App& app) {
   add->add_option("--index", *dir, "Directory of the index")->required()->type_name("DIR");
   add->add_flag("--wait", add_args->wait,
                 "Wait for another run writing the index to finish (default: fail at once)");
+  add_memory_option(add, add_args->memory, kIndexMemoryHelp, kIndexMemoryAfter);
   add_run_options(add, *add_args);
   return {index, [=] {
             if (build->parsed()) return run_index_command(*build_args, IndexAction::build, *dir);

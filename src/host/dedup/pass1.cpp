@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 
@@ -101,6 +102,29 @@ void spill(const PassOneOptions& o, DocTable& docs, std::size_t until) {
   if (o.doc_spill) o.doc_spill->spill(docs, until);
 }
 
+// Rows [0, n) of `docs` (no spilled keys, no signatures) moved to a table of their own; the rest
+// move to the front. The vectors keep their capacity: the table's high-water mark stays its size.
+DocTable take_front(DocTable& docs, std::size_t n, std::uint32_t bands) {
+  DocTable head;
+  auto move_front = [n](auto& from, auto& to, std::size_t per) {
+    to.assign(from.begin(), from.begin() + n * per);
+    from.erase(from.begin(), from.begin() + n * per);
+  };
+  const std::uint64_t id_bytes = n == 0 ? 0 : docs.id_end[n - 1];
+  move_front(docs.loc, head.loc, 1);
+  move_front(docs.id_end, head.id_end, 1);
+  for (std::uint64_t& e : docs.id_end)
+    e -= id_bytes;
+  head.ids = docs.ids.substr(0, id_bytes);
+  docs.ids.erase(0, id_bytes);
+  move_front(docs.exact, head.exact, 1);
+  move_front(docs.text_len, head.text_len, 1);
+  move_front(docs.empty, head.empty, 1);
+  move_front(docs.sketched, head.sketched, 1);
+  move_front(docs.keys, head.keys, bands);
+  return head;
+}
+
 }  // namespace
 
 ReadSpec dedup_read_spec(const DedupConfig& cfg) {
@@ -145,6 +169,29 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
   std::uint64_t part_skips[kSkipReasonCount] = {};  // skips.by_reason when it began
   // Parts are saved while the keys of each input are held (see PassOneOptions::spill).
   bool saving = o.work != nullptr;
+  if (o.take_rows_every != 0 && (o.spill || o.doc_spill || o.keep_signatures || !o.take_rows)) {
+    throw std::logic_error("pass 1: take_rows goes without spill and kept signatures");
+  }
+  // take_rows_every: the whole pieces the table holds handed over (while saving, of saved inputs
+  // only); `input` is the one being read.
+  auto hand_over = [&](std::uint32_t input) {
+    const std::size_t every = o.take_rows_every;
+    if (every == 0) return;
+    if (saving && docs.size() - part_first_doc > every) {
+      saving = false;
+      if (obs.info) {
+        obs.info("resume: " + display(input) +
+                 " is kept no further for resuming (its rows outgrew a segment under --memory "
+                 "before it ended): after a crash, it and the inputs after it are read again");
+      }
+    }
+    while ((saving ? part_first_doc : docs.size()) >= every) {
+      DocTable head = take_front(docs, every, bands);
+      pass.rows_taken += every;
+      part_first_doc = part_first_doc >= every ? part_first_doc - every : 0;
+      o.take_rows(std::move(head));
+    }
+  };
   if (o.work) {
     po.on_input_done = [&](std::uint32_t input) {
       std::uint64_t skipped[kSkipReasonCount];
@@ -164,6 +211,7 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
       }
       part_first_doc = docs.size();
       std::copy(std::begin(skips.by_reason), std::end(skips.by_reason), std::begin(part_skips));
+      hand_over(input);
     };
   }
   pass.pipeline = std::make_unique<RecordPipeline>(po);
@@ -174,7 +222,7 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
     check_interrupt();
     const std::size_t first = docs.size();
     const InputPart part = o.work->load(i, docs);
-    if (docs.size() >= UINT32_MAX) {
+    if (pass.rows_taken + docs.size() >= UINT32_MAX) {
       throw Error("more than 4294967294 documents in one run; split the input");
     }
     loaded_exact.clear();
@@ -197,6 +245,8 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
       part_skips[r] = skips.by_reason[r];
     }
     processed_bytes += part.summary.text_bytes;
+    part_first_doc = docs.size();  // saved
+    hand_over(i);
   }
   part_first_doc = docs.size();
   Progress p;
@@ -239,10 +289,10 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
         for (const BadRecord& b : r.bad)
           skips.skip(display(r.input), b, in);
         if (!r.fields.empty()) skips.record_fields(r.fields);
-        if (docs.size() + r.docs.size() >= UINT32_MAX) {
+        if (pass.rows_taken + docs.size() + r.docs.size() >= UINT32_MAX) {
           throw Error("more than 4294967294 documents in one run; split the input");
         }
-        if (o.on_batch) o.on_batch(r, docs.size());
+        if (o.on_batch) o.on_batch(r, pass.rows_taken + docs.size());
         for (std::size_t i = 0; i < r.docs.size(); ++i) {
           const PassOneDoc& doc = r.docs[i];
           if (!doc.id_json.empty()) ++in.with_id;
@@ -273,8 +323,9 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
         }
         in.records += r.docs.size();
         processed_bytes += raw.size;
+        hand_over(r.input);
         if (obs.progress) {
-          p.documents = docs.size();
+          p.documents = pass.rows_taken + docs.size();
           p.bytes = processed_bytes;
           p.spilled = (o.spill ? o.spill->bytes_written() : 0) +
                       (o.doc_spill ? o.doc_spill->bytes_written() : 0);
@@ -287,13 +338,19 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
   pass.counts.skipped = skips.skipped;
   std::copy(std::begin(skips.by_reason), std::end(skips.by_reason),
             std::begin(pass.counts.skipped_by_reason));
-  pass.counts.documents = docs.size();
-  // The ids' hashes in as much memory as the texts remembered (8 bytes each, not ~64); tests
-  // force several shares on small inputs.
-  std::size_t max_hashes = o.seen_exact_cap == SIZE_MAX ? SIZE_MAX : o.seen_exact_cap * 8;
-  if (const char* c = std::getenv("DUPSCAN_TEST_ID_HASHES")) max_hashes = std::stoull(c);
-  pass.counts.duplicate_ids =
-      count_duplicate_ids(docs, o.doc_spill, *pass.pipeline, o.input_base, max_hashes, obs);
+  pass.counts.documents = pass.rows_taken + docs.size();
+  if (pass.rows_taken == 0) {
+    // The ids' hashes in as much memory as the texts remembered (8 bytes each, not ~64); tests
+    // force several shares on small inputs.
+    std::size_t max_hashes = o.seen_exact_cap == SIZE_MAX ? SIZE_MAX : o.seen_exact_cap * 8;
+    if (const char* c = std::getenv("DUPSCAN_TEST_ID_HASHES")) max_hashes = std::stoull(c);
+    pass.counts.duplicate_ids =
+        count_duplicate_ids(docs, o.doc_spill, *pass.pipeline, o.input_base, max_hashes, obs);
+  } else if (obs.info) {
+    obs.info(
+        "ids: not checked for repeats (under --memory the documents' table is not held "
+        "whole)");
+  }
   return pass;
 }
 

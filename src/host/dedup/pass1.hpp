@@ -92,11 +92,22 @@ struct PassOneOptions {
   /// --memory: the texts remembered to sketch each only once are at most this many; past it a
   /// text not remembered is sketched again (the same keys: only work, never a result, changes).
   std::size_t seen_exact_cap = SIZE_MAX;
+  /// index build/add under --memory: the table is not kept whole but handed to `take_rows` in
+  /// pieces of exactly this many rows, the first ones in document order, as soon as it holds
+  /// them -- with `work`, rows of inputs already saved; when the input being read holds more than
+  /// this many rows not saved, it and the inputs after it are not saved (said to `observer`).
+  /// What is left at the end (fewer rows, or none) stays in PassOne::docs. The pieces' bounds
+  /// depend on the documents alone, not on batches or a resume. 0: the table is kept whole. Not
+  /// with `spill` or kept signatures; the ids' repeats are then not counted (said to observer).
+  std::size_t take_rows_every = 0;
+  std::function<void(DocTable&& rows)> take_rows;
 };
 
 /// What pass 1 leaves.
 struct PassOne {
   DocTable docs;
+  /// Rows handed to PassOneOptions::take_rows: docs' row d is document rows_taken + d.
+  std::uint64_t rows_taken = 0;
   std::vector<InputSummary> inputs;
   /// documents, empty, skipped (by reason), text_bytes, sketch_skipped
   DedupCounts counts;

@@ -1,7 +1,10 @@
 // `dupscan index build|add` (run_index): pass 1 and the exact groups of the inputs, as dedup runs
 // them (src/host/dedup/), then every document -- location, id, exact hash, band keys -- into a new
 // segment of the index (index.cpp's format).
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 #include "common/parallel.hpp"
 #include "common/timing.hpp"
@@ -45,6 +48,112 @@ namespace {
                    ": start over with dupscan index build --force (replaces it), or remove "
                    "the directory");
 }
+
+// index build/add under --memory. What one document costs while a segment is made: its pass-1
+// row twice (the table holds up to a segment's rows not yet taken and, while the input being read
+// is kept for resuming, up to a segment more), its index::Docs record (56 B, keys, id end) and the
+// sorted tables' buffers (an order of u32, and one entry per table made at once: up to `threads`
+// of the 1 + bands tables). Ids are counted at kIdBytes each.
+constexpr std::size_t kIdBytes = 32;  // a guess: a number or a short name; longer ids cost more
+// Below it, a segment's fixed costs (a file, its fsync, one merge per band in every --against run)
+// outweigh its documents.
+constexpr std::size_t kMinSegmentDocs = 4096;
+
+std::size_t index_bytes_per_doc(std::uint32_t bands, unsigned threads) {
+  const std::size_t keys = 8 * std::size_t{bands};
+  const std::size_t row = sizeof(Locator) + 8 + sizeof(XXH128_hash_t) + 8 + 2 + keys + kIdBytes;
+  const std::size_t record = sizeof(index::Doc) + keys + 8 + kIdBytes;
+  const std::size_t tables = 4 + std::min<std::size_t>(threads, 1 + std::size_t{bands}) * (4 + 20);
+  return 2 * row + record + tables;
+}
+
+// The most documents per segment under cfg.memory (0: no limit), the process itself keeping
+// kMinMemory. @throw UsageError when the budget does not hold kMinSegmentDocs.
+std::size_t segment_documents(const DedupConfig& cfg, std::uint32_t bands, unsigned threads) {
+  if (cfg.memory == 0) return 0;
+  const std::size_t per_doc = index_bytes_per_doc(bands, threads);
+  check_memory_budget(cfg.memory, kMinMemory + kMinSegmentDocs * per_doc,
+                      "an index run makes segments of at least " + std::to_string(kMinSegmentDocs) +
+                          " documents, ~" + std::to_string(per_doc) +
+                          " bytes each while one is made (" + std::to_string(bands) + " bands, " +
+                          std::to_string(threads) + " threads), beside the " +
+                          std::to_string(kMinMemory >> 20) + " MiB the process itself needs");
+  std::size_t n = (cfg.memory - kMinMemory) / per_doc;
+  // Tests force many small segments on small inputs.
+  if (const char* t = std::getenv("DUPSCAN_TEST_INDEX_SEGMENT_DOCS")) {
+    n = std::max<std::size_t>(1, std::stoull(t));
+  }
+  return std::min<std::size_t>(n, UINT32_MAX - 1);
+}
+
+// Rows of pass 1's table as a segment's documents. With `rep` (a whole run's exact groups) each
+// takes its representative's band keys, exact copies not being sketched; without it, its own
+// (every document sketched): the same keys, equal texts having equal keys.
+index::Docs index_docs(const DocTable& docs, const std::vector<std::uint32_t>* rep,
+                       std::uint32_t bands, const std::vector<std::string>& inputs,
+                       std::uint32_t input_base) {
+  index::Docs out;
+  out.docs.reserve(docs.size());
+  out.keys.resize(docs.size() * std::size_t{bands});
+  out.id_end.reserve(docs.size());
+  std::string id;
+  for (std::uint32_t d = 0; d < docs.size(); ++d) {
+    index::Doc x;
+    x.offset = docs.loc[d].offset;
+    x.line = docs.loc[d].line;
+    x.input = docs.loc[d].input;
+    x.length = docs.loc[d].length;
+    x.text_len = docs.text_len[d];
+    x.exact_low = docs.exact[d].low64;
+    x.exact_high = docs.exact[d].high64;
+    x.empty = docs.empty[d];
+    out.docs.push_back(x);
+    if (!x.empty) {
+      const std::size_t from = rep ? (*rep)[d] : d;
+      std::copy_n(docs.keys.begin() + from * bands, bands,
+                  out.keys.begin() + std::size_t{d} * bands);
+    }
+    id.clear();
+    docs.append_id(id, d, [&] { return inputs[docs.loc[d].input - input_base]; });
+    out.ids += id;
+    out.id_end.push_back(out.ids.size());
+  }
+  return out;
+}
+
+// The segments of one index run, written as they are filled (index::write_segment), and removed
+// again when the run stops before a manifest names them: a failure or a signal leaves the
+// directory as it was. A kill leaves them to the next run's remove_unnamed_segments.
+class SegmentWriter {
+ public:
+  SegmentWriter(std::string dir, index::Manifest& m, unsigned threads, bool beside_existing)
+      : dir_(std::move(dir)), m_(m), threads_(threads), beside_(beside_existing) {}
+  ~SegmentWriter() {
+    if (committed_) return;
+    for (const std::string& f : written_)
+      ::unlink((dir_ + "/" + f).c_str());
+  }
+  SegmentWriter(const SegmentWriter&) = delete;
+  SegmentWriter& operator=(const SegmentWriter&) = delete;
+
+  void write(const index::Docs& docs) {
+    index::write_segment(dir_, m_, docs, threads_, beside_);
+    written_.push_back(m_.segments.back().file);
+    // For the tests of a kill between segments: the old manifest names none of them.
+    io::fault_point("index-after-segment");
+  }
+  std::size_t written() const { return written_.size(); }
+  /// The manifest naming them is in place: they stay.
+  void committed() { committed_ = true; }
+
+ private:
+  std::string dir_;
+  index::Manifest& m_;
+  unsigned threads_;
+  bool beside_;
+  std::vector<std::string> written_;
+  bool committed_ = false;
+};
 
 // Long: an index run's one sequence -- checks, the manifest, pass 1 with its work directory,
 // the exact groups, the segment and the commit -- whose steps share the manifest, the inputs'
@@ -90,13 +199,26 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
   for (std::size_t i = 0; i < inputs.size(); ++i)
     inputs[i] = stamp_input(cfg.inputs[i]);
 
+  const std::size_t per_segment = segment_documents(cfg, lsh.bands, threads);
   BackendChoice choice = make_dedup_backend(cfg, lsh, obs);
   Backend& backend = *choice.backend;
 
+  SegmentWriter writer(dir, manifest, threads, action == IndexAction::rebuild);
   PassOneOptions o;
   o.lsh = lsh;
   o.input_base = input_base;
   o.hint_text_field = action == IndexAction::add ? cfg.text_field : std::string();
+  if (per_segment != 0) {
+    // --memory: pass 1 hands its table over a segment at a time, each written at once. Every
+    // document is sketched: the first of its exact group may be in a segment written already.
+    o.skip_seen_exact = false;
+    o.take_rows_every = per_segment;
+    o.take_rows = [&](DocTable&& rows) {
+      const index::Docs out = index_docs(rows, nullptr, lsh.bands, cfg.inputs, input_base);
+      { const DocTable taken = std::move(rows); }  // freed before the segment's tables are made
+      writer.write(out);
+    };
+  }
   // Pass 1's results per finished input, in the index's directory, for a run of the same command
   // after a crash (dedup/resume.hpp): an add records the index's size, which another add changes.
   std::unique_ptr<WorkDir> work;
@@ -104,6 +226,8 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
     WorkDir::Identity id = WorkDir::dedup_identity(
         cfg, lsh, input_base, action == IndexAction::add ? "index add" : "index build");
     id.emplace_back("index_documents", std::to_string(manifest.documents));
+    // Its parts hold every document's own keys; an unbounded run's hold an exact copy's none.
+    if (per_segment != 0) id.emplace_back("every_document_sketched", "yes (--memory)");
     ResumeSummary resumed;  // an index run reports none: its notes say it
     work = WorkDir::open(resumed, dir + "/.dupscan-work", std::move(id), cfg.restart, obs);
     o.work = work.get();
@@ -119,7 +243,8 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
     throw;
   }
   DocTable& docs = pass.docs;
-  const stages::ExactGroups groups = stages::group_exact_copies(docs, backend, lsh.bands, 0);
+  stages::ExactGroups groups;
+  if (per_segment == 0) groups = stages::group_exact_copies(docs, backend, lsh.bands, 0);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const index::Input now = stamp_input(cfg.inputs[i]);
     if (now.size != inputs[i].size || now.mtime_ns != inputs[i].mtime_ns) {
@@ -130,47 +255,29 @@ IndexResult build_or_add(const DedupConfig& cfg, IndexAction action, const std::
     inputs[i].xxh3_64 = pass.inputs[i].xxh3_64;
     manifest.inputs.push_back(inputs[i]);
   }
-  // Every document gets its band keys: exact copies were not sketched, their group's were.
-  const std::uint32_t bands = lsh.bands;
-  index::Docs out;
-  out.docs.reserve(docs.size());
-  out.keys.resize(docs.size() * std::size_t{bands});
-  std::string id;
-  for (std::uint32_t d = 0; d < docs.size(); ++d) {
-    index::Doc x;
-    x.offset = docs.loc[d].offset;
-    x.line = docs.loc[d].line;
-    x.input = docs.loc[d].input;
-    x.length = docs.loc[d].length;
-    x.text_len = docs.text_len[d];
-    x.exact_low = docs.exact[d].low64;
-    x.exact_high = docs.exact[d].high64;
-    x.empty = docs.empty[d];
-    out.docs.push_back(x);
-    if (!x.empty) {
-      std::copy_n(docs.keys.begin() + std::size_t{groups.rep[d]} * bands, bands,
-                  out.keys.begin() + std::size_t{d} * bands);
-    }
-    id.clear();
-    docs.append_id(id, d, [&] { return cfg.inputs[docs.loc[d].input - input_base]; });
-    out.ids += id;
-    out.id_end.push_back(out.ids.size());
+  check_interrupt();
+  // The last segment (the only one without --memory; one, maybe empty, whatever the count).
+  if (docs.size() != 0 || writer.written() == 0) {
+    writer.write(index_docs(docs, per_segment == 0 ? &groups.rep : nullptr, lsh.bands, cfg.inputs,
+                            input_base));
   }
   // --force: the new index is written beside the old one, whose manifest stays in place until the
   // new one replaces it (a rename: the commit point); only then do the old segments go. A
   // failure, a kill or a signal at any point leaves the old index or the new one, whole.
   // Before the commit point: a run of the same command after it would add the inputs twice.
-  check_interrupt();
   if (work) work->remove();
-  index::append(dir, manifest, out, threads, action == IndexAction::rebuild);
+  index::commit_manifest(dir, manifest);
+  writer.committed();
   // The old index's segments, and any a killed append left: no manifest names them now.
   io::fault_point("index-before-cleanup");
   index::remove_unnamed_segments(dir, manifest);
   if (interrupt_requested()) throw Interrupted(io::kInterruptedAfterCommit);
   IndexResult r;
-  r.added = docs.size();
+  r.added = pass.rows_taken + docs.size();
   r.documents = manifest.documents;
   r.segments = manifest.segments.size();
+  r.segments_written = writer.written();
+  r.segment_documents = per_segment;
   r.lsh = lsh;
   r.inputs = pass.inputs;
   r.counts = pass.counts;

@@ -486,10 +486,10 @@ void remove_unnamed_segments(const std::string& dir, const Manifest& m) {
 }
 
 // Long: one segment written start to end -- records, ids, then the exact and band tables made
-// `threads` at a time and written in order through one buffer and checksum -- then the manifest
-// renamed into place: the commit sequence, in one place, with its crash points.
-void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads,
-            bool beside_existing) {
+// `threads` at a time and written in order through one buffer and checksum -- and renamed into
+// place under its final name.
+void write_segment(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads,
+                   bool beside_existing) {
   io::make_dirs(dir);
   const std::uint32_t bands = m.params.bands;
   const std::uint64_t n = docs.docs.size();
@@ -606,13 +606,16 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   s.xxh3_64 = io::hex64(XXH3_64bits_digest(st));
   XXH3_freeState(st);
   seg.commit();
+  m.segments.push_back(s);
+  m.documents += n;
+}
+
+// The manifest renamed into place: the commit sequence, in one place, with its crash points.
+void commit_manifest(const std::string& dir, const Manifest& m) {
   // For the tests of a crash between the two renames: the segment is there, the manifest is not.
   if (const char* f = std::getenv("DUPSCAN_TEST_FAULT")) {
     if (std::string(f) == "index-append-before-manifest") std::_Exit(3);
   }
-  m.segments.push_back(s);
-  m.documents += n;
-
   JsonWriter w(2);
   w.begin_object();
   w.field("format", "dupscan-index");
@@ -669,6 +672,12 @@ void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned thre
   check_interrupt();  // the last point where the append rolls back: the old manifest stays
   manifest.commit();  // the commit point
   io::fault_point("index-after-manifest");
+}
+
+void append(const std::string& dir, Manifest& m, const Docs& docs, unsigned threads,
+            bool beside_existing) {
+  write_segment(dir, m, docs, threads, beside_existing);
+  commit_manifest(dir, m);
 }
 
 }  // namespace dupscan::index
