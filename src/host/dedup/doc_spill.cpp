@@ -194,7 +194,6 @@ stages::ExactGroups DocSpill::exact_groups(DocTable& docs, std::uint32_t k) {
   });
   // Each group in document order: its first is the representative; its earliest sketched
   // member lends it the signature when it was not sketched itself.
-  const bool sigs = !docs.sigs.empty(), sigs64 = !docs.sigs64.empty();
   ExactCodec::Entry group{};       // the group's hash and first document
   bool any = false, lent = false;  // lent: the first has its signature (its own, or lent)
   sorted_runs::merge_runs<ExactCodec>(exact_runs_, [&](const ExactCodec::Entry& e) {
@@ -209,14 +208,7 @@ stages::ExactGroups DocSpill::exact_groups(DocTable& docs, std::uint32_t k) {
     g.rep[d] = first;
     if (lent || !docs.sketched[d]) return;
     lent = true;
-    if (sigs) {
-      std::copy_n(docs.sigs.begin() + std::size_t{d} * k, k,
-                  docs.sigs.begin() + std::size_t{first} * k);
-    }
-    if (sigs64) {
-      std::copy_n(docs.sigs64.begin() + std::size_t{d} * k, k,
-                  docs.sigs64.begin() + std::size_t{first} * k);
-    }
+    stages::copy_signature(docs, d, first, k);
   });
   for (std::uint32_t d = 0; d < n; ++d) {
     if (docs.empty[d] || g.rep[d] != d) continue;

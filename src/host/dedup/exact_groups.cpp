@@ -29,6 +29,17 @@ void exact_representatives(const XXH128_hash_t* hashes, const std::uint8_t* empt
   }
 }
 
+void copy_signature(DocTable& docs, std::uint32_t from, std::uint32_t to, std::uint32_t k) {
+  if (!docs.sigs.empty()) {
+    std::copy_n(docs.sigs.begin() + std::size_t{from} * k, k,
+                docs.sigs.begin() + std::size_t{to} * k);
+  }
+  if (!docs.sigs64.empty()) {
+    std::copy_n(docs.sigs64.begin() + std::size_t{from} * k, k,
+                docs.sigs64.begin() + std::size_t{to} * k);
+  }
+}
+
 ExactGroups group_exact_copies(DocTable& docs, DedupStages& backend, std::uint32_t bands,
                                std::uint32_t k) {
   const std::size_t n = docs.size();
@@ -43,7 +54,6 @@ ExactGroups group_exact_copies(DocTable& docs, DedupStages& backend, std::uint32
       sketched_member[g.rep[d]] = d;
     }
   }
-  const bool sigs = !docs.sigs.empty(), sigs64 = !docs.sigs64.empty();
   // Keys spilled to disk (key_spill.hpp) are not copied: the spill's LSH counts a group's
   // sketched members for its first.
   const bool keys = docs.keys_first == 0 && docs.keys.size() == n * std::size_t{bands};
@@ -57,14 +67,7 @@ ExactGroups group_exact_copies(DocTable& docs, DedupStages& backend, std::uint32
       std::copy_n(docs.keys.begin() + std::size_t{from} * bands, bands,
                   docs.keys.begin() + std::size_t{d} * bands);
     }
-    if (sigs) {
-      std::copy_n(docs.sigs.begin() + std::size_t{from} * k, k,
-                  docs.sigs.begin() + std::size_t{d} * k);
-    }
-    if (sigs64) {
-      std::copy_n(docs.sigs64.begin() + std::size_t{from} * k, k,
-                  docs.sigs64.begin() + std::size_t{d} * k);
-    }
+    copy_signature(docs, from, d, k);
   }
   return g;
 }

@@ -30,6 +30,10 @@ struct ExactGroups {
   std::uint64_t keys_from_copy = 0;     ///< representatives not sketched themselves
 };
 
+/// Document `from`'s signature (K = k values) to document `to`, when docs.sigs or docs.sigs64
+/// holds signatures (--no-verify); nothing otherwise.
+void copy_signature(DocTable& docs, std::uint32_t from, std::uint32_t to, std::uint32_t k);
+
 /**
  * @brief The exact groups of `docs` (representatives by the backend). A representative that was
  * not sketched (pass 1 skips texts it sketched already) gets the band keys -- and, when
