@@ -896,6 +896,37 @@ TEST(DistributedContam, SameBytesAsOneProcessOnOneToFourRanks) {
 // tables in memory (every rank would read all of them), a Parquet training file that cannot be
 // read with --write-decontaminated (its columns are checked up front, on every rank: only the
 // rank that reads it would find out otherwise).
+// contam --memory per rank: the Locators --write-decontaminated keeps go, past a window of 20,
+// to the rank's own file (OUT/.dupscan-spill/rank-R-of-N, or under --tmp-dir on 2 ranks) and
+// are read back in pieces; every output is one process's without a budget, and the spills go.
+TEST(DistributedContam, MemoryBudgetPerRankWritesTheUnboundedBytes) {
+  ContamRanks c;
+  run_contam(c.at(c.dir / "one"));
+  for (int ranks = 1; ranks <= 3; ++ranks) {
+    const std::string what = std::to_string(ranks) + " ranks, --memory";
+    const std::string out = c.dir / ("np" + std::to_string(ranks));
+    ContamConfig cfg = c.at(out);
+    cfg.memory = std::size_t{8} << 30;  // above any minimum: the window comes from the test knob
+    if (ranks == 2) cfg.tmp_dir = c.dir / "tmp";
+    ContamResult r;
+    {
+      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "480");
+      r = run_ranks_on_threads<ContamResult>(
+          ranks, [&](Communicator& comm) { return run_contam_distributed(cfg, comm); });
+    }
+    expect_same_contam_outputs(c.dir / "one", out, what);
+    // Nearly every Locator spilled (24 B each), in many pieces on every rank.
+    EXPECT_GT(r.memory.spilled_bytes, (r.train_documents - 20u * ranks) * 24) << what;
+    EXPECT_GT(r.memory.spill_runs, 20u * static_cast<unsigned>(ranks)) << what;
+    simdjson::dom::parser p;
+    const std::string text = test::read_file(out + "/report.json");
+    auto mem = test::parse_json(p, text)["memory"];
+    EXPECT_EQ(std::uint64_t(mem["budget_bytes"]), std::uint64_t{8} << 30) << text;
+    EXPECT_EQ(std::uint64_t(mem["spilled_bytes"]), r.memory.spilled_bytes) << text;
+  }
+  EXPECT_TRUE(test::list_dir(c.dir / "tmp").empty()) << "a rank's spill was left in --tmp-dir";
+}
+
 TEST(DistributedContam, NoTrainingDocumentTablesAndUnreadableParquetCorpusFailOnEveryRank) {
   ContamRanks c;
   auto run = [&](const ContamConfig& cfg, int ranks) {
@@ -941,16 +972,15 @@ TEST(DistributedContam, NoTrainingDocumentTablesAndUnreadableParquetCorpusFailOn
         << e.what();
   }
 
-  // --memory is refused, not ignored: each rank would keep its share's Locators whatever it said.
+  // --memory below what a rank needs (the batches of 256 workers) is refused on every rank.
   ContamConfig budget = c.at(c.dir / "budget");
-  budget.memory = std::size_t{1} << 30;
+  budget.memory = std::size_t{100} << 20;
+  budget.threads = 256;
   try {
     run(budget, 2);
-    ADD_FAILURE() << "--memory ignored";
+    ADD_FAILURE() << "--memory below the minimum accepted";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("--memory is not supported in a distributed contam run"),
-              std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("below the minimum of "), std::string::npos) << e.what();
   }
   EXPECT_FALSE(test::file_exists(c.dir / "budget"));
 
@@ -1057,6 +1087,20 @@ TEST(DistributedMpi, ContamMpirunOneTwoFourRanksWriteWhatDupscanWrites) {
     EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("dupscan contam:"), r.err.rfind("dupscan contam:")) << r.err;
     expect_same_contam_outputs(c.dir / "one", out, "mpirun -np " + std::to_string(ranks));
+  }
+  // --memory per rank, each rank spilling its Locators (a window of 20): the same bytes.
+  {
+    const std::string out = c.dir / "np2-memory";
+    test::RunResult r;
+    {
+      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "480");
+      r = mpirun(2, args(out) + " --memory 4G", 120);
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_same_contam_outputs(c.dir / "one", out, "mpirun -np 2 --memory 4G");
+    simdjson::dom::parser p;
+    const std::string text = test::read_file(out + "/report.json");
+    EXPECT_GT(std::uint64_t(test::parse_json(p, text)["memory"]["spilled_bytes"]), 10000u) << text;
   }
   const auto usage =
       mpirun(2, "contam --train - --eval " + test::shell_quote("g=" + (c.dir / "gsm8k.jsonl")) +
