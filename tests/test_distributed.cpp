@@ -698,6 +698,7 @@ TEST(DistributedMpi, KilledRunResumesOnTheSameRanks) {
 // same command resumes and writes them too. The spill directories go with the run.
 TEST(DistributedMpi, MemoryPerRankWritesWhatDupscanWritesAndResumes) {
   need_mpi();
+  if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const auto inputs = write_parts(dir, 5);
   auto args = [&](const std::string& out) {
