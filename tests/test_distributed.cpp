@@ -357,10 +357,73 @@ TEST(Distributed, UnsupportedOptionsAreUsageErrors) {
   c = config(inputs, dir / "out");
   c.write_signatures = dir / "sigs.jsonl";
   EXPECT_THROW(run_on_threads(c, 2), UsageError);
-  // --memory is refused, not ignored: a rank would hold its share's tables whatever it said.
-  c = config(inputs, dir / "out");
-  c.memory = std::size_t{1} << 30;
-  EXPECT_THROW(run_on_threads(c, 2), UsageError);
+}
+
+// Sets an environment variable for the life of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() { ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+// --memory per rank (dedup_dist.cpp's open_spill): each rank's band keys spilled as sorted runs
+// (a window of ~8 documents' keys: a run per batch read, merged in cascades of 2) and read back per
+// band for the exchange; with the texts remembered bounded to 3 (on 1 and 3 ranks), exact
+// copies are sketched again and spilled more than once per group. Every output is one
+// process's without a budget, byte for byte, for two schemes and the fast sketch.
+TEST(Distributed, MemoryBudgetPerRankWritesTheUnboundedBytes) {
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 5);
+  struct Variant {
+    std::string name;
+    Scheme scheme;
+    SketchKind sketch;
+  };
+  for (const Variant& v : {Variant{"affine32", Scheme::affine32, SketchKind::compat},
+                           Variant{"legacy", Scheme::legacy, SketchKind::compat},
+                           Variant{"fast", Scheme::affine32, SketchKind::fast}}) {
+    DedupConfig one = config(inputs, dir / (v.name + "-one"));
+    one.scheme = v.scheme;
+    one.sketch = v.sketch;
+    const DedupResult r1 = run_dedup(one);
+    ASSERT_GT(r1.counts.near_duplicates, 200u) << v.name;
+    for (int ranks = 1; ranks <= 3; ++ranks) {
+      const std::string what = v.name + " on " + std::to_string(ranks) + " ranks";
+      SCOPED_TRACE(what);
+      DedupConfig c = one;
+      c.output_dir = dir / (v.name + "-np" + std::to_string(ranks));
+      c.write_deduped = c.output_dir + "/kept.jsonl";
+      c.memory = std::size_t{64} << 20;
+      if (ranks == 2) c.tmp_dir = dir / "tmp";  // the spill there, named by process and rank
+      DedupResult r;
+      {
+        ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+        ScopedEnv fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "2");
+        ScopedEnv cap("DUPSCAN_TEST_SEEN_EXACT_CAP", ranks == 2 ? "1000000" : "3");
+        r = run_on_threads(c, ranks);
+      }
+      EXPECT_EQ(r.counts.candidate_pairs, r1.counts.candidate_pairs);
+      expect_same_outputs(one.output_dir, c.output_dir, what);
+      // It spilled every key (12 B per entry, 9 bands, > 10,000 documents sketched), in a run
+      // per batch read (2 per input): several per rank, merged in cascades of 2.
+      EXPECT_GT(r.memory.spilled_bytes, 10000u * 9 * 12);
+      EXPECT_GE(r.memory.spill_runs, 9u);
+      // The bound on the texts remembered bit: copies were sketched again.
+      if (ranks != 2) EXPECT_LT(r.counts.sketch_skipped, r1.counts.sketch_skipped / 2);
+      simdjson::dom::parser p;
+      const std::string text = test::read_file(c.output_dir + "/report.json");
+      auto mem = test::parse_json(p, text)["memory"];
+      EXPECT_EQ(std::uint64_t(mem["budget_bytes"]), std::uint64_t{64} << 20) << text;
+      EXPECT_EQ(std::uint64_t(mem["spilled_bytes"]), r.memory.spilled_bytes) << text;
+      EXPECT_GT(std::uint64_t(mem["peak_resident_bytes"]), 1u << 20) << text;
+    }
+  }
+  EXPECT_TRUE(test::list_dir(dir / "tmp").empty()) << "a rank's spill was left in --tmp-dir";
 }
 
 #ifdef DUPSCAN_HAVE_PARQUET
@@ -629,6 +692,57 @@ TEST(DistributedMpi, KilledRunResumesOnTheSameRanks) {
   expect_same_outputs(dir / "one", out4, "mpirun -np 4 --restart after -np 2 was killed");
 }
 
+// dupscan-mpi dedup --memory under mpirun: each rank spills its band keys (windows of ~8
+// documents' keys, cascades of 2) and the outputs are dupscan's without a budget; killed once it
+// saved inputs (a window that holds an input's keys, so that inputs are saved and spilled), the
+// same command resumes and writes them too. The spill directories go with the run.
+TEST(DistributedMpi, MemoryPerRankWritesWhatDupscanWritesAndResumes) {
+  need_mpi();
+  if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
+  test::TempDir dir;
+  const auto inputs = write_parts(dir, 5);
+  auto args = [&](const std::string& out) {
+    return "dedup " + quoted(inputs) + "-o " + test::shell_quote(out) +
+           " --threads 1 --write-deduped " + test::shell_quote(out + "/kept.jsonl");
+  };
+  const auto one = test::run_dupscan(args(dir / "one"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto spilled = [](const std::string& out) {
+    simdjson::dom::parser p;
+    const std::string text = test::read_file(out + "/report.json");
+    return std::uint64_t(test::parse_json(p, text)["memory"]["spilled_bytes"]);
+  };
+  for (int ranks : {2, 3}) {
+    const std::string out = dir / ("np" + std::to_string(ranks));
+    test::RunResult r;
+    {
+      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+      ScopedEnv fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "2");
+      r = mpirun(ranks, args(out) + " --memory 64M", 120);
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_same_outputs(dir / "one", out, "mpirun -np " + std::to_string(ranks) + " --memory");
+    EXPECT_GT(spilled(out), 10000u);
+    EXPECT_NE(r.err.find(" per rank: "), std::string::npos) << r.err;
+  }
+  const std::string out = dir / "killed";
+  {
+    ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "300000");
+    ScopedEnv fault("DUPSCAN_TEST_FAULT", "resume-part-saved-2");
+    EXPECT_NE(mpirun(2, args(out) + " --memory 64M", 120).exit_code, 0);
+  }
+  ASSERT_TRUE(test::file_exists(out + "/.dupscan-work/rank-0-of-2/input-000001.part"));
+  test::RunResult again;
+  {
+    ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "300000");
+    again = mpirun(2, args(out) + " --memory 64M", 120);
+  }
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("resuming: 2 of"), std::string::npos) << again.err;
+  expect_same_outputs(dir / "one", out, "mpirun -np 2 --memory, killed and resumed");
+  EXPECT_GT(spilled(out), 0u);
+}
+
 // ---- contam
 // --------------------------------------------------------------------------------------
 
@@ -783,6 +897,37 @@ TEST(DistributedContam, SameBytesAsOneProcessOnOneToFourRanks) {
 // tables in memory (every rank would read all of them), a Parquet training file that cannot be
 // read with --write-decontaminated (its columns are checked up front, on every rank: only the
 // rank that reads it would find out otherwise).
+// contam --memory per rank: the Locators --write-decontaminated keeps go, past a window of 20,
+// to the rank's own file (OUT/.dupscan-spill/rank-R-of-N, or under --tmp-dir on 2 ranks) and
+// are read back in pieces; every output is one process's without a budget, and the spills go.
+TEST(DistributedContam, MemoryBudgetPerRankWritesTheUnboundedBytes) {
+  ContamRanks c;
+  run_contam(c.at(c.dir / "one"));
+  for (int ranks = 1; ranks <= 3; ++ranks) {
+    const std::string what = std::to_string(ranks) + " ranks, --memory";
+    const std::string out = c.dir / ("np" + std::to_string(ranks));
+    ContamConfig cfg = c.at(out);
+    cfg.memory = std::size_t{8} << 30;  // above any minimum: the window comes from the test knob
+    if (ranks == 2) cfg.tmp_dir = c.dir / "tmp";
+    ContamResult r;
+    {
+      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "480");
+      r = run_ranks_on_threads<ContamResult>(
+          ranks, [&](Communicator& comm) { return run_contam_distributed(cfg, comm); });
+    }
+    expect_same_contam_outputs(c.dir / "one", out, what);
+    // Nearly every Locator spilled (24 B each), in many pieces on every rank.
+    EXPECT_GT(r.memory.spilled_bytes, (r.train_documents - 20u * ranks) * 24) << what;
+    EXPECT_GT(r.memory.spill_runs, 20u * static_cast<unsigned>(ranks)) << what;
+    simdjson::dom::parser p;
+    const std::string text = test::read_file(out + "/report.json");
+    auto mem = test::parse_json(p, text)["memory"];
+    EXPECT_EQ(std::uint64_t(mem["budget_bytes"]), std::uint64_t{8} << 30) << text;
+    EXPECT_EQ(std::uint64_t(mem["spilled_bytes"]), r.memory.spilled_bytes) << text;
+  }
+  EXPECT_TRUE(test::list_dir(c.dir / "tmp").empty()) << "a rank's spill was left in --tmp-dir";
+}
+
 TEST(DistributedContam, NoTrainingDocumentTablesAndUnreadableParquetCorpusFailOnEveryRank) {
   ContamRanks c;
   auto run = [&](const ContamConfig& cfg, int ranks) {
@@ -828,16 +973,15 @@ TEST(DistributedContam, NoTrainingDocumentTablesAndUnreadableParquetCorpusFailOn
         << e.what();
   }
 
-  // --memory is refused, not ignored: each rank would keep its share's Locators whatever it said.
+  // --memory below what a rank needs (the batches of 256 workers) is refused on every rank.
   ContamConfig budget = c.at(c.dir / "budget");
-  budget.memory = std::size_t{1} << 30;
+  budget.memory = std::size_t{100} << 20;
+  budget.threads = 256;
   try {
     run(budget, 2);
-    ADD_FAILURE() << "--memory ignored";
+    ADD_FAILURE() << "--memory below the minimum accepted";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("--memory is not supported in a distributed contam run"),
-              std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("below the minimum of "), std::string::npos) << e.what();
   }
   EXPECT_FALSE(test::file_exists(c.dir / "budget"));
 
@@ -944,6 +1088,20 @@ TEST(DistributedMpi, ContamMpirunOneTwoFourRanksWriteWhatDupscanWrites) {
     EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("dupscan contam:"), r.err.rfind("dupscan contam:")) << r.err;
     expect_same_contam_outputs(c.dir / "one", out, "mpirun -np " + std::to_string(ranks));
+  }
+  // --memory per rank, each rank spilling its Locators (a window of 20): the same bytes.
+  {
+    const std::string out = c.dir / "np2-memory";
+    test::RunResult r;
+    {
+      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "480");
+      r = mpirun(2, args(out) + " --memory 4G", 120);
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    expect_same_contam_outputs(c.dir / "one", out, "mpirun -np 2 --memory 4G");
+    simdjson::dom::parser p;
+    const std::string text = test::read_file(out + "/report.json");
+    EXPECT_GT(std::uint64_t(test::parse_json(p, text)["memory"]["spilled_bytes"]), 10000u) << text;
   }
   const auto usage =
       mpirun(2, "contam --train - --eval " + test::shell_quote("g=" + (c.dir / "gsm8k.jsonl")) +

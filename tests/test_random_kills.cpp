@@ -245,17 +245,24 @@ TEST(RandomKills, DedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
 }
 
 // The same on two ranks: each kill takes mpirun and both ranks at once, as a preempted job's.
+// Under --memory too, each rank spilling its keys every ~2 of its 4 inputs (each input, 0.9 MB
+// of keys, is saved whole before they go), so that kills land in the ranks' spills and merges.
 TEST(RandomKills, MpiDedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
   test::need_mpi();
   if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const std::vector<std::string> inputs = write_inputs(dir.path(), 8, 12000);
-  const std::string cmd = test::mpirun_command(2) + "dedup" + quoted(inputs) + " -o " +
-                          shell_quote(dir / "out") + " --write-deduped " +
-                          shell_quote(dir / "kept.jsonl") + " --threads 1 --no-progress 2>" +
-                          shell_quote(dir / "err") + " </dev/null";
+  ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "1500000", 1);
+  const std::string cmd =
+      test::mpirun_command(2) + "dedup" + quoted(inputs) + " -o " + shell_quote(dir / "out") +
+      " --write-deduped " + shell_quote(dir / "kept.jsonl") +
+      " --threads 1 --memory 64M --no-progress 2>" + shell_quote(dir / "err") + " </dev/null";
   killed_ten_times_resumes(cmd, dir.path(), kDedupOutputs);
+  ::unsetenv("DUPSCAN_TEST_SPILL_WINDOW");
   ASSERT_NE(test::read_file(dir / "out/duplicates.jsonl").find("duplicate_of"), std::string::npos);
+  simdjson::dom::parser p;
+  const std::string rep = test::read_file(dir / "out/report.json");
+  EXPECT_GT(std::uint64_t(test::parse_json(p, rep)["memory"]["spilled_bytes"]), 0u) << rep;
 }
 
 // contam, which resumes per training input: a benchmark of some training texts (a few words

@@ -32,12 +32,17 @@
  *    from their ranks) as one process does.
  *
  * report.json equals a one-process run's but for timings_s (the slowest rank per stage), "ranks",
- * and two counters of work done, sketch_skipped and keys_from_copy: a rank sketches the first
- * copy of a text it holds even when another rank holds an earlier one.
+ * "memory" and two counters of work done, sketch_skipped and keys_from_copy: a rank sketches the
+ * first copy of a text it holds even when another rank holds an earlier one.
+ *
+ * --memory is per rank: each rank spills its band keys as one process does (KeySpill, into its own
+ * directory) and sends each band's entries from its merged runs in (key, document) order, which
+ * the owner's stable sort by key keeps as from memory; "memory" has the budget of a rank, the
+ * largest rank's peak and the spill of all ranks.
  *
  * Not in a distributed run (usage errors): stdin, pipes and devices (read twice), tables in
- * memory, --against, --write-signatures, --no-verify, --memory, and a Parquet --write-deduped of
- * line files.
+ * memory, --against, --write-signatures, --no-verify, and a Parquet --write-deduped of line
+ * files.
  * A compressed --write-deduped is one gzip member or zstd frame per rank: its decompressed bytes
  * equal a one-process run's, its compressed bytes do not.
  */
@@ -81,7 +86,9 @@ DedupResult run_dedup_distributed(const DedupConfig& config, Communicator& comm,
  * (verdicts, coverage, spans clipped again in input order, near duplicates, matched-document
  * counts) and writes contamination.jsonl, clean/ and report.json; every rank writes its share of
  * --write-decontaminated and removed.jsonl, cut with the n-gram counts of all ranks.
- * report.json equals one process's but for timings_s (the slowest rank per stage) and "ranks".
+ * report.json equals one process's but for timings_s (the slowest rank per stage), "ranks" and
+ * "memory". --memory is per rank: each rank checks its minimum (a refusal anywhere is every
+ * rank's) and spills its Locators into its own file (LocatorSpill).
  * A compressed --write-decontaminated is one gzip member or zstd frame per rank: its decompressed
  * bytes equal a one-process run's, its compressed bytes do not.
  * A Parquet corpus is cut as its rows' JSON objects, as in one process (its columns checked on

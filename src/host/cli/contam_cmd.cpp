@@ -329,8 +329,9 @@ Command add_contam_command(CLI::App& app, ContamRunner runner) {
               "Let --write-decontaminated replace a training input (when the run succeeded)");
   add_tmp_dir_option(c, a->cfg.tmp_dir);
   add_memory_option(c, a->memory,
-                    "Write the training documents' locations that --write-decontaminated keeps "
-                    "(24 B each) to disk past a share of SIZE",
+                    std::string(runner.run ? "Per rank: write the rank's" : "Write the") +
+                        " training documents' locations that --write-decontaminated keeps "
+                        "(24 B each) to disk past a share of SIZE",
                     "; the minimum grows with the benchmarks' indexes and --threads. The matched "
                     "documents' findings stay in memory");
   c->add_option("--work-dir", a->cfg.work_dir,

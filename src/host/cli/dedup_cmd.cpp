@@ -373,10 +373,19 @@ Command add_dedup_command(CLI::App& app, DedupRunner runner) {
                   "Write into an output directory that holds files no dupscan run wrote (left "
                   "alone)");
   add_tmp_dir_option(dedup, a->cfg.tmp_dir);
-  add_memory_option(
-      dedup, a->memory,
-      "Spill pass 1's band keys to disk past a quarter of SIZE and bound the texts remembered",
-      ". The per-document table (~70 B + id) stays in memory");
+  if (runner.run) {  // dupscan-mpi: each rank takes SIZE for itself
+    add_memory_option(dedup, a->memory,
+                      "Per rank: spill the rank's band keys to disk past a quarter of SIZE (into "
+                      "DIR/.dupscan-spill/rank-R-of-N, or --tmp-dir) and bound the texts "
+                      "remembered",
+                      ". The rank's per-document table (~70 B + id) and one band's keys in the "
+                      "exchange between ranks stay in memory");
+  } else {
+    add_memory_option(
+        dedup, a->memory,
+        "Spill pass 1's band keys to disk past a quarter of SIZE and bound the texts remembered",
+        ". The per-document table (~70 B + id) stays in memory");
+  }
 
   return {dedup, [a, runner] { return run_dedup_command(*a, runner); }};
 }

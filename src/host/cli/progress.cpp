@@ -192,10 +192,12 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
       100 * candidate_probability(std::min(1.0, cfg.threshold + 0.1), r.lsh),
       std::min(1.0, cfg.threshold + 0.1));
   if (const MemorySummary& m = r.memory; m.peak_resident) {
+    // dupscan-mpi: the budget is each rank's, the peak the largest rank's, the spill their sum.
+    const bool ranks = r.ranks > 1;
     std::string budget = "no --memory limit";
     if (m.budget) {
       budget =
-          "--memory " + bytes_text(static_cast<double>(m.budget)) + ": " +
+          "--memory " + bytes_text(static_cast<double>(m.budget)) + (ranks ? " per rank: " : ": ") +
           (m.spilled_bytes
                ? bytes_text(static_cast<double>(m.spilled_bytes)) + " spilled (band keys in " +
                      group_digits(m.spill_runs) + " runs" +
@@ -207,8 +209,9 @@ void print_summary(std::FILE* out, const DedupConfig& cfg, const DedupResult& r)
       // Said, not hidden: what a budget does not bound (docs/scaling.md) grows past it.
       if (m.peak_resident > m.budget) budget += "; OVER the budget: see docs/scaling.md";
     }
-    std::fprintf(out, "  memory            peak %s resident (%s)\n",
-                 bytes_text(static_cast<double>(m.peak_resident)).c_str(), budget.c_str());
+    std::fprintf(out, "  memory            peak %s resident%s (%s)\n",
+                 bytes_text(static_cast<double>(m.peak_resident)).c_str(),
+                 ranks ? " on the largest rank" : "", budget.c_str());
   }
   std::fprintf(out, "  outputs          ");
   for (const auto& o : r.outputs)

@@ -19,6 +19,7 @@
 #include "contam/ngram_index.hpp"
 #include "contam/outputs.hpp"
 #include "contam/scan.hpp"
+#include "dedup/key_spill.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/contam.hpp"
 #include "dupscan/errors.hpp"
@@ -317,7 +318,8 @@ class Engine {
   void open_spill(ScanOptions& so) {
     MemorySummary& m = res_.memory;
     m.budget = cfg_.memory;
-    if (!memory_) WorkDir::discard(cfg_.output_dir + "/.dupscan-spill");
+    // What a killed run under --memory left (a distributed one's per-rank directories too).
+    if (!memory_) KeySpill::discard_all(cfg_.output_dir + "/.dupscan-spill");
     if (cfg_.memory == 0) return;
     m.note = "the findings of matched training documents (ids and matches) stay in memory";
     if (!so.keep_locators || memory_) return;

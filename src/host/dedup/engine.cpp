@@ -270,9 +270,9 @@ class Engine {
   void open_spill(PassOneOptions& o) {
     MemorySummary& m = res_.memory;
     m.budget = cfg_.memory;
-    // What a killed run under --memory left in the output directory.
+    // What a killed run under --memory left in the output directory (a distributed one's too).
     if (!memory_) {
-      WorkDir::discard(cfg_.output_dir + "/.dupscan-spill");
+      KeySpill::discard_all(cfg_.output_dir + "/.dupscan-spill");
       WorkDir::discard(cfg_.output_dir + "/.dupscan-spill-docs");
     }
     if (cfg_.memory == 0) return;

@@ -100,17 +100,33 @@ void KeySpill::finish(DocTable& docs) {
   std::vector<std::uint64_t>().swap(docs.keys);
 }
 
+void KeySpill::cascade(std::uint32_t band) {
+  // The first fan_in_ runs into one, until few enough are left to merge at once.
+  sorted_runs::cascade_runs<KeyCodec>(band_runs_[band], fan_in_, [&](std::size_t left) {
+    return dir_ + "/band-" + std::to_string(band) + "-merged-" + std::to_string(left);
+  });
+}
+
+void KeySpill::merge_band(std::uint32_t band,
+                          const std::function<void(std::uint64_t, std::uint32_t)>& emit) {
+  cascade(band);
+  sorted_runs::merge_runs<KeyCodec>(band_runs_[band],
+                                    [&](const Entry& e) { emit(e.first, e.second); });
+}
+
+void KeySpill::discard_all(const std::string& root) noexcept {
+  for (const std::string& name : WorkDir::entries(root))
+    WorkDir::discard(root + "/" + name);  // a rank's directory (a file: nothing, then unlinked)
+  WorkDir::discard(root);
+}
+
 std::vector<std::uint64_t> KeySpill::candidate_pairs(const std::vector<std::uint32_t>& rep,
                                                      const std::vector<std::uint8_t>& empty,
                                                      const std::vector<std::uint8_t>& sketched,
                                                      unsigned threads) {
   std::vector<std::vector<std::uint64_t>> per_band(bands_);
   parallel_for(bands_, threads, 1, [&](std::size_t j) {
-    // Cascades: the first fan_in_ runs into one, until few enough are left to merge at once.
-    std::vector<std::string>& runs = band_runs_[j];
-    sorted_runs::cascade_runs<KeyCodec>(runs, fan_in_, [&](std::size_t left) {
-      return dir_ + "/band-" + std::to_string(j) + "-merged-" + std::to_string(left);
-    });
+    cascade(static_cast<std::uint32_t>(j));
     // Each bucket: the first documents of the exact groups of its entries, ascending and once
     // each (every sketched member of a group has the group's keys), paired with its first.
     auto& out = per_band[j];
@@ -123,7 +139,7 @@ std::vector<std::uint64_t> KeySpill::candidate_pairs(const std::vector<std::uint
         out.push_back(stages::pair_key(bucket[0], bucket[i]));
       bucket.clear();
     };
-    sorted_runs::merge_runs<KeyCodec>(runs, [&](const Entry& e) {
+    sorted_runs::merge_runs<KeyCodec>(band_runs_[j], [&](const Entry& e) {
       const std::uint32_t d = e.second;
       if (empty[d] || !sketched[d]) return;
       if (!bucket.empty() && e.first != key) pair_bucket();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,12 +56,28 @@ class KeySpill {
                                              const std::vector<std::uint8_t>& sketched,
                                              unsigned threads);
 
+  /**
+   * @brief Band `band`'s spilled entries to emit(key, document), in (key, document) order: its
+   * runs merged (in cascades of at most the fan-in first). Each document appears as it was
+   * spilled -- sketched and not empty -- so that members of an exact group come each with the
+   * group's keys; the caller maps them (a distributed run's ranks send them to the key's owner).
+   * Call it once per band, after finish().
+   */
+  void merge_band(std::uint32_t band,
+                  const std::function<void(std::uint64_t key, std::uint32_t doc)>& emit);
+
+  /// Removes what runs killed under --memory left in `root` (OUT/.dupscan-spill): its files, and
+  /// its subdirectories with their files (a distributed run's per-rank spills).
+  static void discard_all(const std::string& root) noexcept;
+
   std::uint64_t bytes_written() const { return bytes_written_; }
   std::uint64_t runs() const { return runs_; }
   const std::string& dir() const { return dir_; }
 
  private:
   std::string run_path(std::uint32_t band, std::size_t run) const;
+  /// Merges band `band`'s first runs into one until at most the fan-in are left.
+  void cascade(std::uint32_t band);
 
   std::string dir_;
   std::uint32_t bands_;

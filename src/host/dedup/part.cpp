@@ -11,7 +11,8 @@
 namespace dupscan {
 
 Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
-               const RunObserver& observer, const WorkDir* work) {
+               const RunObserver& observer, const WorkDir* work, KeySpill* spill,
+               std::size_t seen_exact_cap) {
   DedupConfig part_cfg = cfg;
   part_cfg.inputs.assign(cfg.inputs.begin() + first, cfg.inputs.begin() + first + count);
   check_inputs_readable(part_cfg.inputs);
@@ -30,8 +31,11 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   o.lsh = part.lsh;
   o.input_base = first;
   o.work = work;
+  o.spill = spill;
+  o.seen_exact_cap = seen_exact_cap;
   PassOne pass =
       read_and_sketch(pass_one_spec(part_cfg), *part.sketcher, part.threads, o, observer);
+  if (spill) spill->finish(pass.docs);
   const stages::ExactGroups groups =
       stages::group_exact_copies(pass.docs, *part.sketcher, part.lsh.bands, cfg.num_perm);
   part.docs = std::move(pass.docs);

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "dedup/doc_table.hpp"
+#include "dedup/key_spill.hpp"
 #include "dedup/resume.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
@@ -50,7 +51,11 @@ struct Part {
 /// `cfg` must have passed validate(); count may be 0 (a rank without files).
 /// @throw as run_dedup. The observer sees the part's progress and skipped records.
 /// `work`: the rank's work directory (resume.hpp), whose parts are loaded and saved, or null.
+/// `spill`: --memory's spill of the rank's band keys (key_spill.hpp), finished after pass 1 --
+/// when it spilled anything, docs.keys is then empty and the keys are read from its runs -- or
+/// null; `seen_exact_cap`: PassOneOptions::seen_exact_cap.
 Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
-               const RunObserver& observer, const WorkDir* work = nullptr);
+               const RunObserver& observer, const WorkDir* work = nullptr,
+               KeySpill* spill = nullptr, std::size_t seen_exact_cap = SIZE_MAX);
 
 }  // namespace dupscan

@@ -9,12 +9,14 @@
 
 #include "common/pack.hpp"
 #include "common/parallel.hpp"
+#include "common/progress_text.hpp"
 #include "common/timing.hpp"
 #include "contam/decontaminate.hpp"
 #include "contam/engine.hpp"
 #include "contam/findings.hpp"
 #include "contam/outputs.hpp"
 #include "contam/scan.hpp"
+#include "dedup/key_spill.hpp"
 #include "dist/partition.hpp"
 #include "dist/shared_file.hpp"
 #include "dupscan/distributed.hpp"
@@ -45,12 +47,6 @@ class DistContamEngine {
     }
     // Every rank would read all of them.
     if (!cfg_.train_tables.empty()) throw UsageError("a distributed run reads files, not tables");
-    if (cfg_.memory != 0) {
-      throw UsageError(
-          "--memory is not supported in a distributed contam run yet (each rank keeps its "
-          "share's Locators for --write-decontaminated, 24 B per document): run more ranks, or "
-          "dupscan contam --memory");
-    }
     BackendChoice choice = make_contam_backend(cfg_);
     backend_ = std::move(choice.backend);
     res_.backend = backend_->name();
@@ -82,6 +78,7 @@ class DistContamEngine {
     res_.benchmarks = eval_.benchmarks.summaries;
     res_.eval_ngrams = eval_.index.groups();
     res_.seconds_index = seconds_since(t);
+    check_memory();
 
     t = Clock::now();
     const bool decon = !cfg_.write_decontaminated.empty();
@@ -92,6 +89,7 @@ class DistContamEngine {
     so.threads = threads_;
     so.tmp_dir = cfg_.tmp_dir.empty() ? cfg_.output_dir : cfg_.tmp_dir;
     so.keep_locators = decon;
+    open_spill(so);
     scan_ = scan_training(so, eval_.benchmarks, eval_.index, cfg_.near ? &eval_.near : nullptr,
                           *eval_.probe, *findings_, obs_);
     res_.seconds_scan = seconds_since(t);
@@ -103,8 +101,13 @@ class DistContamEngine {
     return res_;
   }
 
-  // After a failure (on any rank): rank 0 releases the lock and removes the directory it made.
-  void remove_output_dir() const noexcept { out_dir_.remove_created(); }
+  // After a failure (on any rank): this rank's spill goes; rank 0 releases the lock and removes
+  // the directories it made.
+  void remove_output_dir() noexcept {
+    scan_.locators.reset();
+    if (me_ == 0) ::rmdir((cfg_.output_dir + "/.dupscan-spill").c_str());
+    out_dir_.remove_created();
+  }
 
  private:
   // Rank 0, before reading: the output directory can take files (else fail now, not after the
@@ -116,6 +119,39 @@ class DistContamEngine {
     out_dir_.claim(contam_own_paths(cfg_), cfg_.force);
     out_dir_.prepare(cfg_.output_dir, "",
                      {cfg_.output_dir + "/clean", io::dir_of(cfg_.write_decontaminated)});
+    // What a killed run under --memory left there (one process's, or any rank count's).
+    KeySpill::discard_all(cfg_.output_dir + "/.dupscan-spill");
+  }
+
+  // --memory, per rank, as one process takes it (check_contam_memory): a budget below what a
+  // rank needs with the benchmarks' indexes built is refused, on every rank when on one. This
+  // collective also comes after rank 0 cleared OUT/.dupscan-spill (prepare_output_dir).
+  void check_memory() {
+    if (cfg_.memory == 0) return;
+    std::string refusal;
+    try {
+      min_memory_ = check_contam_memory(cfg_, threads_, *eval_.probe);
+    } catch (const UsageError& e) {
+      refusal = e.what();
+    }
+    for (const std::string& m : comm_.all_gather(refusal)) {
+      if (!m.empty()) throw UsageError(m);
+    }
+  }
+
+  // --memory with --write-decontaminated: the rank's Locators past its window go to a file in
+  // OUT/.dupscan-spill/rank-R-of-N or, under --tmp-dir, a temporary directory named by host,
+  // process and rank (contam/engine.cpp's open_spill, per rank).
+  void open_spill(ScanOptions& so) {
+    if (cfg_.memory == 0 || !so.keep_locators) return;
+    const std::string rank = std::to_string(me_) + "-of-" + std::to_string(ranks_);
+    so.spill_dir = cfg_.output_dir + "/.dupscan-spill/rank-" + rank;
+    if (!cfg_.tmp_dir.empty()) {
+      io::make_dirs(cfg_.tmp_dir);
+      io::remove_stale_temporaries(cfg_.tmp_dir);  // a killed run's, of this host
+      so.spill_dir = io::temp_path(cfg_.tmp_dir + "/dupscan-spill", "locators-rank-" + rank);
+    }
+    so.spill_window = contam_spill_window(cfg_.memory, min_memory_);
   }
 
   // base_[r]: the number of rank r's first document in the whole run.
@@ -178,6 +214,11 @@ class DistContamEngine {
           res_.decontaminated_dropped, res_.skipped_passed_through);
       out.commit();
     }
+    if (cfg_.memory) {
+      spilled_bytes_ = scan_.locators->bytes_written();
+      spills_ = scan_.locators->spills();
+    }
+    scan_.locators.reset();  // read: its file goes (rank 0 removes their directory later)
     decon = std::make_unique<SharedFile>(comm_, cfg_.write_decontaminated);
     decon->write_piece({}, piece);
     removed = std::make_unique<SharedFile>(comm_, dir + "removed.jsonl");
@@ -197,6 +238,7 @@ class DistContamEngine {
     std::vector<std::string> send(ranks_);
     send[0] = findings_->pack();
     const std::vector<std::string> parts = comm_.all_to_all(send);
+    if (me_ == 0) ::rmdir((cfg_.output_dir + "/.dupscan-spill").c_str());  // the ranks' spills
     res_.seconds_write = seconds_since(t_write);
     res_.seconds_total = seconds_since(t_start);
     gather_result();
@@ -250,7 +292,7 @@ class DistContamEngine {
     for (std::uint64_t v :
          {scan_.documents, scan_.text_bytes, scan_.rejected, scan_.skipped, findings_->matches,
           findings_->documents_matched, res_.decontaminated_cut, res_.decontaminated_dropped,
-          res_.skipped_passed_through}) {
+          res_.skipped_passed_through, spilled_bytes_, spills_, peak_resident_bytes()}) {
       p.put(v);
     }
     for (std::uint64_t v : scan_.skipped_by_reason)
@@ -259,7 +301,17 @@ class DistContamEngine {
       p.put(v);
     put_inputs(p, scan_.inputs);
     const auto all = comm_.all_gather(p.str());
+    res_.memory.budget = cfg_.memory;
+    if (ranks_ > 1) {
+      res_.memory.note = cfg_.memory ? "per rank: the budget is each rank's, the peak resident "
+                                       "set the largest rank's; spilled bytes and runs are the "
+                                       "ranks' together"
+                                     : "the peak resident set is the largest rank's";
+    }
     if (me_ != 0) {
+      res_.memory.spilled_bytes = spilled_bytes_;
+      res_.memory.spill_runs = spills_;
+      res_.memory.peak_resident = peak_resident_bytes();
       res_.train_inputs = scan_.inputs;
       res_.train_documents = scan_.documents;
       res_.train_text_bytes = scan_.text_bytes;
@@ -276,9 +328,10 @@ class DistContamEngine {
       for (std::uint64_t* v :
            {&t.train_documents, &t.train_text_bytes, &t.hash_hits_rejected, &t.train_skipped,
             &t.matches, &t.train_docs_matched, &t.decontaminated_cut, &t.decontaminated_dropped,
-            &t.skipped_passed_through}) {
+            &t.skipped_passed_through, &t.memory.spilled_bytes, &t.memory.spill_runs}) {
         *v += u.get<std::uint64_t>();
       }
+      t.memory.peak_resident = std::max(t.memory.peak_resident, u.get<std::uint64_t>());
       for (std::uint64_t& v : t.skipped_by_reason)
         v += u.get<std::uint64_t>();
       for (double* v : {&t.seconds_index, &t.seconds_scan, &t.seconds_write, &t.seconds_total})
@@ -303,6 +356,9 @@ class DistContamEngine {
   std::vector<std::uint32_t> first_;       // rank r reads training files [first_[r], first_[r + 1])
   std::vector<std::uint64_t> base_;        // rank r's documents are [base_[r], base_[r + 1])
   std::vector<std::uint32_t> group_docs_;  // per n-gram group: documents matched, all ranks
+  std::size_t min_memory_ = 0;             // --memory: check_contam_memory's minimum
+  std::uint64_t spilled_bytes_ = 0;        // --memory: this rank's Locators spilled
+  std::uint64_t spills_ = 0;               // and how many times
 };
 
 }  // namespace

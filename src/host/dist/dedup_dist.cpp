@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -16,9 +17,11 @@
 
 #include "common/pack.hpp"
 #include "common/parallel.hpp"
+#include "common/progress_text.hpp"
 #include "common/radix_sort.hpp"
 #include "common/timing.hpp"
 #include "dedup/clusters.hpp"
+#include "dedup/key_spill.hpp"
 #include "dedup/lsh_pairs.hpp"
 #include "dedup/output_lines.hpp"
 #include "dedup/part.hpp"
@@ -69,13 +72,16 @@ class DistEngine {
     open_work_dir();
 
     auto t = Clock::now();
-    part_ = read_part(cfg_, first_[me_], first_[me_ + 1] - first_[me_], obs_, work_.get());
+    const std::size_t seen_exact_cap = open_spill();
+    part_ = read_part(cfg_, first_[me_], first_[me_ + 1] - first_[me_], obs_, work_.get(),
+                      spill_.get(), seen_exact_cap);
     counts_ = part_.counts;  // the later stages add theirs
     number_documents();
     timings_.read_sketch = seconds_since(t);
 
     t = Clock::now();
     exact_groups();
+    std::vector<XXH128_hash_t>().swap(part_.docs.exact);  // no later stage reads them
     timings_.exact = seconds_since(t);
 
     t = Clock::now();
@@ -98,6 +104,8 @@ class DistEngine {
   // After a failure (on any rank): a work directory without a part (nothing to resume) goes;
   // rank 0 releases the lock and removes the directory it made.
   void remove_output_dir(bool failed) noexcept {
+    spill_.reset();  // this rank's spill (rank 0 removes OUT/.dupscan-spill if it is empty)
+    if (me_ == 0) ::rmdir((cfg_.output_dir + "/.dupscan-spill").c_str());
     if (work_ && !work_->keep_after_failure(failed)) {
       ::rmdir(res_.resume.work_dir.c_str());  // when the other ranks' are gone too
     }
@@ -125,11 +133,6 @@ class DistEngine {
                        "JSON Lines only: name it .jsonl (.gz, .zst), or run dupscan dedup");
     }
     if (!cfg_.tables.empty()) throw UsageError("a distributed run reads files, not tables");
-    if (cfg_.memory != 0) {
-      throw UsageError(
-          "--memory is not supported in a distributed run yet (each rank holds its share's "
-          "tables, ~190 B per document): run more ranks, or dupscan dedup --memory");
-    }
     if (!cfg_.against.empty()) {
       throw UsageError("--against is not supported in a distributed run yet; run dupscan dedup");
     }
@@ -155,6 +158,33 @@ class DistEngine {
     out_dir_.claim(dedup_own_paths(cfg_), cfg_.force);
     out_dir_.prepare(cfg_.output_dir, "",
                      {cfg_.write_deduped.empty() ? "" : io::dir_of(cfg_.write_deduped)});
+    // What a killed run under --memory left there (one process's, or any rank count's): before
+    // open_work_dir's collective, so before any rank of this run makes its own.
+    KeySpill::discard_all(cfg_.output_dir + "/.dupscan-spill");
+  }
+
+  // --memory, per rank, as one process takes it (engine.cpp's open_spill): the rank's band keys
+  // go to disk past a quarter of the budget, into OUT/.dupscan-spill/rank-R-of-N or, under
+  // --tmp-dir, a temporary directory named by host, process and rank; the texts remembered to
+  // sketch each once are bounded to an eighth of it. @return that bound (SIZE_MAX: none).
+  std::size_t open_spill() {
+    if (cfg_.memory == 0) return SIZE_MAX;
+    comm_.all_gather({});  // rank 0 has cleared OUT/.dupscan-spill (prepare_output_dir)
+    std::size_t window = cfg_.memory / 4;
+    // Tests force the spill's paths on small inputs (many runs, cascaded merges).
+    if (const char* w = std::getenv("DUPSCAN_TEST_SPILL_WINDOW")) window = std::stoull(w);
+    const std::string rank = std::to_string(me_) + "-of-" + std::to_string(ranks_);
+    std::string dir = cfg_.output_dir + "/.dupscan-spill/rank-" + rank;
+    if (!cfg_.tmp_dir.empty()) {
+      io::make_dirs(cfg_.tmp_dir);
+      io::remove_stale_temporaries(cfg_.tmp_dir);  // a killed run's, of this host
+      dir = io::temp_path(cfg_.tmp_dir + "/dupscan-spill", "keys-rank-" + rank);
+    }
+    spill_ = std::make_unique<KeySpill>(dir, cfg_.resolved_lsh().bands, window);
+    // Tests bound the texts remembered to a few, so that exact copies are sketched again and
+    // their keys spilled more than once per group.
+    if (const char* c = std::getenv("DUPSCAN_TEST_SEEN_EXACT_CAP")) return std::stoull(c);
+    return std::max<std::size_t>(cfg_.memory / 8 / 64, 1);
   }
 
   // Each rank keeps its pass 1 in its own work directory, ROOT/rank-R-of-N (resume.hpp), ROOT
@@ -338,17 +368,25 @@ class DistEngine {
   // bucket's first; each pair (u, v) goes to v's rank.
   void lsh_candidates() {
     const std::uint32_t bands = part_.lsh.bands;
+    const bool spilled = spill_ && spill_->spilled();
     for (std::uint32_t j = 0; j < bands; ++j) {
       stage("lsh");
       std::vector<Packer> out(ranks_);
-      for (std::uint32_t d : lsh_docs_) {
-        const std::uint64_t key = part_.docs.keys[std::size_t{d} * bands + j];
+      auto send = [&](std::uint64_t key, std::uint32_t d) {
         Packer& p = out[key_owner(key)];
         p.put(key);
         p.put<std::uint64_t>(my_base_ + d);
+      };
+      if (spilled) {
+        send_spilled_band(j, send);
+      } else {
+        for (std::uint32_t d : lsh_docs_)
+          send(part_.docs.keys[std::size_t{d} * bands + j], d);
       }
-      // Ranks in order, each sending its documents in order: the entries arrive in document
-      // order, and a stable sort by key orders them by (key, document).
+      // Ranks in order, each sending its documents in order of document (from memory) or of
+      // (key, document) (from the spill): either way the entries of one key arrive in document
+      // order (rank r's documents all precede rank r + 1's), and a stable sort by key orders
+      // them by (key, document).
       std::vector<std::pair<std::uint64_t, std::uint64_t>> entries;
       const auto in = comm_.all_to_all(strings_of(out));
       std::size_t total = 0;
@@ -381,6 +419,38 @@ class DistEngine {
     std::sort(pairs_.begin(), pairs_.end());
     pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
     counts_.candidate_pairs = pairs_.size();
+    if (spill_) {
+      memory_.spilled_bytes = spill_->bytes_written();
+      memory_.spill_runs = spill_->runs();
+      spill_.reset();  // its files are not needed any more
+    }
+    std::vector<std::uint64_t>().swap(part_.docs.keys);  // nor the keys (verification's memory)
+  }
+
+  // Band j's entries from the spill's runs, as lsh_candidates takes them from memory: one per
+  // document of lsh_docs_ with its group's key. A spilled entry of document d (sketched, not
+  // empty) counts for d's group's first here, part_.exact_rep[d], when that is the group's first
+  // of all ranks (in lsh_docs_); members sketched more than once (past the seen-exact cap) give
+  // it once. send(key, d) in (key, d) order.
+  template <class Send>
+  void send_spilled_band(std::uint32_t j, Send&& send) {
+    std::vector<std::uint32_t> bucket;
+    std::uint64_t key = 0;
+    auto flush = [&] {
+      std::sort(bucket.begin(), bucket.end());
+      bucket.erase(std::unique(bucket.begin(), bucket.end()), bucket.end());
+      for (std::uint32_t d : bucket)
+        send(key, d);
+      bucket.clear();
+    };
+    spill_->merge_band(j, [&](std::uint64_t k, std::uint32_t d) {
+      const std::uint32_t first = part_.exact_rep[d];
+      if (part_.docs.empty[d] || rep_[first] != my_base_ + first) return;
+      if (!bucket.empty() && k != key) flush();
+      key = k;
+      bucket.push_back(first);
+    });
+    flush();
   }
 
   int key_owner(std::uint64_t key) const {
@@ -998,6 +1068,8 @@ class DistEngine {
     const std::string dir = cfg_.output_dir + "/";
     if (me_ == 0) io::make_dirs(cfg_.output_dir);
     comm_.all_gather({});  // the directory is there before any rank writes into it
+    // Every rank's spill went after the LSH stage: their directory goes too (when there).
+    if (me_ == 0) ::rmdir((cfg_.output_dir + "/.dupscan-spill").c_str());
     std::unique_ptr<SharedFile> deduped;
     std::unique_ptr<RecordCopy> deduped_parquet;  // rank 0's, of Parquet inputs
     if (!cfg_.write_deduped.empty() &&
@@ -1050,13 +1122,13 @@ class DistEngine {
 
   // The counts rank 0 adds up, in the one order they are packed and unpacked in.
   static std::vector<std::uint64_t*> summed(DedupCounts& c, std::uint64_t& passed_through,
-                                            std::uint64_t& inputs_loaded) {
+                                            std::uint64_t& inputs_loaded, MemorySummary& m) {
     std::vector<std::uint64_t*> v;
     for (std::uint64_t* f :
          {&c.documents, &c.empty, &c.skipped, &c.text_bytes, &c.sketch_skipped, &c.keys_from_copy,
           &c.lsh_documents, &c.candidate_pairs, &c.verified_pairs, &c.rejected_pairs,
           &c.jaccard_extra_pairs, &c.exact_duplicates, &c.near_duplicates, &passed_through,
-          &inputs_loaded}) {
+          &inputs_loaded, &m.spilled_bytes, &m.spill_runs}) {
       v.push_back(f);
     }
     for (std::uint64_t& r : c.skipped_by_reason)
@@ -1075,8 +1147,10 @@ class DistEngine {
     {
       DedupCounts mine = counts_;  // pass 1's counts (part_.counts) and the later stages'
       std::uint64_t passed = passed_through_, loaded = res_.resume.inputs_loaded;
-      for (const std::uint64_t* v : summed(mine, passed, loaded))
+      MemorySummary memory = memory_;
+      for (const std::uint64_t* v : summed(mine, passed, loaded, memory))
         p.put(*v);
+      p.put<std::uint64_t>(peak_resident_bytes());
       DedupTimings times = timings_;
       for (const double* v : slowest(times))
         p.put(*v);
@@ -1090,18 +1164,29 @@ class DistEngine {
     res_.canary = part_.canary;
     res_.threads = part_.threads;
     res_.ranks = static_cast<unsigned>(ranks_);
+    res_.memory.budget = cfg_.memory;
+    if (ranks_ > 1) {
+      res_.memory.note = cfg_.memory ? "per rank: the budget is each rank's, the peak resident "
+                                       "set the largest rank's; spilled bytes and runs are the "
+                                       "ranks' together"
+                                     : "the peak resident set is the largest rank's";
+    }
     if (me_ != 0) {
       res_.inputs = part_.inputs;
       res_.counts = c;
       res_.skipped_passed_through = passed_through_;
+      res_.memory.spilled_bytes = memory_.spilled_bytes;
+      res_.memory.spill_runs = memory_.spill_runs;
+      res_.memory.peak_resident = peak_resident_bytes();
       return;
     }
     DedupCounts& t = res_.counts;
     std::uint64_t loaded = 0;  // inputs loaded from the ranks' work directories
     for (const std::string& s : all) {
       Unpacker u(s);
-      for (std::uint64_t* v : summed(t, res_.skipped_passed_through, loaded))
+      for (std::uint64_t* v : summed(t, res_.skipped_passed_through, loaded, res_.memory))
         *v += u.get<std::uint64_t>();
+      res_.memory.peak_resident = std::max(res_.memory.peak_resident, u.get<std::uint64_t>());
       for (double* v : slowest(res_.timings))
         *v = std::max(*v, u.get<double>());
       get_inputs(u, res_.inputs);
@@ -1125,6 +1210,8 @@ class DistEngine {
   std::uint64_t my_base_ = 0;
   std::vector<std::string> display_;  // input names, by input number
   std::unique_ptr<WorkDir> work_;     // this rank's work directory, or null (resume.hpp)
+  std::unique_ptr<KeySpill> spill_;   // --memory's spill of this rank's band keys, until LSH
+  MemorySummary memory_;              // this rank's spill: bytes and runs
   Part part_;
   std::vector<std::uint64_t> rep_;       // per local doc: its exact group's earliest member
   std::vector<std::uint8_t> grouped_;    // per local doc: its exact group has other members
