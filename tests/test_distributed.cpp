@@ -359,18 +359,6 @@ TEST(Distributed, UnsupportedOptionsAreUsageErrors) {
   EXPECT_THROW(run_on_threads(c, 2), UsageError);
 }
 
-// Sets an environment variable for the life of the object.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() { ::unsetenv(name_); }
-
- private:
-  const char* name_;
-};
-
 // --memory per rank (dedup_dist.cpp's open_spill): each rank's band keys spilled as sorted runs
 // (a window of ~8 documents' keys: a run per batch read, merged in cascades of 2) and read back per
 // band for the exchange; with the texts remembered bounded to 3 (on 1 and 3 ranks), exact
@@ -402,9 +390,9 @@ TEST(Distributed, MemoryBudgetPerRankWritesTheUnboundedBytes) {
       if (ranks == 2) c.tmp_dir = dir / "tmp";  // the spill there, named by process and rank
       DedupResult r;
       {
-        ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
-        ScopedEnv fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "2");
-        ScopedEnv cap("DUPSCAN_TEST_SEEN_EXACT_CAP", ranks == 2 ? "1000000" : "3");
+        test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+        test::EnvVar fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "2");
+        test::EnvVar cap("DUPSCAN_TEST_SEEN_EXACT_CAP", ranks == 2 ? "1000000" : "3");
         r = run_on_threads(c, ranks);
       }
       EXPECT_EQ(r.counts.candidate_pairs, r1.counts.candidate_pairs);
@@ -716,8 +704,8 @@ TEST(DistributedMpi, MemoryPerRankWritesWhatDupscanWritesAndResumes) {
     const std::string out = dir / ("np" + std::to_string(ranks));
     test::RunResult r;
     {
-      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
-      ScopedEnv fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "2");
+      test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+      test::EnvVar fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "2");
       r = mpirun(ranks, args(out) + " --memory 64M", 120);
     }
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -727,14 +715,14 @@ TEST(DistributedMpi, MemoryPerRankWritesWhatDupscanWritesAndResumes) {
   }
   const std::string out = dir / "killed";
   {
-    ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "300000");
-    ScopedEnv fault("DUPSCAN_TEST_FAULT", "resume-part-saved-2");
+    test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "300000");
+    test::EnvVar fault("DUPSCAN_TEST_FAULT", "resume-part-saved-2");
     EXPECT_NE(mpirun(2, args(out) + " --memory 64M", 120).exit_code, 0);
   }
   ASSERT_TRUE(test::file_exists(out + "/.dupscan-work/rank-0-of-2/input-000001.part"));
   test::RunResult again;
   {
-    ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "300000");
+    test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "300000");
     again = mpirun(2, args(out) + " --memory 64M", 120);
   }
   ASSERT_EQ(again.exit_code, 0) << again.err;
@@ -911,7 +899,7 @@ TEST(DistributedContam, MemoryBudgetPerRankWritesTheUnboundedBytes) {
     if (ranks == 2) cfg.tmp_dir = c.dir / "tmp";
     ContamResult r;
     {
-      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "480");
+      test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "480");
       r = run_ranks_on_threads<ContamResult>(
           ranks, [&](Communicator& comm) { return run_contam_distributed(cfg, comm); });
     }
@@ -1094,7 +1082,7 @@ TEST(DistributedMpi, ContamMpirunOneTwoFourRanksWriteWhatDupscanWrites) {
     const std::string out = c.dir / "np2-memory";
     test::RunResult r;
     {
-      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "480");
+      test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "480");
       r = mpirun(2, args(out) + " --memory 4G", 120);
     }
     ASSERT_EQ(r.exit_code, 0) << r.err;

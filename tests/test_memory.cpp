@@ -22,18 +22,6 @@
 namespace dupscan {
 namespace {
 
-// Sets an environment variable for the life of the object.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() { ::unsetenv(name_); }
-
- private:
-  const char* name_;
-};
-
 // A pass's table as the spill sees it: exact groups (rep), empty documents, members not sketched
 // (an exact copy of a text sketched earlier, or the first of a group whose later member a faster
 // worker sketched), and keys drawn from few values so that buckets hold several documents.
@@ -90,7 +78,7 @@ TEST(MemorySpill, PairsEqualTheInMemoryStage) {
       for (const char* fan_in : {"2", "64"}) {
         SCOPED_TRACE("seed " + std::to_string(seed) + " window " + std::to_string(window) +
                      " fan-in " + fan_in);
-        ScopedEnv env("DUPSCAN_TEST_SPILL_FAN_IN", fan_in);
+        test::EnvVar env("DUPSCAN_TEST_SPILL_FAN_IN", fan_in);
         Table t = random_table(3000, bands, seed);
         const std::vector<std::uint64_t> expected = in_memory_pairs(t, bands);
         ASSERT_GT(expected.size(), 100u) << "buckets too small to test anything";
@@ -162,8 +150,8 @@ TEST(MemorySpill, OutputsEqualTheUnboundedRun) {
     test::RunResult r;
     {
       // ~9 documents' keys per window: a run per batch of every input, cascades of 3.
-      ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
-      ScopedEnv fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "3");
+      test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+      test::EnvVar fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "3");
       r = dedup_into(inputs, spilled, options + " --memory 64M");
     }
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -236,8 +224,8 @@ TEST(MemorySpill, DocumentTableOnDiskGivesTheSameLines) {
       ASSERT_EQ(a.exit_code, 0) << a.err;
       test::RunResult b;
       {
-        ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
-        ScopedEnv shares("DUPSCAN_TEST_ID_HASHES", "1000");  // the ids counted in ~19 shares
+        test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+        test::EnvVar shares("DUPSCAN_TEST_ID_HASHES", "1000");  // the ids counted in ~19 shares
         b = run(spilled);
       }
       ASSERT_EQ(b.exit_code, 0) << b.err;
@@ -317,7 +305,7 @@ TEST(MemorySpill, AKilledSpillUnderTmpDirIsClearedByTheNextRun) {
                   .exit_code,
               0);
   }
-  ScopedEnv window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+  test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "600");
   const auto r = test::run_dupscan(
       "dedup " + test::shell_quote(test::examples_dir() + "/corpus.jsonl.gz") + " -o " +
       test::shell_quote(dir / "out") + " --memory 64M --tmp-dir " + test::shell_quote(tmp));
@@ -407,7 +395,7 @@ TEST(MemorySpill, ContamOutputsEqualTheUnboundedRun) {
       test::RunResult r;
       {
         // 1, 20 or ~4,000 Locators per window: a spill per document, per batch, or a few.
-        ScopedEnv w("DUPSCAN_TEST_SPILL_WINDOW", window);
+        test::EnvVar w("DUPSCAN_TEST_SPILL_WINDOW", window);
         r = c.run("spilled", args + " --memory 128M");
       }
       ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -483,7 +471,7 @@ TEST(MemorySpill, AKilledContamSpillIsClearedByTheNextRun) {
   const auto first = c.run("out", "");
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_FALSE(test::file_exists(out + "/.dupscan-spill"));
-  ScopedEnv w("DUPSCAN_TEST_SPILL_WINDOW", "480");
+  test::EnvVar w("DUPSCAN_TEST_SPILL_WINDOW", "480");
   const auto second = c.run("out", "--memory 128M --no-resume --tmp-dir " + test::shell_quote(tmp));
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_FALSE(test::file_exists(gone)) << "the spill of a process that is gone was left";

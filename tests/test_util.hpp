@@ -57,6 +57,7 @@ class EnvVar {
     }
     ::setenv(name, value, 1);
   }
+  EnvVar(const char* name, const std::string& value) : EnvVar(name, value.c_str()) {}
   ~EnvVar() {
     if (had_) {
       ::setenv(name_, old_.c_str(), 1);

@@ -302,12 +302,7 @@ class DistContamEngine {
     put_inputs(p, scan_.inputs);
     const auto all = comm_.all_gather(p.str());
     res_.memory.budget = cfg_.memory;
-    if (ranks_ > 1) {
-      res_.memory.note = cfg_.memory ? "per rank: the budget is each rank's, the peak resident "
-                                       "set the largest rank's; spilled bytes and runs are the "
-                                       "ranks' together"
-                                     : "the peak resident set is the largest rank's";
-    }
+    if (ranks_ > 1) res_.memory.note = per_rank_memory_note(cfg_.memory != 0);
     if (me_ != 0) {
       res_.memory.spilled_bytes = spilled_bytes_;
       res_.memory.spill_runs = spills_;

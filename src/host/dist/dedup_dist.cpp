@@ -1165,12 +1165,7 @@ class DistEngine {
     res_.threads = part_.threads;
     res_.ranks = static_cast<unsigned>(ranks_);
     res_.memory.budget = cfg_.memory;
-    if (ranks_ > 1) {
-      res_.memory.note = cfg_.memory ? "per rank: the budget is each rank's, the peak resident "
-                                       "set the largest rank's; spilled bytes and runs are the "
-                                       "ranks' together"
-                                     : "the peak resident set is the largest rank's";
-    }
+    if (ranks_ > 1) res_.memory.note = per_rank_memory_note(cfg_.memory != 0);
     if (me_ != 0) {
       res_.inputs = part_.inputs;
       res_.counts = c;

@@ -1,4 +1,5 @@
-// How a distributed run splits its input files over the ranks.
+// How a distributed run splits its input files over the ranks, and what it says of their
+// memory.
 #pragma once
 
 #include <sys/stat.h>
@@ -43,6 +44,13 @@ inline std::vector<std::uint32_t> partition_files(const std::vector<std::string>
       --first[r];
   }
   return first;
+}
+
+/// report.json's memory.note of a run of several ranks (`budget`: under --memory).
+inline std::string per_rank_memory_note(bool budget) {
+  return budget ? "per rank: the budget is each rank's, the peak resident set the largest "
+                  "rank's; spilled bytes and runs are the ranks' together"
+                : "the peak resident set is the largest rank's";
 }
 
 }  // namespace dupscan
