@@ -305,7 +305,16 @@ WorkDir::WorkDir(std::string dir, Identity identity, bool restart)
                        "): run the same command to resume it, or pass --restart to discard it "
                        "and start over");
     }
+    // Parts after the first one missing are never loaded, and must not be once this run saves
+    // the one missing: they may be of another pass over the inputs (contam's count Locators in
+    // a file this run rewrites from there on).
+    for (std::uint32_t i = parts_done_; i < inputs_; ++i)
+      ::unlink(part_path(i).c_str());
     ready_ = was == identity_;
+  } else {
+    // No run file: whatever is there is what a kill left of a removal (or of a run before its
+    // first save), never parts to load -- nor to sit beside the parts this run saves.
+    remove_files(dir_);
   }
 }
 
@@ -552,6 +561,8 @@ void WorkDir::remove() noexcept {
   } catch (...) {
     // Removed anyway.
   }
+  // The run file first: a kill during the removal leaves a directory no run resumes from.
+  ::unlink((dir_ + "/" + kRunFile).c_str());
   remove_files(dir_);
   lock_.release();
   ::rmdir(dir_.c_str());
