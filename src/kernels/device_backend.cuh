@@ -159,12 +159,18 @@ struct Combine {
   }
 };
 
-struct Densify {
+// Per (document, bin): its densified value (kernels::densify_bin), K items per document in
+// parallel rather than a document's K bins one after another. A document with a shingle has a
+// filled bin; one without keeps 2^32 - 1 everywhere.
+struct DensifyBins {
   const std::uint64_t* bins;
+  const std::uint32_t* shingles;
   std::uint32_t k;
   std::uint32_t* sig;
-  DUPSCAN_HD void operator()(std::size_t d) const {
-    kernels::densify(bins + d * k, k, sig + d * k);
+  DUPSCAN_HD void operator()(std::size_t i) const {
+    const std::size_t d = i / k;
+    sig[i] = shingles[d] ? kernels::densify_bin(bins + d * k, k, static_cast<std::uint32_t>(i % k))
+                         : spec::max_hash;
   }
 };
 
@@ -770,7 +776,9 @@ class DeviceBackend final : public Backend {
                      items::Combine<std::uint64_t>{s.d_bins.get(), s.d_chunks.get(), k,
                                                    ~std::uint64_t{0}, combined.get()},
                      st, s.alloc);
-      for_each_index(n, items::Densify{combined.get(), k, s.d_sig.get()}, st, s.alloc);
+      for_each_index(n * k,
+                     items::DensifyBins{combined.get(), s.d_shingles.get(), k, s.d_sig.get()}, st,
+                     s.alloc);
     } else {
       switch (p_.perms.scheme) {
         case Scheme::legacy:

@@ -270,30 +270,32 @@ DUPSCAN_HD Value combine_chunks(const Value* partial, const std::uint32_t* doc_c
 }
 
 /**
- * fast_sketch.hpp step 4 for one document: bins[0, K) are its combined 64-bit bins (2^64 - 1 =
- * empty); sig gets the densified 32-bit signature. A document without shingles keeps every slot
- * at 2^32 - 1. Bin by bin: an empty bin i takes bin (i - o_t) mod K for the first round t whose
- * bin was filled in step 3.
+ * fast_sketch.hpp step 4 for bin i of one document whose bins[0, K) (its combined 64-bit bins,
+ * 2^64 - 1 = empty) are not all empty: bin i's value, or, when it is empty, that of bin
+ * (i - o_t) mod K for the first round t whose bin was filled in step 3 (about K / filled rounds).
+ */
+DUPSCAN_HD inline std::uint32_t densify_bin(const std::uint64_t* bins, std::uint32_t k,
+                                            std::uint32_t i) {
+  constexpr std::uint64_t kNone = ~std::uint64_t{0};
+  if (bins[i] != kNone) return static_cast<std::uint32_t>(bins[i]);
+  for (std::uint32_t t = 1;; ++t) {
+    const std::uint32_t o = fast::densify_offset(t, k);
+    const std::uint32_t j = i >= o ? i - o : i + k - o;
+    if (bins[j] != kNone) return static_cast<std::uint32_t>(bins[j]);
+  }
+}
+
+/**
+ * fast_sketch.hpp step 4 for one document, bin after bin (densify_bin): sig gets the densified
+ * 32-bit signature. A document without shingles keeps every slot at 2^32 - 1.
  */
 DUPSCAN_HD inline void densify(const std::uint64_t* bins, std::uint32_t k, std::uint32_t* sig) {
   constexpr std::uint64_t kNone = ~std::uint64_t{0};
   bool any = false;
   for (std::uint32_t i = 0; i < k; ++i)
     any = any || bins[i] != kNone;
-  for (std::uint32_t i = 0; i < k; ++i) {
-    if (bins[i] != kNone || !any) {
-      sig[i] = bins[i] != kNone ? static_cast<std::uint32_t>(bins[i]) : spec::max_hash;
-      continue;
-    }
-    for (std::uint32_t t = 1;; ++t) {
-      const std::uint32_t o = fast::densify_offset(t, k);
-      const std::uint32_t j = i >= o ? i - o : i + k - o;
-      if (bins[j] != kNone) {
-        sig[i] = static_cast<std::uint32_t>(bins[j]);
-        break;
-      }
-    }
-  }
+  for (std::uint32_t i = 0; i < k; ++i)
+    sig[i] = any ? densify_bin(bins, k, i) : spec::max_hash;
 }
 
 /// spec.hpp step 6 for band j of a document with `shingles` shingles: 0 when it has none.
