@@ -146,16 +146,48 @@ struct UnitHashes {
   }
 };
 
+// Per (chunk, position), one pass of the fold of each document's chunks into its first: a chunk
+// whose distance from its document's first is a multiple of 64 x `stride` takes the minimum of
+// itself and the next 63 chunks `stride` apart within the document (which this pass does not
+// write: their distances are not such multiples). After the passes of stride 1, 64, 64^2, ...
+// while the stride is below the most chunks a document has, every document's minimum is in its
+// first chunk: each thread reads at most 64 values, however long the document.
 template <class Value>
-struct Combine {
+struct FoldChunks {
+  Value* partial;
+  const std::uint32_t* chunk_doc;
+  const std::uint32_t* doc_chunk;
+  std::size_t docs;
+  std::uint32_t k;
+  std::uint64_t stride;
+  DUPSCAN_HD void operator()(std::size_t i) const {
+    const std::size_t c = i / k, p = i % k;
+    if (c >= doc_chunk[docs]) return;  // past the number of chunks (a bound sized the grid)
+    const std::uint32_t d = chunk_doc[c];
+    const std::size_t end = doc_chunk[d + 1];
+    if ((c - doc_chunk[d]) % (stride * kFoldWidth) != 0) return;
+    Value m = partial[c * k + p];
+    for (std::size_t j = 1, at = c + stride; j < kFoldWidth && at < end; ++j, at += stride) {
+      const Value x = partial[at * k + p];
+      m = x < m ? x : m;
+    }
+    partial[c * k + p] = m;
+  }
+  static constexpr std::uint64_t kFoldWidth = 64;
+};
+
+// Per (document, position): its minimum over its chunks, in its first chunk once FoldChunks has
+// run; `empty` for a document without chunks.
+template <class Value>
+struct FirstChunk {
   const Value* partial;
   const std::uint32_t* doc_chunk;
   std::uint32_t k;
   Value empty;
   Value* out;
   DUPSCAN_HD void operator()(std::size_t i) const {
-    const auto d = static_cast<std::uint32_t>(i / k), p = static_cast<std::uint32_t>(i % k);
-    out[i] = kernels::combine_chunks(partial, doc_chunk, d, p, k, empty);
+    const std::size_t d = i / k, p = i % k;
+    out[i] = doc_chunk[d] < doc_chunk[d + 1] ? partial[std::size_t{doc_chunk[d]} * k + p] : empty;
   }
 };
 
@@ -515,6 +547,7 @@ class DeviceBackend final : public Backend {
     bool signatures = false;
     bool done = false;
     std::size_t n = 0;
+    std::uint64_t most_chunks = 0;  // the most chunks a document of the batch may have
     PinnedBuffer<unsigned char> h_text;
     PinnedBuffer<std::uint64_t> h_off, h_keys, h_sig64;
     PinnedBuffer<std::uint32_t> h_counts, h_sig;
@@ -627,13 +660,17 @@ class DeviceBackend final : public Backend {
   // A bound on the chunks of a batch from its offsets alone: a non-empty document has at most
   // max(units, 1) shingles (kernels::shingle_count), so at most ceil(unit bound / kChunkShingles)
   // chunks; an empty one none. At most the batch's bytes.
-  std::size_t chunk_bound(const NormalizedBatch& batch) const {
+  // `most`: the same bound for the document that may have the most.
+  std::size_t chunk_bound(const NormalizedBatch& batch, std::uint64_t& most) const {
     const bool word = p_.shingle.kind == ShingleKind::word;
     std::size_t bound = 0;
+    most = 0;
     for (std::size_t d = 0; d < batch.size(); ++d) {
       const std::uint64_t len = batch.offsets[d + 1] - batch.offsets[d];
       const std::uint64_t units = word ? (len + 1) / 2 : len;
-      bound += (units + kernels::kChunkShingles - 1) / kernels::kChunkShingles;
+      const std::uint64_t chunks = (units + kernels::kChunkShingles - 1) / kernels::kChunkShingles;
+      bound += chunks;
+      most = std::max(most, chunks);
     }
     return bound;
   }
@@ -733,7 +770,7 @@ class DeviceBackend final : public Backend {
       return;
     }
     upload(s, batch);
-    const std::size_t units = unit_bound(batch), chunks = chunk_bound(batch);
+    const std::size_t units = unit_bound(batch), chunks = chunk_bound(batch, s.most_chunks);
     find_units_async(s, bytes, n, units);
     const kernels::TextView v = view(s);
     s.d_shingles.reserve(n + 1, st, s.budget);
@@ -772,10 +809,7 @@ class DeviceBackend final : public Backend {
                                          s.d_shingles.get(), k, s.d_bins.get()},
                      st, s.alloc);
 #endif
-      for_each_index(n * k,
-                     items::Combine<std::uint64_t>{s.d_bins.get(), s.d_chunks.get(), k,
-                                                   ~std::uint64_t{0}, combined.get()},
-                     st, s.alloc);
+      combine_chunks(s, s.d_bins.get(), chunks, ~std::uint64_t{0}, combined.get());
       for_each_index(n * k,
                      items::DensifyBins{combined.get(), s.d_shingles.get(), k, s.d_sig.get()}, st,
                      s.alloc);
@@ -849,9 +883,25 @@ class DeviceBackend final : public Backend {
                                                    s.d_shingles.get(), scheme, k, partial.get()},
                    st, s.alloc);
 #endif
-    for_each_index(s.n * k,
-                   items::Combine<Value>{partial.get(), s.d_chunks.get(), k, Scheme::kEmpty, sig},
-                   st, s.alloc);
+    combine_chunks(s, partial.get(), chunks, Scheme::kEmpty, sig);
+  }
+
+  // Each document's minimum over its chunks' K partial values (partial, K per chunk: folded in
+  // place) into out (K per document): the fold's passes (items::FoldChunks), as many as the most
+  // chunks a document of the batch may have needs (none when none has more than one), then one
+  // item per (document, position). `chunks`: chunk_bound(), the grid.
+  template <class Value>
+  void combine_chunks(Slot& s, Value* partial, std::size_t chunks, Value empty, Value* out) {
+    const std::uint32_t k = p_.num_perm();
+    for (std::uint64_t stride = 1; stride < s.most_chunks;
+         stride *= items::FoldChunks<Value>::kFoldWidth) {
+      for_each_index(
+          chunks * k,
+          items::FoldChunks<Value>{partial, s.d_chunk_doc.get(), s.d_chunks.get(), s.n, k, stride},
+          s.stream, s.alloc);
+    }
+    for_each_index(s.n * k, items::FirstChunk<Value>{partial, s.d_chunks.get(), k, empty, out},
+                   s.stream, s.alloc);
   }
 
   // Copies a finished batch from pinned memory to the caller's vectors.

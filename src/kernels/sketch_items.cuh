@@ -257,18 +257,6 @@ DUPSCAN_HD void oph_chunk(const Team& team, const TextView& v, const std::uint64
   }
 }
 
-/// Minimum over a document's chunks of one signature position: out = min partial[c * K + i].
-template <class Value>
-DUPSCAN_HD Value combine_chunks(const Value* partial, const std::uint32_t* doc_chunk,
-                                std::uint32_t d, std::uint32_t i, std::uint32_t k, Value empty) {
-  Value m = empty;
-  for (std::uint32_t c = doc_chunk[d]; c < doc_chunk[d + 1]; ++c) {
-    const Value x = partial[std::size_t{c} * k + i];
-    m = x < m ? x : m;
-  }
-  return m;
-}
-
 /**
  * fast_sketch.hpp step 4 for bin i of one document whose bins[0, K) (its combined 64-bit bins,
  * 2^64 - 1 = empty) are not all empty: bin i's value, or, when it is empty, that of bin
