@@ -271,7 +271,7 @@ struct OphChunkSolo {
   void operator()(std::size_t c) const {
     if (c >= doc_chunk[docs]) return;  // past the device-side number of chunks
     kernels::oph_chunk(kernels::SoloTeam{}, v, uh, chunk_doc, doc_chunk, shingles,
-                       static_cast<std::uint32_t>(c), k, partial);
+                       static_cast<std::uint32_t>(c), k, partial + c * k, partial);
   }
 };
 #endif
@@ -308,12 +308,24 @@ __global__ void minhash_chunks_kernel(kernels::TextView v, const std::uint32_t* 
                          partial, tile);
 }
 
+/// The dynamic shared memory of an OPH chunk block: its K bins, up to the 48 KiB a launch gets
+/// without opting in (K <= 6144); 0 above, and the bins stay in global memory.
+__host__ __device__ inline std::size_t oph_shared_bytes(std::uint32_t k) {
+  const std::size_t bytes = std::size_t{k} * sizeof(std::uint64_t);
+  return bytes <= 48 * 1024 ? bytes : 0;
+}
+
 __global__ void oph_chunks_kernel(kernels::TextView v, const std::uint64_t* uh,
                                   const std::uint32_t* chunk_doc, const std::uint32_t* doc_chunk,
                                   std::size_t docs, const std::uint32_t* shingles, std::uint32_t k,
                                   std::uint64_t* partial) {
   if (blockIdx.x >= doc_chunk[docs]) return;  // past the number of chunks (see above)
-  kernels::oph_chunk(BlockTeam{}, v, uh, chunk_doc, doc_chunk, shingles, blockIdx.x, k, partial);
+  // The bins in shared memory when the launch gave K of them (oph_shared_bytes), else in place.
+  extern __shared__ unsigned long long shared_bins[];
+  std::uint64_t* bins = oph_shared_bytes(k) ? reinterpret_cast<std::uint64_t*>(shared_bins)
+                                            : partial + std::size_t{blockIdx.x} * k;
+  kernels::oph_chunk(BlockTeam{}, v, uh, chunk_doc, doc_chunk, shingles, blockIdx.x, k, bins,
+                     partial);
 }
 #endif
 
@@ -798,9 +810,9 @@ class DeviceBackend final : public Backend {
       DeviceBuffer<std::uint64_t> combined(n * k, st, s.budget);
 #if defined(DUPSCAN_ON_GPU)
       if (chunks) {
-        oph_chunks_kernel<<<static_cast<unsigned>(chunks), kBlockThreads, 0, st.get()>>>(
-            v, s.d_uh.get(), s.d_chunk_doc.get(), s.d_chunks.get(), n, s.d_shingles.get(), k,
-            s.d_bins.get());
+        oph_chunks_kernel<<<static_cast<unsigned>(chunks), kBlockThreads, oph_shared_bytes(k),
+                            st.get()>>>(v, s.d_uh.get(), s.d_chunk_doc.get(), s.d_chunks.get(), n,
+                                        s.d_shingles.get(), k, s.d_bins.get());
         DUPSCAN_CUDA_CHECK_LAUNCH("oph_chunks_kernel");
       }
 #else

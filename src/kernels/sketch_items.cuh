@@ -237,24 +237,30 @@ DUPSCAN_HD void minhash_chunk(const Team& team, const TextView& v, const std::ui
 
 /// One chunk's OPH bins (fast_sketch.hpp step 3) into partial[c * K, (c + 1) * K) as 64-bit
 /// values: lo32(v) for a bin that received v, 2^64 - 1 for an empty one (so that min over chunks
-/// keeps "empty" apart from a received 2^32 - 1).
+/// keeps "empty" apart from a received 2^32 - 1). The bins are kept in `bins` (K values: the
+/// block's shared memory on the GPU, so that a shingle's atomic min stays on the SM) and copied
+/// to partial at the end; bins may be partial's own K values (then there is nothing to copy).
 template <class Team>
 DUPSCAN_HD void oph_chunk(const Team& team, const TextView& v, const std::uint64_t* uh,
                           const std::uint32_t* chunk_doc, const std::uint32_t* doc_chunk,
                           const std::uint32_t* shingles, std::uint32_t c, std::uint32_t k,
-                          std::uint64_t* partial) {
+                          std::uint64_t* bins, std::uint64_t* partial) {
   std::uint32_t d, first;
   chunk_place(chunk_doc, doc_chunk, c, d, first);
   const std::uint32_t left = shingles[d] - first;
   const std::uint32_t count = left < kChunkShingles ? left : kChunkShingles;
   std::uint64_t* out = partial + std::size_t{c} * k;
   for (std::uint32_t i = team.rank(); i < k; i += team.size())
-    out[i] = ~std::uint64_t{0};
+    bins[i] = ~std::uint64_t{0};
   team.sync();
   for (std::uint32_t s = team.rank(); s < count; s += team.size()) {
     const std::uint64_t x = shingle_value(v, uh, d, first + s);
-    team.atomic_min(out + fast::oph_bin(x, k), x & 0xFFFFFFFFu);
+    team.atomic_min(bins + fast::oph_bin(x, k), x & 0xFFFFFFFFu);
   }
+  if (bins == out) return;
+  team.sync();
+  for (std::uint32_t i = team.rank(); i < k; i += team.size())
+    out[i] = bins[i];
 }
 
 /**
