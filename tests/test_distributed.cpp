@@ -371,13 +371,16 @@ TEST(Distributed, MemoryBudgetPerRankWritesTheUnboundedBytes) {
     std::string name;
     Scheme scheme;
     SketchKind sketch;
+    KeepPolicy keep;
   };
-  for (const Variant& v : {Variant{"affine32", Scheme::affine32, SketchKind::compat},
-                           Variant{"legacy", Scheme::legacy, SketchKind::compat},
-                           Variant{"fast", Scheme::affine32, SketchKind::fast}}) {
+  for (const Variant& v :
+       {Variant{"affine32", Scheme::affine32, SketchKind::compat, KeepPolicy::first},
+        Variant{"legacy", Scheme::legacy, SketchKind::compat, KeepPolicy::longest},
+        Variant{"fast", Scheme::affine32, SketchKind::fast, KeepPolicy::first}}) {
     DedupConfig one = config(inputs, dir / (v.name + "-one"));
     one.scheme = v.scheme;
     one.sketch = v.sketch;
+    one.keep = v.keep;
     const DedupResult r1 = run_dedup(one);
     ASSERT_GT(r1.counts.near_duplicates, 200u) << v.name;
     for (int ranks = 1; ranks <= 3; ++ranks) {
@@ -409,6 +412,12 @@ TEST(Distributed, MemoryBudgetPerRankWritesTheUnboundedBytes) {
       EXPECT_EQ(std::uint64_t(mem["budget_bytes"]), std::uint64_t{64} << 20) << text;
       EXPECT_EQ(std::uint64_t(mem["spilled_bytes"]), r.memory.spilled_bytes) << text;
       EXPECT_GT(std::uint64_t(mem["peak_resident_bytes"]), 1u << 20) << text;
+      // Every rank's Locators, ids and lengths went to disk with its keys (doc_spill.hpp), and
+      // nothing of either spill is left beside the outputs.
+      EXPECT_EQ(r.memory.documents_on_disk, r.counts.documents);
+      EXPECT_EQ(std::uint64_t(mem["documents_on_disk"]), r.counts.documents) << text;
+      for (const std::string& name : test::list_dir(c.output_dir))
+        EXPECT_EQ(name.rfind(".dupscan-spill", 0), std::string::npos) << name;
     }
   }
   EXPECT_TRUE(test::list_dir(dir / "tmp").empty()) << "a rank's spill was left in --tmp-dir";
@@ -715,14 +724,16 @@ TEST(DistributedMpi, MemoryPerRankWritesWhatDupscanWritesAndResumes) {
   }
   const std::string out = dir / "killed";
   {
-    test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "300000");
+    // Its keys and rows held (doc_spill.hpp) outgrow this in the rank's third input, after two
+    // were saved whole.
+    test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "700000");
     test::EnvVar fault("DUPSCAN_TEST_FAULT", "resume-part-saved-2");
     EXPECT_NE(mpirun(2, args(out) + " --memory 64M", 120).exit_code, 0);
   }
   ASSERT_TRUE(test::file_exists(out + "/.dupscan-work/rank-0-of-2/input-000001.part"));
   test::RunResult again;
   {
-    test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "300000");
+    test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "700000");
     again = mpirun(2, args(out) + " --memory 64M", 120);
   }
   ASSERT_EQ(again.exit_code, 0) << again.err;

@@ -245,14 +245,15 @@ TEST(RandomKills, DedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
 }
 
 // The same on two ranks: each kill takes mpirun and both ranks at once, as a preempted job's.
-// Under --memory too, each rank spilling its keys every ~2 of its 4 inputs (each input, 0.9 MB
-// of keys, is saved whole before they go), so that kills land in the ranks' spills and merges.
+// Under --memory too, each rank spilling its keys and rows every ~2 of its 4 inputs (each input,
+// ~1.8 MB of keys and rows, is saved whole before they go), so that kills land in the ranks'
+// spills and merges.
 TEST(RandomKills, MpiDedupKilledAtRandomMomentsResumesToTheUninterruptedBytes) {
   test::need_mpi();
   if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const std::vector<std::string> inputs = write_inputs(dir.path(), 8, 12000);
-  ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "1500000", 1);
+  ::setenv("DUPSCAN_TEST_SPILL_WINDOW", "4000000", 1);
   const std::string cmd =
       test::mpirun_command(2) + "dedup" + quoted(inputs) + " -o " + shell_quote(dir / "out") +
       " --write-deduped " + shell_quote(dir / "kept.jsonl") +

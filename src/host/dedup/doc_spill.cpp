@@ -218,4 +218,19 @@ stages::ExactGroups DocSpill::exact_groups(DocTable& docs, std::uint32_t k) {
   return g;
 }
 
+void DocSpill::for_each_group_first(
+    const std::function<void(const XXH128_hash_t&, std::uint32_t)>& fn) const {
+  ExactCodec::Entry group{};
+  bool any = false;
+  sorted_runs::merge_runs<ExactCodec>(exact_runs_, [&](const ExactCodec::Entry& e) {
+    if (any && e.first == group.first) return;
+    any = true;
+    group = e;
+    XXH128_hash_t h;
+    h.high64 = e.first.first;
+    h.low64 = e.first.second;
+    fn(h, e.second);
+  });
+}
+
 }  // namespace dupscan

@@ -67,6 +67,13 @@ class DocSpill {
    * copied when docs.sigs or docs.sigs64 holds them (K = k values each); keys are on disk.
    */
   stages::ExactGroups exact_groups(DocTable& docs, std::uint32_t k);
+  /**
+   * @brief After exact_groups(): fn(hash, d) for the first document d of each group of spilled
+   * documents with the same exact hash (those that are not empty), in order of hash -- the
+   * documents with exact_groups().rep[d] == d, for a distributed run's exchange of hashes.
+   */
+  void for_each_group_first(
+      const std::function<void(const XXH128_hash_t&, std::uint32_t)>& fn) const;
 
  private:
   struct File {

@@ -12,7 +12,7 @@ namespace dupscan {
 
 Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
                const RunObserver& observer, const WorkDir* work, KeySpill* spill,
-               std::size_t seen_exact_cap) {
+               std::size_t seen_exact_cap, DocSpill* doc_spill) {
   DedupConfig part_cfg = cfg;
   part_cfg.inputs.assign(cfg.inputs.begin() + first, cfg.inputs.begin() + first + count);
   check_inputs_readable(part_cfg.inputs);
@@ -33,11 +33,15 @@ Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
   o.work = work;
   o.spill = spill;
   o.seen_exact_cap = seen_exact_cap;
+  o.doc_spill = doc_spill;
   PassOne pass =
       read_and_sketch(pass_one_spec(part_cfg), *part.sketcher, part.threads, o, observer);
   if (spill) spill->finish(pass.docs);
+  if (doc_spill) doc_spill->finish(pass.docs);
   const stages::ExactGroups groups =
-      stages::group_exact_copies(pass.docs, *part.sketcher, part.lsh.bands, cfg.num_perm);
+      doc_spill && doc_spill->spilled()
+          ? doc_spill->exact_groups(pass.docs, cfg.num_perm)
+          : stages::group_exact_copies(pass.docs, *part.sketcher, part.lsh.bands, cfg.num_perm);
   part.docs = std::move(pass.docs);
   part.exact_rep = groups.rep;
   part.sources.resize(cfg.inputs.size());

@@ -12,6 +12,7 @@
 
 #include <memory>
 
+#include "dedup/doc_spill.hpp"
 #include "dedup/doc_table.hpp"
 #include "dedup/key_spill.hpp"
 #include "dedup/resume.hpp"
@@ -53,9 +54,12 @@ struct Part {
 /// `work`: the rank's work directory (resume.hpp), whose parts are loaded and saved, or null.
 /// `spill`: --memory's spill of the rank's band keys (key_spill.hpp), finished after pass 1 --
 /// when it spilled anything, docs.keys is then empty and the keys are read from its runs -- or
-/// null; `seen_exact_cap`: PassOneOptions::seen_exact_cap.
+/// null; `seen_exact_cap`: PassOneOptions::seen_exact_cap. `doc_spill`: with the spill, the
+/// same documents' rows (doc_spill.hpp), finished after pass 1 -- when it spilled anything, the
+/// exact groups come from its runs and docs holds no row -- or null.
 Part read_part(const DedupConfig& cfg, std::uint32_t first, std::uint32_t count,
                const RunObserver& observer, const WorkDir* work = nullptr,
-               KeySpill* spill = nullptr, std::size_t seen_exact_cap = SIZE_MAX);
+               KeySpill* spill = nullptr, std::size_t seen_exact_cap = SIZE_MAX,
+               DocSpill* doc_spill = nullptr);
 
 }  // namespace dupscan

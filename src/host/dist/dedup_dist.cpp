@@ -74,7 +74,12 @@ class DistEngine {
     auto t = Clock::now();
     const std::size_t seen_exact_cap = open_spill();
     part_ = read_part(cfg_, first_[me_], first_[me_ + 1] - first_[me_], obs_, work_.get(),
-                      spill_.get(), seen_exact_cap);
+                      spill_.get(), seen_exact_cap, doc_spill_.get());
+    if (docs_spilled()) {
+      memory_.documents_on_disk = part_.docs.size();
+    } else {
+      doc_spill_.reset();  // nothing of it on disk (its directory was never made)
+    }
     counts_ = part_.counts;  // the later stages add theirs
     number_documents();
     timings_.read_sketch = seconds_since(t);
@@ -104,8 +109,10 @@ class DistEngine {
   // After a failure (on any rank): a work directory without a part (nothing to resume) goes;
   // rank 0 releases the lock and removes the directory it made.
   void remove_output_dir(bool failed) noexcept {
-    spill_.reset();  // this rank's spill (rank 0 removes OUT/.dupscan-spill if it is empty)
+    spill_.reset();  // this rank's spills (rank 0 removes their directories if they are empty)
+    doc_spill_.reset();
     if (me_ == 0) ::rmdir((cfg_.output_dir + "/.dupscan-spill").c_str());
+    if (me_ == 0) ::rmdir((cfg_.output_dir + "/.dupscan-spill-docs").c_str());
     if (work_ && !work_->keep_after_failure(failed)) {
       ::rmdir(res_.resume.work_dir.c_str());  // when the other ranks' are gone too
     }
@@ -161,6 +168,7 @@ class DistEngine {
     // What a killed run under --memory left there (one process's, or any rank count's): before
     // open_work_dir's collective, so before any rank of this run makes its own.
     KeySpill::discard_all(cfg_.output_dir + "/.dupscan-spill");
+    KeySpill::discard_all(cfg_.output_dir + "/.dupscan-spill-docs");
   }
 
   // --memory, per rank, as one process takes it (engine.cpp's open_spill): the rank's band keys
@@ -181,6 +189,11 @@ class DistEngine {
       dir = io::temp_path(cfg_.tmp_dir + "/dupscan-spill", "keys-rank-" + rank);
     }
     spill_ = std::make_unique<KeySpill>(dir, cfg_.resolved_lsh().bands, window);
+    // With the keys, the same documents' Locators, ids and lengths (doc_spill.hpp), in
+    // OUT/.dupscan-spill-docs/rank-R-of-N (as one process's OUT/.dupscan-spill-docs).
+    doc_spill_ = std::make_unique<DocSpill>(
+        cfg_.tmp_dir.empty() ? cfg_.output_dir + "/.dupscan-spill-docs/rank-" + rank
+                             : io::temp_path(cfg_.tmp_dir + "/dupscan-spill", "docs-rank-" + rank));
     // Tests bound the texts remembered to a few, so that exact copies are sketched again and
     // their keys spilled more than once per group.
     if (const char* c = std::getenv("DUPSCAN_TEST_SEEN_EXACT_CAP")) return std::stoull(c);
@@ -288,13 +301,18 @@ class DistEngine {
     const DocTable& docs = part_.docs;
     const std::size_t n = docs.size();
     std::vector<Packer> out(ranks_);
-    for (std::uint32_t d = 0; d < n; ++d) {
-      if (docs.empty[d] || part_.exact_rep[d] != d) continue;
-      const XXH128_hash_t& h = docs.exact[d];
+    auto send = [&](const XXH128_hash_t& h, std::uint32_t d) {
       Packer& p = out[h.low64 % static_cast<std::uint64_t>(ranks_)];
       p.put(h.high64);
       p.put(h.low64);
       p.put<std::uint64_t>(my_base_ + d);
+    };
+    if (docs_spilled()) {
+      doc_spill_->for_each_group_first(send);  // the receivers sort what they get
+    } else {
+      for (std::uint32_t d = 0; d < n; ++d) {
+        if (!docs.empty[d] && part_.exact_rep[d] == d) send(docs.exact[d], d);
+      }
     }
     const auto in = comm_.all_to_all(strings_of(out));
     struct Entry {
@@ -420,7 +438,8 @@ class DistEngine {
     pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
     counts_.candidate_pairs = pairs_.size();
     if (spill_) {
-      memory_.spilled_bytes = spill_->bytes_written();
+      memory_.spilled_bytes =
+          spill_->bytes_written() + (doc_spill_ ? doc_spill_->bytes_written() : 0);
       memory_.spill_runs = spill_->runs();
       spill_.reset();  // its files are not needed any more
     }
@@ -465,14 +484,27 @@ class DistEngine {
       const std::vector<std::uint32_t>& docs) {
     std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> sets;
     if (docs.empty()) return sets;
-    fetch_sets(part_.documents, part_.docs.loc, docs, dedup_read_spec(cfg_), cfg_.normalize,
-               *part_.sketcher, part_.threads,
-               [&](const std::vector<std::uint32_t>& got, const FlatSets& flat) {
-                 for (std::size_t i = 0; i < got.size(); ++i) {
-                   sets.emplace(got[i], std::vector<std::uint64_t>(
-                                            flat.values.begin() + flat.offsets[i],
-                                            flat.values.begin() + flat.offsets[i + 1]));
-                 }
+    auto keep = [&](const std::vector<std::uint32_t>& got, const FlatSets& flat) {
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        sets.emplace(got[i], std::vector<std::uint64_t>(flat.values.begin() + flat.offsets[i],
+                                                        flat.values.begin() + flat.offsets[i + 1]));
+      }
+    };
+    if (!docs_spilled()) {
+      fetch_sets(part_.documents, part_.docs.loc, docs, dedup_read_spec(cfg_), cfg_.normalize,
+                 *part_.sketcher, part_.threads, keep);
+      return sets;
+    }
+    // The Locators of these documents only, read back in order; row i is docs[i].
+    const std::vector<Locator> loc = doc_spill_->locators_of(docs);
+    std::vector<std::uint32_t> rows(docs.size()), got;
+    std::iota(rows.begin(), rows.end(), 0u);
+    fetch_sets(part_.documents, loc, rows, dedup_read_spec(cfg_), cfg_.normalize, *part_.sketcher,
+               part_.threads, [&](const std::vector<std::uint32_t>& batch, const FlatSets& flat) {
+                 got.clear();
+                 for (std::uint32_t r : batch)
+                   got.push_back(docs[r]);
+                 keep(got, flat);
                });
     return sets;
   }
@@ -727,6 +759,14 @@ class DistEngine {
     const DocTable& docs = part_.docs;
     const std::size_t n = docs.size();
     root_.assign(n, kNone);
+    // Under a spill --keep longest reads the lengths back (8 bytes a document); first needs none.
+    std::vector<std::uint64_t> spilled_len;
+    if (docs_spilled() && cfg_.keep == KeepPolicy::longest)
+      spilled_len = doc_spill_->text_lengths();
+    auto text_len = [&](std::uint32_t d) -> std::uint64_t {
+      if (!docs_spilled()) return docs.text_len[d];
+      return spilled_len.empty() ? 0 : spilled_len[d];
+    };
     // The label of each exact group's first member, where the group has other members (its first
     // may be on another rank); a document alone with its text is its own first member.
     std::vector<std::uint64_t> firsts;
@@ -750,12 +790,13 @@ class DistEngine {
       Agg& a = mine[root_[d]];
       ++a.count;
       const std::uint64_t g = my_base_ + d;
-      if (a.best == kNone || better(docs.text_len[d], g, a.best_len, a.best)) {
-        a.best_len = docs.text_len[d];
+      if (a.best == kNone || better(text_len(d), g, a.best_len, a.best)) {
+        a.best_len = text_len(d);
         a.best = g;
         a.best_rep = rep_[d];
       }
     }
+    if (docs_spilled()) read_clustered_ids();
     return mine;
   }
 
@@ -772,7 +813,7 @@ class DistEngine {
       p.put(a.best);
       p.put(a.best_rep);
       id.clear();
-      part_.append_id(id, local(a.best), display_);
+      append_id(id, local(a.best));
       p.put_str(id);
     }
     // Roots held here: the parts of every rank merged.
@@ -850,6 +891,33 @@ class DistEngine {
     return it == clusters_.end() ? nullptr : &it->second;
   }
 
+  /// Whether this rank's Locators, ids and lengths are on disk (doc_spill.hpp), not in part_.docs.
+  bool docs_spilled() const { return doc_spill_ && doc_spill_->spilled(); }
+
+  // Under the spill, the ids of the documents with a cluster root, the only ones the outputs name,
+  // read back once (clustered_ids_ row i is clustered_[i]).
+  void read_clustered_ids() {
+    clustered_.clear();
+    for (std::uint32_t d = 0; d < root_.size(); ++d) {
+      if (root_[d] != kNone) clustered_.push_back(d);
+    }
+    clustered_ids_ = doc_spill_->ids_of(clustered_);
+  }
+
+  /// Document d's id as JSON (Part::append_id), from the ids read back under the spill.
+  void append_id(std::string& out, std::uint32_t d) const {
+    if (!docs_spilled()) {
+      part_.append_id(out, d, display_);
+      return;
+    }
+    const auto it = std::lower_bound(clustered_.begin(), clustered_.end(), d);
+    if (it == clustered_.end() || *it != d) {
+      throw Error("internal: the id of document " + std::to_string(d) + " was not read back");
+    }
+    const auto row = static_cast<std::uint32_t>(it - clustered_.begin());
+    clustered_ids_.append_id(out, row, [&] { return display_[clustered_ids_.loc[row].input]; });
+  }
+
   bool removed(std::uint32_t d) const {
     const Cluster* c = cluster_of(d);
     return c && c->kept != my_base_ + d;
@@ -903,7 +971,7 @@ class DistEngine {
       const Cluster& c = *cluster_of(d);
       const bool exact = rep_[d] == c.kept_rep;
       id.clear();
-      part_.append_id(id, d, display_);
+      append_id(id, d);
       const Pair p(std::min(rep_[d], c.kept_rep), std::max(rep_[d], c.kept_rep));
       append_duplicate_line(lines, id, c.kept_id, static_cast<std::uint32_t>(c.id), exact,
                             exact ? 1.0 : kept_jaccard_.at(p));
@@ -922,7 +990,7 @@ class DistEngine {
       p.put(root_[d]);
       p.put<std::uint64_t>(my_base_ + d);
       id.clear();
-      part_.append_id(id, d, display_);
+      append_id(id, d);
       p.put_str(id);
     }
     std::map<std::uint64_t, std::vector<std::pair<std::uint64_t, std::string>>> members;
@@ -968,24 +1036,30 @@ class DistEngine {
       out.commit();
       return piece;
     }
-    std::vector<std::uint32_t> docs(part_.docs.size());
-    std::iota(docs.begin(), docs.end(), 0u);
-    reread_lines(part_.sources, first_[me_], first_[me_ + 1], part_.docs.loc, docs, kRefetchBytes,
-                 [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
-                   for (std::size_t k = 0; k < batch.lines.size(); ++k) {
-                     const std::string_view line = batch.line(batch.lines[k]);
-                     const std::uint32_t d = line_docs[k];
-                     if (d != kNotADocument) {
-                       if (removed(d)) continue;
-                     } else if (is_blank(line)) {
-                       continue;
-                     } else {
-                       ++passed_through_;
-                     }
-                     out.write(line);
-                     out.write("\n");
-                   }
-                 });
+    auto copy = [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
+      for (std::size_t k = 0; k < batch.lines.size(); ++k) {
+        const std::string_view line = batch.line(batch.lines[k]);
+        const std::uint32_t d = line_docs[k];
+        if (d != kNotADocument) {
+          if (removed(d)) continue;
+        } else if (is_blank(line)) {
+          continue;
+        } else {
+          ++passed_through_;
+        }
+        out.write(line);
+        out.write("\n");
+      }
+    };
+    if (docs_spilled()) {  // every Locator, read back in order
+      const std::unique_ptr<DocCursor> spilled = doc_spill_->locators();
+      reread_lines(part_.sources, first_[me_], first_[me_ + 1], *spilled, kRefetchBytes, copy);
+    } else {
+      std::vector<std::uint32_t> docs(part_.docs.size());
+      std::iota(docs.begin(), docs.end(), 0u);
+      reread_lines(part_.sources, first_[me_], first_[me_ + 1], part_.docs.loc, docs, kRefetchBytes,
+                   copy);
+    }
     out.commit();
     return piece;
   }
@@ -1005,10 +1079,16 @@ class DistEngine {
     const std::uint32_t first = first_[me_];
     std::vector<RowsOfInput> mine(first_[me_ + 1] - first);
     std::vector<std::uint64_t> docs_of(mine.size(), 0);
-    for (std::uint32_t d = 0; d < part_.docs.size(); ++d) {
-      const Locator& l = part_.docs.loc[d];
+    auto note = [&](std::uint32_t d, const Locator& l) {
       ++docs_of[l.input - first];
       if (removed(d)) mine[l.input - first].removed.push_back(static_cast<std::int64_t>(l.line));
+    };
+    if (docs_spilled()) {
+      for (auto c = doc_spill_->locators(); c->peek(); c->advance())
+        note(c->doc(), *c->peek());
+    } else {
+      for (std::uint32_t d = 0; d < part_.docs.size(); ++d)
+        note(d, part_.docs.loc[d]);
     }
     for (std::size_t i = 0; i < mine.size(); ++i) {
       mine[i].total = part_.inputs[i].lines;
@@ -1108,8 +1188,10 @@ class DistEngine {
     // The work directories go just before the commit point (as in one process).
     check_interrupt();
     if (work_) work_->remove();
+    doc_spill_.reset();  // its files are read no more
     comm_.all_gather({});
     if (me_ == 0 && work_) ::rmdir(res_.resume.work_dir.c_str());
+    if (me_ == 0) ::rmdir((cfg_.output_dir + "/.dupscan-spill-docs").c_str());
     if (me_ == 0) {
       std::vector<StagedOutput> staged = {{dups.release(), dups.path()},
                                           {clusters.release(), clusters.path()},
@@ -1128,7 +1210,7 @@ class DistEngine {
          {&c.documents, &c.empty, &c.skipped, &c.text_bytes, &c.sketch_skipped, &c.keys_from_copy,
           &c.lsh_documents, &c.candidate_pairs, &c.verified_pairs, &c.rejected_pairs,
           &c.jaccard_extra_pairs, &c.exact_duplicates, &c.near_duplicates, &passed_through,
-          &inputs_loaded, &m.spilled_bytes, &m.spill_runs}) {
+          &inputs_loaded, &m.spilled_bytes, &m.spill_runs, &m.documents_on_disk}) {
       v.push_back(f);
     }
     for (std::uint64_t& r : c.skipped_by_reason)
@@ -1172,6 +1254,7 @@ class DistEngine {
       res_.skipped_passed_through = passed_through_;
       res_.memory.spilled_bytes = memory_.spilled_bytes;
       res_.memory.spill_runs = memory_.spill_runs;
+      res_.memory.documents_on_disk = memory_.documents_on_disk;
       res_.memory.peak_resident = peak_resident_bytes();
       return;
     }
@@ -1205,8 +1288,10 @@ class DistEngine {
   std::uint64_t my_base_ = 0;
   std::vector<std::string> display_;  // input names, by input number
   std::unique_ptr<WorkDir> work_;     // this rank's work directory, or null (resume.hpp)
-  std::unique_ptr<KeySpill> spill_;   // --memory's spill of this rank's band keys, until LSH
-  MemorySummary memory_;              // this rank's spill: bytes and runs
+  std::unique_ptr<KeySpill> spill_;
+  std::unique_ptr<DocSpill> doc_spill_;  // --memory's spill of this rank's Locators, ids, lengths
+                                         // // --memory's spill of this rank's band keys, until LSH
+  MemorySummary memory_;                 // this rank's spill: bytes and runs
   Part part_;
   std::vector<std::uint64_t> rep_;       // per local doc: its exact group's earliest member
   std::vector<std::uint8_t> grouped_;    // per local doc: its exact group has other members
@@ -1216,7 +1301,9 @@ class DistEngine {
   std::vector<Pair> edges_;                           // verified pairs with v here
   // Documents here that are in a verified pair -> their component's label (join_edges).
   std::unordered_map<std::uint64_t, std::uint64_t> label_;
-  std::vector<std::uint64_t> root_;                      // per local doc: its cluster's root
+  std::vector<std::uint64_t> root_;       // per local doc: its cluster's root
+  std::vector<std::uint32_t> clustered_;  // under the doc spill: the local docs with a root
+  DocTable clustered_ids_;                // their ids and Locators, row i of clustered_[i]
   std::unordered_map<std::uint64_t, Cluster> clusters_;  // clusters of local docs, by root
   std::vector<std::uint64_t> owned_;     // roots of the clusters numbered here, ascending
   std::map<Pair, double> kept_jaccard_;  // (rep, kept rep) of removed near duplicates
