@@ -18,6 +18,38 @@
 
 namespace dupscan::DUPSCAN_DEVICE_NS {
 
+#if defined(DUPSCAN_ON_GPU)
+// ---- GPU only: a passing window per warp (listed in docs/architecture.md) -----------------------
+
+/// The 32 threads of one warp as a team.
+struct WarpTeam {
+  __device__ unsigned rank() const { return threadIdx.x % 32; }
+  __device__ unsigned size() const { return 32; }
+  __device__ void sync() const { __syncwarp(); }
+  __device__ void atomic_min(std::uint64_t* p, std::uint64_t v) const {
+    atomicMin(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
+  }
+};
+
+/// Windows per block of the window sketch: one per warp, each with its k bins in shared memory.
+constexpr unsigned kWindowWarps = 4;
+
+/// The shared memory of a window-sketch block (kWindowWarps x k bins), up to the 48 KiB a launch
+/// gets without opting in (k <= 1536); 0 above, and the one-thread items run instead.
+__host__ __device__ inline std::size_t window_shared_bytes(std::uint32_t k) {
+  const std::size_t bytes = std::size_t{kWindowWarps} * k * sizeof(std::uint64_t);
+  return bytes <= 48 * 1024 ? bytes : 0;
+}
+
+__global__ void sketch_windows_kernel(kernels::contam::SketchWindow s, std::size_t windows) {
+  extern __shared__ unsigned long long window_bins[];
+  const unsigned warp = threadIdx.x / 32;
+  const std::size_t i = std::size_t{blockIdx.x} * kWindowWarps + warp;
+  if (i >= windows) return;  // the whole warp (the team never waits on a block barrier)
+  s.sketch(WarpTeam{}, i, reinterpret_cast<std::uint64_t*>(window_bins) + std::size_t{warp} * s.k);
+}
+#endif
+
 class DeviceContamProbe final : public ContamProbe {
  public:
   DeviceContamProbe(DeviceBackend& backend, std::shared_ptr<const ProbeTables> tables)
@@ -284,15 +316,34 @@ class DeviceContamProbe final : public ContamProbe {
     ps.windows = static_cast<std::size_t>(end - ps.d_passing.get());
     if (ps.windows == 0) return;
     ps.d_win.reserve(ps.windows, st, budget);
-    ps.d_bins.reserve(ps.windows * k, st, budget);
     ps.d_sig.reserve(ps.windows * k, st, budget);
     ps.d_keys.reserve(ps.windows * bands, st, budget);
-    for_each_index(ps.windows,
-                   kernels::contam::SketchWindow{
-                       ps.d_passing.get(), ps.d_pair_off.get(), ps.d_pair_of.get(),
-                       s.d_doc_unit.get(), windows_.get(), classes, nn, ps.d_value_off.get(),
-                       ps.d_values.get(), k, ps.d_bins.get(), ps.d_sig.get(), ps.d_win.get()},
-                   st, s.alloc);
+    kernels::contam::SketchWindow sketch{ps.d_passing.get(),
+                                         ps.d_pair_off.get(),
+                                         ps.d_pair_of.get(),
+                                         s.d_doc_unit.get(),
+                                         windows_.get(),
+                                         classes,
+                                         nn,
+                                         ps.d_value_off.get(),
+                                         ps.d_values.get(),
+                                         k,
+                                         nullptr,
+                                         ps.d_sig.get(),
+                                         ps.d_win.get()};
+#if defined(DUPSCAN_ON_GPU)
+    if (const std::size_t shared = window_shared_bytes(k)) {
+      const std::size_t blocks = (ps.windows + kWindowWarps - 1) / kWindowWarps;
+      sketch_windows_kernel<<<static_cast<unsigned>(blocks), kWindowWarps * 32, shared, st.get()>>>(
+          sketch, ps.windows);
+      DUPSCAN_CUDA_CHECK_LAUNCH("sketch_windows_kernel");
+    } else
+#endif
+    {
+      ps.d_bins.reserve(ps.windows * k, st, budget);
+      sketch.bins = ps.d_bins.get();
+      for_each_index(ps.windows, sketch, st, s.alloc);
+    }
     for_each_index(ps.windows * bands,
                    kernels::contam::WindowBandKey{ps.d_sig.get(), k, bands, rows, ps.d_keys.get()},
                    st, s.alloc);

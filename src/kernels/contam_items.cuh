@@ -202,23 +202,29 @@ struct SketchWindow {
   const std::uint32_t* value_off;
   const std::uint64_t* value;
   std::uint32_t k;
-  std::uint64_t* bins;  ///< scratch: k per window
+  std::uint64_t* bins;  ///< scratch of the one-thread items: k per window (null for the teams')
   std::uint32_t* sig;   ///< k per window
   ProbeWindow* out;
-  DUPSCAN_HD void operator()(std::size_t i) const {
+  DUPSCAN_HD void operator()(std::size_t i) const { sketch(SoloTeam{}, i, bins + i * k); }
+
+  /// Window i sketched by a team (one thread on the host, a warp on the GPU) with its bins in
+  /// `b` (k values: the warp's shared memory on the GPU): the values' minima per bin, then each
+  /// bin densified (kernels::densify_bin; a window has values, so a bin is filled).
+  template <class Team>
+  DUPSCAN_HD void sketch(const Team& team, std::size_t i, std::uint64_t* b) const {
     const WindowPlace wp =
         window_place(pair_off, pair_of, doc_unit, windows, classes, n, passing[i]);
-    out[i] = ProbeWindow{wp.doc, wp.cls, wp.first, wp.last};
-    std::uint64_t* b = bins + i * k;
-    for (std::uint32_t j = 0; j < k; ++j)
+    if (team.rank() == 0) out[i] = ProbeWindow{wp.doc, wp.cls, wp.first, wp.last};
+    for (std::uint32_t j = team.rank(); j < k; j += team.size())
       b[j] = ~std::uint64_t{0};
+    team.sync();
     const std::uint64_t* v = value + value_off[wp.doc];
-    for (std::uint32_t j = wp.first; j < wp.last; ++j) {
-      const std::uint32_t bin = fast::oph_bin(v[j], k);
-      const std::uint64_t x = v[j] & 0xFFFFFFFFu;
-      b[bin] = x < b[bin] ? x : b[bin];
-    }
-    kernels::densify(b, k, sig + i * k);
+    for (std::uint32_t j = wp.first + team.rank(); j < wp.last; j += team.size())
+      team.atomic_min(b + fast::oph_bin(v[j], k), v[j] & 0xFFFFFFFFu);
+    team.sync();
+    const bool any = wp.last > wp.first;
+    for (std::uint32_t j = team.rank(); j < k; j += team.size())
+      sig[i * k + j] = any ? kernels::densify_bin(b, k, j) : spec::max_hash;
   }
 };
 
