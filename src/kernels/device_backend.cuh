@@ -878,7 +878,6 @@ class DeviceBackend final : public Backend {
   template <class Scheme>
   void minhash(Slot& s, const kernels::TextView& v, std::size_t chunks, const Scheme& scheme,
                DeviceBuffer<typename Scheme::Value>& partial, typename Scheme::Value* sig) {
-    using Value = typename Scheme::Value;
     const std::uint32_t k = p_.num_perm();
     const Stream& st = s.stream;
     partial.reserve(std::max<std::size_t>(chunks * k, 1), st, s.budget);
