@@ -150,6 +150,82 @@ TEST(Record, SuggestsTheDefaultFieldElseTheLongestText) {
   EXPECT_EQ(suggest_text_field({{"url", 80}, {"summary", 40}, {"text_url", 90}}, {}), "summary");
 }
 
+// `inner` in `depth` arrays.
+std::string nested(int depth, const std::string& inner) {
+  return std::string(depth, '[') + inner + std::string(depth, ']');
+}
+
+// The whole line is checked, and the first of repeated keys counts: what a reader that checks
+// only what it visits (simdjson's On-Demand API) would have to keep to give the same records and
+// skip reasons.
+TEST(Record, TheWholeLineIsCheckedAndTheFirstOfRepeatedKeysCounts) {
+  // Keys repeated: the first one counts, for the text and the id; a bad one is not replaced.
+  EXPECT_EQ(parse(R"({"text": "first", "text": "second"})").text, "first");
+  EXPECT_EQ(parse(R"({"text": 1, "text": "second"})").reason, SkipReason::text_not_string);
+  EXPECT_EQ(parse(R"({"id": 1, "text": "x", "id": 2})").id, "1");
+  EXPECT_EQ(parse(R"({"text": "x", "id": null, "id": 3})").id, "");
+  // The text after a large nested value; keys compared unescaped.
+  EXPECT_EQ(
+      parse(R"({"m": {"a": [1, 2.5, {"b": [true, null, "s\"x", {}]}], "c": {}}, "text": "t"})")
+          .text,
+      "t");
+  EXPECT_EQ(parse(R"({"te\u0078t": "escaped key"})").text, "escaped key");
+  EXPECT_EQ(parse(R"({"t\"ext": "x"})").reason, SkipReason::missing_text_field);
+  // What the text does not need is checked all the same: strings, atoms, numbers, punctuation,
+  // what follows the object (even after a text that is no string).
+  for (const char* line : {R"({"text": "x"} x)",
+                           R"({"text": "x"}{"a": 1})",
+                           R"({"text": "x"}])",
+                           R"({"text": "x"},)",
+                           R"({"a": 1 "text": "x"})",
+                           R"({"a" 1, "text": "x"})",
+                           R"({"a": [1 2], "text": "x"})",
+                           R"({"a": [1,], "text": "x"})",
+                           R"({"text": "x",})",
+                           R"({"text": "x")",
+                           R"({"a": tru, "text": "x"})",
+                           R"({"a": nul, "text": "x"})",
+                           R"({"a": True, "text": "x"})",
+                           R"({"a": 01, "text": "x"})",
+                           R"({"a": 1., "text": "x"})",
+                           R"({"a": .5, "text": "x"})",
+                           R"({"a": "\q", "text": "x"})",
+                           R"({"a": "\u12", "text": "x"})",
+                           R"({"k\u": 1, "text": "x"})",
+                           R"({1: "x", "text": "y"})",
+                           R"({"text": 1} x)"}) {
+    EXPECT_EQ(parse(line).reason, SkipReason::malformed_json) << line;
+  }
+  // Numbers simdjson cannot hold are JSON; nesting up to simdjson's depth limit (1024).
+  EXPECT_TRUE(parse(R"({"a": 1e400, "text": "x"})").ok);
+  EXPECT_TRUE(parse(R"({"a": [123456789012345678901234567890], "text": "x"})").ok);
+  EXPECT_TRUE(parse("{\"a\": " + nested(100, "{\"b\": 1}") + ", \"text\": \"x\"}").ok);
+  EXPECT_EQ(parse("{\"a\": " + nested(1100, "1") + ", \"text\": \"x\"}").reason,
+            SkipReason::malformed_json);
+  // Roots that are no object; a blank line (its callers skip it first: is_blank).
+  for (const char* line : {R"([{"text": "x"}])", R"("text")", "1", "true", "null"}) {
+    EXPECT_EQ(parse(line).reason, SkipReason::not_an_object) << line;
+  }
+  EXPECT_EQ(parse("  \t ").reason, SkipReason::malformed_json);
+  // Ill-formed UTF-8 in a key, in a value that is not the text, after the object.
+  EXPECT_EQ(parse("{\"k\xff\": 1, \"text\": \"x\"}").reason, SkipReason::invalid_utf8);
+  EXPECT_EQ(parse("{\"a\": [\"\xc3\x28\"], \"text\": \"x\"}").reason, SkipReason::invalid_utf8);
+  EXPECT_EQ(parse("{\"text\": \"x\"} \xe2\x82").reason, SkipReason::invalid_utf8);
+  // Ids are minified JSON: escapes undone where JSON allows, arrays and atoms as such.
+  EXPECT_EQ(parse(R"({"text": "x", "id": "a\/b"})").id, R"("a/b")");
+  EXPECT_EQ(parse(R"({"text": "x", "id": "caf\u00e9"})").id, "\"caf\xc3\xa9\"");
+  EXPECT_EQ(parse(R"({"text": "x", "id": "tab\t"})").id, R"("tab\t")");
+  EXPECT_EQ(parse(R"({"text": "x", "id": ""})").id, R"("")");
+  EXPECT_EQ(parse(R"({"text": "x", "id": true})").id, "true");
+  EXPECT_EQ(parse(R"({"text": "x", "id": -17})").id, "-17");
+  EXPECT_EQ(parse(R"({"text": "x", "id": 9223372036854775808})").id, "9223372036854775808");
+  EXPECT_EQ(parse(R"({"text": "x", "id": [1, "a", {"b": null}]})").id, R"([1,"a",{"b":null}])");
+  const Parsed both = parse(R"({"text": "x y"})", "text", "text");  // one field, text and id
+  ASSERT_TRUE(both.ok);
+  EXPECT_EQ(both.text, "x y");
+  EXPECT_EQ(both.id, "\"x y\"");
+}
+
 TEST(Record, BlankLinesAndJsonStrings) {
   EXPECT_TRUE(is_blank(""));
   EXPECT_TRUE(is_blank(" \t\r"));
