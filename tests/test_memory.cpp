@@ -112,6 +112,50 @@ TEST(MemorySpill, PairsEqualTheInMemoryStage) {
   }
 }
 
+// --against under --memory: the first r documents (indexed ones, held) put before the spilled
+// rest by KeySpill::prepend give lsh_candidate_pairs' pairs with first_new = r -- exact groups
+// across the two, and no pair of two held documents.
+TEST(MemorySpill, PairsWithHeldIndexedDocumentsEqualTheInMemoryStage) {
+  const std::uint32_t bands = 5;
+  const std::uint32_t n = 3000, r = 700;
+  for (unsigned seed : {1u, 2u}) {
+    for (std::size_t window : {std::size_t{64}, std::size_t{4096}}) {
+      SCOPED_TRACE("seed " + std::to_string(seed) + " window " + std::to_string(window));
+      test::EnvVar env("DUPSCAN_TEST_SPILL_FAN_IN", "2");
+      Table t = random_table(n, bands, seed);
+      std::vector<std::uint32_t> docs;
+      for (std::uint32_t d = 0; d < n; ++d) {
+        if (t.rep[d] == d && !t.docs.empty[d]) docs.push_back(d);
+      }
+      const std::vector<std::uint64_t> expected =
+          stages::lsh_candidate_pairs(t.group_keys.data(), bands, docs, r, 2);
+      ASSERT_GT(expected.size(), 100u);
+      ASSERT_LT(expected.size(), in_memory_pairs(t, bands).size()) << "no pair of two held";
+      test::TempDir dir;
+      KeySpill spill(dir / "spill", bands, window);
+      // The new documents, numbered from 0 while pass 1 spills them.
+      DocTable fed;
+      fed.empty.assign(t.docs.empty.begin() + r, t.docs.empty.end());
+      fed.sketched.assign(t.docs.sketched.begin() + r, t.docs.sketched.end());
+      for (std::size_t d = r; d < n; d += 97) {
+        const std::size_t end = std::min<std::size_t>(n, d + 97);
+        fed.keys.insert(fed.keys.end(), t.docs.keys.begin() + d * bands,
+                        t.docs.keys.begin() + end * bands);
+        fed.loc.resize(end - r);
+        if (spill.over(fed)) spill.spill(fed, end - r);
+      }
+      spill.finish(fed);
+      ASSERT_TRUE(spill.spilled());
+      DocTable held;
+      held.keys.assign(t.docs.keys.begin(), t.docs.keys.begin() + std::size_t{r} * bands);
+      held.empty.assign(t.docs.empty.begin(), t.docs.empty.begin() + r);
+      held.sketched.assign(t.docs.sketched.begin(), t.docs.sketched.begin() + r);
+      spill.prepend(held);
+      EXPECT_EQ(spill.candidate_pairs(t.rep, t.docs.empty, t.docs.sketched, 2), expected);
+    }
+  }
+}
+
 // Runs `args` on the example corpus split in three inputs into `out`; returns the run's result.
 test::RunResult dedup_into(const std::string& inputs, const std::string& out,
                            const std::string& args) {

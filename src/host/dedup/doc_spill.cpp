@@ -126,11 +126,35 @@ void DocSpill::read_rows(const File& f, std::uint64_t first, std::size_t n,
   f.read(first * sizeof(T), n * sizeof(T), reinterpret_cast<char*>(out.data()));
 }
 
+void DocSpill::prepend(DocTable prefix) {
+  base_ = static_cast<std::uint32_t>(prefix.loc.size());
+  for (std::uint32_t d = 0; d < base_; ++d) {
+    if (prefix.empty[d]) continue;
+    prefix_exact_.push_back({{prefix.exact[d].high64, prefix.exact[d].low64}, d});
+  }
+  std::sort(prefix_exact_.begin(), prefix_exact_.end());
+  prefix_ = std::move(prefix);
+  std::vector<XXH128_hash_t>().swap(prefix_.exact);
+  std::vector<std::uint64_t>().swap(prefix_.keys);
+}
+
+void DocSpill::exact_hashes(const std::function<void(std::uint64_t, std::uint64_t)>& fn) {
+  sorted_runs::cascade_runs<ExactCodec>(exact_runs_, fan_in_, [&](std::size_t left) {
+    return dir_ + "/exact-merged-" + std::to_string(left);
+  });
+  sorted_runs::merge_runs<ExactCodec>(
+      exact_runs_, [&](const ExactCodec::Entry& e) { fn(e.first.first, e.first.second); });
+}
+
 std::vector<Locator> DocSpill::locators_of(const std::vector<std::uint32_t>& docs) const {
   std::vector<Locator> out;
   out.reserve(docs.size());
   const std::unique_ptr<DocCursor> c = locators();
   for (std::uint32_t d : docs) {
+    if (d < base_) {
+      out.push_back(prefix_.loc[d]);
+      continue;
+    }
     while (c->peek() && c->doc() < d)
       c->advance();
     if (!c->peek() || c->doc() != d) {
@@ -148,10 +172,15 @@ Locator DocSpill::locator(std::uint32_t d) const {
 std::vector<std::uint64_t> DocSpill::text_lengths() const {
   std::vector<std::uint64_t> out;
   read_rows(text_len_, 0, rows_, out);
+  out.insert(out.begin(), prefix_.text_len.begin(), prefix_.text_len.end());
   return out;
 }
 
 void DocSpill::for_each_id(const std::function<void(std::uint32_t, std::string_view)>& fn) const {
+  for (std::uint32_t d = 0; d < base_; ++d) {
+    const std::uint64_t b = d == 0 ? 0 : prefix_.id_end[d - 1];
+    fn(d, std::string_view(prefix_.ids).substr(b, prefix_.id_end[d] - b));
+  }
   std::vector<std::uint64_t> ends;
   std::string text;
   std::uint64_t begin = 0;  // of the next id
@@ -163,7 +192,7 @@ void DocSpill::for_each_id(const std::function<void(std::uint32_t, std::string_v
     ids_.read(begin, text.size(), text.data());
     const std::uint64_t base = begin;
     for (std::size_t i = 0; i < n; ++i) {
-      fn(static_cast<std::uint32_t>(first + i),
+      fn(static_cast<std::uint32_t>(base_ + first + i),
          std::string_view(text).substr(begin - base, ends[i] - begin));
       begin = ends[i];
     }
@@ -192,24 +221,36 @@ stages::ExactGroups DocSpill::exact_groups(DocTable& docs, std::uint32_t k) {
   sorted_runs::cascade_runs<ExactCodec>(exact_runs_, fan_in_, [&](std::size_t left) {
     return dir_ + "/exact-merged-" + std::to_string(left);
   });
+  // The held documents' hashes (prepend()) before the spilled ones', numbered from base_ on.
+  std::size_t next = 0;
+  auto front = [&](ExactCodec::Entry& e) {
+    if (next == prefix_exact_.size()) return false;
+    e = prefix_exact_[next++];
+    return true;
+  };
+  auto shift = [&](ExactCodec::Entry e) {
+    e.second += base_;
+    return e;
+  };
   // Each group in document order: its first is the representative; its earliest sketched
   // member lends it the signature when it was not sketched itself.
   ExactCodec::Entry group{};       // the group's hash and first document
   bool any = false, lent = false;  // lent: the first has its signature (its own, or lent)
-  sorted_runs::merge_runs<ExactCodec>(exact_runs_, [&](const ExactCodec::Entry& e) {
-    const std::uint32_t d = e.second;
-    if (!any || e.first != group.first) {
-      any = true;
-      group = e;
-      lent = docs.sketched[d] != 0;
-      return;
-    }
-    const std::uint32_t first = group.second;
-    g.rep[d] = first;
-    if (lent || !docs.sketched[d]) return;
-    lent = true;
-    stages::copy_signature(docs, d, first, k);
-  });
+  sorted_runs::merge_runs_after<ExactCodec>(exact_runs_, shift, front,
+                                            [&](const ExactCodec::Entry& e) {
+                                              const std::uint32_t d = e.second;
+                                              if (!any || e.first != group.first) {
+                                                any = true;
+                                                group = e;
+                                                lent = docs.sketched[d] != 0;
+                                                return;
+                                              }
+                                              const std::uint32_t first = group.second;
+                                              g.rep[d] = first;
+                                              if (lent || !docs.sketched[d]) return;
+                                              lent = true;
+                                              stages::copy_signature(docs, d, first, k);
+                                            });
   for (std::uint32_t d = 0; d < n; ++d) {
     if (docs.empty[d] || g.rep[d] != d) continue;
     g.lsh_docs.push_back(d);

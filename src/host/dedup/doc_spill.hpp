@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dedup/doc_table.hpp"
@@ -40,25 +41,39 @@ class DocSpill {
   void spill(DocTable& docs, std::size_t until);
   /// After pass 1: when anything was spilled, the rest is too (every row is then on disk).
   void finish(DocTable& docs);
+  /**
+   * @brief After finish(), for --against: the rows of `prefix` (its loc, id_end, ids, exact,
+   * text_len and empty; cold_first 0) become documents 0..r-1, held in memory, and the spilled
+   * rows are documents r on, in every read below and in exact_groups().
+   */
+  void prepend(DocTable prefix);
   /// Whether any row was written to disk.
   bool spilled() const { return rows_ > 0; }
-  /// Rows written to disk (documents 0 to rows() - 1).
+  /// Rows written to disk (documents base() to base() + rows() - 1).
   std::uint64_t rows() const { return rows_; }
+  /// The documents held before the spilled ones (prepend()); 0 otherwise.
+  std::uint32_t base() const { return base_; }
+  /**
+   * @brief After finish(), before prepend(): fn(high, low) for each spilled document's exact
+   * hash (not empty), ascending, repeats included.
+   */
+  void exact_hashes(const std::function<void(std::uint64_t, std::uint64_t)>& fn);
   std::uint64_t bytes_written() const;
 
-  /// Every spilled document's Locator in order (then none: finish() spills them all).
-  std::unique_ptr<DocCursor> locators() const { return loc_.read(0); }
-  /// The Locators of documents `docs` (ascending, spilled), in that order.
+  /// Every spilled document's Locator in order (then none: finish() spills them all), numbered
+  /// from base() on; not the held ones prepend() put before them.
+  std::unique_ptr<DocCursor> locators() const { return loc_.read(base_); }
+  /// The Locators of documents `docs` (ascending, spilled or held), in that order.
   std::vector<Locator> locators_of(const std::vector<std::uint32_t>& docs) const;
-  /// Document d's Locator (spilled): one read, for messages.
+  /// Document d's Locator (spilled or held): one read, for messages.
   Locator locator(std::uint32_t d) const;
-  /// Every spilled document's text length, in order.
+  /// Every document's text length, in order: the held ones, then the spilled ones.
   std::vector<std::uint64_t> text_lengths() const;
-  /// fn(d, id) for each spilled document d in order; id is empty when it had none.
+  /// fn(d, id) for each document d in order, the held ones first; id is empty when it had none.
   void for_each_id(const std::function<void(std::uint32_t, std::string_view)>& fn) const;
   /**
-   * @brief The rows of documents `docs` (ascending, spilled) as a DocTable of their Locators and
-   * ids (row i: docs[i]), for DocTable::append_id.
+   * @brief The rows of documents `docs` (ascending, spilled or held) as a DocTable of their
+   * Locators and ids (row i: docs[i]), for DocTable::append_id.
    */
   DocTable ids_of(const std::vector<std::uint32_t>& docs) const;
   /**
@@ -93,6 +108,10 @@ class DocSpill {
   std::uint64_t exact_bytes_ = 0;
   std::size_t fan_in_;
   std::uint64_t rows_ = 0;
+  // prepend()'s rows, documents 0..base_-1, and their exact hashes' entries, sorted.
+  DocTable prefix_;
+  std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::uint32_t>> prefix_exact_;
+  std::uint32_t base_ = 0;
 };
 
 }  // namespace dupscan

@@ -100,6 +100,40 @@ void KeySpill::finish(DocTable& docs) {
   std::vector<std::uint64_t>().swap(docs.keys);
 }
 
+void KeySpill::prepend(const DocTable& prefix) {
+  base_ = static_cast<std::uint32_t>(prefix.empty.size());
+  std::vector<Entry> entries;
+  for (std::uint32_t j = 0; j < bands_; ++j) {
+    entries.clear();
+    for (std::uint32_t d = 0; d < base_; ++d) {
+      if (prefix.empty[d] || !prefix.sketched[d]) continue;
+      entries.emplace_back(prefix.keys[std::size_t{d} * bands_ + j], d);
+    }
+    radix_sort_by_key(entries);
+    prefix_runs_.push_back(dir_ + "/band-" + std::to_string(j) + "-indexed");
+    RunWriter w(prefix_runs_.back());
+    for (const Entry& e : entries)
+      w.add(e);
+    bytes_written_ += w.close();
+  }
+}
+
+template <class Emit>
+void KeySpill::merge_entries(std::uint32_t band, Emit&& emit) const {
+  if (prefix_runs_.empty()) {
+    sorted_runs::merge_runs<KeyCodec>(band_runs_[band], emit);
+    return;
+  }
+  sorted_runs::RunReader<KeyCodec> front(prefix_runs_[band]);
+  sorted_runs::merge_runs_after<KeyCodec>(
+      band_runs_[band],
+      [&](Entry e) {
+        e.second += base_;
+        return e;
+      },
+      [&](Entry& e) { return front.next(e); }, emit);
+}
+
 void KeySpill::cascade(std::uint32_t band) {
   // The first fan_in_ runs into one, until few enough are left to merge at once.
   sorted_runs::cascade_runs<KeyCodec>(band_runs_[band], fan_in_, [&](std::size_t left) {
@@ -110,8 +144,7 @@ void KeySpill::cascade(std::uint32_t band) {
 void KeySpill::merge_band(std::uint32_t band,
                           const std::function<void(std::uint64_t, std::uint32_t)>& emit) {
   cascade(band);
-  sorted_runs::merge_runs<KeyCodec>(band_runs_[band],
-                                    [&](const Entry& e) { emit(e.first, e.second); });
+  merge_entries(band, [&](const Entry& e) { emit(e.first, e.second); });
 }
 
 void KeySpill::discard_all(const std::string& root) noexcept {
@@ -135,11 +168,13 @@ std::vector<std::uint64_t> KeySpill::candidate_pairs(const std::vector<std::uint
     auto pair_bucket = [&] {
       std::sort(bucket.begin(), bucket.end());
       bucket.erase(std::unique(bucket.begin(), bucket.end()), bucket.end());
-      for (std::size_t i = 1; i < bucket.size(); ++i)
-        out.push_back(stages::pair_key(bucket[0], bucket[i]));
+      for (std::size_t i = 1; i < bucket.size(); ++i) {
+        // Two indexed documents (prepend()) are no pair of this run.
+        if (bucket[i] >= base_) out.push_back(stages::pair_key(bucket[0], bucket[i]));
+      }
       bucket.clear();
     };
-    sorted_runs::merge_runs<KeyCodec>(band_runs_[j], [&](const Entry& e) {
+    merge_entries(static_cast<std::uint32_t>(j), [&](const Entry& e) {
       const std::uint32_t d = e.second;
       if (empty[d] || !sketched[d]) return;
       if (!bucket.empty() && e.first != key) pair_bucket();

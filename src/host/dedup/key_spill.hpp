@@ -44,6 +44,13 @@ class KeySpill {
   void finish(DocTable& docs);
   /// Whether any key was written to disk (the LSH stage then reads them from there).
   bool spilled() const { return runs_ > 0; }
+  /**
+   * @brief After finish(), for --against: the rows of `prefix` (keys, empty and sketched of
+   * indexed documents) become documents 0..r-1, their keys written as one more run per band, and
+   * the spilled documents are numbered from r on. candidate_pairs() then drops the pairs of two
+   * of them, as stages::lsh_candidate_pairs does below its first_new.
+   */
+  void prepend(const DocTable& prefix);
 
   /**
    * @brief The candidate pairs of the run, as stages::lsh_candidate_pairs gives them for the
@@ -78,6 +85,10 @@ class KeySpill {
   std::string run_path(std::uint32_t band, std::size_t run) const;
   /// Merges band `band`'s first runs into one until at most the fan-in are left.
   void cascade(std::uint32_t band);
+  /// Band `band`'s entries in (key, document) order: its prepend() run's, then its runs' merged,
+  /// numbered from base_ on. Call cascade(band) first.
+  template <class Emit>
+  void merge_entries(std::uint32_t band, Emit&& emit) const;
 
   std::string dir_;
   std::uint32_t bands_;
@@ -87,6 +98,8 @@ class KeySpill {
   std::uint64_t runs_ = 0;
   std::uint64_t bytes_written_ = 0;
   std::size_t next_name_ = 0;
+  std::vector<std::string> prefix_runs_;  // per band, prepend()'s run, or none
+  std::uint32_t base_ = 0;                // documents prepend() put before the spilled ones
 };
 
 }  // namespace dupscan

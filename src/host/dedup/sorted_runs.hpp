@@ -129,6 +129,31 @@ void merge_runs(const std::vector<std::string>& paths, Emit&& emit) {
 }
 
 /**
+ * @brief merge_runs of `paths`, each entry mapped by `map` (which keeps their order), with the
+ * ascending entries that front(e) gives (false at their end) merged in: the documents an
+ * --against run holds before its spilled ones. At equal entries, front's go first.
+ */
+template <class Codec, class Map, class Front, class Emit>
+void merge_runs_after(const std::vector<std::string>& paths, Map&& map, Front&& front,
+                      Emit&& emit) {
+  using Entry = typename Codec::Entry;
+  Entry f;
+  bool more = front(f);
+  merge_runs<Codec>(paths, [&](const Entry& raw) {
+    const Entry e = map(raw);
+    while (more && !(e < f)) {
+      emit(f);
+      more = front(f);
+    }
+    emit(e);
+  });
+  while (more) {
+    emit(f);
+    more = front(f);
+  }
+}
+
+/**
  * @brief Merges the first `fan_in` runs of `runs` into one (named merged_path(runs left)),
  * again, until at most fan_in are left; the merged runs' files are removed.
  */
