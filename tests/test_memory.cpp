@@ -298,6 +298,140 @@ TEST(MemorySpill, DocumentTableOnDiskGivesTheSameLines) {
   }
 }
 
+// The example corpus for dedup --against: its first 60% indexed (two inputs), the rest new, in
+// three inputs, the last ending with exact copies of 40 indexed records under ids of their own.
+// Planted copies lie up to a few hundred records after their originals: near and exact copies
+// between indexed and new documents, and among new ones across their inputs.
+struct AgainstCorpus {
+  std::string indexed, fresh;  // the inputs, quoted
+  std::size_t new_docs = 0;
+};
+
+AgainstCorpus against_corpus(const test::TempDir& dir) {
+  const std::vector<std::string> lines = test::example_lines();
+  const std::size_t old_end = lines.size() * 6 / 10;
+  std::string text[5];
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::size_t part =
+        i < old_end ? i * 2 / old_end : 2 + (i - old_end) * 3 / (lines.size() - old_end);
+    text[part] += lines[i] + "\n";
+  }
+  for (std::size_t i = 0; i < 40; ++i) {
+    std::string l = lines[i * (old_end / 40)];
+    const std::size_t at = l.find("\"id\": \"");
+    EXPECT_NE(at, std::string::npos) << l;
+    text[4] += l.insert(at + 7, "again-") + "\n";
+  }
+  AgainstCorpus c;
+  c.new_docs = lines.size() - old_end + 40;
+  for (int i = 0; i < 5; ++i) {
+    const std::string path = dir / ((i < 2 ? "old" : "new") + std::to_string(i) + ".jsonl");
+    test::write_file(path, text[i]);
+    (i < 2 ? c.indexed : c.fresh) += test::shell_quote(path) + " ";
+  }
+  return c;
+}
+
+// dedup --against under --memory: the new documents' rows and keys spilled in many runs per band
+// (merged in cascades of 2), the referenced indexed documents held before them, give the bytes
+// of the unbounded run -- for every sketch, keep policy, and with and without the deduped copy.
+TEST(MemorySpill, AgainstOutputsEqualTheUnboundedRun) {
+  test::TempDir dir;
+  const AgainstCorpus c = against_corpus(dir);
+  int built = 0;
+  for (const std::string sketch : {"", "--scheme affine64", "--sketch fast"}) {
+    SCOPED_TRACE(sketch);
+    const std::string idx = dir / ("idx" + std::to_string(built++));
+    const auto b = test::run_dupscan("index build " + c.indexed + "--index " +
+                                     test::shell_quote(idx) + " " + sketch);
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    for (const std::string options :
+         {"", "--keep longest", "--keep first --no-copy", "--keep longest --no-copy"}) {
+      SCOPED_TRACE(options);
+      const bool copy = options.find("--no-copy") == std::string::npos;
+      const std::string keep = options.substr(0, options.find(" --no-copy"));
+      auto run = [&](const std::string& out, const std::string& more) {
+        return test::run_dupscan(
+            "dedup " + c.fresh + "--against " + test::shell_quote(idx) + " -o " +
+            test::shell_quote(out) + " " + keep + more +
+            (copy ? " --write-deduped " + test::shell_quote(out + "/kept.jsonl") : ""));
+      };
+      const std::string ref = dir / "ref", spilled = dir / "spilled";
+      const test::RunResult a = run(ref, "");
+      ASSERT_EQ(a.exit_code, 0) << a.err;
+      test::RunResult r;
+      {
+        test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "600");
+        test::EnvVar fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "2");
+        r = run(spilled, " --memory 64M");
+      }
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      for (const char* f : {"duplicates.jsonl", "clusters.jsonl", "kept.jsonl"}) {
+        const bool written = copy || f[0] != 'k';
+        EXPECT_EQ(test::file_exists(spilled + "/" + f), written) << f;
+        if (written) {
+          EXPECT_EQ(test::read_file(spilled + "/" + f), test::read_file(ref + "/" + f)) << f;
+        }
+      }
+      EXPECT_EQ(counts_of(spilled), counts_of(ref));
+      EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill")) << "spill left after the run";
+      EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill-docs")) << "spill left";
+      simdjson::dom::parser p;
+      const std::string text = test::read_file(spilled + "/report.json");
+      const auto rep = test::parse_json(p, text);
+      // Every new document's row went to disk; the indexed ones it references were held.
+      EXPECT_EQ(std::uint64_t(rep["memory"]["documents_on_disk"]), c.new_docs) << text;
+      // A run per batch: several per band, merged in cascades of 2.
+      EXPECT_GT(std::uint64_t(rep["memory"]["spill_runs"]), 3u) << text;
+      EXPECT_GT(std::uint64_t(rep["against"]["referenced"]), 100u) << text;
+      EXPECT_EQ(text.find("not spilled"), std::string::npos) << text;
+      // Exact and near copies of indexed documents among the removed.
+      const std::string dups = test::read_file(ref + "/duplicates.jsonl");
+      EXPECT_NE(dups.find("\"id\":\"again-"), std::string::npos);
+      EXPECT_NE(dups.find("\"kind\":\"near\""), std::string::npos);
+      test::run_shell("rm -rf " + test::shell_quote(ref) + " " + test::shell_quote(spilled));
+    }
+  }
+}
+
+// A run with --against under --memory killed after its second input was saved resumes from the
+// two saved inputs (their rows and keys spilled again from the parts) to the same bytes.
+TEST(MemorySpill, AgainstResumesUnderMemory) {
+  test::TempDir dir;
+  const AgainstCorpus c = against_corpus(dir);
+  const std::string idx = dir / "idx";
+  const auto b =
+      test::run_dupscan("index build " + c.indexed + "--index " + test::shell_quote(idx));
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto run = [&](const std::string& out, const std::string& more) {
+    return test::run_dupscan("dedup " + c.fresh + "--against " + test::shell_quote(idx) + " -o " +
+                             test::shell_quote(out) + " --write-deduped " +
+                             test::shell_quote(out + "/kept.jsonl") + more);
+  };
+  const std::string ref = dir / "ref", out = dir / "out";
+  ASSERT_EQ(run(ref, "").exit_code, 0);
+  {
+    // More than an input's rows and keys (~300 kB), less than two: each input is saved whole,
+    // and spilled while the next one is read.
+    test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "500000");
+    test::EnvVar fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "2");
+    {
+      test::EnvVar fault("DUPSCAN_TEST_FAULT", "resume-part-saved-2");
+      ASSERT_NE(run(out, " --memory 64M").exit_code, 0) << "the fault did not kill the run";
+    }
+    const test::RunResult r = run(out, " --memory 64M");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  for (const char* f : {"duplicates.jsonl", "clusters.jsonl", "kept.jsonl"}) {
+    EXPECT_EQ(test::read_file(out + "/" + f), test::read_file(ref + "/" + f)) << f;
+  }
+  simdjson::dom::parser p;
+  const std::string text = test::read_file(out + "/report.json");
+  const auto rep = test::parse_json(p, text);
+  EXPECT_EQ(std::uint64_t(rep["resume"]["inputs_already_read"]), 2u) << text;
+  EXPECT_EQ(std::uint64_t(rep["memory"]["documents_on_disk"]), c.new_docs) << text;
+}
+
 TEST(MemorySpill, BudgetBelowTheMinimumIsAUsageError) {
   test::TempDir dir;
   const auto r =

@@ -18,6 +18,12 @@
 namespace dupscan {
 namespace {
 
+void check_count(std::size_t referenced, std::size_t n_new) {
+  if (referenced + n_new >= UINT32_MAX) {
+    throw Error("more than 4294967294 documents in one run; split the input");
+  }
+}
+
 std::string absolute(const std::string& path) {
   char buf[PATH_MAX];
   if (!::realpath(path.c_str(), buf)) io::throw_errno("resolve input path", path);
@@ -111,62 +117,87 @@ AgainstIndex::AgainstIndex(const DedupConfig& cfg, LshParams lsh) {
   }
 }
 
-// Long: the merge of the new documents' sorted hashes and keys with each segment's tables,
-// then the referenced indexed rows put before the new ones: steps that share those arrays.
-std::uint32_t AgainstIndex::prepend_referenced(DocTable& docs, std::uint32_t bands,
-                                               unsigned threads) const {
-  const std::size_t n_new = docs.size();
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> hashes;
-  for (std::size_t d = 0; d < n_new; ++d) {
-    if (!docs.empty[d]) hashes.emplace_back(docs.exact[d].high64, docs.exact[d].low64);
-  }
-  std::sort(hashes.begin(), hashes.end());
-  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-  std::vector<std::vector<std::uint64_t>> keys(bands);
-  parallel_for(bands, threads, 1, [&](std::size_t j) {
-    for (std::size_t d = 0; d < n_new; ++d) {
-      if (!docs.empty[d] && docs.sketched[d]) keys[j].push_back(docs.keys[d * bands + j]);
-    }
-    std::sort(keys[j].begin(), keys[j].end());
-    keys[j].erase(std::unique(keys[j].begin(), keys[j].end()), keys[j].end());
-  });
-  // Segments in order: the first one that has a hash or key holds its earliest document.
-  std::vector<std::uint64_t> wanted;
-  std::vector<std::uint64_t> hit_exact(hashes.size(), index::kNone);
-  std::vector<std::vector<std::uint64_t>> hit_band(bands);
-  for (std::uint32_t j = 0; j < bands; ++j)
-    hit_band[j].assign(keys[j].size(), index::kNone);
-  std::uint64_t base = 0;
-  for (const index::SegmentFile& seg : segments_) {
-    std::vector<std::uint64_t> local(hashes.size(), index::kNone);
-    seg.probe_exact(hashes, local);
-    for (std::size_t i = 0; i < local.size(); ++i) {
-      if (hit_exact[i] == index::kNone && local[i] != index::kNone) {
-        hit_exact[i] = base + local[i];
-        wanted.push_back(base + local[i]);
-      }
-    }
-    std::vector<std::vector<std::uint64_t>> lb(bands);
-    parallel_for(bands, threads, 1, [&](std::size_t j) {
-      lb[j].assign(keys[j].size(), index::kNone);
-      seg.probe_band(static_cast<std::uint32_t>(j), keys[j], lb[j]);
-    });
-    for (std::uint32_t j = 0; j < bands; ++j) {
-      for (std::size_t i = 0; i < lb[j].size(); ++i) {
-        if (hit_band[j][i] == index::kNone && lb[j][i] != index::kNone) {
-          hit_band[j][i] = base + lb[j][i];
-          wanted.push_back(base + lb[j][i]);
+namespace {
+
+/// Distinct values probed in the segments at once, per band (and for the exact hashes): 2^20
+/// band keys are 8 MiB with as much for their hits, so that a run under --memory probes the
+/// merge of its spilled runs in bounded pieces.
+constexpr std::size_t kProbeChunk = std::size_t{1} << 20;
+
+/**
+ * @brief Probes the ascending values that feed(push) pushes (repeats allowed) in chunks of
+ * distinct ones: probe(segment, chunk, first) in every segment in order, the first segment that
+ * has a value giving its earliest document, appended to `wanted` as a global index document.
+ */
+template <class T, class Feed, class Probe>
+void probe_sorted(const std::vector<index::SegmentFile>& segments, Feed&& feed, Probe&& probe,
+                  std::vector<std::uint64_t>& wanted) {
+  std::vector<T> chunk;
+  std::vector<std::uint64_t> hit, local;
+  auto flush = [&] {
+    if (chunk.empty()) return;
+    hit.assign(chunk.size(), index::kNone);
+    std::uint64_t base = 0;
+    for (const index::SegmentFile& seg : segments) {
+      local.assign(chunk.size(), index::kNone);
+      probe(seg, chunk, local);
+      for (std::size_t i = 0; i < local.size(); ++i) {
+        if (hit[i] == index::kNone && local[i] != index::kNone) {
+          hit[i] = base + local[i];
+          wanted.push_back(base + local[i]);
         }
       }
+      base += seg.documents();
     }
-    base += seg.documents();
-  }
+    chunk.clear();
+  };
+  bool any = false;
+  T last{};
+  feed([&](const T& v) {
+    if (any && v == last) return;
+    any = true;
+    last = v;
+    if (chunk.size() == kProbeChunk) flush();
+    chunk.push_back(v);
+  });
+  flush();
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> AgainstIndex::referenced(const HashFeed& hashes, const KeyFeed& keys,
+                                                    std::uint32_t bands, unsigned threads) const {
+  using Hash = std::pair<std::uint64_t, std::uint64_t>;
+  std::vector<std::uint64_t> wanted;
+  probe_sorted<Hash>(
+      segments_,
+      [&](const std::function<void(const Hash&)>& push) {
+        hashes([&](std::uint64_t high, std::uint64_t low) { push({high, low}); });
+      },
+      [](const index::SegmentFile& seg, const std::vector<Hash>& chunk,
+         std::vector<std::uint64_t>& first) { seg.probe_exact(chunk, first); },
+      wanted);
+  std::vector<std::vector<std::uint64_t>> per_band(bands);
+  parallel_for(bands, threads, 1, [&](std::size_t j) {
+    const auto band = static_cast<std::uint32_t>(j);
+    probe_sorted<std::uint64_t>(
+        segments_,
+        [&](const std::function<void(const std::uint64_t&)>& push) {
+          keys(band, [&](std::uint64_t key) { push(key); });
+        },
+        [&](const index::SegmentFile& seg, const std::vector<std::uint64_t>& chunk,
+            std::vector<std::uint64_t>& first) { seg.probe_band(band, chunk, first); },
+        per_band[j]);
+  });
+  for (const auto& w : per_band)
+    wanted.insert(wanted.end(), w.begin(), w.end());
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-  if (wanted.size() + n_new >= UINT32_MAX) {
-    throw Error("more than 4294967294 documents in one run; split the input");
-  }
-  // The referenced indexed documents, then the new ones.
+  return wanted;
+}
+
+DocTable AgainstIndex::load_rows(const std::vector<std::uint64_t>& wanted,
+                                 std::uint32_t bands) const {
   DocTable t;
   const std::size_t r = wanted.size();
   t.keys.resize(r * bands);
@@ -187,6 +218,41 @@ std::uint32_t AgainstIndex::prepend_referenced(DocTable& docs, std::uint32_t ban
     t.empty.push_back(x.empty);
     t.sketched.push_back(1);
   }
+  return t;
+}
+
+std::uint32_t AgainstIndex::prepend_referenced(DocTable& docs, std::uint32_t bands,
+                                               unsigned threads) const {
+  const std::size_t n_new = docs.size();
+  // The new documents' distinct hashes and band keys, sorted, from memory.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> hashes;
+  for (std::size_t d = 0; d < n_new; ++d) {
+    if (!docs.empty[d]) hashes.emplace_back(docs.exact[d].high64, docs.exact[d].low64);
+  }
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  std::vector<std::vector<std::uint64_t>> keys(bands);
+  parallel_for(bands, threads, 1, [&](std::size_t j) {
+    for (std::size_t d = 0; d < n_new; ++d) {
+      if (!docs.empty[d] && docs.sketched[d]) keys[j].push_back(docs.keys[d * bands + j]);
+    }
+    std::sort(keys[j].begin(), keys[j].end());
+    keys[j].erase(std::unique(keys[j].begin(), keys[j].end()), keys[j].end());
+  });
+  const std::vector<std::uint64_t> wanted = referenced(
+      [&](const std::function<void(std::uint64_t, std::uint64_t)>& fn) {
+        for (const auto& h : hashes)
+          fn(h.first, h.second);
+      },
+      [&](std::uint32_t band, const std::function<void(std::uint64_t)>& fn) {
+        for (std::uint64_t k : keys[band])
+          fn(k);
+      },
+      bands, threads);
+  check_count(wanted.size(), n_new);
+  // The referenced indexed documents, then the new ones.
+  DocTable t = load_rows(wanted, bands);
+  const std::size_t r = wanted.size();
   const std::uint64_t id_shift = t.ids.size();
   t.loc.insert(t.loc.end(), docs.loc.begin(), docs.loc.end());
   t.ids += docs.ids;
@@ -199,6 +265,30 @@ std::uint32_t AgainstIndex::prepend_referenced(DocTable& docs, std::uint32_t ban
   t.keys.insert(t.keys.end(), docs.keys.begin(), docs.keys.end());
   docs = std::move(t);
   return static_cast<std::uint32_t>(r);
+}
+
+std::uint32_t AgainstIndex::prepend_referenced(DocTable& docs, std::uint32_t bands,
+                                               unsigned threads, KeySpill& keys,
+                                               DocSpill& rows) const {
+  const std::size_t n_new = docs.size();
+  // The new documents' hashes and band keys from the merge of their runs, a chunk at a time.
+  const std::vector<std::uint64_t> wanted = referenced(
+      [&](const std::function<void(std::uint64_t, std::uint64_t)>& fn) { rows.exact_hashes(fn); },
+      [&](std::uint32_t band, const std::function<void(std::uint64_t)>& fn) {
+        keys.merge_band(band, [&](std::uint64_t key, std::uint32_t) { fn(key); });
+      },
+      bands, threads);
+  check_count(wanted.size(), n_new);
+  // The referenced indexed documents are held, numbered before the spilled new ones.
+  DocTable t = load_rows(wanted, bands);
+  const auto r = static_cast<std::uint32_t>(wanted.size());
+  docs.empty.insert(docs.empty.begin(), t.empty.begin(), t.empty.end());
+  docs.sketched.insert(docs.sketched.begin(), t.sketched.begin(), t.sketched.end());
+  docs.cold_first += r;
+  docs.keys_first += r;
+  keys.prepend(t);
+  rows.prepend(std::move(t));
+  return r;
 }
 
 // Long: one take-or-compare step per parameter of the manifest, in its order, all sharing the

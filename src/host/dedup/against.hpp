@@ -6,10 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "dedup/doc_spill.hpp"
 #include "dedup/doc_table.hpp"
+#include "dedup/key_spill.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/index.hpp"
 #include "io/documents.hpp"
@@ -46,8 +49,28 @@ class AgainstIndex {
    * @return how many were prepended (the new documents now start there).
    */
   std::uint32_t prepend_referenced(DocTable& docs, std::uint32_t bands, unsigned threads) const;
+  /**
+   * @brief The same under --memory, after pass 1 spilled the new documents' rows and keys
+   * (finish()): their hashes and keys come from the merge of the runs, probed a bounded chunk at
+   * a time, and the referenced indexed documents are held by the spills, numbered before the
+   * spilled ones (DocSpill::prepend, KeySpill::prepend); docs' flags get their rows too.
+   * @return how many were prepended.
+   */
+  std::uint32_t prepend_referenced(DocTable& docs, std::uint32_t bands, unsigned threads,
+                                   KeySpill& keys, DocSpill& rows) const;
 
  private:
+  /// fn(high, low) for each new document's exact hash, ascending (repeats allowed).
+  using HashFeed = std::function<void(const std::function<void(std::uint64_t, std::uint64_t)>& fn)>;
+  /// fn(key) for each new document's key of a band, ascending (repeats allowed).
+  using KeyFeed =
+      std::function<void(std::uint32_t band, const std::function<void(std::uint64_t)>& fn)>;
+  /// The indexed documents, ascending, that are the earliest with one of the hashes or keys.
+  std::vector<std::uint64_t> referenced(const HashFeed& hashes, const KeyFeed& keys,
+                                        std::uint32_t bands, unsigned threads) const;
+  /// Indexed documents `wanted` as rows of a table (keys, flags, Locators, ids...).
+  DocTable load_rows(const std::vector<std::uint64_t>& wanted, std::uint32_t bands) const;
+
   index::Manifest manifest_;
   std::vector<index::SegmentFile> segments_;
   DocumentInputs documents_;

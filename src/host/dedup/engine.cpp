@@ -52,7 +52,7 @@ class Engine {
     res_.timings.read_sketch = seconds_since(t);
 
     t = Clock::now();
-    if (against_) n_index_ = against_->prepend_referenced(docs_, res_.lsh.bands, threads_);
+    if (against_) prepend_indexed();
     res_.timings.index = seconds_since(t);
 
     t = Clock::now();
@@ -119,6 +119,17 @@ class Engine {
     }
   }
 
+  // --against: the indexed documents the new ones reference, numbered before them; from the
+  // spills' runs when pass 1 wrote the new ones to disk (then KeySpill and DocSpill hold them).
+  void prepend_indexed() {
+    if (docs_spilled()) {
+      n_index_ =
+          against_->prepend_referenced(docs_, res_.lsh.bands, threads_, *spill_, *doc_spill_);
+    } else {
+      n_index_ = against_->prepend_referenced(docs_, res_.lsh.bands, threads_);
+    }
+  }
+
   // The LSH stage: from the spill's runs when the keys went to disk, else by the backend.
   void find_pairs() {
     report_stage("lsh", 0, res_.lsh.bands);
@@ -131,7 +142,7 @@ class Engine {
     }
     if (spill_) {
       res_.memory.spilled_bytes = spill_->bytes_written() + doc_spill_->bytes_written();
-      res_.memory.documents_on_disk = docs_spilled() ? docs_.size() : 0;
+      res_.memory.documents_on_disk = doc_spill_->rows();  // not the indexed ones held
       res_.memory.spill_runs = spill_->runs();
       spill_.reset();  // its files are not needed any more
     }
@@ -277,14 +288,12 @@ class Engine {
     }
     if (cfg_.memory == 0) return;
     o.seen_exact_cap = std::max<std::size_t>(cfg_.memory / 8 / 64, 1);
-    if (against_) {
-      m.note = "band keys are not spilled with --against (they stay in memory)";
-    } else if (memory_) {
+    if (memory_) {
       m.note = "band keys are not spilled in a run whose outputs stay in memory";
     } else if (!cfg_.verify) {
       m.note = "the signatures kept for --no-verify (K values per document) stay in memory";
     }
-    if (against_ || memory_) return;
+    if (memory_) return;
     std::size_t window = cfg_.memory / 4;
     // Tests force the spill's paths on small inputs (many runs, cascaded merges).
     if (const char* w = std::getenv("DUPSCAN_TEST_SPILL_WINDOW")) window = std::stoull(w);
