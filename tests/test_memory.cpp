@@ -333,7 +333,8 @@ AgainstCorpus against_corpus(const test::TempDir& dir) {
 }
 
 // dedup --against under --memory: the new documents' rows and keys spilled in many runs per band
-// (merged in cascades of 2), the referenced indexed documents held before them, give the bytes
+// (merged in cascades of 2), probed in the index in small chunks, the referenced indexed
+// documents held before them, give the bytes
 // of the unbounded run -- for every sketch, keep policy, and with and without the deduped copy.
 TEST(MemorySpill, AgainstOutputsEqualTheUnboundedRun) {
   test::TempDir dir;
@@ -363,6 +364,8 @@ TEST(MemorySpill, AgainstOutputsEqualTheUnboundedRun) {
       {
         test::EnvVar window("DUPSCAN_TEST_SPILL_WINDOW", "600");
         test::EnvVar fan_in("DUPSCAN_TEST_SPILL_FAN_IN", "2");
+        // The merged hashes and keys probed in the index 97 at a time.
+        test::EnvVar chunk("DUPSCAN_TEST_PROBE_CHUNK", "97");
         r = run(spilled, " --memory 64M");
       }
       ASSERT_EQ(r.exit_code, 0) << r.err;

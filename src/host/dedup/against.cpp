@@ -119,10 +119,18 @@ AgainstIndex::AgainstIndex(const DedupConfig& cfg, LshParams lsh) {
 
 namespace {
 
-/// Distinct values probed in the segments at once, per band (and for the exact hashes): 2^20
-/// band keys are 8 MiB with as much for their hits, so that a run under --memory probes the
-/// merge of its spilled runs in bounded pieces.
-constexpr std::size_t kProbeChunk = std::size_t{1} << 20;
+/// Distinct values probed in the segments at once, per band (and for the exact hashes), so that
+/// a run under --memory probes the merge of its spilled runs in bounded pieces: 2^18 band keys
+/// are 2 MiB, with 4 MiB for their hits, per band probed at once (one per thread). A probe
+/// starts with a binary search of the segment's table (index.cpp), so a chunk costs its span of
+/// the table plus ~log2(documents) small reads per segment.
+constexpr std::size_t kProbeChunk = std::size_t{1} << 18;
+
+/// kProbeChunk, or DUPSCAN_TEST_PROBE_CHUNK: tests force many chunks on small inputs.
+std::size_t probe_chunk() {
+  const char* c = std::getenv("DUPSCAN_TEST_PROBE_CHUNK");
+  return c ? std::max<std::size_t>(1, std::strtoull(c, nullptr, 10)) : kProbeChunk;
+}
 
 /**
  * @brief Probes the ascending values that feed(push) pushes (repeats allowed) in chunks of
@@ -132,6 +140,7 @@ constexpr std::size_t kProbeChunk = std::size_t{1} << 20;
 template <class T, class Feed, class Probe>
 void probe_sorted(const std::vector<index::SegmentFile>& segments, Feed&& feed, Probe&& probe,
                   std::vector<std::uint64_t>& wanted) {
+  const std::size_t chunk_size = probe_chunk();
   std::vector<T> chunk;
   std::vector<std::uint64_t> hit, local;
   auto flush = [&] {
@@ -157,7 +166,7 @@ void probe_sorted(const std::vector<index::SegmentFile>& segments, Feed&& feed, 
     if (any && v == last) return;
     any = true;
     last = v;
-    if (chunk.size() == kProbeChunk) flush();
+    if (chunk.size() == chunk_size) flush();
     chunk.push_back(v);
   });
   flush();

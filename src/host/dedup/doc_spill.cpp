@@ -236,21 +236,21 @@ stages::ExactGroups DocSpill::exact_groups(DocTable& docs, std::uint32_t k) {
   // member lends it the signature when it was not sketched itself.
   ExactCodec::Entry group{};       // the group's hash and first document
   bool any = false, lent = false;  // lent: the first has its signature (its own, or lent)
-  sorted_runs::merge_runs_after<ExactCodec>(exact_runs_, shift, front,
-                                            [&](const ExactCodec::Entry& e) {
-                                              const std::uint32_t d = e.second;
-                                              if (!any || e.first != group.first) {
-                                                any = true;
-                                                group = e;
-                                                lent = docs.sketched[d] != 0;
-                                                return;
-                                              }
-                                              const std::uint32_t first = group.second;
-                                              g.rep[d] = first;
-                                              if (lent || !docs.sketched[d]) return;
-                                              lent = true;
-                                              stages::copy_signature(docs, d, first, k);
-                                            });
+  auto visit = [&](const ExactCodec::Entry& e) {
+    const std::uint32_t d = e.second;
+    if (!any || e.first != group.first) {
+      any = true;
+      group = e;
+      lent = docs.sketched[d] != 0;
+      return;
+    }
+    const std::uint32_t first = group.second;
+    g.rep[d] = first;
+    if (lent || !docs.sketched[d]) return;
+    lent = true;
+    stages::copy_signature(docs, d, first, k);
+  };
+  sorted_runs::merge_runs_after<ExactCodec>(exact_runs_, shift, front, visit);
   for (std::uint32_t d = 0; d < n; ++d) {
     if (docs.empty[d] || g.rep[d] != d) continue;
     g.lsh_docs.push_back(d);

@@ -405,9 +405,23 @@ template <class Key, class KeyOf>
 void SegmentFile::merge_probe(std::uint64_t offset, std::size_t size, std::size_t doc_at,
                               const std::vector<Key>& queries, KeyOf key_of,
                               std::vector<std::uint64_t>& first) const {
+  if (queries.empty()) return;
   std::vector<char> chunk(kChunkEntries * size);
+  // From the first entry not below the first query, found by a binary search: a caller that
+  // probes ascending chunks of its queries (dedup --against under --memory) reads each chunk's
+  // span of the table, not the table up to it again.
+  std::uint64_t lo = 0, hi = keyed_;
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    read_at(offset + mid * size, chunk.data(), size);
+    if (key_of(chunk.data()) < queries.front()) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
   std::size_t q = 0;
-  for (std::uint64_t done = 0; done < keyed_ && q < queries.size();) {
+  for (std::uint64_t done = lo; done < keyed_ && q < queries.size();) {
     const std::size_t n =
         static_cast<std::size_t>(std::min<std::uint64_t>(kChunkEntries, keyed_ - done));
     read_at(offset + done * size, chunk.data(), n * size);
