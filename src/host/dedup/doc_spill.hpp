@@ -86,6 +86,8 @@ class DocSpill {
    * @brief After exact_groups(): fn(hash, d) for the first document d of each group of spilled
    * documents with the same exact hash (those that are not empty), in order of hash -- the
    * documents with exact_groups().rep[d] == d, for a distributed run's exchange of hashes.
+   * Not after prepend() (which only --against calls, and a distributed run has none): it reads
+   * the spilled runs alone, numbered from 0.
    */
   void for_each_group_first(
       const std::function<void(const XXH128_hash_t&, std::uint32_t)>& fn) const;
