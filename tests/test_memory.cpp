@@ -173,6 +173,13 @@ std::string counts_of(const std::string& dir) {
   return out;
 }
 
+// A spilling run's counts equal the reference run's, and it left no spill beside its outputs.
+void expect_same_counts_and_no_spill_left(const std::string& spilled, const std::string& ref) {
+  EXPECT_EQ(counts_of(spilled), counts_of(ref));
+  EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill")) << "spill left after the run";
+  EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill-docs")) << "spill left";
+}
+
 TEST(MemorySpill, OutputsEqualTheUnboundedRun) {
   test::TempDir dir;
   // Three inputs, so that runs hold documents of several inputs and a resumed run's parts.
@@ -202,9 +209,7 @@ TEST(MemorySpill, OutputsEqualTheUnboundedRun) {
     for (const char* f : {"duplicates.jsonl", "clusters.jsonl", "kept.jsonl"}) {
       EXPECT_EQ(test::read_file(spilled + "/" + f), test::read_file(ref + "/" + f)) << f;
     }
-    EXPECT_EQ(counts_of(spilled), counts_of(ref));
-    EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill")) << "spill left after the run";
-    EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill-docs")) << "spill left";
+    expect_same_counts_and_no_spill_left(spilled, ref);
     simdjson::dom::parser p;
     const std::string text = test::read_file(spilled + "/report.json");
     auto mem = test::parse_json(p, text)["memory"];
@@ -376,9 +381,7 @@ TEST(MemorySpill, AgainstOutputsEqualTheUnboundedRun) {
           EXPECT_EQ(test::read_file(spilled + "/" + f), test::read_file(ref + "/" + f)) << f;
         }
       }
-      EXPECT_EQ(counts_of(spilled), counts_of(ref));
-      EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill")) << "spill left after the run";
-      EXPECT_FALSE(test::file_exists(spilled + "/.dupscan-spill-docs")) << "spill left";
+      expect_same_counts_and_no_spill_left(spilled, ref);
       simdjson::dom::parser p;
       const std::string text = test::read_file(spilled + "/report.json");
       const auto rep = test::parse_json(p, text);
