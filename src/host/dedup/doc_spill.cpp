@@ -274,4 +274,35 @@ void DocSpill::for_each_group_first(
   });
 }
 
+namespace {
+
+// Documents [first, docs.size()) of a table that holds their Locators.
+class HeldLocators : public DocCursor {
+ public:
+  HeldLocators(const DocTable& docs, std::uint32_t first) : docs_(docs), d_(first) {}
+  const Locator* peek() override {
+    return d_ < docs_.size() ? &docs_.loc[d_ - docs_.cold_first] : nullptr;
+  }
+  std::uint32_t doc() const override { return d_; }
+  void advance() override { ++d_; }
+
+ private:
+  const DocTable& docs_;
+  std::uint32_t d_;
+};
+
+}  // namespace
+
+std::unique_ptr<DocCursor> document_locators(const DocTable& docs, const DocSpill* spill,
+                                             std::uint32_t first) {
+  if (spill && spill->spilled()) {
+    if (first != spill->base()) {
+      throw Error("internal: the spilled documents start at " + std::to_string(spill->base()) +
+                  ", not " + std::to_string(first));
+    }
+    return spill->locators();
+  }
+  return std::make_unique<HeldLocators>(docs, first);
+}
+
 }  // namespace dupscan

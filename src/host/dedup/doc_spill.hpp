@@ -116,4 +116,12 @@ class DocSpill {
   std::uint32_t base_ = 0;
 };
 
+/**
+ * @brief Every document of a run from `first` on, in order, with its Locator: read back from
+ * `spill`'s file when it spilled them (its documents from its base() on; `first` must be that
+ * base), else from docs.loc -- what the outputs that copy the inputs walk (reread_lines).
+ */
+std::unique_ptr<DocCursor> document_locators(const DocTable& docs, const DocSpill* spill,
+                                             std::uint32_t first);
+
 }  // namespace dupscan

@@ -315,22 +315,8 @@ class Engine {
   bool docs_spilled() const { return doc_spill_ && doc_spill_->spilled(); }
 
   void fetch(const std::vector<std::uint32_t>& docs, const SetsConsumer& consume) {
-    if (!docs_spilled()) {
-      fetch_sets(all_inputs(), docs_.loc, docs, dedup_read_spec(cfg_), cfg_.normalize, *backend_,
-                 threads_, consume);
-      return;
-    }
-    // The Locators of these documents only, read back in order; row i is docs[i].
-    const std::vector<Locator> loc = doc_spill_->locators_of(docs);
-    std::vector<std::uint32_t> rows(docs.size()), got;
-    std::iota(rows.begin(), rows.end(), 0);
-    fetch_sets(all_inputs(), loc, rows, dedup_read_spec(cfg_), cfg_.normalize, *backend_, threads_,
-               [&](const std::vector<std::uint32_t>& batch, const FlatSets& sets) {
-                 got.clear();
-                 for (std::uint32_t r : batch)
-                   got.push_back(docs[r]);
-                 consume(got, sets);
-               });
+    fetch_sets(all_inputs(), docs_.loc, doc_spill_.get(), docs, dedup_read_spec(cfg_),
+               cfg_.normalize, *backend_, threads_, consume);
   }
 
   std::vector<double> jaccards(const std::vector<std::uint64_t>& pairs) {
@@ -555,14 +541,6 @@ class Engine {
     std::vector<RereadSource> sources(input_base_);
     for (const RereadSource& s : pass_.pipeline->sources())
       sources.push_back(s);
-    std::vector<std::uint32_t> docs;
-    std::unique_ptr<DocCursor> spilled;  // or every Locator, read back in order
-    if (docs_spilled()) {
-      spilled = doc_spill_->locators();
-    } else {
-      docs.resize(docs_.size() - n_index_);
-      std::iota(docs.begin(), docs.end(), n_index_);
-    }
     const std::size_t total = docs_.size() - n_index_;
     std::uint64_t done = 0;
     auto copy = [&](const io::RawBatch& batch, const std::vector<std::uint32_t>& line_docs) {
@@ -582,12 +560,9 @@ class Engine {
       }
       report_stage("write", done, total);
     };
-    const auto end = static_cast<std::uint32_t>(sources.size());
-    if (spilled) {
-      reread_lines(sources, input_base_, end, *spilled, kRefetchBytes, copy);
-    } else {
-      reread_lines(sources, input_base_, end, docs_.loc, docs, kRefetchBytes, copy);
-    }
+    const auto docs = document_locators(docs_, doc_spill_.get(), n_index_);
+    reread_lines(sources, input_base_, static_cast<std::uint32_t>(sources.size()), *docs,
+                 kRefetchBytes, copy);
   }
 
   // Parquet inputs: every row of every input but those of removed documents, all their columns,
@@ -601,13 +576,8 @@ class Engine {
       ++docs_of[i];
       if (clusters_.removed(d, n_index_)) dropped[i].push_back(static_cast<std::int64_t>(l.line));
     };
-    if (docs_spilled()) {
-      for (auto c = doc_spill_->locators(); c->peek(); c->advance())
-        note(c->doc(), *c->peek());
-    } else {
-      for (std::uint32_t d = n_index_; d < docs_.size(); ++d)
-        note(d, docs_.loc[d]);
-    }
+    for (auto c = document_locators(docs_, doc_spill_.get(), n_index_); c->peek(); c->advance())
+      note(c->doc(), *c->peek());
     std::vector<std::int64_t> rows;
     for (std::size_t i = 0; i < cfg_.inputs.size(); ++i) {
       check_interrupt();

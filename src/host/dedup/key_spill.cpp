@@ -153,35 +153,45 @@ void KeySpill::discard_all(const std::string& root) noexcept {
   WorkDir::discard(root);
 }
 
+void KeySpill::for_each_bucket(
+    std::uint32_t band, const std::function<std::uint32_t(std::uint32_t doc)>& first_of,
+    const std::function<void(std::uint64_t key, const std::vector<std::uint32_t>& firsts)>& fn) {
+  cascade(band);
+  std::vector<std::uint32_t> bucket;
+  std::uint64_t key = 0;
+  auto flush = [&] {
+    std::sort(bucket.begin(), bucket.end());
+    bucket.erase(std::unique(bucket.begin(), bucket.end()), bucket.end());
+    if (!bucket.empty()) fn(key, bucket);
+    bucket.clear();
+  };
+  merge_entries(band, [&](const Entry& e) {
+    const std::uint32_t first = first_of(e.second);
+    if (first == kLeftOut) return;
+    if (!bucket.empty() && e.first != key) flush();
+    key = e.first;
+    bucket.push_back(first);
+  });
+  flush();
+}
+
 std::vector<std::uint64_t> KeySpill::candidate_pairs(const std::vector<std::uint32_t>& rep,
                                                      const std::vector<std::uint8_t>& empty,
                                                      const std::vector<std::uint8_t>& sketched,
                                                      unsigned threads) {
   std::vector<std::vector<std::uint64_t>> per_band(bands_);
   parallel_for(bands_, threads, 1, [&](std::size_t j) {
-    cascade(static_cast<std::uint32_t>(j));
-    // Each bucket: the first documents of the exact groups of its entries, ascending and once
-    // each (every sketched member of a group has the group's keys), paired with its first.
+    // Each bucket's exact-group firsts paired with its first.
     auto& out = per_band[j];
-    std::vector<std::uint32_t> bucket;
-    std::uint64_t key = 0;
-    auto pair_bucket = [&] {
-      std::sort(bucket.begin(), bucket.end());
-      bucket.erase(std::unique(bucket.begin(), bucket.end()), bucket.end());
-      for (std::size_t i = 1; i < bucket.size(); ++i) {
-        // Two indexed documents (prepend()) are no pair of this run.
-        if (bucket[i] >= base_) out.push_back(stages::pair_key(bucket[0], bucket[i]));
-      }
-      bucket.clear();
-    };
-    merge_entries(static_cast<std::uint32_t>(j), [&](const Entry& e) {
-      const std::uint32_t d = e.second;
-      if (empty[d] || !sketched[d]) return;
-      if (!bucket.empty() && e.first != key) pair_bucket();
-      key = e.first;
-      bucket.push_back(rep[d]);
-    });
-    pair_bucket();
+    for_each_bucket(
+        static_cast<std::uint32_t>(j),
+        [&](std::uint32_t d) { return empty[d] || !sketched[d] ? kLeftOut : rep[d]; },
+        [&](std::uint64_t, const std::vector<std::uint32_t>& firsts) {
+          for (std::size_t i = 1; i < firsts.size(); ++i) {
+            // Two indexed documents (prepend()) are no pair of this run.
+            if (firsts[i] >= base_) out.push_back(stages::pair_key(firsts[0], firsts[i]));
+          }
+        });
   });
   return stages::merge_band_pairs(per_band);
 }

@@ -73,6 +73,18 @@ class KeySpill {
   void merge_band(std::uint32_t band,
                   const std::function<void(std::uint64_t key, std::uint32_t doc)>& emit);
 
+  /// for_each_bucket's first_of: the entry is left out.
+  static constexpr std::uint32_t kLeftOut = UINT32_MAX;
+  /**
+   * @brief Band `band`'s buckets, from merge_band's entries: for each key, fn(key, firsts) with
+   * first_of(d) of its entries' documents (the first of each one's exact group, or kLeftOut),
+   * ascending and once each -- every sketched member of a group has the group's keys, and a
+   * member sketched more than once (past the seen-exact cap) counts once. Call it once per band.
+   */
+  void for_each_bucket(
+      std::uint32_t band, const std::function<std::uint32_t(std::uint32_t doc)>& first_of,
+      const std::function<void(std::uint64_t key, const std::vector<std::uint32_t>& firsts)>& fn);
+
   /// Removes what runs killed under --memory left in `root` (OUT/.dupscan-spill): its files, and
   /// its subdirectories with their files (a distributed run's per-rank spills).
   static void discard_all(const std::string& root) noexcept;

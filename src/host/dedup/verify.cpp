@@ -73,6 +73,27 @@ void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
   });
 }
 
+void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
+                const DocSpill* spill, const std::vector<std::uint32_t>& docs, const ReadSpec& read,
+                const NormalizeOptions& normalization, Sketcher& backend, unsigned threads,
+                const SetsConsumer& consume) {
+  if (!spill || !spill->spilled()) {
+    fetch_sets(inputs, loc, docs, read, normalization, backend, threads, consume);
+    return;
+  }
+  // The Locators of these documents only, read back in order; row i is docs[i].
+  const std::vector<Locator> rows_loc = spill->locators_of(docs);
+  std::vector<std::uint32_t> rows(docs.size()), got;
+  std::iota(rows.begin(), rows.end(), 0u);
+  fetch_sets(inputs, rows_loc, rows, read, normalization, backend, threads,
+             [&](const std::vector<std::uint32_t>& batch, const FlatSets& sets) {
+               got.clear();
+               for (std::uint32_t r : batch)
+                 got.push_back(docs[r]);
+               consume(got, sets);
+             });
+}
+
 std::vector<double> jaccard_of_pairs(
     const std::vector<std::uint64_t>& pairs, unsigned threads,
     const std::function<void(const std::vector<std::uint32_t>&, const SetsConsumer&)>& fetch,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dedup/doc_spill.hpp"
 #include "dupscan/backend.hpp"
 #include "dupscan/dedup.hpp"
 #include "dupscan/normalize.hpp"
@@ -31,6 +32,16 @@ using SetsConsumer = std::function<void(const std::vector<std::uint32_t>& docs, 
  */
 void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
                 const std::vector<std::uint32_t>& docs, const ReadSpec& read,
+                const NormalizeOptions& normalization, Sketcher& backend, unsigned threads,
+                const SetsConsumer& consume);
+
+/**
+ * @brief fetch_sets of documents `docs` (ascending) whose Locators are `spill`'s when it spilled
+ * them (doc_spill.hpp: those of `docs` are read back, once, in order), else `loc`; `consume`
+ * sees document numbers either way.
+ */
+void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
+                const DocSpill* spill, const std::vector<std::uint32_t>& docs, const ReadSpec& read,
                 const NormalizeOptions& normalization, Sketcher& backend, unsigned threads,
                 const SetsConsumer& consume);
 

@@ -453,23 +453,17 @@ class DistEngine {
   // it once. send(key, d) in (key, d) order.
   template <class Send>
   void send_spilled_band(std::uint32_t j, Send&& send) {
-    std::vector<std::uint32_t> bucket;
-    std::uint64_t key = 0;
-    auto flush = [&] {
-      std::sort(bucket.begin(), bucket.end());
-      bucket.erase(std::unique(bucket.begin(), bucket.end()), bucket.end());
-      for (std::uint32_t d : bucket)
-        send(key, d);
-      bucket.clear();
-    };
-    spill_->merge_band(j, [&](std::uint64_t k, std::uint32_t d) {
-      const std::uint32_t first = part_.exact_rep[d];
-      if (part_.docs.empty[d] || rep_[first] != my_base_ + first) return;
-      if (!bucket.empty() && k != key) flush();
-      key = k;
-      bucket.push_back(first);
-    });
-    flush();
+    spill_->for_each_bucket(
+        j,
+        [&](std::uint32_t d) {
+          const std::uint32_t first = part_.exact_rep[d];
+          return part_.docs.empty[d] || rep_[first] != my_base_ + first ? KeySpill::kLeftOut
+                                                                        : first;
+        },
+        [&](std::uint64_t key, const std::vector<std::uint32_t>& firsts) {
+          for (std::uint32_t d : firsts)
+            send(key, d);
+        });
   }
 
   int key_owner(std::uint64_t key) const {
@@ -484,27 +478,14 @@ class DistEngine {
       const std::vector<std::uint32_t>& docs) {
     std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> sets;
     if (docs.empty()) return sets;
-    auto keep = [&](const std::vector<std::uint32_t>& got, const FlatSets& flat) {
-      for (std::size_t i = 0; i < got.size(); ++i) {
-        sets.emplace(got[i], std::vector<std::uint64_t>(flat.values.begin() + flat.offsets[i],
-                                                        flat.values.begin() + flat.offsets[i + 1]));
-      }
-    };
-    if (!docs_spilled()) {
-      fetch_sets(part_.documents, part_.docs.loc, docs, dedup_read_spec(cfg_), cfg_.normalize,
-                 *part_.sketcher, part_.threads, keep);
-      return sets;
-    }
-    // The Locators of these documents only, read back in order; row i is docs[i].
-    const std::vector<Locator> loc = doc_spill_->locators_of(docs);
-    std::vector<std::uint32_t> rows(docs.size()), got;
-    std::iota(rows.begin(), rows.end(), 0u);
-    fetch_sets(part_.documents, loc, rows, dedup_read_spec(cfg_), cfg_.normalize, *part_.sketcher,
-               part_.threads, [&](const std::vector<std::uint32_t>& batch, const FlatSets& flat) {
-                 got.clear();
-                 for (std::uint32_t r : batch)
-                   got.push_back(docs[r]);
-                 keep(got, flat);
+    fetch_sets(part_.documents, part_.docs.loc, doc_spill_.get(), docs, dedup_read_spec(cfg_),
+               cfg_.normalize, *part_.sketcher, part_.threads,
+               [&](const std::vector<std::uint32_t>& got, const FlatSets& flat) {
+                 for (std::size_t i = 0; i < got.size(); ++i) {
+                   sets.emplace(got[i], std::vector<std::uint64_t>(
+                                            flat.values.begin() + flat.offsets[i],
+                                            flat.values.begin() + flat.offsets[i + 1]));
+                 }
                });
     return sets;
   }
@@ -1051,15 +1032,8 @@ class DistEngine {
         out.write("\n");
       }
     };
-    if (docs_spilled()) {  // every Locator, read back in order
-      const std::unique_ptr<DocCursor> spilled = doc_spill_->locators();
-      reread_lines(part_.sources, first_[me_], first_[me_ + 1], *spilled, kRefetchBytes, copy);
-    } else {
-      std::vector<std::uint32_t> docs(part_.docs.size());
-      std::iota(docs.begin(), docs.end(), 0u);
-      reread_lines(part_.sources, first_[me_], first_[me_ + 1], part_.docs.loc, docs, kRefetchBytes,
-                   copy);
-    }
+    const auto docs = document_locators(part_.docs, doc_spill_.get(), 0);
+    reread_lines(part_.sources, first_[me_], first_[me_ + 1], *docs, kRefetchBytes, copy);
     out.commit();
     return piece;
   }
@@ -1083,13 +1057,8 @@ class DistEngine {
       ++docs_of[l.input - first];
       if (removed(d)) mine[l.input - first].removed.push_back(static_cast<std::int64_t>(l.line));
     };
-    if (docs_spilled()) {
-      for (auto c = doc_spill_->locators(); c->peek(); c->advance())
-        note(c->doc(), *c->peek());
-    } else {
-      for (std::uint32_t d = 0; d < part_.docs.size(); ++d)
-        note(d, part_.docs.loc[d]);
-    }
+    for (auto c = document_locators(part_.docs, doc_spill_.get(), 0); c->peek(); c->advance())
+      note(c->doc(), *c->peek());
     for (std::size_t i = 0; i < mine.size(); ++i) {
       mine[i].total = part_.inputs[i].lines;
       passed_through_ += mine[i].total - docs_of[i];
@@ -1286,11 +1255,10 @@ class DistEngine {
   std::vector<std::uint32_t> first_;  // rank r reads inputs [first_[r], first_[r + 1])
   std::vector<std::uint64_t> base_;   // rank r holds documents [base_[r], base_[r + 1])
   std::uint64_t my_base_ = 0;
-  std::vector<std::string> display_;  // input names, by input number
-  std::unique_ptr<WorkDir> work_;     // this rank's work directory, or null (resume.hpp)
-  std::unique_ptr<KeySpill> spill_;
-  std::unique_ptr<DocSpill> doc_spill_;  // --memory's spill of this rank's Locators, ids, lengths
-                                         // // --memory's spill of this rank's band keys, until LSH
+  std::vector<std::string> display_;     // input names, by input number
+  std::unique_ptr<WorkDir> work_;        // this rank's work directory, or null (resume.hpp)
+  std::unique_ptr<KeySpill> spill_;      // --memory's spill of this rank's band keys, until LSH
+  std::unique_ptr<DocSpill> doc_spill_;  // with it, this rank's Locators, ids, lengths
   MemorySummary memory_;                 // this rank's spill: bytes and runs
   Part part_;
   std::vector<std::uint64_t> rep_;       // per local doc: its exact group's earliest member
