@@ -561,16 +561,19 @@ std::string quoted(const std::vector<std::string>& paths) {
   return s;
 }
 
+// The arguments of dedup of `inputs` into `out` on one thread (per process), with its
+// deduplicated copy out/kept.jsonl.
+std::string dedup_args(const std::vector<std::string>& inputs, const std::string& out) {
+  return "dedup " + quoted(inputs) + "-o " + test::shell_quote(out) +
+         " --threads 1 --write-deduped " + test::shell_quote(out + "/kept.jsonl");
+}
+
 TEST(DistributedMpi, MpirunOneTwoFourRanksWriteWhatDupscanWrites) {
   need_mpi();
   if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const auto inputs = write_parts(dir, 5);
-  const std::string in = quoted(inputs);
-  auto args = [&](const std::string& out) {
-    return "dedup " + in + "-o " + test::shell_quote(out) + " --threads 1 --write-deduped " +
-           test::shell_quote(out + "/kept.jsonl");
-  };
+  auto args = [&](const std::string& out) { return dedup_args(inputs, out); };
   const auto one = test::run_dupscan(args(dir / "one"));
   ASSERT_EQ(one.exit_code, 0) << one.err;
   for (int ranks : {1, 2, 4}) {
@@ -654,10 +657,7 @@ TEST(DistributedMpi, KilledRunResumesOnTheSameRanks) {
   if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const auto inputs = write_parts(dir, 5);
-  auto args = [&](const std::string& out) {
-    return "dedup " + quoted(inputs) + "-o " + test::shell_quote(out) +
-           " --threads 1 --write-deduped " + test::shell_quote(out + "/kept.jsonl");
-  };
+  auto args = [&](const std::string& out) { return dedup_args(inputs, out); };
   const auto one = test::run_dupscan(args(dir / "one"));
   ASSERT_EQ(one.exit_code, 0) << one.err;
   const std::string out = dir / "np2";
@@ -698,10 +698,7 @@ TEST(DistributedMpi, MemoryPerRankWritesWhatDupscanWritesAndResumes) {
   if (testing::Test::IsSkipped() || testing::Test::HasFatalFailure()) return;
   test::TempDir dir;
   const auto inputs = write_parts(dir, 5);
-  auto args = [&](const std::string& out) {
-    return "dedup " + quoted(inputs) + "-o " + test::shell_quote(out) +
-           " --threads 1 --write-deduped " + test::shell_quote(out + "/kept.jsonl");
-  };
+  auto args = [&](const std::string& out) { return dedup_args(inputs, out); };
   const auto one = test::run_dupscan(args(dir / "one"));
   ASSERT_EQ(one.exit_code, 0) << one.err;
   auto spilled = [](const std::string& out) {
