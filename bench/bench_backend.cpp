@@ -5,7 +5,7 @@
 //       [--scheme affine32|affine64|legacy] [--num-perm 128] [--shingle word:5] [--threads 4]
 //       [--repeat 3] [--signatures] [--max-mb 0]
 //   dupscan_bench_backend --probe [--backend cuda]
-//   dupscan_bench_backend CORPUS --backend null [--threads 2] [--repeat 3] [--max-mb 0]
+//   dupscan_bench_backend CORPUS --backend null [--threads 2] [--repeat 3] [--max-mb 0] [--staged]
 //
 // The records' text fields are read and normalized first (not timed) and cut into batches of the
 // backend's batch size; then --threads threads submit them all (as pass 1's workers do), best of
@@ -17,11 +17,13 @@
 // keys, shingle counts and signatures all zeros) takes 64 MiB batches (a large GPU's batch), and
 // what is timed is what pass 1's workers do before a device gets a batch: read the file, find
 // the lines, parse the JSON, normalize, hash the normalized text (XXH3-128, the exact pass) and
-// batch it. Each of --threads threads does all of it over the whole corpus (up to --max-mb) on
-// its own (read from the page cache after the first pass; decompression included for .gz/.zst).
-// It prints MB/s of JSONL per core two ways: over the wall time with every thread busy (what a
-// dedicated machine gives) and per CPU-second the threads used (fair on a shared machine), and
-// the cores 40 GB/s would take at the better of the two.
+// batch it, straight into the memory the backend lends as pass 1 does (--staged: normalized
+// apart, then copied into a batch and by the backend into its staging, as pass 1 did before the
+// CUDA backend lent its pinned arenas). Each of --threads threads does all of it over the whole
+// corpus (up to --max-mb) on its own (read from the page cache after the first pass; decompression
+// included for .gz/.zst). It prints MB/s of JSONL per core two ways: over the wall time with every
+// thread busy (what a dedicated machine gives) and per CPU-second the threads used (fair on a
+// shared machine), and the cores 40 GB/s would take at the better of the two.
 #include <sys/resource.h>
 #include <xxhash.h>
 #include <atomic>
@@ -56,15 +58,33 @@ double cpu_seconds() {
   return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
-/// Sketches nothing: what the host's feed runs against when the device is infinitely fast.
+/// Ordinary memory, lent as a device lends its pinned arenas.
+class PlainMemory final : public TextMemory {
+ public:
+  char* allocate(std::size_t& bytes) override { return static_cast<char*>(::operator new(bytes)); }
+  void deallocate(char* p, std::size_t) noexcept override { ::operator delete(p); }
+};
+
+/// Sketches nothing: what the host's feed runs against when the device is infinitely fast. As the
+/// CUDA backend does, it lends memory to build batches in (text_memory()) and copies a batch
+/// built anywhere else into staging of its own (per thread) before its "upload".
 class NullBackend final : public Backend {
  public:
-  explicit NullBackend(const SketchParams& params) : params_(params) {}
+  explicit NullBackend(const SketchParams& params)
+      : params_(params), memory_(std::make_shared<PlainMemory>()) {}
   std::string name() const override { return "null"; }
   std::string detail() const override { return "no sketch (zeros): the host feed only"; }
   // A large GPU's batch (cuda_backend.cu: a 32nd of the usable memory, at most 64 MiB).
   std::size_t batch_bytes() const override { return std::size_t{64} << 20; }
+  std::shared_ptr<TextMemory> text_memory() override { return memory_; }
+  std::uint64_t staged_bytes() const override { return staged_.load(); }
   Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) override {
+    if (batch.text.memory() != memory_.get()) {
+      thread_local std::vector<char> staging;
+      if (staging.size() < batch.text.size()) staging.resize(batch.text.size());
+      std::memcpy(staging.data(), batch.text.data(), batch.text.size());
+      staged_ += batch.text.size();
+    }
     out.band_keys.assign(batch.size() * params_.lsh.bands, 0);
     out.shingle_counts.assign(batch.size(), 0);
     out.signatures.clear();
@@ -80,6 +100,8 @@ class NullBackend final : public Backend {
 
  private:
   SketchParams params_;
+  std::shared_ptr<TextMemory> memory_;
+  std::atomic<std::uint64_t> staged_{0};
 };
 
 struct FeedCounts {
@@ -87,10 +109,13 @@ struct FeedCounts {
 };
 
 /// One worker's feed: read, parse, normalize, hash and batch `path` (up to max_bytes of text),
-/// each batch handed to `backend`. `nb` and `out` are the worker's own, kept from one repeat to
-/// the next (pass 1's workers keep theirs: their memory stays mapped).
+/// each batch handed to `backend` once it holds the backend's batch size. `nb` and `out` are the
+/// worker's own, kept from one repeat to the next (pass 1's workers keep theirs: their memory
+/// stays mapped). As pass 1 does, the text is normalized straight into the backend's memory;
+/// `staged`: as pass 1 did before, normalized apart, added to a batch in ordinary memory, and
+/// staged by the backend.
 FeedCounts feed(const std::string& path, std::size_t max_bytes, Backend& backend, bool signatures,
-                NormalizedBatch& nb, SketchBatch& out) {
+                bool staged, NormalizedBatch& nb, SketchBatch& out) {
   FeedCounts c;
   auto src = io::open_source(path);
   io::LineReader reader(*src);
@@ -100,6 +125,7 @@ FeedCounts feed(const std::string& path, std::size_t max_bytes, Backend& backend
   std::string id, detail, norm;
   SkipReason reason{};
   nb.clear();
+  nb.text.use(staged ? nullptr : backend.text_memory());
   std::uint64_t exact_mix = 0;
   auto flush = [&] {
     backend.sketch(nb, out, signatures);
@@ -112,13 +138,20 @@ FeedCounts feed(const std::string& path, std::size_t max_bytes, Backend& backend
       if (is_blank(line) || !parser.parse(line.data(), line.size(), text, id, reason, detail)) {
         continue;
       }
-      normalize(text, {}, norm);
-      exact_mix ^= XXH3_128bits(norm.data(), norm.size()).low64;
-      if (nb.text.size() + norm.size() > backend.batch_bytes() && nb.size() > 0) flush();
-      nb.add(norm);
+      std::string_view normalized;
+      if (staged) {
+        normalize(text, {}, norm);
+        normalized = norm;
+        nb.add(norm);
+      } else {
+        normalized = nb.normalize_pending(text, {});
+        nb.add_pending(true);
+      }
+      exact_mix ^= XXH3_128bits(normalized.data(), normalized.size()).low64;
       ++c.docs;
       c.text_bytes += text.size();
-      c.norm_bytes += norm.size();
+      c.norm_bytes += normalized.size();
+      if (nb.text.size() >= backend.batch_bytes()) flush();
     }
     if (max_bytes && c.text_bytes >= max_bytes) break;
   }
@@ -130,12 +163,13 @@ FeedCounts feed(const std::string& path, std::size_t max_bytes, Backend& backend
 }
 
 int usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s CORPUS [--backend B] [--sketch compat|fast] [--scheme S] [--num-perm K] "
-               "[--shingle word:N] [--threads T] [--repeat R] [--signatures] [--max-mb M]\n"
-               "       %s CORPUS --backend null [--threads T] [--repeat R] [--max-mb M]\n"
-               "       %s --probe [--backend B]\n",
-               argv0, argv0, argv0);
+  std::fprintf(
+      stderr,
+      "usage: %s CORPUS [--backend B] [--sketch compat|fast] [--scheme S] [--num-perm K] "
+      "[--shingle word:N] [--threads T] [--repeat R] [--signatures] [--max-mb M]\n"
+      "       %s CORPUS --backend null [--threads T] [--repeat R] [--max-mb M] [--staged]\n"
+      "       %s --probe [--backend B]\n",
+      argv0, argv0, argv0);
   return 2;
 }
 
@@ -148,7 +182,7 @@ int main(int argc, char** argv) {
   std::uint32_t k = 128;
   unsigned threads = 4;
   int repeat = 3;
-  bool signatures = false, probe = false;
+  bool signatures = false, probe = false, staged = false;
   std::size_t max_bytes = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -174,6 +208,8 @@ int main(int argc, char** argv) {
       max_bytes = std::stoull(value()) << 20;
     } else if (a == "--signatures") {
       signatures = true;
+    } else if (a == "--staged") {
+      staged = true;
     } else if (a == "--probe") {
       probe = true;
     } else if (a[0] == '-') {
@@ -205,7 +241,7 @@ int main(int argc, char** argv) {
         for (unsigned t = 0; t < threads; ++t) {
           pool.emplace_back([&, t] {
             try {
-              counts[t] = feed(path, max_bytes, null_backend, signatures, nbs[t], outs[t]);
+              counts[t] = feed(path, max_bytes, null_backend, signatures, staged, nbs[t], outs[t]);
             } catch (...) {
               if (!failed.exchange(true)) error = std::current_exception();
             }
@@ -230,12 +266,14 @@ int main(int argc, char** argv) {
       const double per_core = all.file_bytes / best / 1e6 / threads;
       const double per_cpu_s = all.file_bytes / best_cpu / 1e6;
       std::printf(
-          "{\"backend\":\"null\",\"detail\":\"%s\",\"threads\":%u,\"documents\":%llu,"
+          "{\"backend\":\"null\",\"detail\":\"%s\",\"batches_built\":\"%s\",\"threads\":%u,"
+          "\"documents\":%llu,"
           "\"jsonl_bytes\":%llu,\"text_bytes\":%llu,\"normalized_bytes\":%llu,\"batches\":%llu,"
           "\"seconds\":%.4f,\"cpu_seconds\":%.4f,\"jsonl_mb_per_s\":%.1f,"
           "\"jsonl_mb_per_s_per_core\":%.1f,\"jsonl_mb_per_cpu_s\":%.1f,"
           "\"cores_for_40_gb_per_s\":%.0f}\n",
-          null_backend.detail().c_str(), threads, static_cast<unsigned long long>(all.docs),
+          null_backend.detail().c_str(), staged ? "apart, then staged" : "in the backend's memory",
+          threads, static_cast<unsigned long long>(all.docs),
           static_cast<unsigned long long>(all.file_bytes),
           static_cast<unsigned long long>(all.text_bytes),
           static_cast<unsigned long long>(all.norm_bytes),

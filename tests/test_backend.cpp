@@ -391,6 +391,119 @@ TEST(Backend, CudaHostBatchesInFlightInAnyCompletionOrderEqualCpu) {
   }
 }
 
+// Memory that counts its blocks: BatchText gives back every block it took, and use() moves the
+// bytes held into it.
+class CountingMemory final : public TextMemory {
+ public:
+  char* allocate(std::size_t& bytes) override {
+    ++live;
+    bytes += 5;  // a block may be larger than asked
+    return static_cast<char*>(::operator new(bytes));
+  }
+  void deallocate(char* p, std::size_t) noexcept override {
+    --live;
+    ::operator delete(p);
+  }
+  int live = 0;
+};
+
+TEST(BatchText, KeepsItsBytesInTheMemoryItIsGivenAndGivesItsBlocksBack) {
+  auto memory = std::make_shared<CountingMemory>();
+  {
+    NormalizedBatch b;
+    b.add("before the memory");
+    b.text.use(memory);
+    EXPECT_EQ(b.text.memory(), memory.get());
+    EXPECT_EQ(memory->live, 1);
+    EXPECT_EQ(b.doc(0), "before the memory");
+    EXPECT_GE(b.text.capacity(), b.text.size() + 5);
+    for (int i = 0; i < 1000; ++i)
+      b.add("grows " + std::to_string(i));
+    EXPECT_EQ(memory->live, 1);
+    EXPECT_EQ(b.doc(1000), "grows 999");
+    NormalizedBatch copy = b;
+    EXPECT_EQ(memory->live, 2);
+    EXPECT_EQ(copy.text.view(), b.text.view());
+    b.text.use(nullptr);
+    EXPECT_EQ(memory->live, 1);
+    EXPECT_EQ(b.text.view(), copy.text.view());
+  }
+  EXPECT_EQ(memory->live, 0);
+}
+
+// normalize_pending + add_pending write what normalize + add would, kept or dropped, in a batch
+// with room to spare and in one where a long document's bound is past its room (it is then
+// normalized apart and copied in, and the batch grows only by what it holds).
+TEST(BatchText, NormalizingOntoABatchEqualsNormalizingThenAdding) {
+  const std::string long_doc(std::size_t{3} << 20, 'A');
+  const std::vector<std::string> raw = {
+      "Hello, World!",     "",         "  \xff caf\xc3\xa9 \xe2\x80\x8b X", long_doc,
+      "dropped, not kept", "Last ONE."};
+  for (std::size_t reserve : {std::size_t{0}, std::size_t{4} << 20}) {
+    NormalizedBatch want, got;
+    got.text.reserve(reserve);
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      const bool keep = i != 4;
+      const std::string norm = normalize(raw[i]);
+      want.add(keep ? norm : std::string());
+      EXPECT_EQ(got.normalize_pending(raw[i], {}), norm) << i;
+      got.add_pending(keep);
+    }
+    EXPECT_EQ(got.offsets, want.offsets);
+    EXPECT_EQ(got.text.view(), want.text.view());
+    if (reserve) EXPECT_EQ(got.text.capacity(), reserve) << "grew although the text fits";
+  }
+}
+
+// The device backend lends pinned arenas (text_memory()): a batch normalized into them is copied
+// to the device from there, not staged through the slot's buffer, and gives the CPU's bits; a
+// batch built anywhere else is staged. Four arena batches in flight at once (each its own
+// arena), and one whose document outgrew an arena (a block of its own).
+TEST(Backend, CudaHostCopiesBatchesBuiltInItsArenasWithoutStagingThem) {
+  if (!have_cuda_host_backend())
+    GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
+  const SketchParams p = params_named("compat word:5 K=128 9x13");
+  auto cpu = make_cpu_backend(p);
+  auto dev = cuda_host(p);
+  EXPECT_EQ(cpu->text_memory(), nullptr);
+  ASSERT_NE(dev->text_memory(), nullptr);
+  const BackendCase real = test::real_text_case(800);
+  const BackendCase big = test::long_document_case(std::size_t{4} << 20);
+  std::vector<NormalizedBatch> plain(5), lent(5);
+  for (std::size_t d = 0; d < real.batch.size(); ++d)
+    plain[d % 4].add(real.batch.doc(d));
+  for (std::size_t d = 0; d < big.batch.size(); ++d)
+    plain[4].add(big.batch.doc(d));
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    lent[i].text.use(dev->text_memory());
+    for (std::size_t d = 0; d < plain[i].size(); ++d) {
+      lent[i].normalize_pending(plain[i].doc(d), {});  // normalized text normalizes to itself
+      lent[i].add_pending(true);
+    }
+    ASSERT_EQ(lent[i].text.view(), plain[i].text.view()) << i;
+  }
+  const std::uint64_t staged_before = dev->staged_bytes();  // the canary's batches
+  std::vector<SketchBatch> want(plain.size()), got(plain.size());
+  std::vector<Backend::Ticket> tickets;
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    cpu->sketch(plain[i], want[i], true);
+    if (i < 4) tickets.push_back(dev->submit(lent[i], true, got[i]));
+  }
+  for (Backend::Ticket t : tickets)
+    dev->wait(t);
+  dev->sketch(lent[4], got[4], true);
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_EQ(got[i].band_keys, want[i].band_keys) << i;
+    EXPECT_EQ(got[i].signatures, want[i].signatures) << i;
+    EXPECT_EQ(got[i].shingle_counts, want[i].shingle_counts) << i;
+  }
+  EXPECT_EQ(dev->staged_bytes(), staged_before) << "a batch built in an arena was staged";
+  SketchBatch again;
+  dev->sketch(plain[0], again, true);
+  EXPECT_EQ(again.band_keys, want[0].band_keys);
+  EXPECT_EQ(dev->staged_bytes(), staged_before + plain[0].text.size());
+}
+
 TEST(Backend, CudaHostStagesEqualCpu) {
   if (!have_cuda_host_backend())
     GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";

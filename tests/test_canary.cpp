@@ -63,7 +63,7 @@ TEST(Canary, DocumentsCrossTheDevicePathsBoundaries) {
       EXPECT_TRUE(counts.count(c)) << shingle << ": no canary document of " << c << " shingles";
     }
     // Non-ASCII UTF-8, and every document is valid UTF-8 of single-space-separated words.
-    EXPECT_NE(docs.text.find("東京"), std::string::npos) << shingle;
+    EXPECT_NE(docs.text.view().find("東京"), std::string::npos) << shingle;
     for (std::size_t i = 0; i < docs.size(); ++i) {
       const std::string_view d = docs.doc(i);
       EXPECT_EQ(d.find("  "), std::string_view::npos) << shingle << " document " << i;

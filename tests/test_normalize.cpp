@@ -206,9 +206,32 @@ TEST(Normalize, VectorPathsMatchScalarPath) {
         ASSERT_EQ(wv, ws) << simd_path_name(paths[i]) << " test " << t;
         ++compared;
       }
+      // normalize_into() on every path, in exactly the room it asks for (a sanitizer build
+      // catches a write past it): the same bytes and words.
+      for (SimdPath path : paths) {
+        std::vector<char> room(normalized_bound(in.size()));
+        std::size_t words = 0;
+        const std::size_t n = detail::normalize_into_with(in, opt, room.data(), path, &words);
+        ASSERT_EQ(std::string(room.data(), n), scalar) << simd_path_name(path) << " test " << t;
+        ASSERT_EQ(words, ws) << simd_path_name(path) << " test " << t;
+      }
     }
   }
   EXPECT_EQ(compared, 16000u * (paths.size() - 1));
+}
+
+// Three output bytes per input byte (ill-formed bytes become U+FFFD): normalized_bound's worst
+// case, met, and the words counted.
+TEST(Normalize, IntoItsBoundHoldsTheWorstCase) {
+  for (std::size_t n : {0, 1, 2, 63, 64, 65, 4095, 4096, 4097, 100000}) {
+    const std::string in(n, '\xff');
+    std::vector<char> room(normalized_bound(n));
+    std::size_t words = 7;
+    const std::size_t w = normalize_into(in, kKeepPunct, room.data(), &words);
+    EXPECT_EQ(w, 3 * n) << n;
+    EXPECT_EQ(std::string(room.data(), w), normalize(in, kKeepPunct)) << n;
+    EXPECT_EQ(words, n ? 1u : 0u) << n;
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,8 +18,10 @@
 
 #include <xxhash.h>
 
+#include "dupscan/batch_text.hpp"
 #include "dupscan/errors.hpp"
 #include "dupscan/minhash.hpp"
+#include "dupscan/normalize.hpp"
 #include "dupscan/shingle.hpp"
 
 namespace dupscan {
@@ -57,13 +60,14 @@ struct SketchParams {
 };
 
 /// Normalized documents stored back to back: document i is text[offsets[i], offsets[i + 1]).
+/// The text may live in memory a backend lent (Sketcher::text_memory()).
 struct NormalizedBatch {
-  std::string text;
+  BatchText text;
   std::vector<std::uint64_t> offsets{0};
 
   std::size_t size() const { return offsets.size() - 1; }
   std::string_view doc(std::size_t i) const {
-    return std::string_view(text).substr(offsets[i], offsets[i + 1] - offsets[i]);
+    return text.view().substr(offsets[i], offsets[i + 1] - offsets[i]);
   }
   void add(std::string_view normalized) {
     text.append(normalized);
@@ -73,6 +77,40 @@ struct NormalizedBatch {
     text.clear();
     offsets.assign(1, 0);
   }
+
+  /**
+   * Normalizes `raw` (normalize.hpp) straight onto the end of the text, where the next document
+   * begins, and returns it; add_pending() then adds it as the next document, or an empty one.
+   * No copy of the normalized bytes is made: in a backend's memory they are where its device
+   * copies them from.
+   */
+  std::string_view normalize_pending(std::string_view raw, const NormalizeOptions& options) {
+    text.resize_down(offsets.back());
+    const std::size_t bound = normalized_bound(raw.size());
+    std::size_t n = 0;
+    if (text.capacity() - text.size() >= bound || text.size() + bound <= kGrowFreely) {
+      n = normalize_into(raw, options, text.room(bound));
+    } else {
+      // A long document near the end of a full buffer: its bound (three times its bytes) would
+      // grow the buffer when its text may well fit.
+      thread_local std::string norm;
+      normalize(raw, options, norm);
+      n = norm.size();
+      std::memcpy(text.room(n), norm.data(), n);
+    }
+    text.commit(n);
+    return text.view().substr(offsets.back());
+  }
+  /// The text normalize_pending() wrote becomes the next document (`keep`), or the next
+  /// document is empty and the text is dropped.
+  void add_pending(bool keep) {
+    if (!keep) text.resize_down(offsets.back());
+    offsets.push_back(text.size());
+  }
+
+ private:
+  // Below this size the text grows to make room for any document's bound.
+  static constexpr std::size_t kGrowFreely = std::size_t{1} << 20;
 };
 
 /// Per-document results of Backend::submit, document-major.
@@ -134,6 +172,14 @@ class Sketcher {
   virtual void wait(Ticket ticket) = 0;
   /// The most device memory this backend has held at once, in bytes (0 for the CPU).
   virtual std::size_t peak_device_bytes() const { return 0; }
+  /**
+   * Memory to build batches in (NormalizedBatch::text.use()): a device's pinned host memory,
+   * which it copies to the device without staging it first; null (ordinary memory) on the CPU.
+   * Batches built elsewhere are staged (copied) by submit().
+   */
+  virtual std::shared_ptr<TextMemory> text_memory() { return nullptr; }
+  /// Bytes of submitted text copied into the backend's staging (not built in text_memory()).
+  virtual std::uint64_t staged_bytes() const { return 0; }
   /// submit() then wait().
   void sketch(const NormalizedBatch& batch, SketchBatch& out, bool signatures = true) {
     wait(submit(batch, signatures, out));

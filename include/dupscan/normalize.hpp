@@ -71,6 +71,21 @@ const char* unicode_version() noexcept;
  */
 std::size_t normalize(std::string_view text, const NormalizeOptions& options, std::string& out);
 
+/// The most bytes normalize() writes for `bytes` bytes of input: three per byte (an ill-formed
+/// byte becomes U+FFFD), and some room.
+constexpr std::size_t normalized_bound(std::size_t bytes) {
+  return 3 * bytes + 16;
+}
+
+/**
+ * @brief Normalize `text` straight into `out`, which has room for normalized_bound(text.size())
+ * bytes: the same bytes normalize() gives, without its copy out of a buffer of its own. The room
+ * past them may have been written too (the vector paths store whole registers).
+ * @return the number of bytes of normalized text at `out`; `words`, when given, gets the words.
+ */
+std::size_t normalize_into(std::string_view text, const NormalizeOptions& options, char* out,
+                           std::size_t* words = nullptr);
+
 /// @brief Convenience overload returning the normalized text.
 std::string normalize(std::string_view text, const NormalizeOptions& options = {});
 

@@ -12,6 +12,7 @@
 //   asked (uint32, or uint64 for the affine64 scheme).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -373,6 +374,18 @@ struct DeviceOptions {
   static constexpr unsigned kDefaultSlots = 4;
 };
 
+/// Pinned arenas made with the backend (text_memory()): one per slot, and at least four, so
+/// that four workers build their batches in pinned memory from the start (the issue's "at least
+/// four pinned arenas per GPU"; more workers get theirs at their first batch).
+constexpr unsigned kDefaultArenas = 4;
+
+/// An arena's bytes: a batch's normalized text is about its records' bytes or less (JSON syntax,
+/// ids and the spaces normalization drops); half as much again covers the line a batch ends
+/// past its size, and text that grows when normalized (U+FFFD for ill-formed bytes).
+inline std::size_t arena_bytes(std::size_t batch_bytes) {
+  return batch_bytes + batch_bytes / 2 + 4096;
+}
+
 /// Normalized bytes per document that the per-document pinned buffers (offsets, band keys,
 /// shingle counts) are first sized for: a batch of shorter documents on average grows them once
 /// (by half again). 128 bytes is below the sentences of the example corpus and GSM8K's questions;
@@ -407,6 +420,8 @@ class DeviceBackend final : public Backend {
       s.h_keys.reserve(docs * p_.lsh.bands + 1);
       s.h_counts.reserve(docs + 1);
     }
+    arenas_ = std::make_shared<PinnedArenas>(arena_bytes(o_.batch_bytes),
+                                             std::max(kDefaultArenas, o_.slots));
     Slot& s = *slots_.front();
     const std::size_t k = p_.num_perm();
     a_ = DeviceBuffer<std::uint64_t>(k, s.stream, nullptr);
@@ -445,6 +460,12 @@ class DeviceBackend final : public Backend {
   }
   std::size_t peak_device_bytes() const override {
     return budget_.peak();
+  }
+  std::shared_ptr<TextMemory> text_memory() override {
+    return arenas_;
+  }
+  std::uint64_t staged_bytes() const override {
+    return staged_bytes_.load();
   }
 
   Ticket submit(const NormalizedBatch& batch, bool signatures, SketchBatch& out) override {
@@ -758,13 +779,20 @@ class DeviceBackend final : public Backend {
       throw OutOfDeviceMemory("batch over the device calls' item cap");
     }
     const Stream& st = s.stream;
-    s.h_text.reserve(bytes + 1);
+    // Text built in the arenas is copied from where the workers normalized it; any other is
+    // staged into the slot's pinned buffer first.
+    const unsigned char* text = reinterpret_cast<const unsigned char*>(batch.text.data());
+    if (batch.text.memory() != arenas_.get()) {
+      s.h_text.reserve(bytes + 1);
+      std::memcpy(s.h_text.get(), text, bytes);
+      text = s.h_text.get();
+      staged_bytes_ += bytes;
+    }
     s.h_off.reserve(n + 1);
-    std::memcpy(s.h_text.get(), batch.text.data(), bytes);
     std::memcpy(s.h_off.get(), batch.offsets.data(), (n + 1) * sizeof(std::uint64_t));
     s.d_text.reserve(bytes + 1, st, s.budget);
     s.d_off.reserve(n + 1, st, s.budget);
-    to_device(s.d_text.get(), s.h_text.get(), bytes, st);
+    to_device(s.d_text.get(), text, bytes, st);
     to_device(s.d_off.get(), s.h_off.get(), n + 1, st);
   }
 
@@ -1085,6 +1113,8 @@ class DeviceBackend final : public Backend {
   mutable MemoryBudget budget_;
   TestFault fault_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  std::shared_ptr<PinnedArenas> arenas_;  // what text_memory() lends
+  std::atomic<std::uint64_t> staged_bytes_{0};
   std::mutex m_;
   std::condition_variable cv_;
   DeviceBuffer<std::uint64_t> a_, b_;

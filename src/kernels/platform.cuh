@@ -15,6 +15,7 @@
 #include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <thrust/binary_search.h>
 #include <thrust/copy.h>
@@ -34,6 +35,7 @@
 #include <thrust/system/cpp/execution_policy.h>
 #endif
 
+#include "dupscan/batch_text.hpp"
 #include "dupscan/errors.hpp"
 #include "dupscan/spec.hpp"
 
@@ -304,68 +306,132 @@ class DeviceBuffer {
   MemoryBudget* budget_ = nullptr;
 };
 
+namespace detail {
+
+/// `bytes` of page-locked host memory (plain memory in the host build). A failure is the host's,
+/// not the device's: not an OutOfDeviceMemory (which would split the batch down to one document
+/// and blame the GPU).
+inline void* pinned_alloc(std::size_t bytes) {
+#if defined(DUPSCAN_ON_GPU)
+  void* p = nullptr;
+  const cudaError_t err = cudaMallocHost(&p, bytes);
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    throw Error("cannot allocate " + std::to_string(bytes) +
+                " bytes of page-locked host memory for the GPU's staging (" +
+                cudaGetErrorString(err) +
+                "): the host is short of memory, or of locked memory (ulimit -l)");
+  }
+  return p;
+#else
+  void* p = std::malloc(bytes);
+  if (!p) throw std::bad_alloc();
+  return p;
+#endif
+}
+
+/// Frees pinned_alloc()'s memory; throws on a failed free unless `quiet` (a destructor's: a
+/// sticky error of the context, after a device fault, cannot be thrown from there and is left
+/// for the next CUDA call of the run to report).
+inline void pinned_free(void* p, bool quiet) {
+  if (!p) return;
+#if defined(DUPSCAN_ON_GPU)
+  const cudaError_t err = cudaFreeHost(p);
+  if (err != cudaSuccess && !quiet) {
+    throw_cuda_error(err, __FILE__, __LINE__, "freeing page-locked staging memory");
+  }
+#else
+  (void)quiet;
+  std::free(p);
+#endif
+}
+
+}  // namespace detail
+
 /// Page-locked host memory (plain memory in the host build): the staging of copies.
 template <class T>
 class PinnedBuffer {
  public:
   PinnedBuffer() = default;
-  ~PinnedBuffer() { release(); }
+  ~PinnedBuffer() { detail::pinned_free(p_, true); }
   PinnedBuffer(const PinnedBuffer&) = delete;
   PinnedBuffer& operator=(const PinnedBuffer&) = delete;
 
   void reserve(std::size_t n) {
     if (n <= n_) return;
-#if defined(DUPSCAN_ON_GPU)
-    if (p_) {
-      const cudaError_t err = cudaFreeHost(p_);
-      p_ = nullptr;
-      n_ = 0;
-      if (err != cudaSuccess) {
-        throw_cuda_error(err, __FILE__, __LINE__, "freeing a staging buffer to grow it");
-      }
-    }
-#else
-    release();
-#endif
+    T* old = std::exchange(p_, nullptr);
+    n_ = 0;
+    detail::pinned_free(old, false);
     const std::size_t want = n + n / 2;
-#if defined(DUPSCAN_ON_GPU)
-    // Page-locked host memory is the host's, not the device's: its failure is not an
-    // OutOfDeviceMemory (which would split the batch down to one document and blame the GPU).
-    void* p = nullptr;
-    const cudaError_t err = cudaMallocHost(&p, want * sizeof(T));
-    if (err != cudaSuccess) {
-      cudaGetLastError();
-      throw Error("cannot allocate " + std::to_string(want * sizeof(T)) +
-                  " bytes of page-locked host memory for the GPU's staging (" +
-                  cudaGetErrorString(err) +
-                  "): the host is short of memory, or of locked memory (ulimit -l)");
-    }
-    p_ = static_cast<T*>(p);
-#else
-    p_ = static_cast<T*>(std::malloc(want * sizeof(T)));
-    if (!p_) throw std::bad_alloc();
-#endif
+    p_ = static_cast<T*>(detail::pinned_alloc(want * sizeof(T)));
     n_ = want;
   }
-  T* get() const {
-    return p_;
+  T* get() const { return p_; }
+
+ private:
+  T* p_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+/**
+ * Page-locked host memory for batches' text (Sketcher::text_memory()): the workers normalize
+ * into it and the device copies from it, with no staging copy between. `arenas` blocks of
+ * `arena_bytes` are allocated when it is made (cudaMallocHost synchronizes the device: never on
+ * the hot path), lent to the workers' batches and taken back when a batch's text is freed; a
+ * worker past those, or a batch larger than a block, gets a block of its own once, which its
+ * thread keeps (a worker's batch lives as long as the worker).
+ */
+class PinnedArenas final : public TextMemory {
+ public:
+  PinnedArenas(std::size_t arena_bytes, unsigned arenas) : arena_bytes_(arena_bytes) {
+    try {
+      for (unsigned i = 0; i < arenas; ++i)
+        free_.push_back(static_cast<char*>(detail::pinned_alloc(arena_bytes_)));
+    } catch (...) {
+      release_all();
+      throw;
+    }
+  }
+  ~PinnedArenas() override { release_all(); }
+  PinnedArenas(const PinnedArenas&) = delete;
+  PinnedArenas& operator=(const PinnedArenas&) = delete;
+
+  char* allocate(std::size_t& bytes) override {
+    if (bytes <= arena_bytes_) {
+      {
+        std::lock_guard<std::mutex> lock(m_);
+        if (!free_.empty()) {
+          char* p = free_.back();
+          free_.pop_back();
+          bytes = arena_bytes_;
+          return p;
+        }
+      }
+      bytes = arena_bytes_;
+    }
+    return static_cast<char*>(detail::pinned_alloc(bytes));
+  }
+  void deallocate(char* p, std::size_t bytes) noexcept override {
+    if (bytes == arena_bytes_) {
+      std::lock_guard<std::mutex> lock(m_);
+      try {
+        free_.push_back(p);
+        return;
+      } catch (...) {  // no room to keep it: freed below
+      }
+    }
+    detail::pinned_free(p, true);
   }
 
  private:
-  void release() {
-#if defined(DUPSCAN_ON_GPU)
-    // From the destructor: a failed free (a sticky error of the context, after a device fault)
-    // cannot be thrown from here; it is left for the next CUDA call of the run to report.
-    // reserve() checks its own frees.
-    if (p_) (void)cudaFreeHost(p_);
-#else
-    std::free(p_);
-#endif
-    p_ = nullptr;
-    n_ = 0;
+  void release_all() noexcept {
+    for (char* p : free_)
+      detail::pinned_free(p, true);
+    free_.clear();
   }
-  T* p_ = nullptr;
-  std::size_t n_ = 0;
+  std::mutex m_;
+  std::vector<char*> free_;
+  std::size_t arena_bytes_;
 };
 
 /// Host -> device copy of n elements, in stream order.

@@ -257,14 +257,15 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
       [&](unsigned w, const DocBatch& raw) {
         PassOneBatch r;
         r.input = raw.input;
-        // One batch of normalized text per worker, reused (its memory stays mapped).
+        // One batch of normalized text per worker, reused (its memory stays mapped), in the
+        // backend's memory: the text is normalized where the device copies it from.
         thread_local NormalizedBatch nb;
         nb.clear();
-        thread_local std::string norm;
+        nb.text.use(backend.text_memory());
         for_each_document(
             raw, 0, raw.records(), raw.input + o.input_base, readers[w], r.blank,
             [&](const Locator& l, std::string_view text, std::string& id) {
-              normalize(text, spec.normalize, norm);
+              const std::string_view norm = nb.normalize_pending(text, spec.normalize);
               PassOneDoc d;
               d.loc = l;
               d.text_len = text.size();
@@ -275,7 +276,7 @@ PassOne read_and_sketch(const PassOneSpec& spec, Sketcher& backend, unsigned thr
                 r.fields = readers[w].parser.keys();
               }
               d.id_json = std::move(id);
-              nb.add(d.sketched ? std::string_view(norm) : std::string_view());
+              nb.add_pending(d.sketched);
               r.docs.push_back(std::move(d));
             },
             [&](BadRecord b) { r.bad.push_back(std::move(b)); });

@@ -38,15 +38,16 @@ void fetch_sets(const DocumentInputs& inputs, const std::vector<Locator>& loc,
     parallel_for(sets.size(), threads, 1, [&](std::size_t r) {
       thread_local DocReader reader("", "", InputFormat::jsonl);
       reader.parser.set_fields(read.text_field, read.id_field, read.format);
-      thread_local std::string norm;
-      NormalizedBatch nb;
+      thread_local NormalizedBatch nb;  // in the backend's memory, as pass 1's
+      nb.clear();
+      nb.text.use(backend.text_memory());
       std::uint64_t blank = 0;
       std::size_t got = 0;
       for_each_document(
           batch, range_begin[r], range_begin[r + 1], batch.input, reader, blank,
           [&](const Locator&, std::string_view text, std::string&) {
-            normalize(text, normalization, norm);
-            nb.add(norm);
+            nb.normalize_pending(text, normalization);
+            nb.add_pending(true);
             ++got;
           },
           [&](const BadRecord& b) {

@@ -395,13 +395,13 @@ nb::tuple signatures(const Table& table, const DedupSettings& settings) {
           const DocBatch& b = batches[i];
           DocReader reader(cfg.text_field, "", cfg.format);
           NormalizedBatch nb;
-          std::string norm;
+          nb.text.use(backend.text_memory());  // normalized where the device copies from
           std::uint64_t blank = 0;
           for_each_document(
               b, 0, b.records(), 0, reader, blank,
               [&](const Locator&, std::string_view text, std::string&) {
-                normalize(text, cfg.normalize, norm);
-                nb.add(norm);
+                nb.normalize_pending(text, cfg.normalize);
+                nb.add_pending(true);
               },
               [&](const BadRecord& bad) {
                 throw Error(table->name() + ": row " + std::to_string(bad.line) + ": " +

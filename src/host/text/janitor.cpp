@@ -31,16 +31,14 @@ bool unicode_space(char32_t c) {
          c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-}  // namespace
-
-void janitor_append(std::string_view raw, std::string& out_text, std::vector<std::uint32_t>& start,
-                    std::vector<std::uint32_t>& raw_begin, std::vector<std::uint32_t>& raw_end) {
+// janitor_append()'s words written at text + w, which has room for raw.size() more bytes (the
+// text is never longer than the input: a separator replaces at least one whitespace byte).
+// Returns the end of what was written.
+std::size_t janitor_write(std::string_view raw, char* text, std::size_t w,
+                          std::vector<std::uint32_t>& start, std::vector<std::uint32_t>& raw_begin,
+                          std::vector<std::uint32_t>& raw_end) {
   const std::size_t len = raw.size();
   const std::size_t first = start.size();
-  // The text is never longer than the input (a separator replaces at least one whitespace byte).
-  std::size_t w = out_text.size();
-  out_text.resize(w + len);
-  char* text = out_text.data();
   const auto* base = reinterpret_cast<const unsigned char*>(raw.data());
   std::size_t i = 0;
   // One token (a run of non-whitespace) per outer iteration; the inner loop runs over its bytes,
@@ -92,7 +90,23 @@ void janitor_append(std::string_view raw, std::string& out_text, std::vector<std
     }
     if (has_word) raw_end.push_back(static_cast<std::uint32_t>(i));
   }
-  out_text.resize(w);
+  return w;
+}
+
+}  // namespace
+
+void janitor_append(std::string_view raw, std::string& text, std::vector<std::uint32_t>& start,
+                    std::vector<std::uint32_t>& raw_begin, std::vector<std::uint32_t>& raw_end) {
+  const std::size_t w = text.size();
+  text.resize(w + raw.size());
+  text.resize(janitor_write(raw, text.data(), w, start, raw_begin, raw_end));
+}
+
+void janitor_append(std::string_view raw, BatchText& text, std::vector<std::uint32_t>& start,
+                    std::vector<std::uint32_t>& raw_begin, std::vector<std::uint32_t>& raw_end) {
+  const std::size_t w = text.size();
+  char* room = text.room(raw.size()) - w;
+  text.commit(janitor_write(raw, room, w, start, raw_begin, raw_end) - w);
 }
 
 void janitor_words(std::string_view raw, JanitorWords& out) {

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dupscan/batch_text.hpp"
+
 namespace dupscan {
 
 /**
@@ -15,6 +17,9 @@ namespace dupscan {
  * below 4 GiB.
  */
 void janitor_append(std::string_view raw, std::string& text, std::vector<std::uint32_t>& start,
+                    std::vector<std::uint32_t>& raw_begin, std::vector<std::uint32_t>& raw_end);
+/// The same, onto a batch's text (no zero-fill of the room it writes into).
+void janitor_append(std::string_view raw, BatchText& text, std::vector<std::uint32_t>& start,
                     std::vector<std::uint32_t>& raw_begin, std::vector<std::uint32_t>& raw_end);
 
 }  // namespace dupscan

@@ -250,8 +250,14 @@ std::vector<SimdPath> detail::normalize_paths() {
   return out;
 }
 
-std::size_t detail::normalize_with(std::string_view text, const NormalizeOptions& options,
-                                   std::string& out, SimdPath path) {
+namespace {
+
+// The normalizer over `text`, writing through `room(w, n)`: it returns the output buffer with at
+// least w + 3 * n + 16 bytes (w written so far, n input bytes next). Returns the bytes written;
+// `words` gets the words.
+template <class Room>
+std::size_t normalize_core(std::string_view text, const NormalizeOptions& options, SimdPath path,
+                           Room&& room, std::size_t& words_out) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const end = p + text.size();
   const CharClass punct_as = options.strip_punctuation ? CharClass::space : CharClass::word;
@@ -265,16 +271,13 @@ std::size_t detail::normalize_with(std::string_view text, const NormalizeOptions
 
   // The output is words separated by single spaces, with at most one trailing space that is cut
   // at the end. `last_sep`: nothing or a separator was written last, so no word is open.
-  // Written into a per-thread buffer that only grows, then copied: resizing `out` up front would
-  // zero-fill three times the input on every call.
-  thread_local std::vector<char> buf;
   std::size_t w = 0;
   std::size_t words = 0;
   bool last_sep = true;
+  char* o = nullptr;
   while (p < end) {
     const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(end - p), kChunk);
-    if (buf.size() < w + 3 * n + 16) buf.resize(std::max(buf.size() * 2, w + 3 * n + 16));
-    char* const o = buf.data();
+    o = room(w, n);
     const auto* const chunk_end = p + n;
     while (p < chunk_end) {
 #if defined(DUPSCAN_NORMALIZE_AVX2)
@@ -316,10 +319,43 @@ std::size_t detail::normalize_with(std::string_view text, const NormalizeOptions
       w = static_cast<std::size_t>(utf8::encode(cp, o + w) - o);
     }
   }
-  if (w > 0 && buf[w - 1] == ' ') --w;
+  if (w > 0 && o[w - 1] == ' ') --w;
+  words_out = words;
+  return w;
+}
+
+}  // namespace
+
+std::size_t detail::normalize_with(std::string_view text, const NormalizeOptions& options,
+                                   std::string& out, SimdPath path) {
+  // Written into a per-thread buffer that only grows, then copied: resizing `out` up front would
+  // zero-fill three times the input on every call.
+  thread_local std::vector<char> buf;
+  std::size_t words = 0;
+  const std::size_t w = normalize_core(
+      text, options, path,
+      [](std::size_t w, std::size_t n) {
+        if (buf.size() < w + 3 * n + 16) buf.resize(std::max(buf.size() * 2, w + 3 * n + 16));
+        return buf.data();
+      },
+      words);
   out.assign(buf.data(), w);
   if (buf.size() > (std::size_t{64} << 20)) std::vector<char>().swap(buf);  // after a huge doc
   return words;
+}
+
+std::size_t detail::normalize_into_with(std::string_view text, const NormalizeOptions& options,
+                                        char* out, SimdPath path, std::size_t* words) {
+  std::size_t count = 0;
+  const std::size_t w = normalize_core(
+      text, options, path, [out](std::size_t, std::size_t) { return out; }, count);
+  if (words) *words = count;
+  return w;
+}
+
+std::size_t normalize_into(std::string_view text, const NormalizeOptions& options, char* out,
+                           std::size_t* words) {
+  return detail::normalize_into_with(text, options, out, default_path(), words);
 }
 
 std::string normalize(std::string_view text, const NormalizeOptions& options) {

@@ -19,6 +19,10 @@ namespace dupscan::detail {
 std::size_t normalize_with(std::string_view text, const NormalizeOptions& options, std::string& out,
                            SimdPath path);
 
+/// normalize_into() on one of those paths.
+std::size_t normalize_into_with(std::string_view text, const NormalizeOptions& options, char* out,
+                                SimdPath path, std::size_t* words);
+
 /// The paths this build and CPU have for the normalizer, scalar first (simd_path_name names them).
 std::vector<SimdPath> normalize_paths();
 
