@@ -456,9 +456,7 @@ TEST(BatchText, NormalizingOntoABatchEqualsNormalizingThenAdding) {
 }
 
 // The device backend lends pinned arenas (text_memory()): a batch normalized into them is copied
-// to the device from there, not staged through the slot's buffer, and gives the CPU's bits; a
-// batch built anywhere else is staged. Four arena batches in flight at once (each its own
-// arena), and one whose document outgrew an arena (a block of its own).
+// to the device from there, not staged through the slot's buffer (expect_arena_batches_unstaged).
 TEST(Backend, CudaHostCopiesBatchesBuiltInItsArenasWithoutStagingThem) {
   if (!have_cuda_host_backend())
     GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
@@ -467,41 +465,7 @@ TEST(Backend, CudaHostCopiesBatchesBuiltInItsArenasWithoutStagingThem) {
   auto dev = cuda_host(p);
   EXPECT_EQ(cpu->text_memory(), nullptr);
   ASSERT_NE(dev->text_memory(), nullptr);
-  const BackendCase real = test::real_text_case(800);
-  const BackendCase big = test::long_document_case(std::size_t{4} << 20);
-  std::vector<NormalizedBatch> plain(5), lent(5);
-  for (std::size_t d = 0; d < real.batch.size(); ++d)
-    plain[d % 4].add(real.batch.doc(d));
-  for (std::size_t d = 0; d < big.batch.size(); ++d)
-    plain[4].add(big.batch.doc(d));
-  for (std::size_t i = 0; i < plain.size(); ++i) {
-    lent[i].text.use(dev->text_memory());
-    for (std::size_t d = 0; d < plain[i].size(); ++d) {
-      lent[i].normalize_pending(plain[i].doc(d), {});  // normalized text normalizes to itself
-      lent[i].add_pending(true);
-    }
-    ASSERT_EQ(lent[i].text.view(), plain[i].text.view()) << i;
-  }
-  const std::uint64_t staged_before = dev->staged_bytes();  // the canary's batches
-  std::vector<SketchBatch> want(plain.size()), got(plain.size());
-  std::vector<Backend::Ticket> tickets;
-  for (std::size_t i = 0; i < plain.size(); ++i) {
-    cpu->sketch(plain[i], want[i], true);
-    if (i < 4) tickets.push_back(dev->submit(lent[i], true, got[i]));
-  }
-  for (Backend::Ticket t : tickets)
-    dev->wait(t);
-  dev->sketch(lent[4], got[4], true);
-  for (std::size_t i = 0; i < plain.size(); ++i) {
-    EXPECT_EQ(got[i].band_keys, want[i].band_keys) << i;
-    EXPECT_EQ(got[i].signatures, want[i].signatures) << i;
-    EXPECT_EQ(got[i].shingle_counts, want[i].shingle_counts) << i;
-  }
-  EXPECT_EQ(dev->staged_bytes(), staged_before) << "a batch built in an arena was staged";
-  SketchBatch again;
-  dev->sketch(plain[0], again, true);
-  EXPECT_EQ(again.band_keys, want[0].band_keys);
-  EXPECT_EQ(dev->staged_bytes(), staged_before + plain[0].text.size());
+  test::expect_arena_batches_unstaged(*cpu, *dev);
 }
 
 TEST(Backend, CudaHostStagesEqualCpu) {

@@ -118,6 +118,16 @@ TEST(CudaBackend, ConcurrentSubmitsFromManyThreadsEqualCpu) {
     EXPECT_EQ(ok[t], 1) << "thread " << t;
 }
 
+// Batches normalized into the backend's pinned arenas are copied to the GPU from there (no
+// staging copy) and give the CPU's bits, several in flight at once.
+TEST(CudaBackend, BatchesBuiltInItsPinnedArenasEqualCpuAndAreNotStaged) {
+  DUPSCAN_REQUIRE_GPU();
+  const SketchParams p = gpu_params_named("affine32 word:5 K=128 9x13").params;
+  auto cpu = make_cpu_backend(p);
+  auto dev = gpu(p);
+  test::expect_arena_batches_unstaged(*cpu, *dev);
+}
+
 // contam's probe on the GPU against the CPU's (random benchmarks and training text, several N, m
 // and thresholds, batches of one document, a memory budget that splits), and whole contam runs on
 // planted cases and on the example corpus against GSM8K: every output the same
