@@ -178,6 +178,9 @@ class ContamProbe {
   virtual void wait(Ticket ticket) = 0;
   /// Normalized bytes per batch the probe works best with.
   virtual std::size_t batch_bytes() const = 0;
+  /// Memory to build batches in (Sketcher::text_memory()): a device's pinned arenas; null on the
+  /// CPU.
+  virtual std::shared_ptr<TextMemory> text_memory() { return nullptr; }
   void probe(const ProbeBatch& batch, ProbeResult& out) { wait(submit(batch, out)); }
 };
 

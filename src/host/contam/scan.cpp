@@ -343,6 +343,7 @@ ScanResult scan_training(const ScanOptions& o, const Benchmarks& benchmarks,
         r.input = raw.input;
         thread_local Normalized n;
         n.clear(0);
+        n.batch.docs.text.use(probe.text_memory());  // where the device copies it from
         for_each_document(
             raw, 0, raw.records(), raw.input, readers[worker], r.blank,
             [&](const Locator& l, std::string_view text, std::string& id) {
