@@ -293,6 +293,30 @@ TEST(Backend, CudaHostEqualsCpuOnASixteenMegabyteDocument) {
   }
 }
 
+// A MinHash chunk copies each tile's text (into shared memory on the GPU) and hashes its shingles
+// from the copy when the copy fits 4 KiB, else in place (sketch_items.cuh hash_tile). The test
+// hook DUPSCAN_TEST_TILE_TEXT_BYTES shrinks what fits, so that these batches take both paths --
+// short documents' tiles copied, whole tiles hashed in place -- on both sides of the boundary
+// between them: the CPU's bits for every scheme, shingle hash and shingle kind either way. (The
+// fast sketch hashes units, not shingles' text: the hook does not reach it.)
+TEST(Backend, CudaHostEqualsCpuWhateverTheTileTextCapacity) {
+  if (!have_cuda_host_backend())
+    GTEST_SKIP() << "this build has no cuda-host backend (CMake found no CUDA toolkit)";
+  std::vector<BackendCase> cases = small_cases();
+  cases.push_back(test::real_text_case(300));
+  for (const char* cap : {"0", "1", "40", "300", "1100"}) {
+    test::EnvVar env("DUPSCAN_TEST_TILE_TEXT_BYTES", cap);
+    for (const ParamSet& ps : param_sets()) {
+      if (ps.params.kind == SketchKind::fast) continue;
+      auto cpu = make_cpu_backend(ps.params);
+      auto dev = cuda_host(ps.params);
+      for (const BackendCase& c : cases)
+        test::expect_same_sketches(*cpu, *dev, c,
+                                   std::string(ps.name) + ", " + cap + " bytes of tile text");
+    }
+  }
+}
+
 // The CUDA backend sizes its unit and chunk buffers and grids from bounds it computes from a
 // batch's offsets (no count is read back in the middle of a batch); cuda-host checks every
 // device-side count against its bound and throws past it. Documents where the bounds are met

@@ -47,6 +47,20 @@ TEST(DeviceScale, ItemCapDefaultIsFarBelow2To31) {
 #endif
 }
 
+TEST(DeviceScale, TileTextCapacityIsFourKibibytesUnlessATestShrinksIt) {
+  REQUIRE_CUDA_HOST();
+#ifdef DUPSCAN_HAVE_CUDA_HOST  // device_tile_text_capacity() is linked in only then
+  ASSERT_EQ(std::getenv("DUPSCAN_TEST_TILE_TEXT_BYTES"), nullptr);
+  EXPECT_EQ(cuda_host::device_tile_text_capacity(), 4096u);
+  {
+    EnvVar cap("DUPSCAN_TEST_TILE_TEXT_BYTES", "17");
+    EXPECT_EQ(cuda_host::device_tile_text_capacity(), 17u);
+  }
+  EnvVar cap("DUPSCAN_TEST_TILE_TEXT_BYTES", "100000");  // never more than the buffer holds
+  EXPECT_EQ(cuda_host::device_tile_text_capacity(), 4096u);
+#endif
+}
+
 TEST(DeviceScale, StagesUnderATinyItemCapEqualCpu) {
   REQUIRE_CUDA_HOST();
   // 5,000 documents, 9 bands, a third of them in 40 shared buckets: with 1,000 items per call

@@ -21,4 +21,8 @@ std::size_t device_item_cap() {
   return item_cap();
 }
 
+std::uint32_t device_tile_text_capacity() {
+  return tile_text_capacity();
+}
+
 }  // namespace dupscan::cuda_host

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,9 @@ std::unique_ptr<Backend> make_device_backend(const SketchParams& params,
 /// The most items one of its Thrust calls takes (platform.cuh item_cap: the default, or the
 /// test hook DUPSCAN_TEST_DEVICE_ITEM_CAP).
 std::size_t device_item_cap();
+/// The bytes of a tile's text its MinHash chunks copy before hashing (device_backend.cuh
+/// tile_text_capacity: 4 KiB, or less under the test hook DUPSCAN_TEST_TILE_TEXT_BYTES).
+std::uint32_t device_tile_text_capacity();
 }  // namespace cuda_host
 
 }  // namespace dupscan

@@ -5,7 +5,8 @@
 // One batch on the device, no per-shingle buffer:
 //   text + offsets (pinned -> device) -> document starts -> unit starts (and word ends) by
 //   copy_if -> units per document (lower_bound) -> shingles and chunks per document (scan) ->
-//   per chunk the K minima (MinHash: shingle hashes tile by tile in shared memory, mixed once
+//   per chunk the K minima (MinHash: tile by tile, the tile's text copied into shared memory with
+//   16-byte loads when it fits, its shingles hashed from there into shared memory, mixed once
 //   each by the scheme's prepare(), folded by the block's threads, one permutation per thread) or
 //   the OPH bins (fast) -> per document the minimum over its chunks (-> densification for fast)
 //   -> band keys -> back to pinned memory: band keys, shingle counts, and the signatures only when
@@ -252,11 +253,14 @@ struct MinhashChunkSolo {
   Scheme scheme;
   std::uint32_t k;
   typename Scheme::Value* partial;
+  std::uint32_t text_capacity;  // tile_text_capacity()
   void operator()(std::size_t c) const {
     if (c >= doc_chunk[docs]) return;  // past the device-side number of chunks
     typename Scheme::Hash tile[kTile];
+    alignas(16) unsigned char text[kernels::kTileTextBytes];  // the GPU's shared copy, here
     kernels::minhash_chunk(kernels::SoloTeam{}, v, chunk_doc, doc_chunk, shingles,
-                           static_cast<std::uint32_t>(c), scheme, k, partial, tile);
+                           static_cast<std::uint32_t>(c), scheme, k, partial, tile,
+                           kernels::TileText{text, text_capacity});
   }
 };
 
@@ -302,11 +306,13 @@ template <class Scheme>
 __global__ void minhash_chunks_kernel(kernels::TextView v, const std::uint32_t* chunk_doc,
                                       const std::uint32_t* doc_chunk, std::size_t docs,
                                       const std::uint32_t* shingles, Scheme scheme, std::uint32_t k,
-                                      typename Scheme::Value* partial) {
+                                      typename Scheme::Value* partial,
+                                      std::uint32_t text_capacity) {
   __shared__ typename Scheme::Hash tile[kernels::kTile];
+  __shared__ alignas(16) unsigned char text[kernels::kTileTextBytes];
   if (blockIdx.x >= doc_chunk[docs]) return;
   kernels::minhash_chunk(BlockTeam{}, v, chunk_doc, doc_chunk, shingles, blockIdx.x, scheme, k,
-                         partial, tile);
+                         partial, tile, kernels::TileText{text, text_capacity});
 }
 
 /// The dynamic shared memory of an OPH chunk block: its K bins, up to the 48 KiB a launch gets
@@ -341,6 +347,19 @@ __global__ void oph_chunks_kernel(kernels::TextView v, const std::uint64_t* uh,
  * as a device fault found at a synchronize would.
  */
 enum class TestFault { none, signature, pair, probe, error };
+
+/**
+ * The bytes of a tile's text a MinHash chunk copies before hashing (kernels::TileText):
+ * kernels::kTileTextBytes, or for tests only the smaller DUPSCAN_TEST_TILE_TEXT_BYTES (0: never
+ * copied), so that small inputs take both paths, copied and in place, and cross the boundary.
+ */
+inline std::uint32_t tile_text_capacity() {
+  if (const char* v = std::getenv("DUPSCAN_TEST_TILE_TEXT_BYTES")) {
+    const unsigned long long c = std::strtoull(v, nullptr, 10);
+    if (c < kernels::kTileTextBytes) return static_cast<std::uint32_t>(c);
+  }
+  return kernels::kTileTextBytes;
+}
 
 inline TestFault test_fault_from_env() {
   const char* v = std::getenv("DUPSCAN_TEST_DEVICE_FAULT");
@@ -399,7 +418,8 @@ class DeviceBackend final : public Backend {
         o_(o),
         detail_(std::move(detail)),
         budget_(o.gpu_memory),
-        fault_(test_fault_from_env()) {
+        fault_(test_fault_from_env()),
+        text_capacity_(tile_text_capacity()) {
     select_device();
 #if defined(DUPSCAN_ON_GPU)
     // cudaMallocAsync's pool keeps what it reserved: per-batch buffers are then not unmapped and
@@ -913,13 +933,14 @@ class DeviceBackend final : public Backend {
     if (chunks) {
       minhash_chunks_kernel<<<static_cast<unsigned>(chunks), kBlockThreads, 0, st.get()>>>(
           v, s.d_chunk_doc.get(), s.d_chunks.get(), s.n, s.d_shingles.get(), scheme, k,
-          partial.get());
+          partial.get(), text_capacity_);
       DUPSCAN_CUDA_CHECK_LAUNCH("minhash_chunks_kernel");
     }
 #else
     for_each_index(chunks,
                    items::MinhashChunkSolo<Scheme>{v, s.d_chunk_doc.get(), s.d_chunks.get(), s.n,
-                                                   s.d_shingles.get(), scheme, k, partial.get()},
+                                                   s.d_shingles.get(), scheme, k, partial.get(),
+                                                   text_capacity_},
                    st, s.alloc);
 #endif
     combine_chunks(s, partial.get(), chunks, Scheme::kEmpty, sig);
@@ -1112,6 +1133,7 @@ class DeviceBackend final : public Backend {
   std::string detail_;
   mutable MemoryBudget budget_;
   TestFault fault_;
+  std::uint32_t text_capacity_;  // tile_text_capacity()
   std::vector<std::unique_ptr<Slot>> slots_;
   std::shared_ptr<PinnedArenas> arenas_;  // what text_memory() lends
   std::atomic<std::uint64_t> staged_bytes_{0};

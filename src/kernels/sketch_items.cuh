@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "dupscan/fast_sketch.hpp"
 #include "dupscan/shingle.hpp"
@@ -22,6 +23,17 @@ constexpr std::uint32_t kChunkShingles = 2048;
 /// Shingle hashes computed per step of a chunk (in shared memory on the GPU), then folded into the
 /// K minima by the team.
 constexpr std::uint32_t kTile = 256;
+
+/// Bytes of a tile's text that a chunk's team copies into shared memory before hashing the tile's
+/// shingles from there (minhash_chunk): each byte of a word:N shingle is read by N shingles, so
+/// from shared memory rather than as N byte loads from global memory each. 4 KiB: a tile of 256
+/// word:5 shingles of ~6-byte words (5 letters and a space) spans ~260 words, ~1.6 KB, and 256
+/// char:5 shingles of code points of at most 4 bytes at most ~1 KB, so ordinary text fits with
+/// room for words twice as long; a tile whose span does not fit (long tokens, a URL list) is
+/// hashed from global memory as before. With the tile's hashes (at most 2 KiB) a 128-thread
+/// block holds ~6 KiB of static shared memory: the 16 blocks of an SM's 2,048 threads take
+/// ~97 KiB, below an A100's 164 KiB and an H100's 228 KiB, so it does not cut occupancy.
+constexpr std::uint32_t kTileTextBytes = 4096;
 
 /// The normalized documents of a batch on the device, with their units (words for word:N, code
 /// points for char:N).
@@ -189,6 +201,53 @@ struct SoloTeam {
   }
 };
 
+/// Copies 16 bytes from `from` to `to`, both 16-byte aligned: one vector load on the GPU.
+DUPSCAN_HD inline void copy16(unsigned char* to, const unsigned char* from) {
+#if defined(__CUDA_ARCH__)
+  *reinterpret_cast<uint4*>(to) = *reinterpret_cast<const uint4*>(from);
+#else
+  std::memcpy(to, from, 16);
+#endif
+}
+
+/// Bytes [begin, end) of the text of shingles [j0, j1) of document d (j0 < j1): from the first
+/// byte of the first to the last byte of the last (shingle starts and ends ascend with j).
+DUPSCAN_HD inline void tile_span(const TextView& v, std::uint32_t d, std::uint32_t j0,
+                                 std::uint32_t j1, std::uint64_t& begin, std::uint64_t& end) {
+  std::uint64_t unused;
+  shingle_range(v, d, j0, begin, unused);
+  shingle_range(v, d, j1 - 1, unused, end);
+}
+
+/**
+ * Where the team reads text[begin, end) from: a copy in `buf` (16-byte aligned, at least
+ * `capacity` bytes; shared memory on the GPU) when it fits, else text + begin itself. The copy
+ * starts at buf + head, head = the address of text + begin mod 16, so that every 16 bytes the
+ * source holds at a 16-byte boundary are copied with one aligned load and store; the bytes before
+ * the first boundary and after the last are copied one by one. It fits when head + (end - begin)
+ * <= capacity (0: never). Every member gets the same answer; a copy ends with a team sync.
+ */
+template <class Team>
+DUPSCAN_HD const unsigned char* stage_text(const Team& team, const unsigned char* text,
+                                           std::uint64_t begin, std::uint64_t end,
+                                           unsigned char* buf, std::uint32_t capacity) {
+  const unsigned char* from = text + begin;
+  const auto head = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(from) % 16);
+  if (head + (end - begin) > capacity) return from;
+  const auto len = static_cast<std::uint32_t>(end - begin);  // below the capacity
+  unsigned char* to = buf + head;
+  const std::uint32_t lead = len < (16 - head) % 16 ? len : (16 - head) % 16;
+  const std::uint32_t words = (len - lead) / 16, tail = lead + words * 16;
+  for (std::uint32_t i = team.rank(); i < words; i += team.size())
+    copy16(to + lead + i * 16, from + lead + i * 16);
+  for (std::uint32_t i = team.rank(); i < lead; i += team.size())
+    to[i] = from[i];
+  for (std::uint32_t i = tail + team.rank(); i < len; i += team.size())
+    to[i] = from[i];
+  team.sync();
+  return to;
+}
+
 /// Where a chunk is: its document and its first shingle.
 DUPSCAN_HD inline void chunk_place(const std::uint32_t* chunk_doc, const std::uint32_t* doc_chunk,
                                    std::uint32_t c, std::uint32_t& d, std::uint32_t& first) {
@@ -196,17 +255,43 @@ DUPSCAN_HD inline void chunk_place(const std::uint32_t* chunk_doc, const std::ui
   first = (c - doc_chunk[d]) * kChunkShingles;
 }
 
+/// Where a tile's text is read from (stage_text): the team's copy of it, or the batch's text.
+struct TileText {
+  unsigned char* buf;      ///< 16-byte aligned, at least `capacity` bytes
+  std::uint32_t capacity;  ///< kTileTextBytes, or less (a test hook); 0: never copied
+};
+
+/// The prepared hashes of shingles [j0, j0 + tn) of document d (tn >= 1) into tile[0, tn): their
+/// text staged in `staging` when it fits (stage_text), then each hashed from there or in place.
+template <class Team, class Scheme>
+DUPSCAN_HD void hash_tile(const Team& team, const TextView& v, std::uint32_t d, std::uint32_t j0,
+                          std::uint32_t tn, const Scheme& scheme, const TileText& staging,
+                          typename Scheme::Hash* tile) {
+  std::uint64_t begin, end;
+  tile_span(v, d, j0, j0 + tn, begin, end);
+  const unsigned char* at = stage_text(team, v.text, begin, end, staging.buf, staging.capacity);
+  // Byte b of the batch is at base + b: one 64-bit value live across the hash loop, not the
+  // copy's start and the span's begin (40 registers on sm_90, as before the copy; 48 with two).
+  const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(at) - begin;
+  for (std::uint32_t s = team.rank(); s < tn; s += team.size()) {
+    std::uint64_t b, e;
+    shingle_range(v, d, j0 + s, b, e);
+    tile[s] = Scheme::prepare(scheme.hash(reinterpret_cast<const unsigned char*>(base + b), e - b));
+  }
+}
+
 /**
  * The K minima of one chunk's shingles under a MinHash scheme, into partial[c * K, (c + 1) * K).
- * The team hashes (and prepares) kTile shingles at a time into `tile`, then each member folds the
- * tile into the permutations it owns (i = rank, rank + size, ...): no two members write the same
- * minimum.
+ * The team hashes (and prepares) kTile shingles at a time into `tile` (hash_tile: from a copy of
+ * the tile's text in `staging` when it fits), then each member folds the tile into the
+ * permutations it owns (i = rank, rank + size, ...): no two members write the same minimum.
  */
 template <class Team, class Scheme>
 DUPSCAN_HD void minhash_chunk(const Team& team, const TextView& v, const std::uint32_t* chunk_doc,
                               const std::uint32_t* doc_chunk, const std::uint32_t* shingles,
                               std::uint32_t c, const Scheme& scheme, std::uint32_t k,
-                              typename Scheme::Value* partial, typename Scheme::Hash* tile) {
+                              typename Scheme::Value* partial, typename Scheme::Hash* tile,
+                              const TileText& staging) {
   std::uint32_t d, first;
   chunk_place(chunk_doc, doc_chunk, c, d, first);
   const std::uint32_t left = shingles[d] - first;
@@ -216,12 +301,8 @@ DUPSCAN_HD void minhash_chunk(const Team& team, const TextView& v, const std::ui
     out[i] = Scheme::kEmpty;
   for (std::uint32_t t0 = 0; t0 < count; t0 += kTile) {
     const std::uint32_t tn = count - t0 < kTile ? count - t0 : kTile;
-    team.sync();  // the previous tile is folded
-    for (std::uint32_t s = team.rank(); s < tn; s += team.size()) {
-      std::uint64_t b, e;
-      shingle_range(v, d, first + t0 + s, b, e);
-      tile[s] = Scheme::prepare(scheme.hash(v.text + b, e - b));
-    }
+    team.sync();  // the previous tile is folded and hashed: `tile` and `staging` are free
+    hash_tile(team, v, d, first + t0, tn, scheme, staging, tile);
     team.sync();
     for (std::uint32_t i = team.rank(); i < k; i += team.size()) {
       const typename Scheme::Perm perm = scheme.perm(i);
