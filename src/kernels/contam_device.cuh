@@ -300,8 +300,12 @@ class DeviceContamProbe final : public ContamProbe {
                         thrust::counting_iterator<std::uint32_t>(static_cast<std::uint32_t>(units)),
                         ps.d_unit_doc.get());
     for_each_index(units, items::MinusOne{ps.d_unit_doc.get()}, st, s.alloc);
-    if (!t_->hashes.empty() && t_->seed_len > 0) candidates(s, ps, bound, at_least.candidates);
-    if (!t_->windows.empty()) near_windows(s, ps, n, bound, at_least.windows);
+    const bool exact = !t_->hashes.empty() && t_->seed_len > 0, near = !t_->windows.empty();
+    if (exact) candidates(s, ps, bound, at_least.candidates);
+    if (near) near_windows(s, ps, n, bound, at_least.windows);
+    // Behind every kernel: the two counts finish() reads.
+    if (exact) to_host(ps.h_counts.get(), ps.d_count.get() + units, 1, st);
+    if (near) to_host(ps.h_counts.get() + 1, ps.d_passing_count.get(), 1, st);
   }
 
   // The candidates of slot s's batch (its words and unit hashes on the device): count per word,
@@ -335,7 +339,6 @@ class DeviceContamProbe final : public ContamProbe {
                                                     ps.d_unit_doc.get(), ps.d_count.get(),
                                                     ps.room.candidates, ps.d_cand.get()},
                    st, s.alloc);
-    to_host(ps.h_counts.get(), ps.d_count.get() + units, 1, st);
   }
 
   // The near-duplicate values of slot s's batch (its words and unit hashes on the device), then
@@ -412,7 +415,6 @@ class DeviceContamProbe final : public ContamProbe {
     ps.room.windows =
         std::max(std::min(bound, std::max(pairs, bound / kWindowRoomShare)), at_least);
     sketch_windows(s, ps, ps.room.windows);
-    to_host(ps.h_counts.get() + 1, ps.d_passing_count.get(), 1, st);
   }
 
   // The OPH signature and band keys of the passing windows of slot s's batch, over `room` windows
