@@ -40,6 +40,46 @@ TEST(ContamProbe, CudaHostEqualsCpu) {
   test::expect_probe_equals_cpu("cuda-host", std::size_t{384} << 10);
 }
 
+// The device probe's candidate buffer holds one candidate per word (of the words bound, (len + 1)
+// / 2 a document): benchmark text of one-letter words matched at every n-gram length from 8 to 13
+// has several times that, and the batch runs again with room for all of them.
+TEST(ContamProbe, CudaHostMoreCandidatesThanWordsRunsAgain) {
+  if (!have_cuda_host_backend()) GTEST_SKIP() << "this build has no cuda-host backend";
+  auto letters = [](std::size_t n, char c) {
+    std::vector<std::string> w(n, std::string(1, c));
+    return test::join(w);
+  };
+  test::ProbeCase c;
+  for (std::size_t len = 8; len <= 13; ++len) {
+    contam::EvalExample e;
+    e.bench = 0;
+    e.id_json = "\"e" + std::to_string(len) + "\"";
+    janitor_words(letters(len, 'a'), e.words);
+    e.judged = true;
+    c.examples.push_back(std::move(e));
+  }
+  c.train = {letters(40, 'a'), "b c d", letters(70, 'a') + " " + letters(30, 'b'), ""};
+  const auto tables = test::probe_tables(c, 13, 8, 0.5);
+  const ProbeBatch batch = test::probe_batch(c.train);
+  std::size_t words_bound = 0;
+  for (std::size_t d = 0; d < batch.size(); ++d)
+    words_bound += (batch.docs.offsets[d + 1] - batch.docs.offsets[d] + 1) / 2;
+  ProbeResult want, got;
+  make_cpu_contam_probe(tables)->probe(batch, want);
+  EXPECT_GT(want.candidates.size(), 3 * words_bound);
+  auto backend = test::contam_backend("cuda-host", 0.5);
+  auto dev = backend->contam_probe(tables);
+  dev->probe(batch, got);
+  test::expect_same_probe(want, got, "one-letter words");
+  for (std::size_t d = 0; d < batch.size(); ++d) {
+    const ProbeBatch one = test::probe_batch(c.train, d, d + 1);
+    ProbeResult w1, g1;
+    make_cpu_contam_probe(tables)->probe(one, w1);
+    dev->probe(one, g1);
+    test::expect_same_probe(w1, g1, "one-letter words, document " + std::to_string(d));
+  }
+}
+
 TEST(ContamBackend, CudaHostOutputsEqualCpuOnPlantedCases) {
   if (!have_cuda_host_backend()) GTEST_SKIP() << "this build has no cuda-host backend";
   test::PlantedContam p;

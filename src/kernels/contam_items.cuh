@@ -64,31 +64,35 @@ DUPSCAN_HD inline std::uint32_t word_candidates(const SeedTables& t, const std::
   return found;
 }
 
-/// Per word: its candidate count (the last item, u == units, writes 0 for the scan's total).
+/// Per word: its candidate count. Run over a bound on the words plus one: the items at and past
+/// the device-side number of words (*units) write 0 (the last one for the scan's total).
 struct CountCandidates {
   SeedTables t;
   const std::uint64_t* uh;
   const std::uint32_t* doc_unit;
   const std::uint32_t* unit_doc;
-  std::size_t units;
+  const std::uint32_t* units;  ///< device-side count
   std::uint32_t* count;
   DUPSCAN_HD void operator()(std::size_t u) const {
-    count[u] = u == units ? 0
-                          : word_candidates(t, uh, doc_unit, unit_doc[u],
-                                            static_cast<std::uint32_t>(u), nullptr);
+    count[u] = u >= *units ? 0
+                           : word_candidates(t, uh, doc_unit, unit_doc[u],
+                                             static_cast<std::uint32_t>(u), nullptr);
   }
 };
 
-/// Per word: its candidates at their place (offset: the exclusive scan of CountCandidates).
+/// Per word: its candidates at their place (offset: the exclusive scan of CountCandidates). Only
+/// the words whose candidates all fit below `cap` (the buffer's size) write: a batch with more
+/// candidates than that is found out from the total and run again with a larger buffer.
 struct WriteCandidates {
   SeedTables t;
   const std::uint64_t* uh;
   const std::uint32_t* doc_unit;
   const std::uint32_t* unit_doc;
   const std::uint32_t* offset;
+  std::size_t cap;
   ProbeCandidate* out;
   DUPSCAN_HD void operator()(std::size_t u) const {
-    if (offset[u + 1] == offset[u]) return;
+    if (offset[u + 1] == offset[u] || offset[u + 1] > cap) return;
     word_candidates(t, uh, doc_unit, unit_doc[u], static_cast<std::uint32_t>(u), out + offset[u]);
   }
 };
@@ -105,20 +109,21 @@ struct CountNearValues {
 };
 
 /// Per near shingle g: its value (fast_sketch.hpp step 2 over the words' unit hashes) and whether
-/// the filter has it (the last item, g == total, writes 0 for the scan).
+/// the filter has it. Run over a bound on the values plus one: the items at and past the
+/// device-side total write 0 (for the scan).
 struct NearValue {
   const std::uint64_t* uh;
   const std::uint32_t* doc_unit;
   const std::uint32_t* value_off;  ///< per document: its first value
   const std::uint32_t* value_doc;  ///< per value: its document
   std::uint32_t n;
-  std::size_t total;
+  const std::uint32_t* total;  ///< device-side count (value_off[documents])
   const std::uint64_t* filter;
   std::uint32_t shift;
   std::uint64_t* value;
   std::uint32_t* hit;
   DUPSCAN_HD void operator()(std::size_t g) const {
-    if (g == total) {
+    if (g >= *total) {
       hit[g] = 0;
       return;
     }
@@ -173,7 +178,8 @@ DUPSCAN_HD inline WindowPlace window_place(const std::uint32_t* pair_off,
   return wp;
 }
 
-/// Per window: whether it passes the filter.
+/// Per window: whether it passes the filter (run over a bound: none at or past the device-side
+/// number of windows, *all, passes).
 struct WindowPasses {
   const std::uint32_t* pair_off;
   const std::uint32_t* pair_of;
@@ -183,7 +189,9 @@ struct WindowPasses {
   const std::uint32_t* value_off;
   const std::uint32_t* hit_before;  ///< exclusive scan of NearValue's hits
   double threshold;
+  const std::uint32_t* all;  ///< device-side count (pair_off[pairs])
   DUPSCAN_HD bool operator()(std::uint32_t w) const {
+    if (w >= *all) return false;
     const WindowPlace wp = window_place(pair_off, pair_of, doc_unit, windows, classes, n, w);
     const std::uint32_t base = value_off[wp.doc];
     return probe::near_window_passes(hit_before[base + wp.last] - hit_before[base + wp.first],
@@ -191,9 +199,11 @@ struct WindowPasses {
   }
 };
 
-/// Per passing window: its place, and its OPH signature (fast_sketch.hpp steps 3-4) into sig.
+/// Per passing window: its place, and its OPH signature (fast_sketch.hpp steps 3-4) into sig. Run
+/// over a bound on the passing windows: the items at and past the device-side count exit.
 struct SketchWindow {
   const std::uint32_t* passing;  ///< window numbers
+  const std::uint32_t* count;    ///< device-side number of passing windows
   const std::uint32_t* pair_off;
   const std::uint32_t* pair_of;
   const std::uint32_t* doc_unit;
@@ -205,7 +215,10 @@ struct SketchWindow {
   std::uint64_t* bins;  ///< scratch of the one-thread items: k per window (null for the teams')
   std::uint32_t* sig;   ///< k per window
   ProbeWindow* out;
-  DUPSCAN_HD void operator()(std::size_t i) const { sketch(SoloTeam{}, i, bins + i * k); }
+  DUPSCAN_HD void operator()(std::size_t i) const {
+    if (i >= *count) return;
+    sketch(SoloTeam{}, i, bins + i * k);
+  }
 
   /// Window i sketched by a team (one thread on the host, a warp on the GPU) with its bins in
   /// `b` (k values: the warp's shared memory on the GPU): the values' minima per bin, then each
@@ -228,13 +241,16 @@ struct SketchWindow {
   }
 };
 
-/// Per (passing window, band): its key.
+/// Per (passing window, band): its key (run over a bound: the windows at and past the
+/// device-side count exit).
 struct WindowBandKey {
   const std::uint32_t* sig;
+  const std::uint32_t* count;  ///< device-side number of passing windows
   std::uint32_t k, bands, rows;
   std::uint64_t* keys;
   DUPSCAN_HD void operator()(std::size_t i) const {
     const std::size_t w = i / bands;
+    if (w >= *count) return;
     const auto j = static_cast<std::uint32_t>(i % bands);
     keys[i] = spec::band_key(sig + w * k + std::size_t{j} * rows, rows, j);
   }

@@ -770,16 +770,6 @@ class DeviceBackend final : public Backend {
         s.alloc);
   }
 
-  // find_units_async(), then the number of units read back (contam's probe sizes its per-word
-  // work by it).
-  std::size_t find_units(Slot& s, std::size_t bytes, std::size_t n) {
-    find_units_async(s, bytes, n, bytes);
-    std::uint32_t units = 0;
-    to_host(&units, s.d_count.get(), 1, s.stream);
-    s.stream.sync("a batch's units");
-    return units;
-  }
-
   kernels::TextView view(const Slot& s) const {
     return kernels::TextView{s.d_text.get(),
                              s.d_off.get(),
