@@ -245,10 +245,13 @@ inline std::shared_ptr<const ProbeTables> probe_tables(const ProbeCase& c, std::
   return t;
 }
 
-/// Janitor-normalized documents [from, to) of `train` as a probe batch.
+/// Janitor-normalized documents [from, to) of `train` as a probe batch (its text in `memory`: a
+/// probe's text_memory(); null: ordinary memory).
 inline ProbeBatch probe_batch(const std::vector<std::string>& train, std::size_t from = 0,
-                              std::size_t to = SIZE_MAX) {
+                              std::size_t to = SIZE_MAX,
+                              std::shared_ptr<TextMemory> memory = nullptr) {
   ProbeBatch b;
+  b.docs.text.use(std::move(memory));
   std::vector<std::uint32_t> rb, re;
   for (std::size_t d = from; d < train.size() && d < to; ++d) {
     janitor_append(train[d], b.docs.text, b.word_start, rb, re);
@@ -362,6 +365,17 @@ inline void expect_probe_equals_cpu(const std::string& name, std::size_t budget)
       auto dev = backend->contam_probe(tables);
       dev->probe(all, got);
       expect_same_probe(want, got, what);
+      if (backend->name() != "cpu") {
+        // Built in the memory the probe lends (as contam's scan builds its batches): copied to
+        // the device from there, not staged.
+        ASSERT_NE(dev->text_memory(), nullptr) << what;
+        const ProbeBatch lent = probe_batch(c.train, 0, SIZE_MAX, dev->text_memory());
+        const std::uint64_t staged = backend->staged_bytes();
+        ProbeResult gl;
+        dev->probe(lent, gl);
+        expect_same_probe(want, gl, what + ", built in the probe's memory");
+        EXPECT_EQ(backend->staged_bytes(), staged) << what;
+      }
       // Batches of one document, and of the second half.
       for (std::size_t d : {0u, 1u, 5u, 17u, 40u}) {
         ProbeResult w1, g1;

@@ -148,6 +148,8 @@ class DeviceContamProbe final : public ContamProbe {
   }
 
   std::size_t batch_bytes() const override { return b_.batch_bytes(); }
+  // The backend's pinned arenas: a batch built there is copied to the device without staging.
+  std::shared_ptr<TextMemory> text_memory() override { return b_.text_memory(); }
 
   // The most items per byte of a batch that one of its Thrust calls may count.
   std::size_t items_per_byte() const { return std::max<std::size_t>(1, t_->windows.size()); }
