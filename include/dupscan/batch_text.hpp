@@ -64,12 +64,14 @@ class BatchText {
     return *this;
   }
 
-  /// Keeps the bytes in `memory` from now on (null: ordinary memory); what is held moves there.
+  /// Keeps the bytes in `memory` from now on (null: ordinary memory); what is held moves there,
+  /// and the old block is given back (a worker's batch cleared before a run with another backend
+  /// takes nothing of the old one's size: it grows in the new memory as it needs).
   void use(std::shared_ptr<TextMemory> memory) {
     if (memory == memory_) return;
     BatchText moved;
     moved.memory_ = std::move(memory);
-    moved.reserve(std::max(cap_, size_));
+    moved.reserve(size_);
     moved.append(view());
     *this = std::move(moved);
   }
